@@ -1,0 +1,398 @@
+/* hl_accounts.c: the SQL of accounts, api_keys and users. */
+#include <stdio.h>
+#include <string.h>
+#include "hl_accounts.h"
+
+static const char *const role_names[HL_ROLE__MAX] = {
+	[HL_ROLE_VIEWER] = "viewer",
+	[HL_ROLE_DEVELOPER] = "developer",
+	[HL_ROLE_ADMIN] = "admin",
+};
+
+/* Scopes a role grants to a browser session. */
+static const unsigned role_scopes[HL_ROLE__MAX] = {
+	[HL_ROLE_VIEWER] = HL_SCOPE_READ,
+	[HL_ROLE_DEVELOPER] = HL_SCOPE_READ | HL_SCOPE_WRITE,
+	[HL_ROLE_ADMIN] = HL_SCOPE_READ | HL_SCOPE_WRITE | HL_SCOPE_ADMIN,
+};
+
+static void
+copy(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static int
+slug_valid(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n < 1 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+hl_err
+hl_account_create(struct hl_db *db, const char *slug, const char *name,
+	char id_out[HL_ID_MAX])
+{
+	hl_err rc;
+
+	if (!slug_valid(slug))
+		return hl_fail(HL_ERR_INVALID, "slug",
+			"account slug must be 1-64 characters of a-z, 0-9, - and _");
+	if (!name || !*name)
+		name = slug;
+	if (strlen(name) > 200)
+		return hl_fail(HL_ERR_INVALID, "name", "account name is longer than 200 characters");
+	rc = hl_id_new("acct", id_out);
+	if (rc)
+		return rc;
+	rc = hl_db_exec(db, NULL, "INSERT INTO accounts (id, slug, name) VALUES (?, ?, ?)",
+		"sss", id_out, slug, name);
+	if (rc == HL_ERR_CONFLICT)
+		return hl_fail(HL_ERR_CONFLICT, "slug", "account exists");
+	return rc;
+}
+
+hl_err
+hl_account_by_slug(struct hl_db *db, const char *slug, char id_out[HL_ID_MAX])
+{
+	struct hl_stmt *st;
+	hl_err rc;
+	int r;
+
+	rc = hl_stmt_new(db, "SELECT id FROM accounts WHERE slug = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, slug);
+	rc = hl_stmt_exec(st);
+	if (rc)
+		goto out;
+	r = hl_stmt_fetch(st);
+	if (r < 0)
+		rc = HL_ERR_DB;
+	else if (r == 0)
+		rc = hl_fail(HL_ERR_NOTFOUND, "account", "no account with slug %s", slug);
+	else
+		copy(id_out, HL_ID_MAX, hl_stmt_col(st, 0));
+out:
+	hl_stmt_free(st);
+	return rc;
+}
+
+hl_err
+hl_account_list(struct hl_db *db, hl_account_cb cb, void *arg)
+{
+	struct hl_stmt *st;
+	hl_err rc;
+	int r;
+
+	rc = hl_stmt_new(db, "SELECT id, slug, name, DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ') "
+		"FROM accounts ORDER BY slug", &st);
+	if (rc)
+		return rc;
+	rc = hl_stmt_exec(st);
+	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+		if (r < 0) {
+			rc = HL_ERR_DB;
+			break;
+		}
+		cb(arg, hl_stmt_col(st, 0), hl_stmt_col(st, 1), hl_stmt_col(st, 2),
+			hl_stmt_col(st, 3));
+	}
+	hl_stmt_free(st);
+	return rc;
+}
+
+unsigned
+hl_scopes_parse(const char *s)
+{
+	unsigned bits = 0;
+	const char *p = s;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 4 && !strncmp(p, "read", 4))
+			bits |= HL_SCOPE_READ;
+		else if (n == 5 && !strncmp(p, "write", 5))
+			bits |= HL_SCOPE_WRITE;
+		else if (n == 5 && !strncmp(p, "admin", 5))
+			bits |= HL_SCOPE_ADMIN;
+		else
+			return 0;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return bits;
+}
+
+static void
+scopes_format(unsigned bits, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s%s%s%s",
+		bits & HL_SCOPE_READ ? "read" : "",
+		(bits & HL_SCOPE_READ) && (bits & (HL_SCOPE_WRITE | HL_SCOPE_ADMIN)) ? "," : "",
+		bits & HL_SCOPE_WRITE ? "write" : "",
+		(bits & HL_SCOPE_WRITE) && (bits & HL_SCOPE_ADMIN) ? "," : "",
+		bits & HL_SCOPE_ADMIN ? "admin" : "");
+}
+
+hl_err
+hl_apikey_create(struct hl_db *db, const char *account_id, const char *name,
+	const char *scopes, const char *allowed_cidrs, char key_out[HL_APIKEY_MAX],
+	char id_out[HL_ID_MAX])
+{
+	char prefix[16], hash[65], norm[32];
+	unsigned bits;
+	hl_err rc;
+
+	bits = hl_scopes_parse(scopes ? scopes : "read");
+	if (!bits)
+		return hl_fail(HL_ERR_INVALID, "scopes",
+			"scopes must be a comma-separated subset of read, write, admin");
+	scopes_format(bits, norm, sizeof(norm));
+	if (name && strlen(name) > 200)
+		return hl_fail(HL_ERR_INVALID, "name", "key name is longer than 200 characters");
+	rc = hl_id_new("key", id_out);
+	if (!rc)
+		rc = hl_apikey_new(key_out, prefix, hash);
+	if (rc)
+		return rc;
+	rc = hl_db_exec(db, NULL, "INSERT INTO api_keys (id, account_id, name, prefix, key_hash, "
+		"scopes, allowed_cidrs) VALUES (?, ?, ?, ?, ?, ?, ?)", "sssssss",
+		id_out, account_id, name ? name : "", prefix, hash, norm,
+		allowed_cidrs && *allowed_cidrs ? allowed_cidrs : NULL);
+	memset(hash, 0, sizeof(hash));
+	return rc;
+}
+
+hl_err
+hl_apikey_authenticate(struct hl_db *db, const char *key, struct hl_principal *p)
+{
+	char prefix[16], hash[65];
+	struct hl_stmt *st = NULL;
+	int r, recent;
+	hl_err rc;
+
+	memset(p, 0, sizeof(*p));
+	rc = hl_apikey_prefix(key, prefix);
+	if (rc)
+		return hl_fail(HL_ERR_AUTH, NULL, "invalid API key");
+	hl_sha256_hex(key, strlen(key), hash);
+	rc = hl_stmt_new(db, "SELECT id, account_id, key_hash, scopes, IFNULL(allowed_cidrs, ''), "
+		"last_used_at IS NOT NULL AND last_used_at > NOW(3) - INTERVAL 60 SECOND "
+		"FROM api_keys WHERE prefix = ? AND revoked_at IS NULL", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, prefix);
+	rc = hl_stmt_exec(st);
+	if (rc)
+		goto out;
+	r = hl_stmt_fetch(st);
+	if (r < 0) {
+		rc = HL_ERR_DB;
+		goto out;
+	}
+	if (r == 0 || !hl_ct_streq(hl_stmt_col(st, 2), hash)) {
+		rc = hl_fail(HL_ERR_AUTH, NULL, "invalid API key");
+		goto out;
+	}
+	copy(p->actor_id, sizeof(p->actor_id), hl_stmt_col(st, 0));
+	copy(p->account_id, sizeof(p->account_id), hl_stmt_col(st, 1));
+	p->scopes = hl_scopes_parse(hl_stmt_col(st, 3));
+	copy(p->allowed_cidrs, sizeof(p->allowed_cidrs), hl_stmt_col(st, 4));
+	copy(p->actor, sizeof(p->actor), prefix);
+	p->role = HL_ROLE__MAX;
+	recent = (int)hl_stmt_colint(st, 5);
+	hl_stmt_free(st);
+	st = NULL;
+	/* last_used_at at most once a minute: no write per request. */
+	if (!recent)
+		rc = hl_db_exec(db, NULL, "UPDATE api_keys SET last_used_at = NOW(3) WHERE id = ?",
+			"s", p->actor_id);
+out:
+	hl_stmt_free(st);
+	return rc;
+}
+
+hl_err
+hl_apikey_revoke(struct hl_db *db, const char *account_id, const char *key_id)
+{
+	unsigned long long n = 0;
+	hl_err rc;
+
+	rc = hl_db_exec(db, &n, "UPDATE api_keys SET revoked_at = NOW(3) "
+		"WHERE id = ? AND account_id = ? AND revoked_at IS NULL", "ss", key_id, account_id);
+	if (!rc && n == 0)
+		rc = hl_fail(HL_ERR_NOTFOUND, "id", "no active key %s in this account", key_id);
+	return rc;
+}
+
+hl_err
+hl_apikey_list(struct hl_db *db, const char *account_id, hl_apikey_cb cb, void *arg)
+{
+	struct hl_stmt *st;
+	hl_err rc;
+	int r;
+
+	rc = hl_stmt_new(db, "SELECT id, prefix, name, scopes, "
+		"DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'), "
+		"DATE_FORMAT(last_used_at, '%Y-%m-%dT%H:%i:%sZ'), "
+		"DATE_FORMAT(revoked_at, '%Y-%m-%dT%H:%i:%sZ') "
+		"FROM api_keys WHERE account_id = ? ORDER BY id", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, account_id);
+	rc = hl_stmt_exec(st);
+	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+		if (r < 0) {
+			rc = HL_ERR_DB;
+			break;
+		}
+		cb(arg, hl_stmt_col(st, 0), hl_stmt_col(st, 1), hl_stmt_col(st, 2),
+			hl_stmt_col(st, 3), hl_stmt_col(st, 4), hl_stmt_col(st, 5),
+			hl_stmt_col(st, 6));
+	}
+	hl_stmt_free(st);
+	return rc;
+}
+
+int
+hl_role_parse(const char *s, enum hl_role *out)
+{
+	int i;
+
+	for (i = 0; i < HL_ROLE__MAX; i++)
+		if (!strcmp(s, role_names[i])) {
+			*out = (enum hl_role)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+hl_role_name(enum hl_role r)
+{
+	return r < HL_ROLE__MAX ? role_names[r] : "";
+}
+
+static int
+email_valid(const char *e)
+{
+	const char *at = strchr(e, '@');
+	size_t n = strlen(e);
+
+	return n >= 3 && n <= 254 && at && at != e && at[1] && !strchr(at + 1, '@') &&
+		!strpbrk(e, " \t\r\n<>\"");
+}
+
+hl_err
+hl_user_create(struct hl_db *db, const char *account_id, const char *email,
+	enum hl_role role, const char *password, char id_out[HL_ID_MAX])
+{
+	char hash[HL_PWHASH_MAX];
+	hl_err rc;
+
+	if (!email_valid(email))
+		return hl_fail(HL_ERR_INVALID, "email", "not a valid email address");
+	if (strlen(password) < 10 || strlen(password) > 1024)
+		return hl_fail(HL_ERR_INVALID, "password", "password must be 10 to 1024 characters");
+	rc = hl_id_new("usr", id_out);
+	if (!rc)
+		rc = hl_password_hash(password, hash);
+	if (rc)
+		return rc;
+	rc = hl_db_exec(db, NULL, "INSERT INTO users (id, account_id, email, role, password_hash) "
+		"VALUES (?, ?, ?, ?, ?)", "sssss", id_out, account_id, email, role_names[role], hash);
+	if (rc == HL_ERR_CONFLICT)
+		return hl_fail(HL_ERR_CONFLICT, "email", "a user with this email exists");
+	return rc;
+}
+
+static void
+fill_user(struct hl_stmt *st, struct hl_principal *p)
+{
+	copy(p->actor_id, sizeof(p->actor_id), hl_stmt_col(st, 0));
+	copy(p->account_id, sizeof(p->account_id), hl_stmt_col(st, 1));
+	copy(p->actor, sizeof(p->actor), hl_stmt_col(st, 2));
+	if (hl_role_parse(hl_stmt_col(st, 3), &p->role))
+		p->role = HL_ROLE_VIEWER;
+	p->scopes = role_scopes[p->role];
+}
+
+hl_err
+hl_user_login(struct hl_db *db, const char *email, const char *password,
+	struct hl_principal *p)
+{
+	/* A valid hash of nothing, verified when the email is unknown so an
+	 * attacker cannot tell unknown emails by the response time. */
+	static const char dummy[] = "pbkdf2-sha256$600000$c2FsdHNhbHRzYWx0c2FsdA==$"
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+	struct hl_stmt *st;
+	hl_err rc;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	rc = hl_stmt_new(db, "SELECT id, account_id, email, role, password_hash FROM users "
+		"WHERE email = ? AND disabled_at IS NULL", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, email);
+	rc = hl_stmt_exec(st);
+	if (rc)
+		goto out;
+	r = hl_stmt_fetch(st);
+	if (r < 0) {
+		rc = HL_ERR_DB;
+		goto out;
+	}
+	if (r == 0) {
+		hl_password_verify(password, dummy);
+		rc = hl_fail(HL_ERR_AUTH, NULL, "wrong email or password");
+		goto out;
+	}
+	if (!hl_password_verify(password, hl_stmt_col(st, 4))) {
+		rc = hl_fail(HL_ERR_AUTH, NULL, "wrong email or password");
+		goto out;
+	}
+	fill_user(st, p);
+out:
+	hl_stmt_free(st);
+	return rc;
+}
+
+hl_err
+hl_user_principal(struct hl_db *db, const char *user_id, struct hl_principal *p)
+{
+	struct hl_stmt *st;
+	hl_err rc;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	rc = hl_stmt_new(db, "SELECT id, account_id, email, role FROM users "
+		"WHERE id = ? AND disabled_at IS NULL", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, user_id);
+	rc = hl_stmt_exec(st);
+	if (rc)
+		goto out;
+	r = hl_stmt_fetch(st);
+	if (r < 0)
+		rc = HL_ERR_DB;
+	else if (r == 0)
+		rc = hl_fail(HL_ERR_AUTH, NULL, "user no longer exists");
+	else
+		fill_user(st, p);
+out:
+	hl_stmt_free(st);
+	return rc;
+}

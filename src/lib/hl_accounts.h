@@ -1,0 +1,57 @@
+/* hl_accounts.h: accounts (tenants), api_keys and users: who may act. */
+#ifndef HL_ACCOUNTS_H
+#define HL_ACCOUNTS_H
+#include "hl_crypto.h"
+#include "hl_db.h"
+
+enum hl_scope {
+	HL_SCOPE_READ = 1 << 0,
+	HL_SCOPE_WRITE = 1 << 1,
+	HL_SCOPE_ADMIN = 1 << 2,
+};
+
+enum hl_role { HL_ROLE_VIEWER, HL_ROLE_DEVELOPER, HL_ROLE_ADMIN, HL_ROLE__MAX };
+
+/* Who is calling: an API key or a user, always inside one account. */
+struct hl_principal {
+	char account_id[HL_ID_MAX];
+	char actor_id[HL_ID_MAX];      /* key_... or usr_... */
+	char actor[300];               /* for the audit log: key prefix or email */
+	unsigned scopes;               /* enum hl_scope bits */
+	enum hl_role role;             /* users only */
+	char allowed_cidrs[1000];      /* keys only; "" = any address */
+};
+
+hl_err hl_account_create(struct hl_db *db, const char *slug, const char *name,
+	char id_out[HL_ID_MAX]);
+/* HL_ERR_NOTFOUND when there is no such account. */
+hl_err hl_account_by_slug(struct hl_db *db, const char *slug, char id_out[HL_ID_MAX]);
+typedef void (*hl_account_cb)(void *arg, const char *id, const char *slug,
+	const char *name, const char *created_at);
+hl_err hl_account_list(struct hl_db *db, hl_account_cb cb, void *arg);
+
+/* scopes: "read,write,admin" subset. Writes the new key to key_out (shown once). */
+hl_err hl_apikey_create(struct hl_db *db, const char *account_id, const char *name,
+	const char *scopes, const char *allowed_cidrs, char key_out[HL_APIKEY_MAX],
+	char id_out[HL_ID_MAX]);
+/* HL_ERR_AUTH for an unknown, revoked or wrong key. */
+hl_err hl_apikey_authenticate(struct hl_db *db, const char *key, struct hl_principal *p);
+hl_err hl_apikey_revoke(struct hl_db *db, const char *account_id, const char *key_id);
+typedef void (*hl_apikey_cb)(void *arg, const char *id, const char *prefix,
+	const char *name, const char *scopes, const char *created_at,
+	const char *last_used_at, const char *revoked_at);
+hl_err hl_apikey_list(struct hl_db *db, const char *account_id, hl_apikey_cb cb, void *arg);
+unsigned hl_scopes_parse(const char *s);  /* 0 on an unknown name */
+
+int hl_role_parse(const char *s, enum hl_role *out);  /* 0 ok */
+const char *hl_role_name(enum hl_role r);
+hl_err hl_user_create(struct hl_db *db, const char *account_id, const char *email,
+	enum hl_role role, const char *password, char id_out[HL_ID_MAX]);
+/* HL_ERR_AUTH when the email is unknown or the password wrong (same
+ * message and similar time for both). */
+hl_err hl_user_login(struct hl_db *db, const char *email, const char *password,
+	struct hl_principal *p);
+/* Load a user principal by id (sessions). */
+hl_err hl_user_principal(struct hl_db *db, const char *user_id, struct hl_principal *p);
+
+#endif

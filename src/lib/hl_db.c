@@ -1,0 +1,485 @@
+/* hl_db.c: MariaDB Connector/C wrapper. Every statement is prepared with
+ * constant SQL text and bound values; results come back as strings sized
+ * to the longest value of each column. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include "hl_db.h"
+#include "hl_log.h"
+
+struct hl_db {
+	MYSQL *my;
+	const struct hl_config *cfg;
+};
+
+struct hl_stmt {
+	struct hl_db *db;
+	MYSQL_STMT *st;
+	unsigned nparams;
+	MYSQL_BIND *params;
+	long long *ints;
+	unsigned long *plens;
+	unsigned ncols;
+	MYSQL_BIND *cols;
+	unsigned long *clens;
+	my_bool *cnull;
+	my_bool *cerr;
+	int stored;
+};
+
+static hl_err
+db_error(MYSQL *my, const char *what)
+{
+	unsigned no = mysql_errno(my);
+
+	if (no == ER_DUP_ENTRY)
+		return hl_fail(HL_ERR_CONFLICT, NULL, "already exists");
+	hl_log(HL_LOG_ERROR, "database: %s: %s (%u)", what, mysql_error(my), no);
+	return hl_fail(HL_ERR_DB, NULL, "database error (%u)", no);
+}
+
+static hl_err
+stmt_error(struct hl_stmt *s, const char *what)
+{
+	unsigned no = mysql_stmt_errno(s->st);
+
+	if (no == ER_DUP_ENTRY)
+		return hl_fail(HL_ERR_CONFLICT, NULL, "already exists");
+	hl_log(HL_LOG_ERROR, "database: %s: %s (%u)", what, mysql_stmt_error(s->st), no);
+	if (no == ER_LOCK_DEADLOCK || no == ER_LOCK_WAIT_TIMEOUT)
+		return hl_fail(HL_ERR_CONFLICT, NULL, "database busy, try again (%u)", no);
+	return hl_fail(HL_ERR_DB, NULL, "database error (%u)", no);
+}
+
+static hl_err
+db_connect(struct hl_db *db)
+{
+	const struct hl_config *cfg = db->cfg;
+	unsigned int timeout = 10;
+	const char *sock = *cfg->db_socket ? cfg->db_socket : NULL;
+
+	db->my = mysql_init(NULL);
+	if (!db->my)
+		return hl_fail(HL_ERR_NOMEM, NULL, "mysql_init failed");
+	mysql_options(db->my, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	mysql_options(db->my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	if (!mysql_real_connect(db->my, sock ? NULL : cfg->db_host, cfg->db_user,
+	    cfg->db_password, cfg->db_name, sock ? 0 : cfg->db_port, sock,
+	    CLIENT_FOUND_ROWS)) {
+		/* Name where we tried to connect, never the password. */
+		hl_fail(HL_ERR_DB, NULL, "cannot connect to MariaDB at %s: %s",
+			sock ? sock : cfg->db_host, mysql_error(db->my));
+		mysql_close(db->my);
+		db->my = NULL;
+		return HL_ERR_DB;
+	}
+	/* Strict mode: bad data is an error, never silently truncated.
+	 * UTC everywhere: times are stored and compared as UTC. */
+	if (mysql_query(db->my, "SET SESSION sql_mode='STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,"
+	    "ERROR_FOR_DIVISION_BY_ZERO', time_zone='+00:00'"))
+		return db_error(db->my, "session setup");
+	/* READ COMMITTED: the claim's locking reads release rows that do not
+	 * match, and every statement sees the latest committed queue state. */
+	if (mysql_query(db->my, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"))
+		return db_error(db->my, "session setup");
+	return HL_OK;
+}
+
+hl_err
+hl_db_open(const struct hl_config *cfg, struct hl_db **out)
+{
+	struct hl_db *db;
+	hl_err rc;
+
+	*out = NULL;
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	db->cfg = cfg;
+	rc = db_connect(db);
+	if (rc) {
+		if (db->my)
+			mysql_close(db->my);
+		free(db);
+		return rc;
+	}
+	*out = db;
+	return HL_OK;
+}
+
+void
+hl_db_close(struct hl_db *db)
+{
+	if (!db)
+		return;
+	if (db->my)
+		mysql_close(db->my);
+	free(db);
+}
+
+hl_err
+hl_db_ping(struct hl_db *db)
+{
+	if (db->my && mysql_ping(db->my) == 0)
+		return HL_OK;
+	if (db->my)
+		mysql_close(db->my);
+	db->my = NULL;
+	return db_connect(db);
+}
+
+hl_err
+hl_db_begin(struct hl_db *db)
+{
+	if (mysql_query(db->my, "START TRANSACTION"))
+		return db_error(db->my, "begin");
+	return HL_OK;
+}
+
+hl_err
+hl_db_commit(struct hl_db *db)
+{
+	if (mysql_commit(db->my))
+		return db_error(db->my, "commit");
+	return HL_OK;
+}
+
+void
+hl_db_rollback(struct hl_db *db)
+{
+	if (mysql_rollback(db->my))
+		hl_log(HL_LOG_WARN, "database: rollback: %s", mysql_error(db->my));
+}
+
+hl_err
+hl_stmt_new(struct hl_db *db, const char *sql, struct hl_stmt **out)
+{
+	struct hl_stmt *s;
+	hl_err rc;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	s->db = db;
+	s->st = mysql_stmt_init(db->my);
+	if (!s->st) {
+		free(s);
+		return db_error(db->my, "stmt_init");
+	}
+	if (mysql_stmt_prepare(s->st, sql, strlen(sql))) {
+		hl_log(HL_LOG_ERROR, "database: prepare failed for: %.200s", sql);
+		rc = stmt_error(s, "prepare");
+		hl_stmt_free(s);
+		return rc;
+	}
+	s->nparams = mysql_stmt_param_count(s->st);
+	if (s->nparams) {
+		s->params = calloc(s->nparams, sizeof(*s->params));
+		s->ints = calloc(s->nparams, sizeof(*s->ints));
+		s->plens = calloc(s->nparams, sizeof(*s->plens));
+		if (!s->params || !s->ints || !s->plens) {
+			hl_stmt_free(s);
+			return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+		}
+		for (unsigned i = 0; i < s->nparams; i++)
+			s->params[i].buffer_type = MYSQL_TYPE_NULL;
+	}
+	*out = s;
+	return HL_OK;
+}
+
+void
+hl_stmt_strn(struct hl_stmt *s, unsigned idx, const char *v, size_t n)
+{
+	MYSQL_BIND *b;
+
+	if (idx >= s->nparams)
+		return;
+	b = &s->params[idx];
+	memset(b, 0, sizeof(*b));
+	if (!v) {
+		b->buffer_type = MYSQL_TYPE_NULL;
+		return;
+	}
+	s->plens[idx] = n;
+	b->buffer_type = MYSQL_TYPE_STRING;
+	b->buffer = (void *)v;
+	b->buffer_length = n;
+	b->length = &s->plens[idx];
+}
+
+void
+hl_stmt_str(struct hl_stmt *s, unsigned idx, const char *v)
+{
+	hl_stmt_strn(s, idx, v, v ? strlen(v) : 0);
+}
+
+void
+hl_stmt_int(struct hl_stmt *s, unsigned idx, long long v)
+{
+	MYSQL_BIND *b;
+
+	if (idx >= s->nparams)
+		return;
+	b = &s->params[idx];
+	memset(b, 0, sizeof(*b));
+	s->ints[idx] = v;
+	b->buffer_type = MYSQL_TYPE_LONGLONG;
+	b->buffer = &s->ints[idx];
+}
+
+void
+hl_stmt_null(struct hl_stmt *s, unsigned idx)
+{
+	hl_stmt_strn(s, idx, NULL, 0);
+}
+
+static void
+free_results(struct hl_stmt *s)
+{
+	unsigned i;
+
+	if (s->stored)
+		mysql_stmt_free_result(s->st);
+	s->stored = 0;
+	for (i = 0; i < s->ncols; i++)
+		free(s->cols[i].buffer);
+	free(s->cols);
+	free(s->clens);
+	free(s->cnull);
+	free(s->cerr);
+	s->cols = NULL;
+	s->clens = NULL;
+	s->cnull = s->cerr = NULL;
+	s->ncols = 0;
+}
+
+hl_err
+hl_stmt_exec(struct hl_stmt *s)
+{
+	MYSQL_RES *meta = NULL;
+	MYSQL_FIELD *fields;
+	my_bool update_max = 1;
+	unsigned i;
+	hl_err rc = HL_OK;
+
+	free_results(s);
+	if (s->nparams && mysql_stmt_bind_param(s->st, s->params))
+		return stmt_error(s, "bind");
+	mysql_stmt_attr_set(s->st, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max);
+	if (mysql_stmt_execute(s->st))
+		return stmt_error(s, "execute");
+	meta = mysql_stmt_result_metadata(s->st);
+	if (!meta)
+		return HL_OK;   /* not a SELECT */
+	if (mysql_stmt_store_result(s->st)) {
+		rc = stmt_error(s, "store");
+		goto out;
+	}
+	s->stored = 1;
+	s->ncols = mysql_num_fields(meta);
+	fields = mysql_fetch_fields(meta);
+	s->cols = calloc(s->ncols, sizeof(*s->cols));
+	s->clens = calloc(s->ncols, sizeof(*s->clens));
+	s->cnull = calloc(s->ncols, sizeof(*s->cnull));
+	s->cerr = calloc(s->ncols, sizeof(*s->cerr));
+	if (!s->cols || !s->clens || !s->cnull || !s->cerr) {
+		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < s->ncols; i++) {
+		/* Numbers are converted to text: leave room for any of them. */
+		size_t len = fields[i].max_length + 1;
+
+		if (len < 72)
+			len = 72;
+		s->cols[i].buffer_type = MYSQL_TYPE_STRING;
+		s->cols[i].buffer = malloc(len);
+		if (!s->cols[i].buffer) {
+			rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+			goto out;
+		}
+		s->cols[i].buffer_length = len;
+		s->cols[i].length = &s->clens[i];
+		s->cols[i].is_null = &s->cnull[i];
+		s->cols[i].error = &s->cerr[i];
+	}
+	if (mysql_stmt_bind_result(s->st, s->cols))
+		rc = stmt_error(s, "bind result");
+out:
+	mysql_free_result(meta);
+	return rc;
+}
+
+int
+hl_stmt_fetch(struct hl_stmt *s)
+{
+	unsigned i;
+	int r;
+
+	if (!s->ncols)
+		return 0;
+	r = mysql_stmt_fetch(s->st);
+	if (r == MYSQL_NO_DATA)
+		return 0;
+	if (r == 1) {
+		stmt_error(s, "fetch");
+		return -1;
+	}
+	if (r == MYSQL_DATA_TRUNCATED) {
+		/* A value longer than max_length predicted: grow and refetch it. */
+		for (i = 0; i < s->ncols; i++) {
+			void *p;
+
+			if (!s->cerr[i])
+				continue;
+			p = realloc(s->cols[i].buffer, s->clens[i] + 1);
+			if (!p) {
+				hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+				return -1;
+			}
+			s->cols[i].buffer = p;
+			s->cols[i].buffer_length = s->clens[i] + 1;
+			if (mysql_stmt_fetch_column(s->st, &s->cols[i], i, 0)) {
+				stmt_error(s, "fetch column");
+				return -1;
+			}
+		}
+		mysql_stmt_bind_result(s->st, s->cols);
+	}
+	for (i = 0; i < s->ncols; i++)
+		if (!s->cnull[i])
+			((char *)s->cols[i].buffer)[s->clens[i]] = '\0';
+	return 1;
+}
+
+const char *
+hl_stmt_col(struct hl_stmt *s, unsigned col)
+{
+	if (col >= s->ncols || s->cnull[col])
+		return NULL;
+	return s->cols[col].buffer;
+}
+
+size_t
+hl_stmt_collen(struct hl_stmt *s, unsigned col)
+{
+	if (col >= s->ncols || s->cnull[col])
+		return 0;
+	return s->clens[col];
+}
+
+long long
+hl_stmt_colint(struct hl_stmt *s, unsigned col)
+{
+	const char *v = hl_stmt_col(s, col);
+
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+int
+hl_stmt_colnull(struct hl_stmt *s, unsigned col)
+{
+	return col >= s->ncols || s->cnull[col];
+}
+
+unsigned long long
+hl_stmt_affected(struct hl_stmt *s)
+{
+	return mysql_stmt_affected_rows(s->st);
+}
+
+hl_err
+hl_stmt_reset(struct hl_stmt *s)
+{
+	free_results(s);
+	if (mysql_stmt_reset(s->st))
+		return stmt_error(s, "reset");
+	return HL_OK;
+}
+
+void
+hl_stmt_free(struct hl_stmt *s)
+{
+	if (!s)
+		return;
+	free_results(s);
+	if (s->st)
+		mysql_stmt_close(s->st);
+	free(s->params);
+	free(s->ints);
+	free(s->plens);
+	free(s);
+}
+
+hl_err
+hl_db_exec(struct hl_db *db, unsigned long long *affected, const char *sql,
+	const char *types, ...)
+{
+	struct hl_stmt *s;
+	va_list ap;
+	unsigned i;
+	hl_err rc;
+
+	rc = hl_stmt_new(db, sql, &s);
+	if (rc)
+		return rc;
+	va_start(ap, types);
+	for (i = 0; types[i]; i++) {
+		switch (types[i]) {
+		case 's':
+			hl_stmt_str(s, i, va_arg(ap, const char *));
+			break;
+		case 'i':
+			hl_stmt_int(s, i, va_arg(ap, long long));
+			break;
+		case 'z': {
+			const char *p = va_arg(ap, const char *);
+			size_t n = va_arg(ap, size_t);
+			hl_stmt_strn(s, i, p, n);
+			break;
+		}
+		default:
+			va_end(ap);
+			hl_stmt_free(s);
+			return hl_fail(HL_ERR_INTERNAL, NULL, "hl_db_exec: bad type %c", types[i]);
+		}
+	}
+	va_end(ap);
+	rc = hl_stmt_exec(s);
+	if (!rc && affected)
+		*affected = hl_stmt_affected(s);
+	hl_stmt_free(s);
+	return rc;
+}
+
+hl_err
+hl_db_exec_script(struct hl_db *db, const char *text)
+{
+	hl_err rc = HL_OK;
+	int status;
+
+	mysql_set_server_option(db->my, MYSQL_OPTION_MULTI_STATEMENTS_ON);
+	if (mysql_real_query(db->my, text, strlen(text))) {
+		rc = db_error(db->my, "script");
+		goto out;
+	}
+	/* Drain every result; the first failing statement stops the script. */
+	do {
+		MYSQL_RES *res = mysql_store_result(db->my);
+
+		if (res)
+			mysql_free_result(res);
+		status = mysql_next_result(db->my);
+		if (status > 0) {
+			rc = db_error(db->my, "script");
+			goto out;
+		}
+	} while (status == 0);
+out:
+	mysql_set_server_option(db->my, MYSQL_OPTION_MULTI_STATEMENTS_OFF);
+	return rc;
+}

@@ -1,0 +1,50 @@
+/* hl_db.h: MariaDB connection and prepared statements. SQL text is
+ * always a constant; values are always bound. Results are read as
+ * strings (converted by the accessors). */
+#ifndef HL_DB_H
+#define HL_DB_H
+#include <stddef.h>
+#include "hl_error.h"
+#include "hl_config.h"
+
+struct hl_db;
+struct hl_stmt;
+
+hl_err hl_db_open(const struct hl_config *cfg, struct hl_db **out);
+void hl_db_close(struct hl_db *db);
+/* Reconnect if the server went away (long-lived FastCGI processes). */
+hl_err hl_db_ping(struct hl_db *db);
+hl_err hl_db_begin(struct hl_db *db);
+hl_err hl_db_commit(struct hl_db *db);
+void hl_db_rollback(struct hl_db *db);
+
+/* Prepare a statement. Parameters are bound by index (0-based) before
+ * hl_stmt_exec; bound strings must stay alive until hl_stmt_exec returns. */
+hl_err hl_stmt_new(struct hl_db *db, const char *sql, struct hl_stmt **out);
+void hl_stmt_str(struct hl_stmt *st, unsigned idx, const char *s);      /* NULL binds SQL NULL */
+void hl_stmt_strn(struct hl_stmt *st, unsigned idx, const char *s, size_t n);
+void hl_stmt_int(struct hl_stmt *st, unsigned idx, long long v);
+void hl_stmt_null(struct hl_stmt *st, unsigned idx);
+hl_err hl_stmt_exec(struct hl_stmt *st);
+/* After exec of a SELECT: 1 = a row is ready, 0 = no more rows, -1 = error. */
+int hl_stmt_fetch(struct hl_stmt *st);
+const char *hl_stmt_col(struct hl_stmt *st, unsigned col);   /* NULL for SQL NULL */
+size_t hl_stmt_collen(struct hl_stmt *st, unsigned col);
+long long hl_stmt_colint(struct hl_stmt *st, unsigned col);  /* 0 for NULL */
+int hl_stmt_colnull(struct hl_stmt *st, unsigned col);
+unsigned long long hl_stmt_affected(struct hl_stmt *st);
+/* Reuse with new parameters (batch inserts). */
+hl_err hl_stmt_reset(struct hl_stmt *st);
+void hl_stmt_free(struct hl_stmt *st);
+
+/* One-shot helper: prepare, bind by a type string and run a statement
+ * that returns no rows. Types: 's' const char * (NULL = SQL NULL),
+ * 'i' long long, 'z' const char * + size_t length.
+ * *affected may be NULL. */
+hl_err hl_db_exec(struct hl_db *db, unsigned long long *affected,
+	const char *sql, const char *types, ...);
+
+/* Run a file of schema statements (migrations only: trusted text). */
+hl_err hl_db_exec_script(struct hl_db *db, const char *text);
+
+#endif

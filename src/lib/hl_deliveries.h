@@ -1,0 +1,83 @@
+/* hl_deliveries.h: the delivery queue (deliveries + delivery_attempts):
+ * fan-out rows, claim with leases, record outcomes, read history. */
+#ifndef HL_DELIVERIES_H
+#define HL_DELIVERIES_H
+#include <json-c/json.h>
+#include "hl_config.h"
+#include "hl_crypto.h"
+#include "hl_db.h"
+
+/* Everything the sender needs for one delivery, loaded at claim time. */
+struct hl_job {
+	char delivery_id[HL_ID_MAX];
+	char event_id[HL_ID_MAX];
+	char endpoint_id[HL_ID_MAX];
+	char account_id[HL_ID_MAX];
+	char event_type[129];
+	int attempt_no;              /* this attempt, 1-based */
+	char *url;
+	char method[8];
+	char *body;                  /* exact bytes to send and sign */
+	size_t bodylen;
+	char *secret;                /* whsec_..., unsealed */
+	char *prev_secret;           /* during a rotation grace period, else NULL */
+	char *headers_json;          /* custom headers, JSON object or NULL */
+	long timeout_ms;             /* 0 = config default */
+	char *retry_schedule;        /* per-endpoint override or NULL */
+	long long msg_ts;            /* webhook-timestamp, seconds */
+};
+
+/* The outcome of one attempt, as the sender classifies it. */
+enum hl_outcome { HL_OUT_SUCCESS, HL_OUT_RETRY, HL_OUT_GONE };
+
+struct hl_attempt {
+	struct hl_job *job;
+	enum hl_outcome outcome;
+	long status;                 /* HTTP status, 0 when none */
+	const char *error_class;     /* NULL on success: dns, connect, tls, timeout, ... */
+	char error_message[300];
+	long long started_ms;
+	long duration_ms;
+	char *request_headers;       /* JSON object text, secrets redacted */
+	char *response_headers;      /* JSON object text or NULL */
+	char *response_body;         /* excerpt or NULL */
+	long retry_after_s;          /* -1 when absent */
+};
+
+/* Insert one pending (or paused) delivery (publish fan-out). */
+hl_err hl_delivery_insert(struct hl_db *db, const char *account_id, const char *endpoint_id,
+	const char *event_id, const char *event_type, int priority, int paused);
+/* Take back leases that expired (a runner died): sending -> pending. */
+hl_err hl_delivery_reclaim_expired(struct hl_db *db, int *n);
+/* Claim up to max due deliveries for owner and load their jobs (unsealing
+ * secrets with the master key). *jobs is an array the caller frees with
+ * hl_jobs_free. */
+hl_err hl_delivery_claim(struct hl_db *db, const struct hl_config *cfg, const char *owner,
+	int max, struct hl_job **jobs, int *njobs);
+void hl_jobs_free(struct hl_job *jobs, int n);
+void hl_job_clear(struct hl_job *job);
+/* Record attempts and move each delivery on, in one transaction: success,
+ * retry at the computed time, dead, or (410) disable the endpoint. */
+hl_err hl_delivery_record(struct hl_db *db, const struct hl_config *cfg, const char *owner,
+	struct hl_attempt *attempts, int n);
+/* Give back claimed deliveries never sent (SIGTERM). */
+hl_err hl_delivery_release(struct hl_db *db, const char *owner, const char *delivery_id);
+/* Pause (endpoint disabled) or resume (enabled) an endpoint's deliveries. */
+hl_err hl_delivery_set_paused(struct hl_db *db, const char *endpoint_id, int paused);
+
+/* Filters for listing. NULL members are not applied. */
+struct hl_delivery_filter {
+	const char *endpoint_id;
+	const char *status;
+	const char *event_type;
+	const char *since;   /* SQL time */
+	const char *until;
+};
+hl_err hl_delivery_list(struct hl_db *db, const char *account_id,
+	const struct hl_delivery_filter *f, int limit, const char *iterator, json_object **out);
+hl_err hl_delivery_get(struct hl_db *db, const char *account_id, const char *id,
+	json_object **out);
+/* Queue a delivery again now (retry / replay): any state but sending. */
+hl_err hl_delivery_retry(struct hl_db *db, const char *account_id, const char *id);
+
+#endif

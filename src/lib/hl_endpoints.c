@@ -1,0 +1,386 @@
+/* hl_endpoints.c: the SQL of endpoints and subscriptions. Secrets are
+ * sealed with the master key before they reach the database. */
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+#include "hl_endpoints.h"
+#include "hl_util.h"
+
+#define URL_MAX 2048
+#define DESCRIPTION_MAX 500
+#define SUBSCRIPTIONS_MAX 100
+
+hl_err
+hl_url_validate(const char *url, int require_https)
+{
+	char *scheme = NULL, *host = NULL, *user = NULL;
+	CURLU *u;
+	hl_err rc = HL_OK;
+	size_t i;
+
+	if (!url || !*url)
+		return hl_fail(HL_ERR_INVALID, "url", "url is required");
+	if (strlen(url) > URL_MAX)
+		return hl_fail(HL_ERR_INVALID, "url", "url is longer than %d bytes", URL_MAX);
+	for (i = 0; url[i]; i++)
+		if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f)
+			return hl_fail(HL_ERR_INVALID, "url", "url contains spaces or control characters");
+	u = curl_url();
+	if (!u)
+		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	/* No default scheme guessing: "example.com/hook" is an error. */
+	if (curl_url_set(u, CURLUPART_URL, url, 0)) {
+		rc = hl_fail(HL_ERR_INVALID, "url", "url is not a valid absolute URL");
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
+	    (strcmp(scheme, "http") && strcmp(scheme, "https"))) {
+		rc = hl_fail(HL_ERR_INVALID, "url", "url must start with http:// or https://");
+		goto out;
+	}
+	if (require_https && strcmp(scheme, "https")) {
+		rc = hl_fail(HL_ERR_INVALID, "url", "url must use https (Security.RequireHttps)");
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) || !host || !*host) {
+		rc = hl_fail(HL_ERR_INVALID, "url", "url has no host");
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK && user) {
+		rc = hl_fail(HL_ERR_INVALID, "url",
+			"url must not carry credentials; use destination authentication instead");
+		goto out;
+	}
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+static int
+pattern_chars_ok(const char *p)
+{
+	size_t i, n = strlen(p);
+
+	if (n < 1 || n > 128)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = p[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+		    c == '-' || c == '*'))
+			return 0;
+	}
+	return 1;
+}
+
+hl_err
+hl_event_pattern_validate(struct hl_db *db, const char *account_id, const char *pattern)
+{
+	struct hl_stmt *st;
+	const char *star;
+	size_t n;
+	hl_err rc;
+	int r;
+
+	if (!pattern_chars_ok(pattern))
+		return hl_fail(HL_ERR_INVALID, "event_types",
+			"event type \"%.128s\" may only contain a-z, 0-9, _, -, . and a final *", pattern);
+	if (!strcmp(pattern, "*"))
+		return HL_OK;
+	star = strchr(pattern, '*');
+	n = strlen(pattern);
+	if (star) {
+		/* Only a whole-family wildcard: "sms.*". */
+		if (star != pattern + n - 1 || n < 3 || pattern[n - 2] != '.')
+			return hl_fail(HL_ERR_INVALID, "event_types",
+				"wildcards must be a family (\"sms.*\") or \"*\"");
+		rc = hl_stmt_new(db, "SELECT 1 FROM event_types WHERE account_id IN ('', ?) "
+			"AND family = ? LIMIT 1", &st);
+		if (rc)
+			return rc;
+		hl_stmt_str(st, 0, account_id);
+		hl_stmt_strn(st, 1, pattern, n - 2);
+	} else {
+		rc = hl_stmt_new(db, "SELECT 1 FROM event_types WHERE account_id IN ('', ?) "
+			"AND name = ? LIMIT 1", &st);
+		if (rc)
+			return rc;
+		hl_stmt_str(st, 0, account_id);
+		hl_stmt_str(st, 1, pattern);
+	}
+	rc = hl_stmt_exec(st);
+	if (!rc) {
+		r = hl_stmt_fetch(st);
+		if (r < 0)
+			rc = HL_ERR_DB;
+		else if (r == 0)
+			rc = hl_fail(HL_ERR_UNPROCESSABLE, "event_types",
+				"unknown event type \"%s\" (see GET /webhooks/events)", pattern);
+	}
+	hl_stmt_free(st);
+	return rc;
+}
+
+hl_err
+hl_subscriptions_replace(struct hl_db *db, const char *account_id,
+	const char *endpoint_id, json_object *event_types)
+{
+	struct hl_stmt *st = NULL;
+	char id[HL_ID_MAX];
+	size_t i, n;
+	hl_err rc;
+
+	if (!json_object_is_type(event_types, json_type_array))
+		return hl_fail(HL_ERR_INVALID, "event_types", "event_types must be an array of strings");
+	n = json_object_array_length(event_types);
+	if (n > SUBSCRIPTIONS_MAX)
+		return hl_fail(HL_ERR_INVALID, "event_types",
+			"at most %d event types per endpoint", SUBSCRIPTIONS_MAX);
+	for (i = 0; i < n; i++) {
+		json_object *t = json_object_array_get_idx(event_types, i);
+
+		if (!json_object_is_type(t, json_type_string))
+			return hl_fail(HL_ERR_INVALID, "event_types", "event_types must be an array of strings");
+		rc = hl_event_pattern_validate(db, account_id, json_object_get_string(t));
+		if (rc)
+			return rc;
+	}
+	rc = hl_db_exec(db, NULL, "DELETE FROM subscriptions WHERE endpoint_id = ? AND account_id = ?",
+		"ss", endpoint_id, account_id);
+	if (rc)
+		return rc;
+	rc = hl_stmt_new(db, "INSERT IGNORE INTO subscriptions (id, account_id, endpoint_id, event_type) "
+		"VALUES (?, ?, ?, ?)", &st);
+	for (i = 0; !rc && i < n; i++) {
+		const char *t = json_object_get_string(json_object_array_get_idx(event_types, i));
+
+		rc = hl_id_new("sub", id);
+		if (rc)
+			break;
+		hl_stmt_str(st, 0, id);
+		hl_stmt_str(st, 1, account_id);
+		hl_stmt_str(st, 2, endpoint_id);
+		hl_stmt_str(st, 3, t);
+		rc = hl_stmt_exec(st);
+	}
+	hl_stmt_free(st);
+	return rc;
+}
+
+static hl_err
+spec_validate(const struct hl_config *cfg, const struct hl_endpoint_spec *spec, int create)
+{
+	hl_err rc;
+
+	if (create || spec->url) {
+		rc = hl_url_validate(spec->url, cfg->require_https);
+		if (rc)
+			return rc;
+	}
+	if (spec->description && strlen(spec->description) > DESCRIPTION_MAX)
+		return hl_fail(HL_ERR_INVALID, "description",
+			"description is longer than %d characters", DESCRIPTION_MAX);
+	if (spec->method && strcmp(spec->method, "POST") && strcmp(spec->method, "PUT"))
+		return hl_fail(HL_ERR_INVALID, "method", "method must be POST or PUT");
+	return HL_OK;
+}
+
+#define ENDPOINT_COLUMNS "e.id, e.url, e.description, e.method, e.enabled, e.disabled_reason, " \
+	HL_SQL_TIME("e.created_at") ", " HL_SQL_TIME("e.updated_at") ", " \
+	"(SELECT GROUP_CONCAT(s.event_type ORDER BY s.event_type SEPARATOR ' ') " \
+	"FROM subscriptions s WHERE s.endpoint_id = e.id), e.consecutive_failures, " \
+	HL_SQL_TIME("e.last_success_at") ", " HL_SQL_TIME("e.last_attempt_at")
+
+static json_object *
+endpoint_json(struct hl_stmt *st)
+{
+	json_object *o = json_object_new_object(), *types = json_object_new_array();
+	const char *list = hl_stmt_col(st, 8);
+
+	hl_json_add_str(o, "id", hl_stmt_col(st, 0));
+	hl_json_add_str(o, "url", hl_stmt_col(st, 1));
+	hl_json_add_str(o, "description", hl_stmt_col(st, 2));
+	hl_json_add_str(o, "method", hl_stmt_col(st, 3));
+	hl_json_add_bool(o, "enabled", (int)hl_stmt_colint(st, 4));
+	hl_json_add_str(o, "disabled_reason", hl_stmt_col(st, 5));
+	while (list && *list) {
+		size_t n = strcspn(list, " ");
+
+		json_object_array_add(types, json_object_new_string_len(list, (int)n));
+		list += n;
+		if (*list == ' ')
+			list++;
+	}
+	json_object_object_add(o, "event_types", types);
+	hl_json_add_int(o, "consecutive_failures", hl_stmt_colint(st, 9));
+	hl_json_add_str(o, "last_success_at", hl_stmt_col(st, 10));
+	hl_json_add_str(o, "last_attempt_at", hl_stmt_col(st, 11));
+	hl_json_add_str(o, "created_at", hl_stmt_col(st, 6));
+	hl_json_add_str(o, "updated_at", hl_stmt_col(st, 7));
+	return o;
+}
+
+hl_err
+hl_endpoint_get(struct hl_db *db, const char *account_id, const char *id, json_object **out)
+{
+	struct hl_stmt *st;
+	hl_err rc;
+	int r;
+
+	*out = NULL;
+	rc = hl_stmt_new(db, "SELECT " ENDPOINT_COLUMNS " FROM endpoints e "
+		"WHERE e.id = ? AND e.account_id = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, id);
+	hl_stmt_str(st, 1, account_id);
+	rc = hl_stmt_exec(st);
+	if (!rc) {
+		r = hl_stmt_fetch(st);
+		if (r < 0)
+			rc = HL_ERR_DB;
+		else if (r == 0)
+			rc = hl_fail(HL_ERR_NOTFOUND, "id", "no webhook %s", id);
+		else
+			*out = endpoint_json(st);
+	}
+	hl_stmt_free(st);
+	return rc;
+}
+
+hl_err
+hl_endpoint_list(struct hl_db *db, const char *account_id, int limit,
+	const char *iterator, json_object **out)
+{
+	json_object *data;
+	struct hl_stmt *st;
+	char last[HL_ID_MAX] = "";
+	int r, count = 0;
+	hl_err rc;
+
+	*out = NULL;
+	/* One extra row tells whether another page exists. */
+	rc = hl_stmt_new(db, "SELECT " ENDPOINT_COLUMNS " FROM endpoints e "
+		"WHERE e.account_id = ? AND e.id > ? ORDER BY e.id LIMIT ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, account_id);
+	hl_stmt_str(st, 1, iterator ? iterator : "");
+	hl_stmt_int(st, 2, limit + 1);
+	rc = hl_stmt_exec(st);
+	data = json_object_new_array();
+	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+		if (r < 0) {
+			rc = HL_ERR_DB;
+			break;
+		}
+		if (count == limit)
+			break;
+		json_object_array_add(data, endpoint_json(st));
+		hl_strlcpy(last, hl_stmt_col(st, 0), sizeof(last));
+		count++;
+	}
+	if (rc) {
+		json_object_put(data);
+	} else {
+		/* r == 1 here means the extra row exists. */
+		*out = hl_json_list(data, last, !(count == limit && r == 1));
+	}
+	hl_stmt_free(st);
+	return rc;
+}
+
+hl_err
+hl_endpoint_create(struct hl_db *db, const struct hl_config *cfg,
+	const char *account_id, const struct hl_endpoint_spec *spec, json_object **out)
+{
+	char id[HL_ID_MAX], secret[HL_SECRET_MAX];
+	char *sealed = NULL;
+	hl_err rc;
+
+	*out = NULL;
+	rc = spec_validate(cfg, spec, 1);
+	if (rc)
+		return rc;
+	rc = hl_id_new("wh", id);
+	if (!rc)
+		rc = hl_webhook_secret_new(secret);
+	if (!rc)
+		rc = hl_seal(cfg->master_key, secret, &sealed);
+	if (rc)
+		goto out;
+	rc = hl_db_begin(db);
+	if (rc)
+		goto out;
+	rc = hl_db_exec(db, NULL, "INSERT INTO endpoints (id, account_id, url, description, "
+		"method, enabled, secret_sealed) VALUES (?, ?, ?, ?, ?, ?, ?)", "sssssis",
+		id, account_id, spec->url, spec->description ? spec->description : "",
+		spec->method ? spec->method : "POST", (long long)(spec->enabled != 0), sealed);
+	if (!rc && spec->event_types)
+		rc = hl_subscriptions_replace(db, account_id, id, spec->event_types);
+	if (rc) {
+		hl_db_rollback(db);
+		goto out;
+	}
+	rc = hl_db_commit(db);
+	if (!rc)
+		rc = hl_endpoint_get(db, account_id, id, out);
+	if (!rc)
+		hl_json_add_str(*out, "secret", secret);
+out:
+	free(sealed);
+	memset(secret, 0, sizeof(secret));
+	return rc;
+}
+
+hl_err
+hl_endpoint_update(struct hl_db *db, const struct hl_config *cfg,
+	const char *account_id, const char *id, const struct hl_endpoint_spec *spec,
+	json_object **out)
+{
+	unsigned long long n = 0;
+	hl_err rc;
+
+	*out = NULL;
+	rc = spec_validate(cfg, spec, 0);
+	if (rc)
+		return rc;
+	rc = hl_db_begin(db);
+	if (rc)
+		return rc;
+	/* COALESCE keeps the members the caller left out. */
+	rc = hl_db_exec(db, &n, "UPDATE endpoints SET url = COALESCE(?, url), "
+		"description = COALESCE(?, description), method = COALESCE(?, method), "
+		"enabled = IF(? < 0, enabled, ?), "
+		"disabled_reason = IF(? = 1, NULL, disabled_reason), updated_at = NOW(3) "
+		"WHERE id = ? AND account_id = ?", "sssiiiss",
+		spec->url, spec->description, spec->method, (long long)spec->enabled,
+		(long long)spec->enabled, (long long)spec->enabled, id, account_id);
+	if (!rc && n == 0)
+		rc = hl_fail(HL_ERR_NOTFOUND, "id", "no webhook %s", id);
+	if (!rc && spec->event_types)
+		rc = hl_subscriptions_replace(db, account_id, id, spec->event_types);
+	if (rc) {
+		hl_db_rollback(db);
+		return rc;
+	}
+	rc = hl_db_commit(db);
+	if (!rc)
+		rc = hl_endpoint_get(db, account_id, id, out);
+	return rc;
+}
+
+hl_err
+hl_endpoint_delete(struct hl_db *db, const char *account_id, const char *id)
+{
+	unsigned long long n = 0;
+	hl_err rc;
+
+	rc = hl_db_exec(db, &n, "DELETE FROM endpoints WHERE id = ? AND account_id = ?",
+		"ss", id, account_id);
+	if (!rc && n == 0)
+		rc = hl_fail(HL_ERR_NOTFOUND, "id", "no webhook %s", id);
+	return rc;
+}

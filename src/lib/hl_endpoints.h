@@ -1,0 +1,44 @@
+/* hl_endpoints.h: webhook endpoints (where deliveries go) and their
+ * subscriptions (which event types they receive). */
+#ifndef HL_ENDPOINTS_H
+#define HL_ENDPOINTS_H
+#include <json-c/json.h>
+#include "hl_config.h"
+#include "hl_crypto.h"
+#include "hl_db.h"
+
+/* What a caller may set. NULL / -1 members mean "leave as is" on update;
+ * on create url is required and event_types defaults to none. */
+struct hl_endpoint_spec {
+	const char *url;
+	const char *description;
+	const char *method;          /* "POST" or "PUT" */
+	json_object *event_types;    /* array of strings: names, "fam.*", "*" */
+	int enabled;                 /* 0, 1, or -1 */
+};
+
+/* Check an endpoint URL: http(s), a host, no credentials, <= 2048 bytes;
+ * https only when require_https. HL_ERR_INVALID with field "url". */
+hl_err hl_url_validate(const char *url, int require_https);
+/* Check a subscription pattern exists in the catalog visible to account. */
+hl_err hl_event_pattern_validate(struct hl_db *db, const char *account_id, const char *pattern);
+
+/* Creates the endpoint and its subscriptions in one transaction. *out is the
+ * endpoint as JSON including "secret" (the only time it is shown). */
+hl_err hl_endpoint_create(struct hl_db *db, const struct hl_config *cfg,
+	const char *account_id, const struct hl_endpoint_spec *spec, json_object **out);
+hl_err hl_endpoint_get(struct hl_db *db, const char *account_id, const char *id,
+	json_object **out);
+hl_err hl_endpoint_update(struct hl_db *db, const struct hl_config *cfg,
+	const char *account_id, const char *id, const struct hl_endpoint_spec *spec,
+	json_object **out);
+hl_err hl_endpoint_delete(struct hl_db *db, const char *account_id, const char *id);
+/* {"data": [...], "iterator", "done"}; iterator is the last id seen. */
+hl_err hl_endpoint_list(struct hl_db *db, const char *account_id, int limit,
+	const char *iterator, json_object **out);
+
+/* Replace the endpoint's subscriptions (inside the caller's transaction). */
+hl_err hl_subscriptions_replace(struct hl_db *db, const char *account_id,
+	const char *endpoint_id, json_object *event_types);
+
+#endif

@@ -1,0 +1,77 @@
+/* hl_error.c: the last error of this process (every hookline program
+ * handles one request or one batch at a time per process). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "hl_error.h"
+
+static hl_err last_code;
+static char last_msg[512];
+static char last_field[64];
+static int have_field;
+
+static const char *const err_names[HL_ERR__MAX] = {
+	[HL_OK] = "ok",
+	[HL_ERR_NOMEM] = "out_of_memory",
+	[HL_ERR_CONFIG] = "config_error",
+	[HL_ERR_DB] = "database_error",
+	[HL_ERR_IO] = "io_error",
+	[HL_ERR_INVALID] = "invalid_request",
+	[HL_ERR_NOTFOUND] = "not_found",
+	[HL_ERR_CONFLICT] = "conflict",
+	[HL_ERR_AUTH] = "unauthorized",
+	[HL_ERR_FORBIDDEN] = "forbidden",
+	[HL_ERR_TOOLARGE] = "payload_too_large",
+	[HL_ERR_UNPROCESSABLE] = "unprocessable",
+	[HL_ERR_CRYPTO] = "crypto_error",
+	[HL_ERR_INTERNAL] = "internal_error",
+};
+
+hl_err
+hl_fail(hl_err code, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	last_code = code;
+	va_start(ap, fmt);
+	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+	va_end(ap);
+	have_field = field != NULL;
+	if (field)
+		snprintf(last_field, sizeof(last_field), "%s", field);
+	return code;
+}
+
+const char *
+hl_errmsg(void)
+{
+	return last_msg;
+}
+
+const char *
+hl_errfield(void)
+{
+	return have_field ? last_field : NULL;
+}
+
+hl_err
+hl_errcode(void)
+{
+	return last_code;
+}
+
+void
+hl_errclear(void)
+{
+	last_code = HL_OK;
+	last_msg[0] = '\0';
+	have_field = 0;
+}
+
+const char *
+hl_err_name(hl_err code)
+{
+	if (code < 0 || code >= HL_ERR__MAX)
+		return "internal_error";
+	return err_names[code];
+}

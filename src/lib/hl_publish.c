@@ -1,0 +1,171 @@
+/* hl_publish.c: store an event and create one delivery per subscribed
+ * endpoint, in one transaction, so an event is never half fanned out. */
+#include <stdio.h>
+#include <string.h>
+#include "hl_deliveries.h"
+#include "hl_crypto.h"
+#include "hl_publish.h"
+#include "hl_util.h"
+
+#define PAYLOAD_MAX (1024 * 1024)
+
+static hl_err
+type_known(struct hl_db *db, const char *account_id, const char *type)
+{
+	struct hl_stmt *st;
+	hl_err rc;
+	int r;
+
+	if (!*type || strlen(type) > 128 || strchr(type, '*'))
+		return hl_fail(HL_ERR_INVALID, "event_type", "event_type must be an event type name");
+	rc = hl_stmt_new(db, "SELECT 1 FROM event_types WHERE account_id IN ('', ?) AND name = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, account_id);
+	hl_stmt_str(st, 1, type);
+	rc = hl_stmt_exec(st);
+	if (!rc) {
+		r = hl_stmt_fetch(st);
+		if (r < 0)
+			rc = HL_ERR_DB;
+		else if (r == 0)
+			rc = hl_fail(HL_ERR_UNPROCESSABLE, "event_type",
+				"unknown event type \"%s\" (define it with POST /webhooks/events)", type);
+	}
+	hl_stmt_free(st);
+	return rc;
+}
+
+/* An earlier publish with the same key: answer with its result. */
+static hl_err
+find_duplicate(struct hl_db *db, const char *account_id, const char *key, json_object **out)
+{
+	struct hl_stmt *st;
+	hl_err rc;
+	int r;
+
+	rc = hl_stmt_new(db, "SELECT ev.id, ev.event_type, " HL_SQL_TIME("ev.created_at") ", "
+		"(SELECT COUNT(*) FROM deliveries d WHERE d.event_id = ev.id) "
+		"FROM events ev WHERE ev.account_id = ? AND ev.idempotency_key = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, account_id);
+	hl_stmt_str(st, 1, key);
+	rc = hl_stmt_exec(st);
+	if (!rc) {
+		r = hl_stmt_fetch(st);
+		if (r < 0) {
+			rc = HL_ERR_DB;
+		} else if (r == 1) {
+			*out = json_object_new_object();
+			hl_json_add_str(*out, "id", hl_stmt_col(st, 0));
+			hl_json_add_str(*out, "event_type", hl_stmt_col(st, 1));
+			hl_json_add_int(*out, "deliveries", hl_stmt_colint(st, 3));
+			hl_json_add_str(*out, "created_at", hl_stmt_col(st, 2));
+			hl_json_add_bool(*out, "duplicate", 1);
+		}
+	}
+	hl_stmt_free(st);
+	return rc;
+}
+
+static hl_err
+fan_out(struct hl_db *db, const char *account_id, const char *event_id,
+	const char *type, int *count)
+{
+	char family[140], endpoint[HL_ID_MAX];
+	const char *dot = strrchr(type, '.');
+	struct hl_stmt *st;
+	int r, enabled, priority;
+	hl_err rc;
+
+	*count = 0;
+	if (dot)
+		snprintf(family, sizeof(family), "%.*s.*", (int)(dot - type), type);
+	else
+		snprintf(family, sizeof(family), "%s", type);
+	/* DISTINCT: an endpoint subscribed by several patterns gets one delivery. */
+	rc = hl_stmt_new(db, "SELECT DISTINCT e.id, e.enabled, e.priority FROM subscriptions s "
+		"JOIN endpoints e ON e.id = s.endpoint_id "
+		"WHERE s.account_id = ? AND s.event_type IN (?, ?, '*') ORDER BY e.id", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, account_id);
+	hl_stmt_str(st, 1, type);
+	hl_stmt_str(st, 2, family);
+	rc = hl_stmt_exec(st);
+	/* The result is stored client-side, so inserting while reading is fine. */
+	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+		if (r < 0) {
+			rc = HL_ERR_DB;
+			break;
+		}
+		hl_strlcpy(endpoint, hl_stmt_col(st, 0), sizeof(endpoint));
+		enabled = (int)hl_stmt_colint(st, 1);
+		priority = (int)hl_stmt_colint(st, 2);
+		rc = hl_delivery_insert(db, account_id, endpoint, event_id, type, priority, !enabled);
+		if (!rc)
+			(*count)++;
+	}
+	hl_stmt_free(st);
+	return rc;
+}
+
+hl_err
+hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
+	json_object *payload, const char *idempotency_key, json_object **out)
+{
+	char id[HL_ID_MAX];
+	const char *text;
+	size_t len;
+	int count = 0;
+	hl_err rc;
+
+	*out = NULL;
+	if (!json_object_is_type(payload, json_type_object))
+		return hl_fail(HL_ERR_INVALID, "payload", "payload must be a JSON object");
+	if (idempotency_key && (!*idempotency_key || strlen(idempotency_key) > 255))
+		return hl_fail(HL_ERR_INVALID, "idempotency_key",
+			"idempotency_key must be 1 to 255 characters");
+	rc = type_known(db, account_id, event_type);
+	if (rc)
+		return rc;
+	if (idempotency_key) {
+		rc = find_duplicate(db, account_id, idempotency_key, out);
+		if (rc || *out)
+			return rc;
+	}
+	text = json_object_to_json_string_length(payload, JSON_C_TO_STRING_PLAIN, &len);
+	if (len > PAYLOAD_MAX)
+		return hl_fail(HL_ERR_TOOLARGE, "payload", "payload is larger than %d bytes", PAYLOAD_MAX);
+	rc = hl_id_new("evt", id);
+	if (rc)
+		return rc;
+	rc = hl_db_begin(db);
+	if (rc)
+		return rc;
+	rc = hl_db_exec(db, NULL, "INSERT INTO events (id, account_id, event_type, payload, "
+		"idempotency_key) VALUES (?, ?, ?, ?, ?)", "ssszs", id, account_id, event_type,
+		text, len, idempotency_key);
+	if (!rc)
+		rc = fan_out(db, account_id, id, event_type, &count);
+	if (rc) {
+		hl_db_rollback(db);
+		/* Lost a race with the same key: the winner's result stands. */
+		if (rc == HL_ERR_CONFLICT && idempotency_key) {
+			rc = find_duplicate(db, account_id, idempotency_key, out);
+			if (!rc && !*out)
+				rc = hl_fail(HL_ERR_CONFLICT, "idempotency_key", "conflict, try again");
+		}
+		return rc;
+	}
+	rc = hl_db_commit(db);
+	if (rc)
+		return rc;
+	*out = json_object_new_object();
+	hl_json_add_str(*out, "id", id);
+	hl_json_add_str(*out, "event_type", event_type);
+	hl_json_add_int(*out, "deliveries", count);
+	hl_json_add_bool(*out, "duplicate", 0);
+	return HL_OK;
+}

@@ -1,0 +1,26 @@
+/* hl_sender.h: the one sender. The runner (many at once, curl multi),
+ * test sends and replays all build their request here, so a test send
+ * shows exactly what the runner would send. */
+#ifndef HL_SENDER_H
+#define HL_SENDER_H
+#include <curl/curl.h>
+#include "hl_config.h"
+#include "hl_deliveries.h"
+
+struct hl_send;
+
+/* Build a ready curl easy handle for job (signed headers, SSRF guard,
+ * limits). The handle's private pointer is the returned context. */
+hl_err hl_send_setup(const struct hl_config *cfg, struct hl_job *job, struct hl_send **out);
+CURL *hl_send_easy(struct hl_send *s);
+/* Classify the finished transfer into *a and free the context (and easy
+ * handle). a->job points at the job. The caller frees a with
+ * hl_attempt_clear. */
+void hl_send_finish(struct hl_send *s, CURLcode res, struct hl_attempt *a);
+/* Blocking single send (test sends). */
+hl_err hl_send_now(const struct hl_config *cfg, struct hl_job *job, struct hl_attempt *a);
+void hl_attempt_clear(struct hl_attempt *a);
+/* The exact signed request body text for a request preview. */
+const char *hl_send_body(struct hl_send *s);
+
+#endif

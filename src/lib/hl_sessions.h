@@ -1,0 +1,21 @@
+/* hl_sessions.h: browser sessions (the dashboard's login). The cookie
+ * holds a random token; the database holds only its SHA-256. */
+#ifndef HL_SESSIONS_H
+#define HL_SESSIONS_H
+#include "hl_accounts.h"
+#include "hl_db.h"
+
+#define HL_TOKEN_MAX 48   /* base64url of 32 bytes + NUL */
+
+/* Create a session for user; token_out goes into the cookie, csrf_out
+ * into every form. */
+hl_err hl_session_create(struct hl_db *db, const char *user_id, long ttl_s,
+	const char *client_addr, char token_out[HL_TOKEN_MAX], char csrf_out[HL_TOKEN_MAX]);
+/* HL_ERR_AUTH when unknown or expired. */
+hl_err hl_session_lookup(struct hl_db *db, const char *token, struct hl_principal *p,
+	char csrf_out[HL_TOKEN_MAX]);
+hl_err hl_session_delete(struct hl_db *db, const char *token);
+/* A random URL-safe token (sessions, CSRF). */
+hl_err hl_token_new(char out[HL_TOKEN_MAX]);
+
+#endif

@@ -1,0 +1,169 @@
+/* hl_util.c: small shared helpers of the core. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "hl_util.h"
+
+void
+hl_strlcpy(char *dst, const char *src, size_t cap)
+{
+	size_t n;
+
+	if (!cap)
+		return;
+	n = src ? strlen(src) : 0;
+	if (n >= cap)
+		n = cap - 1;
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+void
+hl_json_add_str(json_object *o, const char *key, const char *v)
+{
+	json_object_object_add(o, key, v ? json_object_new_string(v) : NULL);
+}
+
+void
+hl_json_add_int(json_object *o, const char *key, long long v)
+{
+	json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+void
+hl_json_add_bool(json_object *o, const char *key, int v)
+{
+	json_object_object_add(o, key, json_object_new_boolean(v));
+}
+
+json_object *
+hl_json_list(json_object *data, const char *iterator, int done)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "data", data);
+	hl_json_add_str(o, "iterator", done ? NULL : iterator);
+	hl_json_add_bool(o, "done", done);
+	return o;
+}
+
+hl_err
+hl_time_to_sql(const char *in, const char *field, char out[32])
+{
+	int y, mo, d, h = 0, mi = 0, s = 0, n = 0;
+	size_t len = strlen(in);
+
+	if (len >= 10 && sscanf(in, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && n == 10) {
+		const char *rest = in + 10;
+
+		if (*rest == 'T' || *rest == ' ') {
+			int m = 0;
+
+			if (sscanf(rest + 1, "%2d:%2d%n", &h, &mi, &m) != 2)
+				goto bad;
+			rest += 1 + m;
+			if (*rest == ':') {
+				if (sscanf(rest + 1, "%2d%n", &s, &m) != 1)
+					goto bad;
+				rest += 1 + m;
+				if (*rest == '.') {
+					rest++;
+					while (*rest >= '0' && *rest <= '9')
+						rest++;
+				}
+			}
+		}
+		if (*rest == 'Z')
+			rest++;
+		if (*rest || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60 ||
+		    y < 1970 || y > 9999)
+			goto bad;
+		snprintf(out, 32, "%04d-%02d-%02d %02d:%02d:%02d", y % 10000, mo % 100, d % 100,
+			h % 100, mi % 100, s % 100);
+		return HL_OK;
+	}
+bad:
+	return hl_fail(HL_ERR_INVALID, field,
+		"%s must be a UTC time like 2026-01-31T12:00:00Z", field);
+}
+
+long long
+hl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when invalid. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+void
+hl_utf8_sanitize(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t n;
+
+	if (!s)
+		return;
+	n = strlen(s);
+	while (n) {
+		size_t len = utf8_seq(p, n);
+
+		if (len == 0) {
+			*p = '?';
+			len = 1;
+		}
+		p += len;
+		n -= len;
+	}
+}
+
+int
+hl_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (n) {
+		size_t len = utf8_seq(p, n);
+
+		if (len == 0)
+			return 0;
+		p += len;
+		n -= len;
+	}
+	return 1;
+}

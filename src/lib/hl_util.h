@@ -1,0 +1,32 @@
+/* hl_util.h: small shared helpers of the core (SQL time formatting,
+ * safe string copies, list paging). */
+#ifndef HL_UTIL_H
+#define HL_UTIL_H
+#include <stddef.h>
+#include <json-c/json.h>
+#include "hl_error.h"
+
+/* SQL fragment formatting a DATETIME column as RFC 3339 UTC. */
+#define HL_SQL_TIME(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.%fZ')"
+#define HL_LIST_MAX 250
+#define HL_LIST_DEFAULT 50
+
+void hl_strlcpy(char *dst, const char *src, size_t cap);
+/* Add a string member (NULL becomes JSON null). json-c takes ownership of
+ * the new string object. */
+void hl_json_add_str(json_object *o, const char *key, const char *v);
+void hl_json_add_int(json_object *o, const char *key, long long v);
+void hl_json_add_bool(json_object *o, const char *key, int v);
+/* Wrap a data array into {"data": [...], "iterator": last-or-null, "done": b}.
+ * Takes ownership of data. */
+json_object *hl_json_list(json_object *data, const char *iterator, int done);
+/* Parse RFC 3339 / "YYYY-MM-DD[THH:MM[:SS]][Z]" into "YYYY-MM-DD HH:MM:SS"
+ * for SQL. HL_ERR_INVALID naming field on bad input. */
+hl_err hl_time_to_sql(const char *in, const char *field, char out[32]);
+long long hl_now_ms(void);
+/* Replace every byte that is not part of valid UTF-8 with '?', in place:
+ * receivers' answers are stored in utf8mb4 columns. */
+void hl_utf8_sanitize(char *s);
+int hl_utf8_valid(const char *s, size_t n);
+
+#endif
