@@ -1,0 +1,362 @@
+/* hooklinectl: the admin command line: migrate the schema, manage
+ * accounts, users and API keys, publish events from shell or cron, and
+ * show queue status. See hooklinectl(8). Exit codes: 0 ok, 1 failure,
+ * 2 usage, 3 already exists, 4 not found. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include "hl_accounts.h"
+#include "hl_config.h"
+#include "hl_db.h"
+#include "hl_log.h"
+#include "hl_migrate.h"
+#include "hl_publish.h"
+#include "hl_util.h"
+
+#define EXIT_USAGE 2
+#define EXIT_EXISTS 3
+#define EXIT_NOTFOUND 4
+
+struct ctl {
+	struct hl_config cfg;
+	struct hl_db *db;
+};
+
+struct command {
+	const char *name;
+	const char *sub;          /* NULL when the command has none */
+	int (*run)(struct ctl *c, int argc, char **argv);
+	int min_args, max_args;
+	const char *usage;
+};
+
+static int
+fail(const char *what)
+{
+	hl_err code = hl_errcode();
+
+	fprintf(stderr, "hooklinectl: %s%s%s\n", what ? what : "", what ? ": " : "", hl_errmsg());
+	if (code == HL_ERR_CONFLICT)
+		return EXIT_EXISTS;
+	if (code == HL_ERR_NOTFOUND)
+		return EXIT_NOTFOUND;
+	return 1;
+}
+
+static int
+cmd_migrate(struct ctl *c, int argc, char **argv)
+{
+	int applied = 0;
+
+	(void)argc;
+	(void)argv;
+	if (hl_migrate(c->db, c->cfg.sql_dir, &applied))
+		return fail("migrate");
+	printf("%d migration%s applied; schema is up to date\n", applied, applied == 1 ? "" : "s");
+	return 0;
+}
+
+static int
+cmd_account_create(struct ctl *c, int argc, char **argv)
+{
+	char id[HL_ID_MAX];
+
+	if (hl_account_create(c->db, argv[0], argc > 1 ? argv[1] : NULL, id))
+		return fail("account create");
+	printf("%s\n", id);
+	return 0;
+}
+
+static void
+print_account(void *arg, const char *id, const char *slug, const char *name,
+	const char *created_at)
+{
+	(void)arg;
+	printf("%s\t%s\t%s\t%s\n", id, slug, name, created_at);
+}
+
+static int
+cmd_account_list(struct ctl *c, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (hl_account_list(c->db, print_account, NULL))
+		return fail("account list");
+	return 0;
+}
+
+static int
+account_id(struct ctl *c, const char *slug, char id[HL_ID_MAX])
+{
+	if (hl_account_by_slug(c->db, slug, id))
+		return fail(NULL);
+	return 0;
+}
+
+/* The password comes from stdin so it never shows in ps or history. */
+static int
+read_password(char *buf, size_t cap)
+{
+	size_t n;
+
+	if (isatty(STDIN_FILENO))
+		fprintf(stderr, "password: ");
+	if (!fgets(buf, (int)cap, stdin)) {
+		fprintf(stderr, "hooklinectl: no password on standard input\n");
+		return -1;
+	}
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	return 0;
+}
+
+static int
+cmd_user_create(struct ctl *c, int argc, char **argv)
+{
+	char acct[HL_ID_MAX], id[HL_ID_MAX], password[1100];
+	enum hl_role role;
+	int rc;
+
+	(void)argc;
+	if (hl_role_parse(argv[2], &role)) {
+		fprintf(stderr, "hooklinectl: role must be admin, developer or viewer\n");
+		return EXIT_USAGE;
+	}
+	rc = account_id(c, argv[0], acct);
+	if (rc)
+		return rc;
+	if (read_password(password, sizeof(password)))
+		return 1;
+	if (hl_user_create(c->db, acct, argv[1], role, password, id)) {
+		memset(password, 0, sizeof(password));
+		return fail("user create");
+	}
+	memset(password, 0, sizeof(password));
+	printf("%s\n", id);
+	return 0;
+}
+
+static int
+cmd_key_create(struct ctl *c, int argc, char **argv)
+{
+	char acct[HL_ID_MAX], id[HL_ID_MAX], key[HL_APIKEY_MAX];
+	const char *scopes = "read,write,admin", *name = "", *cidrs = NULL;
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--scopes") && i + 1 < argc)
+			scopes = argv[++i];
+		else if (!strcmp(argv[i], "--name") && i + 1 < argc)
+			name = argv[++i];
+		else if (!strcmp(argv[i], "--cidrs") && i + 1 < argc)
+			cidrs = argv[++i];
+		else {
+			fprintf(stderr, "hooklinectl: unknown option %s\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	rc = account_id(c, argv[0], acct);
+	if (rc)
+		return rc;
+	if (hl_apikey_create(c->db, acct, name, scopes, cidrs, key, id))
+		return fail("key create");
+	/* The only time the key is shown. */
+	printf("%s\n", key);
+	memset(key, 0, sizeof(key));
+	return 0;
+}
+
+static void
+print_key(void *arg, const char *id, const char *prefix, const char *name,
+	const char *scopes, const char *created_at, const char *last_used_at,
+	const char *revoked_at)
+{
+	(void)arg;
+	printf("%s\t%s\t%s\t%s\tcreated %s\tlast used %s%s%s\n", id, prefix, name, scopes,
+		created_at, last_used_at ? last_used_at : "never",
+		revoked_at ? "\trevoked " : "", revoked_at ? revoked_at : "");
+}
+
+static int
+cmd_key_list(struct ctl *c, int argc, char **argv)
+{
+	char acct[HL_ID_MAX];
+	int rc;
+
+	(void)argc;
+	rc = account_id(c, argv[0], acct);
+	if (rc)
+		return rc;
+	if (hl_apikey_list(c->db, acct, print_key, NULL))
+		return fail("key list");
+	return 0;
+}
+
+static int
+cmd_key_revoke(struct ctl *c, int argc, char **argv)
+{
+	char acct[HL_ID_MAX];
+	int rc;
+
+	(void)argc;
+	rc = account_id(c, argv[0], acct);
+	if (rc)
+		return rc;
+	if (hl_apikey_revoke(c->db, acct, argv[1]))
+		return fail("key revoke");
+	printf("revoked %s\n", argv[1]);
+	return 0;
+}
+
+static int
+cmd_publish(struct ctl *c, int argc, char **argv)
+{
+	char acct[HL_ID_MAX];
+	const char *slug = NULL, *idem = NULL, *type = NULL, *payload_text = NULL;
+	json_object *payload, *out = NULL;
+	int i, rc;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--account") && i + 1 < argc)
+			slug = argv[++i];
+		else if (!strcmp(argv[i], "--idempotency-key") && i + 1 < argc)
+			idem = argv[++i];
+		else if (!type)
+			type = argv[i];
+		else if (!payload_text)
+			payload_text = argv[i];
+		else {
+			fprintf(stderr, "hooklinectl: unexpected argument %s\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (!slug || !type || !payload_text) {
+		fprintf(stderr, "usage: hooklinectl publish --account SLUG [--idempotency-key K] "
+			"TYPE PAYLOAD_JSON\n");
+		return EXIT_USAGE;
+	}
+	rc = account_id(c, slug, acct);
+	if (rc)
+		return rc;
+	payload = json_tokener_parse(payload_text);
+	if (!payload || !json_object_is_type(payload, json_type_object)) {
+		json_object_put(payload);
+		fprintf(stderr, "hooklinectl: PAYLOAD_JSON must be a JSON object\n");
+		return EXIT_USAGE;
+	}
+	/* The same core path as POST /webhooks/publish. */
+	if (hl_publish(c->db, acct, type, payload, idem, &out)) {
+		json_object_put(payload);
+		return fail("publish");
+	}
+	printf("%s\n", json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN));
+	json_object_put(out);
+	json_object_put(payload);
+	return 0;
+}
+
+static int
+cmd_status(struct ctl *c, int argc, char **argv)
+{
+	struct hl_stmt *st;
+	int r;
+
+	(void)argc;
+	(void)argv;
+	if (hl_stmt_new(c->db, "SELECT status, COUNT(*) FROM deliveries GROUP BY status "
+	    "ORDER BY status", &st))
+		return fail("status");
+	if (hl_stmt_exec(st)) {
+		hl_stmt_free(st);
+		return fail("status");
+	}
+	printf("deliveries by status:\n");
+	while ((r = hl_stmt_fetch(st)) == 1)
+		printf("  %-10s %s\n", hl_stmt_col(st, 0), hl_stmt_col(st, 1));
+	hl_stmt_free(st);
+	return r < 0 ? fail("status") : 0;
+}
+
+static const struct command commands[] = {
+	{ "migrate", NULL, cmd_migrate, 0, 0, "migrate" },
+	{ "account", "create", cmd_account_create, 1, 2, "account create SLUG [NAME]" },
+	{ "account", "list", cmd_account_list, 0, 0, "account list" },
+	{ "user", "create", cmd_user_create, 3, 3, "user create ACCOUNT EMAIL ROLE  (password on stdin)" },
+	{ "key", "create", cmd_key_create, 1, 7, "key create ACCOUNT [--scopes read,write,admin] [--name N] [--cidrs LIST]" },
+	{ "key", "list", cmd_key_list, 1, 1, "key list ACCOUNT" },
+	{ "key", "revoke", cmd_key_revoke, 2, 2, "key revoke ACCOUNT KEY_ID" },
+	{ "publish", NULL, cmd_publish, 3, 5, "publish --account SLUG [--idempotency-key K] TYPE PAYLOAD_JSON" },
+	{ "status", NULL, cmd_status, 0, 0, "status" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: hooklinectl [--config FILE] COMMAND ...\ncommands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %s\n", commands[i].usage);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct command *cmd = NULL;
+	const char *config = NULL;
+	struct ctl c;
+	int i = 1, nargs, status;
+	size_t k;
+
+	if (argc > 2 && !strcmp(argv[1], "--config")) {
+		config = argv[2];
+		i = 3;
+	}
+	if (i >= argc || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+		usage(i >= argc ? stderr : stdout);
+		return i >= argc ? EXIT_USAGE : 0;
+	}
+	for (k = 0; k < NCOMMANDS; k++) {
+		if (strcmp(commands[k].name, argv[i]))
+			continue;
+		if (commands[k].sub && (i + 1 >= argc || strcmp(commands[k].sub, argv[i + 1])))
+			continue;
+		cmd = &commands[k];
+		break;
+	}
+	if (!cmd) {
+		fprintf(stderr, "hooklinectl: unknown command\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	i += cmd->sub ? 2 : 1;
+	nargs = argc - i;
+	if (nargs < cmd->min_args || nargs > cmd->max_args) {
+		fprintf(stderr, "usage: hooklinectl %s\n", cmd->usage);
+		return EXIT_USAGE;
+	}
+	memset(&c, 0, sizeof(c));
+	if (hl_config_load(hl_config_path(config), &c.cfg)) {
+		fprintf(stderr, "hooklinectl: %s\n", hl_errmsg());
+		return 1;
+	}
+	hl_log_init("hooklinectl", c.cfg.log_level);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (hl_db_open(&c.cfg, &c.db)) {
+		fprintf(stderr, "hooklinectl: %s\n", hl_errmsg());
+		hl_config_free(&c.cfg);
+		return 1;
+	}
+	status = cmd->run(&c, nargs, argv + i);
+	hl_db_close(c.db);
+	hl_config_free(&c.cfg);
+	curl_global_cleanup();
+	return status;
+}

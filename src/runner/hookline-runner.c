@@ -1,0 +1,280 @@
+/* hookline-runner: the cron-invoked delivery runner. Within its time
+ * window it keeps claiming due deliveries, sends them concurrently with
+ * the curl multi interface through the core sender, and records every
+ * outcome in batches. See hookline-runner(8). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include "hl_config.h"
+#include "hl_crypto.h"
+#include "hl_db.h"
+#include "hl_deliveries.h"
+#include "hl_log.h"
+#include "hl_sender.h"
+#include "hl_util.h"
+
+#define RECORD_BATCH 64
+#define RECLAIM_EVERY_MS 5000
+
+static volatile sig_atomic_t stopping;
+
+struct runner {
+	struct hl_config cfg;
+	struct hl_db *db;
+	CURLM *multi;
+	char owner[64];
+	int once;
+	long max_seconds;
+	int inflight;
+	/* Claimed jobs are owned by these arrays until recorded. */
+	struct hl_attempt done[RECORD_BATCH];
+	int ndone;
+	long long sent, succeeded, failed;
+};
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: hookline-runner [--config FILE] [--once] [--max-seconds N]\n"
+		"  --once           send what is due now and exit\n"
+		"  --max-seconds N  keep polling for new work for N seconds (default 55, for cron)\n");
+}
+
+static hl_err
+flush_done(struct runner *r)
+{
+	hl_err rc;
+	int i, tries;
+
+	if (r->ndone == 0)
+		return HL_OK;
+	/* A deadlock with another runner is retried; the attempts are kept. */
+	for (tries = 0; tries < 5; tries++) {
+		rc = hl_delivery_record(r->db, &r->cfg, r->owner, r->done, r->ndone);
+		if (rc != HL_ERR_CONFLICT && rc != HL_ERR_DB)
+			break;
+		hl_log(HL_LOG_WARN, "recording %d attempts failed (%s), retrying", r->ndone, hl_errmsg());
+		if (rc == HL_ERR_DB)
+			hl_db_ping(r->db);
+		usleep(100000 * (useconds_t)(tries + 1));
+	}
+	if (rc)
+		hl_log(HL_LOG_ERROR, "could not record %d attempts: %s; their leases will expire "
+			"and they will be sent again", r->ndone, hl_errmsg());
+	for (i = 0; i < r->ndone; i++) {
+		hl_job_clear(r->done[i].job);
+		free(r->done[i].job);
+		hl_attempt_clear(&r->done[i]);
+	}
+	r->ndone = 0;
+	return rc;
+}
+
+static hl_err
+claim_and_start(struct runner *r, int *claimed)
+{
+	struct hl_job *jobs = NULL;
+	int room = (int)r->cfg.concurrency - r->inflight, n = 0, i;
+	hl_err rc;
+
+	*claimed = 0;
+	if (room <= 0)
+		return HL_OK;
+	if (room > (int)r->cfg.batch_size)
+		room = (int)r->cfg.batch_size;
+	rc = hl_delivery_claim(r->db, &r->cfg, r->owner, room, &jobs, &n);
+	if (rc)
+		return rc;
+	for (i = 0; i < n; i++) {
+		struct hl_job *job = malloc(sizeof(*job));
+		struct hl_send *s;
+
+		if (!job) {
+			hl_log(HL_LOG_ERROR, "out of memory");
+			hl_delivery_release(r->db, r->owner, jobs[i].delivery_id);
+			hl_job_clear(&jobs[i]);
+			continue;
+		}
+		/* Move the job out of the batch array: each lives until recorded. */
+		*job = jobs[i];
+		memset(&jobs[i], 0, sizeof(jobs[i]));
+		if (hl_send_setup(&r->cfg, job, &s)) {
+			hl_log(HL_LOG_ERROR, "delivery %s: %s", job->delivery_id, hl_errmsg());
+			hl_delivery_release(r->db, r->owner, job->delivery_id);
+			hl_job_clear(job);
+			free(job);
+			continue;
+		}
+		curl_multi_add_handle(r->multi, hl_send_easy(s));
+		r->inflight++;
+		(*claimed)++;
+	}
+	hl_jobs_free(jobs, n);
+	return HL_OK;
+}
+
+static void
+collect_finished(struct runner *r)
+{
+	struct hl_attempt *a;
+	struct hl_send *s;
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(r->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+		curl_multi_remove_handle(r->multi, msg->easy_handle);
+		r->inflight--;
+		if (r->ndone == RECORD_BATCH)
+			flush_done(r);
+		a = &r->done[r->ndone++];
+		hl_send_finish(s, msg->data.result, a);
+		r->sent++;
+		if (a->outcome == HL_OUT_SUCCESS)
+			r->succeeded++;
+		else
+			r->failed++;
+		hl_log(HL_LOG_DEBUG, "delivery %s attempt %d: %s %ld %s", a->job->delivery_id,
+			a->job->attempt_no, a->outcome == HL_OUT_SUCCESS ? "ok" : "failed", a->status,
+			a->error_class ? a->error_class : "");
+	}
+}
+
+static int
+run(struct runner *r)
+{
+	long long start = hl_now_ms(), last_reclaim = 0, now;
+	int claimed = 0, idle, running = 0, reclaimed;
+	hl_err rc;
+
+	for (;;) {
+		now = hl_now_ms();
+		idle = !stopping && (r->once || now - start < r->max_seconds * 1000);
+		if (idle && now - last_reclaim >= RECLAIM_EVERY_MS) {
+			if (hl_delivery_reclaim_expired(r->db, &reclaimed) == HL_OK && reclaimed)
+				hl_log(HL_LOG_INFO, "took back %d deliveries whose lease expired", reclaimed);
+			last_reclaim = now;
+		}
+		claimed = 0;
+		if (idle) {
+			rc = claim_and_start(r, &claimed);
+			if (rc) {
+				hl_log(HL_LOG_ERROR, "claim failed: %s", hl_errmsg());
+				hl_db_ping(r->db);
+			}
+		}
+		if (!idle && r->inflight == 0)
+			break;
+		if (r->once && r->inflight == 0 && claimed == 0)
+			break;
+		/* Wake on network activity, or poll the queue again after PollMs. */
+		curl_multi_poll(r->multi, NULL, 0, r->inflight ? 50 : (int)r->cfg.poll_ms, NULL);
+		curl_multi_perform(r->multi, &running);
+		collect_finished(r);
+		/* Everything that finished in this round is recorded in one
+		 * transaction: batches grow by themselves when busy. */
+		flush_done(r);
+	}
+	flush_done(r);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "max-seconds", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct runner r;
+	struct sigaction sa;
+	const char *config = NULL;
+	char host[40] = "host", rnd[HL_ID_MAX];
+	char *end;
+	int c, status = 1;
+
+	memset(&r, 0, sizeof(r));
+	r.max_seconds = 55;
+	while ((c = getopt_long(argc, argv, "c:om:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'o':
+			r.once = 1;
+			break;
+		case 'm':
+			errno = 0;
+			r.max_seconds = strtol(optarg, &end, 10);
+			if (errno || *end || r.max_seconds < 0 || r.max_seconds > 86400) {
+				fprintf(stderr, "hookline-runner: --max-seconds must be 0..86400\n");
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	config = hl_config_path(config);
+	if (hl_config_load(config, &r.cfg)) {
+		fprintf(stderr, "hookline-runner: %s\n", hl_errmsg());
+		return 1;
+	}
+	hl_log_init("hookline-runner", r.cfg.log_level);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		hl_log(HL_LOG_ERROR, "curl_global_init failed");
+		goto out;
+	}
+	gethostname(host, sizeof(host) - 1);
+	hl_id_new("run", rnd);
+	snprintf(r.owner, sizeof(r.owner), "%.20s:%ld:%.8s", host, (long)getpid(), rnd + 14);
+	if (hl_db_open(&r.cfg, &r.db)) {
+		hl_log(HL_LOG_ERROR, "%s", hl_errmsg());
+		goto out;
+	}
+	r.multi = curl_multi_init();
+	curl_multi_setopt(r.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)r.cfg.concurrency);
+	curl_multi_setopt(r.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)r.cfg.per_host);
+	hl_log(HL_LOG_INFO, "runner %s started (%s)", r.owner, r.once ? "once" : "cron window");
+	status = run(&r);
+	hl_log(HL_LOG_INFO, "runner %s done: %lld sent, %lld succeeded, %lld failed",
+		r.owner, r.sent, r.succeeded, r.failed);
+out:
+	if (r.multi)
+		curl_multi_cleanup(r.multi);
+	hl_db_close(r.db);
+	hl_config_free(&r.cfg);
+	curl_global_cleanup();
+	return status;
+}

@@ -1,0 +1,21 @@
+/* api.h: the JSON API handlers, one file per resource. */
+#ifndef HL_API_H
+#define HL_API_H
+#include "request.h"
+
+/* api_webhooks.c: /webhooks, /webhooks/{wh} */
+void api_webhooks_list(struct hl_req *r);
+void api_webhooks_create(struct hl_req *r);
+void api_webhooks_get(struct hl_req *r);
+void api_webhooks_update(struct hl_req *r);
+void api_webhooks_delete(struct hl_req *r);
+/* api_events.c: the catalog */
+void api_events_list(struct hl_req *r);
+/* api_publish.c */
+void api_publish(struct hl_req *r);
+/* api_deliveries.c */
+void api_deliveries_for_webhook(struct hl_req *r);
+void api_deliveries_get(struct hl_req *r);
+void api_deliveries_retry(struct hl_req *r);
+
+#endif

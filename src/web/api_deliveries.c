@@ -1,0 +1,91 @@
+/* api_deliveries.c: delivery history and retries. */
+#include <string.h>
+#include "hl_deliveries.h"
+#include "hl_endpoints.h"
+#include "hl_util.h"
+#include "api.h"
+#include "input.h"
+
+static const char *const statuses[] = { "pending", "sending", "succeeded", "dead", "paused", NULL };
+
+void
+api_deliveries_for_webhook(struct hl_req *r)
+{
+	struct hl_delivery_filter f;
+	char status[16], type[130], since_in[40], until_in[40], since[32], until[32];
+	char iterator[HL_ID_MAX];
+	json_object *out, *ep = NULL;
+	int limit = hl_input_limit(r), i;
+	hl_err rc;
+
+	if (limit < 0)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.endpoint_id = r->params[0];
+	f.status = hl_req_query(r, "status", status, sizeof(status));
+	if (f.status) {
+		for (i = 0; statuses[i] && strcmp(statuses[i], f.status); i++)
+			;
+		if (!statuses[i]) {
+			hl_resp_error(r, 400, "invalid_value", "status must be one of pending, sending, "
+				"succeeded, dead, paused", "status");
+			return;
+		}
+	}
+	f.event_type = hl_req_query(r, "event_type", type, sizeof(type));
+	if (hl_req_query(r, "since", since_in, sizeof(since_in))) {
+		if (hl_time_to_sql(since_in, "since", since)) {
+			hl_resp_core_error(r, HL_ERR_INVALID);
+			return;
+		}
+		f.since = since;
+	}
+	if (hl_req_query(r, "until", until_in, sizeof(until_in))) {
+		if (hl_time_to_sql(until_in, "until", until)) {
+			hl_resp_core_error(r, HL_ERR_INVALID);
+			return;
+		}
+		f.until = until;
+	}
+	/* 404 for another account's (or no) webhook, not an empty list. */
+	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &ep);
+	json_object_put(ep);
+	if (rc) {
+		hl_resp_core_error(r, rc);
+		return;
+	}
+	rc = hl_delivery_list(r->db, r->who.account_id, &f, limit,
+		hl_req_query(r, "iterator", iterator, sizeof(iterator)), &out);
+	if (rc)
+		hl_resp_core_error(r, rc);
+	else
+		hl_resp_json(r, 200, out);
+}
+
+void
+api_deliveries_get(struct hl_req *r)
+{
+	json_object *out;
+	hl_err rc;
+
+	rc = hl_delivery_get(r->db, r->who.account_id, r->params[0], &out);
+	if (rc)
+		hl_resp_core_error(r, rc);
+	else
+		hl_resp_json(r, 200, out);
+}
+
+void
+api_deliveries_retry(struct hl_req *r)
+{
+	json_object *out;
+	hl_err rc;
+
+	rc = hl_delivery_retry(r->db, r->who.account_id, r->params[0]);
+	if (!rc)
+		rc = hl_delivery_get(r->db, r->who.account_id, r->params[0], &out);
+	if (rc)
+		hl_resp_core_error(r, rc);
+	else
+		hl_resp_json(r, 202, out);
+}

@@ -1,0 +1,129 @@
+/* api_webhooks.c: the webhook (endpoint) resource: /webhooks and
+ * /webhooks/{id}. */
+#include <string.h>
+#include "hl_endpoints.h"
+#include "hl_util.h"
+#include "api.h"
+#include "input.h"
+
+static const struct hl_field endpoint_create_fields[] = {
+	{ "url", HL_F_STRING, 1, 2048 },
+	{ "description", HL_F_STRING, 0, 500 },
+	{ "method", HL_F_STRING, 0, 8 },
+	{ "event_types", HL_F_STRINGS, 0, 100 },
+	{ "enabled", HL_F_BOOL, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct hl_field endpoint_update_fields[] = {
+	{ "url", HL_F_STRING, 0, 2048 },
+	{ "description", HL_F_STRING, 0, 500 },
+	{ "method", HL_F_STRING, 0, 8 },
+	{ "event_types", HL_F_STRINGS, 0, 100 },
+	{ "enabled", HL_F_BOOL, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static void
+spec_from_json(json_object *in, struct hl_endpoint_spec *spec, int enabled_default)
+{
+	json_object *types;
+
+	memset(spec, 0, sizeof(*spec));
+	spec->url = hl_input_str(in, "url");
+	spec->description = hl_input_str(in, "description");
+	spec->method = hl_input_str(in, "method");
+	if (json_object_object_get_ex(in, "event_types", &types) &&
+	    json_object_is_type(types, json_type_array))
+		spec->event_types = types;
+	spec->enabled = hl_input_bool(in, "enabled", enabled_default);
+}
+
+void
+api_webhooks_list(struct hl_req *r)
+{
+	char iterator[HL_ID_MAX];
+	json_object *out;
+	int limit = hl_input_limit(r);
+	hl_err rc;
+
+	if (limit < 0)
+		return;
+	rc = hl_endpoint_list(r->db, r->who.account_id, limit,
+		hl_req_query(r, "iterator", iterator, sizeof(iterator)), &out);
+	if (rc)
+		hl_resp_core_error(r, rc);
+	else
+		hl_resp_json(r, 200, out);
+}
+
+void
+api_webhooks_create(struct hl_req *r)
+{
+	struct hl_endpoint_spec spec;
+	json_object *in, *out;
+	hl_err rc;
+
+	in = hl_input_json(r, endpoint_create_fields, 0);
+	if (!in)
+		return;
+	spec_from_json(in, &spec, 1);
+	rc = hl_endpoint_create(r->db, r->cfg, r->who.account_id, &spec, &out);
+	if (rc) {
+		hl_resp_core_error(r, rc);
+	} else {
+		char loc[128];
+
+		snprintf(loc, sizeof(loc), "/webhooks/%s",
+			json_object_get_string(json_object_object_get(out, "id")));
+		hl_resp_header(r, "Location", loc);
+		hl_resp_json(r, 201, out);
+	}
+	json_object_put(in);
+}
+
+void
+api_webhooks_get(struct hl_req *r)
+{
+	json_object *out;
+	hl_err rc;
+
+	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &out);
+	if (rc)
+		hl_resp_core_error(r, rc);
+	else
+		hl_resp_json(r, 200, out);
+}
+
+void
+api_webhooks_update(struct hl_req *r)
+{
+	struct hl_endpoint_spec spec;
+	json_object *in, *out;
+	hl_err rc;
+
+	in = hl_input_json(r, endpoint_update_fields, 0);
+	if (!in)
+		return;
+	spec_from_json(in, &spec, -1);
+	rc = hl_endpoint_update(r->db, r->cfg, r->who.account_id, r->params[0], &spec, &out);
+	if (rc)
+		hl_resp_core_error(r, rc);
+	else
+		hl_resp_json(r, 200, out);
+	json_object_put(in);
+}
+
+void
+api_webhooks_delete(struct hl_req *r)
+{
+	hl_err rc;
+
+	rc = hl_endpoint_delete(r->db, r->who.account_id, r->params[0]);
+	if (rc) {
+		hl_resp_core_error(r, rc);
+		return;
+	}
+	r->status = 204;
+	r->responded = 1;
+}

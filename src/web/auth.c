@@ -1,0 +1,156 @@
+/* auth.c: API keys and HTTP Basic for the API, session cookies (with a
+ * CSRF token on every state-changing form) for pages. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "hl_crypto.h"
+#include "hl_log.h"
+#include "hl_sessions.h"
+#include "hl_util.h"
+#include "auth.h"
+#include "pages.h"
+
+#define SESSION_COOKIE "hl_session"
+
+static void
+unauthorized(struct hl_req *r, const char *message)
+{
+	hl_resp_header(r, "WWW-Authenticate", "Bearer realm=\"hookline\", Basic realm=\"hookline\"");
+	hl_resp_error(r, 401, "unauthorized", message, NULL);
+}
+
+static int
+auth_basic(struct hl_req *r, const char *b64)
+{
+	unsigned char raw[1100];
+	char creds[1100], *colon;
+	size_t n;
+
+	if (hl_base64_decode(b64, strlen(b64), raw, sizeof(raw) - 1, &n))
+		return -1;
+	memcpy(creds, raw, n);
+	creds[n] = '\0';
+	colon = strchr(creds, ':');
+	if (!colon)
+		return -1;
+	*colon = '\0';
+	if (hl_user_login(r->db, creds, colon + 1, &r->who)) {
+		memset(creds, 0, sizeof(creds));
+		return -1;
+	}
+	memset(creds, 0, sizeof(creds));
+	return 0;
+}
+
+static int
+auth_api(struct hl_req *r)
+{
+	const char *h = hl_req_env(r, "HTTP_AUTHORIZATION");
+	hl_err rc;
+
+	if (!h || !*h) {
+		unauthorized(r, "missing credentials: send Authorization: Bearer <API key>");
+		return -1;
+	}
+	if (!strncasecmp(h, "Bearer ", 7)) {
+		rc = hl_apikey_authenticate(r->db, h + 7, &r->who);
+		if (rc == HL_ERR_AUTH) {
+			unauthorized(r, "invalid API key");
+			return -1;
+		}
+		if (rc) {
+			hl_resp_core_error(r, rc);
+			return -1;
+		}
+	} else if (!strncasecmp(h, "Basic ", 6)) {
+		if (auth_basic(r, h + 6)) {
+			unauthorized(r, "wrong email or password");
+			return -1;
+		}
+	} else {
+		unauthorized(r, "unsupported authorization scheme");
+		return -1;
+	}
+	r->authenticated = 1;
+	return 0;
+}
+
+static int
+auth_page(struct hl_req *r)
+{
+	char token[HL_TOKEN_MAX + 8], next[600];
+	hl_err rc;
+
+	if (!hl_req_cookie(r, SESSION_COOKIE, token, sizeof(token))) {
+		rc = HL_ERR_AUTH;
+	} else {
+		rc = hl_session_lookup(r->db, token, &r->who, r->csrf);
+	}
+	if (rc == HL_ERR_AUTH) {
+		/* Only plain paths travel in ?next=: nothing to escape, no open redirect. */
+		if (r->method == HL_GET && strlen(r->path) < 400 &&
+		    strspn(r->path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_-")
+		    == strlen(r->path))
+			snprintf(next, sizeof(next), "/webhook/login?next=%s", r->path);
+		else
+			snprintf(next, sizeof(next), "/webhook/login");
+		hl_resp_redirect(r, next);
+		return -1;
+	}
+	if (rc) {
+		hl_page_error(r, 500, "The dashboard cannot reach its database.");
+		return -1;
+	}
+	hl_strlcpy(r->session_token, token, sizeof(r->session_token));
+	r->authenticated = 1;
+	r->via_session = 1;
+	return 0;
+}
+
+int
+hl_csrf_ok(struct hl_req *r)
+{
+	char sent[HL_TOKEN_MAX + 8];
+
+	if (!r->csrf[0] || !hl_req_form(r, "csrf", sent, sizeof(sent)))
+		return 0;
+	return hl_ct_streq(sent, r->csrf);
+}
+
+int
+hl_auth_check(struct hl_req *r, const struct hl_route *route)
+{
+	int state_changing = route->method != HL_GET && route->method != HL_HEAD;
+
+	switch (route->auth) {
+	case HL_AUTH_NONE:
+		return 0;
+	case HL_AUTH_API:
+		if (auth_api(r))
+			return -1;
+		if ((r->who.scopes & route->scope) != route->scope) {
+			hl_resp_error(r, 403, "forbidden", "this key or user lacks the scope "
+				"this request needs", NULL);
+			return -1;
+		}
+		return 0;
+	case HL_AUTH_PAGE:
+		if (auth_page(r))
+			return -1;
+		if (state_changing && !hl_csrf_ok(r)) {
+			hl_log(HL_LOG_WARN, "CSRF token missing or wrong for %s from %s",
+				r->path, r->client_addr);
+			hl_page_error(r, 403, "This form has expired or did not come from this "
+				"site. Reload the page and try again.");
+			return -1;
+		}
+		if ((r->who.scopes & route->scope) != route->scope) {
+			hl_page_error(r, 403, "Your role does not allow this action.");
+			return -1;
+		}
+		return 0;
+	case HL_AUTH__MAX:
+		break;
+	}
+	return -1;
+}

@@ -1,0 +1,171 @@
+/* input.c: validation of JSON request bodies against declared fields. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "hl_util.h"
+#include "input.h"
+
+static const char *const type_names[HL_F__MAX] = {
+	[HL_F_STRING] = "a string",
+	[HL_F_BOOL] = "a boolean",
+	[HL_F_INT] = "an integer",
+	[HL_F_OBJECT] = "an object",
+	[HL_F_STRINGS] = "an array of strings",
+	[HL_F_ARRAY] = "an array",
+};
+
+static int
+type_ok(json_object *v, const struct hl_field *f)
+{
+	size_t i, n;
+
+	switch (f->type) {
+	case HL_F_STRING:
+		return json_object_is_type(v, json_type_string);
+	case HL_F_BOOL:
+		return json_object_is_type(v, json_type_boolean);
+	case HL_F_INT:
+		return json_object_is_type(v, json_type_int);
+	case HL_F_OBJECT:
+		return json_object_is_type(v, json_type_object);
+	case HL_F_ARRAY:
+		return json_object_is_type(v, json_type_array);
+	case HL_F_STRINGS:
+		if (!json_object_is_type(v, json_type_array))
+			return 0;
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string))
+				return 0;
+		return 1;
+	case HL_F__MAX:
+		break;
+	}
+	return 0;
+}
+
+json_object *
+hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty)
+{
+	const char *ct = hl_req_env(r, "CONTENT_TYPE");
+	struct json_tokener *tok;
+	json_object *o;
+	const struct hl_field *f;
+	char msg[256];
+
+	if (hl_req_read_body(r))
+		return NULL;
+	if (r->body.len == 0 && allow_empty)
+		return json_object_new_object();
+	if (!ct || strncasecmp(ct, "application/json", 16) ||
+	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
+		hl_resp_error(r, 415, "unsupported_media_type",
+			"send the body as Content-Type: application/json", NULL);
+		return NULL;
+	}
+	if (!hl_utf8_valid(hl_buf_str(&r->body), r->body.len)) {
+		hl_resp_error(r, 400, "invalid_json", "the body is not valid UTF-8", NULL);
+		return NULL;
+	}
+	tok = json_tokener_new_ex(32);
+	if (!tok) {
+		hl_resp_error(r, 500, "internal_error", "out of memory", NULL);
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, hl_buf_str(&r->body), (int)r->body.len);
+	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != r->body.len) {
+		snprintf(msg, sizeof(msg), "the body is not valid JSON: %s",
+			o ? "trailing data after the value" :
+			json_tokener_error_desc(json_tokener_get_error(tok)));
+		json_tokener_free(tok);
+		json_object_put(o);
+		hl_resp_error(r, 400, "invalid_json", msg, NULL);
+		return NULL;
+	}
+	json_tokener_free(tok);
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		hl_resp_error(r, 400, "invalid_json", "the body must be a JSON object", NULL);
+		return NULL;
+	}
+	json_object_object_foreach(o, key, val) {
+		for (f = fields; f->name; f++)
+			if (!strcmp(f->name, key))
+				break;
+		if (!f->name) {
+			snprintf(msg, sizeof(msg), "unknown field \"%.100s\"", key);
+			hl_resp_error(r, 400, "unknown_field", msg, key);
+			json_object_put(o);
+			return NULL;
+		}
+		if (json_object_is_type(val, json_type_null) && !f->required)
+			continue;
+		if (!type_ok(val, f)) {
+			snprintf(msg, sizeof(msg), "%s must be %s", f->name, type_names[f->type]);
+			hl_resp_error(r, 400, "invalid_type", msg, f->name);
+			json_object_put(o);
+			return NULL;
+		}
+		if (f->maxlen && ((f->type == HL_F_STRING &&
+		    strlen(json_object_get_string(val)) > f->maxlen) ||
+		    ((f->type == HL_F_STRINGS || f->type == HL_F_ARRAY) &&
+		    json_object_array_length(val) > f->maxlen))) {
+			snprintf(msg, sizeof(msg), "%s is longer than %zu %s", f->name, f->maxlen,
+				f->type == HL_F_STRING ? "bytes" : "items");
+			hl_resp_error(r, 422, "invalid_value", msg, f->name);
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	for (f = fields; f->name; f++) {
+		json_object *v;
+
+		if (f->required && (!json_object_object_get_ex(o, f->name, &v) ||
+		    json_object_is_type(v, json_type_null))) {
+			snprintf(msg, sizeof(msg), "%s is required", f->name);
+			hl_resp_error(r, 400, "missing_field", msg, f->name);
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+const char *
+hl_input_str(json_object *o, const char *name)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int
+hl_input_bool(json_object *o, const char *name, int defval)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_boolean))
+		return defval;
+	return json_object_get_boolean(v);
+}
+
+int
+hl_input_limit(struct hl_req *r)
+{
+	char buf[16], *end;
+	long n;
+
+	if (!hl_req_query(r, "limit", buf, sizeof(buf)))
+		return HL_LIST_DEFAULT;
+	n = strtol(buf, &end, 10);
+	if (*end || end == buf || n < 1 || n > HL_LIST_MAX) {
+		hl_resp_error(r, 400, "invalid_value", "limit must be an integer from 1 to 250", "limit");
+		return -1;
+	}
+	return (int)n;
+}

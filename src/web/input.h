@@ -1,0 +1,38 @@
+/* input.h: declared inputs. A handler lists the JSON members it accepts
+ * with their types; anything else is answered with a 4xx before the
+ * handler runs any logic. */
+#ifndef HL_INPUT_H
+#define HL_INPUT_H
+#include <json-c/json.h>
+#include "request.h"
+
+enum hl_ftype {
+	HL_F_STRING,
+	HL_F_BOOL,
+	HL_F_INT,
+	HL_F_OBJECT,
+	HL_F_STRINGS,     /* array of strings */
+	HL_F_ARRAY,
+	HL_F__MAX
+};
+
+struct hl_field {
+	const char *name;
+	enum hl_ftype type;
+	int required;
+	size_t maxlen;        /* strings: bytes; arrays: items; 0 = no limit */
+};
+
+/* Parse the body as a JSON object and check it against fields (ends with
+ * a {NULL} entry). On failure the error response is written and NULL
+ * returned; on success the caller owns the object. An empty body is an
+ * empty object when allow_empty. */
+json_object *hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty);
+/* Accessors that return NULL / defaults when the member is absent. */
+const char *hl_input_str(json_object *o, const char *name);
+int hl_input_bool(json_object *o, const char *name, int defval);
+/* Limit from ?limit= (1..HL_LIST_MAX, default HL_LIST_DEFAULT); -1 after
+ * answering 400. */
+int hl_input_limit(struct hl_req *r);
+
+#endif

@@ -1,0 +1,136 @@
+/* hookline.fcgi: the web application. Runs as a FastCGI responder (one
+ * request at a time per process, several processes under the web
+ * server) or, when started without a FastCGI socket, as a plain CGI
+ * program answering one request. See hookline.fcgi(8). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+#include <fcgiapp.h>
+#include "hl_config.h"
+#include "hl_db.h"
+#include "hl_log.h"
+#include "auth.h"
+#include "pages.h"
+#include "router.h"
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	FCGX_ShutdownPending();
+}
+
+static int
+wants_json(struct hl_req *r)
+{
+	return strncmp(r->path, "/webhooks", 9) == 0;
+}
+
+static void
+dispatch(struct hl_req *r)
+{
+	const struct hl_route *route;
+	char allow[128];
+
+	switch (hl_route_find(hl_routes, hl_nroutes, r, &route, allow, sizeof(allow))) {
+	case HL_MATCH_NONE:
+		if (wants_json(r))
+			hl_resp_error(r, 404, "not_found", "no such resource", NULL);
+		else
+			hl_page_error(r, 404, "There is no such page.");
+		return;
+	case HL_MATCH_METHOD:
+		hl_resp_header(r, "Allow", allow);
+		if (wants_json(r))
+			hl_resp_error(r, 405, "method_not_allowed", "method not allowed here", NULL);
+		else
+			hl_page_error(r, 405, "That action is not available here.");
+		return;
+	case HL_MATCH_OK:
+		break;
+	}
+	if (hl_auth_check(r, route))
+		return;
+	route->handler(r);
+	if (!r->responded)
+		hl_resp_error(r, 500, "internal_error", "no response", NULL);
+}
+
+static void
+serve(const struct hl_config *cfg, struct hl_db **db, FCGX_Request *fcgx)
+{
+	struct hl_req r;
+
+	hl_errclear();
+	if (hl_req_init(&r, cfg, *db, fcgx)) {
+		hl_log(HL_LOG_ERROR, "%s", hl_errmsg());
+		return;
+	}
+	/* The connection may have been lost between requests (server restart,
+	 * wait_timeout): hl_db_ping reconnects before the request runs. */
+	if (!*db)
+		hl_db_open(cfg, db);
+	if (!*db || hl_db_ping(*db)) {
+		hl_log(HL_LOG_ERROR, "%s", hl_errmsg());
+		hl_resp_header(&r, "Retry-After", "5");
+		if (wants_json(&r))
+			hl_resp_error(&r, 503, "unavailable", "the database is unavailable", NULL);
+		else
+			hl_page_error(&r, 503, "The database is unavailable. Try again shortly.");
+		hl_req_send(&r);
+		hl_req_free(&r);
+		return;
+	}
+	r.db = *db;
+	dispatch(&r);
+	hl_req_send(&r);
+	hl_req_free(&r);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct hl_config cfg;
+	struct hl_db *db = NULL;
+	FCGX_Request fcgx;
+	struct sigaction sa;
+	const char *config = NULL;
+
+	if (argc == 3 && !strcmp(argv[1], "--config"))
+		config = argv[2];
+	else if (argc != 1) {
+		fprintf(stderr, "usage: hookline.fcgi [--config FILE]\n");
+		return 2;
+	}
+	if (hl_config_load(hl_config_path(config), &cfg)) {
+		fprintf(stderr, "hookline.fcgi: %s\n", hl_errmsg());
+		return 1;
+	}
+	hl_log_init("hookline.fcgi", cfg.log_level);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* A failed connection here is retried on the first request. */
+	if (hl_db_open(&cfg, &db))
+		hl_log(HL_LOG_WARN, "%s (will retry)", hl_errmsg());
+	signal(SIGPIPE, SIG_IGN);
+
+	if (FCGX_IsCGI()) {
+		serve(&cfg, &db, NULL);
+	} else {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_term;
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGUSR1, &sa, NULL);
+		FCGX_Init();
+		FCGX_InitRequest(&fcgx, 0, 0);
+		while (FCGX_Accept_r(&fcgx) >= 0) {
+			serve(&cfg, &db, &fcgx);
+			FCGX_Finish_r(&fcgx);
+		}
+	}
+	hl_db_close(db);
+	hl_config_free(&cfg);
+	curl_global_cleanup();
+	return 0;
+}

@@ -1,0 +1,87 @@
+/* page_login.c: /webhook/login and /webhook/logout. */
+#include <stdio.h>
+#include <string.h>
+#include "hl_log.h"
+#include "hl_sessions.h"
+#include "hl_util.h"
+#include "pages.h"
+
+/* Only a dashboard path may be a post-login destination. */
+static const char *
+safe_next(const char *next)
+{
+	if (!next || strncmp(next, "/webhook", 8) || strstr(next, "//") ||
+	    strspn(next, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_-")
+	    != strlen(next))
+		return "/webhook";
+	return next;
+}
+
+static void
+show_form(struct hl_req *r, int status, const char *email, const char *next, const char *error)
+{
+	HDF *hdf = hl_page_hdf(r);
+
+	hdf_set_value(hdf, "Page.Title", "Log in");
+	hdf_set_value(hdf, "Page.Email", email ? email : "");
+	hdf_set_value(hdf, "Page.Next", safe_next(next));
+	if (error)
+		hdf_set_value(hdf, "Page.Error", error);
+	hl_page_render(r, status, "login.cs");
+}
+
+void
+page_login_form(struct hl_req *r)
+{
+	char next[300];
+
+	show_form(r, 200, NULL, hl_req_query(r, "next", next, sizeof(next)), NULL);
+}
+
+void
+page_login_submit(struct hl_req *r)
+{
+	char email[300], password[1100], next[300], cookie[256];
+	char token[HL_TOKEN_MAX], csrf[HL_TOKEN_MAX];
+	struct hl_principal who;
+	hl_err rc;
+
+	if (!hl_req_form(r, "email", email, sizeof(email)))
+		email[0] = '\0';
+	if (!hl_req_form(r, "next", next, sizeof(next)))
+		next[0] = '\0';
+	if (!hl_req_form(r, "password", password, sizeof(password)) || !*email) {
+		show_form(r, 400, email, next, "Enter your email and password.");
+		return;
+	}
+	rc = hl_user_login(r->db, email, password, &who);
+	memset(password, 0, sizeof(password));
+	if (rc == HL_ERR_AUTH) {
+		hl_log(HL_LOG_INFO, "failed login for an account from %s", r->client_addr);
+		show_form(r, 401, email, next, "Wrong email or password.");
+		return;
+	}
+	if (!rc)
+		rc = hl_session_create(r->db, who.actor_id, r->cfg->session_ttl, r->client_addr,
+			token, csrf);
+	if (rc) {
+		hl_page_error(r, 500, "Logging in failed; see the server log.");
+		return;
+	}
+	/* A new token at every login: a planted cookie never becomes a session. */
+	snprintf(cookie, sizeof(cookie), "hl_session=%s; Path=/webhook; HttpOnly; "
+		"SameSite=Strict; Max-Age=%ld%s", token, r->cfg->session_ttl,
+		r->cfg->cookie_secure ? "; Secure" : "");
+	hl_resp_header(r, "Set-Cookie", cookie);
+	hl_resp_redirect(r, safe_next(next));
+	memset(token, 0, sizeof(token));
+}
+
+void
+page_logout(struct hl_req *r)
+{
+	hl_session_delete(r->db, r->session_token);
+	hl_resp_header(r, "Set-Cookie", "hl_session=; Path=/webhook; HttpOnly; SameSite=Strict; "
+		"Max-Age=0");
+	hl_resp_redirect(r, "/webhook/login");
+}

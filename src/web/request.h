@@ -1,0 +1,78 @@
+/* request.h: one HTTP request and its response, over FastCGI or plain
+ * CGI. The request object owns everything the request allocates and
+ * frees it in hl_req_free. */
+#ifndef HL_REQUEST_H
+#define HL_REQUEST_H
+#include <json-c/json.h>
+#include <ClearSilver.h>
+#include <fcgiapp.h>
+#include "hl_accounts.h"
+#include "hl_buf.h"
+#include "hl_config.h"
+#include "hl_db.h"
+#include "hl_sessions.h"
+
+enum hl_method { HL_GET, HL_HEAD, HL_POST, HL_PUT, HL_DELETE, HL_PATCH, HL_OPTIONS, HL_METHOD__MAX };
+
+#define HL_PARAMS_MAX 4
+
+struct hl_req {
+	const struct hl_config *cfg;
+	struct hl_db *db;
+	FCGX_Request *fcgx;          /* NULL when running as plain CGI */
+
+	enum hl_method method;
+	char *path;                  /* without the query; percent-decoded */
+	const char *query;           /* raw query string, "" when none */
+	char client_addr[64];
+	struct hl_buf body;          /* request body, at most Web.MaxBodyBytes */
+	int body_read;
+	char params[HL_PARAMS_MAX][64]; /* route parameters ({wh} ...) */
+	int nparams;
+
+	struct hl_principal who;     /* set by authentication */
+	int authenticated;
+	int via_session;             /* a browser user (pages) */
+	char csrf[HL_TOKEN_MAX];
+	char session_token[HL_TOKEN_MAX];
+
+	int status;
+	struct hl_buf headers;       /* "Name: value\r\n" lines */
+	struct hl_buf out;           /* response body */
+	int responded;
+	HDF *hdf;                    /* page data, created on demand */
+};
+
+const char *hl_method_name(enum hl_method m);
+/* Set up from the CGI/FastCGI environment (fcgx may be NULL). */
+hl_err hl_req_init(struct hl_req *r, const struct hl_config *cfg, struct hl_db *db,
+	FCGX_Request *fcgx);
+void hl_req_free(struct hl_req *r);
+/* A CGI variable (REQUEST_METHOD, HTTP_AUTHORIZATION, ...). */
+const char *hl_req_env(struct hl_req *r, const char *name);
+/* Read the body (once); 413 / 400 are answered here. Returns 0 or -1. */
+int hl_req_read_body(struct hl_req *r);
+/* Decoded value of a query (or urlencoded form) parameter into buf.
+ * Returns buf, or NULL when absent. */
+const char *hl_req_query(struct hl_req *r, const char *name, char *buf, size_t cap);
+const char *hl_req_form(struct hl_req *r, const char *name, char *buf, size_t cap);
+const char *hl_req_cookie(struct hl_req *r, const char *name, char *buf, size_t cap);
+
+/* Response. Header values with CR or LF are refused (logged, dropped). */
+void hl_resp_header(struct hl_req *r, const char *name, const char *value);
+/* Sends o with status; takes ownership of o. */
+void hl_resp_json(struct hl_req *r, int status, json_object *o);
+void hl_resp_error(struct hl_req *r, int status, const char *code, const char *message,
+	const char *field);
+/* Answer a core error (hl_errcode/hl_errmsg/hl_errfield) as JSON. */
+void hl_resp_core_error(struct hl_req *r, hl_err rc);
+int hl_err_http_status(hl_err rc);
+void hl_resp_redirect(struct hl_req *r, const char *location);
+/* Write status, headers and body to the client. */
+void hl_req_send(struct hl_req *r);
+
+/* URL-decode src (n bytes) into dst (cap bytes); -1 on bad encoding or
+ * when it does not fit. plus_is_space for forms and queries. */
+int hl_url_decode(const char *src, size_t n, char *dst, size_t cap, int plus_is_space);
+
+#endif

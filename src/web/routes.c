@@ -1,0 +1,35 @@
+/* routes.c: every route of hookline.fcgi, in one table. The order
+ * matters only for documentation; patterns never overlap because ids
+ * carry their prefix. docs/openapi.json lists the same API routes (a
+ * test compares them). */
+#include "hl_accounts.h"
+#include "api.h"
+#include "pages.h"
+#include "router.h"
+
+#define R HL_SCOPE_READ
+#define W HL_SCOPE_WRITE
+
+const struct hl_route hl_routes[] = {
+	/* JSON API */
+	{ HL_GET, "/webhooks", api_webhooks_list, HL_AUTH_API, R },
+	{ HL_POST, "/webhooks", api_webhooks_create, HL_AUTH_API, W },
+	{ HL_GET, "/webhooks/events", api_events_list, HL_AUTH_API, R },
+	{ HL_POST, "/webhooks/publish", api_publish, HL_AUTH_API, W },
+	{ HL_GET, "/webhooks/{wh}", api_webhooks_get, HL_AUTH_API, R },
+	{ HL_PUT, "/webhooks/{wh}", api_webhooks_update, HL_AUTH_API, W },
+	{ HL_DELETE, "/webhooks/{wh}", api_webhooks_delete, HL_AUTH_API, W },
+	{ HL_GET, "/webhooks/{wh}/deliveries", api_deliveries_for_webhook, HL_AUTH_API, R },
+	{ HL_GET, "/webhooks/deliveries/{dlv}", api_deliveries_get, HL_AUTH_API, R },
+	{ HL_POST, "/webhooks/deliveries/{dlv}/retry", api_deliveries_retry, HL_AUTH_API, W },
+
+	/* Dashboard */
+	{ HL_GET, "/webhook", page_home, HL_AUTH_PAGE, R },
+	{ HL_GET, "/webhook/login", page_login_form, HL_AUTH_NONE, 0 },
+	{ HL_POST, "/webhook/login", page_login_submit, HL_AUTH_NONE, 0 },
+	{ HL_POST, "/webhook/logout", page_logout, HL_AUTH_PAGE, 0 },
+	{ HL_GET, "/webhook/manage", page_manage, HL_AUTH_PAGE, R },
+	{ HL_GET, "/webhook/static/{*}", page_static, HL_AUTH_NONE, 0 },
+};
+
+const size_t hl_nroutes = sizeof(hl_routes) / sizeof(hl_routes[0]);
