@@ -1,0 +1,309 @@
+"""Small stdlib-only harness for the hookline system tests.
+
+The environment comes from tests/system/run:
+  HL_BASE_URL  http://127.0.0.1:PORT of the lighttpd in front of hookline.fcgi
+  HL_API_KEY   an admin-scoped API key of the account HL_ACCOUNT
+  HL_CONFIG    the HDF configuration file
+  HL_CTL       path to hooklinectl
+  HL_RUNNER    path to hookline-runner
+  HL_TMP       a scratch directory removed after the run
+
+Nothing here trusts hookline's own code: the Standard Webhooks signature is
+checked with Python's hmac/hashlib/base64 (`verify`).
+"""
+
+import base64
+import hashlib
+import hmac
+import http.client
+import http.server
+import json
+import os
+import secrets
+import subprocess
+import threading
+import time
+import urllib.parse
+
+BASE_URL = os.environ.get("HL_BASE_URL", "http://127.0.0.1:8080")
+API_KEY = os.environ.get("HL_API_KEY", "")
+CONFIG = os.environ.get("HL_CONFIG", "")
+CTL = os.environ.get("HL_CTL", "hooklinectl")
+RUNNER = os.environ.get("HL_RUNNER", "hookline-runner")
+TMP = os.environ.get("HL_TMP", "/tmp")
+
+_DEFAULT = object()
+
+
+class Response:
+    """What `api` returns; also unpacks as (status, headers, body)."""
+
+    def __init__(self, status, headers, body, raw):
+        self.status = status
+        self.headers = headers  # dict, lower-case names
+        self.body = body  # parsed JSON when the answer is JSON, else text
+        self.raw = raw  # bytes
+
+    def __iter__(self):
+        return iter((self.status, self.headers, self.body))
+
+    def __repr__(self):
+        return "<Response %s %r>" % (self.status, self.raw[:300])
+
+
+def api(method, path, body=None, key=_DEFAULT, headers=None, raw=None, timeout=30):
+    """One HTTP request to hookline; never follows redirects.
+
+    body: a Python object sent as JSON; raw: bytes sent as they are.
+    key: API key for "Authorization: Bearer"; default HL_API_KEY, None for no
+    Authorization header.
+    Returns a Response, which unpacks as (status, headers, body) where body is
+    the parsed JSON or the text.
+    """
+    url = urllib.parse.urlsplit(BASE_URL)
+    conn = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=timeout)
+    hdrs = {"Accept": "application/json"}
+    if key is _DEFAULT:
+        key = API_KEY
+    if key is not None:
+        hdrs["Authorization"] = "Bearer " + key
+    data = raw
+    if body is not None:
+        data = json.dumps(body).encode()
+        hdrs["Content-Type"] = "application/json"
+    if headers:
+        hdrs.update(headers)
+    prefix = url.path.rstrip("/")
+    try:
+        conn.request(method, prefix + path, body=data, headers=hdrs)
+        resp = conn.getresponse()
+        payload = resp.read()
+        rhdrs = {k.lower(): v for k, v in resp.getheaders()}
+        status = resp.status
+    finally:
+        conn.close()
+    parsed = payload.decode("utf-8", "replace")
+    if "json" in rhdrs.get("content-type", "") or payload[:1] in (b"{", b"["):
+        try:
+            parsed = json.loads(payload)
+        except ValueError:
+            pass
+    return Response(status, rhdrs, parsed, payload)
+
+
+# ---------------------------------------------------------------------------
+# Standard Webhooks verification, independent of hookline.
+
+class VerificationError(Exception):
+    pass
+
+
+def sign(secret, msg_id, timestamp, body):
+    """The v1 signature value (without the "v1," prefix) for body bytes."""
+    if not secret.startswith("whsec_"):
+        raise VerificationError("secret does not start with whsec_")
+    key = base64.b64decode(secret[len("whsec_"):], validate=True)
+    signed = ("%s.%s." % (msg_id, timestamp)).encode() + body
+    return base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+def verify(secret, headers, body, tolerance=300, now=None):
+    """Checks a delivery like a careful receiver would. Returns True or raises
+    VerificationError. headers: a mapping with lower-case names."""
+    h = {k.lower(): v for k, v in headers.items()}
+    for name in ("webhook-id", "webhook-timestamp", "webhook-signature"):
+        if not h.get(name):
+            raise VerificationError("missing header " + name)
+    msg_id = h["webhook-id"]
+    try:
+        ts = int(h["webhook-timestamp"])
+    except ValueError:
+        raise VerificationError("bad webhook-timestamp %r" % h["webhook-timestamp"])
+    now = time.time() if now is None else now
+    if abs(now - ts) > tolerance:
+        raise VerificationError("timestamp %d is %d s off" % (ts, now - ts))
+    if isinstance(body, str):
+        body = body.encode()
+    expected = sign(secret, msg_id, h["webhook-timestamp"], body).encode()
+    for part in h["webhook-signature"].split(" "):
+        version, _, sig = part.partition(",")
+        if version == "v1" and hmac.compare_digest(sig.encode(), expected):
+            return True
+    raise VerificationError("no matching v1 signature in %r" % h["webhook-signature"])
+
+
+# ---------------------------------------------------------------------------
+# A webhook receiver.
+
+class Request:
+    def __init__(self, method, path, headers, body):
+        self.method = method
+        self.path = path
+        self.header_list = headers  # [(name, value)] as received
+        self.headers = {}
+        for k, v in headers:
+            self.headers.setdefault(k.lower(), v)
+        self.body = body  # bytes
+        self.received_at = time.time()
+
+    def json(self):
+        return json.loads(self.body)
+
+    def __repr__(self):
+        return "<Request %s %s %r>" % (self.method, self.path, self.body[:200])
+
+
+class Receiver:
+    """Threaded HTTP server on 127.0.0.1 (free port) recording every request.
+
+    statuses: responses for the first requests in order (e.g. [500, 500]);
+    afterwards `status` is used. delay: seconds to wait before answering.
+    headers: extra response headers. Use as a context manager or call close().
+    """
+
+    def __init__(self, statuses=None, status=200, delay=0, headers=None, body=b"ok"):
+        self.requests = []
+        self.statuses = list(statuses or [])
+        self.status = status
+        self.delay = delay
+        self.response_headers = dict(headers or {})
+        self.response_body = body
+        self._cond = threading.Condition()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _handle(self):
+                body = b""
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    chunks = []
+                    while True:
+                        size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                        if size == 0:
+                            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                                pass
+                            break
+                        chunks.append(self.rfile.read(size))
+                        self.rfile.readline()
+                    body = b"".join(chunks)
+                else:
+                    length = int(self.headers.get("Content-Length") or 0)
+                    if length:
+                        body = self.rfile.read(length)
+                req = Request(self.command, self.path, list(self.headers.items()), body)
+                with receiver._cond:
+                    receiver.requests.append(req)
+                    status = receiver.statuses.pop(0) if receiver.statuses else receiver.status
+                    delay = receiver.delay
+                    extra = dict(receiver.response_headers)
+                    out = receiver.response_body
+                    receiver._cond.notify_all()
+                if delay:
+                    time.sleep(delay)
+                try:
+                    self.send_response(status)
+                    for k, v in extra.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(out)))
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(out)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                self.close_connection = True
+
+            do_POST = do_GET = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d/hook" % self.port
+
+    def set_responses(self, statuses=None, status=None, delay=None, headers=None):
+        with self._cond:
+            if statuses is not None:
+                self.statuses = list(statuses)
+            if status is not None:
+                self.status = status
+            if delay is not None:
+                self.delay = delay
+            if headers is not None:
+                self.response_headers = dict(headers)
+
+    def wait_for_requests(self, n, timeout=10):
+        """Waits until at least n requests arrived; returns the list."""
+        deadline = time.time() + timeout
+        with self._cond:
+            while len(self.requests) < n:
+                left = deadline - time.time()
+                if left <= 0:
+                    raise AssertionError("receiver got %d requests, wanted %d" % (len(self.requests), n))
+                self._cond.wait(left)
+            return list(self.requests)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+# ---------------------------------------------------------------------------
+# Commands and waiting.
+
+def _run(argv, input=None, check=True, timeout=120):
+    proc = subprocess.run(argv, input=input, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError("%s exited %d\nstdout: %s\nstderr: %s"
+                             % (" ".join(argv), proc.returncode, proc.stdout, proc.stderr))
+    return proc
+
+
+def run_runner(*args, check=True, timeout=120):
+    """hookline-runner --config HL_CONFIG ARGS; returns the CompletedProcess."""
+    return _run([RUNNER, "--config", CONFIG] + list(args), check=check, timeout=timeout)
+
+
+def ctl(*args, input=None, check=True, timeout=120):
+    """hooklinectl --config HL_CONFIG ARGS; returns the CompletedProcess."""
+    return _run([CTL, "--config", CONFIG] + list(args), input=input, check=check, timeout=timeout)
+
+
+def wait_for(predicate, timeout=10, interval=0.1, message=None):
+    """Calls predicate until it returns something truthy; returns that value."""
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.time() >= deadline:
+            raise AssertionError(message or "condition not met within %s s" % timeout)
+        time.sleep(interval)
+
+
+def unique(prefix="t"):
+    return "%s-%s" % (prefix, secrets.token_hex(4))
+
+
+def new_account(prefix="t", scopes="read,write,admin"):
+    """A fresh account (isolated from the other tests) and an API key for it.
+    Returns (slug, key)."""
+    slug = unique(prefix)
+    ctl("account", "create", slug, "Test " + slug)
+    key = ctl("key", "create", slug, "--scopes", scopes, "--name", "test").stdout.strip()
+    assert key.startswith("hl_"), "key create printed %r" % key
+    return slug, key

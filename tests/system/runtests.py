@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Runs the system test cases: every test_* function of every test_*.py here.
+
+    runtests.py [NAME]
+
+NAME selects cases whose "module.function" name contains it (for example
+test_skeleton, or test_skeleton.test_publish_delivers_signed). Prints
+"PASS: module.function" or "FAIL: module.function" with the traceback, then
+"N passed, N failed". Exit status 1 when a case failed or none ran.
+A module may define setup_module() / teardown_module(). Each case has a time
+limit of HL_TEST_TIMEOUT seconds (default 180).
+"""
+
+import importlib
+import inspect
+import os
+import signal
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+TIMEOUT = int(os.environ.get("HL_TEST_TIMEOUT", "180"))
+
+
+class CaseTimeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise CaseTimeout("case exceeded %d s" % TIMEOUT)
+
+
+def discover():
+    for fname in sorted(os.listdir(HERE)):
+        if fname.startswith("test_") and fname.endswith(".py"):
+            yield fname[:-3]
+
+
+def main(argv):
+    selector = argv[1] if len(argv) > 1 else None
+    passed = failed = 0
+    signal.signal(signal.SIGALRM, _alarm)
+    for modname in discover():
+        try:
+            mod = importlib.import_module(modname)
+        except Exception:
+            if selector is None or selector in modname or modname.startswith(selector.split(".")[0]):
+                print("FAIL: %s (import)" % modname)
+                traceback.print_exc(file=sys.stdout)
+                failed += 1
+            continue
+        cases = [(name, fn) for name, fn in vars(mod).items()
+                 if name.startswith("test_") and inspect.isfunction(fn) and fn.__module__ == modname]
+        cases.sort(key=lambda c: c[1].__code__.co_firstlineno)
+        cases = [c for c in cases if selector is None or selector in "%s.%s" % (modname, c[0])]
+        if not cases:
+            continue
+        setup_error = None
+        if hasattr(mod, "setup_module"):
+            try:
+                mod.setup_module()
+            except Exception:
+                setup_error = traceback.format_exc()
+        for name, fn in cases:
+            full = "%s.%s" % (modname, name)
+            if setup_error:
+                print("FAIL: %s (setup_module)" % full)
+                print(setup_error, end="")
+                failed += 1
+                continue
+            start = time.time()
+            signal.alarm(TIMEOUT)
+            try:
+                fn()
+            except BaseException as e:
+                signal.alarm(0)
+                if isinstance(e, KeyboardInterrupt):
+                    raise
+                print("FAIL: %s (%.1fs)" % (full, time.time() - start))
+                traceback.print_exc(file=sys.stdout)
+                failed += 1
+            else:
+                signal.alarm(0)
+                print("PASS: %s (%.1fs)" % (full, time.time() - start))
+                passed += 1
+            sys.stdout.flush()
+        if hasattr(mod, "teardown_module"):
+            try:
+                mod.teardown_module()
+            except Exception:
+                print("warning: %s.teardown_module failed" % modname)
+                traceback.print_exc(file=sys.stdout)
+    if passed + failed == 0:
+        print("no test case matched %r" % selector if selector else "no test case found")
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed or passed + failed == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
