@@ -1,0 +1,162 @@
+/* hl_events.c: the SQL of reading events. */
+#include <stdio.h>
+#include <string.h>
+#include "hl_events.h"
+#include "hl_util.h"
+
+static json_object *
+payload_json(const char *text)
+{
+	json_object *o = text ? json_tokener_parse(text) : NULL;
+
+	return o ? o : json_object_new_object();
+}
+
+hl_err
+hl_event_list(struct hl_db *db, const char *account_id,
+	const struct hl_event_filter *f, int limit, const char *iterator, json_object **out)
+{
+	char family[140];
+	const char *type = f->event_type, *fam = NULL;
+	json_object *data;
+	struct hl_stmt *st;
+	char last[64] = "";
+	int r = 0, count = 0;
+	size_t n;
+	hl_err rc;
+
+	*out = NULL;
+	if (type && (n = strlen(type)) > 2 && !strcmp(type + n - 2, ".*")) {
+		snprintf(family, sizeof(family), "%.*s.%%", (int)(n - 2), type);
+		fam = family;
+		type = NULL;
+	}
+	rc = hl_stmt_new(db, "SELECT ev.id, ev.event_type, " HL_SQL_TIME("ev.created_at") ", "
+		"ev.payload, (SELECT COUNT(*) FROM deliveries d WHERE d.event_id = ev.id) "
+		"FROM events ev WHERE ev.account_id = ? "
+		"AND (? IS NULL OR ev.event_type = ?) AND (? IS NULL OR ev.event_type LIKE ?) "
+		"AND (? IS NULL OR ev.created_at >= ?) AND (? IS NULL OR ev.created_at < ?) "
+		"AND (? IS NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = ev.id "
+		"AND d.endpoint_id = ?)) "
+		"AND (? IS NULL OR ev.id < ?) ORDER BY ev.id DESC LIMIT ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, account_id);
+	hl_stmt_str(st, 1, type);
+	hl_stmt_str(st, 2, type);
+	hl_stmt_str(st, 3, fam);
+	hl_stmt_str(st, 4, fam);
+	hl_stmt_str(st, 5, f->since);
+	hl_stmt_str(st, 6, f->since);
+	hl_stmt_str(st, 7, f->until);
+	hl_stmt_str(st, 8, f->until);
+	hl_stmt_str(st, 9, f->endpoint_id);
+	hl_stmt_str(st, 10, f->endpoint_id);
+	hl_stmt_str(st, 11, iterator);
+	hl_stmt_str(st, 12, iterator);
+	hl_stmt_int(st, 13, limit + 1);
+	rc = hl_stmt_exec(st);
+	data = json_object_new_array();
+	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+		json_object *o;
+
+		if (r < 0) {
+			rc = HL_ERR_DB;
+			break;
+		}
+		if (count == limit)
+			break;
+		o = json_object_new_object();
+		hl_json_add_str(o, "id", hl_stmt_col(st, 0));
+		hl_json_add_str(o, "event_type", hl_stmt_col(st, 1));
+		hl_json_add_str(o, "created_at", hl_stmt_col(st, 2));
+		json_object_object_add(o, "payload", payload_json(hl_stmt_col(st, 3)));
+		hl_json_add_int(o, "deliveries", hl_stmt_colint(st, 4));
+		json_object_array_add(data, o);
+		hl_strlcpy(last, hl_stmt_col(st, 0), sizeof(last));
+		count++;
+	}
+	if (rc)
+		json_object_put(data);
+	else
+		*out = hl_json_list(data, last, !(count == limit && r == 1));
+	hl_stmt_free(st);
+	return rc;
+}
+
+hl_err
+hl_event_get(struct hl_db *db, const char *account_id, const char *id, json_object **out)
+{
+	json_object *o = NULL, *list;
+	struct hl_stmt *st;
+	hl_err rc;
+	int r;
+
+	*out = NULL;
+	rc = hl_stmt_new(db, "SELECT id, event_type, " HL_SQL_TIME("created_at") ", payload, "
+		"idempotency_key FROM events WHERE id = ? AND account_id = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, id);
+	hl_stmt_str(st, 1, account_id);
+	rc = hl_stmt_exec(st);
+	if (!rc) {
+		r = hl_stmt_fetch(st);
+		if (r < 0) {
+			rc = HL_ERR_DB;
+		} else if (r == 0) {
+			rc = hl_fail(HL_ERR_NOTFOUND, "id", "no event %s", id);
+		} else {
+			o = json_object_new_object();
+			hl_json_add_str(o, "id", hl_stmt_col(st, 0));
+			hl_json_add_str(o, "event_type", hl_stmt_col(st, 1));
+			hl_json_add_str(o, "created_at", hl_stmt_col(st, 2));
+			json_object_object_add(o, "payload", payload_json(hl_stmt_col(st, 3)));
+			hl_json_add_str(o, "idempotency_key", hl_stmt_col(st, 4));
+		}
+	}
+	hl_stmt_free(st);
+	if (rc)
+		return rc;
+	rc = hl_stmt_new(db, "SELECT d.id, d.endpoint_id, e.url, d.status, d.attempts, "
+		"d.last_status_code, d.last_error_class, " HL_SQL_TIME("d.last_attempt_at") " "
+		"FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id "
+		"WHERE d.event_id = ? AND d.account_id = ? ORDER BY d.id", &st);
+	if (rc) {
+		json_object_put(o);
+		return rc;
+	}
+	hl_stmt_str(st, 0, id);
+	hl_stmt_str(st, 1, account_id);
+	rc = hl_stmt_exec(st);
+	list = json_object_new_array();
+	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+		json_object *d;
+
+		if (r < 0) {
+			rc = HL_ERR_DB;
+			break;
+		}
+		d = json_object_new_object();
+		hl_json_add_str(d, "id", hl_stmt_col(st, 0));
+		hl_json_add_str(d, "webhook_id", hl_stmt_col(st, 1));
+		hl_json_add_str(d, "url", hl_stmt_col(st, 2));
+		hl_json_add_str(d, "status", hl_stmt_col(st, 3));
+		hl_json_add_int(d, "attempts", hl_stmt_colint(st, 4));
+		if (hl_stmt_colnull(st, 5))
+			json_object_object_add(d, "last_status_code", NULL);
+		else
+			hl_json_add_int(d, "last_status_code", hl_stmt_colint(st, 5));
+		hl_json_add_str(d, "last_error_class", hl_stmt_col(st, 6));
+		hl_json_add_str(d, "last_attempt_at", hl_stmt_col(st, 7));
+		json_object_array_add(list, d);
+	}
+	hl_stmt_free(st);
+	json_object_object_add(o, "deliveries", list);
+	if (rc) {
+		json_object_put(o);
+		return rc;
+	}
+	*out = o;
+	return HL_OK;
+}
