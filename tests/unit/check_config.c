@@ -1,0 +1,133 @@
+/* check_config.c: unit tests for hl_config: defaults, every error names
+ * its key, unknown keys are refused, the master key never echoes. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hl_config.h"
+
+#define KEY "Security.MasterKey = AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"
+
+START_TEST(test_defaults)
+{
+	struct hl_config c;
+
+	ck_assert_int_eq(hl_config_parse(KEY, &c), HL_OK);
+	ck_assert_str_eq(c.db_host, "127.0.0.1");
+	ck_assert_uint_eq(c.db_port, 3306);
+	ck_assert_str_eq(c.db_name, "hookline");
+	ck_assert_int_eq(c.require_https, 1);
+	ck_assert_int_eq(c.nallow, 0);
+	ck_assert_int_eq(c.retry_steps, 8);
+	ck_assert_int_eq(c.retry_schedule[0], 0);
+	ck_assert_int_eq(c.retry_schedule[1], 5);
+	ck_assert_int_eq(c.retry_schedule[7], 36000);
+	ck_assert_int_eq(c.timeout_ms, 15000);
+	ck_assert_int_eq(c.jitter_pct, 20);
+	ck_assert_int_eq(c.master_key[0], 0);
+	ck_assert_int_eq(c.master_key[31], 31);
+	hl_config_free(&c);
+}
+END_TEST
+
+START_TEST(test_values)
+{
+	struct hl_config c;
+
+	ck_assert_int_eq(hl_config_parse(KEY
+		"Database.Socket = /tmp/x.sock\n"
+		"Database {\n  Name = other\n}\n"
+		"Delivery.AllowCidrs = 127.0.0.0/8, ::1/128\n"
+		"Delivery.RetrySchedule = 0,1s,1m\n"
+		"Security.RequireHttps = 0\n"
+		"Log.Level = debug\n", &c), HL_OK);
+	ck_assert_str_eq(c.db_socket, "/tmp/x.sock");
+	ck_assert_str_eq(c.db_name, "other");
+	ck_assert_int_eq(c.nallow, 2);
+	ck_assert_int_eq(c.retry_steps, 3);
+	ck_assert_int_eq(c.retry_schedule[2], 60);
+	ck_assert_int_eq(c.require_https, 0);
+	ck_assert_int_eq(c.log_level, HL_LOG_DEBUG);
+	hl_config_free(&c);
+}
+END_TEST
+
+/* Each bad value must fail and name the key in both field and message. */
+static void
+expect_bad(const char *text, const char *key)
+{
+	struct hl_config c;
+
+	ck_assert_int_eq(hl_config_parse(text, &c), HL_ERR_CONFIG);
+	ck_assert_ptr_nonnull(hl_errfield());
+	ck_assert_str_eq(hl_errfield(), key);
+	ck_assert_ptr_nonnull(strstr(hl_errmsg(), key));
+}
+
+START_TEST(test_errors_name_the_key)
+{
+	expect_bad("Database.Port = 1\n", "Security.MasterKey");
+	expect_bad(KEY "Database.Port = 70000\n", "Database.Port");
+	expect_bad(KEY "Database.Port = 33x\n", "Database.Port");
+	expect_bad(KEY "Delivery.TimeoutMs = 5\n", "Delivery.TimeoutMs");
+	expect_bad(KEY "Security.RequireHttps = maybe\n", "Security.RequireHttps");
+	expect_bad(KEY "Delivery.AllowCidrs = 10.0.0.0/33\n", "Delivery.AllowCidrs");
+	expect_bad(KEY "Delivery.RetrySchedule = soon\n", "Delivery.RetrySchedule");
+	expect_bad(KEY "Log.Level = loud\n", "Log.Level");
+	expect_bad(KEY "Databse.Host = typo\n", "Databse.Host");
+	expect_bad(KEY "Database.Hots = typo\n", "Database.Hots");
+}
+END_TEST
+
+START_TEST(test_master_key_never_echoed)
+{
+	struct hl_config c;
+
+	ck_assert_int_eq(hl_config_parse("Security.MasterKey = c2VjcmV0LXZhbHVlLXRvby1zaG9ydA==\n", &c),
+		HL_ERR_CONFIG);
+	ck_assert_ptr_null(strstr(hl_errmsg(), "c2VjcmV0"));
+	ck_assert_str_eq(hl_errfield(), "Security.MasterKey");
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	struct hl_config c;
+
+	ck_assert_int_eq(hl_config_load("/nonexistent/hookline.hdf", &c), HL_ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(hl_errmsg(), "/nonexistent/hookline.hdf"));
+	ck_assert_ptr_nonnull(strstr(hl_errmsg(), "HOOKLINE_CONFIG"));
+}
+END_TEST
+
+START_TEST(test_path_resolution)
+{
+	setenv("HOOKLINE_CONFIG", "/from/env.hdf", 1);
+	ck_assert_str_eq(hl_config_path("/explicit.hdf"), "/explicit.hdf");
+	ck_assert_str_eq(hl_config_path(NULL), "/from/env.hdf");
+	unsetenv("HOOKLINE_CONFIG");
+	ck_assert_ptr_nonnull(strstr(hl_config_path(NULL), "hookline.hdf"));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_values);
+	tcase_add_test(tc, test_errors_name_the_key);
+	tcase_add_test(tc, test_master_key_never_echoed);
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_path_resolution);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

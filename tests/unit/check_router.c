@@ -1,0 +1,172 @@
+/* check_router.c: unit tests for route matching (typed id segments,
+ * 405 with Allow, HEAD as GET), URL decoding, and the escaping of
+ * hostile values by the ClearSilver rendering the pages use. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hl_crypto.h"
+#include "render.h"
+#include "router.h"
+
+static void h_list(struct hl_req *r) { (void)r; }
+static void h_get(struct hl_req *r) { (void)r; }
+static void h_put(struct hl_req *r) { (void)r; }
+static void h_events(struct hl_req *r) { (void)r; }
+static void h_static(struct hl_req *r) { (void)r; }
+
+static const struct hl_route table[] = {
+	{ HL_GET, "/webhooks", h_list, HL_AUTH_API, 0 },
+	{ HL_GET, "/webhooks/events", h_events, HL_AUTH_API, 0 },
+	{ HL_GET, "/webhooks/{wh}", h_get, HL_AUTH_API, 0 },
+	{ HL_PUT, "/webhooks/{wh}", h_put, HL_AUTH_API, 0 },
+	{ HL_GET, "/webhook/static/{*}", h_static, HL_AUTH_NONE, 0 },
+};
+#define NT (sizeof(table) / sizeof(table[0]))
+
+/* The real table is not linked here; the router refers to it. */
+const struct hl_route hl_routes[] = { { HL_GET, "/", h_list, HL_AUTH_NONE, 0 } };
+const size_t hl_nroutes = 1;
+
+static enum hl_match_result
+find(enum hl_method m, const char *path, const struct hl_route **route, char *allow)
+{
+	static struct hl_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.method = m;
+	r.path = (char *)path;
+	return hl_route_find(table, NT, &r, route, allow, 128);
+}
+
+START_TEST(test_ids_do_not_collide)
+{
+	const struct hl_route *route;
+	char allow[128], id[HL_ID_MAX], path[128];
+
+	ck_assert_int_eq(find(HL_GET, "/webhooks/events", &route, allow), HL_MATCH_OK);
+	ck_assert_ptr_eq(route->handler, h_events);
+	ck_assert_int_eq(hl_id_new("wh", id), HL_OK);
+	snprintf(path, sizeof(path), "/webhooks/%s", id);
+	ck_assert_int_eq(find(HL_GET, path, &route, allow), HL_MATCH_OK);
+	ck_assert_ptr_eq(route->handler, h_get);
+	/* An id of another kind, or garbage, is not a webhook id. */
+	ck_assert_int_eq(hl_id_new("dlv", id), HL_OK);
+	snprintf(path, sizeof(path), "/webhooks/%s", id);
+	ck_assert_int_eq(find(HL_GET, path, &route, allow), HL_MATCH_NONE);
+	ck_assert_int_eq(find(HL_GET, "/webhooks/123", &route, allow), HL_MATCH_NONE);
+	ck_assert_int_eq(find(HL_GET, "/webhooks/", &route, allow), HL_MATCH_NONE);
+	ck_assert_int_eq(find(HL_GET, "/webhooksx", &route, allow), HL_MATCH_NONE);
+}
+END_TEST
+
+START_TEST(test_method_not_allowed)
+{
+	const struct hl_route *route;
+	char allow[128], id[HL_ID_MAX], path[128];
+
+	ck_assert_int_eq(hl_id_new("wh", id), HL_OK);
+	snprintf(path, sizeof(path), "/webhooks/%s", id);
+	ck_assert_int_eq(find(HL_DELETE, path, &route, allow), HL_MATCH_METHOD);
+	ck_assert_str_eq(allow, "GET, PUT");
+	ck_assert_int_eq(find(HL_HEAD, "/webhooks", &route, allow), HL_MATCH_OK);
+	ck_assert_ptr_eq(route->handler, h_list);
+}
+END_TEST
+
+START_TEST(test_static_names)
+{
+	const struct hl_route *route;
+	char allow[128];
+
+	ck_assert_int_eq(find(HL_GET, "/webhook/static/hookline.css", &route, allow), HL_MATCH_OK);
+	ck_assert_int_eq(find(HL_GET, "/webhook/static/../secret", &route, allow), HL_MATCH_NONE);
+	ck_assert_int_eq(find(HL_GET, "/webhook/static/.hidden", &route, allow), HL_MATCH_NONE);
+	ck_assert_int_eq(find(HL_GET, "/webhook/static/a/b.css", &route, allow), HL_MATCH_NONE);
+}
+END_TEST
+
+START_TEST(test_url_decode)
+{
+	char out[32];
+
+	ck_assert_int_eq(hl_url_decode("a%20b+c", 7, out, sizeof(out), 1), 0);
+	ck_assert_str_eq(out, "a b c");
+	ck_assert_int_eq(hl_url_decode("a+b", 3, out, sizeof(out), 0), 0);
+	ck_assert_str_eq(out, "a+b");
+	ck_assert_int_eq(hl_url_decode("%zz", 3, out, sizeof(out), 0), -1);
+	ck_assert_int_eq(hl_url_decode("%4", 2, out, sizeof(out), 0), -1);
+	ck_assert_int_eq(hl_url_decode("%00", 3, out, sizeof(out), 0), -1);
+	ck_assert_int_eq(hl_url_decode("abcdef", 6, out, 4, 0), -1);
+}
+END_TEST
+
+/* Render a hostile value through a template in html escape mode. */
+START_TEST(test_render_escapes)
+{
+	char dir[] = "/tmp/hl-render-XXXXXX", path[64];
+	const char *hostile = "<script>alert(1)</script>\"'&";
+	struct hl_buf out;
+	HDF *hdf;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.cs", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("<p title=\"<?cs var:V ?>\"><?cs var:V ?></p>", f);
+	fclose(f);
+	ck_assert_ptr_null(hdf_init(&hdf));
+	hdf_set_value(hdf, "V", hostile);
+	hl_buf_init(&out, 4096);
+	ck_assert_int_eq(hl_render(dir, hdf, "t.cs", &out), HL_OK);
+	ck_assert_ptr_null(strstr(hl_buf_str(&out), "<script>"));
+	ck_assert_ptr_nonnull(strstr(hl_buf_str(&out), "&lt;script&gt;alert(1)&lt;/script&gt;"));
+	ck_assert_ptr_nonnull(strstr(hl_buf_str(&out), "&quot;"));
+	ck_assert_ptr_null(strstr(hl_buf_str(&out), "\"'&\""));
+	hl_buf_free(&out);
+	hdf_destroy(&hdf);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_hdf_from_json)
+{
+	json_object *o = json_tokener_parse("{\"a\": [\"x\", {\"b\": true}], \"n\": null, \"i\": 3}");
+	HDF *hdf;
+
+	ck_assert_ptr_null(hdf_init(&hdf));
+	ck_assert_int_eq(hl_hdf_from_json(hdf, "P", o), HL_OK);
+	ck_assert_str_eq(hdf_get_value(hdf, "P.a.0", ""), "x");
+	ck_assert_str_eq(hdf_get_value(hdf, "P.a.1.b", ""), "1");
+	ck_assert_str_eq(hdf_get_value(hdf, "P.i", ""), "3");
+	ck_assert_ptr_null(hdf_get_value(hdf, "P.n", NULL));
+	hdf_destroy(&hdf);
+	json_object_put(o);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("router");
+	TCase *tc = tcase_create("router");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_ids_do_not_collide);
+	tcase_add_test(tc, test_method_not_allowed);
+	tcase_add_test(tc, test_static_names);
+	tcase_add_test(tc, test_url_decode);
+	tcase_add_test(tc, test_render_escapes);
+	tcase_add_test(tc, test_hdf_from_json);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
