@@ -1,0 +1,89 @@
+"""The programs under valgrind against the real stack: the runner sending
+real deliveries, hooklinectl, and hookline.fcgi in CGI mode answering API
+and page requests. Any memory error or definite leak fails the test.
+(In an --enable-sanitizers build ASan and UBSan do this job instead, and
+valgrind cannot run those binaries, so these tests are not defined there.)"""
+
+import json
+import os
+import shutil
+import subprocess
+
+from hltest import CONFIG, CTL, RUNNER, Receiver, api, new_account
+
+VALGRIND = shutil.which("valgrind")
+FCGI = os.environ.get("HL_FCGI", "")
+VG = [VALGRIND or "valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+      "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
+      "--track-fds=no", "--child-silent-after-fork=yes"]
+
+
+def _vg(argv, input=None, env=None):
+    proc = subprocess.run(VG + argv, input=input, capture_output=True, env=env, timeout=300)
+    assert proc.returncode != 99, "valgrind found errors in %s:\n%s" % (
+        argv[0], proc.stderr.decode(errors="replace")[-4000:])
+    return proc
+
+
+def _cgi(method, uri, key=None, body=None, content_type="application/json"):
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOOKLINE_CONFIG": CONFIG,
+           "REQUEST_METHOD": method, "REQUEST_URI": uri, "REMOTE_ADDR": "127.0.0.1",
+           "GATEWAY_INTERFACE": "CGI/1.1", "SERVER_PROTOCOL": "HTTP/1.1"}
+    data = b""
+    if key:
+        env["HTTP_AUTHORIZATION"] = "Bearer " + key
+    if body is not None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        env["CONTENT_TYPE"] = content_type
+        env["CONTENT_LENGTH"] = str(len(data))
+    proc = _vg([FCGI], input=data, env=env)
+    head, _, payload = proc.stdout.partition(b"\r\n\r\n")
+    status = int(head.split(b"\r\n")[0].split()[1])
+    return status, payload
+
+
+if VALGRIND and os.environ.get("HL_SANITIZERS") != "yes":
+
+    def test_runner_under_valgrind():
+        _, key = new_account("vg")
+        with Receiver() as ok, Receiver(status=500) as bad:
+            for rcv in (ok, bad):
+                r = api("POST", "/webhooks", {"url": rcv.url, "event_types": ["sms.sent"]}, key=key)
+                assert r.status == 201, r
+            for i in range(3):
+                r = api("POST", "/webhooks/publish",
+                        {"event_type": "sms.sent", "payload": {"n": i}}, key=key)
+                assert r.status == 202 and r.body["deliveries"] == 2, r
+            proc = _vg([RUNNER, "--config", CONFIG, "--once"])
+            assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+            ok.wait_for_requests(3)
+            bad.wait_for_requests(3)
+
+    def test_ctl_under_valgrind():
+        slug, _ = new_account("vgc")
+        for argv in (["migrate"], ["key", "list", slug], ["status"], ["account", "list"],
+                     ["publish", "--account", slug, "sms.sent", '{"to": "+1"}']):
+            proc = _vg([CTL, "--config", CONFIG] + argv)
+            assert proc.returncode == 0, (argv, proc.stderr.decode(errors="replace"))
+        proc = _vg([CTL, "--config", CONFIG, "publish", "--account", slug, "no.such", "{}"])
+        assert proc.returncode != 0
+
+    def test_fcgi_as_cgi_under_valgrind():
+        assert FCGI, "HL_FCGI is not set"
+        _, key = new_account("vgw")
+        status, body = _cgi("POST", "/webhooks", key,
+                            {"url": "https://example.com/hook", "event_types": ["sms.*"]})
+        assert status == 201, body
+        wh = json.loads(body)["id"]
+        status, body = _cgi("GET", "/webhooks/%s/deliveries?limit=5" % wh, key)
+        assert status == 200, body
+        status, body = _cgi("POST", "/webhooks", key, b"{not json")
+        assert status == 400 and b"invalid_json" in body, body
+        status, body = _cgi("GET", "/webhooks/events", key)
+        assert status == 200 and b"sms.delivered" in body
+        status, _ = _cgi("GET", "/webhook/manage")
+        assert status == 303
+        status, body = _cgi("GET", "/webhook/login")
+        assert status == 200 and b"<form" in body
+        status, _ = _cgi("GET", "/webhooks/nothing-here", key)
+        assert status == 404
