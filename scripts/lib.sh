@@ -99,7 +99,18 @@ hl_install_packages() {
 		apt-get update
 		HL_APT_UPDATED=1
 	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+	# Packages like lighttpd and mariadb-server start their system service
+	# on install (lighttpd on *:80). hookline runs its own private servers
+	# on 127.0.0.1 only, so forbid service starts while installing.
+	local policy=/usr/sbin/policy-rc.d own_policy=0 apt_rc=0
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\n# written by hookline scripts/lib.sh during apt-get install\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+		own_policy=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" || apt_rc=$?
+	if [ "$own_policy" = 1 ]; then rm -f "$policy"; fi
+	if [ "$apt_rc" -ne 0 ]; then hl_die "apt-get install failed (exit $apt_rc)"; fi
 	mapfile -t missing < <(hl_missing_packages)
 	if [ "${#missing[@]}" -ne 0 ]; then
 		hl_die "still missing after apt-get install: ${missing[*]}"
