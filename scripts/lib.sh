@@ -16,7 +16,7 @@ HL_PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libfcgi-dev libfcgi-bin libcurl4-openssl-dev libmariadb-dev libjson-c-dev
 	libssl-dev clearsilver-dev check
-	mariadb-server mariadb-client lighttpd
+	mariadb-server mariadb-client lighttpd apache2 libapache2-mod-fcgid
 	tidy libjwt-dev curl python3 valgrind ca-certificates
 	nodejs npm chromium
 )
@@ -415,4 +415,84 @@ hl_lighttpd_stop() {
 	fi
 	hl_kill_pidfile "$vardir/run/lighttpd.pid" lighttpd 30
 	rm -f "$vardir"/run/hookline-fcgi.sock*
+}
+
+# hl_apache_start VARDIR PORT CONFIG_FILE FCGI_BINARY: Apache httpd with
+# mod_fcgid in front of hookline.fcgi, the second deployment target (see
+# docs/operations.md). Loopback only; Apache refuses to serve as root, so the
+# FastCGI processes run as www-data and need read access to the config,
+# templates and the MariaDB socket directory.
+hl_apache_start() {
+	local vardir="$1" port="$2" config="$3" fcgi="$4"
+	local mods=/usr/lib/apache2/modules
+	mkdir -p "$vardir/www" "$vardir/run/fcgid" "$vardir/log"
+	vardir="$(cd "$vardir" && pwd)"
+	case "$config" in /*) ;; *) config="$(pwd)/$config" ;; esac
+	case "$fcgi" in /*) ;; *) fcgi="$(pwd)/$fcgi" ;; esac
+	local conf="$vardir/apache.conf" pidf="$vardir/run/apache.pid"
+	local errlog="$vardir/log/apache-error.log"
+	if hl_port_in_use "$port"; then
+		hl_die "port 127.0.0.1:$port is already in use: choose another HTTP port"
+	fi
+	chown www-data "$vardir/run/fcgid"
+	chmod o+x "$vardir" "$vardir/run"
+	chmod o+r "$config"
+	cat >"$conf" <<EOF2
+# Written by scripts/lib.sh: Apache + mod_fcgid on loopback only.
+ServerRoot "$vardir"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$pidf"
+User www-data
+Group www-data
+LoadModule mpm_event_module $mods/mod_mpm_event.so
+LoadModule authz_core_module $mods/mod_authz_core.so
+LoadModule alias_module $mods/mod_alias.so
+LoadModule fcgid_module $mods/mod_fcgid.so
+ErrorLog "$errlog"
+LogFormat "%h %t \"%r\" %>s %b %D" timed
+CustomLog "$vardir/log/apache-access.log" timed
+DocumentRoot "$vardir/www"
+FcgidIPCDir "$vardir/run/fcgid"
+FcgidProcessTableFile "$vardir/run/fcgid/shm"
+# At least Web.MaxBodyBytes: the 128 KiB default answers larger bodies with 500.
+FcgidMaxRequestLen 2097152
+FcgidMaxProcessesPerClass 4
+FcgidInitialEnv HOOKLINE_CONFIG "$config"
+AliasMatch "^/webhooks?(/.*)?\$" "$fcgi"
+<Directory "$(dirname "$fcgi")">
+	<Files "$(basename "$fcgi")">
+		SetHandler fcgid-script
+		Options +ExecCGI
+		# Pass the Authorization header to the application.
+		CGIPassAuth On
+		Require all granted
+	</Files>
+</Directory>
+EOF2
+	apache2 -t -f "$conf" >&2 2>&1 || hl_die "invalid Apache configuration $conf"
+	hl_log "starting Apache (mod_fcgid) on http://127.0.0.1:$port"
+	apache2 -f "$conf" -k start </dev/null >>"$vardir/log/apache-start.log" 2>&1 ||
+		{ cat "$vardir/log/apache-start.log" >&2; hl_die "Apache failed to start"; }
+	local i code
+	for ((i = 0; i < 300; i++)); do
+		code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+			"http://127.0.0.1:$port/webhooks/events" 2>/dev/null || true)"
+		if [ -n "$code" ] && [ "$code" != 000 ]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	tail -n 50 "$errlog" >&2 2>/dev/null || true
+	hl_apache_stop "$vardir"
+	hl_die "Apache did not answer on 127.0.0.1:$port within 30 s"
+}
+
+hl_apache_stop() {
+	local vardir="$1"
+	[ -f "$vardir/apache.conf" ] || return 0
+	if [ -f "$vardir/run/apache.pid" ]; then
+		apache2 -f "$vardir/apache.conf" -k stop >/dev/null 2>&1 || true
+		hl_kill_pidfile "$vardir/run/apache.pid" >/dev/null 2>&1 || true
+	fi
 }
