@@ -18,10 +18,10 @@
 <fieldset class="catalog"<?cs if:Page.FieldError.event_types ?> aria-describedby="err-event_types"<?cs /if ?>>
 <legend>Event types</legend>
 <?cs call:field_error("event_types") ?>
-<div class="check"><input id="sub-all" name="sub.*" type="checkbox" value="1"<?cs call:checked(Page.Catalog.AllChecked) ?>><label for="sub-all">Everything (<code>*</code>)</label></div>
+<div class="check"><input id="sub-all" name="suball" type="checkbox" value="1"<?cs call:checked(Page.Catalog.AllChecked) ?>><label for="sub-all">Everything (<code>*</code>)</label></div>
 <?cs each:fam = Page.Catalog.Families ?>
 <div class="family">
-<div class="check fam"><input id="sub-<?cs var:fam.name ?>-all" name="sub.<?cs var:fam.wildcard ?>" type="checkbox" value="1"<?cs call:checked(fam.checked) ?>><label for="sub-<?cs var:fam.name ?>-all"><strong><?cs var:fam.name ?></strong> — all (<code><?cs var:fam.wildcard ?></code>)</label></div>
+<div class="check fam"><input id="sub-<?cs var:fam.name ?>-all" name="subfam.<?cs var:fam.name ?>" type="checkbox" value="1"<?cs call:checked(fam.checked) ?>><label for="sub-<?cs var:fam.name ?>-all"><strong><?cs var:fam.name ?></strong> — all (<code><?cs var:fam.wildcard ?></code>)</label></div>
 <?cs each:t = fam.types ?>
 <div class="check"><input id="sub-<?cs var:t.name ?>" name="sub.<?cs var:t.name ?>" type="checkbox" value="1"<?cs call:checked(t.checked) ?>><label for="sub-<?cs var:t.name ?>"><code><?cs var:t.name ?></code> <span class="muted small"><?cs var:t.description ?></span></label></div>
 <?cs /each ?>

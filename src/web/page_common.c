@@ -156,7 +156,9 @@ hl_page_catalog_selection(struct hl_req *r)
 	char key[200], val[8], fam[80] = "";
 	size_t i, n;
 
-	if (hl_req_form(r, "sub.*", val, sizeof(val)))
+	/* Wildcards travel as "suball" / "subfam.FAMILY": a '*' in a field
+	 * name is percent-encoded by some clients. */
+	if (hl_req_form(r, "suball", val, sizeof(val)))
 		json_object_array_add(sel, json_object_new_string("*"));
 	if (hl_event_type_list(r->db, r->who.account_id, NULL, &list))
 		return sel;
@@ -171,9 +173,11 @@ hl_page_catalog_selection(struct hl_req *r)
 			continue;
 		if (strcmp(f, fam)) {
 			hl_strlcpy(fam, f, sizeof(fam));
-			snprintf(key, sizeof(key), "sub.%s.*", f);
-			if (hl_req_form(r, key, val, sizeof(val)))
-				json_object_array_add(sel, json_object_new_string(key + 4));
+			snprintf(key, sizeof(key), "subfam.%s", f);
+			if (hl_req_form(r, key, val, sizeof(val))) {
+				snprintf(key, sizeof(key), "%s.*", f);
+				json_object_array_add(sel, json_object_new_string(key));
+			}
 		}
 		snprintf(key, sizeof(key), "sub.%s", name);
 		if (hl_req_form(r, key, val, sizeof(val)))
