@@ -1,7 +1,28 @@
 <?cs include:"layout.cs" ?><?cs call:layout_top() ?>
 <h1>Overview</h1>
+<div class="stats">
+<a class="stat" href="<?cs var:Site.Base ?>/manage"><span class="num"><?cs var:Page.Stats.endpoints ?></span><span class="lbl">endpoints (<?cs var:Page.Stats.enabled ?> enabled)</span></a>
+<a class="stat" href="<?cs var:Site.Base ?>/deliveries"><span class="num"><?cs var:Page.Stats.deliveries_24h ?></span><span class="lbl">deliveries in the last 24 h</span></a>
+<a class="stat" href="<?cs var:Site.Base ?>/analytics"><span class="num"><?cs call:rate(Page.Stats.success_rate_24h) ?></span><span class="lbl">success rate (24 h, <?cs var:Page.Stats.attempts_24h ?> attempts)</span></a>
+<a class="stat<?cs if:Page.Stats.failing > 0 ?> warn<?cs /if ?>" href="<?cs var:Site.Base ?>/manage"><span class="num"><?cs var:Page.Stats.failing ?></span><span class="lbl">failing endpoints</span></a>
+<a class="stat<?cs if:Page.Stats.disabled > 0 ?> warn<?cs /if ?>" href="<?cs var:Site.Base ?>/manage"><span class="num"><?cs var:Page.Stats.disabled ?></span><span class="lbl">disabled endpoints</span></a>
+<a class="stat<?cs if:Page.Stats.dead > 0 ?> bad<?cs /if ?>" href="<?cs var:Site.Base ?>/deliveries?status=dead"><span class="num"><?cs var:Page.Stats.dead ?></span><span class="lbl">dead letters</span></a>
+</div>
 <section class="card">
-<p>Manage your webhook endpoints, watch deliveries and test integrations.</p>
-<p><a class="button" href="<?cs var:Site.Base ?>/manage">Manage webhooks</a></p>
+<h2>Needs attention</h2>
+<?cs if:subcount(Page.Stats.attention) == 0 ?>
+<p class="empty">All endpoints are healthy.</p>
+<?cs else ?>
+<ul class="plain">
+<?cs each:ep = Page.Stats.attention ?>
+<li><a href="<?cs var:Site.Base ?>/manage/<?cs var:ep.id ?>"><code><?cs var:ep.url ?></code></a>
+<?cs call:status_badge(ep.enabled) ?>
+<?cs if:ep.consecutive_failures > 0 ?><span class="muted"><?cs var:ep.consecutive_failures ?> failures in a row</span><?cs /if ?>
+<?cs if:ep.disabled_reason ?><span class="muted"><?cs var:ep.disabled_reason ?></span><?cs /if ?>
+· <a href="<?cs var:Site.Base ?>/deliveries?webhook_id=<?cs var:url_escape(ep.id) ?>">deliveries</a></li>
+<?cs /each ?>
+</ul>
+<?cs /if ?>
+<p><a class="button" href="<?cs var:Site.Base ?>/manage">Manage webhooks</a> <a class="button secondary" href="<?cs var:Site.Base ?>/testing">Send a test</a></p>
 </section>
 <?cs call:layout_bottom() ?>

@@ -1,27 +1,29 @@
 <?cs include:"layout.cs" ?><?cs call:layout_top() ?>
-<h1>Webhooks</h1>
+<div class="head"><h1>Webhooks</h1><?cs if:Session.CanWrite ?><a class="button" href="<?cs var:Site.Base ?>/manage/new">New webhook</a><?cs /if ?></div>
+<?cs call:notice(Page.Done) ?>
 <?cs if:subcount(Page.Endpoints) == 0 ?>
 <section class="card empty">
-<p>No webhook endpoints yet. Create one with <code>POST /webhooks</code>.</p>
+<p>No webhook endpoints yet.<?cs if:Session.CanWrite ?> <a href="<?cs var:Site.Base ?>/manage/new">Create the first one</a>.<?cs /if ?></p>
 </section>
 <?cs else ?>
 <div class="table-wrap">
 <table class="list">
 <caption class="visually-hidden">Webhook endpoints</caption>
-<thead><tr><th scope="col">URL</th><th scope="col">Description</th><th scope="col">Status</th><th scope="col">Event types</th><th scope="col">Last success</th></tr></thead>
+<thead><tr><th scope="col">URL</th><th scope="col">Status</th><th scope="col">Health</th><th scope="col">Event types</th><th scope="col">Last delivery</th><th scope="col">Success (7 d)</th></tr></thead>
 <tbody>
 <?cs each:ep = Page.Endpoints ?>
 <tr>
-<td class="url"><code><?cs var:ep.url ?></code><div class="muted small"><?cs var:ep.id ?></div></td>
-<td><?cs var:ep.description ?></td>
+<td class="url"><a href="<?cs var:Site.Base ?>/manage/<?cs var:ep.id ?>"><code><?cs var:ep.url ?></code></a><?cs if:ep.description ?><div class="small"><?cs var:ep.description ?></div><?cs /if ?><div class="muted small"><?cs var:ep.id ?></div></td>
 <td><?cs call:status_badge(ep.enabled) ?><?cs if:ep.disabled_reason ?><div class="muted small"><?cs var:ep.disabled_reason ?></div><?cs /if ?></td>
+<td><?cs if:ep.consecutive_failures > 0 ?><span class="badge warn"><?cs var:ep.consecutive_failures ?> failing</span><?cs else ?><span class="badge ok">healthy</span><?cs /if ?></td>
 <td><?cs each:t = ep.event_types ?><span class="tag"><?cs var:t ?></span> <?cs /each ?></td>
-<td><?cs call:time(ep.last_success_at) ?></td>
+<td><?cs call:time(ep.last_attempt_at) ?></td>
+<td><?cs call:rate(ep.success_rate) ?></td>
 </tr>
 <?cs /each ?>
 </tbody>
 </table>
 </div>
-<?cs if:Page.Iterator ?><p><a href="<?cs var:Site.Base ?>/manage?iterator=<?cs var:url_escape(Page.Iterator) ?>">Next page</a></p><?cs /if ?>
+<?cs if:Page.Iterator ?><nav class="pager" aria-label="Pages"><a href="<?cs var:Site.Base ?>/manage?iterator=<?cs var:url_escape(Page.Iterator) ?>">Next page</a></nav><?cs /if ?>
 <?cs /if ?>
 <?cs call:layout_bottom() ?>

@@ -4,6 +4,7 @@
  * a runner whose lease expired cannot overwrite another's result. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "hl_deliveries.h"
 #include "hl_log.h"
 #include "hl_retry.h"
@@ -576,4 +577,90 @@ hl_delivery_retry(struct hl_db *db, const char *account_id, const char *id)
 	}
 	hl_stmt_free(st);
 	return rc;
+}
+
+/* A job for a test send (dashboard): the endpoint's real URL, method,
+ * secrets, headers and timeout with a payload that was never published,
+ * so the request is exactly what the runner would send for it. Nothing
+ * is stored. The caller clears job with hl_job_clear. */
+hl_err
+hl_delivery_test_job(struct hl_db *db, const struct hl_config *cfg, const char *account_id,
+	const char *endpoint_id, const char *event_type, const char *payload, struct hl_job *job)
+{
+	struct hl_stmt *st = NULL;
+	char created[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	hl_err rc;
+	int r;
+
+	memset(job, 0, sizeof(*job));
+	rc = hl_stmt_new(db, "SELECT e.url, e.method, e.secret_sealed, "
+		"IF(e.prev_secret_expires_at > NOW(3), e.prev_secret_sealed, NULL), "
+		"IFNULL(e.timeout_ms, 0), e.headers_json, e.retry_schedule "
+		"FROM endpoints e WHERE e.id = ? AND e.account_id = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, endpoint_id);
+	hl_stmt_str(st, 1, account_id);
+	rc = hl_stmt_exec(st);
+	if (rc)
+		goto out;
+	r = hl_stmt_fetch(st);
+	if (r <= 0) {
+		rc = r < 0 ? HL_ERR_DB : hl_fail(HL_ERR_NOTFOUND, "webhook_id", "no webhook %s",
+			endpoint_id);
+		goto out;
+	}
+	rc = hl_id_new("dlv", job->delivery_id);
+	if (!rc)
+		rc = hl_id_new("evt", job->event_id);
+	if (rc)
+		goto out;
+	hl_strlcpy(job->endpoint_id, endpoint_id, sizeof(job->endpoint_id));
+	hl_strlcpy(job->account_id, account_id, sizeof(job->account_id));
+	hl_strlcpy(job->event_type, event_type, sizeof(job->event_type));
+	job->attempt_no = 1;
+	job->url = dup_or_null(hl_stmt_col(st, 0));
+	hl_strlcpy(job->method, hl_stmt_col(st, 1), sizeof(job->method));
+	job->timeout_ms = hl_stmt_colint(st, 4);
+	job->headers_json = dup_or_null(hl_stmt_col(st, 5));
+	job->retry_schedule = dup_or_null(hl_stmt_col(st, 6));
+	if (!job->url) {
+		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 2), &job->secret);
+	if (!rc && hl_stmt_col(st, 3))
+		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 3), &job->prev_secret);
+	if (rc) {
+		rc = hl_fail(rc, NULL, "cannot unseal the secret of %s: wrong Security.MasterKey?",
+			endpoint_id);
+		goto out;
+	}
+	gmtime_r(&now, &tm);
+	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%S.000000Z", &tm);
+	rc = build_body(job, event_type, created, payload);
+out:
+	hl_stmt_free(st);
+	if (rc)
+		hl_job_clear(job);
+	return rc;
+}
+
+/* Bulk retry / replay (dashboard): queue again every delivery matching the
+ * filter (any state but sending and paused), at most max of them. */
+hl_err
+hl_delivery_retry_filtered(struct hl_db *db, const char *account_id,
+	const struct hl_delivery_filter *f, int max, unsigned long long *n)
+{
+	*n = 0;
+	return hl_db_exec(db, n, "UPDATE deliveries d SET d.status = 'pending', "
+		"d.next_attempt_at = NOW(3), d.completed_at = NULL "
+		"WHERE d.account_id = ? AND d.status IN ('succeeded', 'dead', 'pending') "
+		"AND (? IS NULL OR d.endpoint_id = ?) AND (? IS NULL OR d.status = ?) "
+		"AND (? IS NULL OR d.event_type = ?) AND (? IS NULL OR d.created_at >= ?) "
+		"AND (? IS NULL OR d.created_at < ?) ORDER BY d.id LIMIT ?", "sssssssssssi",
+		account_id, f->endpoint_id, f->endpoint_id, f->status, f->status,
+		f->event_type, f->event_type, f->since, f->since, f->until, f->until, (long long)max);
 }

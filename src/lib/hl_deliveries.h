@@ -80,4 +80,12 @@ hl_err hl_delivery_get(struct hl_db *db, const char *account_id, const char *id,
 /* Queue a delivery again now (retry / replay): any state but sending. */
 hl_err hl_delivery_retry(struct hl_db *db, const char *account_id, const char *id);
 
+/* A job for a test send to endpoint_id with payload (a JSON object text);
+ * nothing is stored. Clear it with hl_job_clear. */
+hl_err hl_delivery_test_job(struct hl_db *db, const struct hl_config *cfg, const char *account_id,
+	const char *endpoint_id, const char *event_type, const char *payload, struct hl_job *job);
+/* Queue again every delivery matching f (at most max); *n = how many. */
+hl_err hl_delivery_retry_filtered(struct hl_db *db, const char *account_id,
+	const struct hl_delivery_filter *f, int max, unsigned long long *n);
+
 #endif

@@ -384,3 +384,30 @@ hl_endpoint_delete(struct hl_db *db, const char *account_id, const char *id)
 		rc = hl_fail(HL_ERR_NOTFOUND, "id", "no webhook %s", id);
 	return rc;
 }
+
+/* Secret rotation (dashboard): the old secret keeps signing beside the new
+ * one for grace_s seconds, so receivers can switch without dropping
+ * deliveries. secret_out receives the new secret (shown once). */
+hl_err
+hl_endpoint_rotate_secret(struct hl_db *db, const struct hl_config *cfg,
+	const char *account_id, const char *id, long grace_s, char secret_out[HL_SECRET_MAX])
+{
+	unsigned long long n = 0;
+	char *sealed = NULL;
+	hl_err rc;
+
+	rc = hl_webhook_secret_new(secret_out);
+	if (!rc)
+		rc = hl_seal(cfg->master_key, secret_out, &sealed);
+	if (!rc)
+		rc = hl_db_exec(db, &n, "UPDATE endpoints SET prev_secret_sealed = secret_sealed, "
+			"prev_secret_expires_at = NOW(3) + INTERVAL ? SECOND, secret_sealed = ?, "
+			"updated_at = NOW(3) WHERE id = ? AND account_id = ?", "isss",
+			(long long)grace_s, sealed, id, account_id);
+	if (!rc && n == 0)
+		rc = hl_fail(HL_ERR_NOTFOUND, "id", "no webhook %s", id);
+	free(sealed);
+	if (rc)
+		memset(secret_out, 0, HL_SECRET_MAX);
+	return rc;
+}

@@ -40,5 +40,8 @@ hl_err hl_endpoint_list(struct hl_db *db, const char *account_id, int limit,
 /* Replace the endpoint's subscriptions (inside the caller's transaction). */
 hl_err hl_subscriptions_replace(struct hl_db *db, const char *account_id,
 	const char *endpoint_id, json_object *event_types);
+/* New signing secret; the old one still signs for grace_s seconds. */
+hl_err hl_endpoint_rotate_secret(struct hl_db *db, const struct hl_config *cfg,
+	const char *account_id, const char *id, long grace_s, char secret_out[HL_SECRET_MAX]);
 
 #endif

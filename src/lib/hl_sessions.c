@@ -87,3 +87,71 @@ hl_session_delete(struct hl_db *db, const char *token)
 	hl_sha256_hex(token, strlen(token), hash);
 	return hl_db_exec(db, NULL, "DELETE FROM sessions WHERE token_hash = ?", "s", hash);
 }
+
+/* Failed logins are keyed by a hash of the lower-cased email, so the
+ * table never holds addresses typed by mistake (or passwords typed into
+ * the email field). */
+static void
+email_key(const char *email, char out[65])
+{
+	char low[300];
+	size_t i;
+
+	for (i = 0; email[i] && i < sizeof(low) - 1; i++)
+		low[i] = (email[i] >= 'A' && email[i] <= 'Z') ? (char)(email[i] + 32) : email[i];
+	low[i] = '\0';
+	hl_sha256_hex(low, i, out);
+}
+
+hl_err
+hl_login_throttled(struct hl_db *db, const char *email, const char *client_addr, int *blocked)
+{
+	struct hl_stmt *st;
+	char key[65];
+	hl_err rc;
+	int r;
+
+	*blocked = 0;
+	email_key(email, key);
+	hl_db_exec(db, NULL, "DELETE FROM login_failures WHERE created_at < NOW(3) - INTERVAL ? SECOND",
+		"i", (long long)HL_LOGIN_WINDOW_S);
+	rc = hl_stmt_new(db, "SELECT (SELECT COUNT(*) FROM login_failures WHERE email_hash = ? "
+		"AND created_at >= NOW(3) - INTERVAL ? SECOND), (SELECT COUNT(*) FROM login_failures "
+		"WHERE client_addr = ? AND created_at >= NOW(3) - INTERVAL ? SECOND)", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, key);
+	hl_stmt_int(st, 1, HL_LOGIN_WINDOW_S);
+	hl_stmt_str(st, 2, client_addr);
+	hl_stmt_int(st, 3, HL_LOGIN_WINDOW_S);
+	rc = hl_stmt_exec(st);
+	if (!rc) {
+		r = hl_stmt_fetch(st);
+		if (r < 0)
+			rc = HL_ERR_DB;
+		else if (r > 0)
+			*blocked = hl_stmt_colint(st, 0) >= HL_LOGIN_MAX_PER_EMAIL ||
+				hl_stmt_colint(st, 1) >= HL_LOGIN_MAX_PER_ADDR;
+	}
+	hl_stmt_free(st);
+	return rc;
+}
+
+hl_err
+hl_login_failed(struct hl_db *db, const char *email, const char *client_addr)
+{
+	char key[65];
+
+	email_key(email, key);
+	return hl_db_exec(db, NULL, "INSERT INTO login_failures (email_hash, client_addr) "
+		"VALUES (?, ?)", "ss", key, client_addr);
+}
+
+hl_err
+hl_login_succeeded(struct hl_db *db, const char *email)
+{
+	char key[65];
+
+	email_key(email, key);
+	return hl_db_exec(db, NULL, "DELETE FROM login_failures WHERE email_hash = ?", "s", key);
+}

@@ -18,4 +18,15 @@ hl_err hl_session_delete(struct hl_db *db, const char *token);
 /* A random URL-safe token (sessions, CSRF). */
 hl_err hl_token_new(char out[HL_TOKEN_MAX]);
 
+/* Login throttling (table login_failures): *blocked is set when the email
+ * or the client address had too many failed logins in the last window. */
+#define HL_LOGIN_WINDOW_S (15 * 60)
+#define HL_LOGIN_MAX_PER_EMAIL 5
+#define HL_LOGIN_MAX_PER_ADDR 20
+hl_err hl_login_throttled(struct hl_db *db, const char *email, const char *client_addr,
+	int *blocked);
+hl_err hl_login_failed(struct hl_db *db, const char *email, const char *client_addr);
+/* A successful login forgets the email's failures. */
+hl_err hl_login_succeeded(struct hl_db *db, const char *email);
+
 #endif

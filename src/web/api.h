@@ -17,5 +17,7 @@ void api_publish(struct hl_req *r);
 void api_deliveries_for_webhook(struct hl_req *r);
 void api_deliveries_get(struct hl_req *r);
 void api_deliveries_retry(struct hl_req *r);
+/* api_analytics.c */
+void api_analytics(struct hl_req *r);
 
 #endif

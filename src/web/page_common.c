@@ -2,7 +2,9 @@
  * session's user and CSRF token, rendering, and the error page. */
 #include <stdio.h>
 #include <string.h>
+#include "hl_event_types.h"
 #include "hl_log.h"
+#include "hl_util.h"
 #include "pages.h"
 #include "render.h"
 
@@ -61,4 +63,165 @@ hl_page_error(struct hl_req *r, int status, const char *message)
 			status == 403 ? "Not allowed" : "Error");
 	}
 	hl_page_render(r, status, "error.cs");
+}
+
+const char *
+hl_page_form(struct hl_req *r, const char *name, char *buf, size_t cap)
+{
+	if (!hl_req_form(r, name, buf, cap))
+		buf[0] = '\0';
+	return buf;
+}
+
+const char *
+hl_page_query(struct hl_req *r, const char *name, char *buf, size_t cap)
+{
+	if (!hl_req_query(r, name, buf, cap))
+		buf[0] = '\0';
+	return buf;
+}
+
+void
+hl_page_json_text(HDF *hdf, const char *key, json_object *v)
+{
+	if (v)
+		hdf_set_value(hdf, key, json_object_to_json_string_ext(v,
+			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* Is pattern in the JSON array of strings? */
+static int
+selected(json_object *list, const char *pattern)
+{
+	size_t i, n = list ? json_object_array_length(list) : 0;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(json_object_get_string(json_object_array_get_idx(list, i)), pattern))
+			return 1;
+	return 0;
+}
+
+hl_err
+hl_page_catalog(struct hl_req *r, const char *prefix, json_object *sel)
+{
+	HDF *hdf = hl_page_hdf(r);
+	json_object *list = NULL, *data;
+	char key[256], fam[80] = "", wild[90];
+	size_t i, n;
+	int nf = -1, nt = 0;
+	hl_err rc;
+
+	rc = hl_event_type_list(r->db, r->who.account_id, NULL, &list);
+	if (rc)
+		return rc;
+	data = json_object_object_get(list, "data");
+	n = json_object_array_length(data);
+	snprintf(key, sizeof(key), "%s.AllChecked", prefix);
+	hdf_set_int_value(hdf, key, selected(sel, "*"));
+	for (i = 0; i < n; i++) {
+		json_object *t = json_object_array_get_idx(data, i);
+		const char *f = json_object_get_string(json_object_object_get(t, "family"));
+		const char *name = json_object_get_string(json_object_object_get(t, "name"));
+
+		if (!f || !name)
+			continue;
+		if (nf < 0 || strcmp(f, fam)) {
+			nf++;
+			nt = 0;
+			hl_strlcpy(fam, f, sizeof(fam));
+			snprintf(wild, sizeof(wild), "%s.*", f);
+			snprintf(key, sizeof(key), "%s.Families.%d.name", prefix, nf);
+			hdf_set_value(hdf, key, f);
+			snprintf(key, sizeof(key), "%s.Families.%d.wildcard", prefix, nf);
+			hdf_set_value(hdf, key, wild);
+			snprintf(key, sizeof(key), "%s.Families.%d.checked", prefix, nf);
+			hdf_set_int_value(hdf, key, selected(sel, wild));
+		}
+		snprintf(key, sizeof(key), "%s.Families.%d.types.%d", prefix, nf, nt);
+		hl_hdf_from_json(hdf, key, t);
+		snprintf(key, sizeof(key), "%s.Families.%d.types.%d.checked", prefix, nf, nt);
+		hdf_set_int_value(hdf, key, selected(sel, name));
+		snprintf(key, sizeof(key), "%s.Families.%d.types.%d.schema_text", prefix, nf, nt);
+		hl_page_json_text(hdf, key, json_object_object_get(t, "schema"));
+		nt++;
+	}
+	json_object_put(list);
+	return HL_OK;
+}
+
+json_object *
+hl_page_catalog_selection(struct hl_req *r)
+{
+	json_object *list = NULL, *data, *sel = json_object_new_array();
+	char key[200], val[8], fam[80] = "";
+	size_t i, n;
+
+	/* Wildcards travel as "suball" / "subfam.FAMILY": a '*' in a field
+	 * name is percent-encoded by some clients. */
+	if (hl_req_form(r, "suball", val, sizeof(val)))
+		json_object_array_add(sel, json_object_new_string("*"));
+	if (hl_event_type_list(r->db, r->who.account_id, NULL, &list))
+		return sel;
+	data = json_object_object_get(list, "data");
+	n = json_object_array_length(data);
+	for (i = 0; i < n; i++) {
+		json_object *t = json_object_array_get_idx(data, i);
+		const char *f = json_object_get_string(json_object_object_get(t, "family"));
+		const char *name = json_object_get_string(json_object_object_get(t, "name"));
+
+		if (!f || !name)
+			continue;
+		if (strcmp(f, fam)) {
+			hl_strlcpy(fam, f, sizeof(fam));
+			snprintf(key, sizeof(key), "subfam.%s", f);
+			if (hl_req_form(r, key, val, sizeof(val))) {
+				snprintf(key, sizeof(key), "%s.*", f);
+				json_object_array_add(sel, json_object_new_string(key));
+			}
+		}
+		snprintf(key, sizeof(key), "sub.%s", name);
+		if (hl_req_form(r, key, val, sizeof(val)))
+			json_object_array_add(sel, json_object_new_string(name));
+	}
+	json_object_put(list);
+	return sel;
+}
+
+void
+hl_page_core_error(struct hl_req *r, hl_err rc, const char *what)
+{
+	char msg[600];
+
+	if (rc == HL_ERR_NOTFOUND) {
+		hl_page_error(r, 404, "There is no such item in your account.");
+		return;
+	}
+	if (rc == HL_ERR_INVALID || rc == HL_ERR_CONFLICT || rc == HL_ERR_UNPROCESSABLE) {
+		snprintf(msg, sizeof(msg), "%s: %s", what, hl_errmsg());
+		hl_page_error(r, rc == HL_ERR_CONFLICT ? 409 : 400, msg);
+		return;
+	}
+	hl_log(HL_LOG_ERROR, "%s: %s", what, hl_errmsg());
+	snprintf(msg, sizeof(msg), "%s failed; see the server log.", what);
+	hl_page_error(r, 500, msg);
+}
+
+/* Time filters from a query: "since"/"until" as typed (datetime-local or
+ * RFC 3339) into SQL times; a bad value is reported in Page.Error. */
+int
+hl_page_time_param(struct hl_req *r, const char *name, char *typed, size_t cap,
+	char sql[32])
+{
+	char key[64];
+
+	sql[0] = '\0';
+	if (!*hl_page_query(r, name, typed, cap))
+		return 0;
+	if (hl_time_to_sql(typed, name, sql)) {
+		snprintf(key, sizeof(key), "Page.FieldError.%s", name);
+		hdf_set_value(hl_page_hdf(r), key, hl_errmsg());
+		sql[0] = '\0';
+		return -1;
+	}
+	return 1;
 }

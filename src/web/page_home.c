@@ -1,11 +1,23 @@
-/* page_home.c: /webhook, the overview. */
+/* page_home.c: /webhook, the overview: endpoints, the last day's
+ * deliveries and success rate, and what needs attention. */
+#include "hl_analytics.h"
 #include "pages.h"
+#include "render.h"
 
 void
 page_home(struct hl_req *r)
 {
 	HDF *hdf = hl_page_hdf(r);
+	json_object *o = NULL;
+	hl_err rc;
 
+	rc = hl_analytics_overview(r->db, r->who.account_id, &o);
+	if (rc) {
+		hl_page_core_error(r, rc, "Loading the overview");
+		return;
+	}
+	hl_hdf_from_json(hdf, "Page.Stats", o);
+	json_object_put(o);
 	hdf_set_value(hdf, "Page.Title", "Overview");
 	hdf_set_value(hdf, "Page.Nav", "home");
 	hl_page_render(r, 200, "home.cs");

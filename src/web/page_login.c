@@ -44,6 +44,7 @@ page_login_submit(struct hl_req *r)
 	char email[300], password[1100], next[300], cookie[256];
 	char token[HL_TOKEN_MAX], csrf[HL_TOKEN_MAX];
 	struct hl_principal who;
+	int blocked = 0;
 	hl_err rc;
 
 	if (!hl_req_form(r, "email", email, sizeof(email)))
@@ -54,13 +55,27 @@ page_login_submit(struct hl_req *r)
 		show_form(r, 400, email, next, "Enter your email and password.");
 		return;
 	}
+	/* Throttle before checking the password: a blocked guess costs no
+	 * PBKDF2 work and reveals nothing. */
+	rc = hl_login_throttled(r->db, email, r->client_addr, &blocked);
+	if (!rc && blocked) {
+		memset(password, 0, sizeof(password));
+		hl_log(HL_LOG_WARN, "login throttled for %s", r->client_addr);
+		hl_resp_header(r, "Retry-After", "900");
+		show_form(r, 429, email, next, "Too many failed logins. Wait 15 minutes and "
+			"try again.");
+		return;
+	}
 	rc = hl_user_login(r->db, email, password, &who);
 	memset(password, 0, sizeof(password));
 	if (rc == HL_ERR_AUTH) {
 		hl_log(HL_LOG_INFO, "failed login for an account from %s", r->client_addr);
+		hl_login_failed(r->db, email, r->client_addr);
 		show_form(r, 401, email, next, "Wrong email or password.");
 		return;
 	}
+	if (!rc)
+		hl_login_succeeded(r->db, email);
 	if (!rc)
 		rc = hl_session_create(r->db, who.actor_id, r->cfg->session_ttl, r->client_addr,
 			token, csrf);

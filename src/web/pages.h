@@ -9,6 +9,28 @@ void page_logout(struct hl_req *r);
 void page_manage(struct hl_req *r);
 void page_static(struct hl_req *r);
 void page_home(struct hl_req *r);
+void page_manage_new(struct hl_req *r);
+void page_manage_create(struct hl_req *r);
+void page_manage_edit(struct hl_req *r);
+void page_manage_update(struct hl_req *r);
+void page_manage_enable(struct hl_req *r);
+void page_manage_disable(struct hl_req *r);
+void page_manage_delete(struct hl_req *r);
+void page_manage_rotate(struct hl_req *r);
+void page_events(struct hl_req *r);
+void page_event(struct hl_req *r);
+void page_deliveries(struct hl_req *r);
+void page_delivery(struct hl_req *r);
+void page_delivery_retry(struct hl_req *r);
+void page_deliveries_retry(struct hl_req *r);
+void page_analytics(struct hl_req *r);
+void page_analytics_csv(struct hl_req *r);
+void page_testing(struct hl_req *r);
+void page_testing_send(struct hl_req *r);
+void page_testing_verify(struct hl_req *r);
+void page_testing_inspect_new(struct hl_req *r);
+void page_testing_inspect(struct hl_req *r);
+void page_inspect_receive(struct hl_req *r);
 
 /* Render a page template with the shared layout data (user, CSRF token,
  * navigation); status is the HTTP status. */
@@ -17,5 +39,22 @@ void hl_page_render(struct hl_req *r, int status, const char *template_name);
 void hl_page_error(struct hl_req *r, int status, const char *message);
 /* Create the dataset on demand. */
 HDF *hl_page_hdf(struct hl_req *r);
+/* A form / query value, "" when absent (buf is returned). */
+const char *hl_page_form(struct hl_req *r, const char *name, char *buf, size_t cap);
+const char *hl_page_query(struct hl_req *r, const char *name, char *buf, size_t cap);
+/* The event type catalog under prefix: prefix.Families.N.{name, wildcard,
+ * checked, types.M.{name, description, schema, checked}}, prefix.AllChecked;
+ * sel (array of patterns, may be NULL) marks what is checked. */
+hl_err hl_page_catalog(struct hl_req *r, const char *prefix, json_object *sel);
+/* The patterns checked in a posted subscription form ("sub.NAME" boxes). */
+json_object *hl_page_catalog_selection(struct hl_req *r);
+/* A JSON value as indented text at key (nothing for NULL). */
+void hl_page_json_text(HDF *hdf, const char *key, json_object *v);
+/* Answer a core error as an error page (404, 400/409 with the message, 500). */
+void hl_page_core_error(struct hl_req *r, hl_err rc, const char *what);
+/* Query time filter into SQL time: 0 absent, 1 set, -1 bad (noted in
+ * Page.FieldError.NAME). */
+int hl_page_time_param(struct hl_req *r, const char *name, char *typed, size_t cap,
+	char sql[32]);
 
 #endif

@@ -32,6 +32,13 @@ hl_render(const char *templates_dir, HDF *hdf, const char *name, struct hl_buf *
 	err = cs_init(&cs, hdf);
 	if (err)
 		return hl_neoerr(err, HL_ERR_INTERNAL, "cs_init");
+	/* url_escape() for query strings built in templates (links that keep
+	 * filters); it escapes, so it is safe on data. */
+	err = cgi_register_strfuncs(cs);
+	if (err) {
+		rc = hl_neoerr(err, HL_ERR_INTERNAL, "cgi_register_strfuncs");
+		goto out;
+	}
 	snprintf(path, sizeof(path), "%s/%s", templates_dir, name);
 	err = cs_parse_file(cs, path);
 	if (err) {

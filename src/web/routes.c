@@ -22,6 +22,7 @@ const struct hl_route hl_routes[] = {
 	{ HL_GET, "/webhooks/{wh}/deliveries", api_deliveries_for_webhook, HL_AUTH_API, R },
 	{ HL_GET, "/webhooks/deliveries/{dlv}", api_deliveries_get, HL_AUTH_API, R },
 	{ HL_POST, "/webhooks/deliveries/{dlv}/retry", api_deliveries_retry, HL_AUTH_API, W },
+	{ HL_GET, "/webhooks/analytics", api_analytics, HL_AUTH_API, R },
 
 	/* Dashboard */
 	{ HL_GET, "/webhook", page_home, HL_AUTH_PAGE, R },
@@ -30,6 +31,29 @@ const struct hl_route hl_routes[] = {
 	{ HL_POST, "/webhook/logout", page_logout, HL_AUTH_PAGE, 0 },
 	{ HL_GET, "/webhook/manage", page_manage, HL_AUTH_PAGE, R },
 	{ HL_GET, "/webhook/static/{*}", page_static, HL_AUTH_NONE, 0 },
+	{ HL_GET, "/webhook/manage/new", page_manage_new, HL_AUTH_PAGE, W },
+	{ HL_POST, "/webhook/manage", page_manage_create, HL_AUTH_PAGE, W },
+	{ HL_GET, "/webhook/manage/{wh}", page_manage_edit, HL_AUTH_PAGE, R },
+	{ HL_POST, "/webhook/manage/{wh}", page_manage_update, HL_AUTH_PAGE, W },
+	{ HL_POST, "/webhook/manage/{wh}/enable", page_manage_enable, HL_AUTH_PAGE, W },
+	{ HL_POST, "/webhook/manage/{wh}/disable", page_manage_disable, HL_AUTH_PAGE, W },
+	{ HL_POST, "/webhook/manage/{wh}/delete", page_manage_delete, HL_AUTH_PAGE, W },
+	{ HL_POST, "/webhook/manage/{wh}/rotate", page_manage_rotate, HL_AUTH_PAGE, W },
+	{ HL_GET, "/webhook/events", page_events, HL_AUTH_PAGE, R },
+	{ HL_GET, "/webhook/events/{evt}", page_event, HL_AUTH_PAGE, R },
+	{ HL_GET, "/webhook/deliveries", page_deliveries, HL_AUTH_PAGE, R },
+	{ HL_POST, "/webhook/deliveries/retry", page_deliveries_retry, HL_AUTH_PAGE, W },
+	{ HL_GET, "/webhook/deliveries/{dlv}", page_delivery, HL_AUTH_PAGE, R },
+	{ HL_POST, "/webhook/deliveries/{dlv}/retry", page_delivery_retry, HL_AUTH_PAGE, W },
+	{ HL_GET, "/webhook/analytics", page_analytics, HL_AUTH_PAGE, R },
+	{ HL_GET, "/webhook/analytics.csv", page_analytics_csv, HL_AUTH_PAGE, R },
+	{ HL_GET, "/webhook/testing", page_testing, HL_AUTH_PAGE, R },
+	{ HL_POST, "/webhook/testing/send", page_testing_send, HL_AUTH_PAGE, W },
+	{ HL_POST, "/webhook/testing/verify", page_testing_verify, HL_AUTH_PAGE, R },
+	{ HL_POST, "/webhook/testing/inspect", page_testing_inspect_new, HL_AUTH_PAGE, W },
+	{ HL_GET, "/webhook/testing/inspect/{ins}", page_testing_inspect, HL_AUTH_PAGE, R },
+	{ HL_POST, "/webhook/inspect/{ins}", page_inspect_receive, HL_AUTH_NONE, 0 },
+	{ HL_PUT, "/webhook/inspect/{ins}", page_inspect_receive, HL_AUTH_NONE, 0 },
 };
 
 const size_t hl_nroutes = sizeof(hl_routes) / sizeof(hl_routes[0]);

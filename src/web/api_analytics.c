@@ -1,0 +1,70 @@
+/* api_analytics.c: GET /webhooks/analytics: totals, success rate, latency
+ * percentiles, by endpoint, by event type and error classes for a time
+ * range (since/until, default the last 24 hours). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "hl_analytics.h"
+#include "hl_util.h"
+#include "api.h"
+
+static void
+sql_time(time_t t, char out[32])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+void
+api_analytics(struct hl_req *r)
+{
+	char since_in[40], until_in[40], since[32], until[32], wh[HL_ID_MAX], type[140];
+	char buckets_in[8];
+	struct hl_analytics_filter f;
+	time_t now = time(NULL);
+	json_object *out = NULL;
+	long buckets = 24;
+	char *end;
+	hl_err rc;
+
+	memset(&f, 0, sizeof(f));
+	sql_time(now - 86400, since);
+	sql_time(now + 1, until);
+	if (hl_req_query(r, "since", since_in, sizeof(since_in)) &&
+	    hl_time_to_sql(since_in, "since", since)) {
+		hl_resp_core_error(r, HL_ERR_INVALID);
+		return;
+	}
+	if (hl_req_query(r, "until", until_in, sizeof(until_in)) &&
+	    hl_time_to_sql(until_in, "until", until)) {
+		hl_resp_core_error(r, HL_ERR_INVALID);
+		return;
+	}
+	if (hl_req_query(r, "webhook_id", wh, sizeof(wh))) {
+		if (!hl_id_valid("wh", wh)) {
+			hl_resp_error(r, 400, "invalid_value", "webhook_id must be a webhook id (wh_...)",
+				"webhook_id");
+			return;
+		}
+		f.endpoint_id = wh;
+	}
+	f.event_type = hl_req_query(r, "event_type", type, sizeof(type));
+	if (hl_req_query(r, "buckets", buckets_in, sizeof(buckets_in))) {
+		buckets = strtol(buckets_in, &end, 10);
+		if (*end || buckets < 1 || buckets > HL_ANALYTICS_BUCKETS_MAX) {
+			hl_resp_error(r, 400, "invalid_value", "buckets must be 1..120", "buckets");
+			return;
+		}
+	}
+	f.since = since;
+	f.until = until;
+	f.buckets = (int)buckets;
+	rc = hl_analytics_query(r->db, r->who.account_id, &f, &out);
+	if (rc) {
+		hl_resp_core_error(r, rc);
+		return;
+	}
+	hl_resp_json(r, 200, out);
+}

@@ -1,0 +1,302 @@
+/* page_analytics.c: /webhook/analytics (success rate, volume and latency
+ * over time, per endpoint, per event type, error classes) and its CSV
+ * export. Charts are inline SVG whose coordinates are computed here: the
+ * template only places numbers, so the page reads without JavaScript. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "hl_analytics.h"
+#include "hl_endpoints.h"
+#include "hl_util.h"
+#include "pages.h"
+#include "render.h"
+
+/* Chart geometry (SVG user units). */
+#define CW 600
+#define CH 160
+#define CTOP 10
+#define CBOTTOM 150
+
+struct range {
+	char name[8];
+	char since_t[40], until_t[40];
+	char since[32], until[32];
+	char wh[HL_ID_MAX], type[140];
+	struct hl_analytics_filter f;
+};
+
+static void
+sql_time(time_t t, char out[32])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* 24h / 7d / 30d or custom since/until; -1 (noted in the dataset) when bad. */
+static int
+read_range(struct hl_req *r, struct range *g)
+{
+	HDF *hdf = hl_page_hdf(r);
+	time_t now = time(NULL);
+	int bad = 0;
+
+	memset(g, 0, sizeof(*g));
+	hl_page_query(r, "range", g->name, sizeof(g->name));
+	if (strcmp(g->name, "7d") && strcmp(g->name, "30d") && strcmp(g->name, "custom"))
+		hl_strlcpy(g->name, "24h", sizeof(g->name));
+	g->f.buckets = !strcmp(g->name, "7d") ? 28 : !strcmp(g->name, "30d") ? 30 : 24;
+	sql_time(now - (!strcmp(g->name, "7d") ? 7 : !strcmp(g->name, "30d") ? 30 : 1) * 86400L,
+		g->since);
+	sql_time(now + 1, g->until);
+	if (!strcmp(g->name, "custom")) {
+		if (hl_page_time_param(r, "since", g->since_t, sizeof(g->since_t), g->since) < 0 ||
+		    hl_page_time_param(r, "until", g->until_t, sizeof(g->until_t), g->until) < 0)
+			bad = 1;
+		if (!bad && strcmp(g->since, g->until) >= 0) {
+			hdf_set_value(hdf, "Page.FieldError.until", "until must be later than since");
+			bad = 1;
+		}
+	}
+	hl_page_query(r, "webhook_id", g->wh, sizeof(g->wh));
+	if (*g->wh && !hl_id_valid("wh", g->wh)) {
+		hdf_set_value(hdf, "Page.FieldError.webhook_id", "not a webhook id (wh_...)");
+		bad = 1;
+	}
+	hl_page_query(r, "type", g->type, sizeof(g->type));
+	g->f.since = g->since;
+	g->f.until = g->until;
+	g->f.endpoint_id = *g->wh ? g->wh : NULL;
+	g->f.event_type = *g->type ? g->type : NULL;
+	hdf_set_value(hdf, "Page.Range", g->name);
+	hdf_set_value(hdf, "Page.Filter.since", g->since_t);
+	hdf_set_value(hdf, "Page.Filter.until", g->until_t);
+	hdf_set_value(hdf, "Page.Filter.webhook_id", g->wh);
+	hdf_set_value(hdf, "Page.Filter.type", g->type);
+	return bad ? -1 : 0;
+}
+
+static long long
+num(json_object *o, const char *k)
+{
+	return json_object_get_int64(json_object_object_get(o, k));
+}
+
+static void
+add_point(struct hl_buf *b, double x, double y)
+{
+	hl_buf_printf(b, "%s%.1f,%.1f", b->len ? " " : "", x, y);
+}
+
+/* Bars for volume (with the failed part), polylines for success rate and
+ * latency percentiles. */
+static void
+chart(HDF *hdf, json_object *series)
+{
+	size_t i, n = json_object_array_length(series);
+	long long max_n = 0, max_ms = 0;
+	struct hl_buf rate, p50, p95, p99;
+	double step = n ? (double)CW / (double)n : CW, span = CBOTTOM - CTOP;
+	char key[96];
+
+	hl_buf_init(&rate, 64 * 1024);
+	hl_buf_init(&p50, 64 * 1024);
+	hl_buf_init(&p95, 64 * 1024);
+	hl_buf_init(&p99, 64 * 1024);
+	for (i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(series, i);
+
+		if (num(p, "attempts") > max_n)
+			max_n = num(p, "attempts");
+		if (num(p, "p99_ms") > max_ms)
+			max_ms = num(p, "p99_ms");
+	}
+	for (i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(series, i);
+		long long a = num(p, "attempts"), failed = num(p, "failed");
+		double x = (double)i * step, h = max_n ? span * (double)a / (double)max_n : 0;
+		double hf = max_n ? span * (double)failed / (double)max_n : 0, cx = x + step / 2;
+
+		snprintf(key, sizeof(key), "Page.Chart.Bars.%zu.x", i);
+		hdf_set_valuef(hdf, "%s=%.1f", key, x + 1);
+		snprintf(key, sizeof(key), "Page.Chart.Bars.%zu.w", i);
+		hdf_set_valuef(hdf, "%s=%.1f", key, step > 3 ? step - 2 : step);
+		snprintf(key, sizeof(key), "Page.Chart.Bars.%zu.y", i);
+		hdf_set_valuef(hdf, "%s=%.1f", key, CBOTTOM - h);
+		snprintf(key, sizeof(key), "Page.Chart.Bars.%zu.h", i);
+		hdf_set_valuef(hdf, "%s=%.1f", key, h);
+		snprintf(key, sizeof(key), "Page.Chart.Bars.%zu.yf", i);
+		hdf_set_valuef(hdf, "%s=%.1f", key, CBOTTOM - hf);
+		snprintf(key, sizeof(key), "Page.Chart.Bars.%zu.hf", i);
+		hdf_set_valuef(hdf, "%s=%.1f", key, hf);
+		snprintf(key, sizeof(key), "Page.Chart.Bars.%zu.start", i);
+		hdf_set_value(hdf, key, json_object_get_string(json_object_object_get(p, "start")));
+		snprintf(key, sizeof(key), "Page.Chart.Bars.%zu.attempts", i);
+		hdf_set_valuef(hdf, "%s=%lld", key, a);
+		snprintf(key, sizeof(key), "Page.Chart.Bars.%zu.failed", i);
+		hdf_set_valuef(hdf, "%s=%lld", key, failed);
+		if (!a)
+			continue;
+		add_point(&rate, cx, CBOTTOM - span * json_object_get_double(
+			json_object_object_get(p, "success_rate")) / 100.0);
+		if (max_ms) {
+			add_point(&p50, cx, CBOTTOM - span * (double)num(p, "p50_ms") / (double)max_ms);
+			add_point(&p95, cx, CBOTTOM - span * (double)num(p, "p95_ms") / (double)max_ms);
+			add_point(&p99, cx, CBOTTOM - span * (double)num(p, "p99_ms") / (double)max_ms);
+		}
+	}
+	hdf_set_int_value(hdf, "Page.Chart.W", CW);
+	hdf_set_int_value(hdf, "Page.Chart.H", CH);
+	hdf_set_int_value(hdf, "Page.Chart.Top", CTOP);
+	hdf_set_int_value(hdf, "Page.Chart.Bottom", CBOTTOM);
+	hdf_set_valuef(hdf, "Page.Chart.MaxAttempts=%lld", max_n);
+	hdf_set_valuef(hdf, "Page.Chart.MaxMs=%lld", max_ms);
+	hdf_set_value(hdf, "Page.Chart.RatePoints", hl_buf_str(&rate));
+	hdf_set_value(hdf, "Page.Chart.P50Points", hl_buf_str(&p50));
+	hdf_set_value(hdf, "Page.Chart.P95Points", hl_buf_str(&p95));
+	hdf_set_value(hdf, "Page.Chart.P99Points", hl_buf_str(&p99));
+	hl_buf_free(&rate);
+	hl_buf_free(&p50);
+	hl_buf_free(&p95);
+	hl_buf_free(&p99);
+}
+
+void
+page_analytics(struct hl_req *r)
+{
+	HDF *hdf = hl_page_hdf(r);
+	json_object *a = NULL, *list = NULL;
+	struct range g;
+	int status = 200;
+	hl_err rc;
+
+	if (read_range(r, &g)) {
+		status = 400;
+	} else {
+		rc = hl_analytics_query(r->db, r->who.account_id, &g.f, &a);
+		if (rc) {
+			hl_page_core_error(r, rc, "Computing analytics");
+			return;
+		}
+		hl_hdf_from_json(hdf, "Page.A", a);
+		chart(hdf, json_object_object_get(a, "series"));
+		json_object_put(a);
+	}
+	if (!hl_endpoint_list(r->db, r->who.account_id, HL_LIST_MAX, NULL, &list))
+		hl_hdf_from_json(hdf, "Page.Endpoints", json_object_object_get(list, "data"));
+	json_object_put(list);
+	hdf_set_value(hdf, "Page.Query", r->query);
+	hdf_set_value(hdf, "Page.Title", "Analytics");
+	hdf_set_value(hdf, "Page.Nav", "analytics");
+	hl_page_render(r, status, "analytics.cs");
+}
+
+/* One CSV field: quoted when it holds a quote, comma or line break, and
+ * with a leading ' when a spreadsheet would take it for a formula. */
+static void
+csv_field(struct hl_buf *b, const char *s, int last)
+{
+	const char *p;
+
+	if (!s)
+		s = "";
+	if (strchr("=+-@\t\r", *s) && *s)
+		hl_buf_addstr(b, "\"'");
+	else if (strpbrk(s, "\",\r\n"))
+		hl_buf_addstr(b, "\"");
+	else {
+		hl_buf_addstr(b, s);
+		hl_buf_addstr(b, last ? "\r\n" : ",");
+		return;
+	}
+	for (p = s; *p; p++) {
+		if (*p == '"')
+			hl_buf_addstr(b, "\"\"");
+		else
+			hl_buf_add(b, p, 1);
+	}
+	hl_buf_addstr(b, last ? "\"\r\n" : "\",");
+}
+
+static void
+csv_stats(struct hl_buf *b, const char *section, const char *key, const char *label,
+	json_object *o)
+{
+	static const char *const cols[] = { "attempts", "succeeded", "failed", "success_rate",
+		"p50_ms", "p95_ms", "p99_ms" };
+	size_t i;
+
+	csv_field(b, section, 0);
+	csv_field(b, key, 0);
+	csv_field(b, label, 0);
+	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+		json_object *v = json_object_object_get(o, cols[i]);
+
+		csv_field(b, v ? json_object_get_string(v) : "", i + 1 == sizeof(cols) / sizeof(cols[0]));
+	}
+}
+
+void
+page_analytics_csv(struct hl_req *r)
+{
+	json_object *a = NULL, *arr;
+	struct range g;
+	size_t i, n;
+	hl_err rc;
+
+	if (read_range(r, &g)) {
+		hl_page_error(r, 400, "The time range or filter is not valid.");
+		return;
+	}
+	rc = hl_analytics_query(r->db, r->who.account_id, &g.f, &a);
+	if (rc) {
+		hl_page_core_error(r, rc, "Computing analytics");
+		return;
+	}
+	hl_buf_reset(&r->out);
+	hl_buf_addstr(&r->out, "section,key,label,attempts,succeeded,failed,success_rate,"
+		"p50_ms,p95_ms,p99_ms\r\n");
+	csv_stats(&r->out, "total", "", "", json_object_object_get(a, "totals"));
+	arr = json_object_object_get(a, "series");
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(arr, i);
+
+		csv_stats(&r->out, "time", json_object_get_string(json_object_object_get(p, "start")),
+			"", p);
+	}
+	arr = json_object_object_get(a, "by_endpoint");
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(arr, i);
+
+		csv_stats(&r->out, "endpoint", json_object_get_string(json_object_object_get(p,
+			"webhook_id")), json_object_get_string(json_object_object_get(p, "url")), p);
+	}
+	arr = json_object_object_get(a, "by_event_type");
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(arr, i);
+
+		csv_stats(&r->out, "event_type", json_object_get_string(json_object_object_get(p,
+			"event_type")), "", p);
+	}
+	arr = json_object_object_get(a, "error_classes");
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(arr, i);
+
+		csv_field(&r->out, "error_class", 0);
+		csv_field(&r->out, json_object_get_string(json_object_object_get(p, "error_class")), 0);
+		csv_field(&r->out, "", 0);
+		csv_field(&r->out, json_object_get_string(json_object_object_get(p, "count")), 0);
+		hl_buf_addstr(&r->out, ",,,,,\r\n");
+	}
+	json_object_put(a);
+	r->status = 200;
+	hl_resp_header(r, "Content-Type", "text/csv; charset=utf-8");
+	hl_resp_header(r, "Content-Disposition", "attachment; filename=\"hookline-analytics.csv\"");
+	hl_resp_header(r, "Cache-Control", "no-store");
+	r->responded = 1;
+}

@@ -1,0 +1,217 @@
+/* page_deliveries.c: the delivery log with filters and paging, one
+ * delivery with every attempt's request and response, retry one, and
+ * bulk retry (replay) by filter. */
+#include <stdio.h>
+#include <string.h>
+#include "hl_deliveries.h"
+#include "hl_endpoints.h"
+#include "hl_util.h"
+#include "pages.h"
+#include "render.h"
+
+#define BULK_RETRY_MAX 1000
+
+static const char *const statuses[] = { "pending", "sending", "succeeded", "dead", "paused" };
+
+struct filter_text {
+	char status[16], webhook[HL_ID_MAX], type[140];
+	char since_t[40], until_t[40], since[32], until[32];
+};
+
+/* Read the filter from the query (GET) or the form (bulk retry POST) and
+ * echo it into Page.Filter; -1 when a value is invalid. */
+static int
+read_filter(struct hl_req *r, int from_form, struct filter_text *t, struct hl_delivery_filter *f)
+{
+	const char *(*get)(struct hl_req *, const char *, char *, size_t) =
+		from_form ? hl_page_form : hl_page_query;
+	HDF *hdf = hl_page_hdf(r);
+	int bad = 0;
+	size_t i;
+
+	memset(f, 0, sizeof(*f));
+	get(r, "status", t->status, sizeof(t->status));
+	get(r, "webhook_id", t->webhook, sizeof(t->webhook));
+	get(r, "type", t->type, sizeof(t->type));
+	get(r, "since", t->since_t, sizeof(t->since_t));
+	get(r, "until", t->until_t, sizeof(t->until_t));
+	hdf_set_value(hdf, "Page.Filter.status", t->status);
+	hdf_set_value(hdf, "Page.Filter.webhook_id", t->webhook);
+	hdf_set_value(hdf, "Page.Filter.type", t->type);
+	hdf_set_value(hdf, "Page.Filter.since", t->since_t);
+	hdf_set_value(hdf, "Page.Filter.until", t->until_t);
+	if (*t->status) {
+		for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+			if (!strcmp(statuses[i], t->status))
+				f->status = statuses[i];
+		if (!f->status) {
+			hdf_set_value(hdf, "Page.FieldError.status", "unknown status");
+			bad = 1;
+		}
+	}
+	if (*t->webhook) {
+		if (hl_id_valid("wh", t->webhook))
+			f->endpoint_id = t->webhook;
+		else {
+			hdf_set_value(hdf, "Page.FieldError.webhook_id", "not a webhook id (wh_...)");
+			bad = 1;
+		}
+	}
+	f->event_type = *t->type ? t->type : NULL;
+	if (*t->since_t) {
+		if (hl_time_to_sql(t->since_t, "since", t->since)) {
+			hdf_set_value(hdf, "Page.FieldError.since", hl_errmsg());
+			bad = 1;
+		} else
+			f->since = t->since;
+	}
+	if (*t->until_t) {
+		if (hl_time_to_sql(t->until_t, "until", t->until)) {
+			hdf_set_value(hdf, "Page.FieldError.until", hl_errmsg());
+			bad = 1;
+		} else
+			f->until = t->until;
+	}
+	return bad ? -1 : 0;
+}
+
+/* The endpoints for the filter's select. */
+static void
+endpoint_options(struct hl_req *r)
+{
+	json_object *list = NULL;
+
+	if (hl_endpoint_list(r->db, r->who.account_id, HL_LIST_MAX, NULL, &list))
+		return;
+	hl_hdf_from_json(hl_page_hdf(r), "Page.Endpoints", json_object_object_get(list, "data"));
+	json_object_put(list);
+}
+
+void
+page_deliveries(struct hl_req *r)
+{
+	struct filter_text t;
+	struct hl_delivery_filter f;
+	char iterator[HL_ID_MAX], done[32];
+	HDF *hdf = hl_page_hdf(r);
+	json_object *list = NULL;
+	int status = 200;
+	hl_err rc;
+
+	if (read_filter(r, 0, &t, &f)) {
+		status = 400;
+	} else {
+		rc = hl_delivery_list(r->db, r->who.account_id, &f, HL_LIST_DEFAULT,
+			*hl_page_query(r, "iterator", iterator, sizeof(iterator)) ? iterator : NULL, &list);
+		if (rc) {
+			hl_page_core_error(r, rc, "Loading deliveries");
+			return;
+		}
+		hl_hdf_from_json(hdf, "Page.Deliveries", json_object_object_get(list, "data"));
+		if (!json_object_get_boolean(json_object_object_get(list, "done")))
+			hl_hdf_from_json(hdf, "Page.Iterator", json_object_object_get(list, "iterator"));
+		json_object_put(list);
+	}
+	endpoint_options(r);
+	hdf_set_value(hdf, "Page.Done", hl_page_query(r, "done", done, sizeof(done)));
+	hdf_set_value(hdf, "Page.Title", "Deliveries");
+	hdf_set_value(hdf, "Page.Nav", "deliveries");
+	hl_page_render(r, status, "deliveries.cs");
+}
+
+/* Headers as a list of name/value pairs: header names are data and must
+ * never become dataset names. */
+static void
+headers_list(HDF *hdf, const char *prefix, json_object *h)
+{
+	char key[256];
+	int i = 0;
+
+	if (!json_object_is_type(h, json_type_object))
+		return;
+	json_object_object_foreach(h, name, value) {
+		snprintf(key, sizeof(key), "%s.%d.name", prefix, i);
+		hdf_set_value(hdf, key, name);
+		snprintf(key, sizeof(key), "%s.%d.value", prefix, i);
+		hdf_set_value(hdf, key, json_object_is_type(value, json_type_string) ?
+			json_object_get_string(value) : json_object_to_json_string(value));
+		i++;
+	}
+}
+
+void
+page_delivery(struct hl_req *r)
+{
+	HDF *hdf = hl_page_hdf(r);
+	json_object *d = NULL, *log;
+	char key[128], done[32];
+	size_t i, n;
+	hl_err rc;
+
+	rc = hl_delivery_get(r->db, r->who.account_id, r->params[0], &d);
+	if (rc) {
+		hl_page_core_error(r, rc, "Loading the delivery");
+		return;
+	}
+	log = json_object_object_get(d, "attempt_log");
+	n = json_object_array_length(log);
+	for (i = 0; i < n; i++) {
+		json_object *a = json_object_array_get_idx(log, i);
+
+		snprintf(key, sizeof(key), "Page.Attempts.%zu.request_headers", i);
+		headers_list(hdf, key, json_object_object_get(a, "request_headers"));
+		snprintf(key, sizeof(key), "Page.Attempts.%zu.response_headers", i);
+		headers_list(hdf, key, json_object_object_get(a, "response_headers"));
+		json_object_object_del(a, "request_headers");
+		json_object_object_del(a, "response_headers");
+		snprintf(key, sizeof(key), "Page.Attempts.%zu", i);
+		hl_hdf_from_json(hdf, key, a);
+	}
+	json_object_object_del(d, "attempt_log");
+	hl_hdf_from_json(hdf, "Page.Delivery", d);
+	json_object_put(d);
+	hdf_set_value(hdf, "Page.Done", hl_page_query(r, "done", done, sizeof(done)));
+	hdf_set_value(hdf, "Page.Title", "Delivery");
+	hdf_set_value(hdf, "Page.Nav", "deliveries");
+	hl_page_render(r, 200, "delivery.cs");
+}
+
+void
+page_delivery_retry(struct hl_req *r)
+{
+	char loc[128];
+	hl_err rc;
+
+	rc = hl_delivery_retry(r->db, r->who.account_id, r->params[0]);
+	if (rc) {
+		hl_page_core_error(r, rc, "Retrying the delivery");
+		return;
+	}
+	snprintf(loc, sizeof(loc), "/webhook/deliveries/%s?done=retried", r->params[0]);
+	hl_resp_redirect(r, loc);
+}
+
+void
+page_deliveries_retry(struct hl_req *r)
+{
+	struct filter_text t;
+	struct hl_delivery_filter f;
+	unsigned long long n = 0;
+	HDF *hdf = hl_page_hdf(r);
+	hl_err rc;
+
+	if (read_filter(r, 1, &t, &f)) {
+		hl_page_error(r, 400, "The filter is not valid; nothing was retried.");
+		return;
+	}
+	rc = hl_delivery_retry_filtered(r->db, r->who.account_id, &f, BULK_RETRY_MAX, &n);
+	if (rc) {
+		hl_page_core_error(r, rc, "Retrying deliveries");
+		return;
+	}
+	hdf_set_int_value(hdf, "Page.Retried", (int)n);
+	hdf_set_int_value(hdf, "Page.RetryMax", BULK_RETRY_MAX);
+	hdf_set_value(hdf, "Page.Title", "Deliveries queued again");
+	hdf_set_value(hdf, "Page.Nav", "deliveries");
+	hl_page_render(r, 200, "deliveries_retried.cs");
+}

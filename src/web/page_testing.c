@@ -1,0 +1,263 @@
+/* page_testing.c: /webhook/testing: a test send through the one sender
+ * (showing the exact request and the response), a signature checker, and
+ * the request inspector (temporary receive URLs; the public receiving side
+ * is page_inspect_receive). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hl_crypto.h"
+#include "hl_deliveries.h"
+#include "hl_endpoints.h"
+#include "hl_inspect.h"
+#include "hl_log.h"
+#include "hl_sender.h"
+#include "hl_util.h"
+#include "pages.h"
+#include "render.h"
+
+#define PAYLOAD_MAX 65536
+#define CHECK_TOLERANCE_S 300
+
+/* The page's selects (endpoints, event types) and live receive URLs. */
+static void
+page_data(struct hl_req *r)
+{
+	HDF *hdf = hl_page_hdf(r);
+	json_object *list = NULL;
+
+	if (!hl_endpoint_list(r->db, r->who.account_id, HL_LIST_MAX, NULL, &list))
+		hl_hdf_from_json(hdf, "Page.Endpoints", json_object_object_get(list, "data"));
+	json_object_put(list);
+	list = NULL;
+	if (!hl_inspect_bins(r->db, r->who.account_id, &list))
+		hl_hdf_from_json(hdf, "Page.Bins", json_object_object_get(list, "data"));
+	json_object_put(list);
+	hl_page_catalog(r, "Page.Catalog", NULL);
+	hdf_set_value(hdf, "Page.Title", "Testing");
+	hdf_set_value(hdf, "Page.Nav", "testing");
+}
+
+void
+page_testing(struct hl_req *r)
+{
+	HDF *hdf = hl_page_hdf(r);
+	char wh[HL_ID_MAX];
+
+	hdf_set_value(hdf, "Page.Send.webhook_id", hl_page_query(r, "webhook_id", wh, sizeof(wh)));
+	hdf_set_value(hdf, "Page.Send.type", "system.alert");
+	hdf_set_value(hdf, "Page.Send.payload", "{\n  \"message\": \"hello from hookline\"\n}");
+	page_data(r);
+	hl_page_render(r, 200, "testing.cs");
+}
+
+static void
+headers_list(HDF *hdf, const char *prefix, const char *json_text)
+{
+	json_object *h = json_text ? json_tokener_parse(json_text) : NULL;
+	char key[128];
+	int i = 0;
+
+	if (json_object_is_type(h, json_type_object)) {
+		json_object_object_foreach(h, name, value) {
+			snprintf(key, sizeof(key), "%s.%d.name", prefix, i);
+			hdf_set_value(hdf, key, name);
+			snprintf(key, sizeof(key), "%s.%d.value", prefix, i);
+			hdf_set_value(hdf, key, json_object_get_string(value));
+			i++;
+		}
+	}
+	json_object_put(h);
+}
+
+void
+page_testing_send(struct hl_req *r)
+{
+	char wh[HL_ID_MAX], type[140];
+	char *payload = malloc(PAYLOAD_MAX + 1);
+	HDF *hdf = hl_page_hdf(r);
+	json_object *parsed = NULL;
+	struct hl_attempt a;
+	struct hl_job job;
+	int status = 200, have_job = 0, have_attempt = 0;
+	hl_err rc;
+
+	memset(&a, 0, sizeof(a));
+	memset(&job, 0, sizeof(job));
+	if (!payload) {
+		hl_page_error(r, 500, "Out of memory.");
+		return;
+	}
+	hl_page_form(r, "webhook_id", wh, sizeof(wh));
+	hl_page_form(r, "type", type, sizeof(type));
+	hl_page_form(r, "payload", payload, PAYLOAD_MAX + 1);
+	hdf_set_value(hdf, "Page.Send.webhook_id", wh);
+	hdf_set_value(hdf, "Page.Send.type", type);
+	hdf_set_value(hdf, "Page.Send.payload", payload);
+	if (!hl_id_valid("wh", wh)) {
+		hdf_set_value(hdf, "Page.FieldError.webhook_id", "choose an endpoint");
+		status = 422;
+		goto out;
+	}
+	rc = hl_event_pattern_validate(r->db, r->who.account_id, type);
+	if (rc || strchr(type, '*')) {
+		hdf_set_value(hdf, "Page.FieldError.type", rc ? hl_errmsg() :
+			"choose one event type, not a wildcard");
+		status = 422;
+		goto out;
+	}
+	parsed = json_tokener_parse(payload);
+	if (!json_object_is_type(parsed, json_type_object)) {
+		hdf_set_value(hdf, "Page.FieldError.payload", "the payload must be a JSON object");
+		status = 422;
+		goto out;
+	}
+	rc = hl_delivery_test_job(r->db, r->cfg, r->who.account_id, wh, type, payload, &job);
+	if (rc == HL_ERR_NOTFOUND) {
+		hdf_set_value(hdf, "Page.FieldError.webhook_id", "no such endpoint");
+		status = 422;
+		goto out;
+	}
+	if (rc) {
+		hl_log(HL_LOG_ERROR, "test send: %s", hl_errmsg());
+		hdf_set_value(hdf, "Page.Error", "The test could not be prepared; see the server log.");
+		status = 500;
+		goto out;
+	}
+	have_job = 1;
+	rc = hl_send_now(r->cfg, &job, &a);
+	if (rc) {
+		hdf_set_value(hdf, "Page.Result.error_message", hl_errmsg());
+		hdf_set_value(hdf, "Page.Result.error_class", "setup");
+		hdf_set_int_value(hdf, "Page.Result.done", 1);
+		goto out;
+	}
+	have_attempt = 1;
+	hdf_set_int_value(hdf, "Page.Result.done", 1);
+	hdf_set_value(hdf, "Page.Result.method", job.method);
+	hdf_set_value(hdf, "Page.Result.url", job.url);
+	headers_list(hdf, "Page.Result.request_headers", a.request_headers);
+	hdf_set_value(hdf, "Page.Result.request_body", job.body);
+	hdf_set_int_value(hdf, "Page.Result.status", (int)a.status);
+	hdf_set_int_value(hdf, "Page.Result.duration_ms", (int)a.duration_ms);
+	hdf_set_int_value(hdf, "Page.Result.success", a.outcome == HL_OUT_SUCCESS);
+	if (a.error_class)
+		hdf_set_value(hdf, "Page.Result.error_class", a.error_class);
+	if (a.error_message[0])
+		hdf_set_value(hdf, "Page.Result.error_message", a.error_message);
+	headers_list(hdf, "Page.Result.response_headers", a.response_headers);
+	if (a.response_body)
+		hdf_set_value(hdf, "Page.Result.response_body", a.response_body);
+out:
+	json_object_put(parsed);
+	if (have_attempt)
+		hl_attempt_clear(&a);
+	if (have_job)
+		hl_job_clear(&job);
+	free(payload);
+	page_data(r);
+	hl_page_render(r, status, "testing.cs");
+}
+
+void
+page_testing_verify(struct hl_req *r)
+{
+	char secret[200], id[200], ts_text[32], header[2000];
+	char *body = malloc(PAYLOAD_MAX + 1), *end;
+	HDF *hdf = hl_page_hdf(r);
+	long long ts;
+	hl_err rc;
+
+	if (!body) {
+		hl_page_error(r, 500, "Out of memory.");
+		return;
+	}
+	hl_page_form(r, "secret", secret, sizeof(secret));
+	hl_page_form(r, "msg_id", id, sizeof(id));
+	hl_page_form(r, "timestamp", ts_text, sizeof(ts_text));
+	hl_page_form(r, "signature", header, sizeof(header));
+	hl_page_form(r, "body", body, PAYLOAD_MAX + 1);
+	/* The secret is never echoed back into the page. */
+	hdf_set_value(hdf, "Page.Check.msg_id", id);
+	hdf_set_value(hdf, "Page.Check.timestamp", ts_text);
+	hdf_set_value(hdf, "Page.Check.signature", header);
+	hdf_set_value(hdf, "Page.Check.body", body);
+	ts = strtoll(ts_text, &end, 10);
+	if (!*ts_text || *end || ts <= 0) {
+		hdf_set_value(hdf, "Page.Check.reason", "webhook-timestamp must be unix seconds");
+	} else if (!*id) {
+		hdf_set_value(hdf, "Page.Check.reason", "webhook-id is missing");
+	} else if (!*header) {
+		hdf_set_value(hdf, "Page.Check.reason", "webhook-signature is missing");
+	} else {
+		rc = hl_webhook_verify(secret, id, ts, body, strlen(body), header);
+		if (rc == HL_ERR_INVALID)
+			hdf_set_value(hdf, "Page.Check.reason",
+				"the secret is malformed (expected whsec_ and base64)");
+		else if (rc)
+			hdf_set_value(hdf, "Page.Check.reason", "no v1 signature matches this secret, "
+				"id, timestamp and body (check that the body is byte for byte what was sent)");
+		else {
+			long long skew = (long long)time(NULL) - ts;
+
+			hdf_set_int_value(hdf, "Page.Check.valid", 1);
+			if (skew > CHECK_TOLERANCE_S || skew < -CHECK_TOLERANCE_S)
+				hdf_set_value(hdf, "Page.Check.warning", "the signature matches, but the "
+					"timestamp is more than 5 minutes from now: receivers reject it as "
+					"a possible replay");
+		}
+	}
+	hdf_set_int_value(hdf, "Page.Check.done", 1);
+	memset(secret, 0, sizeof(secret));
+	free(body);
+	page_data(r);
+	hl_page_render(r, 200, "testing.cs");
+}
+
+void
+page_testing_inspect_new(struct hl_req *r)
+{
+	char id[HL_ID_MAX], loc[128];
+	hl_err rc;
+
+	rc = hl_inspect_create(r->db, r->who.account_id, r->who.actor, id);
+	if (rc) {
+		hl_page_core_error(r, rc, "Creating a receive URL");
+		return;
+	}
+	snprintf(loc, sizeof(loc), "/webhook/testing/inspect/%s", id);
+	hl_resp_redirect(r, loc);
+}
+
+void
+page_testing_inspect(struct hl_req *r)
+{
+	HDF *hdf = hl_page_hdf(r);
+	json_object *list = NULL, *data;
+	char key[96];
+	size_t i, n;
+	hl_err rc;
+
+	rc = hl_inspect_requests(r->db, r->who.account_id, r->params[0], &list);
+	if (rc) {
+		hl_page_core_error(r, rc, "Loading received requests");
+		return;
+	}
+	data = json_object_object_get(list, "data");
+	n = json_object_array_length(data);
+	for (i = 0; i < n; i++) {
+		json_object *q = json_object_array_get_idx(data, i);
+
+		snprintf(key, sizeof(key), "Page.Requests.%zu.headers", i);
+		headers_list(hdf, key, json_object_to_json_string(json_object_object_get(q, "headers")));
+		json_object_object_del(q, "headers");
+		snprintf(key, sizeof(key), "Page.Requests.%zu", i);
+		hl_hdf_from_json(hdf, key, q);
+	}
+	json_object_put(list);
+	hdf_set_value(hdf, "Page.BinId", r->params[0]);
+	hdf_set_int_value(hdf, "Page.BodyMax", HL_INSPECT_BODY_MAX);
+	hdf_set_int_value(hdf, "Page.RequestsMax", HL_INSPECT_REQUESTS_MAX);
+	hdf_set_value(hdf, "Page.Title", "Request inspector");
+	hdf_set_value(hdf, "Page.Nav", "testing");
+	hl_page_render(r, 200, "inspect.cs");
+}

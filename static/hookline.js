@@ -1,0 +1,44 @@
+/* hookline.js: small progressive enhancements (the pages work without it):
+ * <time> elements in the reader's time zone (UTC stays in the title), copy
+ * buttons, absolute receive URLs. Loaded from 'self' only (CSP). */
+(function () {
+	"use strict";
+	function localTimes() {
+		var els = document.querySelectorAll("time[datetime]");
+		for (var i = 0; i < els.length; i++) {
+			var d = new Date(els[i].getAttribute("datetime"));
+			if (isNaN(d.getTime())) continue;
+			els[i].textContent = d.toLocaleString();
+			els[i].title = els[i].getAttribute("datetime") + " UTC";
+		}
+	}
+	function copyButtons() {
+		var btns = document.querySelectorAll("button[data-copy]");
+		for (var i = 0; i < btns.length; i++) {
+			btns[i].addEventListener("click", function (ev) {
+				var btn = ev.currentTarget;
+				var input = document.getElementById(btn.getAttribute("data-copy"));
+				if (!input) return;
+				input.select();
+				var done = function () { btn.textContent = "Copied"; };
+				if (navigator.clipboard && navigator.clipboard.writeText) {
+					navigator.clipboard.writeText(input.value).then(done, function () {
+						document.execCommand("copy"); done();
+					});
+				} else {
+					document.execCommand("copy"); done();
+				}
+			});
+		}
+	}
+	function absoluteUrls() {
+		var els = document.querySelectorAll("input[data-absolute]");
+		for (var i = 0; i < els.length; i++)
+			els[i].value = window.location.origin + els[i].value;
+	}
+	document.addEventListener("DOMContentLoaded", function () {
+		localTimes();
+		copyButtons();
+		absoluteUrls();
+	});
+})();

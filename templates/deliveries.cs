@@ -1,0 +1,43 @@
+<?cs include:"layout.cs" ?><?cs call:layout_top() ?>
+<h1>Deliveries</h1>
+<?cs call:notice(Page.Done) ?>
+<?cs def:filter_fields() ?>
+<div><label for="status">Status</label><select id="status" name="status"<?cs call:invalid("status") ?>><option value="">Any</option><option value="pending"<?cs call:selected(Page.Filter.status, "pending") ?>>pending</option><option value="sending"<?cs call:selected(Page.Filter.status, "sending") ?>>sending</option><option value="succeeded"<?cs call:selected(Page.Filter.status, "succeeded") ?>>succeeded</option><option value="dead"<?cs call:selected(Page.Filter.status, "dead") ?>>dead (dead letter)</option><option value="paused"<?cs call:selected(Page.Filter.status, "paused") ?>>paused</option></select><?cs call:field_error("status") ?></div>
+<div><label for="webhook_id">Endpoint</label><?cs call:endpoint_select("webhook_id", Page.Filter.webhook_id, 1) ?><?cs call:field_error("webhook_id") ?></div>
+<div><label for="type">Event type</label><input id="type" name="type" value="<?cs var:Page.Filter.type ?>"></div>
+<div><label for="since">Since (UTC)</label><input id="since" name="since" type="datetime-local" value="<?cs var:Page.Filter.since ?>"<?cs call:invalid("since") ?>><?cs call:field_error("since") ?></div>
+<div><label for="until">Until (UTC)</label><input id="until" name="until" type="datetime-local" value="<?cs var:Page.Filter.until ?>"<?cs call:invalid("until") ?>><?cs call:field_error("until") ?></div>
+<?cs /def ?>
+<form class="card filters" method="get" action="<?cs var:Site.Base ?>/deliveries">
+<?cs call:filter_fields() ?>
+<div><button type="submit">Filter</button></div>
+</form>
+<?cs if:subcount(Page.Deliveries) == 0 ?>
+<section class="card empty"><p>No deliveries match these filters.</p></section>
+<?cs else ?>
+<div class="table-wrap">
+<table class="list">
+<caption class="visually-hidden">Deliveries</caption>
+<thead><tr><th scope="col">Delivery</th><th scope="col">Event type</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last attempt</th><th scope="col">Next attempt</th></tr></thead>
+<tbody>
+<?cs each:d = Page.Deliveries ?>
+<tr><td><a href="<?cs var:Site.Base ?>/deliveries/<?cs var:d.id ?>"><code><?cs var:d.id ?></code></a><div class="muted small"><?cs var:d.webhook_id ?></div></td><td><span class="tag"><?cs var:d.event_type ?></span></td><td><?cs call:delivery_badge(d.status) ?></td><td><?cs var:d.attempts ?><?cs if:d.last_status_code ?> (HTTP <?cs var:d.last_status_code ?>)<?cs /if ?><?cs if:d.last_error_class ?> <span class="muted"><?cs var:d.last_error_class ?></span><?cs /if ?></td><td><?cs call:time(d.last_attempt_at) ?></td><td><?cs if:d.next_attempt_at ?><?cs call:time(d.next_attempt_at) ?><?cs else ?><span class="muted">–</span><?cs /if ?></td></tr>
+<?cs /each ?>
+</tbody>
+</table>
+</div>
+<?cs if:Page.Iterator ?><nav class="pager" aria-label="Pages"><a href="<?cs var:Site.Base ?>/deliveries?status=<?cs var:url_escape(Page.Filter.status) ?>&amp;webhook_id=<?cs var:url_escape(Page.Filter.webhook_id) ?>&amp;type=<?cs var:url_escape(Page.Filter.type) ?>&amp;since=<?cs var:url_escape(Page.Filter.since) ?>&amp;until=<?cs var:url_escape(Page.Filter.until) ?>&amp;iterator=<?cs var:url_escape(Page.Iterator) ?>">Older deliveries</a></nav><?cs /if ?>
+<?cs if:Session.CanWrite ?>
+<form class="card" method="post" action="<?cs var:Site.Base ?>/deliveries/retry">
+<?cs call:csrf_field() ?>
+<input type="hidden" name="status" value="<?cs var:Page.Filter.status ?>">
+<input type="hidden" name="webhook_id" value="<?cs var:Page.Filter.webhook_id ?>">
+<input type="hidden" name="type" value="<?cs var:Page.Filter.type ?>">
+<input type="hidden" name="since" value="<?cs var:Page.Filter.since ?>">
+<input type="hidden" name="until" value="<?cs var:Page.Filter.until ?>">
+<p>Queue every delivery matching these filters again (retry failed ones, replay succeeded ones).</p>
+<button type="submit" class="secondary">Retry all matching</button>
+</form>
+<?cs /if ?>
+<?cs /if ?>
+<?cs call:layout_bottom() ?>

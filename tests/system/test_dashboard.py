@@ -1,0 +1,310 @@
+"""The /webhook dashboard against the real stack: sessions, CSRF, roles,
+login throttling, forms with inline errors, escaping of hostile values,
+test sends, the signature checker, the inspector, deliveries, analytics
+(page with SVG, CSV, JSON API) and valid HTML (tidy)."""
+
+import http.client
+import json
+import re
+import shutil
+import subprocess
+import urllib.parse
+
+from hltest import BASE_URL, Receiver, api, ctl, new_account, run_runner, unique, verify
+
+HOSTILE = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>']
+PASSWORD = "correct horse battery staple"
+
+
+class Session:
+    """A browser-like client: keeps the session cookie, reads the CSRF token."""
+
+    def __init__(self):
+        self.cookie = None
+        self.csrf = None
+
+    def request(self, method, path, form=None, raw=None, headers=None):
+        url = urllib.parse.urlsplit(BASE_URL)
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+        hdrs = dict(headers or {})
+        data = raw
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            hdrs["Content-Type"] = "application/x-www-form-urlencoded"
+        if self.cookie:
+            hdrs["Cookie"] = self.cookie
+        try:
+            conn.request(method, url.path.rstrip("/") + path, body=data, headers=hdrs)
+            resp = conn.getresponse()
+            body = resp.read().decode("utf-8", "replace")
+            rh = {k.lower(): v for k, v in resp.getheaders()}
+            status = resp.status
+        finally:
+            conn.close()
+        m = re.search(r'name="csrf" value="([^"]+)"', body)
+        if m:
+            self.csrf = m.group(1)
+        return status, rh, body
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def post(self, path, form, csrf=True):
+        form = dict(form)
+        if csrf:
+            form["csrf"] = self.csrf
+        return self.request("POST", path, form=form)
+
+    def login(self, email, password=PASSWORD):
+        status, h, body = self.request("POST", "/webhook/login",
+                                       form={"email": email, "password": password})
+        if status == 303 or status == 302:
+            self.cookie = h["set-cookie"].split(";")[0]
+            self.get("/webhook")
+        return status, h, body
+
+
+def _user(slug, role):
+    email = "%s-%s@example.test" % (role, unique("u"))
+    ctl("user", "create", slug, email, role, input=PASSWORD + "\n")
+    return email
+
+
+def _admin():
+    slug, key = new_account("dash")
+    s = Session()
+    status, _, body = s.login(_user(slug, "admin"))
+    assert status in (302, 303), (status, body[:500])
+    return slug, key, s
+
+
+def _tidy_ok(html):
+    if not shutil.which("tidy"):
+        return True
+    p = subprocess.run(["tidy", "-q", "-e", "--show-warnings", "no"], input=html.encode(),
+                       capture_output=True)
+    assert p.returncode < 2, p.stderr.decode()[:2000]
+    return True
+
+
+def _create(s, url, types=("sms.delivered",), description="d"):
+    form = {"url": url, "description": description, "method": "POST", "enabled": "1"}
+    for t in types:
+        form["sub." + t] = "1"
+    status, _, body = s.post("/webhook/manage", form)
+    assert status == 201, (status, body[:2000])
+    wh = re.search(r'(wh_[0-9a-z]{26})', body, re.I).group(1)
+    secret = re.search(r'value="(whsec_[^"]+)"', body).group(1)
+    return wh, secret
+
+
+def test_dashboard_pages_render_valid_html():
+    slug, key, s = _admin()
+    with Receiver() as rcv:
+        wh, _ = _create(s, rcv.url)
+        r = api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {"a": 1}},
+                key=key)
+        assert r.status in (200, 201, 202), r
+        run_runner("--once")
+        evt = r.body["id"]
+        dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+        pages = ["/webhook", "/webhook/manage", "/webhook/manage/new", "/webhook/manage/" + wh,
+                 "/webhook/events", "/webhook/events/" + evt, "/webhook/deliveries",
+                 "/webhook/deliveries?status=dead", "/webhook/deliveries/" + dlv,
+                 "/webhook/analytics", "/webhook/analytics?range=7d",
+                 "/webhook/analytics?range=30d", "/webhook/testing"]
+        for p in pages:
+            status, h, body = s.get(p)
+            assert status == 200, (p, status, body[:1000])
+            assert h["content-type"].startswith("text/html"), (p, h)
+            assert "script-src 'self'" in h.get("content-security-policy", ""), h
+            _tidy_ok(body)
+        status, _, body = s.get("/webhook/analytics")
+        assert "<svg" in body and 'class="bar"' in body, body[:3000]
+        assert re.search(r'class="bar" x="[0-9.]+" y="[0-9.]+" width="[0-9.]+" height="[1-9]', body)
+
+
+def test_csrf_missing_is_403_and_nothing_changes():
+    slug, key, s = _admin()
+    status, _, body = s.post("/webhook/manage", {"url": "http://127.0.0.1:9/x",
+                                                 "sub.sms.delivered": "1"}, csrf=False)
+    assert status == 403, status
+    assert api("GET", "/webhooks", key=key).body["data"] == []
+
+
+def test_viewer_is_refused_changes():
+    slug, key, admin = _admin()
+    wh, _ = _create(admin, "http://127.0.0.1:9/hook")
+    v = Session()
+    status, _, _ = v.login(_user(slug, "viewer"))
+    assert status in (302, 303)
+    assert v.get("/webhook/manage")[0] == 200
+    for path, form in (("/webhook/manage", {"url": "http://127.0.0.1:9/y"}),
+                       ("/webhook/manage/%s/delete" % wh, {}),
+                       ("/webhook/manage/%s/rotate" % wh, {}),
+                       ("/webhook/testing/send", {"webhook_id": wh})):
+        status, _, body = v.post(path, form)
+        assert status == 403, (path, status)
+    assert len(api("GET", "/webhooks", key=key).body["data"]) == 1
+
+
+def test_login_is_throttled():
+    slug, _ = new_account("thr")
+    email = _user(slug, "admin")
+    s = Session()
+    for _ in range(5):
+        assert s.login(email, "wrong password")[0] == 401
+    status, h, body = s.login(email)
+    assert status == 429, status
+    assert "Too many failed logins" in body
+
+
+def test_form_errors_keep_input_and_hostile_values_render_as_text():
+    slug, key, s = _admin()
+    bad = HOSTILE[1]
+    status, _, body = s.post("/webhook/manage", {"url": "not a url " + bad, "description": HOSTILE[0],
+                                                 "method": "POST"})
+    assert status == 422, status
+    assert "aria-invalid" in body and "field-error" in body
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "<img src=x" not in body
+    for h in HOSTILE:
+        wh, _ = _create(s, "http://127.0.0.1:9/x?q=" + urllib.parse.quote(h), description=h)
+        for p in ("/webhook/manage", "/webhook/manage/" + wh, "/webhook", "/webhook/testing"):
+            status, _, body = s.get(p)
+            assert status == 200
+            assert "<script>alert(1)" not in body and "<img src=x" not in body, p
+            _tidy_ok(body)
+
+
+def test_test_send_shows_request_and_response():
+    slug, key, s = _admin()
+    with Receiver(status=418, body=b"<b>teapot</b>") as rcv:
+        wh, secret = _create(s, rcv.url)
+        status, _, body = s.post("/webhook/testing/send", {
+            "webhook_id": wh, "type": "sms.delivered", "payload": '{"hello": "' + HOSTILE[0] + '"}'})
+        assert status == 200, body[:2000]
+        req = rcv.wait_for_requests(1)[0]
+        verify(secret, req.headers, req.body)
+        assert "webhook-signature" in body and "HTTP 418" in body
+        assert "&lt;b&gt;teapot&lt;/b&gt;" in body and "<b>teapot</b>" not in body
+        assert "<script>alert(1)" not in body
+        # The test send is not stored.
+        assert api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"] == []
+        status, _, body = s.post("/webhook/testing/send", {"webhook_id": wh, "type": "sms.delivered",
+                                                           "payload": "[1"})
+        assert status == 422 and "must be a JSON object" in body
+
+
+def test_signature_checker():
+    slug, key, s = _admin()
+    form = {"secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_id": "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            "timestamp": "1614265330", "signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+            "body": '{"test": 2432232314}'}
+    status, _, body = s.post("/webhook/testing/verify", form)
+    assert status == 200 and "badge ok\">valid" in body and "more than 5 minutes" in body, body[-3000:]
+    assert "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" not in body
+    form["body"] = '{"test": 2432232315}'
+    status, _, body = s.post("/webhook/testing/verify", form)
+    assert "badge off\">invalid" in body and "no v1 signature matches" in body
+
+
+def test_request_inspector_records_escaped():
+    slug, key, s = _admin()
+    status, h, _ = s.post("/webhook/testing/inspect", {})
+    assert status in (302, 303), status
+    path = h["location"]
+    ins = path.rsplit("/", 1)[1]
+    body = ('{"x": "%s"}' % HOSTILE[0]).encode()
+    st, _, _ = s.request("POST", "/webhook/inspect/" + ins, raw=body,
+                         headers={"Content-Type": "application/json", "X-Test": HOSTILE[1],
+                                  "Authorization": "Bearer sekrit"})
+    assert st == 200
+    assert s.request("POST", "/webhook/inspect/ins_00000000000000000000000000", raw=b"x")[0] == 404
+    status, _, page = s.get(path)
+    assert status == 200
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+    assert "x-test" in page and "<img src=x" not in page
+    assert "sekrit" not in page and "(redacted)" in page
+    _tidy_ok(page)
+
+
+def test_deliveries_retry_one_and_bulk_and_dead_filter():
+    slug, key, s = _admin()
+    with Receiver(status=500, body=b"<i>down</i>") as rcv:
+        wh, _ = _create(s, rcv.url)
+        r = api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {}}, key=key)
+        run_runner("--once")
+        dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+        status, _, body = s.get("/webhook/deliveries/" + dlv)
+        assert status == 200 and "HTTP 500" in body and "&lt;i&gt;down&lt;/i&gt;" in body
+        status, h, _ = s.post("/webhook/deliveries/%s/retry" % dlv, {})
+        assert status in (302, 303) and "done=retried" in h["location"]
+        status, _, body = s.post("/webhook/deliveries/retry", {"webhook_id": wh})
+        assert status == 200 and "1 deliveries are queued again" in body, body[:2000]
+        status, _, body = s.get("/webhook/deliveries?status=dead&webhook_id=" + wh)
+        assert status == 200 and "No deliveries match" in body
+        status, _, body = s.get("/webhook/deliveries?status=bogus")
+        assert status == 400
+
+
+def test_analytics_api_page_and_csv():
+    slug, key, s = _admin()
+    with Receiver(statuses=[503], status=200) as rcv:
+        wh, _ = _create(s, rcv.url, description='a,"b"')
+        api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {}}, key=key)
+        run_runner("--once")
+        dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+        api("POST", "/webhooks/deliveries/%s/retry" % dlv, key=key)
+        run_runner("--once")
+    r = api("GET", "/webhooks/analytics", key=key)
+    assert r.status == 200, r
+    t = r.body["totals"]
+    assert t["attempts"] == 2 and t["succeeded"] == 1 and t["success_rate"] == 50.0, r.body
+    assert t["p50_ms"] is not None and t["p99_ms"] >= t["p50_ms"]
+    assert r.body["by_endpoint"][0]["webhook_id"] == wh
+    assert r.body["by_event_type"][0]["event_type"] == "sms.delivered"
+    assert r.body["error_classes"][0]["count"] == 1, r.body
+    r = api("GET", "/webhooks/analytics?since=yesterday", key=key)
+    assert r.status in (400, 422) and r.body["error"]["field"] == "since", r
+    assert api("GET", "/webhooks/analytics?webhook_id=" + wh, key=key).body["totals"]["attempts"] == 2
+    status, h, body = s.get("/webhook/analytics.csv?range=7d")
+    assert status == 200 and h["content-type"].startswith("text/csv"), h
+    assert "attachment" in h["content-disposition"]
+    assert body.startswith("section,key,label,attempts")
+    assert "\r\ntotal,,,2,1,1,50" in body, body
+    status, _, body = s.get("/webhook/analytics?range=custom&since=2020-01-01T00:00&until=2019-01-01T00:00")
+    assert status == 400 and "later than since" in body
+
+
+def test_rotate_secret_signs_with_new_secret():
+    slug, key, s = _admin()
+    with Receiver() as rcv:
+        wh, old = _create(s, rcv.url)
+        status, _, body = s.post("/webhook/manage/%s/rotate" % wh, {})
+        assert status == 200, body[:1000]
+        new = re.search(r'value="(whsec_[^"]+)"', body).group(1)
+        assert new != old
+        api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {}}, key=key)
+        run_runner("--once")
+        req = rcv.wait_for_requests(1)[0]
+        verify(new, req.headers, req.body)
+        verify(old, req.headers, req.body)   # grace period: both sign
+        assert len(req.headers["webhook-signature"].split()) == 2
+
+
+def test_edit_enable_disable_delete():
+    slug, key, s = _admin()
+    wh, _ = _create(s, "http://127.0.0.1:9/a")
+    status, h, _ = s.post("/webhook/manage/" + wh, {"url": "http://127.0.0.1:9/b", "description": "x",
+                                                   "method": "PUT", "enabled": "1", "subfam.sms": "1"})
+    assert status in (302, 303), status
+    ep = api("GET", "/webhooks/" + wh, key=key).body
+    assert ep["url"].endswith("/b") and ep["method"] == "PUT" and ep["event_types"] == ["sms.*"], ep
+    assert s.post("/webhook/manage/%s/disable" % wh, {})[0] in (302, 303)
+    assert api("GET", "/webhooks/" + wh, key=key).body["enabled"] is False
+    assert s.post("/webhook/manage/%s/enable" % wh, {})[0] in (302, 303)
+    assert api("GET", "/webhooks/" + wh, key=key).body["enabled"] is True
+    assert s.post("/webhook/manage/%s/delete" % wh, {})[0] in (302, 303)
+    assert api("GET", "/webhooks/" + wh, key=key).status == 404
