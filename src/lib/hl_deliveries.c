@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hl_deliveries.h"
+#include "hl_filter.h"
 #include "hl_log.h"
 #include "hl_retry.h"
 #include "hl_util.h"
@@ -573,6 +574,106 @@ hl_delivery_retry(struct hl_db *db, const char *account_id, const char *id)
 		else
 			rc = hl_fail(HL_ERR_CONFLICT, "id", "delivery %s is %s and cannot be retried now",
 				id, hl_stmt_col(st, 0));
+	}
+	hl_stmt_free(st);
+	return rc;
+}
+
+hl_err
+hl_delivery_retry_bulk(struct hl_db *db, const char *account_id,
+	const struct hl_delivery_filter *f, int *n)
+{
+	unsigned long long affected = 0;
+	const char *status = f->status ? f->status : "dead";
+	hl_err rc;
+
+	*n = 0;
+	if (strcmp(status, "dead") && strcmp(status, "succeeded"))
+		return hl_fail(HL_ERR_INVALID, "status", "only dead or succeeded deliveries can be "
+			"retried");
+	rc = hl_db_exec(db, &affected, "UPDATE deliveries d JOIN endpoints e ON e.id = d.endpoint_id "
+		"SET d.status = IF(e.enabled, 'pending', 'paused'), d.next_attempt_at = NOW(3), "
+		"d.completed_at = NULL WHERE d.account_id = ? AND d.status = ? "
+		"AND (? IS NULL OR d.endpoint_id = ?) AND (? IS NULL OR d.event_type = ?) "
+		"AND (? IS NULL OR d.created_at >= ?) AND (? IS NULL OR d.created_at < ?)",
+		"ssssssssss", account_id, status, f->endpoint_id, f->endpoint_id, f->event_type,
+		f->event_type, f->since, f->since, f->until, f->until);
+	*n = (int)affected;
+	return rc;
+}
+
+hl_err
+hl_delivery_replay(struct hl_db *db, const char *account_id, const char *endpoint_id,
+	const char *since, int only_failed, int *requeued, int *created)
+{
+	struct hl_delivery_filter f;
+	struct hl_stmt *st = NULL;
+	char done[HL_ID_MAX] = "";
+	int n = 0, r, enabled = 1;
+	hl_err rc;
+
+	*requeued = *created = 0;
+	memset(&f, 0, sizeof(f));
+	f.endpoint_id = endpoint_id;
+	f.since = since;
+	rc = hl_delivery_retry_bulk(db, account_id, &f, &n);
+	if (rc)
+		return rc;
+	*requeued = n;
+	if (only_failed)
+		return HL_OK;
+	f.status = "succeeded";
+	rc = hl_delivery_retry_bulk(db, account_id, &f, &n);
+	if (rc)
+		return rc;
+	*requeued += n;
+	/* Events that match a subscription (exact, "family.*" or "*") and
+	 * never produced a delivery to this endpoint. */
+	rc = hl_stmt_new(db, "SELECT ev.id, ev.event_type, ev.payload, s.filter_json, e.enabled, "
+		"e.priority FROM events ev JOIN subscriptions s ON s.endpoint_id = ? "
+		"JOIN endpoints e ON e.id = s.endpoint_id AND e.account_id = ev.account_id "
+		"WHERE ev.account_id = ? AND ev.created_at >= ? "
+		"AND (s.event_type = '*' OR s.event_type = ev.event_type OR "
+		"(s.event_type LIKE '%.*' AND CONCAT(SUBSTRING(ev.event_type, 1, "
+		"LENGTH(ev.event_type) - LENGTH(SUBSTRING_INDEX(ev.event_type, '.', -1))), '*') = s.event_type)) "
+		"AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = ev.id AND d.endpoint_id = ?) "
+		"ORDER BY ev.id LIMIT ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, endpoint_id);
+	hl_stmt_str(st, 1, account_id);
+	hl_stmt_str(st, 2, since);
+	hl_stmt_str(st, 3, endpoint_id);
+	hl_stmt_int(st, 4, HL_REPLAY_MAX * 4);
+	rc = hl_stmt_exec(st);
+	while (!rc && *created < HL_REPLAY_MAX && (r = hl_stmt_fetch(st)) != 0) {
+		const char *ftext;
+		int pass = 1;
+
+		if (r < 0) {
+			rc = HL_ERR_DB;
+			break;
+		}
+		if (!strcmp(done, hl_stmt_col(st, 0)))
+			continue;
+		ftext = hl_stmt_col(st, 3);
+		if (ftext) {
+			json_object *filter = json_tokener_parse(ftext);
+			json_object *payload = json_tokener_parse(hl_stmt_col(st, 2));
+
+			pass = filter && payload && hl_filter_match(filter, hl_stmt_col(st, 1), payload);
+			json_object_put(filter);
+			json_object_put(payload);
+		}
+		if (!pass)
+			continue;
+		enabled = (int)hl_stmt_colint(st, 4);
+		rc = hl_delivery_insert(db, account_id, endpoint_id, hl_stmt_col(st, 0),
+			hl_stmt_col(st, 1), (int)hl_stmt_colint(st, 5), !enabled);
+		if (!rc) {
+			(*created)++;
+			hl_strlcpy(done, hl_stmt_col(st, 0), sizeof(done));
+		}
 	}
 	hl_stmt_free(st);
 	return rc;

@@ -80,4 +80,17 @@ hl_err hl_delivery_get(struct hl_db *db, const char *account_id, const char *id,
 /* Queue a delivery again now (retry / replay): any state but sending. */
 hl_err hl_delivery_retry(struct hl_db *db, const char *account_id, const char *id);
 
+/* Bulk retry (API): queue again every finished delivery of the account
+ * matching f (status NULL means "dead"; only "dead" or "succeeded" may
+ * be asked for). Deliveries of a disabled endpoint become paused. */
+hl_err hl_delivery_retry_bulk(struct hl_db *db, const char *account_id,
+	const struct hl_delivery_filter *f, int *n);
+/* Replay for one endpoint since a SQL time: re-queue its failed (dead)
+ * deliveries, and unless only_failed also its succeeded ones and new
+ * deliveries for matching events that never had one (subscriptions and
+ * filters as they are now). At most HL_REPLAY_MAX new deliveries. */
+#define HL_REPLAY_MAX 10000
+hl_err hl_delivery_replay(struct hl_db *db, const char *account_id, const char *endpoint_id,
+	const char *since, int only_failed, int *requeued, int *created);
+
 #endif

@@ -1,5 +1,8 @@
 /* hl_event_types.c: the SQL of event_types. */
+#include <string.h>
+#include "hl_crypto.h"
 #include "hl_event_types.h"
+#include "hl_schema.h"
 #include "hl_util.h"
 
 hl_err
@@ -47,4 +50,109 @@ hl_event_type_list(struct hl_db *db, const char *account_id, const char *family,
 	}
 	*out = hl_json_list(data, NULL, 1);
 	return HL_OK;
+}
+
+static int
+name_ok(const char *name, size_t *family_len)
+{
+	const char *dot = strchr(name, '.');
+	size_t i, n = strlen(name);
+
+	if (n < 3 || n > 128 || !dot || dot == name || !dot[1] || (size_t)(dot - name) > 64)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+		    c == '.'))
+			return 0;
+	}
+	*family_len = (size_t)(dot - name);
+	return 1;
+}
+
+hl_err
+hl_event_type_create(struct hl_db *db, const char *account_id, const char *name,
+	const char *description, json_object *schema, json_object **out)
+{
+	char id[HL_ID_MAX], family[65];
+	struct hl_stmt *st;
+	size_t flen;
+	hl_err rc;
+	int r;
+
+	*out = NULL;
+	if (!name || !name_ok(name, &flen))
+		return hl_fail(HL_ERR_INVALID, "name", "name must look like \"family.action\": "
+			"a-z, 0-9, _, - and dots, at most 128 characters");
+	if (description && strlen(description) > 1000)
+		return hl_fail(HL_ERR_INVALID, "description", "description is longer than 1000 characters");
+	if (schema) {
+		rc = hl_schema_check(schema);
+		if (rc)
+			return rc;
+	}
+	/* A platform type of the same name would make publishes ambiguous. */
+	rc = hl_stmt_new(db, "SELECT account_id FROM event_types WHERE account_id IN ('', ?) "
+		"AND name = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, account_id);
+	hl_stmt_str(st, 1, name);
+	rc = hl_stmt_exec(st);
+	if (!rc) {
+		r = hl_stmt_fetch(st);
+		if (r < 0)
+			rc = HL_ERR_DB;
+		else if (r == 1)
+			rc = hl_fail(HL_ERR_CONFLICT, "name", "event type %s already exists", name);
+	}
+	hl_stmt_free(st);
+	if (rc)
+		return rc;
+	memcpy(family, name, flen);
+	family[flen] = '\0';
+	rc = hl_id_new("et", id);
+	if (!rc)
+		rc = hl_db_exec(db, NULL, "INSERT INTO event_types (id, account_id, name, family, "
+			"description, schema_json) VALUES (?, ?, ?, ?, ?, ?)", "ssssss", id, account_id,
+			name, family, description ? description : "",
+			schema ? json_object_to_json_string_ext(schema, JSON_C_TO_STRING_PLAIN) : NULL);
+	if (rc)
+		return rc;
+	*out = json_object_new_object();
+	hl_json_add_str(*out, "name", name);
+	hl_json_add_str(*out, "family", family);
+	hl_json_add_str(*out, "description", description ? description : "");
+	hl_json_add_bool(*out, "custom", 1);
+	json_object_object_add(*out, "schema", schema ? json_object_get(schema) : NULL);
+	return HL_OK;
+}
+
+hl_err
+hl_event_type_schema(struct hl_db *db, const char *account_id, const char *name,
+	json_object **schema)
+{
+	struct hl_stmt *st;
+	hl_err rc;
+	int r;
+
+	*schema = NULL;
+	rc = hl_stmt_new(db, "SELECT schema_json FROM event_types WHERE account_id IN ('', ?) "
+		"AND name = ? ORDER BY account_id LIMIT 1", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, account_id);
+	hl_stmt_str(st, 1, name);
+	rc = hl_stmt_exec(st);
+	if (!rc) {
+		r = hl_stmt_fetch(st);
+		if (r < 0)
+			rc = HL_ERR_DB;
+		else if (r == 0)
+			rc = hl_fail(HL_ERR_UNPROCESSABLE, "event_type", "unknown event type \"%s\"", name);
+		else if (hl_stmt_col(st, 0))
+			*schema = json_tokener_parse(hl_stmt_col(st, 0));
+	}
+	hl_stmt_free(st);
+	return rc;
 }

@@ -10,4 +10,15 @@
 hl_err hl_event_type_list(struct hl_db *db, const char *account_id, const char *family,
 	json_object **out);
 
+/* Define a custom event type of the account: name "family.action"
+ * (a-z, 0-9, _, -), not shadowing a platform type; schema (optional,
+ * not consumed) is checked against the hl_schema subset. *out is the
+ * new type as listed. */
+hl_err hl_event_type_create(struct hl_db *db, const char *account_id, const char *name,
+	const char *description, json_object *schema, json_object **out);
+/* The schema of a type visible to the account: *schema NULL when none
+ * (caller puts it). HL_ERR_UNPROCESSABLE when the type is unknown. */
+hl_err hl_event_type_schema(struct hl_db *db, const char *account_id, const char *name,
+	json_object **schema);
+
 #endif

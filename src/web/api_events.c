@@ -1,6 +1,15 @@
 /* api_events.c: the event type catalog, GET /webhooks/events. */
 #include "hl_event_types.h"
 #include "api.h"
+#include "api_guard.h"
+#include "input.h"
+
+static const struct hl_field event_type_fields[] = {
+	{ "name", HL_F_STRING, 1, 128 },
+	{ "description", HL_F_STRING, 0, 1000 },
+	{ "schema", HL_F_OBJECT, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
 
 void
 api_events_list(struct hl_req *r)
@@ -15,4 +24,27 @@ api_events_list(struct hl_req *r)
 		hl_resp_core_error(r, rc);
 	else
 		hl_resp_json(r, 200, out);
+}
+
+void
+api_events_create(struct hl_req *r)
+{
+	json_object *in, *out, *schema = NULL;
+	hl_err rc;
+
+	in = hl_input_json(r, event_type_fields, 0);
+	if (!in)
+		return;
+	if (!json_object_object_get_ex(in, "schema", &schema) ||
+	    json_object_is_type(schema, json_type_null))
+		schema = NULL;
+	rc = hl_event_type_create(r->db, r->who.account_id, hl_input_str(in, "name"),
+		hl_input_str(in, "description"), schema, &out);
+	if (rc) {
+		hl_resp_core_error(r, rc);
+	} else {
+		hl_audit(r, "event_type.create", NULL, out);
+		hl_resp_json(r, 201, out);
+	}
+	json_object_put(in);
 }
