@@ -5,6 +5,21 @@
 #include "hl_schema.h"
 #include "hl_util.h"
 
+static json_object *
+type_json(struct hl_stmt *st)
+{
+	json_object *o = json_object_new_object();
+	const char *schema = hl_stmt_col(st, 4);
+
+	hl_json_add_str(o, "name", hl_stmt_col(st, 0));
+	hl_json_add_str(o, "family", hl_stmt_col(st, 1));
+	hl_json_add_str(o, "description", hl_stmt_col(st, 2));
+	hl_json_add_bool(o, "custom", (int)hl_stmt_colint(st, 3));
+	json_object_object_add(o, "schema", schema ? json_tokener_parse(schema) : NULL);
+	hl_json_add_str(o, "created_at", hl_stmt_col(st, 5));
+	return o;
+}
+
 hl_err
 hl_event_type_list(struct hl_db *db, const char *account_id, const char *family,
 	json_object **out)
@@ -26,22 +41,11 @@ hl_event_type_list(struct hl_db *db, const char *account_id, const char *family,
 	rc = hl_stmt_exec(st);
 	data = json_object_new_array();
 	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
-		json_object *o;
-		const char *schema;
-
 		if (r < 0) {
 			rc = HL_ERR_DB;
 			break;
 		}
-		o = json_object_new_object();
-		hl_json_add_str(o, "name", hl_stmt_col(st, 0));
-		hl_json_add_str(o, "family", hl_stmt_col(st, 1));
-		hl_json_add_str(o, "description", hl_stmt_col(st, 2));
-		hl_json_add_bool(o, "custom", (int)hl_stmt_colint(st, 3));
-		schema = hl_stmt_col(st, 4);
-		json_object_object_add(o, "schema", schema ? json_tokener_parse(schema) : NULL);
-		hl_json_add_str(o, "created_at", hl_stmt_col(st, 5));
-		json_object_array_add(data, o);
+		json_object_array_add(data, type_json(st));
 	}
 	hl_stmt_free(st);
 	if (rc) {
@@ -49,6 +53,51 @@ hl_event_type_list(struct hl_db *db, const char *account_id, const char *family,
 		return rc;
 	}
 	*out = hl_json_list(data, NULL, 1);
+	return HL_OK;
+}
+
+hl_err
+hl_event_type_page(struct hl_db *db, const char *account_id, const char *family,
+	int limit, const char *iterator, json_object **out)
+{
+	char last[130] = "";
+	json_object *data;
+	struct hl_stmt *st;
+	int r = 0, count = 0;
+	hl_err rc;
+
+	*out = NULL;
+	/* Names are unique across the visible catalog (custom types cannot
+	 * shadow platform ones), so the name alone is a stable cursor. */
+	rc = hl_stmt_new(db, "SELECT name, family, description, account_id <> '', schema_json, "
+		HL_SQL_TIME("created_at") " FROM event_types WHERE account_id IN ('', ?) "
+		"AND (? IS NULL OR family = ?) AND name > ? ORDER BY name, account_id LIMIT ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, account_id);
+	hl_stmt_str(st, 1, family);
+	hl_stmt_str(st, 2, family);
+	hl_stmt_str(st, 3, iterator ? iterator : "");
+	hl_stmt_int(st, 4, limit + 1);
+	rc = hl_stmt_exec(st);
+	data = json_object_new_array();
+	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+		if (r < 0) {
+			rc = HL_ERR_DB;
+			break;
+		}
+		if (count == limit)
+			break;
+		json_object_array_add(data, type_json(st));
+		hl_strlcpy(last, hl_stmt_col(st, 0), sizeof(last));
+		count++;
+	}
+	hl_stmt_free(st);
+	if (rc) {
+		json_object_put(data);
+		return rc;
+	}
+	*out = hl_json_list(data, last, !(count == limit && r == 1));
 	return HL_OK;
 }
 

@@ -9,6 +9,10 @@
  * ordered by family then name; family may be NULL for all. */
 hl_err hl_event_type_list(struct hl_db *db, const char *account_id, const char *family,
 	json_object **out);
+/* The same, one page at a time, ordered by name: {"data", "iterator" (the
+ * last name), "done"}. */
+hl_err hl_event_type_page(struct hl_db *db, const char *account_id, const char *family,
+	int limit, const char *iterator, json_object **out);
 
 /* Define a custom event type of the account: name "family.action"
  * (a-z, 0-9, _, -), not shadowing a platform type; schema (optional,

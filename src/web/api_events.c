@@ -11,15 +11,28 @@ static const struct hl_field event_type_fields[] = {
 	{ NULL, 0, 0, 0 },
 };
 
+/* One page of the catalog. Without ?limit= the whole catalog comes in
+ * one answer (done: true), as callers of the first version expect. */
 void
 api_events_list(struct hl_req *r)
 {
-	char family[65];
+	char family[65], iterator[130], lim[16];
 	json_object *out;
+	int limit;
 	hl_err rc;
 
-	rc = hl_event_type_list(r->db, r->who.account_id,
-		hl_req_query(r, "family", family, sizeof(family)), &out);
+	if (!hl_req_query(r, "limit", lim, sizeof(lim)) &&
+	    !hl_req_query(r, "iterator", iterator, sizeof(iterator))) {
+		rc = hl_event_type_list(r->db, r->who.account_id,
+			hl_req_query(r, "family", family, sizeof(family)), &out);
+	} else {
+		limit = hl_input_limit(r);
+		if (limit < 0)
+			return;
+		rc = hl_event_type_page(r->db, r->who.account_id,
+			hl_req_query(r, "family", family, sizeof(family)), limit,
+			hl_req_query(r, "iterator", iterator, sizeof(iterator)), &out);
+	}
 	if (rc)
 		hl_resp_core_error(r, rc);
 	else

@@ -91,3 +91,17 @@ def test_wildcards_and_filters_decide_who_receives():
     assert _received(key, eps, "email.sent", {"amount": 99, "tags": []}) == {"all"}
     assert _received(key, eps, "email.sent", {"amount": 100, "tags": []}) == {"all", "big"}
     assert _received(key, eps, "voice.call_completed", {}) == {"all"}
+
+
+def test_catalog_pages():
+    _, key = account()
+    whole = [e["name"] for e in api("GET", "/webhooks/events", key=key).body["data"]]
+    seen, it = [], None
+    for _ in range(100):
+        r = api("GET", "/webhooks/events?limit=7" + ("&iterator=" + it if it else ""), key=key)
+        assert r.status == 200 and len(r.body["data"]) <= 7, r
+        seen += [e["name"] for e in r.body["data"]]
+        if r.body["done"]:
+            break
+        it = r.body["iterator"]
+    assert len(whole) > 7 and sorted(seen) == sorted(whole) and seen == sorted(seen), (seen, whole)
