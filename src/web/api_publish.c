@@ -1,7 +1,6 @@
 /* api_publish.c: POST /webhooks/publish, through the core publish path. */
 #include "hl_publish.h"
 #include "api.h"
-#include "api_guard.h"
 #include "input.h"
 
 static const struct hl_field publish_fields[] = {
