@@ -303,11 +303,12 @@ hl_mariadb_stop() {
 	hl_kill_pidfile "$dir/mysqld.pid" MariaDB 60
 }
 
-# hl_write_config FILE VARDIR SOCKET [DBNAME]
+# hl_write_config FILE VARDIR SOCKET [DBNAME] [EXTRA_FILE]
 #   Writes the HDF configuration. The master key lives in VARDIR/master.key
 #   and is generated once, so encrypted data stays readable across runs.
+#   EXTRA_FILE (optional) is appended: settings a test run needs.
 hl_write_config() {
-	local file="$1" vardir="$2" sock="$3" db="${4:-hookline}"
+	local file="$1" vardir="$2" sock="$3" db="${4:-hookline}" extra="${5:-}"
 	mkdir -p "$vardir" "$(dirname "$file")"
 	vardir="$(cd "$vardir" && pwd)"
 	local keyfile="$vardir/master.key" key
@@ -337,6 +338,7 @@ Delivery.AllowCidrs = 127.0.0.0/8, ::1/128
 Delivery.RetrySchedule = 0,5s,5m,30m,2h,5h,10h,10h
 Log.Level = info
 EOF
+		if [ -n "$extra" ]; then cat "$extra" >>"$tmp"; fi
 	)
 	mv -f "$tmp" "$file"
 }

@@ -73,6 +73,13 @@ static const struct config_key config_keys[] = {
 	{ "Delivery.AllowCidrs", KEY_CIDRS, OFF(allow), "", 0, 0 },
 	{ "Delivery.UserAgent", KEY_STR, OFF(user_agent), "hookline/" HL_VERSION, 0, 0 },
 	{ "Log.Level", KEY_LOGLEVEL, OFF(log_level), "info", 0, 0 },
+	{ "RateLimit.PerKeyPerMinute", KEY_LONG, OFF(rate_per_key), "600", 0, 1000000 },
+	{ "RateLimit.PerAddressPerMinute", KEY_LONG, OFF(rate_per_addr), "1200", 0, 1000000 },
+	{ "Auth.JwtIssuer", KEY_STR, OFF(jwt_issuer), "", 0, 0 },
+	{ "Auth.JwtAudience", KEY_STR, OFF(jwt_audience), "", 0, 0 },
+	{ "Auth.JwtHs256Secret", KEY_STR, OFF(jwt_hs256_secret), "", 0, 0 },
+	{ "Auth.JwtRs256PublicKeyFile", KEY_STR, OFF(jwt_rs256_key_file), "", 0, 0 },
+	{ "Auth.JwtAccountClaim", KEY_STR, OFF(jwt_account_claim), "account", 0, 0 },
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))

@@ -61,6 +61,17 @@ struct hl_config {
 
 	/* Log.* */
 	enum hl_log_level log_level;  /* Log.Level: error|warn|info|debug */
+
+	/* RateLimit.*: requests per minute; 0 turns a limit off. */
+	long rate_per_key;            /* RateLimit.PerKeyPerMinute (default 600) */
+	long rate_per_addr;           /* RateLimit.PerAddressPerMinute (default 1200) */
+
+	/* Auth.*: JWT bearer tokens; off unless a key is configured. */
+	char *jwt_issuer;             /* Auth.JwtIssuer: required "iss" ("" = not checked) */
+	char *jwt_audience;           /* Auth.JwtAudience: required "aud" ("" = not checked) */
+	char *jwt_hs256_secret;       /* Auth.JwtHs256Secret: HS256 shared secret */
+	char *jwt_rs256_key_file;     /* Auth.JwtRs256PublicKeyFile: RS256 public key (PEM) */
+	char *jwt_account_claim;      /* Auth.JwtAccountClaim: claim naming the account slug */
 };
 
 /* Resolve the path: explicit (may be NULL), $HOOKLINE_CONFIG, default. */

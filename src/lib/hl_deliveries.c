@@ -4,8 +4,8 @@
  * a runner whose lease expired cannot overwrite another's result. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "hl_deliveries.h"
+#include "hl_filter.h"
 #include "hl_log.h"
 #include "hl_retry.h"
 #include "hl_util.h"
@@ -579,88 +579,103 @@ hl_delivery_retry(struct hl_db *db, const char *account_id, const char *id)
 	return rc;
 }
 
-/* A job for a test send (dashboard): the endpoint's real URL, method,
- * secrets, headers and timeout with a payload that was never published,
- * so the request is exactly what the runner would send for it. Nothing
- * is stored. The caller clears job with hl_job_clear. */
 hl_err
-hl_delivery_test_job(struct hl_db *db, const struct hl_config *cfg, const char *account_id,
-	const char *endpoint_id, const char *event_type, const char *payload, struct hl_job *job)
+hl_delivery_retry_bulk(struct hl_db *db, const char *account_id,
+	const struct hl_delivery_filter *f, int *n)
 {
-	struct hl_stmt *st = NULL;
-	char created[32];
-	time_t now = time(NULL);
-	struct tm tm;
+	unsigned long long affected = 0;
+	const char *status = f->status ? f->status : "dead";
 	hl_err rc;
-	int r;
 
-	memset(job, 0, sizeof(*job));
-	rc = hl_stmt_new(db, "SELECT e.url, e.method, e.secret_sealed, "
-		"IF(e.prev_secret_expires_at > NOW(3), e.prev_secret_sealed, NULL), "
-		"IFNULL(e.timeout_ms, 0), e.headers_json, e.retry_schedule "
-		"FROM endpoints e WHERE e.id = ? AND e.account_id = ?", &st);
+	*n = 0;
+	/* pending: send now the ones waiting for their next attempt. */
+	if (strcmp(status, "dead") && strcmp(status, "succeeded") && strcmp(status, "pending"))
+		return hl_fail(HL_ERR_INVALID, "status", "only dead, succeeded or pending "
+			"deliveries can be retried");
+	rc = hl_db_exec(db, &affected, "UPDATE deliveries d JOIN endpoints e ON e.id = d.endpoint_id "
+		"SET d.status = IF(e.enabled, 'pending', 'paused'), d.next_attempt_at = NOW(3), "
+		"d.completed_at = NULL WHERE d.account_id = ? AND d.status = ? "
+		"AND (? IS NULL OR d.endpoint_id = ?) AND (? IS NULL OR d.event_type = ?) "
+		"AND (? IS NULL OR d.created_at >= ?) AND (? IS NULL OR d.created_at < ?)",
+		"ssssssssss", account_id, status, f->endpoint_id, f->endpoint_id, f->event_type,
+		f->event_type, f->since, f->since, f->until, f->until);
+	*n = (int)affected;
+	return rc;
+}
+
+hl_err
+hl_delivery_replay(struct hl_db *db, const char *account_id, const char *endpoint_id,
+	const char *since, int only_failed, int *requeued, int *created)
+{
+	struct hl_delivery_filter f;
+	struct hl_stmt *st = NULL;
+	char done[HL_ID_MAX] = "";
+	int n = 0, r, enabled = 1;
+	hl_err rc;
+
+	*requeued = *created = 0;
+	memset(&f, 0, sizeof(f));
+	f.endpoint_id = endpoint_id;
+	f.since = since;
+	rc = hl_delivery_retry_bulk(db, account_id, &f, &n);
+	if (rc)
+		return rc;
+	*requeued = n;
+	if (only_failed)
+		return HL_OK;
+	f.status = "succeeded";
+	rc = hl_delivery_retry_bulk(db, account_id, &f, &n);
+	if (rc)
+		return rc;
+	*requeued += n;
+	/* Events that match a subscription (exact, "family.*" or "*") and
+	 * never produced a delivery to this endpoint. */
+	rc = hl_stmt_new(db, "SELECT ev.id, ev.event_type, ev.payload, s.filter_json, e.enabled, "
+		"e.priority FROM events ev JOIN subscriptions s ON s.endpoint_id = ? "
+		"JOIN endpoints e ON e.id = s.endpoint_id AND e.account_id = ev.account_id "
+		"WHERE ev.account_id = ? AND ev.created_at >= ? "
+		"AND (s.event_type = '*' OR s.event_type = ev.event_type OR "
+		"(s.event_type LIKE '%.*' AND CONCAT(SUBSTRING(ev.event_type, 1, "
+		"LENGTH(ev.event_type) - LENGTH(SUBSTRING_INDEX(ev.event_type, '.', -1))), '*') = s.event_type)) "
+		"AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = ev.id AND d.endpoint_id = ?) "
+		"ORDER BY ev.id LIMIT ?", &st);
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, endpoint_id);
 	hl_stmt_str(st, 1, account_id);
+	hl_stmt_str(st, 2, since);
+	hl_stmt_str(st, 3, endpoint_id);
+	hl_stmt_int(st, 4, HL_REPLAY_MAX * 4);
 	rc = hl_stmt_exec(st);
-	if (rc)
-		goto out;
-	r = hl_stmt_fetch(st);
-	if (r <= 0) {
-		rc = r < 0 ? HL_ERR_DB : hl_fail(HL_ERR_NOTFOUND, "webhook_id", "no webhook %s",
-			endpoint_id);
-		goto out;
-	}
-	rc = hl_id_new("dlv", job->delivery_id);
-	if (!rc)
-		rc = hl_id_new("evt", job->event_id);
-	if (rc)
-		goto out;
-	hl_strlcpy(job->endpoint_id, endpoint_id, sizeof(job->endpoint_id));
-	hl_strlcpy(job->account_id, account_id, sizeof(job->account_id));
-	hl_strlcpy(job->event_type, event_type, sizeof(job->event_type));
-	job->attempt_no = 1;
-	job->url = dup_or_null(hl_stmt_col(st, 0));
-	hl_strlcpy(job->method, hl_stmt_col(st, 1), sizeof(job->method));
-	job->timeout_ms = hl_stmt_colint(st, 4);
-	job->headers_json = dup_or_null(hl_stmt_col(st, 5));
-	job->retry_schedule = dup_or_null(hl_stmt_col(st, 6));
-	if (!job->url) {
-		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
-		goto out;
-	}
-	rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 2), &job->secret);
-	if (!rc && hl_stmt_col(st, 3))
-		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 3), &job->prev_secret);
-	if (rc) {
-		rc = hl_fail(rc, NULL, "cannot unseal the secret of %s: wrong Security.MasterKey?",
-			endpoint_id);
-		goto out;
-	}
-	gmtime_r(&now, &tm);
-	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%S.000000Z", &tm);
-	rc = build_body(job, event_type, created, payload);
-out:
-	hl_stmt_free(st);
-	if (rc)
-		hl_job_clear(job);
-	return rc;
-}
+	while (!rc && *created < HL_REPLAY_MAX && (r = hl_stmt_fetch(st)) != 0) {
+		const char *ftext;
+		int pass = 1;
 
-/* Bulk retry / replay (dashboard): queue again every delivery matching the
- * filter (any state but sending and paused), at most max of them. */
-hl_err
-hl_delivery_retry_filtered(struct hl_db *db, const char *account_id,
-	const struct hl_delivery_filter *f, int max, unsigned long long *n)
-{
-	*n = 0;
-	return hl_db_exec(db, n, "UPDATE deliveries d SET d.status = 'pending', "
-		"d.next_attempt_at = NOW(3), d.completed_at = NULL "
-		"WHERE d.account_id = ? AND d.status IN ('succeeded', 'dead', 'pending') "
-		"AND (? IS NULL OR d.endpoint_id = ?) AND (? IS NULL OR d.status = ?) "
-		"AND (? IS NULL OR d.event_type = ?) AND (? IS NULL OR d.created_at >= ?) "
-		"AND (? IS NULL OR d.created_at < ?) ORDER BY d.id LIMIT ?", "sssssssssssi",
-		account_id, f->endpoint_id, f->endpoint_id, f->status, f->status,
-		f->event_type, f->event_type, f->since, f->since, f->until, f->until, (long long)max);
+		if (r < 0) {
+			rc = HL_ERR_DB;
+			break;
+		}
+		if (!strcmp(done, hl_stmt_col(st, 0)))
+			continue;
+		ftext = hl_stmt_col(st, 3);
+		if (ftext) {
+			json_object *filter = json_tokener_parse(ftext);
+			json_object *payload = json_tokener_parse(hl_stmt_col(st, 2));
+
+			pass = filter && payload && hl_filter_match(filter, hl_stmt_col(st, 1), payload);
+			json_object_put(filter);
+			json_object_put(payload);
+		}
+		if (!pass)
+			continue;
+		enabled = (int)hl_stmt_colint(st, 4);
+		rc = hl_delivery_insert(db, account_id, endpoint_id, hl_stmt_col(st, 0),
+			hl_stmt_col(st, 1), (int)hl_stmt_colint(st, 5), !enabled);
+		if (!rc) {
+			(*created)++;
+			hl_strlcpy(done, hl_stmt_col(st, 0), sizeof(done));
+		}
+	}
+	hl_stmt_free(st);
+	return rc;
 }

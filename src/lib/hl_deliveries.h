@@ -80,12 +80,17 @@ hl_err hl_delivery_get(struct hl_db *db, const char *account_id, const char *id,
 /* Queue a delivery again now (retry / replay): any state but sending. */
 hl_err hl_delivery_retry(struct hl_db *db, const char *account_id, const char *id);
 
-/* A job for a test send to endpoint_id with payload (a JSON object text);
- * nothing is stored. Clear it with hl_job_clear. */
-hl_err hl_delivery_test_job(struct hl_db *db, const struct hl_config *cfg, const char *account_id,
-	const char *endpoint_id, const char *event_type, const char *payload, struct hl_job *job);
-/* Queue again every delivery matching f (at most max); *n = how many. */
-hl_err hl_delivery_retry_filtered(struct hl_db *db, const char *account_id,
-	const struct hl_delivery_filter *f, int max, unsigned long long *n);
+/* Bulk retry (API): queue again every finished delivery of the account
+ * matching f (status NULL means "dead"; "dead", "succeeded" or "pending"
+ * (sent now instead of at their next attempt) may be asked for). Deliveries of a disabled endpoint become paused. */
+hl_err hl_delivery_retry_bulk(struct hl_db *db, const char *account_id,
+	const struct hl_delivery_filter *f, int *n);
+/* Replay for one endpoint since a SQL time: re-queue its failed (dead)
+ * deliveries, and unless only_failed also its succeeded ones and new
+ * deliveries for matching events that never had one (subscriptions and
+ * filters as they are now). At most HL_REPLAY_MAX new deliveries. */
+#define HL_REPLAY_MAX 10000
+hl_err hl_delivery_replay(struct hl_db *db, const char *account_id, const char *endpoint_id,
+	const char *since, int only_failed, int *requeued, int *created);
 
 #endif

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <curl/curl.h>
+#include "hl_deliveries.h"
 #include "hl_endpoints.h"
+#include "hl_filter.h"
 #include "hl_util.h"
 
 #define URL_MAX 2048
@@ -385,9 +387,34 @@ hl_endpoint_delete(struct hl_db *db, const char *account_id, const char *id)
 	return rc;
 }
 
-/* Secret rotation (dashboard): the old secret keeps signing beside the new
- * one for grace_s seconds, so receivers can switch without dropping
- * deliveries. secret_out receives the new secret (shown once). */
+static hl_err endpoint_exists(struct hl_db *db, const char *account_id, const char *id);
+
+hl_err
+hl_endpoint_set_enabled(struct hl_db *db, const char *account_id, const char *id, int enabled)
+{
+	unsigned long long n = 0;
+	hl_err rc;
+
+	rc = hl_db_begin(db);
+	if (rc)
+		return rc;
+	/* updated_at always changes, so a found row always counts as affected. */
+	rc = hl_db_exec(db, &n, "UPDATE endpoints SET enabled = ?, "
+		"disabled_reason = IF(? = 1, NULL, 'disabled by a user'), "
+		"consecutive_failures = IF(? = 1, 0, consecutive_failures), updated_at = NOW(3) "
+		"WHERE id = ? AND account_id = ?", "iiiss", (long long)enabled, (long long)enabled,
+		(long long)enabled, id, account_id);
+	if (!rc && n == 0)
+		rc = endpoint_exists(db, account_id, id);
+	if (!rc)
+		rc = hl_delivery_set_paused(db, id, !enabled);
+	if (rc) {
+		hl_db_rollback(db);
+		return rc;
+	}
+	return hl_db_commit(db);
+}
+
 hl_err
 hl_endpoint_rotate_secret(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const char *id, long grace_s, char secret_out[HL_SECRET_MAX])
@@ -396,18 +423,261 @@ hl_endpoint_rotate_secret(struct hl_db *db, const struct hl_config *cfg,
 	char *sealed = NULL;
 	hl_err rc;
 
+	if (grace_s < 0 || grace_s > 7 * 86400)
+		return hl_fail(HL_ERR_INVALID, "grace_seconds",
+			"grace_seconds must be between 0 and 604800 (7 days)");
 	rc = hl_webhook_secret_new(secret_out);
 	if (!rc)
 		rc = hl_seal(cfg->master_key, secret_out, &sealed);
-	if (!rc)
-		rc = hl_db_exec(db, &n, "UPDATE endpoints SET prev_secret_sealed = secret_sealed, "
-			"prev_secret_expires_at = NOW(3) + INTERVAL ? SECOND, secret_sealed = ?, "
-			"updated_at = NOW(3) WHERE id = ? AND account_id = ?", "isss",
-			(long long)grace_s, sealed, id, account_id);
+	if (rc)
+		goto out;
+	/* Single statement: the old secret moves to prev in the same row
+	 * update, so no sender ever sees neither. */
+	rc = hl_db_exec(db, &n, "UPDATE endpoints SET prev_secret_sealed = secret_sealed, "
+		"prev_secret_expires_at = NOW(3) + INTERVAL ? SECOND, secret_sealed = ?, "
+		"updated_at = NOW(3) WHERE id = ? AND account_id = ?", "isss",
+		(long long)grace_s, sealed, id, account_id);
 	if (!rc && n == 0)
 		rc = hl_fail(HL_ERR_NOTFOUND, "id", "no webhook %s", id);
+out:
 	free(sealed);
 	if (rc)
 		memset(secret_out, 0, HL_SECRET_MAX);
+	return rc;
+}
+
+static hl_err
+endpoint_exists(struct hl_db *db, const char *account_id, const char *id)
+{
+	json_object *ep = NULL;
+	hl_err rc;
+
+	rc = hl_endpoint_get(db, account_id, id, &ep);
+	json_object_put(ep);
+	return rc;
+}
+
+static hl_err
+types_check(json_object *event_types)
+{
+	size_t i, n;
+
+	if (!json_object_is_type(event_types, json_type_array) ||
+	    !json_object_array_length(event_types))
+		return hl_fail(HL_ERR_INVALID, "event_types", "event_types must be a non-empty array");
+	n = json_object_array_length(event_types);
+	if (n > SUBSCRIPTIONS_MAX)
+		return hl_fail(HL_ERR_INVALID, "event_types",
+			"at most %d event types per endpoint", SUBSCRIPTIONS_MAX);
+	for (i = 0; i < n; i++)
+		if (!json_object_is_type(json_object_array_get_idx(event_types, i), json_type_string))
+			return hl_fail(HL_ERR_INVALID, "event_types",
+				"event_types must be an array of strings");
+	return HL_OK;
+}
+
+hl_err
+hl_subscriptions_add(struct hl_db *db, const char *account_id, const char *endpoint_id,
+	json_object *event_types, json_object *filter)
+{
+	struct hl_stmt *st = NULL, *count = NULL;
+	const char *ftext = NULL;
+	char id[HL_ID_MAX];
+	size_t i, n;
+	hl_err rc;
+	int r;
+
+	rc = types_check(event_types);
+	if (!rc && filter)
+		rc = hl_filter_validate(filter);
+	if (rc)
+		return rc;
+	n = json_object_array_length(event_types);
+	for (i = 0; i < n; i++) {
+		rc = hl_event_pattern_validate(db, account_id,
+			json_object_get_string(json_object_array_get_idx(event_types, i)));
+		if (rc)
+			return rc;
+	}
+	rc = endpoint_exists(db, account_id, endpoint_id);
+	if (rc)
+		return rc;
+	if (filter)
+		ftext = json_object_to_json_string_ext(filter, JSON_C_TO_STRING_PLAIN);
+	rc = hl_db_begin(db);
+	if (rc)
+		return rc;
+	rc = hl_stmt_new(db, "INSERT INTO subscriptions (id, account_id, endpoint_id, event_type, "
+		"filter_json) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+		"filter_json = VALUES(filter_json)", &st);
+	for (i = 0; !rc && i < n; i++) {
+		rc = hl_id_new("sub", id);
+		if (rc)
+			break;
+		hl_stmt_str(st, 0, id);
+		hl_stmt_str(st, 1, account_id);
+		hl_stmt_str(st, 2, endpoint_id);
+		hl_stmt_str(st, 3, json_object_get_string(json_object_array_get_idx(event_types, i)));
+		hl_stmt_str(st, 4, ftext);
+		rc = hl_stmt_exec(st);
+	}
+	if (!rc)
+		rc = hl_stmt_new(db, "SELECT COUNT(*) FROM subscriptions WHERE endpoint_id = ?", &count);
+	if (!rc) {
+		hl_stmt_str(count, 0, endpoint_id);
+		rc = hl_stmt_exec(count);
+	}
+	if (!rc) {
+		r = hl_stmt_fetch(count);
+		if (r < 0)
+			rc = HL_ERR_DB;
+		else if (r == 1 && hl_stmt_colint(count, 0) > SUBSCRIPTIONS_MAX)
+			rc = hl_fail(HL_ERR_INVALID, "event_types",
+				"at most %d event types per endpoint", SUBSCRIPTIONS_MAX);
+	}
+	hl_stmt_free(st);
+	hl_stmt_free(count);
+	if (rc) {
+		hl_db_rollback(db);
+		return rc;
+	}
+	return hl_db_commit(db);
+}
+
+hl_err
+hl_subscriptions_remove(struct hl_db *db, const char *account_id,
+	const char *endpoint_id, json_object *event_types, int *removed)
+{
+	unsigned long long n1;
+	size_t i, n;
+	hl_err rc;
+
+	*removed = 0;
+	rc = types_check(event_types);
+	if (!rc)
+		rc = endpoint_exists(db, account_id, endpoint_id);
+	if (rc)
+		return rc;
+	n = json_object_array_length(event_types);
+	for (i = 0; i < n; i++) {
+		n1 = 0;
+		rc = hl_db_exec(db, &n1, "DELETE FROM subscriptions WHERE endpoint_id = ? "
+			"AND account_id = ? AND event_type = ?", "sss", endpoint_id, account_id,
+			json_object_get_string(json_object_array_get_idx(event_types, i)));
+		if (rc)
+			return rc;
+		*removed += (int)n1;
+	}
+	return HL_OK;
+}
+
+hl_err
+hl_subscriptions_list(struct hl_db *db, const char *account_id, const char *endpoint_id,
+	json_object **out)
+{
+	struct hl_stmt *st;
+	hl_err rc;
+	int r;
+
+	*out = NULL;
+	rc = hl_stmt_new(db, "SELECT event_type, filter_json FROM subscriptions "
+		"WHERE endpoint_id = ? AND account_id = ? ORDER BY event_type", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, endpoint_id);
+	hl_stmt_str(st, 1, account_id);
+	rc = hl_stmt_exec(st);
+	*out = json_object_new_array();
+	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+		json_object *o;
+		const char *f;
+
+		if (r < 0) {
+			rc = HL_ERR_DB;
+			break;
+		}
+		o = json_object_new_object();
+		hl_json_add_str(o, "event_type", hl_stmt_col(st, 0));
+		f = hl_stmt_col(st, 1);
+		json_object_object_add(o, "filter", f ? json_tokener_parse(f) : NULL);
+		json_object_array_add(*out, o);
+	}
+	hl_stmt_free(st);
+	if (rc) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+hl_err
+hl_endpoint_test_job(struct hl_db *db, const struct hl_config *cfg,
+	const char *account_id, const char *id, const char *event_type, json_object *payload,
+	struct hl_job *job)
+{
+	json_object *o;
+	struct hl_stmt *st;
+	const char *text;
+	size_t len;
+	hl_err rc;
+	int r;
+
+	memset(job, 0, sizeof(*job));
+	rc = hl_stmt_new(db, "SELECT url, method, secret_sealed, "
+		"IF(prev_secret_expires_at > NOW(3), prev_secret_sealed, NULL), IFNULL(timeout_ms, 0), "
+		"headers_json, " HL_SQL_TIME("NOW(3)") " FROM endpoints WHERE id = ? AND account_id = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, id);
+	hl_stmt_str(st, 1, account_id);
+	rc = hl_stmt_exec(st);
+	if (rc)
+		goto out;
+	r = hl_stmt_fetch(st);
+	if (r <= 0) {
+		rc = r < 0 ? HL_ERR_DB : hl_fail(HL_ERR_NOTFOUND, "id", "no webhook %s", id);
+		goto out;
+	}
+	rc = hl_id_new("evt", job->event_id);
+	if (rc)
+		goto out;
+	hl_strlcpy(job->endpoint_id, id, sizeof(job->endpoint_id));
+	hl_strlcpy(job->account_id, account_id, sizeof(job->account_id));
+	hl_strlcpy(job->event_type, event_type, sizeof(job->event_type));
+	job->attempt_no = 1;
+	job->url = strdup(hl_stmt_col(st, 0));
+	hl_strlcpy(job->method, hl_stmt_col(st, 1), sizeof(job->method));
+	job->timeout_ms = hl_stmt_colint(st, 4);
+	if (hl_stmt_col(st, 5))
+		job->headers_json = strdup(hl_stmt_col(st, 5));
+	if (!job->url) {
+		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 2), &job->secret);
+	if (!rc && hl_stmt_col(st, 3))
+		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 3), &job->prev_secret);
+	if (rc) {
+		rc = hl_fail(rc, NULL, "cannot unseal the secret of %s", id);
+		goto out;
+	}
+	/* The same envelope the delivery queue builds (hl_deliveries.c). */
+	o = json_object_new_object();
+	hl_json_add_str(o, "type", event_type);
+	hl_json_add_str(o, "timestamp", hl_stmt_col(st, 6));
+	json_object_object_add(o, "data", json_object_get(payload)); /* o holds a reference */
+	text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	job->body = malloc(len + 1);
+	if (job->body) {
+		memcpy(job->body, text, len + 1);
+		job->bodylen = len;
+	} else {
+		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	}
+	json_object_put(o);
+out:
+	hl_stmt_free(st);
+	if (rc)
+		hl_job_clear(job);
 	return rc;
 }

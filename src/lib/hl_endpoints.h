@@ -40,8 +40,29 @@ hl_err hl_endpoint_list(struct hl_db *db, const char *account_id, int limit,
 /* Replace the endpoint's subscriptions (inside the caller's transaction). */
 hl_err hl_subscriptions_replace(struct hl_db *db, const char *account_id,
 	const char *endpoint_id, json_object *event_types);
-/* New signing secret; the old one still signs for grace_s seconds. */
+
+/* Management actions (API): enable / disable pauses or resumes the
+ * endpoint's waiting deliveries in the same transaction. */
+hl_err hl_endpoint_set_enabled(struct hl_db *db, const char *account_id, const char *id,
+	int enabled);
+/* New secret into secret_out (shown once); the old one keeps signing for
+ * grace_s seconds (0..604800). */
 hl_err hl_endpoint_rotate_secret(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const char *id, long grace_s, char secret_out[HL_SECRET_MAX]);
+/* Add (or re-filter) subscriptions; filter may be NULL (validated here). */
+hl_err hl_subscriptions_add(struct hl_db *db, const char *account_id, const char *endpoint_id,
+	json_object *event_types, json_object *filter);
+/* Remove subscriptions; *removed counts rows deleted. */
+hl_err hl_subscriptions_remove(struct hl_db *db, const char *account_id,
+	const char *endpoint_id, json_object *event_types, int *removed);
+/* [{"event_type", "filter"}] of one endpoint, ordered by event type. */
+hl_err hl_subscriptions_list(struct hl_db *db, const char *account_id,
+	const char *endpoint_id, json_object **out);
+struct hl_job;
+/* A job for a test send to the endpoint: same envelope, headers and
+ * signing as a real delivery, a fresh event id, nothing stored. */
+hl_err hl_endpoint_test_job(struct hl_db *db, const struct hl_config *cfg,
+	const char *account_id, const char *id, const char *event_type, json_object *payload,
+	struct hl_job *job);
 
 #endif

@@ -9,6 +9,7 @@ static hl_err last_code;
 static char last_msg[512];
 static char last_field[64];
 static int have_field;
+static const char *last_reason;
 
 static const char *const err_names[HL_ERR__MAX] = {
 	[HL_OK] = "ok",
@@ -33,6 +34,7 @@ hl_fail(hl_err code, const char *field, const char *fmt, ...)
 	va_list ap;
 
 	last_code = code;
+	last_reason = NULL;
 	va_start(ap, fmt);
 	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
 	va_end(ap);
@@ -40,6 +42,18 @@ hl_fail(hl_err code, const char *field, const char *fmt, ...)
 	if (field)
 		snprintf(last_field, sizeof(last_field), "%s", field);
 	return code;
+}
+
+void
+hl_errreason_set(const char *reason)
+{
+	last_reason = reason;
+}
+
+const char *
+hl_errreason(void)
+{
+	return last_reason;
 }
 
 const char *
@@ -66,6 +80,7 @@ hl_errclear(void)
 	last_code = HL_OK;
 	last_msg[0] = '\0';
 	have_field = 0;
+	last_reason = NULL;
 }
 
 const char *

@@ -26,6 +26,10 @@ typedef enum hl_err {
  *   return hl_fail(HL_ERR_INVALID, "url", "must be http or https"); */
 hl_err hl_fail(hl_err code, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A more specific machine-readable code for the last error than its
+ * hl_err name (e.g. "schema_mismatch"); cleared by every hl_fail. */
+void hl_errreason_set(const char *reason);
+const char *hl_errreason(void);   /* NULL when none */
 const char *hl_errmsg(void);      /* "" when none */
 const char *hl_errfield(void);    /* NULL when none */
 hl_err hl_errcode(void);

@@ -1,6 +1,24 @@
 /* hl_event_types.c: the SQL of event_types. */
+#include <string.h>
+#include "hl_crypto.h"
 #include "hl_event_types.h"
+#include "hl_schema.h"
 #include "hl_util.h"
+
+static json_object *
+type_json(struct hl_stmt *st)
+{
+	json_object *o = json_object_new_object();
+	const char *schema = hl_stmt_col(st, 4);
+
+	hl_json_add_str(o, "name", hl_stmt_col(st, 0));
+	hl_json_add_str(o, "family", hl_stmt_col(st, 1));
+	hl_json_add_str(o, "description", hl_stmt_col(st, 2));
+	hl_json_add_bool(o, "custom", (int)hl_stmt_colint(st, 3));
+	json_object_object_add(o, "schema", schema ? json_tokener_parse(schema) : NULL);
+	hl_json_add_str(o, "created_at", hl_stmt_col(st, 5));
+	return o;
+}
 
 hl_err
 hl_event_type_list(struct hl_db *db, const char *account_id, const char *family,
@@ -23,22 +41,11 @@ hl_event_type_list(struct hl_db *db, const char *account_id, const char *family,
 	rc = hl_stmt_exec(st);
 	data = json_object_new_array();
 	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
-		json_object *o;
-		const char *schema;
-
 		if (r < 0) {
 			rc = HL_ERR_DB;
 			break;
 		}
-		o = json_object_new_object();
-		hl_json_add_str(o, "name", hl_stmt_col(st, 0));
-		hl_json_add_str(o, "family", hl_stmt_col(st, 1));
-		hl_json_add_str(o, "description", hl_stmt_col(st, 2));
-		hl_json_add_bool(o, "custom", (int)hl_stmt_colint(st, 3));
-		schema = hl_stmt_col(st, 4);
-		json_object_object_add(o, "schema", schema ? json_tokener_parse(schema) : NULL);
-		hl_json_add_str(o, "created_at", hl_stmt_col(st, 5));
-		json_object_array_add(data, o);
+		json_object_array_add(data, type_json(st));
 	}
 	hl_stmt_free(st);
 	if (rc) {
@@ -47,4 +54,154 @@ hl_event_type_list(struct hl_db *db, const char *account_id, const char *family,
 	}
 	*out = hl_json_list(data, NULL, 1);
 	return HL_OK;
+}
+
+hl_err
+hl_event_type_page(struct hl_db *db, const char *account_id, const char *family,
+	int limit, const char *iterator, json_object **out)
+{
+	char last[130] = "";
+	json_object *data;
+	struct hl_stmt *st;
+	int r = 0, count = 0;
+	hl_err rc;
+
+	*out = NULL;
+	/* Names are unique across the visible catalog (custom types cannot
+	 * shadow platform ones), so the name alone is a stable cursor. */
+	rc = hl_stmt_new(db, "SELECT name, family, description, account_id <> '', schema_json, "
+		HL_SQL_TIME("created_at") " FROM event_types WHERE account_id IN ('', ?) "
+		"AND (? IS NULL OR family = ?) AND name > ? ORDER BY name, account_id LIMIT ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, account_id);
+	hl_stmt_str(st, 1, family);
+	hl_stmt_str(st, 2, family);
+	hl_stmt_str(st, 3, iterator ? iterator : "");
+	hl_stmt_int(st, 4, limit + 1);
+	rc = hl_stmt_exec(st);
+	data = json_object_new_array();
+	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+		if (r < 0) {
+			rc = HL_ERR_DB;
+			break;
+		}
+		if (count == limit)
+			break;
+		json_object_array_add(data, type_json(st));
+		hl_strlcpy(last, hl_stmt_col(st, 0), sizeof(last));
+		count++;
+	}
+	hl_stmt_free(st);
+	if (rc) {
+		json_object_put(data);
+		return rc;
+	}
+	*out = hl_json_list(data, last, !(count == limit && r == 1));
+	return HL_OK;
+}
+
+static int
+name_ok(const char *name, size_t *family_len)
+{
+	const char *dot = strchr(name, '.');
+	size_t i, n = strlen(name);
+
+	if (n < 3 || n > 128 || !dot || dot == name || !dot[1] || (size_t)(dot - name) > 64)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+		    c == '.'))
+			return 0;
+	}
+	*family_len = (size_t)(dot - name);
+	return 1;
+}
+
+hl_err
+hl_event_type_create(struct hl_db *db, const char *account_id, const char *name,
+	const char *description, json_object *schema, json_object **out)
+{
+	char id[HL_ID_MAX], family[65];
+	struct hl_stmt *st;
+	size_t flen;
+	hl_err rc;
+	int r;
+
+	*out = NULL;
+	if (!name || !name_ok(name, &flen))
+		return hl_fail(HL_ERR_INVALID, "name", "name must look like \"family.action\": "
+			"a-z, 0-9, _, - and dots, at most 128 characters");
+	if (description && strlen(description) > 1000)
+		return hl_fail(HL_ERR_INVALID, "description", "description is longer than 1000 characters");
+	if (schema) {
+		rc = hl_schema_check(schema);
+		if (rc)
+			return rc;
+	}
+	/* A platform type of the same name would make publishes ambiguous. */
+	rc = hl_stmt_new(db, "SELECT account_id FROM event_types WHERE account_id IN ('', ?) "
+		"AND name = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, account_id);
+	hl_stmt_str(st, 1, name);
+	rc = hl_stmt_exec(st);
+	if (!rc) {
+		r = hl_stmt_fetch(st);
+		if (r < 0)
+			rc = HL_ERR_DB;
+		else if (r == 1)
+			rc = hl_fail(HL_ERR_CONFLICT, "name", "event type %s already exists", name);
+	}
+	hl_stmt_free(st);
+	if (rc)
+		return rc;
+	memcpy(family, name, flen);
+	family[flen] = '\0';
+	rc = hl_id_new("et", id);
+	if (!rc)
+		rc = hl_db_exec(db, NULL, "INSERT INTO event_types (id, account_id, name, family, "
+			"description, schema_json) VALUES (?, ?, ?, ?, ?, ?)", "ssssss", id, account_id,
+			name, family, description ? description : "",
+			schema ? json_object_to_json_string_ext(schema, JSON_C_TO_STRING_PLAIN) : NULL);
+	if (rc)
+		return rc;
+	*out = json_object_new_object();
+	hl_json_add_str(*out, "name", name);
+	hl_json_add_str(*out, "family", family);
+	hl_json_add_str(*out, "description", description ? description : "");
+	hl_json_add_bool(*out, "custom", 1);
+	json_object_object_add(*out, "schema", schema ? json_object_get(schema) : NULL);
+	return HL_OK;
+}
+
+hl_err
+hl_event_type_schema(struct hl_db *db, const char *account_id, const char *name,
+	json_object **schema)
+{
+	struct hl_stmt *st;
+	hl_err rc;
+	int r;
+
+	*schema = NULL;
+	rc = hl_stmt_new(db, "SELECT schema_json FROM event_types WHERE account_id IN ('', ?) "
+		"AND name = ? ORDER BY account_id LIMIT 1", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, account_id);
+	hl_stmt_str(st, 1, name);
+	rc = hl_stmt_exec(st);
+	if (!rc) {
+		r = hl_stmt_fetch(st);
+		if (r < 0)
+			rc = HL_ERR_DB;
+		else if (r == 0)
+			rc = hl_fail(HL_ERR_UNPROCESSABLE, "event_type", "unknown event type \"%s\"", name);
+		else if (hl_stmt_col(st, 0))
+			*schema = json_tokener_parse(hl_stmt_col(st, 0));
+	}
+	hl_stmt_free(st);
+	return rc;
 }

@@ -9,5 +9,20 @@
  * ordered by family then name; family may be NULL for all. */
 hl_err hl_event_type_list(struct hl_db *db, const char *account_id, const char *family,
 	json_object **out);
+/* The same, one page at a time, ordered by name: {"data", "iterator" (the
+ * last name), "done"}. */
+hl_err hl_event_type_page(struct hl_db *db, const char *account_id, const char *family,
+	int limit, const char *iterator, json_object **out);
+
+/* Define a custom event type of the account: name "family.action"
+ * (a-z, 0-9, _, -), not shadowing a platform type; schema (optional,
+ * not consumed) is checked against the hl_schema subset. *out is the
+ * new type as listed. */
+hl_err hl_event_type_create(struct hl_db *db, const char *account_id, const char *name,
+	const char *description, json_object *schema, json_object **out);
+/* The schema of a type visible to the account: *schema NULL when none
+ * (caller puts it). HL_ERR_UNPROCESSABLE when the type is unknown. */
+hl_err hl_event_type_schema(struct hl_db *db, const char *account_id, const char *name,
+	json_object **schema);
 
 #endif

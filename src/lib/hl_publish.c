@@ -4,7 +4,10 @@
 #include <string.h>
 #include "hl_deliveries.h"
 #include "hl_crypto.h"
+#include "hl_event_types.h"
+#include "hl_filter.h"
 #include "hl_publish.h"
+#include "hl_schema.h"
 #include "hl_util.h"
 
 #define PAYLOAD_MAX (1024 * 1024)
@@ -33,6 +36,24 @@ type_known(struct hl_db *db, const char *account_id, const char *type)
 				"unknown event type \"%s\" (define it with POST /webhooks/events)", type);
 	}
 	hl_stmt_free(st);
+	return rc;
+}
+
+/* Custom types may carry a schema: a payload that does not fit is
+ * refused before anything is stored. */
+static hl_err
+check_schema(struct hl_db *db, const char *account_id, const char *type, json_object *payload)
+{
+	json_object *schema = NULL;
+	hl_err rc;
+
+	rc = hl_event_type_schema(db, account_id, type, &schema);
+	if (!rc && schema) {
+		rc = hl_schema_validate(schema, payload);
+		if (rc == HL_ERR_UNPROCESSABLE)
+			hl_errreason_set("schema_mismatch");
+	}
+	json_object_put(schema);
 	return rc;
 }
 
@@ -69,14 +90,16 @@ find_duplicate(struct hl_db *db, const char *account_id, const char *key, json_o
 	return rc;
 }
 
+/* One delivery per endpoint whose subscriptions match the type and
+ * whose payload filter (if any) accepts the payload. */
 static hl_err
 fan_out(struct hl_db *db, const char *account_id, const char *event_id,
-	const char *type, int *count)
+	const char *type, json_object *payload, int *count)
 {
-	char family[140], endpoint[HL_ID_MAX];
-	const char *dot = strrchr(type, '.');
+	char family[140], endpoint[HL_ID_MAX], done[HL_ID_MAX] = "";
+	const char *dot = strrchr(type, '.'), *ftext;
 	struct hl_stmt *st;
-	int r, enabled, priority;
+	int r, enabled, priority, pass;
 	hl_err rc;
 
 	*count = 0;
@@ -84,8 +107,9 @@ fan_out(struct hl_db *db, const char *account_id, const char *event_id,
 		snprintf(family, sizeof(family), "%.*s.*", (int)(dot - type), type);
 	else
 		snprintf(family, sizeof(family), "%s", type);
-	/* DISTINCT: an endpoint subscribed by several patterns gets one delivery. */
-	rc = hl_stmt_new(db, "SELECT DISTINCT e.id, e.enabled, e.priority FROM subscriptions s "
+	/* Ordered by endpoint: an endpoint subscribed by several patterns gets
+	 * one delivery when any of its matching subscriptions accepts. */
+	rc = hl_stmt_new(db, "SELECT e.id, e.enabled, e.priority, s.filter_json FROM subscriptions s "
 		"JOIN endpoints e ON e.id = s.endpoint_id "
 		"WHERE s.account_id = ? AND s.event_type IN (?, ?, '*') ORDER BY e.id", &st);
 	if (rc)
@@ -101,11 +125,26 @@ fan_out(struct hl_db *db, const char *account_id, const char *event_id,
 			break;
 		}
 		hl_strlcpy(endpoint, hl_stmt_col(st, 0), sizeof(endpoint));
+		if (!strcmp(endpoint, done))
+			continue;
+		ftext = hl_stmt_col(st, 3);
+		pass = 1;
+		if (ftext) {
+			json_object *filter = json_tokener_parse(ftext);
+
+			/* Filters are validated when stored; an unreadable one matches nothing. */
+			pass = filter && hl_filter_match(filter, type, payload);
+			json_object_put(filter);
+		}
+		if (!pass)
+			continue;
 		enabled = (int)hl_stmt_colint(st, 1);
 		priority = (int)hl_stmt_colint(st, 2);
 		rc = hl_delivery_insert(db, account_id, endpoint, event_id, type, priority, !enabled);
-		if (!rc)
+		if (!rc) {
 			(*count)++;
+			hl_strlcpy(done, endpoint, sizeof(done));
+		}
 	}
 	hl_stmt_free(st);
 	return rc;
@@ -130,6 +169,9 @@ hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 	rc = type_known(db, account_id, event_type);
 	if (rc)
 		return rc;
+	rc = check_schema(db, account_id, event_type, payload);
+	if (rc)
+		return rc;
 	if (idempotency_key) {
 		rc = find_duplicate(db, account_id, idempotency_key, out);
 		if (rc || *out)
@@ -148,7 +190,7 @@ hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 		"idempotency_key) VALUES (?, ?, ?, ?, ?)", "ssszs", id, account_id, event_type,
 		text, len, idempotency_key);
 	if (!rc)
-		rc = fan_out(db, account_id, id, event_type, &count);
+		rc = fan_out(db, account_id, id, event_type, payload, &count);
 	if (rc) {
 		hl_db_rollback(db);
 		/* Lost a race with the same key: the winner's result stands. */

@@ -9,8 +9,22 @@ void api_webhooks_create(struct hl_req *r);
 void api_webhooks_get(struct hl_req *r);
 void api_webhooks_update(struct hl_req *r);
 void api_webhooks_delete(struct hl_req *r);
+/* api_webhook_ops.c: actions on one webhook */
+void api_webhooks_test(struct hl_req *r);
+void api_webhooks_enable(struct hl_req *r);
+void api_webhooks_disable(struct hl_req *r);
+void api_webhooks_rotate_secret(struct hl_req *r);
+void api_webhooks_subscribe(struct hl_req *r);
+void api_webhooks_unsubscribe(struct hl_req *r);
+void api_webhooks_events(struct hl_req *r);
+void api_webhooks_replay(struct hl_req *r);
 /* api_events.c: the catalog */
 void api_events_list(struct hl_req *r);
+void api_events_create(struct hl_req *r);
+/* api_audit.c */
+void api_audit_list(struct hl_req *r);
+/* api_openapi.c */
+void api_openapi(struct hl_req *r);
 /* api_publish.c */
 void api_publish(struct hl_req *r);
 /* api_deliveries.c */
@@ -19,5 +33,6 @@ void api_deliveries_get(struct hl_req *r);
 void api_deliveries_retry(struct hl_req *r);
 /* api_analytics.c */
 void api_analytics(struct hl_req *r);
+void api_deliveries_retry_bulk(struct hl_req *r);
 
 #endif

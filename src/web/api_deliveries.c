@@ -4,7 +4,17 @@
 #include "hl_endpoints.h"
 #include "hl_util.h"
 #include "api.h"
+#include "api_guard.h"
 #include "input.h"
+
+static const struct hl_field bulk_retry_fields[] = {
+	{ "status", HL_F_STRING, 0, 16 },
+	{ "webhook_id", HL_F_STRING, 0, HL_ID_MAX - 1 },
+	{ "event_type", HL_F_STRING, 0, 128 },
+	{ "since", HL_F_STRING, 0, 40 },
+	{ "until", HL_F_STRING, 0, 40 },
+	{ NULL, 0, 0, 0 },
+};
 
 static const char *const statuses[] = { "pending", "sending", "succeeded", "dead", "paused", NULL };
 
@@ -84,8 +94,58 @@ api_deliveries_retry(struct hl_req *r)
 	rc = hl_delivery_retry(r->db, r->who.account_id, r->params[0]);
 	if (!rc)
 		rc = hl_delivery_get(r->db, r->who.account_id, r->params[0], &out);
-	if (rc)
+	if (rc) {
 		hl_resp_core_error(r, rc);
-	else
+		return;
+	}
+	hl_audit(r, "delivery.retry", r->params[0], NULL);
+	hl_resp_json(r, 202, out);
+}
+
+/* POST /webhooks/deliveries/retry: every finished delivery matching the
+ * filter (default: the dead ones) is queued again. */
+void
+api_deliveries_retry_bulk(struct hl_req *r)
+{
+	struct hl_delivery_filter f;
+	char since[32], until[32];
+	json_object *in, *out;
+	const char *wh;
+	int n = 0;
+	hl_err rc = HL_OK;
+
+	in = hl_input_json(r, bulk_retry_fields, 1);
+	if (!in)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.status = hl_input_str(in, "status");
+	f.event_type = hl_input_str(in, "event_type");
+	wh = hl_input_str(in, "webhook_id");
+	if (wh) {
+		json_object *ep = NULL;
+
+		/* Another account's webhook is as unknown as a missing one. */
+		rc = hl_endpoint_get(r->db, r->who.account_id, wh, &ep);
+		json_object_put(ep);
+		f.endpoint_id = wh;
+	}
+	if (!rc && hl_input_str(in, "since")) {
+		rc = hl_time_to_sql(hl_input_str(in, "since"), "since", since);
+		f.since = since;
+	}
+	if (!rc && hl_input_str(in, "until")) {
+		rc = hl_time_to_sql(hl_input_str(in, "until"), "until", until);
+		f.until = until;
+	}
+	if (!rc)
+		rc = hl_delivery_retry_bulk(r->db, r->who.account_id, &f, &n);
+	if (rc) {
+		hl_resp_core_error(r, rc);
+	} else {
+		out = json_object_new_object();
+		hl_json_add_int(out, "retried", n);
+		hl_audit(r, "delivery.retry_bulk", wh, in);
 		hl_resp_json(r, 202, out);
+	}
+	json_object_put(in);
 }

@@ -1,18 +1,63 @@
 /* api_events.c: the event type catalog, GET /webhooks/events. */
 #include "hl_event_types.h"
 #include "api.h"
+#include "api_guard.h"
+#include "input.h"
 
+static const struct hl_field event_type_fields[] = {
+	{ "name", HL_F_STRING, 1, 128 },
+	{ "description", HL_F_STRING, 0, 1000 },
+	{ "schema", HL_F_OBJECT, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+/* One page of the catalog. Without ?limit= the whole catalog comes in
+ * one answer (done: true), as callers of the first version expect. */
 void
 api_events_list(struct hl_req *r)
 {
-	char family[65];
+	char family[65], iterator[130], lim[16];
 	json_object *out;
+	int limit;
 	hl_err rc;
 
-	rc = hl_event_type_list(r->db, r->who.account_id,
-		hl_req_query(r, "family", family, sizeof(family)), &out);
+	if (!hl_req_query(r, "limit", lim, sizeof(lim)) &&
+	    !hl_req_query(r, "iterator", iterator, sizeof(iterator))) {
+		rc = hl_event_type_list(r->db, r->who.account_id,
+			hl_req_query(r, "family", family, sizeof(family)), &out);
+	} else {
+		limit = hl_input_limit(r);
+		if (limit < 0)
+			return;
+		rc = hl_event_type_page(r->db, r->who.account_id,
+			hl_req_query(r, "family", family, sizeof(family)), limit,
+			hl_req_query(r, "iterator", iterator, sizeof(iterator)), &out);
+	}
 	if (rc)
 		hl_resp_core_error(r, rc);
 	else
 		hl_resp_json(r, 200, out);
+}
+
+void
+api_events_create(struct hl_req *r)
+{
+	json_object *in, *out, *schema = NULL;
+	hl_err rc;
+
+	in = hl_input_json(r, event_type_fields, 0);
+	if (!in)
+		return;
+	if (!json_object_object_get_ex(in, "schema", &schema) ||
+	    json_object_is_type(schema, json_type_null))
+		schema = NULL;
+	rc = hl_event_type_create(r->db, r->who.account_id, hl_input_str(in, "name"),
+		hl_input_str(in, "description"), schema, &out);
+	if (rc) {
+		hl_resp_core_error(r, rc);
+	} else {
+		hl_audit(r, "event_type.create", NULL, out);
+		hl_resp_json(r, 201, out);
+	}
+	json_object_put(in);
 }

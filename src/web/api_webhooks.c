@@ -4,6 +4,7 @@
 #include "hl_endpoints.h"
 #include "hl_util.h"
 #include "api.h"
+#include "api_guard.h"
 #include "input.h"
 
 static const struct hl_field endpoint_create_fields[] = {
@@ -77,6 +78,8 @@ api_webhooks_create(struct hl_req *r)
 		snprintf(loc, sizeof(loc), "/webhooks/%s",
 			json_object_get_string(json_object_object_get(out, "id")));
 		hl_resp_header(r, "Location", loc);
+		hl_audit(r, "webhook.create", json_object_get_string(json_object_object_get(out, "id")),
+			NULL);
 		hl_resp_json(r, 201, out);
 	}
 	json_object_put(in);
@@ -107,10 +110,12 @@ api_webhooks_update(struct hl_req *r)
 		return;
 	spec_from_json(in, &spec, -1);
 	rc = hl_endpoint_update(r->db, r->cfg, r->who.account_id, r->params[0], &spec, &out);
-	if (rc)
+	if (rc) {
 		hl_resp_core_error(r, rc);
-	else
+	} else {
+		hl_audit(r, "webhook.update", r->params[0], NULL);
 		hl_resp_json(r, 200, out);
+	}
 	json_object_put(in);
 }
 
@@ -124,6 +129,7 @@ api_webhooks_delete(struct hl_req *r)
 		hl_resp_core_error(r, rc);
 		return;
 	}
+	hl_audit(r, "webhook.delete", r->params[0], NULL);
 	r->status = 204;
 	r->responded = 1;
 }

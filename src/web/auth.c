@@ -4,9 +4,11 @@
 #include <string.h>
 #include <strings.h>
 #include "hl_crypto.h"
+#include "hl_jwt.h"
 #include "hl_log.h"
 #include "hl_sessions.h"
 #include "hl_util.h"
+#include "api_guard.h"
 #include "auth.h"
 #include "pages.h"
 
@@ -53,13 +55,31 @@ auth_api(struct hl_req *r)
 		return -1;
 	}
 	if (!strncasecmp(h, "Bearer ", 7)) {
-		rc = hl_apikey_authenticate(r->db, h + 7, &r->who);
-		if (rc == HL_ERR_AUTH) {
-			unauthorized(r, "invalid API key");
-			return -1;
+		/* Our keys start with hl_; anything else may be an SSO access token. */
+		if (strncmp(h + 7, "hl_", 3) && hl_jwt_enabled(r->cfg)) {
+			rc = hl_jwt_authenticate(r->db, r->cfg, h + 7, &r->who);
+			if (rc == HL_ERR_AUTH) {
+				unauthorized(r, hl_errmsg());
+				return -1;
+			}
+		} else {
+			rc = hl_apikey_authenticate(r->db, h + 7, &r->who);
+			if (rc == HL_ERR_AUTH) {
+				unauthorized(r, "invalid API key");
+				return -1;
+			}
 		}
 		if (rc) {
 			hl_resp_core_error(r, rc);
+			return -1;
+		}
+		/* A key limited to some networks is worthless elsewhere. */
+		if (r->who.allowed_cidrs[0] &&
+		    !hl_guard_addr_allowed(r->client_addr, r->who.allowed_cidrs)) {
+			hl_log(HL_LOG_WARN, "API key %s used from %s outside its allowed CIDRs",
+				r->who.actor, r->client_addr);
+			hl_resp_error(r, 403, "address_not_allowed", "this API key may not be used "
+				"from this address", NULL);
 			return -1;
 		}
 	} else if (!strncasecmp(h, "Basic ", 6)) {

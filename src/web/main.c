@@ -11,6 +11,7 @@
 #include "hl_config.h"
 #include "hl_db.h"
 #include "hl_log.h"
+#include "api_guard.h"
 #include "auth.h"
 #include "pages.h"
 #include "router.h"
@@ -51,11 +52,39 @@ dispatch(struct hl_req *r)
 	case HL_MATCH_OK:
 		break;
 	}
+	if (route->auth == HL_AUTH_API && hl_guard_rate_addr(r))
+		return;
 	if (hl_auth_check(r, route))
 		return;
-	route->handler(r);
+	if (route->auth == HL_AUTH_API) {
+		struct hl_idem idem;
+
+		if (hl_guard_rate_caller(r) || hl_guard_idem_begin(r, &idem))
+			return;
+		route->handler(r);
+		if (r->responded)
+			hl_guard_idem_end(r, &idem);
+	} else {
+		route->handler(r);
+	}
 	if (!r->responded)
 		hl_resp_error(r, 500, "internal_error", "no response", NULL);
+}
+
+/* --routes: the route table, one "METHOD PATTERN AUTH SCOPES" line per
+ * route, so a test can compare it with docs/openapi.json. */
+static void
+print_routes(void)
+{
+	static const char *const auth_names[HL_AUTH__MAX] = { "none", "api", "page" };
+	size_t i;
+
+	for (i = 0; i < hl_nroutes; i++)
+		printf("%s %s %s %s%s%s\n", hl_method_name(hl_routes[i].method), hl_routes[i].pattern,
+			auth_names[hl_routes[i].auth],
+			hl_routes[i].scope & HL_SCOPE_READ ? "r" : "",
+			hl_routes[i].scope & HL_SCOPE_WRITE ? "w" : "",
+			hl_routes[i].scope & HL_SCOPE_ADMIN ? "a" : "");
 }
 
 static void
@@ -98,10 +127,14 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	const char *config = NULL;
 
+	if (argc == 2 && !strcmp(argv[1], "--routes")) {
+		print_routes();
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "--config"))
 		config = argv[2];
 	else if (argc != 1) {
-		fprintf(stderr, "usage: hookline.fcgi [--config FILE]\n");
+		fprintf(stderr, "usage: hookline.fcgi [--config FILE] | --routes\n");
 		return 2;
 	}
 	if (hl_config_load(hl_config_path(config), &cfg)) {

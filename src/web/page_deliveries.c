@@ -9,7 +9,6 @@
 #include "pages.h"
 #include "render.h"
 
-#define BULK_RETRY_MAX 1000
 
 static const char *const statuses[] = { "pending", "sending", "succeeded", "dead", "paused" };
 
@@ -196,21 +195,20 @@ page_deliveries_retry(struct hl_req *r)
 {
 	struct filter_text t;
 	struct hl_delivery_filter f;
-	unsigned long long n = 0;
 	HDF *hdf = hl_page_hdf(r);
+	int n = 0;
 	hl_err rc;
 
 	if (read_filter(r, 1, &t, &f)) {
 		hl_page_error(r, 400, "The filter is not valid; nothing was retried.");
 		return;
 	}
-	rc = hl_delivery_retry_filtered(r->db, r->who.account_id, &f, BULK_RETRY_MAX, &n);
+	rc = hl_delivery_retry_bulk(r->db, r->who.account_id, &f, &n);
 	if (rc) {
 		hl_page_core_error(r, rc, "Retrying deliveries");
 		return;
 	}
-	hdf_set_int_value(hdf, "Page.Retried", (int)n);
-	hdf_set_int_value(hdf, "Page.RetryMax", BULK_RETRY_MAX);
+	hdf_set_int_value(hdf, "Page.Retried", n);
 	hdf_set_value(hdf, "Page.Title", "Deliveries queued again");
 	hdf_set_value(hdf, "Page.Nav", "deliveries");
 	hl_page_render(r, 200, "deliveries_retried.cs");

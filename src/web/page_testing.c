@@ -111,7 +111,7 @@ page_testing_send(struct hl_req *r)
 		status = 422;
 		goto out;
 	}
-	rc = hl_delivery_test_job(r->db, r->cfg, r->who.account_id, wh, type, payload, &job);
+	rc = hl_endpoint_test_job(r->db, r->cfg, r->who.account_id, wh, type, parsed, &job);
 	if (rc == HL_ERR_NOTFOUND) {
 		hdf_set_value(hdf, "Page.FieldError.webhook_id", "no such endpoint");
 		status = 422;

@@ -305,8 +305,8 @@ hl_resp_core_error(struct hl_req *r, hl_err rc)
 		hl_resp_error(r, 500, "internal_error", "internal error; see the server log", NULL);
 		return;
 	}
-	hl_resp_error(r, status, rc == HL_ERR_INVALID ? "invalid_value" : hl_err_name(rc),
-		hl_errmsg(), hl_errfield());
+	hl_resp_error(r, status, hl_errreason() ? hl_errreason() :
+		rc == HL_ERR_INVALID ? "invalid_value" : hl_err_name(rc), hl_errmsg(), hl_errfield());
 }
 
 void

@@ -9,6 +9,7 @@
 
 #define R HL_SCOPE_READ
 #define W HL_SCOPE_WRITE
+#define A HL_SCOPE_ADMIN
 
 const struct hl_route hl_routes[] = {
 	/* JSON API */
@@ -23,6 +24,18 @@ const struct hl_route hl_routes[] = {
 	{ HL_GET, "/webhooks/deliveries/{dlv}", api_deliveries_get, HL_AUTH_API, R },
 	{ HL_POST, "/webhooks/deliveries/{dlv}/retry", api_deliveries_retry, HL_AUTH_API, W },
 	{ HL_GET, "/webhooks/analytics", api_analytics, HL_AUTH_API, R },
+	{ HL_POST, "/webhooks/events", api_events_create, HL_AUTH_API, W },
+	{ HL_POST, "/webhooks/deliveries/retry", api_deliveries_retry_bulk, HL_AUTH_API, W },
+	{ HL_GET, "/webhooks/audit", api_audit_list, HL_AUTH_API, A },
+	{ HL_GET, "/webhooks/openapi.json", api_openapi, HL_AUTH_NONE, 0 },
+	{ HL_POST, "/webhooks/{wh}/test", api_webhooks_test, HL_AUTH_API, W },
+	{ HL_POST, "/webhooks/{wh}/enable", api_webhooks_enable, HL_AUTH_API, W },
+	{ HL_POST, "/webhooks/{wh}/disable", api_webhooks_disable, HL_AUTH_API, W },
+	{ HL_POST, "/webhooks/{wh}/rotate-secret", api_webhooks_rotate_secret, HL_AUTH_API, W },
+	{ HL_POST, "/webhooks/{wh}/subscribe", api_webhooks_subscribe, HL_AUTH_API, W },
+	{ HL_DELETE, "/webhooks/{wh}/unsubscribe", api_webhooks_unsubscribe, HL_AUTH_API, W },
+	{ HL_GET, "/webhooks/{wh}/events", api_webhooks_events, HL_AUTH_API, R },
+	{ HL_POST, "/webhooks/{wh}/replay", api_webhooks_replay, HL_AUTH_API, W },
 
 	/* Dashboard */
 	{ HL_GET, "/webhook", page_home, HL_AUTH_PAGE, R },

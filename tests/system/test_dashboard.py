@@ -241,7 +241,7 @@ def test_deliveries_retry_one_and_bulk_and_dead_filter():
         assert status == 200 and "HTTP 500" in body and "&lt;i&gt;down&lt;/i&gt;" in body
         status, h, _ = s.post("/webhook/deliveries/%s/retry" % dlv, {})
         assert status in (302, 303) and "done=retried" in h["location"]
-        status, _, body = s.post("/webhook/deliveries/retry", {"webhook_id": wh})
+        status, _, body = s.post("/webhook/deliveries/retry", {"webhook_id": wh, "status": "pending"})
         assert status == 200 and "1 deliveries are queued again" in body, body[:2000]
         status, _, body = s.get("/webhook/deliveries?status=dead&webhook_id=" + wh)
         assert status == 200 and "No deliveries match" in body

@@ -1,0 +1,18 @@
+/* hl_jwt.h: JWT bearer tokens (HS256 or RS256) from an OAuth 2.0 / SSO
+ * provider, mapped to a principal of one account. */
+#ifndef HL_JWT_H
+#define HL_JWT_H
+#include "hl_accounts.h"
+#include "hl_config.h"
+#include "hl_db.h"
+
+/* 1 when Auth.JwtHs256Secret or Auth.JwtRs256PublicKeyFile is set. */
+int hl_jwt_enabled(const struct hl_config *cfg);
+/* Verify signature (only the configured algorithm is accepted), exp,
+ * nbf, iss and aud; the account comes from Auth.JwtAccountClaim (a
+ * slug), scopes from the space-separated "scope" claim. HL_ERR_AUTH for
+ * any bad token (the message says why, without token material). */
+hl_err hl_jwt_authenticate(struct hl_db *db, const struct hl_config *cfg, const char *token,
+	struct hl_principal *p);
+
+#endif

@@ -1,0 +1,274 @@
+/* hl_schema.c: check schemas against the supported subset and validate
+ * payloads with them (the subset is listed in hl_schema.h). */
+#include <regex.h>
+#include <stdio.h>
+#include <string.h>
+#include "hl_schema.h"
+#include "hl_util.h"
+
+#define DEPTH_MAX 16
+
+static const char *const keywords[] = { "type", "properties", "required",
+	"additionalProperties", "enum", "items", "minimum", "maximum", "minLength",
+	"maxLength", "pattern", "title", "description", "$schema", NULL };
+static const char *const types[] = { "object", "array", "string", "number", "integer",
+	"boolean", "null", NULL };
+
+static int
+in_set(const char *s, const char *const *set)
+{
+	for (; *set; set++)
+		if (!strcmp(s, *set))
+			return 1;
+	return 0;
+}
+
+static int
+is_number(json_object *v)
+{
+	return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+}
+
+static hl_err
+check(json_object *s, const char *where, int depth)
+{
+	json_object *v;
+	char sub[256];
+	size_t i, n;
+
+	if (depth > DEPTH_MAX)
+		return hl_fail(HL_ERR_INVALID, where, "schema nests deeper than %d levels", DEPTH_MAX);
+	if (!json_object_is_type(s, json_type_object))
+		return hl_fail(HL_ERR_INVALID, where, "a schema must be an object");
+	json_object_object_foreach(s, key, val) {
+		(void)val;
+		if (!in_set(key, keywords)) {
+			snprintf(sub, sizeof(sub), "%s.%.40s", where, key);
+			return hl_fail(HL_ERR_INVALID, sub, "unsupported schema keyword \"%.40s\"", key);
+		}
+	}
+	if (json_object_object_get_ex(s, "type", &v)) {
+		snprintf(sub, sizeof(sub), "%s.type", where);
+		if (json_object_is_type(v, json_type_string)) {
+			if (!in_set(json_object_get_string(v), types))
+				return hl_fail(HL_ERR_INVALID, sub, "unknown type \"%.40s\"",
+					json_object_get_string(v));
+		} else if (json_object_is_type(v, json_type_array) && json_object_array_length(v)) {
+			n = json_object_array_length(v);
+			for (i = 0; i < n; i++) {
+				json_object *t = json_object_array_get_idx(v, i);
+				if (!json_object_is_type(t, json_type_string) ||
+				    !in_set(json_object_get_string(t), types))
+					return hl_fail(HL_ERR_INVALID, sub, "type lists unknown types");
+			}
+		} else {
+			return hl_fail(HL_ERR_INVALID, sub, "type must be a type name or an array of them");
+		}
+	}
+	if (json_object_object_get_ex(s, "properties", &v)) {
+		if (!json_object_is_type(v, json_type_object)) {
+			snprintf(sub, sizeof(sub), "%s.properties", where);
+			return hl_fail(HL_ERR_INVALID, sub, "properties must be an object");
+		}
+		json_object_object_foreach(v, name, prop) {
+			hl_err rc;
+
+			snprintf(sub, sizeof(sub), "%s.properties.%.60s", where, name);
+			rc = check(prop, sub, depth + 1);
+			if (rc)
+				return rc;
+		}
+	}
+	if (json_object_object_get_ex(s, "required", &v)) {
+		snprintf(sub, sizeof(sub), "%s.required", where);
+		if (!json_object_is_type(v, json_type_array))
+			return hl_fail(HL_ERR_INVALID, sub, "required must be an array of names");
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string))
+				return hl_fail(HL_ERR_INVALID, sub, "required must be an array of names");
+	}
+	if (json_object_object_get_ex(s, "additionalProperties", &v) &&
+	    !json_object_is_type(v, json_type_boolean)) {
+		snprintf(sub, sizeof(sub), "%s.additionalProperties", where);
+		return hl_fail(HL_ERR_INVALID, sub, "additionalProperties must be true or false");
+	}
+	if (json_object_object_get_ex(s, "enum", &v) &&
+	    (!json_object_is_type(v, json_type_array) || !json_object_array_length(v))) {
+		snprintf(sub, sizeof(sub), "%s.enum", where);
+		return hl_fail(HL_ERR_INVALID, sub, "enum must be a non-empty array");
+	}
+	if (json_object_object_get_ex(s, "items", &v)) {
+		snprintf(sub, sizeof(sub), "%s.items", where);
+		hl_err rc = check(v, sub, depth + 1);
+		if (rc)
+			return rc;
+	}
+	if ((json_object_object_get_ex(s, "minimum", &v) && !is_number(v)) ||
+	    (json_object_object_get_ex(s, "maximum", &v) && !is_number(v)))
+		return hl_fail(HL_ERR_INVALID, where, "minimum and maximum must be numbers");
+	if ((json_object_object_get_ex(s, "minLength", &v) &&
+	     (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)) ||
+	    (json_object_object_get_ex(s, "maxLength", &v) &&
+	     (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)))
+		return hl_fail(HL_ERR_INVALID, where, "minLength and maxLength must be integers >= 0");
+	if (json_object_object_get_ex(s, "pattern", &v)) {
+		regex_t re;
+
+		snprintf(sub, sizeof(sub), "%s.pattern", where);
+		if (!json_object_is_type(v, json_type_string) ||
+		    regcomp(&re, json_object_get_string(v), REG_EXTENDED | REG_NOSUB))
+			return hl_fail(HL_ERR_INVALID, sub, "pattern must be a POSIX extended regular "
+				"expression");
+		regfree(&re);
+	}
+	return HL_OK;
+}
+
+hl_err
+hl_schema_check(json_object *schema)
+{
+	return check(schema, "schema", 0);
+}
+
+static int
+type_is(json_object *v, const char *t)
+{
+	if (!strcmp(t, "object"))
+		return json_object_is_type(v, json_type_object);
+	if (!strcmp(t, "array"))
+		return json_object_is_type(v, json_type_array);
+	if (!strcmp(t, "string"))
+		return json_object_is_type(v, json_type_string);
+	if (!strcmp(t, "number"))
+		return is_number(v);
+	if (!strcmp(t, "integer"))
+		return json_object_is_type(v, json_type_int);
+	if (!strcmp(t, "boolean"))
+		return json_object_is_type(v, json_type_boolean);
+	if (!strcmp(t, "null"))
+		return v == NULL || json_object_is_type(v, json_type_null);
+	return 0;
+}
+
+/* Characters, not bytes: JSON Schema counts code points. */
+static size_t
+utf8_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static hl_err
+validate(json_object *s, json_object *v, const char *where)
+{
+	json_object *k, *props = NULL;
+	char sub[256];
+	size_t i, n;
+	int ok;
+
+	if (json_object_object_get_ex(s, "type", &k)) {
+		if (json_object_is_type(k, json_type_string)) {
+			ok = type_is(v, json_object_get_string(k));
+		} else {
+			n = json_object_array_length(k);
+			for (ok = 0, i = 0; !ok && i < n; i++)
+				ok = type_is(v, json_object_get_string(json_object_array_get_idx(k, i)));
+		}
+		if (!ok)
+			return hl_fail(HL_ERR_UNPROCESSABLE, where, "%s must be of type %s", where,
+				json_object_to_json_string_ext(k, JSON_C_TO_STRING_PLAIN));
+	}
+	if (json_object_object_get_ex(s, "enum", &k)) {
+		n = json_object_array_length(k);
+		for (ok = 0, i = 0; !ok && i < n; i++)
+			ok = json_object_equal(v, json_object_array_get_idx(k, i));
+		if (!ok)
+			return hl_fail(HL_ERR_UNPROCESSABLE, where, "%s must be one of %.200s", where,
+				json_object_to_json_string_ext(k, JSON_C_TO_STRING_PLAIN));
+	}
+	if (is_number(v)) {
+		double d = json_object_get_double(v);
+
+		if (json_object_object_get_ex(s, "minimum", &k) && d < json_object_get_double(k))
+			return hl_fail(HL_ERR_UNPROCESSABLE, where, "%s must be >= %s", where,
+				json_object_to_json_string(k));
+		if (json_object_object_get_ex(s, "maximum", &k) && d > json_object_get_double(k))
+			return hl_fail(HL_ERR_UNPROCESSABLE, where, "%s must be <= %s", where,
+				json_object_to_json_string(k));
+	}
+	if (json_object_is_type(v, json_type_string)) {
+		const char *str = json_object_get_string(v);
+		size_t len = utf8_len(str);
+
+		if (json_object_object_get_ex(s, "minLength", &k) && len < (size_t)json_object_get_int64(k))
+			return hl_fail(HL_ERR_UNPROCESSABLE, where, "%s is shorter than %lld characters",
+				where, (long long)json_object_get_int64(k));
+		if (json_object_object_get_ex(s, "maxLength", &k) && len > (size_t)json_object_get_int64(k))
+			return hl_fail(HL_ERR_UNPROCESSABLE, where, "%s is longer than %lld characters",
+				where, (long long)json_object_get_int64(k));
+		if (json_object_object_get_ex(s, "pattern", &k)) {
+			regex_t re;
+
+			if (regcomp(&re, json_object_get_string(k), REG_EXTENDED | REG_NOSUB))
+				return hl_fail(HL_ERR_UNPROCESSABLE, where, "bad pattern in schema");
+			ok = regexec(&re, str, 0, NULL, 0) == 0;
+			regfree(&re);
+			if (!ok)
+				return hl_fail(HL_ERR_UNPROCESSABLE, where, "%s does not match the pattern %.100s",
+					where, json_object_get_string(k));
+		}
+	}
+	if (json_object_is_type(v, json_type_object)) {
+		json_object_object_get_ex(s, "properties", &props);
+		if (json_object_object_get_ex(s, "required", &k)) {
+			n = json_object_array_length(k);
+			for (i = 0; i < n; i++) {
+				const char *name = json_object_get_string(json_object_array_get_idx(k, i));
+
+				if (!json_object_object_get_ex(v, name, NULL)) {
+					snprintf(sub, sizeof(sub), "%s.%.100s", where, name);
+					return hl_fail(HL_ERR_UNPROCESSABLE, sub, "%s is required", sub);
+				}
+			}
+		}
+		json_object_object_foreach(v, name, val) {
+			json_object *ps;
+			hl_err rc;
+
+			snprintf(sub, sizeof(sub), "%s.%.100s", where, name);
+			if (props && json_object_object_get_ex(props, name, &ps)) {
+				rc = validate(ps, val, sub);
+				if (rc)
+					return rc;
+			} else if (json_object_object_get_ex(s, "additionalProperties", &k) &&
+			    !json_object_get_boolean(k)) {
+				return hl_fail(HL_ERR_UNPROCESSABLE, sub, "%s is not allowed here", sub);
+			}
+		}
+	}
+	if (json_object_is_type(v, json_type_array) && json_object_object_get_ex(s, "items", &k)) {
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++) {
+			hl_err rc;
+
+			snprintf(sub, sizeof(sub), "%s[%zu]", where, i);
+			rc = validate(k, json_object_array_get_idx(v, i), sub);
+			if (rc)
+				return rc;
+		}
+	}
+	return HL_OK;
+}
+
+hl_err
+hl_schema_validate(json_object *schema, json_object *instance)
+{
+	if (!schema)
+		return HL_OK;
+	return validate(schema, instance, "payload");
+}

@@ -1,0 +1,173 @@
+/* api_guard.c: rate limits (shared by all FastCGI processes through
+ * MariaDB), Idempotency-Key replays and audit records for the API. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hl_audit.h"
+#include "hl_crypto.h"
+#include "hl_idempotency.h"
+#include "hl_log.h"
+#include "hl_ratelimit.h"
+#include "hl_ssrf.h"
+#include "hl_util.h"
+#include "api_guard.h"
+
+#define WINDOW_S 60
+
+static int
+limit_hit(struct hl_req *r, const char *bucket, long limit, int set_headers)
+{
+	struct hl_rate rate;
+	char v[32];
+
+	if (limit <= 0)
+		return 0;
+	if (hl_rate_hit(r->db, bucket, limit, WINDOW_S, &rate)) {
+		/* Fail open: a counter outage must not take the API down. */
+		hl_log(HL_LOG_WARN, "rate limit counter unavailable: %s", hl_errmsg());
+		return 0;
+	}
+	if (set_headers || rate.exceeded) {
+		snprintf(v, sizeof(v), "%ld", rate.limit);
+		hl_resp_header(r, "X-RateLimit-Limit", v);
+		snprintf(v, sizeof(v), "%ld", rate.remaining);
+		hl_resp_header(r, "X-RateLimit-Remaining", v);
+		snprintf(v, sizeof(v), "%ld", rate.reset_s);
+		hl_resp_header(r, "X-RateLimit-Reset", v);
+	}
+	if (!rate.exceeded)
+		return 0;
+	snprintf(v, sizeof(v), "%ld", rate.reset_s > 0 ? rate.reset_s : 1);
+	hl_resp_header(r, "Retry-After", v);
+	hl_resp_error(r, 429, "rate_limited", "too many requests; retry after the number of "
+		"seconds in Retry-After", NULL);
+	return -1;
+}
+
+int
+hl_guard_rate_addr(struct hl_req *r)
+{
+	char bucket[120];
+
+	snprintf(bucket, sizeof(bucket), "addr:%s", r->client_addr);
+	return limit_hit(r, bucket, r->cfg->rate_per_addr, r->cfg->rate_per_key <= 0);
+}
+
+int
+hl_guard_rate_caller(struct hl_req *r)
+{
+	char bucket[120];
+
+	snprintf(bucket, sizeof(bucket), "key:%s:%s", r->who.account_id, r->who.actor_id);
+	return limit_hit(r, bucket, r->cfg->rate_per_key, 1);
+}
+
+int
+hl_guard_idem_begin(struct hl_req *r, struct hl_idem *st)
+{
+	const char *key = hl_req_env(r, "HTTP_IDEMPOTENCY_KEY");
+	struct hl_buf in;
+	char *stored = NULL;
+	int found = 0, same = 0, status = 0;
+	size_t i;
+	hl_err rc;
+
+	memset(st, 0, sizeof(*st));
+	if (!key || r->method != HL_POST)
+		return 0;
+	if (!*key || strlen(key) > 255) {
+		hl_resp_error(r, 400, "invalid_value", "Idempotency-Key must be 1 to 255 characters",
+			"Idempotency-Key");
+		return 1;
+	}
+	for (i = 0; key[i]; i++) {
+		if ((unsigned char)key[i] < 0x21 || (unsigned char)key[i] > 0x7e) {
+			hl_resp_error(r, 400, "invalid_value", "Idempotency-Key must be printable ASCII",
+				"Idempotency-Key");
+			return 1;
+		}
+	}
+	if (hl_req_read_body(r))
+		return 1;
+	/* The key stands for one request: method, path and exact body. */
+	hl_buf_init(&in, r->cfg->max_body + 1024);
+	hl_buf_printf(&in, "%s %s\n", hl_method_name(r->method), r->path);
+	hl_buf_add(&in, hl_buf_str(&r->body), r->body.len);
+	hl_sha256_hex(hl_buf_str(&in), in.len, st->hash);
+	hl_buf_free(&in);
+	hl_strlcpy(st->key, key, sizeof(st->key));
+	rc = hl_idempotency_get(r->db, r->who.account_id, key, st->hash, &found, &same, &status,
+		&stored);
+	if (rc) {
+		hl_resp_core_error(r, rc);
+		return 1;
+	}
+	if (!found) {
+		st->active = 1;
+		return 0;
+	}
+	if (!same) {
+		hl_resp_error(r, 422, "idempotency_key_reused", "this Idempotency-Key was used with "
+			"a different request in the last 24 hours", "Idempotency-Key");
+	} else {
+		r->status = status;
+		hl_resp_header(r, "Content-Type", "application/json; charset=utf-8");
+		hl_resp_header(r, "Cache-Control", "no-store");
+		hl_resp_header(r, "Idempotent-Replayed", "true");
+		hl_buf_reset(&r->out);
+		hl_buf_addstr(&r->out, stored);
+		r->responded = 1;
+	}
+	free(stored);
+	return 1;
+}
+
+void
+hl_guard_idem_end(struct hl_req *r, const struct hl_idem *st)
+{
+	/* Server errors are not final: the client may try again for real. */
+	if (!st->active || !r->responded || r->status >= 500 || r->status == 429)
+		return;
+	if (hl_idempotency_put(r->db, r->who.account_id, st->key, r->path, st->hash, r->status,
+	    hl_buf_str(&r->out), r->out.len))
+		hl_log(HL_LOG_WARN, "cannot store an idempotent response: %s", hl_errmsg());
+}
+
+void
+hl_audit(struct hl_req *r, const char *action, const char *object_id, json_object *detail)
+{
+	if (hl_audit_write(r->db, &r->who, r->client_addr, action, object_id, detail))
+		hl_log(HL_LOG_ERROR, "audit record %s %s lost: %s", action,
+			object_id ? object_id : "", hl_errmsg());
+}
+
+int
+hl_guard_addr_allowed(const char *addr, const char *cidrs)
+{
+	struct hl_cidr list[HL_CIDR_MAX];
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	const struct sockaddr *sa;
+	int n = 0, i;
+
+	memset(&sin, 0, sizeof(sin));
+	memset(&sin6, 0, sizeof(sin6));
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) == 1) {
+		sin.sin_family = AF_INET;
+		sa = (const struct sockaddr *)&sin;
+	} else if (inet_pton(AF_INET6, addr, &sin6.sin6_addr) == 1) {
+		sin6.sin6_family = AF_INET6;
+		sa = (const struct sockaddr *)&sin6;
+	} else {
+		return 0;
+	}
+	/* A list that does not parse admits nobody (fail closed). */
+	if (hl_cidr_parse_list(cidrs, list, HL_CIDR_MAX, &n))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (hl_cidr_match(&list[i], sa))
+			return 1;
+	return 0;
+}

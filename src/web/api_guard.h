@@ -1,0 +1,28 @@
+/* api_guard.h: what wraps every JSON API request besides authentication:
+ * rate limits, Idempotency-Key replays, and the audit trail. */
+#ifndef HL_API_GUARD_H
+#define HL_API_GUARD_H
+#include <json-c/json.h>
+#include "request.h"
+
+/* Count the request against the client address (before authentication,
+ * so floods of bad credentials are limited too) or against the caller
+ * (after). 0 to go on; -1 when the 429 (or a 503) has been written. */
+int hl_guard_rate_addr(struct hl_req *r);
+int hl_guard_rate_caller(struct hl_req *r);
+
+/* Idempotency-Key on a POST: 1 when the answer has been written (a
+ * replay, or 422 idempotency_key_reused / 400 for a bad key); 0 to run
+ * the handler, then call hl_guard_idem_end. st holds the state. */
+struct hl_idem { char key[256]; char hash[65]; int active; };
+int hl_guard_idem_begin(struct hl_req *r, struct hl_idem *st);
+void hl_guard_idem_end(struct hl_req *r, const struct hl_idem *st);
+
+/* Append to the audit log as the authenticated caller. A failure is
+ * logged, not answered: the action itself already happened. */
+void hl_audit(struct hl_req *r, const char *action, const char *object_id, json_object *detail);
+
+/* 1 when REMOTE_ADDR is inside one of the comma-separated CIDRs. */
+int hl_guard_addr_allowed(const char *addr, const char *cidrs);
+
+#endif

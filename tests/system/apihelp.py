@@ -1,0 +1,42 @@
+"""Shared helpers of the test_api_* system tests (not a test module)."""
+
+import os
+import subprocess
+
+from hltest import api, new_account
+
+DB_SOCKET = os.environ.get("HL_DB_SOCKET", "")
+EVENT = "sms.delivered"
+
+
+def sql(query):
+    """Runs one statement on the test database (setting up states that
+    would otherwise take hours, e.g. a dead delivery). Returns stdout rows."""
+    out = subprocess.run(["mariadb", "-S", DB_SOCKET, "-u", "root", "-N", "-B", "hookline",
+                          "-e", query], capture_output=True, text=True, check=True, timeout=30)
+    return [line.split("\t") for line in out.stdout.splitlines()]
+
+
+def endpoint(key, url, event_types=(EVENT,), **extra):
+    body = {"url": url, "event_types": list(event_types)}
+    body.update(extra)
+    r = api("POST", "/webhooks", body, key=key)
+    assert r.status == 201, r
+    return r.body
+
+
+def publish(key, payload, event_type=EVENT, status=202, headers=None):
+    r = api("POST", "/webhooks/publish", {"event_type": event_type, "payload": payload},
+            key=key, headers=headers)
+    assert r.status == status, r
+    return r.body
+
+
+def error_code(r):
+    assert isinstance(r.body, dict) and isinstance(r.body.get("error"), dict), r
+    return r.body["error"]["code"]
+
+
+def account():
+    """(slug, admin key) of a fresh account."""
+    return new_account("api")

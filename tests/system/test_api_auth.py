@@ -1,0 +1,120 @@
+"""JWT bearer tokens (HS256 through the running stack, RS256 through a
+CGI run with its own configuration) and API keys limited to CIDRs."""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import time
+
+from apihelp import account
+from hltest import CONFIG, TMP, api, ctl
+
+HS_SECRET = b"systest-hs256-secret-not-for-production"  # tests/system/systest.hdf
+ISS = "https://sso.systest.invalid"
+AUD = "hookline-systest"
+FCGI = os.path.join(os.path.dirname(os.environ.get("HL_CTL", "")), "..", "web", "hookline.fcgi")
+
+
+def _b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _claims(slug, **over):
+    c = {"iss": ISS, "aud": AUD, "sub": "user-42", "hookline_account": slug,
+         "scope": "read write", "iat": int(time.time()), "exp": int(time.time()) + 300}
+    c.update(over)
+    return {k: v for k, v in c.items() if v is not None}
+
+
+def hs256(claims, secret=HS_SECRET, alg="HS256"):
+    head = _b64(json.dumps({"alg": alg, "typ": "JWT"}).encode())
+    body = _b64(json.dumps(claims).encode())
+    sig = hmac.new(secret, ("%s.%s" % (head, body)).encode(), hashlib.sha256).digest()
+    return "%s.%s.%s" % (head, body, _b64(sig))
+
+
+def test_jwt_hs256_valid_expired_wrong_audience_wrong_signature():
+    slug, key = account()
+    r = api("GET", "/webhooks", key=hs256(_claims(slug)))
+    assert r.status == 200, r
+    r = api("POST", "/webhooks", {"url": "http://127.0.0.1:9/jwt"}, key=hs256(_claims(slug)))
+    assert r.status == 201, r
+    # The token acts in its account only.
+    assert api("GET", "/webhooks/" + r.body["id"], key=key).status == 200
+    _, other = account()
+    assert api("GET", "/webhooks/" + r.body["id"], key=other).status == 404
+    bad = {
+        "expired": hs256(_claims(slug, exp=int(time.time()) - 3600)),
+        "no exp": hs256(_claims(slug, exp=None)),
+        "wrong audience": hs256(_claims(slug, aud="someone-else")),
+        "wrong issuer": hs256(_claims(slug, iss="https://evil.invalid")),
+        "wrong signature": hs256(_claims(slug), secret=b"not-the-secret"),
+        "alg none": "%s.%s." % (_b64(b'{"alg":"none"}'), _b64(json.dumps(_claims(slug)).encode())),
+        "unknown account": hs256(_claims("no-such-account")),
+        "garbage": "abc.def.ghi",
+    }
+    for what, token in bad.items():
+        r = api("GET", "/webhooks", key=token)
+        assert r.status == 401, (what, r)
+        assert "Bearer" in r.headers.get("www-authenticate", ""), (what, r.headers)
+    # Scopes come from the "scope" claim.
+    r = api("POST", "/webhooks", {"url": "http://127.0.0.1:9/x"}, key=hs256(_claims(slug, scope="read")))
+    assert r.status == 403, r
+
+
+def _cgi(config, token, path="/webhooks"):
+    env = {"REQUEST_METHOD": "GET", "REQUEST_URI": path, "REMOTE_ADDR": "127.0.0.1",
+           "HTTP_AUTHORIZATION": "Bearer " + token, "QUERY_STRING": "", "PATH": "/usr/bin:/bin",
+           "GATEWAY_INTERFACE": "CGI/1.1", "SERVER_PROTOCOL": "HTTP/1.1"}
+    p = subprocess.run([FCGI, "--config", config], env=env, capture_output=True, timeout=30,
+                       stdin=subprocess.DEVNULL)
+    return p.stdout.decode()
+
+
+def test_jwt_rs256():
+    slug, _ = account()
+    keyfile = os.path.join(TMP, "jwt-rs256.key")
+    pubfile = os.path.join(TMP, "jwt-rs256.pub")
+    other = os.path.join(TMP, "jwt-other.key")
+    subprocess.run(["openssl", "genrsa", "-out", keyfile, "2048"], check=True, capture_output=True)
+    subprocess.run(["openssl", "genrsa", "-out", other, "2048"], check=True, capture_output=True)
+    subprocess.run(["openssl", "rsa", "-in", keyfile, "-pubout", "-out", pubfile], check=True,
+                   capture_output=True)
+    conf = os.path.join(TMP, "rs256.hdf")
+    with open(CONFIG) as f:
+        lines = [ln for ln in f if not ln.startswith("Auth.JwtHs256Secret")]
+    with open(conf, "w") as f:
+        f.writelines(lines)
+        f.write("Auth.JwtRs256PublicKeyFile = %s\n" % pubfile)
+
+    def rs256(claims, signer=keyfile, alg="RS256"):
+        head = _b64(json.dumps({"alg": alg, "typ": "JWT"}).encode())
+        body = _b64(json.dumps(claims).encode())
+        signing_input = ("%s.%s" % (head, body)).encode()
+        sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", signer], input=signing_input,
+                             capture_output=True, check=True).stdout
+        return "%s.%s.%s" % (head, body, _b64(sig))
+
+    assert _cgi(conf, rs256(_claims(slug))).startswith("Status: 200"), _cgi(conf, rs256(_claims(slug)))
+    for what, token in (("expired", rs256(_claims(slug, exp=int(time.time()) - 3600))),
+                        ("wrong audience", rs256(_claims(slug, aud="x"))),
+                        ("wrong signature", rs256(_claims(slug), signer=other))):
+        out = _cgi(conf, token)
+        assert out.startswith("Status: 401"), (what, out)
+    # Algorithm confusion: an HS256 token keyed with the public key text.
+    with open(pubfile, "rb") as f:
+        pem = f.read()
+    out = _cgi(conf, hs256(_claims(slug), secret=pem))
+    assert out.startswith("Status: 401"), out
+
+
+def test_api_key_allowed_cidrs():
+    slug, _ = account()
+    inside = ctl("key", "create", slug, "--scopes", "read", "--cidrs", "127.0.0.0/8").stdout.strip()
+    outside = ctl("key", "create", slug, "--scopes", "read", "--cidrs", "10.0.0.0/8, 192.0.2.0/24").stdout.strip()
+    assert api("GET", "/webhooks", key=inside).status == 200
+    r = api("GET", "/webhooks", key=outside)
+    assert r.status == 403 and r.body["error"]["code"] == "address_not_allowed", r

@@ -1,0 +1,107 @@
+"""Custom event types with schemas, and which endpoints receive a
+published event: exact types, family wildcards, "*", payload filters."""
+
+from apihelp import account, endpoint, error_code, publish
+from hltest import api, unique
+
+
+def test_define_custom_event_type_and_publish_with_schema():
+    _, key = account()
+    name = "shop.order_%s" % unique("x").split("-")[1]
+    schema = {"type": "object", "required": ["order_id", "amount"],
+              "properties": {"order_id": {"type": "string", "pattern": "^ord_[0-9]+$"},
+                             "amount": {"type": "number", "minimum": 0, "maximum": 10000},
+                             "currency": {"enum": ["EUR", "USD"]},
+                             "items": {"type": "array", "items": {"type": "object", "required": ["sku"],
+                                                                  "properties": {"sku": {"type": "string",
+                                                                                         "minLength": 2}}}}}}
+    r = api("POST", "/webhooks/events", {"name": name, "description": "An order", "schema": schema}, key=key)
+    assert r.status == 201, r
+    assert r.body["name"] == name and r.body["custom"] is True and r.body["schema"] == schema, r
+    names = [e["name"] for e in api("GET", "/webhooks/events", key=key).body["data"]]
+    assert name in names, names
+    r = api("POST", "/webhooks/events", {"name": name}, key=key)
+    assert r.status == 409, r
+    r = api("POST", "/webhooks/events", {"name": "sms.delivered"}, key=key)
+    assert r.status == 409, r
+    # Another account does not see it.
+    _, other = account()
+    assert name not in [e["name"] for e in api("GET", "/webhooks/events", key=other).body["data"]]
+    publish(key, {"order_id": "ord_1", "amount": 5, "currency": "EUR", "items": [{"sku": "ab"}]}, name)
+    for payload, field in (({"amount": 5}, "payload.order_id"),
+                           ({"order_id": "x1", "amount": 5}, "payload.order_id"),
+                           ({"order_id": "ord_1", "amount": 10001}, "payload.amount"),
+                           ({"order_id": "ord_1", "amount": "5"}, "payload.amount"),
+                           ({"order_id": "ord_1", "amount": 1, "currency": "GBP"}, "payload.currency"),
+                           ({"order_id": "ord_1", "amount": 1, "items": [{"sku": "ab"}, {"sku": "a"}]},
+                            "payload.items[1].sku")):
+        r = api("POST", "/webhooks/publish", {"event_type": name, "payload": payload}, key=key)
+        assert r.status == 422 and error_code(r) == "schema_mismatch", (payload, r)
+        assert r.body["error"]["field"] == field, (payload, r)
+
+
+def test_bad_schema_and_name_are_refused():
+    _, key = account()
+    for body, field in (({"name": "NoDot"}, "name"),
+                        ({"name": "a.b", "schema": {"type": "strin"}}, "schema.type"),
+                        ({"name": "a.c", "schema": {"properties": {"x": {"format": "email"}}}},
+                         "schema.properties.x.format"),
+                        ({"name": "a.d", "schema": {"pattern": "(["}}, "schema.pattern")):
+        r = api("POST", "/webhooks/events", body, key=key)
+        assert r.status == 422 and r.body["error"]["field"] == field, (body, r)
+
+
+def _received(key, endpoints, event_type, payload):
+    """Publish and return the set of endpoint names that got a delivery."""
+    evt = publish(key, payload, event_type)["id"]
+    got = set()
+    for name, ep in endpoints.items():
+        rows = api("GET", "/webhooks/%s/deliveries" % ep, key=key).body["data"]
+        if any(d["event_id"] == evt for d in rows):
+            got.add(name)
+    return got
+
+
+def test_wildcards_and_filters_decide_who_receives():
+    _, key = account()
+    eps = {
+        "exact": endpoint(key, "http://127.0.0.1:9/a", ["sms.delivered"])["id"],
+        "family": endpoint(key, "http://127.0.0.1:9/b", ["sms.*"])["id"],
+        "all": endpoint(key, "http://127.0.0.1:9/c", ["*"])["id"],
+        "us": endpoint(key, "http://127.0.0.1:9/d", [])["id"],
+        "big": endpoint(key, "http://127.0.0.1:9/e", [])["id"],
+        "none": endpoint(key, "http://127.0.0.1:9/f", [])["id"],
+    }
+    r = api("POST", "/webhooks/%s/subscribe" % eps["us"], {"event_types": ["sms.*"], "filter": {
+        "or": [{"path": "$.data.country", "op": "eq", "value": "US"},
+               {"path": "to", "op": "startsWith", "value": "+1"}]}}, key=key)
+    assert r.status == 200, r
+    assert r.body["subscriptions"][0]["filter"]["or"][0]["value"] == "US", r
+    r = api("POST", "/webhooks/%s/subscribe" % eps["big"], {"event_types": ["*"], "filter": {
+        "and": [{"path": "amount", "op": "gte", "value": 100},
+                {"path": "tags", "op": "exists"},
+                {"path": "status", "op": "nin", "value": ["test", "draft"]},
+                {"path": "$.type", "op": "endsWith", "value": "sent"}]}}, key=key)
+    assert r.status == 200, r
+    assert _received(key, eps, "sms.delivered", {"country": "FR", "to": "+33"}) == {"exact", "family", "all"}
+    assert _received(key, eps, "sms.sent", {"country": "US"}) == {"family", "all", "us"}
+    assert _received(key, eps, "sms.sent", {"to": "+1555", "amount": 150, "tags": []}) == \
+        {"family", "all", "us", "big"}
+    assert _received(key, eps, "sms.sent", {"amount": 150, "tags": [], "status": "draft"}) == {"family", "all"}
+    assert _received(key, eps, "email.sent", {"amount": 99, "tags": []}) == {"all"}
+    assert _received(key, eps, "email.sent", {"amount": 100, "tags": []}) == {"all", "big"}
+    assert _received(key, eps, "voice.call_completed", {}) == {"all"}
+
+
+def test_catalog_pages():
+    _, key = account()
+    whole = [e["name"] for e in api("GET", "/webhooks/events", key=key).body["data"]]
+    seen, it = [], None
+    for _ in range(100):
+        r = api("GET", "/webhooks/events?limit=7" + ("&iterator=" + it if it else ""), key=key)
+        assert r.status == 200 and len(r.body["data"]) <= 7, r
+        seen += [e["name"] for e in r.body["data"]]
+        if r.body["done"]:
+            break
+        it = r.body["iterator"]
+    assert len(whole) > 7 and sorted(seen) == sorted(whole) and seen == sorted(seen), (seen, whole)

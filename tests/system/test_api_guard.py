@@ -1,0 +1,162 @@
+"""Idempotency-Key replays, rate limiting shared by every FastCGI
+process, the audit log, tenant isolation and scopes."""
+
+import json
+import os
+import subprocess
+import threading
+import time
+
+from apihelp import EVENT, account, endpoint, error_code, publish, sql
+from hltest import CONFIG, api, ctl
+
+FCGI = os.path.join(os.path.dirname(os.environ.get("HL_CTL", "")), "..", "web", "hookline.fcgi")
+
+
+def test_idempotency_key_replays_first_response():
+    _, key = account()
+    body = {"url": "http://127.0.0.1:9/idem", "event_types": [EVENT]}
+    h = {"Idempotency-Key": "create-1"}
+    r1 = api("POST", "/webhooks", body, key=key, headers=h)
+    assert r1.status == 201, r1
+    r2 = api("POST", "/webhooks", body, key=key, headers=h)
+    assert r2.status == 201 and r2.body == r1.body, (r1, r2)
+    assert r2.headers.get("idempotent-replayed") == "true", r2.headers
+    assert len(api("GET", "/webhooks", key=key).body["data"]) == 1
+    r3 = api("POST", "/webhooks", dict(body, description="other"), key=key, headers=h)
+    assert r3.status == 422 and error_code(r3) == "idempotency_key_reused", r3
+    # Publish: the header and the body member both deduplicate.
+    p1 = publish(key, {"n": 1}, headers={"Idempotency-Key": "pub-1"})
+    p2 = publish(key, {"n": 1}, headers={"Idempotency-Key": "pub-1"})
+    assert p1 == p2 and p1["deliveries"] == 1, (p1, p2)
+    # Keys are per account: another account's same key is a fresh request.
+    _, other = account()
+    r = api("POST", "/webhooks", body, key=other, headers=h)
+    assert r.status == 201 and r.body["id"] != r1.body["id"], r
+
+
+def test_rate_limit_holds_across_processes():
+    _, key = account()
+    limit = 120  # RateLimit.PerKeyPerMinute in tests/system/systest.hdf
+    # Start at the beginning of a window so the burst fits into one.
+    if 60 - time.time() % 60 < 15:
+        time.sleep(60 - time.time() % 60 + 0.2)
+    statuses, lock = [], threading.Lock()
+
+    def worker(n):
+        for _ in range(n):
+            r = api("GET", "/webhooks?limit=1", key=key)
+            with lock:
+                statuses.append((r.status, r.headers))
+
+    threads = [threading.Thread(target=worker, args=(20,)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ok = [s for s, _ in statuses if s == 200]
+    limited = [h for s, h in statuses if s == 429]
+    # lighttpd runs 4 FastCGI processes: a per-process count would let 4x through.
+    assert len(ok) == limit and len(limited) == 160 - limit, ([s for s, _ in statuses])
+    h = limited[0]
+    assert int(h["retry-after"]) >= 1 and h["x-ratelimit-limit"] == str(limit), h
+    assert h["x-ratelimit-remaining"] == "0", h
+    assert 0 <= int(h["x-ratelimit-reset"]) <= 60, h
+    # Another key is not affected.
+    _, other = account()
+    r = api("GET", "/webhooks", key=other)
+    assert r.status == 200 and int(r.headers["x-ratelimit-remaining"]) == limit - 1, r.headers
+
+
+def test_rate_limit_per_client_address():
+    # The address limit is counted before authentication; drive one CGI
+    # request from a documentation address whose window is already full.
+    addr = "192.0.2.77"
+    window = int(time.time()) // 60 * 60
+    sql("INSERT INTO rate_limits (bucket, window_start, hits) VALUES ('addr:%s', %d, 100000) "
+        "ON DUPLICATE KEY UPDATE hits = 100000" % (addr, window))
+    env = {"REQUEST_METHOD": "GET", "REQUEST_URI": "/webhooks", "SCRIPT_NAME": "",
+           "REMOTE_ADDR": addr, "HTTP_AUTHORIZATION": "Bearer hl_whatever", "PATH": "/usr/bin:/bin",
+           "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1", "GATEWAY_INTERFACE": "CGI/1.1"}
+    p = subprocess.run([FCGI, "--config", CONFIG], env=env, capture_output=True, timeout=30,
+                       stdin=subprocess.DEVNULL)
+    out = p.stdout.decode()
+    if int(time.time()) // 60 * 60 != window:
+        return  # the window turned over meanwhile: nothing to conclude
+    assert out.startswith("Status: 429"), out
+    assert "Retry-After:" in out, out
+
+
+def test_audit_log_records_actions():
+    slug, key = account()
+    ep = endpoint(key, "http://127.0.0.1:9/audit")
+    api("PUT", "/webhooks/" + ep["id"], {"description": "changed"}, key=key)
+    api("POST", "/webhooks/%s/disable" % ep["id"], key=key)
+    api("POST", "/webhooks/%s/enable" % ep["id"], key=key)
+    api("POST", "/webhooks/%s/rotate-secret" % ep["id"], {}, key=key)
+    api("DELETE", "/webhooks/" + ep["id"], key=key)
+    r = api("GET", "/webhooks/audit", key=key)
+    assert r.status == 200, r
+    rows = r.body["data"]
+    assert [a["action"] for a in rows] == ["webhook.delete", "webhook.rotate_secret", "webhook.enable",
+                                          "webhook.disable", "webhook.update", "webhook.create"], rows
+    assert all(a["object_id"] == ep["id"] and a["client_addr"] == "127.0.0.1" for a in rows), rows
+    assert rows[0]["actor"].startswith("hl_") and rows[0]["actor_id"].startswith("key_"), rows
+    assert "whsec_" not in json.dumps(r.body), r
+    r = api("GET", "/webhooks/audit?action=webhook.enable", key=key)
+    assert [a["action"] for a in r.body["data"]] == ["webhook.enable"], r
+    # write-scoped keys cannot read it; other accounts see none of it.
+    wkey = ctl("key", "create", slug, "--scopes", "read,write").stdout.strip()
+    assert api("GET", "/webhooks/audit", key=wkey).status == 403
+    _, other = account()
+    assert api("GET", "/webhooks/audit", key=other).body["data"] == []
+
+
+def test_tenant_isolation_every_id_route():
+    _, a = account()
+    _, b = account()
+    ep = endpoint(a, "http://127.0.0.1:9/iso")
+    publish(a, {"n": 1})
+    dlv = api("GET", "/webhooks/%s/deliveries" % ep["id"], key=a).body["data"][0]["id"]
+    wh = ep["id"]
+    calls = [("GET", "/webhooks/" + wh, None), ("PUT", "/webhooks/" + wh, {"description": "x"}),
+             ("GET", "/webhooks/%s/deliveries" % wh, None), ("POST", "/webhooks/%s/test" % wh, {}),
+             ("POST", "/webhooks/%s/enable" % wh, None), ("POST", "/webhooks/%s/disable" % wh, None),
+             ("POST", "/webhooks/%s/rotate-secret" % wh, {}),
+             ("POST", "/webhooks/%s/subscribe" % wh, {"event_types": [EVENT]}),
+             ("DELETE", "/webhooks/%s/unsubscribe" % wh, {"event_types": [EVENT]}),
+             ("GET", "/webhooks/%s/events" % wh, None),
+             ("POST", "/webhooks/%s/replay" % wh, {"since": "2020-01-01"}),
+             ("GET", "/webhooks/deliveries/" + dlv, None),
+             ("POST", "/webhooks/deliveries/%s/retry" % dlv, None),
+             ("POST", "/webhooks/deliveries/retry", {"webhook_id": wh}),
+             ("DELETE", "/webhooks/" + wh, None)]
+    for method, path, body in calls:
+        r = api(method, path, body, key=b)
+        assert r.status == 404, (method, path, r)
+    assert api("GET", "/webhooks/" + wh, key=a).status == 200
+    assert api("GET", "/webhooks/audit", key=b).body["data"] == []
+
+
+def test_read_key_gets_403_on_writes():
+    slug, key = account()
+    ep = endpoint(key, "http://127.0.0.1:9/scope")
+    rkey = ctl("key", "create", slug, "--scopes", "read").stdout.strip()
+    wh = ep["id"]
+    for method, path, body in [("POST", "/webhooks", {"url": "http://127.0.0.1:9/x"}),
+                               ("PUT", "/webhooks/" + wh, {}), ("DELETE", "/webhooks/" + wh, None),
+                               ("POST", "/webhooks/%s/test" % wh, {}),
+                               ("POST", "/webhooks/%s/enable" % wh, None),
+                               ("POST", "/webhooks/%s/disable" % wh, None),
+                               ("POST", "/webhooks/%s/rotate-secret" % wh, {}),
+                               ("POST", "/webhooks/%s/subscribe" % wh, {"event_types": [EVENT]}),
+                               ("DELETE", "/webhooks/%s/unsubscribe" % wh, {"event_types": [EVENT]}),
+                               ("POST", "/webhooks/%s/replay" % wh, {"since": "2020-01-01"}),
+                               ("POST", "/webhooks/events", {"name": "x.y"}),
+                               ("POST", "/webhooks/publish", {"event_type": EVENT, "payload": {}}),
+                               ("POST", "/webhooks/deliveries/retry", {}),
+                               ("GET", "/webhooks/audit", None)]:
+        r = api(method, path, body, key=rkey)
+        assert r.status == 403 and error_code(r) == "forbidden", (method, path, r)
+    for path in ("/webhooks", "/webhooks/" + wh, "/webhooks/%s/events" % wh, "/webhooks/events"):
+        assert api("GET", path, key=rkey).status == 200, path

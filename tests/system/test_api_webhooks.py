@@ -1,0 +1,220 @@
+"""The webhook resource's actions: test send, enable/disable, secret
+rotation, subscribe/unsubscribe, its events, replay, bulk retry, and the
+error classes and pagination of the API."""
+
+import time
+
+from apihelp import EVENT, account, endpoint, error_code, publish, sql
+from hltest import Receiver, api, run_runner, verify
+
+
+def test_test_send_shows_request_and_response_and_records_nothing():
+    _, key = account()
+    with Receiver(headers={"X-Receiver": "yes"}, body=b"thanks") as rcv:
+        ep = endpoint(key, rcv.url)
+        r = api("POST", "/webhooks/%s/test" % ep["id"],
+                {"event_type": EVENT, "payload": {"hello": "world"}}, key=key)
+        assert r.status == 200, r
+        got = rcv.wait_for_requests(1)[0]
+        verify(ep["secret"], got.headers, got.body)
+        body = r.body
+        assert body["request"]["url"] == rcv.url, body
+        assert body["request"]["method"] == "POST", body
+        # The exact bytes the receiver got, and the headers it saw.
+        assert body["request"]["body"].encode() == got.body, (body, got.body)
+        assert body["request"]["headers"]["webhook-id"] == got.headers["webhook-id"], body
+        assert got.json() == {"type": EVENT, "timestamp": got.json()["timestamp"],
+                              "data": {"hello": "world"}}, got.json()
+        assert body["response"]["status"] == 200, body
+        assert body["response"]["body"] == "thanks", body
+        assert body["response"]["headers"].get("x-receiver") == "yes" or \
+            body["response"]["headers"].get("X-Receiver") == "yes", body
+        assert body["success"] is True and body["error_class"] is None, body
+        assert isinstance(body["duration_ms"], int), body
+        assert body["recorded"] is False, body
+        # Nothing stored: no delivery rows for the test send.
+        r = api("GET", "/webhooks/%s/deliveries" % ep["id"], key=key)
+        assert r.status == 200 and r.body["data"] == [], r
+
+
+def test_test_send_reports_failure_class():
+    _, key = account()
+    with Receiver(status=503) as rcv:
+        ep = endpoint(key, rcv.url)
+        r = api("POST", "/webhooks/%s/test" % ep["id"], key=key, raw=b"",
+                headers={"Content-Type": "application/json"})
+        assert r.status == 200, r
+        assert r.body["success"] is False and r.body["response"]["status"] == 503, r
+        assert r.body["error_class"], r
+    ep2 = endpoint(key, "http://127.0.0.1:1/closed")
+    r = api("POST", "/webhooks/%s/test" % ep2["id"], {}, key=key)
+    assert r.status == 200 and r.body["response"]["status"] is None, r
+    assert r.body["error_class"] == "connect", r
+
+
+def test_disable_pauses_and_enable_resumes_deliveries():
+    _, key = account()
+    with Receiver() as rcv:
+        ep = endpoint(key, rcv.url)
+        r = api("POST", "/webhooks/%s/disable" % ep["id"], key=key)
+        assert r.status == 200 and r.body["enabled"] is False, r
+        publish(key, {"n": 1})
+        rows = api("GET", "/webhooks/%s/deliveries" % ep["id"], key=key).body["data"]
+        assert [d["status"] for d in rows] == ["paused"], rows
+        run_runner("--once")
+        time.sleep(0.3)
+        assert rcv.requests == [], rcv.requests
+        r = api("POST", "/webhooks/%s/enable" % ep["id"], key=key)
+        assert r.status == 200 and r.body["enabled"] is True, r
+        rows = api("GET", "/webhooks/%s/deliveries" % ep["id"], key=key).body["data"]
+        assert [d["status"] for d in rows] == ["pending"], rows
+        run_runner("--once")
+        rcv.wait_for_requests(1)
+
+
+def test_rotate_secret_signs_with_both_during_grace():
+    _, key = account()
+    with Receiver() as rcv:
+        ep = endpoint(key, rcv.url)
+        r = api("POST", "/webhooks/%s/rotate-secret" % ep["id"], {"grace_seconds": 3600}, key=key)
+        assert r.status == 200, r
+        new = r.body["secret"]
+        assert new.startswith("whsec_") and new != ep["secret"], r
+        assert "secret" not in api("GET", "/webhooks/" + ep["id"], key=key).body
+        publish(key, {"n": 1})
+        run_runner("--once")
+        got = rcv.wait_for_requests(1)[0]
+        verify(new, got.headers, got.body)
+        verify(ep["secret"], got.headers, got.body)
+        # No grace: only the new secret signs.
+        r = api("POST", "/webhooks/%s/rotate-secret" % ep["id"], {"grace_seconds": 0}, key=key)
+        newer = r.body["secret"]
+        r = api("POST", "/webhooks/%s/test" % ep["id"], {}, key=key)
+        sig = r.body["request"]["headers"]["webhook-signature"]
+        assert len(sig.split(" ")) == 1, sig
+        got = rcv.wait_for_requests(2)[1]
+        verify(newer, got.headers, got.body)
+    r = api("POST", "/webhooks/%s/rotate-secret" % ep["id"], {"grace_seconds": -1}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "grace_seconds", r
+
+
+def test_subscribe_unsubscribe_and_webhook_events():
+    _, key = account()
+    with Receiver() as rcv:
+        ep = endpoint(key, rcv.url, event_types=[])
+        r = api("POST", "/webhooks/%s/subscribe" % ep["id"],
+                {"event_types": ["sms.*", "voice.call_completed"]}, key=key)
+        assert r.status == 200, r
+        assert [s["event_type"] for s in r.body["subscriptions"]] == ["sms.*", "voice.call_completed"], r
+        assert publish(key, {"a": 1}, "sms.sent")["deliveries"] == 1
+        r = api("DELETE", "/webhooks/%s/unsubscribe" % ep["id"], {"event_types": ["sms.*"]}, key=key)
+        assert r.status == 200 and r.body["removed"] == 1, r
+        assert publish(key, {"a": 2}, "sms.sent")["deliveries"] == 0
+        r = api("GET", "/webhooks/%s/events" % ep["id"], key=key)
+        assert r.status == 200, r
+        assert [s["event_type"] for s in r.body["subscriptions"]] == ["voice.call_completed"], r
+        assert [e["event_type"] for e in r.body["data"]] == ["sms.sent"], r
+        assert r.body["done"] is True, r
+        r = api("POST", "/webhooks/%s/subscribe" % ep["id"], {"event_types": ["nope.never"]}, key=key)
+        assert r.status == 422 and r.body["error"]["field"] == "event_types", r
+
+
+def test_replay_and_bulk_retry():
+    _, key = account()
+    with Receiver() as rcv:
+        ep = endpoint(key, rcv.url)
+        since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
+        for i in range(3):
+            publish(key, {"i": i})
+        run_runner("--once")
+        rcv.wait_for_requests(3)
+        rows = api("GET", "/webhooks/%s/deliveries" % ep["id"], key=key).body["data"]
+        assert sorted(d["status"] for d in rows) == ["succeeded"] * 3, rows
+        sql("UPDATE deliveries SET status='dead' WHERE id='%s'" % rows[0]["id"])
+        r = api("POST", "/webhooks/%s/replay" % ep["id"], {"since": since, "only_failed": True}, key=key)
+        assert r.status == 202 and r.body["requeued"] == 1 and r.body["created"] == 0, r
+        run_runner("--once")
+        rcv.wait_for_requests(4)
+        # An event from before the webhook subscribed gets a new delivery on a full replay.
+        api("DELETE", "/webhooks/%s/unsubscribe" % ep["id"], {"event_types": [EVENT]}, key=key)
+        publish(key, {"late": True})
+        api("POST", "/webhooks/%s/subscribe" % ep["id"], {"event_types": [EVENT]}, key=key)
+        r = api("POST", "/webhooks/%s/replay" % ep["id"], {"since": since}, key=key)
+        assert r.status == 202 and r.body["requeued"] == 3 and r.body["created"] == 1, r
+        run_runner("--once")
+        rcv.wait_for_requests(8)
+        # Bulk retry by filter: only the dead ones of this webhook.
+        rows = api("GET", "/webhooks/%s/deliveries" % ep["id"], key=key).body["data"]
+        sql("UPDATE deliveries SET status='dead' WHERE id IN ('%s','%s')" % (rows[0]["id"], rows[1]["id"]))
+        r = api("POST", "/webhooks/deliveries/retry", {"webhook_id": ep["id"], "status": "dead",
+                                                       "since": since}, key=key)
+        assert r.status == 202 and r.body["retried"] == 2, r
+        # The two just re-queued are pending: "pending" sends them now.
+        r = api("POST", "/webhooks/deliveries/retry", {"webhook_id": ep["id"], "status": "pending"},
+                key=key)
+        assert r.status == 202 and r.body["retried"] == 2, r
+        r = api("POST", "/webhooks/deliveries/retry", {"status": "sending"}, key=key)
+        assert r.status == 422 and r.body["error"]["field"] == "status", r
+        r = api("POST", "/webhooks/%s/replay" % ep["id"], {"since": "yesterday"}, key=key)
+        assert r.status == 422 and r.body["error"]["field"] == "since", r
+
+
+def test_error_classes():
+    _, key = account()
+    cases = [
+        (b"{not json", "application/json", 400, "invalid_json", None),
+        (b'{"url": "http://127.0.0.1:9/x", "bogus": 1}', "application/json", 400, "unknown_field", "bogus"),
+        (b'{"url": 42}', "application/json", 400, "invalid_type", "url"),
+        (b'{"url": "ftp://example.com/x"}', "application/json", 422, "invalid_value", "url"),
+        (b'{"url": "http://127.0.0.1:9/x"}', "text/plain", 415, "unsupported_media_type", None),
+        (b'{"url": "' + b"a" * (2 * 1024 * 1024) + b'"}', "application/json", 413, "payload_too_large", None),
+    ]
+    for raw, ctype, status, code, field in cases:
+        r = api("POST", "/webhooks", raw=raw, key=key, headers={"Content-Type": ctype})
+        assert r.status == status, (code, r)
+        assert error_code(r) == code, (code, r)
+        if field:
+            assert r.body["error"].get("field") == field, r
+    assert api("GET", "/webhooks", key=key).body["data"] == []
+    # The same classes on the new routes.
+    ep = endpoint(key, "http://127.0.0.1:9/x")
+    r = api("POST", "/webhooks/%s/subscribe" % ep["id"], {"event_types": "sms.*"}, key=key)
+    assert r.status == 400 and error_code(r) == "invalid_type", r
+    r = api("POST", "/webhooks/%s/replay" % ep["id"], {"since": "2020-01-01", "x": 1}, key=key)
+    assert r.status == 400 and error_code(r) == "unknown_field", r
+    r = api("POST", "/webhooks/%s/subscribe" % ep["id"], {"event_types": [EVENT],
+            "filter": {"path": "x", "op": "like", "value": 1}}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "filter.op", r
+
+
+def test_pagination_across_pages():
+    _, key = account()
+    made = [endpoint(key, "http://127.0.0.1:9/p%d" % i)["id"] for i in range(7)]
+    seen, it, pages = [], None, 0
+    while True:
+        path = "/webhooks?limit=3" + ("&iterator=" + it if it else "")
+        r = api("GET", path, key=key)
+        assert r.status == 200, r
+        pages += 1
+        seen += [e["id"] for e in r.body["data"]]
+        if r.body["done"]:
+            assert r.body["iterator"] is None, r
+            break
+        it = r.body["iterator"]
+        assert it, r
+    assert pages == 3 and seen == sorted(made), (pages, seen, made)
+    for bad in ("0", "251", "x"):
+        r = api("GET", "/webhooks?limit=" + bad, key=key)
+        assert r.status == 400 and r.body["error"]["field"] == "limit", r
+    # Deliveries and audit pages too.
+    for i in range(4):
+        api("POST", "/webhooks/%s/subscribe" % made[0], {"event_types": [EVENT]}, key=key)
+        publish(key, {"i": i})
+    for path in ("/webhooks/%s/deliveries?limit=3" % made[0], "/webhooks/audit?limit=3",
+                 "/webhooks/%s/events?limit=3" % made[0]):
+        r1 = api("GET", path, key=key)
+        assert r1.status == 200 and len(r1.body["data"]) == 3 and r1.body["done"] is False, (path, r1)
+        r2 = api("GET", path + "&iterator=" + r1.body["iterator"], key=key)
+        assert r2.status == 200 and r2.body["data"], (path, r2)
+        ids1 = {x["id"] for x in r1.body["data"]}
+        assert not ids1 & {x["id"] for x in r2.body["data"]}, (path, r1, r2)

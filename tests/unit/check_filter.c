@@ -1,0 +1,151 @@
+/* check_filter.c: unit tests for hl_filter (validation with the field
+ * that is wrong, and every operator's semantics). */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hl_filter.h"
+
+static int
+m(const char *filter, const char *type, const char *payload)
+{
+	json_object *f = json_tokener_parse(filter), *p = json_tokener_parse(payload);
+	int r;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(hl_filter_validate(f), HL_OK);
+	r = hl_filter_match(f, type, p);
+	json_object_put(f);
+	json_object_put(p);
+	return r;
+}
+
+static const char *
+bad(const char *filter)
+{
+	json_object *f = json_tokener_parse(filter);
+	hl_err rc;
+
+	ck_assert_ptr_nonnull(f);
+	rc = hl_filter_validate(f);
+	json_object_put(f);
+	ck_assert_int_eq(rc, HL_ERR_INVALID);
+	return hl_errfield();
+}
+
+START_TEST(test_eq_neq_paths)
+{
+	const char *p = "{\"country\":\"US\",\"customer\":{\"tier\":\"gold\"},\"items\":[{\"sku\":\"a1\"}]}";
+
+	ck_assert(m("{\"path\":\"country\",\"op\":\"eq\",\"value\":\"US\"}", "t.x", p));
+	ck_assert(m("{\"path\":\"$.data.country\",\"op\":\"eq\",\"value\":\"US\"}", "t.x", p));
+	ck_assert(!m("{\"path\":\"country\",\"op\":\"eq\",\"value\":\"FR\"}", "t.x", p));
+	ck_assert(m("{\"path\":\"customer.tier\",\"op\":\"eq\",\"value\":\"gold\"}", "t.x", p));
+	ck_assert(m("{\"path\":\"items.0.sku\",\"op\":\"eq\",\"value\":\"a1\"}", "t.x", p));
+	ck_assert(!m("{\"path\":\"items.1.sku\",\"op\":\"eq\",\"value\":\"a1\"}", "t.x", p));
+	ck_assert(m("{\"path\":\"$.type\",\"op\":\"eq\",\"value\":\"t.x\"}", "t.x", p));
+	ck_assert(m("{\"path\":\"country\",\"op\":\"neq\",\"value\":\"FR\"}", "t.x", p));
+	/* Missing fields: neq and nin hold, eq does not. */
+	ck_assert(m("{\"path\":\"missing\",\"op\":\"neq\",\"value\":1}", "t.x", p));
+	ck_assert(!m("{\"path\":\"missing\",\"op\":\"eq\",\"value\":null}", "t.x", p));
+	ck_assert(m("{\"path\":\"customer\",\"op\":\"eq\",\"value\":{\"tier\":\"gold\"}}", "t.x", p));
+}
+END_TEST
+
+START_TEST(test_numbers_and_strings)
+{
+	const char *p = "{\"amount\":100,\"rate\":0.5,\"name\":\"bob\"}";
+
+	ck_assert(m("{\"path\":\"amount\",\"op\":\"gt\",\"value\":99}", "t.x", p));
+	ck_assert(!m("{\"path\":\"amount\",\"op\":\"gt\",\"value\":100}", "t.x", p));
+	ck_assert(m("{\"path\":\"amount\",\"op\":\"gte\",\"value\":100}", "t.x", p));
+	ck_assert(m("{\"path\":\"amount\",\"op\":\"lt\",\"value\":100.5}", "t.x", p));
+	ck_assert(m("{\"path\":\"rate\",\"op\":\"lte\",\"value\":0.5}", "t.x", p));
+	ck_assert(m("{\"path\":\"amount\",\"op\":\"eq\",\"value\":100.0}", "t.x", p));
+	/* No coercion between strings and numbers. */
+	ck_assert(!m("{\"path\":\"name\",\"op\":\"gt\",\"value\":1}", "t.x", p));
+	ck_assert(!m("{\"path\":\"amount\",\"op\":\"eq\",\"value\":\"100\"}", "t.x", p));
+	ck_assert(m("{\"path\":\"name\",\"op\":\"gt\",\"value\":\"alice\"}", "t.x", p));
+	ck_assert(m("{\"path\":\"name\",\"op\":\"startsWith\",\"value\":\"bo\"}", "t.x", p));
+	ck_assert(m("{\"path\":\"name\",\"op\":\"endsWith\",\"value\":\"ob\"}", "t.x", p));
+	ck_assert(!m("{\"path\":\"name\",\"op\":\"endsWith\",\"value\":\"bobby\"}", "t.x", p));
+	ck_assert(!m("{\"path\":\"amount\",\"op\":\"startsWith\",\"value\":\"1\"}", "t.x", p));
+}
+END_TEST
+
+START_TEST(test_in_exists_groups)
+{
+	const char *p = "{\"status\":\"sent\",\"n\":3,\"tags\":null}";
+
+	ck_assert(m("{\"path\":\"status\",\"op\":\"in\",\"value\":[\"sent\",\"queued\"]}", "t.x", p));
+	ck_assert(!m("{\"path\":\"status\",\"op\":\"nin\",\"value\":[\"sent\"]}", "t.x", p));
+	ck_assert(m("{\"path\":\"n\",\"op\":\"in\",\"value\":[1,3.0]}", "t.x", p));
+	ck_assert(m("{\"path\":\"tags\",\"op\":\"exists\"}", "t.x", p));
+	ck_assert(m("{\"path\":\"nope\",\"op\":\"exists\",\"value\":false}", "t.x", p));
+	ck_assert(!m("{\"path\":\"nope\",\"op\":\"exists\",\"value\":true}", "t.x", p));
+	ck_assert(m("{\"and\":[{\"path\":\"n\",\"op\":\"gt\",\"value\":1},"
+		"{\"or\":[{\"path\":\"status\",\"op\":\"eq\",\"value\":\"x\"},"
+		"{\"path\":\"status\",\"op\":\"eq\",\"value\":\"sent\"}]}]}", "t.x", p));
+	ck_assert(!m("{\"and\":[{\"path\":\"n\",\"op\":\"gt\",\"value\":5},"
+		"{\"path\":\"status\",\"op\":\"eq\",\"value\":\"sent\"}]}", "t.x", p));
+	ck_assert_int_eq(hl_filter_match(NULL, "t.x", NULL), 1);
+}
+END_TEST
+
+START_TEST(test_validation_names_field)
+{
+	ck_assert_str_eq(bad("[]"), "filter");
+	ck_assert_str_eq(bad("{\"path\":\"a\",\"op\":\"like\",\"value\":1}"), "filter.op");
+	ck_assert_str_eq(bad("{\"path\":\"a..b\",\"op\":\"eq\",\"value\":1}"), "filter.path");
+	ck_assert_str_eq(bad("{\"op\":\"eq\",\"value\":1}"), "filter.path");
+	ck_assert_str_eq(bad("{\"path\":\"a\",\"op\":\"eq\"}"), "filter.value");
+	ck_assert_str_eq(bad("{\"path\":\"a\",\"op\":\"in\",\"value\":1}"), "filter.value");
+	ck_assert_str_eq(bad("{\"path\":\"a\",\"op\":\"gt\",\"value\":true}"), "filter.value");
+	ck_assert_str_eq(bad("{\"path\":\"a\",\"op\":\"eq\",\"value\":1,\"x\":2}"), "filter.x");
+	ck_assert_str_eq(bad("{\"and\":[]}"), "filter");
+	ck_assert_str_eq(bad("{\"or\":[{\"path\":\"a\",\"op\":\"eq\",\"value\":1},{\"path\":1}]}"),
+		"filter.or[1].path");
+}
+END_TEST
+
+START_TEST(test_limits)
+{
+	char deep[2048] = "";
+	int i;
+
+	for (i = 0; i < 10; i++)
+		strncat(deep, "{\"and\":[", sizeof(deep) - strlen(deep) - 1);
+	strncat(deep, "{\"path\":\"a\",\"op\":\"exists\"}", sizeof(deep) - strlen(deep) - 1);
+	for (i = 0; i < 10; i++)
+		strncat(deep, "]}", sizeof(deep) - strlen(deep) - 1);
+	ck_assert_ptr_nonnull(bad(deep));
+}
+END_TEST
+
+static Suite *
+filter_suite(void)
+{
+	Suite *s = suite_create("filter");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_eq_neq_paths);
+	tcase_add_test(tc, test_numbers_and_strings);
+	tcase_add_test(tc, test_in_exists_groups);
+	tcase_add_test(tc, test_validation_names_field);
+	tcase_add_test(tc, test_limits);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(filter_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,112 @@
+/* check_schema.c: unit tests for hl_schema (the supported subset, and
+ * the path of the first failure). */
+#include <check.h>
+#include <stdlib.h>
+
+#include "hl_schema.h"
+
+static const char *schema_text =
+	"{\"type\":\"object\",\"required\":[\"id\",\"amount\"],\"additionalProperties\":false,"
+	"\"properties\":{\"id\":{\"type\":\"string\",\"pattern\":\"^ord_[0-9]+$\"},"
+	"\"amount\":{\"type\":\"number\",\"minimum\":0,\"maximum\":100},"
+	"\"note\":{\"type\":[\"string\",\"null\"],\"minLength\":2,\"maxLength\":4},"
+	"\"kind\":{\"enum\":[\"a\",\"b\"]},\"n\":{\"type\":\"integer\"},"
+	"\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"sku\"]}}}}";
+
+/* NULL when valid, else the failing field. */
+static const char *
+check(const char *payload)
+{
+	json_object *s = json_tokener_parse(schema_text), *p = json_tokener_parse(payload);
+	hl_err rc;
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(hl_schema_check(s), HL_OK);
+	rc = hl_schema_validate(s, p);
+	json_object_put(s);
+	json_object_put(p);
+	if (rc == HL_OK)
+		return NULL;
+	ck_assert_int_eq(rc, HL_ERR_UNPROCESSABLE);
+	return hl_errfield();
+}
+
+static const char *
+bad_schema(const char *text)
+{
+	json_object *s = json_tokener_parse(text);
+	hl_err rc;
+
+	ck_assert_ptr_nonnull(s);
+	rc = hl_schema_check(s);
+	json_object_put(s);
+	ck_assert_int_eq(rc, HL_ERR_INVALID);
+	return hl_errfield();
+}
+
+START_TEST(test_valid)
+{
+	ck_assert_ptr_null(check("{\"id\":\"ord_1\",\"amount\":5}"));
+	ck_assert_ptr_null(check("{\"id\":\"ord_1\",\"amount\":100,\"note\":null,\"kind\":\"b\","
+		"\"n\":3,\"items\":[{\"sku\":1}]}"));
+	ck_assert_ptr_null(check("{\"id\":\"ord_1\",\"amount\":0.5,\"note\":\"\xc3\xa9t\xc3\xa9\"}"));
+}
+END_TEST
+
+START_TEST(test_failures_name_path)
+{
+	ck_assert_str_eq(check("{\"amount\":5}"), "payload.id");
+	ck_assert_str_eq(check("{\"id\":\"x\",\"amount\":5}"), "payload.id");
+	ck_assert_str_eq(check("{\"id\":\"ord_1\",\"amount\":-1}"), "payload.amount");
+	ck_assert_str_eq(check("{\"id\":\"ord_1\",\"amount\":101}"), "payload.amount");
+	ck_assert_str_eq(check("{\"id\":\"ord_1\",\"amount\":\"1\"}"), "payload.amount");
+	ck_assert_str_eq(check("{\"id\":\"ord_1\",\"amount\":1,\"note\":\"a\"}"), "payload.note");
+	ck_assert_str_eq(check("{\"id\":\"ord_1\",\"amount\":1,\"note\":\"abcde\"}"), "payload.note");
+	ck_assert_str_eq(check("{\"id\":\"ord_1\",\"amount\":1,\"note\":7}"), "payload.note");
+	ck_assert_str_eq(check("{\"id\":\"ord_1\",\"amount\":1,\"kind\":\"c\"}"), "payload.kind");
+	ck_assert_str_eq(check("{\"id\":\"ord_1\",\"amount\":1,\"n\":1.5}"), "payload.n");
+	ck_assert_str_eq(check("{\"id\":\"ord_1\",\"amount\":1,\"items\":[{\"sku\":1},{}]}"),
+		"payload.items[1].sku");
+	ck_assert_str_eq(check("{\"id\":\"ord_1\",\"amount\":1,\"extra\":1}"), "payload.extra");
+}
+END_TEST
+
+START_TEST(test_schema_subset)
+{
+	ck_assert_str_eq(bad_schema("[]"), "schema");
+	ck_assert_str_eq(bad_schema("{\"type\":\"strin\"}"), "schema.type");
+	ck_assert_str_eq(bad_schema("{\"oneOf\":[]}"), "schema.oneOf");
+	ck_assert_str_eq(bad_schema("{\"properties\":{\"a\":{\"format\":\"email\"}}}"),
+		"schema.properties.a.format");
+	ck_assert_str_eq(bad_schema("{\"pattern\":\"([\"}"), "schema.pattern");
+	ck_assert_str_eq(bad_schema("{\"required\":[1]}"), "schema.required");
+	ck_assert_str_eq(bad_schema("{\"items\":{\"type\":1}}"), "schema.items.type");
+	ck_assert_str_eq(bad_schema("{\"enum\":[]}"), "schema.enum");
+}
+END_TEST
+
+static Suite *
+schema_suite(void)
+{
+	Suite *s = suite_create("schema");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_valid);
+	tcase_add_test(tc, test_failures_name_path);
+	tcase_add_test(tc, test_schema_subset);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(schema_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
