@@ -24,6 +24,11 @@ struct hl_job {
 	char *headers_json;          /* custom headers, JSON object or NULL */
 	long timeout_ms;             /* 0 = config default */
 	char *retry_schedule;        /* per-endpoint override or NULL */
+	long retry_base_s, retry_cap_s; /* exponential policy when retry_max_attempts > 0 */
+	int retry_max_attempts;
+	char auth_type[8];           /* none, basic, bearer, header */
+	char *auth_json;             /* unsealed credentials (JSON object) or NULL */
+	char *ed25519_pem;           /* unsealed private key: adds a v1a signature */
 	long long msg_ts;            /* webhook-timestamp, seconds */
 };
 

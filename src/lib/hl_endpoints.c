@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <curl/curl.h>
+#include "hl_deliveries.h"
+#include "hl_endpoint_opts.h"
 #include "hl_endpoints.h"
 #include "hl_util.h"
 
@@ -184,7 +186,7 @@ spec_validate(const struct hl_config *cfg, const struct hl_endpoint_spec *spec, 
 			"description is longer than %d characters", DESCRIPTION_MAX);
 	if (spec->method && strcmp(spec->method, "POST") && strcmp(spec->method, "PUT"))
 		return hl_fail(HL_ERR_INVALID, "method", "method must be POST or PUT");
-	return HL_OK;
+	return hl_endpoint_opts_validate(spec->options);
 }
 
 #define ENDPOINT_COLUMNS "e.id, e.url, e.description, e.method, e.enabled, e.disabled_reason, " \
@@ -247,6 +249,8 @@ hl_endpoint_get(struct hl_db *db, const char *account_id, const char *id, json_o
 			*out = endpoint_json(st);
 	}
 	hl_stmt_free(st);
+	if (!rc)
+		rc = hl_endpoint_opts_get(db, id, *out);
 	return rc;
 }
 
@@ -298,6 +302,7 @@ hl_endpoint_create(struct hl_db *db, const struct hl_config *cfg,
 {
 	char id[HL_ID_MAX], secret[HL_SECRET_MAX];
 	char *sealed = NULL;
+	json_object *extra = NULL;
 	hl_err rc;
 
 	*out = NULL;
@@ -320,6 +325,8 @@ hl_endpoint_create(struct hl_db *db, const struct hl_config *cfg,
 		spec->method ? spec->method : "POST", (long long)(spec->enabled != 0), sealed);
 	if (!rc && spec->event_types)
 		rc = hl_subscriptions_replace(db, account_id, id, spec->event_types);
+	if (!rc)
+		rc = hl_endpoint_opts_apply(db, cfg, id, spec->options, &extra);
 	if (rc) {
 		hl_db_rollback(db);
 		goto out;
@@ -330,6 +337,7 @@ hl_endpoint_create(struct hl_db *db, const struct hl_config *cfg,
 	if (!rc)
 		hl_json_add_str(*out, "secret", secret);
 out:
+	json_object_put(extra);
 	free(sealed);
 	memset(secret, 0, sizeof(secret));
 	return rc;
@@ -341,6 +349,7 @@ hl_endpoint_update(struct hl_db *db, const struct hl_config *cfg,
 	json_object **out)
 {
 	unsigned long long n = 0;
+	json_object *extra = NULL;
 	hl_err rc;
 
 	*out = NULL;
@@ -360,8 +369,14 @@ hl_endpoint_update(struct hl_db *db, const struct hl_config *cfg,
 		(long long)spec->enabled, (long long)spec->enabled, id, account_id);
 	if (!rc && n == 0)
 		rc = hl_fail(HL_ERR_NOTFOUND, "id", "no webhook %s", id);
+	/* Disabling parks the queue; enabling resumes what waited. */
+	if (!rc && spec->enabled >= 0)
+		rc = hl_delivery_set_paused(db, id, !spec->enabled);
 	if (!rc && spec->event_types)
 		rc = hl_subscriptions_replace(db, account_id, id, spec->event_types);
+	if (!rc)
+		rc = hl_endpoint_opts_apply(db, cfg, id, spec->options, &extra);
+	json_object_put(extra);
 	if (rc) {
 		hl_db_rollback(db);
 		return rc;
