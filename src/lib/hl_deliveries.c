@@ -513,6 +513,14 @@ out:
 }
 
 hl_err
+hl_delivery_extend_leases(struct hl_db *db, const char *owner, long lease_seconds)
+{
+	return hl_db_exec(db, NULL, "UPDATE deliveries SET lease_expires_at = NOW(3) + INTERVAL ? "
+		"SECOND WHERE status = 'sending' AND lease_owner = ?", "is",
+		(long long)lease_seconds, owner);
+}
+
+hl_err
 hl_delivery_release(struct hl_db *db, const char *owner, const char *delivery_id)
 {
 	return hl_db_exec(db, NULL, "UPDATE deliveries SET status = 'pending', lease_owner = NULL, "

@@ -65,6 +65,9 @@ void hl_job_clear(struct hl_job *job);
  * retry at the computed time, dead, or (410) disable the endpoint. */
 hl_err hl_delivery_record(struct hl_db *db, const struct hl_config *cfg, const char *owner,
 	struct hl_attempt *attempts, int n);
+/* Push the lease of everything owner is still sending forward, so a
+ * transfer waiting in curl's per-host queue cannot lose its lease. */
+hl_err hl_delivery_extend_leases(struct hl_db *db, const char *owner, long lease_seconds);
 /* Give back claimed deliveries never sent (SIGTERM). */
 hl_err hl_delivery_release(struct hl_db *db, const char *owner, const char *delivery_id);
 /* Pause (endpoint disabled) or resume (enabled) an endpoint's deliveries. */

@@ -363,6 +363,12 @@ hl_send_easy(struct hl_send *s)
 	return s->easy;
 }
 
+struct hl_job *
+hl_send_job(struct hl_send *s)
+{
+	return s->job;
+}
+
 const char *
 hl_send_body(struct hl_send *s)
 {

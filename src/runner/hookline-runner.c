@@ -32,6 +32,9 @@ struct runner {
 	int once;
 	long max_seconds;
 	int inflight;
+	/* Every transfer in the multi handle (the runner owns them). */
+	struct hl_send **active;
+	int nactive;
 	/* Claimed jobs are owned by these arrays until recorded. */
 	struct hl_attempt done[RECORD_BATCH];
 	int ndone;
@@ -119,11 +122,56 @@ claim_and_start(struct runner *r, int *claimed)
 			continue;
 		}
 		curl_multi_add_handle(r->multi, hl_send_easy(s));
+		r->active[r->nactive++] = s;
 		r->inflight++;
 		(*claimed)++;
 	}
 	hl_jobs_free(jobs, n);
 	return HL_OK;
+}
+
+static void
+forget(struct runner *r, struct hl_send *s)
+{
+	int i;
+
+	for (i = 0; i < r->nactive; i++)
+		if (r->active[i] == s) {
+			r->active[i] = r->active[--r->nactive];
+			return;
+		}
+}
+
+/* SIGTERM: transfers still waiting for a connection (nothing sent yet)
+ * go back to the queue at once for another runner; the rest finish. */
+static void
+release_unstarted(struct runner *r)
+{
+	curl_off_t pre;
+	struct hl_send *s;
+	struct hl_job *job;
+	int i, n = 0;
+
+	for (i = 0; i < r->nactive;) {
+		s = r->active[i];
+		pre = 0;
+		curl_easy_getinfo(hl_send_easy(s), CURLINFO_PRETRANSFER_TIME_T, &pre);
+		if (pre > 0) {
+			i++;
+			continue;
+		}
+		job = hl_send_job(s);
+		curl_multi_remove_handle(r->multi, hl_send_easy(s));
+		r->active[i] = r->active[--r->nactive];
+		r->inflight--;
+		hl_delivery_release(r->db, r->owner, job->delivery_id);
+		hl_send_finish(s, CURLE_ABORTED_BY_CALLBACK, NULL);
+		hl_job_clear(job);
+		free(job);
+		n++;
+	}
+	if (n)
+		hl_log(HL_LOG_INFO, "stopping: released %d deliveries not yet sent", n);
 }
 
 static void
@@ -139,6 +187,7 @@ collect_finished(struct runner *r)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
 		curl_multi_remove_handle(r->multi, msg->easy_handle);
+		forget(r, s);
 		r->inflight--;
 		if (r->ndone == RECORD_BATCH)
 			flush_done(r);
@@ -158,8 +207,8 @@ collect_finished(struct runner *r)
 static int
 run(struct runner *r)
 {
-	long long start = hl_now_ms(), last_reclaim = 0, now;
-	int claimed = 0, idle, running = 0, reclaimed;
+	long long start = hl_now_ms(), last_reclaim = 0, last_extend = start, now;
+	int claimed = 0, idle, running = 0, reclaimed, released = 0;
 	hl_err rc;
 
 	for (;;) {
@@ -177,6 +226,16 @@ run(struct runner *r)
 				hl_log(HL_LOG_ERROR, "claim failed: %s", hl_errmsg());
 				hl_db_ping(r->db);
 			}
+		}
+		if (stopping && !released) {
+			release_unstarted(r);
+			released = 1;
+		}
+		/* Leases outlive any wait in curl's queue: renewed at a third. */
+		if (r->inflight && now - last_extend >= r->cfg.lease_seconds * 1000 / 3) {
+			if (hl_delivery_extend_leases(r->db, r->owner, r->cfg.lease_seconds))
+				hl_log(HL_LOG_WARN, "extending leases failed: %s", hl_errmsg());
+			last_extend = now;
 		}
 		if (!idle && r->inflight == 0)
 			break;
@@ -263,6 +322,11 @@ main(int argc, char **argv)
 		hl_log(HL_LOG_ERROR, "%s", hl_errmsg());
 		goto out;
 	}
+	r.active = calloc(r.cfg.concurrency, sizeof(*r.active));
+	if (!r.active) {
+		hl_log(HL_LOG_ERROR, "out of memory");
+		goto out;
+	}
 	r.multi = curl_multi_init();
 	curl_multi_setopt(r.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)r.cfg.concurrency);
 	curl_multi_setopt(r.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)r.cfg.per_host);
@@ -273,6 +337,7 @@ main(int argc, char **argv)
 out:
 	if (r.multi)
 		curl_multi_cleanup(r.multi);
+	free(r.active);
 	hl_db_close(r.db);
 	hl_config_free(&r.cfg);
 	curl_global_cleanup();
