@@ -195,9 +195,16 @@ hl_delivery_claim(struct hl_db *db, const struct hl_config *cfg, const char *own
 	rc = hl_db_begin(db);
 	if (rc)
 		goto out;
-	rc = hl_stmt_new(db, "SELECT id FROM deliveries FORCE INDEX (deliveries_claim) "
-		"WHERE status = 'pending' AND next_attempt_at <= NOW(3) "
-		"ORDER BY status, priority DESC, next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED", &pick);
+	/* FIFO endpoints: a delivery waits while an earlier one of the same
+	 * endpoint is unfinished (any state but succeeded or dead). The
+	 * subqueries are plain reads: only the claimed rows are locked. */
+	rc = hl_stmt_new(db, "SELECT d.id FROM deliveries d FORCE INDEX (deliveries_claim) "
+		"WHERE d.status = 'pending' AND d.next_attempt_at <= NOW(3) "
+		"AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.fifo = 1 "
+		"AND EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = d.endpoint_id "
+		"AND p.status IN ('pending', 'sending', 'paused') AND p.id < d.id)) "
+		"ORDER BY d.status, d.priority DESC, d.next_attempt_at, d.id LIMIT ? "
+		"FOR UPDATE SKIP LOCKED", &pick);
 	if (rc)
 		goto fail;
 	hl_stmt_int(pick, 0, max);
