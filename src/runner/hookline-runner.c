@@ -174,13 +174,14 @@ release_unstarted(struct runner *r)
 		hl_log(HL_LOG_INFO, "stopping: released %d deliveries not yet sent", n);
 }
 
-static void
+/* Returns how many transfers finished. */
+static int
 collect_finished(struct runner *r)
 {
 	struct hl_attempt *a;
 	struct hl_send *s;
 	CURLMsg *msg;
-	int left;
+	int left, n = 0;
 
 	while ((msg = curl_multi_info_read(r->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
@@ -201,14 +202,16 @@ collect_finished(struct runner *r)
 		hl_log(HL_LOG_DEBUG, "delivery %s attempt %d: %s %ld %s", a->job->delivery_id,
 			a->job->attempt_no, a->outcome == HL_OUT_SUCCESS ? "ok" : "failed", a->status,
 			a->error_class ? a->error_class : "");
+		n++;
 	}
+	return n;
 }
 
 static int
 run(struct runner *r)
 {
 	long long start = hl_now_ms(), last_reclaim = 0, last_extend = start, now;
-	int claimed = 0, idle, running = 0, reclaimed, released = 0;
+	int claimed = 0, idle, running = 0, reclaimed, released = 0, moved = 0;
 	hl_err rc;
 
 	for (;;) {
@@ -241,10 +244,15 @@ run(struct runner *r)
 			break;
 		if (r->once && r->inflight == 0 && claimed == 0)
 			break;
-		/* Wake on network activity, or poll the queue again after PollMs. */
-		curl_multi_poll(r->multi, NULL, 0, r->inflight ? 50 : (int)r->cfg.poll_ms, NULL);
+		/* Start what was just claimed, then wait for network activity (or
+		 * poll the queue again after PollMs) only when nothing moved:
+		 * curl_multi_poll does not wake for freshly added handles. */
+		if (claimed)
+			curl_multi_perform(r->multi, &running);
+		if (!claimed && !moved)
+			curl_multi_poll(r->multi, NULL, 0, r->inflight ? 50 : (int)r->cfg.poll_ms, NULL);
 		curl_multi_perform(r->multi, &running);
-		collect_finished(r);
+		moved = collect_finished(r);
 		/* Everything that finished in this round is recorded in one
 		 * transaction: batches grow by themselves when busy. */
 		flush_done(r);
