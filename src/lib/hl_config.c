@@ -71,6 +71,7 @@ static const struct config_key config_keys[] = {
 	{ "Delivery.RetrySchedule", KEY_SCHEDULE, OFF(retry_schedule), "0,5s,5m,30m,2h,5h,10h,10h", 0, 0 },
 	{ "Delivery.JitterPercent", KEY_INT, OFF(jitter_pct), "20", 0, 50 },
 	{ "Delivery.AllowCidrs", KEY_CIDRS, OFF(allow), "", 0, 0 },
+	{ "Delivery.DisableAfterSeconds", KEY_LONG, OFF(disable_after_s), "432000", 1, 31536000 },
 	{ "Delivery.UserAgent", KEY_STR, OFF(user_agent), "hookline/" HL_VERSION, 0, 0 },
 	{ "Log.Level", KEY_LOGLEVEL, OFF(log_level), "info", 0, 0 },
 	{ "RateLimit.PerKeyPerMinute", KEY_LONG, OFF(rate_per_key), "600", 0, 1000000 },

@@ -58,6 +58,7 @@ struct hl_config {
 	struct hl_cidr allow[HL_CIDR_MAX]; /* Delivery.AllowCidrs: SSRF allowlist */
 	int nallow;
 	char *user_agent;             /* Delivery.UserAgent */
+	long disable_after_s;         /* Delivery.DisableAfterSeconds: failing this long disables (default 5 days) */
 
 	/* Log.* */
 	enum hl_log_level log_level;  /* Log.Level: error|warn|info|debug */

@@ -7,12 +7,40 @@
 #include "hl_deliveries.h"
 #include "hl_filter.h"
 #include "hl_log.h"
+#include "hl_publish.h"
 #include "hl_retry.h"
 #include "hl_util.h"
 
 /* Waits that protect a struggling receiver (429, timeouts). */
 #define SLOW_DOWN_MIN_S 60
 #define RETRY_AFTER_MAX_S (24 * 3600)
+/* A success after this many consecutive failures is worth an event. */
+#define RECOVERED_AFTER_FAILURES 3
+
+/* Operational events found while recording, published after the commit
+ * (hl_publish runs its own transaction). */
+enum note_kind { NOTE_DISABLED, NOTE_EXHAUSTED, NOTE_RECOVERED, NOTE__MAX };
+static const char *const note_types[NOTE__MAX] = {
+	[NOTE_DISABLED] = "endpoint.disabled",
+	[NOTE_EXHAUSTED] = "delivery.exhausted",
+	[NOTE_RECOVERED] = "endpoint.recovered",
+};
+struct note {
+	enum note_kind kind;
+	const struct hl_job *job;
+	const char *reason;
+};
+struct notes {
+	struct note *v;
+	int n, cap;
+};
+
+static void
+note_add(struct notes *ns, enum note_kind kind, const struct hl_job *job, const char *reason)
+{
+	if (ns->n < ns->cap)
+		ns->v[ns->n++] = (struct note){ kind, job, reason };
+}
 
 hl_err
 hl_delivery_insert(struct hl_db *db, const char *account_id, const char *endpoint_id,
@@ -59,6 +87,12 @@ hl_job_clear(struct hl_job *job)
 	free(job->prev_secret);
 	free(job->headers_json);
 	free(job->retry_schedule);
+	if (job->auth_json)
+		memset(job->auth_json, 0, strlen(job->auth_json));
+	free(job->auth_json);
+	if (job->ed25519_pem)
+		memset(job->ed25519_pem, 0, strlen(job->ed25519_pem));
+	free(job->ed25519_pem);
 	memset(job, 0, sizeof(*job));
 }
 
@@ -120,11 +154,20 @@ load_job(struct hl_stmt *st, const struct hl_config *cfg, struct hl_job *job)
 	job->timeout_ms = hl_stmt_colint(st, 12);
 	job->headers_json = dup_or_null(hl_stmt_col(st, 13));
 	job->retry_schedule = dup_or_null(hl_stmt_col(st, 14));
+	job->retry_base_s = (long)hl_stmt_colint(st, 15);
+	job->retry_cap_s = (long)hl_stmt_colint(st, 16);
+	job->retry_max_attempts = (int)hl_stmt_colint(st, 17);
+	hl_strlcpy(job->auth_type, hl_stmt_col(st, 18) ? hl_stmt_col(st, 18) : "none",
+		sizeof(job->auth_type));
 	if (!job->url)
 		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 	rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 10), &job->secret);
 	if (!rc && hl_stmt_col(st, 11))
 		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 11), &job->prev_secret);
+	if (!rc && hl_stmt_col(st, 19))
+		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 19), &job->auth_json);
+	if (!rc && hl_stmt_col(st, 20))
+		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 20), &job->ed25519_pem);
 	if (rc)
 		return hl_fail(rc, NULL, "cannot unseal the secret of %s: wrong Security.MasterKey?",
 			job->endpoint_id);
@@ -133,7 +176,7 @@ load_job(struct hl_stmt *st, const struct hl_config *cfg, struct hl_job *job)
 
 hl_err
 hl_delivery_claim(struct hl_db *db, const struct hl_config *cfg, const char *owner,
-	int max, struct hl_job **jobs_out, int *njobs)
+	const char *account_id, int max, struct hl_job **jobs_out, int *njobs)
 {
 	struct hl_stmt *pick = NULL, *lease = NULL, *load = NULL;
 	struct hl_job *jobs;
@@ -153,12 +196,22 @@ hl_delivery_claim(struct hl_db *db, const struct hl_config *cfg, const char *own
 	rc = hl_db_begin(db);
 	if (rc)
 		goto out;
-	rc = hl_stmt_new(db, "SELECT id FROM deliveries FORCE INDEX (deliveries_claim) "
-		"WHERE status = 'pending' AND next_attempt_at <= NOW(3) "
-		"ORDER BY status, priority DESC, next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED", &pick);
+	/* FIFO endpoints: a delivery waits while an earlier one of the same
+	 * endpoint is unfinished (any state but succeeded or dead). The
+	 * subqueries are plain reads: only the claimed rows are locked. */
+	rc = hl_stmt_new(db, "SELECT d.id FROM deliveries d FORCE INDEX (deliveries_claim) "
+		"WHERE d.status = 'pending' AND d.next_attempt_at <= NOW(3) "
+		"AND (? IS NULL OR d.account_id = ?) "
+		"AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.fifo = 1 "
+		"AND EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = d.endpoint_id "
+		"AND p.status IN ('pending', 'sending', 'paused') AND p.id < d.id)) "
+		"ORDER BY d.status, d.priority DESC, d.next_attempt_at, d.id LIMIT ? "
+		"FOR UPDATE SKIP LOCKED", &pick);
 	if (rc)
 		goto fail;
-	hl_stmt_int(pick, 0, max);
+	hl_stmt_str(pick, 0, account_id);
+	hl_stmt_str(pick, 1, account_id);
+	hl_stmt_int(pick, 2, max);
 	rc = hl_stmt_exec(pick);
 	while (!rc && n < max && (r = hl_stmt_fetch(pick)) != 0) {
 		if (r < 0) {
@@ -189,7 +242,9 @@ hl_delivery_claim(struct hl_db *db, const struct hl_config *cfg, const char *own
 	rc = hl_stmt_new(db, "SELECT d.id, d.event_id, d.endpoint_id, d.account_id, d.attempts, "
 		"ev.event_type, " HL_SQL_TIME("ev.created_at") ", ev.payload, e.url, e.method, "
 		"e.secret_sealed, IF(e.prev_secret_expires_at > NOW(3), e.prev_secret_sealed, NULL), "
-		"IFNULL(e.timeout_ms, 0), e.headers_json, e.retry_schedule "
+		"IFNULL(e.timeout_ms, 0), e.headers_json, e.retry_schedule, "
+		"e.retry_base_s, e.retry_cap_s, e.retry_max_attempts, e.auth_type, e.auth_sealed, "
+		"e.ed25519_sealed "
 		"FROM deliveries d JOIN events ev ON ev.id = d.event_id "
 		"JOIN endpoints e ON e.id = d.endpoint_id WHERE d.id = ?", &load);
 	for (i = 0; !rc && i < n; i++) {
@@ -240,7 +295,19 @@ next_delay(const struct hl_config *cfg, const struct hl_attempt *a)
 	unsigned rnd = 0;
 	long delay;
 
-	if (a->job->retry_schedule &&
+	if (a->job->retry_max_attempts > 0) {
+		/* Exponential: attempt 1 now, then base, 2 base, 4 base ... capped. */
+		int i;
+
+		nsteps = a->job->retry_max_attempts;
+		schedule[0] = 0;
+		for (i = 1; i < nsteps; i++) {
+			long d = i == 1 ? a->job->retry_base_s : schedule[i - 1] * 2;
+
+			schedule[i] = d > a->job->retry_cap_s ? a->job->retry_cap_s : d;
+		}
+		steps = schedule;
+	} else if (a->job->retry_schedule &&
 	    hl_retry_parse(a->job->retry_schedule, schedule, HL_RETRY_MAX_STEPS, &nsteps) == 0) {
 		steps = schedule;
 	} else {
@@ -259,9 +326,49 @@ next_delay(const struct hl_config *cfg, const struct hl_attempt *a)
 	return delay;
 }
 
+/* Disable an endpoint (once: only the transition counts), pause its
+ * queue, and queue a notification for a human. */
+static hl_err
+disable_endpoint(struct hl_db *db, const struct hl_job *job, const char *reason,
+	int health_rule, long disable_after_s, struct notes *ns)
+{
+	unsigned long long n = 0;
+	char id[HL_ID_MAX];
+	hl_err rc;
+
+	if (health_rule)
+		rc = hl_db_exec(db, &n, "UPDATE endpoints SET enabled = 0, disabled_reason = ?, "
+			"updated_at = NOW(3) WHERE id = ? AND enabled = 1 AND first_failure_at IS NOT NULL "
+			"AND first_failure_at <= NOW(3) - INTERVAL ? SECOND", "ssi", reason,
+			job->endpoint_id, (long long)disable_after_s);
+	else
+		rc = hl_db_exec(db, &n, "UPDATE endpoints SET enabled = 0, disabled_reason = ?, "
+			"updated_at = NOW(3) WHERE id = ? AND enabled = 1", "ss", reason, job->endpoint_id);
+	if (rc || n == 0)
+		return rc;
+	hl_log(HL_LOG_INFO, "endpoint %s disabled: %s", job->endpoint_id, reason);
+	rc = hl_delivery_set_paused(db, job->endpoint_id, 1);
+	if (!rc)
+		rc = hl_id_new("ntf", id);
+	if (!rc)
+		rc = hl_db_exec(db, NULL, "INSERT INTO notifications (id, account_id, endpoint_id, "
+			"kind, message) VALUES (?, ?, ?, 'endpoint.disabled', ?)", "ssss", id,
+			job->account_id, job->endpoint_id, reason);
+	if (!rc)
+		note_add(ns, NOTE_DISABLED, job, reason);
+	return rc;
+}
+
+/* Operational events about operational events would feed on themselves. */
+static int
+is_operational(const char *type)
+{
+	return !strncmp(type, "endpoint.", 9) || !strncmp(type, "delivery.", 9);
+}
+
 static hl_err
 record_one(struct hl_db *db, const struct hl_config *cfg, const char *owner,
-	struct hl_attempt *a, struct hl_stmt *ins)
+	struct hl_attempt *a, struct hl_stmt *ins, struct notes *ns)
 {
 	struct hl_job *job = a->job;
 	char id[HL_ID_MAX];
@@ -316,23 +423,62 @@ record_one(struct hl_db *db, const struct hl_config *cfg, const char *owner,
 		hl_log(HL_LOG_WARN, "delivery %s: lease lost before completion; "
 			"its attempt is recorded, the new owner decides its state", job->delivery_id);
 
-	if (a->outcome == HL_OUT_SUCCESS)
-		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET consecutive_failures = 0, "
-			"first_failure_at = NULL, last_success_at = NOW(3), last_attempt_at = NOW(3) "
-			"WHERE id = ?", "s", job->endpoint_id);
-	else
+	if (n && !strcmp(status, "dead") && a->outcome != HL_OUT_GONE &&
+	    !is_operational(job->event_type))
+		note_add(ns, NOTE_EXHAUSTED, job, NULL);
+
+	if (a->outcome == HL_OUT_SUCCESS) {
+		rc = hl_db_exec(db, &n, "UPDATE endpoints SET consecutive_failures = 0, "
+			"first_failure_at = NULL WHERE id = ? AND consecutive_failures >= ?", "si",
+			job->endpoint_id, (long long)RECOVERED_AFTER_FAILURES);
+		if (!rc && n) {
+			char nid[HL_ID_MAX];
+
+			note_add(ns, NOTE_RECOVERED, job, NULL);
+			rc = hl_id_new("ntf", nid);
+			if (!rc)
+				rc = hl_db_exec(db, NULL, "INSERT INTO notifications (id, account_id, "
+					"endpoint_id, kind, message) VALUES (?, ?, ?, 'endpoint.recovered', "
+					"'the endpoint succeeded again after failing')", "sss", nid,
+					job->account_id, job->endpoint_id);
+		}
+		if (!rc)
+			rc = hl_db_exec(db, NULL, "UPDATE endpoints SET consecutive_failures = 0, "
+				"first_failure_at = NULL, last_success_at = NOW(3), last_attempt_at = NOW(3) "
+				"WHERE id = ?", "s", job->endpoint_id);
+	} else {
 		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET consecutive_failures = "
 			"consecutive_failures + 1, first_failure_at = COALESCE(first_failure_at, NOW(3)), "
 			"last_attempt_at = NOW(3) WHERE id = ?", "s", job->endpoint_id);
-	if (!rc && a->outcome == HL_OUT_GONE) {
-		hl_log(HL_LOG_INFO, "endpoint %s answered 410 Gone: disabled", job->endpoint_id);
-		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET enabled = 0, disabled_reason = "
-			"'the endpoint answered 410 Gone', updated_at = NOW(3) WHERE id = ?", "s",
-			job->endpoint_id);
-		if (!rc)
-			rc = hl_delivery_set_paused(db, job->endpoint_id, 1);
 	}
+	if (!rc && a->outcome == HL_OUT_GONE)
+		rc = disable_endpoint(db, job, "the endpoint answered 410 Gone", 0, 0, ns);
+	else if (!rc && a->outcome != HL_OUT_SUCCESS)
+		rc = disable_endpoint(db, job, "the endpoint failed continuously for longer than "
+			"Delivery.DisableAfterSeconds", 1, cfg->disable_after_s, ns);
 	return rc;
+}
+
+static void
+publish_note(struct hl_db *db, const struct note *note)
+{
+	json_object *payload = json_object_new_object(), *out = NULL;
+
+	hl_json_add_str(payload, "endpoint_id", note->job->endpoint_id);
+	hl_json_add_str(payload, "url", note->job->url);
+	if (note->kind == NOTE_EXHAUSTED) {
+		hl_json_add_str(payload, "delivery_id", note->job->delivery_id);
+		hl_json_add_str(payload, "event_id", note->job->event_id);
+		hl_json_add_str(payload, "event_type", note->job->event_type);
+		hl_json_add_int(payload, "attempts", note->job->attempt_no);
+	}
+	if (note->reason)
+		hl_json_add_str(payload, "reason", note->reason);
+	if (hl_publish(db, note->job->account_id, note_types[note->kind], payload, NULL, &out))
+		hl_log(HL_LOG_WARN, "could not publish %s for %s: %s", note_types[note->kind],
+			note->job->endpoint_id, hl_errmsg());
+	json_object_put(out);
+	json_object_put(payload);
 }
 
 hl_err
@@ -340,26 +486,49 @@ hl_delivery_record(struct hl_db *db, const struct hl_config *cfg, const char *ow
 	struct hl_attempt *attempts, int n)
 {
 	struct hl_stmt *ins = NULL;
+	struct notes ns = { NULL, 0, 0 };
 	int i;
 	hl_err rc;
 
 	if (n == 0)
 		return HL_OK;
+	/* At most two notes per attempt (exhausted + disabled, or recovered). */
+	ns.v = calloc((size_t)n * 2, sizeof(*ns.v));
+	if (!ns.v)
+		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	ns.cap = n * 2;
 	rc = hl_db_begin(db);
 	if (rc)
-		return rc;
+		goto out;
 	rc = hl_stmt_new(db, "INSERT INTO delivery_attempts (id, delivery_id, account_id, "
 		"endpoint_id, attempt_no, started_at, duration_ms, request_url, request_headers, "
 		"response_status, response_headers, response_body, error_class, error_message) "
 		"VALUES (?, ?, ?, ?, ?, FROM_UNIXTIME(? / 1000), ?, ?, ?, ?, ?, ?, ?, ?)", &ins);
 	for (i = 0; !rc && i < n; i++)
-		rc = record_one(db, cfg, owner, &attempts[i], ins);
+		rc = record_one(db, cfg, owner, &attempts[i], ins, &ns);
 	hl_stmt_free(ins);
 	if (rc) {
 		hl_db_rollback(db);
-		return rc;
+		goto out;
 	}
-	return hl_db_commit(db);
+	rc = hl_db_commit(db);
+	if (rc)
+		goto out;
+	/* After the commit: a failure here loses an operational event, never
+	 * an attempt record. */
+	for (i = 0; i < ns.n; i++)
+		publish_note(db, &ns.v[i]);
+out:
+	free(ns.v);
+	return rc;
+}
+
+hl_err
+hl_delivery_extend_leases(struct hl_db *db, const char *owner, long lease_seconds)
+{
+	return hl_db_exec(db, NULL, "UPDATE deliveries SET lease_expires_at = NOW(3) + INTERVAL ? "
+		"SECOND WHERE status = 'sending' AND lease_owner = ?", "is",
+		(long long)lease_seconds, owner);
 }
 
 hl_err

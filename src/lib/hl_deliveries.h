@@ -24,6 +24,11 @@ struct hl_job {
 	char *headers_json;          /* custom headers, JSON object or NULL */
 	long timeout_ms;             /* 0 = config default */
 	char *retry_schedule;        /* per-endpoint override or NULL */
+	long retry_base_s, retry_cap_s; /* exponential policy when retry_max_attempts > 0 */
+	int retry_max_attempts;
+	char auth_type[8];           /* none, basic, bearer, header */
+	char *auth_json;             /* unsealed credentials (JSON object) or NULL */
+	char *ed25519_pem;           /* unsealed private key: adds a v1a signature */
 	long long msg_ts;            /* webhook-timestamp, seconds */
 };
 
@@ -49,17 +54,20 @@ hl_err hl_delivery_insert(struct hl_db *db, const char *account_id, const char *
 	const char *event_id, const char *event_type, int priority, int paused);
 /* Take back leases that expired (a runner died): sending -> pending. */
 hl_err hl_delivery_reclaim_expired(struct hl_db *db, int *n);
-/* Claim up to max due deliveries for owner and load their jobs (unsealing
+/* Claim up to max due deliveries (of account_id only, unless NULL) for owner and load their jobs (unsealing
  * secrets with the master key). *jobs is an array the caller frees with
  * hl_jobs_free. */
 hl_err hl_delivery_claim(struct hl_db *db, const struct hl_config *cfg, const char *owner,
-	int max, struct hl_job **jobs, int *njobs);
+	const char *account_id, int max, struct hl_job **jobs, int *njobs);
 void hl_jobs_free(struct hl_job *jobs, int n);
 void hl_job_clear(struct hl_job *job);
 /* Record attempts and move each delivery on, in one transaction: success,
  * retry at the computed time, dead, or (410) disable the endpoint. */
 hl_err hl_delivery_record(struct hl_db *db, const struct hl_config *cfg, const char *owner,
 	struct hl_attempt *attempts, int n);
+/* Push the lease of everything owner is still sending forward, so a
+ * transfer waiting in curl's per-host queue cannot lose its lease. */
+hl_err hl_delivery_extend_leases(struct hl_db *db, const char *owner, long lease_seconds);
 /* Give back claimed deliveries never sent (SIGTERM). */
 hl_err hl_delivery_release(struct hl_db *db, const char *owner, const char *delivery_id);
 /* Pause (endpoint disabled) or resume (enabled) an endpoint's deliveries. */

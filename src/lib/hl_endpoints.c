@@ -4,6 +4,7 @@
 #include <string.h>
 #include <curl/curl.h>
 #include "hl_deliveries.h"
+#include "hl_endpoint_opts.h"
 #include "hl_endpoints.h"
 #include "hl_filter.h"
 #include "hl_util.h"
@@ -186,7 +187,7 @@ spec_validate(const struct hl_config *cfg, const struct hl_endpoint_spec *spec, 
 			"description is longer than %d characters", DESCRIPTION_MAX);
 	if (spec->method && strcmp(spec->method, "POST") && strcmp(spec->method, "PUT"))
 		return hl_fail(HL_ERR_INVALID, "method", "method must be POST or PUT");
-	return HL_OK;
+	return hl_endpoint_opts_validate(spec->options);
 }
 
 #define ENDPOINT_COLUMNS "e.id, e.url, e.description, e.method, e.enabled, e.disabled_reason, " \
@@ -249,6 +250,8 @@ hl_endpoint_get(struct hl_db *db, const char *account_id, const char *id, json_o
 			*out = endpoint_json(st);
 	}
 	hl_stmt_free(st);
+	if (!rc)
+		rc = hl_endpoint_opts_get(db, id, *out);
 	return rc;
 }
 
@@ -300,6 +303,7 @@ hl_endpoint_create(struct hl_db *db, const struct hl_config *cfg,
 {
 	char id[HL_ID_MAX], secret[HL_SECRET_MAX];
 	char *sealed = NULL;
+	json_object *extra = NULL;
 	hl_err rc;
 
 	*out = NULL;
@@ -322,6 +326,8 @@ hl_endpoint_create(struct hl_db *db, const struct hl_config *cfg,
 		spec->method ? spec->method : "POST", (long long)(spec->enabled != 0), sealed);
 	if (!rc && spec->event_types)
 		rc = hl_subscriptions_replace(db, account_id, id, spec->event_types);
+	if (!rc)
+		rc = hl_endpoint_opts_apply(db, cfg, id, spec->options, &extra);
 	if (rc) {
 		hl_db_rollback(db);
 		goto out;
@@ -332,6 +338,7 @@ hl_endpoint_create(struct hl_db *db, const struct hl_config *cfg,
 	if (!rc)
 		hl_json_add_str(*out, "secret", secret);
 out:
+	json_object_put(extra);
 	free(sealed);
 	memset(secret, 0, sizeof(secret));
 	return rc;
@@ -343,6 +350,7 @@ hl_endpoint_update(struct hl_db *db, const struct hl_config *cfg,
 	json_object **out)
 {
 	unsigned long long n = 0;
+	json_object *extra = NULL;
 	hl_err rc;
 
 	*out = NULL;
@@ -362,8 +370,14 @@ hl_endpoint_update(struct hl_db *db, const struct hl_config *cfg,
 		(long long)spec->enabled, (long long)spec->enabled, id, account_id);
 	if (!rc && n == 0)
 		rc = hl_fail(HL_ERR_NOTFOUND, "id", "no webhook %s", id);
+	/* Disabling parks the queue; enabling resumes what waited. */
+	if (!rc && spec->enabled >= 0)
+		rc = hl_delivery_set_paused(db, id, !spec->enabled);
 	if (!rc && spec->event_types)
 		rc = hl_subscriptions_replace(db, account_id, id, spec->event_types);
+	if (!rc)
+		rc = hl_endpoint_opts_apply(db, cfg, id, spec->options, &extra);
+	json_object_put(extra);
 	if (rc) {
 		hl_db_rollback(db);
 		return rc;

@@ -15,6 +15,7 @@ struct hl_endpoint_spec {
 	const char *method;          /* "POST" or "PUT" */
 	json_object *event_types;    /* array of strings: names, "fam.*", "*" */
 	int enabled;                 /* 0, 1, or -1 */
+	json_object *options;        /* delivery options (hl_endpoint_opts.h) or NULL */
 };
 
 /* Check an endpoint URL: http(s), a host, no credentials, <= 2048 bytes;

@@ -8,8 +8,11 @@
 #include <strings.h>
 #include <time.h>
 #include <json-c/json.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include "hl_buf.h"
 #include "hl_crypto.h"
+#include "hl_endpoint_opts.h"
 #include "hl_log.h"
 #include "hl_retry.h"
 #include "hl_sender.h"
@@ -37,12 +40,6 @@ struct hl_send {
 	long long started_ms;
 };
 
-/* Headers a user may not set: they carry our signature or framing. */
-static const char *const reserved_headers[] = {
-	"webhook-id", "webhook-timestamp", "webhook-signature", "content-type",
-	"content-length", "host", "transfer-encoding", "connection", NULL
-};
-
 /* Header values never stored in clear. */
 static int
 is_secret_header(const char *name)
@@ -52,19 +49,8 @@ is_secret_header(const char *name)
 		strcasestr(name, "api-key") || strcasestr(name, "apikey");
 }
 
-static int
-is_reserved_header(const char *name)
-{
-	int i;
-
-	for (i = 0; reserved_headers[i]; i++)
-		if (!strcasecmp(name, reserved_headers[i]))
-			return 1;
-	return 0;
-}
-
 static hl_err
-add_header(struct hl_send *s, const char *name, const char *value)
+add_header_redacted(struct hl_send *s, const char *name, const char *value, int redact)
 {
 	char line[4096];
 	struct curl_slist *l;
@@ -75,8 +61,15 @@ add_header(struct hl_send *s, const char *name, const char *value)
 		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 	s->headers = l;
 	json_object_object_add(s->req_headers, name,
-		json_object_new_string(is_secret_header(name) ? "[redacted]" : value));
+		json_object_new_string(redact || is_secret_header(name) ? "[redacted]" : value));
+	memset(line, 0, sizeof(line));
 	return HL_OK;
+}
+
+static hl_err
+add_header(struct hl_send *s, const char *name, const char *value)
+{
+	return add_header_redacted(s, name, value, 0);
 }
 
 static curl_socket_t
@@ -164,7 +157,7 @@ add_custom_headers(struct hl_send *s)
 		return HL_OK;
 	}
 	json_object_object_foreach(h, name, val) {
-		if (is_reserved_header(name) || !json_object_is_type(val, json_type_string))
+		if (hl_header_reserved(name) || !json_object_is_type(val, json_type_string))
 			continue;
 		rc = add_header(s, name, json_object_get_string(val));
 		if (rc)
@@ -174,10 +167,97 @@ add_custom_headers(struct hl_send *s)
 	return rc;
 }
 
+static const char *
+cred(json_object *c, const char *name)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(c, name, &v) ? json_object_get_string(v) : "";
+}
+
+/* Destination authentication: always stored redacted, whatever its name. */
+static hl_err
+add_auth(struct hl_send *s)
+{
+	char value[2200], raw[1100];
+	unsigned char *bytes = (unsigned char *)raw;
+	json_object *c;
+	hl_err rc = HL_OK;
+	int n;
+
+	if (!s->job->auth_json || !strcmp(s->job->auth_type, "none"))
+		return HL_OK;
+	c = json_tokener_parse(s->job->auth_json);
+	if (!c)
+		return hl_fail(HL_ERR_INTERNAL, NULL, "stored credentials of %s are not JSON",
+			s->job->endpoint_id);
+	if (!strcmp(s->job->auth_type, "basic")) {
+		n = snprintf(raw, sizeof(raw), "%s:%s", cred(c, "username"), cred(c, "password"));
+		if (n < 0 || (size_t)n >= sizeof(raw)) {
+			rc = hl_fail(HL_ERR_INVALID, NULL, "credentials too long");
+		} else {
+			memcpy(value, "Basic ", 6);
+			hl_base64_encode(bytes, (size_t)n, value + 6);
+			rc = add_header_redacted(s, "authorization", value, 1);
+		}
+	} else if (!strcmp(s->job->auth_type, "bearer")) {
+		snprintf(value, sizeof(value), "Bearer %s", cred(c, "token"));
+		rc = add_header_redacted(s, "authorization", value, 1);
+	} else if (!strcmp(s->job->auth_type, "header")) {
+		rc = add_header_redacted(s, cred(c, "name"), cred(c, "value"), 1);
+	}
+	memset(raw, 0, sizeof(raw));
+	memset(value, 0, sizeof(value));
+	json_object_put(c);
+	return rc;
+}
+
+/* "v1a,<base64 ed25519 signature of {id}.{ts}.{body}>". */
+static hl_err
+sign_ed25519(const struct hl_job *job, const char *ts, char *out, size_t outcap)
+{
+	unsigned char sig[64];
+	size_t siglen = sizeof(sig), prefix;
+	char head[128];
+	unsigned char *msg = NULL;
+	EVP_MD_CTX *md = NULL;
+	EVP_PKEY *key = NULL;
+	BIO *bio = NULL;
+	hl_err rc = HL_OK;
+	int n;
+
+	n = snprintf(head, sizeof(head), "%s.%s.", job->event_id, ts);
+	prefix = (size_t)n;
+	msg = malloc(prefix + job->bodylen);
+	bio = BIO_new_mem_buf(job->ed25519_pem, -1);
+	if (bio)
+		key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	md = EVP_MD_CTX_new();
+	if (!msg || !key || !md || outcap < 4 + 4 * ((sizeof(sig) + 2) / 3) + 1) {
+		rc = hl_fail(HL_ERR_CRYPTO, NULL, "cannot load the ed25519 key of %s", job->endpoint_id);
+		goto out;
+	}
+	memcpy(msg, head, prefix);
+	memcpy(msg + prefix, job->body, job->bodylen);
+	if (EVP_DigestSignInit(md, NULL, NULL, NULL, key) != 1 ||
+	    EVP_DigestSign(md, sig, &siglen, msg, prefix + job->bodylen) != 1) {
+		rc = hl_fail(HL_ERR_CRYPTO, NULL, "ed25519 signing failed");
+		goto out;
+	}
+	memcpy(out, "v1a,", 4);
+	hl_base64_encode(sig, siglen, out + 4);
+out:
+	free(msg);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(key);
+	BIO_free(bio);
+	return rc;
+}
+
 static hl_err
 sign(struct hl_send *s)
 {
-	char sig[HL_SIG_MAX], prev[HL_SIG_MAX], both[2 * HL_SIG_MAX + 2], ts[32];
+	char sig[HL_SIG_MAX], prev[HL_SIG_MAX], both[3 * HL_SIG_MAX + 140], ts[32], v1a[100];
 	struct hl_job *job = s->job;
 	hl_err rc;
 
@@ -193,6 +273,15 @@ sign(struct hl_send *s)
 		snprintf(both, sizeof(both), "%s %s", sig, prev);
 	else
 		hl_strlcpy(both, sig, sizeof(both));
+	/* Asymmetric signature for receivers that only hold the public key. */
+	if (job->ed25519_pem) {
+		size_t len = strlen(both);
+
+		rc = sign_ed25519(job, ts, v1a, sizeof(v1a));
+		if (rc)
+			return rc;
+		snprintf(both + len, sizeof(both) - len, " %s", v1a);
+	}
 	rc = add_header(s, "webhook-id", job->event_id);
 	if (!rc)
 		rc = add_header(s, "webhook-timestamp", ts);
@@ -227,6 +316,8 @@ hl_send_setup(const struct hl_config *cfg, struct hl_job *job, struct hl_send **
 		rc = add_header(s, "user-agent", cfg->user_agent);
 	if (!rc)
 		rc = add_custom_headers(s);
+	if (!rc)
+		rc = add_auth(s);
 	if (!rc)
 		rc = sign(s);
 	if (rc)
@@ -270,6 +361,12 @@ CURL *
 hl_send_easy(struct hl_send *s)
 {
 	return s->easy;
+}
+
+struct hl_job *
+hl_send_job(struct hl_send *s)
+{
+	return s->job;
 }
 
 const char *

@@ -13,6 +13,7 @@ struct hl_send;
  * limits). The handle's private pointer is the returned context. */
 hl_err hl_send_setup(const struct hl_config *cfg, struct hl_job *job, struct hl_send **out);
 CURL *hl_send_easy(struct hl_send *s);
+struct hl_job *hl_send_job(struct hl_send *s);
 /* Classify the finished transfer into *a and free the context (and easy
  * handle). a->job points at the job. The caller frees a with
  * hl_attempt_clear. */

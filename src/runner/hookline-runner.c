@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <curl/curl.h>
+#include "hl_accounts.h"
 #include "hl_config.h"
 #include "hl_crypto.h"
 #include "hl_db.h"
@@ -29,9 +30,13 @@ struct runner {
 	struct hl_db *db;
 	CURLM *multi;
 	char owner[64];
+	char account_id[HL_ID_MAX];   /* --account: claim only this tenant's work */
 	int once;
 	long max_seconds;
 	int inflight;
+	/* Every transfer in the multi handle (the runner owns them). */
+	struct hl_send **active;
+	int nactive;
 	/* Claimed jobs are owned by these arrays until recorded. */
 	struct hl_attempt done[RECORD_BATCH];
 	int ndone;
@@ -48,9 +53,11 @@ on_signal(int sig)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: hookline-runner [--config FILE] [--once] [--max-seconds N]\n"
+	fprintf(f, "usage: hookline-runner [--config FILE] [--once] [--max-seconds N] "
+		"[--account SLUG]\n"
 		"  --once           send what is due now and exit\n"
-		"  --max-seconds N  keep polling for new work for N seconds (default 55, for cron)\n");
+		"  --max-seconds N  keep polling for new work for N seconds (default 55, for cron)\n"
+		"  --account SLUG   send only this account's deliveries (isolate a tenant)\n");
 }
 
 static hl_err
@@ -95,7 +102,8 @@ claim_and_start(struct runner *r, int *claimed)
 		return HL_OK;
 	if (room > (int)r->cfg.batch_size)
 		room = (int)r->cfg.batch_size;
-	rc = hl_delivery_claim(r->db, &r->cfg, r->owner, room, &jobs, &n);
+	rc = hl_delivery_claim(r->db, &r->cfg, r->owner, r->account_id[0] ? r->account_id : NULL,
+		room, &jobs, &n);
 	if (rc)
 		return rc;
 	for (i = 0; i < n; i++) {
@@ -119,6 +127,7 @@ claim_and_start(struct runner *r, int *claimed)
 			continue;
 		}
 		curl_multi_add_handle(r->multi, hl_send_easy(s));
+		r->active[r->nactive++] = s;
 		r->inflight++;
 		(*claimed)++;
 	}
@@ -127,18 +136,64 @@ claim_and_start(struct runner *r, int *claimed)
 }
 
 static void
+forget(struct runner *r, struct hl_send *s)
+{
+	int i;
+
+	for (i = 0; i < r->nactive; i++)
+		if (r->active[i] == s) {
+			r->active[i] = r->active[--r->nactive];
+			return;
+		}
+}
+
+/* SIGTERM: transfers still waiting for a connection (nothing sent yet)
+ * go back to the queue at once for another runner; the rest finish. */
+static void
+release_unstarted(struct runner *r)
+{
+	curl_off_t pre;
+	struct hl_send *s;
+	struct hl_job *job;
+	int i, n = 0;
+
+	for (i = 0; i < r->nactive;) {
+		s = r->active[i];
+		pre = 0;
+		curl_easy_getinfo(hl_send_easy(s), CURLINFO_PRETRANSFER_TIME_T, &pre);
+		if (pre > 0) {
+			i++;
+			continue;
+		}
+		job = hl_send_job(s);
+		curl_multi_remove_handle(r->multi, hl_send_easy(s));
+		r->active[i] = r->active[--r->nactive];
+		r->inflight--;
+		hl_delivery_release(r->db, r->owner, job->delivery_id);
+		hl_send_finish(s, CURLE_ABORTED_BY_CALLBACK, NULL);
+		hl_job_clear(job);
+		free(job);
+		n++;
+	}
+	if (n)
+		hl_log(HL_LOG_INFO, "stopping: released %d deliveries not yet sent", n);
+}
+
+/* Returns how many transfers finished. */
+static int
 collect_finished(struct runner *r)
 {
 	struct hl_attempt *a;
 	struct hl_send *s;
 	CURLMsg *msg;
-	int left;
+	int left, n = 0;
 
 	while ((msg = curl_multi_info_read(r->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
 		curl_multi_remove_handle(r->multi, msg->easy_handle);
+		forget(r, s);
 		r->inflight--;
 		if (r->ndone == RECORD_BATCH)
 			flush_done(r);
@@ -152,14 +207,16 @@ collect_finished(struct runner *r)
 		hl_log(HL_LOG_DEBUG, "delivery %s attempt %d: %s %ld %s", a->job->delivery_id,
 			a->job->attempt_no, a->outcome == HL_OUT_SUCCESS ? "ok" : "failed", a->status,
 			a->error_class ? a->error_class : "");
+		n++;
 	}
+	return n;
 }
 
 static int
 run(struct runner *r)
 {
-	long long start = hl_now_ms(), last_reclaim = 0, now;
-	int claimed = 0, idle, running = 0, reclaimed;
+	long long start = hl_now_ms(), last_reclaim = 0, last_extend = start, now;
+	int claimed = 0, idle, running = 0, reclaimed, released = 0, moved = 0;
 	hl_err rc;
 
 	for (;;) {
@@ -178,14 +235,29 @@ run(struct runner *r)
 				hl_db_ping(r->db);
 			}
 		}
+		if (stopping && !released) {
+			release_unstarted(r);
+			released = 1;
+		}
+		/* Leases outlive any wait in curl's queue: renewed at a third. */
+		if (r->inflight && now - last_extend >= r->cfg.lease_seconds * 1000 / 3) {
+			if (hl_delivery_extend_leases(r->db, r->owner, r->cfg.lease_seconds))
+				hl_log(HL_LOG_WARN, "extending leases failed: %s", hl_errmsg());
+			last_extend = now;
+		}
 		if (!idle && r->inflight == 0)
 			break;
 		if (r->once && r->inflight == 0 && claimed == 0)
 			break;
-		/* Wake on network activity, or poll the queue again after PollMs. */
-		curl_multi_poll(r->multi, NULL, 0, r->inflight ? 50 : (int)r->cfg.poll_ms, NULL);
+		/* Start what was just claimed, then wait for network activity (or
+		 * poll the queue again after PollMs) only when nothing moved:
+		 * curl_multi_poll does not wake for freshly added handles. */
+		if (claimed)
+			curl_multi_perform(r->multi, &running);
+		if (!claimed && !moved)
+			curl_multi_poll(r->multi, NULL, 0, r->inflight ? 50 : (int)r->cfg.poll_ms, NULL);
 		curl_multi_perform(r->multi, &running);
-		collect_finished(r);
+		moved = collect_finished(r);
 		/* Everything that finished in this round is recorded in one
 		 * transaction: batches grow by themselves when busy. */
 		flush_done(r);
@@ -201,19 +273,20 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "max-seconds", required_argument, NULL, 'm' },
+		{ "account", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct runner r;
 	struct sigaction sa;
-	const char *config = NULL;
+	const char *config = NULL, *account = NULL;
 	char host[40] = "host", rnd[HL_ID_MAX];
 	char *end;
 	int c, status = 1;
 
 	memset(&r, 0, sizeof(r));
 	r.max_seconds = 55;
-	while ((c = getopt_long(argc, argv, "c:om:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:om:a:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
@@ -228,6 +301,9 @@ main(int argc, char **argv)
 				fprintf(stderr, "hookline-runner: --max-seconds must be 0..86400\n");
 				return 2;
 			}
+			break;
+		case 'a':
+			account = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -263,6 +339,15 @@ main(int argc, char **argv)
 		hl_log(HL_LOG_ERROR, "%s", hl_errmsg());
 		goto out;
 	}
+	if (account && hl_account_by_slug(r.db, account, r.account_id)) {
+		hl_log(HL_LOG_ERROR, "--account: %s", hl_errmsg());
+		goto out;
+	}
+	r.active = calloc(r.cfg.concurrency, sizeof(*r.active));
+	if (!r.active) {
+		hl_log(HL_LOG_ERROR, "out of memory");
+		goto out;
+	}
 	r.multi = curl_multi_init();
 	curl_multi_setopt(r.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)r.cfg.concurrency);
 	curl_multi_setopt(r.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)r.cfg.per_host);
@@ -273,6 +358,7 @@ main(int argc, char **argv)
 out:
 	if (r.multi)
 		curl_multi_cleanup(r.multi);
+	free(r.active);
 	hl_db_close(r.db);
 	hl_config_free(&r.cfg);
 	curl_global_cleanup();

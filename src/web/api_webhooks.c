@@ -13,6 +13,15 @@ static const struct hl_field endpoint_create_fields[] = {
 	{ "method", HL_F_STRING, 0, 8 },
 	{ "event_types", HL_F_STRINGS, 0, 100 },
 	{ "enabled", HL_F_BOOL, 0, 0 },
+	/* Delivery options (hl_endpoint_opts.c validates their contents). */
+	{ "retry_schedule", HL_F_STRING, 0, 400 },
+	{ "retry_exponential", HL_F_OBJECT, 0, 0 },
+	{ "headers", HL_F_OBJECT, 0, 0 },
+	{ "auth", HL_F_OBJECT, 0, 0 },
+	{ "timeout_ms", HL_F_INT, 0, 0 },
+	{ "priority", HL_F_INT, 0, 0 },
+	{ "fifo", HL_F_BOOL, 0, 0 },
+	{ "ed25519", HL_F_BOOL, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -22,6 +31,15 @@ static const struct hl_field endpoint_update_fields[] = {
 	{ "method", HL_F_STRING, 0, 8 },
 	{ "event_types", HL_F_STRINGS, 0, 100 },
 	{ "enabled", HL_F_BOOL, 0, 0 },
+	/* Delivery options (hl_endpoint_opts.c validates their contents). */
+	{ "retry_schedule", HL_F_STRING, 0, 400 },
+	{ "retry_exponential", HL_F_OBJECT, 0, 0 },
+	{ "headers", HL_F_OBJECT, 0, 0 },
+	{ "auth", HL_F_OBJECT, 0, 0 },
+	{ "timeout_ms", HL_F_INT, 0, 0 },
+	{ "priority", HL_F_INT, 0, 0 },
+	{ "fifo", HL_F_BOOL, 0, 0 },
+	{ "ed25519", HL_F_BOOL, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -38,6 +56,7 @@ spec_from_json(json_object *in, struct hl_endpoint_spec *spec, int enabled_defau
 	    json_object_is_type(types, json_type_array))
 		spec->event_types = types;
 	spec->enabled = hl_input_bool(in, "enabled", enabled_default);
+	spec->options = in;
 }
 
 void

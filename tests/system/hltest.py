@@ -273,9 +273,32 @@ def _run(argv, input=None, check=True, timeout=120):
     return proc
 
 
-def run_runner(*args, check=True, timeout=120):
-    """hookline-runner --config HL_CONFIG ARGS; returns the CompletedProcess."""
-    return _run([RUNNER, "--config", CONFIG] + list(args), check=check, timeout=timeout)
+def run_runner(*args, check=True, timeout=120, config=None):
+    """hookline-runner --config CONFIG ARGS (default HL_CONFIG); returns the
+    CompletedProcess."""
+    return _run([RUNNER, "--config", config or CONFIG] + list(args), check=check, timeout=timeout)
+
+
+def write_config(**keys):
+    """A copy of HL_CONFIG with keys replaced ("Delivery.LeaseSeconds": 5 is
+    passed as Delivery_LeaseSeconds=5); a value of None drops the key.
+    Returns the new file's path (in HL_TMP)."""
+    wanted = {k.replace("_", "."): v for k, v in keys.items()}
+    out = []
+    with open(CONFIG) as f:
+        for line in f:
+            name = line.split("=", 1)[0].strip()
+            if name in wanted:
+                continue
+            out.append(line)
+    for k, v in wanted.items():
+        if v is not None:
+            out.append("%s = %s\n" % (k, v))
+    path = os.path.join(TMP, "hookline-%s.hdf" % secrets.token_hex(4))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.writelines(out)
+    return path
 
 
 def ctl(*args, input=None, check=True, timeout=120):

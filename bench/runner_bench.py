@@ -1,0 +1,86 @@
+"""Driver of bench/runner-throughput (the stack is already up)."""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "system"))
+from hltest import CONFIG, RUNNER, api  # noqa: E402
+
+N, LAT, PORT, LAT_PORT, LAT_LOG, BARE = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), \
+    int(sys.argv[4]), sys.argv[5], sys.argv[6]
+EVENT = "sms.delivered"
+PAYLOAD = {"message_id": "SM" + "0" * 30, "to": "+15555550100", "from": "+15555550199",
+           "status": "delivered", "segments": 1, "price": "0.0075", "currency": "USD",
+           "note": "x" * 80}
+
+
+def endpoint(port):
+    r = api("POST", "/webhooks", {"url": "http://127.0.0.1:%d/hook" % port, "event_types": [EVENT]})
+    assert r.status == 201, r
+    return r.body["id"]
+
+
+def publish():
+    r = api("POST", "/webhooks/publish", {"event_type": EVENT, "payload": PAYLOAD})
+    assert r.status == 202, r
+    return r.body["id"]
+
+
+def cfg(key):
+    for line in open(CONFIG):
+        if line.split("=")[0].strip() == key:
+            return int(line.split("=")[1])
+    return {"Delivery.Concurrency": 32, "Delivery.PerHostConnections": 4}[key]
+
+
+conc, perhost = cfg("Delivery.Concurrency"), cfg("Delivery.PerHostConnections")
+body_size = len(json.dumps({"type": EVENT, "timestamp": "2026-01-01T00:00:00.000Z", "data": PAYLOAD},
+                           separators=(",", ":")))
+
+# (b) first publish, so the queue is full before either measurement.
+ep = endpoint(PORT)
+t = time.time()
+for _ in range(N):
+    publish()
+print("published %d events in %.1f s (not measured)" % (N, time.time() - t))
+
+# (a) bare libcurl multi loop, same receiver, concurrency and body size.
+bare = float(subprocess.run([BARE, "http://127.0.0.1:%d/hook" % PORT, str(N), str(body_size),
+                             str(conc), str(perhost)], capture_output=True, text=True,
+                            check=True).stdout)
+# (b) the runner draining the same number of deliveries.
+t = time.time()
+out = subprocess.run([RUNNER, "--config", CONFIG, "--once"], capture_output=True, text=True,
+                     check=True)
+runner = N / (time.time() - t)
+print("bare libcurl multi : %8.0f requests/s (concurrency %d, %d per host, %d-byte body)"
+      % (bare, conc, perhost, body_size))
+print("hookline-runner    : %8.0f deliveries/s (claim, sign, send, record)" % runner)
+print("ratio              : %8.2f (goal >= 0.8)" % (runner / bare))
+
+# (c) publish-to-receipt latency with a runner in its cron window.
+api("PUT", "/webhooks/%s" % ep, {"enabled": False})
+endpoint(LAT_PORT)
+proc = subprocess.Popen([RUNNER, "--config", CONFIG, "--max-seconds", str(int(LAT * 0.25) + 5)],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+time.sleep(1)
+sent = {}
+for _ in range(LAT):
+    t = time.time()
+    sent[publish()] = t
+    time.sleep(0.2)
+time.sleep(1.5)
+proc.terminate()
+proc.wait()
+got = {}
+for line in open(LAT_LOG):
+    ms, eid = line.split()
+    got.setdefault(eid, int(ms) / 1000.0)
+lat = sorted((got[e] - t) * 1000 for e, t in sent.items() if e in got)
+assert len(lat) == LAT, "only %d of %d events arrived" % (len(lat), LAT)
+print("latency (%d events): p50 %.0f ms, p95 %.0f ms, max %.0f ms (goal p50 < 250 ms)"
+      % (LAT, statistics.median(lat), lat[int(len(lat) * 0.95) - 1], lat[-1]))

@@ -1,0 +1,393 @@
+/* hl_endpoint_opts.c: the delivery options of an endpoint (columns of
+ * migration 004 and headers_json/timeout_ms/priority/retry_schedule of 001).
+ * Kept apart from hl_endpoints.c so the runner's options grow here without
+ * touching the endpoint CRUD; credentials are sealed like signing secrets
+ * and never leave the database again except into the sender. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include "hl_crypto.h"
+#include "hl_endpoint_opts.h"
+#include "hl_retry.h"
+#include "hl_util.h"
+
+#define HEADER_NAME_MAX 64
+#define HEADER_VALUE_MAX 1024
+#define CREDENTIAL_MAX 1024
+#define RETRY_BASE_MAX (24 * 3600)
+#define RETRY_ATTEMPTS_MAX 32
+
+/* Headers a user may not set: they carry our signature or HTTP framing. */
+static const char *const reserved_headers[] = {
+	"webhook-id", "webhook-timestamp", "webhook-signature", "content-type",
+	"content-length", "host", "transfer-encoding", "connection", "expect",
+	"te", "upgrade", NULL
+};
+
+int
+hl_header_reserved(const char *name)
+{
+	int i;
+
+	for (i = 0; reserved_headers[i]; i++)
+		if (!strcasecmp(name, reserved_headers[i]))
+			return 1;
+	return 0;
+}
+
+/* RFC 9110 token characters. */
+static int
+is_token(const char *s)
+{
+	size_t i;
+
+	if (!*s)
+		return 0;
+	for (i = 0; s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			continue;
+		if (!strchr("!#$%&'*+-.^_`|~", c))
+			return 0;
+	}
+	return 1;
+}
+
+/* Header values: visible ASCII, space and tab; above all no CR, LF, NUL. */
+static int
+value_ok(const char *v, size_t maxlen)
+{
+	size_t i;
+
+	for (i = 0; v[i]; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return 0;
+	}
+	return i <= maxlen;
+}
+
+static hl_err
+validate_headers(json_object *h)
+{
+	if (json_object_is_type(h, json_type_null))
+		return HL_OK;
+	if (!json_object_is_type(h, json_type_object))
+		return hl_fail(HL_ERR_INVALID, "headers", "headers must be an object of strings");
+	if (json_object_object_length(h) > HL_HEADERS_MAX)
+		return hl_fail(HL_ERR_INVALID, "headers", "at most %d headers", HL_HEADERS_MAX);
+	json_object_object_foreach(h, name, val) {
+		if (strlen(name) > HEADER_NAME_MAX || !is_token(name))
+			return hl_fail(HL_ERR_INVALID, "headers",
+				"header names must be HTTP tokens of at most %d characters", HEADER_NAME_MAX);
+		if (hl_header_reserved(name))
+			return hl_fail(HL_ERR_INVALID, "headers", "header %s is set by hookline", name);
+		if (!json_object_is_type(val, json_type_string) ||
+		    !value_ok(json_object_get_string(val), HEADER_VALUE_MAX))
+			return hl_fail(HL_ERR_INVALID, "headers", "header values must be strings of at "
+				"most %d characters without control characters", HEADER_VALUE_MAX);
+	}
+	return HL_OK;
+}
+
+static const char *
+member_str(json_object *o, const char *name)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static hl_err
+require_str(json_object *o, const char *name, int token)
+{
+	const char *v = member_str(o, name);
+
+	if (!v || !*v || !value_ok(v, CREDENTIAL_MAX) || (token && !is_token(v)))
+		return hl_fail(HL_ERR_INVALID, "auth", "auth.%s is required: a string without "
+			"control characters%s", name, token ? " (an HTTP token)" : "");
+	return HL_OK;
+}
+
+static hl_err
+validate_auth(json_object *a)
+{
+	const char *type;
+	hl_err rc = HL_OK;
+
+	if (json_object_is_type(a, json_type_null))
+		return HL_OK;
+	if (!json_object_is_type(a, json_type_object))
+		return hl_fail(HL_ERR_INVALID, "auth", "auth must be an object with a type");
+	type = member_str(a, "type");
+	if (!type)
+		return hl_fail(HL_ERR_INVALID, "auth", "auth.type is required");
+	if (!strcmp(type, "none"))
+		return HL_OK;
+	if (!strcmp(type, "basic")) {
+		rc = require_str(a, "username", 0);
+		if (!rc && strchr(member_str(a, "username"), ':'))
+			rc = hl_fail(HL_ERR_INVALID, "auth", "auth.username must not contain ':'");
+		if (!rc)
+			rc = require_str(a, "password", 0);
+	} else if (!strcmp(type, "bearer")) {
+		rc = require_str(a, "token", 0);
+	} else if (!strcmp(type, "header")) {
+		rc = require_str(a, "name", 1);
+		if (!rc && hl_header_reserved(member_str(a, "name")))
+			rc = hl_fail(HL_ERR_INVALID, "auth", "header %s is set by hookline",
+				member_str(a, "name"));
+		if (!rc)
+			rc = require_str(a, "value", 0);
+	} else {
+		rc = hl_fail(HL_ERR_INVALID, "auth", "auth.type must be none, basic, bearer or header");
+	}
+	return rc;
+}
+
+static int
+int_member(json_object *o, const char *name, long lo, long hi, long *out)
+{
+	json_object *v;
+	long long n;
+
+	if (!json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_int))
+		return -1;
+	n = json_object_get_int64(v);
+	if (n < lo || n > hi)
+		return -1;
+	*out = (long)n;
+	return 0;
+}
+
+static hl_err
+validate_exponential(json_object *x)
+{
+	long v;
+
+	if (json_object_is_type(x, json_type_null))
+		return HL_OK;
+	if (!json_object_is_type(x, json_type_object) ||
+	    int_member(x, "base_seconds", 1, RETRY_BASE_MAX, &v) ||
+	    int_member(x, "cap_seconds", 1, 7 * RETRY_BASE_MAX, &v) ||
+	    int_member(x, "max_attempts", 1, RETRY_ATTEMPTS_MAX, &v))
+		return hl_fail(HL_ERR_INVALID, "retry_exponential", "retry_exponential needs "
+			"base_seconds (1..86400), cap_seconds (1..604800) and max_attempts (1..%d)",
+			RETRY_ATTEMPTS_MAX);
+	return HL_OK;
+}
+
+hl_err
+hl_endpoint_opts_validate(json_object *in)
+{
+	json_object *v;
+	long sched[HL_RETRY_MAX_STEPS];
+	int n;
+	hl_err rc = HL_OK;
+
+	if (!in)
+		return HL_OK;
+	if (json_object_object_get_ex(in, "retry_schedule", &v) &&
+	    !json_object_is_type(v, json_type_null) &&
+	    (!json_object_is_type(v, json_type_string) ||
+	    hl_retry_parse(json_object_get_string(v), sched, HL_RETRY_MAX_STEPS, &n) || n < 1))
+		return hl_fail(HL_ERR_INVALID, "retry_schedule", "retry_schedule must be a list of "
+			"delays like \"0,5s,5m,1h\" (at most %d)", HL_RETRY_MAX_STEPS);
+	if (json_object_object_get_ex(in, "retry_exponential", &v))
+		rc = validate_exponential(v);
+	if (!rc && json_object_object_get_ex(in, "headers", &v))
+		rc = validate_headers(v);
+	if (!rc && json_object_object_get_ex(in, "auth", &v))
+		rc = validate_auth(v);
+	if (!rc && json_object_object_get_ex(in, "timeout_ms", &v) &&
+	    (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 100 ||
+	    json_object_get_int64(v) > 300000))
+		rc = hl_fail(HL_ERR_INVALID, "timeout_ms", "timeout_ms must be 100..300000");
+	if (!rc && json_object_object_get_ex(in, "priority", &v) &&
+	    (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < -100 ||
+	    json_object_get_int64(v) > 100))
+		rc = hl_fail(HL_ERR_INVALID, "priority", "priority must be -100..100");
+	return rc;
+}
+
+/* A fresh ed25519 key pair: the private key sealed, the public key PEM. */
+static hl_err
+ed25519_new(const struct hl_config *cfg, char **sealed, char **public_pem)
+{
+	EVP_PKEY *key = NULL;
+	BIO *priv = NULL, *pub = NULL;
+	char *text = NULL, *data;
+	long len;
+	hl_err rc = HL_OK;
+
+	*sealed = *public_pem = NULL;
+	key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	priv = BIO_new(BIO_s_mem());
+	pub = BIO_new(BIO_s_mem());
+	if (!key || !priv || !pub || !PEM_write_bio_PrivateKey(priv, key, NULL, NULL, 0, NULL, NULL) ||
+	    !PEM_write_bio_PUBKEY(pub, key)) {
+		rc = hl_fail(HL_ERR_CRYPTO, NULL, "cannot generate an ed25519 key");
+		goto out;
+	}
+	len = BIO_get_mem_data(priv, &data);
+	text = strndup(data, (size_t)len);
+	len = BIO_get_mem_data(pub, &data);
+	*public_pem = strndup(data, (size_t)len);
+	if (!text || !*public_pem) {
+		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	rc = hl_seal(cfg->master_key, text, sealed);
+out:
+	if (text) {
+		memset(text, 0, strlen(text));
+		free(text);
+	}
+	if (rc) {
+		free(*public_pem);
+		*public_pem = NULL;
+	}
+	EVP_PKEY_free(key);
+	BIO_free(priv);
+	BIO_free(pub);
+	return rc;
+}
+
+static hl_err
+apply_auth(struct hl_db *db, const struct hl_config *cfg, const char *id, json_object *a)
+{
+	const char *type = json_object_is_type(a, json_type_null) ? "none" : member_str(a, "type");
+	const char *text;
+	char *sealed = NULL;
+	json_object *creds;
+	hl_err rc;
+
+	if (!strcmp(type, "none"))
+		return hl_db_exec(db, NULL, "UPDATE endpoints SET auth_type = 'none', "
+			"auth_sealed = NULL WHERE id = ?", "s", id);
+	/* Only the validated members are kept, sealed as one JSON object. */
+	creds = json_object_new_object();
+	json_object_object_foreach(a, k, v) {
+		if (strcmp(k, "type") && json_object_is_type(v, json_type_string))
+			hl_json_add_str(creds, k, json_object_get_string(v));
+	}
+	text = json_object_to_json_string_ext(creds, JSON_C_TO_STRING_PLAIN);
+	rc = hl_seal(cfg->master_key, text, &sealed);
+	json_object_put(creds);
+	if (rc)
+		return rc;
+	rc = hl_db_exec(db, NULL, "UPDATE endpoints SET auth_type = ?, auth_sealed = ? "
+		"WHERE id = ?", "sss", type, sealed, id);
+	free(sealed);
+	return rc;
+}
+
+hl_err
+hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
+	const char *id, json_object *in, json_object **extra)
+{
+	json_object *v;
+	long base = 0, cap = 0, attempts = 0;
+	hl_err rc = HL_OK;
+
+	*extra = NULL;
+	if (!in)
+		return HL_OK;
+	if (json_object_object_get_ex(in, "retry_schedule", &v))
+		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET retry_schedule = ? WHERE id = ?",
+			"ss", json_object_is_type(v, json_type_null) ? NULL : json_object_get_string(v), id);
+	if (!rc && json_object_object_get_ex(in, "retry_exponential", &v)) {
+		if (!json_object_is_type(v, json_type_null)) {
+			int_member(v, "base_seconds", 1, RETRY_BASE_MAX, &base);
+			int_member(v, "cap_seconds", 1, 7 * RETRY_BASE_MAX, &cap);
+			int_member(v, "max_attempts", 1, RETRY_ATTEMPTS_MAX, &attempts);
+		}
+		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET retry_base_s = NULLIF(?, 0), "
+			"retry_cap_s = NULLIF(?, 0), retry_max_attempts = NULLIF(?, 0) WHERE id = ?",
+			"iiis", (long long)base, (long long)cap, (long long)attempts, id);
+	}
+	if (!rc && json_object_object_get_ex(in, "headers", &v))
+		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET headers_json = ? WHERE id = ?", "ss",
+			json_object_is_type(v, json_type_null) || json_object_object_length(v) == 0 ?
+			NULL : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), id);
+	if (!rc && json_object_object_get_ex(in, "auth", &v))
+		rc = apply_auth(db, cfg, id, v);
+	if (!rc && json_object_object_get_ex(in, "timeout_ms", &v))
+		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET timeout_ms = ? WHERE id = ?", "is",
+			(long long)json_object_get_int64(v), id);
+	if (!rc && json_object_object_get_ex(in, "priority", &v))
+		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET priority = ? WHERE id = ?", "is",
+			(long long)json_object_get_int64(v), id);
+	if (!rc && json_object_object_get_ex(in, "fifo", &v))
+		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET fifo = ? WHERE id = ?", "is",
+			(long long)(json_object_get_boolean(v) != 0), id);
+	if (!rc && json_object_object_get_ex(in, "ed25519", &v)) {
+		char *sealed = NULL, *pub = NULL;
+
+		if (json_object_get_boolean(v))
+			rc = ed25519_new(cfg, &sealed, &pub);
+		/* Asking again rotates the key; false removes it. */
+		if (!rc)
+			rc = hl_db_exec(db, NULL, "UPDATE endpoints SET ed25519_sealed = ?, "
+				"ed25519_public = ? WHERE id = ?", "sss", sealed, pub, id);
+		free(sealed);
+		free(pub);
+	}
+	return rc;
+}
+
+hl_err
+hl_endpoint_opts_get(struct hl_db *db, const char *id, json_object *o)
+{
+	struct hl_stmt *st;
+	json_object *x;
+	hl_err rc;
+	int r = 0;
+
+	rc = hl_stmt_new(db, "SELECT retry_schedule, retry_base_s, retry_cap_s, retry_max_attempts, "
+		"headers_json, auth_type, timeout_ms, priority, fifo, ed25519_public "
+		"FROM endpoints WHERE id = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, id);
+	rc = hl_stmt_exec(st);
+	if (!rc) {
+		r = hl_stmt_fetch(st);
+		if (r < 0)
+			rc = HL_ERR_DB;
+	}
+	if (rc || r == 0)
+		goto out;
+	hl_json_add_str(o, "retry_schedule", hl_stmt_col(st, 0));
+	if (hl_stmt_colnull(st, 3)) {
+		json_object_object_add(o, "retry_exponential", NULL);
+	} else {
+		x = json_object_new_object();
+		hl_json_add_int(x, "base_seconds", hl_stmt_colint(st, 1));
+		hl_json_add_int(x, "cap_seconds", hl_stmt_colint(st, 2));
+		hl_json_add_int(x, "max_attempts", hl_stmt_colint(st, 3));
+		json_object_object_add(o, "retry_exponential", x);
+	}
+	x = hl_stmt_col(st, 4) ? json_tokener_parse(hl_stmt_col(st, 4)) : NULL;
+	json_object_object_add(o, "headers", x ? x : json_object_new_object());
+	/* Only the kind of authentication: credentials are never returned. */
+	x = json_object_new_object();
+	hl_json_add_str(x, "type", hl_stmt_col(st, 5));
+	json_object_object_add(o, "auth", x);
+	if (hl_stmt_colnull(st, 6))
+		json_object_object_add(o, "timeout_ms", NULL);
+	else
+		hl_json_add_int(o, "timeout_ms", hl_stmt_colint(st, 6));
+	hl_json_add_int(o, "priority", hl_stmt_colint(st, 7));
+	hl_json_add_bool(o, "fifo", (int)hl_stmt_colint(st, 8));
+	hl_json_add_str(o, "ed25519_public_key", hl_stmt_col(st, 9));
+out:
+	hl_stmt_free(st);
+	return rc;
+}

@@ -1,0 +1,25 @@
+/* hl_endpoint_opts.h: an endpoint's delivery options (retry policy, custom
+ * headers, destination authentication, timeout, priority, FIFO, ed25519
+ * signing): validation, storage in the endpoints row, and their JSON. */
+#ifndef HL_ENDPOINT_OPTS_H
+#define HL_ENDPOINT_OPTS_H
+#include <json-c/json.h>
+#include "hl_config.h"
+#include "hl_db.h"
+
+#define HL_HEADERS_MAX 20
+
+/* Check the option members present in in (the request object; other
+ * members are ignored). Nothing is written. HL_ERR_INVALID with a field. */
+hl_err hl_endpoint_opts_validate(json_object *in);
+/* Store the members present in in for endpoint id (inside the caller's
+ * transaction). Generated material shown once (none yet) goes to extra,
+ * an object the caller merges into its answer; *extra may stay NULL. */
+hl_err hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
+	const char *endpoint_id, json_object *in, json_object **extra);
+/* Add the options of endpoint id to o (never credentials). */
+hl_err hl_endpoint_opts_get(struct hl_db *db, const char *endpoint_id, json_object *o);
+/* A header name a user may not set (signature, framing). */
+int hl_header_reserved(const char *name);
+
+#endif

@@ -1,0 +1,132 @@
+"""Per-endpoint delivery options end to end: method, custom headers,
+destination authentication, ed25519 v1a signatures, priority and FIFO."""
+
+import base64
+import os
+import subprocess
+
+from hltest import TMP, Receiver, api, new_account, run_runner, verify, write_config
+
+EVENT = "sms.delivered"
+
+
+def _endpoint(key, url, **opts):
+    body = {"url": url, "event_types": [EVENT]}
+    body.update(opts)
+    r = api("POST", "/webhooks", body, key=key)
+    assert r.status == 201, r
+    return r.body
+
+
+def _publish(key, n=1):
+    out = []
+    for i in range(n):
+        r = api("POST", "/webhooks/publish", {"event_type": EVENT, "payload": {"i": i}}, key=key)
+        assert r.status == 202, r
+        out.append(r.body["id"])
+    return out
+
+
+def test_put_custom_headers_and_basic_auth():
+    _, key = new_account()
+    with Receiver() as rcv:
+        ep = _endpoint(key, rcv.url, method="PUT", headers={"X-Tenant": "acme"},
+                       auth={"type": "basic", "username": "hook", "password": "s3cr3t-pw"})
+        assert ep["headers"] == {"X-Tenant": "acme"}, ep
+        assert ep["auth"] == {"type": "basic"}, ep
+        assert "s3cr3t-pw" not in str(api("GET", "/webhooks/%s" % ep["id"], key=key).raw)
+        _publish(key)
+        run_runner("--once")
+        req = rcv.wait_for_requests(1)[0]
+        assert req.method == "PUT", req
+        assert req.headers["x-tenant"] == "acme", req.headers
+        assert req.headers["authorization"] == "Basic " + base64.b64encode(b"hook:s3cr3t-pw").decode()
+        verify(ep["secret"], req.headers, req.body)
+        dl = api("GET", "/webhooks/%s/deliveries" % ep["id"], key=key).body["data"][0]
+        detail = api("GET", "/webhooks/deliveries/%s" % dl["id"], key=key)
+        assert "s3cr3t-pw" not in str(detail.raw) and "aG9vazpz" not in str(detail.raw)
+        sent = detail.body["attempt_log"][0]["request_headers"]
+        assert sent["authorization"] == "[redacted]", sent
+
+
+def test_bearer_and_custom_header_auth_are_redacted():
+    _, key = new_account()
+    with Receiver() as a, Receiver() as b:
+        _endpoint(key, a.url, auth={"type": "bearer", "token": "tok-123"})
+        ep = _endpoint(key, b.url, auth={"type": "header", "name": "X-Hook-Pass", "value": "pw-9"})
+        _publish(key)
+        run_runner("--once")
+        assert a.wait_for_requests(1)[0].headers["authorization"] == "Bearer tok-123"
+        assert b.wait_for_requests(1)[0].headers["x-hook-pass"] == "pw-9"
+        dl = api("GET", "/webhooks/%s/deliveries" % ep["id"], key=key).body["data"][0]
+        detail = api("GET", "/webhooks/deliveries/%s" % dl["id"], key=key)
+        assert "pw-9" not in str(detail.raw), detail
+
+
+def test_bad_headers_and_auth_are_rejected():
+    _, key = new_account()
+    for opts in ({"headers": {"X-A": "a\r\nX-B: b"}}, {"headers": {"Bad Name": "x"}},
+                 {"headers": {"webhook-signature": "v1,x"}}, {"headers": {"X-A": 1}},
+                 {"auth": {"type": "basic", "username": "u"}}, {"auth": {"type": "magic"}},
+                 {"auth": {"type": "header", "name": "Content-Type", "value": "x"}}):
+        body = {"url": "http://127.0.0.1:9/hook", "event_types": [EVENT]}
+        body.update(opts)
+        r = api("POST", "/webhooks", body, key=key)
+        assert r.status in (400, 422), (opts, r)
+        assert r.body["error"]["field"] == list(opts)[0], (opts, r)
+    assert api("GET", "/webhooks", key=key).body["data"] == []
+
+
+def test_ed25519_signature_verifies_with_openssl():
+    _, key = new_account()
+    with Receiver() as rcv:
+        ep = _endpoint(key, rcv.url, ed25519=True)
+        pub = ep["ed25519_public_key"]
+        assert pub.startswith("-----BEGIN PUBLIC KEY-----"), ep
+        _publish(key)
+        run_runner("--once")
+        req = rcv.wait_for_requests(1)[0]
+        verify(ep["secret"], req.headers, req.body)
+        parts = dict(p.split(",", 1) for p in req.headers["webhook-signature"].split(" "))
+        assert "v1a" in parts, req.headers
+        d = os.path.join(TMP, "ed-%s" % ep["id"])
+        os.makedirs(d)
+        with open(os.path.join(d, "pub.pem"), "w") as f:
+            f.write(pub)
+        with open(os.path.join(d, "msg"), "wb") as f:
+            f.write(("%s.%s." % (req.headers["webhook-id"], req.headers["webhook-timestamp"])).encode()
+                    + req.body)
+        with open(os.path.join(d, "sig"), "wb") as f:
+            f.write(base64.b64decode(parts["v1a"]))
+        cmd = ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", os.path.join(d, "pub.pem"),
+               "-rawin", "-in", os.path.join(d, "msg"), "-sigfile", os.path.join(d, "sig")]
+        ok = subprocess.run(cmd, capture_output=True, text=True)
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        with open(os.path.join(d, "msg"), "ab") as f:
+            f.write(b" ")
+        bad = subprocess.run(cmd, capture_output=True, text=True)
+        assert bad.returncode != 0, "a changed body still verified"
+
+
+def test_priority_endpoint_is_claimed_first():
+    _, key = new_account()
+    cfg = write_config(Delivery_Concurrency=1, Delivery_ClaimBatch=1)
+    with Receiver() as low, Receiver() as high:
+        _endpoint(key, low.url)
+        _endpoint(key, high.url, priority=10)
+        _publish(key, 3)
+        run_runner("--once", config=cfg)
+        lo, hi = low.wait_for_requests(3), high.wait_for_requests(3)
+        assert max(q.received_at for q in hi) < min(q.received_at for q in lo), "priority ignored"
+
+
+def test_fifo_endpoint_waits_for_the_earlier_delivery():
+    _, key = new_account()
+    with Receiver(statuses=[500], status=200) as rcv:
+        ep = _endpoint(key, rcv.url, fifo=True, retry_schedule="0,1s,1s")
+        assert ep["fifo"] is True, ep
+        ids = _publish(key, 3)
+        run_runner("--max-seconds", "3", config=write_config(Delivery_JitterPercent=0))
+        reqs = rcv.wait_for_requests(4)
+        order = [q.headers["webhook-id"] for q in reqs]
+        assert order == [ids[0], ids[0], ids[1], ids[2]], order
