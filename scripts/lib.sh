@@ -354,6 +354,10 @@ hl_lighttpd_start() {
 	case "$fcgi" in /*) ;; *) fcgi="$(pwd)/$fcgi" ;; esac
 	[ -x "$fcgi" ] || hl_die "FastCGI binary not found or not executable: $fcgi"
 	local conf="$vardir/lighttpd.conf" pidf="$vardir/run/lighttpd.pid"
+	# Sanitizer builds: the FastCGI children get the report settings too.
+	local sanitizer_env=""
+	if [ -n "${ASAN_OPTIONS:-}" ]; then sanitizer_env+=", \"ASAN_OPTIONS\" => \"$ASAN_OPTIONS\""; fi
+	if [ -n "${UBSAN_OPTIONS:-}" ]; then sanitizer_env+=", \"UBSAN_OPTIONS\" => \"$UBSAN_OPTIONS\""; fi
 	local errlog="$vardir/log/lighttpd-error.log"
 	local sock="$vardir/run/hookline-fcgi.sock"
 	if [ "${#sock}" -gt 100 ]; then
@@ -381,7 +385,7 @@ fastcgi.server = (
 		"socket" => "$sock",
 		"bin-path" => "$fcgi",
 		"max-procs" => 4,
-		"bin-environment" => ("HOOKLINE_CONFIG" => "$config"),
+		"bin-environment" => ("HOOKLINE_CONFIG" => "$config"$sanitizer_env),
 		"check-local" => "disable"
 	))
 )

@@ -77,7 +77,8 @@ stats_json(struct stats *s, json_object *o)
 	const double pv[3] = { 50, 95, 99 };
 	int i;
 
-	qsort(s->ms, s->n, sizeof(*s->ms), cmp_long);
+	if (s->n)
+		qsort(s->ms, s->n, sizeof(*s->ms), cmp_long);
 	hl_json_add_int(o, "attempts", (long long)s->n);
 	hl_json_add_int(o, "succeeded", s->ok);
 	hl_json_add_int(o, "failed", (long long)s->n - s->ok);

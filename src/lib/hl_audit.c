@@ -23,14 +23,28 @@ hl_audit_write(struct hl_db *db, const struct hl_principal *who,
 		detail ? json_object_to_json_string_ext(detail, JSON_C_TO_STRING_PLAIN) : NULL);
 }
 
+static json_object *
+audit_json(struct hl_stmt *st)
+{
+	json_object *o = json_object_new_object();
+	const char *detail = hl_stmt_col(st, 6);
+
+	hl_json_add_str(o, "id", hl_stmt_col(st, 0));
+	hl_json_add_str(o, "actor_id", hl_stmt_col(st, 1));
+	hl_json_add_str(o, "actor", hl_stmt_col(st, 2));
+	hl_json_add_str(o, "action", hl_stmt_col(st, 3));
+	hl_json_add_str(o, "object_id", hl_stmt_col(st, 4));
+	hl_json_add_str(o, "client_addr", hl_stmt_col(st, 5));
+	json_object_object_add(o, "detail", detail ? json_tokener_parse(detail) : NULL);
+	hl_json_add_str(o, "created_at", hl_stmt_col(st, 7));
+	return o;
+}
+
 hl_err
 hl_audit_list(struct hl_db *db, const char *account_id, const char *action,
 	const char *object_id, int limit, const char *iterator, json_object **out)
 {
-	char last[HL_ID_MAX] = "";
-	json_object *data;
 	struct hl_stmt *st;
-	int r = 0, count = 0;
 	hl_err rc;
 
 	*out = NULL;
@@ -49,37 +63,7 @@ hl_audit_list(struct hl_db *db, const char *account_id, const char *action,
 	hl_stmt_str(st, 5, object_id);
 	hl_stmt_str(st, 6, object_id);
 	hl_stmt_int(st, 7, limit + 1);
-	rc = hl_stmt_exec(st);
-	data = json_object_new_array();
-	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
-		json_object *o;
-		const char *detail;
-
-		if (r < 0) {
-			rc = HL_ERR_DB;
-			break;
-		}
-		if (count == limit)
-			break;
-		o = json_object_new_object();
-		hl_json_add_str(o, "id", hl_stmt_col(st, 0));
-		hl_json_add_str(o, "actor_id", hl_stmt_col(st, 1));
-		hl_json_add_str(o, "actor", hl_stmt_col(st, 2));
-		hl_json_add_str(o, "action", hl_stmt_col(st, 3));
-		hl_json_add_str(o, "object_id", hl_stmt_col(st, 4));
-		hl_json_add_str(o, "client_addr", hl_stmt_col(st, 5));
-		detail = hl_stmt_col(st, 6);
-		json_object_object_add(o, "detail", detail ? json_tokener_parse(detail) : NULL);
-		hl_json_add_str(o, "created_at", hl_stmt_col(st, 7));
-		json_object_array_add(data, o);
-		hl_strlcpy(last, hl_stmt_col(st, 0), sizeof(last));
-		count++;
-	}
+	rc = hl_stmt_page(st, limit, 0, audit_json, out);
 	hl_stmt_free(st);
-	if (rc) {
-		json_object_put(data);
-		return rc;
-	}
-	*out = hl_json_list(data, last, !(count == limit && r == 1));
-	return HL_OK;
+	return rc;
 }

@@ -8,6 +8,7 @@
 #include <mysqld_error.h>
 #include "hl_db.h"
 #include "hl_log.h"
+#include "hl_util.h"
 
 struct hl_db {
 	MYSQL *my;
@@ -413,6 +414,61 @@ hl_stmt_free(struct hl_stmt *s)
 	free(s->ints);
 	free(s->plens);
 	free(s);
+}
+
+hl_err
+hl_stmt_row(struct hl_stmt *st, const char *what, const char *id)
+{
+	hl_err rc;
+	int r;
+
+	rc = hl_stmt_exec(st);
+	if (rc)
+		return rc;
+	r = hl_stmt_fetch(st);
+	if (r < 0)
+		return HL_ERR_DB;
+	if (r == 0)
+		return hl_fail(HL_ERR_NOTFOUND, "id", "no %s %s", what, id);
+	return HL_OK;
+}
+
+void
+hl_stmt_json_int(json_object *o, const char *key, struct hl_stmt *st, unsigned col)
+{
+	if (hl_stmt_colnull(st, col))
+		json_object_object_add(o, key, NULL);
+	else
+		hl_json_add_int(o, key, hl_stmt_colint(st, col));
+}
+
+hl_err
+hl_stmt_page(struct hl_stmt *st, int limit, unsigned id_col, hl_row_fn row, json_object **out)
+{
+	char last[128] = "";
+	json_object *data;
+	int r = 0, count = 0;
+	hl_err rc;
+
+	*out = NULL;
+	rc = hl_stmt_exec(st);
+	if (rc)
+		return rc;
+	data = json_object_new_array();
+	while ((r = hl_stmt_fetch(st)) == 1) {
+		if (count == limit)
+			break;
+		json_object_array_add(data, row(st));
+		hl_strlcpy(last, hl_stmt_col(st, id_col), sizeof(last));
+		count++;
+	}
+	if (r < 0) {
+		json_object_put(data);
+		return HL_ERR_DB;
+	}
+	/* Stopping on a fetched row means the extra row exists. */
+	*out = hl_json_list(data, last, !(count == limit && r == 1));
+	return HL_OK;
 }
 
 hl_err

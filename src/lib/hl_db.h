@@ -37,6 +37,21 @@ unsigned long long hl_stmt_affected(struct hl_stmt *st);
 hl_err hl_stmt_reset(struct hl_stmt *st);
 void hl_stmt_free(struct hl_stmt *st);
 
+/* Run st expecting one row: HL_OK with the row ready to read, or
+ * HL_ERR_NOTFOUND ("no <what> <id>", field "id") when there is none. */
+hl_err hl_stmt_row(struct hl_stmt *st, const char *what, const char *id);
+/* Turns the current row into a JSON object (json-c, caller owns it). */
+struct json_object;
+typedef struct json_object *(*hl_row_fn)(struct hl_stmt *st);
+/* Run st and collect its rows into a list page {"data", "iterator",
+ * "done"} (hl_json_list). For paging the statement asks for limit + 1
+ * rows: the extra row only says that another page exists; the iterator
+ * is column id_col of the last row kept. limit < 0: every row, one page. */
+/* o[key] = column col as an integer, or null for SQL NULL. */
+void hl_stmt_json_int(struct json_object *o, const char *key, struct hl_stmt *st, unsigned col);
+hl_err hl_stmt_page(struct hl_stmt *st, int limit, unsigned id_col, hl_row_fn row,
+	struct json_object **out);
+
 /* One-shot helper: prepare, bind by a type string and run a statement
  * that returns no rows. Types: 's' const char * (NULL = SQL NULL),
  * 'i' long long, 'z' const char * + size_t length.

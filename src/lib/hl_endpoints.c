@@ -230,7 +230,6 @@ hl_endpoint_get(struct hl_db *db, const char *account_id, const char *id, json_o
 {
 	struct hl_stmt *st;
 	hl_err rc;
-	int r;
 
 	*out = NULL;
 	rc = hl_stmt_new(db, "SELECT " ENDPOINT_COLUMNS " FROM endpoints e "
@@ -239,16 +238,9 @@ hl_endpoint_get(struct hl_db *db, const char *account_id, const char *id, json_o
 		return rc;
 	hl_stmt_str(st, 0, id);
 	hl_stmt_str(st, 1, account_id);
-	rc = hl_stmt_exec(st);
-	if (!rc) {
-		r = hl_stmt_fetch(st);
-		if (r < 0)
-			rc = HL_ERR_DB;
-		else if (r == 0)
-			rc = hl_fail(HL_ERR_NOTFOUND, "id", "no webhook %s", id);
-		else
-			*out = endpoint_json(st);
-	}
+	rc = hl_stmt_row(st, "webhook", id);
+	if (!rc)
+		*out = endpoint_json(st);
 	hl_stmt_free(st);
 	if (!rc)
 		rc = hl_endpoint_opts_get(db, id, *out);
@@ -259,14 +251,10 @@ hl_err
 hl_endpoint_list(struct hl_db *db, const char *account_id, int limit,
 	const char *iterator, json_object **out)
 {
-	json_object *data;
 	struct hl_stmt *st;
-	char last[HL_ID_MAX] = "";
-	int r, count = 0;
 	hl_err rc;
 
 	*out = NULL;
-	/* One extra row tells whether another page exists. */
 	rc = hl_stmt_new(db, "SELECT " ENDPOINT_COLUMNS " FROM endpoints e "
 		"WHERE e.account_id = ? AND e.id > ? ORDER BY e.id LIMIT ?", &st);
 	if (rc)
@@ -274,25 +262,7 @@ hl_endpoint_list(struct hl_db *db, const char *account_id, int limit,
 	hl_stmt_str(st, 0, account_id);
 	hl_stmt_str(st, 1, iterator ? iterator : "");
 	hl_stmt_int(st, 2, limit + 1);
-	rc = hl_stmt_exec(st);
-	data = json_object_new_array();
-	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
-		if (r < 0) {
-			rc = HL_ERR_DB;
-			break;
-		}
-		if (count == limit)
-			break;
-		json_object_array_add(data, endpoint_json(st));
-		hl_strlcpy(last, hl_stmt_col(st, 0), sizeof(last));
-		count++;
-	}
-	if (rc) {
-		json_object_put(data);
-	} else {
-		/* r == 1 here means the extra row exists. */
-		*out = hl_json_list(data, last, !(count == limit && r == 1));
-	}
+	rc = hl_stmt_page(st, limit, 0, endpoint_json, out);
 	hl_stmt_free(st);
 	return rc;
 }

@@ -24,10 +24,8 @@ hl_err
 hl_event_type_list(struct hl_db *db, const char *account_id, const char *family,
 	json_object **out)
 {
-	json_object *data;
 	struct hl_stmt *st;
 	hl_err rc;
-	int r;
 
 	*out = NULL;
 	rc = hl_stmt_new(db, "SELECT name, family, description, account_id <> '', schema_json, "
@@ -38,32 +36,16 @@ hl_event_type_list(struct hl_db *db, const char *account_id, const char *family,
 	hl_stmt_str(st, 0, account_id);
 	hl_stmt_str(st, 1, family);
 	hl_stmt_str(st, 2, family);
-	rc = hl_stmt_exec(st);
-	data = json_object_new_array();
-	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
-		if (r < 0) {
-			rc = HL_ERR_DB;
-			break;
-		}
-		json_object_array_add(data, type_json(st));
-	}
+	rc = hl_stmt_page(st, -1, 0, type_json, out);
 	hl_stmt_free(st);
-	if (rc) {
-		json_object_put(data);
-		return rc;
-	}
-	*out = hl_json_list(data, NULL, 1);
-	return HL_OK;
+	return rc;
 }
 
 hl_err
 hl_event_type_page(struct hl_db *db, const char *account_id, const char *family,
 	int limit, const char *iterator, json_object **out)
 {
-	char last[130] = "";
-	json_object *data;
 	struct hl_stmt *st;
-	int r = 0, count = 0;
 	hl_err rc;
 
 	*out = NULL;
@@ -79,26 +61,9 @@ hl_event_type_page(struct hl_db *db, const char *account_id, const char *family,
 	hl_stmt_str(st, 2, family);
 	hl_stmt_str(st, 3, iterator ? iterator : "");
 	hl_stmt_int(st, 4, limit + 1);
-	rc = hl_stmt_exec(st);
-	data = json_object_new_array();
-	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
-		if (r < 0) {
-			rc = HL_ERR_DB;
-			break;
-		}
-		if (count == limit)
-			break;
-		json_object_array_add(data, type_json(st));
-		hl_strlcpy(last, hl_stmt_col(st, 0), sizeof(last));
-		count++;
-	}
+	rc = hl_stmt_page(st, limit, 0, type_json, out);
 	hl_stmt_free(st);
-	if (rc) {
-		json_object_put(data);
-		return rc;
-	}
-	*out = hl_json_list(data, last, !(count == limit && r == 1));
-	return HL_OK;
+	return rc;
 }
 
 static int

@@ -12,16 +12,26 @@ payload_json(const char *text)
 	return o ? o : json_object_new_object();
 }
 
+static json_object *
+event_row_json(struct hl_stmt *st)
+{
+	json_object *o = json_object_new_object();
+
+	hl_json_add_str(o, "id", hl_stmt_col(st, 0));
+	hl_json_add_str(o, "event_type", hl_stmt_col(st, 1));
+	hl_json_add_str(o, "created_at", hl_stmt_col(st, 2));
+	json_object_object_add(o, "payload", payload_json(hl_stmt_col(st, 3)));
+	hl_json_add_int(o, "deliveries", hl_stmt_colint(st, 4));
+	return o;
+}
+
 hl_err
 hl_event_list(struct hl_db *db, const char *account_id,
 	const struct hl_event_filter *f, int limit, const char *iterator, json_object **out)
 {
 	char family[140];
 	const char *type = f->event_type, *fam = NULL;
-	json_object *data;
 	struct hl_stmt *st;
-	char last[64] = "";
-	int r = 0, count = 0;
 	size_t n;
 	hl_err rc;
 
@@ -55,42 +65,33 @@ hl_event_list(struct hl_db *db, const char *account_id,
 	hl_stmt_str(st, 11, iterator);
 	hl_stmt_str(st, 12, iterator);
 	hl_stmt_int(st, 13, limit + 1);
-	rc = hl_stmt_exec(st);
-	data = json_object_new_array();
-	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
-		json_object *o;
-
-		if (r < 0) {
-			rc = HL_ERR_DB;
-			break;
-		}
-		if (count == limit)
-			break;
-		o = json_object_new_object();
-		hl_json_add_str(o, "id", hl_stmt_col(st, 0));
-		hl_json_add_str(o, "event_type", hl_stmt_col(st, 1));
-		hl_json_add_str(o, "created_at", hl_stmt_col(st, 2));
-		json_object_object_add(o, "payload", payload_json(hl_stmt_col(st, 3)));
-		hl_json_add_int(o, "deliveries", hl_stmt_colint(st, 4));
-		json_object_array_add(data, o);
-		hl_strlcpy(last, hl_stmt_col(st, 0), sizeof(last));
-		count++;
-	}
-	if (rc)
-		json_object_put(data);
-	else
-		*out = hl_json_list(data, last, !(count == limit && r == 1));
+	rc = hl_stmt_page(st, limit, 0, event_row_json, out);
 	hl_stmt_free(st);
 	return rc;
+}
+
+static json_object *
+event_delivery_json(struct hl_stmt *st)
+{
+	json_object *d = json_object_new_object();
+
+	hl_json_add_str(d, "id", hl_stmt_col(st, 0));
+	hl_json_add_str(d, "webhook_id", hl_stmt_col(st, 1));
+	hl_json_add_str(d, "url", hl_stmt_col(st, 2));
+	hl_json_add_str(d, "status", hl_stmt_col(st, 3));
+	hl_json_add_int(d, "attempts", hl_stmt_colint(st, 4));
+	hl_stmt_json_int(d, "last_status_code", st, 5);
+	hl_json_add_str(d, "last_error_class", hl_stmt_col(st, 6));
+	hl_json_add_str(d, "last_attempt_at", hl_stmt_col(st, 7));
+	return d;
 }
 
 hl_err
 hl_event_get(struct hl_db *db, const char *account_id, const char *id, json_object **out)
 {
-	json_object *o = NULL, *list;
+	json_object *o = NULL, *page;
 	struct hl_stmt *st;
 	hl_err rc;
-	int r;
 
 	*out = NULL;
 	rc = hl_stmt_new(db, "SELECT id, event_type, " HL_SQL_TIME("created_at") ", payload, "
@@ -99,21 +100,14 @@ hl_event_get(struct hl_db *db, const char *account_id, const char *id, json_obje
 		return rc;
 	hl_stmt_str(st, 0, id);
 	hl_stmt_str(st, 1, account_id);
-	rc = hl_stmt_exec(st);
+	rc = hl_stmt_row(st, "event", id);
 	if (!rc) {
-		r = hl_stmt_fetch(st);
-		if (r < 0) {
-			rc = HL_ERR_DB;
-		} else if (r == 0) {
-			rc = hl_fail(HL_ERR_NOTFOUND, "id", "no event %s", id);
-		} else {
-			o = json_object_new_object();
-			hl_json_add_str(o, "id", hl_stmt_col(st, 0));
-			hl_json_add_str(o, "event_type", hl_stmt_col(st, 1));
-			hl_json_add_str(o, "created_at", hl_stmt_col(st, 2));
-			json_object_object_add(o, "payload", payload_json(hl_stmt_col(st, 3)));
-			hl_json_add_str(o, "idempotency_key", hl_stmt_col(st, 4));
-		}
+		o = json_object_new_object();
+		hl_json_add_str(o, "id", hl_stmt_col(st, 0));
+		hl_json_add_str(o, "event_type", hl_stmt_col(st, 1));
+		hl_json_add_str(o, "created_at", hl_stmt_col(st, 2));
+		json_object_object_add(o, "payload", payload_json(hl_stmt_col(st, 3)));
+		hl_json_add_str(o, "idempotency_key", hl_stmt_col(st, 4));
 	}
 	hl_stmt_free(st);
 	if (rc)
@@ -128,35 +122,15 @@ hl_event_get(struct hl_db *db, const char *account_id, const char *id, json_obje
 	}
 	hl_stmt_str(st, 0, id);
 	hl_stmt_str(st, 1, account_id);
-	rc = hl_stmt_exec(st);
-	list = json_object_new_array();
-	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
-		json_object *d;
-
-		if (r < 0) {
-			rc = HL_ERR_DB;
-			break;
-		}
-		d = json_object_new_object();
-		hl_json_add_str(d, "id", hl_stmt_col(st, 0));
-		hl_json_add_str(d, "webhook_id", hl_stmt_col(st, 1));
-		hl_json_add_str(d, "url", hl_stmt_col(st, 2));
-		hl_json_add_str(d, "status", hl_stmt_col(st, 3));
-		hl_json_add_int(d, "attempts", hl_stmt_colint(st, 4));
-		if (hl_stmt_colnull(st, 5))
-			json_object_object_add(d, "last_status_code", NULL);
-		else
-			hl_json_add_int(d, "last_status_code", hl_stmt_colint(st, 5));
-		hl_json_add_str(d, "last_error_class", hl_stmt_col(st, 6));
-		hl_json_add_str(d, "last_attempt_at", hl_stmt_col(st, 7));
-		json_object_array_add(list, d);
-	}
+	rc = hl_stmt_page(st, -1, 0, event_delivery_json, &page);
 	hl_stmt_free(st);
-	json_object_object_add(o, "deliveries", list);
 	if (rc) {
 		json_object_put(o);
 		return rc;
 	}
+	/* Move the rows from the page into the event. */
+	json_object_object_add(o, "deliveries", json_object_get(json_object_object_get(page, "data")));
+	json_object_put(page);
 	*out = o;
 	return HL_OK;
 }

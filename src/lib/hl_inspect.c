@@ -4,6 +4,33 @@
 #include "hl_inspect.h"
 #include "hl_util.h"
 
+static json_object *
+bin_json(struct hl_stmt *st)
+{
+	json_object *o = json_object_new_object();
+
+	hl_json_add_str(o, "id", hl_stmt_col(st, 0));
+	hl_json_add_str(o, "created_at", hl_stmt_col(st, 1));
+	hl_json_add_str(o, "expires_at", hl_stmt_col(st, 2));
+	hl_json_add_int(o, "requests", hl_stmt_colint(st, 3));
+	return o;
+}
+
+static json_object *
+request_json(struct hl_stmt *st)
+{
+	json_object *o = json_object_new_object();
+
+	hl_json_add_str(o, "id", hl_stmt_col(st, 0));
+	hl_json_add_str(o, "received_at", hl_stmt_col(st, 1));
+	hl_json_add_str(o, "method", hl_stmt_col(st, 2));
+	hl_json_add_str(o, "client_addr", hl_stmt_col(st, 3));
+	json_object_object_add(o, "headers", json_tokener_parse(hl_stmt_col(st, 4)));
+	hl_json_add_str(o, "body", hl_stmt_col(st, 5));
+	hl_json_add_bool(o, "body_truncated", (int)hl_stmt_colint(st, 6));
+	return o;
+}
+
 hl_err
 hl_inspect_create(struct hl_db *db, const char *account_id, const char *created_by,
 	char id_out[HL_ID_MAX])
@@ -23,9 +50,7 @@ hl_err
 hl_inspect_bins(struct hl_db *db, const char *account_id, json_object **out)
 {
 	struct hl_stmt *st;
-	json_object *data;
 	hl_err rc;
-	int r;
 
 	*out = NULL;
 	rc = hl_stmt_new(db, "SELECT b.id, " HL_SQL_TIME("b.created_at") ", "
@@ -35,29 +60,9 @@ hl_inspect_bins(struct hl_db *db, const char *account_id, json_object **out)
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, account_id);
-	rc = hl_stmt_exec(st);
-	data = json_object_new_array();
-	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
-		json_object *o;
-
-		if (r < 0) {
-			rc = HL_ERR_DB;
-			break;
-		}
-		o = json_object_new_object();
-		hl_json_add_str(o, "id", hl_stmt_col(st, 0));
-		hl_json_add_str(o, "created_at", hl_stmt_col(st, 1));
-		hl_json_add_str(o, "expires_at", hl_stmt_col(st, 2));
-		hl_json_add_int(o, "requests", hl_stmt_colint(st, 3));
-		json_object_array_add(data, o);
-	}
+	rc = hl_stmt_page(st, -1, 0, bin_json, out);
 	hl_stmt_free(st);
-	if (rc) {
-		json_object_put(data);
-		return rc;
-	}
-	*out = hl_json_list(data, NULL, 1);
-	return HL_OK;
+	return rc;
 }
 
 hl_err
@@ -107,9 +112,7 @@ hl_inspect_requests(struct hl_db *db, const char *account_id, const char *bin_id
 	json_object **out)
 {
 	struct hl_stmt *st;
-	json_object *data;
 	hl_err rc;
-	int r;
 
 	*out = NULL;
 	rc = hl_stmt_new(db, "SELECT q.id, " HL_SQL_TIME("q.received_at") ", q.method, "
@@ -120,30 +123,7 @@ hl_inspect_requests(struct hl_db *db, const char *account_id, const char *bin_id
 		return rc;
 	hl_stmt_str(st, 0, bin_id);
 	hl_stmt_str(st, 1, account_id);
-	rc = hl_stmt_exec(st);
-	data = json_object_new_array();
-	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
-		json_object *o;
-
-		if (r < 0) {
-			rc = HL_ERR_DB;
-			break;
-		}
-		o = json_object_new_object();
-		hl_json_add_str(o, "id", hl_stmt_col(st, 0));
-		hl_json_add_str(o, "received_at", hl_stmt_col(st, 1));
-		hl_json_add_str(o, "method", hl_stmt_col(st, 2));
-		hl_json_add_str(o, "client_addr", hl_stmt_col(st, 3));
-		json_object_object_add(o, "headers", json_tokener_parse(hl_stmt_col(st, 4)));
-		hl_json_add_str(o, "body", hl_stmt_col(st, 5));
-		hl_json_add_bool(o, "body_truncated", (int)hl_stmt_colint(st, 6));
-		json_object_array_add(data, o);
-	}
+	rc = hl_stmt_page(st, -1, 0, request_json, out);
 	hl_stmt_free(st);
-	if (rc) {
-		json_object_put(data);
-		return rc;
-	}
-	*out = hl_json_list(data, NULL, 1);
-	return HL_OK;
+	return rc;
 }
