@@ -3,7 +3,7 @@
 <?cs call:notice(Page.Done) ?>
 <?cs if:Page.Error ?><p class="error" role="alert"><?cs var:Page.Error ?></p><?cs /if ?>
 <?cs if:Page.Id ?><p class="muted small"><?cs var:Page.Id ?> · <a href="<?cs var:Site.Base ?>/deliveries?webhook_id=<?cs var:url_escape(Page.Id) ?>">Deliveries</a> · <a href="<?cs var:Site.Base ?>/analytics?webhook_id=<?cs var:url_escape(Page.Id) ?>">Analytics</a> · <a href="<?cs var:Site.Base ?>/testing?webhook_id=<?cs var:url_escape(Page.Id) ?>">Send a test</a></p><?cs /if ?>
-<form class="card" method="post" action="<?cs var:Site.Base ?>/manage<?cs if:Page.Id ?>/<?cs var:Page.Id ?><?cs /if ?>">
+<form class="card form" method="post" action="<?cs var:Site.Base ?>/manage<?cs if:Page.Id ?>/<?cs var:Page.Id ?><?cs /if ?>">
 <?cs call:csrf_field() ?>
 <label for="url">Endpoint URL</label>
 <input id="url" name="url" type="url" required maxlength="2048" value="<?cs var:Page.Form.url ?>"<?cs call:invalid("url") ?>>
