@@ -355,7 +355,8 @@ step('mobile_layout_390px', async ({ context }) => {
 	await m.setViewportSize({ width: 390, height: 844 });
 	try {
 		for (const [p, name] of [['/webhook/manage', 'mobile-manage'], ['/webhook/analytics', 'mobile-analytics'],
-			['/webhook', 'mobile-overview']]) {
+			['/webhook', 'mobile-overview'], ['/webhook/deliveries', 'mobile-deliveries'],
+			['/webhook/manage/new', 'mobile-manage-new']]) {
 			await m.goto(BASE + p);
 			const w = await m.evaluate(() => document.documentElement.scrollWidth);
 			await shot(m, name);
