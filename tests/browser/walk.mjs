@@ -161,6 +161,8 @@ step('create_endpoint_with_subscription_secret_shown_once', async ({ page }) => 
 	const id = (await page.textContent('main')).match(/wh_[0-9a-z]{26}/i);
 	check(id, 'no endpoint id on the page');
 	state.ok = { id: id[0], secret };
+	await page.click('button[data-copy=secret]');
+	await page.locator('button[data-copy=secret]', { hasText: 'Copied' }).waitFor();
 	await shot(page, 'secret-shown');
 	await navigate(page, () => page.click('a.button:has-text("Done")'));
 	check((await page.content()).indexOf(secret) < 0, 'the secret is shown again on the edit page');
@@ -408,7 +410,9 @@ step('viewer_sees_no_write_controls_and_is_refused', async ({ page }) => {
 	await page.goto(BASE + '/webhook/manage/' + state.ok.id);
 	for (const label of ['Save', 'Rotate secret', 'Delete', 'Disable'])
 		check(await page.locator(`button:has-text("${label}")`).count() === 0, `viewer sees "${label}"`);
+	check(await page.isDisabled('#description'), 'the viewer gets editable fields');
 	// A write control smuggled into the page: the server still says no.
+	await page.evaluate(() => document.querySelector('fieldset.plain').removeAttribute('disabled'));
 	await page.fill('#description', 'changed by a viewer');
 	await page.evaluate(() => {
 		const b = document.createElement('button');
