@@ -40,7 +40,8 @@
 	function currentNav() {
 		var cur = document.querySelector(".top nav a[aria-current]");
 		if (cur && cur.parentNode.scrollWidth > cur.parentNode.clientWidth)
-			cur.parentNode.scrollLeft = cur.offsetLeft - cur.parentNode.offsetLeft - 16;
+			cur.parentNode.scrollLeft = cur.offsetLeft - cur.parentNode.offsetLeft -
+				(cur.parentNode.clientWidth - cur.offsetWidth) / 2;
 	}
 	document.addEventListener("DOMContentLoaded", function () {
 		currentNav();
