@@ -36,7 +36,15 @@
 		for (var i = 0; i < els.length; i++)
 			els[i].value = window.location.origin + els[i].value;
 	}
+	// On narrow screens the navigation scrolls sideways: show the current page.
+	function currentNav() {
+		var cur = document.querySelector(".top nav a[aria-current]");
+		if (cur && cur.parentNode.scrollWidth > cur.parentNode.clientWidth)
+			cur.parentNode.scrollLeft = cur.offsetLeft - cur.parentNode.offsetLeft -
+				(cur.parentNode.clientWidth - cur.offsetWidth) / 2;
+	}
 	document.addEventListener("DOMContentLoaded", function () {
+		currentNav();
 		localTimes();
 		copyButtons();
 		absoluteUrls();

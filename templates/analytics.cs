@@ -1,6 +1,6 @@
 <?cs include:"layout.cs" ?><?cs call:layout_top() ?>
-<?cs def:stats_cells(s) ?><td class="num"><?cs var:s.attempts ?></td><td class="num"><?cs call:rate(s.success_rate) ?></td><td class="num"><?cs call:ms(s.p50_ms) ?></td><td class="num"><?cs call:ms(s.p95_ms) ?></td><td class="num"><?cs call:ms(s.p99_ms) ?></td><?cs /def ?>
-<?cs def:stats_head(first) ?><thead><tr><th scope="col"><?cs var:first ?></th><th scope="col">Attempts</th><th scope="col">Success</th><th scope="col">p50</th><th scope="col">p95</th><th scope="col">p99</th></tr></thead><?cs /def ?>
+<?cs def:stats_cells(s) ?><td class="num" data-label="Attempts"><?cs var:s.attempts ?></td><td class="num" data-label="Success"><?cs call:rate(s.success_rate) ?></td><td class="num" data-label="p50"><?cs call:ms(s.p50_ms) ?></td><td class="num" data-label="p95"><?cs call:ms(s.p95_ms) ?></td><td class="num" data-label="p99"><?cs call:ms(s.p99_ms) ?></td><?cs /def ?>
+<?cs def:stats_head(first) ?><thead><tr><th scope="col"><?cs var:first ?></th><th scope="col" class="num">Attempts</th><th scope="col" class="num">Success</th><th scope="col" class="num">p50</th><th scope="col" class="num">p95</th><th scope="col" class="num">p99</th></tr></thead><?cs /def ?>
 <div class="head"><h1>Analytics</h1><a class="button secondary" href="<?cs var:Site.Base ?>/analytics.csv?<?cs var:Page.Query ?>">Export CSV</a></div>
 <form class="card filters" method="get" action="<?cs var:Site.Base ?>/analytics">
 <div><label for="range">Time range</label><select id="range" name="range"><option value="24h"<?cs call:selected(Page.Range, "24h") ?>>Last 24 hours</option><option value="7d"<?cs call:selected(Page.Range, "7d") ?>>Last 7 days</option><option value="30d"<?cs call:selected(Page.Range, "30d") ?>>Last 30 days</option><option value="custom"<?cs call:selected(Page.Range, "custom") ?>>Custom (below)</option></select></div>
@@ -25,7 +25,7 @@
 <desc id="vol-desc">Attempts per interval (bars, failed part in red, at most <?cs var:Page.Chart.MaxAttempts ?>) and success rate (line, 0 to 100 %).</desc>
 <line class="axis" x1="0" y1="<?cs var:Page.Chart.Bottom ?>" x2="<?cs var:Page.Chart.W ?>" y2="<?cs var:Page.Chart.Bottom ?>"></line>
 <?cs each:b = Page.Chart.Bars ?><g><title><?cs var:b.start ?>: <?cs var:b.attempts ?> attempts, <?cs var:b.failed ?> failed</title><rect class="bar" x="<?cs var:b.x ?>" y="<?cs var:b.y ?>" width="<?cs var:b.w ?>" height="<?cs var:b.h ?>"></rect><rect class="bar-bad" x="<?cs var:b.x ?>" y="<?cs var:b.yf ?>" width="<?cs var:b.w ?>" height="<?cs var:b.hf ?>"></rect></g><?cs /each ?>
-<?cs if:Page.Chart.RatePoints ?><polyline class="line-rate" points="<?cs var:Page.Chart.RatePoints ?>"></polyline><?cs /if ?>
+<?cs if:Page.Chart.RatePoints ?><polyline class="line-rate" points="<?cs var:Page.Chart.RatePoints ?>"></polyline><path class="dots rate" d="<?cs var:Page.Chart.RateDots ?>"></path><?cs /if ?>
 </svg>
 <p class="legend"><span class="key bar"></span> attempts (max <?cs var:Page.Chart.MaxAttempts ?>) <span class="key bad"></span> failed <span class="key rate"></span> success rate</p>
 </section>
@@ -34,11 +34,10 @@
 <svg class="chart" viewBox="0 0 <?cs var:Page.Chart.W ?> <?cs var:Page.Chart.H ?>" role="img" aria-labelledby="lat-title lat-desc" preserveAspectRatio="none">
 <desc id="lat-desc">Latency percentiles per interval, 0 to <?cs var:Page.Chart.MaxMs ?> ms.</desc>
 <line class="axis" x1="0" y1="<?cs var:Page.Chart.Bottom ?>" x2="<?cs var:Page.Chart.W ?>" y2="<?cs var:Page.Chart.Bottom ?>"></line>
-<?cs if:Page.Chart.P50Points ?><polyline class="line-p50" points="<?cs var:Page.Chart.P50Points ?>"></polyline><polyline class="line-p95" points="<?cs var:Page.Chart.P95Points ?>"></polyline><polyline class="line-p99" points="<?cs var:Page.Chart.P99Points ?>"></polyline><?cs /if ?>
+<?cs if:Page.Chart.P50Points ?><polyline class="line-p50" points="<?cs var:Page.Chart.P50Points ?>"></polyline><polyline class="line-p95" points="<?cs var:Page.Chart.P95Points ?>"></polyline><polyline class="line-p99" points="<?cs var:Page.Chart.P99Points ?>"></polyline><path class="dots p50" d="<?cs var:Page.Chart.P50Dots ?>"></path><path class="dots p95" d="<?cs var:Page.Chart.P95Dots ?>"></path><path class="dots p99" d="<?cs var:Page.Chart.P99Dots ?>"></path><?cs /if ?>
 </svg>
 <p class="legend"><span class="key p50"></span> p50 <span class="key p95"></span> p95 <span class="key p99"></span> p99 (top = <?cs var:Page.Chart.MaxMs ?> ms)</p>
 </section>
-<div class="two">
 <section class="card">
 <h2>By endpoint</h2>
 <?cs if:subcount(Page.A.by_endpoint) == 0 ?><p class="empty">No attempts in this range.</p><?cs else ?>
@@ -53,7 +52,6 @@
 <?cs each:g = Page.A.by_event_type ?><tr><td><span class="tag"><?cs var:g.event_type ?></span></td><?cs call:stats_cells(g) ?></tr><?cs /each ?>
 </tbody></table></div><?cs /if ?>
 </section>
-</div>
 <section class="card">
 <h2>Error classes</h2>
 <?cs if:subcount(Page.A.error_classes) == 0 ?><p class="empty">No failed attempts in this range.</p><?cs else ?>

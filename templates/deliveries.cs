@@ -21,7 +21,7 @@
 <thead><tr><th scope="col">Delivery</th><th scope="col">Event type</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last attempt</th><th scope="col">Next attempt</th></tr></thead>
 <tbody>
 <?cs each:d = Page.Deliveries ?>
-<tr><td><a href="<?cs var:Site.Base ?>/deliveries/<?cs var:d.id ?>"><code><?cs var:d.id ?></code></a><div class="muted small"><?cs var:d.webhook_id ?></div></td><td><span class="tag"><?cs var:d.event_type ?></span></td><td><?cs call:delivery_badge(d.status) ?></td><td><?cs var:d.attempts ?><?cs if:d.last_status_code ?> (HTTP <?cs var:d.last_status_code ?>)<?cs /if ?><?cs if:d.last_error_class ?> <span class="muted"><?cs var:d.last_error_class ?></span><?cs /if ?></td><td><?cs call:time(d.last_attempt_at) ?></td><td><?cs if:d.next_attempt_at ?><?cs call:time(d.next_attempt_at) ?><?cs else ?><span class="muted">–</span><?cs /if ?></td></tr>
+<tr><td><a href="<?cs var:Site.Base ?>/deliveries/<?cs var:d.id ?>"><code><?cs var:d.id ?></code></a><div class="muted small"><?cs var:d.webhook_id ?></div></td><td data-label="Event type"><span class="tag"><?cs var:d.event_type ?></span></td><td data-label="Status"><?cs call:delivery_badge(d.status) ?></td><td data-label="Attempts"><?cs var:d.attempts ?><?cs if:d.last_status_code ?> (HTTP <?cs var:d.last_status_code ?>)<?cs /if ?><?cs if:d.last_error_class ?> <span class="muted"><?cs var:d.last_error_class ?></span><?cs /if ?></td><td data-label="Last attempt"><?cs call:time(d.last_attempt_at) ?></td><td data-label="Next attempt"><?cs if:d.next_attempt_at ?><?cs call:time(d.next_attempt_at) ?><?cs else ?><span class="muted">–</span><?cs /if ?></td></tr>
 <?cs /each ?>
 </tbody>
 </table>

@@ -16,7 +16,7 @@
 <thead><tr><th scope="col">Delivery</th><th scope="col">Endpoint</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last attempt</th></tr></thead>
 <tbody>
 <?cs each:d = Page.Event.deliveries ?>
-<tr><td><a href="<?cs var:Site.Base ?>/deliveries/<?cs var:d.id ?>"><code><?cs var:d.id ?></code></a></td><td><code><?cs var:d.url ?></code></td><td><?cs call:delivery_badge(d.status) ?></td><td><?cs var:d.attempts ?><?cs if:d.last_status_code ?> (HTTP <?cs var:d.last_status_code ?>)<?cs /if ?><?cs if:d.last_error_class ?> <span class="muted"><?cs var:d.last_error_class ?></span><?cs /if ?></td><td><?cs call:time(d.last_attempt_at) ?></td></tr>
+<tr><td><a href="<?cs var:Site.Base ?>/deliveries/<?cs var:d.id ?>"><code><?cs var:d.id ?></code></a></td><td data-label="Endpoint"><code><?cs var:d.url ?></code></td><td data-label="Status"><?cs call:delivery_badge(d.status) ?></td><td data-label="Attempts"><?cs var:d.attempts ?><?cs if:d.last_status_code ?> (HTTP <?cs var:d.last_status_code ?>)<?cs /if ?><?cs if:d.last_error_class ?> <span class="muted"><?cs var:d.last_error_class ?></span><?cs /if ?></td><td data-label="Last attempt"><?cs call:time(d.last_attempt_at) ?></td></tr>
 <?cs /each ?>
 </tbody>
 </table>

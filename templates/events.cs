@@ -17,7 +17,7 @@
 <thead><tr><th scope="col">Event</th><th scope="col">Type</th><th scope="col">Created</th><th scope="col">Deliveries</th><th scope="col">Payload</th></tr></thead>
 <tbody>
 <?cs each:e = Page.Events ?>
-<tr><td><a href="<?cs var:Site.Base ?>/events/<?cs var:e.id ?>"><code><?cs var:e.id ?></code></a></td><td><span class="tag"><?cs var:e.event_type ?></span></td><td><?cs call:time(e.created_at) ?></td><td><?cs var:e.deliveries ?></td><td class="payload"><code><?cs var:e.payload_text ?></code></td></tr>
+<tr><td><a href="<?cs var:Site.Base ?>/events/<?cs var:e.id ?>"><code><?cs var:e.id ?></code></a></td><td data-label="Type"><span class="tag"><?cs var:e.event_type ?></span></td><td data-label="Created"><?cs call:time(e.created_at) ?></td><td data-label="Deliveries"><?cs var:e.deliveries ?></td><td data-label="Payload" class="payload"><code><?cs var:e.payload_text ?></code></td></tr>
 <?cs /each ?>
 </tbody>
 </table>
@@ -28,7 +28,9 @@
 <section class="card">
 <h2>Event type catalog</h2>
 <p class="muted">Custom event types cannot be defined from the dashboard yet.</p>
+<div class="families">
 <?cs each:fam = Page.Catalog.Families ?>
+<div>
 <h3><?cs var:fam.name ?> <span class="muted small"><code><?cs var:fam.wildcard ?></code></span></h3>
 <dl class="catalog">
 <?cs each:t = fam.types ?>
@@ -36,6 +38,8 @@
 <dd><?cs var:t.description ?><?cs if:t.schema_text ?><details><summary>Schema</summary><pre><?cs var:t.schema_text ?></pre></details><?cs /if ?></dd>
 <?cs /each ?>
 </dl>
+</div>
 <?cs /each ?>
+</div>
 </section>
 <?cs call:layout_bottom() ?>

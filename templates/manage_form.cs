@@ -3,8 +3,10 @@
 <?cs call:notice(Page.Done) ?>
 <?cs if:Page.Error ?><p class="error" role="alert"><?cs var:Page.Error ?></p><?cs /if ?>
 <?cs if:Page.Id ?><p class="muted small"><?cs var:Page.Id ?> · <a href="<?cs var:Site.Base ?>/deliveries?webhook_id=<?cs var:url_escape(Page.Id) ?>">Deliveries</a> · <a href="<?cs var:Site.Base ?>/analytics?webhook_id=<?cs var:url_escape(Page.Id) ?>">Analytics</a> · <a href="<?cs var:Site.Base ?>/testing?webhook_id=<?cs var:url_escape(Page.Id) ?>">Send a test</a></p><?cs /if ?>
-<form class="card" method="post" action="<?cs var:Site.Base ?>/manage<?cs if:Page.Id ?>/<?cs var:Page.Id ?><?cs /if ?>">
+<form class="card form" method="post" action="<?cs var:Site.Base ?>/manage<?cs if:Page.Id ?>/<?cs var:Page.Id ?><?cs /if ?>">
 <?cs call:csrf_field() ?>
+<?cs if:!Session.CanWrite ?><p class="notice" role="status">Your role can view this webhook but not change it.</p><?cs /if ?>
+<fieldset class="plain"<?cs if:!Session.CanWrite ?> disabled<?cs /if ?>>
 <label for="url">Endpoint URL</label>
 <input id="url" name="url" type="url" required maxlength="2048" value="<?cs var:Page.Form.url ?>"<?cs call:invalid("url") ?>>
 <?cs call:field_error("url") ?>
@@ -27,6 +29,7 @@
 <?cs /each ?>
 </div>
 <?cs /each ?>
+</fieldset>
 </fieldset>
 <?cs if:Session.CanWrite ?><button type="submit"><?cs if:Page.Id ?>Save<?cs else ?>Create webhook<?cs /if ?></button><?cs /if ?>
 <a class="button secondary" href="<?cs var:Site.Base ?>/manage">Cancel</a>

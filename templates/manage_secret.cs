@@ -3,7 +3,7 @@
 <section class="card">
 <p><code><?cs var:Page.Endpoint.url ?></code> <span class="muted small"><?cs var:Page.Endpoint.id ?></span></p>
 <label for="secret">Signing secret</label>
-<div class="copy-row"><input id="secret" readonly value="<?cs var:Page.Endpoint.secret ?>"><button type="button" class="secondary" data-copy="secret">Copy</button></div>
+<div class="copy-row"><input id="secret" class="mono" readonly spellcheck="false" value="<?cs var:Page.Endpoint.secret ?>"><button type="button" class="secondary" data-copy="secret">Copy</button></div>
 <p class="notice" role="status">This secret is shown only now. Store it in your receiver to verify the <code>webhook-signature</code> header.<?cs if:Page.Rotated ?> The previous secret keeps signing for <?cs var:Page.GraceHours ?> hours.<?cs /if ?></p>
 <p><a class="button" href="<?cs var:Site.Base ?>/manage/<?cs var:Page.Endpoint.id ?>">Done</a></p>
 </section>

@@ -5,7 +5,7 @@
 <h2>Send a test event</h2>
 <p class="muted small">Signed and sent exactly as the runner would, but not stored and not retried.</p>
 <?cs if:subcount(Page.Endpoints) == 0 ?><p class="empty">Create an endpoint first.</p><?cs else ?>
-<form method="post" action="<?cs var:Site.Base ?>/testing/send">
+<form method="post" action="<?cs var:Site.Base ?>/testing/send#result">
 <?cs call:csrf_field() ?>
 <label for="webhook_id">Endpoint</label><?cs call:endpoint_select("webhook_id", Page.Send.webhook_id, 0) ?><?cs call:field_error("webhook_id") ?>
 <label for="type">Event type</label>
@@ -29,7 +29,7 @@
 <section class="card" id="verify">
 <h2>Signature checker</h2>
 <p class="muted small">Checks a Standard Webhooks signature: HMAC-SHA256 over <code>id.timestamp.body</code>. The secret is not stored or shown again.</p>
-<form method="post" action="<?cs var:Site.Base ?>/testing/verify">
+<form method="post" action="<?cs var:Site.Base ?>/testing/verify#verify">
 <?cs call:csrf_field() ?>
 <label for="secret">Secret</label><input id="secret" name="secret" autocomplete="off" placeholder="whsec_…">
 <label for="msg_id">webhook-id</label><input id="msg_id" name="msg_id" value="<?cs var:Page.Check.msg_id ?>">

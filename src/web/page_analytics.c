@@ -83,10 +83,38 @@ num(json_object *o, const char *k)
 	return json_object_get_int64(json_object_object_get(o, k));
 }
 
+/* One plotted series: the polyline's points and the same points as dots
+ * (zero-length subpaths drawn with round caps), so that a series with a
+ * single point, or with gaps, still shows on the chart. */
+struct series {
+	struct hl_buf line, dots;
+};
+
 static void
-add_point(struct hl_buf *b, double x, double y)
+add_point(struct series *s, double x, double y)
 {
-	hl_buf_printf(b, "%s%.1f,%.1f", b->len ? " " : "", x, y);
+	hl_buf_printf(&s->line, "%s%.1f,%.1f", s->line.len ? " " : "", x, y);
+	hl_buf_printf(&s->dots, "M%.1f,%.1fh0", x, y);
+}
+
+static void
+series_init(struct series *s)
+{
+	hl_buf_init(&s->line, 64 * 1024);
+	hl_buf_init(&s->dots, 64 * 1024);
+}
+
+static void
+series_put(HDF *hdf, const char *name, struct series *s)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "Page.Chart.%sPoints", name);
+	hdf_set_value(hdf, key, hl_buf_str(&s->line));
+	snprintf(key, sizeof(key), "Page.Chart.%sDots", name);
+	hdf_set_value(hdf, key, hl_buf_str(&s->dots));
+	hl_buf_free(&s->line);
+	hl_buf_free(&s->dots);
 }
 
 /* Bars for volume (with the failed part), polylines for success rate and
@@ -96,14 +124,14 @@ chart(HDF *hdf, json_object *series)
 {
 	size_t i, n = json_object_array_length(series);
 	long long max_n = 0, max_ms = 0;
-	struct hl_buf rate, p50, p95, p99;
+	struct series rate, p50, p95, p99;
 	double step = n ? (double)CW / (double)n : CW, span = CBOTTOM - CTOP;
 	char key[96];
 
-	hl_buf_init(&rate, 64 * 1024);
-	hl_buf_init(&p50, 64 * 1024);
-	hl_buf_init(&p95, 64 * 1024);
-	hl_buf_init(&p99, 64 * 1024);
+	series_init(&rate);
+	series_init(&p50);
+	series_init(&p95);
+	series_init(&p99);
 	for (i = 0; i < n; i++) {
 		json_object *p = json_object_array_get_idx(series, i);
 
@@ -152,14 +180,10 @@ chart(HDF *hdf, json_object *series)
 	hdf_set_int_value(hdf, "Page.Chart.Bottom", CBOTTOM);
 	hdf_set_valuef(hdf, "Page.Chart.MaxAttempts=%lld", max_n);
 	hdf_set_valuef(hdf, "Page.Chart.MaxMs=%lld", max_ms);
-	hdf_set_value(hdf, "Page.Chart.RatePoints", hl_buf_str(&rate));
-	hdf_set_value(hdf, "Page.Chart.P50Points", hl_buf_str(&p50));
-	hdf_set_value(hdf, "Page.Chart.P95Points", hl_buf_str(&p95));
-	hdf_set_value(hdf, "Page.Chart.P99Points", hl_buf_str(&p99));
-	hl_buf_free(&rate);
-	hl_buf_free(&p50);
-	hl_buf_free(&p95);
-	hl_buf_free(&p99);
+	series_put(hdf, "Rate", &rate);
+	series_put(hdf, "P50", &p50);
+	series_put(hdf, "P95", &p95);
+	series_put(hdf, "P99", &p99);
 }
 
 void

@@ -122,6 +122,8 @@ def test_dashboard_pages_render_valid_html():
         status, _, body = s.get("/webhook/analytics")
         assert "<svg" in body and 'class="bar"' in body, body[:3000]
         assert re.search(r'class="bar" x="[0-9.]+" y="[0-9.]+" width="[0-9.]+" height="[1-9]', body)
+        # A single data point still shows: each point is also a dot.
+        assert re.search(r'class="dots rate" d="M[0-9.]+,[0-9.]+h0"', body), body[:3000]
 
 
 def test_csrf_missing_is_403_and_nothing_changes():

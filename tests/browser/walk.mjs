@@ -1,0 +1,504 @@
+// walk.mjs: the /webhook dashboard walked in headless Chromium (started by
+// tests/browser/run, which provides the stack and the environment below).
+// Cases run in order and share state (an endpoint created in one is used by
+// the next); each prints "PASS: name" or "FAIL: name", the last line is
+// "N passed, N failed". Screenshots of every page go to HL_SCREENSHOTS.
+//
+// Environment: HL_BASE_URL, HL_API_KEY, HL_ADMIN_EMAIL, HL_VIEWER_EMAIL,
+// HL_PASSWORD, HL_RECEIVERS (JSON file: ok, fail, control URLs), HL_CONFIG,
+// HL_CTL, HL_RUNNER, HL_TMP, HL_CHROMIUM, HL_SCREENSHOTS.
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const env = process.env;
+const BASE = env.HL_BASE_URL;
+const RCV = JSON.parse(fs.readFileSync(env.HL_RECEIVERS, 'utf8'));
+const SHOTS = env.HL_SCREENSHOTS;
+const HOSTILE = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>'];
+const EVENT = 'sms.delivered';
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+class Failure extends Error {}
+
+function check(cond, message) {
+	if (!cond)
+		throw new Failure(message);
+}
+
+async function api(method, p, body) {
+	const res = await fetch(BASE + p, {
+		method,
+		headers: { Authorization: 'Bearer ' + env.HL_API_KEY, 'Content-Type': 'application/json',
+			Accept: 'application/json' },
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
+	const text = await res.text();
+	let json = null;
+	try { json = JSON.parse(text); } catch { /* not JSON */ }
+	return { status: res.status, body: json, text };
+}
+
+function runner(...args) {
+	return execFileSync(env.HL_RUNNER, ['--config', env.HL_CONFIG, ...args],
+		{ encoding: 'utf8', timeout: 60000, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function received(name) {
+	const res = await fetch(RCV.control + '/requests/' + name);
+	return res.json();
+}
+
+// Standard Webhooks v1 signature, computed here (not by hookline).
+function signatureValid(secret, headers, body) {
+	const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+	const signed = `${headers['webhook-id']}.${headers['webhook-timestamp']}.${body}`;
+	const want = crypto.createHmac('sha256', key).update(signed).digest('base64');
+	return (headers['webhook-signature'] || '').split(' ').some((s) => s === 'v1,' + want);
+}
+
+async function shot(page, name) {
+	await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
+}
+
+// Waits for a navigation started by action; returns the main response.
+async function navigate(page, action) {
+	const [resp] = await Promise.all([page.waitForNavigation(), action()]);
+	return resp;
+}
+
+// The literal text is on the page as text (so it was escaped, not parsed).
+async function visibleText(page, text) {
+	const loc = page.getByText(text, { exact: false }).first();
+	await loc.waitFor({ state: 'visible' });
+}
+
+async function noHostileMarkup(page) {
+	// Neither value may have become an element.
+	const n = await page.evaluate(() =>
+		document.querySelectorAll('main script, img[src="x"], img[onerror]').length);
+	check(n === 0, `${n} injected element(s) on ${page.url()}`);
+}
+
+// Presses Tab until the element with this id has the focus.
+async function tabTo(page, id) {
+	for (let i = 0; i < 15; i++) {
+		await page.keyboard.press('Tab');
+		if (await page.evaluate(() => document.activeElement && document.activeElement.id) === id)
+			return;
+	}
+	throw new Failure(`Tab never reached #${id}`);
+}
+
+async function login(page, email, password) {
+	await page.goto(BASE + '/webhook/login');
+	await page.fill('#email', email);
+	await page.fill('#password', password);
+	await navigate(page, () => page.click('button[type=submit]'));
+}
+
+// ---------------------------------------------------------------------------
+// The walk
+
+const state = {};
+const cases = [];
+function step(name, fn) {
+	cases.push({ name, fn });
+}
+
+step('login_wrong_password_inline_error_keyboard_only', async ({ page }) => {
+	await page.goto(BASE + '/webhook');
+	check(page.url().includes('/webhook/login'), 'not sent to the login page: ' + page.url());
+	await shot(page, 'login');
+	await tabTo(page, 'email');
+	await page.keyboard.type(env.HL_ADMIN_EMAIL);
+	await page.keyboard.press('Tab');
+	await page.keyboard.type('not the password');
+	let resp = await navigate(page, () => page.keyboard.press('Enter'));
+	check(resp.status() === 401, 'wrong password answered ' + resp.status());
+	await page.locator('p.error[role=alert]', { hasText: 'Wrong email or password' }).waitFor();
+	check(await page.inputValue('#email') === env.HL_ADMIN_EMAIL, 'email not kept');
+	await shot(page, 'login-error');
+	// Again with the keyboard only: the email is kept, so Tab to the password.
+	await tabTo(page, 'password');
+	await page.keyboard.type(env.HL_PASSWORD);
+	resp = await navigate(page, () => page.keyboard.press('Enter'));
+	check(new URL(page.url()).pathname === '/webhook', 'after login at ' + page.url());
+	await page.locator('h1', { hasText: 'Overview' }).waitFor();
+});
+
+step('create_form_errors_keep_input', async ({ page }) => {
+	await page.goto(BASE + '/webhook/manage');
+	await navigate(page, () => page.click('a.button:has-text("New webhook")'));
+	const badUrl = 'ftp://example.test/' + HOSTILE[1];
+	await page.fill('#url', badUrl);
+	await page.fill('#description', HOSTILE[0]);
+	await page.check('#sub-' + EVENT.replace('.', '\\.'));
+	const resp = await navigate(page, () => page.click('button:has-text("Create webhook")'));
+	check(resp.status() === 422, 'bad URL answered ' + resp.status());
+	await page.locator('#err-url.field-error').waitFor();
+	check(await page.getAttribute('#url', 'aria-invalid') === 'true', 'url not marked invalid');
+	check(await page.inputValue('#url') === badUrl, 'typed URL not kept: ' + await page.inputValue('#url'));
+	check(await page.inputValue('#description') === HOSTILE[0], 'description not kept');
+	check(await page.isChecked('#sub-' + EVENT.replace('.', '\\.')), 'subscription not kept');
+	await noHostileMarkup(page);
+	await shot(page, 'manage-new-errors');
+});
+
+step('create_endpoint_with_subscription_secret_shown_once', async ({ page }) => {
+	// Continues on the form with errors: fix the URL (hostile query part).
+	const url = RCV.ok + '?q=' + HOSTILE[0];
+	await page.fill('#url', url);
+	const resp = await navigate(page, () => page.click('button:has-text("Create webhook")'));
+	check(resp.status() === 201, 'create answered ' + resp.status());
+	const secret = await page.inputValue('#secret');
+	check(/^whsec_[A-Za-z0-9+/=]{20,}$/.test(secret), 'no secret shown: ' + secret);
+	await visibleText(page, 'This secret is shown only now');
+	const id = (await page.textContent('main')).match(/wh_[0-9a-z]{26}/i);
+	check(id, 'no endpoint id on the page');
+	state.ok = { id: id[0], secret };
+	await page.click('button[data-copy=secret]');
+	await page.locator('button[data-copy=secret]', { hasText: 'Copied' }).waitFor();
+	await shot(page, 'secret-shown');
+	await navigate(page, () => page.click('a.button:has-text("Done")'));
+	check((await page.content()).indexOf(secret) < 0, 'the secret is shown again on the edit page');
+	check(await page.isChecked('#sub-' + EVENT.replace('.', '\\.')), 'subscription not saved');
+	check(await page.inputValue('#description') === HOSTILE[0], 'description not saved');
+	const ep = await api('GET', '/webhooks/' + state.ok.id);
+	check(ep.status === 200 && ep.body.event_types.join() === EVENT, 'API shows ' + ep.text);
+	await shot(page, 'manage-edit');
+});
+
+step('manage_list_shows_hostile_values_as_text', async ({ page }) => {
+	await page.goto(BASE + '/webhook/manage');
+	await page.getByText(HOSTILE[0], { exact: true }).first().waitFor();
+	await visibleText(page, '?q=' + HOSTILE[0]);
+	await noHostileMarkup(page);
+	await shot(page, 'manage');
+});
+
+step('test_send_shows_request_and_response', async ({ page }) => {
+	await page.goto(BASE + '/webhook/testing');
+	await page.selectOption('#webhook_id', state.ok.id);
+	await page.selectOption('#type', EVENT);
+	const payload = JSON.stringify({ note: HOSTILE[0], other: HOSTILE[1] });
+	await page.fill('#payload', payload);
+	const resp = await navigate(page, () => page.click('button:has-text("Send test")'));
+	check(resp.status() === 200, 'test send answered ' + resp.status());
+	const result = page.locator('#result');
+	await result.waitFor();
+	await result.locator('.badge.ok', { hasText: 'success' }).waitFor();
+	await result.locator('table.kv th', { hasText: 'webhook-signature' }).first().waitFor();
+	await result.locator('.tag', { hasText: 'HTTP 200' }).waitFor();
+	await result.locator('pre', { hasText: '"received": true' }).waitFor();
+	check(await page.inputValue('#payload') === payload, 'payload not kept');
+	await noHostileMarkup(page);
+	const got = await received('ok');
+	check(got.length === 1, `the receiver got ${got.length} requests`);
+	// The page shows exactly the body that was sent (hostile parts as text).
+	const shown = await result.locator('pre').first().textContent();
+	check(shown === got[0].body, 'shown body differs from the received one: ' + shown);
+	const sig = await result.locator('table.kv tr', { hasText: 'webhook-signature' }).first()
+		.locator('td').textContent();
+	check(sig === got[0].headers['webhook-signature'], 'shown signature differs: ' + sig);
+	check(signatureValid(state.ok.secret, got[0].headers, got[0].body), 'bad signature at the receiver');
+	check(JSON.parse(got[0].body).data.note === HOSTILE[0], 'payload changed on the way');
+	await shot(page, 'testing');
+});
+
+step('publish_then_runner_delivery_succeeds', async ({ page }) => {
+	const r = await api('POST', '/webhooks/publish', { event_type: EVENT, payload: { text: HOSTILE[1] } });
+	check(r.status === 202, 'publish answered ' + r.text);
+	state.event = r.body.id;
+	runner('--once');
+	await page.goto(BASE + '/webhook/deliveries?webhook_id=' + state.ok.id);
+	const row = page.locator('table.list tbody tr').first();
+	await row.locator('.badge.st-succeeded').waitFor();
+	await noHostileMarkup(page);
+	await shot(page, 'deliveries');
+	await navigate(page, () => row.locator('a').first().click());
+	await page.locator('section.attempt .badge.ok', { hasText: 'success' }).waitFor();
+	await page.locator('section.attempt .tag', { hasText: 'HTTP 200' }).waitFor();
+	await page.locator('section.attempt th', { hasText: 'webhook-signature' }).first().waitFor();
+	await shot(page, 'delivery');
+	await navigate(page, () => page.click(`a:has-text("${state.event}")`));
+	await page.locator('h1', { hasText: state.event }).waitFor();
+	await page.locator('pre', { hasText: HOSTILE[1] }).waitFor();
+	await page.locator('table.list .badge.st-succeeded').waitFor();
+	await noHostileMarkup(page);
+	await shot(page, 'event');
+	const got = await received('ok');
+	check(got.length === 2 && signatureValid(state.ok.secret, got[1].headers, got[1].body),
+		'the runner delivery was not received signed');
+});
+
+step('events_catalog_and_hostile_search', async ({ page }) => {
+	await page.goto(BASE + '/webhook/events');
+	await page.locator('dl.catalog code', { hasText: EVENT }).first().waitFor();
+	await page.locator(`table.list a:has-text("${state.event}")`).waitFor();
+	await shot(page, 'events');
+	for (const h of HOSTILE) {
+		await page.fill('#type', h);
+		await navigate(page, () => page.click('button:has-text("Search")'));
+		check(await page.inputValue('#type') === h, 'search box lost the typed value');
+		await noHostileMarkup(page);
+	}
+	await shot(page, 'events-hostile-search');
+});
+
+step('failing_receiver_retries_then_dead_letter', async ({ page }) => {
+	await page.goto(BASE + '/webhook/manage/new');
+	await page.fill('#url', RCV.fail + '?x=' + encodeURIComponent(HOSTILE[1]));
+	await page.fill('#description', HOSTILE[1]);
+	await page.check('#sub-' + EVENT.replace('.', '\\.'));
+	const resp = await navigate(page, () => page.click('button:has-text("Create webhook")'));
+	check(resp.status() === 201, 'create answered ' + resp.status());
+	const id = (await page.textContent('main')).match(/wh_[0-9a-z]{26}/i)[0];
+	state.fail = { id };
+	// Two attempts with no wait between them: dead after one runner pass.
+	const put = await api('PUT', '/webhooks/' + id, { retry_schedule: '0,0' });
+	check(put.status === 200 && put.body.retry_schedule === '0,0', 'retry_schedule: ' + put.text);
+	const r = await api('POST', '/webhooks/publish', { event_type: EVENT, payload: { n: 2 } });
+	check(r.status === 202, 'publish answered ' + r.text);
+	state.event2 = r.body.id;
+	let d = null;
+	for (let i = 0; i < 10; i++) {
+		runner('--once');
+		d = (await api('GET', `/webhooks/${id}/deliveries`)).body.data[0];
+		if (d && d.status === 'dead')
+			break;
+	}
+	check(d && d.status === 'dead' && d.attempts === 2, 'delivery not dead: ' + JSON.stringify(d));
+	state.dead = d.id;
+	check((await received('fail')).length === 2, 'the failing receiver did not get 2 requests');
+	// The dead-letter filter of the deliveries log.
+	await page.goto(BASE + '/webhook/deliveries');
+	await page.selectOption('#status', 'dead');
+	await navigate(page, () => page.click('button:has-text("Filter")'));
+	check(page.url().includes('status=dead'), 'filter not in the URL: ' + page.url());
+	const rows = page.locator('table.list tbody tr');
+	await rows.first().locator('.badge.st-dead').waitFor();
+	check(await rows.count() === 1, 'dead filter shows ' + await rows.count() + ' rows');
+	check(await page.locator('table.list .badge.st-succeeded').count() === 0, 'succeeded rows under dead');
+	await shot(page, 'deliveries-dead');
+	await navigate(page, () => rows.first().locator(`a:has-text("${state.dead}")`).click());
+	await page.locator('dl.meta .badge.st-dead').waitFor();
+	const attempts = page.locator('section.attempt');
+	check(await attempts.count() === 2, 'attempt sections: ' + await attempts.count());
+	check(await page.locator('section.attempt .tag', { hasText: 'HTTP 500' }).count() === 2, 'no HTTP 500 shown');
+	// The receiver's markup is shown as text.
+	await page.locator('section.attempt pre', { hasText: '<h1>upstream down</h1><script>alert(1)</script>' })
+		.first().waitFor();
+	await noHostileMarkup(page);
+	await shot(page, 'delivery-dead');
+});
+
+step('retry_dead_letter_from_its_page', async ({ page }) => {
+	await page.goto(BASE + '/webhook/deliveries/' + state.dead);
+	await navigate(page, () => page.click('button:has-text("Retry now")'));
+	await page.locator('p.notice', { hasText: 'Queued again' }).waitFor();
+	await page.locator('dl.meta .badge.st-pending').waitFor();
+	const d = await api('GET', '/webhooks/deliveries/' + state.dead);
+	check(d.body.status === 'pending', 'API shows ' + d.body.status);
+	await shot(page, 'delivery-retried');
+	// Back to dead so the overview shows a dead letter and a failing endpoint.
+	runner('--once');
+});
+
+step('overview_shows_counts', async ({ page }) => {
+	await page.goto(BASE + '/webhook');
+	await page.locator('a.stat.bad .lbl', { hasText: 'dead letters' }).waitFor();
+	await page.locator(`ul.plain a[href$="/manage/${state.fail.id}"]`).waitFor();
+	await noHostileMarkup(page);
+	await shot(page, 'overview');
+});
+
+step('analytics_chart_and_csv_export', async ({ page }) => {
+	await page.goto(BASE + '/webhook/analytics');
+	const bars = page.locator('svg.chart rect.bar');
+	await bars.first().waitFor({ state: 'attached' });
+	const heights = await bars.evaluateAll((els) => els.map((e) => parseFloat(e.getAttribute('height'))));
+	check(heights.some((h) => h > 0), 'no bar with data: ' + heights.join());
+	const points = await page.getAttribute('svg.chart polyline.line-rate', 'points');
+	check(points && points.trim().split(/\s+/).length >= 1, 'no success-rate points');
+	// Each point is also drawn as a dot, so a single point is visible.
+	const dots = await page.locator('svg.chart path.dots.rate').boundingBox();
+	check(dots && dots.width > 0 && dots.height > 0, 'success-rate dots not drawn');
+	await page.locator('svg.chart polyline.line-p50').waitFor({ state: 'attached' });
+	await page.locator('table.list td', { hasText: EVENT }).first().waitFor();
+	await noHostileMarkup(page);
+	await shot(page, 'analytics');
+	const [download] = await Promise.all([page.waitForEvent('download'),
+		page.click('a:has-text("Export CSV")')]);
+	check(/\.csv$/.test(download.suggestedFilename()), 'download named ' + download.suggestedFilename());
+	const csv = fs.readFileSync(await download.path(), 'utf8');
+	check(csv.startsWith('section,key,label,attempts'), 'CSV starts ' + csv.slice(0, 60));
+	check(/\r\ntotal,/.test(csv), 'CSV has no total row');
+});
+
+step('rotate_secret_shown_once', async ({ page }) => {
+	await page.goto(BASE + '/webhook/manage/' + state.ok.id);
+	await navigate(page, () => page.click('button:has-text("Rotate secret")'));
+	const secret = await page.inputValue('#secret');
+	check(/^whsec_/.test(secret) && secret !== state.ok.secret, 'no new secret shown');
+	await visibleText(page, 'The previous secret keeps signing');
+	await shot(page, 'secret-rotated');
+	await page.goto(BASE + '/webhook/manage/' + state.ok.id);
+	check((await page.content()).indexOf(secret) < 0, 'the new secret is shown again');
+	state.ok.secret = secret;
+});
+
+step('mobile_layout_390px', async ({ context }) => {
+	const m = await context.newPage();
+	await m.setViewportSize({ width: 390, height: 844 });
+	try {
+		for (const [p, name] of [['/webhook/manage', 'mobile-manage'], ['/webhook/analytics', 'mobile-analytics'],
+			['/webhook', 'mobile-overview'], ['/webhook/deliveries', 'mobile-deliveries'],
+			['/webhook/manage/new', 'mobile-manage-new']]) {
+			await m.goto(BASE + p);
+			const w = await m.evaluate(() => document.documentElement.scrollWidth);
+			await shot(m, name);
+			check(w <= 390, `${p} is ${w}px wide at a 390px viewport`);
+		}
+	} finally {
+		await m.close();
+	}
+});
+
+step('form_without_csrf_token_is_refused', async ({ page }) => {
+	await page.goto(BASE + '/webhook/manage/new');
+	await page.fill('#url', RCV.ok + '/no-csrf');
+	await page.check('#sub-' + EVENT.replace('.', '\\.'));
+	await page.evaluate(() => document.querySelector('form.card input[name=csrf]').remove());
+	const resp = await navigate(page, () => page.click('button:has-text("Create webhook")'));
+	check(resp.status() === 403, 'POST without CSRF answered ' + resp.status());
+	await page.locator('h1', { hasText: 'Not allowed' }).waitFor();
+	await shot(page, 'csrf-refused');
+	const list = await api('GET', '/webhooks');
+	check(!list.body.data.some((e) => e.url.endsWith('/no-csrf')), 'the endpoint was created anyway');
+	// A POST with the session cookie but without the token (the page's CSP
+	// forbids fetch from scripts, so it is sent from here).
+	const cookie = (await page.context().cookies(BASE + '/webhook/manage')).find((c) => c.name === 'hl_session');
+	check(cookie, 'no session cookie');
+	check(cookie.httpOnly && cookie.sameSite === 'Strict', 'cookie flags: ' + JSON.stringify(cookie));
+	const res = await fetch(BASE + '/webhook/manage/' + state.ok.id + '/delete', {
+		method: 'POST', redirect: 'manual', body: new URLSearchParams({ x: '1' }),
+		headers: { Cookie: 'hl_session=' + cookie.value } });
+	check(res.status === 403, 'POST without CSRF answered ' + res.status);
+	check((await api('GET', '/webhooks/' + state.ok.id)).status === 200, 'the endpoint was deleted');
+});
+
+step('logout', async ({ page }) => {
+	await page.goto(BASE + '/webhook');
+	await navigate(page, () => page.click('button:has-text("Log out")'));
+	check(page.url().includes('/webhook/login'), 'after logout at ' + page.url());
+	await page.goto(BASE + '/webhook/manage');
+	check(page.url().includes('/webhook/login'), 'the session still works after logout');
+});
+
+step('viewer_sees_no_write_controls_and_is_refused', async ({ page }) => {
+	await login(page, env.HL_VIEWER_EMAIL, env.HL_PASSWORD);
+	await page.locator('.who', { hasText: '(viewer)' }).waitFor();
+	await page.goto(BASE + '/webhook/manage');
+	await page.locator('table.list').waitFor();
+	check(await page.locator('a:has-text("New webhook")').count() === 0, 'viewer sees "New webhook"');
+	await shot(page, 'viewer-manage');
+	await page.goto(BASE + '/webhook/manage/' + state.ok.id);
+	for (const label of ['Save', 'Rotate secret', 'Delete', 'Disable'])
+		check(await page.locator(`button:has-text("${label}")`).count() === 0, `viewer sees "${label}"`);
+	check(await page.isDisabled('#description'), 'the viewer gets editable fields');
+	// A write control smuggled into the page: the server still says no.
+	await page.evaluate(() => document.querySelector('fieldset.plain').removeAttribute('disabled'));
+	await page.fill('#description', 'changed by a viewer');
+	await page.evaluate(() => {
+		const b = document.createElement('button');
+		b.type = 'submit';
+		b.id = 'smuggled';
+		b.textContent = 'Save';
+		document.querySelector('form.card').appendChild(b);
+	});
+	const resp = await navigate(page, () => page.click('#smuggled'));
+	check(resp.status() === 403, 'viewer POST answered ' + resp.status());
+	await page.locator('h1', { hasText: 'Not allowed' }).waitFor();
+	await shot(page, 'viewer-refused');
+	const ep = await api('GET', '/webhooks/' + state.ok.id);
+	check(ep.body.description === HOSTILE[0], 'the viewer changed the endpoint');
+	const r = await page.goto(BASE + '/webhook/manage/new');
+	check(r.status() === 403, 'viewer GET /manage/new answered ' + r.status());
+	await page.goto(BASE + '/webhook/testing');
+	check(await page.locator('button:has-text("Send test")').count() === 0, 'viewer sees "Send test"');
+	await page.goto(BASE + '/webhook/deliveries/' + state.dead);
+	check(await page.locator('button:has-text("Retry")').count() === 0, 'viewer sees "Retry"');
+});
+
+// ---------------------------------------------------------------------------
+// Runner
+
+async function main() {
+	const profile = fs.mkdtempSync(path.join(env.HL_TMP, 'chromium-'));
+	fs.mkdirSync(SHOTS, { recursive: true });
+	const context = await chromium.launchPersistentContext(profile, {
+		executablePath: env.HL_CHROMIUM || '/usr/bin/chromium',
+		headless: true,
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+			'--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+		viewport: { width: 1280, height: 800 },
+		acceptDownloads: true,
+		timezoneId: 'Europe/Berlin',
+	});
+	const page = context.pages()[0] || await context.newPage();
+	page.setDefaultTimeout(10000);
+	const dialogs = [];
+	const problems = [];
+	context.on('page', (p) => p.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); }));
+	page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+	page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+	page.on('console', (m) => {
+		if (m.type() === 'error' && /Content.Security.Policy|Refused to/i.test(m.text()))
+			problems.push('console: ' + m.text());
+	});
+
+	let passed = 0, failed = 0;
+	const record = (ok, name, why) => {
+		if (ok) {
+			passed++;
+			console.log('PASS: ' + name);
+		} else {
+			failed++;
+			console.log('FAIL: ' + name);
+			console.log('    ' + String(why).split('\n').slice(0, 6).join('\n    '));
+		}
+	};
+	for (const c of cases) {
+		const before = dialogs.length;
+		const t0 = Date.now();
+		try {
+			await c.fn({ page, context });
+			if (dialogs.length > before)
+				throw new Failure('a dialog fired: ' + dialogs.slice(before).join(' | '));
+			record(true, c.name);
+		} catch (e) {
+			record(false, c.name, (e instanceof Failure ? e.message : e.stack || e) + ' (at ' + page.url() + ')');
+			await shot(page, 'FAILED-' + c.name).catch(() => {});
+		}
+		if (Date.now() - t0 > 20000)
+			console.log(`    (${c.name} took ${Date.now() - t0} ms)`);
+	}
+	record(dialogs.length === 0 && problems.length === 0, 'no_dialogs_csp_violations_or_script_errors',
+		dialogs.concat(problems).join('\n'));
+	await context.close();
+	fs.rmSync(profile, { recursive: true, force: true });
+	console.log(`${passed} passed, ${failed} failed`);
+	return failed === 0 ? 0 : 1;
+}
+
+main().then((rc) => process.exit(rc), (e) => {
+	console.log('FAIL: browser_walk');
+	console.log('    ' + (e.stack || e));
+	console.log('0 passed, 1 failed');
+	process.exit(1);
+});
