@@ -213,6 +213,36 @@ cmd_key_revoke(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+static void
+count_account(void *arg, const char *id, const char *slug, const char *name,
+	const char *created_at)
+{
+	struct only { int n; char id[HL_ID_MAX]; } *o = arg;
+
+	(void)slug;
+	(void)name;
+	(void)created_at;
+	if (o->n++ == 0)
+		hl_strlcpy(o->id, id, sizeof(o->id));
+}
+
+/* Single-tenant installations may leave out --account. */
+static int
+only_account(struct ctl *c, char id[HL_ID_MAX])
+{
+	struct only { int n; char id[HL_ID_MAX]; } o = { 0, "" };
+
+	if (hl_account_list(c->db, count_account, &o))
+		return fail("publish");
+	if (o.n != 1) {
+		fprintf(stderr, "hooklinectl: %s: pass --account SLUG\n",
+			o.n ? "there are several accounts" : "there is no account yet");
+		return EXIT_USAGE;
+	}
+	hl_strlcpy(id, o.id, HL_ID_MAX);
+	return 0;
+}
+
 static int
 cmd_publish(struct ctl *c, int argc, char **argv)
 {
@@ -235,12 +265,12 @@ cmd_publish(struct ctl *c, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (!slug || !type || !payload_text) {
-		fprintf(stderr, "usage: hooklinectl publish --account SLUG [--idempotency-key K] "
+	if (!type || !payload_text) {
+		fprintf(stderr, "usage: hooklinectl publish [--account SLUG] [--idempotency-key K] "
 			"TYPE PAYLOAD_JSON\n");
 		return EXIT_USAGE;
 	}
-	rc = account_id(c, slug, acct);
+	rc = slug ? account_id(c, slug, acct) : only_account(c, acct);
 	if (rc)
 		return rc;
 	payload = json_tokener_parse(payload_text);
@@ -290,7 +320,7 @@ static const struct command commands[] = {
 	{ "key", "create", cmd_key_create, 1, 7, "key create ACCOUNT [--scopes read,write,admin] [--name N] [--cidrs LIST]" },
 	{ "key", "list", cmd_key_list, 1, 1, "key list ACCOUNT" },
 	{ "key", "revoke", cmd_key_revoke, 2, 2, "key revoke ACCOUNT KEY_ID" },
-	{ "publish", NULL, cmd_publish, 3, 5, "publish --account SLUG [--idempotency-key K] TYPE PAYLOAD_JSON" },
+	{ "publish", NULL, cmd_publish, 2, 6, "publish [--account SLUG] [--idempotency-key K] TYPE PAYLOAD_JSON" },
 	{ "status", NULL, cmd_status, 0, 0, "status" },
 };
 

@@ -167,3 +167,20 @@ def test_large_body_accepted_and_oversize_refused():
     r = api("POST", "/webhooks/publish", huge, key=key)
     assert r.status == 413, r
     assert r.body["error"]["code"] == "payload_too_large", r
+
+
+def test_ctl_publish_names_the_account_when_there_are_several():
+    from hltest import ctl
+    slug, key = new_account()
+    with Receiver() as rcv:
+        _create_endpoint(key, rcv)
+        out = ctl("publish", "--account", slug, EVENT, '{"via": "cli"}').stdout
+        assert '"deliveries":1' in out.replace(" ", ""), out
+        run_runner("--once", "--account", slug)
+        rcv.wait_for_requests(1)
+        assert rcv.requests[0].json()["data"] == {"via": "cli"}
+    # The test database holds many accounts: --account cannot be guessed.
+    p = ctl("publish", EVENT, "{}", check=False)
+    assert p.returncode == 2 and "several accounts" in p.stderr, (p.returncode, p.stderr)
+    p = ctl("publish", "--account", slug, EVENT, "[1]", check=False)
+    assert p.returncode == 2 and "JSON object" in p.stderr, p.stderr
