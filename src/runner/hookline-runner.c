@@ -20,7 +20,10 @@
 #include "hl_sender.h"
 #include "hl_util.h"
 
-#define RECORD_BATCH 64
+/* Attempts recorded per transaction at most, and how long a finished
+ * attempt may wait for others to share its transaction. */
+#define RECORD_BATCH 128
+#define RECORD_WAIT_MS 50
 #define RECLAIM_EVERY_MS 5000
 
 static volatile sig_atomic_t stopping;
@@ -28,6 +31,7 @@ static volatile sig_atomic_t stopping;
 struct runner {
 	struct hl_config cfg;
 	struct hl_db *db;
+	struct hl_dq *dq;             /* the queue's statements, prepared once */
 	CURLM *multi;
 	char owner[64];
 	char account_id[HL_ID_MAX];   /* --account: claim only this tenant's work */
@@ -40,6 +44,7 @@ struct runner {
 	/* Claimed jobs are owned by these arrays until recorded. */
 	struct hl_attempt done[RECORD_BATCH];
 	int ndone;
+	long long first_done_ms;      /* when done[0] finished */
 	long long sent, succeeded, failed;
 };
 
@@ -70,7 +75,7 @@ flush_done(struct runner *r)
 		return HL_OK;
 	/* A deadlock with another runner is retried; the attempts are kept. */
 	for (tries = 0; tries < 5; tries++) {
-		rc = hl_delivery_record(r->db, &r->cfg, r->owner, r->done, r->ndone);
+		rc = hl_dq_record(r->dq, r->done, r->ndone);
 		if (rc != HL_ERR_CONFLICT && rc != HL_ERR_DB)
 			break;
 		hl_log(HL_LOG_WARN, "recording %d attempts failed (%s), retrying", r->ndone, hl_errmsg());
@@ -90,20 +95,29 @@ flush_done(struct runner *r)
 	return rc;
 }
 
+/* Transfers the runner holds: Concurrency running in curl plus up to a
+ * claim batch queued in curl (it starts them as connections free up). */
+static int
+max_inflight(const struct runner *r)
+{
+	return (int)(r->cfg.concurrency + r->cfg.batch_size);
+}
+
 static hl_err
 claim_and_start(struct runner *r, int *claimed)
 {
 	struct hl_job *jobs = NULL;
-	int room = (int)r->cfg.concurrency - r->inflight, n = 0, i;
+	int room = max_inflight(r) - r->inflight, n = 0, i;
 	hl_err rc;
 
 	*claimed = 0;
-	if (room <= 0)
+	/* Claim in whole batches while curl still has ClaimBatch / 2 queued:
+	 * one claim transaction per batch, not one per finished transfer. */
+	if (r->inflight > 0 && room < (int)(r->cfg.batch_size + 1) / 2)
 		return HL_OK;
 	if (room > (int)r->cfg.batch_size)
 		room = (int)r->cfg.batch_size;
-	rc = hl_delivery_claim(r->db, &r->cfg, r->owner, r->account_id[0] ? r->account_id : NULL,
-		room, &jobs, &n);
+	rc = hl_dq_claim(r->dq, r->account_id[0] ? r->account_id : NULL, room, &jobs, &n);
 	if (rc)
 		return rc;
 	for (i = 0; i < n; i++) {
@@ -197,6 +211,8 @@ collect_finished(struct runner *r)
 		r->inflight--;
 		if (r->ndone == RECORD_BATCH)
 			flush_done(r);
+		if (r->ndone == 0)
+			r->first_done_ms = hl_now_ms();
 		a = &r->done[r->ndone++];
 		hl_send_finish(s, msg->data.result, a);
 		r->sent++;
@@ -241,7 +257,7 @@ run(struct runner *r)
 		}
 		/* Leases outlive any wait in curl's queue: renewed at a third. */
 		if (r->inflight && now - last_extend >= r->cfg.lease_seconds * 1000 / 3) {
-			if (hl_delivery_extend_leases(r->db, r->owner, r->cfg.lease_seconds))
+			if (hl_dq_extend_leases(r->dq))
 				hl_log(HL_LOG_WARN, "extending leases failed: %s", hl_errmsg());
 			last_extend = now;
 		}
@@ -258,9 +274,11 @@ run(struct runner *r)
 			curl_multi_poll(r->multi, NULL, 0, r->inflight ? 50 : (int)r->cfg.poll_ms, NULL);
 		curl_multi_perform(r->multi, &running);
 		moved = collect_finished(r);
-		/* Everything that finished in this round is recorded in one
-		 * transaction: batches grow by themselves when busy. */
-		flush_done(r);
+		/* Finished attempts share one transaction: recorded when nothing
+		 * else is in flight, or the oldest has waited RECORD_WAIT_MS (or
+		 * the batch is full, above). */
+		if (r->inflight == 0 || stopping || hl_now_ms() - r->first_done_ms >= RECORD_WAIT_MS)
+			flush_done(r);
 	}
 	flush_done(r);
 	return 0;
@@ -343,8 +361,8 @@ main(int argc, char **argv)
 		hl_log(HL_LOG_ERROR, "--account: %s", hl_errmsg());
 		goto out;
 	}
-	r.active = calloc(r.cfg.concurrency, sizeof(*r.active));
-	if (!r.active) {
+	r.active = calloc((size_t)max_inflight(&r), sizeof(*r.active));
+	if (!r.active || hl_dq_new(r.db, &r.cfg, r.owner, &r.dq)) {
 		hl_log(HL_LOG_ERROR, "out of memory");
 		goto out;
 	}
@@ -359,6 +377,7 @@ out:
 	if (r.multi)
 		curl_multi_cleanup(r.multi);
 	free(r.active);
+	hl_dq_free(r.dq);
 	hl_db_close(r.db);
 	hl_config_free(&r.cfg);
 	curl_global_cleanup();
