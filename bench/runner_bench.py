@@ -2,6 +2,7 @@
 
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -88,7 +89,9 @@ sent = {}
 for _ in range(LAT):
     t = time.time()
     sent[publish()] = t
-    time.sleep(0.2)
+    # Random gaps: a fixed 200 ms would lock into phase with the 200 ms
+    # idle poll and measure the phase, not the latency.
+    time.sleep(random.uniform(0.1, 0.3))
 time.sleep(1.5)
 proc.terminate()
 proc.wait()

@@ -143,11 +143,12 @@ build_body(struct hl_job *job, const char *type, const char *created, json_objec
 #define JOB_COLUMNS "e.id, e.account_id, e.url, e.method, e.secret_sealed, " \
 	"IF(e.prev_secret_expires_at > NOW(3), e.prev_secret_sealed, NULL), " \
 	"IFNULL(e.timeout_ms, 0), e.headers_json, e.retry_schedule, e.retry_base_s, " \
-	"e.retry_cap_s, e.retry_max_attempts, e.auth_type, e.auth_sealed, e.ed25519_sealed"
+	"e.retry_cap_s, e.retry_max_attempts, e.auth_type, e.auth_sealed, e.ed25519_sealed, " \
+	"e.batch_max"
 enum job_col {
 	JC_EP_ID, JC_ACCOUNT, JC_URL, JC_METHOD, JC_SECRET, JC_PREV_SECRET, JC_TIMEOUT,
 	JC_HEADERS, JC_RETRY_SCHEDULE, JC_RETRY_BASE, JC_RETRY_CAP, JC_RETRY_MAX, JC_AUTH_TYPE,
-	JC_AUTH, JC_ED25519,
+	JC_AUTH, JC_ED25519, JC_BATCH_MAX,
 	/* ", d.id, d.event_id, d.attempts, ev.event_type, created, ev.payload" */
 	JC_DELIVERY, JC_EVENT, JC_ATTEMPTS, JC_TYPE, JC_CREATED, JC_PAYLOAD, JC__MAX
 };
@@ -180,6 +181,7 @@ job_from_row(struct hl_stmt *st, const struct hl_config *cfg, struct hl_job *job
 	job->retry_base_s = (long)hl_stmt_colint(st, JC_RETRY_BASE);
 	job->retry_cap_s = (long)hl_stmt_colint(st, JC_RETRY_CAP);
 	job->retry_max_attempts = (int)hl_stmt_colint(st, JC_RETRY_MAX);
+	job->batch_max = (int)hl_stmt_colint(st, JC_BATCH_MAX);
 	hl_strlcpy(job->auth_type, hl_stmt_col(st, JC_AUTH_TYPE) ? hl_stmt_col(st, JC_AUTH_TYPE) :
 		"none", sizeof(job->auth_type));
 	if (!job->url) {
@@ -198,7 +200,53 @@ job_from_row(struct hl_stmt *st, const struct hl_config *cfg, struct hl_job *job
 		return hl_fail(rc, NULL, "cannot unseal the secret of %s: wrong Security.MasterKey?",
 			job->endpoint_id);
 	}
+	hl_strlcpy(job->msg_id, job->event_id, sizeof(job->msg_id));
 	return build_body(job, type, hl_stmt_col(st, JC_CREATED), data);
+}
+
+hl_err
+hl_job_batch(struct hl_job **v, int n)
+{
+	json_object *arr, *one, *item;
+	const char *text;
+	char *body;
+	size_t len;
+	int i;
+	hl_err rc = HL_OK;
+
+	arr = json_object_new_array();
+	for (i = 0; i < n && !rc; i++) {
+		/* Each item is the delivery's own envelope with its event id first:
+		 * receivers deduplicate per item, whatever batch it came in. */
+		one = json_tokener_parse(v[i]->body);
+		if (!one) {
+			rc = hl_fail(HL_ERR_INTERNAL, NULL, "body of %s is not JSON", v[i]->event_id);
+			break;
+		}
+		item = json_object_new_object();
+		hl_json_add_str(item, "id", v[i]->event_id);
+		json_object_object_foreach(one, k, val)
+			json_object_object_add(item, k, json_object_get(val)); /* item holds a ref */
+		json_object_put(one);
+		json_object_array_add(arr, item);   /* arr owns item */
+		v[i]->batch_next = i + 1 < n ? v[i + 1] : NULL;
+	}
+	if (!rc)
+		rc = hl_id_new("msg", v[0]->msg_id);
+	if (!rc) {
+		text = json_object_to_json_string_length(arr, JSON_C_TO_STRING_PLAIN, &len);
+		body = malloc(len + 1);
+		if (!body) {
+			rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+		} else {
+			memcpy(body, text, len + 1);
+			free(v[0]->body);
+			v[0]->body = body;
+			v[0]->bodylen = len;
+		}
+	}
+	json_object_put(arr);
+	return rc;
 }
 
 hl_err
@@ -227,6 +275,9 @@ hl_job_load_test(struct hl_db *db, const struct hl_config *cfg, const char *acco
 	rc = hl_id_new("evt", job->event_id);
 	if (!rc)
 		rc = job_from_row(st, cfg, job, event_type, json_object_get(payload));
+	/* A batch endpoint always receives arrays: a test send is a batch of one. */
+	if (!rc && job->batch_max > 1)
+		rc = hl_job_batch(&job, 1);
 out:
 	hl_stmt_free(st);
 	if (rc)

@@ -30,6 +30,10 @@ struct hl_job {
 	char *auth_json;             /* unsealed credentials (JSON object) or NULL */
 	char *ed25519_pem;           /* unsealed private key: adds a v1a signature */
 	long long msg_ts;            /* webhook-timestamp, seconds */
+	char msg_id[HL_ID_MAX];      /* webhook-id: the event id, or msg_... for a batch */
+	int batch_max;               /* > 1: the endpoint takes JSON arrays of up to this many */
+	struct hl_job *batch_next;   /* the other deliveries sent in this job's request
+	                              * (not owned: hl_job_clear leaves them) */
 };
 
 /* The outcome of one attempt, as the sender classifies it. */
@@ -76,6 +80,10 @@ hl_err hl_dq_record(struct hl_dq *q, struct hl_attempt *attempts, int n);
  * a transfer waiting in curl's per-host queue cannot lose its lease. */
 hl_err hl_dq_extend_leases(struct hl_dq *q);
 void hl_jobs_free(struct hl_job *jobs, int n);
+/* Make v[0] the request for v[0..n) of one batch endpoint: its body the
+ * JSON array of their envelopes (each with its own "id"), its webhook-id a
+ * new msg_... id, and v[1..n) chained on batch_next. n may be 1. */
+hl_err hl_job_batch(struct hl_job **v, int n);
 void hl_job_clear(struct hl_job *job);
 /* The job a test send sends: the same loading code as a claim, with a
  * new event id, the given type and payload (the caller keeps payload). */

@@ -106,7 +106,7 @@ max_inflight(const struct runner *r)
 static hl_err
 claim_and_start(struct runner *r, int *claimed)
 {
-	struct hl_job *jobs = NULL;
+	struct hl_job *jobs = NULL, **jp = NULL, **group = NULL;
 	int room = max_inflight(r) - r->inflight, n = 0, i;
 	hl_err rc;
 
@@ -120,31 +120,55 @@ claim_and_start(struct runner *r, int *claimed)
 	rc = hl_dq_claim(r->dq, r->account_id[0] ? r->account_id : NULL, room, &jobs, &n);
 	if (rc)
 		return rc;
+	jp = calloc((size_t)n + 1, sizeof(*jp));
+	group = calloc((size_t)n + 1, sizeof(*group));
+	if (!jp || !group) {
+		hl_log(HL_LOG_ERROR, "out of memory");
+		n = 0;   /* the leases expire: sent later */
+	}
+	/* Move each job out of the claim array: each lives until recorded. */
 	for (i = 0; i < n; i++) {
-		struct hl_job *job = malloc(sizeof(*job));
-		struct hl_send *s;
-
-		if (!job) {
+		jp[i] = malloc(sizeof(**jp));
+		if (!jp[i]) {
 			hl_log(HL_LOG_ERROR, "out of memory");
 			hl_delivery_release(r->db, r->owner, jobs[i].delivery_id);
-			hl_job_clear(&jobs[i]);
 			continue;
 		}
-		/* Move the job out of the batch array: each lives until recorded. */
-		*job = jobs[i];
+		*jp[i] = jobs[i];
 		memset(&jobs[i], 0, sizeof(jobs[i]));
-		if (hl_send_setup(&r->cfg, job, &s)) {
-			hl_log(HL_LOG_ERROR, "delivery %s: %s", job->delivery_id, hl_errmsg());
-			hl_delivery_release(r->db, r->owner, job->delivery_id);
-			hl_job_clear(job);
-			free(job);
+	}
+	for (i = 0; i < n; i++) {
+		struct hl_send *s;
+		int k = 0, j;
+
+		if (!jp[i])
+			continue;
+		group[k++] = jp[i];
+		jp[i] = NULL;
+		/* Batch endpoints: its other due deliveries of this claim (in id
+		 * order) share the request, up to batch_max. */
+		for (j = i + 1; group[0]->batch_max > 1 && j < n && k < group[0]->batch_max; j++)
+			if (jp[j] && !strcmp(jp[j]->endpoint_id, group[0]->endpoint_id)) {
+				group[k++] = jp[j];
+				jp[j] = NULL;
+			}
+		if ((group[0]->batch_max > 1 && hl_job_batch(group, k)) ||
+		    hl_send_setup(&r->cfg, group[0], &s)) {
+			hl_log(HL_LOG_ERROR, "delivery %s: %s", group[0]->delivery_id, hl_errmsg());
+			for (j = 0; j < k; j++) {
+				hl_delivery_release(r->db, r->owner, group[j]->delivery_id);
+				hl_job_clear(group[j]);
+				free(group[j]);
+			}
 			continue;
 		}
 		curl_multi_add_handle(r->multi, hl_send_easy(s));
 		r->active[r->nactive++] = s;
 		r->inflight++;
-		(*claimed)++;
+		*claimed += k;
 	}
+	free(jp);
+	free(group);
 	hl_jobs_free(jobs, n);
 	return HL_OK;
 }
@@ -183,14 +207,63 @@ release_unstarted(struct runner *r)
 		curl_multi_remove_handle(r->multi, hl_send_easy(s));
 		r->active[i] = r->active[--r->nactive];
 		r->inflight--;
-		hl_delivery_release(r->db, r->owner, job->delivery_id);
 		hl_send_finish(s, CURLE_ABORTED_BY_CALLBACK, NULL);
-		hl_job_clear(job);
-		free(job);
-		n++;
+		while (job) {
+			struct hl_job *next = job->batch_next;
+
+			hl_delivery_release(r->db, r->owner, job->delivery_id);
+			hl_job_clear(job);
+			free(job);
+			job = next;
+			n++;
+		}
 	}
 	if (n)
 		hl_log(HL_LOG_INFO, "stopping: released %d deliveries not yet sent", n);
+}
+
+static void
+count(struct runner *r, const struct hl_attempt *a)
+{
+	r->sent++;
+	if (a->outcome == HL_OUT_SUCCESS)
+		r->succeeded++;
+	else
+		r->failed++;
+}
+
+/* A batch request's outcome is every member's: each gets its own attempt
+ * record (same status, headers and answer) for its own delivery. */
+static void
+add_batch_members(struct runner *r, struct hl_attempt *lead)
+{
+	struct hl_attempt copy = *lead, *a;
+	struct hl_job *m = lead->job->batch_next;
+
+	while (m) {
+		if (r->ndone == RECORD_BATCH) {
+			/* lead may be recorded (and freed) now: keep a private copy. */
+			if (lead) {
+				copy.request_headers = lead->request_headers ? strdup(lead->request_headers) : NULL;
+				copy.response_headers = lead->response_headers ? strdup(lead->response_headers) : NULL;
+				copy.response_body = lead->response_body ? strdup(lead->response_body) : NULL;
+				lead = NULL;
+			}
+			flush_done(r);
+			if (r->ndone == 0)
+				r->first_done_ms = hl_now_ms();
+		}
+		a = &r->done[r->ndone++];
+		*a = lead ? *lead : copy;
+		a->job = m;
+		a->request_headers = a->request_headers ? strdup(a->request_headers) : NULL;
+		a->response_headers = a->response_headers ? strdup(a->response_headers) : NULL;
+		a->response_body = a->response_body ? strdup(a->response_body) : NULL;
+		count(r, a);
+		m = m->batch_next;
+	}
+	if (!lead)
+		hl_attempt_clear(&copy);
 }
 
 /* Returns how many transfers finished. */
@@ -215,14 +288,13 @@ collect_finished(struct runner *r)
 			r->first_done_ms = hl_now_ms();
 		a = &r->done[r->ndone++];
 		hl_send_finish(s, msg->data.result, a);
-		r->sent++;
-		if (a->outcome == HL_OUT_SUCCESS)
-			r->succeeded++;
-		else
-			r->failed++;
-		hl_log(HL_LOG_DEBUG, "delivery %s attempt %d: %s %ld %s", a->job->delivery_id,
-			a->job->attempt_no, a->outcome == HL_OUT_SUCCESS ? "ok" : "failed", a->status,
+		count(r, a);
+		hl_log(HL_LOG_DEBUG, "delivery %s attempt %d%s: %s %ld %s", a->job->delivery_id,
+			a->job->attempt_no, a->job->batch_next ? " (batch)" : "",
+			a->outcome == HL_OUT_SUCCESS ? "ok" : "failed", a->status,
 			a->error_class ? a->error_class : "");
+		/* May record (and free) a: nothing uses it afterwards. */
+		add_batch_members(r, a);
 		n++;
 	}
 	return n;

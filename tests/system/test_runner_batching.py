@@ -84,3 +84,45 @@ def test_test_send_is_the_runners_request():
         a, b = runner_req.json(), test_req.json()
         assert list(a) == list(b) == ["type", "timestamp", "data"], (a, b)
         assert a["type"] == b["type"] == EVENT and a["data"] == b["data"] == payload, (a, b)
+
+
+def test_batch_endpoint_gets_json_arrays_and_each_delivery_its_attempt():
+    """batch_max 5, 12 due events: requests of 5, 5 and 2 items, each item
+    with its own id, type, timestamp and data; the request is signed under
+    a msg_ webhook-id; each delivery gets the batch's outcome (the first
+    request fails: its five deliveries are retried, the others are done)."""
+    slug, key = new_account()
+    with Receiver(statuses=[500]) as rcv:
+        r = api("POST", "/webhooks", {"url": rcv.url, "event_types": [EVENT], "batch_max": 5},
+                key=key)
+        assert r.status == 201 and r.body["batch_max"] == 5, r
+        ep = r.body
+        ids = _publish(slug, 12)
+        run_runner("--once", "--account", slug)
+        reqs = rcv.wait_for_requests(3)
+        assert sorted(len(q.json()) for q in reqs) == [2, 5, 5], [q.json() for q in reqs]
+        seen = []
+        for q in reqs:
+            verify(ep["secret"], q.headers, q.body)
+            assert q.headers["webhook-id"].startswith("msg_"), q.headers
+            for item in q.json():
+                assert list(item) == ["id", "type", "timestamp", "data"], item
+                assert item["type"] == EVENT, item
+                seen.append(item["id"])
+        assert sorted(seen) == sorted(ids), seen
+        failed = {i["id"] for i in reqs[0].json()}
+        rows = {d["event_id"]: d for d in _deliveries(key, ep["id"])}
+        for eid, d in rows.items():
+            assert d["attempts"] == 1, d
+            want = ("pending", 500) if eid in failed else ("succeeded", 200)
+            assert (d["status"], d["last_status_code"]) == want, (d, failed)
+        # A test send to a batch endpoint is a batch of one.
+        r = api("POST", "/webhooks/%s/test" % ep["id"], {"event_type": EVENT, "payload": {"t": 1}},
+                key=key)
+        assert r.status == 200, r
+        q = rcv.wait_for_requests(4)[3]
+        verify(ep["secret"], q.headers, q.body)
+        assert [list(i) for i in q.json()] == [["id", "type", "timestamp", "data"]], q.json()
+        for bad in (0, 101, "5"):
+            r = api("PUT", "/webhooks/%s" % ep["id"], {"batch_max": bad}, key=key)
+            assert r.status in (400, 422) and r.body["error"]["field"] == "batch_max", r
