@@ -3,6 +3,7 @@
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -55,14 +56,21 @@ def compare(port, n, label):
                                  str(conc), str(perhost)], capture_output=True, text=True,
                                 check=True).stdout)
     t = time.time()
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([RUNNER, "--config", CONFIG, "--once"], capture_output=True, text=True,
                    check=True)
     elapsed = time.time() - t
+    ru2 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (ru2.ru_utime - ru.ru_utime + ru2.ru_stime - ru.ru_stime)
     runner = n / elapsed
     print("  bare libcurl multi : %8.0f requests/s (concurrency %d, %d per host, %d-byte body)"
           % (bare, conc, perhost, body_size))
     print("  hookline-runner    : %8.0f deliveries/s (claim, sign, send, record)" % runner)
     print("  ratio              : %8.2f (goal >= 0.8)" % (runner / bare))
+    # Where the wall time goes: the runner's own CPU, the rest is waiting
+    # (MariaDB, which shares the machine, and the receiver).
+    print("  runner CPU         : %8.0f us per delivery (wall %.0f us per delivery)"
+          % (cpu * 1e6 / n, elapsed * 1e6 / n))
     # What a run costs with nothing to send (start, connect, one empty claim):
     # the part of the gap that is not per delivery.
     t = time.time()
