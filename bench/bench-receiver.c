@@ -1,7 +1,9 @@
 /* bench-receiver.c: a small epoll HTTP/1.1 keep-alive server for the
  * runner benchmark. Answers every request "200 OK" and, when given a log
- * file, writes "<unix ms> <webhook-id>" per request (latency runs).
- * usage: bench-receiver PORTFILE [LOGFILE]   (listens on 127.0.0.1:0) */
+ * file, writes "<unix ms> <webhook-id>" per request (latency runs). With
+ * DELAY_MS, each answer leaves that long after its request arrived, like
+ * a receiver across a network (no thread per request: a timer queue).
+ * usage: bench-receiver PORTFILE [LOGFILE|-] [DELAY_MS]   (127.0.0.1:0) */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -25,6 +27,15 @@ struct conn {
 
 static struct conn *conns[MAXC];
 static FILE *logf;
+static long delay_ms;
+
+/* Answers waiting for their time, in arrival order (= due order). */
+#define QMAX 65536
+static struct pending {
+	int fd;
+	long long due;
+} queue[QMAX];
+static unsigned qhead, qtail;
 
 static long long
 now_ms(void)
@@ -70,8 +81,12 @@ serve(int fd, struct conn *c)
 				fflush(logf);
 			}
 		}
-		if (write(fd, resp, sizeof(resp) - 1) < 0)
+		if (delay_ms > 0 && qtail - qhead < QMAX) {
+			queue[qtail % QMAX] = (struct pending){ fd, now_ms() + delay_ms };
+			qtail++;
+		} else if (write(fd, resp, sizeof(resp) - 1) < 0) {
 			return -1;
+		}
 		memmove(c->buf, c->buf + total, c->len - total);
 		c->len -= total;
 	}
@@ -88,8 +103,10 @@ main(int argc, char **argv)
 
 	if (argc < 2)
 		return 2;
-	if (argc > 2)
+	if (argc > 2 && strcmp(argv[2], "-"))
 		logf = fopen(argv[2], "a");
+	if (argc > 3)
+		delay_ms = strtol(argv[3], NULL, 10);
 	ls = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	memset(&a, 0, sizeof(a));
@@ -106,7 +123,21 @@ main(int argc, char **argv)
 	ev.data.fd = ls;
 	epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
 	for (;;) {
-		n = epoll_wait(ep, evs, 256, -1);
+		long long now = now_ms();
+		int timeout = -1;
+
+		/* Send what is due; sleep until the next answer is. */
+		while (qhead != qtail && queue[qhead % QMAX].due <= now) {
+			struct pending *q = &queue[qhead % QMAX];
+			static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+			if (q->fd >= 0 && write(q->fd, resp, sizeof(resp) - 1) < 0)
+				q->fd = -1;
+			qhead++;
+		}
+		if (qhead != qtail)
+			timeout = (int)(queue[qhead % QMAX].due - now);
+		n = epoll_wait(ep, evs, 256, timeout);
 		for (i = 0; i < n; i++) {
 			fd = evs[i].data.fd;
 			if (fd == ls) {
@@ -130,6 +161,12 @@ main(int argc, char **argv)
 				ssize_t r = read(fd, c->buf + c->len, BUF - c->len);
 
 				if (r <= 0 || (c->len += (size_t)r, serve(fd, c) < 0)) {
+					unsigned k;
+
+					/* Its queued answers must not go to a reused fd. */
+					for (k = qhead; k != qtail; k++)
+						if (queue[k % QMAX].fd == fd)
+							queue[k % QMAX].fd = -1;
 					epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
 					close(fd);
 					free(c);

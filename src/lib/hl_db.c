@@ -13,6 +13,7 @@
 struct hl_db {
 	MYSQL *my;
 	const struct hl_config *cfg;
+	unsigned generation;     /* connections made: statements die with theirs */
 };
 
 struct hl_stmt {
@@ -61,6 +62,7 @@ db_connect(struct hl_db *db)
 	unsigned int timeout = 10;
 	const char *sock = *cfg->db_socket ? cfg->db_socket : NULL;
 
+	db->generation++;
 	db->my = mysql_init(NULL);
 	if (!db->my)
 		return hl_fail(HL_ERR_NOMEM, NULL, "mysql_init failed");
@@ -129,6 +131,12 @@ hl_db_ping(struct hl_db *db)
 		mysql_close(db->my);
 	db->my = NULL;
 	return db_connect(db);
+}
+
+unsigned
+hl_db_generation(const struct hl_db *db)
+{
+	return db->generation;
 }
 
 hl_err

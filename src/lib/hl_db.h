@@ -14,6 +14,9 @@ hl_err hl_db_open(const struct hl_config *cfg, struct hl_db **out);
 void hl_db_close(struct hl_db *db);
 /* Reconnect if the server went away (long-lived FastCGI processes). */
 hl_err hl_db_ping(struct hl_db *db);
+/* Changes when hl_db_ping reconnected: statements kept across calls
+ * (hl_deliveries.c) must then be prepared again. */
+unsigned hl_db_generation(const struct hl_db *db);
 hl_err hl_db_begin(struct hl_db *db);
 hl_err hl_db_commit(struct hl_db *db);
 void hl_db_rollback(struct hl_db *db);

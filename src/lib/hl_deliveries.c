@@ -113,15 +113,14 @@ dup_or_null(const char *s)
 }
 
 /* The body is built from the stored event the same way every time, so a
- * retry sends (and signs) exactly the same bytes. */
+ * retry sends (and signs) exactly the same bytes. data is consumed. */
 static hl_err
-build_body(struct hl_job *job, const char *type, const char *created, const char *payload)
+build_body(struct hl_job *job, const char *type, const char *created, json_object *data)
 {
-	json_object *o, *data;
+	json_object *o;
 	const char *text;
 	size_t len;
 
-	data = json_tokener_parse(payload);
 	if (!data)
 		return hl_fail(HL_ERR_INTERNAL, NULL, "stored payload of %s is not JSON", job->event_id);
 	o = json_object_new_object();
@@ -138,54 +137,387 @@ build_body(struct hl_job *job, const char *type, const char *created, const char
 	return job->body ? HL_OK : hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 }
 
+/* One job row: the endpoint's columns first (the same for a queued
+ * delivery and for a test send, so both send exactly the same request),
+ * then the delivery and event columns. */
+#define JOB_COLUMNS "e.id, e.account_id, e.url, e.method, e.secret_sealed, " \
+	"IF(e.prev_secret_expires_at > NOW(3), e.prev_secret_sealed, NULL), " \
+	"IFNULL(e.timeout_ms, 0), e.headers_json, e.retry_schedule, e.retry_base_s, " \
+	"e.retry_cap_s, e.retry_max_attempts, e.auth_type, e.auth_sealed, e.ed25519_sealed, " \
+	"e.batch_max"
+enum job_col {
+	JC_EP_ID, JC_ACCOUNT, JC_URL, JC_METHOD, JC_SECRET, JC_PREV_SECRET, JC_TIMEOUT,
+	JC_HEADERS, JC_RETRY_SCHEDULE, JC_RETRY_BASE, JC_RETRY_CAP, JC_RETRY_MAX, JC_AUTH_TYPE,
+	JC_AUTH, JC_ED25519, JC_BATCH_MAX,
+	/* ", d.id, d.event_id, d.attempts, ev.event_type, created, ev.payload" */
+	JC_DELIVERY, JC_EVENT, JC_ATTEMPTS, JC_TYPE, JC_CREATED, JC_PAYLOAD, JC__MAX
+};
+
+/* Fill job from a JOB_COLUMNS row. A test send passes its own event
+ * type and payload (data, consumed); a delivery takes them from the row. */
 static hl_err
-load_job(struct hl_stmt *st, const struct hl_config *cfg, struct hl_job *job)
+job_from_row(struct hl_stmt *st, const struct hl_config *cfg, struct hl_job *job,
+	const char *type, json_object *data)
 {
 	hl_err rc;
 
-	hl_strlcpy(job->delivery_id, hl_stmt_col(st, 0), sizeof(job->delivery_id));
-	hl_strlcpy(job->event_id, hl_stmt_col(st, 1), sizeof(job->event_id));
-	hl_strlcpy(job->endpoint_id, hl_stmt_col(st, 2), sizeof(job->endpoint_id));
-	hl_strlcpy(job->account_id, hl_stmt_col(st, 3), sizeof(job->account_id));
-	job->attempt_no = (int)hl_stmt_colint(st, 4) + 1;
-	hl_strlcpy(job->event_type, hl_stmt_col(st, 5), sizeof(job->event_type));
-	job->url = dup_or_null(hl_stmt_col(st, 8));
-	hl_strlcpy(job->method, hl_stmt_col(st, 9), sizeof(job->method));
-	job->timeout_ms = hl_stmt_colint(st, 12);
-	job->headers_json = dup_or_null(hl_stmt_col(st, 13));
-	job->retry_schedule = dup_or_null(hl_stmt_col(st, 14));
-	job->retry_base_s = (long)hl_stmt_colint(st, 15);
-	job->retry_cap_s = (long)hl_stmt_colint(st, 16);
-	job->retry_max_attempts = (int)hl_stmt_colint(st, 17);
-	hl_strlcpy(job->auth_type, hl_stmt_col(st, 18) ? hl_stmt_col(st, 18) : "none",
-		sizeof(job->auth_type));
-	if (!job->url)
+	hl_strlcpy(job->endpoint_id, hl_stmt_col(st, JC_EP_ID), sizeof(job->endpoint_id));
+	hl_strlcpy(job->account_id, hl_stmt_col(st, JC_ACCOUNT), sizeof(job->account_id));
+	if (!type) {
+		hl_strlcpy(job->delivery_id, hl_stmt_col(st, JC_DELIVERY), sizeof(job->delivery_id));
+		hl_strlcpy(job->event_id, hl_stmt_col(st, JC_EVENT), sizeof(job->event_id));
+		job->attempt_no = (int)hl_stmt_colint(st, JC_ATTEMPTS) + 1;
+		type = hl_stmt_col(st, JC_TYPE);
+		data = json_tokener_parse(hl_stmt_col(st, JC_PAYLOAD));
+	} else {
+		job->attempt_no = 1;
+	}
+	hl_strlcpy(job->event_type, type, sizeof(job->event_type));
+	job->url = dup_or_null(hl_stmt_col(st, JC_URL));
+	hl_strlcpy(job->method, hl_stmt_col(st, JC_METHOD), sizeof(job->method));
+	job->timeout_ms = hl_stmt_colint(st, JC_TIMEOUT);
+	job->headers_json = dup_or_null(hl_stmt_col(st, JC_HEADERS));
+	job->retry_schedule = dup_or_null(hl_stmt_col(st, JC_RETRY_SCHEDULE));
+	job->retry_base_s = (long)hl_stmt_colint(st, JC_RETRY_BASE);
+	job->retry_cap_s = (long)hl_stmt_colint(st, JC_RETRY_CAP);
+	job->retry_max_attempts = (int)hl_stmt_colint(st, JC_RETRY_MAX);
+	job->batch_max = (int)hl_stmt_colint(st, JC_BATCH_MAX);
+	hl_strlcpy(job->auth_type, hl_stmt_col(st, JC_AUTH_TYPE) ? hl_stmt_col(st, JC_AUTH_TYPE) :
+		"none", sizeof(job->auth_type));
+	if (!job->url) {
+		json_object_put(data);
 		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
-	rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 10), &job->secret);
-	if (!rc && hl_stmt_col(st, 11))
-		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 11), &job->prev_secret);
-	if (!rc && hl_stmt_col(st, 19))
-		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 19), &job->auth_json);
-	if (!rc && hl_stmt_col(st, 20))
-		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 20), &job->ed25519_pem);
-	if (rc)
+	}
+	rc = hl_unseal(cfg->master_key, hl_stmt_col(st, JC_SECRET), &job->secret);
+	if (!rc && hl_stmt_col(st, JC_PREV_SECRET))
+		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, JC_PREV_SECRET), &job->prev_secret);
+	if (!rc && hl_stmt_col(st, JC_AUTH))
+		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, JC_AUTH), &job->auth_json);
+	if (!rc && hl_stmt_col(st, JC_ED25519))
+		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, JC_ED25519), &job->ed25519_pem);
+	if (rc) {
+		json_object_put(data);
 		return hl_fail(rc, NULL, "cannot unseal the secret of %s: wrong Security.MasterKey?",
 			job->endpoint_id);
-	return build_body(job, hl_stmt_col(st, 5), hl_stmt_col(st, 6), hl_stmt_col(st, 7));
+	}
+	hl_strlcpy(job->msg_id, job->event_id, sizeof(job->msg_id));
+	return build_body(job, type, hl_stmt_col(st, JC_CREATED), data);
 }
 
 hl_err
-hl_delivery_claim(struct hl_db *db, const struct hl_config *cfg, const char *owner,
-	const char *account_id, int max, struct hl_job **jobs_out, int *njobs)
+hl_job_batch(struct hl_job **v, int n)
 {
-	struct hl_stmt *pick = NULL, *lease = NULL, *load = NULL;
+	json_object *arr, *one, *item;
+	const char *text;
+	char *body;
+	size_t len;
+	int i;
+	hl_err rc = HL_OK;
+
+	arr = json_object_new_array();
+	for (i = 0; i < n && !rc; i++) {
+		/* Each item is the delivery's own envelope with its event id first:
+		 * receivers deduplicate per item, whatever batch it came in. */
+		one = json_tokener_parse(v[i]->body);
+		if (!one) {
+			rc = hl_fail(HL_ERR_INTERNAL, NULL, "body of %s is not JSON", v[i]->event_id);
+			break;
+		}
+		item = json_object_new_object();
+		hl_json_add_str(item, "id", v[i]->event_id);
+		json_object_object_foreach(one, k, val)
+			json_object_object_add(item, k, json_object_get(val)); /* item holds a ref */
+		json_object_put(one);
+		json_object_array_add(arr, item);   /* arr owns item */
+		v[i]->batch_next = i + 1 < n ? v[i + 1] : NULL;
+	}
+	if (!rc)
+		rc = hl_id_new("msg", v[0]->msg_id);
+	if (!rc) {
+		text = json_object_to_json_string_length(arr, JSON_C_TO_STRING_PLAIN, &len);
+		body = malloc(len + 1);
+		if (!body) {
+			rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+		} else {
+			memcpy(body, text, len + 1);
+			free(v[0]->body);
+			v[0]->body = body;
+			v[0]->bodylen = len;
+		}
+	}
+	json_object_put(arr);
+	return rc;
+}
+
+hl_err
+hl_job_load_test(struct hl_db *db, const struct hl_config *cfg, const char *account_id,
+	const char *endpoint_id, const char *event_type, json_object *payload, struct hl_job *job)
+{
+	struct hl_stmt *st;
+	hl_err rc;
+	int r;
+
+	memset(job, 0, sizeof(*job));
+	rc = hl_stmt_new(db, "SELECT " JOB_COLUMNS ", NULL, NULL, 0, NULL, "
+		HL_SQL_TIME("NOW(3)") ", NULL FROM endpoints e WHERE e.id = ? AND e.account_id = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, endpoint_id);
+	hl_stmt_str(st, 1, account_id);
+	rc = hl_stmt_exec(st);
+	if (rc)
+		goto out;
+	r = hl_stmt_fetch(st);
+	if (r <= 0) {
+		rc = r < 0 ? HL_ERR_DB : hl_fail(HL_ERR_NOTFOUND, "id", "no webhook %s", endpoint_id);
+		goto out;
+	}
+	rc = hl_id_new("evt", job->event_id);
+	if (!rc)
+		rc = job_from_row(st, cfg, job, event_type, json_object_get(payload));
+	/* A batch endpoint always receives arrays: a test send is a batch of one. */
+	if (!rc && job->batch_max > 1)
+		rc = hl_job_batch(&job, 1);
+out:
+	hl_stmt_free(st);
+	if (rc)
+		hl_job_clear(job);
+	return rc;
+}
+
+/* Fixed sizes of IN lists and multi-row statements: four constant texts
+ * per statement, prepared once per runner, cover any batch; unused
+ * places are padded (NULL in IN lists and joins, a repeat of the last row
+ * in inserts). */
+enum group { G_1, G_8, G_32, G_128, G__MAX };
+static const int group_size[G__MAX] = { 1, 8, 32, 128 };
+#define GROUP_MAX 128
+#define P8 "?,?,?,?,?,?,?,?"
+#define P32 P8 "," P8 "," P8 "," P8
+#define P128 P32 "," P32 "," P32 "," P32
+#define IN_LISTS(pre, post) { pre "?" post, pre P8 post, pre P32 post, pre P128 post }
+
+static enum group
+group_for(int n)
+{
+	enum group g;
+
+	for (g = G_1; g < G_128; g++)
+		if (group_size[g] >= n)
+			break;
+	return g;
+}
+
+static const char *const lease_sql[G__MAX] = IN_LISTS("UPDATE deliveries SET status = 'sending', "
+	"lease_owner = ?, lease_expires_at = NOW(3) + INTERVAL ? SECOND WHERE id IN (", ")");
+static const char *const load_sql[G__MAX] = IN_LISTS("SELECT " JOB_COLUMNS ", d.id, d.event_id, "
+	"d.attempts, ev.event_type, " HL_SQL_TIME("ev.created_at") ", ev.payload "
+	"FROM deliveries d JOIN events ev ON ev.id = d.event_id "
+	"JOIN endpoints e ON e.id = d.endpoint_id WHERE d.id IN (", ") ORDER BY d.id");
+/* Which of the finished deliveries does this runner still hold? Locked
+ * until the commit, so the compare-and-set below cannot race. */
+static const char *const held_sql[G__MAX] = IN_LISTS("SELECT id FROM deliveries "
+	"WHERE lease_owner = ? AND status = 'sending' AND id IN (", ") FOR UPDATE");
+static const char *const health_sql[G__MAX] = IN_LISTS("SELECT id, consecutive_failures, "
+	"IFNULL(first_failure_at <= NOW(3) - INTERVAL ? SECOND, 0) FROM endpoints WHERE id IN (",
+	") FOR UPDATE");
+
+#define ATT_ROW "(?, ?, ?, ?, ?, FROM_UNIXTIME(? / 1000), ?, ?, ?, ?, ?, ?, ?, ?)"
+#define ATT_PARAMS 14
+#define ATT_R4 ATT_ROW "," ATT_ROW "," ATT_ROW "," ATT_ROW
+#define ATT_R8 ATT_R4 "," ATT_R4
+#define ATT_R32 ATT_R8 "," ATT_R8 "," ATT_R8 "," ATT_R8
+#define ATT_R128 ATT_R32 "," ATT_R32 "," ATT_R32 "," ATT_R32
+#define ATT_HEAD "INSERT INTO delivery_attempts (id, delivery_id, account_id, endpoint_id, " \
+	"attempt_no, started_at, duration_ms, request_url, request_headers, response_status, " \
+	"response_headers, response_body, error_class, error_message) VALUES "
+/* Padding rows repeat the last row: its key makes them no-ops. */
+#define ATT_TAIL " ON DUPLICATE KEY UPDATE id = id"
+static const char *const attempts_sql[G__MAX] = {
+	ATT_HEAD ATT_ROW ATT_TAIL, ATT_HEAD ATT_R8 ATT_TAIL,
+	ATT_HEAD ATT_R32 ATT_TAIL, ATT_HEAD ATT_R128 ATT_TAIL,
+};
+
+/* Delivery compare-and-set for a whole group: a derived table of
+ * (id, status, delay, code, class, started ms) joined on the id; padding
+ * rows have a NULL id and match nothing. */
+#define DONE_FIRST "SELECT ? AS id, ? AS st, ? AS delay, ? AS code, ? AS cls, ? AS ms"
+#define DONE_NEXT " UNION ALL SELECT ?, ?, ?, ?, ?, ?"
+#define DONE_PARAMS 6
+#define DONE_N4 DONE_NEXT DONE_NEXT DONE_NEXT DONE_NEXT
+#define DONE_N8 DONE_N4 DONE_N4
+#define DONE_N32 DONE_N8 DONE_N8 DONE_N8 DONE_N8
+#define DONE_HEAD "UPDATE deliveries d JOIN ("
+#define DONE_TAIL ") v ON d.id = v.id SET d.status = v.st, d.attempts = d.attempts + 1, " \
+	"d.next_attempt_at = IF(v.st = 'pending', NOW(3) + INTERVAL v.delay SECOND, " \
+	"d.next_attempt_at), d.completed_at = IF(v.st IN ('succeeded', 'dead'), NOW(3), NULL), " \
+	"d.lease_owner = NULL, d.lease_expires_at = NULL, d.last_status_code = v.code, " \
+	"d.last_error_class = v.cls, d.last_attempt_at = FROM_UNIXTIME(v.ms / 1000) " \
+	"WHERE d.lease_owner = ? AND d.status = 'sending'"
+static const char *const done_sql[G__MAX] = {
+	DONE_HEAD DONE_FIRST DONE_TAIL,
+	DONE_HEAD DONE_FIRST DONE_N4 DONE_NEXT DONE_NEXT DONE_NEXT DONE_TAIL,
+	DONE_HEAD DONE_FIRST DONE_N8 DONE_N8 DONE_N8 DONE_N4 DONE_NEXT DONE_NEXT DONE_NEXT DONE_TAIL,
+	DONE_HEAD DONE_FIRST DONE_N32 DONE_N32 DONE_N32 DONE_N8 DONE_N8 DONE_N8 DONE_N4
+		DONE_NEXT DONE_NEXT DONE_NEXT DONE_TAIL,
+};
+
+struct hl_dq {
+	struct hl_db *db;
+	const struct hl_config *cfg;
+	char owner[64];
+	unsigned generation;
+	struct hl_stmt *pick, *extend, *health_update;
+	struct hl_stmt *lease[G__MAX], *load[G__MAX], *held[G__MAX], *health[G__MAX];
+	struct hl_stmt *attempts[G__MAX], *done[G__MAX];
+};
+
+static void
+dq_drop(struct hl_dq *q)
+{
+	int g;
+
+	hl_stmt_free(q->pick);
+	hl_stmt_free(q->extend);
+	hl_stmt_free(q->health_update);
+	q->pick = q->extend = q->health_update = NULL;
+	for (g = 0; g < G__MAX; g++) {
+		hl_stmt_free(q->lease[g]);
+		hl_stmt_free(q->load[g]);
+		hl_stmt_free(q->held[g]);
+		hl_stmt_free(q->health[g]);
+		hl_stmt_free(q->attempts[g]);
+		hl_stmt_free(q->done[g]);
+		q->lease[g] = q->load[g] = q->held[g] = q->health[g] = NULL;
+		q->attempts[g] = q->done[g] = NULL;
+	}
+}
+
+/* Statements die with their connection: prepare again after a reconnect. */
+static void
+dq_check(struct hl_dq *q)
+{
+	if (q->generation != hl_db_generation(q->db)) {
+		dq_drop(q);
+		q->generation = hl_db_generation(q->db);
+	}
+}
+
+static hl_err
+dq_stmt(struct hl_dq *q, struct hl_stmt **slot, const char *sql)
+{
+	if (*slot)
+		return HL_OK;
+	return hl_stmt_new(q->db, sql, slot);
+}
+
+hl_err
+hl_dq_new(struct hl_db *db, const struct hl_config *cfg, const char *owner, struct hl_dq **out)
+{
+	struct hl_dq *q = calloc(1, sizeof(*q));
+
+	*out = NULL;
+	if (!q)
+		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	q->db = db;
+	q->cfg = cfg;
+	hl_strlcpy(q->owner, owner, sizeof(q->owner));
+	q->generation = hl_db_generation(db);
+	*out = q;
+	return HL_OK;
+}
+
+void
+hl_dq_free(struct hl_dq *q)
+{
+	if (!q)
+		return;
+	dq_drop(q);
+	free(q);
+}
+
+/* Bind ids[0..n) at first.. and NULL in the rest of a group of size. */
+static void
+bind_ids(struct hl_stmt *st, unsigned first, int size, const char (*ids)[HL_ID_MAX], int n)
+{
+	int i;
+
+	for (i = 0; i < size; i++)
+		hl_stmt_str(st, first + (unsigned)i, i < n ? ids[i] : NULL);
+}
+
+/* Take leases on ids (inside the claim transaction). */
+static hl_err
+dq_lease(struct hl_dq *q, const char (*ids)[HL_ID_MAX], int n)
+{
+	enum group g;
+	int done, k;
+	hl_err rc = HL_OK;
+
+	for (done = 0; !rc && done < n; done += k) {
+		g = group_for(n - done);
+		k = n - done < group_size[g] ? n - done : group_size[g];
+		rc = dq_stmt(q, &q->lease[g], lease_sql[g]);
+		if (rc)
+			break;
+		hl_stmt_str(q->lease[g], 0, q->owner);
+		hl_stmt_int(q->lease[g], 1, q->cfg->lease_seconds);
+		bind_ids(q->lease[g], 2, group_size[g], ids + done, k);
+		rc = hl_stmt_exec(q->lease[g]);
+	}
+	return rc;
+}
+
+/* Load the jobs of ids into jobs[*njobs..]; a job that cannot be loaded
+ * is logged and left to its lease (never sent unsigned). */
+static hl_err
+dq_load(struct hl_dq *q, const char (*ids)[HL_ID_MAX], int n, struct hl_job *jobs, int *njobs)
+{
+	struct hl_stmt *st;
+	enum group g;
+	int done, k, r;
+	hl_err rc = HL_OK;
+
+	for (done = 0; !rc && done < n; done += k) {
+		g = group_for(n - done);
+		k = n - done < group_size[g] ? n - done : group_size[g];
+		rc = dq_stmt(q, &q->load[g], load_sql[g]);
+		if (rc)
+			break;
+		st = q->load[g];
+		bind_ids(st, 0, group_size[g], ids + done, k);
+		rc = hl_stmt_exec(st);
+		while (!rc && *njobs < n && (r = hl_stmt_fetch(st)) != 0) {
+			struct hl_job *job = &jobs[*njobs];
+
+			if (r < 0) {
+				rc = HL_ERR_DB;
+				break;
+			}
+			if (job_from_row(st, q->cfg, job, NULL, NULL)) {
+				hl_log(HL_LOG_ERROR, "delivery %s: %s", hl_stmt_col(st, JC_DELIVERY),
+					hl_errmsg());
+				hl_job_clear(job);
+				continue;
+			}
+			(*njobs)++;
+		}
+	}
+	return rc;
+}
+
+hl_err
+hl_dq_claim(struct hl_dq *q, const char *account_id, int max, struct hl_job **jobs_out,
+	int *njobs)
+{
 	struct hl_job *jobs;
 	char (*ids)[HL_ID_MAX] = NULL;
-	int n = 0, i, r;
+	int n = 0, r;
 	hl_err rc;
 
 	*jobs_out = NULL;
 	*njobs = 0;
+	dq_check(q);
 	jobs = calloc((size_t)max, sizeof(*jobs));
 	ids = calloc((size_t)max, sizeof(*ids));
 	if (!jobs || !ids) {
@@ -193,89 +525,43 @@ hl_delivery_claim(struct hl_db *db, const struct hl_config *cfg, const char *own
 		free(ids);
 		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 	}
-	rc = hl_db_begin(db);
-	if (rc)
-		goto out;
 	/* FIFO endpoints: a delivery waits while an earlier one of the same
 	 * endpoint is unfinished (any state but succeeded or dead). The
 	 * subqueries are plain reads: only the claimed rows are locked. */
-	rc = hl_stmt_new(db, "SELECT d.id FROM deliveries d FORCE INDEX (deliveries_claim) "
+	rc = dq_stmt(q, &q->pick, "SELECT d.id FROM deliveries d FORCE INDEX (deliveries_claim) "
 		"WHERE d.status = 'pending' AND d.next_attempt_at <= NOW(3) "
 		"AND (? IS NULL OR d.account_id = ?) "
 		"AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.fifo = 1 "
 		"AND EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = d.endpoint_id "
 		"AND p.status IN ('pending', 'sending', 'paused') AND p.id < d.id)) "
 		"ORDER BY d.status, d.priority DESC, d.next_attempt_at, d.id LIMIT ? "
-		"FOR UPDATE SKIP LOCKED", &pick);
+		"FOR UPDATE SKIP LOCKED");
 	if (rc)
-		goto fail;
-	hl_stmt_str(pick, 0, account_id);
-	hl_stmt_str(pick, 1, account_id);
-	hl_stmt_int(pick, 2, max);
-	rc = hl_stmt_exec(pick);
-	while (!rc && n < max && (r = hl_stmt_fetch(pick)) != 0) {
+		goto out;
+	rc = hl_db_begin(q->db);
+	if (rc)
+		goto out;
+	hl_stmt_str(q->pick, 0, account_id);
+	hl_stmt_str(q->pick, 1, account_id);
+	hl_stmt_int(q->pick, 2, max);
+	rc = hl_stmt_exec(q->pick);
+	while (!rc && n < max && (r = hl_stmt_fetch(q->pick)) != 0) {
 		if (r < 0) {
 			rc = HL_ERR_DB;
 			break;
 		}
-		hl_strlcpy(ids[n++], hl_stmt_col(pick, 0), HL_ID_MAX);
+		hl_strlcpy(ids[n++], hl_stmt_col(q->pick, 0), HL_ID_MAX);
 	}
-	if (rc)
-		goto fail;
-	if (n == 0) {
-		hl_db_rollback(db);
+	if (!rc && n)
+		rc = dq_lease(q, (const char (*)[HL_ID_MAX])ids, n);
+	if (rc || n == 0) {
+		hl_db_rollback(q->db);
 		goto out;
 	}
-	rc = hl_stmt_new(db, "UPDATE deliveries SET status = 'sending', lease_owner = ?, "
-		"lease_expires_at = NOW(3) + INTERVAL ? SECOND WHERE id = ?", &lease);
-	for (i = 0; !rc && i < n; i++) {
-		hl_stmt_str(lease, 0, owner);
-		hl_stmt_int(lease, 1, cfg->lease_seconds);
-		hl_stmt_str(lease, 2, ids[i]);
-		rc = hl_stmt_exec(lease);
-	}
-	if (rc)
-		goto fail;
-	rc = hl_db_commit(db);
-	if (rc)
-		goto out;
-	rc = hl_stmt_new(db, "SELECT d.id, d.event_id, d.endpoint_id, d.account_id, d.attempts, "
-		"ev.event_type, " HL_SQL_TIME("ev.created_at") ", ev.payload, e.url, e.method, "
-		"e.secret_sealed, IF(e.prev_secret_expires_at > NOW(3), e.prev_secret_sealed, NULL), "
-		"IFNULL(e.timeout_ms, 0), e.headers_json, e.retry_schedule, "
-		"e.retry_base_s, e.retry_cap_s, e.retry_max_attempts, e.auth_type, e.auth_sealed, "
-		"e.ed25519_sealed "
-		"FROM deliveries d JOIN events ev ON ev.id = d.event_id "
-		"JOIN endpoints e ON e.id = d.endpoint_id WHERE d.id = ?", &load);
-	for (i = 0; !rc && i < n; i++) {
-		hl_stmt_str(load, 0, ids[i]);
-		rc = hl_stmt_exec(load);
-		if (rc)
-			break;
-		r = hl_stmt_fetch(load);
-		if (r < 0) {
-			rc = HL_ERR_DB;
-			break;
-		}
-		if (r == 0)
-			continue;     /* deleted meanwhile (endpoint removed) */
-		rc = load_job(load, cfg, &jobs[*njobs]);
-		if (rc) {
-			/* Leave it to the lease: log and skip, never send unsigned. */
-			hl_log(HL_LOG_ERROR, "delivery %s: %s", ids[i], hl_errmsg());
-			hl_job_clear(&jobs[*njobs]);
-			rc = HL_OK;
-			continue;
-		}
-		(*njobs)++;
-	}
-	goto out;
-fail:
-	hl_db_rollback(db);
+	rc = hl_db_commit(q->db);
+	if (!rc)
+		rc = dq_load(q, (const char (*)[HL_ID_MAX])ids, n, jobs, njobs);
 out:
-	hl_stmt_free(pick);
-	hl_stmt_free(lease);
-	hl_stmt_free(load);
 	free(ids);
 	if (rc || *njobs == 0) {
 		hl_jobs_free(jobs, *njobs);
@@ -285,6 +571,7 @@ out:
 	}
 	return rc;
 }
+
 
 static long
 next_delay(const struct hl_config *cfg, const struct hl_attempt *a)
@@ -366,99 +653,6 @@ is_operational(const char *type)
 	return !strncmp(type, "endpoint.", 9) || !strncmp(type, "delivery.", 9);
 }
 
-static hl_err
-record_one(struct hl_db *db, const struct hl_config *cfg, const char *owner,
-	struct hl_attempt *a, struct hl_stmt *ins, struct notes *ns)
-{
-	struct hl_job *job = a->job;
-	char id[HL_ID_MAX];
-	unsigned long long n = 0;
-	const char *status;
-	long delay = 0;
-	hl_err rc;
-
-	rc = hl_id_new("att", id);
-	if (rc)
-		return rc;
-	hl_stmt_str(ins, 0, id);
-	hl_stmt_str(ins, 1, job->delivery_id);
-	hl_stmt_str(ins, 2, job->account_id);
-	hl_stmt_str(ins, 3, job->endpoint_id);
-	hl_stmt_int(ins, 4, job->attempt_no);
-	hl_stmt_int(ins, 5, a->started_ms);
-	hl_stmt_int(ins, 6, a->duration_ms);
-	hl_stmt_str(ins, 7, job->url);
-	hl_stmt_str(ins, 8, a->request_headers ? a->request_headers : "{}");
-	if (a->status)
-		hl_stmt_int(ins, 9, a->status);
-	else
-		hl_stmt_null(ins, 9);
-	hl_stmt_str(ins, 10, a->response_headers);
-	hl_stmt_str(ins, 11, a->response_body);
-	hl_stmt_str(ins, 12, a->error_class);
-	hl_stmt_str(ins, 13, a->error_class ? a->error_message : NULL);
-	rc = hl_stmt_exec(ins);
-	if (rc)
-		return rc;
-
-	if (a->outcome == HL_OUT_SUCCESS) {
-		status = "succeeded";
-	} else if (a->outcome == HL_OUT_GONE) {
-		status = "dead";
-	} else {
-		delay = next_delay(cfg, a);
-		status = delay < 0 ? "dead" : "pending";
-	}
-	rc = hl_db_exec(db, &n, "UPDATE deliveries SET status = ?, attempts = attempts + 1, "
-		"next_attempt_at = IF(? = 'pending', NOW(3) + INTERVAL ? SECOND, next_attempt_at), "
-		"completed_at = IF(? IN ('succeeded', 'dead'), NOW(3), NULL), "
-		"lease_owner = NULL, lease_expires_at = NULL, last_status_code = ?, "
-		"last_error_class = ?, last_attempt_at = FROM_UNIXTIME(? / 1000) "
-		"WHERE id = ? AND lease_owner = ? AND status = 'sending'", "ssisisiss",
-		status, status, (long long)(delay < 0 ? 0 : delay), status,
-		(long long)a->status, a->error_class, a->started_ms, job->delivery_id, owner);
-	if (rc)
-		return rc;
-	if (n == 0)
-		hl_log(HL_LOG_WARN, "delivery %s: lease lost before completion; "
-			"its attempt is recorded, the new owner decides its state", job->delivery_id);
-
-	if (n && !strcmp(status, "dead") && a->outcome != HL_OUT_GONE &&
-	    !is_operational(job->event_type))
-		note_add(ns, NOTE_EXHAUSTED, job, NULL);
-
-	if (a->outcome == HL_OUT_SUCCESS) {
-		rc = hl_db_exec(db, &n, "UPDATE endpoints SET consecutive_failures = 0, "
-			"first_failure_at = NULL WHERE id = ? AND consecutive_failures >= ?", "si",
-			job->endpoint_id, (long long)RECOVERED_AFTER_FAILURES);
-		if (!rc && n) {
-			char nid[HL_ID_MAX];
-
-			note_add(ns, NOTE_RECOVERED, job, NULL);
-			rc = hl_id_new("ntf", nid);
-			if (!rc)
-				rc = hl_db_exec(db, NULL, "INSERT INTO notifications (id, account_id, "
-					"endpoint_id, kind, message) VALUES (?, ?, ?, 'endpoint.recovered', "
-					"'the endpoint succeeded again after failing')", "sss", nid,
-					job->account_id, job->endpoint_id);
-		}
-		if (!rc)
-			rc = hl_db_exec(db, NULL, "UPDATE endpoints SET consecutive_failures = 0, "
-				"first_failure_at = NULL, last_success_at = NOW(3), last_attempt_at = NOW(3) "
-				"WHERE id = ?", "s", job->endpoint_id);
-	} else {
-		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET consecutive_failures = "
-			"consecutive_failures + 1, first_failure_at = COALESCE(first_failure_at, NOW(3)), "
-			"last_attempt_at = NOW(3) WHERE id = ?", "s", job->endpoint_id);
-	}
-	if (!rc && a->outcome == HL_OUT_GONE)
-		rc = disable_endpoint(db, job, "the endpoint answered 410 Gone", 0, 0, ns);
-	else if (!rc && a->outcome != HL_OUT_SUCCESS)
-		rc = disable_endpoint(db, job, "the endpoint failed continuously for longer than "
-			"Delivery.DisableAfterSeconds", 1, cfg->disable_after_s, ns);
-	return rc;
-}
-
 static void
 publish_note(struct hl_db *db, const struct note *note)
 {
@@ -481,54 +675,344 @@ publish_note(struct hl_db *db, const struct note *note)
 	json_object_put(payload);
 }
 
-hl_err
-hl_delivery_record(struct hl_db *db, const struct hl_config *cfg, const char *owner,
-	struct hl_attempt *attempts, int n)
+/* What a batch did to one endpoint, applied in one UPDATE per endpoint. */
+struct ep_health {
+	const struct hl_job *job;     /* its last attempt in the batch */
+	int failures;                 /* consecutive failures (from the row, then replayed) */
+	int overdue;                  /* failing since longer than DisableAfterSeconds */
+	int any_success, recovered, gone;
+};
+
+static struct ep_health *
+ep_find(struct ep_health *eps, int n, const char *endpoint_id)
 {
-	struct hl_stmt *ins = NULL;
-	struct notes ns = { NULL, 0, 0 };
 	int i;
-	hl_err rc;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(eps[i].job->endpoint_id, endpoint_id))
+			return &eps[i];
+	return NULL;
+}
+
+/* Step 1: lock the deliveries this runner still holds; held[i] says. */
+static hl_err
+rec_held(struct hl_dq *q, struct hl_attempt *a, int n, const char (*ids)[HL_ID_MAX], int *held)
+{
+	struct hl_stmt *st;
+	enum group g;
+	int done, k, r, i;
+	hl_err rc = HL_OK;
+
+	for (done = 0; !rc && done < n; done += k) {
+		g = group_for(n - done);
+		k = n - done < group_size[g] ? n - done : group_size[g];
+		rc = dq_stmt(q, &q->held[g], held_sql[g]);
+		if (rc)
+			break;
+		st = q->held[g];
+		hl_stmt_str(st, 0, q->owner);
+		bind_ids(st, 1, group_size[g], ids + done, k);
+		rc = hl_stmt_exec(st);
+		while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+			if (r < 0) {
+				rc = HL_ERR_DB;
+				break;
+			}
+			for (i = done; i < done + k; i++)
+				if (!strcmp(a[i].job->delivery_id, hl_stmt_col(st, 0)))
+					held[i] = 1;
+		}
+	}
+	return rc;
+}
+
+static void
+bind_attempt(struct hl_stmt *st, unsigned p, const struct hl_attempt *a, const char *id)
+{
+	const struct hl_job *job = a->job;
+
+	hl_stmt_str(st, p + 0, id);
+	hl_stmt_str(st, p + 1, job->delivery_id);
+	hl_stmt_str(st, p + 2, job->account_id);
+	hl_stmt_str(st, p + 3, job->endpoint_id);
+	hl_stmt_int(st, p + 4, job->attempt_no);
+	hl_stmt_int(st, p + 5, a->started_ms);
+	hl_stmt_int(st, p + 6, a->duration_ms);
+	hl_stmt_str(st, p + 7, job->url);
+	hl_stmt_str(st, p + 8, a->request_headers ? a->request_headers : "{}");
+	if (a->status)
+		hl_stmt_int(st, p + 9, a->status);
+	else
+		hl_stmt_null(st, p + 9);
+	hl_stmt_str(st, p + 10, a->response_headers);
+	hl_stmt_str(st, p + 11, a->response_body);
+	hl_stmt_str(st, p + 12, a->error_class);
+	hl_stmt_str(st, p + 13, a->error_class ? a->error_message : NULL);
+}
+
+/* Step 2: every attempt is stored, held or not (multi-row inserts). */
+static hl_err
+rec_attempts(struct hl_dq *q, struct hl_attempt *a, int n, const char (*att_ids)[HL_ID_MAX])
+{
+	enum group g;
+	int done, k, i;
+	hl_err rc = HL_OK;
+
+	for (done = 0; !rc && done < n; done += k) {
+		g = group_for(n - done);
+		k = n - done < group_size[g] ? n - done : group_size[g];
+		rc = dq_stmt(q, &q->attempts[g], attempts_sql[g]);
+		if (rc)
+			break;
+		for (i = 0; i < group_size[g]; i++) {
+			int j = done + (i < k ? i : k - 1);
+
+			bind_attempt(q->attempts[g], (unsigned)(i * ATT_PARAMS), &a[j], att_ids[j]);
+		}
+		rc = hl_stmt_exec(q->attempts[g]);
+	}
+	return rc;
+}
+
+/* Step 3: compare-and-set the held deliveries to their next state. */
+static hl_err
+rec_deliveries(struct hl_dq *q, struct hl_attempt *a, const int *held, const char **status,
+	const long *delay, int n)
+{
+	int idx[GROUP_MAX], k = 0, i, j;
+	struct hl_stmt *st;
+	enum group g;
+	hl_err rc = HL_OK;
+
+	for (i = 0; !rc && i <= n; i++) {
+		if (i < n && held[i])
+			idx[k++] = i;
+		if (k == 0 || (k < GROUP_MAX && i < n))
+			continue;
+		g = group_for(k);
+		rc = dq_stmt(q, &q->done[g], done_sql[g]);
+		if (rc)
+			break;
+		st = q->done[g];
+		for (j = 0; j < group_size[g]; j++) {
+			unsigned p = (unsigned)(j * DONE_PARAMS);
+			const struct hl_attempt *x = j < k ? &a[idx[j]] : NULL;
+
+			hl_stmt_str(st, p, x ? x->job->delivery_id : NULL);
+			hl_stmt_str(st, p + 1, x ? status[idx[j]] : NULL);
+			hl_stmt_int(st, p + 2, x ? delay[idx[j]] : 0);
+			hl_stmt_int(st, p + 3, x ? x->status : 0);
+			hl_stmt_str(st, p + 4, x ? x->error_class : NULL);
+			hl_stmt_int(st, p + 5, x ? x->started_ms : 0);
+		}
+		hl_stmt_str(st, (unsigned)(group_size[g] * DONE_PARAMS), q->owner);
+		rc = hl_stmt_exec(st);
+		/* The rows are locked since step 1: anything else is a bug. */
+		if (!rc && hl_stmt_affected(st) != (unsigned long long)k)
+			rc = hl_fail(HL_ERR_CONFLICT, NULL, "delivery update changed %llu of %d rows",
+				hl_stmt_affected(st), k);
+		k = 0;
+	}
+	return rc;
+}
+
+/* Step 4: endpoint health, one locking read for the batch and one UPDATE
+ * per endpoint, replaying the batch's outcomes in order. */
+static hl_err
+rec_health(struct hl_dq *q, struct hl_attempt *a, int n, struct notes *ns)
+{
+	struct ep_health *eps;
+	char (*ids)[HL_ID_MAX] = NULL;
+	struct ep_health *e;
+	struct hl_stmt *st;
+	enum group g;
+	int neps = 0, done, k, r, i;
+	hl_err rc = HL_OK;
+
+	eps = calloc((size_t)n, sizeof(*eps));
+	ids = calloc((size_t)n, sizeof(*ids));
+	if (!eps || !ids) {
+		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		e = ep_find(eps, neps, a[i].job->endpoint_id);
+		if (!e) {
+			e = &eps[neps];
+			hl_strlcpy(ids[neps++], a[i].job->endpoint_id, HL_ID_MAX);
+		}
+		e->job = a[i].job;
+	}
+	for (done = 0; !rc && done < neps; done += k) {
+		g = group_for(neps - done);
+		k = neps - done < group_size[g] ? neps - done : group_size[g];
+		rc = dq_stmt(q, &q->health[g], health_sql[g]);
+		if (rc)
+			break;
+		st = q->health[g];
+		hl_stmt_int(st, 0, q->cfg->disable_after_s);
+		bind_ids(st, 1, group_size[g], (const char (*)[HL_ID_MAX])ids + done, k);
+		rc = hl_stmt_exec(st);
+		while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+			if (r < 0) {
+				rc = HL_ERR_DB;
+				break;
+			}
+			e = ep_find(eps, neps, hl_stmt_col(st, 0));
+			if (e) {
+				e->failures = (int)hl_stmt_colint(st, 1);
+				e->overdue = (int)hl_stmt_colint(st, 2);
+			}
+		}
+	}
+	if (rc)
+		goto out;
+	for (i = 0; i < n; i++) {
+		e = ep_find(eps, neps, a[i].job->endpoint_id);
+		if (a[i].outcome == HL_OUT_SUCCESS) {
+			if (e->failures >= RECOVERED_AFTER_FAILURES)
+				e->recovered = 1;
+			e->failures = 0;
+			e->any_success = 1;
+			e->overdue = 0;
+		} else {
+			e->failures++;
+			if (a[i].outcome == HL_OUT_GONE)
+				e->gone = 1;
+		}
+	}
+	rc = dq_stmt(q, &q->health_update, "UPDATE endpoints SET consecutive_failures = ?, "
+		"first_failure_at = CASE WHEN ? = 0 THEN NULL WHEN ? THEN NOW(3) "
+		"ELSE COALESCE(first_failure_at, NOW(3)) END, "
+		"last_success_at = IF(?, NOW(3), last_success_at), last_attempt_at = NOW(3) "
+		"WHERE id = ?");
+	for (i = 0; !rc && i < neps; i++) {
+		e = &eps[i];
+		st = q->health_update;
+		hl_stmt_int(st, 0, e->failures);
+		hl_stmt_int(st, 1, e->failures);
+		/* Failing again after a success in this batch: a new first failure. */
+		hl_stmt_int(st, 2, e->any_success);
+		hl_stmt_int(st, 3, e->any_success);
+		hl_stmt_str(st, 4, e->job->endpoint_id);
+		rc = hl_stmt_exec(st);
+		if (!rc && e->recovered) {
+			char nid[HL_ID_MAX];
+
+			note_add(ns, NOTE_RECOVERED, e->job, NULL);
+			rc = hl_id_new("ntf", nid);
+			if (!rc)
+				rc = hl_db_exec(q->db, NULL, "INSERT INTO notifications (id, account_id, "
+					"endpoint_id, kind, message) VALUES (?, ?, ?, 'endpoint.recovered', "
+					"'the endpoint succeeded again after failing')", "sss", nid,
+					e->job->account_id, e->job->endpoint_id);
+		}
+		if (!rc && e->gone)
+			rc = disable_endpoint(q->db, e->job, "the endpoint answered 410 Gone", 0, 0, ns);
+		else if (!rc && e->failures > 0 && e->overdue)
+			rc = disable_endpoint(q->db, e->job, "the endpoint failed continuously for longer "
+				"than Delivery.DisableAfterSeconds", 1, q->cfg->disable_after_s, ns);
+	}
+out:
+	free(eps);
+	free(ids);
+	return rc;
+}
+
+hl_err
+hl_dq_record(struct hl_dq *q, struct hl_attempt *a, int n)
+{
+	struct notes ns = { NULL, 0, 0 };
+	char (*ids)[HL_ID_MAX] = NULL, (*att_ids)[HL_ID_MAX] = NULL;
+	const char **status = NULL;
+	long *delay = NULL;
+	int *held = NULL, i;
+	hl_err rc = HL_OK;
 
 	if (n == 0)
 		return HL_OK;
-	/* At most two notes per attempt (exhausted + disabled, or recovered). */
-	ns.v = calloc((size_t)n * 2, sizeof(*ns.v));
-	if (!ns.v)
-		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
-	ns.cap = n * 2;
-	rc = hl_db_begin(db);
-	if (rc)
-		goto out;
-	rc = hl_stmt_new(db, "INSERT INTO delivery_attempts (id, delivery_id, account_id, "
-		"endpoint_id, attempt_no, started_at, duration_ms, request_url, request_headers, "
-		"response_status, response_headers, response_body, error_class, error_message) "
-		"VALUES (?, ?, ?, ?, ?, FROM_UNIXTIME(? / 1000), ?, ?, ?, ?, ?, ?, ?, ?)", &ins);
-	for (i = 0; !rc && i < n; i++)
-		rc = record_one(db, cfg, owner, &attempts[i], ins, &ns);
-	hl_stmt_free(ins);
-	if (rc) {
-		hl_db_rollback(db);
+	dq_check(q);
+	/* At most one note per attempt (exhausted) and two per endpoint. */
+	ns.cap = n * 3;
+	ns.v = calloc((size_t)ns.cap, sizeof(*ns.v));
+	ids = calloc((size_t)n, sizeof(*ids));
+	att_ids = calloc((size_t)n, sizeof(*att_ids));
+	status = calloc((size_t)n, sizeof(*status));
+	delay = calloc((size_t)n, sizeof(*delay));
+	held = calloc((size_t)n, sizeof(*held));
+	if (!ns.v || !ids || !att_ids || !status || !delay || !held) {
+		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 		goto out;
 	}
-	rc = hl_db_commit(db);
+	for (i = 0; !rc && i < n; i++) {
+		hl_strlcpy(ids[i], a[i].job->delivery_id, HL_ID_MAX);
+		rc = hl_id_new("att", att_ids[i]);
+		if (a[i].outcome == HL_OUT_SUCCESS) {
+			status[i] = "succeeded";
+		} else if (a[i].outcome == HL_OUT_GONE) {
+			status[i] = "dead";
+		} else {
+			delay[i] = next_delay(q->cfg, &a[i]);
+			status[i] = delay[i] < 0 ? "dead" : "pending";
+			if (delay[i] < 0)
+				delay[i] = 0;
+		}
+	}
+	if (rc)
+		goto out;
+	rc = hl_db_begin(q->db);
+	if (rc)
+		goto out;
+	rc = rec_held(q, a, n, (const char (*)[HL_ID_MAX])ids, held);
+	if (!rc)
+		rc = rec_attempts(q, a, n, (const char (*)[HL_ID_MAX])att_ids);
+	if (!rc)
+		rc = rec_deliveries(q, a, held, status, delay, n);
+	for (i = 0; !rc && i < n; i++) {
+		if (!held[i])
+			hl_log(HL_LOG_WARN, "delivery %s: lease lost before completion; its attempt "
+				"is recorded, the new owner decides its state", a[i].job->delivery_id);
+		else if (!strcmp(status[i], "dead") && a[i].outcome != HL_OUT_GONE &&
+		    !is_operational(a[i].job->event_type))
+			note_add(&ns, NOTE_EXHAUSTED, a[i].job, NULL);
+	}
+	if (!rc)
+		rc = rec_health(q, a, n, &ns);
+	if (rc) {
+		hl_db_rollback(q->db);
+		goto out;
+	}
+	rc = hl_db_commit(q->db);
 	if (rc)
 		goto out;
 	/* After the commit: a failure here loses an operational event, never
 	 * an attempt record. */
 	for (i = 0; i < ns.n; i++)
-		publish_note(db, &ns.v[i]);
+		publish_note(q->db, &ns.v[i]);
 out:
 	free(ns.v);
+	free(ids);
+	free(att_ids);
+	free(status);
+	free(delay);
+	free(held);
 	return rc;
 }
 
 hl_err
-hl_delivery_extend_leases(struct hl_db *db, const char *owner, long lease_seconds)
+hl_dq_extend_leases(struct hl_dq *q)
 {
-	return hl_db_exec(db, NULL, "UPDATE deliveries SET lease_expires_at = NOW(3) + INTERVAL ? "
-		"SECOND WHERE status = 'sending' AND lease_owner = ?", "is",
-		(long long)lease_seconds, owner);
+	hl_err rc;
+
+	dq_check(q);
+	/* One statement renews every lease of this runner, whatever the count. */
+	rc = dq_stmt(q, &q->extend, "UPDATE deliveries SET lease_expires_at = NOW(3) + "
+		"INTERVAL ? SECOND WHERE status = 'sending' AND lease_owner = ?");
+	if (rc)
+		return rc;
+	hl_stmt_int(q->extend, 0, q->cfg->lease_seconds);
+	hl_stmt_str(q->extend, 1, q->owner);
+	return hl_stmt_exec(q->extend);
 }
 
 hl_err

@@ -30,6 +30,10 @@ struct hl_job {
 	char *auth_json;             /* unsealed credentials (JSON object) or NULL */
 	char *ed25519_pem;           /* unsealed private key: adds a v1a signature */
 	long long msg_ts;            /* webhook-timestamp, seconds */
+	char msg_id[HL_ID_MAX];      /* webhook-id: the event id, or msg_... for a batch */
+	int batch_max;               /* > 1: the endpoint takes JSON arrays of up to this many */
+	struct hl_job *batch_next;   /* the other deliveries sent in this job's request
+	                              * (not owned: hl_job_clear leaves them) */
 };
 
 /* The outcome of one attempt, as the sender classifies it. */
@@ -54,20 +58,37 @@ hl_err hl_delivery_insert(struct hl_db *db, const char *account_id, const char *
 	const char *event_id, const char *event_type, int priority, int paused);
 /* Take back leases that expired (a runner died): sending -> pending. */
 hl_err hl_delivery_reclaim_expired(struct hl_db *db, int *n);
-/* Claim up to max due deliveries (of account_id only, unless NULL) for owner and load their jobs (unsealing
- * secrets with the master key). *jobs is an array the caller frees with
- * hl_jobs_free. */
-hl_err hl_delivery_claim(struct hl_db *db, const struct hl_config *cfg, const char *owner,
-	const char *account_id, int max, struct hl_job **jobs, int *njobs);
-void hl_jobs_free(struct hl_job *jobs, int n);
-void hl_job_clear(struct hl_job *job);
+/* The queue as one runner works it. Its statements have constant text
+ * with fixed-size IN lists (1, 8, 32, 128), are prepared once and reused
+ * every round, so a batch costs a few round trips, not a few per delivery. */
+struct hl_dq;
+hl_err hl_dq_new(struct hl_db *db, const struct hl_config *cfg, const char *owner,
+	struct hl_dq **out);
+void hl_dq_free(struct hl_dq *q);
+/* Claim up to max due deliveries (of account_id only, unless NULL) with
+ * SELECT ... FOR UPDATE SKIP LOCKED, lease them in one UPDATE and load
+ * their jobs in one SELECT (unsealing secrets with the master key).
+ * *jobs is an array the caller frees with hl_jobs_free. */
+hl_err hl_dq_claim(struct hl_dq *q, const char *account_id, int max, struct hl_job **jobs,
+	int *njobs);
 /* Record attempts and move each delivery on, in one transaction: success,
- * retry at the computed time, dead, or (410) disable the endpoint. */
-hl_err hl_delivery_record(struct hl_db *db, const struct hl_config *cfg, const char *owner,
-	struct hl_attempt *attempts, int n);
-/* Push the lease of everything owner is still sending forward, so a
- * transfer waiting in curl's per-host queue cannot lose its lease. */
-hl_err hl_delivery_extend_leases(struct hl_db *db, const char *owner, long lease_seconds);
+ * retry at the computed time, dead, or (410) disable the endpoint. Attempts
+ * are multi-row inserts, deliveries one compare-and-set per group, endpoint
+ * health one UPDATE per endpoint. */
+hl_err hl_dq_record(struct hl_dq *q, struct hl_attempt *attempts, int n);
+/* Push the lease of everything this runner is still sending forward, so
+ * a transfer waiting in curl's per-host queue cannot lose its lease. */
+hl_err hl_dq_extend_leases(struct hl_dq *q);
+void hl_jobs_free(struct hl_job *jobs, int n);
+/* Make v[0] the request for v[0..n) of one batch endpoint: its body the
+ * JSON array of their envelopes (each with its own "id"), its webhook-id a
+ * new msg_... id, and v[1..n) chained on batch_next. n may be 1. */
+hl_err hl_job_batch(struct hl_job **v, int n);
+void hl_job_clear(struct hl_job *job);
+/* The job a test send sends: the same loading code as a claim, with a
+ * new event id, the given type and payload (the caller keeps payload). */
+hl_err hl_job_load_test(struct hl_db *db, const struct hl_config *cfg, const char *account_id,
+	const char *endpoint_id, const char *event_type, json_object *payload, struct hl_job *job);
 /* Give back claimed deliveries never sent (SIGTERM). */
 hl_err hl_delivery_release(struct hl_db *db, const char *owner, const char *delivery_id);
 /* Pause (endpoint disabled) or resume (enabled) an endpoint's deliveries. */

@@ -18,6 +18,8 @@
 #define CREDENTIAL_MAX 1024
 #define RETRY_BASE_MAX (24 * 3600)
 #define RETRY_ATTEMPTS_MAX 32
+/* Deliveries in one batch request at most (a claim holds ClaimBatch). */
+#define BATCH_MAX 100
 
 /* Headers a user may not set: they carry our signature or HTTP framing. */
 static const char *const reserved_headers[] = {
@@ -213,6 +215,11 @@ hl_endpoint_opts_validate(json_object *in)
 	    (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < -100 ||
 	    json_object_get_int64(v) > 100))
 		rc = hl_fail(HL_ERR_INVALID, "priority", "priority must be -100..100");
+	if (!rc && json_object_object_get_ex(in, "batch_max", &v) &&
+	    (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
+	    json_object_get_int64(v) > BATCH_MAX))
+		rc = hl_fail(HL_ERR_INVALID, "batch_max", "batch_max must be 1..%d (1: no batches)",
+			BATCH_MAX);
 	return rc;
 }
 
@@ -327,6 +334,9 @@ hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 	if (!rc && json_object_object_get_ex(in, "fifo", &v))
 		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET fifo = ? WHERE id = ?", "is",
 			(long long)(json_object_get_boolean(v) != 0), id);
+	if (!rc && json_object_object_get_ex(in, "batch_max", &v))
+		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET batch_max = ? WHERE id = ?", "is",
+			(long long)json_object_get_int64(v), id);
 	if (!rc && json_object_object_get_ex(in, "ed25519", &v)) {
 		char *sealed = NULL, *pub = NULL;
 
@@ -351,7 +361,7 @@ hl_endpoint_opts_get(struct hl_db *db, const char *id, json_object *o)
 	int r = 0;
 
 	rc = hl_stmt_new(db, "SELECT retry_schedule, retry_base_s, retry_cap_s, retry_max_attempts, "
-		"headers_json, auth_type, timeout_ms, priority, fifo, ed25519_public "
+		"headers_json, auth_type, timeout_ms, priority, fifo, ed25519_public, batch_max "
 		"FROM endpoints WHERE id = ?", &st);
 	if (rc)
 		return rc;
@@ -387,6 +397,7 @@ hl_endpoint_opts_get(struct hl_db *db, const char *id, json_object *o)
 	hl_json_add_int(o, "priority", hl_stmt_colint(st, 7));
 	hl_json_add_bool(o, "fifo", (int)hl_stmt_colint(st, 8));
 	hl_json_add_str(o, "ed25519_public_key", hl_stmt_col(st, 9));
+	hl_json_add_int(o, "batch_max", hl_stmt_colint(st, 10));
 out:
 	hl_stmt_free(st);
 	return rc;

@@ -599,69 +599,7 @@ hl_endpoint_test_job(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const char *id, const char *event_type, json_object *payload,
 	struct hl_job *job)
 {
-	json_object *o;
-	struct hl_stmt *st;
-	const char *text;
-	size_t len;
-	hl_err rc;
-	int r;
-
-	memset(job, 0, sizeof(*job));
-	rc = hl_stmt_new(db, "SELECT url, method, secret_sealed, "
-		"IF(prev_secret_expires_at > NOW(3), prev_secret_sealed, NULL), IFNULL(timeout_ms, 0), "
-		"headers_json, " HL_SQL_TIME("NOW(3)") " FROM endpoints WHERE id = ? AND account_id = ?", &st);
-	if (rc)
-		return rc;
-	hl_stmt_str(st, 0, id);
-	hl_stmt_str(st, 1, account_id);
-	rc = hl_stmt_exec(st);
-	if (rc)
-		goto out;
-	r = hl_stmt_fetch(st);
-	if (r <= 0) {
-		rc = r < 0 ? HL_ERR_DB : hl_fail(HL_ERR_NOTFOUND, "id", "no webhook %s", id);
-		goto out;
-	}
-	rc = hl_id_new("evt", job->event_id);
-	if (rc)
-		goto out;
-	hl_strlcpy(job->endpoint_id, id, sizeof(job->endpoint_id));
-	hl_strlcpy(job->account_id, account_id, sizeof(job->account_id));
-	hl_strlcpy(job->event_type, event_type, sizeof(job->event_type));
-	job->attempt_no = 1;
-	job->url = strdup(hl_stmt_col(st, 0));
-	hl_strlcpy(job->method, hl_stmt_col(st, 1), sizeof(job->method));
-	job->timeout_ms = hl_stmt_colint(st, 4);
-	if (hl_stmt_col(st, 5))
-		job->headers_json = strdup(hl_stmt_col(st, 5));
-	if (!job->url) {
-		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
-		goto out;
-	}
-	rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 2), &job->secret);
-	if (!rc && hl_stmt_col(st, 3))
-		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 3), &job->prev_secret);
-	if (rc) {
-		rc = hl_fail(rc, NULL, "cannot unseal the secret of %s", id);
-		goto out;
-	}
-	/* The same envelope the delivery queue builds (hl_deliveries.c). */
-	o = json_object_new_object();
-	hl_json_add_str(o, "type", event_type);
-	hl_json_add_str(o, "timestamp", hl_stmt_col(st, 6));
-	json_object_object_add(o, "data", json_object_get(payload)); /* o holds a reference */
-	text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
-	job->body = malloc(len + 1);
-	if (job->body) {
-		memcpy(job->body, text, len + 1);
-		job->bodylen = len;
-	} else {
-		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
-	}
-	json_object_put(o);
-out:
-	hl_stmt_free(st);
-	if (rc)
-		hl_job_clear(job);
-	return rc;
+	/* The delivery queue's own loader: options, auth, keys and envelope
+	 * can never differ between a test send and the runner. */
+	return hl_job_load_test(db, cfg, account_id, id, event_type, payload, job);
 }

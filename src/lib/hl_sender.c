@@ -226,7 +226,7 @@ sign_ed25519(const struct hl_job *job, const char *ts, char *out, size_t outcap)
 	hl_err rc = HL_OK;
 	int n;
 
-	n = snprintf(head, sizeof(head), "%s.%s.", job->event_id, ts);
+	n = snprintf(head, sizeof(head), "%s.%s.", job->msg_id, ts);
 	prefix = (size_t)n;
 	msg = malloc(prefix + job->bodylen);
 	bio = BIO_new_mem_buf(job->ed25519_pem, -1);
@@ -263,12 +263,12 @@ sign(struct hl_send *s)
 
 	job->msg_ts = (long long)time(NULL);
 	snprintf(ts, sizeof(ts), "%lld", job->msg_ts);
-	rc = hl_webhook_sign(job->secret, job->event_id, job->msg_ts, job->body, job->bodylen, sig);
+	rc = hl_webhook_sign(job->secret, job->msg_id, job->msg_ts, job->body, job->bodylen, sig);
 	if (rc)
 		return rc;
 	/* During a rotation both secrets sign: receivers on either verify. */
 	if (job->prev_secret &&
-	    hl_webhook_sign(job->prev_secret, job->event_id, job->msg_ts, job->body,
+	    hl_webhook_sign(job->prev_secret, job->msg_id, job->msg_ts, job->body,
 	    job->bodylen, prev) == HL_OK)
 		snprintf(both, sizeof(both), "%s %s", sig, prev);
 	else
@@ -282,7 +282,7 @@ sign(struct hl_send *s)
 			return rc;
 		snprintf(both + len, sizeof(both) - len, " %s", v1a);
 	}
-	rc = add_header(s, "webhook-id", job->event_id);
+	rc = add_header(s, "webhook-id", job->msg_id);
 	if (!rc)
 		rc = add_header(s, "webhook-timestamp", ts);
 	if (!rc)

@@ -20,7 +20,10 @@
 #include "hl_sender.h"
 #include "hl_util.h"
 
-#define RECORD_BATCH 64
+/* Attempts recorded per transaction at most, and how long a finished
+ * attempt may wait for others to share its transaction. */
+#define RECORD_BATCH 128
+#define RECORD_WAIT_MS 50
 #define RECLAIM_EVERY_MS 5000
 
 static volatile sig_atomic_t stopping;
@@ -28,6 +31,7 @@ static volatile sig_atomic_t stopping;
 struct runner {
 	struct hl_config cfg;
 	struct hl_db *db;
+	struct hl_dq *dq;             /* the queue's statements, prepared once */
 	CURLM *multi;
 	char owner[64];
 	char account_id[HL_ID_MAX];   /* --account: claim only this tenant's work */
@@ -40,6 +44,7 @@ struct runner {
 	/* Claimed jobs are owned by these arrays until recorded. */
 	struct hl_attempt done[RECORD_BATCH];
 	int ndone;
+	long long first_done_ms;      /* when done[0] finished */
 	long long sent, succeeded, failed;
 };
 
@@ -70,7 +75,7 @@ flush_done(struct runner *r)
 		return HL_OK;
 	/* A deadlock with another runner is retried; the attempts are kept. */
 	for (tries = 0; tries < 5; tries++) {
-		rc = hl_delivery_record(r->db, &r->cfg, r->owner, r->done, r->ndone);
+		rc = hl_dq_record(r->dq, r->done, r->ndone);
 		if (rc != HL_ERR_CONFLICT && rc != HL_ERR_DB)
 			break;
 		hl_log(HL_LOG_WARN, "recording %d attempts failed (%s), retrying", r->ndone, hl_errmsg());
@@ -90,47 +95,80 @@ flush_done(struct runner *r)
 	return rc;
 }
 
+/* Transfers the runner holds: Concurrency running in curl plus up to a
+ * claim batch queued in curl (it starts them as connections free up). */
+static int
+max_inflight(const struct runner *r)
+{
+	return (int)(r->cfg.concurrency + r->cfg.batch_size);
+}
+
 static hl_err
 claim_and_start(struct runner *r, int *claimed)
 {
-	struct hl_job *jobs = NULL;
-	int room = (int)r->cfg.concurrency - r->inflight, n = 0, i;
+	struct hl_job *jobs = NULL, **jp = NULL, **group = NULL;
+	int room = max_inflight(r) - r->inflight, n = 0, i;
 	hl_err rc;
 
 	*claimed = 0;
-	if (room <= 0)
+	/* Claim in whole batches while curl still has ClaimBatch / 2 queued:
+	 * one claim transaction per batch, not one per finished transfer. */
+	if (r->inflight > 0 && room < (int)(r->cfg.batch_size + 1) / 2)
 		return HL_OK;
 	if (room > (int)r->cfg.batch_size)
 		room = (int)r->cfg.batch_size;
-	rc = hl_delivery_claim(r->db, &r->cfg, r->owner, r->account_id[0] ? r->account_id : NULL,
-		room, &jobs, &n);
+	rc = hl_dq_claim(r->dq, r->account_id[0] ? r->account_id : NULL, room, &jobs, &n);
 	if (rc)
 		return rc;
+	jp = calloc((size_t)n + 1, sizeof(*jp));
+	group = calloc((size_t)n + 1, sizeof(*group));
+	if (!jp || !group) {
+		hl_log(HL_LOG_ERROR, "out of memory");
+		n = 0;   /* the leases expire: sent later */
+	}
+	/* Move each job out of the claim array: each lives until recorded. */
 	for (i = 0; i < n; i++) {
-		struct hl_job *job = malloc(sizeof(*job));
-		struct hl_send *s;
-
-		if (!job) {
+		jp[i] = malloc(sizeof(**jp));
+		if (!jp[i]) {
 			hl_log(HL_LOG_ERROR, "out of memory");
 			hl_delivery_release(r->db, r->owner, jobs[i].delivery_id);
-			hl_job_clear(&jobs[i]);
 			continue;
 		}
-		/* Move the job out of the batch array: each lives until recorded. */
-		*job = jobs[i];
+		*jp[i] = jobs[i];
 		memset(&jobs[i], 0, sizeof(jobs[i]));
-		if (hl_send_setup(&r->cfg, job, &s)) {
-			hl_log(HL_LOG_ERROR, "delivery %s: %s", job->delivery_id, hl_errmsg());
-			hl_delivery_release(r->db, r->owner, job->delivery_id);
-			hl_job_clear(job);
-			free(job);
+	}
+	for (i = 0; i < n; i++) {
+		struct hl_send *s;
+		int k = 0, j;
+
+		if (!jp[i])
+			continue;
+		group[k++] = jp[i];
+		jp[i] = NULL;
+		/* Batch endpoints: its other due deliveries of this claim (in id
+		 * order) share the request, up to batch_max. */
+		for (j = i + 1; group[0]->batch_max > 1 && j < n && k < group[0]->batch_max; j++)
+			if (jp[j] && !strcmp(jp[j]->endpoint_id, group[0]->endpoint_id)) {
+				group[k++] = jp[j];
+				jp[j] = NULL;
+			}
+		if ((group[0]->batch_max > 1 && hl_job_batch(group, k)) ||
+		    hl_send_setup(&r->cfg, group[0], &s)) {
+			hl_log(HL_LOG_ERROR, "delivery %s: %s", group[0]->delivery_id, hl_errmsg());
+			for (j = 0; j < k; j++) {
+				hl_delivery_release(r->db, r->owner, group[j]->delivery_id);
+				hl_job_clear(group[j]);
+				free(group[j]);
+			}
 			continue;
 		}
 		curl_multi_add_handle(r->multi, hl_send_easy(s));
 		r->active[r->nactive++] = s;
 		r->inflight++;
-		(*claimed)++;
+		*claimed += k;
 	}
+	free(jp);
+	free(group);
 	hl_jobs_free(jobs, n);
 	return HL_OK;
 }
@@ -169,14 +207,63 @@ release_unstarted(struct runner *r)
 		curl_multi_remove_handle(r->multi, hl_send_easy(s));
 		r->active[i] = r->active[--r->nactive];
 		r->inflight--;
-		hl_delivery_release(r->db, r->owner, job->delivery_id);
 		hl_send_finish(s, CURLE_ABORTED_BY_CALLBACK, NULL);
-		hl_job_clear(job);
-		free(job);
-		n++;
+		while (job) {
+			struct hl_job *next = job->batch_next;
+
+			hl_delivery_release(r->db, r->owner, job->delivery_id);
+			hl_job_clear(job);
+			free(job);
+			job = next;
+			n++;
+		}
 	}
 	if (n)
 		hl_log(HL_LOG_INFO, "stopping: released %d deliveries not yet sent", n);
+}
+
+static void
+count(struct runner *r, const struct hl_attempt *a)
+{
+	r->sent++;
+	if (a->outcome == HL_OUT_SUCCESS)
+		r->succeeded++;
+	else
+		r->failed++;
+}
+
+/* A batch request's outcome is every member's: each gets its own attempt
+ * record (same status, headers and answer) for its own delivery. */
+static void
+add_batch_members(struct runner *r, struct hl_attempt *lead)
+{
+	struct hl_attempt copy = *lead, *a;
+	struct hl_job *m = lead->job->batch_next;
+
+	while (m) {
+		if (r->ndone == RECORD_BATCH) {
+			/* lead may be recorded (and freed) now: keep a private copy. */
+			if (lead) {
+				copy.request_headers = lead->request_headers ? strdup(lead->request_headers) : NULL;
+				copy.response_headers = lead->response_headers ? strdup(lead->response_headers) : NULL;
+				copy.response_body = lead->response_body ? strdup(lead->response_body) : NULL;
+				lead = NULL;
+			}
+			flush_done(r);
+			if (r->ndone == 0)
+				r->first_done_ms = hl_now_ms();
+		}
+		a = &r->done[r->ndone++];
+		*a = lead ? *lead : copy;
+		a->job = m;
+		a->request_headers = a->request_headers ? strdup(a->request_headers) : NULL;
+		a->response_headers = a->response_headers ? strdup(a->response_headers) : NULL;
+		a->response_body = a->response_body ? strdup(a->response_body) : NULL;
+		count(r, a);
+		m = m->batch_next;
+	}
+	if (!lead)
+		hl_attempt_clear(&copy);
 }
 
 /* Returns how many transfers finished. */
@@ -197,16 +284,17 @@ collect_finished(struct runner *r)
 		r->inflight--;
 		if (r->ndone == RECORD_BATCH)
 			flush_done(r);
+		if (r->ndone == 0)
+			r->first_done_ms = hl_now_ms();
 		a = &r->done[r->ndone++];
 		hl_send_finish(s, msg->data.result, a);
-		r->sent++;
-		if (a->outcome == HL_OUT_SUCCESS)
-			r->succeeded++;
-		else
-			r->failed++;
-		hl_log(HL_LOG_DEBUG, "delivery %s attempt %d: %s %ld %s", a->job->delivery_id,
-			a->job->attempt_no, a->outcome == HL_OUT_SUCCESS ? "ok" : "failed", a->status,
+		count(r, a);
+		hl_log(HL_LOG_DEBUG, "delivery %s attempt %d%s: %s %ld %s", a->job->delivery_id,
+			a->job->attempt_no, a->job->batch_next ? " (batch)" : "",
+			a->outcome == HL_OUT_SUCCESS ? "ok" : "failed", a->status,
 			a->error_class ? a->error_class : "");
+		/* May record (and free) a: nothing uses it afterwards. */
+		add_batch_members(r, a);
 		n++;
 	}
 	return n;
@@ -241,7 +329,7 @@ run(struct runner *r)
 		}
 		/* Leases outlive any wait in curl's queue: renewed at a third. */
 		if (r->inflight && now - last_extend >= r->cfg.lease_seconds * 1000 / 3) {
-			if (hl_delivery_extend_leases(r->db, r->owner, r->cfg.lease_seconds))
+			if (hl_dq_extend_leases(r->dq))
 				hl_log(HL_LOG_WARN, "extending leases failed: %s", hl_errmsg());
 			last_extend = now;
 		}
@@ -258,9 +346,11 @@ run(struct runner *r)
 			curl_multi_poll(r->multi, NULL, 0, r->inflight ? 50 : (int)r->cfg.poll_ms, NULL);
 		curl_multi_perform(r->multi, &running);
 		moved = collect_finished(r);
-		/* Everything that finished in this round is recorded in one
-		 * transaction: batches grow by themselves when busy. */
-		flush_done(r);
+		/* Finished attempts share one transaction: recorded when nothing
+		 * else is in flight, or the oldest has waited RECORD_WAIT_MS (or
+		 * the batch is full, above). */
+		if (r->inflight == 0 || stopping || hl_now_ms() - r->first_done_ms >= RECORD_WAIT_MS)
+			flush_done(r);
 	}
 	flush_done(r);
 	return 0;
@@ -343,8 +433,8 @@ main(int argc, char **argv)
 		hl_log(HL_LOG_ERROR, "--account: %s", hl_errmsg());
 		goto out;
 	}
-	r.active = calloc(r.cfg.concurrency, sizeof(*r.active));
-	if (!r.active) {
+	r.active = calloc((size_t)max_inflight(&r), sizeof(*r.active));
+	if (!r.active || hl_dq_new(r.db, &r.cfg, r.owner, &r.dq)) {
 		hl_log(HL_LOG_ERROR, "out of memory");
 		goto out;
 	}
@@ -359,6 +449,7 @@ out:
 	if (r.multi)
 		curl_multi_cleanup(r.multi);
 	free(r.active);
+	hl_dq_free(r.dq);
 	hl_db_close(r.db);
 	hl_config_free(&r.cfg);
 	curl_global_cleanup();

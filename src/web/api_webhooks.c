@@ -22,6 +22,7 @@ static const struct hl_field endpoint_create_fields[] = {
 	{ "priority", HL_F_INT, 0, 0 },
 	{ "fifo", HL_F_BOOL, 0, 0 },
 	{ "ed25519", HL_F_BOOL, 0, 0 },
+	{ "batch_max", HL_F_INT, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -40,6 +41,7 @@ static const struct hl_field endpoint_update_fields[] = {
 	{ "priority", HL_F_INT, 0, 0 },
 	{ "fifo", HL_F_BOOL, 0, 0 },
 	{ "ed25519", HL_F_BOOL, 0, 0 },
+	{ "batch_max", HL_F_INT, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
