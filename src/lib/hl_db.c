@@ -547,3 +547,19 @@ out:
 	mysql_set_server_option(db->my, MYSQL_OPTION_MULTI_STATEMENTS_OFF);
 	return rc;
 }
+
+hl_err
+hl_stmt_array(struct hl_stmt *st, hl_row_fn row, json_object **out)
+{
+	json_object *page;
+	hl_err rc;
+
+	*out = NULL;
+	rc = hl_stmt_page(st, -1, 0, row, &page);
+	if (rc)
+		return rc;
+	/* Keep the array, drop the page around it. */
+	*out = json_object_get(json_object_object_get(page, "data"));
+	json_object_put(page);
+	return HL_OK;
+}

@@ -54,6 +54,8 @@ typedef struct json_object *(*hl_row_fn)(struct hl_stmt *st);
 void hl_stmt_json_int(struct json_object *o, const char *key, struct hl_stmt *st, unsigned col);
 hl_err hl_stmt_page(struct hl_stmt *st, int limit, unsigned id_col, hl_row_fn row,
 	struct json_object **out);
+/* Every row of st as a JSON array (the nested lists of one object). */
+hl_err hl_stmt_array(struct hl_stmt *st, hl_row_fn row, struct json_object **out);
 
 /* One-shot helper: prepare, bind by a type string and run a statement
  * that returns no rows. Types: 's' const char * (NULL = SQL NULL),

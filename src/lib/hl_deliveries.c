@@ -1053,10 +1053,7 @@ delivery_json(struct hl_stmt *st)
 	hl_json_add_str(o, "next_attempt_at",
 		status && (!strcmp(status, "pending") || !strcmp(status, "paused")) ?
 		hl_stmt_col(st, 6) : NULL);
-	if (hl_stmt_colnull(st, 7))
-		json_object_object_add(o, "last_status_code", NULL);
-	else
-		hl_json_add_int(o, "last_status_code", hl_stmt_colint(st, 7));
+	hl_stmt_json_int(o, "last_status_code", st, 7);
 	hl_json_add_str(o, "last_error_class", hl_stmt_col(st, 8));
 	hl_json_add_str(o, "last_attempt_at", hl_stmt_col(st, 9));
 	hl_json_add_str(o, "completed_at", hl_stmt_col(st, 10));
@@ -1068,10 +1065,7 @@ hl_err
 hl_delivery_list(struct hl_db *db, const char *account_id,
 	const struct hl_delivery_filter *f, int limit, const char *iterator, json_object **out)
 {
-	json_object *data;
 	struct hl_stmt *st;
-	char last[HL_ID_MAX] = "";
-	int r = 0, count = 0;
 	hl_err rc;
 
 	*out = NULL;
@@ -1098,23 +1092,7 @@ hl_delivery_list(struct hl_db *db, const char *account_id,
 	hl_stmt_str(st, 11, iterator);
 	hl_stmt_str(st, 12, iterator);
 	hl_stmt_int(st, 13, limit + 1);
-	rc = hl_stmt_exec(st);
-	data = json_object_new_array();
-	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
-		if (r < 0) {
-			rc = HL_ERR_DB;
-			break;
-		}
-		if (count == limit)
-			break;
-		json_object_array_add(data, delivery_json(st));
-		hl_strlcpy(last, hl_stmt_col(st, 0), sizeof(last));
-		count++;
-	}
-	if (rc)
-		json_object_put(data);
-	else
-		*out = hl_json_list(data, last, !(count == limit && r == 1));
+	rc = hl_stmt_page(st, limit, 0, delivery_json, out);
 	hl_stmt_free(st);
 	return rc;
 }
@@ -1125,13 +1103,31 @@ parse_or_null(const char *text)
 	return text ? json_tokener_parse(text) : NULL;
 }
 
+static json_object *
+attempt_json(struct hl_stmt *st)
+{
+	json_object *a = json_object_new_object();
+
+	hl_json_add_str(a, "id", hl_stmt_col(st, 0));
+	hl_json_add_int(a, "attempt", hl_stmt_colint(st, 1));
+	hl_json_add_str(a, "started_at", hl_stmt_col(st, 2));
+	hl_json_add_int(a, "duration_ms", hl_stmt_colint(st, 3));
+	hl_json_add_str(a, "request_url", hl_stmt_col(st, 4));
+	json_object_object_add(a, "request_headers", parse_or_null(hl_stmt_col(st, 5)));
+	hl_stmt_json_int(a, "response_status", st, 6);
+	json_object_object_add(a, "response_headers", parse_or_null(hl_stmt_col(st, 7)));
+	hl_json_add_str(a, "response_body", hl_stmt_col(st, 8));
+	hl_json_add_str(a, "error_class", hl_stmt_col(st, 9));
+	hl_json_add_str(a, "error_message", hl_stmt_col(st, 10));
+	return a;
+}
+
 hl_err
 hl_delivery_get(struct hl_db *db, const char *account_id, const char *id, json_object **out)
 {
+	json_object *o = NULL, *list;
 	struct hl_stmt *st;
-	json_object *o = NULL, *attempts;
 	hl_err rc;
-	int r;
 
 	*out = NULL;
 	rc = hl_stmt_new(db, "SELECT " DELIVERY_COLUMNS " FROM deliveries d "
@@ -1140,16 +1136,9 @@ hl_delivery_get(struct hl_db *db, const char *account_id, const char *id, json_o
 		return rc;
 	hl_stmt_str(st, 0, id);
 	hl_stmt_str(st, 1, account_id);
-	rc = hl_stmt_exec(st);
-	if (!rc) {
-		r = hl_stmt_fetch(st);
-		if (r < 0)
-			rc = HL_ERR_DB;
-		else if (r == 0)
-			rc = hl_fail(HL_ERR_NOTFOUND, "id", "no delivery %s", id);
-		else
-			o = delivery_json(st);
-	}
+	rc = hl_stmt_row(st, "delivery", id);
+	if (!rc)
+		o = delivery_json(st);
 	hl_stmt_free(st);
 	if (rc)
 		return rc;
@@ -1157,43 +1146,16 @@ hl_delivery_get(struct hl_db *db, const char *account_id, const char *id, json_o
 		"request_url, request_headers, response_status, response_headers, response_body, "
 		"error_class, error_message FROM delivery_attempts WHERE delivery_id = ? "
 		"ORDER BY attempt_no, id", &st);
+	if (!rc) {
+		hl_stmt_str(st, 0, id);
+		rc = hl_stmt_array(st, attempt_json, &list);
+		hl_stmt_free(st);
+	}
 	if (rc) {
 		json_object_put(o);
 		return rc;
 	}
-	hl_stmt_str(st, 0, id);
-	rc = hl_stmt_exec(st);
-	attempts = json_object_new_array();
-	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
-		json_object *a;
-
-		if (r < 0) {
-			rc = HL_ERR_DB;
-			break;
-		}
-		a = json_object_new_object();
-		hl_json_add_str(a, "id", hl_stmt_col(st, 0));
-		hl_json_add_int(a, "attempt", hl_stmt_colint(st, 1));
-		hl_json_add_str(a, "started_at", hl_stmt_col(st, 2));
-		hl_json_add_int(a, "duration_ms", hl_stmt_colint(st, 3));
-		hl_json_add_str(a, "request_url", hl_stmt_col(st, 4));
-		json_object_object_add(a, "request_headers", parse_or_null(hl_stmt_col(st, 5)));
-		if (hl_stmt_colnull(st, 6))
-			json_object_object_add(a, "response_status", NULL);
-		else
-			hl_json_add_int(a, "response_status", hl_stmt_colint(st, 6));
-		json_object_object_add(a, "response_headers", parse_or_null(hl_stmt_col(st, 7)));
-		hl_json_add_str(a, "response_body", hl_stmt_col(st, 8));
-		hl_json_add_str(a, "error_class", hl_stmt_col(st, 9));
-		hl_json_add_str(a, "error_message", hl_stmt_col(st, 10));
-		json_object_array_add(attempts, a);
-	}
-	hl_stmt_free(st);
-	json_object_object_add(o, "attempt_log", attempts);
-	if (rc) {
-		json_object_put(o);
-		return rc;
-	}
+	json_object_object_add(o, "attempt_log", list);
 	*out = o;
 	return HL_OK;
 }

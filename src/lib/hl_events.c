@@ -89,7 +89,7 @@ event_delivery_json(struct hl_stmt *st)
 hl_err
 hl_event_get(struct hl_db *db, const char *account_id, const char *id, json_object **out)
 {
-	json_object *o = NULL, *page;
+	json_object *o = NULL, *list;
 	struct hl_stmt *st;
 	hl_err rc;
 
@@ -122,15 +122,13 @@ hl_event_get(struct hl_db *db, const char *account_id, const char *id, json_obje
 	}
 	hl_stmt_str(st, 0, id);
 	hl_stmt_str(st, 1, account_id);
-	rc = hl_stmt_page(st, -1, 0, event_delivery_json, &page);
+	rc = hl_stmt_array(st, event_delivery_json, &list);
 	hl_stmt_free(st);
 	if (rc) {
 		json_object_put(o);
 		return rc;
 	}
-	/* Move the rows from the page into the event. */
-	json_object_object_add(o, "deliveries", json_object_get(json_object_object_get(page, "data")));
-	json_object_put(page);
+	json_object_object_add(o, "deliveries", list);
 	*out = o;
 	return HL_OK;
 }
