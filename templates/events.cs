@@ -1,6 +1,5 @@
 <?cs include:"layout.cs" ?><?cs call:layout_top() ?>
 <h1>Events</h1>
-<?cs call:notice(Page.Done) ?>
 <section class="card">
 <h2>Recent events</h2>
 <form class="filters" method="get" action="<?cs var:Site.Base ?>/events">
@@ -28,6 +27,7 @@
 </section>
 <section class="card" id="catalog">
 <h2>Event type catalog</h2>
+<?cs call:notice(Page.Done) ?>
 <?cs if:Session.CanWrite ?>
 <details class="define"<?cs if:subcount(Page.TypeError) ?> open<?cs /if ?>>
 <summary>Define a custom event type</summary>

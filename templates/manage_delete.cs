@@ -4,9 +4,9 @@
 <p><code><?cs var:Page.Endpoint.url ?></code><?cs if:Page.Endpoint.description ?><br><?cs var:Page.Endpoint.description ?><?cs /if ?><br><span class="muted small"><?cs var:Page.Endpoint.id ?> · <?cs call:status_badge(Page.Endpoint.enabled) ?></span></p>
 <p>Deleting it removes, for good:</p>
 <ul>
-<li>the endpoint, its signing secret and its delivery options;</li>
-<li>its subscriptions: <?cs if:subcount(Page.Endpoint.event_types) ?><?cs each:t = Page.Endpoint.event_types ?><span class="tag"><?cs var:t ?></span> <?cs /each ?><?cs else ?><span class="muted">none</span><?cs /if ?>;</li>
-<li>its delivery history and waiting deliveries (last delivery: <?cs call:time(Page.Endpoint.last_attempt_at) ?>).</li>
+<li>the endpoint, its signing secret and its delivery options</li>
+<li>its subscriptions:<?cs if:subcount(Page.Endpoint.event_types) ?><?cs each:t = Page.Endpoint.event_types ?> <span class="tag"><?cs var:t ?></span><?cs /each ?><?cs else ?> <span class="muted">none</span><?cs /if ?></li>
+<li>its delivery history and waiting deliveries (last delivery: <?cs call:time(Page.Endpoint.last_attempt_at) ?>)</li>
 </ul>
 <p class="muted small">Events stay in the log. To stop deliveries for a while instead, disable the endpoint.</p>
 <div class="actions">

@@ -35,8 +35,8 @@
 <div class="header-rows">
 <span class="col" aria-hidden="true">Name</span><span class="col" aria-hidden="true">Value</span>
 <?cs each:h = Page.Form.header_rows ?>
-<div><label class="visually-hidden" for="header-<?cs var:h.i ?>-name">Header <?cs var:h.i + 1 ?> name</label><input id="header-<?cs var:h.i ?>-name" name="header.<?cs var:h.i ?>.name" value="<?cs var:h.name ?>" autocomplete="off" spellcheck="false" placeholder="X-Example"<?cs call:invalid("headers") ?>></div>
-<div><label class="visually-hidden" for="header-<?cs var:h.i ?>-value">Header <?cs var:h.i + 1 ?> value</label><input id="header-<?cs var:h.i ?>-value" name="header.<?cs var:h.i ?>.value" value="<?cs var:h.value ?>" autocomplete="off" spellcheck="false"<?cs call:invalid("headers") ?>></div>
+<div><label class="visually-hidden" for="header-<?cs var:h.i ?>-name">Header <?cs var:h.i + 1 ?> name</label><input id="header-<?cs var:h.i ?>-name" name="header.<?cs var:h.i ?>.name" value="<?cs var:h.name ?>" autocomplete="off" spellcheck="false"<?cs if:h.i == 0 ?> placeholder="X-Example"<?cs /if ?><?cs call:bad_header(h) ?>></div>
+<div><label class="visually-hidden" for="header-<?cs var:h.i ?>-value">Header <?cs var:h.i + 1 ?> value</label><input id="header-<?cs var:h.i ?>-value" name="header.<?cs var:h.i ?>.value" value="<?cs var:h.value ?>" autocomplete="off" spellcheck="false"<?cs call:bad_header(h) ?>></div>
 <?cs /each ?>
 </div>
 <?cs call:field_error("headers") ?>

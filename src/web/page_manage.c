@@ -439,6 +439,34 @@ spec_from_form(json_object *form, json_object *opts, struct hl_endpoint_spec *sp
 	spec->options = opts;
 }
 
+/* The header rows the core refuses, each checked alone by the same
+ * function (plus repeats), so the form marks the row at fault. */
+static void
+mark_bad_headers(json_object *form)
+{
+	json_object *rows = json_object_object_get(form, "header_rows"), *seen, *one, *h;
+	size_t i, n = json_object_array_length(rows);
+	int bad;
+
+	seen = json_object_new_object();
+	for (i = 0; i < n; i++) {
+		json_object *row = json_object_array_get_idx(rows, i);
+		const char *name = json_object_get_string(json_object_object_get(row, "name"));
+		const char *value = json_object_get_string(json_object_object_get(row, "value"));
+
+		one = json_object_new_object();
+		h = json_object_new_object();
+		json_object_object_add(h, name, json_object_new_string(value));
+		json_object_object_add(one, "headers", h);   /* one takes h */
+		bad = hl_endpoint_opts_validate(one) != HL_OK || has_header(seen, name);
+		json_object_put(one);
+		json_object_object_add(seen, name, NULL);
+		if (bad)
+			hl_json_add_bool(row, "bad", 1);
+	}
+	json_object_put(seen);
+}
+
 static int
 shown_inline(const char *field)
 {
@@ -469,6 +497,8 @@ form_error(struct hl_req *r, hl_err rc, const char *id, json_object *form, json_
 		snprintf(key, sizeof(key), "Page.FieldError.%s", top);
 		hdf_set_value(hdf, key, hl_errmsg());
 		hdf_set_value(hdf, "Page.Error", "Please correct the highlighted field.");
+		if (!strcmp(top, "headers"))
+			mark_bad_headers(form);
 	} else {
 		hdf_set_value(hdf, "Page.Error", hl_errmsg());
 	}
