@@ -64,10 +64,11 @@
 <div class="when when-schedule"><?cs call:opt_input("retry_schedule", "retry_schedule", "Delays before each attempt", Page.Form.retry_schedule, "Comma-separated, like 0,5s,5m,1h: one attempt per entry.", "retry_schedule", "") ?><?cs call:field_error("retry_schedule") ?></div>
 <div class="when when-exponential"><div class="row"><?cs call:opt_input("retry-base", "retry_exponential.base_seconds", "First delay (s)", Page.Form.retry_exponential.base_seconds, "", "retry_exponential", "numeric") ?><?cs call:opt_input("retry-cap", "retry_exponential.cap_seconds", "Longest delay (s)", Page.Form.retry_exponential.cap_seconds, "", "retry_exponential", "numeric") ?><?cs call:opt_input("retry-max", "retry_exponential.max_attempts", "Attempts", Page.Form.retry_exponential.max_attempts, "", "retry_exponential", "numeric") ?></div><p class="hint">Each delay doubles, up to the longest delay.</p><?cs call:field_error("retry_exponential") ?></div>
 </fieldset>
-<?cs call:opt_section("timing", "Timeout and order", "") ?>
+<?cs call:opt_section("timing", "Timeout, order and batches", "") ?>
 <div class="row">
 <div><?cs call:opt_input("timeout_ms", "timeout_ms", "Timeout (ms)", Page.Form.timeout_ms, "100 to 300000; empty: the server default.", "timeout_ms", "numeric") ?><?cs call:field_error("timeout_ms") ?></div>
 <div><?cs call:opt_input("priority", "priority", "Priority", Page.Form.priority, "-100 to 100; higher goes first.", "priority", "numeric") ?><?cs call:field_error("priority") ?></div>
+<div><?cs call:opt_input("batch_max", "batch_max", "Batch size", Page.Form.batch_max, "1 to 100; above 1, due deliveries go together as one JSON array.", "batch_max", "numeric") ?><?cs call:field_error("batch_max") ?></div>
 </div>
 <?cs call:opt_check("fifo", "fifo", "Deliver in order (FIFO)", Page.Form.fifo, "one at a time; the next waits until the previous one has succeeded or given up.") ?>
 <?cs call:field_error("fifo") ?>

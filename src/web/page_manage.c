@@ -99,6 +99,10 @@ static const struct scalar_opt {
 	{ "timeout_ms", OPT_INT, 0 },
 	{ "priority", OPT_INT, 1 },
 	{ "fifo", OPT_BOOL, 0 },
+	/* Batch delivery: in the core on main (b65993f); ignored before it. */
+	{ "batch_max", OPT_INT, 0 },
+	/* TODO when hl_endpoint_opts has them: rate_limit, payload encryption,
+	 * OAuth 2.0 client credentials (an auth_kinds entry). */
 };
 #define NSCALAR (sizeof(scalar_opts) / sizeof(scalar_opts[0]))
 

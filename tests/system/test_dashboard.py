@@ -334,7 +334,8 @@ def test_form_delivery_options_round_trip_through_the_api():
                         "auth.type": "bearer", "auth.bearer.token": token,
                         "retry_mode": "exponential", "retry_exponential.base_seconds": "10",
                         "retry_exponential.cap_seconds": "600", "retry_exponential.max_attempts": "5",
-                        "timeout_ms": "2500", "priority": "7", "fifo": "1", "ed25519": "1"}))
+                        "timeout_ms": "2500", "priority": "7", "fifo": "1", "ed25519": "1",
+                        "batch_max": "1"}))
         assert status == 201, (status, _field_error(body, "headers"), body[:3000])
         assert token not in body
         wh = re.search(r'(wh_[0-9a-z]{26})', body, re.I).group(1)
@@ -347,6 +348,8 @@ def test_form_delivery_options_round_trip_through_the_api():
         assert ep["retry_exponential"] == {"base_seconds": 10, "cap_seconds": 600, "max_attempts": 5}, ep
         assert ep["retry_schedule"] is None and ep["timeout_ms"] == 2500, ep
         assert ep["priority"] == 7 and ep["fifo"] is True, ep
+        # batch_max is in the core on main (b65993f): checked once it is here.
+        assert ep.get("batch_max", 1) == 1, ep
         key_pem = ep["ed25519_public_key"]
         assert key_pem and "BEGIN PUBLIC KEY" in key_pem
         # The edit page: options shown, the credential only as "set".
@@ -378,13 +381,15 @@ def test_form_delivery_options_round_trip_through_the_api():
         assert "x-second" not in req.headers
         # Another policy and no authentication: the API shows exactly that.
         status, _, body = s.post("/webhook/manage/" + wh, _options_form(
-            rcv.url, **{"retry_mode": "schedule", "retry_schedule": "0,5s,5m", "auth.type": "none"}))
+            rcv.url, **{"retry_mode": "schedule", "retry_schedule": "0,5s,5m", "auth.type": "none",
+                        "batch_max": "5"}))
         assert status in (302, 303), (status, body[:3000])
         ep = api("GET", "/webhooks/" + wh, key=key).body
         assert ep["retry_schedule"] == "0,5s,5m" and ep["retry_exponential"] is None, ep
         assert ep["auth"] == {"type": "none"} and ep["headers"] == {}, ep
         assert ep["priority"] == 0 and ep["fifo"] is False and ep["ed25519_public_key"] is None, ep
         assert ep["timeout_ms"] == 2500, ep   # an empty timeout leaves it as it was
+        assert ep.get("batch_max", 5) == 5, ep
 
 
 def test_form_option_errors_are_inline_and_keep_input():
