@@ -25,9 +25,30 @@
 <?cs if:Page.Iterator ?><nav class="pager" aria-label="Pages"><a href="<?cs var:Site.Base ?>/events?type=<?cs var:url_escape(Page.Filter.type) ?>&amp;since=<?cs var:url_escape(Page.Filter.since) ?>&amp;until=<?cs var:url_escape(Page.Filter.until) ?>&amp;iterator=<?cs var:url_escape(Page.Iterator) ?>">Older events</a></nav><?cs /if ?>
 <?cs /if ?>
 </section>
-<section class="card">
+<section class="card" id="catalog">
 <h2>Event type catalog</h2>
-<p class="muted">Custom event types cannot be defined from the dashboard yet.</p>
+<?cs call:notice(Page.Done) ?>
+<?cs if:Session.CanWrite ?>
+<details class="define"<?cs if:subcount(Page.TypeError) ?> open<?cs /if ?>>
+<summary>Define a custom event type</summary>
+<?cs if:subcount(Page.TypeError) ?><p class="error" role="alert">The event type was not defined: please correct the highlighted field.</p><?cs /if ?>
+<form class="stack" method="post" action="<?cs var:Site.Base ?>/events#catalog">
+<?cs call:csrf_field() ?>
+<label for="new-type-name">Name</label>
+<input id="new-type-name" name="name" required maxlength="128" placeholder="orders.shipped" spellcheck="false" value="<?cs var:Page.NewType.name ?>" aria-describedby="hint-new-type-name<?cs if:Page.TypeError.name ?> err-type-name<?cs /if ?>"<?cs if:Page.TypeError.name ?> aria-invalid="true"<?cs /if ?>>
+<p class="hint" id="hint-new-type-name"><code>family.action</code>: lower-case letters, digits, <code>_</code>, <code>-</code> and dots. The family (before the first dot) groups it in the catalog.</p>
+<?cs if:Page.TypeError.name ?><p class="field-error" id="err-type-name"><?cs var:Page.TypeError.name ?></p><?cs /if ?>
+<label for="new-type-description">Description</label>
+<input id="new-type-description" name="description" maxlength="1000" value="<?cs var:Page.NewType.description ?>"<?cs if:Page.TypeError.description ?> aria-invalid="true" aria-describedby="err-type-description"<?cs /if ?>>
+<?cs if:Page.TypeError.description ?><p class="field-error" id="err-type-description"><?cs var:Page.TypeError.description ?></p><?cs /if ?>
+<label for="new-type-schema">JSON schema of the payload (optional)</label>
+<textarea id="new-type-schema" name="schema" rows="6" class="mono" spellcheck="false" placeholder='{"type": "object", "required": ["id"]}' aria-describedby="hint-new-type-schema<?cs if:Page.TypeError.schema ?> err-type-schema<?cs /if ?>"<?cs if:Page.TypeError.schema ?> aria-invalid="true"<?cs /if ?>><?cs var:Page.NewType.schema ?></textarea>
+<p class="hint" id="hint-new-type-schema">Publishes of this type are checked against it. Supported: type, properties, required, additionalProperties, enum, items, minimum, maximum, minLength, maxLength, pattern.</p>
+<?cs if:Page.TypeError.schema ?><p class="field-error" id="err-type-schema"><?cs var:Page.TypeError.schema ?></p><?cs /if ?>
+<button type="submit">Define event type</button>
+</form>
+</details>
+<?cs /if ?>
 <div class="families">
 <?cs each:fam = Page.Catalog.Families ?>
 <div>

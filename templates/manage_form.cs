@@ -30,6 +30,57 @@
 </div>
 <?cs /each ?>
 </fieldset>
+<h2 class="form-section">Delivery options</h2>
+<?cs call:opt_section("headers", "Custom headers", "Sent with every delivery. hookline sets the webhook-* signature headers, Content-Type and the HTTP framing headers itself.") ?>
+<div class="header-rows">
+<span class="col" aria-hidden="true">Name</span><span class="col" aria-hidden="true">Value</span>
+<?cs each:h = Page.Form.header_rows ?>
+<div><label class="visually-hidden" for="header-<?cs var:h.i ?>-name">Header <?cs var:h.i + 1 ?> name</label><input id="header-<?cs var:h.i ?>-name" name="header.<?cs var:h.i ?>.name" value="<?cs var:h.name ?>" autocomplete="off" spellcheck="false"<?cs if:h.i == 0 ?> placeholder="X-Example"<?cs /if ?><?cs call:bad_header(h) ?>></div>
+<div><label class="visually-hidden" for="header-<?cs var:h.i ?>-value">Header <?cs var:h.i + 1 ?> value</label><input id="header-<?cs var:h.i ?>-value" name="header.<?cs var:h.i ?>.value" value="<?cs var:h.value ?>" autocomplete="off" spellcheck="false"<?cs call:bad_header(h) ?>></div>
+<?cs /each ?>
+</div>
+<?cs call:field_error("headers") ?>
+<p class="hint">Need more rows? Save, and the form offers two more.</p>
+</fieldset>
+<?cs call:opt_section("auth", "Destination authentication", "Credentials your endpoint checks, besides the signature. They are stored encrypted and never shown again.") ?>
+<div class="choices">
+<?cs call:opt_choice("auth", "auth.type", "none", "None", Page.Form.auth.type) ?>
+<?cs call:opt_choice("auth", "auth.type", "basic", "Basic (username and password)", Page.Form.auth.type) ?>
+<?cs call:opt_choice("auth", "auth.type", "bearer", "Bearer token", Page.Form.auth.type) ?>
+<?cs call:opt_choice("auth", "auth.type", "header", "Custom header", Page.Form.auth.type) ?>
+</div>
+<div class="when when-basic row"><?cs call:auth_input("basic", "username", "Username", 0) ?><?cs call:auth_input("basic", "password", "Password", 1) ?></div>
+<div class="when when-bearer row"><?cs call:auth_input("bearer", "token", "Token (sent as Authorization: Bearer …)", 1) ?></div>
+<div class="when when-header row"><?cs call:auth_input("header", "name", "Header name", 0) ?><?cs call:auth_input("header", "value", "Header value", 1) ?></div>
+<?cs if:Page.Stored.auth_type != "none" ?><p class="hint">Credentials are set (<?cs var:Page.Stored.auth_type ?>). Leave the fields empty to keep them; to change them, enter all of them.</p><?cs /if ?>
+<?cs call:field_error("auth") ?>
+</fieldset>
+<?cs call:opt_section("retry", "Retries", "When a delivery fails, it is tried again on this schedule, then kept as a dead letter.") ?>
+<div class="choices">
+<?cs call:opt_choice("retry", "retry_mode", "default", "Server default", Page.Form.retry_mode) ?>
+<?cs call:opt_choice("retry", "retry_mode", "schedule", "Fixed schedule", Page.Form.retry_mode) ?>
+<?cs call:opt_choice("retry", "retry_mode", "exponential", "Exponential backoff", Page.Form.retry_mode) ?>
+</div>
+<div class="when when-schedule"><?cs call:opt_input("retry_schedule", "retry_schedule", "Delays before each attempt", Page.Form.retry_schedule, "Comma-separated, like 0,5s,5m,1h: one attempt per entry.", "retry_schedule", "") ?><?cs call:field_error("retry_schedule") ?></div>
+<div class="when when-exponential"><div class="row"><?cs call:opt_input("retry-base", "retry_exponential.base_seconds", "First delay (s)", Page.Form.retry_exponential.base_seconds, "", "retry_exponential", "numeric") ?><?cs call:opt_input("retry-cap", "retry_exponential.cap_seconds", "Longest delay (s)", Page.Form.retry_exponential.cap_seconds, "", "retry_exponential", "numeric") ?><?cs call:opt_input("retry-max", "retry_exponential.max_attempts", "Attempts", Page.Form.retry_exponential.max_attempts, "", "retry_exponential", "numeric") ?></div><p class="hint">Each delay doubles, up to the longest delay.</p><?cs call:field_error("retry_exponential") ?></div>
+</fieldset>
+<?cs call:opt_section("timing", "Timeout, order and batches", "") ?>
+<div class="row">
+<div><?cs call:opt_input("timeout_ms", "timeout_ms", "Timeout (ms)", Page.Form.timeout_ms, "100 to 300000; empty: the server default.", "timeout_ms", "numeric") ?><?cs call:field_error("timeout_ms") ?></div>
+<div><?cs call:opt_input("priority", "priority", "Priority", Page.Form.priority, "-100 to 100; higher goes first.", "priority", "numeric") ?><?cs call:field_error("priority") ?></div>
+<div><?cs call:opt_input("batch_max", "batch_max", "Batch size", Page.Form.batch_max, "1 to 100; above 1, due deliveries go together as one JSON array.", "batch_max", "numeric") ?><?cs call:field_error("batch_max") ?></div>
+</div>
+<?cs call:opt_check("fifo", "fifo", "Deliver in order (FIFO)", Page.Form.fifo, "one at a time; the next waits until the previous one has succeeded or given up.") ?>
+<?cs call:field_error("fifo") ?>
+</fieldset>
+<?cs call:opt_section("signing", "Signing", "Every delivery is signed with the endpoint's secret (Standard Webhooks, HMAC-SHA256).") ?>
+<?cs call:opt_check("ed25519", "ed25519", "Also sign with ed25519", Page.Form.ed25519, "an asymmetric signature receivers check with a public key.") ?>
+<?cs call:field_error("ed25519") ?>
+<?cs if:Page.Stored.ed25519_public_key ?>
+<label for="ed25519_public_key">ed25519 public key</label>
+<div class="copy-row"><textarea id="ed25519_public_key" class="mono" rows="3" readonly spellcheck="false"><?cs var:Page.Stored.ed25519_public_key ?></textarea><button type="button" class="secondary" data-copy="ed25519_public_key">Copy</button></div>
+<?cs /if ?>
+</fieldset>
 </fieldset>
 <?cs if:Session.CanWrite ?><button type="submit"><?cs if:Page.Id ?>Save<?cs else ?>Create webhook<?cs /if ?></button><?cs /if ?>
 <a class="button secondary" href="<?cs var:Site.Base ?>/manage">Cancel</a>
@@ -44,7 +95,7 @@
 <form method="post" action="<?cs var:Site.Base ?>/manage/<?cs var:Page.Id ?>/enable"><?cs call:csrf_field() ?><button type="submit" class="secondary">Enable</button></form>
 <?cs /if ?>
 <form method="post" action="<?cs var:Site.Base ?>/manage/<?cs var:Page.Id ?>/rotate"><?cs call:csrf_field() ?><button type="submit" class="secondary">Rotate secret</button></form>
-<form method="post" action="<?cs var:Site.Base ?>/manage/<?cs var:Page.Id ?>/delete"><?cs call:csrf_field() ?><button type="submit" class="danger">Delete</button></form>
+<a class="button danger" href="<?cs var:Site.Base ?>/manage/<?cs var:Page.Id ?>/delete">Delete</a>
 </div>
 <p class="muted small">Rotating keeps the old secret signing for 24 hours beside the new one. Deleting removes the endpoint and its delivery history.</p>
 </section>

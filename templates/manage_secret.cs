@@ -5,6 +5,11 @@
 <label for="secret">Signing secret</label>
 <div class="copy-row"><input id="secret" class="mono" readonly spellcheck="false" value="<?cs var:Page.Endpoint.secret ?>"><button type="button" class="secondary" data-copy="secret">Copy</button></div>
 <p class="notice" role="status">This secret is shown only now. Store it in your receiver to verify the <code>webhook-signature</code> header.<?cs if:Page.Rotated ?> The previous secret keeps signing for <?cs var:Page.GraceHours ?> hours.<?cs /if ?></p>
+<?cs if:Page.Endpoint.ed25519_public_key ?>
+<label for="ed25519_public_key">ed25519 public key</label>
+<div class="copy-row"><textarea id="ed25519_public_key" class="mono" rows="3" readonly spellcheck="false"><?cs var:Page.Endpoint.ed25519_public_key ?></textarea><button type="button" class="secondary" data-copy="ed25519_public_key">Copy</button></div>
+<p class="muted small">The public key is not secret: it stays on the endpoint's page.</p>
+<?cs /if ?>
 <p><a class="button" href="<?cs var:Site.Base ?>/manage/<?cs var:Page.Endpoint.id ?>">Done</a></p>
 </section>
 <?cs call:layout_bottom() ?>

@@ -1,16 +1,19 @@
-/* page_events.c: /webhook/events: the catalog by family with schemas,
- * recent events with search by type and time, and one event's page with
- * its payload and every delivery it produced. */
+/* page_events.c: /webhook/events: the catalog by family with schemas and
+ * the form defining a custom type, recent events with search by type and
+ * time, and one event's page with its payload and every delivery it produced. */
 #include <string.h>
+#include "hl_event_types.h"
 #include "hl_events.h"
 #include "hl_util.h"
 #include "pages.h"
 #include "render.h"
 
-void
-page_events(struct hl_req *r)
+/* The events page; status is 422 when the type form comes back with an error. */
+static void
+show_events(struct hl_req *r, int status)
 {
 	char type[140], iterator[HL_ID_MAX], since_t[40], until_t[40], since[32], until[32];
+	char done[32];
 	struct hl_event_filter f = { 0 };
 	HDF *hdf = hl_page_hdf(r);
 	json_object *list = NULL, *data;
@@ -58,9 +61,103 @@ page_events(struct hl_req *r)
 			hl_hdf_from_json(hdf, "Page.Iterator", json_object_object_get(list, "iterator"));
 		json_object_put(list);
 	}
+	hdf_set_value(hdf, "Page.Done", hl_page_query(r, "done", done, sizeof(done)));
 	hdf_set_value(hdf, "Page.Title", "Events");
 	hdf_set_value(hdf, "Page.Nav", "events");
-	hl_page_render(r, 200, "events.cs");
+	hl_page_render(r, status, "events.cs");
+}
+
+void
+page_events(struct hl_req *r)
+{
+	show_events(r, 200);
+}
+
+/* The typed schema text as JSON (*schema NULL when the box is empty). */
+static hl_err
+parse_schema(const char *text, json_object **schema)
+{
+	struct json_tokener *tok;
+	enum json_tokener_error e;
+	size_t len = strlen(text), end;
+	hl_err rc = HL_OK;
+
+	*schema = NULL;
+	if (len == strspn(text, " \t\r\n"))
+		return HL_OK;
+	tok = json_tokener_new();
+	if (!tok)
+		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	*schema = json_tokener_parse_ex(tok, text, (int)len);
+	e = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (e == json_tokener_continue)
+		rc = hl_fail(HL_ERR_INVALID, "schema", "the schema is not valid JSON: it ends early");
+	else if (e != json_tokener_success)
+		rc = hl_fail(HL_ERR_INVALID, "schema", "the schema is not valid JSON: %s",
+			json_tokener_error_desc(e));
+	else if (end < len && strspn(text + end, " \t\r\n") != len - end)
+		rc = hl_fail(HL_ERR_INVALID, "schema", "the schema is not valid JSON: "
+			"text after the end");
+	json_tokener_free(tok);
+	if (rc) {
+		json_object_put(*schema);
+		*schema = NULL;
+	}
+	return rc;
+}
+
+/* Define a custom event type with the function POST /webhooks/events
+ * uses. The schema is typed as JSON text; whatever was typed comes back
+ * with the error, and a schema error names the failing path. */
+void
+page_events_type_create(struct hl_req *r)
+{
+	char name[200], description[1100], schema_text[16384], field[48], msg[600], key[80];
+	json_object *schema = NULL, *out = NULL;
+	HDF *hdf = hl_page_hdf(r);
+	const char *f;
+	hl_err rc;
+
+	hl_page_form(r, "name", name, sizeof(name));
+	hl_page_form(r, "description", description, sizeof(description));
+	/* The form always sends the box: missing means too long to read. */
+	if (!hl_req_form(r, "schema", schema_text, sizeof(schema_text))) {
+		schema_text[0] = '\0';
+		rc = hl_fail(HL_ERR_INVALID, "schema", "the schema must be at most %zu bytes",
+			sizeof(schema_text) - 1);
+	} else {
+		rc = parse_schema(schema_text, &schema);
+	}
+	if (!rc)
+		rc = hl_event_type_create(r->db, r->who.account_id, name, description,
+			schema, &out);
+	if (!rc) {
+		hl_resp_redirect(r, "/webhook/events?done=type_created#catalog");
+		goto out;
+	}
+	if (rc != HL_ERR_INVALID && rc != HL_ERR_CONFLICT && rc != HL_ERR_UNPROCESSABLE) {
+		hl_page_core_error(r, rc, "Defining the event type");
+		goto out;
+	}
+	/* The core's field is "name", "description" or a path in the schema. */
+	f = hl_errfield() ? hl_errfield() : "name";
+	snprintf(field, sizeof(field), "%.*s", (int)strcspn(f, "."), f);
+	if (strcmp(field, "name") && strcmp(field, "description"))
+		hl_strlcpy(field, "schema", sizeof(field));
+	if (strchr(f, '.'))
+		snprintf(msg, sizeof(msg), "%.200s: %s", f, hl_errmsg());
+	else
+		hl_strlcpy(msg, hl_errmsg(), sizeof(msg));
+	snprintf(key, sizeof(key), "Page.TypeError.%s", field);
+	hdf_set_value(hdf, key, msg);
+	hdf_set_value(hdf, "Page.NewType.name", name);
+	hdf_set_value(hdf, "Page.NewType.description", description);
+	hdf_set_value(hdf, "Page.NewType.schema", schema_text);
+	show_events(r, 422);
+out:
+	json_object_put(schema);
+	json_object_put(out);
 }
 
 void

@@ -1,9 +1,14 @@
 /* page_manage.c: /webhook/manage: the endpoint list, the create and edit
- * forms (inline errors keep what was typed), enable, disable, delete and
- * secret rotation. New secrets are rendered once, never redirected with. */
+ * forms with the delivery options (inline errors keep what was typed),
+ * enable, disable, delete (after a confirmation page) and secret rotation.
+ * New secrets are rendered once, never redirected with. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "hl_analytics.h"
+#include "hl_endpoint_opts.h"
 #include "hl_endpoints.h"
 #include "hl_util.h"
 #include "pages.h"
@@ -80,16 +85,329 @@ page_manage(struct hl_req *r)
 	hl_page_render(r, 200, "manage.cs");
 }
 
-/* The form, filled from form (a JSON endpoint or what was typed). */
+/* Scalar delivery options (hl_endpoint_opts.h): the form field is named
+ * like the API's JSON member and the core validates the value; text that is
+ * not a number goes to it as typed, so the message is the API's. A new
+ * scalar option is one line here and one call:opt_input in manage_form.cs. */
+enum opt_kind { OPT_INT, OPT_BOOL, OPT__MAX };
+
+static const struct scalar_opt {
+	const char *name;
+	enum opt_kind kind;
+	int empty_is_zero;      /* else an empty field leaves the option as it is */
+} scalar_opts[] = {
+	{ "timeout_ms", OPT_INT, 0 },
+	{ "priority", OPT_INT, 1 },
+	{ "fifo", OPT_BOOL, 0 },
+	/* Batch delivery: in the core on main (b65993f); ignored before it. */
+	{ "batch_max", OPT_INT, 0 },
+	/* TODO when hl_endpoint_opts has them: rate_limit, payload encryption,
+	 * OAuth 2.0 client credentials (an auth_kinds entry). */
+};
+#define NSCALAR (sizeof(scalar_opts) / sizeof(scalar_opts[0]))
+
+/* Destination authentication: each kind's members, as the API names them.
+ * Secret members are write-only: never rendered, not even after a form
+ * error, and the core never returns any member. */
+struct auth_member {
+	const char *name;
+	int secret;
+};
+
+static const struct auth_kind {
+	const char *type;
+	struct auth_member members[4];
+} auth_kinds[] = {
+	{ "basic", { { "username", 0 }, { "password", 1 } } },
+	{ "bearer", { { "token", 1 } } },
+	{ "header", { { "name", 0 }, { "value", 1 } } },
+};
+#define NAUTH (sizeof(auth_kinds) / sizeof(auth_kinds[0]))
+
+static const char *const retry_exp_members[] = {
+	"base_seconds", "cap_seconds", "max_attempts", NULL
+};
+
+/* Core error fields the form shows next to their input; others go to the
+ * alert at the top, so an option the template lacks still shows its error. */
+static const char *const inline_fields[] = {
+	"url", "description", "method", "event_types", "headers", "auth",
+	"retry_schedule", "retry_exponential", "ed25519", NULL
+};
+
+#define HEADER_ROWS_MIN 4
+#define TEXT_MAX 1100   /* above the core's limits, so it is the core that refuses */
+
+static char *
+trim(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* The typed text as a JSON integer, or the text itself when it is not one. */
+static json_object *
+int_or_text(const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || *end || errno)
+		return json_object_new_string(s);
+	return json_object_new_int64(v);
+}
+
 static void
-show_form(struct hl_req *r, int status, const char *id, json_object *form)
+read_scalars(struct hl_req *r, json_object *form, json_object *opts)
+{
+	char buf[64], *v;
+	size_t i;
+
+	for (i = 0; i < NSCALAR; i++) {
+		const struct scalar_opt *o = &scalar_opts[i];
+
+		hl_page_form(r, o->name, buf, sizeof(buf));
+		v = trim(buf);
+		if (o->kind == OPT_BOOL) {
+			hl_json_add_bool(form, o->name, *v != 0);
+			hl_json_add_bool(opts, o->name, *v != 0);
+			continue;
+		}
+		hl_json_add_str(form, o->name, v);
+		if (*v)
+			json_object_object_add(opts, o->name, int_or_text(v));
+		else if (o->empty_is_zero)
+			hl_json_add_int(opts, o->name, 0);
+	}
+}
+
+/* Default, an explicit schedule or exponential backoff: the policy not
+ * chosen is cleared, so what the form shows is what the runner uses. */
+static void
+read_retry(struct hl_req *r, json_object *form, json_object *opts)
+{
+	char mode[16], sched[420], buf[64], key[64];
+	json_object *typed = json_object_new_object(), *x = json_object_new_object();
+	int i;
+
+	hl_page_form(r, "retry_mode", mode, sizeof(mode));
+	hl_page_form(r, "retry_schedule", sched, sizeof(sched));
+	hl_json_add_str(form, "retry_mode", *mode ? mode : "default");
+	hl_json_add_str(form, "retry_schedule", trim(sched));
+	for (i = 0; retry_exp_members[i]; i++) {
+		snprintf(key, sizeof(key), "retry_exponential.%s", retry_exp_members[i]);
+		hl_page_form(r, key, buf, sizeof(buf));
+		hl_json_add_str(typed, retry_exp_members[i], trim(buf));
+		json_object_object_add(x, retry_exp_members[i], int_or_text(trim(buf)));
+	}
+	json_object_object_add(form, "retry_exponential", typed);
+	if (!strcmp(mode, "schedule"))
+		hl_json_add_str(opts, "retry_schedule", trim(sched));
+	else
+		json_object_object_add(opts, "retry_schedule", NULL);
+	if (!strcmp(mode, "exponential")) {
+		json_object_object_add(opts, "retry_exponential", x);   /* takes x */
+		x = NULL;
+	} else {
+		json_object_object_add(opts, "retry_exponential", NULL);
+	}
+	json_object_put(x);
+}
+
+static int
+has_header(json_object *headers, const char *name)
+{
+	json_object_object_foreach(headers, k, v) {
+		(void)v;
+		if (!strcasecmp(k, name))
+			return 1;
+	}
+	return 0;
+}
+
+/* Rows "header.N.name" / "header.N.value"; the set replaces the stored one. */
+static hl_err
+read_headers(struct hl_req *r, json_object *form, json_object *opts)
+{
+	char key[48], name[200], value[TEXT_MAX], *n, *v;
+	json_object *rows = json_object_new_array(), *headers = json_object_new_object(), *row;
+	hl_err rc = HL_OK;
+	int i;
+
+	for (i = 0; i < HL_HEADERS_MAX; i++) {
+		snprintf(key, sizeof(key), "header.%d.name", i);
+		hl_page_form(r, key, name, sizeof(name));
+		snprintf(key, sizeof(key), "header.%d.value", i);
+		hl_page_form(r, key, value, sizeof(value));
+		n = trim(name);
+		v = trim(value);
+		if (!*n && !*v)
+			continue;
+		row = json_object_new_object();
+		hl_json_add_str(row, "name", n);
+		hl_json_add_str(row, "value", v);
+		json_object_array_add(rows, row);
+		/* Names are case-insensitive; a second one would silently win. */
+		if (!rc && has_header(headers, n))
+			rc = hl_fail(HL_ERR_INVALID, "headers", "header %.64s is given twice", n);
+		json_object_object_add(headers, n, json_object_new_string(v));
+	}
+	json_object_object_add(form, "header_rows", rows);
+	json_object_object_add(opts, "headers", headers);
+	return rc;
+}
+
+static const char *
+stored_auth_type(json_object *cur)
+{
+	json_object *a;
+	const char *t = NULL;
+
+	if (cur && json_object_object_get_ex(cur, "auth", &a))
+		t = json_object_get_string(json_object_object_get(a, "type"));
+	return t ? t : "none";
+}
+
+static void
+read_auth(struct hl_req *r, json_object *cur, json_object *form, json_object *opts)
+{
+	char type[16], key[64], val[TEXT_MAX];
+	const char *stored = stored_auth_type(cur);
+	const struct auth_kind *k = NULL;
+	json_object *typed = json_object_new_object(), *a = json_object_new_object();
+	int filled = 0;
+	size_t i;
+
+	hl_page_form(r, "auth.type", type, sizeof(type));
+	if (!*type)
+		hl_strlcpy(type, "none", sizeof(type));
+	hl_json_add_str(typed, "type", type);
+	json_object_object_add(form, "auth", typed);
+	hl_json_add_str(a, "type", type);
+	for (i = 0; i < NAUTH; i++)
+		if (!strcmp(auth_kinds[i].type, type))
+			k = &auth_kinds[i];
+	for (i = 0; k && i < 4 && k->members[i].name; i++) {
+		snprintf(key, sizeof(key), "auth.%s.%s", k->type, k->members[i].name);
+		hl_page_form(r, key, val, sizeof(val));
+		filled |= *val != 0;
+		hl_json_add_str(a, k->members[i].name, val);
+		if (!k->members[i].secret)
+			hl_json_add_str(typed, k->members[i].name, val);
+	}
+	memset(val, 0, sizeof(val));
+	/* Stored credentials cannot be shown or merged: the same kind with
+	 * every field empty keeps them; "none" twice changes nothing. An
+	 * unknown type goes to the core, which names it. */
+	if (!strcmp(type, stored) && (!k || !filled)) {
+		json_object_put(a);
+		return;
+	}
+	json_object_object_add(opts, "auth", a);
+}
+
+static void
+read_ed25519(struct hl_req *r, json_object *cur, json_object *form, json_object *opts)
+{
+	char v[4];
+	int want = *hl_page_form(r, "ed25519", v, sizeof(v)) != 0;
+	int have = cur && json_object_object_get(cur, "ed25519_public_key") != NULL;
+
+	hl_json_add_bool(form, "ed25519", want);
+	/* true again would rotate the key pair: only a change goes to the core. */
+	if (want != have)
+		hl_json_add_bool(opts, "ed25519", want);
+}
+
+/* What the form posted: *form in the shape of an endpoint's JSON (shown
+ * again on error) and *opts, the delivery options exactly as the API takes
+ * them. cur is the stored endpoint (NULL when creating). */
+static hl_err
+read_form(struct hl_req *r, json_object *cur, json_object **form, json_object **opts)
+{
+	char url[2100], description[600], method[8], enabled[4];
+	json_object *f = json_object_new_object();
+
+	hl_json_add_str(f, "url", hl_page_form(r, "url", url, sizeof(url)));
+	hl_json_add_str(f, "description", hl_page_form(r, "description", description,
+		sizeof(description)));
+	hl_json_add_str(f, "method", hl_page_form(r, "method", method, sizeof(method)));
+	hl_json_add_bool(f, "enabled", *hl_page_form(r, "enabled", enabled, sizeof(enabled)) != 0);
+	json_object_object_add(f, "event_types", hl_page_catalog_selection(r));
+	*form = f;
+	*opts = json_object_new_object();
+	read_scalars(r, f, *opts);
+	read_retry(r, f, *opts);
+	read_auth(r, cur, f, *opts);
+	read_ed25519(r, cur, f, *opts);
+	return read_headers(r, f, *opts);
+}
+
+/* A stored endpoint in the shape read_form gives the form. */
+static void
+endpoint_to_form(json_object *ep)
+{
+	json_object *h, *x, *row, *rows = json_object_new_array();
+	const char *mode = "default";
+
+	if (json_object_object_get_ex(ep, "headers", &h) && json_object_is_type(h, json_type_object)) {
+		json_object_object_foreach(h, name, val) {
+			row = json_object_new_object();
+			hl_json_add_str(row, "name", name);
+			hl_json_add_str(row, "value", json_object_get_string(val));
+			json_object_array_add(rows, row);
+		}
+	}
+	/* Header names are data: never dataset names (a dot would nest). */
+	json_object_object_del(ep, "headers");
+	json_object_object_add(ep, "header_rows", rows);
+	if (json_object_object_get_ex(ep, "retry_exponential", &x) &&
+	    json_object_is_type(x, json_type_object))
+		mode = "exponential";
+	else if (json_object_object_get(ep, "retry_schedule"))
+		mode = "schedule";
+	hl_json_add_str(ep, "retry_mode", mode);
+	hl_json_add_bool(ep, "ed25519", json_object_object_get(ep, "ed25519_public_key") != NULL);
+}
+
+/* The form, filled from form (read_form's or endpoint_to_form's shape);
+ * cur is the stored endpoint, for what the form may not show (whether
+ * credentials are set, the ed25519 public key). */
+static void
+show_form(struct hl_req *r, int status, const char *id, json_object *form, json_object *cur)
 {
 	HDF *hdf = hl_page_hdf(r);
+	json_object *rows = json_object_object_get(form, "header_rows"), *row;
+	size_t i, n = json_object_array_length(rows), want;
 	char done[32];
 
+	/* A few empty rows to add headers without JavaScript. */
+	want = n + 2 < HEADER_ROWS_MIN ? HEADER_ROWS_MIN : n + 2;
+	if (want > HL_HEADERS_MAX)
+		want = n > HL_HEADERS_MAX ? n : HL_HEADERS_MAX;
+	for (i = n; i < want; i++) {
+		row = json_object_new_object();
+		hl_json_add_str(row, "name", "");
+		hl_json_add_str(row, "value", "");
+		json_object_array_add(rows, row);
+	}
+	for (i = 0; i < want; i++)
+		hl_json_add_int(json_object_array_get_idx(rows, i), "i", (long long)i);
 	if (id)
 		hdf_set_value(hdf, "Page.Id", id);
 	hdf_set_value(hdf, "Page.Done", hl_page_query(r, "done", done, sizeof(done)));
+	hdf_set_value(hdf, "Page.Stored.auth_type", stored_auth_type(cur));
+	if (cur)
+		hdf_set_value(hdf, "Page.Stored.ed25519_public_key", json_object_get_string(
+			json_object_object_get(cur, "ed25519_public_key")));
 	hl_hdf_from_json(hdf, "Page.Form", form);
 	if (hl_page_catalog(r, "Page.Catalog", json_object_object_get(form, "event_types"))) {
 		hl_page_core_error(r, hl_errcode(), "Loading the event catalog");
@@ -107,28 +425,14 @@ page_manage_new(struct hl_req *r)
 
 	hl_json_add_str(form, "method", "POST");
 	hl_json_add_bool(form, "enabled", 1);
-	show_form(r, 200, NULL, form);
+	hl_json_add_str(form, "retry_mode", "default");
+	json_object_object_add(form, "header_rows", json_object_new_array());
+	show_form(r, 200, NULL, form, NULL);
 	json_object_put(form);
 }
 
-/* What the form posted, as JSON (also what is shown again on error). */
-static json_object *
-read_form(struct hl_req *r)
-{
-	char url[2100], description[600], method[8], enabled[4];
-	json_object *form = json_object_new_object();
-
-	hl_json_add_str(form, "url", hl_page_form(r, "url", url, sizeof(url)));
-	hl_json_add_str(form, "description", hl_page_form(r, "description", description,
-		sizeof(description)));
-	hl_json_add_str(form, "method", hl_page_form(r, "method", method, sizeof(method)));
-	hl_json_add_bool(form, "enabled", *hl_page_form(r, "enabled", enabled, sizeof(enabled)) != 0);
-	json_object_object_add(form, "event_types", hl_page_catalog_selection(r));
-	return form;
-}
-
 static void
-spec_from_form(json_object *form, struct hl_endpoint_spec *spec)
+spec_from_form(json_object *form, json_object *opts, struct hl_endpoint_spec *spec)
 {
 	memset(spec, 0, sizeof(*spec));
 	spec->url = json_object_get_string(json_object_object_get(form, "url"));
@@ -136,21 +440,73 @@ spec_from_form(json_object *form, struct hl_endpoint_spec *spec)
 	spec->method = json_object_get_string(json_object_object_get(form, "method"));
 	spec->event_types = json_object_object_get(form, "event_types");
 	spec->enabled = json_object_get_boolean(json_object_object_get(form, "enabled"));
+	spec->options = opts;
 }
 
-/* A validation error goes back into the form next to its field. */
+/* The header rows the core refuses, each checked alone by the same
+ * function (plus repeats), so the form marks the row at fault. */
+static void
+mark_bad_headers(json_object *form)
+{
+	json_object *rows = json_object_object_get(form, "header_rows"), *seen, *one, *h;
+	size_t i, n = json_object_array_length(rows);
+	int bad;
+
+	seen = json_object_new_object();
+	for (i = 0; i < n; i++) {
+		json_object *row = json_object_array_get_idx(rows, i);
+		const char *name = json_object_get_string(json_object_object_get(row, "name"));
+		const char *value = json_object_get_string(json_object_object_get(row, "value"));
+
+		one = json_object_new_object();
+		h = json_object_new_object();
+		json_object_object_add(h, name, json_object_new_string(value));
+		json_object_object_add(one, "headers", h);   /* one takes h */
+		bad = hl_endpoint_opts_validate(one) != HL_OK || has_header(seen, name);
+		json_object_put(one);
+		json_object_object_add(seen, name, NULL);
+		if (bad)
+			hl_json_add_bool(row, "bad", 1);
+	}
+	json_object_put(seen);
+}
+
 static int
-form_error(struct hl_req *r, hl_err rc, const char *id, json_object *form)
+shown_inline(const char *field)
+{
+	size_t i;
+
+	for (i = 0; inline_fields[i]; i++)
+		if (!strcmp(field, inline_fields[i]))
+			return 1;
+	for (i = 0; i < NSCALAR; i++)
+		if (!strcmp(field, scalar_opts[i].name))
+			return 1;
+	return 0;
+}
+
+/* A validation error goes back into the form next to its field (the top
+ * member of the core's field: "auth.type" is shown at "auth"). */
+static int
+form_error(struct hl_req *r, hl_err rc, const char *id, json_object *form, json_object *cur)
 {
 	HDF *hdf = hl_page_hdf(r);
-	char key[80];
+	const char *field = hl_errfield() ? hl_errfield() : "";
+	char key[80], top[48];
 
 	if (rc != HL_ERR_INVALID && rc != HL_ERR_UNPROCESSABLE && rc != HL_ERR_TOOLARGE)
 		return 0;
-	snprintf(key, sizeof(key), "Page.FieldError.%s", hl_errfield() ? hl_errfield() : "form");
-	hdf_set_value(hdf, key, hl_errmsg());
-	hdf_set_value(hdf, "Page.Error", "Please correct the highlighted field.");
-	show_form(r, 422, id, form);
+	snprintf(top, sizeof(top), "%.*s", (int)strcspn(field, "."), field);
+	if (shown_inline(top)) {
+		snprintf(key, sizeof(key), "Page.FieldError.%s", top);
+		hdf_set_value(hdf, key, hl_errmsg());
+		hdf_set_value(hdf, "Page.Error", "Please correct the highlighted field.");
+		if (!strcmp(top, "headers"))
+			mark_bad_headers(form);
+	} else {
+		hdf_set_value(hdf, "Page.Error", hl_errmsg());
+	}
+	show_form(r, 422, id, form, cur);
 	return 1;
 }
 
@@ -158,23 +514,28 @@ void
 page_manage_create(struct hl_req *r)
 {
 	struct hl_endpoint_spec spec;
-	json_object *form = read_form(r), *ep = NULL;
+	json_object *form = NULL, *opts = NULL, *ep = NULL;
 	HDF *hdf = hl_page_hdf(r);
 	hl_err rc;
 
-	spec_from_form(form, &spec);
-	rc = hl_endpoint_create(r->db, r->cfg, r->who.account_id, &spec, &ep);
+	rc = read_form(r, NULL, &form, &opts);
+	if (!rc) {
+		spec_from_form(form, opts, &spec);
+		rc = hl_endpoint_create(r->db, r->cfg, r->who.account_id, &spec, &ep);
+	}
 	if (rc) {
-		if (!form_error(r, rc, NULL, form))
+		if (!form_error(r, rc, NULL, form, NULL))
 			hl_page_core_error(r, rc, "Creating the webhook");
 		goto out;
 	}
+	json_object_object_del(ep, "headers");
 	hl_hdf_from_json(hdf, "Page.Endpoint", ep);
 	hdf_set_value(hdf, "Page.Title", "Webhook created");
 	hdf_set_value(hdf, "Page.Nav", "manage");
 	hl_page_render(r, 201, "manage_secret.cs");
 out:
 	json_object_put(form);
+	json_object_put(opts);
 	json_object_put(ep);
 }
 
@@ -189,8 +550,8 @@ page_manage_edit(struct hl_req *r)
 		hl_page_core_error(r, rc, "Loading the webhook");
 		return;
 	}
-	hl_hdf_from_json(hl_page_hdf(r), "Page.Endpoint", ep);
-	show_form(r, 200, r->params[0], ep);
+	endpoint_to_form(ep);
+	show_form(r, 200, r->params[0], ep, ep);
 	json_object_put(ep);
 }
 
@@ -198,21 +559,32 @@ void
 page_manage_update(struct hl_req *r)
 {
 	struct hl_endpoint_spec spec;
-	json_object *form = read_form(r), *ep = NULL;
+	json_object *cur = NULL, *form = NULL, *opts = NULL, *ep = NULL;
 	char loc[128];
 	hl_err rc;
 
-	spec_from_form(form, &spec);
-	rc = hl_endpoint_update(r->db, r->cfg, r->who.account_id, r->params[0], &spec, &ep);
+	/* The stored endpoint says which credentials and keys already exist. */
+	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &cur);
 	if (rc) {
-		if (!form_error(r, rc, r->params[0], form))
+		hl_page_core_error(r, rc, "Loading the webhook");
+		goto out;
+	}
+	rc = read_form(r, cur, &form, &opts);
+	if (!rc) {
+		spec_from_form(form, opts, &spec);
+		rc = hl_endpoint_update(r->db, r->cfg, r->who.account_id, r->params[0], &spec, &ep);
+	}
+	if (rc) {
+		if (!form_error(r, rc, r->params[0], form, cur))
 			hl_page_core_error(r, rc, "Saving the webhook");
 		goto out;
 	}
 	snprintf(loc, sizeof(loc), "/webhook/manage/%s?done=saved", r->params[0]);
 	hl_resp_redirect(r, loc);
 out:
+	json_object_put(cur);
 	json_object_put(form);
+	json_object_put(opts);
 	json_object_put(ep);
 }
 
@@ -244,6 +616,27 @@ void
 page_manage_disable(struct hl_req *r)
 {
 	set_enabled(r, 0);
+}
+
+/* What a delete removes, shown before it happens (works without JavaScript). */
+void
+page_manage_delete_confirm(struct hl_req *r)
+{
+	json_object *ep = NULL;
+	HDF *hdf = hl_page_hdf(r);
+	hl_err rc;
+
+	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &ep);
+	if (rc) {
+		hl_page_core_error(r, rc, "Loading the webhook");
+		return;
+	}
+	json_object_object_del(ep, "headers");
+	hl_hdf_from_json(hdf, "Page.Endpoint", ep);
+	json_object_put(ep);
+	hdf_set_value(hdf, "Page.Title", "Delete webhook");
+	hdf_set_value(hdf, "Page.Nav", "manage");
+	hl_page_render(r, 200, "manage_delete.cs");
 }
 
 void

@@ -16,6 +16,8 @@ void page_manage_update(struct hl_req *r);
 void page_manage_enable(struct hl_req *r);
 void page_manage_disable(struct hl_req *r);
 void page_manage_delete(struct hl_req *r);
+void page_manage_delete_confirm(struct hl_req *r);
+void page_events_type_create(struct hl_req *r);
 void page_manage_rotate(struct hl_req *r);
 void page_events(struct hl_req *r);
 void page_event(struct hl_req *r);
