@@ -403,9 +403,10 @@ step('create_endpoint_with_header_and_bearer_auth_then_test_send', async ({ page
 	let got = (await received('ok')).filter((q) => q.path.includes('/with-auth'));
 	check(got.length === 1, `the receiver got ${got.length} requests at /with-auth`);
 	check(got[0].headers['x-tenant'] === 'acme ' + HOSTILE[0], 'X-Tenant at the receiver: ' + got[0].headers['x-tenant']);
-	// TODO after merging main (6ffc6e3 loads test sends with the claim's
-	// code): also require the bearer token on this test send.
-	// A real delivery carries both.
+	// The test send is the runner's request: destination auth included.
+	check(got[0].headers['authorization'] === 'Bearer ' + token,
+		'Authorization on the test send: ' + got[0].headers['authorization']);
+	// A real delivery carries both too.
 	const r = await api('POST', '/webhooks/publish', { event_type: AUTH_EVENT, payload: { n: 3 } });
 	check(r.status === 202, 'publish answered ' + r.text);
 	runner('--once');

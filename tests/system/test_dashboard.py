@@ -349,7 +349,7 @@ def test_form_delivery_options_round_trip_through_the_api():
         assert ep["retry_schedule"] is None and ep["timeout_ms"] == 2500, ep
         assert ep["priority"] == 7 and ep["fifo"] is True, ep
         # batch_max is in the core on main (b65993f): checked once it is here.
-        assert ep.get("batch_max", 1) == 1, ep
+        assert ep["batch_max"] == 1, ep
         key_pem = ep["ed25519_public_key"]
         assert key_pem and "BEGIN PUBLIC KEY" in key_pem
         # The edit page: options shown, the credential only as "set".
@@ -389,7 +389,7 @@ def test_form_delivery_options_round_trip_through_the_api():
         assert ep["auth"] == {"type": "none"} and ep["headers"] == {}, ep
         assert ep["priority"] == 0 and ep["fifo"] is False and ep["ed25519_public_key"] is None, ep
         assert ep["timeout_ms"] == 2500, ep   # an empty timeout leaves it as it was
-        assert ep.get("batch_max", 5) == 5, ep
+        assert ep["batch_max"] == 5, ep
 
 
 def test_form_option_errors_are_inline_and_keep_input():
