@@ -6,6 +6,7 @@
 #include "hl_deliveries.h"
 #include "hl_endpoints.h"
 #include "hl_util.h"
+#include "api_guard.h"
 #include "pages.h"
 #include "render.h"
 
@@ -186,6 +187,7 @@ page_delivery_retry(struct hl_req *r)
 		hl_page_core_error(r, rc, "Retrying the delivery");
 		return;
 	}
+	hl_audit(r, "delivery.retry", r->params[0], NULL);
 	snprintf(loc, sizeof(loc), "/webhook/deliveries/%s?done=retried", r->params[0]);
 	hl_resp_redirect(r, loc);
 }
@@ -208,6 +210,7 @@ page_deliveries_retry(struct hl_req *r)
 		hl_page_core_error(r, rc, "Retrying deliveries");
 		return;
 	}
+	hl_audit(r, "delivery.retry_bulk", f.endpoint_id, NULL);
 	hdf_set_int_value(hdf, "Page.Retried", n);
 	hdf_set_value(hdf, "Page.Title", "Deliveries queued again");
 	hdf_set_value(hdf, "Page.Nav", "deliveries");

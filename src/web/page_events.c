@@ -5,6 +5,7 @@
 #include "hl_event_types.h"
 #include "hl_events.h"
 #include "hl_util.h"
+#include "api_guard.h"
 #include "pages.h"
 #include "render.h"
 
@@ -133,6 +134,7 @@ page_events_type_create(struct hl_req *r)
 		rc = hl_event_type_create(r->db, r->who.account_id, name, description,
 			schema, &out);
 	if (!rc) {
+		hl_audit(r, "event_type.create", NULL, out);
 		hl_resp_redirect(r, "/webhook/events?done=type_created#catalog");
 		goto out;
 	}

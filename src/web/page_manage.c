@@ -11,6 +11,7 @@
 #include "hl_endpoint_opts.h"
 #include "hl_endpoints.h"
 #include "hl_util.h"
+#include "api_guard.h"
 #include "pages.h"
 #include "render.h"
 
@@ -528,6 +529,8 @@ page_manage_create(struct hl_req *r)
 			hl_page_core_error(r, rc, "Creating the webhook");
 		goto out;
 	}
+	hl_audit(r, "webhook.create", json_object_get_string(json_object_object_get(ep, "id")),
+		NULL);
 	json_object_object_del(ep, "headers");
 	hl_hdf_from_json(hdf, "Page.Endpoint", ep);
 	hdf_set_value(hdf, "Page.Title", "Webhook created");
@@ -579,6 +582,7 @@ page_manage_update(struct hl_req *r)
 			hl_page_core_error(r, rc, "Saving the webhook");
 		goto out;
 	}
+	hl_audit(r, "webhook.update", r->params[0], NULL);
 	snprintf(loc, sizeof(loc), "/webhook/manage/%s?done=saved", r->params[0]);
 	hl_resp_redirect(r, loc);
 out:
@@ -603,6 +607,7 @@ set_enabled(struct hl_req *r, int enabled)
 		hl_page_core_error(r, rc, enabled ? "Enabling the webhook" : "Disabling the webhook");
 		return;
 	}
+	hl_audit(r, enabled ? "webhook.enable" : "webhook.disable", r->params[0], NULL);
 	hl_resp_redirect(r, enabled ? "/webhook/manage?done=enabled" : "/webhook/manage?done=disabled");
 }
 
@@ -649,6 +654,7 @@ page_manage_delete(struct hl_req *r)
 		hl_page_core_error(r, rc, "Deleting the webhook");
 		return;
 	}
+	hl_audit(r, "webhook.delete", r->params[0], NULL);
 	hl_resp_redirect(r, "/webhook/manage?done=deleted");
 }
 
@@ -668,6 +674,7 @@ page_manage_rotate(struct hl_req *r)
 		hl_page_core_error(r, rc, "Rotating the secret");
 		goto out;
 	}
+	hl_audit(r, "webhook.rotate_secret", r->params[0], NULL);
 	hl_json_add_str(ep, "secret", secret);
 	hl_hdf_from_json(hdf, "Page.Endpoint", ep);
 	hdf_set_int_value(hdf, "Page.Rotated", 1);

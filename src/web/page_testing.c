@@ -12,6 +12,7 @@
 #include "hl_log.h"
 #include "hl_sender.h"
 #include "hl_util.h"
+#include "api_guard.h"
 #include "pages.h"
 #include "render.h"
 
@@ -125,6 +126,7 @@ page_testing_send(struct hl_req *r)
 	}
 	have_job = 1;
 	rc = hl_send_now(r->cfg, &job, &a);
+	hl_audit(r, "webhook.test", wh, NULL);
 	if (rc) {
 		hdf_set_value(hdf, "Page.Result.error_message", hl_errmsg());
 		hdf_set_value(hdf, "Page.Result.error_class", "setup");

@@ -497,3 +497,22 @@ def test_delete_goes_through_a_confirmation_page():
     assert status in (302, 303) and "done=deleted" in h["location"]
     assert api("GET", "/webhooks/" + wh, key=key).status == 404
     assert s.get("/webhook/manage/%s/delete" % wh)[0] == 404
+
+
+def test_dashboard_actions_are_audited():
+    # The audit log records who changed what from the dashboard as well as
+    # from the API: the actor is the user's email.
+    slug, key, s = _admin()
+    with Receiver() as rcv:
+        wh, _ = _create(s, rcv.url)
+        assert s.post("/webhook/manage/%s/disable" % wh, {})[0] in (302, 303)
+        assert s.post("/webhook/manage/%s/enable" % wh, {})[0] in (302, 303)
+        assert s.post("/webhook/manage/%s/rotate" % wh, {})[0] == 200
+        assert s.post("/webhook/manage/%s/delete" % wh, {})[0] in (302, 303)
+    rows = api("GET", "/webhooks/audit?limit=50", key=key).body["data"]
+    mine = [(a["action"], a["object_id"]) for a in rows if a["object_id"] == wh]
+    for action in ("webhook.create", "webhook.disable", "webhook.enable",
+                   "webhook.rotate_secret", "webhook.delete"):
+        assert (action, wh) in mine, (action, mine)
+    actors = {a["actor"] for a in rows if a["object_id"] == wh}
+    assert len(actors) == 1 and actors.pop().startswith("admin-"), rows
