@@ -20,6 +20,8 @@
 #define RETRY_ATTEMPTS_MAX 32
 /* Deliveries in one batch request at most (a claim holds ClaimBatch). */
 #define BATCH_MAX 100
+/* Deliveries per second at most for rate_limit (0: unlimited). */
+#define RATE_LIMIT_MAX 10000
 
 /* Headers a user may not set: they carry our signature or HTTP framing. */
 static const char *const reserved_headers[] = {
@@ -220,6 +222,12 @@ hl_endpoint_opts_validate(json_object *in)
 	    json_object_get_int64(v) > BATCH_MAX))
 		rc = hl_fail(HL_ERR_INVALID, "batch_max", "batch_max must be 1..%d (1: no batches)",
 			BATCH_MAX);
+	if (!rc && json_object_object_get_ex(in, "rate_limit", &v) &&
+	    !json_object_is_type(v, json_type_null) &&
+	    (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
+	    json_object_get_int64(v) > RATE_LIMIT_MAX))
+		rc = hl_fail(HL_ERR_INVALID, "rate_limit", "rate_limit must be 1..%d deliveries per "
+			"second (0 or null: no limit)", RATE_LIMIT_MAX);
 	return rc;
 }
 
@@ -337,6 +345,9 @@ hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 	if (!rc && json_object_object_get_ex(in, "batch_max", &v))
 		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET batch_max = ? WHERE id = ?", "is",
 			(long long)json_object_get_int64(v), id);
+	if (!rc && json_object_object_get_ex(in, "rate_limit", &v))
+		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET rate_limit = ? WHERE id = ?", "is",
+			(long long)json_object_get_int64(v), id);
 	if (!rc && json_object_object_get_ex(in, "ed25519", &v)) {
 		char *sealed = NULL, *pub = NULL;
 
@@ -361,8 +372,8 @@ hl_endpoint_opts_get(struct hl_db *db, const char *id, json_object *o)
 	int r = 0;
 
 	rc = hl_stmt_new(db, "SELECT retry_schedule, retry_base_s, retry_cap_s, retry_max_attempts, "
-		"headers_json, auth_type, timeout_ms, priority, fifo, ed25519_public, batch_max "
-		"FROM endpoints WHERE id = ?", &st);
+		"headers_json, auth_type, timeout_ms, priority, fifo, ed25519_public, batch_max, "
+		"rate_limit FROM endpoints WHERE id = ?", &st);
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, id);
@@ -398,6 +409,7 @@ hl_endpoint_opts_get(struct hl_db *db, const char *id, json_object *o)
 	hl_json_add_bool(o, "fifo", (int)hl_stmt_colint(st, 8));
 	hl_json_add_str(o, "ed25519_public_key", hl_stmt_col(st, 9));
 	hl_json_add_int(o, "batch_max", hl_stmt_colint(st, 10));
+	hl_json_add_int(o, "rate_limit", hl_stmt_colint(st, 11));
 out:
 	hl_stmt_free(st);
 	return rc;
