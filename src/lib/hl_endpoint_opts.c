@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include "hl_crypto.h"
@@ -274,6 +275,31 @@ out:
 	return rc;
 }
 
+/* A fresh 32-byte payload encryption key: sealed for the row, and its
+ * base64 for the answer (shown this once). */
+static hl_err
+encryption_key_new(const struct hl_config *cfg, char **sealed, json_object **extra)
+{
+	unsigned char key[32];
+	char b64[48];
+	hl_err rc;
+
+	*sealed = NULL;
+	rc = hl_random_bytes(key, sizeof(key));
+	if (!rc) {
+		hl_base64_encode(key, sizeof(key), b64);
+		rc = hl_seal(cfg->master_key, b64, sealed);
+	}
+	if (!rc) {
+		if (!*extra)
+			*extra = json_object_new_object();
+		hl_json_add_str(*extra, "encryption_key", b64);
+	}
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(b64, sizeof(b64));
+	return rc;
+}
+
 static hl_err
 apply_auth(struct hl_db *db, const struct hl_config *cfg, const char *id, json_object *a)
 {
@@ -360,6 +386,17 @@ hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 		free(sealed);
 		free(pub);
 	}
+	if (!rc && json_object_object_get_ex(in, "encryption", &v)) {
+		char *sealed = NULL;
+
+		/* Asking again rotates the key; false (or null) turns it off. */
+		if (json_object_get_boolean(v))
+			rc = encryption_key_new(cfg, &sealed, extra);
+		if (!rc)
+			rc = hl_db_exec(db, NULL, "UPDATE endpoints SET encryption_key_sealed = ? "
+				"WHERE id = ?", "ss", sealed, id);
+		free(sealed);
+	}
 	return rc;
 }
 
@@ -373,7 +410,7 @@ hl_endpoint_opts_get(struct hl_db *db, const char *id, json_object *o)
 
 	rc = hl_stmt_new(db, "SELECT retry_schedule, retry_base_s, retry_cap_s, retry_max_attempts, "
 		"headers_json, auth_type, timeout_ms, priority, fifo, ed25519_public, batch_max, "
-		"rate_limit FROM endpoints WHERE id = ?", &st);
+		"rate_limit, encryption_key_sealed IS NOT NULL FROM endpoints WHERE id = ?", &st);
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, id);
@@ -410,6 +447,7 @@ hl_endpoint_opts_get(struct hl_db *db, const char *id, json_object *o)
 	hl_json_add_str(o, "ed25519_public_key", hl_stmt_col(st, 9));
 	hl_json_add_int(o, "batch_max", hl_stmt_colint(st, 10));
 	hl_json_add_int(o, "rate_limit", hl_stmt_colint(st, 11));
+	hl_json_add_bool(o, "encryption", (int)hl_stmt_colint(st, 12));
 out:
 	hl_stmt_free(st);
 	return rc;
