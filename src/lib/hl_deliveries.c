@@ -7,6 +7,7 @@
 #include "hl_deliveries.h"
 #include "hl_filter.h"
 #include "hl_log.h"
+#include "hl_oauth.h"
 #include "hl_publish.h"
 #include "hl_retry.h"
 #include "hl_util.h"
@@ -288,6 +289,9 @@ hl_job_load_test(struct hl_db *db, const struct hl_config *cfg, const char *acco
 	/* A batch endpoint always receives arrays: a test send is a batch of one. */
 	if (!rc && job->batch_max > 1)
 		rc = hl_job_batch(&job, 1);
+	/* OAuth: the token the runner would use (or why there is none). */
+	if (!rc)
+		rc = hl_oauth_prepare(db, cfg, job);
 out:
 	hl_stmt_free(st);
 	if (rc)
