@@ -653,6 +653,30 @@ out:
 	return rc;
 }
 
+hl_err hl_aes256gcm_encrypt(const unsigned char key[32], const void *in, size_t n,
+	unsigned char *out, unsigned char iv[12], unsigned char tag[16])
+{
+	EVP_CIPHER_CTX *ctx = NULL;
+	hl_err rc;
+	int len = 0;
+
+	if (n > INT_MAX)
+		return hl_fail(HL_ERR_TOOLARGE, NULL, "body too large to encrypt");
+	/* Random, never a counter: several runners encrypt under one key. */
+	rc = hl_random_bytes(iv, GCM_NONCE_LEN);
+	if (rc != HL_OK)
+		return rc;
+	ctx = EVP_CIPHER_CTX_new();
+	if (!ctx
+	    || EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, iv) != 1
+	    || EVP_EncryptUpdate(ctx, out, &len, in, (int)n) != 1
+	    || EVP_EncryptFinal_ex(ctx, out + len, &len) != 1
+	    || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, GCM_TAG_LEN, tag) != 1)
+		rc = hl_fail(HL_ERR_CRYPTO, NULL, "AES-256-GCM encryption failed");
+	EVP_CIPHER_CTX_free(ctx);
+	return rc;
+}
+
 hl_err hl_unseal(const unsigned char key[32], const char *sealed, char **out)
 {
 	hl_err rc = HL_OK;

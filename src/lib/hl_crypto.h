@@ -65,5 +65,9 @@ hl_err hl_apikey_prefix(const char *key, char prefix_out[16]);
  * with AES-256-GCM under the 32-byte master key. The caller frees *out. */
 hl_err hl_seal(const unsigned char key[32], const char *plain, char **out);
 hl_err hl_unseal(const unsigned char key[32], const char *sealed, char **out);
+/* AES-256-GCM of in[0..n) under key with a fresh random 12-byte iv and
+ * no associated data: out (n bytes, caller's), iv and the 16-byte tag. */
+hl_err hl_aes256gcm_encrypt(const unsigned char key[32], const void *in, size_t n,
+	unsigned char *out, unsigned char iv[12], unsigned char tag[16]);
 
 #endif

@@ -7,6 +7,7 @@
 #include "hl_deliveries.h"
 #include "hl_filter.h"
 #include "hl_log.h"
+#include "hl_oauth.h"
 #include "hl_publish.h"
 #include "hl_retry.h"
 #include "hl_util.h"
@@ -93,6 +94,13 @@ hl_job_clear(struct hl_job *job)
 	if (job->ed25519_pem)
 		memset(job->ed25519_pem, 0, strlen(job->ed25519_pem));
 	free(job->ed25519_pem);
+	if (job->oauth_token)
+		memset(job->oauth_token, 0, strlen(job->oauth_token));
+	free(job->oauth_token);
+	free(job->oauth_sealed);
+	if (job->encryption_key)
+		memset(job->encryption_key, 0, strlen(job->encryption_key));
+	free(job->encryption_key);
 	memset(job, 0, sizeof(*job));
 }
 
@@ -144,11 +152,11 @@ build_body(struct hl_job *job, const char *type, const char *created, json_objec
 	"IF(e.prev_secret_expires_at > NOW(3), e.prev_secret_sealed, NULL), " \
 	"IFNULL(e.timeout_ms, 0), e.headers_json, e.retry_schedule, e.retry_base_s, " \
 	"e.retry_cap_s, e.retry_max_attempts, e.auth_type, e.auth_sealed, e.ed25519_sealed, " \
-	"e.batch_max"
+	"e.batch_max, e.rate_limit, e.encryption_key_sealed"
 enum job_col {
 	JC_EP_ID, JC_ACCOUNT, JC_URL, JC_METHOD, JC_SECRET, JC_PREV_SECRET, JC_TIMEOUT,
 	JC_HEADERS, JC_RETRY_SCHEDULE, JC_RETRY_BASE, JC_RETRY_CAP, JC_RETRY_MAX, JC_AUTH_TYPE,
-	JC_AUTH, JC_ED25519, JC_BATCH_MAX,
+	JC_AUTH, JC_ED25519, JC_BATCH_MAX, JC_RATE_LIMIT, JC_ENCRYPTION,
 	/* ", d.id, d.event_id, d.attempts, ev.event_type, created, ev.payload" */
 	JC_DELIVERY, JC_EVENT, JC_ATTEMPTS, JC_TYPE, JC_CREATED, JC_PAYLOAD, JC__MAX
 };
@@ -182,6 +190,7 @@ job_from_row(struct hl_stmt *st, const struct hl_config *cfg, struct hl_job *job
 	job->retry_cap_s = (long)hl_stmt_colint(st, JC_RETRY_CAP);
 	job->retry_max_attempts = (int)hl_stmt_colint(st, JC_RETRY_MAX);
 	job->batch_max = (int)hl_stmt_colint(st, JC_BATCH_MAX);
+	job->rate_limit = (int)hl_stmt_colint(st, JC_RATE_LIMIT);
 	hl_strlcpy(job->auth_type, hl_stmt_col(st, JC_AUTH_TYPE) ? hl_stmt_col(st, JC_AUTH_TYPE) :
 		"none", sizeof(job->auth_type));
 	if (!job->url) {
@@ -195,6 +204,8 @@ job_from_row(struct hl_stmt *st, const struct hl_config *cfg, struct hl_job *job
 		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, JC_AUTH), &job->auth_json);
 	if (!rc && hl_stmt_col(st, JC_ED25519))
 		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, JC_ED25519), &job->ed25519_pem);
+	if (!rc && hl_stmt_col(st, JC_ENCRYPTION))
+		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, JC_ENCRYPTION), &job->encryption_key);
 	if (rc) {
 		json_object_put(data);
 		return hl_fail(rc, NULL, "cannot unseal the secret of %s: wrong Security.MasterKey?",
@@ -278,6 +289,9 @@ hl_job_load_test(struct hl_db *db, const struct hl_config *cfg, const char *acco
 	/* A batch endpoint always receives arrays: a test send is a batch of one. */
 	if (!rc && job->batch_max > 1)
 		rc = hl_job_batch(&job, 1);
+	/* OAuth: the token the runner would use (or why there is none). */
+	if (!rc)
+		rc = hl_oauth_prepare(db, cfg, job);
 out:
 	hl_stmt_free(st);
 	if (rc)
@@ -362,6 +376,17 @@ static const char *const done_sql[G__MAX] = {
 		DONE_NEXT DONE_NEXT DONE_NEXT DONE_TAIL,
 };
 
+/* Rate limits: a claim may send the endpoint's deliveries only while the
+ * slots taken in the last RATE_WINDOW_MS stay within rate_limit. The
+ * window is a little longer than a second so that the jitter between
+ * claiming and the request reaching the receiver cannot put two windows'
+ * worth into one second as the receiver sees it. */
+#define RATE_WINDOW_MS 1100
+/* Deliveries that got no slot go back to the queue, unsent and uncounted. */
+static const char *const defer_sql[G__MAX] = IN_LISTS("UPDATE deliveries SET status = 'pending', "
+	"lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = FROM_UNIXTIME(? / 1000) "
+	"WHERE lease_owner = ? AND status = 'sending' AND id IN (", ")");
+
 struct hl_dq {
 	struct hl_db *db;
 	const struct hl_config *cfg;
@@ -370,6 +395,7 @@ struct hl_dq {
 	struct hl_stmt *pick, *extend, *health_update;
 	struct hl_stmt *lease[G__MAX], *load[G__MAX], *held[G__MAX], *health[G__MAX];
 	struct hl_stmt *attempts[G__MAX], *done[G__MAX];
+	struct hl_stmt *rate_lock, *rate_sum, *rate_take, *rate_trim, *defer[G__MAX];
 };
 
 static void
@@ -381,7 +407,14 @@ dq_drop(struct hl_dq *q)
 	hl_stmt_free(q->extend);
 	hl_stmt_free(q->health_update);
 	q->pick = q->extend = q->health_update = NULL;
+	hl_stmt_free(q->rate_lock);
+	hl_stmt_free(q->rate_sum);
+	hl_stmt_free(q->rate_take);
+	hl_stmt_free(q->rate_trim);
+	q->rate_lock = q->rate_sum = q->rate_take = q->rate_trim = NULL;
 	for (g = 0; g < G__MAX; g++) {
+		hl_stmt_free(q->defer[g]);
+		q->defer[g] = NULL;
 		hl_stmt_free(q->lease[g]);
 		hl_stmt_free(q->load[g]);
 		hl_stmt_free(q->held[g]);
@@ -506,6 +539,186 @@ dq_load(struct hl_dq *q, const char (*ids)[HL_ID_MAX], int n, struct hl_job *job
 	return rc;
 }
 
+/* Take up to want slots of endpoint_id (inside the caller's transaction):
+ * *got slots now, and *next_ms (database clock, unix ms) is when the
+ * window next has room. The slot-0 row of the endpoint is its lock: every
+ * runner takes it first, so reading the window and adding to it cannot
+ * interleave, and only this code locks these rows (no deadlocks with the
+ * queue's own locks). */
+static hl_err
+rate_take(struct hl_dq *q, const char *endpoint_id, int limit, int want, int *got,
+	long long *next_ms)
+{
+	long long now_ms, used, oldest;
+	hl_err rc;
+
+	*got = 0;
+	*next_ms = 0;
+	rc = dq_stmt(q, &q->rate_lock, "INSERT INTO endpoint_rate_slots (endpoint_id, slot, used) "
+		"VALUES (?, 0, 0) ON DUPLICATE KEY UPDATE used = used");
+	if (!rc)
+		rc = dq_stmt(q, &q->rate_sum, "SELECT CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED), "
+			"IFNULL(SUM(used), 0), MIN(slot) FROM endpoint_rate_slots WHERE endpoint_id = ? "
+			"AND slot > CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) - ?");
+	if (!rc)
+		rc = dq_stmt(q, &q->rate_take, "INSERT INTO endpoint_rate_slots (endpoint_id, slot, "
+			"used) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE used = used + VALUES(used)");
+	if (!rc)
+		rc = dq_stmt(q, &q->rate_trim, "DELETE FROM endpoint_rate_slots "
+			"WHERE endpoint_id = ? AND slot > 0 AND slot <= ?");
+	if (rc)
+		return rc;
+	hl_stmt_str(q->rate_lock, 0, endpoint_id);
+	rc = hl_stmt_exec(q->rate_lock);
+	if (rc)
+		return rc;
+	hl_stmt_str(q->rate_sum, 0, endpoint_id);
+	hl_stmt_int(q->rate_sum, 1, RATE_WINDOW_MS);
+	rc = hl_stmt_exec(q->rate_sum);
+	if (rc)
+		return rc;
+	if (hl_stmt_fetch(q->rate_sum) <= 0)
+		return hl_fail(HL_ERR_DB, NULL, "rate limit window of %s not readable", endpoint_id);
+	now_ms = hl_stmt_colint(q->rate_sum, 0);
+	used = hl_stmt_colint(q->rate_sum, 1);
+	oldest = hl_stmt_colnull(q->rate_sum, 2) ? now_ms : hl_stmt_colint(q->rate_sum, 2);
+	while (hl_stmt_fetch(q->rate_sum) > 0)
+		;
+	if (used < limit)
+		*got = want < limit - used ? want : (int)(limit - used);
+	if (*got > 0) {
+		hl_stmt_str(q->rate_take, 0, endpoint_id);
+		hl_stmt_int(q->rate_take, 1, now_ms);
+		hl_stmt_int(q->rate_take, 2, *got);
+		rc = hl_stmt_exec(q->rate_take);
+	}
+	/* The oldest slot leaving the window makes room. */
+	*next_ms = oldest + RATE_WINDOW_MS + 1;
+	if (!rc) {
+		hl_stmt_str(q->rate_trim, 0, endpoint_id);
+		hl_stmt_int(q->rate_trim, 1, now_ms - RATE_WINDOW_MS);
+		rc = hl_stmt_exec(q->rate_trim);
+	}
+	return rc;
+}
+
+/* Give the deliveries ids back to the queue, due at next_ms. */
+static hl_err
+dq_defer(struct hl_dq *q, const char (*ids)[HL_ID_MAX], int n, long long next_ms)
+{
+	enum group g;
+	int done, k;
+	hl_err rc = HL_OK;
+
+	for (done = 0; !rc && done < n; done += k) {
+		g = group_for(n - done);
+		k = n - done < group_size[g] ? n - done : group_size[g];
+		rc = dq_stmt(q, &q->defer[g], defer_sql[g]);
+		if (rc)
+			break;
+		hl_stmt_int(q->defer[g], 0, next_ms);
+		hl_stmt_str(q->defer[g], 1, q->owner);
+		bind_ids(q->defer[g], 2, group_size[g], ids + done, k);
+		rc = hl_stmt_exec(q->defer[g]);
+	}
+	return rc;
+}
+
+/* Keep of the claimed jobs only those whose endpoint has room under its
+ * rate limit; the others go back to the queue (same delivery, no attempt
+ * counted) due when their endpoint's window has room again. Endpoints
+ * without a limit cost nothing here. Endpoints are taken in id order so
+ * two runners never wait on each other's slot locks in a cycle. */
+static void
+dq_rate_limit(struct hl_dq *q, struct hl_job *jobs, int *njobs)
+{
+	char (*eps)[HL_ID_MAX] = NULL, (*ids)[HL_ID_MAX] = NULL;
+	int *keep = NULL, n = *njobs, neps = 0, nids, i, j, e, w, want, got, limit;
+	long long next_ms;
+	hl_err rc = HL_OK;
+
+	for (i = 0; i < n && jobs[i].rate_limit <= 0; i++)
+		;
+	if (n <= 0 || i == n)
+		return;
+	eps = calloc((size_t)n, sizeof(*eps));
+	ids = calloc((size_t)n, sizeof(*ids));
+	keep = calloc((size_t)n, sizeof(*keep));
+	if (!eps || !ids || !keep) {
+		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (jobs[i].rate_limit <= 0) {
+			keep[i] = 1;
+			continue;
+		}
+		for (e = 0; e < neps && strcmp(eps[e], jobs[i].endpoint_id) < 0; e++)
+			;
+		if (e < neps && !strcmp(eps[e], jobs[i].endpoint_id))
+			continue;
+		memmove(eps + e + 1, eps + e, (size_t)(neps - e) * sizeof(*eps));
+		hl_strlcpy(eps[e], jobs[i].endpoint_id, HL_ID_MAX);
+		neps++;
+	}
+	rc = hl_db_begin(q->db);
+	for (e = 0; !rc && e < neps; e++) {
+		want = 0;
+		limit = 0;
+		for (i = 0; i < n; i++)
+			if (!strcmp(jobs[i].endpoint_id, eps[e])) {
+				want++;
+				limit = jobs[i].rate_limit;
+			}
+		rc = rate_take(q, eps[e], limit, want, &got, &next_ms);
+		nids = 0;
+		/* Jobs are in delivery id order: the oldest go first. */
+		for (i = 0; !rc && i < n; i++) {
+			if (strcmp(jobs[i].endpoint_id, eps[e]))
+				continue;
+			if (got > 0) {
+				keep[i] = 1;
+				got--;
+			} else {
+				hl_strlcpy(ids[nids++], jobs[i].delivery_id, HL_ID_MAX);
+			}
+		}
+		if (!rc && nids)
+			rc = dq_defer(q, (const char (*)[HL_ID_MAX])ids, nids, next_ms);
+	}
+	if (!rc)
+		rc = hl_db_commit(q->db);
+	else
+		hl_db_rollback(q->db);
+out:
+	if (rc) {
+		/* No slot was taken: nothing limited may go out; its leases are
+		 * given back for a later claim. */
+		hl_log(HL_LOG_ERROR, "rate limit: %s", hl_errmsg());
+		for (i = 0; i < n; i++)
+			if (jobs[i].rate_limit > 0) {
+				if (keep)
+					keep[i] = 0;
+				hl_delivery_release(q->db, q->owner, jobs[i].delivery_id);
+			}
+	}
+	for (i = 0, w = 0; i < n; i++) {
+		if (keep ? keep[i] : jobs[i].rate_limit <= 0) {
+			if (w != i)
+				jobs[w] = jobs[i];
+			w++;
+		} else {
+			hl_job_clear(&jobs[i]);
+		}
+	}
+	for (j = w; j < n; j++)
+		memset(&jobs[j], 0, sizeof(jobs[j]));
+	*njobs = w;
+	free(eps);
+	free(ids);
+	free(keep);
+}
+
 hl_err
 hl_dq_claim(struct hl_dq *q, const char *account_id, int max, struct hl_job **jobs_out,
 	int *njobs)
@@ -561,6 +774,8 @@ hl_dq_claim(struct hl_dq *q, const char *account_id, int max, struct hl_job **jo
 	rc = hl_db_commit(q->db);
 	if (!rc)
 		rc = dq_load(q, (const char (*)[HL_ID_MAX])ids, n, jobs, njobs);
+	if (!rc)
+		dq_rate_limit(q, jobs, njobs);
 out:
 	free(ids);
 	if (rc || *njobs == 0) {

@@ -26,8 +26,14 @@ struct hl_job {
 	char *retry_schedule;        /* per-endpoint override or NULL */
 	long retry_base_s, retry_cap_s; /* exponential policy when retry_max_attempts > 0 */
 	int retry_max_attempts;
-	char auth_type[8];           /* none, basic, bearer, header */
+	char auth_type[8];           /* none, basic, bearer, header, oauth2 */
 	char *auth_json;             /* unsealed credentials (JSON object) or NULL */
+	char *oauth_token;           /* oauth2: the access token to send (hl_oauth_prepare) */
+	char *oauth_sealed;          /* ... as cached, to drop exactly that one on a 401 */
+	char auth_error[200];        /* oauth2: why no token could be had (no secrets) */
+	char *encryption_key;        /* base64 AES-256 key: the body goes in an envelope */
+	int body_encrypted;          /* body already is the envelope (never twice) */
+	int rate_limit;              /* deliveries per second, 0 = unlimited */
 	char *ed25519_pem;           /* unsealed private key: adds a v1a signature */
 	long long msg_ts;            /* webhook-timestamp, seconds */
 	char msg_id[HL_ID_MAX];      /* webhook-id: the event id, or msg_... for a batch */

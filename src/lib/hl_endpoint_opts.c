@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include "hl_crypto.h"
 #include "hl_endpoint_opts.h"
+#include "hl_endpoints.h"
+#include "hl_oauth.h"
 #include "hl_retry.h"
 #include "hl_util.h"
 
@@ -20,6 +23,8 @@
 #define RETRY_ATTEMPTS_MAX 32
 /* Deliveries in one batch request at most (a claim holds ClaimBatch). */
 #define BATCH_MAX 100
+/* Deliveries per second at most for rate_limit (0: unlimited). */
+#define RATE_LIMIT_MAX 10000
 
 /* Headers a user may not set: they carry our signature or HTTP framing. */
 static const char *const reserved_headers[] = {
@@ -147,8 +152,21 @@ validate_auth(json_object *a)
 				member_str(a, "name"));
 		if (!rc)
 			rc = require_str(a, "value", 0);
+	} else if (!strcmp(type, "oauth2")) {
+		rc = require_str(a, "token_url", 0);
+		if (!rc && hl_url_validate(member_str(a, "token_url"), 0))
+			rc = hl_fail(HL_ERR_INVALID, "auth", "auth.token_url: %s", hl_errmsg());
+		if (!rc)
+			rc = require_str(a, "client_id", 0);
+		if (!rc)
+			rc = require_str(a, "client_secret", 0);
+		if (!rc && json_object_object_get_ex(a, "scope", NULL))
+			rc = require_str(a, "scope", 0);
+		if (!rc && json_object_object_get_ex(a, "audience", NULL))
+			rc = require_str(a, "audience", 0);
 	} else {
-		rc = hl_fail(HL_ERR_INVALID, "auth", "auth.type must be none, basic, bearer or header");
+		rc = hl_fail(HL_ERR_INVALID, "auth", "auth.type must be none, basic, bearer, header "
+			"or oauth2");
 	}
 	return rc;
 }
@@ -220,6 +238,12 @@ hl_endpoint_opts_validate(json_object *in)
 	    json_object_get_int64(v) > BATCH_MAX))
 		rc = hl_fail(HL_ERR_INVALID, "batch_max", "batch_max must be 1..%d (1: no batches)",
 			BATCH_MAX);
+	if (!rc && json_object_object_get_ex(in, "rate_limit", &v) &&
+	    !json_object_is_type(v, json_type_null) &&
+	    (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
+	    json_object_get_int64(v) > RATE_LIMIT_MAX))
+		rc = hl_fail(HL_ERR_INVALID, "rate_limit", "rate_limit must be 1..%d deliveries per "
+			"second (0 or null: no limit)", RATE_LIMIT_MAX);
 	return rc;
 }
 
@@ -266,18 +290,56 @@ out:
 	return rc;
 }
 
+/* A fresh 32-byte payload encryption key: sealed for the row, and its
+ * base64 for the answer (shown this once). */
+static hl_err
+encryption_key_new(const struct hl_config *cfg, char **sealed, json_object **extra)
+{
+	unsigned char key[32];
+	char b64[48];
+	hl_err rc;
+
+	*sealed = NULL;
+	rc = hl_random_bytes(key, sizeof(key));
+	if (!rc) {
+		hl_base64_encode(key, sizeof(key), b64);
+		rc = hl_seal(cfg->master_key, b64, sealed);
+	}
+	if (!rc) {
+		if (!*extra)
+			*extra = json_object_new_object();
+		hl_json_add_str(*extra, "encryption_key", b64);
+	}
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(b64, sizeof(b64));
+	return rc;
+}
+
 static hl_err
 apply_auth(struct hl_db *db, const struct hl_config *cfg, const char *id, json_object *a)
 {
 	const char *type = json_object_is_type(a, json_type_null) ? "none" : member_str(a, "type");
-	const char *text;
+	const char *text, *public_text = NULL;
 	char *sealed = NULL;
-	json_object *creds;
+	json_object *creds, *pub = NULL;
 	hl_err rc;
 
+	/* New credentials: a cached token belonged to the old ones. */
+	rc = hl_oauth_forget(db, id);
+	if (rc)
+		return rc;
 	if (!strcmp(type, "none"))
 		return hl_db_exec(db, NULL, "UPDATE endpoints SET auth_type = 'none', "
-			"auth_sealed = NULL WHERE id = ?", "s", id);
+			"auth_sealed = NULL, auth_public = NULL WHERE id = ?", "s", id);
+	/* What the API may show of it: never a password, token or secret. */
+	if (!strcmp(type, "oauth2")) {
+		pub = json_object_new_object();
+		hl_json_add_str(pub, "token_url", member_str(a, "token_url"));
+		hl_json_add_str(pub, "client_id", member_str(a, "client_id"));
+		if (member_str(a, "scope"))
+			hl_json_add_str(pub, "scope", member_str(a, "scope"));
+		public_text = json_object_to_json_string_ext(pub, JSON_C_TO_STRING_PLAIN);
+	}
 	/* Only the validated members are kept, sealed as one JSON object. */
 	creds = json_object_new_object();
 	json_object_object_foreach(a, k, v) {
@@ -287,10 +349,10 @@ apply_auth(struct hl_db *db, const struct hl_config *cfg, const char *id, json_o
 	text = json_object_to_json_string_ext(creds, JSON_C_TO_STRING_PLAIN);
 	rc = hl_seal(cfg->master_key, text, &sealed);
 	json_object_put(creds);
-	if (rc)
-		return rc;
-	rc = hl_db_exec(db, NULL, "UPDATE endpoints SET auth_type = ?, auth_sealed = ? "
-		"WHERE id = ?", "sss", type, sealed, id);
+	if (!rc)
+		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET auth_type = ?, auth_sealed = ?, "
+			"auth_public = ? WHERE id = ?", "ssss", type, sealed, public_text, id);
+	json_object_put(pub);
 	free(sealed);
 	return rc;
 }
@@ -337,6 +399,9 @@ hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 	if (!rc && json_object_object_get_ex(in, "batch_max", &v))
 		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET batch_max = ? WHERE id = ?", "is",
 			(long long)json_object_get_int64(v), id);
+	if (!rc && json_object_object_get_ex(in, "rate_limit", &v))
+		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET rate_limit = ? WHERE id = ?", "is",
+			(long long)json_object_get_int64(v), id);
 	if (!rc && json_object_object_get_ex(in, "ed25519", &v)) {
 		char *sealed = NULL, *pub = NULL;
 
@@ -348,6 +413,17 @@ hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 				"ed25519_public = ? WHERE id = ?", "sss", sealed, pub, id);
 		free(sealed);
 		free(pub);
+	}
+	if (!rc && json_object_object_get_ex(in, "encryption", &v)) {
+		char *sealed = NULL;
+
+		/* Asking again rotates the key; false (or null) turns it off. */
+		if (json_object_get_boolean(v))
+			rc = encryption_key_new(cfg, &sealed, extra);
+		if (!rc)
+			rc = hl_db_exec(db, NULL, "UPDATE endpoints SET encryption_key_sealed = ? "
+				"WHERE id = ?", "ss", sealed, id);
+		free(sealed);
 	}
 	return rc;
 }
@@ -361,8 +437,8 @@ hl_endpoint_opts_get(struct hl_db *db, const char *id, json_object *o)
 	int r = 0;
 
 	rc = hl_stmt_new(db, "SELECT retry_schedule, retry_base_s, retry_cap_s, retry_max_attempts, "
-		"headers_json, auth_type, timeout_ms, priority, fifo, ed25519_public, batch_max "
-		"FROM endpoints WHERE id = ?", &st);
+		"headers_json, auth_type, timeout_ms, priority, fifo, ed25519_public, batch_max, "
+		"rate_limit, encryption_key_sealed IS NOT NULL, auth_public FROM endpoints WHERE id = ?", &st);
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, id);
@@ -389,6 +465,16 @@ hl_endpoint_opts_get(struct hl_db *db, const char *id, json_object *o)
 	/* Only the kind of authentication: credentials are never returned. */
 	x = json_object_new_object();
 	hl_json_add_str(x, "type", hl_stmt_col(st, 5));
+	/* oauth2: token_url, client_id and scope, never the client secret. */
+	if (hl_stmt_col(st, 13)) {
+		json_object *pub = json_tokener_parse(hl_stmt_col(st, 13));
+
+		if (json_object_is_type(pub, json_type_object)) {
+			json_object_object_foreach(pub, k, val)
+				json_object_object_add(x, k, json_object_get(val));   /* x holds a ref */
+		}
+		json_object_put(pub);
+	}
 	json_object_object_add(o, "auth", x);
 	if (hl_stmt_colnull(st, 6))
 		json_object_object_add(o, "timeout_ms", NULL);
@@ -398,6 +484,8 @@ hl_endpoint_opts_get(struct hl_db *db, const char *id, json_object *o)
 	hl_json_add_bool(o, "fifo", (int)hl_stmt_colint(st, 8));
 	hl_json_add_str(o, "ed25519_public_key", hl_stmt_col(st, 9));
 	hl_json_add_int(o, "batch_max", hl_stmt_colint(st, 10));
+	hl_json_add_int(o, "rate_limit", hl_stmt_colint(st, 11));
+	hl_json_add_bool(o, "encryption", (int)hl_stmt_colint(st, 12));
 out:
 	hl_stmt_free(st);
 	return rc;

@@ -13,7 +13,7 @@
  * members are ignored). Nothing is written. HL_ERR_INVALID with a field. */
 hl_err hl_endpoint_opts_validate(json_object *in);
 /* Store the members present in in for endpoint id (inside the caller's
- * transaction). Generated material shown once (none yet) goes to extra,
+ * transaction). Generated material shown once ("encryption_key") goes to extra,
  * an object the caller merges into its answer; *extra may stay NULL. */
 hl_err hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 	const char *endpoint_id, json_object *in, json_object **extra);

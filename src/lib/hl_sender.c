@@ -9,6 +9,7 @@
 #include <time.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
+#include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include "hl_buf.h"
 #include "hl_crypto.h"
@@ -205,6 +206,14 @@ add_auth(struct hl_send *s)
 		rc = add_header_redacted(s, "authorization", value, 1);
 	} else if (!strcmp(s->job->auth_type, "header")) {
 		rc = add_header_redacted(s, cred(c, "name"), cred(c, "value"), 1);
+	} else if (!strcmp(s->job->auth_type, "oauth2")) {
+		/* hl_oauth_prepare put the token there (or the job is not sent). */
+		if (!s->job->oauth_token) {
+			rc = hl_fail(HL_ERR_AUTH, NULL, "no OAuth token for %s", s->job->endpoint_id);
+		} else {
+			snprintf(value, sizeof(value), "Bearer %s", s->job->oauth_token);
+			rc = add_header_redacted(s, "authorization", value, 1);
+		}
 	}
 	memset(raw, 0, sizeof(raw));
 	memset(value, 0, sizeof(value));
@@ -254,6 +263,71 @@ out:
 	return rc;
 }
 
+/* Payload encryption: the body becomes the documented envelope
+ * {"encrypted":{"alg":"A256GCM","kid","iv","ciphertext","tag"}} of the
+ * exact bytes the endpoint would otherwise get; the signature is computed
+ * over the envelope afterwards. A fresh iv per attempt. */
+static hl_err
+encrypt_body(struct hl_job *job)
+{
+	unsigned char key[64], iv[12], tag[16], *ct = NULL;
+	char kid[65], iv64[20], tag64[28], *ct64 = NULL, *body = NULL;
+	json_object *o = NULL, *e;
+	const char *text;
+	size_t keylen = 0, len;
+	hl_err rc;
+
+	if (!job->encryption_key || job->body_encrypted)
+		return HL_OK;
+	rc = hl_base64_decode(job->encryption_key, strlen(job->encryption_key), key, sizeof(key),
+		&keylen);
+	if (!rc && keylen != 32)
+		rc = hl_fail(HL_ERR_CRYPTO, NULL, "the encryption key of %s is not 32 bytes",
+			job->endpoint_id);
+	if (rc)
+		goto out;
+	ct = malloc(job->bodylen ? job->bodylen : 1);
+	ct64 = malloc(4 * ((job->bodylen + 2) / 3) + 1);
+	if (!ct || !ct64) {
+		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	rc = hl_aes256gcm_encrypt(key, job->body, job->bodylen, ct, iv, tag);
+	if (rc)
+		goto out;
+	/* kid: names the key (changes on rotation) without revealing it. */
+	hl_sha256_hex(key, keylen, kid);
+	kid[16] = '\0';
+	hl_base64_encode(iv, sizeof(iv), iv64);
+	hl_base64_encode(tag, sizeof(tag), tag64);
+	hl_base64_encode(ct, job->bodylen, ct64);
+	o = json_object_new_object();
+	e = json_object_new_object();
+	hl_json_add_str(e, "alg", "A256GCM");
+	hl_json_add_str(e, "kid", kid);
+	hl_json_add_str(e, "iv", iv64);
+	hl_json_add_str(e, "ciphertext", ct64);
+	hl_json_add_str(e, "tag", tag64);
+	json_object_object_add(o, "encrypted", e);   /* o owns e */
+	text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	body = malloc(len + 1);
+	if (!body) {
+		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	memcpy(body, text, len + 1);
+	free(job->body);
+	job->body = body;
+	job->bodylen = len;
+	job->body_encrypted = 1;
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	json_object_put(o);
+	free(ct);
+	free(ct64);
+	return rc;
+}
+
 static hl_err
 sign(struct hl_send *s)
 {
@@ -290,6 +364,31 @@ sign(struct hl_send *s)
 	return rc;
 }
 
+/* The rules every request to a user-given URL follows (deliveries and
+ * OAuth token requests alike): http(s) only, no redirects, no proxies
+ * from the environment, the address checked at connect time. */
+static void
+easy_guard(struct hl_send *s, const char *url, long timeout)
+{
+	curl_easy_setopt(s->easy, CURLOPT_URL, url);
+	curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(s->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(s->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(s->easy, CURLOPT_PROXY, "");
+	curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(s->easy, CURLOPT_TIMEOUT_MS, timeout);
+	curl_easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT_MS,
+		s->cfg->connect_timeout_ms < timeout ? s->cfg->connect_timeout_ms : timeout);
+	curl_easy_setopt(s->easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(s->easy, CURLOPT_OPENSOCKETDATA, s);
+	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(s->easy, CURLOPT_HEADERDATA, s);
+	curl_easy_setopt(s->easy, CURLOPT_ERRORBUFFER, s->errbuf);
+	curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
+}
+
 hl_err
 hl_send_setup(const struct hl_config *cfg, struct hl_job *job, struct hl_send **out)
 {
@@ -319,6 +418,8 @@ hl_send_setup(const struct hl_config *cfg, struct hl_job *job, struct hl_send **
 	if (!rc)
 		rc = add_auth(s);
 	if (!rc)
+		rc = encrypt_body(job);
+	if (!rc)
 		rc = sign(s);
 	if (rc)
 		goto fail;
@@ -326,28 +427,12 @@ hl_send_setup(const struct hl_config *cfg, struct hl_job *job, struct hl_send **
 	 * less, and receivers that mishandle it keep working. */
 	s->headers = curl_slist_append(s->headers, "Expect:");
 
-	curl_easy_setopt(s->easy, CURLOPT_URL, job->url);
-	curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(s->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(s->easy, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(s->easy, CURLOPT_PROXY, "");
-	curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
+	easy_guard(s, job->url, timeout);
 	curl_easy_setopt(s->easy, CURLOPT_CUSTOMREQUEST, job->method[0] ? job->method : "POST");
 	curl_easy_setopt(s->easy, CURLOPT_POST, 1L);
 	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, job->body);
 	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->bodylen);
 	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->headers);
-	curl_easy_setopt(s->easy, CURLOPT_TIMEOUT_MS, timeout);
-	curl_easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT_MS,
-		cfg->connect_timeout_ms < timeout ? cfg->connect_timeout_ms : timeout);
-	curl_easy_setopt(s->easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-	curl_easy_setopt(s->easy, CURLOPT_OPENSOCKETDATA, s);
-	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(s->easy, CURLOPT_HEADERDATA, s);
-	curl_easy_setopt(s->easy, CURLOPT_ERRORBUFFER, s->errbuf);
-	curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
 	curl_easy_setopt(s->easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	s->started_ms = hl_now_ms();
 	*out = s;
@@ -355,6 +440,150 @@ hl_send_setup(const struct hl_config *cfg, struct hl_job *job, struct hl_send **
 fail:
 	hl_send_finish(s, CURLE_FAILED_INIT, NULL);
 	return rc;
+}
+
+/* Form-urlencode v onto b (RFC 6749 appendix B). */
+static hl_err
+form_add(CURL *easy, struct hl_buf *b, const char *name, const char *v)
+{
+	char *enc;
+	hl_err rc;
+
+	if (!v)
+		return HL_OK;
+	enc = curl_easy_escape(easy, v, 0);
+	if (!enc)
+		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	rc = hl_buf_printf(b, "%s%s=%s", b->len ? "&" : "", name, enc);
+	curl_free(enc);
+	return rc;
+}
+
+/* Why a token request failed, for the attempt log: never the secret. */
+static void
+token_error(struct hl_send *s, CURLcode res, long status, char *err, size_t errcap)
+{
+	if (s->ssrf_blocked)
+		snprintf(err, errcap, "token request blocked: %s is a private or reserved address "
+			"(allow it with Delivery.AllowCidrs)", s->blocked_addr);
+	else if (res != CURLE_OK)
+		snprintf(err, errcap, "token request failed: %s",
+			s->errbuf[0] ? s->errbuf : curl_easy_strerror(res));
+	else
+		snprintf(err, errcap, "the token endpoint answered HTTP %ld%s", status,
+			status == 400 || status == 401 ? " (client_id or client_secret refused?)" : "");
+}
+
+hl_err
+hl_send_token(const struct hl_config *cfg, const struct hl_job *job, char **token,
+	long *expires_in, char *err, size_t errcap)
+{
+	struct hl_send *s = NULL;
+	struct hl_buf form;
+	json_object *c = NULL, *answer = NULL, *v;
+	char basic[2200], raw[1100], *id = NULL, *secret = NULL;
+	const char *tok;
+	long status = 0, timeout = job->timeout_ms > 0 ? job->timeout_ms : cfg->timeout_ms;
+	CURLcode res = CURLE_FAILED_INIT;
+	hl_err rc = HL_ERR_AUTH;
+	int n;
+
+	*token = NULL;
+	*expires_in = -1;
+	snprintf(err, errcap, "token request could not be prepared");
+	hl_buf_init(&form, 8192);
+	c = job->auth_json ? json_tokener_parse(job->auth_json) : NULL;
+	s = calloc(1, sizeof(*s));
+	if (!c || !s)
+		goto out;
+	s->cfg = cfg;
+	s->req_headers = json_object_new_object();
+	s->resp_headers = json_object_new_object();
+	hl_buf_init(&s->body, cfg->max_response);
+	s->easy = curl_easy_init();
+	if (!s->easy)
+		goto out;
+	/* Client credentials in HTTP Basic, each form-urlencoded first
+	 * (RFC 6749 2.3.1). */
+	id = curl_easy_escape(s->easy, cred(c, "client_id"), 0);
+	secret = curl_easy_escape(s->easy, cred(c, "client_secret"), 0);
+	n = id && secret ? snprintf(raw, sizeof(raw), "%s:%s", id, secret) : -1;
+	if (n < 0 || (size_t)n >= sizeof(raw))
+		goto out;
+	memcpy(basic, "Basic ", 6);
+	hl_base64_encode((const unsigned char *)raw, (size_t)n, basic + 6);
+	if (add_header_redacted(s, "authorization", basic, 1) ||
+	    add_header(s, "accept", "application/json") ||
+	    add_header(s, "content-type", "application/x-www-form-urlencoded") ||
+	    add_header(s, "user-agent", cfg->user_agent) ||
+	    form_add(s->easy, &form, "grant_type", "client_credentials") ||
+	    form_add(s->easy, &form, "scope", json_object_object_get_ex(c, "scope", NULL) ?
+	    cred(c, "scope") : NULL) ||
+	    form_add(s->easy, &form, "audience", json_object_object_get_ex(c, "audience", NULL) ?
+	    cred(c, "audience") : NULL))
+		goto out;
+	s->headers = curl_slist_append(s->headers, "Expect:");
+	/* The delivery's own guard, protocols and timeouts. */
+	easy_guard(s, cred(c, "token_url"), timeout);
+	if (cfg->require_https)
+		curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(s->easy, CURLOPT_POST, 1L);
+	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, hl_buf_str(&form));
+	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)form.len);
+	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->headers);
+	res = curl_easy_perform(s->easy);
+	if (res == CURLE_OK)
+		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (res != CURLE_OK || status != 200) {
+		token_error(s, res, status, err, errcap);
+		goto out;
+	}
+	answer = json_tokener_parse(hl_buf_str(&s->body));
+	tok = json_object_object_get_ex(answer, "access_token", &v) &&
+		json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+	if (!tok || !*tok || strlen(tok) > HL_OAUTH_TOKEN_MAX || strpbrk(tok, "\r\n") ||
+	    (json_object_object_get_ex(answer, "token_type", &v) &&
+	    strcasecmp(json_object_get_string(v), "bearer"))) {
+		snprintf(err, errcap, "the token endpoint's answer has no usable bearer access_token");
+		goto out;
+	}
+	if (json_object_object_get_ex(answer, "expires_in", &v) &&
+	    (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_string)))
+		*expires_in = (long)json_object_get_int64(v);
+	*token = strdup(tok);
+	if (*token) {
+		err[0] = '\0';
+		rc = HL_OK;
+	}
+out:
+	json_object_put(answer);
+	json_object_put(c);
+	if (id)
+		curl_free(id);
+	if (secret) {
+		memset(secret, 0, strlen(secret));
+		curl_free(secret);
+	}
+	memset(raw, 0, sizeof(raw));
+	memset(basic, 0, sizeof(basic));
+	hl_buf_free(&form);
+	if (s)
+		hl_send_finish(s, res, NULL);
+	return rc;
+}
+
+void
+hl_send_auth_failed(struct hl_job *job, struct hl_attempt *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->job = job;
+	a->outcome = HL_OUT_RETRY;
+	a->error_class = "auth";
+	a->started_ms = hl_now_ms();
+	a->retry_after_s = -1;
+	a->request_headers = strdup("{}");
+	hl_strlcpy(a->error_message, job->auth_error[0] ? job->auth_error :
+		"no OAuth token", sizeof(a->error_message));
 }
 
 CURL *
@@ -464,6 +693,11 @@ hl_send_now(const struct hl_config *cfg, struct hl_job *job, struct hl_attempt *
 	CURLcode res;
 	hl_err rc;
 
+	/* No OAuth token: what the runner would record, without a request. */
+	if (job->auth_error[0]) {
+		hl_send_auth_failed(job, a);
+		return HL_OK;
+	}
 	rc = hl_send_setup(cfg, job, &s);
 	if (rc)
 		return rc;

@@ -21,6 +21,16 @@ void hl_send_finish(struct hl_send *s, CURLcode res, struct hl_attempt *a);
 /* Blocking single send (test sends). */
 hl_err hl_send_now(const struct hl_config *cfg, struct hl_job *job, struct hl_attempt *a);
 void hl_attempt_clear(struct hl_attempt *a);
+/* OAuth 2.0 client credentials for an oauth2 job (its auth_json): POST
+ * grant_type=client_credentials to token_url, the client in HTTP Basic,
+ * under the same guard, protocols and timeouts as a delivery. HL_OK with
+ * *token (caller frees) and *expires_in (-1 when not given); otherwise
+ * HL_ERR_AUTH and err says why, without secrets. */
+#define HL_OAUTH_TOKEN_MAX 2048
+hl_err hl_send_token(const struct hl_config *cfg, const struct hl_job *job, char **token,
+	long *expires_in, char *err, size_t errcap);
+/* The attempt of a job that could not get its OAuth token (class auth). */
+void hl_send_auth_failed(struct hl_job *job, struct hl_attempt *a);
 /* The exact signed request body text for a request preview. */
 const char *hl_send_body(struct hl_send *s);
 

@@ -17,6 +17,7 @@
 #include "hl_db.h"
 #include "hl_deliveries.h"
 #include "hl_log.h"
+#include "hl_oauth.h"
 #include "hl_sender.h"
 #include "hl_util.h"
 
@@ -103,6 +104,21 @@ max_inflight(const struct runner *r)
 	return (int)(r->cfg.concurrency + r->cfg.batch_size);
 }
 
+static void add_done(struct runner *r, struct hl_attempt *att);
+
+/* Give a request's deliveries back unsent (it could not be set up). */
+static void
+release_group(struct runner *r, struct hl_job **group, int k)
+{
+	int j;
+
+	for (j = 0; j < k; j++) {
+		hl_delivery_release(r->db, r->owner, group[j]->delivery_id);
+		hl_job_clear(group[j]);
+		free(group[j]);
+	}
+}
+
 static hl_err
 claim_and_start(struct runner *r, int *claimed)
 {
@@ -153,13 +169,23 @@ claim_and_start(struct runner *r, int *claimed)
 				jp[j] = NULL;
 			}
 		if ((group[0]->batch_max > 1 && hl_job_batch(group, k)) ||
-		    hl_send_setup(&r->cfg, group[0], &s)) {
+		    hl_oauth_prepare(r->db, &r->cfg, group[0])) {
 			hl_log(HL_LOG_ERROR, "delivery %s: %s", group[0]->delivery_id, hl_errmsg());
-			for (j = 0; j < k; j++) {
-				hl_delivery_release(r->db, r->owner, group[j]->delivery_id);
-				hl_job_clear(group[j]);
-				free(group[j]);
-			}
+			release_group(r, group, k);
+			continue;
+		}
+		/* No OAuth token to be had: an attempt of class auth, retried
+		 * on the schedule like any failure. */
+		if (group[0]->auth_error[0]) {
+			struct hl_attempt att;
+
+			hl_send_auth_failed(group[0], &att);
+			add_done(r, &att);
+			continue;
+		}
+		if (hl_send_setup(&r->cfg, group[0], &s)) {
+			hl_log(HL_LOG_ERROR, "delivery %s: %s", group[0]->delivery_id, hl_errmsg());
+			release_group(r, group, k);
 			continue;
 		}
 		curl_multi_add_handle(r->multi, hl_send_easy(s));
@@ -266,6 +292,23 @@ add_batch_members(struct runner *r, struct hl_attempt *lead)
 		hl_attempt_clear(&copy);
 }
 
+/* Take an attempt made without a transfer (att is moved in). */
+static void
+add_done(struct runner *r, struct hl_attempt *att)
+{
+	struct hl_attempt *a;
+
+	if (r->ndone == RECORD_BATCH)
+		flush_done(r);
+	if (r->ndone == 0)
+		r->first_done_ms = hl_now_ms();
+	a = &r->done[r->ndone++];
+	*a = *att;
+	count(r, a);
+	/* May record (and free) a: nothing uses it afterwards. */
+	add_batch_members(r, a);
+}
+
 /* Returns how many transfers finished. */
 static int
 collect_finished(struct runner *r)
@@ -289,6 +332,7 @@ collect_finished(struct runner *r)
 		a = &r->done[r->ndone++];
 		hl_send_finish(s, msg->data.result, a);
 		count(r, a);
+		hl_oauth_answered(r->db, a);
 		hl_log(HL_LOG_DEBUG, "delivery %s attempt %d%s: %s %ld %s", a->job->delivery_id,
 			a->job->attempt_no, a->job->batch_next ? " (batch)" : "",
 			a->outcome == HL_OUT_SUCCESS ? "ok" : "failed", a->status,

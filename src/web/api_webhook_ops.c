@@ -5,6 +5,7 @@
 #include <string.h>
 #include "hl_deliveries.h"
 #include "hl_endpoints.h"
+#include "hl_oauth.h"
 #include "hl_events.h"
 #include "hl_sender.h"
 #include "hl_util.h"
@@ -77,6 +78,8 @@ api_webhooks_test(struct hl_req *r)
 	rc = hl_endpoint_test_job(r->db, r->cfg, r->who.account_id, r->params[0], type, payload, &job);
 	if (!rc)
 		rc = hl_send_now(r->cfg, &job, &a);
+	if (!rc)
+		hl_oauth_answered(r->db, &a);
 	if (rc) {
 		hl_resp_core_error(r, rc);
 		goto out;

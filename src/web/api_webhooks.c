@@ -23,6 +23,8 @@ static const struct hl_field endpoint_create_fields[] = {
 	{ "fifo", HL_F_BOOL, 0, 0 },
 	{ "ed25519", HL_F_BOOL, 0, 0 },
 	{ "batch_max", HL_F_INT, 0, 0 },
+	{ "rate_limit", HL_F_INT, 0, 0 },
+	{ "encryption", HL_F_BOOL, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -42,6 +44,8 @@ static const struct hl_field endpoint_update_fields[] = {
 	{ "fifo", HL_F_BOOL, 0, 0 },
 	{ "ed25519", HL_F_BOOL, 0, 0 },
 	{ "batch_max", HL_F_INT, 0, 0 },
+	{ "rate_limit", HL_F_INT, 0, 0 },
+	{ "encryption", HL_F_BOOL, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
 

@@ -59,6 +59,29 @@ if VALGRIND and os.environ.get("HL_SANITIZERS") != "yes":
             ok.wait_for_requests(3)
             bad.wait_for_requests(3)
 
+    def test_runner_oauth_encryption_rate_limit_under_valgrind():
+        from test_runner_oauth import CLIENT_ID, CLIENT_SECRET, TokenServer
+
+        _, key = new_account("vgo")
+        with TokenServer() as ts, Receiver() as rcv, Receiver() as refused:
+            for rcv_, secret, extra in ((rcv, CLIENT_SECRET, {"encryption": True, "rate_limit": 2}),
+                                        (refused, "wrong", {})):
+                body = {"url": rcv_.url, "event_types": ["sms.sent"],
+                        "auth": {"type": "oauth2", "token_url": ts.url, "client_id": CLIENT_ID,
+                                 "client_secret": secret}}
+                body.update(extra)
+                r = api("POST", "/webhooks", body, key=key)
+                assert r.status == 201, r
+            for i in range(3):
+                r = api("POST", "/webhooks/publish",
+                        {"event_type": "sms.sent", "payload": {"n": i}}, key=key)
+                assert r.status == 202 and r.body["deliveries"] == 2, r
+            proc = _vg([RUNNER, "--config", CONFIG, "--once"])
+            assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+            # Two within the rate limit (the third waits), encrypted; none refused.
+            assert [list(q.json()) for q in rcv.wait_for_requests(2)] == [["encrypted"]] * 2
+            assert refused.requests == [] and any(not ok for _, _, ok in ts.requests)
+
     def test_ctl_under_valgrind():
         slug, _ = new_account("vgc")
         for argv in (["migrate"], ["key", "list", slug], ["status"], ["account", "list"],

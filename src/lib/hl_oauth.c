@@ -1,0 +1,109 @@
+/* hl_oauth.c: the SQL of endpoint_tokens (the OAuth token cache, tokens
+ * sealed like every credential) and the decision when to fetch one; the
+ * request itself goes through the sender's guarded curl setup. */
+#include <stdlib.h>
+#include <string.h>
+#include "hl_crypto.h"
+#include "hl_log.h"
+#include "hl_oauth.h"
+#include "hl_sender.h"
+
+/* A token is used until this much before it expires: 10 % of its life,
+ * at most 30 s, so a request in flight never carries an expired one. */
+#define MARGIN_MAX_MS 30000
+/* Lifetime assumed when the token endpoint does not say (expires_in). */
+#define DEFAULT_LIFE_S 300
+
+static int
+is_oauth(const struct hl_job *job)
+{
+	return !strcmp(job->auth_type, "oauth2");
+}
+
+/* A cached, unexpired token of the endpoint: 1 found, 0 none, -1 error. */
+static int
+cache_get(struct hl_db *db, const struct hl_config *cfg, struct hl_job *job)
+{
+	struct hl_stmt *st;
+	int r = -1;
+
+	if (hl_stmt_new(db, "SELECT token_sealed FROM endpoint_tokens "
+	    "WHERE endpoint_id = ? AND expires_at > NOW(3)", &st))
+		return -1;
+	hl_stmt_str(st, 0, job->endpoint_id);
+	if (hl_stmt_exec(st))
+		goto out;
+	r = hl_stmt_fetch(st);
+	if (r <= 0)
+		goto out;
+	/* A token sealed under another master key is as good as none. */
+	if (hl_unseal(cfg->master_key, hl_stmt_col(st, 0), &job->oauth_token)) {
+		r = 0;
+		goto out;
+	}
+	job->oauth_sealed = strdup(hl_stmt_col(st, 0));
+	r = job->oauth_sealed ? 1 : -1;
+out:
+	hl_stmt_free(st);
+	return r;
+}
+
+hl_err
+hl_oauth_prepare(struct hl_db *db, const struct hl_config *cfg, struct hl_job *job)
+{
+	char *token = NULL;
+	long expires_in = -1;
+	long long life_ms, margin;
+	hl_err rc = HL_OK;
+	int r;
+
+	if (!is_oauth(job))
+		return HL_OK;
+	job->auth_error[0] = '\0';
+	r = cache_get(db, cfg, job);
+	if (r != 0)
+		return r > 0 ? HL_OK : hl_fail(HL_ERR_DB, NULL, "reading the token cache failed");
+	if (hl_send_token(cfg, job, &token, &expires_in, job->auth_error,
+	    sizeof(job->auth_error))) {
+		hl_log(HL_LOG_INFO, "endpoint %s: no OAuth token: %s", job->endpoint_id,
+			job->auth_error);
+		return HL_OK;
+	}
+	job->oauth_token = token;
+	life_ms = (expires_in >= 0 ? expires_in : DEFAULT_LIFE_S) * 1000LL;
+	margin = life_ms / 10 < MARGIN_MAX_MS ? life_ms / 10 : MARGIN_MAX_MS;
+	life_ms -= margin;
+	if (life_ms <= 0)
+		return HL_OK;   /* good for this request only */
+	rc = hl_seal(cfg->master_key, token, &job->oauth_sealed);
+	if (!rc)
+		rc = hl_db_exec(db, NULL, "INSERT INTO endpoint_tokens (endpoint_id, token_sealed, "
+			"expires_at) VALUES (?, ?, NOW(3) + INTERVAL ? MICROSECOND) ON DUPLICATE KEY "
+			"UPDATE token_sealed = VALUES(token_sealed), expires_at = VALUES(expires_at)",
+			"ssi", job->endpoint_id, job->oauth_sealed, life_ms * 1000);
+	/* Not cached: this request still has its token; the next fetches. */
+	if (rc)
+		hl_log(HL_LOG_WARN, "endpoint %s: could not cache the OAuth token: %s",
+			job->endpoint_id, hl_errmsg());
+	return HL_OK;
+}
+
+void
+hl_oauth_answered(struct hl_db *db, const struct hl_attempt *a)
+{
+	if (a->status != 401 || !is_oauth(a->job) || !a->job->oauth_sealed)
+		return;
+	/* Only the token this request carried: another runner may already
+	 * have cached a newer one. */
+	if (hl_db_exec(db, NULL, "DELETE FROM endpoint_tokens WHERE endpoint_id = ? "
+	    "AND token_sealed = ?", "ss", a->job->endpoint_id, a->job->oauth_sealed))
+		hl_log(HL_LOG_WARN, "endpoint %s: could not drop the refused OAuth token: %s",
+			a->job->endpoint_id, hl_errmsg());
+}
+
+hl_err
+hl_oauth_forget(struct hl_db *db, const char *endpoint_id)
+{
+	return hl_db_exec(db, NULL, "DELETE FROM endpoint_tokens WHERE endpoint_id = ?", "s",
+		endpoint_id);
+}

@@ -1,0 +1,192 @@
+"""OAuth 2.0 client-credentials destination authentication against a
+token server in this file: one token for many deliveries, shared through
+the database cache, fetched again after expiry or a 401, and a refused
+client recorded as an attempt of class auth."""
+
+import base64
+import http.server
+import json
+import threading
+import time
+import urllib.parse
+
+from hltest import Receiver, api, new_account, run_runner
+
+EVENT = "sms.delivered"
+CLIENT_ID = "hook-client"
+CLIENT_SECRET = "cs-7f3a-very-secret"
+
+
+class TokenServer:
+    """Counts token requests; answers tok-1, tok-2 ... for the right client
+    (HTTP Basic) and grant, 401 otherwise."""
+
+    def __init__(self, expires_in=3600):
+        self.requests = []
+        self.expires_in = expires_in
+        self.lock = threading.Lock()
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                form = urllib.parse.parse_qs(body)
+                auth = self.headers.get("Authorization", "")
+                ok = False
+                if auth.startswith("Basic "):
+                    user, _, pw = base64.b64decode(auth[6:]).decode().partition(":")
+                    ok = (urllib.parse.unquote_plus(user) == CLIENT_ID
+                          and urllib.parse.unquote_plus(pw) == CLIENT_SECRET)
+                ok = ok and form.get("grant_type") == ["client_credentials"]
+                ok = ok and self.headers.get("Content-Type") == "application/x-www-form-urlencoded"
+                with server.lock:
+                    server.requests.append((self.path, form, ok))
+                    n = len(server.requests)
+                if ok:
+                    out = json.dumps({"access_token": "tok-%d" % n, "token_type": "Bearer",
+                                      "expires_in": server.expires_in}).encode()
+                    status = 200
+                else:
+                    out, status = b'{"error":"invalid_client"}', 401
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(out)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = "http://127.0.0.1:%d/oauth/token" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _endpoint(key, url, token_url, secret=CLIENT_SECRET, **opts):
+    body = {"url": url, "event_types": [EVENT],
+            "auth": {"type": "oauth2", "token_url": token_url, "client_id": CLIENT_ID,
+                     "client_secret": secret, "scope": "webhooks:write"}}
+    body.update(opts)
+    r = api("POST", "/webhooks", body, key=key)
+    assert r.status == 201, r
+    return r.body
+
+
+def _publish(key, n=1):
+    for i in range(n):
+        r = api("POST", "/webhooks/publish", {"event_type": EVENT, "payload": {"i": i}}, key=key)
+        assert r.status == 202, r
+
+
+def _deliveries(key, ep_id):
+    return api("GET", "/webhooks/%s/deliveries" % ep_id, key=key).body["data"]
+
+
+def test_one_token_serves_many_deliveries_and_is_never_shown():
+    slug, key = new_account()
+    with TokenServer() as ts, Receiver() as rcv:
+        ep = _endpoint(key, rcv.url, ts.url)
+        assert ep["auth"] == {"type": "oauth2", "token_url": ts.url, "client_id": CLIENT_ID,
+                              "scope": "webhooks:write"}, ep["auth"]
+        shown = api("GET", "/webhooks/%s" % ep["id"], key=key)
+        assert CLIENT_SECRET not in str(shown.raw) and shown.body["auth"] == ep["auth"], shown
+        _publish(key, 2)
+        run_runner("--once", "--account", slug)
+        reqs = rcv.wait_for_requests(2)
+        assert [q.headers["authorization"] for q in reqs] == ["Bearer tok-1"] * 2, reqs
+        assert len(ts.requests) == 1 and ts.requests[0][2], ts.requests
+        assert ts.requests[0][1].get("scope") == ["webhooks:write"], ts.requests
+        # Another run (a runner of its own) finds the cached token.
+        _publish(key, 1)
+        run_runner("--once", "--account", slug)
+        assert rcv.wait_for_requests(3)[2].headers["authorization"] == "Bearer tok-1"
+        assert len(ts.requests) == 1, ts.requests
+        # A test send uses the same path (and the cache).
+        t = api("POST", "/webhooks/%s/test" % ep["id"], {"event_type": EVENT}, key=key)
+        assert t.status == 200 and t.body["success"], t
+        assert t.body["request"]["headers"]["authorization"] == "[redacted]", t.body
+        assert rcv.wait_for_requests(4)[3].headers["authorization"] == "Bearer tok-1"
+        assert len(ts.requests) == 1, ts.requests
+        detail = api("GET", "/webhooks/deliveries/%s" % _deliveries(key, ep["id"])[0]["id"],
+                     key=key)
+        assert "tok-1" not in str(detail.raw) and CLIENT_SECRET not in str(detail.raw), detail
+        assert detail.body["attempt_log"][0]["request_headers"]["authorization"] == "[redacted]"
+
+
+def test_expired_token_is_fetched_again():
+    slug, key = new_account()
+    with TokenServer(expires_in=1) as ts, Receiver() as rcv:
+        _endpoint(key, rcv.url, ts.url)
+        _publish(key)
+        run_runner("--once", "--account", slug)
+        assert rcv.wait_for_requests(1)[0].headers["authorization"] == "Bearer tok-1"
+        time.sleep(1.2)
+        _publish(key)
+        run_runner("--once", "--account", slug)
+        assert rcv.wait_for_requests(2)[1].headers["authorization"] == "Bearer tok-2"
+        assert len(ts.requests) == 2, ts.requests
+
+
+def test_401_drops_the_token_and_the_next_attempt_fetches_a_new_one():
+    slug, key = new_account()
+    with TokenServer() as ts, Receiver(statuses=[401]) as rcv:
+        ep = _endpoint(key, rcv.url, ts.url, retry_schedule="0,1h")
+        _publish(key)
+        run_runner("--once", "--account", slug)
+        assert rcv.wait_for_requests(1)[0].headers["authorization"] == "Bearer tok-1"
+        dl = _deliveries(key, ep["id"])[0]
+        assert (dl["status"], dl["last_status_code"]) == ("pending", 401), dl
+        r = api("POST", "/webhooks/deliveries/%s/retry" % dl["id"], key=key)
+        assert r.status in (200, 202), r
+        run_runner("--once", "--account", slug)
+        assert rcv.wait_for_requests(2)[1].headers["authorization"] == "Bearer tok-2"
+        assert len(ts.requests) == 2, ts.requests
+        assert _deliveries(key, ep["id"])[0]["status"] == "succeeded"
+
+
+def test_refused_client_is_an_auth_attempt_without_secrets():
+    slug, key = new_account()
+    with TokenServer() as ts, Receiver() as rcv:
+        ep = _endpoint(key, rcv.url, ts.url, secret="wrong-secret-123", retry_schedule="0,1h")
+        _publish(key)
+        run_runner("--once", "--account", slug)
+        assert len(ts.requests) == 1 and not ts.requests[0][2], ts.requests
+        assert rcv.requests == []
+        dl = _deliveries(key, ep["id"])[0]
+        assert (dl["status"], dl["attempts"], dl["last_error_class"]) == ("pending", 1, "auth"), dl
+        detail = api("GET", "/webhooks/deliveries/%s" % dl["id"], key=key)
+        att = detail.body["attempt_log"][0]
+        assert att["error_class"] == "auth" and "401" in att["error_message"], att
+        assert "wrong-secret-123" not in str(detail.raw), detail
+        # A test send shows the same failure, and sends nothing.
+        t = api("POST", "/webhooks/%s/test" % ep["id"], {"event_type": EVENT}, key=key)
+        assert t.status == 200 and t.body["error_class"] == "auth", t
+        assert rcv.requests == [] and "wrong-secret-123" not in str(t.raw)
+
+
+def test_bad_oauth2_settings_are_rejected():
+    _, key = new_account()
+    good = {"type": "oauth2", "token_url": "https://auth.example.com/token",
+            "client_id": "c", "client_secret": "s"}
+    for bad in ({k: v for k, v in good.items() if k != "client_secret"},
+                {k: v for k, v in good.items() if k != "token_url"},
+                dict(good, token_url="ftp://auth.example.com/token"),
+                dict(good, scope=5), dict(good, client_id="a\nb")):
+        r = api("POST", "/webhooks", {"url": "http://127.0.0.1:9/hook", "event_types": [EVENT],
+                                      "auth": bad}, key=key)
+        assert r.status in (400, 422) and r.body["error"]["field"] == "auth", (bad, r)
+    assert api("GET", "/webhooks", key=key).body["data"] == []
