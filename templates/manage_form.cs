@@ -42,17 +42,20 @@
 <?cs call:field_error("headers") ?>
 <p class="hint">Need more rows? Save, and the form offers two more.</p>
 </fieldset>
-<?cs call:opt_section("auth", "Destination authentication", "Credentials your endpoint checks, besides the signature. They are stored encrypted and never shown again.") ?>
+<?cs call:opt_section("auth", "Destination authentication", "Credentials your endpoint checks, besides the signature. Passwords, tokens and secrets are stored encrypted and never shown again.") ?>
 <div class="choices">
 <?cs call:opt_choice("auth", "auth.type", "none", "None", Page.Form.auth.type) ?>
 <?cs call:opt_choice("auth", "auth.type", "basic", "Basic (username and password)", Page.Form.auth.type) ?>
 <?cs call:opt_choice("auth", "auth.type", "bearer", "Bearer token", Page.Form.auth.type) ?>
 <?cs call:opt_choice("auth", "auth.type", "header", "Custom header", Page.Form.auth.type) ?>
+<?cs call:opt_choice("auth", "auth.type", "oauth2", "OAuth 2.0 client credentials", Page.Form.auth.type) ?>
 </div>
 <div class="when when-basic row"><?cs call:auth_input("basic", "username", "Username", 0) ?><?cs call:auth_input("basic", "password", "Password", 1) ?></div>
 <div class="when when-bearer row"><?cs call:auth_input("bearer", "token", "Token (sent as Authorization: Bearer …)", 1) ?></div>
 <div class="when when-header row"><?cs call:auth_input("header", "name", "Header name", 0) ?><?cs call:auth_input("header", "value", "Header value", 1) ?></div>
-<?cs if:Page.Stored.auth_type != "none" ?><p class="hint">Credentials are set (<?cs var:Page.Stored.auth_type ?>). Leave the fields empty to keep them; to change them, enter all of them.</p><?cs /if ?>
+<div class="when when-oauth2"><?cs call:auth_input("oauth2", "token_url", "Token URL", 0) ?><div class="row"><?cs call:auth_input("oauth2", "client_id", "Client ID", 0) ?><?cs call:auth_input("oauth2", "client_secret", "Client secret", 1) ?></div><div class="row"><?cs call:auth_input("oauth2", "scope", "Scope (optional)", 0) ?><?cs call:auth_input("oauth2", "audience", "Audience (optional)", 0) ?></div><p class="hint">hookline gets a token from the token URL and sends it as Authorization: Bearer …, fetching a new one when it expires or is refused.</p></div>
+<?cs if:Page.Stored.auth_type == "oauth2" ?><p class="hint">Credentials are set (oauth2). Change nothing to keep them; to change any field, enter the client secret again (and the audience, if you use one: it is not shown).</p>
+<?cs elif:Page.Stored.auth_type != "none" ?><p class="hint">Credentials are set (<?cs var:Page.Stored.auth_type ?>). Leave the fields empty to keep them; to change them, enter all of them.</p><?cs /if ?>
 <?cs call:field_error("auth") ?>
 </fieldset>
 <?cs call:opt_section("retry", "Retries", "When a delivery fails, it is tried again on this schedule, then kept as a dead letter.") ?>
@@ -64,11 +67,14 @@
 <div class="when when-schedule"><?cs call:opt_input("retry_schedule", "retry_schedule", "Delays before each attempt", Page.Form.retry_schedule, "Comma-separated, like 0,5s,5m,1h: one attempt per entry.", "retry_schedule", "") ?><?cs call:field_error("retry_schedule") ?></div>
 <div class="when when-exponential"><div class="row"><?cs call:opt_input("retry-base", "retry_exponential.base_seconds", "First delay (s)", Page.Form.retry_exponential.base_seconds, "", "retry_exponential", "numeric") ?><?cs call:opt_input("retry-cap", "retry_exponential.cap_seconds", "Longest delay (s)", Page.Form.retry_exponential.cap_seconds, "", "retry_exponential", "numeric") ?><?cs call:opt_input("retry-max", "retry_exponential.max_attempts", "Attempts", Page.Form.retry_exponential.max_attempts, "", "retry_exponential", "numeric") ?></div><p class="hint">Each delay doubles, up to the longest delay.</p><?cs call:field_error("retry_exponential") ?></div>
 </fieldset>
-<?cs call:opt_section("timing", "Timeout, order and batches", "") ?>
+<?cs call:opt_section("timing", "Timing and throughput", "") ?>
 <div class="row">
 <div><?cs call:opt_input("timeout_ms", "timeout_ms", "Timeout (ms)", Page.Form.timeout_ms, "100 to 300000; empty: the server default.", "timeout_ms", "numeric") ?><?cs call:field_error("timeout_ms") ?></div>
 <div><?cs call:opt_input("priority", "priority", "Priority", Page.Form.priority, "-100 to 100; higher goes first.", "priority", "numeric") ?><?cs call:field_error("priority") ?></div>
+</div>
+<div class="row">
 <div><?cs call:opt_input("batch_max", "batch_max", "Batch size", Page.Form.batch_max, "1 to 100; above 1, due deliveries go together as one JSON array.", "batch_max", "numeric") ?><?cs call:field_error("batch_max") ?></div>
+<div><?cs call:opt_input("rate_limit", "rate_limit", "Rate limit (per second)", Page.Form.rate_limit, "1 to 10000 deliveries a second, across all runners; empty: no limit.", "rate_limit", "numeric") ?><?cs call:field_error("rate_limit") ?></div>
 </div>
 <?cs call:opt_check("fifo", "fifo", "Deliver in order (FIFO)", Page.Form.fifo, "one at a time; the next waits until the previous one has succeeded or given up.") ?>
 <?cs call:field_error("fifo") ?>
@@ -80,6 +86,13 @@
 <label for="ed25519_public_key">ed25519 public key</label>
 <div class="copy-row"><textarea id="ed25519_public_key" class="mono" rows="3" readonly spellcheck="false"><?cs var:Page.Stored.ed25519_public_key ?></textarea><button type="button" class="secondary" data-copy="ed25519_public_key">Copy</button></div>
 <?cs /if ?>
+</fieldset>
+<?cs call:opt_section("encryption", "Payload encryption", "The body is sent as an AES-256-GCM envelope your receiver decrypts with the endpoint's key (signatures cover the envelope). The key is shown once, when it is generated.") ?>
+<?cs call:opt_check("encryption", "encryption", "Encrypt payloads", Page.Form.encryption, "unticking sends plain JSON again.") ?>
+<?cs if:Page.Stored.encryption ?>
+<?cs call:opt_check("encryption_renew", "encryption_renew", "Generate a new encryption key", Page.Form.encryption_renew, "the current key stops being used at once; the new one is shown once.") ?>
+<?cs /if ?>
+<?cs call:field_error("encryption") ?>
 </fieldset>
 </fieldset>
 <?cs if:Session.CanWrite ?><button type="submit"><?cs if:Page.Id ?>Save<?cs else ?>Create webhook<?cs /if ?></button><?cs /if ?>

@@ -102,26 +102,31 @@ static const struct scalar_opt {
 	{ "fifo", OPT_BOOL, 0 },
 	/* Batch delivery: in the core on main (b65993f); ignored before it. */
 	{ "batch_max", OPT_INT, 0 },
-	/* TODO when hl_endpoint_opts has them: rate_limit, payload encryption,
-	 * OAuth 2.0 client credentials (an auth_kinds entry). */
+	/* Deliveries per second; empty is 0, no limit (GET's 0 shows empty). */
+	{ "rate_limit", OPT_INT, 1 },
 };
 #define NSCALAR (sizeof(scalar_opts) / sizeof(scalar_opts[0]))
 
 /* Destination authentication: each kind's members, as the API names them.
  * Secret members are write-only: never rendered, not even after a form
- * error, and the core never returns any member. */
+ * error. The core returns only oauth2's token_url, client_id and scope. */
 struct auth_member {
 	const char *name;
 	int secret;
+	int optional;   /* left out when empty (the core refuses an empty string) */
 };
+
+#define AUTH_MEMBERS_MAX 6
 
 static const struct auth_kind {
 	const char *type;
-	struct auth_member members[4];
+	struct auth_member members[AUTH_MEMBERS_MAX];
 } auth_kinds[] = {
-	{ "basic", { { "username", 0 }, { "password", 1 } } },
-	{ "bearer", { { "token", 1 } } },
-	{ "header", { { "name", 0 }, { "value", 1 } } },
+	{ "basic", { { "username", 0, 0 }, { "password", 1, 0 } } },
+	{ "bearer", { { "token", 1, 0 } } },
+	{ "header", { { "name", 0, 0 }, { "value", 1, 0 } } },
+	{ "oauth2", { { "token_url", 0, 0 }, { "client_id", 0, 0 }, { "client_secret", 1, 0 },
+		{ "scope", 0, 1 }, { "audience", 0, 1 } } },
 };
 #define NAUTH (sizeof(auth_kinds) / sizeof(auth_kinds[0]))
 
@@ -133,7 +138,7 @@ static const char *const retry_exp_members[] = {
  * alert at the top, so an option the template lacks still shows its error. */
 static const char *const inline_fields[] = {
 	"url", "description", "method", "event_types", "headers", "auth",
-	"retry_schedule", "retry_exponential", "ed25519", NULL
+	"retry_schedule", "retry_exponential", "ed25519", "encryption", NULL
 };
 
 #define HEADER_ROWS_MIN 4
@@ -277,6 +282,18 @@ stored_auth_type(json_object *cur)
 	return t ? t : "none";
 }
 
+/* What GET shows of a stored credential member ("" when it shows nothing). */
+static const char *
+stored_auth_member(json_object *cur, const char *name)
+{
+	json_object *a;
+	const char *v = NULL;
+
+	if (cur && json_object_object_get_ex(cur, "auth", &a))
+		v = json_object_get_string(json_object_object_get(a, name));
+	return v ? v : "";
+}
+
 static void
 read_auth(struct hl_req *r, json_object *cur, json_object *form, json_object *opts)
 {
@@ -284,7 +301,7 @@ read_auth(struct hl_req *r, json_object *cur, json_object *form, json_object *op
 	const char *stored = stored_auth_type(cur);
 	const struct auth_kind *k = NULL;
 	json_object *typed = json_object_new_object(), *a = json_object_new_object();
-	int filled = 0;
+	int changed = 0;
 	size_t i;
 
 	hl_page_form(r, "auth.type", type, sizeof(type));
@@ -296,19 +313,29 @@ read_auth(struct hl_req *r, json_object *cur, json_object *form, json_object *op
 	for (i = 0; i < NAUTH; i++)
 		if (!strcmp(auth_kinds[i].type, type))
 			k = &auth_kinds[i];
-	for (i = 0; k && i < 4 && k->members[i].name; i++) {
-		snprintf(key, sizeof(key), "auth.%s.%s", k->type, k->members[i].name);
+	for (i = 0; k && i < AUTH_MEMBERS_MAX && k->members[i].name; i++) {
+		const struct auth_member *m = &k->members[i];
+
+		snprintf(key, sizeof(key), "auth.%s.%s", k->type, m->name);
 		hl_page_form(r, key, val, sizeof(val));
-		filled |= *val != 0;
-		hl_json_add_str(a, k->members[i].name, val);
-		if (!k->members[i].secret)
-			hl_json_add_str(typed, k->members[i].name, val);
+		/* The form shows what GET shows (oauth2's token_url, client_id,
+		 * scope): only a difference from that, or a secret, is a change. */
+		if (m->secret)
+			changed |= *val != 0;
+		else
+			changed |= strcmp(val, stored_auth_member(cur, m->name)) != 0;
+		if (*val || !m->optional)
+			hl_json_add_str(a, m->name, val);
+		if (!m->secret)
+			hl_json_add_str(typed, m->name, val);
 	}
 	memset(val, 0, sizeof(val));
-	/* Stored credentials cannot be shown or merged: the same kind with
-	 * every field empty keeps them; "none" twice changes nothing. An
-	 * unknown type goes to the core, which names it. */
-	if (!strcmp(type, stored) && (!k || !filled)) {
+	/* Stored credentials cannot be read back or merged (the core replaces
+	 * them whole): the same kind, unchanged, with every secret empty keeps
+	 * them; any change needs all of them again, and the core says which
+	 * one is missing. "none" twice changes nothing. An unknown type goes to
+	 * the core, which names it. */
+	if (!strcmp(type, stored) && !changed) {
 		json_object_put(a);
 		return;
 	}
@@ -326,6 +353,23 @@ read_ed25519(struct hl_req *r, json_object *cur, json_object *form, json_object 
 	/* true again would rotate the key pair: only a change goes to the core. */
 	if (want != have)
 		hl_json_add_bool(opts, "ed25519", want);
+}
+
+/* "Encrypt payloads" and, when it is on, "Generate a new encryption key":
+ * true makes a key (shown once), so it goes to the core only when turned
+ * on or asked for; unticking turns encryption off. */
+static void
+read_encryption(struct hl_req *r, json_object *cur, json_object *form, json_object *opts)
+{
+	char v[4];
+	int want = *hl_page_form(r, "encryption", v, sizeof(v)) != 0;
+	int renew = want && *hl_page_form(r, "encryption_renew", v, sizeof(v)) != 0;
+	int have = cur && json_object_get_boolean(json_object_object_get(cur, "encryption"));
+
+	hl_json_add_bool(form, "encryption", want);
+	hl_json_add_bool(form, "encryption_renew", renew);
+	if (want != have || renew)
+		hl_json_add_bool(opts, "encryption", want);
 }
 
 /* What the form posted: *form in the shape of an endpoint's JSON (shown
@@ -349,6 +393,7 @@ read_form(struct hl_req *r, json_object *cur, json_object **form, json_object **
 	read_retry(r, f, *opts);
 	read_auth(r, cur, f, *opts);
 	read_ed25519(r, cur, f, *opts);
+	read_encryption(r, cur, f, *opts);
 	return read_headers(r, f, *opts);
 }
 
@@ -377,6 +422,9 @@ endpoint_to_form(json_object *ep)
 		mode = "schedule";
 	hl_json_add_str(ep, "retry_mode", mode);
 	hl_json_add_bool(ep, "ed25519", json_object_object_get(ep, "ed25519_public_key") != NULL);
+	/* 0 is "no limit": an empty field says so better. */
+	if (json_object_get_int64(json_object_object_get(ep, "rate_limit")) == 0)
+		hl_json_add_str(ep, "rate_limit", "");
 }
 
 /* The form, filled from form (read_form's or endpoint_to_form's shape);
@@ -406,9 +454,12 @@ show_form(struct hl_req *r, int status, const char *id, json_object *form, json_
 		hdf_set_value(hdf, "Page.Id", id);
 	hdf_set_value(hdf, "Page.Done", hl_page_query(r, "done", done, sizeof(done)));
 	hdf_set_value(hdf, "Page.Stored.auth_type", stored_auth_type(cur));
-	if (cur)
+	if (cur) {
 		hdf_set_value(hdf, "Page.Stored.ed25519_public_key", json_object_get_string(
 			json_object_object_get(cur, "ed25519_public_key")));
+		hdf_set_int_value(hdf, "Page.Stored.encryption", json_object_get_boolean(
+			json_object_object_get(cur, "encryption")));
+	}
 	hl_hdf_from_json(hdf, "Page.Form", form);
 	if (hl_page_catalog(r, "Page.Catalog", json_object_object_get(form, "event_types"))) {
 		hl_page_core_error(r, hl_errcode(), "Loading the event catalog");
@@ -583,6 +634,15 @@ page_manage_update(struct hl_req *r)
 		goto out;
 	}
 	hl_audit(r, "webhook.update", r->params[0], NULL);
+	/* A new encryption key is in this answer only: shown now, not redirected with. */
+	if (json_object_object_get(ep, "encryption_key")) {
+		json_object_object_del(ep, "headers");
+		hl_hdf_from_json(hl_page_hdf(r), "Page.Endpoint", ep);
+		hdf_set_value(hl_page_hdf(r), "Page.Title", "Webhook saved");
+		hdf_set_value(hl_page_hdf(r), "Page.Nav", "manage");
+		hl_page_render(r, 200, "manage_secret.cs");
+		goto out;
+	}
 	snprintf(loc, sizeof(loc), "/webhook/manage/%s?done=saved", r->params[0]);
 	hl_resp_redirect(r, loc);
 out:

@@ -483,6 +483,58 @@ step('delete_goes_through_a_confirmation_page', async ({ page }) => {
 	check(await page.locator(`a[href$="/manage/${state.auth.id}"]`).count() === 0, 'still listed');
 });
 
+step('create_endpoint_with_oauth2_rate_limit_and_encryption_key_shown_once', async ({ page }) => {
+	const secret = 'cs-' + crypto.randomBytes(9).toString('hex');
+	await page.goto(BASE + '/webhook/manage/new');
+	await page.fill('#url', RCV.ok + '/encrypted');
+	await page.fill('#description', 'oauth2, rate limit and encryption');
+	await page.check('#sub-' + AUTH_EVENT.replace('.', '\\.'));
+	// The OAuth fields show once that kind is chosen (CSS only).
+	check(!await page.isVisible('#auth-oauth2-token_url'), 'the OAuth fields show before oauth2 is chosen');
+	await page.check('#auth-oauth2');
+	for (const f of ['token_url', 'client_id', 'client_secret', 'scope', 'audience'])
+		check(await page.isVisible('#auth-oauth2-' + f), `#auth-oauth2-${f} is hidden with oauth2 chosen`);
+	check(!await page.isVisible('#auth-bearer-token'), 'the bearer field shows with oauth2 chosen');
+	await page.fill('#auth-oauth2-token_url', RCV.ok + '/oauth/token');
+	await page.fill('#auth-oauth2-client_id', 'walk-client');
+	await page.fill('#auth-oauth2-client_secret', secret);
+	await page.fill('#auth-oauth2-scope', 'hooks');
+	await page.fill('#rate_limit', '25');
+	check(!await page.isVisible('#encryption_renew'), 'a new key is offered before there is one');
+	await page.check('#encryption');
+	await shot(page, 'manage-new-oauth2-encryption');
+	await page.setViewportSize({ width: 390, height: 844 });
+	const w = await page.evaluate(() => document.documentElement.scrollWidth);
+	await shot(page, 'mobile-manage-new-oauth2-encryption');
+	await page.setViewportSize({ width: 1280, height: 800 });
+	check(w <= 390, `the form with the OAuth fields is ${w}px wide at 390px`);
+	const resp = await navigate(page, () => page.click('button:has-text("Create webhook")'));
+	check(resp.status() === 201, 'create answered ' + resp.status());
+	const key = await page.inputValue('#encryption_key');
+	check(Buffer.from(key, 'base64').length === 32, 'no 32-byte encryption key shown: ' + key);
+	await visibleText(page, 'This key is shown only now');
+	await page.locator('button[data-copy="encryption_key"]').waitFor();
+	check((await page.content()).indexOf(secret) < 0, 'the client secret is on the created page');
+	await shot(page, 'manage-created-encryption-key');
+	const id = (await page.textContent('main')).match(/wh_[0-9a-z]{26}/i)[0];
+	const ep = await api('GET', '/webhooks/' + id);
+	check(ep.body.encryption === true && ep.body.rate_limit === 25, 'API shows ' + ep.text);
+	check(ep.body.auth.type === 'oauth2' && ep.body.auth.client_id === 'walk-client' &&
+		ep.body.auth.scope === 'hooks', 'API shows auth ' + ep.text);
+	check(ep.text.indexOf(secret) < 0 && ep.text.indexOf(key) < 0, 'API shows a secret: ' + ep.text);
+	// The edit page: never the key again, the OAuth settings but not the secret.
+	await page.goto(BASE + '/webhook/manage/' + id);
+	const html = await page.content();
+	check(html.indexOf(key) < 0 && html.indexOf(secret) < 0, 'the key or secret is on the edit page');
+	check(await page.isChecked('#encryption') && await page.isVisible('#encryption_renew'),
+		'encryption not shown as on, or no way to a new key');
+	check(await page.inputValue('#auth-oauth2-token_url') === RCV.ok + '/oauth/token', 'token URL not shown');
+	check(await page.inputValue('#auth-oauth2-client_secret') === '', 'the client secret field is filled');
+	check(await page.inputValue('#rate_limit') === '25', 'rate limit not shown');
+	await shot(page, 'manage-edit-oauth2-encryption');
+	check((await api('DELETE', '/webhooks/' + id)).status === 204, 'cleanup failed');
+});
+
 step('mobile_layout_390px', async ({ context }) => {
 	const m = await context.newPage();
 	await m.setViewportSize({ width: 390, height: 844 });

@@ -408,6 +408,10 @@ def test_form_option_errors_are_inline_and_keep_input():
          "base_seconds"),
         ({"timeout_ms": "5"}, "timeout_ms", "100..300000"),
         ({"priority": "high"}, "priority", "-100..100"),
+        ({"rate_limit": "20000"}, "rate_limit", "1..10000"),
+        ({"rate_limit": "fast"}, "rate_limit", "1..10000"),
+        ({"auth.type": "oauth2", "auth.oauth2.token_url": "not a url", "auth.oauth2.client_id": "cid",
+          "auth.oauth2.client_secret": "pw-secret-1"}, "auth", "auth.token_url"),
     ]
     for extra, field, text in cases:
         status, _, body = s.post("/webhook/manage", _options_form(url, **extra))
@@ -416,7 +420,8 @@ def test_form_option_errors_are_inline_and_keep_input():
         assert err and text in err, (extra, field, err, body[:2000])
         assert 'class="error" role="alert"' in body
         for name, value in extra.items():
-            if name.startswith(("header.", "retry_", "timeout", "priority")) and value:
+            if name.startswith(("header.", "retry_", "timeout", "priority", "rate_limit",
+                                "auth.oauth2.token_url", "auth.oauth2.client_id")) and value:
                 esc = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
                 assert 'value="%s"' % esc in body, (name, value)
         assert "pw-secret-1" not in body, "a typed password came back in the page"
@@ -431,6 +436,97 @@ def test_form_option_errors_are_inline_and_keep_input():
     assert not re.search(r'id="header-0-name"[^>]*aria-invalid', body)
     assert re.search(r'id="header-1-name"[^>]*aria-invalid="true"', body)
     assert api("GET", "/webhooks", key=key).body["data"] == []
+
+
+def test_form_rate_limit_and_oauth2_round_trip_and_test_send_401():
+    from test_runner_oauth import CLIENT_ID, CLIENT_SECRET, TokenServer
+    slug, key, s = _admin()
+    oauth = {"auth.type": "oauth2", "auth.oauth2.client_id": CLIENT_ID,
+             "auth.oauth2.scope": "webhooks:write", "rate_limit": "50"}
+    with TokenServer() as ts, Receiver(statuses=[401]) as rcv:
+        oauth["auth.oauth2.token_url"] = ts.url
+        status, _, body = s.post("/webhook/manage", _options_form(
+            rcv.url, **dict(oauth, **{"auth.oauth2.client_secret": CLIENT_SECRET,
+                                      "auth.oauth2.audience": "aud-hidden"})))
+        assert status == 201, (status, _field_error(body, "auth"), body[:3000])
+        assert CLIENT_SECRET not in body
+        wh = re.search(r'(wh_[0-9a-z]{26})', body, re.I).group(1)
+        r = api("GET", "/webhooks/" + wh, key=key)
+        ep = r.body
+        assert ep["rate_limit"] == 50, ep
+        assert ep["auth"] == {"type": "oauth2", "token_url": ts.url, "client_id": CLIENT_ID,
+                              "scope": "webhooks:write"}, ep
+        assert CLIENT_SECRET not in r.raw.decode() and "aud-hidden" not in r.raw.decode()
+        # The edit page shows what GET shows, never the secret.
+        status, _, page = s.get("/webhook/manage/" + wh)
+        assert status == 200 and CLIENT_SECRET not in page and "aud-hidden" not in page
+        assert re.search(r'id="auth-oauth2" name="auth.type" type="radio" value="oauth2" checked', page)
+        assert re.search(r'id="auth-oauth2-token_url"[^>]* value="%s"' % re.escape(ts.url), page)
+        assert re.search(r'id="auth-oauth2-client_secret"[^>]*placeholder="set', page)
+        assert re.search(r'id="rate_limit"[^>]* value="50"', page)
+        _tidy_ok(page)
+        # Saved as shown (the secret left empty): the credentials are kept.
+        status, _, body = s.post("/webhook/manage/" + wh, _options_form(rcv.url, **oauth))
+        assert status in (302, 303), (status, _field_error(body, "auth"), body[:3000])
+        # A changed member without the secret is refused inline, input kept.
+        status, _, body = s.post("/webhook/manage/" + wh, _options_form(
+            rcv.url, **dict(oauth, **{"auth.oauth2.client_id": "other-client"})))
+        assert status == 422 and "client_secret is required" in _field_error(body, "auth"), body[:3000]
+        assert 'value="other-client"' in body
+        assert api("GET", "/webhooks/" + wh, key=key).body["auth"]["client_id"] == CLIENT_ID
+        # Test sends through the page use the kept credentials; the 401 to
+        # the first drops its token, so the second fetches a new one.
+        for n in (1, 2):
+            status, _, body = s.post("/webhook/testing/send", {
+                "webhook_id": wh, "type": "sms.delivered", "payload": "{}"})
+            assert status == 200, body[:2000]
+            req = rcv.wait_for_requests(n)[n - 1]
+            assert req.headers["authorization"] == "Bearer tok-%d" % n, (n, req.headers)
+        assert len(ts.requests) == 2 and all(ok for _, _, ok in ts.requests), ts.requests
+        assert ts.requests[0][1].get("audience") == ["aud-hidden"], ts.requests
+        # An empty rate limit turns it off.
+        status, _, body = s.post("/webhook/manage/" + wh, _options_form(
+            rcv.url, **dict(oauth, rate_limit="")))
+        assert status in (302, 303), (status, body[:3000])
+        assert api("GET", "/webhooks/" + wh, key=key).body["rate_limit"] == 0
+        status, _, page = s.get("/webhook/manage/" + wh)
+        assert re.search(r'id="rate_limit"[^>]* value=""', page)
+
+
+def test_form_encryption_key_shown_once_and_renewed_on_request():
+    from test_runner_encryption import _decrypt
+    slug, key, s = _admin()
+    with Receiver() as rcv:
+        status, _, body = s.post("/webhook/manage", _options_form(rcv.url, encryption="1"))
+        assert status == 201, (status, body[:3000])
+        wh = re.search(r'(wh_[0-9a-z]{26})', body, re.I).group(1)
+        enc_key = re.search(r'id="encryption_key"[^>]* value="([A-Za-z0-9+/=]{44})"', body).group(1)
+        assert "shown only now" in body
+        _tidy_ok(body)
+        r = api("GET", "/webhooks/" + wh, key=key)
+        assert r.body["encryption"] is True and "encryption_key" not in r.body, r.body
+        assert enc_key not in r.raw.decode()
+        status, _, page = s.get("/webhook/manage/" + wh)
+        assert enc_key not in page and re.search(r'id="encryption"[^>]* checked', page)
+        assert 'id="encryption_renew"' in page
+        # Saving with encryption still on keeps the key (no new one shown).
+        status, _, body = s.post("/webhook/manage/" + wh, _options_form(rcv.url, encryption="1"))
+        assert status in (302, 303), (status, body[:3000])
+        api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {"n": 1}}, key=key)
+        run_runner("--once")
+        req = rcv.wait_for_requests(1)[0]
+        assert json.loads(_decrypt(enc_key, req.body))["data"] == {"n": 1}
+        # Asked for, a new key is shown once, on the answer to the save.
+        status, _, body = s.post("/webhook/manage/" + wh, _options_form(
+            rcv.url, encryption="1", encryption_renew="1"))
+        assert status == 200, (status, body[:3000])
+        new_key = re.search(r'id="encryption_key"[^>]* value="([A-Za-z0-9+/=]{44})"', body).group(1)
+        assert new_key != enc_key and 'id="secret"' not in body
+        _tidy_ok(body)
+        # Unticked: off.
+        status, _, body = s.post("/webhook/manage/" + wh, _options_form(rcv.url))
+        assert status in (302, 303), (status, body[:3000])
+        assert api("GET", "/webhooks/" + wh, key=key).body["encryption"] is False
 
 
 def test_custom_event_type_from_the_events_page():
