@@ -163,7 +163,8 @@ hl_event_type_schema(struct hl_db *db, const char *account_id, const char *name,
 		if (r < 0)
 			rc = HL_ERR_DB;
 		else if (r == 0)
-			rc = hl_fail(HL_ERR_UNPROCESSABLE, "event_type", "unknown event type \"%s\"", name);
+			rc = hl_fail(HL_ERR_UNPROCESSABLE, "event_type",
+				"unknown event type \"%s\" (define it with POST /webhooks/events)", name);
 		else if (hl_stmt_col(st, 0))
 			*schema = json_tokener_parse(hl_stmt_col(st, 0));
 	}

@@ -12,41 +12,17 @@
 
 #define PAYLOAD_MAX (1024 * 1024)
 
+/* The type must be in the catalog the account sees, and custom types may
+ * carry a schema: a payload that does not fit is refused before anything
+ * is stored. One lookup answers both. */
 static hl_err
-type_known(struct hl_db *db, const char *account_id, const char *type)
-{
-	struct hl_stmt *st;
-	hl_err rc;
-	int r;
-
-	if (!*type || strlen(type) > 128 || strchr(type, '*'))
-		return hl_fail(HL_ERR_INVALID, "event_type", "event_type must be an event type name");
-	rc = hl_stmt_new(db, "SELECT 1 FROM event_types WHERE account_id IN ('', ?) AND name = ?", &st);
-	if (rc)
-		return rc;
-	hl_stmt_str(st, 0, account_id);
-	hl_stmt_str(st, 1, type);
-	rc = hl_stmt_exec(st);
-	if (!rc) {
-		r = hl_stmt_fetch(st);
-		if (r < 0)
-			rc = HL_ERR_DB;
-		else if (r == 0)
-			rc = hl_fail(HL_ERR_UNPROCESSABLE, "event_type",
-				"unknown event type \"%s\" (define it with POST /webhooks/events)", type);
-	}
-	hl_stmt_free(st);
-	return rc;
-}
-
-/* Custom types may carry a schema: a payload that does not fit is
- * refused before anything is stored. */
-static hl_err
-check_schema(struct hl_db *db, const char *account_id, const char *type, json_object *payload)
+check_type(struct hl_db *db, const char *account_id, const char *type, json_object *payload)
 {
 	json_object *schema = NULL;
 	hl_err rc;
 
+	if (!*type || strlen(type) > 128 || strchr(type, '*'))
+		return hl_fail(HL_ERR_INVALID, "event_type", "event_type must be an event type name");
 	rc = hl_event_type_schema(db, account_id, type, &schema);
 	if (!rc && schema) {
 		rc = hl_schema_validate(schema, payload);
@@ -166,10 +142,7 @@ hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 	if (idempotency_key && (!*idempotency_key || strlen(idempotency_key) > 255))
 		return hl_fail(HL_ERR_INVALID, "idempotency_key",
 			"idempotency_key must be 1 to 255 characters");
-	rc = type_known(db, account_id, event_type);
-	if (rc)
-		return rc;
-	rc = check_schema(db, account_id, event_type, payload);
+	rc = check_type(db, account_id, event_type, payload);
 	if (rc)
 		return rc;
 	if (idempotency_key) {
