@@ -7,46 +7,34 @@
 #include "api_guard.h"
 #include "input.h"
 
+/* Everything but the url is the same on create and update; the delivery
+ * options' contents are validated by hl_endpoint_opts.c. */
+#define ENDPOINT_FIELDS \
+	{ "description", HL_F_STRING, 0, 500 }, \
+	{ "method", HL_F_STRING, 0, 8 }, \
+	{ "event_types", HL_F_STRINGS, 0, 100 }, \
+	{ "enabled", HL_F_BOOL, 0, 0 }, \
+	{ "retry_schedule", HL_F_STRING, 0, 400 }, \
+	{ "retry_exponential", HL_F_OBJECT, 0, 0 }, \
+	{ "headers", HL_F_OBJECT, 0, 0 }, \
+	{ "auth", HL_F_OBJECT, 0, 0 }, \
+	{ "timeout_ms", HL_F_INT, 0, 0 }, \
+	{ "priority", HL_F_INT, 0, 0 }, \
+	{ "fifo", HL_F_BOOL, 0, 0 }, \
+	{ "ed25519", HL_F_BOOL, 0, 0 }, \
+	{ "batch_max", HL_F_INT, 0, 0 }, \
+	{ "rate_limit", HL_F_INT, 0, 0 }, \
+	{ "encryption", HL_F_BOOL, 0, 0 }, \
+	{ NULL, 0, 0, 0 }
+
 static const struct hl_field endpoint_create_fields[] = {
 	{ "url", HL_F_STRING, 1, 2048 },
-	{ "description", HL_F_STRING, 0, 500 },
-	{ "method", HL_F_STRING, 0, 8 },
-	{ "event_types", HL_F_STRINGS, 0, 100 },
-	{ "enabled", HL_F_BOOL, 0, 0 },
-	/* Delivery options (hl_endpoint_opts.c validates their contents). */
-	{ "retry_schedule", HL_F_STRING, 0, 400 },
-	{ "retry_exponential", HL_F_OBJECT, 0, 0 },
-	{ "headers", HL_F_OBJECT, 0, 0 },
-	{ "auth", HL_F_OBJECT, 0, 0 },
-	{ "timeout_ms", HL_F_INT, 0, 0 },
-	{ "priority", HL_F_INT, 0, 0 },
-	{ "fifo", HL_F_BOOL, 0, 0 },
-	{ "ed25519", HL_F_BOOL, 0, 0 },
-	{ "batch_max", HL_F_INT, 0, 0 },
-	{ "rate_limit", HL_F_INT, 0, 0 },
-	{ "encryption", HL_F_BOOL, 0, 0 },
-	{ NULL, 0, 0, 0 },
+	ENDPOINT_FIELDS,
 };
 
 static const struct hl_field endpoint_update_fields[] = {
 	{ "url", HL_F_STRING, 0, 2048 },
-	{ "description", HL_F_STRING, 0, 500 },
-	{ "method", HL_F_STRING, 0, 8 },
-	{ "event_types", HL_F_STRINGS, 0, 100 },
-	{ "enabled", HL_F_BOOL, 0, 0 },
-	/* Delivery options (hl_endpoint_opts.c validates their contents). */
-	{ "retry_schedule", HL_F_STRING, 0, 400 },
-	{ "retry_exponential", HL_F_OBJECT, 0, 0 },
-	{ "headers", HL_F_OBJECT, 0, 0 },
-	{ "auth", HL_F_OBJECT, 0, 0 },
-	{ "timeout_ms", HL_F_INT, 0, 0 },
-	{ "priority", HL_F_INT, 0, 0 },
-	{ "fifo", HL_F_BOOL, 0, 0 },
-	{ "ed25519", HL_F_BOOL, 0, 0 },
-	{ "batch_max", HL_F_INT, 0, 0 },
-	{ "rate_limit", HL_F_INT, 0, 0 },
-	{ "encryption", HL_F_BOOL, 0, 0 },
-	{ NULL, 0, 0, 0 },
+	ENDPOINT_FIELDS,
 };
 
 static void
