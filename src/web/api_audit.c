@@ -18,8 +18,5 @@ api_audit_list(struct hl_req *r)
 		hl_req_query(r, "action", action, sizeof(action)),
 		hl_req_query(r, "object_id", object, sizeof(object)), limit,
 		hl_req_query(r, "iterator", iterator, sizeof(iterator)), &out);
-	if (rc)
-		hl_resp_core_error(r, rc);
-	else
-		hl_resp_json(r, 200, out);
+	hl_resp_result(r, rc, 200, out);
 }

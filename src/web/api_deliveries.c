@@ -66,10 +66,7 @@ api_deliveries_for_webhook(struct hl_req *r)
 	}
 	rc = hl_delivery_list(r->db, r->who.account_id, &f, limit,
 		hl_req_query(r, "iterator", iterator, sizeof(iterator)), &out);
-	if (rc)
-		hl_resp_core_error(r, rc);
-	else
-		hl_resp_json(r, 200, out);
+	hl_resp_result(r, rc, 200, out);
 }
 
 void
@@ -79,10 +76,7 @@ api_deliveries_get(struct hl_req *r)
 	hl_err rc;
 
 	rc = hl_delivery_get(r->db, r->who.account_id, r->params[0], &out);
-	if (rc)
-		hl_resp_core_error(r, rc);
-	else
-		hl_resp_json(r, 200, out);
+	hl_resp_result(r, rc, 200, out);
 }
 
 void

@@ -33,10 +33,7 @@ api_events_list(struct hl_req *r)
 			hl_req_query(r, "family", family, sizeof(family)), limit,
 			hl_req_query(r, "iterator", iterator, sizeof(iterator)), &out);
 	}
-	if (rc)
-		hl_resp_core_error(r, rc);
-	else
-		hl_resp_json(r, 200, out);
+	hl_resp_result(r, rc, 200, out);
 }
 
 void

@@ -23,9 +23,6 @@ api_publish(struct hl_req *r)
 	json_object_object_get_ex(in, "payload", &payload);
 	key = hl_input_str(in, "idempotency_key");
 	rc = hl_publish(r->db, r->who.account_id, hl_input_str(in, "event_type"), payload, key, &out);
-	if (rc)
-		hl_resp_core_error(r, rc);
-	else
-		hl_resp_json(r, 202, out);
+	hl_resp_result(r, rc, 202, out);
 	json_object_put(in);
 }

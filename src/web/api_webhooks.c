@@ -65,10 +65,7 @@ api_webhooks_list(struct hl_req *r)
 		return;
 	rc = hl_endpoint_list(r->db, r->who.account_id, limit,
 		hl_req_query(r, "iterator", iterator, sizeof(iterator)), &out);
-	if (rc)
-		hl_resp_core_error(r, rc);
-	else
-		hl_resp_json(r, 200, out);
+	hl_resp_result(r, rc, 200, out);
 }
 
 void
@@ -105,10 +102,7 @@ api_webhooks_get(struct hl_req *r)
 	hl_err rc;
 
 	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &out);
-	if (rc)
-		hl_resp_core_error(r, rc);
-	else
-		hl_resp_json(r, 200, out);
+	hl_resp_result(r, rc, 200, out);
 }
 
 void

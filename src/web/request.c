@@ -310,6 +310,17 @@ hl_resp_core_error(struct hl_req *r, hl_err rc)
 }
 
 void
+hl_resp_result(struct hl_req *r, hl_err rc, int status, json_object *out)
+{
+	/* Core functions leave *out NULL when they fail. */
+	if (rc) {
+		hl_resp_core_error(r, rc);
+		return;
+	}
+	hl_resp_json(r, status, out);
+}
+
+void
 hl_resp_redirect(struct hl_req *r, const char *location)
 {
 	r->status = 303;

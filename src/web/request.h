@@ -66,6 +66,9 @@ void hl_resp_error(struct hl_req *r, int status, const char *code, const char *m
 	const char *field);
 /* Answer a core error (hl_errcode/hl_errmsg/hl_errfield) as JSON. */
 void hl_resp_core_error(struct hl_req *r, hl_err rc);
+/* The usual end of a handler: out with status when rc is HL_OK (taking
+ * ownership of it), else the core error (out unused). */
+void hl_resp_result(struct hl_req *r, hl_err rc, int status, json_object *out);
 int hl_err_http_status(hl_err rc);
 void hl_resp_redirect(struct hl_req *r, const char *location);
 /* Write status, headers and body to the client. */
