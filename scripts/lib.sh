@@ -499,6 +499,6 @@ hl_apache_stop() {
 	[ -f "$vardir/apache.conf" ] || return 0
 	if [ -f "$vardir/run/apache.pid" ]; then
 		apache2 -f "$vardir/apache.conf" -k stop >/dev/null 2>&1 || true
-		hl_kill_pidfile "$vardir/run/apache.pid" >/dev/null 2>&1 || true
+		hl_kill_pidfile "$vardir/run/apache.pid" Apache 30 >/dev/null 2>&1 || true
 	fi
 }
