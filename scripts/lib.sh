@@ -17,7 +17,7 @@ HL_PACKAGES=(
 	libfcgi-dev libfcgi-bin libcurl4-openssl-dev libmariadb-dev libjson-c-dev
 	libssl-dev clearsilver-dev check
 	mariadb-server mariadb-client lighttpd apache2 libapache2-mod-fcgid
-	tidy libjwt-dev curl python3 valgrind ca-certificates procps
+	tidy libjwt-dev curl python3 valgrind ca-certificates procps openssl
 	nodejs npm chromium
 )
 
