@@ -65,23 +65,17 @@ hl_account_by_slug(struct hl_db *db, const char *slug, char id_out[HL_ID_MAX])
 {
 	struct hl_stmt *st;
 	hl_err rc;
-	int r;
+	int found;
 
 	rc = hl_stmt_new(db, "SELECT id FROM accounts WHERE slug = ?", &st);
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, slug);
-	rc = hl_stmt_exec(st);
-	if (rc)
-		goto out;
-	r = hl_stmt_fetch(st);
-	if (r < 0)
-		rc = HL_ERR_DB;
-	else if (r == 0)
+	rc = hl_stmt_first(st, &found);
+	if (!rc && !found)
 		rc = hl_fail(HL_ERR_NOTFOUND, "account", "no account with slug %s", slug);
-	else
+	else if (!rc)
 		copy(id_out, HL_ID_MAX, hl_stmt_col(st, 0));
-out:
 	hl_stmt_free(st);
 	return rc;
 }
@@ -179,7 +173,7 @@ hl_apikey_authenticate(struct hl_db *db, const char *key, struct hl_principal *p
 {
 	char prefix[16], hash[65];
 	struct hl_stmt *st = NULL;
-	int r, recent;
+	int found, recent;
 	hl_err rc;
 
 	memset(p, 0, sizeof(*p));
@@ -193,15 +187,10 @@ hl_apikey_authenticate(struct hl_db *db, const char *key, struct hl_principal *p
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, prefix);
-	rc = hl_stmt_exec(st);
+	rc = hl_stmt_first(st, &found);
 	if (rc)
 		goto out;
-	r = hl_stmt_fetch(st);
-	if (r < 0) {
-		rc = HL_ERR_DB;
-		goto out;
-	}
-	if (r == 0 || !hl_ct_streq(hl_stmt_col(st, 2), hash)) {
+	if (!found || !hl_ct_streq(hl_stmt_col(st, 2), hash)) {
 		rc = hl_fail(HL_ERR_AUTH, NULL, "invalid API key");
 		goto out;
 	}
@@ -338,7 +327,7 @@ hl_user_login(struct hl_db *db, const char *email, const char *password,
 		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 	struct hl_stmt *st;
 	hl_err rc;
-	int r;
+	int found;
 
 	memset(p, 0, sizeof(*p));
 	rc = hl_stmt_new(db, "SELECT id, account_id, email, role, password_hash FROM users "
@@ -346,15 +335,10 @@ hl_user_login(struct hl_db *db, const char *email, const char *password,
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, email);
-	rc = hl_stmt_exec(st);
+	rc = hl_stmt_first(st, &found);
 	if (rc)
 		goto out;
-	r = hl_stmt_fetch(st);
-	if (r < 0) {
-		rc = HL_ERR_DB;
-		goto out;
-	}
-	if (r == 0) {
+	if (!found) {
 		hl_password_verify(password, dummy);
 		rc = hl_fail(HL_ERR_AUTH, NULL, "wrong email or password");
 		goto out;
@@ -374,7 +358,7 @@ hl_user_principal(struct hl_db *db, const char *user_id, struct hl_principal *p)
 {
 	struct hl_stmt *st;
 	hl_err rc;
-	int r;
+	int found;
 
 	memset(p, 0, sizeof(*p));
 	rc = hl_stmt_new(db, "SELECT id, account_id, email, role FROM users "
@@ -382,17 +366,11 @@ hl_user_principal(struct hl_db *db, const char *user_id, struct hl_principal *p)
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, user_id);
-	rc = hl_stmt_exec(st);
-	if (rc)
-		goto out;
-	r = hl_stmt_fetch(st);
-	if (r < 0)
-		rc = HL_ERR_DB;
-	else if (r == 0)
+	rc = hl_stmt_first(st, &found);
+	if (!rc && !found)
 		rc = hl_fail(HL_ERR_AUTH, NULL, "user no longer exists");
-	else
+	else if (!rc)
 		fill_user(st, p);
-out:
 	hl_stmt_free(st);
 	return rc;
 }

@@ -306,22 +306,17 @@ counts(struct hl_db *db, const char *sql, const char *account_id, int nbind,
 	const char *const *cols, int ncols, json_object *o)
 {
 	struct hl_stmt *st;
+	int i, found;
 	hl_err rc;
-	int i, r;
 
 	rc = hl_stmt_new(db, sql, &st);
 	if (rc)
 		return rc;
 	for (i = 0; i < nbind; i++)
 		hl_stmt_str(st, (unsigned)i, account_id);
-	rc = hl_stmt_exec(st);
-	if (!rc) {
-		r = hl_stmt_fetch(st);
-		if (r < 0)
-			rc = HL_ERR_DB;
-		for (i = 0; r > 0 && i < ncols; i++)
-			hl_json_add_int(o, cols[i], hl_stmt_colint(st, (unsigned)i));
-	}
+	rc = hl_stmt_first(st, &found);
+	for (i = 0; !rc && found && i < ncols; i++)
+		hl_json_add_int(o, cols[i], hl_stmt_colint(st, (unsigned)i));
 	hl_stmt_free(st);
 	return rc;
 }

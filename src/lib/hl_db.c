@@ -425,20 +425,32 @@ hl_stmt_free(struct hl_stmt *s)
 }
 
 hl_err
-hl_stmt_row(struct hl_stmt *st, const char *what, const char *id)
+hl_stmt_first(struct hl_stmt *st, int *found)
 {
 	hl_err rc;
 	int r;
 
+	*found = 0;
 	rc = hl_stmt_exec(st);
 	if (rc)
 		return rc;
 	r = hl_stmt_fetch(st);
 	if (r < 0)
 		return HL_ERR_DB;
-	if (r == 0)
-		return hl_fail(HL_ERR_NOTFOUND, "id", "no %s %s", what, id);
+	*found = r == 1;
 	return HL_OK;
+}
+
+hl_err
+hl_stmt_row(struct hl_stmt *st, const char *what, const char *id)
+{
+	int found;
+	hl_err rc;
+
+	rc = hl_stmt_first(st, &found);
+	if (!rc && !found)
+		rc = hl_fail(HL_ERR_NOTFOUND, "id", "no %s %s", what, id);
+	return rc;
 }
 
 void

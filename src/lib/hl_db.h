@@ -40,6 +40,9 @@ unsigned long long hl_stmt_affected(struct hl_stmt *st);
 hl_err hl_stmt_reset(struct hl_stmt *st);
 void hl_stmt_free(struct hl_stmt *st);
 
+/* Run st and read its first row: *found says whether there is one (then
+ * it is ready to read); HL_ERR_DB when reading fails. */
+hl_err hl_stmt_first(struct hl_stmt *st, int *found);
 /* Run st expecting one row: HL_OK with the row ready to read, or
  * HL_ERR_NOTFOUND ("no <what> <id>", field "id") when there is none. */
 hl_err hl_stmt_row(struct hl_stmt *st, const char *what, const char *id);

@@ -266,7 +266,6 @@ hl_job_load_test(struct hl_db *db, const struct hl_config *cfg, const char *acco
 {
 	struct hl_stmt *st;
 	hl_err rc;
-	int r;
 
 	memset(job, 0, sizeof(*job));
 	rc = hl_stmt_new(db, "SELECT " JOB_COLUMNS ", NULL, NULL, 0, NULL, "
@@ -275,14 +274,9 @@ hl_job_load_test(struct hl_db *db, const struct hl_config *cfg, const char *acco
 		return rc;
 	hl_stmt_str(st, 0, endpoint_id);
 	hl_stmt_str(st, 1, account_id);
-	rc = hl_stmt_exec(st);
+	rc = hl_stmt_row(st, "webhook", endpoint_id);
 	if (rc)
 		goto out;
-	r = hl_stmt_fetch(st);
-	if (r <= 0) {
-		rc = r < 0 ? HL_ERR_DB : hl_fail(HL_ERR_NOTFOUND, "id", "no webhook %s", endpoint_id);
-		goto out;
-	}
 	rc = hl_id_new("evt", job->event_id);
 	if (!rc)
 		rc = job_from_row(st, cfg, job, event_type, json_object_get(payload));
@@ -1381,7 +1375,6 @@ hl_delivery_retry(struct hl_db *db, const char *account_id, const char *id)
 	unsigned long long n = 0;
 	struct hl_stmt *st;
 	hl_err rc;
-	int r;
 
 	/* A paused delivery (endpoint disabled) stays paused until enabled. */
 	rc = hl_db_exec(db, &n, "UPDATE deliveries SET status = 'pending', next_attempt_at = NOW(3), "
@@ -1394,17 +1387,10 @@ hl_delivery_retry(struct hl_db *db, const char *account_id, const char *id)
 		return rc;
 	hl_stmt_str(st, 0, id);
 	hl_stmt_str(st, 1, account_id);
-	rc = hl_stmt_exec(st);
-	if (!rc) {
-		r = hl_stmt_fetch(st);
-		if (r < 0)
-			rc = HL_ERR_DB;
-		else if (r == 0)
-			rc = hl_fail(HL_ERR_NOTFOUND, "id", "no delivery %s", id);
-		else
-			rc = hl_fail(HL_ERR_CONFLICT, "id", "delivery %s is %s and cannot be retried now",
-				id, hl_stmt_col(st, 0));
-	}
+	rc = hl_stmt_row(st, "delivery", id);
+	if (!rc)
+		rc = hl_fail(HL_ERR_CONFLICT, "id", "delivery %s is %s and cannot be retried now",
+			id, hl_stmt_col(st, 0));
 	hl_stmt_free(st);
 	return rc;
 }

@@ -433,8 +433,8 @@ hl_endpoint_opts_get(struct hl_db *db, const char *id, json_object *o)
 {
 	struct hl_stmt *st;
 	json_object *x;
+	int found;
 	hl_err rc;
-	int r = 0;
 
 	rc = hl_stmt_new(db, "SELECT retry_schedule, retry_base_s, retry_cap_s, retry_max_attempts, "
 		"headers_json, auth_type, timeout_ms, priority, fifo, ed25519_public, batch_max, "
@@ -442,13 +442,8 @@ hl_endpoint_opts_get(struct hl_db *db, const char *id, json_object *o)
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, id);
-	rc = hl_stmt_exec(st);
-	if (!rc) {
-		r = hl_stmt_fetch(st);
-		if (r < 0)
-			rc = HL_ERR_DB;
-	}
-	if (rc || r == 0)
+	rc = hl_stmt_first(st, &found);
+	if (rc || !found)
 		goto out;
 	hl_json_add_str(o, "retry_schedule", hl_stmt_col(st, 0));
 	if (hl_stmt_colnull(st, 3)) {

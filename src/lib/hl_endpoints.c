@@ -85,7 +85,7 @@ hl_event_pattern_validate(struct hl_db *db, const char *account_id, const char *
 	const char *star;
 	size_t n;
 	hl_err rc;
-	int r;
+	int found;
 
 	if (!pattern_chars_ok(pattern))
 		return hl_fail(HL_ERR_INVALID, "event_types",
@@ -113,15 +113,10 @@ hl_event_pattern_validate(struct hl_db *db, const char *account_id, const char *
 		hl_stmt_str(st, 0, account_id);
 		hl_stmt_str(st, 1, pattern);
 	}
-	rc = hl_stmt_exec(st);
-	if (!rc) {
-		r = hl_stmt_fetch(st);
-		if (r < 0)
-			rc = HL_ERR_DB;
-		else if (r == 0)
-			rc = hl_fail(HL_ERR_UNPROCESSABLE, "event_types",
-				"unknown event type \"%s\" (see GET /webhooks/events)", pattern);
-	}
+	rc = hl_stmt_first(st, &found);
+	if (!rc && !found)
+		rc = hl_fail(HL_ERR_UNPROCESSABLE, "event_types",
+			"unknown event type \"%s\" (see GET /webhooks/events)", pattern);
 	hl_stmt_free(st);
 	return rc;
 }
@@ -484,7 +479,7 @@ hl_subscriptions_add(struct hl_db *db, const char *account_id, const char *endpo
 	char id[HL_ID_MAX];
 	size_t i, n;
 	hl_err rc;
-	int r;
+	int found;
 
 	rc = types_check(event_types);
 	if (!rc && filter)
@@ -524,16 +519,11 @@ hl_subscriptions_add(struct hl_db *db, const char *account_id, const char *endpo
 		rc = hl_stmt_new(db, "SELECT COUNT(*) FROM subscriptions WHERE endpoint_id = ?", &count);
 	if (!rc) {
 		hl_stmt_str(count, 0, endpoint_id);
-		rc = hl_stmt_exec(count);
+		rc = hl_stmt_first(count, &found);
 	}
-	if (!rc) {
-		r = hl_stmt_fetch(count);
-		if (r < 0)
-			rc = HL_ERR_DB;
-		else if (r == 1 && hl_stmt_colint(count, 0) > SUBSCRIPTIONS_MAX)
-			rc = hl_fail(HL_ERR_INVALID, "event_types",
-				"at most %d event types per endpoint", SUBSCRIPTIONS_MAX);
-	}
+	if (!rc && found && hl_stmt_colint(count, 0) > SUBSCRIPTIONS_MAX)
+		rc = hl_fail(HL_ERR_INVALID, "event_types",
+			"at most %d event types per endpoint", SUBSCRIPTIONS_MAX);
 	hl_stmt_free(st);
 	hl_stmt_free(count);
 	if (rc) {

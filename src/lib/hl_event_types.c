@@ -92,7 +92,7 @@ hl_event_type_create(struct hl_db *db, const char *account_id, const char *name,
 	struct hl_stmt *st;
 	size_t flen;
 	hl_err rc;
-	int r;
+	int found;
 
 	*out = NULL;
 	if (!name || !name_ok(name, &flen))
@@ -112,14 +112,9 @@ hl_event_type_create(struct hl_db *db, const char *account_id, const char *name,
 		return rc;
 	hl_stmt_str(st, 0, account_id);
 	hl_stmt_str(st, 1, name);
-	rc = hl_stmt_exec(st);
-	if (!rc) {
-		r = hl_stmt_fetch(st);
-		if (r < 0)
-			rc = HL_ERR_DB;
-		else if (r == 1)
-			rc = hl_fail(HL_ERR_CONFLICT, "name", "event type %s already exists", name);
-	}
+	rc = hl_stmt_first(st, &found);
+	if (!rc && found)
+		rc = hl_fail(HL_ERR_CONFLICT, "name", "event type %s already exists", name);
 	hl_stmt_free(st);
 	if (rc)
 		return rc;
@@ -148,7 +143,7 @@ hl_event_type_schema(struct hl_db *db, const char *account_id, const char *name,
 {
 	struct hl_stmt *st;
 	hl_err rc;
-	int r;
+	int found;
 
 	*schema = NULL;
 	rc = hl_stmt_new(db, "SELECT schema_json FROM event_types WHERE account_id IN ('', ?) "
@@ -157,17 +152,12 @@ hl_event_type_schema(struct hl_db *db, const char *account_id, const char *name,
 		return rc;
 	hl_stmt_str(st, 0, account_id);
 	hl_stmt_str(st, 1, name);
-	rc = hl_stmt_exec(st);
-	if (!rc) {
-		r = hl_stmt_fetch(st);
-		if (r < 0)
-			rc = HL_ERR_DB;
-		else if (r == 0)
-			rc = hl_fail(HL_ERR_UNPROCESSABLE, "event_type",
-				"unknown event type \"%s\" (define it with POST /webhooks/events)", name);
-		else if (hl_stmt_col(st, 0))
-			*schema = json_tokener_parse(hl_stmt_col(st, 0));
-	}
+	rc = hl_stmt_first(st, &found);
+	if (!rc && !found)
+		rc = hl_fail(HL_ERR_UNPROCESSABLE, "event_type",
+			"unknown event type \"%s\" (define it with POST /webhooks/events)", name);
+	else if (!rc && hl_stmt_col(st, 0))
+		*schema = json_tokener_parse(hl_stmt_col(st, 0));
 	hl_stmt_free(st);
 	return rc;
 }

@@ -10,7 +10,6 @@ hl_idempotency_get(struct hl_db *db, const char *account_id, const char *key,
 {
 	struct hl_stmt *st;
 	hl_err rc;
-	int r;
 
 	*found = 0;
 	*response = NULL;
@@ -20,19 +19,13 @@ hl_idempotency_get(struct hl_db *db, const char *account_id, const char *key,
 		return rc;
 	hl_stmt_str(st, 0, account_id);
 	hl_stmt_str(st, 1, key);
-	rc = hl_stmt_exec(st);
-	if (!rc) {
-		r = hl_stmt_fetch(st);
-		if (r < 0) {
-			rc = HL_ERR_DB;
-		} else if (r == 1) {
-			*found = 1;
-			*same_request = !strcmp(hl_stmt_col(st, 0), request_hash);
-			*status = (int)hl_stmt_colint(st, 1);
-			*response = strdup(hl_stmt_col(st, 2) ? hl_stmt_col(st, 2) : "");
-			if (!*response)
-				rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
-		}
+	rc = hl_stmt_first(st, found);
+	if (!rc && *found) {
+		*same_request = !strcmp(hl_stmt_col(st, 0), request_hash);
+		*status = (int)hl_stmt_colint(st, 1);
+		*response = strdup(hl_stmt_col(st, 2) ? hl_stmt_col(st, 2) : "");
+		if (!*response)
+			rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 	}
 	hl_stmt_free(st);
 	return rc;

@@ -72,7 +72,7 @@ hl_inspect_record(struct hl_db *db, const char *bin_id, const char *method,
 	char id[HL_ID_MAX];
 	struct hl_stmt *st;
 	long long count = 0;
-	int truncated = bodylen > HL_INSPECT_BODY_MAX, r;
+	int truncated = bodylen > HL_INSPECT_BODY_MAX, found;
 	hl_err rc;
 
 	rc = hl_stmt_new(db, "SELECT (SELECT COUNT(*) FROM inspect_requests q WHERE q.bin_id = b.id) "
@@ -80,16 +80,11 @@ hl_inspect_record(struct hl_db *db, const char *bin_id, const char *method,
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, bin_id);
-	rc = hl_stmt_exec(st);
-	if (!rc) {
-		r = hl_stmt_fetch(st);
-		if (r < 0)
-			rc = HL_ERR_DB;
-		else if (r == 0)
-			rc = hl_fail(HL_ERR_NOTFOUND, NULL, "no such receive URL (or it expired)");
-		else
-			count = hl_stmt_colint(st, 0);
-	}
+	rc = hl_stmt_first(st, &found);
+	if (!rc && !found)
+		rc = hl_fail(HL_ERR_NOTFOUND, NULL, "no such receive URL (or it expired)");
+	else if (!rc)
+		count = hl_stmt_colint(st, 0);
 	hl_stmt_free(st);
 	if (rc)
 		return rc;

@@ -87,19 +87,12 @@ is_applied(struct hl_db *db, long version, int *applied)
 {
 	struct hl_stmt *st;
 	hl_err rc;
-	int r;
 
 	rc = hl_stmt_new(db, "SELECT 1 FROM schema_migrations WHERE version = ?", &st);
 	if (rc)
 		return rc;
 	hl_stmt_int(st, 0, version);
-	rc = hl_stmt_exec(st);
-	if (!rc) {
-		r = hl_stmt_fetch(st);
-		if (r < 0)
-			rc = HL_ERR_DB;
-		*applied = r == 1;
-	}
+	rc = hl_stmt_first(st, applied);
 	hl_stmt_free(st);
 	return rc;
 }
@@ -108,19 +101,16 @@ static hl_err
 lock(struct hl_db *db, int take)
 {
 	struct hl_stmt *st;
+	int found;
 	hl_err rc;
-	int r;
 
 	rc = hl_stmt_new(db, take ? "SELECT GET_LOCK('hookline_migrate', 60)"
 		: "SELECT RELEASE_LOCK('hookline_migrate')", &st);
 	if (rc)
 		return rc;
-	rc = hl_stmt_exec(st);
-	if (!rc) {
-		r = hl_stmt_fetch(st);
-		if (take && (r != 1 || hl_stmt_colint(st, 0) != 1))
-			rc = hl_fail(HL_ERR_CONFLICT, NULL, "another migration is running");
-	}
+	rc = hl_stmt_first(st, &found);
+	if (!rc && take && (!found || hl_stmt_colint(st, 0) != 1))
+		rc = hl_fail(HL_ERR_CONFLICT, NULL, "another migration is running");
 	hl_stmt_free(st);
 	return rc;
 }

@@ -39,7 +39,7 @@ find_duplicate(struct hl_db *db, const char *account_id, const char *key, json_o
 {
 	struct hl_stmt *st;
 	hl_err rc;
-	int r;
+	int found;
 
 	rc = hl_stmt_new(db, "SELECT ev.id, ev.event_type, " HL_SQL_TIME("ev.created_at") ", "
 		"(SELECT COUNT(*) FROM deliveries d WHERE d.event_id = ev.id) "
@@ -48,19 +48,14 @@ find_duplicate(struct hl_db *db, const char *account_id, const char *key, json_o
 		return rc;
 	hl_stmt_str(st, 0, account_id);
 	hl_stmt_str(st, 1, key);
-	rc = hl_stmt_exec(st);
-	if (!rc) {
-		r = hl_stmt_fetch(st);
-		if (r < 0) {
-			rc = HL_ERR_DB;
-		} else if (r == 1) {
-			*out = json_object_new_object();
-			hl_json_add_str(*out, "id", hl_stmt_col(st, 0));
-			hl_json_add_str(*out, "event_type", hl_stmt_col(st, 1));
-			hl_json_add_int(*out, "deliveries", hl_stmt_colint(st, 3));
-			hl_json_add_str(*out, "created_at", hl_stmt_col(st, 2));
-			hl_json_add_bool(*out, "duplicate", 1);
-		}
+	rc = hl_stmt_first(st, &found);
+	if (!rc && found) {
+		*out = json_object_new_object();
+		hl_json_add_str(*out, "id", hl_stmt_col(st, 0));
+		hl_json_add_str(*out, "event_type", hl_stmt_col(st, 1));
+		hl_json_add_int(*out, "deliveries", hl_stmt_colint(st, 3));
+		hl_json_add_str(*out, "created_at", hl_stmt_col(st, 2));
+		hl_json_add_bool(*out, "duplicate", 1);
 	}
 	hl_stmt_free(st);
 	return rc;

@@ -11,7 +11,7 @@ hl_rate_hit(struct hl_db *db, const char *bucket, long limit, long window_s,
 	long long now = (long long)time(NULL), start = now - now % window_s, hits = 0;
 	struct hl_stmt *st;
 	hl_err rc;
-	int r;
+	int found;
 
 	out->limit = limit;
 	out->reset_s = (long)(start + window_s - now);
@@ -25,14 +25,9 @@ hl_rate_hit(struct hl_db *db, const char *bucket, long limit, long window_s,
 	rc = hl_stmt_new(db, "SELECT LAST_INSERT_ID()", &st);
 	if (rc)
 		return rc;
-	rc = hl_stmt_exec(st);
-	if (!rc) {
-		r = hl_stmt_fetch(st);
-		if (r < 0)
-			rc = HL_ERR_DB;
-		else if (r == 1)
-			hits = hl_stmt_colint(st, 0);
-	}
+	rc = hl_stmt_first(st, &found);
+	if (!rc && found)
+		hits = hl_stmt_colint(st, 0);
 	hl_stmt_free(st);
 	if (rc)
 		return rc;

@@ -49,7 +49,7 @@ hl_session_lookup(struct hl_db *db, const char *token, struct hl_principal *p,
 	struct hl_stmt *st;
 	char hash[65], user[HL_ID_MAX];
 	hl_err rc;
-	int r;
+	int found;
 
 	if (!token || strlen(token) >= HL_TOKEN_MAX)
 		return hl_fail(HL_ERR_AUTH, NULL, "not logged in");
@@ -59,17 +59,12 @@ hl_session_lookup(struct hl_db *db, const char *token, struct hl_principal *p,
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, hash);
-	rc = hl_stmt_exec(st);
-	if (!rc) {
-		r = hl_stmt_fetch(st);
-		if (r < 0) {
-			rc = HL_ERR_DB;
-		} else if (r == 0) {
-			rc = hl_fail(HL_ERR_AUTH, NULL, "session expired, please log in again");
-		} else {
-			hl_strlcpy(user, hl_stmt_col(st, 0), sizeof(user));
-			hl_strlcpy(csrf_out, hl_stmt_col(st, 1), HL_TOKEN_MAX);
-		}
+	rc = hl_stmt_first(st, &found);
+	if (!rc && !found) {
+		rc = hl_fail(HL_ERR_AUTH, NULL, "session expired, please log in again");
+	} else if (!rc) {
+		hl_strlcpy(user, hl_stmt_col(st, 0), sizeof(user));
+		hl_strlcpy(csrf_out, hl_stmt_col(st, 1), HL_TOKEN_MAX);
 	}
 	hl_stmt_free(st);
 	if (rc)
@@ -109,7 +104,7 @@ hl_login_throttled(struct hl_db *db, const char *email, const char *client_addr,
 	struct hl_stmt *st;
 	char key[65];
 	hl_err rc;
-	int r;
+	int found;
 
 	*blocked = 0;
 	email_key(email, key);
@@ -124,15 +119,10 @@ hl_login_throttled(struct hl_db *db, const char *email, const char *client_addr,
 	hl_stmt_int(st, 1, HL_LOGIN_WINDOW_S);
 	hl_stmt_str(st, 2, client_addr);
 	hl_stmt_int(st, 3, HL_LOGIN_WINDOW_S);
-	rc = hl_stmt_exec(st);
-	if (!rc) {
-		r = hl_stmt_fetch(st);
-		if (r < 0)
-			rc = HL_ERR_DB;
-		else if (r > 0)
-			*blocked = hl_stmt_colint(st, 0) >= HL_LOGIN_MAX_PER_EMAIL ||
-				hl_stmt_colint(st, 1) >= HL_LOGIN_MAX_PER_ADDR;
-	}
+	rc = hl_stmt_first(st, &found);
+	if (!rc && found)
+		*blocked = hl_stmt_colint(st, 0) >= HL_LOGIN_MAX_PER_EMAIL ||
+			hl_stmt_colint(st, 1) >= HL_LOGIN_MAX_PER_ADDR;
 	hl_stmt_free(st);
 	return rc;
 }
