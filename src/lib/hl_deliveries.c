@@ -316,6 +316,15 @@ group_for(int n)
 	return g;
 }
 
+/* The group for the next chunk of a batch with left items; returns how
+ * many items that chunk takes. */
+static int
+group_chunk(int left, enum group *g)
+{
+	*g = group_for(left);
+	return left < group_size[*g] ? left : group_size[*g];
+}
+
 static const char *const lease_sql[G__MAX] = IN_LISTS("UPDATE deliveries SET status = 'sending', "
 	"lease_owner = ?, lease_expires_at = NOW(3) + INTERVAL ? SECOND WHERE id IN (", ")");
 static const char *const load_sql[G__MAX] = IN_LISTS("SELECT " JOB_COLUMNS ", d.id, d.event_id, "
@@ -482,8 +491,7 @@ dq_lease(struct hl_dq *q, const char (*ids)[HL_ID_MAX], int n)
 	hl_err rc = HL_OK;
 
 	for (done = 0; !rc && done < n; done += k) {
-		g = group_for(n - done);
-		k = n - done < group_size[g] ? n - done : group_size[g];
+		k = group_chunk(n - done, &g);
 		rc = dq_stmt(q, &q->lease[g], lease_sql[g]);
 		if (rc)
 			break;
@@ -506,8 +514,7 @@ dq_load(struct hl_dq *q, const char (*ids)[HL_ID_MAX], int n, struct hl_job *job
 	hl_err rc = HL_OK;
 
 	for (done = 0; !rc && done < n; done += k) {
-		g = group_for(n - done);
-		k = n - done < group_size[g] ? n - done : group_size[g];
+		k = group_chunk(n - done, &g);
 		rc = dq_stmt(q, &q->load[g], load_sql[g]);
 		if (rc)
 			break;
@@ -605,8 +612,7 @@ dq_defer(struct hl_dq *q, const char (*ids)[HL_ID_MAX], int n, long long next_ms
 	hl_err rc = HL_OK;
 
 	for (done = 0; !rc && done < n; done += k) {
-		g = group_for(n - done);
-		k = n - done < group_size[g] ? n - done : group_size[g];
+		k = group_chunk(n - done, &g);
 		rc = dq_stmt(q, &q->defer[g], defer_sql[g]);
 		if (rc)
 			break;
@@ -913,8 +919,7 @@ rec_held(struct hl_dq *q, struct hl_attempt *a, int n, const char (*ids)[HL_ID_M
 	hl_err rc = HL_OK;
 
 	for (done = 0; !rc && done < n; done += k) {
-		g = group_for(n - done);
-		k = n - done < group_size[g] ? n - done : group_size[g];
+		k = group_chunk(n - done, &g);
 		rc = dq_stmt(q, &q->held[g], held_sql[g]);
 		if (rc)
 			break;
@@ -968,8 +973,7 @@ rec_attempts(struct hl_dq *q, struct hl_attempt *a, int n, const char (*att_ids)
 	hl_err rc = HL_OK;
 
 	for (done = 0; !rc && done < n; done += k) {
-		g = group_for(n - done);
-		k = n - done < group_size[g] ? n - done : group_size[g];
+		k = group_chunk(n - done, &g);
 		rc = dq_stmt(q, &q->attempts[g], attempts_sql[g]);
 		if (rc)
 			break;
@@ -1053,8 +1057,7 @@ rec_health(struct hl_dq *q, struct hl_attempt *a, int n, struct notes *ns)
 		e->job = a[i].job;
 	}
 	for (done = 0; !rc && done < neps; done += k) {
-		g = group_for(neps - done);
-		k = neps - done < group_size[g] ? neps - done : group_size[g];
+		k = group_chunk(neps - done, &g);
 		rc = dq_stmt(q, &q->health[g], health_sql[g]);
 		if (rc)
 			break;
