@@ -44,6 +44,13 @@ body_size = len(json.dumps({"type": EVENT, "timestamp": "2026-01-01T00:00:00.000
                            separators=(",", ":")))
 
 
+def db_cpu():
+    """CPU seconds MariaDB has used so far (it shares the machine)."""
+    pid = open(os.path.join(os.environ["HL_TMP"], "mariadb", "mysqld.pid")).read().strip()
+    f = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def compare(port, n, label):
     """Publish n events to a new endpoint on port, then time the bare loop
     and the runner against the same receiver. Returns the endpoint id."""
@@ -57,10 +64,22 @@ def compare(port, n, label):
                                 check=True).stdout)
     t = time.time()
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    db0 = db_cpu()
+    perf = None
+    if os.environ.get("HL_BENCH_PERF"):
+        pid = open(os.path.join(os.environ["HL_TMP"], "mariadb", "mysqld.pid")).read().strip()
+        perf = subprocess.Popen(["perf", "record", "-g", "-p", pid, "-o",
+                                 os.environ["HL_BENCH_PERF"] + "." + str(port)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
     subprocess.run([RUNNER, "--config", CONFIG, "--once"], capture_output=True, text=True,
                    check=True)
     elapsed = time.time() - t
     ru2 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    db = db_cpu() - db0
+    if perf:
+        perf.send_signal(2)
+        perf.wait()
     cpu = (ru2.ru_utime - ru.ru_utime + ru2.ru_stime - ru.ru_stime)
     runner = n / elapsed
     print("  bare libcurl multi : %8.0f requests/s (concurrency %d, %d per host, %d-byte body)"
@@ -71,6 +90,7 @@ def compare(port, n, label):
     # (MariaDB, which shares the machine, and the receiver).
     print("  runner CPU         : %8.0f us per delivery (wall %.0f us per delivery)"
           % (cpu * 1e6 / n, elapsed * 1e6 / n))
+    print("  MariaDB CPU        : %8.0f us per delivery" % (db * 1e6 / n))
     # What a run costs with nothing to send (start, connect, one empty claim):
     # the part of the gap that is not per delivery.
     t = time.time()

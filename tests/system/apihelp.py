@@ -1,20 +1,9 @@
 """Shared helpers of the test_api_* system tests (not a test module)."""
 
-import os
-import subprocess
 
-from hltest import api, new_account
+from hltest import api, new_account, sql  # noqa: F401 (sql is re-exported)
 
-DB_SOCKET = os.environ.get("HL_DB_SOCKET", "")
 EVENT = "sms.delivered"
-
-
-def sql(query):
-    """Runs one statement on the test database (setting up states that
-    would otherwise take hours, e.g. a dead delivery). Returns stdout rows."""
-    out = subprocess.run(["mariadb", "-S", DB_SOCKET, "-u", "root", "-N", "-B", "hookline",
-                          "-e", query], capture_output=True, text=True, check=True, timeout=30)
-    return [line.split("\t") for line in out.stdout.splitlines()]
 
 
 def endpoint(key, url, event_types=(EVENT,), **extra):

@@ -273,6 +273,15 @@ def _run(argv, input=None, check=True, timeout=120):
     return proc
 
 
+def sql(query):
+    """Runs one statement on the test database as root (for state the API
+    does not show, or that would take hours to reach). Returns the rows."""
+    out = subprocess.run(["mariadb", "--no-defaults", "--socket", os.environ["HL_DB_SOCKET"],
+                          "-uroot", "-N", "-B", "hookline", "-e", query],
+                         capture_output=True, text=True, check=True, timeout=30)
+    return [line.split("\t") for line in out.stdout.splitlines()]
+
+
 def run_runner(*args, check=True, timeout=120, config=None):
     """hookline-runner --config CONFIG ARGS (default HL_CONFIG); returns the
     CompletedProcess."""

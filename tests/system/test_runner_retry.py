@@ -4,21 +4,12 @@ dead-lettering, endpoint health (auto-disable, re-enable, recovery) and the
 operational events an account can subscribe to."""
 
 import json
-import os
-import subprocess
 import time
 
-from hltest import Receiver, api, new_account, run_runner, verify, wait_for, write_config
+from hltest import Receiver, api, new_account, run_runner, sql, verify, wait_for, write_config
 
 EVENT = "sms.delivered"
 OPS = ["endpoint.disabled", "delivery.exhausted", "endpoint.recovered"]
-
-
-def sql(query):
-    """One query on the test database (for state the API does not show)."""
-    out = subprocess.run(["mariadb", "--socket", os.environ["HL_DB_SOCKET"], "-uroot", "-N", "-B",
-                          "hookline", "-e", query], capture_output=True, text=True, check=True)
-    return [line.split("\t") for line in out.stdout.splitlines()]
 
 
 def endpoint(key, url, **opts):
