@@ -1,15 +1,16 @@
-/* hl_error.c: the last error of this process (every hookline program
- * handles one request or one batch at a time per process). */
+/* hl_error.c: the last error of this thread (the runner records on a
+ * thread of its own; everything else handles one request or one batch at
+ * a time per process). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "hl_error.h"
 
-static hl_err last_code;
-static char last_msg[512];
-static char last_field[64];
-static int have_field;
-static const char *last_reason;
+static _Thread_local hl_err last_code;
+static _Thread_local char last_msg[512];
+static _Thread_local char last_field[64];
+static _Thread_local int have_field;
+static _Thread_local const char *last_reason;
 
 static const char *const err_names[HL_ERR__MAX] = {
 	[HL_OK] = "ok",

@@ -1,7 +1,8 @@
 /* hookline-runner: the cron-invoked delivery runner. Within its time
  * window it keeps claiming due deliveries, sends them concurrently with
- * the curl multi interface through the core sender, and records every
- * outcome in batches. See hookline-runner(8). */
+ * the curl multi interface through the core sender, and hands every
+ * outcome to the recording thread (recorder.c), which records them in
+ * batches on its own connection. See hookline-runner(8). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -20,11 +21,8 @@
 #include "hl_oauth.h"
 #include "hl_sender.h"
 #include "hl_util.h"
+#include "recorder.h"
 
-/* Attempts recorded per transaction at most, and how long a finished
- * attempt may wait for others to share its transaction. */
-#define RECORD_BATCH 128
-#define RECORD_WAIT_MS 50
 #define RECLAIM_EVERY_MS 5000
 
 static volatile sig_atomic_t stopping;
@@ -33,6 +31,7 @@ struct runner {
 	struct hl_config cfg;
 	struct hl_db *db;
 	struct hl_dq *dq;             /* the queue's statements, prepared once */
+	struct recorder *rec;         /* records finished attempts on its own connection */
 	CURLM *multi;
 	char owner[64];
 	char account_id[HL_ID_MAX];   /* --account: claim only this tenant's work */
@@ -42,10 +41,6 @@ struct runner {
 	/* Every transfer in the multi handle (the runner owns them). */
 	struct hl_send **active;
 	int nactive;
-	/* Claimed jobs are owned by these arrays until recorded. */
-	struct hl_attempt done[RECORD_BATCH];
-	int ndone;
-	long long first_done_ms;      /* when done[0] finished */
 	long long sent, succeeded, failed;
 };
 
@@ -66,36 +61,6 @@ usage(FILE *f)
 		"  --account SLUG   send only this account's deliveries (isolate a tenant)\n");
 }
 
-static hl_err
-flush_done(struct runner *r)
-{
-	hl_err rc;
-	int i, tries;
-
-	if (r->ndone == 0)
-		return HL_OK;
-	/* A deadlock with another runner is retried; the attempts are kept. */
-	for (tries = 0; tries < 5; tries++) {
-		rc = hl_dq_record(r->dq, r->done, r->ndone);
-		if (rc != HL_ERR_CONFLICT && rc != HL_ERR_DB)
-			break;
-		hl_log(HL_LOG_WARN, "recording %d attempts failed (%s), retrying", r->ndone, hl_errmsg());
-		if (rc == HL_ERR_DB)
-			hl_db_ping(r->db);
-		usleep(100000 * (useconds_t)(tries + 1));
-	}
-	if (rc)
-		hl_log(HL_LOG_ERROR, "could not record %d attempts: %s; their leases will expire "
-			"and they will be sent again", r->ndone, hl_errmsg());
-	for (i = 0; i < r->ndone; i++) {
-		hl_job_clear(r->done[i].job);
-		free(r->done[i].job);
-		hl_attempt_clear(&r->done[i]);
-	}
-	r->ndone = 0;
-	return rc;
-}
-
 /* Transfers the runner holds: Concurrency running in curl plus up to a
  * claim batch queued in curl (it starts them as connections free up). */
 static int
@@ -104,7 +69,7 @@ max_inflight(const struct runner *r)
 	return (int)(r->cfg.concurrency + r->cfg.batch_size);
 }
 
-static void add_done(struct runner *r, struct hl_attempt *att);
+static void hand_over(struct runner *r, struct hl_attempt *lead);
 
 /* Give a request's deliveries back unsent (it could not be set up). */
 static void
@@ -180,7 +145,7 @@ claim_and_start(struct runner *r, int *claimed)
 			struct hl_attempt att;
 
 			hl_send_auth_failed(group[0], &att);
-			add_done(r, &att);
+			hand_over(r, &att);
 			continue;
 		}
 		if (hl_send_setup(&r->cfg, group[0], &s)) {
@@ -258,62 +223,60 @@ count(struct runner *r, const struct hl_attempt *a)
 		r->failed++;
 }
 
-/* A batch request's outcome is every member's: each gets its own attempt
- * record (same status, headers and answer) for its own delivery. */
-static void
-add_batch_members(struct runner *r, struct hl_attempt *lead)
+static char *
+dup_or_null(const char *s)
 {
-	struct hl_attempt copy = *lead, *a;
-	struct hl_job *m = lead->job->batch_next;
-
-	while (m) {
-		if (r->ndone == RECORD_BATCH) {
-			/* lead may be recorded (and freed) now: keep a private copy. */
-			if (lead) {
-				copy.request_headers = lead->request_headers ? strdup(lead->request_headers) : NULL;
-				copy.response_headers = lead->response_headers ? strdup(lead->response_headers) : NULL;
-				copy.response_body = lead->response_body ? strdup(lead->response_body) : NULL;
-				lead = NULL;
-			}
-			flush_done(r);
-			if (r->ndone == 0)
-				r->first_done_ms = hl_now_ms();
-		}
-		a = &r->done[r->ndone++];
-		*a = lead ? *lead : copy;
-		a->job = m;
-		a->request_headers = a->request_headers ? strdup(a->request_headers) : NULL;
-		a->response_headers = a->response_headers ? strdup(a->response_headers) : NULL;
-		a->response_body = a->response_body ? strdup(a->response_body) : NULL;
-		count(r, a);
-		m = m->batch_next;
-	}
-	if (!lead)
-		hl_attempt_clear(&copy);
+	return s ? strdup(s) : NULL;
 }
 
-/* Take an attempt made without a transfer (att is moved in). */
+/* Hand a finished request's attempt (moved in) to the recorder. A batch
+ * request's outcome is every member's: each gets its own attempt record
+ * (same status, headers and answer) for its own delivery. */
 static void
-add_done(struct runner *r, struct hl_attempt *att)
+hand_over(struct runner *r, struct hl_attempt *lead)
 {
-	struct hl_attempt *a;
+	struct hl_attempt *all;
+	struct hl_job *m;
+	int n = 1, i;
 
-	if (r->ndone == RECORD_BATCH)
-		flush_done(r);
-	if (r->ndone == 0)
-		r->first_done_ms = hl_now_ms();
-	a = &r->done[r->ndone++];
-	*a = *att;
-	count(r, a);
-	/* May record (and free) a: nothing uses it afterwards. */
-	add_batch_members(r, a);
+	for (m = lead->job->batch_next; m; m = m->batch_next)
+		n++;
+	all = calloc((size_t)n, sizeof(*all));
+	if (!all) {
+		struct hl_job *next;
+
+		hl_log(HL_LOG_ERROR, "out of memory: %d deliveries of batch request %s not recorded; "
+			"their leases will expire and they will be sent again", n - 1,
+			lead->job->delivery_id);
+		for (m = lead->job->batch_next; m; m = next) {
+			next = m->batch_next;
+			hl_job_clear(m);
+			free(m);
+		}
+		lead->job->batch_next = NULL;
+		count(r, lead);
+		recorder_add(r->rec, lead, 1);
+		return;
+	}
+	all[0] = *lead;
+	count(r, &all[0]);
+	for (i = 1, m = lead->job->batch_next; m; m = m->batch_next, i++) {
+		all[i] = *lead;
+		all[i].job = m;
+		all[i].request_headers = dup_or_null(lead->request_headers);
+		all[i].response_headers = dup_or_null(lead->response_headers);
+		all[i].response_body = dup_or_null(lead->response_body);
+		count(r, &all[i]);
+	}
+	recorder_add(r->rec, all, n);
+	free(all);
 }
 
 /* Returns how many transfers finished. */
 static int
 collect_finished(struct runner *r)
 {
-	struct hl_attempt *a;
+	struct hl_attempt a;
 	struct hl_send *s;
 	CURLMsg *msg;
 	int left, n = 0;
@@ -325,20 +288,13 @@ collect_finished(struct runner *r)
 		curl_multi_remove_handle(r->multi, msg->easy_handle);
 		forget(r, s);
 		r->inflight--;
-		if (r->ndone == RECORD_BATCH)
-			flush_done(r);
-		if (r->ndone == 0)
-			r->first_done_ms = hl_now_ms();
-		a = &r->done[r->ndone++];
-		hl_send_finish(s, msg->data.result, a);
-		count(r, a);
-		hl_oauth_answered(r->db, a);
-		hl_log(HL_LOG_DEBUG, "delivery %s attempt %d%s: %s %ld %s", a->job->delivery_id,
-			a->job->attempt_no, a->job->batch_next ? " (batch)" : "",
-			a->outcome == HL_OUT_SUCCESS ? "ok" : "failed", a->status,
-			a->error_class ? a->error_class : "");
-		/* May record (and free) a: nothing uses it afterwards. */
-		add_batch_members(r, a);
+		hl_send_finish(s, msg->data.result, &a);
+		hl_oauth_answered(r->db, &a);
+		hl_log(HL_LOG_DEBUG, "delivery %s attempt %d%s: %s %ld %s", a.job->delivery_id,
+			a.job->attempt_no, a.job->batch_next ? " (batch)" : "",
+			a.outcome == HL_OUT_SUCCESS ? "ok" : "failed", a.status,
+			a.error_class ? a.error_class : "");
+		hand_over(r, &a);
 		n++;
 	}
 	return n;
@@ -349,6 +305,7 @@ run(struct runner *r)
 {
 	long long start = hl_now_ms(), last_reclaim = 0, last_extend = start, now;
 	int claimed = 0, idle, running = 0, reclaimed, released = 0, moved = 0;
+	unsigned long recorded_before_claim = 0;
 	hl_err rc;
 
 	for (;;) {
@@ -360,6 +317,8 @@ run(struct runner *r)
 			last_reclaim = now;
 		}
 		claimed = 0;
+		if (r->once)
+			recorded_before_claim = recorder_finished(r->rec);
 		if (idle) {
 			rc = claim_and_start(r, &claimed);
 			if (rc) {
@@ -379,8 +338,14 @@ run(struct runner *r)
 		}
 		if (!idle && r->inflight == 0)
 			break;
-		if (r->once && r->inflight == 0 && claimed == 0)
+		/* --once ends when nothing is due, and nothing was recorded
+		 * since that claim began: a failed attempt may be due again at
+		 * once (a schedule starting with 0). */
+		if (r->once && r->inflight == 0 && claimed == 0) {
+			if (recorder_wait_idle(r->rec) != recorded_before_claim)
+				continue;
 			break;
+		}
 		/* Start what was just claimed, then wait for network activity (or
 		 * poll the queue again after PollMs) only when nothing moved:
 		 * curl_multi_poll does not wake for freshly added handles. */
@@ -390,13 +355,7 @@ run(struct runner *r)
 			curl_multi_poll(r->multi, NULL, 0, r->inflight ? 50 : (int)r->cfg.poll_ms, NULL);
 		curl_multi_perform(r->multi, &running);
 		moved = collect_finished(r);
-		/* Finished attempts share one transaction: recorded when nothing
-		 * else is in flight, or the oldest has waited RECORD_WAIT_MS (or
-		 * the batch is full, above). */
-		if (r->inflight == 0 || stopping || hl_now_ms() - r->first_done_ms >= RECORD_WAIT_MS)
-			flush_done(r);
 	}
-	flush_done(r);
 	return 0;
 }
 
@@ -482,14 +441,22 @@ main(int argc, char **argv)
 		hl_log(HL_LOG_ERROR, "out of memory");
 		goto out;
 	}
+	if (recorder_start(&r.cfg, r.owner, &r.rec)) {
+		hl_log(HL_LOG_ERROR, "%s", hl_errmsg());
+		goto out;
+	}
 	r.multi = curl_multi_init();
 	curl_multi_setopt(r.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)r.cfg.concurrency);
 	curl_multi_setopt(r.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)r.cfg.per_host);
 	hl_log(HL_LOG_INFO, "runner %s started (%s)", r.owner, r.once ? "once" : "cron window");
 	status = run(&r);
+	/* Records what is still queued before the counts are final. */
+	recorder_stop(r.rec);
+	r.rec = NULL;
 	hl_log(HL_LOG_INFO, "runner %s done: %lld sent, %lld succeeded, %lld failed",
 		r.owner, r.sent, r.succeeded, r.failed);
 out:
+	recorder_stop(r.rec);
 	if (r.multi)
 		curl_multi_cleanup(r.multi);
 	free(r.active);

@@ -1,0 +1,206 @@
+/* recorder.c: the runner's recording thread (see recorder.h). The main
+ * thread only appends to the queue; this thread takes up to RECORD_MAX
+ * attempts at a time and records them in one transaction on its own
+ * connection with the same lease owner, so the compare-and-set in
+ * hl_dq_record works as if the main thread did it. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "hl_db.h"
+#include "hl_log.h"
+#include "hl_sender.h"
+#include "recorder.h"
+
+/* Attempts per transaction at most, and queued at most before the main
+ * thread waits (the database is then the bottleneck, and waiting is the
+ * only honest answer: the leases keep the work safe meanwhile). */
+#define RECORD_MAX 256
+#define QUEUED_MAX 4096
+
+struct recorder {
+	struct hl_db *db;
+	struct hl_dq *dq;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t work;          /* queue not empty, or closing */
+	pthread_cond_t space;         /* queue below QUEUED_MAX */
+	pthread_cond_t idle;          /* queue empty and nothing being recorded */
+	struct hl_attempt *queue;
+	int n, cap;
+	int busy, closing;
+	unsigned long finished;       /* transactions done */
+};
+
+static void
+free_attempts(struct hl_attempt *a, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		hl_job_clear(a[i].job);
+		free(a[i].job);
+		hl_attempt_clear(&a[i]);
+	}
+}
+
+static void
+record(struct recorder *rec, struct hl_attempt *a, int n)
+{
+	hl_err rc;
+	int tries;
+
+	/* A deadlock with another runner is retried; the attempts are kept. */
+	for (tries = 0; tries < 5; tries++) {
+		rc = hl_dq_record(rec->dq, a, n);
+		if (rc != HL_ERR_CONFLICT && rc != HL_ERR_DB)
+			break;
+		hl_log(HL_LOG_WARN, "recording %d attempts failed (%s), retrying", n, hl_errmsg());
+		if (rc == HL_ERR_DB)
+			hl_db_ping(rec->db);
+		usleep(100000 * (useconds_t)(tries + 1));
+	}
+	if (rc)
+		hl_log(HL_LOG_ERROR, "could not record %d attempts: %s; their leases will expire "
+			"and they will be sent again", n, hl_errmsg());
+	free_attempts(a, n);
+}
+
+static void *
+recorder_main(void *arg)
+{
+	struct recorder *rec = arg;
+	struct hl_attempt batch[RECORD_MAX];
+	int n;
+
+	pthread_mutex_lock(&rec->mu);
+	for (;;) {
+		while (rec->n == 0 && !rec->closing)
+			pthread_cond_wait(&rec->work, &rec->mu);
+		if (rec->n == 0)
+			break;
+		/* Everything that queued up while the last transaction ran. */
+		n = rec->n < RECORD_MAX ? rec->n : RECORD_MAX;
+		memcpy(batch, rec->queue, (size_t)n * sizeof(*batch));
+		memmove(rec->queue, rec->queue + n, (size_t)(rec->n - n) * sizeof(*rec->queue));
+		rec->n -= n;
+		rec->busy = 1;
+		pthread_cond_broadcast(&rec->space);
+		pthread_mutex_unlock(&rec->mu);
+		record(rec, batch, n);
+		pthread_mutex_lock(&rec->mu);
+		rec->busy = 0;
+		rec->finished++;
+		if (rec->n == 0)
+			pthread_cond_broadcast(&rec->idle);
+	}
+	pthread_cond_broadcast(&rec->idle);
+	pthread_mutex_unlock(&rec->mu);
+	return NULL;
+}
+
+hl_err
+recorder_start(const struct hl_config *cfg, const char *owner, struct recorder **out)
+{
+	struct recorder *rec;
+	hl_err rc;
+
+	*out = NULL;
+	rec = calloc(1, sizeof(*rec));
+	if (!rec)
+		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	rc = hl_db_open(cfg, &rec->db);
+	if (!rc)
+		rc = hl_dq_new(rec->db, cfg, owner, &rec->dq);
+	if (rc) {
+		hl_db_close(rec->db);
+		free(rec);
+		return rc;
+	}
+	pthread_mutex_init(&rec->mu, NULL);
+	pthread_cond_init(&rec->work, NULL);
+	pthread_cond_init(&rec->space, NULL);
+	pthread_cond_init(&rec->idle, NULL);
+	if (pthread_create(&rec->thread, NULL, recorder_main, rec)) {
+		hl_dq_free(rec->dq);
+		hl_db_close(rec->db);
+		free(rec);
+		return hl_fail(HL_ERR_NOMEM, NULL, "cannot start the recording thread");
+	}
+	*out = rec;
+	return HL_OK;
+}
+
+void
+recorder_add(struct recorder *rec, struct hl_attempt *a, int n)
+{
+	struct hl_attempt *grown;
+	int cap;
+
+	pthread_mutex_lock(&rec->mu);
+	while (rec->n >= QUEUED_MAX)
+		pthread_cond_wait(&rec->space, &rec->mu);
+	if (rec->n + n > rec->cap) {
+		cap = rec->cap ? rec->cap : 64;
+		while (cap < rec->n + n)
+			cap *= 2;
+		grown = realloc(rec->queue, (size_t)cap * sizeof(*grown));
+		if (!grown) {
+			pthread_mutex_unlock(&rec->mu);
+			hl_log(HL_LOG_ERROR, "out of memory: %d attempts not recorded; their leases "
+				"will expire and they will be sent again", n);
+			free_attempts(a, n);
+			return;
+		}
+		rec->queue = grown;
+		rec->cap = cap;
+	}
+	memcpy(rec->queue + rec->n, a, (size_t)n * sizeof(*a));
+	rec->n += n;
+	pthread_cond_signal(&rec->work);
+	pthread_mutex_unlock(&rec->mu);
+}
+
+unsigned long
+recorder_finished(struct recorder *rec)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&rec->mu);
+	n = rec->finished;
+	pthread_mutex_unlock(&rec->mu);
+	return n;
+}
+
+unsigned long
+recorder_wait_idle(struct recorder *rec)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&rec->mu);
+	while (rec->n > 0 || rec->busy)
+		pthread_cond_wait(&rec->idle, &rec->mu);
+	n = rec->finished;
+	pthread_mutex_unlock(&rec->mu);
+	return n;
+}
+
+void
+recorder_stop(struct recorder *rec)
+{
+	if (!rec)
+		return;
+	pthread_mutex_lock(&rec->mu);
+	rec->closing = 1;
+	pthread_cond_signal(&rec->work);
+	pthread_mutex_unlock(&rec->mu);
+	pthread_join(rec->thread, NULL);
+	pthread_mutex_destroy(&rec->mu);
+	pthread_cond_destroy(&rec->work);
+	pthread_cond_destroy(&rec->space);
+	pthread_cond_destroy(&rec->idle);
+	free(rec->queue);
+	hl_dq_free(rec->dq);
+	hl_db_close(rec->db);
+	free(rec);
+}
