@@ -1,8 +1,9 @@
 /* bench-receiver.c: a small epoll HTTP/1.1 keep-alive server for the
  * runner benchmark. Answers every request "200 OK" and, when given a log
  * file, writes "<unix ms> <webhook-id>" per request (latency runs). With
- * DELAY_MS, each answer leaves that long after its request arrived, like
- * a receiver across a network (no thread per request: a timer queue).
+ * DELAY_MS, each answer leaves at least that long (at most 1 ms more)
+ * after its request arrived, like a receiver across a network (no thread
+ * per request: a timer queue).
  * usage: bench-receiver PORTFILE [LOGFILE|-] [DELAY_MS]   (127.0.0.1:0) */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -15,6 +16,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAXC 4096
@@ -37,6 +39,7 @@ static struct pending {
 } queue[QMAX];
 static unsigned qhead, qtail;
 
+/* Wall clock (the latency log is compared with the publisher's clock). */
 static long long
 now_ms(void)
 {
@@ -44,6 +47,16 @@ now_ms(void)
 
 	gettimeofday(&tv, NULL);
 	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* Monotonic microseconds for the answer delay. */
+static long long
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* Parse complete requests out of c->buf; answer each. -1 closes. */
@@ -82,7 +95,7 @@ serve(int fd, struct conn *c)
 			}
 		}
 		if (delay_ms > 0 && qtail - qhead < QMAX) {
-			queue[qtail % QMAX] = (struct pending){ fd, now_ms() + delay_ms };
+			queue[qtail % QMAX] = (struct pending){ fd, now_us() + delay_ms * 1000 };
 			qtail++;
 		} else if (write(fd, resp, sizeof(resp) - 1) < 0) {
 			return -1;
@@ -123,7 +136,7 @@ main(int argc, char **argv)
 	ev.data.fd = ls;
 	epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
 	for (;;) {
-		long long now = now_ms();
+		long long now = now_us();
 		int timeout = -1;
 
 		/* Send what is due; sleep until the next answer is. */
@@ -135,8 +148,9 @@ main(int argc, char **argv)
 				q->fd = -1;
 			qhead++;
 		}
+		/* Rounded up: an answer never leaves before its time. */
 		if (qhead != qtail)
-			timeout = (int)(queue[qhead % QMAX].due - now);
+			timeout = (int)((queue[qhead % QMAX].due - now + 999) / 1000);
 		n = epoll_wait(ep, evs, 256, timeout);
 		for (i = 0; i < n; i++) {
 			fd = evs[i].data.fd;

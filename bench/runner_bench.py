@@ -12,8 +12,10 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "system"))
 from hltest import CONFIG, RUNNER, api  # noqa: E402
 
-N, LAT, PORT, LAT_PORT, LAT_LOG, BARE, SLOW_PORT, DELAY = int(sys.argv[1]), int(sys.argv[2]), \
-    int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6], int(sys.argv[7]), int(sys.argv[8])
+N, LAT, PORT, LAT_PORT, LAT_LOG, BARE = int(sys.argv[1]), int(sys.argv[2]), \
+    int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
+# "DELAY_MS:PORT,...": receivers answering DELAY_MS after each request.
+SLOW = [tuple(int(x) for x in item.split(":")) for item in sys.argv[7].split(",") if item]
 EVENT = "sms.delivered"
 PAYLOAD = {"message_id": "SM" + "0" * 30, "to": "+15555550100", "from": "+15555550199",
            "status": "delivered", "segments": 1, "price": "0.0075", "currency": "USD",
@@ -100,13 +102,18 @@ def compare(port, n, label):
           % (empty * 1000, n / (elapsed - empty), n / (elapsed - empty) / bare))
     # Leave nothing for the next measurement.
     api("PUT", "/webhooks/%s" % ep, {"enabled": False})
-    return ep
+    return runner / bare
 
 
 # (a) a receiver answering at once: the runner's own cost per delivery.
-compare(PORT, N, "instant receiver")
-# (b) the same receiver answering after DELAY ms, like one across a network.
-compare(SLOW_PORT, max(N // 4, 100), "receiver answering after %d ms" % DELAY)
+ratios = [("instant", compare(PORT, N, "instant receiver"))]
+# (b) the same receiver answering DELAY ms later, like one across a network:
+# enough events for about two seconds of the bare loop's rate
+# (PerHostConnections answers per DELAY ms).
+for delay, port in SLOW:
+    n = max(100, min(N, perhost * 1000 // delay * 2))
+    ratios.append(("%d ms" % delay, compare(port, n, "receiver answering after %d ms" % delay)))
+print("ratio by receiver: " + ", ".join("%s %.2f" % r for r in ratios))
 
 # (c) publish-to-receipt latency with a runner in its cron window.
 endpoint(LAT_PORT)

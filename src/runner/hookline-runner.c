@@ -21,9 +21,8 @@
 #include "hl_oauth.h"
 #include "hl_sender.h"
 #include "hl_util.h"
+#include "claimer.h"
 #include "recorder.h"
-
-#define RECLAIM_EVERY_MS 5000
 
 static volatile sig_atomic_t stopping;
 
@@ -32,6 +31,8 @@ struct runner {
 	struct hl_db *db;
 	struct hl_dq *dq;             /* the queue's statements, prepared once */
 	struct recorder *rec;         /* records finished attempts on its own connection */
+	struct claimer *claimer;      /* claims on its own connection; NULL once stopped */
+	struct hl_job **take;         /* room for max_inflight requests taken at once */
 	CURLM *multi;
 	char owner[64];
 	char account_id[HL_ID_MAX];   /* --account: claim only this tenant's work */
@@ -73,95 +74,49 @@ static void hand_over(struct runner *r, struct hl_attempt *lead);
 
 /* Give a request's deliveries back unsent (it could not be set up). */
 static void
-release_group(struct runner *r, struct hl_job **group, int k)
+release_request(struct runner *r, struct hl_job *lead)
 {
-	int j;
+	struct hl_job *next;
 
-	for (j = 0; j < k; j++) {
-		hl_delivery_release(r->db, r->owner, group[j]->delivery_id);
-		hl_job_clear(group[j]);
-		free(group[j]);
+	for (; lead; lead = next) {
+		next = lead->batch_next;
+		hl_delivery_release(r->db, r->owner, lead->delivery_id);
+		hl_job_clear(lead);
+		free(lead);
 	}
 }
 
-static hl_err
-claim_and_start(struct runner *r, int *claimed)
+/* Start the requests the claimer has ready, as far as there is room.
+ * Returns how many were taken. */
+static int
+start_ready(struct runner *r)
 {
-	struct hl_job *jobs = NULL, **jp = NULL, **group = NULL;
-	int room = max_inflight(r) - r->inflight, n = 0, i;
-	hl_err rc;
+	struct hl_job **reqs;
+	struct hl_send *s;
+	int room = max_inflight(r) - r->inflight, n, i;
 
-	*claimed = 0;
-	/* Claim in whole batches while curl still has ClaimBatch / 2 queued:
-	 * one claim transaction per batch, not one per finished transfer. */
-	if (r->inflight > 0 && room < (int)(r->cfg.batch_size + 1) / 2)
-		return HL_OK;
-	if (room > (int)r->cfg.batch_size)
-		room = (int)r->cfg.batch_size;
-	rc = hl_dq_claim(r->dq, r->account_id[0] ? r->account_id : NULL, room, &jobs, &n);
-	if (rc)
-		return rc;
-	jp = calloc((size_t)n + 1, sizeof(*jp));
-	group = calloc((size_t)n + 1, sizeof(*group));
-	if (!jp || !group) {
-		hl_log(HL_LOG_ERROR, "out of memory");
-		n = 0;   /* the leases expire: sent later */
-	}
-	/* Move each job out of the claim array: each lives until recorded. */
+	reqs = r->take;
+	n = claimer_take(r->claimer, r->inflight, reqs, room);
 	for (i = 0; i < n; i++) {
-		jp[i] = malloc(sizeof(**jp));
-		if (!jp[i]) {
-			hl_log(HL_LOG_ERROR, "out of memory");
-			hl_delivery_release(r->db, r->owner, jobs[i].delivery_id);
-			continue;
-		}
-		*jp[i] = jobs[i];
-		memset(&jobs[i], 0, sizeof(jobs[i]));
-	}
-	for (i = 0; i < n; i++) {
-		struct hl_send *s;
-		int k = 0, j;
-
-		if (!jp[i])
-			continue;
-		group[k++] = jp[i];
-		jp[i] = NULL;
-		/* Batch endpoints: its other due deliveries of this claim (in id
-		 * order) share the request, up to batch_max. */
-		for (j = i + 1; group[0]->batch_max > 1 && j < n && k < group[0]->batch_max; j++)
-			if (jp[j] && !strcmp(jp[j]->endpoint_id, group[0]->endpoint_id)) {
-				group[k++] = jp[j];
-				jp[j] = NULL;
-			}
-		if ((group[0]->batch_max > 1 && hl_job_batch(group, k)) ||
-		    hl_oauth_prepare(r->db, &r->cfg, group[0])) {
-			hl_log(HL_LOG_ERROR, "delivery %s: %s", group[0]->delivery_id, hl_errmsg());
-			release_group(r, group, k);
-			continue;
-		}
 		/* No OAuth token to be had: an attempt of class auth, retried
 		 * on the schedule like any failure. */
-		if (group[0]->auth_error[0]) {
+		if (reqs[i]->auth_error[0]) {
 			struct hl_attempt att;
 
-			hl_send_auth_failed(group[0], &att);
+			hl_send_auth_failed(reqs[i], &att);
 			hand_over(r, &att);
 			continue;
 		}
-		if (hl_send_setup(&r->cfg, group[0], &s)) {
-			hl_log(HL_LOG_ERROR, "delivery %s: %s", group[0]->delivery_id, hl_errmsg());
-			release_group(r, group, k);
+		if (hl_send_setup(&r->cfg, reqs[i], &s)) {
+			hl_log(HL_LOG_ERROR, "delivery %s: %s", reqs[i]->delivery_id, hl_errmsg());
+			release_request(r, reqs[i]);
 			continue;
 		}
 		curl_multi_add_handle(r->multi, hl_send_easy(s));
 		r->active[r->nactive++] = s;
 		r->inflight++;
-		*claimed += k;
 	}
-	free(jp);
-	free(group);
-	hl_jobs_free(jobs, n);
-	return HL_OK;
+	return n;
 }
 
 static void
@@ -303,55 +258,37 @@ collect_finished(struct runner *r)
 static int
 run(struct runner *r)
 {
-	long long start = hl_now_ms(), last_reclaim = 0, last_extend = start, now;
-	int claimed = 0, idle, running = 0, reclaimed, released = 0, moved = 0;
-	unsigned long recorded_before_claim = 0;
-	hl_err rc;
+	long long start = hl_now_ms(), last_extend = start, now;
+	int idle, running = 0, started, released = 0, moved = 0;
 
 	for (;;) {
 		now = hl_now_ms();
 		idle = !stopping && (r->once || now - start < r->max_seconds * 1000);
-		if (idle && now - last_reclaim >= RECLAIM_EVERY_MS) {
-			if (hl_delivery_reclaim_expired(r->db, &reclaimed) == HL_OK && reclaimed)
-				hl_log(HL_LOG_INFO, "took back %d deliveries whose lease expired", reclaimed);
-			last_reclaim = now;
-		}
-		claimed = 0;
-		if (r->once)
-			recorded_before_claim = recorder_finished(r->rec);
-		if (idle) {
-			rc = claim_and_start(r, &claimed);
-			if (rc) {
-				hl_log(HL_LOG_ERROR, "claim failed: %s", hl_errmsg());
-				hl_db_ping(r->db);
-			}
+		/* The window is over (or SIGTERM): claim nothing more; requests
+		 * claimed and not yet taken go back to the queue. */
+		if (!idle && r->claimer) {
+			claimer_stop(r->claimer);
+			r->claimer = NULL;
 		}
 		if (stopping && !released) {
 			release_unstarted(r);
 			released = 1;
 		}
-		/* Leases outlive any wait in curl's queue: renewed at a third. */
-		if (r->inflight && now - last_extend >= r->cfg.lease_seconds * 1000 / 3) {
+		started = r->claimer ? start_ready(r) : 0;
+		/* Leases outlive any wait in a queue: renewed at a third. */
+		if (now - last_extend >= r->cfg.lease_seconds * 1000 / 3) {
 			if (hl_dq_extend_leases(r->dq))
 				hl_log(HL_LOG_WARN, "extending leases failed: %s", hl_errmsg());
 			last_extend = now;
 		}
-		if (!idle && r->inflight == 0)
+		if (r->inflight == 0 && (!r->claimer || (r->once && claimer_drained(r->claimer))))
 			break;
-		/* --once ends when nothing is due, and nothing was recorded
-		 * since that claim began: a failed attempt may be due again at
-		 * once (a schedule starting with 0). */
-		if (r->once && r->inflight == 0 && claimed == 0) {
-			if (recorder_wait_idle(r->rec) != recorded_before_claim)
-				continue;
-			break;
-		}
-		/* Start what was just claimed, then wait for network activity (or
-		 * poll the queue again after PollMs) only when nothing moved:
-		 * curl_multi_poll does not wake for freshly added handles. */
-		if (claimed)
+		/* Start what was just taken, then wait for network activity (or
+		 * the claimer's wake-up) only when nothing moved: curl_multi_poll
+		 * does not wake for freshly added handles. */
+		if (started)
 			curl_multi_perform(r->multi, &running);
-		if (!claimed && !moved)
+		if (!started && !moved)
 			curl_multi_poll(r->multi, NULL, 0, r->inflight ? 50 : (int)r->cfg.poll_ms, NULL);
 		curl_multi_perform(r->multi, &running);
 		moved = collect_finished(r);
@@ -371,6 +308,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct runner r;
+	struct claimer_opts copts;
 	struct sigaction sa;
 	const char *config = NULL, *account = NULL;
 	char host[40] = "host", rnd[HL_ID_MAX];
@@ -441,25 +379,45 @@ main(int argc, char **argv)
 		hl_log(HL_LOG_ERROR, "out of memory");
 		goto out;
 	}
+	r.multi = curl_multi_init();
+	r.take = calloc((size_t)max_inflight(&r), sizeof(*r.take));
+	if (!r.multi || !r.take) {
+		hl_log(HL_LOG_ERROR, "out of memory");
+		goto out;
+	}
+	curl_multi_setopt(r.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)r.cfg.concurrency);
+	curl_multi_setopt(r.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)r.cfg.per_host);
 	if (recorder_start(&r.cfg, r.owner, &r.rec)) {
 		hl_log(HL_LOG_ERROR, "%s", hl_errmsg());
 		goto out;
 	}
-	r.multi = curl_multi_init();
-	curl_multi_setopt(r.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)r.cfg.concurrency);
-	curl_multi_setopt(r.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)r.cfg.per_host);
+	copts.cfg = &r.cfg;
+	copts.owner = r.owner;
+	copts.account_id = r.account_id[0] ? r.account_id : NULL;
+	copts.once = r.once;
+	copts.limit = max_inflight(&r);
+	copts.multi = r.multi;
+	copts.rec = r.rec;
+	if (claimer_start(&copts, &r.claimer)) {
+		hl_log(HL_LOG_ERROR, "%s", hl_errmsg());
+		goto out;
+	}
 	hl_log(HL_LOG_INFO, "runner %s started (%s)", r.owner, r.once ? "once" : "cron window");
 	status = run(&r);
 	/* Records what is still queued before the counts are final. */
+	claimer_stop(r.claimer);
+	r.claimer = NULL;
 	recorder_stop(r.rec);
 	r.rec = NULL;
 	hl_log(HL_LOG_INFO, "runner %s done: %lld sent, %lld succeeded, %lld failed",
 		r.owner, r.sent, r.succeeded, r.failed);
 out:
+	claimer_stop(r.claimer);
 	recorder_stop(r.rec);
 	if (r.multi)
 		curl_multi_cleanup(r.multi);
 	free(r.active);
+	free(r.take);
 	hl_dq_free(r.dq);
 	hl_db_close(r.db);
 	hl_config_free(&r.cfg);

@@ -6,10 +6,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "hl_db.h"
 #include "hl_log.h"
 #include "hl_sender.h"
+#include "hl_util.h"
 #include "recorder.h"
 
 /* Attempts per transaction at most, and queued at most before the main
@@ -17,6 +19,12 @@
  * only honest answer: the leases keep the work safe meanwhile). */
 #define RECORD_MAX 256
 #define QUEUED_MAX 4096
+/* Under light load a transaction waits up to RECORD_LINGER_MS for
+ * RECORD_MIN attempts: a transaction per attempt costs MariaDB several
+ * times the CPU per attempt of a shared one. Nobody waits for it: the
+ * requests went out already; only the recorded state shows up later. */
+#define RECORD_MIN 64
+#define RECORD_LINGER_MS 10
 
 struct recorder {
 	struct hl_db *db;
@@ -29,6 +37,8 @@ struct recorder {
 	struct hl_attempt *queue;
 	int n, cap;
 	int busy, closing;
+	int hurry;                    /* someone waits for idle: no lingering */
+	long long first_ms;           /* when the oldest queued attempt came */
 	unsigned long finished;       /* transactions done */
 };
 
@@ -66,6 +76,26 @@ record(struct recorder *rec, struct hl_attempt *a, int n)
 	free_attempts(a, n);
 }
 
+/* Wait (the mutex held) until RECORD_MIN attempts are queued, the oldest
+ * has waited RECORD_LINGER_MS, or somebody is in a hurry. */
+static void
+linger(struct recorder *rec)
+{
+	struct timespec ts;
+	long long left;
+
+	while (rec->n < RECORD_MIN && !rec->closing && !rec->hurry) {
+		left = rec->first_ms + RECORD_LINGER_MS - hl_now_ms();
+		if (left <= 0)
+			break;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += left * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&rec->work, &rec->mu, &ts);
+	}
+}
+
 static void *
 recorder_main(void *arg)
 {
@@ -79,11 +109,13 @@ recorder_main(void *arg)
 			pthread_cond_wait(&rec->work, &rec->mu);
 		if (rec->n == 0)
 			break;
+		linger(rec);
 		/* Everything that queued up while the last transaction ran. */
 		n = rec->n < RECORD_MAX ? rec->n : RECORD_MAX;
 		memcpy(batch, rec->queue, (size_t)n * sizeof(*batch));
 		memmove(rec->queue, rec->queue + n, (size_t)(rec->n - n) * sizeof(*rec->queue));
 		rec->n -= n;
+		rec->first_ms = hl_now_ms();
 		rec->busy = 1;
 		pthread_cond_broadcast(&rec->space);
 		pthread_mutex_unlock(&rec->mu);
@@ -91,8 +123,10 @@ recorder_main(void *arg)
 		pthread_mutex_lock(&rec->mu);
 		rec->busy = 0;
 		rec->finished++;
-		if (rec->n == 0)
+		if (rec->n == 0) {
+			rec->hurry = 0;
 			pthread_cond_broadcast(&rec->idle);
+		}
 	}
 	pthread_cond_broadcast(&rec->idle);
 	pthread_mutex_unlock(&rec->mu);
@@ -155,9 +189,14 @@ recorder_add(struct recorder *rec, struct hl_attempt *a, int n)
 		rec->queue = grown;
 		rec->cap = cap;
 	}
+	if (rec->n == 0)
+		rec->first_ms = hl_now_ms();
 	memcpy(rec->queue + rec->n, a, (size_t)n * sizeof(*a));
 	rec->n += n;
-	pthread_cond_signal(&rec->work);
+	/* Wake it for the first attempt (it starts lingering) and when a
+	 * transaction's worth is there. */
+	if (rec->n == n || rec->n >= RECORD_MIN)
+		pthread_cond_signal(&rec->work);
 	pthread_mutex_unlock(&rec->mu);
 }
 
@@ -178,6 +217,10 @@ recorder_wait_idle(struct recorder *rec)
 	unsigned long n;
 
 	pthread_mutex_lock(&rec->mu);
+	if (rec->n > 0 || rec->busy) {
+		rec->hurry = 1;
+		pthread_cond_signal(&rec->work);
+	}
 	while (rec->n > 0 || rec->busy)
 		pthread_cond_wait(&rec->idle, &rec->mu);
 	n = rec->finished;

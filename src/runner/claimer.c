@@ -1,0 +1,331 @@
+/* claimer.c: the runner's claiming thread (see claimer.h). It claims in
+ * whole batches of Delivery.ClaimBatch once half a batch of room opened
+ * up, turns the claimed jobs into requests (batch endpoints: one request
+ * for up to batch_max of the claim's due deliveries; OAuth endpoints: a
+ * token, fetched here so that a slow token endpoint delays nobody else),
+ * and queues them for the main thread. It also takes back expired leases
+ * of dead runners every RECLAIM_EVERY_MS. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "claimer.h"
+#include "hl_db.h"
+#include "hl_log.h"
+#include "hl_oauth.h"
+#include "hl_util.h"
+
+#define RECLAIM_EVERY_MS 5000
+
+struct claimer {
+	struct claimer_opts o;
+	char owner[64];
+	char account_id[HL_ID_MAX];
+	struct hl_db *db;
+	struct hl_dq *dq;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t want;          /* the main thread's holdings changed, or stopping */
+	pthread_cond_t stop;          /* stopping (the idle poll waits on this alone) */
+	struct hl_job **ready;        /* requests claimed and not yet taken */
+	int nready, cap;
+	int inflight;                 /* as the main thread last reported */
+	int stopping, drained;
+};
+
+/* Give back deliveries claimed but never sent (their own lock-free path:
+ * the compare-and-set on the lease makes it safe at any time). */
+static void
+release_jobs(struct claimer *c, struct hl_job **v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		hl_delivery_release(c->db, c->owner, v[i]->delivery_id);
+		hl_job_clear(v[i]);
+		free(v[i]);
+	}
+}
+
+static void
+release_request(struct claimer *c, struct hl_job *lead)
+{
+	struct hl_job *next;
+
+	for (; lead; lead = next) {
+		next = lead->batch_next;
+		release_jobs(c, &lead, 1);
+	}
+}
+
+/* Queue requests for the main thread; false when out of memory. */
+static int
+enqueue(struct claimer *c, struct hl_job **v, int n)
+{
+	struct hl_job **grown;
+	int cap;
+
+	pthread_mutex_lock(&c->mu);
+	if (c->nready + n > c->cap) {
+		cap = c->cap ? c->cap : 64;
+		while (cap < c->nready + n)
+			cap *= 2;
+		grown = realloc(c->ready, (size_t)cap * sizeof(*grown));
+		if (!grown) {
+			pthread_mutex_unlock(&c->mu);
+			return 0;
+		}
+		c->ready = grown;
+		c->cap = cap;
+	}
+	memcpy(c->ready + c->nready, v, (size_t)n * sizeof(*v));
+	c->nready += n;
+	pthread_mutex_unlock(&c->mu);
+	curl_multi_wakeup(c->o.multi);
+	return 1;
+}
+
+/* One claim transaction and its requests. Returns the deliveries claimed,
+ * or -1 when the claim failed. */
+static int
+claim_round(struct claimer *c, int room)
+{
+	struct hl_job *jobs = NULL, **jp = NULL, **group = NULL, **out = NULL;
+	int n = 0, nout = 0, i;
+
+	if (hl_dq_claim(c->dq, c->account_id[0] ? c->account_id : NULL, room, &jobs, &n))
+		return -1;
+	if (n == 0)
+		return 0;
+	jp = calloc((size_t)n, sizeof(*jp));
+	group = calloc((size_t)n, sizeof(*group));
+	out = calloc((size_t)n, sizeof(*out));
+	if (!jp || !group || !out) {
+		hl_log(HL_LOG_ERROR, "out of memory: %d claimed deliveries wait for their leases "
+			"to expire", n);
+		goto done;
+	}
+	/* Move each job out of the claim array: each lives until recorded. */
+	for (i = 0; i < n; i++) {
+		jp[i] = malloc(sizeof(**jp));
+		if (!jp[i]) {
+			hl_log(HL_LOG_ERROR, "out of memory");
+			hl_delivery_release(c->db, c->owner, jobs[i].delivery_id);
+			continue;
+		}
+		*jp[i] = jobs[i];
+		memset(&jobs[i], 0, sizeof(jobs[i]));
+	}
+	for (i = 0; i < n; i++) {
+		int k = 0, j;
+
+		if (!jp[i])
+			continue;
+		group[k++] = jp[i];
+		jp[i] = NULL;
+		/* Batch endpoints: its other due deliveries of this claim (in id
+		 * order) share the request, up to batch_max. */
+		for (j = i + 1; group[0]->batch_max > 1 && j < n && k < group[0]->batch_max; j++)
+			if (jp[j] && !strcmp(jp[j]->endpoint_id, group[0]->endpoint_id)) {
+				group[k++] = jp[j];
+				jp[j] = NULL;
+			}
+		/* A token that cannot be had leaves job->auth_error set: the main
+		 * thread records an attempt of class auth instead of sending. */
+		if ((group[0]->batch_max > 1 && hl_job_batch(group, k)) ||
+		    hl_oauth_prepare(c->db, c->o.cfg, group[0])) {
+			hl_log(HL_LOG_ERROR, "delivery %s: %s", group[0]->delivery_id, hl_errmsg());
+			release_jobs(c, group, k);
+			continue;
+		}
+		out[nout++] = group[0];
+	}
+	if (nout && !enqueue(c, out, nout)) {
+		hl_log(HL_LOG_ERROR, "out of memory: releasing %d claimed requests", nout);
+		for (i = 0; i < nout; i++)
+			release_request(c, out[i]);
+	}
+done:
+	free(jp);
+	free(group);
+	free(out);
+	hl_jobs_free(jobs, n);
+	return n;
+}
+
+/* Waits on cv for at most ms (or until stopping); the mutex is held. */
+static void
+timed_wait(struct claimer *c, pthread_cond_t *cv, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	if (!c->stopping)
+		pthread_cond_timedwait(cv, &c->mu, &ts);
+}
+
+/* --once, nothing due: done unless a transfer still in flight, or an
+ * attempt recorded since the claim began, may make work due again. */
+static int
+once_done(struct claimer *c, unsigned long recorded_before)
+{
+	pthread_mutex_lock(&c->mu);
+	while (!c->stopping && (c->inflight > 0 || c->nready > 0))
+		pthread_cond_wait(&c->want, &c->mu);
+	pthread_mutex_unlock(&c->mu);
+	/* Every attempt is with the recorder by now: wait until it is stored. */
+	return recorder_wait_idle(c->o.rec) == recorded_before;
+}
+
+static void *
+claimer_main(void *arg)
+{
+	struct claimer *c = arg;
+	const int batch = (int)c->o.cfg->batch_size;
+	long long last_reclaim = 0, now;
+	unsigned long recorded_before = 0;
+	int room, got, reclaimed;
+
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		for (;;) {
+			room = c->o.limit - c->inflight - c->nready;
+			/* Whole batches while curl still has half a batch to do:
+			 * one claim transaction per batch, not per finished transfer. */
+			if (c->stopping || room >= (batch + 1) / 2 ||
+			    (room > 0 && c->inflight + c->nready == 0))
+				break;
+			pthread_cond_wait(&c->want, &c->mu);
+		}
+		pthread_mutex_unlock(&c->mu);
+		if (c->stopping)
+			break;
+		now = hl_now_ms();
+		if (now - last_reclaim >= RECLAIM_EVERY_MS) {
+			if (hl_delivery_reclaim_expired(c->db, &reclaimed) == HL_OK && reclaimed)
+				hl_log(HL_LOG_INFO, "took back %d deliveries whose lease expired", reclaimed);
+			last_reclaim = now;
+		}
+		if (c->o.once)
+			recorded_before = recorder_finished(c->o.rec);
+		got = claim_round(c, room < batch ? room : batch);
+		if (got > 0)
+			continue;
+		if (got < 0) {
+			hl_log(HL_LOG_ERROR, "claim failed: %s", hl_errmsg());
+			hl_db_ping(c->db);
+		} else if (c->o.once && once_done(c, recorded_before)) {
+			pthread_mutex_lock(&c->mu);
+			c->drained = 1;
+			pthread_mutex_unlock(&c->mu);
+			curl_multi_wakeup(c->o.multi);
+			break;
+		} else if (c->o.once) {
+			continue;
+		}
+		/* Nothing due (or the database failed): poll again later. */
+		pthread_mutex_lock(&c->mu);
+		timed_wait(c, &c->stop, got < 0 ? 1000 : (long)c->o.cfg->poll_ms);
+		pthread_mutex_unlock(&c->mu);
+	}
+	return NULL;
+}
+
+hl_err
+claimer_start(const struct claimer_opts *o, struct claimer **out)
+{
+	struct claimer *c;
+	hl_err rc;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	c->o = *o;
+	hl_strlcpy(c->owner, o->owner, sizeof(c->owner));
+	if (o->account_id)
+		hl_strlcpy(c->account_id, o->account_id, sizeof(c->account_id));
+	rc = hl_db_open(o->cfg, &c->db);
+	if (!rc)
+		rc = hl_dq_new(c->db, o->cfg, c->owner, &c->dq);
+	if (rc) {
+		hl_db_close(c->db);
+		free(c);
+		return rc;
+	}
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->want, NULL);
+	pthread_cond_init(&c->stop, NULL);
+	if (pthread_create(&c->thread, NULL, claimer_main, c)) {
+		hl_dq_free(c->dq);
+		hl_db_close(c->db);
+		free(c);
+		return hl_fail(HL_ERR_NOMEM, NULL, "cannot start the claiming thread");
+	}
+	*out = c;
+	return HL_OK;
+}
+
+int
+claimer_take(struct claimer *c, int inflight, struct hl_job **requests, int max)
+{
+	int n;
+
+	pthread_mutex_lock(&c->mu);
+	n = c->nready < max ? c->nready : max;
+	if (n > 0) {
+		memcpy(requests, c->ready, (size_t)n * sizeof(*requests));
+		memmove(c->ready, c->ready + n, (size_t)(c->nready - n) * sizeof(*c->ready));
+		c->nready -= n;
+	}
+	if (n > 0 || inflight != c->inflight) {
+		c->inflight = inflight + n;
+		pthread_cond_signal(&c->want);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
+
+int
+claimer_drained(struct claimer *c)
+{
+	int d;
+
+	pthread_mutex_lock(&c->mu);
+	d = c->drained;
+	pthread_mutex_unlock(&c->mu);
+	return d;
+}
+
+void
+claimer_stop(struct claimer *c)
+{
+	int i;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->stopping = 1;
+	pthread_cond_broadcast(&c->want);
+	pthread_cond_broadcast(&c->stop);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->thread, NULL);
+	for (i = 0; i < c->nready; i++)
+		release_request(c, c->ready[i]);
+	if (c->nready)
+		hl_log(HL_LOG_INFO, "stopping: released %d requests not yet sent", c->nready);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->want);
+	pthread_cond_destroy(&c->stop);
+	free(c->ready);
+	hl_dq_free(c->dq);
+	hl_db_close(c->db);
+	free(c);
+}

@@ -1,0 +1,39 @@
+/* claimer.h: the runner's claiming thread. It keeps a queue of claimed,
+ * ready-to-send requests topped up on a connection of its own, so the
+ * main thread never stops driving curl for a claim transaction (or for an
+ * OAuth token fetch). A request is one job, or for batch endpoints a chain
+ * of jobs (job->batch_next) sent as one JSON array. */
+#ifndef HL_CLAIMER_H
+#define HL_CLAIMER_H
+
+#include <curl/curl.h>
+#include "hl_config.h"
+#include "hl_deliveries.h"
+#include "hl_error.h"
+#include "recorder.h"
+
+struct claimer;
+
+struct claimer_opts {
+	const struct hl_config *cfg;
+	const char *owner;            /* the runner's lease owner */
+	const char *account_id;       /* claim only this account's work, or NULL */
+	int once;                     /* --once: stop when nothing is due */
+	int limit;                    /* transfers the runner may hold, queued or in curl */
+	CURLM *multi;                 /* woken (curl_multi_wakeup) when work is ready */
+	struct recorder *rec;         /* --once asks it whether failures are due again */
+};
+
+hl_err claimer_start(const struct claimer_opts *o, struct claimer **out);
+/* The main thread, every round: reports how many transfers it holds and
+ * takes up to max ready requests (each owned by the caller from then on).
+ * Returns how many. */
+int claimer_take(struct claimer *c, int inflight, struct hl_job **requests, int max);
+/* --once: true when nothing was due at the last claim, and nothing is
+ * queued, in flight or being recorded that could make work due. */
+int claimer_drained(struct claimer *c);
+/* Stops claiming, gives the queued requests back to the queue unsent,
+ * stops the thread and closes its connection. */
+void claimer_stop(struct claimer *c);
+
+#endif
