@@ -2,6 +2,7 @@
  * transaction with SELECT ... FOR UPDATE SKIP LOCKED on the claim index;
  * every completion is a compare-and-set on the lease (owner + status) so
  * a runner whose lease expired cannot overwrite another's result. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hl_deliveries.h"
@@ -152,11 +153,11 @@ build_body(struct hl_job *job, const char *type, const char *created, json_objec
 	"IF(e.prev_secret_expires_at > NOW(3), e.prev_secret_sealed, NULL), " \
 	"IFNULL(e.timeout_ms, 0), e.headers_json, e.retry_schedule, e.retry_base_s, " \
 	"e.retry_cap_s, e.retry_max_attempts, e.auth_type, e.auth_sealed, e.ed25519_sealed, " \
-	"e.batch_max, e.rate_limit, e.encryption_key_sealed"
+	"e.batch_max, e.rate_limit, e.encryption_key_sealed, e.fifo"
 enum job_col {
 	JC_EP_ID, JC_ACCOUNT, JC_URL, JC_METHOD, JC_SECRET, JC_PREV_SECRET, JC_TIMEOUT,
 	JC_HEADERS, JC_RETRY_SCHEDULE, JC_RETRY_BASE, JC_RETRY_CAP, JC_RETRY_MAX, JC_AUTH_TYPE,
-	JC_AUTH, JC_ED25519, JC_BATCH_MAX, JC_RATE_LIMIT, JC_ENCRYPTION,
+	JC_AUTH, JC_ED25519, JC_BATCH_MAX, JC_RATE_LIMIT, JC_ENCRYPTION, JC_FIFO,
 	/* ", d.id, d.event_id, d.attempts, ev.event_type, created, ev.payload" */
 	JC_DELIVERY, JC_EVENT, JC_ATTEMPTS, JC_TYPE, JC_CREATED, JC_PAYLOAD, JC__MAX
 };
@@ -190,6 +191,7 @@ job_from_row(struct hl_stmt *st, const struct hl_config *cfg, struct hl_job *job
 	job->retry_cap_s = (long)hl_stmt_colint(st, JC_RETRY_CAP);
 	job->retry_max_attempts = (int)hl_stmt_colint(st, JC_RETRY_MAX);
 	job->batch_max = (int)hl_stmt_colint(st, JC_BATCH_MAX);
+	job->fifo = (int)hl_stmt_colint(st, JC_FIFO);
 	job->rate_limit = (int)hl_stmt_colint(st, JC_RATE_LIMIT);
 	hl_strlcpy(job->auth_type, hl_stmt_col(st, JC_AUTH_TYPE) ? hl_stmt_col(st, JC_AUTH_TYPE) :
 		"none", sizeof(job->auth_type));
@@ -406,6 +408,7 @@ struct hl_dq {
 		char next_at[32];
 		char id[HL_ID_MAX];
 		long long since_ms;       /* when the scan last started at the top */
+		unsigned fifo_seen;       /* fifo_finished when the cursor was set */
 	} cursor;
 };
 
@@ -751,6 +754,12 @@ out:
  * top of the claim index again. */
 #define CURSOR_MS 1000
 
+/* Counts FIFO deliveries this process finished (succeeded or dead): the
+ * next one of that endpoint becomes claimable, and it sorts before any
+ * cursor (it was published earlier), so the next claim starts at the top.
+ * Shared by the runner's claiming and recording threads. */
+static atomic_uint fifo_finished;
+
 /* Every claim moves its rows out of the 'pending' part of the claim index,
  * leaving delete-marked entries there until InnoDB's purge removes them,
  * which lags behind a busy queue: a read from the top of the index steps
@@ -760,15 +769,19 @@ out:
  * retry and a reclaimed lease are due at a later time than anything
  * claimed before) and starts at the top again when the continuation comes
  * back short or after CURSOR_MS, for what sorts before the cursor: higher
- * priorities, released and resumed deliveries. */
+ * priorities, released and resumed deliveries; and at once after a FIFO
+ * delivery finished, since its successor was passed over while waiting. */
 static hl_err
 dq_pick(struct hl_dq *q, const char *account_id, int max, char (*ids)[HL_ID_MAX], int *nout)
 {
 	struct hl_stmt *st;
 	long long now = hl_now_ms();
-	int after = q->cursor.valid && now - q->cursor.since_ms < CURSOR_MS, n = 0, r;
+	unsigned fifo = atomic_load(&fifo_finished);
+	int after = q->cursor.valid && now - q->cursor.since_ms < CURSOR_MS &&
+		fifo == q->cursor.fifo_seen, n = 0, r;
 	hl_err rc;
 
+	q->cursor.fifo_seen = fifo;
 	rc = after ? dq_stmt(q, &q->pick_after, PICK_HEAD PICK_AFTER PICK_TAIL)
 		: dq_stmt(q, &q->pick, PICK_HEAD PICK_TAIL);
 	if (rc)
@@ -1207,7 +1220,7 @@ hl_dq_record(struct hl_dq *q, struct hl_attempt *a, int n)
 	char (*ids)[HL_ID_MAX] = NULL, (*att_ids)[HL_ID_MAX] = NULL;
 	const char **status = NULL;
 	long *delay = NULL;
-	int *held = NULL, i;
+	int *held = NULL, fifo_done = 0, i;
 	hl_err rc = HL_OK;
 
 	if (n == 0)
@@ -1250,6 +1263,8 @@ hl_dq_record(struct hl_dq *q, struct hl_attempt *a, int n)
 	if (!rc)
 		rc = rec_deliveries(q, a, held, status, delay, n);
 	for (i = 0; !rc && i < n; i++) {
+		if (held[i] && a[i].job->fifo && strcmp(status[i], "pending"))
+			fifo_done = 1;
 		if (!held[i])
 			hl_log(HL_LOG_WARN, "delivery %s: lease lost before completion; its attempt "
 				"is recorded, the new owner decides its state", a[i].job->delivery_id);
@@ -1266,6 +1281,8 @@ hl_dq_record(struct hl_dq *q, struct hl_attempt *a, int n)
 	rc = hl_db_commit(q->db);
 	if (rc)
 		goto out;
+	if (fifo_done)
+		atomic_fetch_add(&fifo_finished, 1);
 	/* After the commit: a failure here loses an operational event, never
 	 * an attempt record. */
 	for (i = 0; i < ns.n; i++)

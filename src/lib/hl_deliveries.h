@@ -38,6 +38,7 @@ struct hl_job {
 	long long msg_ts;            /* webhook-timestamp, seconds */
 	char msg_id[HL_ID_MAX];      /* webhook-id: the event id, or msg_... for a batch */
 	int batch_max;               /* > 1: the endpoint takes JSON arrays of up to this many */
+	int fifo;                    /* the endpoint wants its deliveries in order */
 	struct hl_job *batch_next;   /* the other deliveries sent in this job's request
 	                              * (not owned: hl_job_clear leaves them) */
 };

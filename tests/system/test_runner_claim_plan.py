@@ -83,3 +83,38 @@ def test_higher_priority_overtakes_a_backlog_within_a_second():
         finally:
             runner.terminate()
             runner.wait(timeout=30)
+
+
+def test_fifo_endpoint_keeps_pace_during_a_backlog():
+    slug, key = new_account()
+    cfg = write_config(Delivery_Concurrency=2, Delivery_PerHostConnections=1,
+                       Delivery_ClaimBatch=5)
+    with Receiver(delay=0.05) as low, Receiver() as fifo:
+        for url, types, extra in ((low.url, ["sms.delivered"], {}),
+                                  (fifo.url, ["user.login"], {"fifo": True})):
+            body = {"url": url, "event_types": types}
+            body.update(extra)
+            r = api("POST", "/webhooks", body, key=key)
+            assert r.status == 201, r
+        # The FIFO deliveries sort first; all but the first wait for their
+        # predecessor, so the claims pass them and continue in the backlog.
+        ids = [json.loads(ctl("publish", "--account", slug, "user.login",
+                              json.dumps({"n": n})).stdout)["id"] for n in range(5)]
+        for i in range(80):
+            ctl("publish", "--account", slug, "sms.delivered", json.dumps({"i": i}))
+        start = time.time()
+        runner = subprocess.Popen([RUNNER, "--config", cfg, "--max-seconds", "10",
+                                   "--account", slug],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            got = fifo.wait_for_requests(5, timeout=30)
+            took = got[4].received_at - start
+            # Each finished FIFO delivery makes the next claim start at the
+            # top of the index, where its successor sorts: no waiting for
+            # the once-a-second restart.
+            assert [q.headers["webhook-id"] for q in got[:5]] == ids
+            assert took < 2.5, "5 FIFO deliveries took %.1f s" % took
+            assert 80 - len(low.requests) > 20, "the backlog was nearly gone"
+        finally:
+            runner.terminate()
+            runner.wait(timeout=30)
