@@ -1,6 +1,7 @@
 /* hl_oauth.c: the SQL of endpoint_tokens (the OAuth token cache, tokens
  * sealed like every credential) and the decision when to fetch one; the
  * request itself goes through the sender's guarded curl setup. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hl_crypto.h"
@@ -13,6 +14,9 @@
 #define MARGIN_MAX_MS 30000
 /* Lifetime assumed when the token endpoint does not say (expires_in). */
 #define DEFAULT_LIFE_S 300
+/* After a refusal nobody asks the token endpoint again for this long
+ * (sql/008_oauth_refusals.sql). */
+#define REFUSED_HOLD_S 30
 
 static int
 is_oauth(const struct hl_job *job)
@@ -20,14 +24,15 @@ is_oauth(const struct hl_job *job)
 	return !strcmp(job->auth_type, "oauth2");
 }
 
-/* A cached, unexpired token of the endpoint: 1 found, 0 none, -1 error. */
+/* A cached, unexpired token of the endpoint, or a recent refusal (which
+ * sets job->auth_error): 1 found, 0 none, -1 error. */
 static int
 cache_get(struct hl_db *db, const struct hl_config *cfg, struct hl_job *job)
 {
 	struct hl_stmt *st;
 	int r = -1;
 
-	if (hl_stmt_new(db, "SELECT token_sealed FROM endpoint_tokens "
+	if (hl_stmt_new(db, "SELECT token_sealed, refused FROM endpoint_tokens "
 	    "WHERE endpoint_id = ? AND expires_at > NOW(3)", &st))
 		return -1;
 	hl_stmt_str(st, 0, job->endpoint_id);
@@ -36,6 +41,11 @@ cache_get(struct hl_db *db, const struct hl_config *cfg, struct hl_job *job)
 	r = hl_stmt_fetch(st);
 	if (r <= 0)
 		goto out;
+	if (hl_stmt_col(st, 1)) {
+		snprintf(job->auth_error, sizeof(job->auth_error), "%s (a refusal is remembered for %d s)",
+			hl_stmt_col(st, 1), REFUSED_HOLD_S);
+		goto out;
+	}
 	/* A token sealed under another master key is as good as none. */
 	if (hl_unseal(cfg->master_key, hl_stmt_col(st, 0), &job->oauth_token)) {
 		r = 0;
@@ -67,6 +77,20 @@ hl_oauth_prepare(struct hl_db *db, const struct hl_config *cfg, struct hl_job *j
 	    sizeof(job->auth_error))) {
 		hl_log(HL_LOG_INFO, "endpoint %s: no OAuth token: %s", job->endpoint_id,
 			job->auth_error);
+		/* Remembered for every runner, unless one has just cached a
+		 * good token; failing to remember only means asking again.
+		 * (The assignments run left to right: the last one sees the
+		 * new `refused`, which is NULL exactly when the row is kept.) */
+		if (hl_db_exec(db, NULL, "INSERT INTO endpoint_tokens (endpoint_id, token_sealed, "
+		    "expires_at, refused) VALUES (?, '', NOW(3) + INTERVAL ? SECOND, ?) "
+		    "ON DUPLICATE KEY UPDATE "
+		    "token_sealed = IF(expires_at > NOW(3) AND refused IS NULL, token_sealed, ''), "
+		    "refused = IF(expires_at > NOW(3) AND refused IS NULL, NULL, VALUES(refused)), "
+		    "expires_at = IF(expires_at > NOW(3) AND refused IS NULL, expires_at, "
+		    "VALUES(expires_at))", "sis", job->endpoint_id, (long long)REFUSED_HOLD_S,
+		    job->auth_error))
+			hl_log(HL_LOG_WARN, "endpoint %s: could not remember the refusal: %s",
+				job->endpoint_id, hl_errmsg());
 		return HL_OK;
 	}
 	job->oauth_token = token;
@@ -79,7 +103,8 @@ hl_oauth_prepare(struct hl_db *db, const struct hl_config *cfg, struct hl_job *j
 	if (!rc)
 		rc = hl_db_exec(db, NULL, "INSERT INTO endpoint_tokens (endpoint_id, token_sealed, "
 			"expires_at) VALUES (?, ?, NOW(3) + INTERVAL ? MICROSECOND) ON DUPLICATE KEY "
-			"UPDATE token_sealed = VALUES(token_sealed), expires_at = VALUES(expires_at)",
+			"UPDATE token_sealed = VALUES(token_sealed), expires_at = VALUES(expires_at), "
+			"refused = NULL",
 			"ssi", job->endpoint_id, job->oauth_sealed, life_ms * 1000);
 	/* Not cached: this request still has its token; the next fetches. */
 	if (rc)

@@ -162,20 +162,35 @@ def test_refused_client_is_an_auth_attempt_without_secrets():
     slug, key = new_account()
     with TokenServer() as ts, Receiver() as rcv:
         ep = _endpoint(key, rcv.url, ts.url, secret="wrong-secret-123", retry_schedule="0,1h")
-        _publish(key)
+        _publish(key, 3)
         run_runner("--once", "--account", slug)
+        # One refusal is remembered: the other two deliveries (and other
+        # runners) do not ask the token endpoint again.
         assert len(ts.requests) == 1 and not ts.requests[0][2], ts.requests
         assert rcv.requests == []
-        dl = _deliveries(key, ep["id"])[0]
-        assert (dl["status"], dl["attempts"], dl["last_error_class"]) == ("pending", 1, "auth"), dl
-        detail = api("GET", "/webhooks/deliveries/%s" % dl["id"], key=key)
-        att = detail.body["attempt_log"][0]
-        assert att["error_class"] == "auth" and "401" in att["error_message"], att
-        assert "wrong-secret-123" not in str(detail.raw), detail
+        dls = _deliveries(key, ep["id"])
+        assert [(d["status"], d["attempts"], d["last_error_class"]) for d in dls] == \
+            [("pending", 1, "auth")] * 3, dls
+        for dl in dls:
+            detail = api("GET", "/webhooks/deliveries/%s" % dl["id"], key=key)
+            att = detail.body["attempt_log"][0]
+            assert att["error_class"] == "auth" and "401" in att["error_message"], att
+            assert "wrong-secret-123" not in str(detail.raw), detail
         # A test send shows the same failure, and sends nothing.
         t = api("POST", "/webhooks/%s/test" % ep["id"], {"event_type": EVENT}, key=key)
         assert t.status == 200 and t.body["error_class"] == "auth", t
         assert rcv.requests == [] and "wrong-secret-123" not in str(t.raw)
+        assert len(ts.requests) == 1, ts.requests
+        # Fixing the credentials forgets the refusal: the retry fetches.
+        r = api("PUT", "/webhooks/%s" % ep["id"], {"auth": {
+            "type": "oauth2", "token_url": ts.url, "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET, "scope": "webhooks:write"}}, key=key)
+        assert r.status == 200, r
+        r = api("POST", "/webhooks/deliveries/%s/retry" % dls[0]["id"], key=key)
+        assert r.status in (200, 202), r
+        run_runner("--once", "--account", slug)
+        assert rcv.wait_for_requests(1)[0].headers["authorization"] == "Bearer tok-1"
+        assert len(ts.requests) == 2 and ts.requests[1][2], ts.requests
 
 
 def test_bad_oauth2_settings_are_rejected():
