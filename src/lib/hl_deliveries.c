@@ -1321,6 +1321,19 @@ hl_delivery_release(struct hl_db *db, const char *owner, const char *delivery_id
 		"ss", delivery_id, owner);
 }
 
+void
+hl_request_release(struct hl_db *db, const char *owner, struct hl_job *job)
+{
+	struct hl_job *next;
+
+	for (; job; job = next) {
+		next = job->batch_next;
+		hl_delivery_release(db, owner, job->delivery_id);
+		hl_job_clear(job);
+		free(job);
+	}
+}
+
 hl_err
 hl_delivery_set_paused(struct hl_db *db, const char *endpoint_id, int paused)
 {

@@ -98,6 +98,9 @@ hl_err hl_job_load_test(struct hl_db *db, const struct hl_config *cfg, const cha
 	const char *endpoint_id, const char *event_type, json_object *payload, struct hl_job *job);
 /* Give back claimed deliveries never sent (SIGTERM). */
 hl_err hl_delivery_release(struct hl_db *db, const char *owner, const char *delivery_id);
+/* Give a claimed request's deliveries (job and its batch_next chain) back
+ * unsent, and free the jobs. */
+void hl_request_release(struct hl_db *db, const char *owner, struct hl_job *job);
 /* Pause (endpoint disabled) or resume (enabled) an endpoint's deliveries. */
 hl_err hl_delivery_set_paused(struct hl_db *db, const char *endpoint_id, int paused);
 

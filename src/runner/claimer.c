@@ -48,17 +48,6 @@ release_jobs(struct claimer *c, struct hl_job **v, int n)
 	}
 }
 
-static void
-release_request(struct claimer *c, struct hl_job *lead)
-{
-	struct hl_job *next;
-
-	for (; lead; lead = next) {
-		next = lead->batch_next;
-		release_jobs(c, &lead, 1);
-	}
-}
-
 /* Queue requests for the main thread; false when out of memory. */
 static int
 enqueue(struct claimer *c, struct hl_job **v, int n)
@@ -144,7 +133,7 @@ claim_round(struct claimer *c, int room)
 	if (nout && !enqueue(c, out, nout)) {
 		hl_log(HL_LOG_ERROR, "out of memory: releasing %d claimed requests", nout);
 		for (i = 0; i < nout; i++)
-			release_request(c, out[i]);
+			hl_request_release(c->db, c->owner, out[i]);
 	}
 done:
 	free(jp);
@@ -318,7 +307,7 @@ claimer_stop(struct claimer *c)
 	pthread_mutex_unlock(&c->mu);
 	pthread_join(c->thread, NULL);
 	for (i = 0; i < c->nready; i++)
-		release_request(c, c->ready[i]);
+		hl_request_release(c->db, c->owner, c->ready[i]);
 	if (c->nready)
 		hl_log(HL_LOG_INFO, "stopping: released %d requests not yet sent", c->nready);
 	pthread_mutex_destroy(&c->mu);

@@ -72,20 +72,6 @@ max_inflight(const struct runner *r)
 
 static void hand_over(struct runner *r, struct hl_attempt *lead);
 
-/* Give a request's deliveries back unsent (it could not be set up). */
-static void
-release_request(struct runner *r, struct hl_job *lead)
-{
-	struct hl_job *next;
-
-	for (; lead; lead = next) {
-		next = lead->batch_next;
-		hl_delivery_release(r->db, r->owner, lead->delivery_id);
-		hl_job_clear(lead);
-		free(lead);
-	}
-}
-
 /* Start the requests the claimer has ready, as far as there is room.
  * Returns how many were taken. */
 static int
@@ -109,7 +95,7 @@ start_ready(struct runner *r)
 		}
 		if (hl_send_setup(&r->cfg, reqs[i], &s)) {
 			hl_log(HL_LOG_ERROR, "delivery %s: %s", reqs[i]->delivery_id, hl_errmsg());
-			release_request(r, reqs[i]);
+			hl_request_release(r->db, r->owner, reqs[i]);
 			continue;
 		}
 		curl_multi_add_handle(r->multi, hl_send_easy(s));
@@ -154,18 +140,11 @@ release_unstarted(struct runner *r)
 		r->active[i] = r->active[--r->nactive];
 		r->inflight--;
 		hl_send_finish(s, CURLE_ABORTED_BY_CALLBACK, NULL);
-		while (job) {
-			struct hl_job *next = job->batch_next;
-
-			hl_delivery_release(r->db, r->owner, job->delivery_id);
-			hl_job_clear(job);
-			free(job);
-			job = next;
-			n++;
-		}
+		hl_request_release(r->db, r->owner, job);
+		n++;
 	}
 	if (n)
-		hl_log(HL_LOG_INFO, "stopping: released %d deliveries not yet sent", n);
+		hl_log(HL_LOG_INFO, "stopping: released %d requests not yet sent", n);
 }
 
 static void
