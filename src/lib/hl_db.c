@@ -55,6 +55,17 @@ stmt_error(struct hl_stmt *s, const char *what)
 	return hl_fail(HL_ERR_DB, NULL, "database error (%u)", no);
 }
 
+/* A connection without its session settings must not be used. */
+static hl_err
+setup_failed(struct hl_db *db)
+{
+	hl_err rc = db_error(db->my, "session setup");
+
+	mysql_close(db->my);
+	db->my = NULL;
+	return rc;
+}
+
 static hl_err
 db_connect(struct hl_db *db)
 {
@@ -82,12 +93,22 @@ db_connect(struct hl_db *db)
 	 * UTC everywhere: times are stored and compared as UTC. */
 	if (mysql_query(db->my, "SET SESSION sql_mode='STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,"
 	    "ERROR_FOR_DIVISION_BY_ZERO', time_zone='+00:00'"))
-		return db_error(db->my, "session setup");
+		return setup_failed(db);
 	/* READ COMMITTED: the claim's locking reads release rows that do not
 	 * match, and every statement sees the latest committed queue state. */
 	if (mysql_query(db->my, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"))
-		return db_error(db->my, "session setup");
+		return setup_failed(db);
 	return HL_OK;
+}
+
+/* A connection that was lost and could not be made again is NULL: each
+ * use tries once more, and fails cleanly while the server is away (it
+ * used to hand the NULL to Connector/C, which crashed the runner when
+ * MariaDB restarted under it). */
+static hl_err
+db_live(struct hl_db *db)
+{
+	return db->my ? HL_OK : db_connect(db);
 }
 
 hl_err
@@ -142,6 +163,8 @@ hl_db_generation(const struct hl_db *db)
 hl_err
 hl_db_begin(struct hl_db *db)
 {
+	if (db_live(db))
+		return HL_ERR_DB;
 	if (mysql_query(db->my, "START TRANSACTION"))
 		return db_error(db->my, "begin");
 	return HL_OK;
@@ -150,6 +173,8 @@ hl_db_begin(struct hl_db *db)
 hl_err
 hl_db_commit(struct hl_db *db)
 {
+	if (!db->my)
+		return hl_fail(HL_ERR_DB, NULL, "database: commit: not connected");
 	if (mysql_commit(db->my))
 		return db_error(db->my, "commit");
 	return HL_OK;
@@ -158,7 +183,7 @@ hl_db_commit(struct hl_db *db)
 void
 hl_db_rollback(struct hl_db *db)
 {
-	if (mysql_rollback(db->my))
+	if (db->my && mysql_rollback(db->my))
 		hl_log(HL_LOG_WARN, "database: rollback: %s", mysql_error(db->my));
 }
 
@@ -173,6 +198,10 @@ hl_stmt_new(struct hl_db *db, const char *sql, struct hl_stmt **out)
 	if (!s)
 		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 	s->db = db;
+	if (db_live(db)) {
+		free(s);
+		return HL_ERR_DB;
+	}
 	s->st = mysql_stmt_init(db->my);
 	if (!s->st) {
 		free(s);
@@ -538,6 +567,8 @@ hl_db_exec_script(struct hl_db *db, const char *text)
 	hl_err rc = HL_OK;
 	int status;
 
+	if (db_live(db))
+		return HL_ERR_DB;
 	mysql_set_server_option(db->my, MYSQL_OPTION_MULTI_STATEMENTS_ON);
 	if (mysql_real_query(db->my, text, strlen(text))) {
 		rc = db_error(db->my, "script");

@@ -256,9 +256,15 @@ run(struct runner *r)
 		started = r->claimer ? start_ready(r) : 0;
 		/* Leases outlive any wait in a queue: renewed at a third. */
 		if (now - last_extend >= r->cfg.lease_seconds * 1000 / 3) {
-			if (hl_dq_extend_leases(r->dq))
+			/* Failed (MariaDB went away): reconnect, and try again in
+			 * a second rather than a third of a lease. */
+			if (hl_dq_extend_leases(r->dq)) {
 				hl_log(HL_LOG_WARN, "extending leases failed: %s", hl_errmsg());
-			last_extend = now;
+				hl_db_ping(r->db);
+				last_extend = now - r->cfg.lease_seconds * 1000 / 3 + 1000;
+			} else {
+				last_extend = now;
+			}
 		}
 		if (r->inflight == 0 && (!r->claimer || (r->once && claimer_drained(r->claimer))))
 			break;

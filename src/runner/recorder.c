@@ -27,6 +27,7 @@
 #define RECORD_LINGER_MS 10
 
 struct recorder {
+	const struct hl_config *cfg;
 	struct hl_db *db;
 	struct hl_dq *dq;
 	pthread_t thread;
@@ -54,21 +55,29 @@ free_attempts(struct hl_attempt *a, int n)
 	}
 }
 
+/* A deadlock with another runner, or MariaDB going away (a restart, a
+ * failover), is retried with backoff for up to half a lease: the requests
+ * went out already, and while the lease holds nobody sends them again, so
+ * each attempt recorded late is a duplicate the receiver never sees. */
 static void
 record(struct recorder *rec, struct hl_attempt *a, int n)
 {
+	long long deadline = hl_now_ms() + (long long)rec->cfg->lease_seconds * 500;
+	useconds_t pause = 100000;
 	hl_err rc;
-	int tries;
 
-	/* A deadlock with another runner is retried; the attempts are kept. */
-	for (tries = 0; tries < 5; tries++) {
+	for (;;) {
 		rc = hl_dq_record(rec->dq, a, n);
 		if (rc != HL_ERR_CONFLICT && rc != HL_ERR_DB)
 			break;
+		if (hl_now_ms() + (long long)pause / 1000 >= deadline)
+			break;
 		hl_log(HL_LOG_WARN, "recording %d attempts failed (%s), retrying", n, hl_errmsg());
+		usleep(pause);
 		if (rc == HL_ERR_DB)
 			hl_db_ping(rec->db);
-		usleep(100000 * (useconds_t)(tries + 1));
+		if (pause < 2000000)
+			pause *= 2;
 	}
 	if (rc)
 		hl_log(HL_LOG_ERROR, "could not record %d attempts: %s; their leases will expire "
@@ -143,6 +152,7 @@ recorder_start(const struct hl_config *cfg, const char *owner, struct recorder *
 	rec = calloc(1, sizeof(*rec));
 	if (!rec)
 		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	rec->cfg = cfg;
 	rc = hl_db_open(cfg, &rec->db);
 	if (!rc)
 		rc = hl_dq_new(rec->db, cfg, owner, &rec->dq);
