@@ -397,7 +397,7 @@ struct hl_dq {
 	const struct hl_config *cfg;
 	char owner[64];
 	unsigned generation;
-	struct hl_stmt *pick, *pick_after, *extend, *health_update;
+	struct hl_stmt *pick, *pick_after, *pick_higher, *extend, *health_update;
 	struct hl_stmt *lease[G__MAX], *load[G__MAX], *held[G__MAX], *health[G__MAX];
 	struct hl_stmt *attempts[G__MAX], *done[G__MAX];
 	struct hl_stmt *rate_lock, *rate_sum, *rate_take, *rate_trim, *defer[G__MAX];
@@ -419,9 +419,10 @@ dq_drop(struct hl_dq *q)
 
 	hl_stmt_free(q->pick);
 	hl_stmt_free(q->pick_after);
+	hl_stmt_free(q->pick_higher);
 	hl_stmt_free(q->extend);
 	hl_stmt_free(q->health_update);
-	q->pick = q->pick_after = q->extend = q->health_update = NULL;
+	q->pick = q->pick_after = q->pick_higher = q->extend = q->health_update = NULL;
 	hl_stmt_free(q->rate_lock);
 	hl_stmt_free(q->rate_sum);
 	hl_stmt_free(q->rate_take);
@@ -742,10 +743,17 @@ out:
 	"FROM deliveries d FORCE INDEX (deliveries_claim) " \
 	"WHERE d.status = 'pending' AND d.next_attempt_at <= NOW(3) " \
 	"AND (? IS NULL OR d.account_id = ?) "
-#define PICK_TAIL "AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id " \
+#define PICK_FIFO "AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id " \
 	"AND e.fifo = 1 AND EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = d.endpoint_id " \
-	"AND p.status IN ('pending', 'sending', 'paused') AND p.id < d.id)) " \
+	"AND p.status IN ('pending', 'sending', 'paused') AND p.id < d.id)) "
+#define PICK_TAIL PICK_FIFO \
 	"ORDER BY d.priority DESC, d.next_attempt_at, d.id LIMIT ? FOR UPDATE SKIP LOCKED"
+/* Is anything of a higher priority than the cursor's due? A plain read of
+ * the start of the pending range, which holds nothing (or what was claimed
+ * of higher priorities: few) while the cursor is in the lowest priority. */
+#define PICK_HIGHER "SELECT 1 FROM deliveries d FORCE INDEX (deliveries_claim) " \
+	"WHERE d.status = 'pending' AND d.priority > ? AND d.next_attempt_at <= NOW(3) " \
+	"AND (? IS NULL OR d.account_id = ?) " PICK_FIFO "LIMIT 1"
 /* The same read starting after the cursor (a seek in the claim index). */
 #define PICK_AFTER "AND (d.priority < ? OR (d.priority = ? AND (d.next_attempt_at > ? " \
 	"OR (d.next_attempt_at = ? AND d.id > ?)))) "
@@ -768,9 +776,29 @@ static atomic_uint fifo_finished;
  * where the previous one stopped (new work sorts after it: a publish, a
  * retry and a reclaimed lease are due at a later time than anything
  * claimed before) and starts at the top again when the continuation comes
- * back short or after CURSOR_MS, for what sorts before the cursor: higher
- * priorities, released and resumed deliveries; and at once after a FIFO
- * delivery finished, since its successor was passed over while waiting. */
+ * back short or after CURSOR_MS, for what sorts before the cursor
+ * (released and resumed deliveries); at once when a higher priority than
+ * the cursor's is due (checked before each continuation); and at once
+ * after a FIFO delivery finished, since its successor was passed over. */
+static int
+higher_priority_due(struct hl_dq *q, const char *account_id)
+{
+	int r;
+
+	if (dq_stmt(q, &q->pick_higher, PICK_HIGHER))
+		return 1;
+	hl_stmt_int(q->pick_higher, 0, q->cursor.priority);
+	hl_stmt_str(q->pick_higher, 1, account_id);
+	hl_stmt_str(q->pick_higher, 2, account_id);
+	if (hl_stmt_exec(q->pick_higher))
+		return 1;
+	r = hl_stmt_fetch(q->pick_higher);
+	/* Read to the end: the statement is reused. */
+	while (r > 0 && hl_stmt_fetch(q->pick_higher) > 0)
+		;
+	return r != 0;
+}
+
 static hl_err
 dq_pick(struct hl_dq *q, const char *account_id, int max, char (*ids)[HL_ID_MAX], int *nout)
 {
@@ -782,6 +810,8 @@ dq_pick(struct hl_dq *q, const char *account_id, int max, char (*ids)[HL_ID_MAX]
 	hl_err rc;
 
 	q->cursor.fifo_seen = fifo;
+	if (after && higher_priority_due(q, account_id))
+		after = 0;
 	rc = after ? dq_stmt(q, &q->pick_after, PICK_HEAD PICK_AFTER PICK_TAIL)
 		: dq_stmt(q, &q->pick, PICK_HEAD PICK_TAIL);
 	if (rc)
