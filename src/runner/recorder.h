@@ -2,7 +2,8 @@
  * over and recorded on a second MariaDB connection while the main thread
  * keeps sending: the network never waits for the database. Whatever
  * piles up while a transaction runs goes into the next one (group
- * commit), so batches grow with the load and stay single under light load. */
+ * commit), so batches grow with the load; under light load a transaction
+ * waits a few milliseconds for company. */
 #ifndef HL_RECORDER_H
 #define HL_RECORDER_H
 
