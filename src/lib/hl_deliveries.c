@@ -115,12 +115,6 @@ hl_jobs_free(struct hl_job *jobs, int n)
 	free(jobs);
 }
 
-static char *
-dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 /* The body is built from the stored event the same way every time, so a
  * retry sends (and signs) exactly the same bytes. data is consumed. */
 static hl_err
@@ -182,11 +176,11 @@ job_from_row(struct hl_stmt *st, const struct hl_config *cfg, struct hl_job *job
 		job->attempt_no = 1;
 	}
 	hl_strlcpy(job->event_type, type, sizeof(job->event_type));
-	job->url = dup_or_null(hl_stmt_col(st, JC_URL));
+	job->url = hl_strdup_or_null(hl_stmt_col(st, JC_URL));
 	hl_strlcpy(job->method, hl_stmt_col(st, JC_METHOD), sizeof(job->method));
 	job->timeout_ms = hl_stmt_colint(st, JC_TIMEOUT);
-	job->headers_json = dup_or_null(hl_stmt_col(st, JC_HEADERS));
-	job->retry_schedule = dup_or_null(hl_stmt_col(st, JC_RETRY_SCHEDULE));
+	job->headers_json = hl_strdup_or_null(hl_stmt_col(st, JC_HEADERS));
+	job->retry_schedule = hl_strdup_or_null(hl_stmt_col(st, JC_RETRY_SCHEDULE));
 	job->retry_base_s = (long)hl_stmt_colint(st, JC_RETRY_BASE);
 	job->retry_cap_s = (long)hl_stmt_colint(st, JC_RETRY_CAP);
 	job->retry_max_attempts = (int)hl_stmt_colint(st, JC_RETRY_MAX);

@@ -88,6 +88,12 @@ bad:
 		"%s must be a UTC time like 2026-01-31T12:00:00Z", field);
 }
 
+char *
+hl_strdup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
 long long
 hl_now_ms(void)
 {

@@ -12,6 +12,8 @@
 #define HL_LIST_DEFAULT 50
 
 void hl_strlcpy(char *dst, const char *src, size_t cap);
+/* strdup that passes NULL through (NULL also when out of memory). */
+char *hl_strdup_or_null(const char *s);
 /* Add a string member (NULL becomes JSON null). json-c takes ownership of
  * the new string object. */
 void hl_json_add_str(json_object *o, const char *key, const char *v);

@@ -157,12 +157,6 @@ count(struct runner *r, const struct hl_attempt *a)
 		r->failed++;
 }
 
-static char *
-dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 /* Hand a finished request's attempt (moved in) to the recorder. A batch
  * request's outcome is every member's: each gets its own attempt record
  * (same status, headers and answer) for its own delivery. */
@@ -197,9 +191,9 @@ hand_over(struct runner *r, struct hl_attempt *lead)
 	for (i = 1, m = lead->job->batch_next; m; m = m->batch_next, i++) {
 		all[i] = *lead;
 		all[i].job = m;
-		all[i].request_headers = dup_or_null(lead->request_headers);
-		all[i].response_headers = dup_or_null(lead->response_headers);
-		all[i].response_body = dup_or_null(lead->response_body);
+		all[i].request_headers = hl_strdup_or_null(lead->request_headers);
+		all[i].response_headers = hl_strdup_or_null(lead->response_headers);
+		all[i].response_body = hl_strdup_or_null(lead->response_body);
 		count(r, &all[i]);
 	}
 	recorder_add(r->rec, all, n);
