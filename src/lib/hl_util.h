@@ -3,6 +3,7 @@
 #ifndef HL_UTIL_H
 #define HL_UTIL_H
 #include <stddef.h>
+#include <time.h>
 #include <json-c/json.h>
 #include "hl_error.h"
 
@@ -26,6 +27,9 @@ json_object *hl_json_list(json_object *data, const char *iterator, int done);
  * for SQL. HL_ERR_INVALID naming field on bad input. */
 hl_err hl_time_to_sql(const char *in, const char *field, char out[32]);
 long long hl_now_ms(void);
+/* ts = the CLOCK_REALTIME time ms milliseconds from now (the absolute
+ * deadline pthread_cond_timedwait takes). */
+void hl_realtime_after_ms(struct timespec *ts, long long ms);
 /* Replace every byte that is not part of valid UTF-8 with '?', in place:
  * receivers' answers are stored in utf8mb4 columns. */
 void hl_utf8_sanitize(char *s);

@@ -149,13 +149,7 @@ timed_wait(struct claimer *c, pthread_cond_t *cv, long ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	hl_realtime_after_ms(&ts, ms);
 	if (!c->stopping)
 		pthread_cond_timedwait(cv, &c->mu, &ts);
 }

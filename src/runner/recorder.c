@@ -97,10 +97,7 @@ linger(struct recorder *rec)
 		left = rec->first_ms + RECORD_LINGER_MS - hl_now_ms();
 		if (left <= 0)
 			break;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += left * 1000000L;
-		ts.tv_sec += ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
+		hl_realtime_after_ms(&ts, left);
 		pthread_cond_timedwait(&rec->work, &rec->mu, &ts);
 	}
 }
