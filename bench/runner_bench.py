@@ -46,10 +46,13 @@ body_size = len(json.dumps({"type": EVENT, "timestamp": "2026-01-01T00:00:00.000
                            separators=(",", ":")))
 
 
+def db_pid():
+    return open(os.path.join(os.environ["HL_TMP"], "mariadb", "mysqld.pid")).read().strip()
+
+
 def db_cpu():
     """CPU seconds MariaDB has used so far (it shares the machine)."""
-    pid = open(os.path.join(os.environ["HL_TMP"], "mariadb", "mysqld.pid")).read().strip()
-    f = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+    f = open("/proc/%s/stat" % db_pid()).read().rsplit(")", 1)[1].split()
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -69,8 +72,7 @@ def compare(port, n, label):
     db0 = db_cpu()
     perf = None
     if os.environ.get("HL_BENCH_PERF"):
-        pid = open(os.path.join(os.environ["HL_TMP"], "mariadb", "mysqld.pid")).read().strip()
-        perf = subprocess.Popen(["perf", "record", "-g", "-p", pid, "-o",
+        perf = subprocess.Popen(["perf", "record", "-g", "-p", db_pid(), "-o",
                                  os.environ["HL_BENCH_PERF"] + "." + str(port)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.5)

@@ -288,6 +288,19 @@ def run_runner(*args, check=True, timeout=120, config=None):
     return _run([RUNNER, "--config", config or CONFIG] + list(args), check=check, timeout=timeout)
 
 
+def start_runner(*args, config=None):
+    """hookline-runner --config CONFIG ARGS in the background, its output
+    piped (read it with communicate()). Returns the Popen."""
+    return subprocess.Popen([RUNNER, "--config", config or CONFIG] + list(args),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def ctl_publish(slug, event_type, payload):
+    """hooklinectl publish: the core publish path, without the API's per-key
+    rate limit of the test configuration. Returns its answer as a dict."""
+    return json.loads(ctl("publish", "--account", slug, event_type, json.dumps(payload)).stdout)
+
+
 def write_config(**keys):
     """A copy of HL_CONFIG with keys replaced ("Delivery.LeaseSeconds": 5 is
     passed as Delivery_LeaseSeconds=5); a value of None drops the key.

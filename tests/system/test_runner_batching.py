@@ -2,9 +2,8 @@
 fixed-size statements) and that a test send is the runner's request."""
 
 import collections
-import json
 
-from hltest import Receiver, api, ctl, new_account, run_runner, verify, write_config
+from hltest import Receiver, api, ctl_publish, new_account, run_runner, verify, write_config
 
 EVENT = "sms.delivered"
 
@@ -12,8 +11,7 @@ EVENT = "sms.delivered"
 def _publish(slug, n, payload=None):
     ids = []
     for i in range(n):
-        out = json.loads(ctl("publish", "--account", slug, EVENT,
-                             json.dumps(payload if payload is not None else {"i": i})).stdout)
+        out = ctl_publish(slug, EVENT, payload if payload is not None else {"i": i})
         ids.append(out["id"])
     return ids
 

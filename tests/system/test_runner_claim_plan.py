@@ -8,13 +8,12 @@ fixed. Claims continue after the previous claim's last row; they start
 at the top of the index again when something of a higher priority is due,
 after a FIFO delivery finished, and at least every second."""
 
-import json
 import os
 import re
-import subprocess
 import time
 
-from hltest import RUNNER, TMP, Receiver, api, ctl, new_account, run_runner, sql, write_config
+from hltest import (TMP, Receiver, api, ctl_publish, new_account, run_runner, sql, start_runner,
+                    write_config)
 
 EVENT = "sms.delivered"
 BATCH = 20
@@ -26,7 +25,7 @@ def test_claim_reads_index_in_order_without_sorting():
         r = api("POST", "/webhooks", {"url": rcv.url, "event_types": [EVENT]}, key=key)
         assert r.status == 201, r
         for i in range(3 * BATCH):
-            ctl("publish", "--account", slug, EVENT, json.dumps({"i": i}))
+            ctl_publish(slug, EVENT, {"i": i})
         # Other tests' due deliveries share the claim index (the account
         # is a filter on it), so they may be examined too.
         others = int(sql("SELECT COUNT(*) FROM deliveries d JOIN accounts a ON a.id = d.account_id "
@@ -65,14 +64,12 @@ def test_higher_priority_overtakes_a_backlog():
                     key=key)
             assert r.status == 201, r
         for i in range(80):
-            ctl("publish", "--account", slug, "sms.delivered", json.dumps({"i": i}))
-        runner = subprocess.Popen([RUNNER, "--config", cfg, "--max-seconds", "10",
-                                   "--account", slug],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            ctl_publish(slug, "sms.delivered", {"i": i})
+        runner = start_runner("--max-seconds", "10", "--account", slug, config=cfg)
         try:
             low.wait_for_requests(10, timeout=30)
             published = time.time()
-            ctl("publish", "--account", slug, "user.login", json.dumps({"user": "u1"}))
+            ctl_publish(slug, "user.login", {"user": "u1"})
             got = high.wait_for_requests(1, timeout=30)[0]
             waited = got.received_at - published
             behind = 80 - len(low.requests)
@@ -99,14 +96,11 @@ def test_fifo_endpoint_keeps_pace_during_a_backlog():
             assert r.status == 201, r
         # The FIFO deliveries sort first; all but the first wait for their
         # predecessor, so the claims pass them and continue in the backlog.
-        ids = [json.loads(ctl("publish", "--account", slug, "user.login",
-                              json.dumps({"n": n})).stdout)["id"] for n in range(5)]
+        ids = [ctl_publish(slug, "user.login", {"n": n})["id"] for n in range(5)]
         for i in range(80):
-            ctl("publish", "--account", slug, "sms.delivered", json.dumps({"i": i}))
+            ctl_publish(slug, "sms.delivered", {"i": i})
         start = time.time()
-        runner = subprocess.Popen([RUNNER, "--config", cfg, "--max-seconds", "10",
-                                   "--account", slug],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        runner = start_runner("--max-seconds", "10", "--account", slug, config=cfg)
         try:
             got = fifo.wait_for_requests(5, timeout=30)
             took = got[4].received_at - start

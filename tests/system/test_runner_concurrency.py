@@ -3,14 +3,12 @@ nothing lost on SIGKILL (same webhook-id again after the lease expires),
 SIGTERM finishes what is in flight and gives back what is not."""
 
 import collections
-import json
 import os
 import signal
-import subprocess
 import time
 
-from hltest import (CONFIG, RUNNER, Receiver, api, ctl, new_account, run_runner, verify,
-                    wait_for, write_config)
+from hltest import (Receiver, api, ctl_publish, new_account, run_runner, start_runner, verify,
+                    write_config)
 
 EVENT = "sms.delivered"
 
@@ -23,15 +21,11 @@ def _setup(slug, key, rcv, n):
     # hooklinectl publishes through the same core path without the API's
     # per-key rate limit of the test configuration.
     for i in range(n):
-        out = json.loads(ctl("publish", "--account", slug, EVENT, json.dumps({"i": i})).stdout)
+        out = ctl_publish(slug, EVENT, {"i": i})
         assert out["deliveries"] == 1, out
         ids.append(out["id"])
     return ep, ids
 
-
-def _start(*args, config=None):
-    return subprocess.Popen([RUNNER, "--config", config or CONFIG] + list(args),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _statuses(key, ep):
@@ -51,7 +45,7 @@ def test_two_runners_deliver_each_event_exactly_once():
     slug, key = new_account()
     with Receiver() as rcv:
         ep, ids = _setup(slug, key, rcv, 200)
-        procs = [_start("--once", "--account", slug), _start("--once", "--account", slug)]
+        procs = [start_runner("--once", "--account", slug), start_runner("--once", "--account", slug)]
         for p in procs:
             out, err = p.communicate(timeout=120)
             assert p.returncode == 0, err
@@ -71,7 +65,7 @@ def test_sigkill_mid_batch_loses_nothing():
     cfg = write_config(Delivery_LeaseSeconds=5)
     with Receiver(delay=2) as rcv:
         ep, ids = _setup(slug, key, rcv, 6)
-        p = _start("--max-seconds", "30", "--account", slug, config=cfg)
+        p = start_runner("--max-seconds", "30", "--account", slug, config=cfg)
         rcv.wait_for_requests(1, timeout=10)
         os.kill(p.pid, signal.SIGKILL)
         p.wait(timeout=10)
@@ -95,7 +89,7 @@ def test_sigterm_finishes_in_flight_and_releases_the_rest():
     cfg = write_config(Delivery_PerHostConnections=1, Delivery_Concurrency=8)
     with Receiver(delay=2) as rcv:
         ep, ids = _setup(slug, key, rcv, 4)
-        p = _start("--max-seconds", "30", "--account", slug, config=cfg)
+        p = start_runner("--max-seconds", "30", "--account", slug, config=cfg)
         rcv.wait_for_requests(1, timeout=10)
         sent_at = time.time()
         p.send_signal(signal.SIGTERM)

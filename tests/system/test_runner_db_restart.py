@@ -7,13 +7,12 @@ MariaDB (scripts/lib.sh, same socket and port); the web application
 reconnects on its next request."""
 
 import collections
-import json
 import os
 import re
 import subprocess
 import time
 
-from hltest import CONFIG, RUNNER, Receiver, api, ctl, new_account, wait_for
+from hltest import Receiver, api, ctl_publish, new_account, start_runner, wait_for
 
 EVENT = "sms.delivered"
 N = 240
@@ -37,10 +36,8 @@ def test_mariadb_restart_mid_run_loses_and_repeats_nothing():
         assert r.status == 201, r
         ep = r.body
         for i in range(N):
-            ctl("publish", "--account", slug, EVENT, json.dumps({"i": i}))
-        runner = subprocess.Popen([RUNNER, "--config", CONFIG, "--max-seconds", "30",
-                                   "--account", slug],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            ctl_publish(slug, EVENT, {"i": i})
+        runner = start_runner("--max-seconds", "30", "--account", slug)
         try:
             rcv.wait_for_requests(50, timeout=30)
             _lib('hl_mariadb_stop "%s"' % mdir)

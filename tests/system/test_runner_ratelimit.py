@@ -2,17 +2,11 @@
 honoured by several runners at once through the database."""
 
 import collections
-import json
-import subprocess
 
-from hltest import CONFIG, RUNNER, Receiver, api, ctl, new_account
+from hltest import Receiver, api, ctl_publish, new_account, start_runner
 
 EVENT = "sms.delivered"
 
-
-def _start(*args):
-    return subprocess.Popen([RUNNER, "--config", CONFIG] + list(args),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _deliveries(key, ep_id):
@@ -31,9 +25,9 @@ def test_rate_limit_holds_across_two_runners():
         ep = r.body
         ids = []
         for i in range(20):
-            out = json.loads(ctl("publish", "--account", slug, EVENT, json.dumps({"i": i})).stdout)
+            out = ctl_publish(slug, EVENT, {"i": i})
             ids.append(out["id"])
-        procs = [_start("--max-seconds", "7", "--account", slug) for _ in range(2)]
+        procs = [start_runner("--max-seconds", "7", "--account", slug) for _ in range(2)]
         try:
             rcv.wait_for_requests(20, timeout=30)
         finally:
