@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "system"))
-from hltest import CONFIG, RUNNER, api  # noqa: E402
+from hltest import CONFIG, RUNNER, api, sql  # noqa: E402
 
 N, LAT, PORT, LAT_PORT, LAT_LOG, BARE = int(sys.argv[1]), int(sys.argv[2]), \
     int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
@@ -56,6 +56,42 @@ def db_cpu():
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def slowlog_start():
+    """HL_BENCH_SLOWLOG=1: log every statement of the runner's run (adds
+    overhead: use it for the breakdown, not for the ratio)."""
+    path = os.path.join(os.environ["HL_TMP"], "slow.log")
+    if os.path.exists(path):
+        os.unlink(path)
+    sql("SET GLOBAL slow_query_log_file = '%s', long_query_time = 0, "
+        "log_slow_verbosity = '', slow_query_log = 1" % path)
+    return path
+
+
+def slowlog_report(path, n):
+    """MariaDB's time per delivery by statement kind, from the slow log."""
+    sql("SET GLOBAL slow_query_log = 0, long_query_time = 10")
+    kinds = {}
+    qt, rows = None, 0
+    for line in open(path, errors="replace"):
+        if line.startswith("# Query_time:"):
+            f = line.split()
+            qt, rows = float(f[2]), int(f[f.index("Rows_examined:") + 1])
+        elif not line.startswith(("#", "SET timestamp", "use ")) and qt is not None:
+            words = line.split()
+            if not words:
+                continue
+            kind = " ".join(words[:4])[:60]
+            k = kinds.setdefault(kind, [0, 0.0, 0])
+            k[0] += 1
+            k[1] += qt
+            k[2] += rows
+            qt = None
+    total = sum(k[1] for k in kinds.values())
+    print("  statements (slow log, %.0f us per delivery in all):" % (total * 1e6 / n))
+    for kind, (count, t, r) in sorted(kinds.items(), key=lambda kv: -kv[1][1])[:12]:
+        print("    %6.1f us/delivery %6d x %7.0f us  %s" % (t * 1e6 / n, count, t * 1e6 / count, kind))
+
+
 def compare(port, n, label):
     """Publish n events to a new endpoint on port, then time the bare loop
     and the runner against the same receiver. Returns the endpoint id."""
@@ -71,6 +107,7 @@ def compare(port, n, label):
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     db0 = db_cpu()
     perf = None
+    slow = slowlog_start() if os.environ.get("HL_BENCH_SLOWLOG") else None
     if os.environ.get("HL_BENCH_PERF"):
         perf = subprocess.Popen(["perf", "record", "-g", "-p", db_pid(), "-o",
                                  os.environ["HL_BENCH_PERF"] + "." + str(port)],
@@ -84,6 +121,8 @@ def compare(port, n, label):
     if perf:
         perf.send_signal(2)
         perf.wait()
+    if slow:
+        slowlog_report(slow, n)
     cpu = (ru2.ru_utime - ru.ru_utime + ru2.ru_stime - ru.ru_stime)
     runner = n / elapsed
     print("  bare libcurl multi : %8.0f requests/s (concurrency %d, %d per host, %d-byte body)"
