@@ -376,6 +376,9 @@ server.bind = "127.0.0.1"
 server.port = $port
 server.document-root = "$vardir/www"
 server.errorlog = "$errlog"
+# Standard error of the FastCGI processes (hookline.fcgi logs there);
+# without it lighttpd sends it to /dev/null.
+server.breakagelog = "$vardir/log/hookline-fcgi.log"
 accesslog.filename = "$vardir/log/lighttpd-access.log"
 server.pid-file = "$pidf"
 server.tag = "hookline-dev"
