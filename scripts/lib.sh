@@ -440,6 +440,16 @@ hl_apache_start() {
 	case "$fcgi" in /*) ;; *) fcgi="$(pwd)/$fcgi" ;; esac
 	local conf="$vardir/apache.conf" pidf="$vardir/run/apache.pid"
 	local errlog="$vardir/log/apache-error.log"
+	# Sanitizer builds: the report settings without log_path (the FastCGI
+	# processes run as www-data and may not write there); mod_fcgid puts
+	# their standard error in the error log.
+	local sanitizer_env="" var val
+	for var in ASAN_OPTIONS UBSAN_OPTIONS; do
+		val="${!var:-}"
+		[ -n "$val" ] || continue
+		val="$(printf '%s' "$val" | sed -e 's/log_path=[^:]*:\{0,1\}//' -e 's/:$//')"
+		sanitizer_env+="FcgidInitialEnv $var \"$val\""$'\n'
+	done
 	if hl_port_in_use "$port"; then
 		hl_die "port 127.0.0.1:$port is already in use: choose another HTTP port"
 	fi
@@ -468,7 +478,7 @@ FcgidProcessTableFile "$vardir/run/fcgid/shm"
 FcgidMaxRequestLen 2097152
 FcgidMaxProcessesPerClass 4
 FcgidInitialEnv HOOKLINE_CONFIG "$config"
-AliasMatch "^/webhooks?(/.*)?\$" "$fcgi"
+${sanitizer_env}AliasMatch "^/webhooks?(/.*)?\$" "$fcgi"
 <Directory "$(dirname "$fcgi")">
 	<Files "$(basename "$fcgi")">
 		SetHandler fcgid-script

@@ -19,6 +19,7 @@ import http.client
 import http.server
 import json
 import os
+import re
 import secrets
 import subprocess
 import threading
@@ -265,8 +266,44 @@ class Receiver:
 # ---------------------------------------------------------------------------
 # Commands and waiting.
 
+# The start of a sanitizer report (tests/system/run looks for the same).
+# In the ASan+UBSan build UBSan reports on standard error whatever
+# log_path says, so the output of every program run here is checked.
+SANITIZER_REPORT = re.compile(r"runtime error: |==[0-9]+==(ERROR|WARNING): [A-Za-z]+Sanitizer")
+
+
+def no_sanitizer_report(argv, stderr):
+    """Fails when a program's standard error holds a sanitizer report: one
+    is never expected, whatever the program's exit status."""
+    m = SANITIZER_REPORT.search(stderr or "")
+    if m:
+        raise AssertionError("sanitizer report from %s:\n%s"
+                             % (" ".join(argv), stderr[max(0, m.start() - 200):m.start() + 3000]))
+
+
+class _Program(subprocess.Popen):
+    """A Popen whose communicate() checks standard error for sanitizer
+    reports."""
+
+    def communicate(self, *args, **kwargs):
+        out, err = super().communicate(*args, **kwargs)
+        no_sanitizer_report(self.args, err)
+        return out, err
+
+
+def run_program(argv, input=None, env=None, timeout=30):
+    """One of our programs (or test helpers) with bytes in and out, standard
+    input closed unless input is given; fails on a sanitizer report, not on
+    the exit status (the caller checks that)."""
+    proc = subprocess.run(argv, input=input, env=env, capture_output=True, timeout=timeout,
+                          stdin=None if input is not None else subprocess.DEVNULL)
+    no_sanitizer_report(argv, proc.stderr.decode(errors="replace"))
+    return proc
+
+
 def _run(argv, input=None, check=True, timeout=120):
     proc = subprocess.run(argv, input=input, capture_output=True, text=True, timeout=timeout)
+    no_sanitizer_report(argv, proc.stderr)
     if check and proc.returncode != 0:
         raise AssertionError("%s exited %d\nstdout: %s\nstderr: %s"
                              % (" ".join(argv), proc.returncode, proc.stdout, proc.stderr))
@@ -291,8 +328,8 @@ def run_runner(*args, check=True, timeout=120, config=None):
 def start_runner(*args, config=None):
     """hookline-runner --config CONFIG ARGS in the background, its output
     piped (read it with communicate()). Returns the Popen."""
-    return subprocess.Popen([RUNNER, "--config", config or CONFIG] + list(args),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return _Program([RUNNER, "--config", config or CONFIG] + list(args),
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def ctl_publish(slug, event_type, payload):

@@ -10,7 +10,7 @@ import subprocess
 import time
 
 from apihelp import account
-from hltest import CONFIG, TMP, api, ctl
+from hltest import CONFIG, TMP, api, ctl, run_program
 
 HS_SECRET = b"systest-hs256-secret-not-for-production"  # tests/system/systest.hdf
 ISS = "https://sso.systest.invalid"
@@ -69,8 +69,7 @@ def _cgi(config, token, path="/webhooks"):
     env = {"REQUEST_METHOD": "GET", "REQUEST_URI": path, "REMOTE_ADDR": "127.0.0.1",
            "HTTP_AUTHORIZATION": "Bearer " + token, "QUERY_STRING": "", "PATH": "/usr/bin:/bin",
            "GATEWAY_INTERFACE": "CGI/1.1", "SERVER_PROTOCOL": "HTTP/1.1"}
-    p = subprocess.run([FCGI, "--config", config], env=env, capture_output=True, timeout=30,
-                       stdin=subprocess.DEVNULL)
+    p = run_program([FCGI, "--config", config], env=env)
     return p.stdout.decode()
 
 

@@ -3,12 +3,11 @@ process, the audit log, tenant isolation and scopes."""
 
 import json
 import os
-import subprocess
 import threading
 import time
 
 from apihelp import EVENT, account, endpoint, error_code, publish, sql
-from hltest import CONFIG, api, ctl
+from hltest import CONFIG, api, ctl, run_program
 
 FCGI = os.path.join(os.path.dirname(os.environ.get("HL_CTL", "")), "..", "web", "hookline.fcgi")
 
@@ -78,8 +77,7 @@ def test_rate_limit_per_client_address():
     env = {"REQUEST_METHOD": "GET", "REQUEST_URI": "/webhooks", "SCRIPT_NAME": "",
            "REMOTE_ADDR": addr, "HTTP_AUTHORIZATION": "Bearer hl_whatever", "PATH": "/usr/bin:/bin",
            "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1", "GATEWAY_INTERFACE": "CGI/1.1"}
-    p = subprocess.run([FCGI, "--config", CONFIG], env=env, capture_output=True, timeout=30,
-                       stdin=subprocess.DEVNULL)
+    p = run_program([FCGI, "--config", CONFIG], env=env)
     out = p.stdout.decode()
     if int(time.time()) // 60 * 60 != window:
         return  # the window turned over meanwhile: nothing to conclude

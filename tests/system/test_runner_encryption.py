@@ -5,16 +5,15 @@ program (tests/helpers/hl-decrypt, OpenSSL only), and signed as sent."""
 import base64
 import json
 import os
-import subprocess
 
-from hltest import Receiver, api, new_account, run_runner, verify
+from hltest import Receiver, api, new_account, run_program, run_runner, verify
 
 EVENT = "sms.delivered"
 DECRYPT = os.environ.get("HL_DECRYPT", "hl-decrypt")
 
 
 def _decrypt(key, body):
-    p = subprocess.run([DECRYPT, key], input=body, capture_output=True, timeout=30)
+    p = run_program([DECRYPT, key], input=body)
     assert p.returncode == 0, p.stderr
     return p.stdout
 
@@ -58,8 +57,7 @@ def test_encrypted_delivery_decrypts_to_the_plain_body_and_is_signed():
         assert plain == plain_rcv.wait_for_requests(1)[0].body, (plain, plain_rcv.requests)
         # A tampered envelope does not decrypt.
         bad = dict(e, tag=base64.b64encode(b"\0" * 16).decode())
-        p = subprocess.run([DECRYPT, enc_key], input=json.dumps({"encrypted": bad}).encode(),
-                           capture_output=True, timeout=30)
+        p = run_program([DECRYPT, enc_key], input=json.dumps({"encrypted": bad}).encode())
         assert p.returncode != 0, p.stdout
 
         # Rotation: a new key (and kid); the old one no longer opens deliveries.
@@ -73,8 +71,7 @@ def test_encrypted_delivery_decrypts_to_the_plain_body_and_is_signed():
         verify(ep["secret"], req2.headers, req2.body)
         assert _envelope(req2)["kid"] != e["kid"], (e, req2.body)
         assert json.loads(_decrypt(new_key, req2.body))["data"] == payload
-        assert subprocess.run([DECRYPT, enc_key], input=req2.body,
-                              capture_output=True).returncode != 0
+        assert run_program([DECRYPT, enc_key], input=req2.body).returncode != 0
         # The test send shows the envelope it sent.
         assert t.body["request"]["body"].encode() == req2.body, t.body
 
