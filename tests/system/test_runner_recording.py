@@ -1,0 +1,121 @@
+"""What the runner sends and records against real receivers: a 3xx is a
+failure and its Location is never followed, the endpoint's total timeout
+cuts a slow receiver off (error class timeout, next attempt at least a
+minute later), a refused connection is class connect, and every attempt
+stores the response's status, headers and body up to
+Delivery.MaxResponseBytes."""
+
+import socket
+import time
+
+from hltest import Receiver, api, new_account, run_runner, sql, write_config
+
+EVENT = "sms.delivered"
+
+
+def endpoint(key, url, **opts):
+    body = {"url": url, "event_types": [EVENT]}
+    body.update(opts)
+    r = api("POST", "/webhooks", body, key=key)
+    assert r.status == 201, r
+    return r.body
+
+
+def publish(key):
+    r = api("POST", "/webhooks/publish", {"event_type": EVENT, "payload": {"n": 1}}, key=key)
+    assert r.status == 202, r
+    return r.body["id"]
+
+
+def only_delivery(key, endpoint_id):
+    """The endpoint's one delivery with its attempt log."""
+    r = api("GET", "/webhooks/%s/deliveries" % endpoint_id, key=key)
+    assert r.status == 200 and len(r.body["data"]) == 1, r
+    r = api("GET", "/webhooks/deliveries/%s" % r.body["data"][0]["id"], key=key)
+    assert r.status == 200, r
+    return r.body
+
+
+def next_attempt_in(endpoint_id):
+    """Seconds from now until the endpoint's delivery is due again."""
+    (left,) = sql("SELECT TIMESTAMPDIFF(MICROSECOND, NOW(3), next_attempt_at) / 1e6 "
+                  "FROM deliveries WHERE endpoint_id = '%s'" % endpoint_id)[0]
+    return float(left)
+
+
+def test_redirect_is_a_failure_and_is_not_followed():
+    _, key = new_account()
+    with Receiver() as target, Receiver(status=302) as rcv:
+        rcv.set_responses(headers={"Location": target.url})
+        ep = endpoint(key, rcv.url, retry_schedule="0,1h")
+        publish(key)
+        run_runner("--once")
+        rcv.wait_for_requests(1)
+        time.sleep(0.3)
+        assert target.requests == [], target.requests
+        d = only_delivery(key, ep["id"])
+        assert d["status"] == "pending" and d["attempts"] == 1, d
+        (a,) = d["attempt_log"]
+        assert a["response_status"] == 302 and a["error_class"] == "http_status", a
+        got = {k.lower(): v for k, v in a["response_headers"].items()}
+        assert got.get("location") == target.url, a
+
+
+def test_total_timeout_cuts_off_a_slow_receiver_and_waits_a_minute():
+    _, key = new_account()
+    with Receiver(delay=3) as rcv:
+        ep = endpoint(key, rcv.url, timeout_ms=500, retry_schedule="0,1s")
+        assert ep["timeout_ms"] == 500, ep
+        publish(key)
+        t = time.time()
+        run_runner("--once")
+        took = time.time() - t
+        rcv.wait_for_requests(1)
+        assert took < 2.5, took   # not the receiver's 3 s
+        d = only_delivery(key, ep["id"])
+        assert d["status"] == "pending" and d["last_error_class"] == "timeout", d
+        (a,) = d["attempt_log"]
+        assert a["error_class"] == "timeout" and a["response_status"] is None, a
+        assert 450 <= a["duration_ms"] < 1500, a
+        # The schedule says 1 s; a timeout waits at least a minute.
+        assert next_attempt_in(ep["id"]) >= 55, d
+
+
+def test_refused_connection_is_class_connect():
+    _, key = new_account()
+    # A port nothing listens on: bind one, note it, close it.
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    ep = endpoint(key, "http://127.0.0.1:%d/hook" % port, retry_schedule="0,1h")
+    publish(key)
+    run_runner("--once")
+    d = only_delivery(key, ep["id"])
+    (a,) = d["attempt_log"]
+    assert a["error_class"] == "connect" and a["response_status"] is None, a
+    assert a["error_message"], a
+    assert d["status"] == "pending" and d["last_error_class"] == "connect", d
+
+
+def test_response_status_headers_and_body_are_stored_up_to_the_limit():
+    _, key = new_account()
+    body = bytes(ord("a") + i % 26 for i in range(100 * 1024))
+    with Receiver(status=200, headers={"X-Receiver-Trace": "trace-42"}, body=body) as rcv:
+        ep = endpoint(key, rcv.url)
+        evt = publish(key)
+        run_runner("--once", config=write_config(Delivery_MaxResponseBytes=4096))
+        req = rcv.wait_for_requests(1)[0]
+        d = only_delivery(key, ep["id"])
+        assert d["status"] == "succeeded", d
+        (a,) = d["attempt_log"]
+        assert a["response_status"] == 200 and a["error_class"] is None, a
+        got = {k.lower(): v for k, v in a["response_headers"].items()}
+        assert got["x-receiver-trace"] == "trace-42", a
+        assert a["response_body"] == body[:4096].decode(), len(a["response_body"] or "")
+        # The request as sent: URL and the Standard Webhooks headers.
+        assert a["request_url"] == rcv.url, a
+        sent = {k.lower(): v for k, v in a["request_headers"].items()}
+        assert sent["webhook-id"] == evt == req.headers["webhook-id"], a
+        assert sent["webhook-signature"] == req.headers["webhook-signature"], a
+        assert a["duration_ms"] >= 0, a
