@@ -365,14 +365,18 @@ sign(struct hl_send *s)
 }
 
 /* The rules every request to a user-given URL follows (deliveries and
- * OAuth token requests alike): http(s) only, no redirects, no proxies
- * from the environment, the address checked at connect time. */
+ * OAuth token requests alike): http(s) only (https only with
+ * Security.RequireHttps, also for URLs stored before it was set), no
+ * redirects, no proxies from the environment, the address checked at
+ * connect time. */
 static void
 easy_guard(struct hl_send *s, const char *url, long timeout)
 {
+	const char *protocols = s->cfg->require_https ? "https" : "http,https";
+
 	curl_easy_setopt(s->easy, CURLOPT_URL, url);
-	curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(s->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, protocols);
+	curl_easy_setopt(s->easy, CURLOPT_REDIR_PROTOCOLS_STR, protocols);
 	curl_easy_setopt(s->easy, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(s->easy, CURLOPT_PROXY, "");
 	curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
@@ -525,8 +529,6 @@ hl_send_token(const struct hl_config *cfg, const struct hl_job *job, char **toke
 	s->headers = curl_slist_append(s->headers, "Expect:");
 	/* The delivery's own guard, protocols and timeouts. */
 	easy_guard(s, cred(c, "token_url"), timeout);
-	if (cfg->require_https)
-		curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(s->easy, CURLOPT_POST, 1L);
 	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, hl_buf_str(&form));
 	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)form.len);
@@ -668,13 +670,19 @@ hl_send_finish(struct hl_send *s, CURLcode res, struct hl_attempt *a)
 		} else {
 			a->outcome = HL_OUT_RETRY;
 			a->error_class = classify(res, s->ssrf_blocked);
-			if (s->ssrf_blocked)
+			if (s->ssrf_blocked) {
 				snprintf(a->error_message, sizeof(a->error_message),
 					"blocked: %s is a private or reserved address "
 					"(allow it with Delivery.AllowCidrs)", s->blocked_addr);
-			else
+			} else if (res == CURLE_UNSUPPORTED_PROTOCOL && s->cfg->require_https) {
+				/* Stored as http before Security.RequireHttps was set. */
+				a->error_class = "ssrf_blocked";
+				snprintf(a->error_message, sizeof(a->error_message),
+					"blocked: the URL is not https (Security.RequireHttps)");
+			} else {
 				snprintf(a->error_message, sizeof(a->error_message), "%s",
 					s->errbuf[0] ? s->errbuf : curl_easy_strerror(res));
+			}
 		}
 	}
 	if (s->easy)

@@ -1,6 +1,7 @@
 """SSRF: with no Delivery.AllowCidrs the runner refuses private, loopback,
 link-local and reserved destinations at connect time, whatever the URL
-spelling, records the attempt as ssrf_blocked, and nothing arrives.
+spelling, records the attempt as ssrf_blocked, and nothing arrives; the
+same for http URLs once Security.RequireHttps is on.
 10.0.0.1 and 169.254.169.254 are refused by the opensocket callback, so no
 packet ever leaves this machine."""
 
@@ -58,3 +59,21 @@ def test_allowlist_lets_loopback_through():
         rcv.wait_for_requests(1)
         rows = api("GET", "/webhooks/%s/deliveries" % ep, key=key).body["data"]
         assert rows[0]["status"] == "succeeded", rows
+
+
+def test_require_https_also_blocks_http_urls_stored_before():
+    # The endpoint was created while http was allowed; Security.RequireHttps
+    # turned on later keeps the runner from sending to it, allowlist or not.
+    _, key = new_account()
+    with Receiver() as rcv:
+        r = api("POST", "/webhooks", {"url": rcv.url, "event_types": [EVENT]}, key=key)
+        assert r.status == 201, r
+        ep = r.body["id"]
+        api("POST", "/webhooks/publish", {"event_type": EVENT, "payload": {"x": 1}}, key=key)
+        run_runner("--once", config=write_config(Security_RequireHttps=1))
+        rows = api("GET", "/webhooks/%s/deliveries" % ep, key=key).body["data"]
+        assert rows[0]["status"] == "pending" and rows[0]["attempts"] == 1, rows
+        assert rows[0]["last_error_class"] == "ssrf_blocked", rows
+        att = api("GET", "/webhooks/deliveries/%s" % rows[0]["id"], key=key).body["attempt_log"][0]
+        assert "Security.RequireHttps" in att["error_message"], att
+        assert rcv.requests == [], rcv.requests
