@@ -1,9 +1,9 @@
 """What the runner sends and records against real receivers: a 3xx is a
 failure and its Location is never followed, the endpoint's total timeout
 cuts a slow receiver off (error class timeout, next attempt at least a
-minute later), a refused connection is class connect, and every attempt
-stores the response's status, headers and body up to
-Delivery.MaxResponseBytes."""
+minute later), a refused connection is class connect, a failed TLS
+handshake class tls, and every attempt stores the response's status,
+headers and body up to Delivery.MaxResponseBytes."""
 
 import socket
 import time
@@ -96,6 +96,20 @@ def test_refused_connection_is_class_connect():
     assert a["error_class"] == "connect" and a["response_status"] is None, a
     assert a["error_message"], a
     assert d["status"] == "pending" and d["last_error_class"] == "connect", d
+
+
+def test_failed_tls_handshake_is_class_tls():
+    # An https URL on a plain HTTP receiver: the handshake fails.
+    _, key = new_account()
+    with Receiver() as rcv:
+        ep = endpoint(key, "https://127.0.0.1:%d/hook" % rcv.port, retry_schedule="0,1h")
+        publish(key)
+        run_runner("--once")
+        d = only_delivery(key, ep["id"])
+        (a,) = d["attempt_log"]
+        assert a["error_class"] == "tls" and a["response_status"] is None, a
+        assert d["status"] == "pending" and d["last_error_class"] == "tls", d
+        assert rcv.requests == [], rcv.requests
 
 
 def test_response_status_headers_and_body_are_stored_up_to_the_limit():
