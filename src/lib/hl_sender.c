@@ -21,6 +21,9 @@
 #include "hl_util.h"
 
 #define RESPONSE_HEADERS_MAX 64
+/* A token endpoint's JSON answer, read whole whatever
+ * Delivery.MaxResponseBytes says (that is the excerpt of delivery answers). */
+#define TOKEN_ANSWER_MAX 65536
 #define RESPONSE_HEADER_BYTES 8192
 #define RETRY_AFTER_MIN_S 1
 #define RETRY_AFTER_MAX_S (24 * 3600)
@@ -34,6 +37,7 @@ struct hl_send {
 	json_object *resp_headers;
 	int nresp_headers;
 	struct hl_buf body;            /* response excerpt */
+	int body_cut;                  /* more body than the excerpt: stopped reading */
 	char retry_after[64];
 	int ssrf_blocked;
 	char blocked_addr[INET6_ADDRSTRLEN];
@@ -97,11 +101,25 @@ on_body(char *data, size_t size, size_t nmemb, void *userp)
 	struct hl_send *s = userp;
 	size_t n = size * nmemb, room = s->body.max - s->body.len;
 
-	/* Keep an excerpt; read (and drop) the rest so the receiver's answer
-	 * still counts. */
-	if (room)
-		hl_buf_add(&s->body, data, n < room ? n : room);
+	/* Keep an excerpt. Past it, stop reading: the status is the answer,
+	 * and waiting out a long or endless body would turn an accepted
+	 * delivery into a timeout and a duplicate. curl then ends the
+	 * transfer with CURLE_WRITE_ERROR, which answer_complete() excuses. */
+	if (n > room) {
+		hl_buf_add(&s->body, data, room);
+		s->body_cut = 1;
+		return 0;
+	}
+	hl_buf_add(&s->body, data, n);
 	return n;
+}
+
+/* Did the transfer end with a whole answer (status and headers, and the
+ * body or as much of it as we keep)? */
+static int
+answer_complete(const struct hl_send *s, CURLcode res)
+{
+	return res == CURLE_OK || (res == CURLE_WRITE_ERROR && s->body_cut);
 }
 
 static size_t
@@ -470,6 +488,9 @@ token_error(struct hl_send *s, CURLcode res, long status, char *err, size_t errc
 	if (s->ssrf_blocked)
 		snprintf(err, errcap, "token request blocked: %s is a private or reserved address "
 			"(allow it with Delivery.AllowCidrs)", s->blocked_addr);
+	else if (s->body_cut)
+		snprintf(err, errcap, "the token endpoint's answer is larger than %d bytes",
+			TOKEN_ANSWER_MAX);
 	else if (res != CURLE_OK)
 		snprintf(err, errcap, "token request failed: %s",
 			s->errbuf[0] ? s->errbuf : curl_easy_strerror(res));
@@ -503,7 +524,7 @@ hl_send_token(const struct hl_config *cfg, const struct hl_job *job, char **toke
 	s->cfg = cfg;
 	s->req_headers = json_object_new_object();
 	s->resp_headers = json_object_new_object();
-	hl_buf_init(&s->body, cfg->max_response);
+	hl_buf_init(&s->body, TOKEN_ANSWER_MAX);
 	s->easy = curl_easy_init();
 	if (!s->easy)
 		goto out;
@@ -648,7 +669,7 @@ hl_send_finish(struct hl_send *s, CURLcode res, struct hl_attempt *a)
 		a->retry_after_s = -1;
 		a->request_headers = strdup(json_object_to_json_string_ext(s->req_headers,
 			JSON_C_TO_STRING_PLAIN));
-		if (res == CURLE_OK) {
+		if (answer_complete(s, res)) {
 			curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &a->status);
 			a->response_headers = strdup(json_object_to_json_string_ext(s->resp_headers,
 				JSON_C_TO_STRING_PLAIN));

@@ -10,7 +10,7 @@ import threading
 import time
 import urllib.parse
 
-from hltest import Receiver, api, new_account, run_runner
+from hltest import Receiver, api, new_account, run_runner, write_config
 
 EVENT = "sms.delivered"
 CLIENT_ID = "hook-client"
@@ -125,6 +125,18 @@ def test_one_token_serves_many_deliveries_and_is_never_shown():
                      key=key)
         assert "tok-1" not in str(detail.raw) and CLIENT_SECRET not in str(detail.raw), detail
         assert detail.body["attempt_log"][0]["request_headers"]["authorization"] == "[redacted]"
+
+
+def test_token_answer_is_read_whole_whatever_the_response_excerpt():
+    # Delivery.MaxResponseBytes is the excerpt kept of delivery answers; the
+    # token endpoint's JSON must still be read whole.
+    slug, key = new_account()
+    with TokenServer() as ts, Receiver() as rcv:
+        ep = _endpoint(key, rcv.url, ts.url)
+        _publish(key)
+        run_runner("--once", "--account", slug, config=write_config(Delivery_MaxResponseBytes=16))
+        assert rcv.wait_for_requests(1)[0].headers["authorization"] == "Bearer tok-1"
+        assert _deliveries(key, ep["id"])[0]["status"] == "succeeded"
 
 
 def test_expired_token_is_fetched_again():

@@ -6,6 +6,7 @@ handshake class tls, and every attempt stores the response's status,
 headers and body up to Delivery.MaxResponseBytes."""
 
 import socket
+import threading
 import time
 
 from hltest import Receiver, api, new_account, run_runner, sql, write_config
@@ -133,3 +134,60 @@ def test_response_status_headers_and_body_are_stored_up_to_the_limit():
         assert sent["webhook-id"] == evt == req.headers["webhook-id"], a
         assert sent["webhook-signature"] == req.headers["webhook-signature"], a
         assert a["duration_ms"] >= 0, a
+
+
+class EndlessBody:
+    """A receiver that answers 2xx with a body it never finishes: the
+    headers announce 100 MB, 100 KiB follow, then nothing for 10 s."""
+
+    def __init__(self, status=200):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.url = "http://127.0.0.1:%d/hook" % self.port
+        self.status = status
+        self.requests = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn):
+        with conn:
+            conn.recv(65536)
+            self.requests += 1
+            conn.sendall(b"HTTP/1.1 %d OK\r\nContent-Type: text/plain\r\n"
+                         b"Content-Length: 100000000\r\n\r\n" % self.status)
+            conn.sendall(b"x" * (100 * 1024))
+            time.sleep(10)
+
+    def close(self):
+        self.sock.close()
+
+
+def test_accepted_delivery_with_endless_body_succeeds_without_waiting_for_it():
+    # The status is the receiver's answer; reading on until the timeout
+    # would record an accepted delivery as a timeout and send it again.
+    _, key = new_account()
+    rcv = EndlessBody()
+    try:
+        ep = endpoint(key, rcv.url, timeout_ms=3000, retry_schedule="0,1s")
+        publish(key)
+        t = time.time()
+        run_runner("--once", config=write_config(Delivery_MaxResponseBytes=4096))
+        assert time.time() - t < 2.5, time.time() - t
+        d = only_delivery(key, ep["id"])
+        assert d["status"] == "succeeded" and d["attempts"] == 1, d
+        (a,) = d["attempt_log"]
+        assert a["response_status"] == 200 and a["error_class"] is None, a
+        assert a["response_body"] == "x" * 4096, len(a["response_body"] or "")
+        assert a["duration_ms"] < 2000, a
+        assert rcv.requests == 1, rcv.requests
+    finally:
+        rcv.close()
