@@ -137,9 +137,10 @@ def verify(secret, headers, body, tolerance=300, now=None):
 # A webhook receiver.
 
 class Request:
-    def __init__(self, method, path, headers, body):
+    def __init__(self, method, path, headers, body, peer=None):
         self.method = method
         self.path = path
+        self.peer = peer  # the client's (address, port): one per connection
         self.header_list = headers  # [(name, value)] as received
         self.headers = {}
         for k, v in headers:
@@ -159,10 +160,13 @@ class Receiver:
 
     statuses: responses for the first requests in order (e.g. [500, 500]);
     afterwards `status` is used. delay: seconds to wait before answering.
-    headers: extra response headers. Use as a context manager or call close().
+    headers: extra response headers. keep_alive: keep connections open for
+    further requests (default: close after each answer). Use as a context
+    manager or call close().
     """
 
-    def __init__(self, statuses=None, status=200, delay=0, headers=None, body=b"ok"):
+    def __init__(self, statuses=None, status=200, delay=0, headers=None, body=b"ok",
+                 keep_alive=False):
         self.requests = []
         self.statuses = list(statuses or [])
         self.status = status
@@ -192,7 +196,8 @@ class Receiver:
                     length = int(self.headers.get("Content-Length") or 0)
                     if length:
                         body = self.rfile.read(length)
-                req = Request(self.command, self.path, list(self.headers.items()), body)
+                req = Request(self.command, self.path, list(self.headers.items()), body,
+                              self.client_address)
                 with receiver._cond:
                     receiver.requests.append(req)
                     status = receiver.statuses.pop(0) if receiver.statuses else receiver.status
@@ -207,13 +212,15 @@ class Receiver:
                     for k, v in extra.items():
                         self.send_header(k, v)
                     self.send_header("Content-Length", str(len(out)))
-                    self.send_header("Connection", "close")
+                    if not keep_alive:
+                        self.send_header("Connection", "close")
                     self.end_headers()
                     if self.command != "HEAD":
                         self.wfile.write(out)
                 except (BrokenPipeError, ConnectionResetError):
-                    pass
-                self.close_connection = True
+                    self.close_connection = True
+                if not keep_alive:
+                    self.close_connection = True
 
             do_POST = do_GET = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
 

@@ -1,6 +1,7 @@
 """Several runners and dying runners: exactly-once when nothing fails,
 nothing lost on SIGKILL (same webhook-id again after the lease expires),
-SIGTERM finishes what is in flight and gives back what is not."""
+SIGTERM finishes what is in flight and gives back what is not; the
+connection caps hold and connections are reused."""
 
 import collections
 import os
@@ -107,3 +108,39 @@ def test_sigterm_finishes_in_flight_and_releases_the_rest():
         run_runner("--once", "--account", slug, config=cfg)
         counts = collections.Counter(q.headers["webhook-id"] for q in rcv.requests)
         assert set(counts) == set(ids) and max(counts.values()) == 1, counts
+
+
+def _most_at_once(reqs, delay):
+    """The most requests a receiver answering after delay s had open at
+    once (from arrival times, with 50 ms of slack)."""
+    starts = sorted(q.received_at for q in reqs)
+    return max(sum(1 for s in starts if t - delay + 0.05 < s <= t) for t in starts)
+
+
+def test_connection_caps_and_reuse():
+    # Delivery.PerHostConnections per receiver, Delivery.Concurrency in all,
+    # and kept-alive connections reused rather than one per request.
+    slug, key = new_account()
+    cfg = write_config(Delivery_PerHostConnections=2, Delivery_Concurrency=3)
+    delay = 0.3
+    with Receiver(delay=delay, keep_alive=True) as a, Receiver(delay=delay, keep_alive=True) as b:
+        r = api("POST", "/webhooks", {"url": a.url, "event_types": [EVENT]}, key=key)
+        assert r.status == 201, r
+        for i in range(8):
+            assert ctl_publish(slug, EVENT, {"i": i})["deliveries"] == 1
+        run_runner("--once", "--account", slug, config=cfg)
+        assert len(a.requests) == 8, a.requests
+        assert _most_at_once(a.requests, delay) == 2, a.requests
+        peers = {q.peer for q in a.requests}
+        assert len(peers) == 2, peers   # 8 requests over 2 connections
+        # Two receivers: 2 each at most, 3 in all.
+        r = api("POST", "/webhooks", {"url": b.url, "event_types": [EVENT]}, key=key)
+        assert r.status == 201, r
+        for i in range(8):
+            assert ctl_publish(slug, EVENT, {"i": i})["deliveries"] == 2
+        run_runner("--once", "--account", slug, config=cfg)
+        second = a.requests[8:]
+        assert len(second) == 8 and len(b.requests) == 8, (second, b.requests)
+        assert _most_at_once(second, delay) <= 2 and _most_at_once(b.requests, delay) <= 2
+        both = second + b.requests
+        assert _most_at_once(both, delay) == 3, sorted(q.received_at for q in both)
