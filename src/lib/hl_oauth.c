@@ -17,6 +17,11 @@
 /* After a refusal nobody asks the token endpoint again for this long
  * (sql/008_oauth_refusals.sql). */
 #define REFUSED_HOLD_S 30
+/* Runners that miss the cache at the same moment: one asks the token
+ * endpoint while holding a MariaDB named lock, the others wait this long
+ * for it and then read the cache. Past it they ask as well: a slow token
+ * endpoint must not stall a runner's claims for long. */
+#define FETCH_WAIT_S 2
 
 static int
 is_oauth(const struct hl_job *job)
@@ -58,21 +63,50 @@ out:
 	return r;
 }
 
-hl_err
-hl_oauth_prepare(struct hl_db *db, const struct hl_config *cfg, struct hl_job *job)
+/* The named lock of the endpoint's token fetch (released when the
+ * connection goes, so a crashed runner holds nothing): 1 taken, 0 not
+ * (another runner kept it FETCH_WAIT_S, or the database failed). */
+static int
+fetch_lock(struct hl_db *db, const char *endpoint_id)
+{
+	struct hl_stmt *st;
+	int found = 0, taken = 0;
+
+	if (hl_stmt_new(db, "SELECT GET_LOCK(CONCAT('hookline.oauth.', ?), ?)", &st))
+		return 0;
+	hl_stmt_str(st, 0, endpoint_id);
+	hl_stmt_int(st, 1, FETCH_WAIT_S);
+	if (!hl_stmt_first(st, &found) && found)
+		taken = hl_stmt_colint(st, 0) == 1;
+	hl_stmt_free(st);
+	return taken;
+}
+
+static void
+fetch_unlock(struct hl_db *db, const char *endpoint_id)
+{
+	struct hl_stmt *st;
+	int found;
+
+	if (hl_stmt_new(db, "SELECT RELEASE_LOCK(CONCAT('hookline.oauth.', ?))", &st))
+		return;
+	hl_stmt_str(st, 0, endpoint_id);
+	if (hl_stmt_first(st, &found))
+		hl_log(HL_LOG_WARN, "endpoint %s: could not release the token lock: %s",
+			endpoint_id, hl_errmsg());
+	hl_stmt_free(st);
+}
+
+/* Ask the token endpoint and cache the answer (a token, or the refusal)
+ * for every runner. */
+static void
+fetch_token(struct hl_db *db, const struct hl_config *cfg, struct hl_job *job)
 {
 	char *token = NULL;
 	long expires_in = -1;
 	long long life_ms, margin;
-	hl_err rc = HL_OK;
-	int r;
+	hl_err rc;
 
-	if (!is_oauth(job))
-		return HL_OK;
-	job->auth_error[0] = '\0';
-	r = cache_get(db, cfg, job);
-	if (r != 0)
-		return r > 0 ? HL_OK : hl_fail(HL_ERR_DB, NULL, "reading the token cache failed");
 	if (hl_send_token(cfg, job, &token, &expires_in, job->auth_error,
 	    sizeof(job->auth_error))) {
 		hl_log(HL_LOG_INFO, "endpoint %s: no OAuth token: %s", job->endpoint_id,
@@ -91,14 +125,14 @@ hl_oauth_prepare(struct hl_db *db, const struct hl_config *cfg, struct hl_job *j
 		    job->auth_error))
 			hl_log(HL_LOG_WARN, "endpoint %s: could not remember the refusal: %s",
 				job->endpoint_id, hl_errmsg());
-		return HL_OK;
+		return;
 	}
 	job->oauth_token = token;
 	life_ms = (expires_in >= 0 ? expires_in : DEFAULT_LIFE_S) * 1000LL;
 	margin = life_ms / 10 < MARGIN_MAX_MS ? life_ms / 10 : MARGIN_MAX_MS;
 	life_ms -= margin;
 	if (life_ms <= 0)
-		return HL_OK;   /* good for this request only */
+		return;   /* good for this request only */
 	rc = hl_seal(cfg->master_key, token, &job->oauth_sealed);
 	if (!rc)
 		rc = hl_db_exec(db, NULL, "INSERT INTO endpoint_tokens (endpoint_id, token_sealed, "
@@ -110,7 +144,27 @@ hl_oauth_prepare(struct hl_db *db, const struct hl_config *cfg, struct hl_job *j
 	if (rc)
 		hl_log(HL_LOG_WARN, "endpoint %s: could not cache the OAuth token: %s",
 			job->endpoint_id, hl_errmsg());
-	return HL_OK;
+}
+
+hl_err
+hl_oauth_prepare(struct hl_db *db, const struct hl_config *cfg, struct hl_job *job)
+{
+	int r, locked;
+
+	if (!is_oauth(job))
+		return HL_OK;
+	job->auth_error[0] = '\0';
+	r = cache_get(db, cfg, job);
+	if (r == 0) {
+		locked = fetch_lock(db, job->endpoint_id);
+		if (locked)
+			r = cache_get(db, cfg, job);   /* cached while we waited? */
+		if (r == 0)
+			fetch_token(db, cfg, job);
+		if (locked)
+			fetch_unlock(db, job->endpoint_id);
+	}
+	return r < 0 ? hl_fail(HL_ERR_DB, NULL, "reading the token cache failed") : HL_OK;
 }
 
 void

@@ -10,7 +10,7 @@ import threading
 import time
 import urllib.parse
 
-from hltest import Receiver, api, new_account, run_runner, write_config
+from hltest import Receiver, api, new_account, run_runner, start_runner, write_config
 
 EVENT = "sms.delivered"
 CLIENT_ID = "hook-client"
@@ -21,9 +21,10 @@ class TokenServer:
     """Counts token requests; answers tok-1, tok-2 ... for the right client
     (HTTP Basic) and grant, 401 otherwise."""
 
-    def __init__(self, expires_in=3600):
+    def __init__(self, expires_in=3600, delay=0):
         self.requests = []
         self.expires_in = expires_in
+        self.delay = delay
         self.lock = threading.Lock()
         server = self
 
@@ -44,6 +45,7 @@ class TokenServer:
                 with server.lock:
                     server.requests.append((self.path, form, ok))
                     n = len(server.requests)
+                time.sleep(server.delay)
                 if ok:
                     out = json.dumps({"access_token": "tok-%d" % n, "token_type": "Bearer",
                                       "expires_in": server.expires_in}).encode()
@@ -168,6 +170,26 @@ def test_401_drops_the_token_and_the_next_attempt_fetches_a_new_one():
         assert rcv.wait_for_requests(2)[1].headers["authorization"] == "Bearer tok-2"
         assert len(ts.requests) == 2, ts.requests
         assert _deliveries(key, ep["id"])[0]["status"] == "succeeded"
+
+
+def test_runners_missing_the_cache_together_fetch_one_token():
+    # Two runners claim deliveries of the same endpoint at the same moment
+    # while the token endpoint takes 0.5 s: one asks, the other waits for
+    # its token instead of asking too.
+    slug, key = new_account()
+    with TokenServer(delay=0.5) as ts, Receiver() as rcv:
+        ep = _endpoint(key, rcv.url, ts.url)
+        _publish(key, 20)
+        cfg = write_config(Delivery_ClaimBatch=5)
+        runners = [start_runner("--once", "--account", slug, config=cfg) for _ in range(2)]
+        for p in runners:
+            _, err = p.communicate(timeout=60)
+            assert p.returncode == 0, err
+        reqs = rcv.wait_for_requests(20)
+        used = {q.headers["authorization"] for q in reqs}
+        assert used == {"Bearer tok-1"}, (used, ts.requests)
+        assert len(ts.requests) == 1, ts.requests
+        assert all(d["status"] == "succeeded" for d in _deliveries(key, ep["id"]))
 
 
 def test_refused_client_is_an_auth_attempt_without_secrets():
