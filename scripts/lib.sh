@@ -250,8 +250,13 @@ hl_mariadb_start() {
 		if [ ! -d "$dir/data/mysql" ]; then
 			hl_log "initialising MariaDB data directory $dir/data"
 			rm -rf "$dir/data"
+			# Its own tmpdir: two instances bootstrapping at once (the
+			# lighttpd and Apache suites under make -j2) must not meet in
+			# /tmp (one lost the other's temporary tables).
+			mkdir -p "$dir/tmp"
 			if ! mariadb-install-db --no-defaults --auth-root-authentication-method=normal \
 				--datadir="$dir/data" "${userarg[@]}" --skip-test-db \
+				--tmpdir="$dir/tmp" \
 				--skip-name-resolve >"$dir/install-db.log" 2>&1; then
 				cat "$dir/install-db.log" >&2
 				hl_die "mariadb-install-db failed"
@@ -265,8 +270,9 @@ hl_mariadb_start() {
 		# Own session and no inherited stdio: callers piping our output
 		# (make check | tee) must not wait for the daemon. setsid -w keeps $!
 		# alive exactly as long as mariadbd, whether or not setsid forks.
+		mkdir -p "$dir/tmp"
 		setsid -w mariadbd --no-defaults "${userarg[@]}" \
-			--datadir="$dir/data" --socket="$sock" --port="$port" \
+			--datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$sock" --port="$port" \
 			--bind-address=127.0.0.1 --pid-file="$pidf" --log-error="$errlog" \
 			--innodb-buffer-pool-size=64M --skip-name-resolve \
 			</dev/null >>"$dir/mysqld.out" 2>&1 &
