@@ -1,4 +1,4 @@
-"""Shared helpers of the test_api_* system tests (not a test module)."""
+"""Shared helpers of the system tests (not a test module)."""
 
 
 from hltest import api, new_account, sql  # noqa: F401 (sql is re-exported)

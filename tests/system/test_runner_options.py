@@ -5,17 +5,10 @@ import base64
 import os
 import subprocess
 
+from apihelp import endpoint
 from hltest import TMP, Receiver, api, new_account, run_runner, verify, write_config
 
 EVENT = "sms.delivered"
-
-
-def _endpoint(key, url, **opts):
-    body = {"url": url, "event_types": [EVENT]}
-    body.update(opts)
-    r = api("POST", "/webhooks", body, key=key)
-    assert r.status == 201, r
-    return r.body
 
 
 def _publish(key, n=1):
@@ -30,7 +23,7 @@ def _publish(key, n=1):
 def test_put_custom_headers_and_basic_auth():
     _, key = new_account()
     with Receiver() as rcv:
-        ep = _endpoint(key, rcv.url, method="PUT", headers={"X-Tenant": "acme"},
+        ep = endpoint(key, rcv.url, method="PUT", headers={"X-Tenant": "acme"},
                        auth={"type": "basic", "username": "hook", "password": "s3cr3t-pw"})
         assert ep["headers"] == {"X-Tenant": "acme"}, ep
         assert ep["auth"] == {"type": "basic"}, ep
@@ -52,8 +45,8 @@ def test_put_custom_headers_and_basic_auth():
 def test_bearer_and_custom_header_auth_are_redacted():
     _, key = new_account()
     with Receiver() as a, Receiver() as b:
-        _endpoint(key, a.url, auth={"type": "bearer", "token": "tok-123"})
-        ep = _endpoint(key, b.url, auth={"type": "header", "name": "X-Hook-Pass", "value": "pw-9"})
+        endpoint(key, a.url, auth={"type": "bearer", "token": "tok-123"})
+        ep = endpoint(key, b.url, auth={"type": "header", "name": "X-Hook-Pass", "value": "pw-9"})
         _publish(key)
         run_runner("--once")
         assert a.wait_for_requests(1)[0].headers["authorization"] == "Bearer tok-123"
@@ -80,7 +73,7 @@ def test_bad_headers_and_auth_are_rejected():
 def test_ed25519_signature_verifies_with_openssl():
     _, key = new_account()
     with Receiver() as rcv:
-        ep = _endpoint(key, rcv.url, ed25519=True)
+        ep = endpoint(key, rcv.url, ed25519=True)
         pub = ep["ed25519_public_key"]
         assert pub.startswith("-----BEGIN PUBLIC KEY-----"), ep
         _publish(key)
@@ -112,8 +105,8 @@ def test_priority_endpoint_is_claimed_first():
     _, key = new_account()
     cfg = write_config(Delivery_Concurrency=1, Delivery_ClaimBatch=1)
     with Receiver() as low, Receiver() as high:
-        _endpoint(key, low.url)
-        _endpoint(key, high.url, priority=10)
+        endpoint(key, low.url)
+        endpoint(key, high.url, priority=10)
         _publish(key, 3)
         run_runner("--once", config=cfg)
         lo, hi = low.wait_for_requests(3), high.wait_for_requests(3)
@@ -123,7 +116,7 @@ def test_priority_endpoint_is_claimed_first():
 def test_fifo_endpoint_waits_for_the_earlier_delivery():
     _, key = new_account()
     with Receiver(statuses=[500], status=200) as rcv:
-        ep = _endpoint(key, rcv.url, fifo=True, retry_schedule="0,1s,1s")
+        ep = endpoint(key, rcv.url, fifo=True, retry_schedule="0,1s,1s")
         assert ep["fifo"] is True, ep
         ids = _publish(key, 3)
         run_runner("--max-seconds", "3", config=write_config(Delivery_JitterPercent=0))

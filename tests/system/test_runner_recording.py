@@ -9,23 +9,8 @@ import socket
 import threading
 import time
 
+from apihelp import endpoint, publish
 from hltest import Receiver, api, new_account, run_runner, sql, write_config
-
-EVENT = "sms.delivered"
-
-
-def endpoint(key, url, **opts):
-    body = {"url": url, "event_types": [EVENT]}
-    body.update(opts)
-    r = api("POST", "/webhooks", body, key=key)
-    assert r.status == 201, r
-    return r.body
-
-
-def publish(key):
-    r = api("POST", "/webhooks/publish", {"event_type": EVENT, "payload": {"n": 1}}, key=key)
-    assert r.status == 202, r
-    return r.body["id"]
 
 
 def only_delivery(key, endpoint_id):
@@ -49,7 +34,7 @@ def test_redirect_is_a_failure_and_is_not_followed():
     with Receiver() as target, Receiver(status=302) as rcv:
         rcv.set_responses(headers={"Location": target.url})
         ep = endpoint(key, rcv.url, retry_schedule="0,1h")
-        publish(key)
+        publish(key, {"n": 1})
         run_runner("--once")
         rcv.wait_for_requests(1)
         time.sleep(0.3)
@@ -67,7 +52,7 @@ def test_total_timeout_cuts_off_a_slow_receiver_and_waits_a_minute():
     with Receiver(delay=3) as rcv:
         ep = endpoint(key, rcv.url, timeout_ms=500, retry_schedule="0,1s")
         assert ep["timeout_ms"] == 500, ep
-        publish(key)
+        publish(key, {"n": 1})
         t = time.time()
         run_runner("--once")
         took = time.time() - t
@@ -90,7 +75,7 @@ def test_refused_connection_is_class_connect():
     port = s.getsockname()[1]
     s.close()
     ep = endpoint(key, "http://127.0.0.1:%d/hook" % port, retry_schedule="0,1h")
-    publish(key)
+    publish(key, {"n": 1})
     run_runner("--once")
     d = only_delivery(key, ep["id"])
     (a,) = d["attempt_log"]
@@ -104,7 +89,7 @@ def test_failed_tls_handshake_is_class_tls():
     _, key = new_account()
     with Receiver() as rcv:
         ep = endpoint(key, "https://127.0.0.1:%d/hook" % rcv.port, retry_schedule="0,1h")
-        publish(key)
+        publish(key, {"n": 1})
         run_runner("--once")
         d = only_delivery(key, ep["id"])
         (a,) = d["attempt_log"]
@@ -118,7 +103,7 @@ def test_response_status_headers_and_body_are_stored_up_to_the_limit():
     body = bytes(ord("a") + i % 26 for i in range(100 * 1024))
     with Receiver(status=200, headers={"X-Receiver-Trace": "trace-42"}, body=body) as rcv:
         ep = endpoint(key, rcv.url)
-        evt = publish(key)
+        evt = publish(key, {"n": 1})["id"]
         run_runner("--once", config=write_config(Delivery_MaxResponseBytes=4096))
         req = rcv.wait_for_requests(1)[0]
         d = only_delivery(key, ep["id"])
@@ -178,7 +163,7 @@ def test_accepted_delivery_with_endless_body_succeeds_without_waiting_for_it():
     rcv = EndlessBody()
     try:
         ep = endpoint(key, rcv.url, timeout_ms=3000, retry_schedule="0,1s")
-        publish(key)
+        publish(key, {"n": 1})
         t = time.time()
         run_runner("--once", config=write_config(Delivery_MaxResponseBytes=4096))
         assert time.time() - t < 2.5, time.time() - t

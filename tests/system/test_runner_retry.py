@@ -6,25 +6,16 @@ operational events an account can subscribe to."""
 import json
 import time
 
+import apihelp
+from apihelp import endpoint
 from hltest import Receiver, api, new_account, run_runner, sql, verify, wait_for, write_config
 
 EVENT = "sms.delivered"
 OPS = ["endpoint.disabled", "delivery.exhausted", "endpoint.recovered"]
 
 
-def endpoint(key, url, **opts):
-    body = {"url": url, "event_types": opts.pop("event_types", [EVENT])}
-    body.update(opts)
-    r = api("POST", "/webhooks", body, key=key)
-    assert r.status == 201, r
-    return r.body
-
-
 def publish(key, payload=None, event_type=EVENT):
-    r = api("POST", "/webhooks/publish", {"event_type": event_type, "payload": payload or {"n": 1}},
-            key=key)
-    assert r.status == 202, r
-    return r.body["id"]
+    return apihelp.publish(key, payload or {"n": 1}, event_type)["id"]
 
 
 def deliveries(key, endpoint_id):
