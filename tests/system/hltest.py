@@ -155,7 +155,30 @@ class Request:
         return "<Request %s %s %r>" % (self.method, self.path, self.body[:200])
 
 
-class Receiver:
+class LocalServer:
+    """A threaded HTTP server on 127.0.0.1 (a free port, self.port) serving
+    a BaseHTTPRequestHandler class in a daemon thread. Use as a context
+    manager or call close()."""
+
+    def _serve(self, handler):
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Receiver(LocalServer):
     """Threaded HTTP server on 127.0.0.1 (free port) recording every request.
 
     statuses: responses for the first requests in order (e.g. [500, 500]);
@@ -227,11 +250,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self._serve(Handler)
 
     @property
     def url(self):
@@ -258,16 +277,6 @@ class Receiver:
                     raise AssertionError("receiver got %d requests, wanted %d" % (len(self.requests), n))
                 self._cond.wait(left)
             return list(self.requests)
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 # ---------------------------------------------------------------------------

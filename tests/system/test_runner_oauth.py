@@ -10,14 +10,14 @@ import threading
 import time
 import urllib.parse
 
-from hltest import Receiver, api, new_account, run_runner, start_runner, write_config
+from hltest import LocalServer, Receiver, api, new_account, run_runner, start_runner, write_config
 
 EVENT = "sms.delivered"
 CLIENT_ID = "hook-client"
 CLIENT_SECRET = "cs-7f3a-very-secret"
 
 
-class TokenServer:
+class TokenServer(LocalServer):
     """Counts token requests; answers tok-1, tok-2 ... for the right client
     (HTTP Basic) and grant, 401 otherwise."""
 
@@ -62,20 +62,8 @@ class TokenServer:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = "http://127.0.0.1:%d/oauth/token" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        self._serve(Handler)
+        self.url = "http://127.0.0.1:%d/oauth/token" % self.port
 
 
 def _endpoint(key, url, token_url, secret=CLIENT_SECRET, **opts):
