@@ -42,6 +42,13 @@ def _cgi(method, uri, key=None, body=None, content_type="application/json"):
     return status, payload
 
 
+def _publish_three_to_two(key):
+    """Three sms.sent events, each to the account's two endpoints."""
+    for i in range(3):
+        r = api("POST", "/webhooks/publish", {"event_type": "sms.sent", "payload": {"n": i}}, key=key)
+        assert r.status == 202 and r.body["deliveries"] == 2, r
+
+
 if VALGRIND and os.environ.get("HL_SANITIZERS", "no") in ("no", ""):
 
     def test_runner_under_valgrind():
@@ -50,10 +57,7 @@ if VALGRIND and os.environ.get("HL_SANITIZERS", "no") in ("no", ""):
             for rcv in (ok, bad):
                 r = api("POST", "/webhooks", {"url": rcv.url, "event_types": ["sms.sent"]}, key=key)
                 assert r.status == 201, r
-            for i in range(3):
-                r = api("POST", "/webhooks/publish",
-                        {"event_type": "sms.sent", "payload": {"n": i}}, key=key)
-                assert r.status == 202 and r.body["deliveries"] == 2, r
+            _publish_three_to_two(key)
             proc = _vg([RUNNER, "--config", CONFIG, "--once"])
             assert proc.returncode == 0, proc.stderr.decode(errors="replace")
             ok.wait_for_requests(3)
@@ -72,10 +76,7 @@ if VALGRIND and os.environ.get("HL_SANITIZERS", "no") in ("no", ""):
                 body.update(extra)
                 r = api("POST", "/webhooks", body, key=key)
                 assert r.status == 201, r
-            for i in range(3):
-                r = api("POST", "/webhooks/publish",
-                        {"event_type": "sms.sent", "payload": {"n": i}}, key=key)
-                assert r.status == 202 and r.body["deliveries"] == 2, r
+            _publish_three_to_two(key)
             proc = _vg([RUNNER, "--config", CONFIG, "--once"])
             assert proc.returncode == 0, proc.stderr.decode(errors="replace")
             # Two within the rate limit (the third waits), encrypted; none refused.
