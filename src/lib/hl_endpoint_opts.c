@@ -101,20 +101,10 @@ validate_headers(json_object *h)
 	return HL_OK;
 }
 
-static const char *
-member_str(json_object *o, const char *name)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static hl_err
 require_str(json_object *o, const char *name, int token)
 {
-	const char *v = member_str(o, name);
+	const char *v = hl_json_get_str(o, name);
 
 	if (!v || !*v || !value_ok(v, CREDENTIAL_MAX) || (token && !is_token(v)))
 		return hl_fail(HL_ERR_INVALID, "auth", "auth.%s is required: a string without "
@@ -132,14 +122,14 @@ validate_auth(json_object *a)
 		return HL_OK;
 	if (!json_object_is_type(a, json_type_object))
 		return hl_fail(HL_ERR_INVALID, "auth", "auth must be an object with a type");
-	type = member_str(a, "type");
+	type = hl_json_get_str(a, "type");
 	if (!type)
 		return hl_fail(HL_ERR_INVALID, "auth", "auth.type is required");
 	if (!strcmp(type, "none"))
 		return HL_OK;
 	if (!strcmp(type, "basic")) {
 		rc = require_str(a, "username", 0);
-		if (!rc && strchr(member_str(a, "username"), ':'))
+		if (!rc && strchr(hl_json_get_str(a, "username"), ':'))
 			rc = hl_fail(HL_ERR_INVALID, "auth", "auth.username must not contain ':'");
 		if (!rc)
 			rc = require_str(a, "password", 0);
@@ -147,14 +137,14 @@ validate_auth(json_object *a)
 		rc = require_str(a, "token", 0);
 	} else if (!strcmp(type, "header")) {
 		rc = require_str(a, "name", 1);
-		if (!rc && hl_header_reserved(member_str(a, "name")))
+		if (!rc && hl_header_reserved(hl_json_get_str(a, "name")))
 			rc = hl_fail(HL_ERR_INVALID, "auth", "header %s is set by hookline",
-				member_str(a, "name"));
+				hl_json_get_str(a, "name"));
 		if (!rc)
 			rc = require_str(a, "value", 0);
 	} else if (!strcmp(type, "oauth2")) {
 		rc = require_str(a, "token_url", 0);
-		if (!rc && hl_url_validate(member_str(a, "token_url"), 0))
+		if (!rc && hl_url_validate(hl_json_get_str(a, "token_url"), 0))
 			rc = hl_fail(HL_ERR_INVALID, "auth", "auth.token_url: %s", hl_errmsg());
 		if (!rc)
 			rc = require_str(a, "client_id", 0);
@@ -318,7 +308,8 @@ encryption_key_new(const struct hl_config *cfg, char **sealed, json_object **ext
 static hl_err
 apply_auth(struct hl_db *db, const struct hl_config *cfg, const char *id, json_object *a)
 {
-	const char *type = json_object_is_type(a, json_type_null) ? "none" : member_str(a, "type");
+	const char *type = json_object_is_type(a, json_type_null) ? "none" :
+		hl_json_get_str(a, "type");
 	const char *text, *public_text = NULL;
 	char *sealed = NULL;
 	json_object *creds, *pub = NULL;
@@ -334,10 +325,10 @@ apply_auth(struct hl_db *db, const struct hl_config *cfg, const char *id, json_o
 	/* What the API may show of it: never a password, token or secret. */
 	if (!strcmp(type, "oauth2")) {
 		pub = json_object_new_object();
-		hl_json_add_str(pub, "token_url", member_str(a, "token_url"));
-		hl_json_add_str(pub, "client_id", member_str(a, "client_id"));
-		if (member_str(a, "scope"))
-			hl_json_add_str(pub, "scope", member_str(a, "scope"));
+		hl_json_add_str(pub, "token_url", hl_json_get_str(a, "token_url"));
+		hl_json_add_str(pub, "client_id", hl_json_get_str(a, "client_id"));
+		if (hl_json_get_str(a, "scope"))
+			hl_json_add_str(pub, "scope", hl_json_get_str(a, "scope"));
 		public_text = json_object_to_json_string_ext(pub, JSON_C_TO_STRING_PLAIN);
 	}
 	/* Only the validated members are kept, sealed as one JSON object. */

@@ -37,6 +37,16 @@ hl_json_add_bool(json_object *o, const char *key, int v)
 	json_object_object_add(o, key, json_object_new_boolean(v));
 }
 
+const char *
+hl_json_get_str(json_object *o, const char *name)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
 json_object *
 hl_json_list(json_object *data, const char *iterator, int done)
 {

@@ -20,6 +20,8 @@ char *hl_strdup_or_null(const char *s);
 void hl_json_add_str(json_object *o, const char *key, const char *v);
 void hl_json_add_int(json_object *o, const char *key, long long v);
 void hl_json_add_bool(json_object *o, const char *key, int v);
+/* The string member name of o; NULL when it is absent or not a string. */
+const char *hl_json_get_str(json_object *o, const char *name);
 /* Wrap a data array into {"data": [...], "iterator": last-or-null, "done": b}.
  * Takes ownership of data. */
 json_object *hl_json_list(json_object *data, const char *iterator, int done);

@@ -112,9 +112,9 @@ api_deliveries_retry_bulk(struct hl_req *r)
 	if (!in)
 		return;
 	memset(&f, 0, sizeof(f));
-	f.status = hl_input_str(in, "status");
-	f.event_type = hl_input_str(in, "event_type");
-	wh = hl_input_str(in, "webhook_id");
+	f.status = hl_json_get_str(in, "status");
+	f.event_type = hl_json_get_str(in, "event_type");
+	wh = hl_json_get_str(in, "webhook_id");
 	if (wh) {
 		json_object *ep = NULL;
 
@@ -123,12 +123,12 @@ api_deliveries_retry_bulk(struct hl_req *r)
 		json_object_put(ep);
 		f.endpoint_id = wh;
 	}
-	if (!rc && hl_input_str(in, "since")) {
-		rc = hl_time_to_sql(hl_input_str(in, "since"), "since", since);
+	if (!rc && hl_json_get_str(in, "since")) {
+		rc = hl_time_to_sql(hl_json_get_str(in, "since"), "since", since);
 		f.since = since;
 	}
-	if (!rc && hl_input_str(in, "until")) {
-		rc = hl_time_to_sql(hl_input_str(in, "until"), "until", until);
+	if (!rc && hl_json_get_str(in, "until")) {
+		rc = hl_time_to_sql(hl_json_get_str(in, "until"), "until", until);
 		f.until = until;
 	}
 	if (!rc)

@@ -48,8 +48,8 @@ api_events_create(struct hl_req *r)
 	if (!json_object_object_get_ex(in, "schema", &schema) ||
 	    json_object_is_type(schema, json_type_null))
 		schema = NULL;
-	rc = hl_event_type_create(r->db, r->who.account_id, hl_input_str(in, "name"),
-		hl_input_str(in, "description"), schema, &out);
+	rc = hl_event_type_create(r->db, r->who.account_id, hl_json_get_str(in, "name"),
+		hl_json_get_str(in, "description"), schema, &out);
 	if (rc) {
 		hl_resp_core_error(r, rc);
 	} else {

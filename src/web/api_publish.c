@@ -21,8 +21,9 @@ api_publish(struct hl_req *r)
 	if (!in)
 		return;
 	json_object_object_get_ex(in, "payload", &payload);
-	key = hl_input_str(in, "idempotency_key");
-	rc = hl_publish(r->db, r->who.account_id, hl_input_str(in, "event_type"), payload, key, &out);
+	key = hl_json_get_str(in, "idempotency_key");
+	rc = hl_publish(r->db, r->who.account_id, hl_json_get_str(in, "event_type"), payload, key,
+		&out);
 	hl_resp_result(r, rc, 202, out);
 	json_object_put(in);
 }

@@ -65,7 +65,7 @@ api_webhooks_test(struct hl_req *r)
 		return;
 	memset(&a, 0, sizeof(a));
 	memset(&job, 0, sizeof(job));
-	type = hl_input_str(in, "event_type");
+	type = hl_json_get_str(in, "event_type");
 	if (!type)
 		type = "webhook.test";
 	if (!json_object_object_get_ex(in, "payload", &payload) ||
@@ -289,7 +289,7 @@ api_webhooks_replay(struct hl_req *r)
 	if (!in)
 		return;
 	only_failed = hl_input_bool(in, "only_failed", 0);
-	rc = hl_time_to_sql(hl_input_str(in, "since"), "since", since);
+	rc = hl_time_to_sql(hl_json_get_str(in, "since"), "since", since);
 	if (!rc) {
 		json_object *ep = NULL;
 

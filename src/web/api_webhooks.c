@@ -43,9 +43,9 @@ spec_from_json(json_object *in, struct hl_endpoint_spec *spec, int enabled_defau
 	json_object *types;
 
 	memset(spec, 0, sizeof(*spec));
-	spec->url = hl_input_str(in, "url");
-	spec->description = hl_input_str(in, "description");
-	spec->method = hl_input_str(in, "method");
+	spec->url = hl_json_get_str(in, "url");
+	spec->description = hl_json_get_str(in, "description");
+	spec->method = hl_json_get_str(in, "method");
 	if (json_object_object_get_ex(in, "event_types", &types) &&
 	    json_object_is_type(types, json_type_array))
 		spec->event_types = types;

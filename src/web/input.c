@@ -134,16 +134,6 @@ hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty)
 	return o;
 }
 
-const char *
-hl_input_str(json_object *o, const char *name)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 int
 hl_input_bool(json_object *o, const char *name, int defval)
 {

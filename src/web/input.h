@@ -4,6 +4,7 @@
 #ifndef HL_INPUT_H
 #define HL_INPUT_H
 #include <json-c/json.h>
+#include "hl_util.h"   /* hl_json_get_str, for the members hl_input_json checked */
 #include "request.h"
 
 enum hl_ftype {
@@ -28,8 +29,8 @@ struct hl_field {
  * returned; on success the caller owns the object. An empty body is an
  * empty object when allow_empty. */
 json_object *hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty);
-/* Accessors that return NULL / defaults when the member is absent. */
-const char *hl_input_str(json_object *o, const char *name);
+/* The boolean member name of o, defval when it is absent (strings:
+ * hl_json_get_str). */
 int hl_input_bool(json_object *o, const char *name, int defval);
 /* Limit from ?limit= (1..HL_LIST_MAX, default HL_LIST_DEFAULT); -1 after
  * answering 400. */
