@@ -628,13 +628,13 @@ hl_send_body(struct hl_send *s)
 }
 
 static const char *
-classify(CURLcode res, int ssrf_blocked)
+classify(const struct hl_send *s, CURLcode res)
 {
 	switch (res) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 		return "dns";
 	case CURLE_COULDNT_CONNECT:
-		return ssrf_blocked ? "ssrf_blocked" : "connect";
+		return s->ssrf_blocked ? "ssrf_blocked" : "connect";
 	case CURLE_OPERATION_TIMEDOUT:
 		return "timeout";
 	case CURLE_SSL_CONNECT_ERROR:
@@ -646,6 +646,8 @@ classify(CURLcode res, int ssrf_blocked)
 	case CURLE_USE_SSL_FAILED:
 		return "tls";
 	case CURLE_UNSUPPORTED_PROTOCOL:
+		/* An http URL stored before Security.RequireHttps was set. */
+		return s->cfg->require_https ? "ssrf_blocked" : "bad_url";
 	case CURLE_URL_MALFORMAT:
 		return "bad_url";
 	case CURLE_SEND_ERROR:
@@ -654,7 +656,7 @@ classify(CURLcode res, int ssrf_blocked)
 	case CURLE_PARTIAL_FILE:
 		return "network";
 	default:
-		return ssrf_blocked ? "ssrf_blocked" : "other";
+		return s->ssrf_blocked ? "ssrf_blocked" : "other";
 	}
 }
 
@@ -690,14 +692,12 @@ hl_send_finish(struct hl_send *s, CURLcode res, struct hl_attempt *a)
 			}
 		} else {
 			a->outcome = HL_OUT_RETRY;
-			a->error_class = classify(res, s->ssrf_blocked);
+			a->error_class = classify(s, res);
 			if (s->ssrf_blocked) {
 				snprintf(a->error_message, sizeof(a->error_message),
 					"blocked: %s is a private or reserved address "
 					"(allow it with Delivery.AllowCidrs)", s->blocked_addr);
 			} else if (res == CURLE_UNSUPPORTED_PROTOCOL && s->cfg->require_https) {
-				/* Stored as http before Security.RequireHttps was set. */
-				a->error_class = "ssrf_blocked";
 				snprintf(a->error_message, sizeof(a->error_message),
 					"blocked: the URL is not https (Security.RequireHttps)");
 			} else {
