@@ -21,10 +21,11 @@ class TokenServer(LocalServer):
     """Counts token requests; answers tok-1, tok-2 ... for the right client
     (HTTP Basic) and grant, 401 otherwise."""
 
-    def __init__(self, expires_in=3600, delay=0):
+    def __init__(self, expires_in=3600, delay=0, padding=0):
         self.requests = []
         self.expires_in = expires_in
         self.delay = delay
+        self.padding = padding  # bytes of an extra member in each answer
         self.lock = threading.Lock()
         server = self
 
@@ -47,8 +48,11 @@ class TokenServer(LocalServer):
                     n = len(server.requests)
                 time.sleep(server.delay)
                 if ok:
-                    out = json.dumps({"access_token": "tok-%d" % n, "token_type": "Bearer",
-                                      "expires_in": server.expires_in}).encode()
+                    answer = {"access_token": "tok-%d" % n, "token_type": "Bearer",
+                              "expires_in": server.expires_in}
+                    if server.padding:
+                        answer["padding"] = "x" * server.padding
+                    out = json.dumps(answer).encode()
                     status = 200
                 else:
                     out, status = b'{"error":"invalid_client"}', 401
@@ -127,6 +131,19 @@ def test_token_answer_is_read_whole_whatever_the_response_excerpt():
         run_runner("--once", "--account", slug, config=write_config(Delivery_MaxResponseBytes=16))
         assert rcv.wait_for_requests(1)[0].headers["authorization"] == "Bearer tok-1"
         assert _deliveries(key, ep["id"])[0]["status"] == "succeeded"
+
+
+def test_token_answer_over_64_kib_is_an_auth_failure_that_says_so():
+    slug, key = new_account()
+    with TokenServer(padding=70000) as ts, Receiver() as rcv:
+        ep = _endpoint(key, rcv.url, ts.url, retry_schedule="0,1h")
+        _publish(key)
+        run_runner("--once", "--account", slug)
+        assert len(ts.requests) == 1 and rcv.requests == [], (ts.requests, rcv.requests)
+        (d,) = _deliveries(key, ep["id"])
+        assert d["status"] == "pending" and d["last_error_class"] == "auth", d
+        att = api("GET", "/webhooks/deliveries/%s" % d["id"], key=key).body["attempt_log"][0]
+        assert "larger than 65536 bytes" in att["error_message"], att
 
 
 def test_expired_token_is_fetched_again():
