@@ -174,7 +174,7 @@ claimer_main(void *arg)
 	const int batch = (int)c->o.cfg->batch_size;
 	long long last_reclaim = 0, now;
 	unsigned long recorded_before = 0;
-	int room, got, reclaimed;
+	int room, got, reclaimed, stopping;
 
 	for (;;) {
 		pthread_mutex_lock(&c->mu);
@@ -187,8 +187,9 @@ claimer_main(void *arg)
 				break;
 			pthread_cond_wait(&c->want, &c->mu);
 		}
+		stopping = c->stopping;   /* read under the lock: claimer_stop writes it */
 		pthread_mutex_unlock(&c->mu);
-		if (c->stopping)
+		if (stopping)
 			break;
 		now = hl_now_ms();
 		if (now - last_reclaim >= RECLAIM_EVERY_MS) {
