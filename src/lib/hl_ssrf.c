@@ -258,3 +258,32 @@ int hl_ssrf_denied(const struct sockaddr *sa, const struct hl_cidr *allow, int n
 		return denied4(a);
 	return denied6(a);
 }
+
+int
+hl_cidr_list_contains(const char *cidrs, const char *addr)
+{
+	struct hl_cidr list[HL_CIDR_MAX];
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	const struct sockaddr *sa;
+	int n = 0, i;
+
+	memset(&sin, 0, sizeof(sin));
+	memset(&sin6, 0, sizeof(sin6));
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) == 1) {
+		sin.sin_family = AF_INET;
+		sa = (const struct sockaddr *)&sin;
+	} else if (inet_pton(AF_INET6, addr, &sin6.sin6_addr) == 1) {
+		sin6.sin6_family = AF_INET6;
+		sa = (const struct sockaddr *)&sin6;
+	} else {
+		return 0;
+	}
+	/* A list that does not parse admits nobody (fail closed). */
+	if (hl_cidr_parse_list(cidrs, list, HL_CIDR_MAX, &n))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (hl_cidr_match(&list[i], sa))
+			return 1;
+	return 0;
+}

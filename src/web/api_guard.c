@@ -1,7 +1,5 @@
 /* api_guard.c: rate limits (shared by all FastCGI processes through
  * MariaDB), Idempotency-Key replays and audit records for the API. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +8,6 @@
 #include "hl_idempotency.h"
 #include "hl_log.h"
 #include "hl_ratelimit.h"
-#include "hl_ssrf.h"
 #include "hl_util.h"
 #include "api_guard.h"
 
@@ -141,33 +138,4 @@ hl_audit(struct hl_req *r, const char *action, const char *object_id, json_objec
 	if (hl_audit_write(r->db, &r->who, r->client_addr, action, object_id, detail))
 		hl_log(HL_LOG_ERROR, "audit record %s %s lost: %s", action,
 			object_id ? object_id : "", hl_errmsg());
-}
-
-int
-hl_guard_addr_allowed(const char *addr, const char *cidrs)
-{
-	struct hl_cidr list[HL_CIDR_MAX];
-	struct sockaddr_in sin;
-	struct sockaddr_in6 sin6;
-	const struct sockaddr *sa;
-	int n = 0, i;
-
-	memset(&sin, 0, sizeof(sin));
-	memset(&sin6, 0, sizeof(sin6));
-	if (inet_pton(AF_INET, addr, &sin.sin_addr) == 1) {
-		sin.sin_family = AF_INET;
-		sa = (const struct sockaddr *)&sin;
-	} else if (inet_pton(AF_INET6, addr, &sin6.sin6_addr) == 1) {
-		sin6.sin6_family = AF_INET6;
-		sa = (const struct sockaddr *)&sin6;
-	} else {
-		return 0;
-	}
-	/* A list that does not parse admits nobody (fail closed). */
-	if (hl_cidr_parse_list(cidrs, list, HL_CIDR_MAX, &n))
-		return 0;
-	for (i = 0; i < n; i++)
-		if (hl_cidr_match(&list[i], sa))
-			return 1;
-	return 0;
 }

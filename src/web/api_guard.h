@@ -22,7 +22,4 @@ void hl_guard_idem_end(struct hl_req *r, const struct hl_idem *st);
  * logged, not answered: the action itself already happened. */
 void hl_audit(struct hl_req *r, const char *action, const char *object_id, json_object *detail);
 
-/* 1 when REMOTE_ADDR is inside one of the comma-separated CIDRs. */
-int hl_guard_addr_allowed(const char *addr, const char *cidrs);
-
 #endif

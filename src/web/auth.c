@@ -7,6 +7,7 @@
 #include "hl_jwt.h"
 #include "hl_log.h"
 #include "hl_sessions.h"
+#include "hl_ssrf.h"
 #include "hl_util.h"
 #include "api_guard.h"
 #include "auth.h"
@@ -75,7 +76,7 @@ auth_api(struct hl_req *r)
 		}
 		/* A key limited to some networks is worthless elsewhere. */
 		if (r->who.allowed_cidrs[0] &&
-		    !hl_guard_addr_allowed(r->client_addr, r->who.allowed_cidrs)) {
+		    !hl_cidr_list_contains(r->who.allowed_cidrs, r->client_addr)) {
 			hl_log(HL_LOG_WARN, "API key %s used from %s outside its allowed CIDRs",
 				r->who.actor, r->client_addr);
 			hl_resp_error(r, 403, "address_not_allowed", "this API key may not be used "
