@@ -360,26 +360,54 @@ out:
 	return rc;
 }
 
+/* The HMAC key of a whsec_ secret: its base64-decoded bytes. */
+static hl_err decode_secret(const char *secret, unsigned char key[SECRET_MAX_BYTES],
+	size_t *keylen)
+{
+	size_t plen = sizeof(SECRET_PREFIX) - 1;
+
+	*keylen = 0;
+	if (!secret || strncmp(secret, SECRET_PREFIX, plen) != 0)
+		return hl_fail(HL_ERR_INVALID, "secret", "secret must start with whsec_");
+	if (hl_base64_decode(secret + plen, strlen(secret + plen), key,
+	    SECRET_MAX_BYTES, keylen) != HL_OK || *keylen < SECRET_MIN_BYTES)
+		return hl_fail(HL_ERR_INVALID, "secret",
+			"secret must be whsec_ and base64 of 24 to 64 bytes");
+	return HL_OK;
+}
+
+int hl_webhook_secret_valid(const char *secret)
+{
+	unsigned char key[SECRET_MAX_BYTES];
+	size_t keylen;
+	hl_err rc;
+
+	rc = decode_secret(secret, key, &keylen);
+	OPENSSL_cleanse(key, sizeof(key));
+	return rc == HL_OK;
+}
+
+hl_err hl_hmac_sha256_after(const void *key, size_t keylen, const void *prefix,
+	size_t prefixlen, const void *data, size_t n, unsigned char out[32])
+{
+	struct mac_part parts[2] = { { prefix, prefixlen }, { data, n } };
+
+	return hmac_parts(key, keylen, parts, 2, out);
+}
+
 /* The raw HMAC over "{id}.{ts}.{body}" with the decoded whsec_ key. */
 static hl_err webhook_mac(const char *secret, const char *msg_id, long long ts,
 	const void *body, size_t bodylen, unsigned char mac[32])
 {
 	hl_err rc = HL_OK;
 	unsigned char key[SECRET_MAX_BYTES];
-	size_t keylen = 0, plen = sizeof(SECRET_PREFIX) - 1;
+	size_t keylen = 0;
 	char tsbuf[32];
 	struct mac_part parts[5];
 
-	if (!secret || strncmp(secret, SECRET_PREFIX, plen) != 0) {
-		rc = hl_fail(HL_ERR_INVALID, "secret", "secret must start with whsec_");
+	rc = decode_secret(secret, key, &keylen);
+	if (rc != HL_OK)
 		goto out;
-	}
-	if (hl_base64_decode(secret + plen, strlen(secret + plen), key,
-	    sizeof(key), &keylen) != HL_OK || keylen < SECRET_MIN_BYTES) {
-		rc = hl_fail(HL_ERR_INVALID, "secret",
-			"secret must be whsec_ and base64 of 24 to 64 bytes");
-		goto out;
-	}
 	if (!msg_id || (!body && bodylen)) {
 		rc = hl_fail(HL_ERR_INTERNAL, NULL, "webhook_mac: missing input");
 		goto out;

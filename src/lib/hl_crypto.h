@@ -24,6 +24,10 @@ void hl_hex_encode(const unsigned char *in, size_t n, char *out); /* out: 2n+1 *
 
 void hl_hmac_sha256(const void *key, size_t keylen, const void *data,
 	size_t n, unsigned char out[32]);
+/* HMAC-SHA256 of prefix followed by data ("{ts}." + body), without
+ * copying them together. */
+hl_err hl_hmac_sha256_after(const void *key, size_t keylen, const void *prefix,
+	size_t prefixlen, const void *data, size_t n, unsigned char out[32]);
 void hl_sha256_hex(const void *data, size_t n, char out[65]);
 /* Constant-time comparisons (CRYPTO_memcmp). Different lengths -> 0. */
 int hl_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
@@ -37,6 +41,8 @@ int hl_id_valid(const char *prefix, const char *s);
 
 /* Standard Webhooks: "whsec_" + base64 of 32 random bytes. */
 hl_err hl_webhook_secret_new(char out[HL_SECRET_MAX]);
+/* 1 when secret is whsec_ + base64 of 24..64 bytes. */
+int hl_webhook_secret_valid(const char *secret);
 /* out = "v1," + base64(HMAC-SHA256(base64decode(secret after whsec_),
  * "{id}.{ts}.{body}")). HL_ERR_INVALID for a malformed secret. */
 hl_err hl_webhook_sign(const char *secret, const char *msg_id, long long ts,

@@ -34,5 +34,15 @@ void api_deliveries_retry(struct hl_req *r);
 /* api_analytics.c */
 void api_analytics(struct hl_req *r);
 void api_deliveries_retry_bulk(struct hl_req *r);
+/* api_sources.c: incoming sources and their request log */
+void api_sources_list(struct hl_req *r);
+void api_sources_create(struct hl_req *r);
+void api_sources_get(struct hl_req *r);
+void api_sources_update(struct hl_req *r);
+void api_sources_delete(struct hl_req *r);
+void api_sources_requests(struct hl_req *r);
+void api_incoming_request_get(struct hl_req *r);
+/* api_incoming.c: where third parties post (no API credentials) */
+void api_incoming_receive(struct hl_req *r);
 
 #endif

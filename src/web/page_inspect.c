@@ -9,48 +9,6 @@
 #include "hl_util.h"
 #include "pages.h"
 
-extern char **environ;
-
-/* HTTP_FOO_BAR=v -> "foo-bar": v. Credentials are redacted: the inspector
- * shows them to every user of the account. */
-static json_object *
-request_headers(struct hl_req *r)
-{
-	char **envp = r->fcgx ? r->fcgx->envp : environ;
-	json_object *h = json_object_new_object();
-	const char *ct = hl_req_env(r, "CONTENT_TYPE");
-	char name[128], value[2048];
-	size_t i, k;
-
-	if (ct && *ct) {
-		hl_strlcpy(value, ct, sizeof(value));
-		hl_utf8_sanitize(value);
-		hl_json_add_str(h, "content-type", value);
-	}
-	for (i = 0; envp && envp[i]; i++) {
-		const char *e = envp[i], *eq;
-
-		if (strncmp(e, "HTTP_", 5))
-			continue;
-		eq = strchr(e, '=');
-		if (!eq || (size_t)(eq - e - 5) >= sizeof(name))
-			continue;
-		for (k = 0; e + 5 + k < eq; k++) {
-			char c = e[5 + k];
-
-			name[k] = c == '_' ? '-' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-		}
-		name[k] = '\0';
-		hl_strlcpy(value, eq + 1, sizeof(value));
-		hl_utf8_sanitize(value);
-		if (!strcmp(name, "authorization") || !strcmp(name, "cookie") ||
-		    !strcmp(name, "proxy-authorization"))
-			hl_strlcpy(value, "(redacted)", sizeof(value));
-		hl_json_add_str(h, name, value);
-	}
-	return h;
-}
-
 void
 page_inspect_receive(struct hl_req *r)
 {
@@ -70,7 +28,7 @@ page_inspect_receive(struct hl_req *r)
 	memcpy(body, hl_buf_str(&r->body), keep);
 	body[keep] = '\0';
 	hl_utf8_sanitize(body);
-	h = request_headers(r);
+	h = hl_req_headers_json(r);
 	rc = hl_inspect_record(r->db, r->params[0], hl_method_name(r->method), r->client_addr,
 		json_object_to_json_string(h), body, r->body.len);
 	json_object_put(h);

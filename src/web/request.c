@@ -9,6 +9,8 @@
 #include "hl_util.h"
 #include "request.h"
 
+extern char **environ;
+
 static const char *const method_names[HL_METHOD__MAX] = {
 	[HL_GET] = "GET", [HL_HEAD] = "HEAD", [HL_POST] = "POST", [HL_PUT] = "PUT",
 	[HL_DELETE] = "DELETE", [HL_PATCH] = "PATCH", [HL_OPTIONS] = "OPTIONS",
@@ -127,6 +129,66 @@ hl_req_free(struct hl_req *r)
 		hdf_destroy(&r->hdf);
 	memset(r->csrf, 0, sizeof(r->csrf));
 	memset(r->session_token, 0, sizeof(r->session_token));
+}
+
+const char *
+hl_req_header(struct hl_req *r, const char *name)
+{
+	char cgi[128];
+	size_t i, o = 0;
+
+	/* The two headers CGI passes without the HTTP_ prefix. */
+	if (!strcasecmp(name, "content-type"))
+		return hl_req_env(r, "CONTENT_TYPE");
+	if (!strcasecmp(name, "content-length"))
+		return hl_req_env(r, "CONTENT_LENGTH");
+	if (strlen(name) + 6 > sizeof(cgi))
+		return NULL;
+	memcpy(cgi, "HTTP_", 5);
+	o = 5;
+	for (i = 0; name[i]; i++)
+		cgi[o++] = name[i] == '-' ? '_' : (name[i] >= 'a' && name[i] <= 'z') ?
+			(char)(name[i] - 32) : name[i];
+	cgi[o] = '\0';
+	return hl_req_env(r, cgi);
+}
+
+json_object *
+hl_req_headers_json(struct hl_req *r)
+{
+	char **envp = r->fcgx ? r->fcgx->envp : environ;
+	json_object *h = json_object_new_object();
+	const char *ct = hl_req_env(r, "CONTENT_TYPE");
+	char name[128], value[2048];
+	size_t i, k;
+
+	if (ct && *ct) {
+		hl_strlcpy(value, ct, sizeof(value));
+		hl_utf8_sanitize(value);
+		hl_json_add_str(h, "content-type", value);
+	}
+	for (i = 0; envp && envp[i]; i++) {
+		const char *e = envp[i], *eq;
+
+		if (strncmp(e, "HTTP_", 5))
+			continue;
+		eq = strchr(e, '=');
+		if (!eq || (size_t)(eq - e - 5) >= sizeof(name))
+			continue;
+		for (k = 0; e + 5 + k < eq; k++) {
+			char c = e[5 + k];
+
+			name[k] = c == '_' ? '-' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+		}
+		name[k] = '\0';
+		hl_strlcpy(value, eq + 1, sizeof(value));
+		hl_utf8_sanitize(value);
+		if (!strcmp(name, "authorization") || !strcmp(name, "cookie") ||
+		    !strcmp(name, "proxy-authorization"))
+			hl_strlcpy(value, "(redacted)", sizeof(value));
+		hl_json_add_str(h, name, value);
+	}
+	return h;
 }
 
 int

@@ -50,6 +50,14 @@ hl_err hl_req_init(struct hl_req *r, const struct hl_config *cfg, struct hl_db *
 void hl_req_free(struct hl_req *r);
 /* A CGI variable (REQUEST_METHOD, HTTP_AUTHORIZATION, ...). */
 const char *hl_req_env(struct hl_req *r, const char *name);
+/* A request header by name ("X-Hub-Signature-256", any case), NULL when
+ * absent. */
+const char *hl_req_header(struct hl_req *r, const char *name);
+/* Every request header as {"lower-case-name": "value"} (HTTP_FOO_BAR ->
+ * "foo-bar"), values made valid UTF-8; Authorization, Proxy-Authorization
+ * and Cookie are "(redacted)": these objects are shown to the account's
+ * users. The caller owns the object. */
+json_object *hl_req_headers_json(struct hl_req *r);
 /* Read the body (once); 413 / 400 are answered here. Returns 0 or -1. */
 int hl_req_read_body(struct hl_req *r);
 /* Decoded value of a query (or urlencoded form) parameter into buf.

@@ -27,8 +27,9 @@ hl_route_match(const char *pattern, const char *path, char params[HL_PARAMS_MAX]
 			prefix[plen] = '\0';
 			memcpy(value, s, slen);
 			value[slen] = '\0';
-			/* "{*}" matches one segment of safe characters; "{xx}" an id. */
-			if (strcmp(prefix, "*") ? !hl_id_valid(prefix, value)
+			/* "{*}" or "{*name}" matches one segment of safe characters
+			 * (the name is for the documentation); "{xx}" an id. */
+			if (prefix[0] != '*' ? !hl_id_valid(prefix, value)
 			    : (!slen || strspn(value, "abcdefghijklmnopqrstuvwxyz"
 			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != slen || value[0] == '.'))
 				return 0;

@@ -1,6 +1,7 @@
 /* router.h: the route table type and matching. The table itself lives
  * in routes.c; a pattern segment "{wh}" matches only an id with that
- * prefix ("wh_..."), so /webhooks/events never collides with an id. */
+ * prefix ("wh_..."), so /webhooks/events never collides with an id;
+ * "{*slug}" matches any one segment of letters, digits, "-", "_" and ".". */
 #ifndef HL_ROUTER_H
 #define HL_ROUTER_H
 #include "request.h"

@@ -36,6 +36,15 @@ const struct hl_route hl_routes[] = {
 	{ HL_DELETE, "/webhooks/{wh}/unsubscribe", api_webhooks_unsubscribe, HL_AUTH_API, W },
 	{ HL_GET, "/webhooks/{wh}/events", api_webhooks_events, HL_AUTH_API, R },
 	{ HL_POST, "/webhooks/{wh}/replay", api_webhooks_replay, HL_AUTH_API, W },
+	{ HL_GET, "/webhooks/sources", api_sources_list, HL_AUTH_API, R },
+	{ HL_POST, "/webhooks/sources", api_sources_create, HL_AUTH_API, W },
+	{ HL_GET, "/webhooks/sources/{src}", api_sources_get, HL_AUTH_API, R },
+	{ HL_PUT, "/webhooks/sources/{src}", api_sources_update, HL_AUTH_API, W },
+	{ HL_DELETE, "/webhooks/sources/{src}", api_sources_delete, HL_AUTH_API, W },
+	{ HL_GET, "/webhooks/sources/{src}/requests", api_sources_requests, HL_AUTH_API, R },
+	{ HL_GET, "/webhooks/sources/{src}/requests/{inc}", api_incoming_request_get, HL_AUTH_API, R },
+	/* Third parties post here: the source's signature scheme is the check. */
+	{ HL_POST, "/webhooks/incoming/{*slug}", api_incoming_receive, HL_AUTH_NONE, 0 },
 
 	/* Dashboard */
 	{ HL_GET, "/webhook", page_home, HL_AUTH_PAGE, R },

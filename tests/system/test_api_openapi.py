@@ -20,7 +20,8 @@ def _router_routes():
     for line in out.splitlines():
         method, pattern, auth = line.split()[:3]
         if pattern.startswith("/webhooks") and auth in ("api", "none"):
-            routes.add((method.lower(), pattern))
+            # "{*slug}" (any segment) is the path parameter "slug".
+            routes.add((method.lower(), re.sub(r"{\*(\w+)}", r"{\1}", pattern)))
     return routes
 
 

@@ -4,6 +4,8 @@ and page requests. Any memory error or definite leak fails the test.
 (In an --enable-sanitizers build ASan and UBSan do this job instead, and
 valgrind cannot run those binaries, so these tests are not defined there.)"""
 
+import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -25,10 +27,12 @@ def _vg(argv, input=None, env=None):
     return proc
 
 
-def _cgi(method, uri, key=None, body=None, content_type="application/json"):
+def _cgi(method, uri, key=None, body=None, content_type="application/json", headers=None):
+    """headers: request headers as CGI passes them ({"HTTP_X_FOO": "v"})."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOOKLINE_CONFIG": CONFIG,
            "REQUEST_METHOD": method, "REQUEST_URI": uri, "REMOTE_ADDR": "127.0.0.1",
            "GATEWAY_INTERFACE": "CGI/1.1", "SERVER_PROTOCOL": "HTTP/1.1"}
+    env.update(headers or {})
     data = b""
     if key:
         env["HTTP_AUTHORIZATION"] = "Bearer " + key
@@ -111,3 +115,25 @@ if VALGRIND and os.environ.get("HL_SANITIZERS", "no") in ("no", ""):
         assert status == 200 and b"<form" in body
         status, _ = _cgi("GET", "/webhooks/nothing-here", key)
         assert status == 404
+
+    def test_incoming_under_valgrind():
+        assert FCGI, "HL_FCGI is not set"
+        _, key = new_account("vgi")
+        status, body = _cgi("POST", "/webhooks/sources", key,
+                            {"verify": "github", "secret": "vg-secret", "type_map": {"push": "sms.sent"}})
+        assert status == 201, body
+        src = json.loads(body)
+        status, body = _cgi("PUT", "/webhooks/sources/%s" % src["id"], key, {"rate_limit": 100})
+        assert status == 200, body
+        payload = b'{"ref": "main"}'
+        sig = "sha256=" + hmac.new(b"vg-secret", payload, hashlib.sha256).hexdigest()
+        for signature, want in ((sig, 202), (sig, 200), ("sha256=" + "0" * 64, 401)):
+            status, body = _cgi("POST", "/webhooks/incoming/%s" % src["slug"], body=payload,
+                                headers={"HTTP_X_HUB_SIGNATURE_256": signature,
+                                         "HTTP_X_GITHUB_EVENT": "push",
+                                         "HTTP_X_GITHUB_DELIVERY": "vg-1"})
+            assert status == want, (want, body)
+        status, body = _cgi("GET", "/webhooks/sources/%s/requests" % src["id"], key)
+        assert status == 200 and len(json.loads(body)["data"]) == 3, body
+        status, body = _cgi("POST", "/webhooks/incoming/nowhere", body=b"{}")
+        assert status == 404, body

@@ -23,6 +23,7 @@ static const struct hl_route table[] = {
 	{ HL_GET, "/webhooks/{wh}", h_get, HL_AUTH_API, 0 },
 	{ HL_PUT, "/webhooks/{wh}", h_put, HL_AUTH_API, 0 },
 	{ HL_GET, "/webhook/static/{*}", h_static, HL_AUTH_NONE, 0 },
+	{ HL_POST, "/webhooks/incoming/{*slug}", h_put, HL_AUTH_NONE, 0 },
 };
 #define NT (sizeof(table) / sizeof(table[0]))
 
@@ -85,6 +86,12 @@ START_TEST(test_static_names)
 	ck_assert_int_eq(find(HL_GET, "/webhook/static/../secret", &route, allow), HL_MATCH_NONE);
 	ck_assert_int_eq(find(HL_GET, "/webhook/static/.hidden", &route, allow), HL_MATCH_NONE);
 	ck_assert_int_eq(find(HL_GET, "/webhook/static/a/b.css", &route, allow), HL_MATCH_NONE);
+	/* A named free segment ("{*slug}") matches the same way. */
+	ck_assert_int_eq(find(HL_POST, "/webhooks/incoming/github-ci", &route, allow), HL_MATCH_OK);
+	ck_assert_ptr_eq(route->handler, h_put);
+	ck_assert_int_eq(find(HL_POST, "/webhooks/incoming/a/b", &route, allow), HL_MATCH_NONE);
+	ck_assert_int_eq(find(HL_POST, "/webhooks/incoming/", &route, allow), HL_MATCH_NONE);
+	ck_assert_int_eq(find(HL_POST, "/webhooks/incoming/%2e", &route, allow), HL_MATCH_NONE);
 }
 END_TEST
 

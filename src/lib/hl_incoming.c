@@ -1,0 +1,487 @@
+/* hl_incoming.c: one incoming webhook from admission to event. Each
+ * scheme's signature is checked over the exact body bytes with the
+ * comparison in constant time; the provider's own delivery id becomes the
+ * publish idempotency key, so a sender's retries (and two copies racing)
+ * make one event. Every outcome is logged in incoming_requests. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "hl_crypto.h"
+#include "hl_incoming.h"
+#include "hl_log.h"
+#include "hl_publish.h"
+#include "hl_ssrf.h"
+#include "hl_util.h"
+
+#define DEDUPE_MAX 255
+#define PROVIDER_EVENT_MAX 128
+
+/* HL_ERR_AUTH with a stable reason. */
+static hl_err
+refuse(const char *reason, const char *message)
+{
+	hl_err rc = hl_fail(HL_ERR_AUTH, NULL, "%s", message);
+
+	hl_errreason_set(reason);
+	return rc;
+}
+
+/* "1614265330" -> 1614265330; -1 unless it is 1..15 digits. */
+static long long
+parse_ts(const char *s, size_t n)
+{
+	long long v = 0;
+	size_t i;
+
+	if (n < 1 || n > 15)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+static hl_err
+check_time(long long ts, long long now, long tolerance_s)
+{
+	if (ts < 0)
+		return refuse("signature_invalid", "the signature's timestamp is not a number");
+	if (ts < now - tolerance_s || ts > now + tolerance_s)
+		return refuse("timestamp_out_of_range", "the signed timestamp is further from now "
+			"than the source's tolerance_seconds (a replay, or a clock off)");
+	return HL_OK;
+}
+
+/* Lower-case hex of the HMAC against a hex text, in constant time. */
+static int
+hex_matches(const unsigned char mac[32], const char *given, size_t n)
+{
+	char want[65], got[65];
+	size_t i;
+	int ok;
+
+	if (n != 64)
+		return 0;
+	hl_hex_encode(mac, 32, want);
+	for (i = 0; i < 64; i++)
+		got[i] = (given[i] >= 'A' && given[i] <= 'F') ? (char)(given[i] + 32) : given[i];
+	got[64] = '\0';
+	ok = hl_ct_equal(want, 64, got, 64);
+	memset(want, 0, sizeof(want));
+	return ok;
+}
+
+static hl_err
+verify_standard(const char *secret, hl_header_fn header, void *ctx, const void *body,
+	size_t n, long long now, long tolerance_s)
+{
+	/* Svix sends the same scheme under its own header names. */
+	const char *id = header(ctx, "webhook-id"), *ts = header(ctx, "webhook-timestamp");
+	const char *sig = header(ctx, "webhook-signature");
+	long long t;
+	hl_err rc;
+
+	if (!sig) {
+		id = header(ctx, "svix-id");
+		ts = header(ctx, "svix-timestamp");
+		sig = header(ctx, "svix-signature");
+	}
+	if (!id || !ts || !sig)
+		return refuse("signature_missing", "webhook-id, webhook-timestamp and "
+			"webhook-signature are required");
+	t = parse_ts(ts, strlen(ts));
+	rc = check_time(t, now, tolerance_s);
+	if (rc)
+		return rc;
+	rc = hl_webhook_verify(secret, id, t, body, n, sig);
+	if (rc == HL_ERR_AUTH)
+		return refuse("signature_invalid", "no v1 signature in webhook-signature matches");
+	return rc;
+}
+
+static hl_err
+verify_github(const char *secret, hl_header_fn header, void *ctx, const void *body, size_t n)
+{
+	const char *sig = header(ctx, "x-hub-signature-256");
+	unsigned char mac[32];
+	int ok;
+
+	if (!sig)
+		return refuse("signature_missing", "X-Hub-Signature-256 is required");
+	if (strncmp(sig, "sha256=", 7))
+		return refuse("signature_invalid", "X-Hub-Signature-256 must be sha256=<hex>");
+	hl_hmac_sha256(secret, strlen(secret), body, n, mac);
+	ok = hex_matches(mac, sig + 7, strlen(sig + 7));
+	memset(mac, 0, sizeof(mac));
+	return ok ? HL_OK : refuse("signature_invalid", "X-Hub-Signature-256 does not match");
+}
+
+/* Stripe-Signature: t=<ts>,v1=<hex>[,v1=<hex>...][,v0=...]: HMAC of
+ * "<ts>.<body>" keyed with the whole whsec_ string; any v1 may match. */
+static hl_err
+verify_stripe(const char *secret, hl_header_fn header, void *ctx, const void *body, size_t n,
+	long long now, long tolerance_s)
+{
+	const char *h = header(ctx, "stripe-signature"), *p, *t = NULL;
+	unsigned char mac[32];
+	char prefix[24];
+	size_t tlen = 0;
+	int match = 0, seen = 0;
+	hl_err rc;
+
+	if (!h)
+		return refuse("signature_missing", "Stripe-Signature is required");
+	for (p = h; *p; ) {
+		size_t len = strcspn(p, ",");
+
+		if (len > 2 && !strncmp(p, "t=", 2) && !t) {
+			t = p + 2;
+			tlen = len - 2;
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (!t)
+		return refuse("signature_invalid", "Stripe-Signature has no t=");
+	rc = check_time(parse_ts(t, tlen), now, tolerance_s);
+	if (rc)
+		return rc;
+	snprintf(prefix, sizeof(prefix), "%.*s.", (int)tlen, t);
+	rc = hl_hmac_sha256_after(secret, strlen(secret), prefix, strlen(prefix), body, n, mac);
+	if (rc)
+		return rc;
+	/* Every v1 is compared (no early exit): rotation lists several. */
+	for (p = h; *p; ) {
+		size_t len = strcspn(p, ",");
+
+		if (len > 3 && !strncmp(p, "v1=", 3)) {
+			seen = 1;
+			match |= hex_matches(mac, p + 3, len - 3);
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	memset(mac, 0, sizeof(mac));
+	if (!seen)
+		return refuse("signature_invalid", "Stripe-Signature has no v1=");
+	return match ? HL_OK : refuse("signature_invalid", "no v1 in Stripe-Signature matches");
+}
+
+static hl_err
+verify_shopify(const char *secret, hl_header_fn header, void *ctx, const void *body, size_t n)
+{
+	const char *sig = header(ctx, "x-shopify-hmac-sha256");
+	unsigned char mac[32];
+	char want[48];
+	int ok;
+
+	if (!sig)
+		return refuse("signature_missing", "X-Shopify-Hmac-Sha256 is required");
+	hl_hmac_sha256(secret, strlen(secret), body, n, mac);
+	hl_base64_encode(mac, sizeof(mac), want);
+	ok = hl_ct_equal(want, strlen(want), sig, strlen(sig));
+	memset(mac, 0, sizeof(mac));
+	memset(want, 0, sizeof(want));
+	return ok ? HL_OK : refuse("signature_invalid", "X-Shopify-Hmac-Sha256 does not match");
+}
+
+hl_err
+hl_incoming_verify(enum hl_verify v, const char *secret, hl_header_fn header, void *ctx,
+	const void *body, size_t bodylen, long long now, long tolerance_s)
+{
+	if (v != HL_VERIFY_NONE && !secret)
+		return hl_fail(HL_ERR_INTERNAL, NULL, "no secret to verify with");
+	switch (v) {
+	case HL_VERIFY_STANDARD:
+		return verify_standard(secret, header, ctx, body, bodylen, now, tolerance_s);
+	case HL_VERIFY_GITHUB:
+		return verify_github(secret, header, ctx, body, bodylen);
+	case HL_VERIFY_STRIPE:
+		return verify_stripe(secret, header, ctx, body, bodylen, now, tolerance_s);
+	case HL_VERIFY_SHOPIFY:
+		return verify_shopify(secret, header, ctx, body, bodylen);
+	case HL_VERIFY_NONE:
+		return HL_OK;
+	default:
+		return hl_fail(HL_ERR_INTERNAL, NULL, "unknown verify scheme");
+	}
+}
+
+/* ------------------------------------------------------------------ */
+
+/* What the provider calls this delivery and this kind of event. */
+struct provenance {
+	const char *dedupe;          /* its delivery id, or NULL */
+	const char *event;           /* its event name, or NULL */
+};
+
+static void
+provenance(const struct hl_source *src, hl_header_fn header, void *ctx, json_object *body,
+	struct provenance *p)
+{
+	const char *type = json_object_is_type(body, json_type_object) ?
+		hl_json_get_str(body, "type") : NULL;
+	const char *id = json_object_is_type(body, json_type_object) ?
+		hl_json_get_str(body, "id") : NULL;
+
+	p->dedupe = NULL;
+	p->event = NULL;
+	switch (src->verify) {
+	case HL_VERIFY_STANDARD:
+		p->dedupe = header(ctx, "webhook-id");
+		if (!p->dedupe)
+			p->dedupe = header(ctx, "svix-id");
+		p->event = type;
+		break;
+	case HL_VERIFY_GITHUB:
+		p->dedupe = header(ctx, "x-github-delivery");
+		p->event = header(ctx, "x-github-event");
+		break;
+	case HL_VERIFY_STRIPE:
+		p->dedupe = id;
+		p->event = type;
+		break;
+	case HL_VERIFY_SHOPIFY:
+		p->dedupe = header(ctx, "x-shopify-webhook-id");
+		if (!p->dedupe)
+			p->dedupe = header(ctx, "x-shopify-event-id");
+		p->event = header(ctx, "x-shopify-topic");
+		break;
+	default:
+		p->event = type;
+		break;
+	}
+	/* Any sender may name its delivery the way our own API takes it. */
+	if (!p->dedupe)
+		p->dedupe = header(ctx, "idempotency-key");
+	if (p->dedupe && (!*p->dedupe || strlen(p->dedupe) > DEDUPE_MAX ||
+	    !hl_utf8_valid(p->dedupe, strlen(p->dedupe))))
+		p->dedupe = NULL;
+	if (p->event && (!*p->event || strlen(p->event) > PROVIDER_EVENT_MAX ||
+	    !hl_utf8_valid(p->event, strlen(p->event))))
+		p->event = NULL;
+}
+
+/* The body as JSON when it is JSON; a JSON content type that does not
+ * parse is an error, anything else is kept as text. */
+static hl_err
+parse_body(hl_header_fn header, void *ctx, const char *body, size_t n, json_object **json,
+	int *is_text)
+{
+	const char *ct = header(ctx, "content-type");
+	struct json_tokener *tok;
+	hl_err rc;
+
+	*json = NULL;
+	*is_text = 0;
+	if (!hl_utf8_valid(body, n) || memchr(body, '\0', n)) {
+		rc = hl_fail(HL_ERR_INVALID, "body", "the body is not UTF-8 text");
+		hl_errreason_set("invalid_body");
+		return rc;
+	}
+	tok = json_tokener_new();
+	if (!tok)
+		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	*json = json_tokener_parse_ex(tok, body, (int)n);
+	if (*json && tok->char_offset != (int)n) {
+		/* Trailing garbage after a value: not JSON. */
+		size_t rest = (size_t)tok->char_offset;
+
+		while (rest < n && strchr(" \t\r\n", body[rest]))
+			rest++;
+		if (rest != n) {
+			json_object_put(*json);
+			*json = NULL;
+		}
+	}
+	json_tokener_free(tok);
+	if (*json || n == 0)
+		return HL_OK;
+	if (ct && strstr(ct, "json")) {
+		rc = hl_fail(HL_ERR_INVALID, "body", "the body is not valid JSON");
+		hl_errreason_set("invalid_body");
+		return rc;
+	}
+	*is_text = 1;
+	return HL_OK;
+}
+
+static void
+rfc3339(long long t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The event's payload: where it came from, what the provider called it,
+ * and the body (parsed JSON, or the text). Takes ownership of body. */
+static json_object *
+envelope(const struct hl_source *src, const struct hl_incoming_in *in, const char *request_id,
+	const struct provenance *p, json_object *body, int is_text)
+{
+	json_object *o = json_object_new_object(), *s = json_object_new_object();
+	const char *ct = in->header(in->ctx, "content-type");
+	char when[32];
+
+	hl_json_add_str(s, "id", src->id);
+	hl_json_add_str(s, "slug", src->slug);
+	hl_json_add_str(s, "verify", hl_verify_name(src->verify));
+	json_object_object_add(o, "source", s);
+	hl_json_add_str(o, "incoming_id", request_id);
+	rfc3339(in->now, when);
+	hl_json_add_str(o, "received_at", when);
+	hl_json_add_str(o, "provider_event", p->event);
+	hl_json_add_str(o, "provider_id", p->dedupe);
+	hl_json_add_str(o, "content_type", ct);
+	if (is_text)
+		json_object_object_add(o, "body_text",
+			json_object_new_string_len(in->body, (int)in->bodylen));
+	else
+		json_object_object_add(o, "body", body);   /* o owns body now */
+	if (is_text)
+		json_object_put(body);
+	return o;
+}
+
+/* type_map[provider event], else the source's type. */
+static const char *
+choose_type(const struct hl_source *src, const char *provider_event)
+{
+	json_object *v;
+
+	if (provider_event && src->type_map &&
+	    json_object_object_get_ex(src->type_map, provider_event, &v) &&
+	    json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return src->event_type;
+}
+
+/* Failures that are ours, not the sender's. */
+static int
+server_side(hl_err rc)
+{
+	return rc == HL_ERR_DB || rc == HL_ERR_NOMEM || rc == HL_ERR_IO || rc == HL_ERR_CRYPTO ||
+		rc == HL_ERR_INTERNAL || rc == HL_ERR_CONFIG;
+}
+
+static hl_err
+admit(const struct hl_source *src, const struct hl_incoming_in *in)
+{
+	hl_err rc;
+
+	if (!src->enabled) {
+		rc = hl_fail(HL_ERR_FORBIDDEN, NULL, "this source is disabled");
+		hl_errreason_set("source_disabled");
+		return rc;
+	}
+	if (src->allowed_cidrs && !hl_cidr_list_contains(src->allowed_cidrs, in->client_addr)) {
+		rc = hl_fail(HL_ERR_FORBIDDEN, NULL, "the sender's address is not in the source's "
+			"allowed_cidrs");
+		hl_errreason_set("address_not_allowed");
+		return rc;
+	}
+	return hl_incoming_verify(src->verify, src->secret, in->header, in->ctx, in->body,
+		in->bodylen, in->now, src->tolerance_s);
+}
+
+hl_err
+hl_incoming_receive(struct hl_db *db, const struct hl_source *src,
+	const struct hl_incoming_in *in, struct hl_incoming_out *out)
+{
+	struct hl_incoming_entry e;
+	struct provenance p = { NULL, NULL };
+	json_object *body = NULL, *payload = NULL, *res = NULL;
+	char idem[80], hash[65], *keyed = NULL, message[500];
+	const char *reason;
+	int is_text = 0;
+	hl_err rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&e, 0, sizeof(e));
+	rc = hl_id_new("inc", out->request_id);
+	if (rc)
+		return rc;
+	rc = admit(src, in);
+	if (!rc)
+		rc = parse_body(in->header, in->ctx, in->body, in->bodylen, &body, &is_text);
+	if (!rc) {
+		provenance(src, in->header, in->ctx, body, &p);
+		hl_strlcpy(out->event_type, choose_type(src, p.event), sizeof(out->event_type));
+		payload = envelope(src, in, out->request_id, &p, body, is_text);
+		body = NULL;
+		/* The source and the provider's id, hashed to fit the key column:
+		 * the same delivery posted again is the same key. */
+		if (p.dedupe) {
+			size_t n = strlen(src->id) + strlen(p.dedupe) + 2;
+
+			keyed = malloc(n);
+			if (!keyed) {
+				rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+			} else {
+				snprintf(keyed, n, "%s\n%s", src->id, p.dedupe);
+				hl_sha256_hex(keyed, strlen(keyed), hash);
+				snprintf(idem, sizeof(idem), "incoming:%s", hash);
+			}
+		}
+	}
+	if (!rc)
+		rc = hl_publish(db, src->account_id, out->event_type, payload,
+			p.dedupe ? idem : NULL, &res);
+	if (!rc) {
+		hl_strlcpy(out->event_id, hl_json_get_str(res, "id"), sizeof(out->event_id));
+		out->deliveries = (int)json_object_get_int(json_object_object_get(res, "deliveries"));
+		out->duplicate = json_object_get_boolean(json_object_object_get(res, "duplicate"));
+		/* A duplicate keeps the type the first copy was published as. */
+		hl_strlcpy(out->event_type, hl_json_get_str(res, "event_type"),
+			sizeof(out->event_type));
+	}
+
+	e.id = out->request_id;
+	e.client_addr = in->client_addr;
+	e.headers_json = in->headers_json;
+	e.body = in->body;
+	e.bodylen = in->bodylen;
+	e.provider_event = p.event;
+	e.dedupe_key = p.dedupe;
+	if (rc) {
+		/* The error as the caller will answer it: keep it past the log write. */
+		reason = hl_errreason();
+		hl_strlcpy(message, hl_errmsg(), sizeof(message));
+		e.outcome = "rejected";
+		e.error_code = reason ? reason : rc == HL_ERR_INVALID ? "invalid_value" :
+			hl_err_name(rc);
+		e.error_message = message;
+		if (server_side(rc)) {
+			/* The account's users read the log: no internals there. */
+			hl_log(HL_LOG_ERROR, "incoming %s to %s: %s", out->request_id, src->id, message);
+			e.error_code = "internal_error";
+			e.error_message = "internal error; see the server log";
+		}
+	} else {
+		e.outcome = out->duplicate ? "duplicate" : "accepted";
+		e.event_type = out->event_type;
+		e.event_id = out->event_id;
+	}
+	/* The log is the record, not the delivery: an event that was
+	 * published stands even when its log entry could not be written. */
+	if (hl_incoming_log(db, src, &e))
+		hl_log(HL_LOG_ERROR, "incoming %s to %s not logged: %s", out->request_id, src->id,
+			hl_errmsg());
+	if (rc) {
+		hl_fail(rc, NULL, "%s", message);
+		hl_errreason_set(reason);
+	}
+	json_object_put(res);
+	json_object_put(payload);
+	json_object_put(body);
+	free(keyed);
+	return rc;
+}

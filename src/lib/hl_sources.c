@@ -1,0 +1,675 @@
+/* hl_sources.c: the SQL of incoming sources and of the incoming request
+ * log. Secrets are sealed with the master key before they reach the
+ * database and are never part of a source's JSON after creation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hl_endpoints.h"
+#include "hl_sources.h"
+#include "hl_ssrf.h"
+#include "hl_util.h"
+
+#define NAME_MAX_LEN 200
+#define CIDRS_MAX_LEN 1000
+#define TYPE_MAP_MAX 100
+#define DEFAULT_TYPE "integration.webhook_received"
+
+static const char *const verify_names[HL_VERIFY__MAX] = {
+	[HL_VERIFY_STANDARD] = "standard",
+	[HL_VERIFY_GITHUB] = "github",
+	[HL_VERIFY_STRIPE] = "stripe",
+	[HL_VERIFY_SHOPIFY] = "shopify",
+	[HL_VERIFY_NONE] = "none",
+};
+
+const char *
+hl_verify_name(enum hl_verify v)
+{
+	return v < HL_VERIFY__MAX ? verify_names[v] : "";
+}
+
+enum hl_verify
+hl_verify_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; s && i < HL_VERIFY__MAX; i++)
+		if (!strcmp(s, verify_names[i]))
+			return (enum hl_verify)i;
+	return HL_VERIFY__MAX;
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation */
+
+static hl_err
+slug_validate(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 3 || n > HL_SLUG_MAX || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_") != n ||
+	    s[0] == '-' || s[0] == '_')
+		return hl_fail(HL_ERR_INVALID, "slug", "slug must be 3 to %d characters of a-z, 0-9, "
+			"- and _, starting with a letter or digit", HL_SLUG_MAX);
+	return HL_OK;
+}
+
+static hl_err
+secret_validate(enum hl_verify v, const char *secret)
+{
+	size_t n = strlen(secret), i;
+
+	if (v == HL_VERIFY_NONE)
+		return hl_fail(HL_ERR_INVALID, "secret", "a source with verify \"none\" takes no secret");
+	if (v == HL_VERIFY_STANDARD) {
+		if (!hl_webhook_secret_valid(secret))
+			return hl_fail(HL_ERR_INVALID, "secret", "a standard secret is whsec_ followed by "
+				"the base64 of 24 to 64 bytes (leave it out to have one generated)");
+		return HL_OK;
+	}
+	if (n < 1 || n > HL_SOURCE_SECRET_MAX)
+		return hl_fail(HL_ERR_INVALID, "secret", "secret must be 1 to %d characters",
+			HL_SOURCE_SECRET_MAX);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)secret[i] < 0x20 || secret[i] == 0x7f)
+			return hl_fail(HL_ERR_INVALID, "secret", "secret must not contain control characters");
+	return HL_OK;
+}
+
+static hl_err
+type_validate(struct hl_db *db, const char *account_id, const char *field, const char *type)
+{
+	char message[512];
+	hl_err rc;
+
+	if (strchr(type, '*'))
+		return hl_fail(HL_ERR_INVALID, field, "%s must be one event type, not a wildcard", field);
+	rc = hl_event_pattern_validate(db, account_id, type);
+	if (rc && hl_errfield() && strcmp(hl_errfield(), field)) {
+		/* Same check, this resource's field name. */
+		hl_strlcpy(message, hl_errmsg(), sizeof(message));
+		rc = hl_fail(rc, field, "%s", message);
+	}
+	return rc;
+}
+
+static hl_err
+type_map_validate(struct hl_db *db, const char *account_id, json_object *map)
+{
+	hl_err rc;
+
+	if (!json_object_is_type(map, json_type_object))
+		return hl_fail(HL_ERR_INVALID, "type_map", "type_map must be an object of "
+			"\"provider event\": \"event type\"");
+	if (json_object_object_length(map) > TYPE_MAP_MAX)
+		return hl_fail(HL_ERR_INVALID, "type_map", "type_map has more than %d entries",
+			TYPE_MAP_MAX);
+	json_object_object_foreach(map, k, v) {
+		size_t n = strlen(k);
+
+		if (n < 1 || n > 128 || !hl_utf8_valid(k, n))
+			return hl_fail(HL_ERR_INVALID, "type_map", "type_map keys must be 1 to 128 characters");
+		if (!json_object_is_type(v, json_type_string))
+			return hl_fail(HL_ERR_INVALID, "type_map", "type_map values must be event type names");
+		rc = type_validate(db, account_id, "type_map", json_object_get_string(v));
+		if (rc)
+			return rc;
+	}
+	return HL_OK;
+}
+
+static hl_err
+cidrs_validate(const char *cidrs)
+{
+	struct hl_cidr list[HL_CIDR_MAX];
+	int n;
+
+	if (strlen(cidrs) > CIDRS_MAX_LEN)
+		return hl_fail(HL_ERR_INVALID, "allowed_cidrs", "allowed_cidrs is longer than %d "
+			"characters", CIDRS_MAX_LEN);
+	if (hl_cidr_parse_list(cidrs, list, HL_CIDR_MAX, &n))
+		return hl_fail(HL_ERR_INVALID, "allowed_cidrs", "allowed_cidrs: %s", hl_errmsg());
+	return HL_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* A source row as create and update assemble it. */
+
+struct row {
+	char slug[HL_SLUG_MAX + 1];
+	char name[NAME_MAX_LEN + 1];
+	enum hl_verify verify;
+	char *secret;                /* plain, owned, wiped */
+	int secret_generated;
+	char event_type[129];
+	char *type_map;              /* JSON text or NULL, owned */
+	char cidrs[CIDRS_MAX_LEN + 1];
+	long tolerance_s, rate_limit;
+	int enabled;
+};
+
+static void
+row_clear(struct row *w)
+{
+	if (w->secret) {
+		memset(w->secret, 0, strlen(w->secret));
+		free(w->secret);
+	}
+	free(w->type_map);
+	memset(w, 0, sizeof(*w));
+}
+
+static hl_err
+set_secret(struct row *w, const char *secret)
+{
+	if (w->secret) {
+		memset(w->secret, 0, strlen(w->secret));
+		free(w->secret);
+	}
+	w->secret = secret ? strdup(secret) : NULL;
+	if (secret && !w->secret)
+		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	return HL_OK;
+}
+
+/* Lay spec over w (the current row, or defaults on create) and check
+ * the result as a whole: a scheme change needs a fitting secret. */
+static hl_err
+merge(struct hl_db *db, const char *account_id, const struct hl_source_spec *spec,
+	struct row *w, int create)
+{
+	enum hl_verify before = w->verify;
+	char secret[HL_SECRET_MAX];
+	hl_err rc;
+
+	if (spec->slug) {
+		rc = slug_validate(spec->slug);
+		if (rc)
+			return rc;
+		hl_strlcpy(w->slug, spec->slug, sizeof(w->slug));
+	}
+	if (spec->name) {
+		if (strlen(spec->name) > NAME_MAX_LEN)
+			return hl_fail(HL_ERR_INVALID, "name", "name is longer than %d characters",
+				NAME_MAX_LEN);
+		hl_strlcpy(w->name, spec->name, sizeof(w->name));
+	}
+	if (spec->verify) {
+		w->verify = hl_verify_parse(spec->verify);
+		if (w->verify == HL_VERIFY__MAX)
+			return hl_fail(HL_ERR_INVALID, "verify",
+				"verify must be standard, github, stripe, shopify or none");
+	} else if (create) {
+		return hl_fail(HL_ERR_INVALID, "verify", "verify is required");
+	}
+	if (spec->event_type) {
+		rc = type_validate(db, account_id, "event_type", spec->event_type);
+		if (rc)
+			return rc;
+		hl_strlcpy(w->event_type, spec->event_type, sizeof(w->event_type));
+	}
+	if (spec->type_map) {
+		free(w->type_map);
+		w->type_map = NULL;
+		rc = type_map_validate(db, account_id, spec->type_map);
+		if (rc)
+			return rc;
+		if (json_object_object_length(spec->type_map) > 0) {
+			w->type_map = strdup(json_object_to_json_string_ext(spec->type_map,
+				JSON_C_TO_STRING_PLAIN));
+			if (!w->type_map)
+				return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+		}
+	}
+	if (spec->allowed_cidrs) {
+		rc = cidrs_validate(spec->allowed_cidrs);
+		if (rc)
+			return rc;
+		hl_strlcpy(w->cidrs, spec->allowed_cidrs, sizeof(w->cidrs));
+	}
+	if (spec->tolerance_s >= 0) {
+		if (spec->tolerance_s < 30 || spec->tolerance_s > 86400)
+			return hl_fail(HL_ERR_INVALID, "tolerance_seconds",
+				"tolerance_seconds must be 30 to 86400");
+		w->tolerance_s = spec->tolerance_s;
+	}
+	if (spec->rate_limit >= 0) {
+		if (spec->rate_limit > 1000000)
+			return hl_fail(HL_ERR_INVALID, "rate_limit",
+				"rate_limit must be 0 (none) to 1000000 requests per minute");
+		w->rate_limit = spec->rate_limit;
+	}
+	if (spec->enabled >= 0)
+		w->enabled = spec->enabled;
+
+	if (spec->secret) {
+		rc = secret_validate(w->verify, spec->secret);
+		if (!rc)
+			rc = set_secret(w, spec->secret);
+		if (rc)
+			return rc;
+	} else if (create || w->verify != before) {
+		switch (w->verify) {
+		case HL_VERIFY_STANDARD:
+			rc = hl_webhook_secret_new(secret);
+			if (!rc)
+				rc = set_secret(w, secret);
+			memset(secret, 0, sizeof(secret));
+			if (rc)
+				return rc;
+			w->secret_generated = 1;
+			break;
+		case HL_VERIFY_NONE:
+			set_secret(w, NULL);
+			break;
+		default:
+			return hl_fail(HL_ERR_INVALID, "secret", "secret is required for verify \"%s\" "
+				"(the signing secret the sender shows you)", hl_verify_name(w->verify));
+		}
+	}
+	if (w->verify == HL_VERIFY_NONE && !w->cidrs[strspn(w->cidrs, ", \t")])
+		return hl_fail(HL_ERR_INVALID, "allowed_cidrs", "a source with verify \"none\" must "
+			"list the sender's addresses in allowed_cidrs");
+	return HL_OK;
+}
+
+#define SOURCE_COLUMNS "s.id, s.slug, s.name, s.verify, s.event_type, s.type_map, " \
+	"s.allowed_cidrs, s.tolerance_s, NULLIF(s.rate_limit, 0), s.enabled, " \
+	HL_SQL_TIME("s.created_at") ", " HL_SQL_TIME("s.updated_at") ", " \
+	"(SELECT " HL_SQL_TIME("q.received_at") " FROM incoming_requests q " \
+	"WHERE q.source_id = s.id ORDER BY q.id DESC LIMIT 1)"
+
+static json_object *
+source_json(struct hl_stmt *st)
+{
+	json_object *o = json_object_new_object();
+	const char *map = hl_stmt_col(st, 5);
+	char path[HL_SLUG_MAX + 32];
+
+	hl_json_add_str(o, "id", hl_stmt_col(st, 0));
+	hl_json_add_str(o, "slug", hl_stmt_col(st, 1));
+	snprintf(path, sizeof(path), "/webhooks/incoming/%s", hl_stmt_col(st, 1));
+	hl_json_add_str(o, "path", path);
+	hl_json_add_str(o, "name", hl_stmt_col(st, 2));
+	hl_json_add_str(o, "verify", hl_stmt_col(st, 3));
+	hl_json_add_str(o, "event_type", hl_stmt_col(st, 4));
+	json_object_object_add(o, "type_map", map ? json_tokener_parse(map) : NULL);
+	hl_json_add_str(o, "allowed_cidrs", hl_stmt_col(st, 6));
+	hl_json_add_int(o, "tolerance_seconds", hl_stmt_colint(st, 7));
+	hl_stmt_json_int(o, "rate_limit", st, 8);
+	hl_json_add_bool(o, "enabled", (int)hl_stmt_colint(st, 9));
+	hl_json_add_str(o, "created_at", hl_stmt_col(st, 10));
+	hl_json_add_str(o, "updated_at", hl_stmt_col(st, 11));
+	hl_json_add_str(o, "last_received_at", hl_stmt_col(st, 12));
+	return o;
+}
+
+hl_err
+hl_source_get(struct hl_db *db, const char *account_id, const char *id, json_object **out)
+{
+	struct hl_stmt *st;
+	hl_err rc;
+
+	*out = NULL;
+	rc = hl_stmt_new(db, "SELECT " SOURCE_COLUMNS " FROM sources s "
+		"WHERE s.id = ? AND s.account_id = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, id);
+	hl_stmt_str(st, 1, account_id);
+	rc = hl_stmt_row(st, "source", id);
+	if (!rc)
+		*out = source_json(st);
+	hl_stmt_free(st);
+	return rc;
+}
+
+hl_err
+hl_source_list(struct hl_db *db, const char *account_id, int limit, const char *iterator,
+	json_object **out)
+{
+	struct hl_stmt *st;
+	hl_err rc;
+
+	*out = NULL;
+	rc = hl_stmt_new(db, "SELECT " SOURCE_COLUMNS " FROM sources s "
+		"WHERE s.account_id = ? AND s.id > ? ORDER BY s.id LIMIT ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, account_id);
+	hl_stmt_str(st, 1, iterator ? iterator : "");
+	hl_stmt_int(st, 2, limit + 1);
+	rc = hl_stmt_page(st, limit, 0, source_json, out);
+	hl_stmt_free(st);
+	return rc;
+}
+
+/* Write w as source id (insert or update), sealing the secret. A taken
+ * slug is HL_ERR_CONFLICT with reason slug_taken. */
+static hl_err
+store(struct hl_db *db, const struct hl_config *cfg, const char *account_id, const char *id,
+	const struct row *w, int create)
+{
+	char *sealed = NULL;
+	hl_err rc = HL_OK;
+
+	if (w->secret)
+		rc = hl_seal(cfg->master_key, w->secret, &sealed);
+	if (rc)
+		return rc;
+	if (create)
+		rc = hl_db_exec(db, NULL, "INSERT INTO sources (slug, name, verify, secret_sealed, "
+			"event_type, type_map, allowed_cidrs, tolerance_s, rate_limit, enabled, id, "
+			"account_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "sssssssiiiss",
+			w->slug, w->name, hl_verify_name(w->verify), sealed, w->event_type, w->type_map,
+			*w->cidrs ? w->cidrs : NULL, (long long)w->tolerance_s, (long long)w->rate_limit,
+			(long long)w->enabled, id, account_id);
+	else
+		rc = hl_db_exec(db, NULL, "UPDATE sources SET slug = ?, name = ?, verify = ?, "
+			"secret_sealed = ?, event_type = ?, type_map = ?, allowed_cidrs = ?, "
+			"tolerance_s = ?, rate_limit = ?, enabled = ?, updated_at = NOW(3) "
+			"WHERE id = ? AND account_id = ?", "sssssssiiiss",
+			w->slug, w->name, hl_verify_name(w->verify), sealed, w->event_type, w->type_map,
+			*w->cidrs ? w->cidrs : NULL, (long long)w->tolerance_s, (long long)w->rate_limit,
+			(long long)w->enabled, id, account_id);
+	free(sealed);
+	if (rc == HL_ERR_CONFLICT) {
+		rc = hl_fail(HL_ERR_CONFLICT, "slug", "the slug \"%s\" is taken", w->slug);
+		hl_errreason_set("slug_taken");
+	}
+	return rc;
+}
+
+hl_err
+hl_source_create(struct hl_db *db, const struct hl_config *cfg, const char *account_id,
+	const struct hl_source_spec *spec, json_object **out)
+{
+	char id[HL_ID_MAX], b32[HL_ID_MAX];
+	struct row w;
+	hl_err rc;
+
+	*out = NULL;
+	memset(&w, 0, sizeof(w));
+	hl_strlcpy(w.event_type, DEFAULT_TYPE, sizeof(w.event_type));
+	w.tolerance_s = 300;
+	w.enabled = 1;
+	w.verify = HL_VERIFY__MAX;
+	rc = merge(db, account_id, spec, &w, 1);
+	if (!rc)
+		rc = hl_id_new("src", id);
+	/* A generated slug is hard to guess: "in-" and the 16 random
+	 * characters of a fresh id (80 bits). */
+	if (!rc && !spec->slug) {
+		rc = hl_id_new("x", b32);
+		if (!rc)
+			snprintf(w.slug, sizeof(w.slug), "in-%.16s", b32 + 12);
+	}
+	if (!rc)
+		rc = store(db, cfg, account_id, id, &w, 1);
+	if (!rc)
+		rc = hl_source_get(db, account_id, id, out);
+	if (!rc && w.secret_generated)
+		hl_json_add_str(*out, "secret", w.secret);
+	row_clear(&w);
+	return rc;
+}
+
+hl_err
+hl_source_update(struct hl_db *db, const struct hl_config *cfg, const char *account_id,
+	const char *id, const struct hl_source_spec *spec, json_object **out)
+{
+	struct hl_stmt *st = NULL;
+	struct row w;
+	char *secret = NULL;
+	hl_err rc;
+
+	*out = NULL;
+	memset(&w, 0, sizeof(w));
+	rc = hl_db_begin(db);
+	if (rc)
+		return rc;
+	rc = hl_stmt_new(db, "SELECT slug, name, verify, secret_sealed, event_type, type_map, "
+		"IFNULL(allowed_cidrs, ''), tolerance_s, rate_limit, enabled FROM sources "
+		"WHERE id = ? AND account_id = ? FOR UPDATE", &st);
+	if (rc)
+		goto out;
+	hl_stmt_str(st, 0, id);
+	hl_stmt_str(st, 1, account_id);
+	rc = hl_stmt_row(st, "source", id);
+	if (rc)
+		goto out;
+	hl_strlcpy(w.slug, hl_stmt_col(st, 0), sizeof(w.slug));
+	hl_strlcpy(w.name, hl_stmt_col(st, 1), sizeof(w.name));
+	w.verify = hl_verify_parse(hl_stmt_col(st, 2));
+	if (hl_stmt_col(st, 3)) {
+		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 3), &secret);
+		if (!rc)
+			rc = set_secret(&w, secret);
+		if (secret) {
+			memset(secret, 0, strlen(secret));
+			free(secret);
+		}
+		if (rc)
+			goto out;
+	}
+	hl_strlcpy(w.event_type, hl_stmt_col(st, 4), sizeof(w.event_type));
+	w.type_map = hl_strdup_or_null(hl_stmt_col(st, 5));
+	hl_strlcpy(w.cidrs, hl_stmt_col(st, 6), sizeof(w.cidrs));
+	w.tolerance_s = (long)hl_stmt_colint(st, 7);
+	w.rate_limit = (long)hl_stmt_colint(st, 8);
+	w.enabled = (int)hl_stmt_colint(st, 9);
+	hl_stmt_free(st);
+	st = NULL;
+	rc = merge(db, account_id, spec, &w, 0);
+	if (!rc)
+		rc = store(db, cfg, account_id, id, &w, 0);
+out:
+	hl_stmt_free(st);
+	if (rc) {
+		hl_db_rollback(db);
+		row_clear(&w);
+		return rc;
+	}
+	rc = hl_db_commit(db);
+	if (!rc)
+		rc = hl_source_get(db, account_id, id, out);
+	if (!rc && w.secret_generated)
+		hl_json_add_str(*out, "secret", w.secret);
+	row_clear(&w);
+	return rc;
+}
+
+hl_err
+hl_source_delete(struct hl_db *db, const char *account_id, const char *id)
+{
+	unsigned long long n = 0;
+	hl_err rc;
+
+	rc = hl_db_exec(db, &n, "DELETE FROM sources WHERE id = ? AND account_id = ?", "ss",
+		id, account_id);
+	if (!rc && n == 0)
+		rc = hl_fail(HL_ERR_NOTFOUND, "id", "no source %s", id);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The receiving side's view */
+
+void
+hl_source_clear(struct hl_source *s)
+{
+	if (s->secret) {
+		memset(s->secret, 0, strlen(s->secret));
+		free(s->secret);
+	}
+	json_object_put(s->type_map);
+	free(s->allowed_cidrs);
+	memset(s, 0, sizeof(*s));
+}
+
+hl_err
+hl_source_by_slug(struct hl_db *db, const struct hl_config *cfg, const char *slug,
+	struct hl_source *out)
+{
+	struct hl_stmt *st;
+	const char *map, *cidrs;
+	hl_err rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = hl_stmt_new(db, "SELECT id, account_id, slug, verify, secret_sealed, event_type, "
+		"type_map, allowed_cidrs, tolerance_s, rate_limit, enabled FROM sources "
+		"WHERE slug = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, slug);
+	rc = hl_stmt_row(st, "source", slug);
+	if (rc)
+		goto out;
+	hl_strlcpy(out->id, hl_stmt_col(st, 0), sizeof(out->id));
+	hl_strlcpy(out->account_id, hl_stmt_col(st, 1), sizeof(out->account_id));
+	hl_strlcpy(out->slug, hl_stmt_col(st, 2), sizeof(out->slug));
+	out->verify = hl_verify_parse(hl_stmt_col(st, 3));
+	if (hl_stmt_col(st, 4))
+		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 4), &out->secret);
+	hl_strlcpy(out->event_type, hl_stmt_col(st, 5), sizeof(out->event_type));
+	map = hl_stmt_col(st, 6);
+	if (map)
+		out->type_map = json_tokener_parse(map);
+	cidrs = hl_stmt_col(st, 7);
+	if (cidrs && !(out->allowed_cidrs = strdup(cidrs)))
+		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	out->tolerance_s = (long)hl_stmt_colint(st, 8);
+	out->rate_limit = (long)hl_stmt_colint(st, 9);
+	out->enabled = (int)hl_stmt_colint(st, 10);
+	/* A scheme that needs a secret and has none verifies nothing. */
+	if (!rc && out->verify != HL_VERIFY_NONE && !out->secret)
+		rc = hl_fail(HL_ERR_INTERNAL, NULL, "source %s has no secret", out->id);
+out:
+	hl_stmt_free(st);
+	if (rc)
+		hl_source_clear(out);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The request log */
+
+hl_err
+hl_incoming_log(struct hl_db *db, const struct hl_source *src, const struct hl_incoming_entry *e)
+{
+	size_t keep = e->bodylen > HL_INCOMING_BODY_KEPT ? HL_INCOMING_BODY_KEPT : e->bodylen;
+	char *body = malloc(keep + 1);
+	char message[501];
+	hl_err rc;
+
+	if (!body)
+		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	/* Rejected bodies may be anything: the column is utf8mb4. */
+	memcpy(body, e->body ? e->body : "", keep);
+	body[keep] = '\0';
+	hl_utf8_sanitize(body);
+	hl_strlcpy(message, e->error_message ? e->error_message : "", sizeof(message));
+	hl_utf8_sanitize(message);
+	rc = hl_db_exec(db, NULL, "INSERT INTO incoming_requests (id, source_id, account_id, "
+		"client_addr, headers, body, body_bytes, outcome, error_code, error_message, "
+		"provider_event, dedupe_key, event_type, event_id) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssssssisssssss",
+		e->id, src->id, src->account_id, e->client_addr ? e->client_addr : "",
+		e->headers_json ? e->headers_json : "{}", body, (long long)e->bodylen, e->outcome,
+		e->error_code, e->error_code ? message : NULL, e->provider_event, e->dedupe_key,
+		e->event_type, e->event_id);
+	free(body);
+	return rc;
+}
+
+#define REQUEST_COLUMNS "q.id, q.source_id, s.slug, " HL_SQL_TIME("q.received_at") ", " \
+	"q.client_addr, q.body_bytes, q.outcome, q.error_code, q.error_message, " \
+	"q.provider_event, q.dedupe_key, q.event_type, q.event_id"
+
+static json_object *
+request_json(struct hl_stmt *st)
+{
+	json_object *o = json_object_new_object();
+
+	hl_json_add_str(o, "id", hl_stmt_col(st, 0));
+	hl_json_add_str(o, "source_id", hl_stmt_col(st, 1));
+	hl_json_add_str(o, "source_slug", hl_stmt_col(st, 2));
+	hl_json_add_str(o, "received_at", hl_stmt_col(st, 3));
+	hl_json_add_str(o, "client_addr", hl_stmt_col(st, 4));
+	hl_json_add_int(o, "body_bytes", hl_stmt_colint(st, 5));
+	hl_json_add_str(o, "outcome", hl_stmt_col(st, 6));
+	hl_json_add_str(o, "error_code", hl_stmt_col(st, 7));
+	hl_json_add_str(o, "error_message", hl_stmt_col(st, 8));
+	hl_json_add_str(o, "provider_event", hl_stmt_col(st, 9));
+	hl_json_add_str(o, "dedupe_key", hl_stmt_col(st, 10));
+	hl_json_add_str(o, "event_type", hl_stmt_col(st, 11));
+	hl_json_add_str(o, "event_id", hl_stmt_col(st, 12));
+	return o;
+}
+
+static json_object *
+request_detail_json(struct hl_stmt *st)
+{
+	json_object *o = request_json(st);
+	const char *headers = hl_stmt_col(st, 13);
+
+	json_object_object_add(o, "headers", headers ? json_tokener_parse(headers) : NULL);
+	hl_json_add_str(o, "body", hl_stmt_col(st, 14));
+	hl_json_add_bool(o, "body_truncated", hl_stmt_colint(st, 5) > HL_INCOMING_BODY_KEPT);
+	return o;
+}
+
+hl_err
+hl_incoming_list(struct hl_db *db, const char *account_id, const char *source_id,
+	const char *outcome, int limit, const char *iterator, json_object **out)
+{
+	struct hl_stmt *st;
+	hl_err rc;
+
+	*out = NULL;
+	if (outcome && strcmp(outcome, "accepted") && strcmp(outcome, "duplicate") &&
+	    strcmp(outcome, "rejected"))
+		return hl_fail(HL_ERR_INVALID, "outcome",
+			"outcome must be accepted, duplicate or rejected");
+	/* Ids sort by time: newest first is id descending, and the iterator
+	 * continues below the last id of the previous page. */
+	rc = hl_stmt_new(db, "SELECT " REQUEST_COLUMNS " FROM incoming_requests q "
+		"JOIN sources s ON s.id = q.source_id "
+		"WHERE q.account_id = ? AND (? IS NULL OR q.source_id = ?) "
+		"AND (? IS NULL OR q.outcome = ?) AND (? IS NULL OR q.id < ?) "
+		"ORDER BY q.id DESC LIMIT ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, account_id);
+	hl_stmt_str(st, 1, source_id);
+	hl_stmt_str(st, 2, source_id);
+	hl_stmt_str(st, 3, outcome);
+	hl_stmt_str(st, 4, outcome);
+	hl_stmt_str(st, 5, iterator);
+	hl_stmt_str(st, 6, iterator);
+	hl_stmt_int(st, 7, limit + 1);
+	rc = hl_stmt_page(st, limit, 0, request_json, out);
+	hl_stmt_free(st);
+	return rc;
+}
+
+hl_err
+hl_incoming_get(struct hl_db *db, const char *account_id, const char *id, json_object **out)
+{
+	struct hl_stmt *st;
+	hl_err rc;
+
+	*out = NULL;
+	rc = hl_stmt_new(db, "SELECT " REQUEST_COLUMNS ", q.headers, q.body "
+		"FROM incoming_requests q JOIN sources s ON s.id = q.source_id "
+		"WHERE q.id = ? AND q.account_id = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, id);
+	hl_stmt_str(st, 1, account_id);
+	rc = hl_stmt_row(st, "incoming request", id);
+	if (!rc)
+		*out = request_detail_json(st);
+	hl_stmt_free(st);
+	return rc;
+}

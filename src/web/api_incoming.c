@@ -1,0 +1,88 @@
+/* api_incoming.c: POST /webhooks/incoming/{slug}, where third parties
+ * post. No API credentials: the source's signature scheme (and address
+ * list) is the authentication, checked by the core (hl_incoming.c). */
+#include <stdio.h>
+#include <time.h>
+#include "hl_incoming.h"
+#include "hl_ratelimit.h"
+#include "hl_sources.h"
+#include "hl_util.h"
+#include "api.h"
+
+static const char *
+header_of(void *ctx, const char *name)
+{
+	return hl_req_header(ctx, name);
+}
+
+/* The per-source limit, before the body is read: a flood costs one
+ * counter update per request and writes no log rows. */
+static int
+rate_limited(struct hl_req *r, const struct hl_source *src)
+{
+	struct hl_rate rate;
+	char bucket[64], value[32];
+
+	if (src->rate_limit <= 0)
+		return 0;
+	snprintf(bucket, sizeof(bucket), "src:%s", src->id);
+	if (hl_rate_hit(r->db, bucket, src->rate_limit, 60, &rate)) {
+		hl_resp_core_error(r, HL_ERR_DB);
+		return 1;
+	}
+	if (!rate.exceeded)
+		return 0;
+	snprintf(value, sizeof(value), "%ld", rate.reset_s > 0 ? rate.reset_s : 1);
+	hl_resp_header(r, "Retry-After", value);
+	hl_resp_error(r, 429, "rate_limited", "this source's rate_limit is used up; try again "
+		"after Retry-After seconds", NULL);
+	return 1;
+}
+
+void
+api_incoming_receive(struct hl_req *r)
+{
+	struct hl_incoming_out res;
+	struct hl_incoming_in in;
+	struct hl_source src;
+	json_object *headers, *out;
+	hl_err rc;
+
+	rc = hl_source_by_slug(r->db, r->cfg, r->params[0], &src);
+	if (rc == HL_ERR_NOTFOUND) {
+		hl_resp_error(r, 404, "source_not_found", "no incoming source at this URL", NULL);
+		return;
+	}
+	if (rc) {
+		hl_resp_core_error(r, rc);
+		return;
+	}
+	if (rate_limited(r, &src) || hl_req_read_body(r))
+		goto out;
+	headers = hl_req_headers_json(r);
+	in.header = header_of;
+	in.ctx = r;
+	in.headers_json = json_object_to_json_string_ext(headers, JSON_C_TO_STRING_PLAIN);
+	in.client_addr = r->client_addr;
+	in.body = hl_buf_str(&r->body);
+	in.bodylen = r->body.len;
+	in.now = (long long)time(NULL);
+	rc = hl_incoming_receive(r->db, &src, &in, &res);
+	json_object_put(headers);
+	/* Support can find the log entry from what the sender saw. */
+	if (res.request_id[0])
+		hl_resp_header(r, "Hookline-Request-Id", res.request_id);
+	if (rc) {
+		hl_resp_core_error(r, rc);
+		goto out;
+	}
+	out = json_object_new_object();
+	hl_json_add_str(out, "id", res.request_id);
+	hl_json_add_str(out, "event_id", res.event_id);
+	hl_json_add_str(out, "event_type", res.event_type);
+	hl_json_add_int(out, "deliveries", res.deliveries);
+	hl_json_add_bool(out, "duplicate", res.duplicate);
+	hl_resp_json(r, res.duplicate ? 200 : 202, out);
+out:
+	hl_source_clear(&src);
+}

@@ -1,0 +1,432 @@
+"""Incoming webhooks: third parties post to /webhooks/incoming/{slug}.
+Every request is signed here with Python's hmac/hashlib (independent of
+hookline's C code) the way GitHub, Stripe, Shopify and Standard Webhooks
+senders sign; hookline must verify, log, deduplicate and publish it into
+the same pipeline, and the runner delivers it to a real receiver."""
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import time
+
+from apihelp import account, endpoint, error_code
+from hltest import Receiver, api, run_runner, sign, sql, unique, verify
+
+ROUTED = "integration.webhook_received"
+
+
+def source(key, verify_scheme, status=201, **extra):
+    body = {"verify": verify_scheme}
+    body.update(extra)
+    r = api("POST", "/webhooks/sources", body, key=key)
+    assert r.status == status, r
+    return r.body
+
+
+def post(src, body, headers=None, content_type="application/json"):
+    """POST raw bytes to a source, no API credentials."""
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body).encode()
+    hdrs = {"Content-Type": content_type}
+    hdrs.update(headers or {})
+    return api("POST", "/webhooks/incoming/%s" % src["slug"], raw=body, key=None, headers=hdrs)
+
+
+def github_headers(secret, body, event="push", delivery=None):
+    return {"X-Hub-Signature-256": "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(),
+            "X-GitHub-Event": event,
+            "X-GitHub-Delivery": delivery or unique("gh")}
+
+
+def stripe_header(secret, body, ts=None, extra_v1=()):
+    ts = int(time.time()) if ts is None else ts
+    mac = hmac.new(secret.encode(), ("%d." % ts).encode() + body, hashlib.sha256).hexdigest()
+    return "t=%d,%s" % (ts, ",".join(["v1=%s" % v for v in list(extra_v1) + [mac]]))
+
+
+def shopify_header(secret, body):
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def log(key, src, **query):
+    qs = "&".join("%s=%s" % kv for kv in query.items())
+    r = api("GET", "/webhooks/sources/%s/requests%s" % (src["id"], "?" + qs if qs else ""), key=key)
+    assert r.status == 200, r
+    return r.body["data"]
+
+
+def events_of(slug):
+    return int(sql("SELECT COUNT(*) FROM events e JOIN accounts a ON a.id = e.account_id "
+                   "WHERE a.slug = '%s'" % slug)[0][0])
+
+
+def test_github_push_is_verified_published_and_delivered():
+    slug, key = account()
+    secret = "It's a Secret to Everybody"
+    with Receiver() as rcv:
+        ep = endpoint(key, rcv.url, event_types=[ROUTED])
+        src = source(key, "github", secret=secret, name="GitHub")
+        assert "secret" not in src, src          # the caller's own secret is never echoed
+        assert src["path"] == "/webhooks/incoming/" + src["slug"], src
+        body = json.dumps({"ref": "refs/heads/main", "commits": [{"id": "abc"}]}).encode()
+        hdrs = github_headers(secret, body, delivery="72d3162e-cc78-11e3-81ab-4c9367dc0958")
+        hdrs["Authorization"] = "Bearer not-for-the-log"
+        r = post(src, body, hdrs)
+        assert r.status == 202, r
+        assert r.body["duplicate"] is False and r.body["deliveries"] == 1, r
+        assert r.body["event_type"] == ROUTED and r.body["event_id"].startswith("evt_"), r
+        assert r.headers["hookline-request-id"] == r.body["id"], r.headers
+        run_runner("--once")
+        req = rcv.wait_for_requests(1)[0]
+        assert verify(ep["secret"], req.headers, req.body)
+        msg = req.json()
+        assert msg["type"] == ROUTED, msg
+        data = msg["data"]
+        assert data["body"] == json.loads(body), data
+        assert data["provider_event"] == "push", data
+        assert data["provider_id"] == "72d3162e-cc78-11e3-81ab-4c9367dc0958", data
+        assert data["source"] == {"id": src["id"], "slug": src["slug"], "verify": "github"}, data
+        assert data["incoming_id"] == r.body["id"], data
+
+    entry = log(key, src)[0]
+    assert entry["outcome"] == "accepted" and entry["event_id"] == r.body["event_id"], entry
+    assert entry["provider_event"] == "push" and entry["error_code"] is None, entry
+    detail = api("GET", "/webhooks/sources/%s/requests/%s" % (src["id"], entry["id"]), key=key).body
+    assert detail["body"] == body.decode(), detail
+    assert detail["headers"]["x-github-event"] == "push", detail
+    assert detail["headers"]["authorization"] == "(redacted)", detail
+    assert "not-for-the-log" not in json.dumps(detail)
+    # The event is in the account's history like any published one.
+    ev = api("GET", "/webhooks/%s/events" % ep["id"], key=key).body["data"]
+    assert [e["id"] for e in ev] == [r.body["event_id"]], ev
+    assert events_of(slug) == 1
+
+
+def test_reference_vector_of_github_verifies():
+    # ../shared/REFERENCE.md: secret "It's a Secret to Everybody", body
+    # "Hello, World!" gives this header; hookline must accept exactly it.
+    _, key = account()
+    src = source(key, "github", secret="It's a Secret to Everybody")
+    hdrs = {"X-Hub-Signature-256":
+            "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
+            "X-GitHub-Event": "ping", "X-GitHub-Delivery": unique("d")}
+    r = post(src, b"Hello, World!", hdrs, content_type="text/plain")
+    assert r.status == 202, r
+    hdrs["X-Hub-Signature-256"] = hdrs["X-Hub-Signature-256"][:-1] + "0"
+    hdrs["X-GitHub-Delivery"] = unique("d")
+    r = post(src, b"Hello, World!", hdrs, content_type="text/plain")
+    assert r.status == 401 and error_code(r) == "signature_invalid", r
+
+
+def test_bad_and_missing_signatures_are_refused_logged_and_publish_nothing():
+    slug, key = account()
+    secret = "gh-" + unique("s")
+    src = source(key, "github", secret=secret)
+    body = b'{"action": "opened"}'
+    cases = [
+        ({}, "signature_missing"),
+        (github_headers("another secret", body), "signature_invalid"),
+        ({"X-Hub-Signature-256": "sha1=" + "0" * 40}, "signature_invalid"),
+        ({"X-Hub-Signature-256": "sha256=zz"}, "signature_invalid"),
+    ]
+    for hdrs, code in cases:
+        r = post(src, body, hdrs)
+        assert r.status == 401 and error_code(r) == code, (hdrs, r)
+        assert r.headers.get("hookline-request-id", "").startswith("inc_"), r.headers
+    # The body is signed byte for byte: one changed byte fails.
+    hdrs = github_headers(secret, body)
+    r = post(src, body.replace(b"opened", b"closed"), hdrs)
+    assert r.status == 401 and error_code(r) == "signature_invalid", r
+    assert events_of(slug) == 0
+    rejected = log(key, src, outcome="rejected")
+    assert len(rejected) == 5, rejected
+    assert {e["error_code"] for e in rejected} == {"signature_missing", "signature_invalid"}, rejected
+    assert all(e["event_id"] is None for e in rejected), rejected
+    assert log(key, src, outcome="accepted") == []
+
+
+def test_a_delivery_posted_again_or_concurrently_makes_one_event():
+    slug, key = account()
+    secret = unique("s")
+    src = source(key, "github", secret=secret)
+    body = b'{"n": 1}'
+    hdrs = github_headers(secret, body, delivery="dup-1")
+    first = post(src, body, hdrs)
+    assert first.status == 202 and first.body["duplicate"] is False, first
+    again = post(src, body, hdrs)
+    assert again.status == 200 and again.body["duplicate"] is True, again
+    assert again.body["event_id"] == first.body["event_id"], (first, again)
+    # Eight copies of another delivery at once: one wins, seven are duplicates.
+    hdrs = github_headers(secret, body, delivery="dup-2")
+    results = []
+
+    def send():
+        results.append(post(src, body, hdrs))
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.status for r in results) == [200] * 7 + [202], results
+    assert len({r.body["event_id"] for r in results}) == 1, results
+    assert events_of(slug) == 2
+    outcomes = [e["outcome"] for e in log(key, src)]
+    assert outcomes.count("accepted") == 2 and outcomes.count("duplicate") == 8, outcomes
+    # The same delivery id at another source is another delivery.
+    other = source(key, "github", secret=secret)
+    r = post(other, body, github_headers(secret, body, delivery="dup-1"))
+    assert r.status == 202 and r.body["duplicate"] is False, r
+
+
+def test_stripe_signatures_timestamps_and_rotation():
+    slug, key = account()
+    secret = "whsec_" + unique("stripe")    # Stripe keys its HMAC with the whole string
+    src = source(key, "stripe", secret=secret)
+    body = json.dumps({"id": "evt_1NG8Du2eZvKYlo2CUI79vXWy", "type": "charge.succeeded",
+                       "data": {"object": {"amount": 1000}}}).encode()
+    r = post(src, body, {"Stripe-Signature": stripe_header(secret, body)})
+    assert r.status == 202, r
+    entry = log(key, src)[0]
+    assert entry["provider_event"] == "charge.succeeded", entry
+    assert entry["dedupe_key"] == "evt_1NG8Du2eZvKYlo2CUI79vXWy", entry
+    # Stripe retries the same event id: a duplicate.
+    r = post(src, body, {"Stripe-Signature": stripe_header(secret, body)})
+    assert r.status == 200 and r.body["duplicate"] is True, r
+    body2 = body.replace(b"evt_1NG8", b"evt_2NG8")
+    # During a secret roll Stripe lists several v1: one matching is enough.
+    r = post(src, body2, {"Stripe-Signature": stripe_header(secret, body2, extra_v1=["ab" * 32])})
+    assert r.status == 202, r
+    # Outside the source's tolerance (default 300 s): a replay.
+    old = int(time.time()) - 1000
+    r = post(src, body2, {"Stripe-Signature": stripe_header(secret, body2, ts=old)})
+    assert r.status == 401 and error_code(r) == "timestamp_out_of_range", r
+    r = post(src, body2, {"Stripe-Signature": "v1=" + "0" * 64})
+    assert r.status == 401 and error_code(r) == "signature_invalid", r
+    r = post(src, body2, {"Stripe-Signature": stripe_header("whsec_wrong", body2)})
+    assert r.status == 401 and error_code(r) == "signature_invalid", r
+    # A wider tolerance admits the old timestamp.
+    r = api("PUT", "/webhooks/sources/%s" % src["id"], {"tolerance_seconds": 3600}, key=key)
+    assert r.status == 200 and r.body["tolerance_seconds"] == 3600, r
+    body3 = body.replace(b"evt_1NG8", b"evt_3NG8")
+    r = post(src, body3, {"Stripe-Signature": stripe_header(secret, body3, ts=old)})
+    assert r.status == 202, r
+    assert events_of(slug) == 3
+
+
+def test_shopify_topics_route_through_type_map():
+    slug, key = account()
+    name = "shop.order_%s" % unique("x").split("-")[1]
+    r = api("POST", "/webhooks/events", {"name": name, "description": "An order"}, key=key)
+    assert r.status == 201, r
+    secret = unique("shpss")
+    with Receiver() as orders, Receiver() as rest:
+        endpoint(key, orders.url, event_types=[name])
+        endpoint(key, rest.url, event_types=[ROUTED])
+        src = source(key, "shopify", secret=secret, type_map={"orders/create": name})
+        assert src["type_map"] == {"orders/create": name}, src
+        order = json.dumps({"id": 820982911946154508, "email": "jon@example.com"}).encode()
+        r = post(src, order, {"X-Shopify-Hmac-Sha256": shopify_header(secret, order),
+                              "X-Shopify-Topic": "orders/create",
+                              "X-Shopify-Webhook-Id": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"})
+        assert r.status == 202 and r.body["event_type"] == name, r
+        cart = b'{"id": "cart-1"}'
+        r = post(src, cart, {"X-Shopify-Hmac-Sha256": shopify_header(secret, cart),
+                             "X-Shopify-Topic": "carts/update", "X-Shopify-Webhook-Id": "w-2"})
+        assert r.status == 202 and r.body["event_type"] == ROUTED, r
+        r = post(src, cart, {"X-Shopify-Hmac-Sha256": shopify_header("nope", cart),
+                             "X-Shopify-Topic": "carts/update", "X-Shopify-Webhook-Id": "w-3"})
+        assert r.status == 401 and error_code(r) == "signature_invalid", r
+        run_runner("--once")
+        got_order = orders.wait_for_requests(1)[0].json()
+        assert got_order["type"] == name and got_order["data"]["body"]["email"] == "jon@example.com"
+        got_cart = rest.wait_for_requests(1)[0].json()
+        assert got_cart["data"]["provider_event"] == "carts/update", got_cart
+        assert len(orders.requests) == 1 and len(rest.requests) == 1
+    # A map value must be a type of the catalog.
+    r = api("PUT", "/webhooks/sources/%s" % src["id"], {"type_map": {"x": "no.such_type"}}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "type_map", r
+    r = api("PUT", "/webhooks/sources/%s" % src["id"], {"type_map": {}}, key=key)
+    assert r.status == 200 and r.body["type_map"] is None, r
+
+
+def test_standard_webhooks_source_generates_its_secret():
+    _, key = account()
+    src = source(key, "standard")
+    secret = src["secret"]
+    assert secret.startswith("whsec_"), src
+    assert "secret" not in api("GET", "/webhooks/sources/%s" % src["id"], key=key).body
+    body = json.dumps({"type": "invoice.paid", "data": {"n": 1}}).encode()
+    ts = str(int(time.time()))
+    hdrs = {"webhook-id": "msg_1", "webhook-timestamp": ts,
+            "webhook-signature": "v1,%s v1,%s" % (base64.b64encode(b"x" * 32).decode(),
+                                                  sign(secret, "msg_1", ts, body))}
+    r = post(src, body, hdrs)
+    assert r.status == 202, r
+    assert log(key, src)[0]["provider_event"] == "invoice.paid"
+    r = post(src, body, hdrs)
+    assert r.status == 200 and r.body["duplicate"] is True, r
+    # Svix's header names carry the same scheme.
+    hdrs = {"svix-id": "msg_2", "svix-timestamp": ts,
+            "svix-signature": "v1," + sign(secret, "msg_2", ts, body)}
+    assert post(src, body, hdrs).status == 202
+    hdrs = {"webhook-id": "msg_3", "webhook-timestamp": ts,
+            "webhook-signature": "v1," + sign(secret, "msg_2", ts, body)}
+    r = post(src, body, hdrs)
+    assert r.status == 401 and error_code(r) == "signature_invalid", r
+    hdrs = {"webhook-id": "msg_3", "webhook-timestamp": str(int(time.time()) - 900),
+            "webhook-signature": "v1," + sign(secret, "msg_3", str(int(time.time()) - 900), body)}
+    r = post(src, body, hdrs)
+    assert r.status == 401 and error_code(r) == "timestamp_out_of_range", r
+    # A secret of the caller's own must be a Standard Webhooks secret.
+    r = api("PUT", "/webhooks/sources/%s" % src["id"], {"secret": "plain"}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "secret", r
+    mine = "whsec_" + base64.b64encode(b"k" * 32).decode()
+    r = api("PUT", "/webhooks/sources/%s" % src["id"], {"secret": mine}, key=key)
+    assert r.status == 200 and "secret" not in r.body, r
+    hdrs = {"webhook-id": "msg_4", "webhook-timestamp": ts,
+            "webhook-signature": "v1," + sign(mine, "msg_4", ts, body)}
+    assert post(src, body, hdrs).status == 202
+
+
+def test_unsigned_sources_need_an_address_list():
+    _, key = account()
+    r = api("POST", "/webhooks/sources", {"verify": "none"}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "allowed_cidrs", r
+    r = api("POST", "/webhooks/sources", {"verify": "none", "secret": "x",
+                                          "allowed_cidrs": "127.0.0.1/32"}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "secret", r
+    src = source(key, "none", allowed_cidrs="10.0.0.0/8, 192.168.0.0/16")
+    r = post(src, {"hello": 1})
+    assert r.status == 403 and error_code(r) == "address_not_allowed", r
+    r = api("PUT", "/webhooks/sources/%s" % src["id"], {"allowed_cidrs": "127.0.0.0/8"}, key=key)
+    assert r.status == 200, r
+    r = post(src, {"hello": 1}, {"Idempotency-Key": "k1"})
+    assert r.status == 202, r
+    r = post(src, {"hello": 1}, {"Idempotency-Key": "k1"})
+    assert r.status == 200 and r.body["duplicate"] is True, r
+    # Switching to a signed scheme needs the sender's secret.
+    r = api("PUT", "/webhooks/sources/%s" % src["id"], {"verify": "github"}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "secret", r
+    r = api("PUT", "/webhooks/sources/%s" % src["id"], {"verify": "standard"}, key=key)
+    assert r.status == 200 and r.body["secret"].startswith("whsec_"), r
+    assert post(src, {"hello": 2}).status == 401
+
+
+def test_disabled_unknown_rate_limited_and_bad_bodies():
+    slug, key = account()
+    secret = unique("s")
+    src = source(key, "github", secret=secret, rate_limit=2)
+    r = api("POST", "/webhooks/incoming/no-such-source", raw=b"{}", key=None,
+            headers={"Content-Type": "application/json"})
+    assert r.status == 404 and error_code(r) == "source_not_found", r
+    r = api("GET", "/webhooks/incoming/%s" % src["slug"], key=None)
+    assert r.status == 405, r
+    # Declared JSON that is not JSON: refused and logged.
+    bad = b'{"a": '
+    r = post(src, bad, github_headers(secret, bad))
+    assert r.status == 422 and error_code(r) == "invalid_body", r
+    # A form-encoded body (GitHub's other content type) is kept as text.
+    form = b"payload=%7B%22a%22%3A1%7D"
+    r = post(src, form, github_headers(secret, form), content_type="application/x-www-form-urlencoded")
+    assert r.status == 202, r
+    r = post(src, form, github_headers(secret, form))
+    assert r.status == 429 and error_code(r) == "rate_limited", r
+    assert int(r.headers["retry-after"]) >= 1, r.headers
+    entries = log(key, src)
+    assert [e["outcome"] for e in entries] == ["accepted", "rejected"], entries  # 429s are not logged
+    assert entries[1]["error_code"] == "invalid_body", entries
+    r = api("PUT", "/webhooks/sources/%s" % src["id"], {"rate_limit": 0, "enabled": False}, key=key)
+    assert r.status == 200 and r.body["rate_limit"] is None and r.body["enabled"] is False, r
+    r = post(src, form, github_headers(secret, form))
+    assert r.status == 403 and error_code(r) == "source_disabled", r
+    r = api("PUT", "/webhooks/sources/%s" % src["id"], {"enabled": True}, key=key)
+    assert r.status == 200
+    # Larger than Web.MaxBodyBytes: refused before it is read.
+    big = b"x" * (1024 * 1024 + 1)
+    r = post(src, big, github_headers(secret, big), content_type="text/plain")
+    assert r.status == 413, r
+    assert events_of(slug) == 1
+
+
+def test_text_bodies_reach_receivers_as_text():
+    _, key = account()
+    secret = unique("s")
+    with Receiver() as rcv:
+        endpoint(key, rcv.url, event_types=[ROUTED])
+        src = source(key, "github", secret=secret)
+        form = "payload=%7B%22a%22%3A1%7D&caf\u00e9=1".encode()
+        r = post(src, form, github_headers(secret, form), content_type="application/x-www-form-urlencoded")
+        assert r.status == 202, r
+        bin_body = b"\xff\xfe\x00binary"
+        r = post(src, bin_body, github_headers(secret, bin_body), content_type="application/octet-stream")
+        assert r.status == 422 and error_code(r) == "invalid_body", r
+        run_runner("--once")
+        data = rcv.wait_for_requests(1)[0].json()["data"]
+        assert data["body_text"] == form.decode() and "body" not in data, data
+        assert data["content_type"] == "application/x-www-form-urlencoded", data
+
+
+def test_source_api_validation_and_isolation():
+    _, key = account()
+    _, other = account()
+    taken = "gh-" + unique("x")
+    source(key, "github", secret="s", slug=taken)
+    for body, field in (({"verify": "github", "secret": "s", "slug": taken}, "slug"),
+                        ({"verify": "github", "secret": "s", "slug": "A b"}, "slug"),
+                        ({"verify": "github", "secret": "s", "slug": "ab"}, "slug"),
+                        ({"verify": "gitlab", "secret": "s"}, "verify"),
+                        ({"verify": "github"}, "secret"),
+                        ({"verify": "github", "secret": "s", "event_type": "sms.*"}, "event_type"),
+                        ({"verify": "github", "secret": "s", "event_type": "no.such"}, "event_type"),
+                        ({"verify": "github", "secret": "s", "allowed_cidrs": "300.1.1.1/8"}, "allowed_cidrs"),
+                        ({"verify": "github", "secret": "s", "tolerance_seconds": 5}, "tolerance_seconds"),
+                        ({"verify": "github", "secret": "s", "tolerance_seconds": -1}, "tolerance_seconds"),
+                        ({"verify": "github", "secret": "s", "rate_limit": -5}, "rate_limit"),
+                        ({"verify": "github", "secret": "a\nb"}, "secret"),
+                        ({"verify": "github", "secret": "s", "type_map": {"x": "sms.*"}}, "type_map"),
+                        ({"verify": "github", "secret": "s", "colour": "red"}, "colour"),
+                        ({"secret": "s"}, "verify")):
+        r = api("POST", "/webhooks/sources", body, key=key)
+        assert r.status in (400, 409, 422), (body, r)
+        assert r.body["error"]["field"] == field, (body, r)
+    r = api("POST", "/webhooks/sources", {"verify": "github", "secret": "s", "slug": taken}, key=other)
+    assert r.status == 409 and error_code(r) == "slug_taken", r
+    src = source(key, "github", secret="s", name="CI")
+    listed = [s["id"] for s in api("GET", "/webhooks/sources", key=key).body["data"]]
+    assert src["id"] in listed, listed
+    assert src["id"] not in [s["id"] for s in api("GET", "/webhooks/sources", key=other).body["data"]]
+    for method, path in (("GET", ""), ("PUT", ""), ("DELETE", ""), ("GET", "/requests")):
+        r = api(method, "/webhooks/sources/%s%s" % (src["id"], path), {} if method == "PUT" else None,
+                key=other)
+        assert r.status == 404, (method, path, r)
+    r = api("GET", "/webhooks/sources/%s/requests?outcome=maybe" % src["id"], key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "outcome", r
+    # Nothing about a failed update is stored.
+    r = api("PUT", "/webhooks/sources/%s" % src["id"], {"name": "changed", "slug": "B!"}, key=key)
+    assert r.status == 422, r
+    assert api("GET", "/webhooks/sources/%s" % src["id"], key=key).body["name"] == "CI"
+    r = api("DELETE", "/webhooks/sources/%s" % src["id"], key=key)
+    assert r.status == 204, r
+    assert api("GET", "/webhooks/sources/%s" % src["id"], key=key).status == 404
+    r = post(src, b"{}", github_headers("s", b"{}"))
+    assert r.status == 404 and error_code(r) == "source_not_found", r
+
+
+def test_request_log_pages_newest_first():
+    _, key = account()
+    secret = unique("s")
+    src = source(key, "github", secret=secret)
+    ids = []
+    for i in range(5):
+        body = json.dumps({"i": i}).encode()
+        ids.append(post(src, body, github_headers(secret, body)).body["id"])
+    first = api("GET", "/webhooks/sources/%s/requests?limit=2" % src["id"], key=key).body
+    assert [e["id"] for e in first["data"]] == ids[::-1][:2] and first["done"] is False, first
+    rest = api("GET", "/webhooks/sources/%s/requests?limit=10&iterator=%s"
+               % (src["id"], first["iterator"]), key=key).body
+    assert [e["id"] for e in rest["data"]] == ids[::-1][2:] and rest["done"] is True, rest
+    r = api("GET", "/webhooks/sources/%s/requests/inc_00000000000000000000000000" % src["id"], key=key)
+    assert r.status == 404, r
