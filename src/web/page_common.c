@@ -89,6 +89,24 @@ hl_page_json_text(HDF *hdf, const char *key, json_object *v)
 			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+void
+hl_page_headers(HDF *hdf, const char *prefix, json_object *h)
+{
+	char key[256];
+	int i = 0;
+
+	if (!json_object_is_type(h, json_type_object))
+		return;
+	json_object_object_foreach(h, name, value) {
+		snprintf(key, sizeof(key), "%s.%d.name", prefix, i);
+		hdf_set_value(hdf, key, name);
+		snprintf(key, sizeof(key), "%s.%d.value", prefix, i);
+		hdf_set_value(hdf, key, json_object_is_type(value, json_type_string) ?
+			json_object_get_string(value) : json_object_to_json_string(value));
+		i++;
+	}
+}
+
 /* Is pattern in the JSON array of strings? */
 static int
 selected(json_object *list, const char *pattern)

@@ -119,26 +119,6 @@ page_deliveries(struct hl_req *r)
 	hl_page_render(r, status, "deliveries.cs");
 }
 
-/* Headers as a list of name/value pairs: header names are data and must
- * never become dataset names. */
-static void
-headers_list(HDF *hdf, const char *prefix, json_object *h)
-{
-	char key[256];
-	int i = 0;
-
-	if (!json_object_is_type(h, json_type_object))
-		return;
-	json_object_object_foreach(h, name, value) {
-		snprintf(key, sizeof(key), "%s.%d.name", prefix, i);
-		hdf_set_value(hdf, key, name);
-		snprintf(key, sizeof(key), "%s.%d.value", prefix, i);
-		hdf_set_value(hdf, key, json_object_is_type(value, json_type_string) ?
-			json_object_get_string(value) : json_object_to_json_string(value));
-		i++;
-	}
-}
-
 void
 page_delivery(struct hl_req *r)
 {
@@ -159,9 +139,9 @@ page_delivery(struct hl_req *r)
 		json_object *a = json_object_array_get_idx(log, i);
 
 		snprintf(key, sizeof(key), "Page.Attempts.%zu.request_headers", i);
-		headers_list(hdf, key, json_object_object_get(a, "request_headers"));
+		hl_page_headers(hdf, key, json_object_object_get(a, "request_headers"));
 		snprintf(key, sizeof(key), "Page.Attempts.%zu.response_headers", i);
-		headers_list(hdf, key, json_object_object_get(a, "response_headers"));
+		hl_page_headers(hdf, key, json_object_object_get(a, "response_headers"));
 		json_object_object_del(a, "request_headers");
 		json_object_object_del(a, "response_headers");
 		snprintf(key, sizeof(key), "Page.Attempts.%zu", i);

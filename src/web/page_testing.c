@@ -52,22 +52,13 @@ page_testing(struct hl_req *r)
 	hl_page_render(r, 200, "testing.cs");
 }
 
+/* Headers stored as JSON text (attempt records). */
 static void
 headers_list(HDF *hdf, const char *prefix, const char *json_text)
 {
 	json_object *h = json_text ? json_tokener_parse(json_text) : NULL;
-	char key[128];
-	int i = 0;
 
-	if (json_object_is_type(h, json_type_object)) {
-		json_object_object_foreach(h, name, value) {
-			snprintf(key, sizeof(key), "%s.%d.name", prefix, i);
-			hdf_set_value(hdf, key, name);
-			snprintf(key, sizeof(key), "%s.%d.value", prefix, i);
-			hdf_set_value(hdf, key, json_object_get_string(value));
-			i++;
-		}
-	}
+	hl_page_headers(hdf, prefix, h);
 	json_object_put(h);
 }
 
@@ -253,7 +244,7 @@ page_testing_inspect(struct hl_req *r)
 		json_object *q = json_object_array_get_idx(data, i);
 
 		snprintf(key, sizeof(key), "Page.Requests.%zu.headers", i);
-		headers_list(hdf, key, json_object_to_json_string(json_object_object_get(q, "headers")));
+		hl_page_headers(hdf, key, json_object_object_get(q, "headers"));
 		json_object_object_del(q, "headers");
 		snprintf(key, sizeof(key), "Page.Requests.%zu", i);
 		hl_hdf_from_json(hdf, key, q);

@@ -52,6 +52,9 @@ hl_err hl_page_catalog(struct hl_req *r, const char *prefix, json_object *sel);
 json_object *hl_page_catalog_selection(struct hl_req *r);
 /* A JSON value as indented text at key (nothing for NULL). */
 void hl_page_json_text(HDF *hdf, const char *key, json_object *v);
+/* Headers (a JSON object) as prefix.N.{name, value}: header names are
+ * data and must never become dataset names. */
+void hl_page_headers(HDF *hdf, const char *prefix, json_object *h);
 /* Answer a core error as an error page (404, 400/409 with the message, 500). */
 void hl_page_core_error(struct hl_req *r, hl_err rc, const char *what);
 /* Query time filter into SQL time: 0 absent, 1 set, -1 bad (noted in
