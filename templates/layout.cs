@@ -21,6 +21,7 @@
 <a href="<?cs var:Site.Base ?>/events"<?cs if:Page.Nav == "events" ?> aria-current="page"<?cs /if ?>>Events</a>
 <a href="<?cs var:Site.Base ?>/deliveries"<?cs if:Page.Nav == "deliveries" ?> aria-current="page"<?cs /if ?>>Deliveries</a>
 <a href="<?cs var:Site.Base ?>/analytics"<?cs if:Page.Nav == "analytics" ?> aria-current="page"<?cs /if ?>>Analytics</a>
+<a href="<?cs var:Site.Base ?>/incoming"<?cs if:Page.Nav == "incoming" ?> aria-current="page"<?cs /if ?>>Incoming</a>
 <a href="<?cs var:Site.Base ?>/testing"<?cs if:Page.Nav == "testing" ?> aria-current="page"<?cs /if ?>>Testing</a>
 </nav>
 <form class="logout" method="post" action="<?cs var:Site.Base ?>/logout">

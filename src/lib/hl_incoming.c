@@ -444,6 +444,9 @@ hl_incoming_receive(struct hl_db *db, const struct hl_source *src,
 			sizeof(out->event_type));
 	}
 
+	/* A refused request is logged with what its headers claim too. */
+	if (rc && !p.event && !p.dedupe)
+		provenance(src, in->header, in->ctx, NULL, &p);
 	e.id = out->request_id;
 	e.client_addr = in->client_addr;
 	e.headers_json = in->headers_json;

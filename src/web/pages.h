@@ -33,6 +33,12 @@ void page_testing_verify(struct hl_req *r);
 void page_testing_inspect_new(struct hl_req *r);
 void page_testing_inspect(struct hl_req *r);
 void page_inspect_receive(struct hl_req *r);
+void page_incoming(struct hl_req *r);
+void page_incoming_create(struct hl_req *r);
+void page_incoming_source(struct hl_req *r);
+void page_incoming_update(struct hl_req *r);
+void page_incoming_delete(struct hl_req *r);
+void page_incoming_request(struct hl_req *r);
 
 /* Render a page template with the shared layout data (user, CSRF token,
  * navigation); status is the HTTP status. */

@@ -77,6 +77,12 @@ const struct hl_route hl_routes[] = {
 	{ HL_POST, "/webhook/testing/inspect", page_testing_inspect_new, HL_AUTH_PAGE, W },
 	{ HL_GET, "/webhook/testing/inspect/{ins}", page_testing_inspect, HL_AUTH_PAGE, R },
 	{ HL_POST, "/webhook/inspect/{ins}", page_inspect_receive, HL_AUTH_NONE, 0 },
+	{ HL_GET, "/webhook/incoming", page_incoming, HL_AUTH_PAGE, R },
+	{ HL_POST, "/webhook/incoming", page_incoming_create, HL_AUTH_PAGE, W },
+	{ HL_GET, "/webhook/incoming/{src}", page_incoming_source, HL_AUTH_PAGE, R },
+	{ HL_POST, "/webhook/incoming/{src}", page_incoming_update, HL_AUTH_PAGE, W },
+	{ HL_POST, "/webhook/incoming/{src}/delete", page_incoming_delete, HL_AUTH_PAGE, W },
+	{ HL_GET, "/webhook/incoming/{src}/requests/{inc}", page_incoming_request, HL_AUTH_PAGE, R },
 	{ HL_PUT, "/webhook/inspect/{ins}", page_inspect_receive, HL_AUTH_NONE, 0 },
 };
 

@@ -535,6 +535,71 @@ step('create_endpoint_with_oauth2_rate_limit_and_encryption_key_shown_once', asy
 	check((await api('DELETE', '/webhooks/' + id)).status === 204, 'cleanup failed');
 });
 
+step('incoming_source_created_receives_signed_posts_and_logs_them', async ({ page }) => {
+	const secret = 'gh-' + crypto.randomBytes(9).toString('hex');
+	await page.goto(BASE + '/webhook');
+	await navigate(page, () => page.click('nav a:has-text("Incoming")'));
+	await page.locator('h1', { hasText: 'Incoming webhooks' }).waitFor();
+	await page.click('summary:has-text("New source")');
+	await page.fill('#src-name', HOSTILE[0]);
+	await page.selectOption('#src-verify', 'github');
+	await page.fill('#src-secret', secret);
+	await page.fill('#src-type-map', 'push = ' + EVENT);
+	// A bad URL name first: the error is inline and the rest is kept.
+	await page.click('summary:has-text("URL, addresses and limits")');
+	await page.fill('#src-slug', 'Not A Slug');
+	let resp = await navigate(page, () => page.click('button:has-text("Create source")'));
+	check(resp.status() === 422, 'bad slug answered ' + resp.status());
+	await page.locator('#err-slug.field-error').waitFor();
+	check(await page.getAttribute('#src-slug', 'aria-invalid') === 'true', 'slug not marked invalid');
+	check(await page.inputValue('#src-name') === HOSTILE[0], 'name not kept');
+	check(await page.inputValue('#src-type-map') === 'push = ' + EVENT, 'type map not kept');
+	check(await page.inputValue('#src-secret') === '', 'the typed secret came back in the page');
+	await noHostileMarkup(page);
+	await shot(page, 'incoming-new-errors');
+	const slug = 'gh-' + crypto.randomBytes(4).toString('hex');
+	await page.fill('#src-slug', slug);
+	await page.fill('#src-secret', secret);
+	resp = await navigate(page, () => page.click('button:has-text("Create source")'));
+	check(resp.status() === 200, 'create answered ' + resp.status());
+	await visibleText(page, 'Source created');
+	const url = await page.inputValue('#src-url');
+	check(url.endsWith('/webhooks/incoming/' + slug), 'URL shown: ' + url);
+	await page.click('button[data-copy=src-url]');
+	await page.locator('button[data-copy=src-url]', { hasText: 'Copied' }).waitFor();
+	state.source = new URL(page.url()).pathname.split('/').pop();
+	// GitHub's side, signed here: one good push, one with a wrong secret.
+	const post = (body, key) => fetch(BASE + '/webhooks/incoming/' + slug, {
+		method: 'POST', body,
+		headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push',
+			'X-GitHub-Delivery': crypto.randomUUID(),
+			'X-Hub-Signature-256': 'sha256=' + crypto.createHmac('sha256', key).update(body).digest('hex') } });
+	const good = await post(JSON.stringify({ ref: 'main', note: HOSTILE[1] }), secret);
+	check(good.status === 202, 'signed push answered ' + good.status);
+	const bad = await post('{"ref": "evil"}', 'not-the-secret');
+	check(bad.status === 401, 'forged push answered ' + bad.status);
+	await page.reload();
+	const rows = page.locator('table.list tbody tr');
+	check(await rows.count() === 2, 'log rows: ' + await rows.count());
+	await page.locator('table.list .badge.out-accepted').waitFor();
+	await page.locator('table.list code', { hasText: 'signature_invalid' }).waitFor();
+	await shot(page, 'incoming-source');
+	await navigate(page, () => page.click('table.list tr:has(.out-rejected) a >> nth=0'));
+	await page.locator('h1', { hasText: 'Incoming request' }).waitFor();
+	await visibleText(page, 'x-hub-signature-256');
+	await visibleText(page, '"ref": "evil"');
+	await shot(page, 'incoming-request');
+	// The accepted push was published as the mapped type and delivered.
+	runner('--once');
+	const got = await received('ok');
+	const last = JSON.parse(got[got.length - 1].body);
+	check(last.type === EVENT && last.data.body.note === HOSTILE[1], 'delivered: ' + got[got.length - 1].body);
+	await page.goto(BASE + '/webhook/incoming');
+	await page.getByText(HOSTILE[0], { exact: true }).first().waitFor();
+	await noHostileMarkup(page);
+	await shot(page, 'incoming-list');
+});
+
 step('mobile_layout_390px', async ({ context }) => {
 	const m = await context.newPage();
 	await m.setViewportSize({ width: 390, height: 844 });

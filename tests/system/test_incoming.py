@@ -144,6 +144,8 @@ def test_bad_and_missing_signatures_are_refused_logged_and_publish_nothing():
     assert len(rejected) == 5, rejected
     assert {e["error_code"] for e in rejected} == {"signature_missing", "signature_invalid"}, rejected
     assert all(e["event_id"] is None for e in rejected), rejected
+    # What the refused requests' headers claimed is kept for the log.
+    assert sum(e["provider_event"] == "push" for e in rejected) == 2, rejected
     assert log(key, src, outcome="accepted") == []
 
 

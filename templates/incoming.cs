@@ -1,0 +1,44 @@
+<?cs include:"layout.cs" ?><?cs include:"incoming_form.cs" ?><?cs call:layout_top() ?>
+<h1>Incoming webhooks</h1>
+<?cs if:Page.Done == "source_deleted" ?><p class="notice" role="status">Source deleted, with its request log.</p><?cs /if ?>
+<section class="card">
+<h2>Sources</h2>
+<p class="muted">A source is a URL a third party posts to. Each request is verified, logged, deduplicated by the sender's delivery id and published as an event, which your webhooks receive like any other.</p>
+<?cs if:subcount(Page.Sources) == 0 ?>
+<p class="empty">No incoming sources yet.</p>
+<?cs else ?>
+<div class="table-wrap">
+<table class="list">
+<caption class="visually-hidden">Incoming sources</caption>
+<thead><tr><th scope="col">Source</th><th scope="col">Sender</th><th scope="col">Status</th><th scope="col">Publishes</th><th scope="col">Last request</th></tr></thead>
+<tbody>
+<?cs each:s = Page.Sources ?>
+<tr>
+<td><a href="<?cs var:Site.Base ?>/incoming/<?cs var:s.id ?>"><?cs if:s.name ?><?cs var:s.name ?><?cs else ?><code><?cs var:s.slug ?></code><?cs /if ?></a><div class="muted small"><code><?cs var:s.url ?></code></div></td>
+<td data-label="Sender"><?cs var:s.verify ?></td>
+<td data-label="Status"><?cs call:status_badge(s.enabled) ?></td>
+<td data-label="Publishes"><span class="tag"><?cs var:s.event_type ?></span></td>
+<td data-label="Last request"><?cs call:time(s.last_received_at) ?></td>
+</tr>
+<?cs /each ?>
+</tbody>
+</table>
+</div>
+<?cs /if ?>
+<?cs if:Session.CanWrite ?>
+<details class="define" id="new-source"<?cs if:Page.CreateOpen ?> open<?cs /if ?>>
+<summary>New source</summary>
+<?cs if:Page.FormError ?><p class="error" role="alert">The source was not created: please correct the highlighted field.</p><?cs /if ?>
+<form class="stack form" method="post" action="<?cs var:Site.Base ?>/incoming#new-source">
+<?cs call:csrf_field() ?>
+<?cs call:source_fields(0) ?>
+<button type="submit">Create source</button>
+</form>
+</details>
+<?cs /if ?>
+</section>
+<section class="card">
+<h2>Recent requests</h2>
+<?cs call:requests_table(1) ?>
+</section>
+<?cs call:layout_bottom() ?>

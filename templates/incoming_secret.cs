@@ -1,0 +1,12 @@
+<?cs include:"layout.cs" ?><?cs call:layout_top() ?>
+<h1><?cs var:Page.Title ?></h1>
+<section class="card">
+<p><?cs if:Page.Source.name ?><?cs var:Page.Source.name ?> <?cs /if ?><span class="muted small"><?cs var:Page.Source.id ?></span></p>
+<label for="src-url">Where the sender posts</label>
+<div class="copy-row"><input id="src-url" class="mono" readonly spellcheck="false" value="<?cs var:Page.Source.url ?>"><button type="button" class="secondary" data-copy="src-url">Copy</button></div>
+<label for="secret">Signing secret</label>
+<div class="copy-row"><input id="secret" class="mono" readonly spellcheck="false" value="<?cs var:Page.Source.secret ?>"><button type="button" class="secondary" data-copy="secret">Copy</button></div>
+<p class="notice" role="status">This secret is shown only now. Give it to the sender: it signs each request with it (Standard Webhooks: <code>webhook-id</code>, <code>webhook-timestamp</code>, <code>webhook-signature</code>).</p>
+<p><a class="button" href="<?cs var:Site.Base ?>/incoming/<?cs var:Page.Source.id ?>">Done</a></p>
+</section>
+<?cs call:layout_bottom() ?>

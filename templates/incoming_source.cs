@@ -1,0 +1,40 @@
+<?cs include:"layout.cs" ?><?cs include:"incoming_form.cs" ?><?cs call:layout_top() ?>
+<h1><?cs if:Page.Source.name ?><?cs var:Page.Source.name ?><?cs else ?><?cs var:Page.Source.slug ?><?cs /if ?></h1>
+<?cs if:Page.Done == "saved" ?><p class="notice" role="status">Saved.</p><?cs elif:Page.Done == "created" ?><p class="notice" role="status">Source created. Give the sender the URL below; the signing secret you entered verifies its requests.</p><?cs /if ?>
+<section class="card">
+<label for="src-url">Where the sender posts</label>
+<div class="copy-row"><input id="src-url" class="mono" readonly spellcheck="false" value="<?cs var:Page.Source.url ?>"><button type="button" class="secondary" data-copy="src-url">Copy</button></div>
+<p class="muted small"><?cs var:Page.Source.id ?> · <?cs call:status_badge(Page.Source.enabled) ?> · sender <strong><?cs var:Page.Source.verify ?></strong> · publishes <span class="tag"><?cs var:Page.Source.event_type ?></span> · last request <?cs call:time(Page.Source.last_received_at) ?></p>
+</section>
+<form class="card form" method="post" action="<?cs var:Site.Base ?>/incoming/<?cs var:Page.Source.id ?>">
+<h2>Settings</h2>
+<?cs call:csrf_field() ?>
+<?cs if:!Session.CanWrite ?><p class="notice" role="status">Your role can view this source but not change it.</p><?cs /if ?>
+<?cs if:Page.FormError ?><p class="error" role="alert">Nothing was saved: please correct the highlighted field.</p><?cs /if ?>
+<fieldset class="plain"<?cs if:!Session.CanWrite ?> disabled<?cs /if ?>>
+<div class="check"><input id="src-enabled" name="enabled" type="checkbox" value="1"<?cs call:checked(Page.Form.enabled) ?>><label for="src-enabled">Enabled <span class="hint">(a disabled source answers 403 source_disabled)</span></label></div>
+<?cs call:source_fields(1) ?>
+<?cs if:Session.CanWrite ?><button type="submit">Save</button><?cs /if ?>
+</fieldset>
+</form>
+<section class="card">
+<h2>Received requests</h2>
+<form class="filters" method="get" action="<?cs var:Site.Base ?>/incoming/<?cs var:Page.Source.id ?>">
+<div><label for="outcome">Outcome</label><select id="outcome" name="outcome"<?cs call:invalid("outcome") ?>><option value="">All</option><option value="accepted"<?cs call:selected(Page.Filter.outcome, "accepted") ?>>accepted</option><option value="duplicate"<?cs call:selected(Page.Filter.outcome, "duplicate") ?>>duplicate</option><option value="rejected"<?cs call:selected(Page.Filter.outcome, "rejected") ?>>rejected</option></select><?cs call:field_error("outcome") ?></div>
+<div><button type="submit">Show</button></div>
+</form>
+<?cs call:requests_table(0) ?>
+<?cs if:Page.Iterator ?><nav class="pager" aria-label="Pages"><a href="<?cs var:Site.Base ?>/incoming/<?cs var:Page.Source.id ?>?outcome=<?cs var:url_escape(Page.Filter.outcome) ?>&amp;iterator=<?cs var:url_escape(Page.Iterator) ?>">Older requests</a></nav><?cs /if ?>
+</section>
+<?cs if:Session.CanWrite ?>
+<section class="card">
+<h2>Delete</h2>
+<form method="post" action="<?cs var:Site.Base ?>/incoming/<?cs var:Page.Source.id ?>/delete">
+<?cs call:csrf_field() ?>
+<div class="check"><input id="confirm" name="confirm" type="checkbox" value="1" required<?cs call:invalid("confirm") ?>><label for="confirm">Delete this source and its request log. Senders posting to its URL get 404.</label></div>
+<?cs call:field_error("confirm") ?>
+<button type="submit" class="danger">Delete source</button>
+</form>
+</section>
+<?cs /if ?>
+<?cs call:layout_bottom() ?>

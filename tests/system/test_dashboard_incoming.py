@@ -1,0 +1,181 @@
+"""The dashboard's incoming pages (/webhook/incoming) against the real
+stack: create and edit forms with inline errors that keep what was typed
+(never the secret), the generated secret shown once, the request log and
+one request's headers and body escaped, roles, CSRF and valid HTML."""
+
+import hashlib
+import hmac
+import json
+import re
+
+from hltest import api
+from test_dashboard import HOSTILE, Session, _admin, _field_error, _tidy_ok, _user
+
+
+def _create(s, **form):
+    base = {"name": "GitHub", "verify": "github", "secret": "gh-secret",
+            "event_type": "integration.webhook_received", "type_map": "", "slug": "",
+            "allowed_cidrs": "", "tolerance_seconds": "", "rate_limit": ""}
+    base.update(form)
+    return s.post("/webhook/incoming", base)
+
+
+def _source_id(h):
+    m = re.search(r"/webhook/incoming/(src_[0-9a-z]{26})", h.get("location", ""))
+    assert m, h
+    return m.group(1)
+
+
+def _post_github(slug, body, secret="gh-secret", headers=None):
+    hdrs = {"Content-Type": "application/json",
+            "X-Hub-Signature-256": "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(),
+            "X-GitHub-Event": "push", "X-GitHub-Delivery": hashlib.sha1(body).hexdigest()}
+    hdrs.update(headers or {})
+    return api("POST", "/webhooks/incoming/" + slug, raw=body, key=None, headers=hdrs)
+
+
+def test_create_edit_and_log_pages():
+    slug, key, s = _admin()
+    status, _, body = s.get("/webhook/incoming")
+    assert status == 200 and "No incoming sources yet" in body, body[:2000]
+    _tidy_ok(body)
+    status, h, body = _create(s, slug="gh-" + slug, type_map="push = sms.sent\n\n issues = sms.failed ")
+    assert status == 303, (status, body[:2000])
+    src = _source_id(h)
+    got = api("GET", "/webhooks/sources/" + src, key=key).body
+    assert got["type_map"] == {"push": "sms.sent", "issues": "sms.failed"}, got
+    assert got["slug"] == "gh-" + slug and got["verify"] == "github", got
+    status, _, page = s.get("/webhook/incoming/%s?done=created" % src)
+    assert status == 200, page[:2000]
+    assert "/webhooks/incoming/gh-%s" % slug in page, page[:3000]
+    assert "gh-secret" not in page
+    assert "push = sms.sent" in page
+    _tidy_ok(page)
+
+    # Requests arrive: one accepted, one refused, with a hostile body.
+    assert _post_github("gh-" + slug, b'{"ref": "main"}').status == 202
+    bad = json.dumps({"note": HOSTILE[0]}).encode()
+    r = _post_github("gh-" + slug, bad, secret="wrong", headers={"Authorization": "Bearer sekrit"})
+    assert r.status == 401, r
+    for path in ("/webhook/incoming", "/webhook/incoming/" + src):
+        status, _, page = s.get(path)
+        assert status == 200, (path, page[:2000])
+        assert page.count('class="badge out-rejected"') == 1, (path, page[:4000])
+        assert page.count('class="badge out-accepted"') == 1, (path, page[:4000])
+        assert "<code>signature_invalid</code>" in page, path
+        _tidy_ok(page)
+    status, _, page = s.get("/webhook/incoming/%s?outcome=rejected" % src)
+    _tidy_ok(page)
+    assert page.count('class="badge out-rejected"') == 1 and 'out-accepted' not in page, page
+    status, _, page = s.get("/webhook/incoming/%s?outcome=maybe" % src)
+    assert status == 200 and _field_error(page, "outcome"), page[:3000]
+    rid = r.headers["hookline-request-id"]
+    status, _, page = s.get("/webhook/incoming/%s/requests/%s" % (src, rid))
+    assert status == 200, page[:2000]
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "sekrit" not in page and "(redacted)" in page
+    assert "x-github-event" in page and "signature_invalid" in page
+    _tidy_ok(page)
+    # A request is only found under its own source.
+    assert s.get("/webhook/incoming/src_00000000000000000000000000/requests/" + rid)[0] == 404
+
+    # Edit: unticking "enabled" disables; an empty secret keeps the old one.
+    status, h, body = s.post("/webhook/incoming/" + src, {
+        "name": "GitHub CI", "verify": "github", "secret": "", "event_type": "sms.sent",
+        "type_map": "", "slug": "gh-" + slug, "allowed_cidrs": "", "tolerance_seconds": "600",
+        "rate_limit": "120"})
+    assert status == 303 and "done=saved" in h["location"], (status, body[:2000])
+    got = api("GET", "/webhooks/sources/" + src, key=key).body
+    assert got["enabled"] is False and got["name"] == "GitHub CI" and got["type_map"] is None, got
+    assert got["tolerance_seconds"] == 600 and got["rate_limit"] == 120, got
+    assert _post_github("gh-" + slug, b'{"x": 1}').status == 403
+    status, _, _ = s.post("/webhook/incoming/" + src, {
+        "name": "GitHub CI", "verify": "github", "secret": "", "event_type": "sms.sent",
+        "slug": "gh-" + slug, "enabled": "1", "rate_limit": ""})
+    assert status == 303
+    r = _post_github("gh-" + slug, b'{"x": 2}')
+    assert r.status == 202 and r.body["event_type"] == "sms.sent", r
+    assert api("GET", "/webhooks/sources/" + src, key=key).body["rate_limit"] is None
+
+
+def test_generated_secret_is_shown_once():
+    slug, key, s = _admin()
+    status, _, body = _create(s, verify="standard", secret="", name="Partner")
+    assert status == 200, (status, body[:2000])
+    m = re.search(r'id="secret" class="mono" readonly spellcheck="false" value="(whsec_[^"]+)"', body)
+    assert m, body[:3000]
+    _tidy_ok(body)
+    src = re.search(r"(src_[0-9a-z]{26})", body).group(1)
+    status, _, page = s.get("/webhook/incoming/" + src)
+    assert status == 200 and m.group(1) not in page
+    # Switching an existing source to Standard Webhooks makes a new one, shown once too.
+    status, h, _ = _create(s, verify="github", secret="x")
+    other = _source_id(h)
+    status, _, body = s.post("/webhook/incoming/" + other, {"verify": "standard", "name": "",
+                                                             "event_type": "sms.sent", "enabled": "1"})
+    assert status == 200 and re.search(r'value="whsec_', body), body[:3000]
+
+
+def test_form_errors_are_inline_keep_input_and_write_nothing():
+    slug, key, s = _admin()
+    cases = (({"slug": "Bad Slug"}, "slug"),
+             ({"verify": "github", "secret": ""}, "secret"),
+             ({"verify": "none", "secret": ""}, "allowed_cidrs"),
+             ({"type_map": "push -> sms.sent"}, "type_map"),
+             ({"type_map": "push = no.such_type"}, "type_map"),
+             ({"allowed_cidrs": "10.0.0.0/33"}, "allowed_cidrs"),
+             ({"tolerance_seconds": "soon"}, "tolerance_seconds"),
+             ({"rate_limit": "-3"}, "rate_limit"))
+    for form, field in cases:
+        form = dict(form, name=HOSTILE[1])
+        status, _, body = _create(s, **form)
+        assert status == 422, (form, status, body[:1500])
+        assert _field_error(body, field), (form, field, body[:4000])
+        assert "<img src=x" not in body and "&quot;&gt;&lt;img src=x" in body, form
+        assert 'id="new-source" open' in body, form
+        assert "gh-secret" not in body, form            # a typed secret never comes back
+        _tidy_ok(body)
+    assert api("GET", "/webhooks/sources", key=key).body["data"] == []
+    # A slug another account has: 409 at the slug field.
+    _, _, s2 = _admin()
+    assert _create(s2, slug="taken-" + slug)[0] == 303
+    status, _, body = _create(s, slug="taken-" + slug)
+    assert status == 409 and _field_error(body, "slug"), (status, body[:2000])
+    # A failed edit changes nothing.
+    status, h, _ = _create(s, name="Keep")
+    src = _source_id(h)
+    status, _, body = s.post("/webhook/incoming/" + src, {"name": "Changed", "verify": "github",
+                                                          "event_type": "sms.sent", "slug": "B A D",
+                                                          "enabled": "1"})
+    assert status == 422 and _field_error(body, "slug") and 'value="Changed"' in body, body[:3000]
+    assert api("GET", "/webhooks/sources/" + src, key=key).body["name"] == "Keep"
+
+
+def test_delete_needs_the_box_ticked():
+    slug, key, s = _admin()
+    status, h, _ = _create(s, slug="del-" + slug)
+    src = _source_id(h)
+    status, _, body = s.post("/webhook/incoming/%s/delete" % src, {})
+    assert status == 422 and _field_error(body, "confirm"), body[:2000]
+    assert api("GET", "/webhooks/sources/" + src, key=key).status == 200
+    status, h, _ = s.post("/webhook/incoming/%s/delete" % src, {"confirm": "1"})
+    assert status == 303 and "source_deleted" in h["location"], h
+    assert api("GET", "/webhooks/sources/" + src, key=key).status == 404
+    assert _post_github("del-" + slug, b"{}").status == 404
+
+
+def test_viewer_sees_but_cannot_change_and_csrf_is_required():
+    slug, key, admin = _admin()
+    status, h, _ = _create(admin, slug="ro-" + slug)
+    src = _source_id(h)
+    v = Session()
+    assert v.login(_user(slug, "viewer"))[0] in (302, 303)
+    status, _, page = v.get("/webhook/incoming/" + src)
+    assert status == 200 and "can view this source but not change it" in page, page[:2000]
+    assert "Delete source" not in page and "New source" not in v.get("/webhook/incoming")[2]
+    for path, form in (("/webhook/incoming", {"verify": "github", "secret": "s"}),
+                       ("/webhook/incoming/" + src, {"verify": "github", "name": "x"}),
+                       ("/webhook/incoming/%s/delete" % src, {"confirm": "1"})):
+        assert v.post(path, form)[0] == 403, path
+    assert admin.post("/webhook/incoming/%s/delete" % src, {"confirm": "1"}, csrf=False)[0] == 403
+    assert api("GET", "/webhooks/sources/" + src, key=key).body["name"] == "GitHub"
