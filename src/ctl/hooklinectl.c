@@ -1,6 +1,6 @@
 /* hooklinectl: the admin command line: migrate the schema, manage
  * accounts, users and API keys, publish events from shell or cron, and
- * show queue status. See hooklinectl(8). Exit codes: 0 ok, 1 failure,
+ * show queue status, apply the retention. See hooklinectl(8). Exit codes: 0 ok, 1 failure,
  * 2 usage, 3 already exists, 4 not found. */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include "hl_log.h"
 #include "hl_migrate.h"
 #include "hl_publish.h"
+#include "hl_retention.h"
 #include "hl_util.h"
 
 #define EXIT_USAGE 2
@@ -312,6 +313,36 @@ cmd_status(struct ctl *c, int argc, char **argv)
 	return r < 0 ? fail("status") : 0;
 }
 
+/* The whole retention pass (no chunk limit), or with --dry-run what it
+ * would delete. Exit 3 when another pass holds the lock. */
+static int
+cmd_purge(struct ctl *c, int argc, char **argv)
+{
+	struct hl_retention_opts o = { 0 };
+	long long deleted[HL_RET__MAX];
+	int busy, t;
+
+	if (argc == 1 && !strcmp(argv[0], "--dry-run"))
+		o.dry_run = 1;
+	else if (argc) {
+		fprintf(stderr, "usage: hooklinectl purge [--dry-run]\n");
+		return EXIT_USAGE;
+	}
+	o.now_ms = hl_now_ms();
+	if (hl_retention_run(c->db, &c->cfg, &o, deleted, &busy))
+		return fail("purge");
+	if (busy) {
+		fprintf(stderr, "hooklinectl: purge: another retention pass is running\n");
+		return EXIT_EXISTS;
+	}
+	printf("%s (Retention.Days %ld, Retention.AuditDays %ld):\n",
+		o.dry_run ? "would delete" : "deleted", c->cfg.retention_days,
+		c->cfg.retention_audit_days);
+	for (t = 0; t < HL_RET__MAX; t++)
+		printf("  %-18s %lld\n", hl_retained_name((enum hl_retained)t), deleted[t]);
+	return 0;
+}
+
 static const struct command commands[] = {
 	{ "migrate", NULL, cmd_migrate, 0, 0, "migrate" },
 	{ "account", "create", cmd_account_create, 1, 2, "account create SLUG [NAME]" },
@@ -322,6 +353,7 @@ static const struct command commands[] = {
 	{ "key", "revoke", cmd_key_revoke, 2, 2, "key revoke ACCOUNT KEY_ID" },
 	{ "publish", NULL, cmd_publish, 2, 6, "publish [--account SLUG] [--idempotency-key K] TYPE PAYLOAD_JSON" },
 	{ "status", NULL, cmd_status, 0, 0, "status" },
+	{ "purge", NULL, cmd_purge, 0, 1, "purge [--dry-run]  (Retention.Days, Retention.AuditDays)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

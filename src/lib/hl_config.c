@@ -73,6 +73,8 @@ static const struct config_key config_keys[] = {
 	{ "Delivery.AllowCidrs", KEY_CIDRS, OFF(allow), "", 0, 0 },
 	{ "Delivery.DisableAfterSeconds", KEY_LONG, OFF(disable_after_s), "432000", 1, 31536000 },
 	{ "Delivery.UserAgent", KEY_STR, OFF(user_agent), "hookline/" HL_VERSION, 0, 0 },
+	{ "Retention.Days", KEY_LONG, OFF(retention_days), "30", 0, 36500 },
+	{ "Retention.AuditDays", KEY_LONG, OFF(retention_audit_days), "365", 0, 36500 },
 	{ "Log.Level", KEY_LOGLEVEL, OFF(log_level), "info", 0, 0 },
 	{ "RateLimit.PerKeyPerMinute", KEY_LONG, OFF(rate_per_key), "600", 0, 1000000 },
 	{ "RateLimit.PerAddressPerMinute", KEY_LONG, OFF(rate_per_addr), "1200", 0, 1000000 },

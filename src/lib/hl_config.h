@@ -60,6 +60,10 @@ struct hl_config {
 	char *user_agent;             /* Delivery.UserAgent */
 	long disable_after_s;         /* Delivery.DisableAfterSeconds: failing this long disables (default 5 days) */
 
+	/* Retention.*: days kept; 0 keeps everything (hl_retention.h). */
+	long retention_days;          /* Retention.Days (default 30) */
+	long retention_audit_days;    /* Retention.AuditDays (default 365) */
+
 	/* Log.* */
 	enum hl_log_level log_level;  /* Log.Level: error|warn|info|debug */
 

@@ -277,31 +277,13 @@ static int id_prefix_ok(const char *prefix)
 	return 1;
 }
 
-hl_err hl_id_new(const char *prefix, char out[HL_ID_MAX])
+/* prefix + "_" + the 128 bits of raw (48-bit milliseconds, 80 more) in
+ * 26 Crockford base32 characters. */
+static void id_encode(const char *prefix, const unsigned char raw[16], char out[HL_ID_MAX])
 {
-	hl_err rc = HL_OK;
-	unsigned char raw[16];
-	struct timespec ts;
-	uint64_t ms;
-	size_t plen;
+	size_t plen = strlen(prefix);
 	int i, bit;
 
-	out[0] = '\0';
-	if (!id_prefix_ok(prefix)) {
-		rc = hl_fail(HL_ERR_INTERNAL, NULL, "bad id prefix");
-		goto out;
-	}
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0) {
-		rc = hl_fail(HL_ERR_INTERNAL, NULL, "clock_gettime failed");
-		goto out;
-	}
-	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-	for (i = 0; i < 6; i++)
-		raw[i] = (unsigned char)(ms >> (40 - 8 * i));
-	rc = hl_random_bytes(raw + 6, 10);
-	if (rc != HL_OK)
-		goto out;
-	plen = strlen(prefix);
 	memcpy(out, prefix, plen);
 	out[plen] = '_';
 	/* 26 chars carry 130 bits: the 128-bit value with two leading zero
@@ -318,8 +300,52 @@ hl_err hl_id_new(const char *prefix, char out[HL_ID_MAX])
 		out[plen + 1 + i] = crockford[v];
 	}
 	out[plen + 1 + ID_CHARS] = '\0';
+}
+
+static void id_time(unsigned char raw[16], uint64_t ms)
+{
+	int i;
+
+	for (i = 0; i < 6; i++)
+		raw[i] = (unsigned char)(ms >> (40 - 8 * i));
+}
+
+hl_err hl_id_new(const char *prefix, char out[HL_ID_MAX])
+{
+	hl_err rc = HL_OK;
+	unsigned char raw[16];
+	struct timespec ts;
+	uint64_t ms;
+
+	out[0] = '\0';
+	if (!id_prefix_ok(prefix)) {
+		rc = hl_fail(HL_ERR_INTERNAL, NULL, "bad id prefix");
+		goto out;
+	}
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0) {
+		rc = hl_fail(HL_ERR_INTERNAL, NULL, "clock_gettime failed");
+		goto out;
+	}
+	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	id_time(raw, ms);
+	rc = hl_random_bytes(raw + 6, 10);
+	if (rc != HL_OK)
+		goto out;
+	id_encode(prefix, raw, out);
 out:
 	return rc;
+}
+
+hl_err hl_id_at(const char *prefix, long long ms, char out[HL_ID_MAX])
+{
+	unsigned char raw[16] = { 0 };
+
+	out[0] = '\0';
+	if (!id_prefix_ok(prefix) || ms < 0)
+		return hl_fail(HL_ERR_INTERNAL, NULL, "bad id prefix or time");
+	id_time(raw, (uint64_t)ms);
+	id_encode(prefix, raw, out);
+	return HL_OK;
 }
 
 int hl_id_valid(const char *prefix, const char *s)

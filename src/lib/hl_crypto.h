@@ -36,6 +36,9 @@ int hl_ct_streq(const char *a, const char *b);
 /* Time-sortable opaque id: prefix + "_" + 26 lowercase Crockford base32
  * chars (48-bit milliseconds, 80 random bits), e.g. "wh_01hf...". */
 hl_err hl_id_new(const char *prefix, char out[HL_ID_MAX]);
+/* The smallest id of that prefix made at unix time ms: every id made
+ * before ms sorts below it (retention deletes by primary key range). */
+hl_err hl_id_at(const char *prefix, long long ms, char out[HL_ID_MAX]);
 /* 1 when s is prefix + "_" + 26 valid chars. */
 int hl_id_valid(const char *prefix, const char *s);
 

@@ -19,6 +19,7 @@
 #include "hl_deliveries.h"
 #include "hl_log.h"
 #include "hl_oauth.h"
+#include "hl_retention.h"
 #include "hl_sender.h"
 #include "hl_util.h"
 #include "claimer.h"
@@ -228,6 +229,36 @@ collect_finished(struct runner *r)
 	return n;
 }
 
+/* Retention, a bounded share per run: cron starts a runner every minute,
+ * so a few chunks a run keep up with any realistic traffic, and the next
+ * runner is never kept waiting. One runner at a time does it (the others
+ * find the lock taken and skip). */
+#define RETENTION_CHUNKS 20
+#define RETENTION_MS 2000
+
+static void
+retention(struct runner *r)
+{
+	struct hl_retention_opts o = { 0 };
+	long long deleted[HL_RET__MAX], total = 0;
+	int busy, t;
+
+	o.now_ms = hl_now_ms();
+	o.max_chunks = RETENTION_CHUNKS;
+	o.deadline_ms = o.now_ms + RETENTION_MS;
+	if (hl_retention_run(r->db, &r->cfg, &o, deleted, &busy)) {
+		hl_log(HL_LOG_WARN, "retention: %s", hl_errmsg());
+		return;
+	}
+	for (t = 0; t < HL_RET__MAX; t++)
+		total += deleted[t];
+	if (total)
+		hl_log(HL_LOG_INFO, "retention: deleted %lld deliveries, %lld events, %lld incoming "
+			"requests, %lld notifications, %lld audit records", deleted[HL_RET_DELIVERIES],
+			deleted[HL_RET_EVENTS], deleted[HL_RET_INCOMING], deleted[HL_RET_NOTIFICATIONS],
+			deleted[HL_RET_AUDIT]);
+}
+
 static int
 run(struct runner *r)
 {
@@ -388,6 +419,8 @@ main(int argc, char **argv)
 	r.claimer = NULL;
 	recorder_stop(r.rec);
 	r.rec = NULL;
+	if (!stopping)
+		retention(&r);
 	hl_log(HL_LOG_INFO, "runner %s done: %lld sent, %lld succeeded, %lld failed",
 		r.owner, r.sent, r.succeeded, r.failed);
 out:

@@ -283,6 +283,25 @@ START_TEST(test_id_time)
 }
 END_TEST
 
+/* The floor id of a time sorts below every id made at or after it and
+ * above every id made before it. */
+START_TEST(test_id_at)
+{
+	char floor_id[HL_ID_MAX], now_id[HL_ID_MAX], later[HL_ID_MAX];
+	unsigned long long ms;
+
+	ck_assert_int_eq(hl_id_new("dlv", now_id), HL_OK);
+	ms = id_ms(now_id + 4);
+	ck_assert_int_eq(hl_id_at("dlv", (long long)ms, floor_id), HL_OK);
+	ck_assert(hl_id_valid("dlv", floor_id));
+	ck_assert_uint_eq(id_ms(floor_id + 4), ms);
+	ck_assert_int_le(strcmp(floor_id, now_id), 0);
+	ck_assert_int_eq(hl_id_at("dlv", (long long)ms + 1, later), HL_OK);
+	ck_assert_int_gt(strcmp(later, now_id), 0);
+	ck_assert_int_ne(hl_id_at("dlv", -1, later), HL_OK);
+}
+END_TEST
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -521,6 +540,7 @@ static Suite *crypto_suite(void)
 	tcase_add_test(tc, test_hex_encode);
 	tcase_add_test(tc, test_id_format);
 	tcase_add_test(tc, test_id_time);
+	tcase_add_test(tc, test_id_at);
 	tcase_add_test(tc, test_id_unique_sortable);
 	tcase_add_test(tc, test_password);
 	tcase_add_test(tc, test_password_other_iterations);
