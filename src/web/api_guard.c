@@ -13,8 +13,8 @@
 
 #define WINDOW_S 60
 
-static int
-limit_hit(struct hl_req *r, const char *bucket, long limit, int set_headers)
+int
+hl_guard_rate(struct hl_req *r, const char *bucket, long limit, int set_headers)
 {
 	struct hl_rate rate;
 	char v[32];
@@ -49,7 +49,7 @@ hl_guard_rate_addr(struct hl_req *r)
 	char bucket[120];
 
 	snprintf(bucket, sizeof(bucket), "addr:%s", r->client_addr);
-	return limit_hit(r, bucket, r->cfg->rate_per_addr, r->cfg->rate_per_key <= 0);
+	return hl_guard_rate(r, bucket, r->cfg->rate_per_addr, r->cfg->rate_per_key <= 0);
 }
 
 int
@@ -58,7 +58,7 @@ hl_guard_rate_caller(struct hl_req *r)
 	char bucket[120];
 
 	snprintf(bucket, sizeof(bucket), "key:%s:%s", r->who.account_id, r->who.actor_id);
-	return limit_hit(r, bucket, r->cfg->rate_per_key, 1);
+	return hl_guard_rate(r, bucket, r->cfg->rate_per_key, 1);
 }
 
 int

@@ -10,6 +10,10 @@
  * (after). 0 to go on; -1 when the 429 (or a 503) has been written. */
 int hl_guard_rate_addr(struct hl_req *r);
 int hl_guard_rate_caller(struct hl_req *r);
+/* The same for any bucket ("src:..."): limit requests a minute, 0 for
+ * none; X-RateLimit-* headers on every answer when set_headers. A counter
+ * that cannot be reached lets the request through (logged). */
+int hl_guard_rate(struct hl_req *r, const char *bucket, long limit, int set_headers);
 
 /* Idempotency-Key on a POST: 1 when the answer has been written (a
  * replay, or 422 idempotency_key_reused / 400 for a bad key); 0 to run

@@ -4,39 +4,15 @@
 #include <stdio.h>
 #include <time.h>
 #include "hl_incoming.h"
-#include "hl_ratelimit.h"
 #include "hl_sources.h"
 #include "hl_util.h"
 #include "api.h"
+#include "api_guard.h"
 
 static const char *
 header_of(void *ctx, const char *name)
 {
 	return hl_req_header(ctx, name);
-}
-
-/* The per-source limit, before the body is read: a flood costs one
- * counter update per request and writes no log rows. */
-static int
-rate_limited(struct hl_req *r, const struct hl_source *src)
-{
-	struct hl_rate rate;
-	char bucket[64], value[32];
-
-	if (src->rate_limit <= 0)
-		return 0;
-	snprintf(bucket, sizeof(bucket), "src:%s", src->id);
-	if (hl_rate_hit(r->db, bucket, src->rate_limit, 60, &rate)) {
-		hl_resp_core_error(r, HL_ERR_DB);
-		return 1;
-	}
-	if (!rate.exceeded)
-		return 0;
-	snprintf(value, sizeof(value), "%ld", rate.reset_s > 0 ? rate.reset_s : 1);
-	hl_resp_header(r, "Retry-After", value);
-	hl_resp_error(r, 429, "rate_limited", "this source's rate_limit is used up; try again "
-		"after Retry-After seconds", NULL);
-	return 1;
 }
 
 void
@@ -46,6 +22,7 @@ api_incoming_receive(struct hl_req *r)
 	struct hl_incoming_in in;
 	struct hl_source src;
 	json_object *headers, *out;
+	char bucket[64];
 	hl_err rc;
 
 	rc = hl_source_by_slug(r->db, r->cfg, r->params[0], &src);
@@ -57,7 +34,10 @@ api_incoming_receive(struct hl_req *r)
 		hl_resp_core_error(r, rc);
 		return;
 	}
-	if (rate_limited(r, &src) || hl_req_read_body(r))
+	/* The per-source limit, before the body is read: a flood costs one
+	 * counter update per request and writes no log rows. */
+	snprintf(bucket, sizeof(bucket), "src:%s", src.id);
+	if (hl_guard_rate(r, bucket, src.rate_limit, 1) || hl_req_read_body(r))
 		goto out;
 	headers = hl_req_headers_json(r);
 	in.header = header_of;

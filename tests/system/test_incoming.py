@@ -337,6 +337,7 @@ def test_disabled_unknown_rate_limited_and_bad_bodies():
     r = post(src, form, github_headers(secret, form))
     assert r.status == 429 and error_code(r) == "rate_limited", r
     assert int(r.headers["retry-after"]) >= 1, r.headers
+    assert r.headers["x-ratelimit-limit"] == "2" and r.headers["x-ratelimit-remaining"] == "0"
     entries = log(key, src)
     assert [e["outcome"] for e in entries] == ["accepted", "rejected"], entries  # 429s are not logged
     assert entries[1]["error_code"] == "invalid_body", entries
