@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Runs the system test cases: every test_* function of every test_*.py here.
 
-    runtests.py [NAME]
+    runtests.py [NAME...]
 
-NAME selects cases whose "module.function" name contains it (for example
-test_skeleton, or test_skeleton.test_publish_delivers_signed). Prints
+Each NAME selects the cases whose "module.function" name contains it (for
+example test_skeleton, or test_skeleton.test_publish_delivers_signed); with
+several, a case runs when any selects it. Prints
 "PASS: module.function" or "FAIL: module.function" with the traceback, then
 "N passed, N failed". Exit status 1 when a case failed or none ran.
 A module may define setup_module() / teardown_module(). Each case has a time
@@ -40,14 +41,15 @@ def discover():
 
 
 def main(argv):
-    selector = argv[1] if len(argv) > 1 else None
+    selectors = argv[1:]
     passed = failed = 0
     signal.signal(signal.SIGALRM, _alarm)
     for modname in discover():
         try:
             mod = importlib.import_module(modname)
         except Exception:
-            if selector is None or selector in modname or modname.startswith(selector.split(".")[0]):
+            if not selectors or any(s in modname or modname.startswith(s.split(".")[0])
+                                    for s in selectors):
                 print("FAIL: %s (import)" % modname)
                 traceback.print_exc(file=sys.stdout)
                 failed += 1
@@ -55,7 +57,8 @@ def main(argv):
         cases = [(name, fn) for name, fn in vars(mod).items()
                  if name.startswith("test_") and inspect.isfunction(fn) and fn.__module__ == modname]
         cases.sort(key=lambda c: c[1].__code__.co_firstlineno)
-        cases = [c for c in cases if selector is None or selector in "%s.%s" % (modname, c[0])]
+        cases = [c for c in cases
+                 if not selectors or any(s in "%s.%s" % (modname, c[0]) for s in selectors)]
         if not cases:
             continue
         setup_error = None
@@ -94,7 +97,7 @@ def main(argv):
                 print("warning: %s.teardown_module failed" % modname)
                 traceback.print_exc(file=sys.stdout)
     if passed + failed == 0:
-        print("no test case matched %r" % selector if selector else "no test case found")
+        print("no test case matched %s" % " ".join(selectors) if selectors else "no test case found")
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed or passed + failed == 0 else 0
 
