@@ -654,6 +654,51 @@ hl_incoming_list(struct hl_db *db, const char *account_id, const char *source_id
 }
 
 hl_err
+hl_incoming_counts(struct hl_db *db, const char *account_id, long long since_ms,
+	json_object **out)
+{
+	static const char *const outcomes[] = { "accepted", "duplicate", "rejected" };
+	char floor[HL_ID_MAX];
+	struct hl_stmt *st;
+	long long total = 0, n;
+	size_t i;
+	int r;
+	hl_err rc;
+
+	*out = NULL;
+	/* Ids sort by time: the (account_id, id) index serves the range. */
+	rc = hl_id_at("inc", since_ms, floor);
+	if (!rc)
+		rc = hl_stmt_new(db, "SELECT outcome, COUNT(*) FROM incoming_requests "
+			"WHERE account_id = ? AND id >= ? GROUP BY outcome", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, account_id);
+	hl_stmt_str(st, 1, floor);
+	*out = json_object_new_object();
+	for (i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++)
+		hl_json_add_int(*out, outcomes[i], 0);
+	rc = hl_stmt_exec(st);
+	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+		if (r < 0) {
+			rc = HL_ERR_DB;
+			break;
+		}
+		n = hl_stmt_colint(st, 1);
+		hl_json_add_int(*out, hl_stmt_col(st, 0), n);
+		total += n;
+	}
+	hl_stmt_free(st);
+	if (rc) {
+		json_object_put(*out);
+		*out = NULL;
+		return rc;
+	}
+	hl_json_add_int(*out, "received", total);
+	return HL_OK;
+}
+
+hl_err
 hl_incoming_get(struct hl_db *db, const char *account_id, const char *id, json_object **out)
 {
 	struct hl_stmt *st;

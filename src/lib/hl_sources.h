@@ -95,6 +95,10 @@ hl_err hl_incoming_log(struct hl_db *db, const struct hl_source *src,
 /* Newest first; source_id and outcome may be NULL (all). */
 hl_err hl_incoming_list(struct hl_db *db, const char *account_id, const char *source_id,
 	const char *outcome, int limit, const char *iterator, json_object **out);
+/* Requests the account's sources received since unix time since_ms:
+ * {"received", "accepted", "duplicate", "rejected"}. */
+hl_err hl_incoming_counts(struct hl_db *db, const char *account_id, long long since_ms,
+	json_object **out);
 /* One request with its headers and body. */
 hl_err hl_incoming_get(struct hl_db *db, const char *account_id, const char *id,
 	json_object **out);

@@ -1,6 +1,9 @@
 /* page_home.c: /webhook, the overview: endpoints, the last day's
- * deliveries and success rate, and what needs attention. */
+ * deliveries and success rate, incoming requests (refused ones are worth
+ * a look: forged or misconfigured senders), and what needs attention. */
 #include "hl_analytics.h"
+#include "hl_sources.h"
+#include "hl_util.h"
 #include "pages.h"
 #include "render.h"
 
@@ -17,6 +20,13 @@ page_home(struct hl_req *r)
 		return;
 	}
 	hl_hdf_from_json(hdf, "Page.Stats", o);
+	json_object_put(o);
+	rc = hl_incoming_counts(r->db, r->who.account_id, hl_now_ms() - 86400000LL, &o);
+	if (rc) {
+		hl_page_core_error(r, rc, "Loading the overview");
+		return;
+	}
+	hl_hdf_from_json(hdf, "Page.Incoming", o);
 	json_object_put(o);
 	hdf_set_value(hdf, "Page.Title", "Overview");
 	hdf_set_value(hdf, "Page.Nav", "home");
