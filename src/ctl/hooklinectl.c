@@ -313,20 +313,33 @@ cmd_status(struct ctl *c, int argc, char **argv)
 	return r < 0 ? fail("status") : 0;
 }
 
-/* The whole retention pass (no chunk limit), or with --dry-run what it
- * would delete. Exit 3 when another pass holds the lock. */
+/* The whole retention pass, or with --chunks N a runner-sized share that
+ * goes on where the last share stopped, or with --dry-run what the whole
+ * pass would delete. Exit 3 when another pass holds the lock. */
 static int
 cmd_purge(struct ctl *c, int argc, char **argv)
 {
 	struct hl_retention_opts o = { 0 };
 	long long deleted[HL_RET__MAX];
-	int busy, t;
+	char *end;
+	long v;
+	int busy, t, i;
 
-	if (argc == 1 && !strcmp(argv[0], "--dry-run"))
-		o.dry_run = 1;
-	else if (argc) {
-		fprintf(stderr, "usage: hooklinectl purge [--dry-run]\n");
-		return EXIT_USAGE;
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--dry-run")) {
+			o.dry_run = 1;
+		} else if (!strcmp(argv[i], "--chunks") && i + 1 < argc) {
+			errno = 0;
+			v = strtol(argv[++i], &end, 10);
+			if (errno || *end || v < 1 || v > 1000000) {
+				fprintf(stderr, "hooklinectl: purge: --chunks must be 1..1000000\n");
+				return EXIT_USAGE;
+			}
+			o.max_chunks = (int)v;
+		} else {
+			fprintf(stderr, "usage: hooklinectl purge [--dry-run] [--chunks N]\n");
+			return EXIT_USAGE;
+		}
 	}
 	o.now_ms = hl_now_ms();
 	if (hl_retention_run(c->db, &c->cfg, &o, deleted, &busy))
@@ -353,7 +366,7 @@ static const struct command commands[] = {
 	{ "key", "revoke", cmd_key_revoke, 2, 2, "key revoke ACCOUNT KEY_ID" },
 	{ "publish", NULL, cmd_publish, 2, 6, "publish [--account SLUG] [--idempotency-key K] TYPE PAYLOAD_JSON" },
 	{ "status", NULL, cmd_status, 0, 0, "status" },
-	{ "purge", NULL, cmd_purge, 0, 1, "purge [--dry-run]  (Retention.Days, Retention.AuditDays)" },
+	{ "purge", NULL, cmd_purge, 0, 3, "purge [--dry-run] [--chunks N]  (Retention.Days, Retention.AuditDays)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -136,6 +136,35 @@ chunk_purge(struct hl_db *db, const struct retained *t, const char *cursor, cons
 	return rc;
 }
 
+/* Where the previous bounded pass stopped in this table ("" when it
+ * reached the cutoff, or none ran yet). */
+static hl_err
+cursor_load(struct hl_db *db, const struct retained *t, char cursor[HL_ID_MAX])
+{
+	struct hl_stmt *st;
+	int found;
+	hl_err rc;
+
+	cursor[0] = '\0';
+	rc = hl_stmt_new(db, "SELECT last_id FROM retention_cursors WHERE table_name = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, t->name);
+	rc = hl_stmt_first(st, &found);
+	if (!rc && found)
+		hl_strlcpy(cursor, hl_stmt_col(st, 0), HL_ID_MAX);
+	hl_stmt_free(st);
+	return rc;
+}
+
+static hl_err
+cursor_save(struct hl_db *db, const struct retained *t, const char *cursor)
+{
+	return hl_db_exec(db, NULL, "INSERT INTO retention_cursors (table_name, last_id) "
+		"VALUES (?, ?) ON DUPLICATE KEY UPDATE last_id = VALUES(last_id), "
+		"updated_at = NOW(3)", "ss", t->name, cursor);
+}
+
 static hl_err
 purge_table(struct hl_db *db, const struct retained *t, long days,
 	const struct hl_retention_opts *o, long long *deleted)
@@ -150,6 +179,11 @@ purge_table(struct hl_db *db, const struct retained *t, long days,
 	if (days <= 0 || cutoff_ms <= 0)
 		return HL_OK;
 	rc = hl_id_at(t->prefix, cutoff_ms, floor);
+	/* A bounded pass goes on where the last one stopped; a whole pass
+	 * starts at the oldest row, and a dry run counts the whole range and
+	 * moves nothing. */
+	if (!rc && !o->dry_run && (o->max_chunks > 0 || o->deadline_ms > 0))
+		rc = cursor_load(db, t, cursor);
 	if (rc)
 		return rc;
 	gmtime_r(&secs, &tm);
@@ -162,12 +196,16 @@ purge_table(struct hl_db *db, const struct retained *t, long days,
 		if (!rc)
 			rc = chunk_purge(db, t, cursor, upper, floor, cutoff, o->dry_run, &n);
 		if (rc)
-			return rc;
+			break;
 		*deleted += n;
 		hl_strlcpy(cursor, upper, sizeof(cursor));
 		chunks++;
 	}
-	return HL_OK;
+	/* Reaching the cutoff starts the next pass at the oldest row again:
+	 * rows it stepped over (unfinished then) may have finished since. */
+	if (!o->dry_run && (!rc || chunks > 0))
+		cursor_save(db, t, last ? "" : cursor);
+	return rc;
 }
 
 hl_err

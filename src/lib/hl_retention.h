@@ -29,7 +29,10 @@ struct hl_retention_opts {
 #define HL_RETENTION_CHUNK 500
 
 /* One pass over every table, oldest rows first, in short transactions of
- * at most HL_RETENTION_CHUNK rows each. Only one pass runs at a time across
+ * at most HL_RETENTION_CHUNK rows each. A pass bounded by max_chunks or
+ * the deadline goes on where the previous one stopped (retention_cursors),
+ * so old unfinished rows cannot hold the passes up; one that reaches the
+ * cutoff has the next start from the oldest row again. Only one pass runs at a time across
  * every host (a MariaDB lock): *busy is set and nothing done when another
  * holds it. deleted[t] counts rows removed (or, dry_run, that would be);
  * attempts go with their deliveries and are not counted separately. */

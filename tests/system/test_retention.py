@@ -164,3 +164,44 @@ def test_the_runner_applies_retention_after_its_window():
             assert not _exists(table, ids[name]), ("kept", table, name)
         for table, name in KEPT:
             assert _exists(table, ids[name]), ("deleted", table, name)
+
+
+def test_bounded_passes_go_on_past_old_unfinished_work():
+    # 1,200 paused deliveries of 40 days ago (an endpoint disabled for
+    # weeks) stand before old finished ones in the key order. A runner-
+    # sized share of one chunk (500 ids) a run must still get past them.
+    slug, key, rcv, ep, src, _ = _setup()
+    rcv.close()
+    acct = _account_id(slug)
+    ev = old_id("evt", 41)
+    sql("INSERT INTO events (id, account_id, event_type, payload, created_at) VALUES "
+        "(%s, %s, 'sms.delivered', '{}', NOW(3) - INTERVAL 41 DAY)" % (_q(ev), _q(acct)))
+
+    def deliveries(n, days, status):
+        ids = sorted(old_id("dlv", days) for _ in range(n))
+        for i in range(0, n, 200):
+            sql("INSERT INTO deliveries (id, account_id, endpoint_id, event_id, event_type, status, "
+                "attempts, completed_at, created_at) VALUES " + ",".join(
+                    "(%s, %s, %s, %s, 'sms.delivered', '%s', 1, %s, NOW(3) - INTERVAL %d DAY)"
+                    % (_q(d), _q(acct), _q(ep), _q(ev), status,
+                       "NULL" if status == "paused" else "NOW(3) - INTERVAL %d DAY" % days, days)
+                    for d in ids[i:i + 200]))
+        return ids
+
+    paused = deliveries(1200, 41, "paused")
+    done = deliveries(50, 40, "succeeded")
+    gone = []
+    for _ in range(3):
+        out = ctl("purge", "--chunks", "1").stdout
+        gone.append(int(dict(line.split() for line in out.splitlines()[1:])["deliveries"]))
+    assert gone == [0, 0, 50], gone
+    assert not any(_exists("deliveries", d) for d in done[:3] + done[-3:])
+    assert all(_exists("deliveries", d) for d in paused[:3] + paused[-3:])
+    # That share reached the cutoff: the next one starts from the oldest again.
+    assert sql("SELECT last_id FROM retention_cursors WHERE table_name = 'deliveries'") == [[""]]
+    more = deliveries(5, 42, "dead")
+    assert more[-1] < paused[0]
+    out = ctl("purge", "--chunks", "1").stdout
+    assert dict(line.split() for line in out.splitlines()[1:])["deliveries"] == "5", out
+    proc = ctl("purge", "--chunks", "0", check=False)
+    assert proc.returncode == 2, proc
