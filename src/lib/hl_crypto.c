@@ -240,6 +240,14 @@ void hl_sha256_hex(const void *data, size_t n, char out[65])
 	hl_hex_encode(md, 32, out);
 }
 
+void hl_secret_free(char *s)
+{
+	if (!s)
+		return;
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
+}
+
 int hl_ct_equal(const void *a, size_t alen, const void *b, size_t blen)
 {
 	if (alen != blen)

@@ -31,6 +31,9 @@ hl_err hl_hmac_sha256_after(const void *key, size_t keylen, const void *prefix,
 void hl_sha256_hex(const void *data, size_t n, char out[65]);
 /* Constant-time comparisons (CRYPTO_memcmp). Different lengths -> 0. */
 int hl_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
+/* Wipe a secret string (OPENSSL_cleanse: a memset right before free may
+ * be optimised away) and free it; NULL is fine. */
+void hl_secret_free(char *s);
 int hl_ct_streq(const char *a, const char *b);
 
 /* Time-sortable opaque id: prefix + "_" + 26 lowercase Crockford base32

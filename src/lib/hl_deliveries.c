@@ -81,27 +81,15 @@ hl_job_clear(struct hl_job *job)
 {
 	free(job->url);
 	free(job->body);
-	if (job->secret)
-		memset(job->secret, 0, strlen(job->secret));
-	free(job->secret);
-	if (job->prev_secret)
-		memset(job->prev_secret, 0, strlen(job->prev_secret));
-	free(job->prev_secret);
+	hl_secret_free(job->secret);
+	hl_secret_free(job->prev_secret);
 	free(job->headers_json);
 	free(job->retry_schedule);
-	if (job->auth_json)
-		memset(job->auth_json, 0, strlen(job->auth_json));
-	free(job->auth_json);
-	if (job->ed25519_pem)
-		memset(job->ed25519_pem, 0, strlen(job->ed25519_pem));
-	free(job->ed25519_pem);
-	if (job->oauth_token)
-		memset(job->oauth_token, 0, strlen(job->oauth_token));
-	free(job->oauth_token);
+	hl_secret_free(job->auth_json);
+	hl_secret_free(job->ed25519_pem);
+	hl_secret_free(job->oauth_token);
 	free(job->oauth_sealed);
-	if (job->encryption_key)
-		memset(job->encryption_key, 0, strlen(job->encryption_key));
-	free(job->encryption_key);
+	hl_secret_free(job->encryption_key);
 	memset(job, 0, sizeof(*job));
 }
 

@@ -266,10 +266,7 @@ ed25519_new(const struct hl_config *cfg, char **sealed, char **public_pem)
 	}
 	rc = hl_seal(cfg->master_key, text, sealed);
 out:
-	if (text) {
-		memset(text, 0, strlen(text));
-		free(text);
-	}
+	hl_secret_free(text);
 	if (rc) {
 		free(*public_pem);
 		*public_pem = NULL;

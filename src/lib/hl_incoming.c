@@ -322,7 +322,8 @@ rfc3339(long long t, char out[32])
 }
 
 /* The event's payload: where it came from, what the provider called it,
- * and the body (parsed JSON, or the text). Takes ownership of body. */
+ * and the body (parsed JSON, or the text; body is NULL then). Takes
+ * ownership of body. */
 static json_object *
 envelope(const struct hl_source *src, const struct hl_incoming_in *in, const char *request_id,
 	const struct provenance *p, json_object *body, int is_text)
@@ -346,8 +347,6 @@ envelope(const struct hl_source *src, const struct hl_incoming_in *in, const cha
 			json_object_new_string_len(in->body, (int)in->bodylen));
 	else
 		json_object_object_add(o, "body", body);   /* o owns body now */
-	if (is_text)
-		json_object_put(body);
 	return o;
 }
 
@@ -399,7 +398,7 @@ hl_incoming_receive(struct hl_db *db, const struct hl_source *src,
 	struct hl_incoming_entry e;
 	struct provenance p = { NULL, NULL };
 	json_object *body = NULL, *payload = NULL, *res = NULL;
-	char idem[80], hash[65], *keyed = NULL, message[500];
+	char idem[80], hash[65], keyed[HL_ID_MAX + DEDUPE_MAX + 2], message[500];
 	const char *reason;
 	int is_text = 0;
 	hl_err rc;
@@ -420,16 +419,9 @@ hl_incoming_receive(struct hl_db *db, const struct hl_source *src,
 		/* The source and the provider's id, hashed to fit the key column:
 		 * the same delivery posted again is the same key. */
 		if (p.dedupe) {
-			size_t n = strlen(src->id) + strlen(p.dedupe) + 2;
-
-			keyed = malloc(n);
-			if (!keyed) {
-				rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
-			} else {
-				snprintf(keyed, n, "%s\n%s", src->id, p.dedupe);
-				hl_sha256_hex(keyed, strlen(keyed), hash);
-				snprintf(idem, sizeof(idem), "incoming:%s", hash);
-			}
+			snprintf(keyed, sizeof(keyed), "%s\n%s", src->id, p.dedupe);
+			hl_sha256_hex(keyed, strlen(keyed), hash);
+			snprintf(idem, sizeof(idem), "incoming:%s", hash);
 		}
 	}
 	if (!rc)
@@ -485,6 +477,5 @@ hl_incoming_receive(struct hl_db *db, const struct hl_source *src,
 	json_object_put(res);
 	json_object_put(payload);
 	json_object_put(body);
-	free(keyed);
 	return rc;
 }

@@ -151,10 +151,7 @@ struct row {
 static void
 row_clear(struct row *w)
 {
-	if (w->secret) {
-		memset(w->secret, 0, strlen(w->secret));
-		free(w->secret);
-	}
+	hl_secret_free(w->secret);
 	free(w->type_map);
 	memset(w, 0, sizeof(*w));
 }
@@ -162,10 +159,7 @@ row_clear(struct row *w)
 static hl_err
 set_secret(struct row *w, const char *secret)
 {
-	if (w->secret) {
-		memset(w->secret, 0, strlen(w->secret));
-		free(w->secret);
-	}
+	hl_secret_free(w->secret);
 	w->secret = secret ? strdup(secret) : NULL;
 	if (secret && !w->secret)
 		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
@@ -445,10 +439,7 @@ hl_source_update(struct hl_db *db, const struct hl_config *cfg, const char *acco
 		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 3), &secret);
 		if (!rc)
 			rc = set_secret(&w, secret);
-		if (secret) {
-			memset(secret, 0, strlen(secret));
-			free(secret);
-		}
+		hl_secret_free(secret);
 		if (rc)
 			goto out;
 	}
@@ -498,10 +489,7 @@ hl_source_delete(struct hl_db *db, const char *account_id, const char *id)
 void
 hl_source_clear(struct hl_source *s)
 {
-	if (s->secret) {
-		memset(s->secret, 0, strlen(s->secret));
-		free(s->secret);
-	}
+	hl_secret_free(s->secret);
 	json_object_put(s->type_map);
 	free(s->allowed_cidrs);
 	memset(s, 0, sizeof(*s));
