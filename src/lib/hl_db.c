@@ -161,6 +161,41 @@ hl_db_generation(const struct hl_db *db)
 }
 
 hl_err
+hl_db_lock(struct hl_db *db, const char *name, long wait_s, int *taken)
+{
+	struct hl_stmt *st;
+	int found;
+	hl_err rc;
+
+	*taken = 0;
+	rc = hl_stmt_new(db, "SELECT GET_LOCK(?, ?)", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, name);
+	hl_stmt_int(st, 1, wait_s);
+	rc = hl_stmt_first(st, &found);
+	*taken = !rc && found && hl_stmt_colint(st, 0) == 1;
+	hl_stmt_free(st);
+	return rc;
+}
+
+hl_err
+hl_db_unlock(struct hl_db *db, const char *name)
+{
+	struct hl_stmt *st;
+	int found;
+	hl_err rc;
+
+	rc = hl_stmt_new(db, "SELECT RELEASE_LOCK(?)", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, name);
+	rc = hl_stmt_first(st, &found);
+	hl_stmt_free(st);
+	return rc;
+}
+
+hl_err
 hl_db_begin(struct hl_db *db)
 {
 	if (db_live(db))

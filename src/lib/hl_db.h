@@ -17,6 +17,10 @@ hl_err hl_db_ping(struct hl_db *db);
 /* Changes when hl_db_ping reconnected: statements kept across calls
  * (hl_deliveries.c) must then be prepared again. */
 unsigned hl_db_generation(const struct hl_db *db);
+/* A MariaDB named lock (GET_LOCK: the session's, so a crashed holder
+ * holds nothing). *taken is 1 when it was had within wait_s seconds. */
+hl_err hl_db_lock(struct hl_db *db, const char *name, long wait_s, int *taken);
+hl_err hl_db_unlock(struct hl_db *db, const char *name);
 hl_err hl_db_begin(struct hl_db *db);
 hl_err hl_db_commit(struct hl_db *db);
 void hl_db_rollback(struct hl_db *db);

@@ -97,23 +97,7 @@ is_applied(struct hl_db *db, long version, int *applied)
 	return rc;
 }
 
-static hl_err
-lock(struct hl_db *db, int take)
-{
-	struct hl_stmt *st;
-	int found;
-	hl_err rc;
-
-	rc = hl_stmt_new(db, take ? "SELECT GET_LOCK('hookline_migrate', 60)"
-		: "SELECT RELEASE_LOCK('hookline_migrate')", &st);
-	if (rc)
-		return rc;
-	rc = hl_stmt_first(st, &found);
-	if (!rc && take && (!found || hl_stmt_colint(st, 0) != 1))
-		rc = hl_fail(HL_ERR_CONFLICT, NULL, "another migration is running");
-	hl_stmt_free(st);
-	return rc;
-}
+#define LOCK_NAME "hookline_migrate"
 
 hl_err
 hl_migrate(struct hl_db *db, const char *dir, int *applied)
@@ -121,7 +105,7 @@ hl_migrate(struct hl_db *db, const char *dir, int *applied)
 	static struct migration list[MIGRATIONS_MAX];
 	char path[4096];
 	struct hl_buf text;
-	int i, n, done, count = 0;
+	int i, n, done, locked, count = 0;
 	hl_err rc;
 
 	hl_buf_init(&text, MIGRATION_MAX_BYTES);
@@ -130,7 +114,9 @@ hl_migrate(struct hl_db *db, const char *dir, int *applied)
 		return rc;
 	if (n == 0)
 		return hl_fail(HL_ERR_IO, NULL, "no migrations found in %s (check Paths.Sql)", dir);
-	rc = lock(db, 1);
+	rc = hl_db_lock(db, LOCK_NAME, 60, &locked);
+	if (!rc && !locked)
+		rc = hl_fail(HL_ERR_CONFLICT, NULL, "another migration is running");
 	if (rc)
 		return rc;
 	rc = hl_db_exec(db, NULL, "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -156,7 +142,7 @@ hl_migrate(struct hl_db *db, const char *dir, int *applied)
 			"is", (long long)list[i].version, list[i].name);
 		count++;
 	}
-	lock(db, 0);
+	hl_db_unlock(db, LOCK_NAME);
 	hl_buf_free(&text);
 	if (applied)
 		*applied = count;

@@ -69,32 +69,24 @@ out:
 static int
 fetch_lock(struct hl_db *db, const char *endpoint_id)
 {
-	struct hl_stmt *st;
-	int found = 0, taken = 0;
+	char name[HL_ID_MAX + 20];
+	int taken = 0;
 
-	if (hl_stmt_new(db, "SELECT GET_LOCK(CONCAT('hookline.oauth.', ?), ?)", &st))
+	snprintf(name, sizeof(name), "hookline.oauth.%s", endpoint_id);
+	if (hl_db_lock(db, name, FETCH_WAIT_S, &taken))
 		return 0;
-	hl_stmt_str(st, 0, endpoint_id);
-	hl_stmt_int(st, 1, FETCH_WAIT_S);
-	if (!hl_stmt_first(st, &found) && found)
-		taken = hl_stmt_colint(st, 0) == 1;
-	hl_stmt_free(st);
 	return taken;
 }
 
 static void
 fetch_unlock(struct hl_db *db, const char *endpoint_id)
 {
-	struct hl_stmt *st;
-	int found;
+	char name[HL_ID_MAX + 20];
 
-	if (hl_stmt_new(db, "SELECT RELEASE_LOCK(CONCAT('hookline.oauth.', ?))", &st))
-		return;
-	hl_stmt_str(st, 0, endpoint_id);
-	if (hl_stmt_first(st, &found))
+	snprintf(name, sizeof(name), "hookline.oauth.%s", endpoint_id);
+	if (hl_db_unlock(db, name))
 		hl_log(HL_LOG_WARN, "endpoint %s: could not release the token lock: %s",
 			endpoint_id, hl_errmsg());
-	hl_stmt_free(st);
 }
 
 /* Ask the token endpoint and cache the answer (a token, or the refusal)

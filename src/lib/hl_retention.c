@@ -67,24 +67,6 @@ hl_retained_name(enum hl_retained t)
 	return t < HL_RET__MAX ? tables[t].name : "";
 }
 
-static hl_err
-lock(struct hl_db *db, int take, int *got)
-{
-	struct hl_stmt *st;
-	int found;
-	hl_err rc;
-
-	rc = hl_stmt_new(db, take ? "SELECT GET_LOCK('" LOCK_NAME "', 0)" :
-		"SELECT RELEASE_LOCK('" LOCK_NAME "')", &st);
-	if (rc)
-		return rc;
-	rc = hl_stmt_first(st, &found);
-	if (got)
-		*got = !rc && found && hl_stmt_colint(st, 0) == 1;
-	hl_stmt_free(st);
-	return rc;
-}
-
 /* The id HL_RETENTION_CHUNK rows above cursor (below floor) into upper;
  * *last when fewer rows are left (upper is then floor). */
 static hl_err
@@ -217,7 +199,7 @@ hl_retention_run(struct hl_db *db, const struct hl_config *cfg,
 
 	memset(deleted, 0, sizeof(long long) * HL_RET__MAX);
 	*busy = 0;
-	rc = lock(db, 1, &got);
+	rc = hl_db_lock(db, LOCK_NAME, 0, &got);
 	if (rc)
 		return rc;
 	if (!got) {
@@ -228,6 +210,6 @@ hl_retention_run(struct hl_db *db, const struct hl_config *cfg,
 		rc = purge_table(db, &tables[t], tables[t].audit ? cfg->retention_audit_days :
 			cfg->retention_days, o, &deleted[t]);
 	/* GET_LOCK is the session's: give it back even after a failure. */
-	unlock = lock(db, 0, NULL);
+	unlock = hl_db_unlock(db, LOCK_NAME);
 	return rc ? rc : unlock;
 }
