@@ -391,6 +391,25 @@ admit(const struct hl_source *src, const struct hl_incoming_in *in)
 		in->bodylen, in->now, src->tolerance_s);
 }
 
+/* in->limit for a request admitted (rc HL_OK) or refused with rc; the
+ * refusal's message and reason survive the limiter's own work. */
+static int
+over_limit(const struct hl_incoming_in *in, hl_err rc)
+{
+	const char *reason = rc ? hl_errreason() : NULL;
+	char message[500];
+	int stop;
+
+	if (rc)
+		hl_strlcpy(message, hl_errmsg(), sizeof(message));
+	stop = in->limit(in->ctx, rc == HL_OK);
+	if (rc && !stop) {
+		hl_fail(rc, NULL, "%s", message);
+		hl_errreason_set(reason);
+	}
+	return stop;
+}
+
 hl_err
 hl_incoming_receive(struct hl_db *db, const struct hl_source *src,
 	const struct hl_incoming_in *in, struct hl_incoming_out *out)
@@ -409,6 +428,11 @@ hl_incoming_receive(struct hl_db *db, const struct hl_source *src,
 	if (rc)
 		return rc;
 	rc = admit(src, in);
+	if (in->limit && over_limit(in, rc)) {
+		out->limited = 1;
+		out->request_id[0] = '\0';
+		return HL_OK;
+	}
 	if (!rc)
 		rc = parse_body(in->header, in->ctx, in->body, in->bodylen, &body, &is_text);
 	if (!rc) {

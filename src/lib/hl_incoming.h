@@ -28,6 +28,12 @@ struct hl_incoming_in {
 	const char *body;
 	size_t bodylen;
 	long long now;               /* unix seconds */
+	/* Called once the request is admitted (1: enabled, address allowed,
+	 * signature good) or refused (0), before anything is stored: nonzero
+	 * stops there and stores nothing (the caller has answered, e.g. 429).
+	 * So forged requests can be limited apart from the sender's own.
+	 * NULL: no limit. */
+	int (*limit)(void *ctx, int admitted);
 };
 
 struct hl_incoming_out {
@@ -36,10 +42,12 @@ struct hl_incoming_out {
 	char event_type[129];
 	int duplicate;               /* the dedupe key was seen: the earlier event stands */
 	int deliveries;
+	int limited;                 /* in->limit stopped it: nothing logged or published */
 };
 
 /* Admit, verify, log and publish one request to src. HL_OK when an event
- * was published or found (duplicate); otherwise the request is logged as
+ * was published or found (duplicate), or when in->limit stopped the
+ * request (out->limited, out->request_id empty); otherwise the request is logged as
  * rejected and the error's reason is its stable code: source_disabled,
  * address_not_allowed (HL_ERR_FORBIDDEN), the verify reasons
  * (HL_ERR_AUTH), invalid_body (HL_ERR_INVALID), or what publishing said. */

@@ -9,10 +9,33 @@
 #include "api.h"
 #include "api_guard.h"
 
+struct incoming {
+	struct hl_req *r;
+	const struct hl_source *src;
+};
+
 static const char *
 header_of(void *ctx, const char *name)
 {
-	return hl_req_header(ctx, name);
+	return hl_req_header(((struct incoming *)ctx)->r, name);
+}
+
+/* The source's rate_limit per minute, counted apart for admitted and for
+ * refused requests: a flood of forged requests to a known URL neither
+ * uses up the real sender's allowance nor fills the request log. Refused
+ * requests also count against RateLimit.PerAddressPerMinute, so a
+ * source without a limit cannot be used to fill the log either. Over a
+ * limit: 429, nothing stored. */
+static int
+limit(void *ctx, int admitted)
+{
+	struct incoming *c = ctx;
+	char bucket[64];
+
+	snprintf(bucket, sizeof(bucket), "%s:%s", admitted ? "src" : "src-refused", c->src->id);
+	if (hl_guard_rate(c->r, bucket, c->src->rate_limit, admitted))
+		return 1;
+	return !admitted && hl_guard_rate_addr(c->r);
 }
 
 void
@@ -21,8 +44,8 @@ api_incoming_receive(struct hl_req *r)
 	struct hl_incoming_out res;
 	struct hl_incoming_in in;
 	struct hl_source src;
+	struct incoming ctx;
 	json_object *headers, *out;
-	char bucket[64];
 	hl_err rc;
 
 	rc = hl_source_by_slug(r->db, r->cfg, r->params[0], &src);
@@ -34,14 +57,16 @@ api_incoming_receive(struct hl_req *r)
 		hl_resp_core_error(r, rc);
 		return;
 	}
-	/* The per-source limit, before the body is read: a flood costs one
-	 * counter update per request and writes no log rows. */
-	snprintf(bucket, sizeof(bucket), "src:%s", src.id);
-	if (hl_guard_rate(r, bucket, src.rate_limit, 1) || hl_req_read_body(r))
+	/* The body (at most Web.MaxBodyBytes) is read before any limit: which
+	 * limit a request counts against depends on its signature. */
+	if (hl_req_read_body(r))
 		goto out;
 	headers = hl_req_headers_json(r);
+	ctx.r = r;
+	ctx.src = &src;
 	in.header = header_of;
-	in.ctx = r;
+	in.ctx = &ctx;
+	in.limit = limit;
 	in.headers_json = json_object_to_json_string_ext(headers, JSON_C_TO_STRING_PLAIN);
 	in.client_addr = r->client_addr;
 	in.body = hl_buf_str(&r->body);
@@ -49,6 +74,8 @@ api_incoming_receive(struct hl_req *r)
 	in.now = (long long)time(NULL);
 	rc = hl_incoming_receive(r->db, &src, &in, &res);
 	json_object_put(headers);
+	if (res.limited)
+		goto out;
 	/* Support can find the log entry from what the sender saw. */
 	if (res.request_id[0])
 		hl_resp_header(r, "Hookline-Request-Id", res.request_id);

@@ -50,6 +50,14 @@ def shopify_header(secret, body):
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
+def fresh_window(need_s=15):
+    """Rate limits count per clock minute: start a test of them with at
+    least need_s seconds of the current minute left."""
+    left = 60 - time.time() % 60
+    if left < need_s:
+        time.sleep(left + 0.1)
+
+
 def log(key, src, **query):
     qs = "&".join("%s=%s" % kv for kv in query.items())
     r = api("GET", "/webhooks/sources/%s/requests%s" % (src["id"], "?" + qs if qs else ""), key=key)
@@ -321,6 +329,7 @@ def test_disabled_unknown_rate_limited_and_bad_bodies():
     slug, key = account()
     secret = unique("s")
     src = source(key, "github", secret=secret, rate_limit=2)
+    fresh_window()
     r = api("POST", "/webhooks/incoming/no-such-source", raw=b"{}", key=None,
             headers={"Content-Type": "application/json"})
     assert r.status == 404 and error_code(r) == "source_not_found", r
@@ -352,6 +361,40 @@ def test_disabled_unknown_rate_limited_and_bad_bodies():
     r = post(src, big, github_headers(secret, big), content_type="text/plain")
     assert r.status == 413, r
     assert events_of(slug) == 1
+
+
+def test_forged_requests_have_their_own_allowance():
+    """A flood of forged requests to a known URL answers 429 once it has
+    used up the refused allowance, is no longer logged, and leaves the
+    real sender's allowance untouched."""
+    slug, key = account()
+    secret = unique("s")
+    src = source(key, "github", secret=secret, rate_limit=3)
+    fresh_window()
+    forged = []
+    for i in range(5):
+        body = json.dumps({"forged": i}).encode()
+        forged.append(post(src, body, github_headers("not-the-secret", body)))
+    assert [r.status for r in forged] == [401, 401, 401, 429, 429], forged
+    assert all(error_code(r) == "signature_invalid" for r in forged[:3]), forged
+    assert error_code(forged[3]) == "rate_limited" and "hookline-request-id" not in forged[3].headers
+    real = []
+    for i in range(4):
+        body = json.dumps({"real": i}).encode()
+        real.append(post(src, body, github_headers(secret, body)))
+    assert [r.status for r in real] == [202, 202, 202, 429], real
+    assert real[2].headers["x-ratelimit-remaining"] == "0", real[2].headers
+    entries = log(key, src)
+    assert sorted(e["outcome"] for e in entries) == ["accepted"] * 3 + ["rejected"] * 3, entries
+    assert events_of(slug) == 3
+    # Without a source limit only RateLimit.PerAddressPerMinute (100000
+    # in the tests) bounds refused requests: they are answered and logged.
+    r = api("PUT", "/webhooks/sources/%s" % src["id"], {"rate_limit": 0}, key=key)
+    assert r.status == 200 and r.body["rate_limit"] is None, r
+    body = b'{"real": 9}'
+    assert post(src, body, github_headers(secret, body)).status == 202
+    r = post(src, body, github_headers("not-the-secret", body))
+    assert r.status == 401 and "hookline-request-id" in r.headers, r
 
 
 def test_text_bodies_reach_receivers_as_text():
