@@ -21,10 +21,13 @@
 #define QUEUED_MAX 4096
 /* Under light load a transaction waits up to RECORD_LINGER_MS for
  * RECORD_MIN attempts: a transaction per attempt costs MariaDB several
- * times the CPU per attempt of a shared one. Nobody waits for it: the
- * requests went out already; only the recorded state shows up later. */
+ * times the CPU per attempt of a shared one (at 200 deliveries/s, 50 ms
+ * instead of 10 ms took MariaDB's CPU per delivery from ~550 to ~350 us).
+ * Nobody waits for it: the requests went out already; only the recorded
+ * state shows up later. Except on FIFO endpoints, whose next delivery
+ * waits for this one's record: their attempts are recorded at once. */
 #define RECORD_MIN 64
-#define RECORD_LINGER_MS 10
+#define RECORD_LINGER_MS 50
 
 struct recorder {
 	const struct hl_config *cfg;
@@ -39,6 +42,7 @@ struct recorder {
 	int n, cap;
 	int busy, closing;
 	int hurry;                    /* someone waits for idle: no lingering */
+	int urgent;                   /* a queued attempt is a FIFO endpoint's: no lingering */
 	long long first_ms;           /* when the oldest queued attempt came */
 	unsigned long finished;       /* transactions done */
 };
@@ -53,6 +57,18 @@ free_attempts(struct hl_attempt *a, int n)
 		free(a[i].job);
 		hl_attempt_clear(&a[i]);
 	}
+}
+
+/* Whether any of the attempts is for a FIFO endpoint. */
+static int
+any_fifo(const struct hl_attempt *a, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (a[i].job && a[i].job->fifo)
+			return 1;
+	return 0;
 }
 
 /* A deadlock with another runner, or MariaDB going away (a restart, a
@@ -93,7 +109,7 @@ linger(struct recorder *rec)
 	struct timespec ts;
 	long long left;
 
-	while (rec->n < RECORD_MIN && !rec->closing && !rec->hurry) {
+	while (rec->n < RECORD_MIN && !rec->closing && !rec->hurry && !rec->urgent) {
 		left = rec->first_ms + RECORD_LINGER_MS - hl_now_ms();
 		if (left <= 0)
 			break;
@@ -121,6 +137,7 @@ recorder_main(void *arg)
 		memcpy(batch, rec->queue, (size_t)n * sizeof(*batch));
 		memmove(rec->queue, rec->queue + n, (size_t)(rec->n - n) * sizeof(*rec->queue));
 		rec->n -= n;
+		rec->urgent = rec->urgent && any_fifo(rec->queue, rec->n);
 		rec->first_ms = hl_now_ms();
 		rec->busy = 1;
 		pthread_cond_broadcast(&rec->space);
@@ -200,6 +217,10 @@ recorder_add(struct recorder *rec, struct hl_attempt *a, int n)
 		rec->first_ms = hl_now_ms();
 	memcpy(rec->queue + rec->n, a, (size_t)n * sizeof(*a));
 	rec->n += n;
+	if (!rec->urgent && any_fifo(a, n)) {
+		rec->urgent = 1;
+		pthread_cond_signal(&rec->work);
+	}
 	/* Wake it for the first attempt (it starts lingering) and when a
 	 * transaction's worth is there. */
 	if (rec->n == n || rec->n >= RECORD_MIN)
