@@ -52,16 +52,17 @@ class Response:
         return "<Response %s %r>" % (self.status, self.raw[:300])
 
 
-def api(method, path, body=None, key=_DEFAULT, headers=None, raw=None, timeout=30):
+def api(method, path, body=None, key=_DEFAULT, headers=None, raw=None, timeout=30, base=None):
     """One HTTP request to hookline; never follows redirects.
 
     body: a Python object sent as JSON; raw: bytes sent as they are.
     key: API key for "Authorization: Bearer"; default HL_API_KEY, None for no
     Authorization header.
+    base: another server in front of hookline (default HL_BASE_URL).
     Returns a Response, which unpacks as (status, headers, body) where body is
     the parsed JSON or the text.
     """
-    url = urllib.parse.urlsplit(BASE_URL)
+    url = urllib.parse.urlsplit(base or BASE_URL)
     conn = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=timeout)
     hdrs = {"Accept": "application/json"}
     if key is _DEFAULT:

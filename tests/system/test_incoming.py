@@ -5,16 +5,22 @@ senders sign; hookline must verify, log, deduplicate and publish it into
 the same pipeline, and the runner delivers it to a real receiver."""
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
+import os
+import socket
+import subprocess
+import tempfile
 import threading
 import time
 
 from apihelp import account, endpoint, error_code
-from hltest import Receiver, api, run_runner, sign, sql, unique, verify
+from hltest import CONFIG, TMP, Receiver, api, run_runner, sign, sql, unique, verify, wait_for
 
 ROUTED = "integration.webhook_received"
+FCGI = os.environ.get("HL_FCGI", "")
 
 
 def source(key, verify_scheme, status=201, **extra):
@@ -25,13 +31,14 @@ def source(key, verify_scheme, status=201, **extra):
     return r.body
 
 
-def post(src, body, headers=None, content_type="application/json"):
+def post(src, body, headers=None, content_type="application/json", base=None):
     """POST raw bytes to a source, no API credentials."""
     if isinstance(body, (dict, list)):
         body = json.dumps(body).encode()
     hdrs = {"Content-Type": content_type}
     hdrs.update(headers or {})
-    return api("POST", "/webhooks/incoming/%s" % src["slug"], raw=body, key=None, headers=hdrs)
+    return api("POST", "/webhooks/incoming/%s" % src["slug"], raw=body, key=None, headers=hdrs,
+               base=base)
 
 
 def github_headers(secret, body, event="push", delivery=None):
@@ -395,6 +402,68 @@ def test_forged_requests_have_their_own_allowance():
     assert post(src, body, github_headers(secret, body)).status == 202
     r = post(src, body, github_headers("not-the-secret", body))
     assert r.status == 401 and "hookline-request-id" in r.headers, r
+
+
+@contextlib.contextmanager
+def lighttpd_behind_a_proxy():
+    """A second lighttpd in front of the same hookline.fcgi, configured as
+    docs/operations.md says for a load balancer at 127.0.0.1: mod_extforward
+    trusts its X-Forwarded-For. Yields its base URL."""
+    d = tempfile.mkdtemp(dir=TMP)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = "".join(', "%s" => "%s"' % (k, os.environ[k])
+                  for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS") if k in os.environ)
+    conf = os.path.join(d, "lighttpd.conf")
+    with open(conf, "w") as f:
+        f.write("""server.modules = ("mod_extforward", "mod_fastcgi")
+server.bind = "127.0.0.1"
+server.port = %d
+server.document-root = "%s"
+server.errorlog = "%s/error.log"
+extforward.forwarder = ("127.0.0.1" => "trust")
+extforward.headers = ("X-Forwarded-For")
+fastcgi.server = ("/webhook" => ((
+    "socket" => "%s/fcgi.sock", "bin-path" => "%s", "max-procs" => 1,
+    "bin-environment" => ("HOOKLINE_CONFIG" => "%s"%s),
+    "check-local" => "disable")))
+""" % (port, d, d, d, FCGI, CONFIG, env))
+    proc = subprocess.Popen(["lighttpd", "-D", "-f", conf], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = "http://127.0.0.1:%d" % port
+    try:
+        wait_for(lambda: proc.poll() is None and _answers(base),
+                 message="the second lighttpd did not answer")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _answers(base):
+    try:
+        return api("GET", "/webhooks/events", key=None, base=base, timeout=2).status == 401
+    except OSError:
+        return False
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client():
+    """With mod_extforward trusting the proxy, REMOTE_ADDR is the client's:
+    an address-listed source admits by it. Without it, X-Forwarded-For is
+    only a header and proves nothing."""
+    _, key = account()
+    src = source(key, "none", allowed_cidrs="203.0.113.0/24")
+    xff = {"X-Forwarded-For": "203.0.113.7"}
+    r = post(src, {"via": "direct"}, xff)
+    assert r.status == 403 and error_code(r) == "address_not_allowed", r
+    with lighttpd_behind_a_proxy() as base:
+        r = post(src, {"via": "proxy"}, xff, base=base)
+        assert r.status == 202, r
+        r = post(src, {"via": "proxy"}, {"X-Forwarded-For": "198.51.100.1"}, base=base)
+        assert r.status == 403 and error_code(r) == "address_not_allowed", r
+    addrs = [e["client_addr"] for e in log(key, src)]
+    assert sorted(addrs) == ["127.0.0.1", "198.51.100.1", "203.0.113.7"], addrs
 
 
 def test_text_bodies_reach_receivers_as_text():
