@@ -47,8 +47,8 @@ struct hl_incoming_out {
 
 /* Admit, verify, log and publish one request to src. HL_OK when an event
  * was published or found (duplicate), or when in->limit stopped the
- * request (out->limited, out->request_id empty); otherwise the request is logged as
- * rejected and the error's reason is its stable code: source_disabled,
+ * request (out->limited, out->request_id empty); otherwise the request is
+ * logged as rejected and the error's reason is its stable code: source_disabled,
  * address_not_allowed (HL_ERR_FORBIDDEN), the verify reasons
  * (HL_ERR_AUTH), invalid_body (HL_ERR_INVALID), or what publishing said. */
 hl_err hl_incoming_receive(struct hl_db *db, const struct hl_source *src,
