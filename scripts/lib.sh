@@ -349,11 +349,12 @@ EOF
 	mv -f "$tmp" "$file"
 }
 
-# hl_lighttpd_start VARDIR PORT CONFIG_FILE FCGI_BINARY
+# hl_lighttpd_start VARDIR PORT CONFIG_FILE FCGI_BINARY [EXTRA_FILE]
 #   lighttpd on 127.0.0.1:PORT; /webhook and /webhooks/... go to the FastCGI
 #   app (the app routes on REQUEST_URI). Waits until HTTP answers.
+#   EXTRA_FILE: lines appended to lighttpd's configuration.
 hl_lighttpd_start() {
-	local vardir="$1" port="$2" config="$3" fcgi="$4"
+	local vardir="$1" port="$2" config="$3" fcgi="$4" extra="${5:-}"
 	mkdir -p "$vardir/www" "$vardir/run" "$vardir/log"
 	vardir="$(cd "$vardir" && pwd)"
 	case "$config" in /*) ;; *) config="$(pwd)/$config" ;; esac
@@ -399,6 +400,7 @@ fastcgi.server = (
 	))
 )
 EOF
+	if [ -n "$extra" ]; then cat "$extra" >>"$conf"; fi
 	lighttpd -tt -f "$conf" >&2 || hl_die "invalid lighttpd configuration $conf"
 	hl_log "starting lighttpd on http://127.0.0.1:$port"
 	# lighttpd daemonises; no inherited stdio for the daemon or its children.

@@ -17,10 +17,11 @@ import threading
 import time
 
 from apihelp import account, endpoint, error_code
-from hltest import CONFIG, TMP, Receiver, api, run_runner, sign, sql, unique, verify, wait_for
+from hltest import CONFIG, TMP, Receiver, api, run_runner, sign, sql, unique, verify
 
 ROUTED = "integration.webhook_received"
 FCGI = os.environ.get("HL_FCGI", "")
+LIB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "lib.sh")
 
 
 def source(key, verify_scheme, status=201, **extra):
@@ -406,46 +407,29 @@ def test_forged_requests_have_their_own_allowance():
 
 @contextlib.contextmanager
 def lighttpd_behind_a_proxy():
-    """A second lighttpd in front of the same hookline.fcgi, configured as
-    docs/operations.md says for a load balancer at 127.0.0.1: mod_extforward
-    trusts its X-Forwarded-For. Yields its base URL."""
+    """A second lighttpd in front of the same hookline.fcgi (the suite's own
+    configuration, scripts/lib.sh) plus what docs/operations.md adds for a
+    load balancer at 127.0.0.1: mod_extforward trusting its
+    X-Forwarded-For. Yields its base URL."""
     d = tempfile.mkdtemp(dir=TMP)
+    with open(os.path.join(d, "extforward.conf"), "w") as f:
+        f.write('server.modules += ( "mod_extforward" )\n'
+                'extforward.forwarder = ( "127.0.0.1" => "trust" )\n'
+                'extforward.headers = ( "X-Forwarded-For" )\n')
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = "".join(', "%s" => "%s"' % (k, os.environ[k])
-                  for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS") if k in os.environ)
-    conf = os.path.join(d, "lighttpd.conf")
-    with open(conf, "w") as f:
-        f.write("""server.modules = ("mod_extforward", "mod_fastcgi")
-server.bind = "127.0.0.1"
-server.port = %d
-server.document-root = "%s"
-server.errorlog = "%s/error.log"
-extforward.forwarder = ("127.0.0.1" => "trust")
-extforward.headers = ("X-Forwarded-For")
-fastcgi.server = ("/webhook" => ((
-    "socket" => "%s/fcgi.sock", "bin-path" => "%s", "max-procs" => 1,
-    "bin-environment" => ("HOOKLINE_CONFIG" => "%s"%s),
-    "check-local" => "disable")))
-""" % (port, d, d, d, FCGI, CONFIG, env))
-    proc = subprocess.Popen(["lighttpd", "-D", "-f", conf], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = "http://127.0.0.1:%d" % port
+    shell("hl_lighttpd_start", d, str(port), CONFIG, FCGI, os.path.join(d, "extforward.conf"))
     try:
-        wait_for(lambda: proc.poll() is None and _answers(base),
-                 message="the second lighttpd did not answer")
-        yield base
+        yield "http://127.0.0.1:%d" % port
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        shell("hl_lighttpd_stop", d)
 
 
-def _answers(base):
-    try:
-        return api("GET", "/webhooks/events", key=None, base=base, timeout=2).status == 401
-    except OSError:
-        return False
+def shell(function, *args):
+    """A function of scripts/lib.sh."""
+    subprocess.run(["bash", "-c", '. "$0" && "$@"', LIB, function] + list(args), check=True,
+                   stdin=subprocess.DEVNULL, capture_output=True)
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client():
