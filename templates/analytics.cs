@@ -18,7 +18,7 @@
 <div class="stat"><span class="num"><?cs call:ms(Page.A.totals.p95_ms) ?></span><span class="lbl">p95 latency</span></div>
 <div class="stat"><span class="num"><?cs call:ms(Page.A.totals.p99_ms) ?></span><span class="lbl">p99 latency</span></div>
 </div>
-<p class="muted small">From <?cs call:time(Page.A.since) ?> to <?cs call:time(Page.A.until) ?>, <?cs var:Page.A.bucket_seconds ?> s per bar.<?cs if:Page.A.truncated ?> Only the first 200,000 attempts are counted.<?cs /if ?></p>
+<p class="muted small">From <?cs call:time(Page.A.since) ?> to <?cs call:time(Page.A.until) ?>, <?cs var:Page.A.bucket_seconds ?> s per bar.<?cs if:Page.A.truncated ?> More than 200 endpoints or event types: the tables below show 200 of them; the figures count every attempt.<?cs /if ?></p>
 <section class="card">
 <h2 id="vol-title">Volume and success rate</h2>
 <svg class="chart" viewBox="0 0 <?cs var:Page.Chart.W ?> <?cs var:Page.Chart.H ?>" role="img" aria-labelledby="vol-title vol-desc" preserveAspectRatio="none">

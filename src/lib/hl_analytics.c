@@ -1,6 +1,8 @@
-/* hl_analytics.c: the SQL behind the dashboard's figures. Latency
- * percentiles are computed here from the fetched attempt durations
- * (nearest rank), so one query serves totals, series and groups. */
+/* hl_analytics.c: the SQL behind the dashboard's figures. MariaDB groups
+ * the attempts of a range by time bucket, endpoint, event type, error
+ * class and latency bucket, so a query returns at most a few thousand
+ * rows however many attempts the range holds, and every attempt counts;
+ * latency percentiles are read here from the merged histograms. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,40 +12,69 @@
 #define GROUPS_MAX 200
 #define CLASSES_MAX 32
 
-/* Durations of a set of attempts and how many succeeded. */
+/* Latency buckets: one per millisecond below LAT_EXACT, then 16 per power
+ * of two. LAT_SQL is the same function for MariaDB, in integers only
+ * (LENGTH(BIN(ms)) - 1 is the position of the highest bit). */
+#define LAT_EXACT 64
+#define LAT_SQL "CASE WHEN a.duration_ms < 64 THEN GREATEST(a.duration_ms, 0) " \
+	"ELSE 64 + (LENGTH(BIN(a.duration_ms)) - 7) * 16 " \
+	"+ ((a.duration_ms >> (LENGTH(BIN(a.duration_ms)) - 5)) & 15) END"
+
+int
+hl_latency_bucket(long long ms)
+{
+	int e = 0;
+
+	if (ms < LAT_EXACT)
+		return ms < 0 ? 0 : (int)ms;
+	if (ms > 0x7fffffffLL)
+		ms = 0x7fffffffLL;
+	while (ms >> (e + 1))
+		e++;
+	return LAT_EXACT + (e - 6) * 16 + (int)((ms >> (e - 4)) & 15);
+}
+
+long long
+hl_latency_bucket_max(int b)
+{
+	int e, sub;
+
+	if (b < LAT_EXACT)
+		return b < 0 ? 0 : b;
+	if (b >= HL_LATENCY_BUCKETS)
+		b = HL_LATENCY_BUCKETS - 1;
+	e = 6 + (b - LAT_EXACT) / 16;
+	sub = (b - LAT_EXACT) % 16;
+	return ((long long)(16 + sub) << (e - 4)) + (1LL << (e - 4)) - 1;
+}
+
+long long
+hl_latency_percentile(const long long *hist, long long n, int p)
+{
+	long long rank, seen = 0;
+	int b;
+
+	if (n <= 0)
+		return -1;
+	/* Nearest rank: the ceil(p n / 100)-th smallest, at least the first. */
+	rank = ((long long)p * n + 99) / 100;
+	if (rank < 1)
+		rank = 1;
+	for (b = 0; b < HL_LATENCY_BUCKETS; b++) {
+		seen += hist[b];
+		if (seen >= rank)
+			return hl_latency_bucket_max(b);
+	}
+	return hl_latency_bucket_max(HL_LATENCY_BUCKETS - 1);
+}
+
+/* Attempts of a set, how many succeeded, and their latency histogram. */
 struct stats {
 	char key[130];
 	char label[2049];
-	long *ms;
-	size_t n, cap;
-	long ok;
+	long long *hist;              /* HL_LATENCY_BUCKETS counts, from the first attempt */
+	long long n, ok;
 };
-
-static int
-cmp_long(const void *a, const void *b)
-{
-	long x = *(const long *)a, y = *(const long *)b;
-
-	return (x > y) - (x < y);
-}
-
-long
-hl_percentile(const long *sorted, size_t n, double p)
-{
-	size_t rank;
-
-	if (n == 0)
-		return -1;
-	/* ceil without libm */
-	rank = (size_t)(p / 100.0 * (double)n);
-	if ((double)rank < p / 100.0 * (double)n)
-		rank++;
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return sorted[rank - 1];
-}
 
 /* Percent with one decimal. */
 static double
@@ -53,43 +84,40 @@ rate(long long ok, long long n)
 }
 
 static hl_err
-stats_add(struct stats *s, long ms, int ok)
+stats_add(struct stats *s, int bucket, long long count, int ok)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		long *p = realloc(s->ms, cap * sizeof(*p));
-
-		if (!p)
+	if (!s->hist) {
+		s->hist = calloc(HL_LATENCY_BUCKETS, sizeof(*s->hist));
+		if (!s->hist)
 			return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
-		s->ms = p;
-		s->cap = cap;
 	}
-	s->ms[s->n++] = ms;
-	s->ok += ok != 0;
+	if (bucket < 0 || bucket >= HL_LATENCY_BUCKETS)
+		bucket = bucket < 0 ? 0 : HL_LATENCY_BUCKETS - 1;
+	s->hist[bucket] += count;
+	s->n += count;
+	if (ok)
+		s->ok += count;
 	return HL_OK;
 }
 
-/* Adds the STATS members to o (sorts s->ms). */
+/* Adds the STATS members to o. */
 static void
-stats_json(struct stats *s, json_object *o)
+stats_json(const struct stats *s, json_object *o)
 {
 	const char *pk[3] = { "p50_ms", "p95_ms", "p99_ms" };
-	const double pv[3] = { 50, 95, 99 };
+	const int pv[3] = { 50, 95, 99 };
 	int i;
 
-	if (s->n)
-		qsort(s->ms, s->n, sizeof(*s->ms), cmp_long);
-	hl_json_add_int(o, "attempts", (long long)s->n);
+	hl_json_add_int(o, "attempts", s->n);
 	hl_json_add_int(o, "succeeded", s->ok);
-	hl_json_add_int(o, "failed", (long long)s->n - s->ok);
+	hl_json_add_int(o, "failed", s->n - s->ok);
 	if (s->n)
-		json_object_object_add(o, "success_rate",
-			json_object_new_double(rate(s->ok, (long long)s->n)));
+		json_object_object_add(o, "success_rate", json_object_new_double(rate(s->ok, s->n)));
 	else
 		json_object_object_add(o, "success_rate", NULL);
 	for (i = 0; i < 3; i++) {
 		if (s->n)
-			hl_json_add_int(o, pk[i], hl_percentile(s->ms, s->n, pv[i]));
+			hl_json_add_int(o, pk[i], hl_latency_percentile(s->hist, s->n, pv[i]));
 		else
 			json_object_object_add(o, pk[i], NULL);
 	}
@@ -144,7 +172,7 @@ hl_analytics_query(struct hl_db *db, const char *account_id,
 	const struct hl_analytics_filter *f, json_object **out)
 {
 	struct stats total, *series = NULL, *eps = NULL, *types = NULL;
-	struct { char name[33]; long count; } classes[CLASSES_MAX];
+	struct { char name[33]; long long count; } classes[CLASSES_MAX];
 	int nseries, neps = 0, ntypes = 0, nclasses = 0, i, r, truncated = 0;
 	time_t since, until;
 	long bucket_s;
@@ -169,51 +197,56 @@ hl_analytics_query(struct hl_db *db, const char *account_id,
 		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 		goto out;
 	}
-	rc = hl_stmt_new(db, "SELECT UNIX_TIMESTAMP(a.started_at), a.error_class IS NULL, "
-		"a.duration_ms, a.endpoint_id, d.event_type, a.error_class, e.url "
+	/* One row per time bucket, endpoint, event type, error class and
+	 * latency bucket that had attempts. */
+	rc = hl_stmt_new(db, "SELECT g.b, g.endpoint_id, g.event_type, g.error_class, g.lb, g.n, "
+		"e.url FROM (SELECT FLOOR((UNIX_TIMESTAMP(a.started_at) - ?) / ?) AS b, "
+		"a.endpoint_id, d.event_type, a.error_class, " LAT_SQL " AS lb, COUNT(*) AS n "
 		"FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id "
-		"LEFT JOIN endpoints e ON e.id = a.endpoint_id "
 		"WHERE a.account_id = ? AND a.started_at >= ? AND a.started_at < ? "
 		"AND (? IS NULL OR a.endpoint_id = ?) AND (? IS NULL OR d.event_type = ?) "
-		"ORDER BY a.started_at LIMIT ?", &st);
+		"GROUP BY b, a.endpoint_id, d.event_type, a.error_class, lb) g "
+		"LEFT JOIN endpoints e ON e.id = g.endpoint_id", &st);
 	if (rc)
 		goto out;
-	hl_stmt_str(st, 0, account_id);
-	hl_stmt_str(st, 1, f->since);
-	hl_stmt_str(st, 2, f->until);
-	hl_stmt_str(st, 3, f->endpoint_id);
-	hl_stmt_str(st, 4, f->endpoint_id);
-	hl_stmt_str(st, 5, f->event_type);
-	hl_stmt_str(st, 6, f->event_type);
-	hl_stmt_int(st, 7, HL_ANALYTICS_ROWS_MAX + 1);
+	hl_stmt_int(st, 0, (long long)since);
+	hl_stmt_int(st, 1, bucket_s);
+	hl_stmt_str(st, 2, account_id);
+	hl_stmt_str(st, 3, f->since);
+	hl_stmt_str(st, 4, f->until);
+	hl_stmt_str(st, 5, f->endpoint_id);
+	hl_stmt_str(st, 6, f->endpoint_id);
+	hl_stmt_str(st, 7, f->event_type);
+	hl_stmt_str(st, 8, f->event_type);
 	rc = hl_stmt_exec(st);
-	for (i = 0; !rc && (r = hl_stmt_fetch(st)) != 0; i++) {
-		long long at = hl_stmt_colint(st, 0);
-		int ok = (int)hl_stmt_colint(st, 1);
-		long ms = (long)hl_stmt_colint(st, 2);
-		const char *cls = hl_stmt_col(st, 5);
+	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+		long long b, n;
+		const char *cls;
 		struct stats *g;
-		long b;
-		int k;
+		int lb, ok, k;
 
 		if (r < 0) {
 			rc = HL_ERR_DB;
 			break;
 		}
-		if (i == HL_ANALYTICS_ROWS_MAX) {
-			truncated = 1;
-			break;
-		}
-		rc = stats_add(&total, ms, ok);
-		b = (long)((at - (long long)since) / bucket_s);
+		b = hl_stmt_colint(st, 0);
+		cls = hl_stmt_col(st, 3);
+		lb = (int)hl_stmt_colint(st, 4);
+		n = hl_stmt_colint(st, 5);
+		ok = cls == NULL;
+		rc = stats_add(&total, lb, n, ok);
 		if (!rc && b >= 0 && b < nseries)
-			rc = stats_add(&series[b], ms, ok);
-		g = group_for(eps, &neps, hl_stmt_col(st, 3), hl_stmt_col(st, 6));
-		if (!rc && g)
-			rc = stats_add(g, ms, ok);
-		g = group_for(types, &ntypes, hl_stmt_col(st, 4), NULL);
-		if (!rc && g)
-			rc = stats_add(g, ms, ok);
+			rc = stats_add(&series[b], lb, n, ok);
+		g = group_for(eps, &neps, hl_stmt_col(st, 1), hl_stmt_col(st, 6));
+		if (!g)
+			truncated = 1;
+		else if (!rc)
+			rc = stats_add(g, lb, n, ok);
+		g = group_for(types, &ntypes, hl_stmt_col(st, 2), NULL);
+		if (!g)
+			truncated = 1;
+		else if (!rc)
+			rc = stats_add(g, lb, n, ok);
 		if (!cls)
 			continue;
 		for (k = 0; k < nclasses && strcmp(classes[k].name, cls); k++)
@@ -224,7 +257,7 @@ hl_analytics_query(struct hl_db *db, const char *account_id,
 			nclasses++;
 		}
 		if (k < nclasses)
-			classes[k].count++;
+			classes[k].count += n;
 	}
 	if (rc)
 		goto out;
@@ -286,13 +319,13 @@ hl_analytics_query(struct hl_db *db, const char *account_id,
 	*out = o;
 out:
 	hl_stmt_free(st);
-	free(total.ms);
+	free(total.hist);
 	for (i = 0; series && i < nseries; i++)
-		free(series[i].ms);
+		free(series[i].hist);
 	for (i = 0; i < neps; i++)
-		free(eps[i].ms);
+		free(eps[i].hist);
 	for (i = 0; i < ntypes; i++)
-		free(types[i].ms);
+		free(types[i].hist);
 	free(series);
 	free(eps);
 	free(types);

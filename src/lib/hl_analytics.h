@@ -7,8 +7,9 @@
 #include "hl_db.h"
 
 #define HL_ANALYTICS_BUCKETS_MAX 120
-/* Attempts read per query; beyond this the result says "truncated". */
-#define HL_ANALYTICS_ROWS_MAX 200000
+/* Latency histogram buckets: one per millisecond below 64 ms, then 16 per
+ * power of two up to 2^31 ms. */
+#define HL_LATENCY_BUCKETS (64 + 25 * 16)
 
 struct hl_analytics_filter {
 	const char *since;          /* SQL time, required */
@@ -24,7 +25,10 @@ struct hl_analytics_filter {
  *  "consecutive_failures", "disabled_reason"}]} */
 hl_err hl_analytics_overview(struct hl_db *db, const char *account_id, json_object **out);
 
-/* {"since", "until", "bucket_seconds", "truncated",
+/* {"since", "until", "bucket_seconds",
+ *  "truncated" (more than 200 endpoints or event types had attempts:
+ *  by_endpoint and by_event_type hold 200 of them; everything else
+ *  counts every attempt),
  *  "totals": STATS, "series": [STATS + "start"],
  *  "by_endpoint": [STATS + "webhook_id", "url"],
  *  "by_event_type": [STATS + "event_type"],
@@ -35,7 +39,14 @@ hl_err hl_analytics_overview(struct hl_db *db, const char *account_id, json_obje
 hl_err hl_analytics_query(struct hl_db *db, const char *account_id,
 	const struct hl_analytics_filter *f, json_object **out);
 
-/* Nearest-rank percentile (p in 0..100) of n sorted values; -1 when n = 0. */
-long hl_percentile(const long *sorted, size_t n, double p);
+/* The latency bucket of a duration in ms, and the longest duration in a
+ * bucket: a bucket is at most 1/16 of its shortest duration wide. */
+int hl_latency_bucket(long long ms);
+long long hl_latency_bucket_max(int bucket);
+/* Nearest-rank percentile (p in 0..100) of the n durations counted in
+ * hist (HL_LATENCY_BUCKETS counts), as the longest duration of its
+ * bucket: exact below 64 ms, otherwise at most 6.25 % above the true
+ * value; -1 when n = 0. */
+long long hl_latency_percentile(const long long *hist, long long n, int p);
 
 #endif

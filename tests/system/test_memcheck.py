@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 
-from hltest import CONFIG, CTL, RUNNER, Receiver, api, new_account
+from hltest import CONFIG, CTL, RUNNER, Receiver, api, new_account, sql
 
 VALGRIND = shutil.which("valgrind")
 FCGI = os.environ.get("HL_FCGI", "")
@@ -115,6 +115,20 @@ if VALGRIND and os.environ.get("HL_SANITIZERS", "no") in ("no", ""):
         assert status == 200 and b"<form" in body
         status, _ = _cgi("GET", "/webhooks/nothing-here", key)
         assert status == 404
+        # Analytics over stored attempts: the grouped query and histograms.
+        assert api("POST", "/webhooks/publish", {"event_type": "sms.sent", "payload": {}},
+                   key=key).status == 202
+        api("PUT", "/webhooks/%s" % wh, {"enabled": False}, key=key)
+        dlv = json.loads(_cgi("GET", "/webhooks/%s/deliveries" % wh, key)[1])["data"][0]["id"]
+        sql("INSERT INTO delivery_attempts (id, delivery_id, account_id, endpoint_id, attempt_no, "
+            "started_at, duration_ms, request_url, request_headers, error_class) "
+            "SELECT CONCAT('att_vg_', seq), d.id, d.account_id, d.endpoint_id, seq, NOW(3), "
+            "seq * 97, 'https://example.com/hook', '{}', IF(seq = 2, 'timeout', NULL) "
+            "FROM deliveries d JOIN seq_1_to_3 WHERE d.id = '%s'" % dlv)
+        status, body = _cgi("GET", "/webhooks/analytics?buckets=5", key)
+        assert status == 200, body
+        totals = json.loads(body)["totals"]
+        assert totals["attempts"] == 3 and totals["failed"] == 1 and totals["p99_ms"] == 303, totals  # 291 ms: bucket 288-303
 
     def test_incoming_under_valgrind():
         assert FCGI, "HL_FCGI is not set"
