@@ -323,7 +323,7 @@ cmd_purge(struct ctl *c, int argc, char **argv)
 	long long deleted[HL_RET__MAX];
 	char *end;
 	long v;
-	int busy, t, i;
+	int busy, t, i, rolled;
 
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--dry-run")) {
@@ -342,15 +342,17 @@ cmd_purge(struct ctl *c, int argc, char **argv)
 		}
 	}
 	o.now_ms = hl_now_ms();
-	if (hl_retention_run(c->db, &c->cfg, &o, deleted, &busy))
+	if (hl_retention_run(c->db, &c->cfg, &o, deleted, &rolled, &busy))
 		return fail("purge");
 	if (busy) {
 		fprintf(stderr, "hooklinectl: purge: another retention pass is running\n");
 		return EXIT_EXISTS;
 	}
-	printf("%s (Retention.Days %ld, Retention.AuditDays %ld):\n",
+	if (!o.dry_run)
+		printf("rolled up %d hours of attempts for analytics\n", rolled);
+	printf("%s (Retention.Days %ld, Retention.AuditDays %ld, Retention.RollupDays %ld):\n",
 		o.dry_run ? "would delete" : "deleted", c->cfg.retention_days,
-		c->cfg.retention_audit_days);
+		c->cfg.retention_audit_days, c->cfg.retention_rollup_days);
 	for (t = 0; t < HL_RET__MAX; t++)
 		printf("  %-18s %lld\n", hl_retained_name((enum hl_retained)t), deleted[t]);
 	return 0;

@@ -7,18 +7,15 @@
 #include <string.h>
 #include <time.h>
 #include "hl_analytics.h"
+#include "hl_rollups.h"
 #include "hl_util.h"
 
 #define GROUPS_MAX 200
 #define CLASSES_MAX 32
 
 /* Latency buckets: one per millisecond below LAT_EXACT, then 16 per power
- * of two. LAT_SQL is the same function for MariaDB, in integers only
- * (LENGTH(BIN(ms)) - 1 is the position of the highest bit). */
+ * of two (HL_LATENCY_BUCKET_SQL is the same function for MariaDB). */
 #define LAT_EXACT 64
-#define LAT_SQL "CASE WHEN a.duration_ms < 64 THEN GREATEST(a.duration_ms, 0) " \
-	"ELSE 64 + (LENGTH(BIN(a.duration_ms)) - 7) * 16 " \
-	"+ ((a.duration_ms >> (LENGTH(BIN(a.duration_ms)) - 5)) & 15) END"
 
 int
 hl_latency_bucket(long long ms)
@@ -167,97 +164,189 @@ cmp_group_attempts(const void *a, const void *b)
 	return (y->n > x->n) - (y->n < x->n);
 }
 
-hl_err
-hl_analytics_query(struct hl_db *db, const char *account_id,
-	const struct hl_analytics_filter *f, json_object **out)
-{
-	struct stats total, *series = NULL, *eps = NULL, *types = NULL;
-	struct { char name[33]; long long count; } classes[CLASSES_MAX];
-	int nseries, neps = 0, ntypes = 0, nclasses = 0, i, r, truncated = 0;
-	time_t since, until;
+/* Everything a query adds up. */
+struct agg {
+	time_t since;
 	long bucket_s;
-	struct hl_stmt *st = NULL;
-	json_object *o = NULL, *arr;
-	char t[32];
-	hl_err rc;
+	struct stats total, *series, *eps, *types;
+	struct { char name[33]; long long count; } classes[CLASSES_MAX];
+	int nseries, neps, ntypes, nclasses, truncated;
+};
 
-	*out = NULL;
-	memset(&total, 0, sizeof(total));
-	since = sql_to_epoch(f->since);
-	until = sql_to_epoch(f->until);
-	if (until <= since)
-		return hl_fail(HL_ERR_INVALID, "until", "until must be later than since");
-	nseries = f->buckets < 1 ? 1 : f->buckets > HL_ANALYTICS_BUCKETS_MAX ?
-		HL_ANALYTICS_BUCKETS_MAX : f->buckets;
-	bucket_s = (long)((until - since + nseries - 1) / nseries);
-	series = calloc((size_t)nseries, sizeof(*series));
-	eps = calloc(GROUPS_MAX, sizeof(*eps));
-	types = calloc(GROUPS_MAX, sizeof(*types));
-	if (!series || !eps || !types) {
-		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
-		goto out;
-	}
-	/* One row per time bucket, endpoint, event type, error class and
-	 * latency bucket that had attempts. */
-	rc = hl_stmt_new(db, "SELECT g.b, g.endpoint_id, g.event_type, g.error_class, g.lb, g.n, "
-		"e.url FROM (SELECT FLOOR((UNIX_TIMESTAMP(a.started_at) - ?) / ?) AS b, "
-		"a.endpoint_id, d.event_type, a.error_class, " LAT_SQL " AS lb, COUNT(*) AS n "
-		"FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id "
-		"WHERE a.account_id = ? AND a.started_at >= ? AND a.started_at < ? "
-		"AND (? IS NULL OR a.endpoint_id = ?) AND (? IS NULL OR d.event_type = ?) "
-		"GROUP BY b, a.endpoint_id, d.event_type, a.error_class, lb) g "
-		"LEFT JOIN endpoints e ON e.id = g.endpoint_id", &st);
-	if (rc)
-		goto out;
-	hl_stmt_int(st, 0, (long long)since);
-	hl_stmt_int(st, 1, bucket_s);
-	hl_stmt_str(st, 2, account_id);
-	hl_stmt_str(st, 3, f->since);
-	hl_stmt_str(st, 4, f->until);
-	hl_stmt_str(st, 5, f->endpoint_id);
-	hl_stmt_str(st, 6, f->endpoint_id);
-	hl_stmt_str(st, 7, f->event_type);
-	hl_stmt_str(st, 8, f->event_type);
-	rc = hl_stmt_exec(st);
+/* Add the rows of st: (time bucket, endpoint, event type, error class or
+ * NULL, latency bucket, attempts, endpoint URL). */
+static hl_err
+fold(struct agg *g, struct hl_stmt *st)
+{
+	hl_err rc = hl_stmt_exec(st);
+	int r;
+
 	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
 		long long b, n;
 		const char *cls;
-		struct stats *g;
+		struct stats *grp;
 		int lb, ok, k;
 
-		if (r < 0) {
-			rc = HL_ERR_DB;
-			break;
-		}
+		if (r < 0)
+			return HL_ERR_DB;
 		b = hl_stmt_colint(st, 0);
 		cls = hl_stmt_col(st, 3);
 		lb = (int)hl_stmt_colint(st, 4);
 		n = hl_stmt_colint(st, 5);
 		ok = cls == NULL;
-		rc = stats_add(&total, lb, n, ok);
-		if (!rc && b >= 0 && b < nseries)
-			rc = stats_add(&series[b], lb, n, ok);
-		g = group_for(eps, &neps, hl_stmt_col(st, 1), hl_stmt_col(st, 6));
-		if (!g)
-			truncated = 1;
+		rc = stats_add(&g->total, lb, n, ok);
+		if (!rc && b >= 0 && b < g->nseries)
+			rc = stats_add(&g->series[b], lb, n, ok);
+		grp = group_for(g->eps, &g->neps, hl_stmt_col(st, 1), hl_stmt_col(st, 6));
+		if (!grp)
+			g->truncated = 1;
 		else if (!rc)
-			rc = stats_add(g, lb, n, ok);
-		g = group_for(types, &ntypes, hl_stmt_col(st, 2), NULL);
-		if (!g)
-			truncated = 1;
+			rc = stats_add(grp, lb, n, ok);
+		grp = group_for(g->types, &g->ntypes, hl_stmt_col(st, 2), NULL);
+		if (!grp)
+			g->truncated = 1;
 		else if (!rc)
-			rc = stats_add(g, lb, n, ok);
+			rc = stats_add(grp, lb, n, ok);
 		if (!cls)
 			continue;
-		for (k = 0; k < nclasses && strcmp(classes[k].name, cls); k++)
+		for (k = 0; k < g->nclasses && strcmp(g->classes[k].name, cls); k++)
 			;
-		if (k == nclasses && nclasses < CLASSES_MAX) {
-			hl_strlcpy(classes[k].name, cls, sizeof(classes[k].name));
-			classes[k].count = 0;
-			nclasses++;
+		if (k == g->nclasses && g->nclasses < CLASSES_MAX) {
+			hl_strlcpy(g->classes[k].name, cls, sizeof(g->classes[k].name));
+			g->classes[k].count = 0;
+			g->nclasses++;
 		}
-		if (k < nclasses)
-			classes[k].count += n;
+		if (k < g->nclasses)
+			g->classes[k].count += n;
+	}
+	return rc;
+}
+
+/* The filter's binds from position p: endpoint twice, event type twice. */
+static void
+bind_filter(struct hl_stmt *st, unsigned p, const struct hl_analytics_filter *f)
+{
+	hl_stmt_str(st, p, f->endpoint_id);
+	hl_stmt_str(st, p + 1, f->endpoint_id);
+	hl_stmt_str(st, p + 2, f->event_type);
+	hl_stmt_str(st, p + 3, f->event_type);
+}
+
+/* The attempts started in [from1, to1) or [from2, to2), grouped. */
+static hl_err
+fold_attempts(struct agg *g, struct hl_db *db, const char *account_id,
+	const struct hl_analytics_filter *f, time_t from1, time_t to1, time_t from2, time_t to2)
+{
+	struct hl_stmt *st;
+	char t[4][32];
+	hl_err rc;
+
+	rc = hl_stmt_new(db, "SELECT g.b, g.endpoint_id, g.event_type, g.error_class, g.lb, g.n, "
+		"e.url FROM (SELECT FLOOR((UNIX_TIMESTAMP(a.started_at) - ?) / ?) AS b, "
+		"a.endpoint_id, d.event_type, a.error_class, "
+		HL_LATENCY_BUCKET_SQL("a.duration_ms") " AS lb, COUNT(*) AS n "
+		"FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id "
+		"WHERE a.account_id = ? AND ((a.started_at >= ? AND a.started_at < ?) "
+		"OR (a.started_at >= ? AND a.started_at < ?)) "
+		"AND (? IS NULL OR a.endpoint_id = ?) AND (? IS NULL OR d.event_type = ?) "
+		"GROUP BY b, a.endpoint_id, d.event_type, a.error_class, lb) g "
+		"LEFT JOIN endpoints e ON e.id = g.endpoint_id", &st);
+	if (rc)
+		return rc;
+	hl_sql_time(from1, t[0]);
+	hl_sql_time(to1, t[1]);
+	hl_sql_time(from2, t[2]);
+	hl_sql_time(to2, t[3]);
+	hl_stmt_int(st, 0, (long long)g->since);
+	hl_stmt_int(st, 1, g->bucket_s);
+	hl_stmt_str(st, 2, account_id);
+	hl_stmt_str(st, 3, t[0]);
+	hl_stmt_str(st, 4, t[1]);
+	hl_stmt_str(st, 5, t[2]);
+	hl_stmt_str(st, 6, t[3]);
+	bind_filter(st, 7, f);
+	rc = fold(g, st);
+	hl_stmt_free(st);
+	return rc;
+}
+
+/* The rolled-up hours in [from, to), grouped the same way (an hour
+ * counts in the series point its start falls in). */
+static hl_err
+fold_rollups(struct agg *g, struct hl_db *db, const char *account_id,
+	const struct hl_analytics_filter *f, time_t from, time_t to)
+{
+	struct hl_stmt *st;
+	char t[2][32];
+	hl_err rc;
+
+	rc = hl_stmt_new(db, "SELECT g.b, g.endpoint_id, g.event_type, NULLIF(g.error_class, ''), "
+		"g.latency_bucket, g.n, e.url FROM (SELECT FLOOR((UNIX_TIMESTAMP(r.hour) - ?) / ?) AS b, "
+		"r.endpoint_id, r.event_type, r.error_class, r.latency_bucket, SUM(r.attempts) AS n "
+		"FROM attempt_rollups r WHERE r.account_id = ? AND r.hour >= ? AND r.hour < ? "
+		"AND (? IS NULL OR r.endpoint_id = ?) AND (? IS NULL OR r.event_type = ?) "
+		"GROUP BY b, r.endpoint_id, r.event_type, r.error_class, r.latency_bucket) g "
+		"LEFT JOIN endpoints e ON e.id = g.endpoint_id", &st);
+	if (rc)
+		return rc;
+	hl_sql_time(from, t[0]);
+	hl_sql_time(to, t[1]);
+	hl_stmt_int(st, 0, (long long)g->since);
+	hl_stmt_int(st, 1, g->bucket_s);
+	hl_stmt_str(st, 2, account_id);
+	hl_stmt_str(st, 3, t[0]);
+	hl_stmt_str(st, 4, t[1]);
+	bind_filter(st, 5, f);
+	rc = fold(g, st);
+	hl_stmt_free(st);
+	return rc;
+}
+
+hl_err
+hl_analytics_query(struct hl_db *db, const char *account_id,
+	const struct hl_analytics_filter *f, json_object **out)
+{
+	struct agg g;
+	time_t since, until, r0, r1;
+	long long rolled;
+	json_object *o = NULL, *arr;
+	char t[32];
+	int i;
+	hl_err rc;
+
+	*out = NULL;
+	memset(&g, 0, sizeof(g));
+	since = sql_to_epoch(f->since);
+	until = sql_to_epoch(f->until);
+	if (until <= since)
+		return hl_fail(HL_ERR_INVALID, "until", "until must be later than since");
+	g.since = since;
+	g.nseries = f->buckets < 1 ? 1 : f->buckets > HL_ANALYTICS_BUCKETS_MAX ?
+		HL_ANALYTICS_BUCKETS_MAX : f->buckets;
+	g.bucket_s = (long)((until - since + g.nseries - 1) / g.nseries);
+	g.series = calloc((size_t)g.nseries, sizeof(*g.series));
+	g.eps = calloc(GROUPS_MAX, sizeof(*g.eps));
+	g.types = calloc(GROUPS_MAX, sizeof(*g.types));
+	if (!g.series || !g.eps || !g.types) {
+		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	/* The whole hours of the range that are rolled up come from the
+	 * rollups; the rest (its partial first and last hours, and the
+	 * hours not rolled up yet) from the attempts. */
+	rc = hl_rollup_next_hour(db, &rolled);
+	if (rc)
+		goto out;
+	r0 = (since + 3599) / 3600 * 3600;
+	r1 = until / 3600 * 3600;
+	if (rolled < 0 || r1 > (time_t)rolled)
+		r1 = rolled < 0 ? r0 : (time_t)rolled;
+	if (r1 > r0) {
+		rc = fold_rollups(&g, db, account_id, f, r0, r1);
+		if (!rc)
+			rc = fold_attempts(&g, db, account_id, f, since, r0, r1, until);
+	} else {
+		rc = fold_attempts(&g, db, account_id, f, since, until, until, until);
 	}
 	if (rc)
 		goto out;
@@ -267,68 +356,67 @@ hl_analytics_query(struct hl_db *db, const char *account_id,
 	hl_json_add_str(o, "since", t);
 	epoch_to_rfc3339(until, t);
 	hl_json_add_str(o, "until", t);
-	hl_json_add_int(o, "bucket_seconds", bucket_s);
-	hl_json_add_bool(o, "truncated", truncated);
+	hl_json_add_int(o, "bucket_seconds", g.bucket_s);
+	hl_json_add_bool(o, "truncated", g.truncated);
 	arr = json_object_new_object();
-	stats_json(&total, arr);
+	stats_json(&g.total, arr);
 	json_object_object_add(o, "totals", arr);
 
 	arr = json_object_new_array();
-	for (i = 0; i < nseries; i++) {
+	for (i = 0; i < g.nseries; i++) {
 		json_object *p = json_object_new_object();
 
-		epoch_to_rfc3339(since + (time_t)i * bucket_s, t);
+		epoch_to_rfc3339(since + (time_t)i * g.bucket_s, t);
 		hl_json_add_str(p, "start", t);
-		stats_json(&series[i], p);
+		stats_json(&g.series[i], p);
 		json_object_array_add(arr, p);
 	}
 	json_object_object_add(o, "series", arr);
 
-	qsort(eps, (size_t)neps, sizeof(*eps), cmp_group_attempts);
+	qsort(g.eps, (size_t)g.neps, sizeof(*g.eps), cmp_group_attempts);
 	arr = json_object_new_array();
-	for (i = 0; i < neps; i++) {
+	for (i = 0; i < g.neps; i++) {
 		json_object *p = json_object_new_object();
 
-		hl_json_add_str(p, "webhook_id", eps[i].key);
-		hl_json_add_str(p, "url", eps[i].label);
-		stats_json(&eps[i], p);
+		hl_json_add_str(p, "webhook_id", g.eps[i].key);
+		hl_json_add_str(p, "url", g.eps[i].label);
+		stats_json(&g.eps[i], p);
 		json_object_array_add(arr, p);
 	}
 	json_object_object_add(o, "by_endpoint", arr);
 
-	qsort(types, (size_t)ntypes, sizeof(*types), cmp_group_attempts);
+	qsort(g.types, (size_t)g.ntypes, sizeof(*g.types), cmp_group_attempts);
 	arr = json_object_new_array();
-	for (i = 0; i < ntypes; i++) {
+	for (i = 0; i < g.ntypes; i++) {
 		json_object *p = json_object_new_object();
 
-		hl_json_add_str(p, "event_type", types[i].key);
-		stats_json(&types[i], p);
+		hl_json_add_str(p, "event_type", g.types[i].key);
+		stats_json(&g.types[i], p);
 		json_object_array_add(arr, p);
 	}
 	json_object_object_add(o, "by_event_type", arr);
 
 	arr = json_object_new_array();
-	for (i = 0; i < nclasses; i++) {
+	for (i = 0; i < g.nclasses; i++) {
 		json_object *p = json_object_new_object();
 
-		hl_json_add_str(p, "error_class", classes[i].name);
-		hl_json_add_int(p, "count", classes[i].count);
+		hl_json_add_str(p, "error_class", g.classes[i].name);
+		hl_json_add_int(p, "count", g.classes[i].count);
 		json_object_array_add(arr, p);
 	}
 	json_object_object_add(o, "error_classes", arr);
 	*out = o;
 out:
-	hl_stmt_free(st);
-	free(total.hist);
-	for (i = 0; series && i < nseries; i++)
-		free(series[i].hist);
-	for (i = 0; i < neps; i++)
-		free(eps[i].hist);
-	for (i = 0; i < ntypes; i++)
-		free(types[i].hist);
-	free(series);
-	free(eps);
-	free(types);
+	free(g.total.hist);
+	for (i = 0; g.series && i < g.nseries; i++)
+		free(g.series[i].hist);
+	for (i = 0; i < g.neps; i++)
+		free(g.eps[i].hist);
+	for (i = 0; i < g.ntypes; i++)
+		free(g.types[i].hist);
+	free(g.series);
+	free(g.eps);
+	free(g.types);
 	return rc;
 }
 

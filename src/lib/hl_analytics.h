@@ -10,6 +10,10 @@
 /* Latency histogram buckets: one per millisecond below 64 ms, then 16 per
  * power of two up to 2^31 ms. */
 #define HL_LATENCY_BUCKETS (64 + 25 * 16)
+/* hl_latency_bucket() of the SQL integer expression ms, in SQL (integers
+ * only: LENGTH(BIN(ms)) - 1 is the position of the highest bit). */
+#define HL_LATENCY_BUCKET_SQL(ms) "CASE WHEN " ms " < 64 THEN GREATEST(" ms ", 0) " \
+	"ELSE 64 + (LENGTH(BIN(" ms ")) - 7) * 16 + ((" ms " >> (LENGTH(BIN(" ms ")) - 5)) & 15) END"
 
 struct hl_analytics_filter {
 	const char *since;          /* SQL time, required */

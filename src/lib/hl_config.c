@@ -75,6 +75,7 @@ static const struct config_key config_keys[] = {
 	{ "Delivery.UserAgent", KEY_STR, OFF(user_agent), "hookline/" HL_VERSION, 0, 0 },
 	{ "Retention.Days", KEY_LONG, OFF(retention_days), "30", 0, 36500 },
 	{ "Retention.AuditDays", KEY_LONG, OFF(retention_audit_days), "365", 0, 36500 },
+	{ "Retention.RollupDays", KEY_LONG, OFF(retention_rollup_days), "400", 0, 36500 },
 	{ "Log.Level", KEY_LOGLEVEL, OFF(log_level), "info", 0, 0 },
 	{ "RateLimit.PerKeyPerMinute", KEY_LONG, OFF(rate_per_key), "600", 0, 1000000 },
 	{ "RateLimit.PerAddressPerMinute", KEY_LONG, OFF(rate_per_addr), "1200", 0, 1000000 },

@@ -63,6 +63,7 @@ struct hl_config {
 	/* Retention.*: days kept; 0 keeps everything (hl_retention.h). */
 	long retention_days;          /* Retention.Days (default 30) */
 	long retention_audit_days;    /* Retention.AuditDays (default 365) */
+	long retention_rollup_days;   /* Retention.RollupDays (default 400): analytics' hourly rollups */
 
 	/* Log.* */
 	enum hl_log_level log_level;  /* Log.Level: error|warn|info|debug */

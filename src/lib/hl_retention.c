@@ -11,6 +11,7 @@
 #include <time.h>
 #include "hl_crypto.h"
 #include "hl_retention.h"
+#include "hl_rollups.h"
 #include "hl_util.h"
 
 #define LOCK_NAME "hookline.retention"
@@ -31,7 +32,7 @@ struct retained {
 #define RANGE "id > ? AND id <= ? AND id < ? "
 #define BOUND(t) "SELECT id FROM " t " WHERE id > ? AND id < ? ORDER BY id LIMIT 1 OFFSET ?"
 
-static const struct retained tables[HL_RET__MAX] = {
+static const struct retained tables[HL_RET_ROLLUPS] = {
 	/* Attempts go with their delivery (ON DELETE CASCADE). Pending,
 	 * sending and paused deliveries stay whatever their age. */
 	[HL_RET_DELIVERIES] = { "deliveries", "dlv", 0, 0, BOUND("deliveries"),
@@ -64,7 +65,9 @@ static const struct retained tables[HL_RET__MAX] = {
 const char *
 hl_retained_name(enum hl_retained t)
 {
-	return t < HL_RET__MAX ? tables[t].name : "";
+	if (t == HL_RET_ROLLUPS)
+		return "attempt_rollups";
+	return t < HL_RET_ROLLUPS ? tables[t].name : "";
 }
 
 /* The id HL_RETENTION_CHUNK rows above cursor (below floor) into upper;
@@ -147,19 +150,20 @@ cursor_save(struct hl_db *db, const struct retained *t, const char *cursor)
 		"updated_at = NOW(3)", "ss", t->name, cursor);
 }
 
+/* cap_ms: the cutoff at most this (0: none). */
 static hl_err
-purge_table(struct hl_db *db, const struct retained *t, long days,
+purge_table(struct hl_db *db, const struct retained *t, long days, long long cap_ms,
 	const struct hl_retention_opts *o, long long *deleted)
 {
 	long long cutoff_ms = o->now_ms - (long long)days * 86400000LL, n;
 	char floor[HL_ID_MAX], cursor[HL_ID_MAX] = "", upper[HL_ID_MAX], cutoff[32];
-	time_t secs = (time_t)(cutoff_ms / 1000);
-	struct tm tm;
 	int chunks = 0, last = 0;
 	hl_err rc;
 
 	if (days <= 0 || cutoff_ms <= 0)
 		return HL_OK;
+	if (cap_ms > 0 && cutoff_ms > cap_ms)
+		cutoff_ms = cap_ms;
 	rc = hl_id_at(t->prefix, cutoff_ms, floor);
 	/* A bounded pass goes on where the last one stopped; a whole pass
 	 * starts at the oldest row, and a dry run counts the whole range and
@@ -168,8 +172,7 @@ purge_table(struct hl_db *db, const struct retained *t, long days,
 		rc = cursor_load(db, t, cursor);
 	if (rc)
 		return rc;
-	gmtime_r(&secs, &tm);
-	strftime(cutoff, sizeof(cutoff), "%Y-%m-%d %H:%M:%S", &tm);
+	hl_sql_time((time_t)(cutoff_ms / 1000), cutoff);
 	while (!last) {
 		if ((o->max_chunks > 0 && chunks >= o->max_chunks) ||
 		    (o->deadline_ms > 0 && hl_now_ms() >= o->deadline_ms))
@@ -190,14 +193,36 @@ purge_table(struct hl_db *db, const struct retained *t, long days,
 	return rc;
 }
 
+/* How far deliveries may go: not past attempts that are not rolled up
+ * (a dry run assumes the whole pass would roll up every settled hour). */
+static hl_err
+deliveries_cap(struct hl_db *db, const struct hl_config *cfg, const struct hl_retention_opts *o,
+	long long *cap_ms)
+{
+	long long hour;
+	hl_err rc;
+
+	if (o->dry_run) {
+		*cap_ms = hl_rollup_settled(cfg, o->now_ms) * 1000;
+		return HL_OK;
+	}
+	rc = hl_rollup_next_hour(db, &hour);
+	/* Nothing rolled up yet: nothing may go. */
+	*cap_ms = hour < 0 ? 1 : hour * 1000;
+	return rc;
+}
+
 hl_err
 hl_retention_run(struct hl_db *db, const struct hl_config *cfg,
-	const struct hl_retention_opts *o, long long deleted[HL_RET__MAX], int *busy)
+	const struct hl_retention_opts *o, long long deleted[HL_RET__MAX], int *rolled_hours,
+	int *busy)
 {
+	long long cap_ms = 0;
 	hl_err rc, unlock;
 	int got = 0, t;
 
 	memset(deleted, 0, sizeof(long long) * HL_RET__MAX);
+	*rolled_hours = 0;
 	*busy = 0;
 	rc = hl_db_lock(db, LOCK_NAME, 0, &got);
 	if (rc)
@@ -206,9 +231,16 @@ hl_retention_run(struct hl_db *db, const struct hl_config *cfg,
 		*busy = 1;
 		return HL_OK;
 	}
-	for (t = 0; t < HL_RET__MAX && !rc; t++)
+	if (!o->dry_run)
+		rc = hl_rollup_due(db, cfg, o->now_ms, o->deadline_ms, rolled_hours);
+	if (!rc)
+		rc = deliveries_cap(db, cfg, o, &cap_ms);
+	for (t = 0; t < HL_RET_ROLLUPS && !rc; t++)
 		rc = purge_table(db, &tables[t], tables[t].audit ? cfg->retention_audit_days :
-			cfg->retention_days, o, &deleted[t]);
+			cfg->retention_days, t == HL_RET_DELIVERIES ? cap_ms : 0, o, &deleted[t]);
+	if (!rc && cfg->retention_rollup_days > 0)
+		rc = hl_rollup_expire(db, o->now_ms / 1000 - cfg->retention_rollup_days * 86400LL,
+			o->max_chunks, o->dry_run, &deleted[HL_RET_ROLLUPS]);
 	/* GET_LOCK is the session's: give it back even after a failure. */
 	unlock = hl_db_unlock(db, LOCK_NAME);
 	return rc ? rc : unlock;

@@ -14,6 +14,7 @@ enum hl_retained {
 	HL_RET_INCOMING,       /* incoming_requests */
 	HL_RET_NOTIFICATIONS,
 	HL_RET_AUDIT,          /* by Retention.AuditDays */
+	HL_RET_ROLLUPS,        /* attempt_rollups rows, by Retention.RollupDays */
 	HL_RET__MAX
 };
 
@@ -35,8 +36,13 @@ struct hl_retention_opts {
  * cutoff has the next start from the oldest row again. Only one pass runs at a time across
  * every host (a MariaDB lock): *busy is set and nothing done when another
  * holds it. deleted[t] counts rows removed (or, dry_run, that would be);
- * attempts go with their deliveries and are not counted separately. */
+ * attempts go with their deliveries and are not counted separately.
+ * First (not in a dry run) the settled hours of attempts are rolled up
+ * (hl_rollups.h; *rolled_hours of them), and no delivery goes before its
+ * attempts are: the deliveries' cutoff is at most the first hour not
+ * rolled up. */
 hl_err hl_retention_run(struct hl_db *db, const struct hl_config *cfg,
-	const struct hl_retention_opts *o, long long deleted[HL_RET__MAX], int *busy);
+	const struct hl_retention_opts *o, long long deleted[HL_RET__MAX], int *rolled_hours,
+	int *busy);
 
 #endif

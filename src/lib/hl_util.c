@@ -58,6 +58,15 @@ hl_json_list(json_object *data, const char *iterator, int done)
 	return o;
 }
 
+void
+hl_sql_time(time_t t, char out[32])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
 hl_err
 hl_time_to_sql(const char *in, const char *field, char out[32])
 {

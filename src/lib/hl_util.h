@@ -28,6 +28,8 @@ json_object *hl_json_list(json_object *data, const char *iterator, int done);
 /* Parse RFC 3339 / "YYYY-MM-DD[THH:MM[:SS]][Z]" into "YYYY-MM-DD HH:MM:SS"
  * for SQL. HL_ERR_INVALID naming field on bad input. */
 hl_err hl_time_to_sql(const char *in, const char *field, char out[32]);
+/* Unix time t as SQL's "YYYY-MM-DD HH:MM:SS" (UTC: the connection's zone). */
+void hl_sql_time(time_t t, char out[32]);
 long long hl_now_ms(void);
 /* ts = the CLOCK_REALTIME time ms milliseconds from now (the absolute
  * deadline pthread_cond_timedwait takes). */

@@ -241,22 +241,24 @@ retention(struct runner *r)
 {
 	struct hl_retention_opts o = { 0 };
 	long long deleted[HL_RET__MAX], total = 0;
-	int busy, t;
+	int busy, t, rolled;
 
 	o.now_ms = hl_now_ms();
 	o.max_chunks = RETENTION_CHUNKS;
 	o.deadline_ms = o.now_ms + RETENTION_MS;
-	if (hl_retention_run(r->db, &r->cfg, &o, deleted, &busy)) {
+	if (hl_retention_run(r->db, &r->cfg, &o, deleted, &rolled, &busy)) {
 		hl_log(HL_LOG_WARN, "retention: %s", hl_errmsg());
 		return;
 	}
 	for (t = 0; t < HL_RET__MAX; t++)
 		total += deleted[t];
+	if (rolled)
+		hl_log(HL_LOG_INFO, "analytics: rolled up %d hours of attempts", rolled);
 	if (total)
 		hl_log(HL_LOG_INFO, "retention: deleted %lld deliveries, %lld events, %lld incoming "
-			"requests, %lld notifications, %lld audit records", deleted[HL_RET_DELIVERIES],
-			deleted[HL_RET_EVENTS], deleted[HL_RET_INCOMING], deleted[HL_RET_NOTIFICATIONS],
-			deleted[HL_RET_AUDIT]);
+			"requests, %lld notifications, %lld audit records, %lld rollup rows",
+			deleted[HL_RET_DELIVERIES], deleted[HL_RET_EVENTS], deleted[HL_RET_INCOMING],
+			deleted[HL_RET_NOTIFICATIONS], deleted[HL_RET_AUDIT], deleted[HL_RET_ROLLUPS]);
 }
 
 static int

@@ -8,15 +8,6 @@
 #include "hl_util.h"
 #include "api.h"
 
-static void
-sql_time(time_t t, char out[32])
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 void
 api_analytics(struct hl_req *r)
 {
@@ -30,8 +21,8 @@ api_analytics(struct hl_req *r)
 	hl_err rc;
 
 	memset(&f, 0, sizeof(f));
-	sql_time(now - 86400, since);
-	sql_time(now + 1, until);
+	hl_sql_time(now - 86400, since);
+	hl_sql_time(now + 1, until);
 	if (hl_req_query(r, "since", since_in, sizeof(since_in)) &&
 	    hl_time_to_sql(since_in, "since", since)) {
 		hl_resp_core_error(r, HL_ERR_INVALID);

@@ -25,21 +25,12 @@ struct range {
 	struct hl_analytics_filter f;
 };
 
-static void
-sql_time(time_t t, char out[32])
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 /* 24h / 7d / 30d or custom since/until; -1 (noted in the dataset) when bad. */
 static int
 read_range(struct hl_req *r, struct range *g)
 {
 	HDF *hdf = hl_page_hdf(r);
-	time_t now = time(NULL);
+	time_t now = time(NULL), until;
 	int bad = 0;
 
 	memset(g, 0, sizeof(*g));
@@ -47,9 +38,12 @@ read_range(struct hl_req *r, struct range *g)
 	if (strcmp(g->name, "7d") && strcmp(g->name, "30d") && strcmp(g->name, "custom"))
 		hl_strlcpy(g->name, "24h", sizeof(g->name));
 	g->f.buckets = !strcmp(g->name, "7d") ? 28 : !strcmp(g->name, "30d") ? 30 : 24;
-	sql_time(now - (!strcmp(g->name, "7d") ? 7 : !strcmp(g->name, "30d") ? 30 : 1) * 86400L,
+	/* Whole hours, up to the end of this one: each bar then holds whole
+	 * hours, as the rollups count them. */
+	until = (now / 3600 + 1) * 3600;
+	hl_sql_time(until - (!strcmp(g->name, "7d") ? 7 : !strcmp(g->name, "30d") ? 30 : 1) * 86400L,
 		g->since);
-	sql_time(now + 1, g->until);
+	hl_sql_time(until, g->until);
 	if (!strcmp(g->name, "custom")) {
 		if (hl_page_time_param(r, "since", g->since_t, sizeof(g->since_t), g->since) < 0 ||
 		    hl_page_time_param(r, "until", g->until_t, sizeof(g->until_t), g->until) < 0)

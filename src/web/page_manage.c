@@ -26,13 +26,9 @@ add_rates(struct hl_req *r, json_object *endpoints)
 	time_t now = time(NULL), then = now - 7 * 86400;
 	json_object *a = NULL, *by;
 	size_t i, j, n, m;
-	struct tm tm;
 
-	gmtime_r(&then, &tm);
-	strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", &tm);
-	now += 60;
-	gmtime_r(&now, &tm);
-	strftime(until, sizeof(until), "%Y-%m-%d %H:%M:%S", &tm);
+	hl_sql_time(then, since);
+	hl_sql_time(now + 60, until);
 	f.since = since;
 	f.until = until;
 	f.buckets = 1;

@@ -336,6 +336,35 @@ def sql(query):
     return [line.split("\t") for line in out.stdout.splitlines()]
 
 
+CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+def time_id(prefix, ms):
+    """An id as hl_id_new makes it at unix time ms: 48-bit ms, then 80
+    random bits, in Crockford's base32 (ids sort by the time they were
+    made; retention and rollups rely on it)."""
+    value = int(ms) << 80 | int.from_bytes(secrets.token_bytes(10), "big")
+    chars = [CROCKFORD[(value >> (5 * i)) & 31] for i in range(26)]
+    return prefix + "_" + "".join(reversed(chars))
+
+
+def load_rows(table, columns, rows):
+    """Bulk-insert rows (tuples; None for NULL) into table with LOAD DATA:
+    for tests that need more rows than statements could carry."""
+    path = os.path.join(TMP, "rows-%s.tsv" % secrets.token_hex(4))
+    with open(path, "w") as f:
+        for row in rows:
+            f.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
+    try:
+        subprocess.run(["mariadb", "--no-defaults", "--local-infile=1", "--socket",
+                        os.environ["HL_DB_SOCKET"], "-uroot", "hookline", "-e",
+                        "LOAD DATA LOCAL INFILE '%s' INTO TABLE %s (%s)"
+                        % (path, table, ", ".join(columns))],
+                       capture_output=True, text=True, check=True, timeout=120)
+    finally:
+        os.unlink(path)
+
+
 def run_runner(*args, check=True, timeout=120, config=None):
     """hookline-runner --config CONFIG ARGS (default HL_CONFIG); returns the
     CompletedProcess."""

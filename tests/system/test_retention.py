@@ -6,22 +6,15 @@ whatever its age. Old rows are written here with ids and times of 40 (or
 400) days ago, as they would have been then."""
 
 import os
-import secrets
 import subprocess
 import time
 
 from apihelp import endpoint
-from hltest import Receiver, api, ctl, new_account, run_runner, sql, write_config
-
-CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
-
+from hltest import Receiver, api, ctl, new_account, run_runner, sql, time_id, write_config
 
 def old_id(prefix, days_ago):
-    """An id as hl_id_new made it days_ago: 48-bit ms, 80 random bits."""
-    ms = int((time.time() - days_ago * 86400) * 1000)
-    value = ms << 80 | int.from_bytes(secrets.token_bytes(10), "big")
-    chars = [CROCKFORD[(value >> (5 * i)) & 31] for i in range(26)]
-    return prefix + "_" + "".join(reversed(chars))
+    """An id as hl_id_new made it days_ago."""
+    return time_id(prefix, (time.time() - days_ago * 86400) * 1000)
 
 
 def _q(v):
@@ -71,6 +64,11 @@ def _old_rows(slug, ep, source):
     return ids
 
 
+def _counts(out):
+    """The table of a purge's output: {table: count}."""
+    return dict(line.split() for line in out.splitlines() if line.startswith("  "))
+
+
 def _exists(table, id_):
     return int(sql("SELECT COUNT(*) FROM %s WHERE id = '%s'" % (table, id_))[0][0]) == 1
 
@@ -102,19 +100,19 @@ def test_purge_deletes_what_is_old_and_finished_only():
         ids = _old_rows(slug, ep, src)
         out = ctl("purge", "--dry-run").stdout
         assert "would delete" in out, out
-        counts = dict(line.split() for line in out.splitlines()[1:])
+        counts = _counts(out)
         # Other tests' accounts hold only today's rows: the counts are ours.
         assert counts == {"deliveries": "2", "events": "2", "incoming_requests": "1",
-                          "notifications": "1", "audit_log": "1"}, out
+                          "notifications": "1", "audit_log": "1", "attempt_rollups": "0"}, out
         for table, name in GONE:
             assert _exists(table, ids[name]), ("dry run deleted", table, name)
         out = ctl("purge").stdout
-        assert dict(line.split() for line in out.splitlines()[1:]) == counts, out
+        assert _counts(out) == counts, out
         for table, name in GONE:
             assert not _exists(table, ids[name]), ("kept", table, name)
         for table, name in KEPT:
             assert _exists(table, ids[name]), ("deleted", table, name)
-        assert "0" == dict(line.split() for line in ctl("purge").stdout.splitlines()[1:])["events"]
+        assert "0" == _counts(ctl("purge").stdout)["events"]
         assert api("GET", "/webhooks/events", key=key).status == 200
         assert _exists("events", today)
         assert len(api("GET", "/webhooks/%s/deliveries" % ep, key=key).body["data"]) == 3
@@ -193,7 +191,7 @@ def test_bounded_passes_go_on_past_old_unfinished_work():
     gone = []
     for _ in range(3):
         out = ctl("purge", "--chunks", "1").stdout
-        gone.append(int(dict(line.split() for line in out.splitlines()[1:])["deliveries"]))
+        gone.append(int(_counts(out)["deliveries"]))
     assert gone == [0, 0, 50], gone
     assert not any(_exists("deliveries", d) for d in done[:3] + done[-3:])
     assert all(_exists("deliveries", d) for d in paused[:3] + paused[-3:])
@@ -202,6 +200,57 @@ def test_bounded_passes_go_on_past_old_unfinished_work():
     more = deliveries(5, 42, "dead")
     assert more[-1] < paused[0]
     out = ctl("purge", "--chunks", "1").stdout
-    assert dict(line.split() for line in out.splitlines()[1:])["deliveries"] == "5", out
+    assert _counts(out)["deliveries"] == "5", out
     proc = ctl("purge", "--chunks", "0", check=False)
     assert proc.returncode == 2, proc
+
+
+def test_analytics_outlive_the_attempts_through_rollups():
+    """The pass rolls up the attempts' hours before their deliveries go:
+    analytics of 40 days ago still count them after they are deleted, and
+    the rollups themselves go after Retention.RollupDays (400)."""
+    slug, key, rcv, ep, src, _ = _setup()
+    rcv.close()
+    # As on an installation upgraded today: nothing rolled up yet.
+    sql("UPDATE rollup_cursor SET next_hour = NULL")
+    acct = _account_id(slug)
+    ev, dlv = old_id("evt", 40), old_id("dlv", 40)
+    sql("INSERT INTO events (id, account_id, event_type, payload, created_at) VALUES "
+        "(%s, %s, 'sms.delivered', '{}', NOW(3) - INTERVAL 40 DAY)" % (_q(ev), _q(acct)))
+    sql("INSERT INTO deliveries (id, account_id, endpoint_id, event_id, event_type, status, "
+        "attempts, completed_at, created_at) VALUES (%s, %s, %s, %s, 'sms.delivered', "
+        "'succeeded', 3, NOW(3) - INTERVAL 40 DAY, NOW(3) - INTERVAL 40 DAY)"
+        % (_q(dlv), _q(acct), _q(ep), _q(ev)))
+    started = (time.time() - 40 * 86400 - 600) * 1000
+    for i, (ms, cls) in enumerate(((12, "timeout"), (40, None), (291, None))):
+        at = started + i * 60000
+        sql("INSERT INTO delivery_attempts (id, delivery_id, account_id, endpoint_id, attempt_no, "
+            "started_at, duration_ms, request_url, request_headers, error_class) VALUES "
+            "(%s, %s, %s, %s, %d, '%s', %d, 'http://x', '{}', %s)"
+            % (_q(time_id("att", at + 5)), _q(dlv), _q(acct), _q(ep), i + 1,
+               time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at / 1000)), ms,
+               _q(cls) if cls else "NULL"))
+    # A rollup of 500 days ago: past Retention.RollupDays.
+    sql("INSERT INTO attempt_rollups (account_id, hour, endpoint_id, event_type, error_class, "
+        "latency_bucket, attempts) VALUES (%s, DATE_FORMAT(NOW() - INTERVAL 500 DAY, "
+        "'%%Y-%%m-%%d %%H:00:00'), %s, 'sms.delivered', '', 3, 7)" % (_q(acct), _q(ep)))
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 41 * 86400))
+    until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 39 * 86400))
+    before = api("GET", "/webhooks/analytics?since=%s&until=%s" % (since, until), key=key).body
+    assert before["totals"]["attempts"] == 3, before
+
+    assert _counts(ctl("purge", "--dry-run").stdout)["attempt_rollups"] == "1"
+    out = ctl("purge").stdout
+    assert int(out.split("rolled up ")[1].split()[0]) > 0, out
+    assert _counts(out)["attempt_rollups"] == "1", out
+    assert not _exists("deliveries", dlv)
+    assert int(sql("SELECT COUNT(*) FROM delivery_attempts WHERE delivery_id = '%s'" % dlv)[0][0]) == 0
+    after = api("GET", "/webhooks/analytics?since=%s&until=%s" % (since, until), key=key).body
+    t = after["totals"]
+    assert t["attempts"] == 3 and t["failed"] == 1 and t["p50_ms"] == 40 and t["p99_ms"] == 303, t
+    assert after["error_classes"] == [{"error_class": "timeout", "count": 1}], after
+    assert [(e["webhook_id"], e["attempts"]) for e in after["by_endpoint"]] == [(ep, 3)], after
+    old = api("GET", "/webhooks/analytics?since=%s&until=%s" % (
+        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 501 * 86400)),
+        time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 499 * 86400))), key=key).body
+    assert old["totals"]["attempts"] == 0, old
