@@ -222,81 +222,53 @@ fold(struct agg *g, struct hl_stmt *st)
 	return rc;
 }
 
-/* The filter's binds from position p: endpoint twice, event type twice. */
-static void
-bind_filter(struct hl_stmt *st, unsigned p, const struct hl_analytics_filter *f)
-{
-	hl_stmt_str(st, p, f->endpoint_id);
-	hl_stmt_str(st, p + 1, f->endpoint_id);
-	hl_stmt_str(st, p + 2, f->event_type);
-	hl_stmt_str(st, p + 3, f->event_type);
-}
+/* Grouped attempts of [t[0], t[1]) or [t[2], t[3]), the same grouping as
+ * ROLLUP_SQL. Binds: series start, bucket seconds, account, the times,
+ * endpoint twice, event type twice. */
+#define ATTEMPTS_SQL "SELECT g.b, g.endpoint_id, g.event_type, g.error_class, g.lb, g.n, " \
+	"e.url FROM (SELECT FLOOR((UNIX_TIMESTAMP(a.started_at) - ?) / ?) AS b, " \
+	"a.endpoint_id, d.event_type, a.error_class, " \
+	HL_LATENCY_BUCKET_SQL("a.duration_ms") " AS lb, COUNT(*) AS n " \
+	"FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id " \
+	"WHERE a.account_id = ? AND ((a.started_at >= ? AND a.started_at < ?) " \
+	"OR (a.started_at >= ? AND a.started_at < ?)) " \
+	"AND (? IS NULL OR a.endpoint_id = ?) AND (? IS NULL OR d.event_type = ?) " \
+	"GROUP BY b, a.endpoint_id, d.event_type, a.error_class, lb) g " \
+	"LEFT JOIN endpoints e ON e.id = g.endpoint_id"
+/* Rolled-up hours of [t[0], t[1]); an hour counts in the series point its
+ * start falls in. */
+#define ROLLUP_SQL "SELECT g.b, g.endpoint_id, g.event_type, NULLIF(g.error_class, ''), " \
+	"g.latency_bucket, g.n, e.url FROM (SELECT FLOOR((UNIX_TIMESTAMP(r.hour) - ?) / ?) AS b, " \
+	"r.endpoint_id, r.event_type, r.error_class, r.latency_bucket, SUM(r.attempts) AS n " \
+	"FROM attempt_rollups r WHERE r.account_id = ? AND r.hour >= ? AND r.hour < ? " \
+	"AND (? IS NULL OR r.endpoint_id = ?) AND (? IS NULL OR r.event_type = ?) " \
+	"GROUP BY b, r.endpoint_id, r.event_type, r.error_class, r.latency_bucket) g " \
+	"LEFT JOIN endpoints e ON e.id = g.endpoint_id"
 
-/* The attempts started in [from1, to1) or [from2, to2), grouped. */
+/* Run sql (ATTEMPTS_SQL with 4 times, ROLLUP_SQL with 2) and fold its rows. */
 static hl_err
-fold_attempts(struct agg *g, struct hl_db *db, const char *account_id,
-	const struct hl_analytics_filter *f, time_t from1, time_t to1, time_t from2, time_t to2)
+fold_query(struct agg *g, struct hl_db *db, const char *sql, const char *account_id,
+	const struct hl_analytics_filter *f, const time_t *times, unsigned ntimes)
 {
 	struct hl_stmt *st;
 	char t[4][32];
+	unsigned i;
 	hl_err rc;
 
-	rc = hl_stmt_new(db, "SELECT g.b, g.endpoint_id, g.event_type, g.error_class, g.lb, g.n, "
-		"e.url FROM (SELECT FLOOR((UNIX_TIMESTAMP(a.started_at) - ?) / ?) AS b, "
-		"a.endpoint_id, d.event_type, a.error_class, "
-		HL_LATENCY_BUCKET_SQL("a.duration_ms") " AS lb, COUNT(*) AS n "
-		"FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id "
-		"WHERE a.account_id = ? AND ((a.started_at >= ? AND a.started_at < ?) "
-		"OR (a.started_at >= ? AND a.started_at < ?)) "
-		"AND (? IS NULL OR a.endpoint_id = ?) AND (? IS NULL OR d.event_type = ?) "
-		"GROUP BY b, a.endpoint_id, d.event_type, a.error_class, lb) g "
-		"LEFT JOIN endpoints e ON e.id = g.endpoint_id", &st);
+	rc = hl_stmt_new(db, sql, &st);
 	if (rc)
 		return rc;
-	hl_sql_time(from1, t[0]);
-	hl_sql_time(to1, t[1]);
-	hl_sql_time(from2, t[2]);
-	hl_sql_time(to2, t[3]);
 	hl_stmt_int(st, 0, (long long)g->since);
 	hl_stmt_int(st, 1, g->bucket_s);
 	hl_stmt_str(st, 2, account_id);
-	hl_stmt_str(st, 3, t[0]);
-	hl_stmt_str(st, 4, t[1]);
-	hl_stmt_str(st, 5, t[2]);
-	hl_stmt_str(st, 6, t[3]);
-	bind_filter(st, 7, f);
-	rc = fold(g, st);
-	hl_stmt_free(st);
-	return rc;
-}
-
-/* The rolled-up hours in [from, to), grouped the same way (an hour
- * counts in the series point its start falls in). */
-static hl_err
-fold_rollups(struct agg *g, struct hl_db *db, const char *account_id,
-	const struct hl_analytics_filter *f, time_t from, time_t to)
-{
-	struct hl_stmt *st;
-	char t[2][32];
-	hl_err rc;
-
-	rc = hl_stmt_new(db, "SELECT g.b, g.endpoint_id, g.event_type, NULLIF(g.error_class, ''), "
-		"g.latency_bucket, g.n, e.url FROM (SELECT FLOOR((UNIX_TIMESTAMP(r.hour) - ?) / ?) AS b, "
-		"r.endpoint_id, r.event_type, r.error_class, r.latency_bucket, SUM(r.attempts) AS n "
-		"FROM attempt_rollups r WHERE r.account_id = ? AND r.hour >= ? AND r.hour < ? "
-		"AND (? IS NULL OR r.endpoint_id = ?) AND (? IS NULL OR r.event_type = ?) "
-		"GROUP BY b, r.endpoint_id, r.event_type, r.error_class, r.latency_bucket) g "
-		"LEFT JOIN endpoints e ON e.id = g.endpoint_id", &st);
-	if (rc)
-		return rc;
-	hl_sql_time(from, t[0]);
-	hl_sql_time(to, t[1]);
-	hl_stmt_int(st, 0, (long long)g->since);
-	hl_stmt_int(st, 1, g->bucket_s);
-	hl_stmt_str(st, 2, account_id);
-	hl_stmt_str(st, 3, t[0]);
-	hl_stmt_str(st, 4, t[1]);
-	bind_filter(st, 5, f);
+	for (i = 0; i < ntimes; i++) {
+		hl_sql_time(times[i], t[i]);
+		hl_stmt_str(st, 3 + i, t[i]);
+	}
+	hl_stmt_str(st, 3 + ntimes, f->endpoint_id);
+	hl_stmt_str(st, 4 + ntimes, f->endpoint_id);
+	hl_stmt_str(st, 5 + ntimes, f->event_type);
+	hl_stmt_str(st, 6 + ntimes, f->event_type);
 	rc = fold(g, st);
 	hl_stmt_free(st);
 	return rc;
@@ -342,11 +314,15 @@ hl_analytics_query(struct hl_db *db, const char *account_id,
 	if (rolled < 0 || r1 > (time_t)rolled)
 		r1 = rolled < 0 ? r0 : (time_t)rolled;
 	if (r1 > r0) {
-		rc = fold_rollups(&g, db, account_id, f, r0, r1);
+		const time_t hours[2] = { r0, r1 }, ends[4] = { since, r0, r1, until };
+
+		rc = fold_query(&g, db, ROLLUP_SQL, account_id, f, hours, 2);
 		if (!rc)
-			rc = fold_attempts(&g, db, account_id, f, since, r0, r1, until);
+			rc = fold_query(&g, db, ATTEMPTS_SQL, account_id, f, ends, 4);
 	} else {
-		rc = fold_attempts(&g, db, account_id, f, since, until, until, until);
+		const time_t all[4] = { since, until, until, until };
+
+		rc = fold_query(&g, db, ATTEMPTS_SQL, account_id, f, all, 4);
 	}
 	if (rc)
 		goto out;

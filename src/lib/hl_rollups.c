@@ -29,22 +29,33 @@ hl_rollup_settled(const struct hl_config *cfg, long long now_ms)
 	return floor_hour(now_ms / 1000 - cfg->lease_seconds - SLACK_S);
 }
 
-hl_err
-hl_rollup_next_hour(struct hl_db *db, long long *hour)
+/* The integer sql (with one string bind arg, or none) answers; -1 for
+ * no row or NULL. */
+static hl_err
+scalar(struct hl_db *db, const char *sql, const char *arg, long long *v)
 {
 	struct hl_stmt *st;
 	int found;
 	hl_err rc;
 
-	*hour = -1;
-	rc = hl_stmt_new(db, "SELECT UNIX_TIMESTAMP(next_hour) FROM rollup_cursor WHERE id = 1", &st);
+	*v = -1;
+	rc = hl_stmt_new(db, sql, &st);
 	if (rc)
 		return rc;
+	if (arg)
+		hl_stmt_str(st, 0, arg);
 	rc = hl_stmt_first(st, &found);
 	if (!rc && found && hl_stmt_col(st, 0))
-		*hour = hl_stmt_colint(st, 0);
+		*v = hl_stmt_colint(st, 0);
 	hl_stmt_free(st);
 	return rc;
+}
+
+hl_err
+hl_rollup_next_hour(struct hl_db *db, long long *hour)
+{
+	return scalar(db, "SELECT UNIX_TIMESTAMP(next_hour) FROM rollup_cursor WHERE id = 1", NULL,
+		hour);
 }
 
 /* The hour from which attempts with ids from lo on may have started: that
@@ -53,20 +64,11 @@ hl_rollup_next_hour(struct hl_db *db, long long *hour)
 static hl_err
 first_hour_from(struct hl_db *db, const struct hl_config *cfg, const char *lo, long long *hour)
 {
-	struct hl_stmt *st;
-	int found;
-	hl_err rc;
+	hl_err rc = scalar(db, "SELECT UNIX_TIMESTAMP(started_at) FROM delivery_attempts "
+		"WHERE id >= ? ORDER BY id LIMIT 1", lo, hour);
 
-	*hour = -1;
-	rc = hl_stmt_new(db, "SELECT UNIX_TIMESTAMP(started_at) FROM delivery_attempts "
-		"WHERE id >= ? ORDER BY id LIMIT 1", &st);
-	if (rc)
-		return rc;
-	hl_stmt_str(st, 0, lo);
-	rc = hl_stmt_first(st, &found);
-	if (!rc && found)
-		*hour = floor_hour(hl_stmt_colint(st, 0) - cfg->lease_seconds - SLACK_S);
-	hl_stmt_free(st);
+	if (!rc && *hour >= 0)
+		*hour = floor_hour(*hour - cfg->lease_seconds - SLACK_S);
 	return rc;
 }
 
@@ -188,24 +190,14 @@ hl_rollup_expire(struct hl_db *db, long long cutoff_s, int max_chunks, int dry_r
 	long long *n)
 {
 	unsigned long long affected;
-	struct hl_stmt *st;
 	char cutoff[32];
-	int chunks = 0, found;
+	int chunks = 0;
 	hl_err rc;
 
 	*n = 0;
 	hl_sql_time((time_t)floor_hour(cutoff_s), cutoff);
-	if (dry_run) {
-		rc = hl_stmt_new(db, "SELECT COUNT(*) FROM attempt_rollups WHERE hour < ?", &st);
-		if (rc)
-			return rc;
-		hl_stmt_str(st, 0, cutoff);
-		rc = hl_stmt_first(st, &found);
-		if (!rc && found)
-			*n = hl_stmt_colint(st, 0);
-		hl_stmt_free(st);
-		return rc;
-	}
+	if (dry_run)
+		return scalar(db, "SELECT COUNT(*) FROM attempt_rollups WHERE hour < ?", cutoff, n);
 	do {
 		rc = hl_db_exec(db, &affected, "DELETE FROM attempt_rollups WHERE hour < ? LIMIT ?",
 			"si", cutoff, (long long)EXPIRE_CHUNK);
