@@ -434,13 +434,14 @@ hl_lighttpd_stop() {
 	rm -f "$vardir"/run/hookline-fcgi.sock*
 }
 
-# hl_apache_start VARDIR PORT CONFIG_FILE FCGI_BINARY: Apache httpd with
+# hl_apache_start VARDIR PORT CONFIG_FILE FCGI_BINARY [EXTRA_FILE]: Apache httpd with
 # mod_fcgid in front of hookline.fcgi, the second deployment target (see
 # docs/operations.md). Loopback only; Apache refuses to serve as root, so the
 # FastCGI processes run as www-data and need read access to the config,
-# templates and the MariaDB socket directory.
+# templates and the MariaDB socket directory. EXTRA_FILE (optional): lines
+# appended to Apache's configuration.
 hl_apache_start() {
-	local vardir="$1" port="$2" config="$3" fcgi="$4"
+	local vardir="$1" port="$2" config="$3" fcgi="$4" extra="${5:-}"
 	local mods=/usr/lib/apache2/modules
 	mkdir -p "$vardir/www" "$vardir/run/fcgid" "$vardir/log"
 	vardir="$(cd "$vardir" && pwd)"
@@ -497,6 +498,7 @@ ${sanitizer_env}AliasMatch "^/webhooks?(/.*)?\$" "$fcgi"
 	</Files>
 </Directory>
 EOF2
+	if [ -n "$extra" ]; then cat "$extra" >>"$conf"; fi
 	apache2 -t -f "$conf" >&2 2>&1 || hl_die "invalid Apache configuration $conf"
 	hl_log "starting Apache (mod_fcgid) on http://127.0.0.1:$port"
 	apache2 -f "$conf" -k start </dev/null >>"$vardir/log/apache-start.log" 2>&1 ||

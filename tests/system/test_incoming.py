@@ -405,25 +405,36 @@ def test_forged_requests_have_their_own_allowance():
     assert r.status == 401 and "hookline-request-id" in r.headers, r
 
 
+# What docs/operations.md adds for a load balancer, here at 127.0.0.1.
+BEHIND_A_PROXY = {
+    "lighttpd": ('server.modules += ( "mod_extforward" )\n'
+                 'extforward.forwarder = ( "127.0.0.1" => "trust" )\n'
+                 'extforward.headers = ( "X-Forwarded-For" )\n'),
+    "apache": ("LoadModule remoteip_module /usr/lib/apache2/modules/mod_remoteip.so\n"
+               "RemoteIPHeader X-Forwarded-For\n"
+               "RemoteIPInternalProxy 127.0.0.1\n"),
+}
+
+
 @contextlib.contextmanager
-def lighttpd_behind_a_proxy():
-    """A second lighttpd in front of the same hookline.fcgi (the suite's own
-    configuration, scripts/lib.sh) plus what docs/operations.md adds for a
-    load balancer at 127.0.0.1: mod_extforward trusting its
-    X-Forwarded-For. Yields its base URL."""
+def web_server_behind_a_proxy():
+    """A second web server of the suite's kind (lighttpd, or Apache under
+    run-apache) in front of the same hookline.fcgi, the suite's own
+    configuration (scripts/lib.sh) plus the documented lines for a trusted
+    proxy. Yields its base URL and the Server header it answers with."""
+    server = "apache" if os.environ.get("HL_WEB_SERVER") == "apache" else "lighttpd"
     d = tempfile.mkdtemp(dir=TMP)
-    with open(os.path.join(d, "extforward.conf"), "w") as f:
-        f.write('server.modules += ( "mod_extforward" )\n'
-                'extforward.forwarder = ( "127.0.0.1" => "trust" )\n'
-                'extforward.headers = ( "X-Forwarded-For" )\n')
+    extra = os.path.join(d, "behind-a-proxy.conf")
+    with open(extra, "w") as f:
+        f.write(BEHIND_A_PROXY[server])
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    shell("hl_lighttpd_start", d, str(port), CONFIG, FCGI, os.path.join(d, "extforward.conf"))
+    shell("hl_%s_start" % server, d, str(port), CONFIG, FCGI, extra)
     try:
-        yield "http://127.0.0.1:%d" % port
+        yield "http://127.0.0.1:%d" % port, "apache" if server == "apache" else "hookline-dev"
     finally:
-        shell("hl_lighttpd_stop", d)
+        shell("hl_%s_stop" % server, d)
 
 
 def shell(function, *args):
@@ -433,7 +444,7 @@ def shell(function, *args):
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client():
-    """With mod_extforward trusting the proxy, REMOTE_ADDR is the client's:
+    """With mod_extforward (or mod_remoteip) trusting the proxy, REMOTE_ADDR is the client's:
     an address-listed source admits by it. Without it, X-Forwarded-For is
     only a header and proves nothing."""
     _, key = account()
@@ -441,9 +452,10 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client():
     xff = {"X-Forwarded-For": "203.0.113.7"}
     r = post(src, {"via": "direct"}, xff)
     assert r.status == 403 and error_code(r) == "address_not_allowed", r
-    with lighttpd_behind_a_proxy() as base:
+    with web_server_behind_a_proxy() as (base, server):
         r = post(src, {"via": "proxy"}, xff, base=base)
         assert r.status == 202, r
+        assert server in r.headers.get("server", "").lower(), r.headers
         r = post(src, {"via": "proxy"}, {"X-Forwarded-For": "198.51.100.1"}, base=base)
         assert r.status == 403 and error_code(r) == "address_not_allowed", r
     addrs = [e["client_addr"] for e in log(key, src)]
