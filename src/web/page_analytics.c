@@ -205,9 +205,7 @@ page_analytics(struct hl_req *r)
 		hl_hdf_from_json(hdf, "Page.Endpoints", json_object_object_get(list, "data"));
 	json_object_put(list);
 	hdf_set_value(hdf, "Page.Query", r->query);
-	hdf_set_value(hdf, "Page.Title", "Analytics");
-	hdf_set_value(hdf, "Page.Nav", "analytics");
-	hl_page_render(r, status, "analytics.cs");
+	hl_page_show(r, status, "Analytics", "analytics", "analytics.cs");
 }
 
 /* One CSV field: quoted when it holds a quote, comma or line break, and

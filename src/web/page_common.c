@@ -52,6 +52,22 @@ hl_page_render(struct hl_req *r, int status, const char *template_name)
 }
 
 void
+hl_page_show(struct hl_req *r, int status, const char *title, const char *nav,
+    const char *template_name)
+{
+	HDF *hdf = hl_page_hdf(r);
+	char done[32];
+
+	if (hdf) {
+		hdf_set_value(hdf, "Page.Title", title);
+		hdf_set_value(hdf, "Page.Nav", nav);
+		if (hl_req_query(r, "done", done, sizeof(done)))
+			hdf_set_value(hdf, "Page.Done", done);
+	}
+	hl_page_render(r, status, template_name);
+}
+
+void
 hl_page_error(struct hl_req *r, int status, const char *message)
 {
 	HDF *hdf = hl_page_hdf(r);

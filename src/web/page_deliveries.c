@@ -92,7 +92,7 @@ page_deliveries(struct hl_req *r)
 {
 	struct filter_text t;
 	struct hl_delivery_filter f;
-	char iterator[HL_ID_MAX], done[32];
+	char iterator[HL_ID_MAX];
 	HDF *hdf = hl_page_hdf(r);
 	json_object *list = NULL;
 	int status = 200;
@@ -113,10 +113,7 @@ page_deliveries(struct hl_req *r)
 		json_object_put(list);
 	}
 	endpoint_options(r);
-	hdf_set_value(hdf, "Page.Done", hl_page_query(r, "done", done, sizeof(done)));
-	hdf_set_value(hdf, "Page.Title", "Deliveries");
-	hdf_set_value(hdf, "Page.Nav", "deliveries");
-	hl_page_render(r, status, "deliveries.cs");
+	hl_page_show(r, status, "Deliveries", "deliveries", "deliveries.cs");
 }
 
 void
@@ -124,7 +121,7 @@ page_delivery(struct hl_req *r)
 {
 	HDF *hdf = hl_page_hdf(r);
 	json_object *d = NULL, *log;
-	char key[128], done[32];
+	char key[128];
 	size_t i, n;
 	hl_err rc;
 
@@ -150,10 +147,7 @@ page_delivery(struct hl_req *r)
 	json_object_object_del(d, "attempt_log");
 	hl_hdf_from_json(hdf, "Page.Delivery", d);
 	json_object_put(d);
-	hdf_set_value(hdf, "Page.Done", hl_page_query(r, "done", done, sizeof(done)));
-	hdf_set_value(hdf, "Page.Title", "Delivery");
-	hdf_set_value(hdf, "Page.Nav", "deliveries");
-	hl_page_render(r, 200, "delivery.cs");
+	hl_page_show(r, 200, "Delivery", "deliveries", "delivery.cs");
 }
 
 void
@@ -192,7 +186,5 @@ page_deliveries_retry(struct hl_req *r)
 	}
 	hl_audit(r, "delivery.retry_bulk", f.endpoint_id, NULL);
 	hdf_set_int_value(hdf, "Page.Retried", n);
-	hdf_set_value(hdf, "Page.Title", "Deliveries queued again");
-	hdf_set_value(hdf, "Page.Nav", "deliveries");
-	hl_page_render(r, 200, "deliveries_retried.cs");
+	hl_page_show(r, 200, "Deliveries queued again", "deliveries", "deliveries_retried.cs");
 }

@@ -14,7 +14,6 @@ static void
 show_events(struct hl_req *r, int status)
 {
 	char type[140], iterator[HL_ID_MAX], since_t[40], until_t[40], since[32], until[32];
-	char done[32];
 	struct hl_event_filter f = { 0 };
 	HDF *hdf = hl_page_hdf(r);
 	json_object *list = NULL, *data;
@@ -62,10 +61,7 @@ show_events(struct hl_req *r, int status)
 			hl_hdf_from_json(hdf, "Page.Iterator", json_object_object_get(list, "iterator"));
 		json_object_put(list);
 	}
-	hdf_set_value(hdf, "Page.Done", hl_page_query(r, "done", done, sizeof(done)));
-	hdf_set_value(hdf, "Page.Title", "Events");
-	hdf_set_value(hdf, "Page.Nav", "events");
-	hl_page_render(r, status, "events.cs");
+	hl_page_show(r, status, "Events", "events", "events.cs");
 }
 
 void
@@ -178,7 +174,5 @@ page_event(struct hl_req *r)
 	json_object_object_del(e, "payload");
 	hl_hdf_from_json(hdf, "Page.Event", e);
 	json_object_put(e);
-	hdf_set_value(hdf, "Page.Title", "Event");
-	hdf_set_value(hdf, "Page.Nav", "events");
-	hl_page_render(r, 200, "event.cs");
+	hl_page_show(r, 200, "Event", "events", "event.cs");
 }

@@ -28,7 +28,5 @@ page_home(struct hl_req *r)
 	}
 	hl_hdf_from_json(hdf, "Page.Incoming", o);
 	json_object_put(o);
-	hdf_set_value(hdf, "Page.Title", "Overview");
-	hdf_set_value(hdf, "Page.Nav", "home");
-	hl_page_render(r, 200, "home.cs");
+	hl_page_show(r, 200, "Overview", "home", "home.cs");
 }

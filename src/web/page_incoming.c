@@ -78,7 +78,7 @@ show_list(struct hl_req *r, int status)
 {
 	HDF *hdf = hl_page_hdf(r);
 	json_object *list = NULL, *data;
-	char key[64], done[32];
+	char key[64];
 	size_t i, n;
 	hl_err rc;
 
@@ -108,10 +108,7 @@ show_list(struct hl_req *r, int status)
 	}
 	if (!hdf_get_value(hdf, "Page.Form.event_type", NULL))
 		hdf_set_value(hdf, "Page.Form.event_type", "integration.webhook_received");
-	hdf_set_value(hdf, "Page.Done", hl_page_query(r, "done", done, sizeof(done)));
-	hdf_set_value(hdf, "Page.Title", "Incoming");
-	hdf_set_value(hdf, "Page.Nav", "incoming");
-	hl_page_render(r, status, "incoming.cs");
+	hl_page_show(r, status, "Incoming", "incoming", "incoming.cs");
 }
 
 void
@@ -265,9 +262,7 @@ show_secret(struct hl_req *r, json_object *src)
 	hdf_set_value(hdf, "Page.Source.secret",
 		json_object_get_string(json_object_object_get(src, "secret")));
 	set_url(r, hdf, "Page.Source.url", json_object_get_string(json_object_object_get(src, "path")));
-	hdf_set_value(hdf, "Page.Title", "Source secret");
-	hdf_set_value(hdf, "Page.Nav", "incoming");
-	hl_page_render(r, 200, "incoming_secret.cs");
+	hl_page_show(r, 200, "Source secret", "incoming", "incoming_secret.cs");
 }
 
 static int
@@ -323,7 +318,7 @@ show_source(struct hl_req *r, int status)
 {
 	HDF *hdf = hl_page_hdf(r);
 	json_object *src = NULL, *map;
-	char outcome[24], done[32], key[64];
+	char outcome[24], key[64];
 	struct hl_buf text;
 	int have_form = hdf_get_value(hdf, "Page.Form.verify", NULL) != NULL;
 	hl_err rc;
@@ -370,10 +365,7 @@ show_source(struct hl_req *r, int status)
 		hl_page_core_error(r, rc, "Loading the source");
 		return;
 	}
-	hdf_set_value(hdf, "Page.Done", hl_page_query(r, "done", done, sizeof(done)));
-	hdf_set_value(hdf, "Page.Title", "Incoming source");
-	hdf_set_value(hdf, "Page.Nav", "incoming");
-	hl_page_render(r, status, "incoming_source.cs");
+	hl_page_show(r, status, "Incoming source", "incoming", "incoming_source.cs");
 }
 
 void
@@ -472,7 +464,5 @@ page_incoming_request(struct hl_req *r)
 	json_object_object_del(q, "body");
 	hl_hdf_from_json(hdf, "Page.Request", q);
 	json_object_put(q);
-	hdf_set_value(hdf, "Page.Title", "Incoming request");
-	hdf_set_value(hdf, "Page.Nav", "incoming");
-	hl_page_render(r, 200, "incoming_request.cs");
+	hl_page_show(r, 200, "Incoming request", "incoming", "incoming_request.cs");
 }

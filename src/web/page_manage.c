@@ -58,7 +58,7 @@ add_rates(struct hl_req *r, json_object *endpoints)
 void
 page_manage(struct hl_req *r)
 {
-	char iterator[HL_ID_MAX], done[32];
+	char iterator[HL_ID_MAX];
 	json_object *list, *data;
 	HDF *hdf = hl_page_hdf(r);
 	hl_err rc;
@@ -76,10 +76,7 @@ page_manage(struct hl_req *r)
 		hl_hdf_from_json(hdf, "Page.Iterator", json_object_object_get(list, "iterator"));
 	json_object_put(list);
 	/* A closed set of notices after a redirect; the template words them. */
-	hdf_set_value(hdf, "Page.Done", hl_page_query(r, "done", done, sizeof(done)));
-	hdf_set_value(hdf, "Page.Title", "Manage webhooks");
-	hdf_set_value(hdf, "Page.Nav", "manage");
-	hl_page_render(r, 200, "manage.cs");
+	hl_page_show(r, 200, "Manage webhooks", "manage", "manage.cs");
 }
 
 /* Scalar delivery options (hl_endpoint_opts.h): the form field is named
@@ -432,7 +429,6 @@ show_form(struct hl_req *r, int status, const char *id, json_object *form, json_
 	HDF *hdf = hl_page_hdf(r);
 	json_object *rows = json_object_object_get(form, "header_rows"), *row;
 	size_t i, n = json_object_array_length(rows), want;
-	char done[32];
 
 	/* A few empty rows to add headers without JavaScript. */
 	want = n + 2 < HEADER_ROWS_MIN ? HEADER_ROWS_MIN : n + 2;
@@ -448,7 +444,6 @@ show_form(struct hl_req *r, int status, const char *id, json_object *form, json_
 		hl_json_add_int(json_object_array_get_idx(rows, i), "i", (long long)i);
 	if (id)
 		hdf_set_value(hdf, "Page.Id", id);
-	hdf_set_value(hdf, "Page.Done", hl_page_query(r, "done", done, sizeof(done)));
 	hdf_set_value(hdf, "Page.Stored.auth_type", stored_auth_type(cur));
 	if (cur) {
 		hdf_set_value(hdf, "Page.Stored.ed25519_public_key", json_object_get_string(
@@ -461,9 +456,7 @@ show_form(struct hl_req *r, int status, const char *id, json_object *form, json_
 		hl_page_core_error(r, hl_errcode(), "Loading the event catalog");
 		return;
 	}
-	hdf_set_value(hdf, "Page.Title", id ? "Edit webhook" : "New webhook");
-	hdf_set_value(hdf, "Page.Nav", "manage");
-	hl_page_render(r, status, "manage_form.cs");
+	hl_page_show(r, status, id ? "Edit webhook" : "New webhook", "manage", "manage_form.cs");
 }
 
 void
@@ -580,9 +573,7 @@ page_manage_create(struct hl_req *r)
 		NULL);
 	json_object_object_del(ep, "headers");
 	hl_hdf_from_json(hdf, "Page.Endpoint", ep);
-	hdf_set_value(hdf, "Page.Title", "Webhook created");
-	hdf_set_value(hdf, "Page.Nav", "manage");
-	hl_page_render(r, 201, "manage_secret.cs");
+	hl_page_show(r, 201, "Webhook created", "manage", "manage_secret.cs");
 out:
 	json_object_put(form);
 	json_object_put(opts);
@@ -634,9 +625,7 @@ page_manage_update(struct hl_req *r)
 	if (json_object_object_get(ep, "encryption_key")) {
 		json_object_object_del(ep, "headers");
 		hl_hdf_from_json(hl_page_hdf(r), "Page.Endpoint", ep);
-		hdf_set_value(hl_page_hdf(r), "Page.Title", "Webhook saved");
-		hdf_set_value(hl_page_hdf(r), "Page.Nav", "manage");
-		hl_page_render(r, 200, "manage_secret.cs");
+		hl_page_show(r, 200, "Webhook saved", "manage", "manage_secret.cs");
 		goto out;
 	}
 	snprintf(loc, sizeof(loc), "/webhook/manage/%s?done=saved", r->params[0]);
@@ -695,9 +684,7 @@ page_manage_delete_confirm(struct hl_req *r)
 	json_object_object_del(ep, "headers");
 	hl_hdf_from_json(hdf, "Page.Endpoint", ep);
 	json_object_put(ep);
-	hdf_set_value(hdf, "Page.Title", "Delete webhook");
-	hdf_set_value(hdf, "Page.Nav", "manage");
-	hl_page_render(r, 200, "manage_delete.cs");
+	hl_page_show(r, 200, "Delete webhook", "manage", "manage_delete.cs");
 }
 
 void
@@ -735,9 +722,7 @@ page_manage_rotate(struct hl_req *r)
 	hl_hdf_from_json(hdf, "Page.Endpoint", ep);
 	hdf_set_int_value(hdf, "Page.Rotated", 1);
 	hdf_set_int_value(hdf, "Page.GraceHours", ROTATE_GRACE_S / 3600);
-	hdf_set_value(hdf, "Page.Title", "Secret rotated");
-	hdf_set_value(hdf, "Page.Nav", "manage");
-	hl_page_render(r, 200, "manage_secret.cs");
+	hl_page_show(r, 200, "Secret rotated", "manage", "manage_secret.cs");
 out:
 	memset(secret, 0, sizeof(secret));
 	json_object_put(ep);

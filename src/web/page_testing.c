@@ -35,8 +35,6 @@ page_data(struct hl_req *r)
 		hl_hdf_from_json(hdf, "Page.Bins", json_object_object_get(list, "data"));
 	json_object_put(list);
 	hl_page_catalog(r, "Page.Catalog", NULL);
-	hdf_set_value(hdf, "Page.Title", "Testing");
-	hdf_set_value(hdf, "Page.Nav", "testing");
 }
 
 void
@@ -49,7 +47,7 @@ page_testing(struct hl_req *r)
 	hdf_set_value(hdf, "Page.Send.type", "system.alert");
 	hdf_set_value(hdf, "Page.Send.payload", "{\n  \"message\": \"hello from hookline\"\n}");
 	page_data(r);
-	hl_page_render(r, 200, "testing.cs");
+	hl_page_show(r, 200, "Testing", "testing", "testing.cs");
 }
 
 /* Headers stored as JSON text (attempt records). */
@@ -151,7 +149,7 @@ out:
 		hl_job_clear(&job);
 	free(payload);
 	page_data(r);
-	hl_page_render(r, status, "testing.cs");
+	hl_page_show(r, status, "Testing", "testing", "testing.cs");
 }
 
 void
@@ -206,7 +204,7 @@ page_testing_verify(struct hl_req *r)
 	memset(secret, 0, sizeof(secret));
 	free(body);
 	page_data(r);
-	hl_page_render(r, 200, "testing.cs");
+	hl_page_show(r, 200, "Testing", "testing", "testing.cs");
 }
 
 void
@@ -253,7 +251,5 @@ page_testing_inspect(struct hl_req *r)
 	hdf_set_value(hdf, "Page.BinId", r->params[0]);
 	hdf_set_int_value(hdf, "Page.BodyMax", HL_INSPECT_BODY_MAX);
 	hdf_set_int_value(hdf, "Page.RequestsMax", HL_INSPECT_REQUESTS_MAX);
-	hdf_set_value(hdf, "Page.Title", "Request inspector");
-	hdf_set_value(hdf, "Page.Nav", "testing");
-	hl_page_render(r, 200, "inspect.cs");
+	hl_page_show(r, 200, "Request inspector", "testing", "inspect.cs");
 }

@@ -43,6 +43,10 @@ void page_incoming_request(struct hl_req *r);
 /* Render a page template with the shared layout data (user, CSRF token,
  * navigation); status is the HTTP status. */
 void hl_page_render(struct hl_req *r, int status, const char *template_name);
+/* hl_page_render for a page of the dashboard: its title, the navigation entry
+ * it highlights, and the "done" notice a redirect after a form asked for. */
+void hl_page_show(struct hl_req *r, int status, const char *title, const char *nav,
+    const char *template_name);
 /* An error page (403, 404 ...) with a message shown as text. */
 void hl_page_error(struct hl_req *r, int status, const char *message);
 /* Create the dataset on demand. */
