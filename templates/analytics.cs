@@ -42,7 +42,7 @@
 <h2>By endpoint</h2>
 <?cs if:subcount(Page.A.by_endpoint) == 0 ?><p class="empty">No attempts in this range.</p><?cs else ?>
 <div class="table-wrap"><table class="list"><?cs call:stats_head("Endpoint") ?><tbody>
-<?cs each:g = Page.A.by_endpoint ?><tr><td><a href="<?cs var:Site.Base ?>/manage/<?cs var:g.webhook_id ?>"><code><?cs var:g.url ?></code></a></td><?cs call:stats_cells(g) ?></tr><?cs /each ?>
+<?cs each:g = Page.A.by_endpoint ?><tr><td><?cs if:g.url ?><a href="<?cs var:Site.Base ?>/manage/<?cs var:g.webhook_id ?>"><code><?cs var:g.url ?></code></a><?cs else ?>deleted webhook <code><?cs var:g.webhook_id ?></code><?cs /if ?></td><?cs call:stats_cells(g) ?></tr><?cs /each ?>
 </tbody></table></div><?cs /if ?>
 </section>
 <section class="card">

@@ -69,6 +69,7 @@ hl_latency_percentile(const long long *hist, long long n, int p)
 struct stats {
 	char key[130];
 	char label[2049];
+	int has_label;                /* 0: the endpoint was deleted since */
 	long long *hist;              /* HL_LATENCY_BUCKETS counts, from the first attempt */
 	long long n, ok;
 };
@@ -133,6 +134,7 @@ group_for(struct stats *g, int *n, const char *key, const char *label)
 		return NULL;
 	hl_strlcpy(g[*n].key, key, sizeof(g[*n].key));
 	hl_strlcpy(g[*n].label, label ? label : "", sizeof(g[*n].label));
+	g[*n].has_label = label != NULL;
 	return &g[(*n)++];
 }
 
@@ -355,7 +357,9 @@ hl_analytics_query(struct hl_db *db, const char *account_id,
 		json_object *p = json_object_new_object();
 
 		hl_json_add_str(p, "webhook_id", g.eps[i].key);
-		hl_json_add_str(p, "url", g.eps[i].label);
+		/* null: a webhook deleted since, counted from its rollups. */
+		json_object_object_add(p, "url", g.eps[i].has_label ?
+			json_object_new_string(g.eps[i].label) : NULL);
 		stats_json(&g.eps[i], p);
 		json_object_array_add(arr, p);
 	}

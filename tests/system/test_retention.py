@@ -10,6 +10,7 @@ import subprocess
 import time
 
 from apihelp import endpoint
+from test_dashboard import Session, _user
 from hltest import Receiver, api, ctl, new_account, run_runner, sql, time_id, write_config
 
 def old_id(prefix, days_ago):
@@ -250,6 +251,18 @@ def test_analytics_outlive_the_attempts_through_rollups():
     assert t["attempts"] == 3 and t["failed"] == 1 and t["p50_ms"] == 40 and t["p99_ms"] == 303, t
     assert after["error_classes"] == [{"error_class": "timeout", "count": 1}], after
     assert [(e["webhook_id"], e["attempts"]) for e in after["by_endpoint"]] == [(ep, 3)], after
+    # The rollups outlive the webhook too: its row then has no URL, and the
+    # dashboard names it deleted instead of linking to a page that is gone.
+    assert api("DELETE", "/webhooks/%s" % ep, key=key).status == 204
+    gone = api("GET", "/webhooks/analytics?since=%s&until=%s" % (since, until), key=key).body
+    assert [(e["webhook_id"], e["url"], e["attempts"]) for e in gone["by_endpoint"]] == \
+        [(ep, None, 3)], gone
+    s = Session()
+    assert s.login(_user(slug, "viewer"))[0] in (302, 303)
+    status, _, page = s.get("/webhook/analytics?range=custom&since=%s&until=%s"
+                            % (since[:16], until[:16]))
+    assert status == 200 and "deleted webhook <code>%s</code>" % ep in page, page[-3000:]
+    assert "/webhook/manage/%s" % ep not in page
     old = api("GET", "/webhooks/analytics?since=%s&until=%s" % (
         time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 501 * 86400)),
         time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 499 * 86400))), key=key).body
