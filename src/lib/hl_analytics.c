@@ -315,6 +315,19 @@ hl_analytics_query(struct hl_db *db, const char *account_id,
 	r1 = until / 3600 * 3600;
 	if (rolled < 0 || r1 > (time_t)rolled)
 		r1 = rolled < 0 ? r0 : (time_t)rolled;
+	/* A rolled-up hour counts in one series point. When points are not
+	 * whole hours, the attempts place it right wherever they are all
+	 * still stored: those of an hour after the retention cutoff are
+	 * (a delivery goes only once completed before it; an hour's margin
+	 * for the clock of the host that purged). */
+	if (g.nseries > 1 && (g.bucket_s % 3600 || since % 3600)) {
+		time_t stored = f->retention_days > 0 ?
+			time(NULL) - (time_t)f->retention_days * 86400 + 3600 : 0;
+
+		stored = (stored + 3599) / 3600 * 3600;
+		if (r1 > stored)
+			r1 = stored;
+	}
 	if (r1 > r0) {
 		const time_t hours[2] = { r0, r1 }, ends[4] = { since, r0, r1, until };
 

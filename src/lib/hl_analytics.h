@@ -21,6 +21,7 @@ struct hl_analytics_filter {
 	const char *endpoint_id;    /* NULL: all */
 	const char *event_type;     /* NULL: all */
 	int buckets;                /* time series points, 1..HL_ANALYTICS_BUCKETS_MAX */
+	long retention_days;        /* Retention.Days (0: attempts are kept) */
 };
 
 /* {"endpoints", "enabled", "disabled", "failing", "deliveries_24h",
@@ -39,7 +40,11 @@ hl_err hl_analytics_overview(struct hl_db *db, const char *account_id, json_obje
  *  "error_classes": [{"error_class", "count"}]}
  * STATS = {"attempts", "succeeded", "failed", "success_rate" (0..100 or
  * null), "p50_ms", "p95_ms", "p99_ms" (null without attempts)}.
- * Counts are delivery attempts started in [since, until). */
+ * Counts are delivery attempts started in [since, until). Whole hours
+ * that are rolled up come from attempt_rollups; when the series points
+ * do not hold whole hours, only those of them whose attempts may be
+ * deleted already (older than retention_days), each in the point its
+ * start falls in. */
 hl_err hl_analytics_query(struct hl_db *db, const char *account_id,
 	const struct hl_analytics_filter *f, json_object **out);
 
