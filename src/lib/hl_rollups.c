@@ -111,7 +111,8 @@ roll_hour(struct hl_db *db, const struct hl_config *cfg, long long h, unsigned l
 		return rc;
 	hl_sql_time((time_t)h, start);
 	hl_sql_time((time_t)(h + HOUR), end);
-	/* A consistent read: the rollup locks no attempt or delivery rows. */
+	/* A consistent read: the rollup locks no attempt or delivery rows.
+	 * The plan is fixed to the hour's id range (see ATTEMPTS_SQL). */
 	rc = hl_db_exec(db, NULL, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", "");
 	if (!rc)
 		rc = hl_db_begin(db);
@@ -121,7 +122,8 @@ roll_hour(struct hl_db *db, const struct hl_config *cfg, long long h, unsigned l
 		"event_type, error_class, latency_bucket, attempts) "
 		"SELECT a.account_id, ?, a.endpoint_id, d.event_type, IFNULL(a.error_class, '') AS cls, "
 		HL_LATENCY_BUCKET_SQL("a.duration_ms") " AS lb, COUNT(*) "
-		"FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id "
+		"FROM delivery_attempts a FORCE INDEX (PRIMARY) STRAIGHT_JOIN deliveries d "
+		"ON d.id = a.delivery_id "
 		"WHERE a.id >= ? AND a.id < ? AND a.started_at >= ? AND a.started_at < ? "
 		"GROUP BY a.account_id, a.endpoint_id, d.event_type, cls, lb "
 		"ON DUPLICATE KEY UPDATE attempts = VALUES(attempts)", "sssss", start, lo, hi, start, end);

@@ -132,3 +132,24 @@ def test_every_attempt_counts_and_percentiles_follow_the_histogram():
         assert query(*rng) == raw[name], name
     fine = [p["attempts"] for p in raw["fine"]["series"]]
     assert min(fine) > 0 and max(fine) < 3 * min(fine), fine
+
+    # Points of three hours from half past: each hour wholly in one point
+    # comes from its rollup, the five across a point boundary from the
+    # attempts. Seen by removing the attempts of one hour of each kind.
+    since, until = hour - 19 * 3600 - 1800, hour - 1 * 3600 - 1800
+    whole, across = hour - 19 * 3600, hour - 17 * 3600   # the second holds since + 3 h
+
+    starts = [started_at(i) // 1000 for i in range(1, N + 1)]
+
+    def per_point(gone=None):
+        pts = [0] * 6
+        for s_ in starts:
+            if since <= s_ < until and not (gone is not None and gone <= s_ < gone + 3600):
+                pts[(s_ - since) // 10800] += 1
+        return pts
+
+    assert [p["attempts"] for p in query(since, until, 6)["series"]] == per_point()
+    sql("DELETE FROM delivery_attempts WHERE account_id = '%s' AND ((started_at >= FROM_UNIXTIME(%d) "
+        "AND started_at < FROM_UNIXTIME(%d)) OR (started_at >= FROM_UNIXTIME(%d) AND started_at < "
+        "FROM_UNIXTIME(%d)))" % (acct, whole, whole + 3600, across, across + 3600))
+    assert [p["attempts"] for p in query(since, until, 6)["series"]] == per_point(gone=across)
