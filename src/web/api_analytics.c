@@ -1,6 +1,7 @@
 /* api_analytics.c: GET /webhooks/analytics: totals, success rate, latency
  * percentiles, by endpoint, by event type and error classes for a time
- * range (since/until, default the last 24 hours). */
+ * range (since/until, default the 24 whole hours up to the end of the
+ * current one, as on the dashboard). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,8 +22,11 @@ api_analytics(struct hl_req *r)
 	hl_err rc;
 
 	memset(&f, 0, sizeof(f));
-	hl_sql_time(now - 86400, since);
-	hl_sql_time(now + 1, until);
+	/* Whole hours: each series point then holds whole hours, which the
+	 * rollups answer; a range from now - 24 h would read a day of
+	 * attempts for every call. */
+	hl_sql_time((now / 3600 + 1) * 3600 - 86400, since);
+	hl_sql_time((now / 3600 + 1) * 3600, until);
 	if (hl_req_query(r, "since", since_in, sizeof(since_in)) &&
 	    hl_time_to_sql(since_in, "since", since)) {
 		hl_resp_core_error(r, HL_ERR_INVALID);

@@ -3,11 +3,13 @@ login throttling, forms with inline errors, escaping of hostile values,
 test sends, the signature checker, the inspector, deliveries, analytics
 (page with SVG, CSV, JSON API) and valid HTML (tidy)."""
 
+import calendar
 import http.client
 import json
 import re
 import shutil
 import subprocess
+import time
 import urllib.parse
 
 from hltest import BASE_URL, Receiver, api, ctl, new_account, run_runner, unique, verify
@@ -262,6 +264,12 @@ def test_analytics_api_page_and_csv():
         run_runner("--once")
     r = api("GET", "/webhooks/analytics", key=key)
     assert r.status == 200, r
+    # By default the 24 whole hours up to the end of this one, as on the
+    # dashboard: each point an hour, which rollups answer exactly.
+    until = calendar.timegm(time.strptime(r.body["until"], "%Y-%m-%dT%H:%M:%SZ"))
+    since = calendar.timegm(time.strptime(r.body["since"], "%Y-%m-%dT%H:%M:%SZ"))
+    assert until % 3600 == 0 and 0 < until - time.time() <= 3600 and until - since == 86400, r.body
+    assert r.body["bucket_seconds"] == 3600 and len(r.body["series"]) == 24, r.body
     t = r.body["totals"]
     assert t["attempts"] == 2 and t["succeeded"] == 1 and t["success_rate"] == 50.0, r.body
     assert t["p50_ms"] is not None and t["p99_ms"] >= t["p50_ms"]
