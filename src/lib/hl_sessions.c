@@ -92,7 +92,7 @@ email_key(const char *email, char out[65])
 	char low[300];
 	size_t i;
 
-	for (i = 0; email[i] && i < sizeof(low) - 1; i++)
+	for (i = 0; i < sizeof(low) - 1 && email[i]; i++)
 		low[i] = (email[i] >= 'A' && email[i] <= 'Z') ? (char)(email[i] + 32) : email[i];
 	low[i] = '\0';
 	hl_sha256_hex(low, i, out);

@@ -154,7 +154,7 @@ void
 api_sources_requests(struct hl_req *r)
 {
 	char iterator[HL_ID_MAX], outcome[64];
-	json_object *src, *out;
+	json_object *src, *out = NULL;
 	int limit = hl_input_limit(r);
 	hl_err rc;
 
