@@ -4,6 +4,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include "hl_analytics.h"
+#include "check_main.h"
 
 START_TEST(test_buckets_exact_below_64_ms)
 {
@@ -77,16 +78,10 @@ main(void)
 {
 	Suite *s = suite_create("analytics");
 	TCase *tc = tcase_create("latency");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_buckets_exact_below_64_ms);
 	tcase_add_test(tc, test_bucket_bounds_hold_for_every_duration);
 	tcase_add_test(tc, test_percentiles_by_nearest_rank);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hl_check_run(s);
 }

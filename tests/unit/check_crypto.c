@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "hl_crypto.h"
+#include "check_main.h"
 
 #define SW_SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 #define SW_ID "msg_p5jXN8AQM9LWM0D4loKWxJek"
@@ -556,11 +557,5 @@ static Suite *crypto_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(crypto_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hl_check_run(crypto_suite());
 }

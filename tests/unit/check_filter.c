@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hl_filter.h"
+#include "check_main.h"
 
 static int
 m(const char *filter, const char *type, const char *payload)
@@ -141,11 +142,5 @@ filter_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(filter_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hl_check_run(filter_suite());
 }

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "hl_incoming.h"
+#include "check_main.h"
 
 /* A request's headers: NULL-terminated name/value pairs. */
 static const char *
@@ -170,11 +171,5 @@ incoming_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(incoming_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hl_check_run(incoming_suite());
 }

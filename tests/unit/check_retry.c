@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "hl_retry.h"
+#include "check_main.h"
 
 START_TEST(test_parse_plain)
 {
@@ -207,11 +208,5 @@ static Suite *retry_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(retry_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hl_check_run(retry_suite());
 }

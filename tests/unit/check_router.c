@@ -10,6 +10,7 @@
 #include "hl_crypto.h"
 #include "render.h"
 #include "router.h"
+#include "check_main.h"
 
 static void h_list(struct hl_req *r) { (void)r; }
 static void h_get(struct hl_req *r) { (void)r; }
@@ -161,8 +162,6 @@ main(void)
 {
 	Suite *s = suite_create("router");
 	TCase *tc = tcase_create("router");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_ids_do_not_collide);
 	tcase_add_test(tc, test_method_not_allowed);
@@ -171,9 +170,5 @@ main(void)
 	tcase_add_test(tc, test_render_escapes);
 	tcase_add_test(tc, test_hdf_from_json);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hl_check_run(s);
 }

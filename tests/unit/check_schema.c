@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "hl_schema.h"
+#include "check_main.h"
 
 static const char *schema_text =
 	"{\"type\":\"object\",\"required\":[\"id\",\"amount\"],\"additionalProperties\":false,"
@@ -102,11 +103,5 @@ schema_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(schema_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hl_check_run(schema_suite());
 }

@@ -8,6 +8,7 @@
 #include <sys/un.h>
 
 #include "hl_ssrf.h"
+#include "check_main.h"
 
 /* Build a sockaddr from text, as getaddrinfo would hand it over. */
 static const struct sockaddr *addr(const char *text, struct sockaddr_storage *ss)
@@ -278,11 +279,5 @@ static Suite *ssrf_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ssrf_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return hl_check_run(ssrf_suite());
 }
