@@ -10,9 +10,9 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 
@@ -423,7 +423,11 @@ def web_server_behind_a_proxy():
     configuration (scripts/lib.sh) plus the documented lines for a trusted
     proxy. Yields its base URL and the Server header it answers with."""
     server = "apache" if os.environ.get("HL_WEB_SERVER") == "apache" else "lighttpd"
-    d = tempfile.mkdtemp(dir=TMP)
+    # A short name: tests/system/run leaves room for this directory's
+    # unix socket path, not for a longer one.
+    d = os.path.join(TMP, "proxy")
+    shutil.rmtree(d, ignore_errors=True)
+    os.mkdir(d)
     extra = os.path.join(d, "behind-a-proxy.conf")
     with open(extra, "w") as f:
         f.write(BEHIND_A_PROXY[server])
@@ -439,8 +443,9 @@ def web_server_behind_a_proxy():
 
 def shell(function, *args):
     """A function of scripts/lib.sh."""
-    subprocess.run(["bash", "-c", '. "$0" && "$@"', LIB, function] + list(args), check=True,
-                   stdin=subprocess.DEVNULL, capture_output=True)
+    proc = subprocess.run(["bash", "-c", '. "$0" && "$@"', LIB, function] + list(args),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    assert proc.returncode == 0, (function, proc.returncode, proc.stderr[-2000:])
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client():
