@@ -318,6 +318,11 @@ static void id_time(unsigned char raw[16], uint64_t ms)
 		raw[i] = (unsigned char)(ms >> (40 - 8 * i));
 }
 
+/* The last id this thread made (hl_id_new). */
+static _Thread_local int id_last_set;
+static _Thread_local uint64_t id_last_ms;
+static _Thread_local unsigned char id_last_rand[10];
+
 hl_err hl_id_new(const char *prefix, char out[HL_ID_MAX])
 {
 	hl_err rc = HL_OK;
@@ -335,10 +340,30 @@ hl_err hl_id_new(const char *prefix, char out[HL_ID_MAX])
 		goto out;
 	}
 	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-	id_time(raw, ms);
 	rc = hl_random_bytes(raw + 6, 10);
 	if (rc != HL_OK)
 		goto out;
+	/* Within a millisecond (or a clock step back) the next id of this
+	 * thread is the last one plus a random step of 1 to 2^40: ids of one
+	 * publisher sort in the order they were made (FIFO endpoints and
+	 * claims rely on it), and an id still does not tell its neighbour. */
+	if (id_last_set && ms <= id_last_ms) {
+		unsigned carry = 1;
+		int i;
+
+		ms = id_last_ms;
+		for (i = 9; i >= 0; i--) {
+			carry += id_last_rand[i] + (i >= 5 ? raw[6 + i] : 0);
+			raw[6 + i] = (unsigned char)carry;
+			carry >>= 8;
+		}
+		if (carry)
+			ms++;   /* the 80 bits ran over: the next millisecond */
+	}
+	id_last_set = 1;
+	id_last_ms = ms;
+	memcpy(id_last_rand, raw + 6, 10);
+	id_time(raw, ms);
 	id_encode(prefix, raw, out);
 out:
 	return rc;

@@ -321,6 +321,10 @@ START_TEST(test_id_unique_sortable)
 		ck_assert_int_eq(hl_id_new("msg", ids[i]), HL_OK);
 		sorted[i] = ids[i];
 	}
+	/* Made in a tight loop (many in one millisecond): already in order,
+	 * each after the one before. */
+	for (i = 1; i < N; i++)
+		ck_assert_msg(strcmp(ids[i - 1], ids[i]) < 0, "%s !< %s", ids[i - 1], ids[i]);
 	qsort(sorted, N, sizeof(sorted[0]), cmp_str);
 	for (i = 1; i < N; i++)
 		ck_assert_str_ne(sorted[i - 1], sorted[i]);
