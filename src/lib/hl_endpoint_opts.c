@@ -18,7 +18,6 @@
 
 #define HEADER_NAME_MAX 64
 #define HEADER_VALUE_MAX 1024
-#define CREDENTIAL_MAX 1024
 #define RETRY_BASE_MAX (24 * 3600)
 #define RETRY_ATTEMPTS_MAX 32
 /* Deliveries in one batch request at most (a claim holds ClaimBatch). */
@@ -106,7 +105,7 @@ require_str(json_object *o, const char *name, int token)
 {
 	const char *v = hl_json_get_str(o, name);
 
-	if (!v || !*v || !value_ok(v, CREDENTIAL_MAX) || (token && !is_token(v)))
+	if (!v || !*v || !value_ok(v, HL_CREDENTIAL_MAX) || (token && !is_token(v)))
 		return hl_fail(HL_ERR_INVALID, "auth", "auth.%s is required: a string without "
 			"control characters%s", name, token ? " (an HTTP token)" : "");
 	return HL_OK;

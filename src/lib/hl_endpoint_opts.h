@@ -8,6 +8,9 @@
 #include "hl_db.h"
 
 #define HL_HEADERS_MAX 20
+/* Longest credential string (auth username, password, token, header
+ * value): the sender's header buffers are sized by it. */
+#define HL_CREDENTIAL_MAX 1024
 
 /* Check the option members present in in (the request object; other
  * members are ignored). Nothing is written. HL_ERR_INVALID with a field. */

@@ -198,7 +198,10 @@ cred(json_object *c, const char *name)
 static hl_err
 add_auth(struct hl_send *s)
 {
-	char value[2200], raw[1100];
+	/* The longest value: "Basic " and the base64 of "user:password" at
+	 * their longest (longer than "Bearer " and the longest token). */
+	char value[6 + 4 * ((2 * HL_CREDENTIAL_MAX + 1 + 2) / 3) + 1];
+	char raw[2 * HL_CREDENTIAL_MAX + 2];
 	unsigned char *bytes = (unsigned char *)raw;
 	json_object *c;
 	hl_err rc = HL_OK;
@@ -499,6 +502,16 @@ token_error(struct hl_send *s, CURLcode res, long status, char *err, size_t errc
 			status == 400 || status == 401 ? " (client_id or client_secret refused?)" : "");
 }
 
+/* Printable ASCII only: what may go into a header line as it is. */
+static int
+printable(const char *v)
+{
+	for (; *v; v++)
+		if ((unsigned char)*v < 0x21 || (unsigned char)*v > 0x7e)
+			return 0;
+	return 1;
+}
+
 hl_err
 hl_send_token(const struct hl_config *cfg, const struct hl_job *job, char **token,
 	long *expires_in, char *err, size_t errcap)
@@ -562,11 +575,13 @@ hl_send_token(const struct hl_config *cfg, const struct hl_job *job, char **toke
 		goto out;
 	}
 	answer = json_tokener_parse(hl_buf_str(&s->body));
-	tok = json_object_object_get_ex(answer, "access_token", &v) &&
-		json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-	if (!tok || !*tok || strlen(tok) > HL_OAUTH_TOKEN_MAX || strpbrk(tok, "\r\n") ||
+	tok = hl_json_get_str(answer, "access_token");
+	/* token_type, when given, must be the string "bearer" (any case);
+	 * the token goes into a header line: printable characters only. */
+	if (!tok || !*tok || strlen(tok) > HL_OAUTH_TOKEN_MAX || !printable(tok) ||
 	    (json_object_object_get_ex(answer, "token_type", &v) &&
-	    strcasecmp(json_object_get_string(v), "bearer"))) {
+	    (!json_object_is_type(v, json_type_string) ||
+	    strcasecmp(json_object_get_string(v), "bearer")))) {
 		snprintf(err, errcap, "the token endpoint's answer has no usable bearer access_token");
 		goto out;
 	}
