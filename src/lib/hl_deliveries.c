@@ -141,7 +141,9 @@ enum job_col {
 	JC_HEADERS, JC_RETRY_SCHEDULE, JC_RETRY_BASE, JC_RETRY_CAP, JC_RETRY_MAX, JC_AUTH_TYPE,
 	JC_AUTH, JC_ED25519, JC_BATCH_MAX, JC_RATE_LIMIT, JC_ENCRYPTION, JC_FIFO,
 	/* ", d.id, d.event_id, d.attempts, ev.event_type, created, ev.payload" */
-	JC_DELIVERY, JC_EVENT, JC_ATTEMPTS, JC_TYPE, JC_CREATED, JC_PAYLOAD, JC__MAX
+	JC_DELIVERY, JC_EVENT, JC_ATTEMPTS, JC_TYPE, JC_CREATED, JC_PAYLOAD,
+	JC_ENABLED,                  /* claims only (load_sql) */
+	JC__MAX
 };
 
 /* Fill job from a JOB_COLUMNS row. A test send passes its own event
@@ -312,13 +314,14 @@ group_chunk(int left, enum group *g)
 static const char *const lease_sql[G__MAX] = IN_LISTS("UPDATE deliveries SET status = 'sending', "
 	"lease_owner = ?, lease_expires_at = NOW(3) + INTERVAL ? SECOND WHERE id IN (", ")");
 static const char *const load_sql[G__MAX] = IN_LISTS("SELECT " JOB_COLUMNS ", d.id, d.event_id, "
-	"d.attempts, ev.event_type, " HL_SQL_TIME("ev.created_at") ", ev.payload "
+	"d.attempts, ev.event_type, " HL_SQL_TIME("ev.created_at") ", ev.payload, e.enabled "
 	"FROM deliveries d JOIN events ev ON ev.id = d.event_id "
 	"JOIN endpoints e ON e.id = d.endpoint_id WHERE d.id IN (", ") ORDER BY d.id");
-/* Which of the finished deliveries does this runner still hold? Locked
- * until the commit, so the compare-and-set below cannot race. */
-static const char *const held_sql[G__MAX] = IN_LISTS("SELECT id FROM deliveries "
-	"WHERE lease_owner = ? AND status = 'sending' AND id IN (", ") FOR UPDATE");
+/* Which of the finished deliveries still exist, and which does this
+ * runner still hold? Locked until the commit, so the compare-and-set
+ * below cannot race and none is deleted before its attempt is stored. */
+static const char *const held_sql[G__MAX] = IN_LISTS("SELECT id, "
+	"lease_owner <=> ? AND status = 'sending' FROM deliveries WHERE id IN (", ") FOR UPDATE");
 static const char *const health_sql[G__MAX] = IN_LISTS("SELECT id, consecutive_failures, "
 	"IFNULL(first_failure_at <= NOW(3) - INTERVAL ? SECOND, 0) FROM endpoints WHERE id IN (",
 	") FOR UPDATE");
@@ -381,6 +384,9 @@ struct hl_dq {
 	unsigned generation;
 	struct hl_stmt *pick, *pick_after, *pick_higher, *extend, *health_update;
 	struct hl_stmt *lease[G__MAX], *load[G__MAX], *held[G__MAX], *health[G__MAX];
+	/* Claimed, not loaded, and not yet given back (hl_dq_claim). */
+	char (*orphans)[HL_ID_MAX];
+	int norphans, orphans_cap;
 	struct hl_stmt *attempts[G__MAX], *done[G__MAX];
 	struct hl_stmt *rate_lock, *rate_sum, *rate_take, *rate_trim, *defer[G__MAX];
 	/* Where the last claim stopped in the claim index (see hl_dq_claim). */
@@ -464,6 +470,7 @@ hl_dq_free(struct hl_dq *q)
 	if (!q)
 		return;
 	dq_drop(q);
+	free(q->orphans);
 	free(q);
 }
 
@@ -500,6 +507,8 @@ dq_lease(struct hl_dq *q, const char (*ids)[HL_ID_MAX], int n)
 
 /* Load the jobs of ids into jobs[*njobs..]; a job that cannot be loaded
  * is logged and left to its lease (never sent unsigned). */
+static void pause_claimed(struct hl_dq *q, const char *delivery_id);
+
 static hl_err
 dq_load(struct hl_dq *q, const char (*ids)[HL_ID_MAX], int n, struct hl_job *jobs, int *njobs)
 {
@@ -523,16 +532,44 @@ dq_load(struct hl_dq *q, const char (*ids)[HL_ID_MAX], int n, struct hl_job *job
 				rc = HL_ERR_DB;
 				break;
 			}
+			/* Disabled since it was queued (a failure or a lease taken
+			 * back made it pending again): paused, not sent. */
+			if (!hl_stmt_colint(st, JC_ENABLED)) {
+				pause_claimed(q, hl_stmt_col(st, JC_DELIVERY));
+				continue;
+			}
+			/* A job that cannot be built (a secret that does not
+			 * unseal, a payload that is not JSON) is an attempt that
+			 * failed: recorded, retried and dead in the end, not
+			 * claimed again and again unseen. */
 			if (job_from_row(st, q->cfg, job, NULL, NULL)) {
 				hl_log(HL_LOG_ERROR, "delivery %s: %s", hl_stmt_col(st, JC_DELIVERY),
 					hl_errmsg());
-				hl_job_clear(job);
-				continue;
+				hl_strlcpy(job->setup_error, hl_errmsg(), sizeof(job->setup_error));
+				hl_strlcpy(job->delivery_id, hl_stmt_col(st, JC_DELIVERY),
+					sizeof(job->delivery_id));
+				if (!job->url)
+					job->url = hl_strdup_or_null(hl_stmt_col(st, JC_URL));
 			}
 			(*njobs)++;
 		}
 	}
 	return rc;
+}
+
+/* A claimed delivery whose endpoint is disabled: paused, if the endpoint
+ * still is disabled (re-enabling moves paused deliveries back to
+ * pending; the join makes the two exclude each other), else given back. */
+static void
+pause_claimed(struct hl_dq *q, const char *delivery_id)
+{
+	unsigned long long n = 0;
+
+	if (hl_db_exec(q->db, &n, "UPDATE deliveries d JOIN endpoints e ON e.id = d.endpoint_id "
+	    "SET d.status = 'paused', d.lease_owner = NULL, d.lease_expires_at = NULL "
+	    "WHERE d.id = ? AND d.lease_owner = ? AND d.status = 'sending' AND e.enabled = 0",
+	    "ss", delivery_id, q->owner) || n == 0)
+		hl_delivery_release(q->db, q->owner, delivery_id);
 }
 
 /* Take up to want slots of endpoint_id (inside the caller's transaction):
@@ -833,18 +870,58 @@ dq_pick(struct hl_dq *q, const char *account_id, int max, char (*ids)[HL_ID_MAX]
 	return HL_OK;
 }
 
+/* Give claimed deliveries back; those that cannot be given back now
+ * (MariaDB away) are kept and tried again before the next claim. */
+static void
+release_ids(struct hl_dq *q, const char (*ids)[HL_ID_MAX], int n)
+{
+	char (*grown)[HL_ID_MAX];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!hl_delivery_release(q->db, q->owner, ids[i]))
+			continue;
+		if (q->norphans == q->orphans_cap) {
+			int cap = q->orphans_cap ? 2 * q->orphans_cap : 64;
+
+			grown = realloc(q->orphans, (size_t)cap * sizeof(*grown));
+			if (!grown) {
+				hl_log(HL_LOG_ERROR, "delivery %s stays leased until the runner exits",
+					ids[i]);
+				continue;
+			}
+			q->orphans = grown;
+			q->orphans_cap = cap;
+		}
+		hl_strlcpy(q->orphans[q->norphans++], ids[i], HL_ID_MAX);
+	}
+}
+
+static void
+retry_orphans(struct hl_dq *q)
+{
+	int i, kept = 0;
+
+	for (i = 0; i < q->norphans; i++)
+		if (hl_delivery_release(q->db, q->owner, q->orphans[i]))
+			memmove(q->orphans[kept++], q->orphans[i], HL_ID_MAX);
+	q->norphans = kept;
+}
+
 hl_err
 hl_dq_claim(struct hl_dq *q, const char *account_id, int max, struct hl_job **jobs_out,
 	int *njobs)
 {
 	struct hl_job *jobs;
 	char (*ids)[HL_ID_MAX] = NULL;
+	char msg[300];
 	int n = 0;
 	hl_err rc;
 
 	*jobs_out = NULL;
 	*njobs = 0;
 	dq_check(q);
+	retry_orphans(q);
 	jobs = calloc((size_t)max, sizeof(*jobs));
 	ids = calloc((size_t)max, sizeof(*ids));
 	if (!jobs || !ids) {
@@ -866,10 +943,18 @@ hl_dq_claim(struct hl_dq *q, const char *account_id, int max, struct hl_job **jo
 		goto out;
 	}
 	rc = hl_db_commit(q->db);
-	if (!rc)
-		rc = dq_load(q, (const char (*)[HL_ID_MAX])ids, n, jobs, njobs);
-	if (!rc)
-		dq_rate_limit(q, jobs, njobs);
+	if (rc)
+		goto out;
+	rc = dq_load(q, (const char (*)[HL_ID_MAX])ids, n, jobs, njobs);
+	if (rc) {
+		/* Leased and not loaded (MariaDB went away): given back, or
+		 * the lease renewal would keep them for the whole window. */
+		hl_strlcpy(msg, hl_errmsg(), sizeof(msg));
+		release_ids(q, (const char (*)[HL_ID_MAX])ids, n);
+		hl_fail(rc, NULL, "%s", msg);
+		goto out;
+	}
+	dq_rate_limit(q, jobs, njobs);
 out:
 	free(ids);
 	if (rc || *njobs == 0) {
@@ -1003,9 +1088,11 @@ ep_find(struct ep_health *eps, int n, const char *endpoint_id)
 	return NULL;
 }
 
-/* Step 1: lock the deliveries this runner still holds; held[i] says. */
+/* Step 1: lock the deliveries that still exist (exists[i]) and see which
+ * this runner still holds (held[i]). */
 static hl_err
-rec_held(struct hl_dq *q, struct hl_attempt *a, int n, const char (*ids)[HL_ID_MAX], int *held)
+rec_held(struct hl_dq *q, struct hl_attempt *a, int n, const char (*ids)[HL_ID_MAX],
+	int *exists, int *held)
 {
 	struct hl_stmt *st;
 	enum group g;
@@ -1027,8 +1114,10 @@ rec_held(struct hl_dq *q, struct hl_attempt *a, int n, const char (*ids)[HL_ID_M
 				break;
 			}
 			for (i = done; i < done + k; i++)
-				if (!strcmp(a[i].job->delivery_id, hl_stmt_col(st, 0)))
-					held[i] = 1;
+				if (!strcmp(a[i].job->delivery_id, hl_stmt_col(st, 0))) {
+					exists[i] = 1;
+					held[i] = hl_stmt_colint(st, 1) != 0;
+				}
 		}
 	}
 	return rc;
@@ -1046,7 +1135,7 @@ bind_attempt(struct hl_stmt *st, unsigned p, const struct hl_attempt *a, const c
 	hl_stmt_int(st, p + 4, job->attempt_no);
 	hl_stmt_int(st, p + 5, a->started_ms);
 	hl_stmt_int(st, p + 6, a->duration_ms);
-	hl_stmt_str(st, p + 7, job->url);
+	hl_stmt_str(st, p + 7, job->url ? job->url : "");
 	hl_stmt_str(st, p + 8, a->request_headers ? a->request_headers : "{}");
 	if (a->status)
 		hl_stmt_int(st, p + 9, a->status);
@@ -1058,25 +1147,33 @@ bind_attempt(struct hl_stmt *st, unsigned p, const struct hl_attempt *a, const c
 	hl_stmt_str(st, p + 13, a->error_class ? a->error_message : NULL);
 }
 
-/* Step 2: every attempt is stored, held or not (multi-row inserts). */
+/* Step 2: the attempt of every delivery that exists is stored, held or
+ * not (multi-row inserts). A delivery deleted meanwhile (its endpoint or
+ * account was) has nothing to record against. */
 static hl_err
-rec_attempts(struct hl_dq *q, struct hl_attempt *a, int n, const char (*att_ids)[HL_ID_MAX])
+rec_attempts(struct hl_dq *q, struct hl_attempt *a, int n, const char (*att_ids)[HL_ID_MAX],
+	const int *exists)
 {
+	int idx[GROUP_MAX], k = 0, i, j;
 	enum group g;
-	int done, k, i;
 	hl_err rc = HL_OK;
 
-	for (done = 0; !rc && done < n; done += k) {
-		k = group_chunk(n - done, &g);
+	for (i = 0; !rc && i <= n; i++) {
+		if (i < n && exists[i])
+			idx[k++] = i;
+		if (k == 0 || (k < GROUP_MAX && i < n))
+			continue;
+		g = group_for(k);
 		rc = dq_stmt(q, &q->attempts[g], attempts_sql[g]);
 		if (rc)
 			break;
-		for (i = 0; i < group_size[g]; i++) {
-			int j = done + (i < k ? i : k - 1);
+		for (j = 0; j < group_size[g]; j++) {
+			int x = idx[j < k ? j : k - 1];
 
-			bind_attempt(q->attempts[g], (unsigned)(i * ATT_PARAMS), &a[j], att_ids[j]);
+			bind_attempt(q->attempts[g], (unsigned)(j * ATT_PARAMS), &a[x], att_ids[x]);
 		}
 		rc = hl_stmt_exec(q->attempts[g]);
+		k = 0;
 	}
 	return rc;
 }
@@ -1126,7 +1223,7 @@ rec_deliveries(struct hl_dq *q, struct hl_attempt *a, const int *held, const cha
 /* Step 4: endpoint health, one locking read for the batch and one UPDATE
  * per endpoint, replaying the batch's outcomes in order. */
 static hl_err
-rec_health(struct hl_dq *q, struct hl_attempt *a, int n, struct notes *ns)
+rec_health(struct hl_dq *q, struct hl_attempt *a, int n, const int *exists, struct notes *ns)
 {
 	struct ep_health *eps;
 	char (*ids)[HL_ID_MAX] = NULL;
@@ -1142,7 +1239,10 @@ rec_health(struct hl_dq *q, struct hl_attempt *a, int n, struct notes *ns)
 		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 		goto out;
 	}
+	/* Endpoints of deliveries locked in step 1: they exist until the commit. */
 	for (i = 0; i < n; i++) {
+		if (!exists[i])
+			continue;
 		e = ep_find(eps, neps, a[i].job->endpoint_id);
 		if (!e) {
 			e = &eps[neps];
@@ -1174,6 +1274,8 @@ rec_health(struct hl_dq *q, struct hl_attempt *a, int n, struct notes *ns)
 	if (rc)
 		goto out;
 	for (i = 0; i < n; i++) {
+		if (!exists[i])
+			continue;
 		e = ep_find(eps, neps, a[i].job->endpoint_id);
 		if (a[i].outcome == HL_OUT_SUCCESS) {
 			if (e->failures >= RECOVERED_AFTER_FAILURES)
@@ -1232,7 +1334,7 @@ hl_dq_record(struct hl_dq *q, struct hl_attempt *a, int n)
 	char (*ids)[HL_ID_MAX] = NULL, (*att_ids)[HL_ID_MAX] = NULL;
 	const char **status = NULL;
 	long *delay = NULL;
-	int *held = NULL, fifo_done = 0, i;
+	int *held = NULL, *exists = NULL, fifo_done = 0, i;
 	hl_err rc = HL_OK;
 
 	if (n == 0)
@@ -1246,7 +1348,8 @@ hl_dq_record(struct hl_dq *q, struct hl_attempt *a, int n)
 	status = calloc((size_t)n, sizeof(*status));
 	delay = calloc((size_t)n, sizeof(*delay));
 	held = calloc((size_t)n, sizeof(*held));
-	if (!ns.v || !ids || !att_ids || !status || !delay || !held) {
+	exists = calloc((size_t)n, sizeof(*exists));
+	if (!ns.v || !ids || !att_ids || !status || !delay || !held || !exists) {
 		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 		goto out;
 	}
@@ -1269,15 +1372,18 @@ hl_dq_record(struct hl_dq *q, struct hl_attempt *a, int n)
 	rc = hl_db_begin(q->db);
 	if (rc)
 		goto out;
-	rc = rec_held(q, a, n, (const char (*)[HL_ID_MAX])ids, held);
+	rc = rec_held(q, a, n, (const char (*)[HL_ID_MAX])ids, exists, held);
 	if (!rc)
-		rc = rec_attempts(q, a, n, (const char (*)[HL_ID_MAX])att_ids);
+		rc = rec_attempts(q, a, n, (const char (*)[HL_ID_MAX])att_ids, exists);
 	if (!rc)
 		rc = rec_deliveries(q, a, held, status, delay, n);
 	for (i = 0; !rc && i < n; i++) {
 		if (held[i] && a[i].job->fifo && strcmp(status[i], "pending"))
 			fifo_done = 1;
-		if (!held[i])
+		if (!exists[i])
+			hl_log(HL_LOG_INFO, "delivery %s was deleted while in flight (with its "
+				"endpoint or account): its attempt is not recorded", a[i].job->delivery_id);
+		else if (!held[i])
 			hl_log(HL_LOG_WARN, "delivery %s: lease lost before completion; its attempt "
 				"is recorded, the new owner decides its state", a[i].job->delivery_id);
 		else if (!strcmp(status[i], "dead") && a[i].outcome != HL_OUT_GONE &&
@@ -1285,7 +1391,7 @@ hl_dq_record(struct hl_dq *q, struct hl_attempt *a, int n)
 			note_add(&ns, NOTE_EXHAUSTED, a[i].job, NULL);
 	}
 	if (!rc)
-		rc = rec_health(q, a, n, &ns);
+		rc = rec_health(q, a, n, exists, &ns);
 	if (rc) {
 		hl_db_rollback(q->db);
 		goto out;
@@ -1306,6 +1412,7 @@ out:
 	free(status);
 	free(delay);
 	free(held);
+	free(exists);
 	return rc;
 }
 
@@ -1490,10 +1597,12 @@ hl_delivery_retry(struct hl_db *db, const char *account_id, const char *id)
 	struct hl_stmt *st;
 	hl_err rc;
 
-	/* A paused delivery (endpoint disabled) stays paused until enabled. */
-	rc = hl_db_exec(db, &n, "UPDATE deliveries SET status = 'pending', next_attempt_at = NOW(3), "
-		"completed_at = NULL WHERE id = ? AND account_id = ? "
-		"AND status IN ('succeeded', 'dead', 'pending')", "ss", id, account_id);
+	/* A paused delivery (endpoint disabled) stays paused until enabled;
+	 * one retried while its endpoint is disabled is paused with it. */
+	rc = hl_db_exec(db, &n, "UPDATE deliveries d JOIN endpoints e ON e.id = d.endpoint_id "
+		"SET d.status = IF(e.enabled, 'pending', 'paused'), d.next_attempt_at = NOW(3), "
+		"d.completed_at = NULL WHERE d.id = ? AND d.account_id = ? "
+		"AND d.status IN ('succeeded', 'dead', 'pending')", "ss", id, account_id);
 	if (rc || n)
 		return rc;
 	rc = hl_stmt_new(db, "SELECT status FROM deliveries WHERE id = ? AND account_id = ?", &st);

@@ -31,6 +31,8 @@ struct hl_job {
 	char *oauth_token;           /* oauth2: the access token to send (hl_oauth_prepare) */
 	char *oauth_sealed;          /* ... as cached, to drop exactly that one on a 401 */
 	char auth_error[200];        /* oauth2: why no token could be had (no secrets) */
+	char setup_error[200];       /* why the request could not be built: recorded
+	                              * as a failed attempt (class other), not sent */
 	char *encryption_key;        /* base64 AES-256 key: the body goes in an envelope */
 	int body_encrypted;          /* body already is the envelope (never twice) */
 	int rate_limit;              /* deliveries per second, 0 = unlimited */

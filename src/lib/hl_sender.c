@@ -611,17 +611,18 @@ out:
 }
 
 void
-hl_send_auth_failed(struct hl_job *job, struct hl_attempt *a)
+hl_send_unsent(struct hl_job *job, const char *error_class, const char *message,
+	struct hl_attempt *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->job = job;
 	a->outcome = HL_OUT_RETRY;
-	a->error_class = "auth";
+	a->error_class = error_class;
 	a->started_ms = hl_now_ms();
 	a->retry_after_s = -1;
 	a->request_headers = strdup("{}");
-	hl_strlcpy(a->error_message, job->auth_error[0] ? job->auth_error :
-		"no OAuth token", sizeof(a->error_message));
+	hl_strlcpy(a->error_message, message && *message ? message : "not sent",
+		sizeof(a->error_message));
 }
 
 CURL *
@@ -739,7 +740,7 @@ hl_send_now(const struct hl_config *cfg, struct hl_job *job, struct hl_attempt *
 
 	/* No OAuth token: what the runner would record, without a request. */
 	if (job->auth_error[0]) {
-		hl_send_auth_failed(job, a);
+		hl_send_unsent(job, "auth", job->auth_error, a);
 		return HL_OK;
 	}
 	rc = hl_send_setup(cfg, job, &s);

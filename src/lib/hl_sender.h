@@ -29,8 +29,11 @@ void hl_attempt_clear(struct hl_attempt *a);
 #define HL_OAUTH_TOKEN_MAX 2048
 hl_err hl_send_token(const struct hl_config *cfg, const struct hl_job *job, char **token,
 	long *expires_in, char *err, size_t errcap);
-/* The attempt of a job that could not get its OAuth token (class auth). */
-void hl_send_auth_failed(struct hl_job *job, struct hl_attempt *a);
+/* The failed attempt of a job that was never sent: no OAuth token to be
+ * had (class auth), or a request that could not be built (class other).
+ * message: why, without secrets. */
+void hl_send_unsent(struct hl_job *job, const char *error_class, const char *message,
+	struct hl_attempt *a);
 /* The exact signed request body text for a request preview. */
 const char *hl_send_body(struct hl_send *s);
 

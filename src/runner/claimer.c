@@ -32,21 +32,8 @@ struct claimer {
 	int nready, cap;
 	int inflight;                 /* as the main thread last reported */
 	int stopping, drained;
+	int exited;                   /* the thread has left its loop */
 };
-
-/* Give back deliveries claimed but never sent (their own lock-free path:
- * the compare-and-set on the lease makes it safe at any time). */
-static void
-release_jobs(struct claimer *c, struct hl_job **v, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		hl_delivery_release(c->db, c->owner, v[i]->delivery_id);
-		hl_job_clear(v[i]);
-		free(v[i]);
-	}
-}
 
 /* Queue requests for the main thread; false when out of memory. */
 static int
@@ -91,8 +78,9 @@ claim_round(struct claimer *c, int room)
 	group = calloc((size_t)n, sizeof(*group));
 	out = calloc((size_t)n, sizeof(*out));
 	if (!jp || !group || !out) {
-		hl_log(HL_LOG_ERROR, "out of memory: %d claimed deliveries wait for their leases "
-			"to expire", n);
+		hl_log(HL_LOG_ERROR, "out of memory: releasing %d claimed deliveries", n);
+		for (i = 0; i < n; i++)
+			hl_delivery_release(c->db, c->owner, jobs[i].delivery_id);
 		goto done;
 	}
 	/* Move each job out of the claim array: each lives until recorded. */
@@ -115,18 +103,26 @@ claim_round(struct claimer *c, int room)
 		jp[i] = NULL;
 		/* Batch endpoints: its other due deliveries of this claim (in id
 		 * order) share the request, up to batch_max. */
-		for (j = i + 1; group[0]->batch_max > 1 && j < n && k < group[0]->batch_max; j++)
-			if (jp[j] && !strcmp(jp[j]->endpoint_id, group[0]->endpoint_id)) {
+		for (j = i + 1; group[0]->batch_max > 1 && !group[0]->setup_error[0] && j < n &&
+		    k < group[0]->batch_max; j++)
+			if (jp[j] && !jp[j]->setup_error[0] &&
+			    !strcmp(jp[j]->endpoint_id, group[0]->endpoint_id)) {
 				group[k++] = jp[j];
 				jp[j] = NULL;
 			}
 		/* A token that cannot be had leaves job->auth_error set: the main
 		 * thread records an attempt of class auth instead of sending. */
-		if ((group[0]->batch_max > 1 && hl_job_batch(group, k)) ||
-		    hl_oauth_prepare(c->db, c->o.cfg, group[0])) {
+		/* A job that failed to load stays alone (no request of its own
+		 * to share). A batch or a token that fails to be made is the
+		 * request's failed attempt (class other), recorded for each
+		 * member: released, it would only be claimed again. */
+		if (!group[0]->setup_error[0] &&
+		    ((group[0]->batch_max > 1 && hl_job_batch(group, k)) ||
+		    hl_oauth_prepare(c->db, c->o.cfg, group[0]))) {
 			hl_log(HL_LOG_ERROR, "delivery %s: %s", group[0]->delivery_id, hl_errmsg());
-			release_jobs(c, group, k);
-			continue;
+			hl_strlcpy(group[0]->setup_error, hl_errmsg(), sizeof(group[0]->setup_error));
+			for (j = 0; j < k; j++)
+				group[j]->batch_next = j + 1 < k ? group[j + 1] : NULL;
 		}
 		out[nout++] = group[0];
 	}
@@ -219,6 +215,10 @@ claimer_main(void *arg)
 		timed_wait(c, &c->stop, got < 0 ? 1000 : (long)c->o.cfg->poll_ms);
 		pthread_mutex_unlock(&c->mu);
 	}
+	pthread_mutex_lock(&c->mu);
+	c->exited = 1;
+	pthread_mutex_unlock(&c->mu);
+	curl_multi_wakeup(c->o.multi);
 	return NULL;
 }
 
@@ -289,17 +289,34 @@ claimer_drained(struct claimer *c)
 }
 
 void
+claimer_ask_stop(struct claimer *c)
+{
+	pthread_mutex_lock(&c->mu);
+	c->stopping = 1;
+	pthread_cond_broadcast(&c->want);
+	pthread_cond_broadcast(&c->stop);
+	pthread_mutex_unlock(&c->mu);
+}
+
+int
+claimer_exited(struct claimer *c)
+{
+	int e;
+
+	pthread_mutex_lock(&c->mu);
+	e = c->exited;
+	pthread_mutex_unlock(&c->mu);
+	return e;
+}
+
+void
 claimer_stop(struct claimer *c)
 {
 	int i;
 
 	if (!c)
 		return;
-	pthread_mutex_lock(&c->mu);
-	c->stopping = 1;
-	pthread_cond_broadcast(&c->want);
-	pthread_cond_broadcast(&c->stop);
-	pthread_mutex_unlock(&c->mu);
+	claimer_ask_stop(c);
 	pthread_join(c->thread, NULL);
 	for (i = 0; i < c->nready; i++)
 		hl_request_release(c->db, c->owner, c->ready[i]);

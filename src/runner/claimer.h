@@ -32,8 +32,14 @@ int claimer_take(struct claimer *c, int inflight, struct hl_job **requests, int 
 /* --once: true when nothing was due at the last claim, and nothing is
  * queued, in flight or being recorded that could make work due. */
 int claimer_drained(struct claimer *c);
-/* Stops claiming, gives the queued requests back to the queue unsent,
- * stops the thread and closes its connection. */
+/* Tells the thread to stop claiming, without waiting: it may be inside a
+ * claim or an OAuth token request, and the main thread must go on driving
+ * curl and renewing leases meanwhile. claimer_exited is true once it has
+ * left (it wakes the multi handle then). */
+void claimer_ask_stop(struct claimer *c);
+int claimer_exited(struct claimer *c);
+/* Stops claiming, waits for the thread, gives the queued requests back to
+ * the queue unsent and closes its connection. */
 void claimer_stop(struct claimer *c);
 
 #endif

@@ -27,6 +27,23 @@
 
 static volatile sig_atomic_t stopping;
 
+#define HOST_KEY_MAX 300
+
+/* A claimed request not yet in curl. It goes there only when it can start
+ * at once (a connection to its host is free): curl counts the time a
+ * transfer waits for a host connection against its timeout, and the
+ * request is signed with the time it is set up. */
+struct waiting {
+	struct hl_job *job;
+	char host[HOST_KEY_MAX];
+};
+
+/* A transfer in curl, and the host whose connection it holds. */
+struct active {
+	struct hl_send *s;
+	char host[HOST_KEY_MAX];
+};
+
 struct runner {
 	struct hl_config cfg;
 	struct hl_db *db;
@@ -39,9 +56,11 @@ struct runner {
 	char account_id[HL_ID_MAX];   /* --account: claim only this tenant's work */
 	int once;
 	long max_seconds;
-	int inflight;
+	int inflight;                 /* requests held: waiting + active */
+	struct waiting *waiting;      /* in claim order */
+	int nwaiting;
 	/* Every transfer in the multi handle (the runner owns them). */
-	struct hl_send **active;
+	struct active *active;
 	int nactive;
 	long long sent, succeeded, failed;
 };
@@ -63,8 +82,8 @@ usage(FILE *f)
 		"  --account SLUG   send only this account's deliveries (isolate a tenant)\n");
 }
 
-/* Transfers the runner holds: Concurrency running in curl plus up to a
- * claim batch queued in curl (it starts them as connections free up). */
+/* Requests the runner holds: Concurrency running in curl plus up to a
+ * claim batch waiting for a connection. */
 static int
 max_inflight(const struct runner *r)
 {
@@ -73,37 +92,106 @@ max_inflight(const struct runner *r)
 
 static void hand_over(struct runner *r, struct hl_attempt *lead);
 
-/* Start the requests the claimer has ready, as far as there is room.
+/* The host a request's connection is counted against, as curl counts
+ * them: host name and port. */
+static void
+host_key(const char *url, char out[HOST_KEY_MAX])
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, *p;
+
+	out[0] = '\0';
+	if (u && !curl_url_set(u, CURLUPART_URL, url, 0) &&
+	    !curl_url_get(u, CURLUPART_HOST, &host, 0) &&
+	    !curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT))
+		snprintf(out, HOST_KEY_MAX, "%s:%s", host, port);
+	for (p = out; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+}
+
+/* Take the requests the claimer has ready, as far as there is room.
  * Returns how many were taken. */
 static int
-start_ready(struct runner *r)
+take_ready(struct runner *r)
 {
-	struct hl_job **reqs;
-	struct hl_send *s;
+	struct hl_job **reqs = r->take;
 	int room = max_inflight(r) - r->inflight, n, i;
 
-	reqs = r->take;
 	n = claimer_take(r->claimer, r->inflight, reqs, room);
 	for (i = 0; i < n; i++) {
-		/* No OAuth token to be had: an attempt of class auth, retried
-		 * on the schedule like any failure. */
-		if (reqs[i]->auth_error[0]) {
+		/* No OAuth token to be had (class auth), or no request to be
+		 * built (class other): a failed attempt, retried on the
+		 * schedule like any failure. */
+		if (reqs[i]->auth_error[0] || reqs[i]->setup_error[0]) {
 			struct hl_attempt att;
 
-			hl_send_auth_failed(reqs[i], &att);
+			if (reqs[i]->setup_error[0])
+				hl_send_unsent(reqs[i], "other", reqs[i]->setup_error, &att);
+			else
+				hl_send_unsent(reqs[i], "auth", reqs[i]->auth_error, &att);
 			hand_over(r, &att);
 			continue;
 		}
-		if (hl_send_setup(&r->cfg, reqs[i], &s)) {
-			hl_log(HL_LOG_ERROR, "delivery %s: %s", reqs[i]->delivery_id, hl_errmsg());
-			hl_request_release(r->db, r->owner, reqs[i]);
-			continue;
-		}
-		curl_multi_add_handle(r->multi, hl_send_easy(s));
-		r->active[r->nactive++] = s;
+		r->waiting[r->nwaiting].job = reqs[i];
+		host_key(reqs[i]->url, r->waiting[r->nwaiting].host);
+		r->nwaiting++;
 		r->inflight++;
 	}
 	return n;
+}
+
+static int
+host_busy(const struct runner *r, const char *host)
+{
+	int i, n = 0;
+
+	for (i = 0; i < r->nactive; i++)
+		if (!strcmp(r->active[i].host, host))
+			n++;
+	return n;
+}
+
+/* Hand curl the waiting requests that can start now, in claim order:
+ * within Concurrency, and within Delivery.PerHostConnections for their
+ * host (a request for a busy host waits; the next one may go). A request
+ * that cannot be built is a failed attempt (class other), retried on the
+ * schedule and dead in the end, never claimed and given back forever.
+ * Returns how many went to curl. */
+static int
+launch(struct runner *r)
+{
+	struct hl_attempt att;
+	struct hl_send *s;
+	struct hl_job *job;
+	int i, kept = 0, started = 0;
+
+	for (i = 0; i < r->nwaiting; i++) {
+		job = r->waiting[i].job;
+		if (r->nactive >= (int)r->cfg.concurrency ||
+		    host_busy(r, r->waiting[i].host) >= (int)r->cfg.per_host) {
+			r->waiting[kept++] = r->waiting[i];
+			continue;
+		}
+		r->inflight--;
+		if (hl_send_setup(&r->cfg, job, &s)) {
+			hl_log(HL_LOG_ERROR, "delivery %s: %s", job->delivery_id, hl_errmsg());
+			hl_send_unsent(job, "other", hl_errmsg(), &att);
+			hand_over(r, &att);
+			continue;
+		}
+		curl_multi_add_handle(r->multi, hl_send_easy(s));
+		r->active[r->nactive].s = s;
+		memcpy(r->active[r->nactive].host, r->waiting[i].host, HOST_KEY_MAX);
+		r->nactive++;
+		r->inflight++;
+		started++;
+	}
+	r->nwaiting = kept;
+	return started;
 }
 
 static void
@@ -112,14 +200,15 @@ forget(struct runner *r, struct hl_send *s)
 	int i;
 
 	for (i = 0; i < r->nactive; i++)
-		if (r->active[i] == s) {
+		if (r->active[i].s == s) {
 			r->active[i] = r->active[--r->nactive];
 			return;
 		}
 }
 
-/* SIGTERM: transfers still waiting for a connection (nothing sent yet)
- * go back to the queue at once for another runner; the rest finish. */
+/* SIGTERM: requests not yet sent go back to the queue at once for
+ * another runner (those waiting for a connection, and transfers curl has
+ * not begun); the rest finish. */
 static void
 release_unstarted(struct runner *r)
 {
@@ -128,8 +217,14 @@ release_unstarted(struct runner *r)
 	struct hl_job *job;
 	int i, n = 0;
 
+	for (i = 0; i < r->nwaiting; i++) {
+		hl_request_release(r->db, r->owner, r->waiting[i].job);
+		r->inflight--;
+		n++;
+	}
+	r->nwaiting = 0;
 	for (i = 0; i < r->nactive;) {
-		s = r->active[i];
+		s = r->active[i].s;
 		pre = 0;
 		curl_easy_getinfo(hl_send_easy(s), CURLINFO_PRETRANSFER_TIME_T, &pre);
 		if (pre > 0) {
@@ -208,16 +303,19 @@ collect_finished(struct runner *r)
 	struct hl_attempt a;
 	struct hl_send *s;
 	CURLMsg *msg;
+	CURLcode res;
 	int left, n = 0;
 
 	while ((msg = curl_multi_info_read(r->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
+		/* The message is not to be read once its handle is removed. */
+		res = msg->data.result;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
 		curl_multi_remove_handle(r->multi, msg->easy_handle);
 		forget(r, s);
 		r->inflight--;
-		hl_send_finish(s, msg->data.result, &a);
+		hl_send_finish(s, res, &a);
 		hl_oauth_answered(r->db, &a);
 		hl_log(HL_LOG_DEBUG, "delivery %s attempt %d%s: %s %ld %s", a.job->delivery_id,
 			a.job->attempt_no, a.job->batch_next ? " (batch)" : "",
@@ -265,14 +363,20 @@ static int
 run(struct runner *r)
 {
 	long long start = hl_now_ms(), last_extend = start, now;
-	int idle, running = 0, started, released = 0, moved = 0;
+	int idle, running = 0, started, released = 0, moved = 0, asked = 0;
 
 	for (;;) {
 		now = hl_now_ms();
 		idle = !stopping && (r->once || now - start < r->max_seconds * 1000);
-		/* The window is over (or SIGTERM): claim nothing more; requests
+		/* The window is over (or SIGTERM): claim nothing more. The
+		 * claimer may be inside a claim or a token request: curl and
+		 * the leases are kept going until it has left; then requests
 		 * claimed and not yet taken go back to the queue. */
-		if (!idle && r->claimer) {
+		if (!idle && r->claimer && !asked) {
+			claimer_ask_stop(r->claimer);
+			asked = 1;
+		}
+		if (asked && r->claimer && claimer_exited(r->claimer)) {
 			claimer_stop(r->claimer);
 			r->claimer = NULL;
 		}
@@ -280,7 +384,8 @@ run(struct runner *r)
 			release_unstarted(r);
 			released = 1;
 		}
-		started = r->claimer ? start_ready(r) : 0;
+		started = r->claimer && !asked ? take_ready(r) : 0;
+		started += launch(r);
 		/* Leases outlive any wait in a queue: renewed at a third. */
 		if (now - last_extend >= r->cfg.lease_seconds * 1000 / 3) {
 			/* Failed (MariaDB went away): reconnect, and try again in
@@ -293,7 +398,8 @@ run(struct runner *r)
 				last_extend = now;
 			}
 		}
-		if (r->inflight == 0 && (!r->claimer || (r->once && claimer_drained(r->claimer))))
+		if (r->inflight == 0 && (!r->claimer || (r->once && !asked &&
+		    claimer_drained(r->claimer))))
 			break;
 		/* Start what was just taken, then wait for network activity (or
 		 * the claimer's wake-up) only when nothing moved: curl_multi_poll
@@ -386,8 +492,9 @@ main(int argc, char **argv)
 		hl_log(HL_LOG_ERROR, "--account: %s", hl_errmsg());
 		goto out;
 	}
-	r.active = calloc((size_t)max_inflight(&r), sizeof(*r.active));
-	if (!r.active || hl_dq_new(r.db, &r.cfg, r.owner, &r.dq)) {
+	r.active = calloc((size_t)r.cfg.concurrency, sizeof(*r.active));
+	r.waiting = calloc((size_t)max_inflight(&r), sizeof(*r.waiting));
+	if (!r.active || !r.waiting || hl_dq_new(r.db, &r.cfg, r.owner, &r.dq)) {
 		hl_log(HL_LOG_ERROR, "out of memory");
 		goto out;
 	}
@@ -431,6 +538,7 @@ out:
 	if (r.multi)
 		curl_multi_cleanup(r.multi);
 	free(r.active);
+	free(r.waiting);
 	free(r.take);
 	hl_dq_free(r.dq);
 	hl_db_close(r.db);

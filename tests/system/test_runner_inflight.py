@@ -1,13 +1,14 @@
 """What happens to claimed deliveries when something changes around them:
-a token server that answers nonsense, the longest credentials the API
-takes."""
+requests waiting for a connection, an endpoint deleted or disabled while
+its request is in flight, a token server that answers nonsense, the
+longest credentials the API takes."""
 
 import base64
 import http.server
 import json
 
 from apihelp import endpoint, publish
-from hltest import LocalServer, Receiver, api, new_account, run_runner, sql
+from hltest import LocalServer, Receiver, api, new_account, run_runner, sql, start_runner, write_config
 
 
 def _deliveries(key, wh):
@@ -17,6 +18,81 @@ def _deliveries(key, wh):
 def _attempts(dlv):
     return sql("SELECT attempt_no, IFNULL(response_status, 0), IFNULL(error_class, '') "
                "FROM delivery_attempts WHERE delivery_id = '%s' ORDER BY attempt_no" % dlv)
+
+
+def test_requests_waiting_for_a_connection_do_not_time_out():
+    """curl counts the time a transfer waits for a host connection against
+    its timeout: ten requests over one connection to a receiver taking
+    0.5 s each would time out from the fourth on (1.5 s timeout) had they
+    all been handed to curl at once. They are sent one after the other,
+    each with the whole timeout, and all succeed at the first attempt."""
+    slug, key = new_account()
+    cfg = write_config(Delivery_PerHostConnections=1, Delivery_Concurrency=8,
+                       Delivery_TimeoutMs=1500)
+    with Receiver(delay=0.5, keep_alive=True) as rcv:
+        wh = endpoint(key, rcv.url)["id"]
+        for i in range(10):
+            publish(key, {"i": i})
+        run_runner("--once", "--account", slug, config=cfg)
+        assert len(rcv.requests) == 10, rcv.requests
+        ds = _deliveries(key, wh)
+        assert [(d["status"], d["attempts"]) for d in ds] == [("succeeded", 1)] * 10, ds
+        # Signed when sent, not when claimed: each timestamp is the
+        # second the receiver got it in (or the one before).
+        for q in rcv.requests:
+            assert 0 <= q.received_at - int(q.headers["webhook-timestamp"]) < 2, q.headers
+
+
+def test_a_deleted_endpoint_does_not_cost_the_others_their_record():
+    """Endpoint A is deleted while its request is in flight (its delivery
+    goes with it): B's answer, recorded in the same transaction, is kept,
+    and B's delivery is not sent again."""
+    slug, key = new_account()
+    with Receiver(delay=1.5) as a, Receiver(delay=1.5) as b:
+        wa = endpoint(key, a.url)["id"]
+        wb = endpoint(key, b.url)["id"]
+        publish(key, {"n": 1})
+        p = start_runner("--max-seconds", "6", "--account", slug)
+        a.wait_for_requests(1)
+        b.wait_for_requests(1)
+        assert api("DELETE", "/webhooks/%s" % wa, key=key).status == 204
+        out, err = p.communicate(timeout=30)
+        assert p.returncode == 0, err
+        assert "could not record" not in err, err
+        assert "was deleted while in flight" in err, err
+        ds = _deliveries(key, wb)
+        assert [(d["status"], d["attempts"]) for d in ds] == [("succeeded", 1)], ds
+        assert _attempts(ds[0]["id"]) == [["1", "200", ""]]
+        assert len(b.requests) == 1, b.requests
+
+
+def test_an_endpoint_disabled_in_flight_is_not_sent_to_again():
+    """Disabled while a failing request is in flight: the failure makes the
+    delivery due again, but it is paused with its endpoint, not sent; a
+    single retry while disabled pauses too; enabling sends it."""
+    slug, key = new_account()
+    with Receiver(statuses=[500], delay=1.5) as rcv:
+        wh = endpoint(key, rcv.url, retry_schedule="0,0,0,0")["id"]
+        publish(key, {"n": 1})
+        p = start_runner("--max-seconds", "5", "--account", slug)
+        rcv.wait_for_requests(1)
+        assert api("POST", "/webhooks/%s/disable" % wh, key=key).status == 200
+        out, err = p.communicate(timeout=30)
+        assert p.returncode == 0, err
+        assert len(rcv.requests) == 1, rcv.requests
+        d = _deliveries(key, wh)[0]
+        assert (d["status"], d["attempts"]) == ("paused", 1), d
+        # Dead, then retried by hand while the endpoint is still disabled.
+        sql("UPDATE deliveries SET status = 'dead' WHERE id = '%s'" % d["id"])
+        r = api("POST", "/webhooks/deliveries/%s/retry" % d["id"], key=key)
+        assert r.status in (200, 202), r
+        assert _deliveries(key, wh)[0]["status"] == "paused"
+        run_runner("--once", "--account", slug)
+        assert len(rcv.requests) == 1, rcv.requests
+        assert api("POST", "/webhooks/%s/enable" % wh, key=key).status == 200
+        run_runner("--once", "--account", slug)
+        assert len(rcv.requests) == 2, rcv.requests
+        assert _deliveries(key, wh)[0]["status"] == "succeeded"
 
 
 class OddTokenServer(LocalServer):
