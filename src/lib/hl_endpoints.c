@@ -321,6 +321,14 @@ out:
 	return rc;
 }
 
+/* An endpoint enabled again (it was disabled: by a user, or by the
+ * health rule) starts with a clean failure run; otherwise its old first
+ * failure would disable it again at the next failure. Two parameters:
+ * the new enabled value twice. Must come before "enabled = ?". */
+#define HEALTH_RESET "consecutive_failures = IF(? = 1 AND enabled = 0, 0, " \
+	"consecutive_failures), first_failure_at = IF(? = 1 AND enabled = 0, NULL, " \
+	"first_failure_at)"
+
 hl_err
 hl_endpoint_update(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const char *id, const struct hl_endpoint_spec *spec,
@@ -338,13 +346,16 @@ hl_endpoint_update(struct hl_db *db, const struct hl_config *cfg,
 	if (rc)
 		return rc;
 	/* COALESCE keeps the members the caller left out. */
-	rc = hl_db_exec(db, &n, "UPDATE endpoints SET url = COALESCE(?, url), "
+	/* Re-enabling starts a new failure run (see HEALTH_RESET): before
+	 * enabled is assigned, which later assignments would see. */
+	rc = hl_db_exec(db, &n, "UPDATE endpoints SET " HEALTH_RESET ", url = COALESCE(?, url), "
 		"description = COALESCE(?, description), method = COALESCE(?, method), "
 		"enabled = IF(? < 0, enabled, ?), "
 		"disabled_reason = IF(? = 1, NULL, disabled_reason), updated_at = NOW(3) "
-		"WHERE id = ? AND account_id = ?", "sssiiiss",
-		spec->url, spec->description, spec->method, (long long)spec->enabled,
-		(long long)spec->enabled, (long long)spec->enabled, id, account_id);
+		"WHERE id = ? AND account_id = ?", "iisssiiiss", (long long)spec->enabled,
+		(long long)spec->enabled, spec->url, spec->description, spec->method,
+		(long long)spec->enabled, (long long)spec->enabled, (long long)spec->enabled, id,
+		account_id);
 	if (!rc && n == 0)
 		rc = hl_fail(HL_ERR_NOTFOUND, "id", "no webhook %s", id);
 	/* Disabling parks the queue; enabling resumes what waited. */
@@ -393,11 +404,10 @@ hl_endpoint_set_enabled(struct hl_db *db, const char *account_id, const char *id
 	if (rc)
 		return rc;
 	/* updated_at always changes, so a found row always counts as affected. */
-	rc = hl_db_exec(db, &n, "UPDATE endpoints SET enabled = ?, "
-		"disabled_reason = IF(? = 1, NULL, 'disabled by a user'), "
-		"consecutive_failures = IF(? = 1, 0, consecutive_failures), updated_at = NOW(3) "
-		"WHERE id = ? AND account_id = ?", "iiiss", (long long)enabled, (long long)enabled,
-		(long long)enabled, id, account_id);
+	rc = hl_db_exec(db, &n, "UPDATE endpoints SET " HEALTH_RESET ", enabled = ?, "
+		"disabled_reason = IF(? = 1, NULL, 'disabled by a user'), updated_at = NOW(3) "
+		"WHERE id = ? AND account_id = ?", "iiiiss", (long long)enabled, (long long)enabled,
+		(long long)enabled, (long long)enabled, id, account_id);
 	if (!rc && n == 0)
 		rc = endpoint_exists(db, account_id, id);
 	if (!rc)

@@ -1,7 +1,8 @@
 """What happens to claimed deliveries when something changes around them:
 requests waiting for a connection, an endpoint deleted or disabled while
-its request is in flight, a token server that answers nonsense, the
-longest credentials the API takes."""
+its request is in flight, a token server that answers nonsense, an
+endpoint enabled again after the health rule disabled it, the longest
+credentials the API takes."""
 
 import base64
 import http.server
@@ -147,6 +148,31 @@ def test_a_token_answer_without_a_usable_type_is_an_auth_failure():
                 assert _attempts(d["id"]) == [["1", "0", "auth"]], answer
                 assert api("DELETE", "/webhooks/%s" % wh, key=key).status == 204
         assert rcv.requests == []
+
+
+def test_reenabled_endpoint_starts_a_new_failure_run():
+    """Disabled by the health rule, enabled again: its next failure is the
+    first of a new run, not the continuation of the old one."""
+    slug, key = new_account()
+    cfg = write_config(Delivery_JitterPercent=0, Delivery_DisableAfterSeconds=2)
+    with Receiver(status=500) as rcv:
+        wh = endpoint(key, rcv.url, retry_schedule="0,3s,3s")["id"]
+        publish(key, {"n": 1})
+        run_runner("--max-seconds", "4", "--account", slug, config=cfg)
+        e = api("GET", "/webhooks/%s" % wh, key=key).body
+        assert e["enabled"] is False and "continuously" in e["disabled_reason"], e
+        for enable in (lambda: api("POST", "/webhooks/%s/enable" % wh, key=key),
+                       lambda: api("PUT", "/webhooks/%s" % wh, {"enabled": True}, key=key)):
+            assert enable().status == 200
+            assert sql("SELECT consecutive_failures, first_failure_at IS NULL FROM endpoints "
+                       "WHERE id = '%s'" % wh) == [["0", "1"]]
+            publish(key, {"n": 2})
+            before = len(rcv.requests)
+            run_runner("--once", "--account", slug, config=cfg)
+            assert len(rcv.requests) > before
+            e = api("GET", "/webhooks/%s" % wh, key=key).body
+            assert e["enabled"] is True and e["consecutive_failures"] >= 1, e
+            assert api("POST", "/webhooks/%s/disable" % wh, key=key).status == 200
 
 
 def test_the_longest_basic_credentials_are_sent():
