@@ -44,6 +44,12 @@ struct active {
 	char host[HOST_KEY_MAX];
 };
 
+/* Transfers in curl per host (at most Concurrency hosts at once). */
+struct host_count {
+	char host[HOST_KEY_MAX];
+	int n;
+};
+
 struct runner {
 	struct hl_config cfg;
 	struct hl_db *db;
@@ -62,6 +68,8 @@ struct runner {
 	/* Every transfer in the multi handle (the runner owns them). */
 	struct active *active;
 	int nactive;
+	struct host_count *hosts;     /* hosts of the active transfers */
+	int nhosts;
 	long long sent, succeeded, failed;
 };
 
@@ -144,15 +152,41 @@ take_ready(struct runner *r)
 	return n;
 }
 
-static int
-host_busy(const struct runner *r, const char *host)
+static struct host_count *
+host_find(struct runner *r, const char *host)
 {
-	int i, n = 0;
+	int i;
 
-	for (i = 0; i < r->nactive; i++)
-		if (!strcmp(r->active[i].host, host))
-			n++;
-	return n;
+	for (i = 0; i < r->nhosts; i++)
+		if (!strcmp(r->hosts[i].host, host))
+			return &r->hosts[i];
+	return NULL;
+}
+
+static int
+host_busy(struct runner *r, const char *host)
+{
+	struct host_count *h = host_find(r, host);
+
+	return h ? h->n : 0;
+}
+
+/* One transfer more (+1) or less (-1) to host. */
+static void
+host_add(struct runner *r, const char *host, int delta)
+{
+	struct host_count *h = host_find(r, host);
+
+	if (!h) {
+		if (delta < 0)
+			return;
+		h = &r->hosts[r->nhosts++];   /* nhosts <= nactive <= Concurrency */
+		memcpy(h->host, host, HOST_KEY_MAX);
+		h->n = 0;
+	}
+	h->n += delta;
+	if (h->n <= 0)
+		*h = r->hosts[--r->nhosts];
 }
 
 /* Hand curl the waiting requests that can start now, in claim order:
@@ -171,8 +205,13 @@ launch(struct runner *r)
 
 	for (i = 0; i < r->nwaiting; i++) {
 		job = r->waiting[i].job;
-		if (r->nactive >= (int)r->cfg.concurrency ||
-		    host_busy(r, r->waiting[i].host) >= (int)r->cfg.per_host) {
+		if (r->nactive >= (int)r->cfg.concurrency) {
+			memmove(r->waiting + kept, r->waiting + i,
+				(size_t)(r->nwaiting - i) * sizeof(*r->waiting));
+			kept += r->nwaiting - i;
+			break;
+		}
+		if (host_busy(r, r->waiting[i].host) >= (int)r->cfg.per_host) {
 			r->waiting[kept++] = r->waiting[i];
 			continue;
 		}
@@ -186,6 +225,7 @@ launch(struct runner *r)
 		curl_multi_add_handle(r->multi, hl_send_easy(s));
 		r->active[r->nactive].s = s;
 		memcpy(r->active[r->nactive].host, r->waiting[i].host, HOST_KEY_MAX);
+		host_add(r, r->waiting[i].host, 1);
 		r->nactive++;
 		r->inflight++;
 		started++;
@@ -201,6 +241,7 @@ forget(struct runner *r, struct hl_send *s)
 
 	for (i = 0; i < r->nactive; i++)
 		if (r->active[i].s == s) {
+			host_add(r, r->active[i].host, -1);
 			r->active[i] = r->active[--r->nactive];
 			return;
 		}
@@ -233,6 +274,7 @@ release_unstarted(struct runner *r)
 		}
 		job = hl_send_job(s);
 		curl_multi_remove_handle(r->multi, hl_send_easy(s));
+		host_add(r, r->active[i].host, -1);
 		r->active[i] = r->active[--r->nactive];
 		r->inflight--;
 		hl_send_finish(s, CURLE_ABORTED_BY_CALLBACK, NULL);
@@ -494,7 +536,8 @@ main(int argc, char **argv)
 	}
 	r.active = calloc((size_t)r.cfg.concurrency, sizeof(*r.active));
 	r.waiting = calloc((size_t)max_inflight(&r), sizeof(*r.waiting));
-	if (!r.active || !r.waiting || hl_dq_new(r.db, &r.cfg, r.owner, &r.dq)) {
+	r.hosts = calloc((size_t)r.cfg.concurrency, sizeof(*r.hosts));
+	if (!r.active || !r.waiting || !r.hosts || hl_dq_new(r.db, &r.cfg, r.owner, &r.dq)) {
 		hl_log(HL_LOG_ERROR, "out of memory");
 		goto out;
 	}
@@ -539,6 +582,7 @@ out:
 		curl_multi_cleanup(r.multi);
 	free(r.active);
 	free(r.waiting);
+	free(r.hosts);
 	free(r.take);
 	hl_dq_free(r.dq);
 	hl_db_close(r.db);
