@@ -156,6 +156,18 @@ class Request:
         return "<Request %s %s %r>" % (self.method, self.path, self.body[:200])
 
 
+def send_json(handler, status, body):
+    """Answer a BaseHTTPRequestHandler's request with status and body (an
+    object sent as JSON, or bytes as they are), closing the connection."""
+    out = body if isinstance(body, bytes) else json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(out)))
+    handler.send_header("Connection", "close")
+    handler.end_headers()
+    handler.wfile.write(out)
+
+
 class LocalServer:
     """A threaded HTTP server on 127.0.0.1 (a free port, self.port) serving
     a BaseHTTPRequestHandler class in a daemon thread. Use as a context

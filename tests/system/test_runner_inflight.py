@@ -6,10 +6,10 @@ credentials the API takes."""
 
 import base64
 import http.server
-import json
 
 from apihelp import endpoint, publish
-from hltest import LocalServer, Receiver, api, new_account, run_runner, sql, start_runner, write_config
+from hltest import (LocalServer, Receiver, api, new_account, run_runner, send_json, sql,
+                    start_runner, write_config)
 
 
 def _deliveries(key, wh):
@@ -109,13 +109,7 @@ class OddTokenServer(LocalServer):
             def do_POST(self):
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 server.hits += 1
-                out = json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(out)))
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(out)
+                send_json(self, 200, answer)
 
             def log_message(self, *args):
                 pass

@@ -5,12 +5,12 @@ client recorded as an attempt of class auth."""
 
 import base64
 import http.server
-import json
 import threading
 import time
 import urllib.parse
 
-from hltest import LocalServer, Receiver, api, new_account, run_runner, start_runner, write_config
+from hltest import (LocalServer, Receiver, api, new_account, run_runner, send_json, start_runner,
+                    write_config)
 
 EVENT = "sms.delivered"
 CLIENT_ID = "hook-client"
@@ -52,16 +52,9 @@ class TokenServer(LocalServer):
                               "expires_in": server.expires_in}
                     if server.padding:
                         answer["padding"] = "x" * server.padding
-                    out = json.dumps(answer).encode()
-                    status = 200
+                    send_json(self, 200, answer)
                 else:
-                    out, status = b'{"error":"invalid_client"}', 401
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(out)))
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(out)
+                    send_json(self, 401, {"error": "invalid_client"})
 
             def log_message(self, *args):
                 pass
