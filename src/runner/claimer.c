@@ -277,15 +277,22 @@ claimer_take(struct claimer *c, int inflight, struct hl_job **requests, int max)
 	return n;
 }
 
+/* A flag of c the thread sets, read under the lock. */
+static int
+flag(struct claimer *c, const int *f)
+{
+	int v;
+
+	pthread_mutex_lock(&c->mu);
+	v = *f;
+	pthread_mutex_unlock(&c->mu);
+	return v;
+}
+
 int
 claimer_drained(struct claimer *c)
 {
-	int d;
-
-	pthread_mutex_lock(&c->mu);
-	d = c->drained;
-	pthread_mutex_unlock(&c->mu);
-	return d;
+	return flag(c, &c->drained);
 }
 
 void
@@ -301,12 +308,7 @@ claimer_ask_stop(struct claimer *c)
 int
 claimer_exited(struct claimer *c)
 {
-	int e;
-
-	pthread_mutex_lock(&c->mu);
-	e = c->exited;
-	pthread_mutex_unlock(&c->mu);
-	return e;
+	return flag(c, &c->exited);
 }
 
 void
