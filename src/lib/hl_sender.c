@@ -502,6 +502,14 @@ token_error(struct hl_send *s, CURLcode res, long status, char *err, size_t errc
 			status == 400 || status == 401 ? " (client_id or client_secret refused?)" : "");
 }
 
+/* The answers that ask for a pause: their Retry-After sets the next
+ * attempt. */
+static int
+slow_down(long status)
+{
+	return status == 429 || status == 502 || status == 503 || status == 504;
+}
+
 /* Printable ASCII only: what may go into a header line as it is. */
 static int
 printable(const char *v)
@@ -702,7 +710,7 @@ hl_send_finish(struct hl_send *s, CURLcode res, struct hl_attempt *a)
 				snprintf(a->error_message, sizeof(a->error_message),
 					"the endpoint answered HTTP %ld%s", a->status,
 					a->status >= 300 && a->status < 400 ? " (redirects are not followed)" : "");
-				if ((a->status == 429 || a->status == 503) && s->retry_after[0])
+				if (slow_down(a->status) && s->retry_after[0])
 					a->retry_after_s = hl_retry_after_parse(s->retry_after,
 						(long)time(NULL), RETRY_AFTER_MIN_S, RETRY_AFTER_MAX_S);
 			}

@@ -113,6 +113,24 @@ def test_retry_after_is_honoured():
         assert deliveries(key, ep["id"])[0]["status"] == "succeeded"
 
 
+def test_retry_after_on_every_slow_down_status():
+    """429, 502, 503 and 504 ask for a pause (../REFERENCE: slow down):
+    a Retry-After with any of them sets the next attempt, whatever the
+    endpoint's shorter schedule says."""
+    _, key = new_account()
+    for status in (429, 502, 503, 504):
+        with Receiver(status=status, headers={"Retry-After": "120"}) as rcv:
+            ep = endpoint(key, rcv.url, retry_schedule="0,1s")
+            publish(key)
+            before = time.time()
+            run_runner("--once", config=no_jitter())
+            rcv.wait_for_requests(1)
+            (due,) = sql("SELECT UNIX_TIMESTAMP(next_attempt_at) FROM deliveries "
+                         "WHERE endpoint_id = '%s'" % ep["id"])[0]
+            assert 119 <= float(due) - before <= 130, (status, due, before)
+            assert api("DELETE", "/webhooks/%s" % ep["id"], key=key).status == 204
+
+
 def test_429_waits_at_least_a_minute():
     _, key = new_account()
     with Receiver(status=429) as rcv:
