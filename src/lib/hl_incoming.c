@@ -74,29 +74,44 @@ hex_matches(const unsigned char mac[32], const char *given, size_t n)
 	return ok;
 }
 
+/* The Standard Webhooks headers of a request: webhook-* or, when there is
+ * no webhook-signature but a svix-signature, Svix's svix-* names. The
+ * signature covers only its own family's id and timestamp, so the id
+ * the delivery is deduplicated by must come from the same family: a
+ * webhook-id next to a svix-signature is unsigned, and taking it would
+ * let anyone re-post a captured request as a new event. */
+struct standard_headers {
+	const char *id, *ts, *sig;
+};
+
+static void
+standard_headers(hl_header_fn header, void *ctx, struct standard_headers *h)
+{
+	int svix = !header(ctx, "webhook-signature") && header(ctx, "svix-signature");
+
+	h->id = header(ctx, svix ? "svix-id" : "webhook-id");
+	h->ts = header(ctx, svix ? "svix-timestamp" : "webhook-timestamp");
+	h->sig = header(ctx, svix ? "svix-signature" : "webhook-signature");
+}
+
 static hl_err
 verify_standard(const char *secret, hl_header_fn header, void *ctx, const void *body,
 	size_t n, long long now, long tolerance_s)
 {
-	/* Svix sends the same scheme under its own header names. */
-	const char *id = header(ctx, "webhook-id"), *ts = header(ctx, "webhook-timestamp");
-	const char *sig = header(ctx, "webhook-signature");
+	struct standard_headers h;
 	long long t;
 	hl_err rc;
 
-	if (!sig) {
-		id = header(ctx, "svix-id");
-		ts = header(ctx, "svix-timestamp");
-		sig = header(ctx, "svix-signature");
-	}
-	if (!id || !ts || !sig)
+	standard_headers(header, ctx, &h);
+	if (!h.id || !h.ts || !h.sig)
 		return refuse("signature_missing", "webhook-id, webhook-timestamp and "
-			"webhook-signature are required");
-	t = parse_ts(ts, strlen(ts));
+			"webhook-signature (or svix-id, svix-timestamp and svix-signature) are "
+			"required");
+	t = parse_ts(h.ts, strlen(h.ts));
 	rc = check_time(t, now, tolerance_s);
 	if (rc)
 		return rc;
-	rc = hl_webhook_verify(secret, id, t, body, n, sig);
+	rc = hl_webhook_verify(secret, h.id, t, body, n, h.sig);
 	if (rc == HL_ERR_AUTH)
 		return refuse("signature_invalid", "no v1 signature in webhook-signature matches");
 	return rc;
@@ -232,12 +247,15 @@ provenance(const struct hl_source *src, hl_header_fn header, void *ctx, json_obj
 	p->dedupe = NULL;
 	p->event = NULL;
 	switch (src->verify) {
-	case HL_VERIFY_STANDARD:
-		p->dedupe = header(ctx, "webhook-id");
-		if (!p->dedupe)
-			p->dedupe = header(ctx, "svix-id");
+	case HL_VERIFY_STANDARD: {
+		struct standard_headers h;
+
+		/* The id the signature covered, never the other family's. */
+		standard_headers(header, ctx, &h);
+		p->dedupe = h.id;
 		p->event = type;
 		break;
+	}
 	case HL_VERIFY_GITHUB:
 		p->dedupe = header(ctx, "x-github-delivery");
 		p->event = header(ctx, "x-github-event");

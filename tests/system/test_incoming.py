@@ -309,6 +309,33 @@ def test_standard_webhooks_source_generates_its_secret():
     assert post(src, body, hdrs).status == 202
 
 
+def test_svix_signed_request_is_deduplicated_by_the_signed_id():
+    """A svix-signed request carries svix-id under its signature; a
+    webhook-id header next to it is unsigned. Posting a captured request
+    again with a fresh webhook-id must still be the same delivery."""
+    slug, key = account()
+    src = source(key, "standard")
+    secret = src["secret"]
+    body = json.dumps({"type": "invoice.paid", "data": {"n": 7}}).encode()
+    ts = str(int(time.time()))
+    hdrs = {"svix-id": "msg_svix_1", "svix-timestamp": ts,
+            "svix-signature": "v1," + sign(secret, "msg_svix_1", ts, body)}
+    first = post(src, body, hdrs)
+    assert first.status == 202, first
+    for forged_id in ("replay-1", "replay-2"):
+        r = post(src, body, dict(hdrs, **{"webhook-id": forged_id}))
+        assert r.status == 200 and r.body["duplicate"] is True, (forged_id, r)
+        assert r.body["event_id"] == first.body["event_id"], r
+    assert events_of(slug) == 1
+    assert {e["dedupe_key"] for e in log(key, src)} == {"msg_svix_1"}
+    # A webhook-signature makes webhook-id the signed (and deduplicating) id.
+    hdrs = {"webhook-id": "msg_std_1", "webhook-timestamp": ts, "svix-id": "msg_svix_1",
+            "webhook-signature": "v1," + sign(secret, "msg_std_1", ts, body)}
+    r = post(src, body, hdrs)
+    assert r.status == 202 and r.body["duplicate"] is False, r
+    assert events_of(slug) == 2
+
+
 def test_unsigned_sources_need_an_address_list():
     _, key = account()
     r = api("POST", "/webhooks/sources", {"verify": "none"}, key=key)
