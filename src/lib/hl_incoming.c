@@ -285,14 +285,15 @@ provenance(const struct hl_source *src, hl_header_fn header, void *ctx, json_obj
 		p->event = NULL;
 }
 
-/* The body as JSON when it is JSON; a JSON content type that does not
- * parse is an error, anything else is kept as text. */
+/* The body as JSON when it is JSON (any value: an object, 123, true;
+ * *json NULL for null); a JSON content type that does not parse is an
+ * error, anything else is kept as text. Strict RFC 8259: a lenient parse
+ * would turn text such as 'a' or [1,] into a different value. */
 static hl_err
 parse_body(hl_header_fn header, void *ctx, const char *body, size_t n, json_object **json,
 	int *is_text)
 {
-	const char *ct = header(ctx, "content-type");
-	struct json_tokener *tok;
+	const char *ct = header(ctx, "content-type"), *why = NULL;
 	hl_err rc;
 
 	*json = NULL;
@@ -302,26 +303,13 @@ parse_body(hl_header_fn header, void *ctx, const char *body, size_t n, json_obje
 		hl_errreason_set("invalid_body");
 		return rc;
 	}
-	tok = json_tokener_new();
-	if (!tok)
-		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
-	*json = json_tokener_parse_ex(tok, body, (int)n);
-	if (*json && tok->char_offset != (int)n) {
-		/* Trailing garbage after a value: not JSON. */
-		size_t rest = (size_t)tok->char_offset;
-
-		while (rest < n && strchr(" \t\r\n", body[rest]))
-			rest++;
-		if (rest != n) {
-			json_object_put(*json);
-			*json = NULL;
-		}
-	}
-	json_tokener_free(tok);
-	if (*json || n == 0)
+	if (n == 0)
+		return HL_OK;
+	*json = hl_json_parse(body, n, 1, &why);
+	if (!why)
 		return HL_OK;
 	if (ct && strstr(ct, "json")) {
-		rc = hl_fail(HL_ERR_INVALID, "body", "the body is not valid JSON");
+		rc = hl_fail(HL_ERR_INVALID, "body", "the body is not valid JSON: %s", why);
 		hl_errreason_set("invalid_body");
 		return rc;
 	}

@@ -567,6 +567,12 @@ def test_custom_event_type_from_the_events_page():
     assert t and t[0]["custom"] is True and t[0]["schema"]["required"] == ["n"], t
     status, _, body = s.get("/webhook/manage/new")
     assert 'id="sub-%s"' % name in body
+    # A bare literal at the end is a whole JSON value, not JSON that
+    # "ends early": what is refused is that a schema must be an object.
+    status, _, body = s.post("/webhook/events", {"name": name + "_any", "description": "",
+                                                 "schema": "true"})
+    err = re.search(r'id="err-type-schema">([^<]*)<', body).group(1)
+    assert status == 422 and "must be an object" in err and "JSON" not in err, (status, err)
     # The same name twice: the core's conflict, inline.
     status, _, body = s.post("/webhook/events", {"name": name, "description": "", "schema": ""})
     assert status == 422 and "already exists" in body

@@ -512,6 +512,31 @@ def test_text_bodies_reach_receivers_as_text():
         assert data["content_type"] == "application/x-www-form-urlencoded", data
 
 
+def payload_of(event_id):
+    """The stored event payload, as JSON."""
+    return json.loads(sql("SELECT payload FROM events WHERE id = '%s'" % event_id)[0][0])
+
+
+def test_json_scalar_bodies_are_json():
+    """Any JSON value is a JSON body, a bare number or literal at the very
+    end of the body included; declared JSON that is not one value is 422."""
+    _, key = account()
+    src = source(key, "none", allowed_cidrs="127.0.0.0/8")
+    for raw, want in ((b"123", 123), (b"true", True), (b"false", False), (b"-1.5 \r\n", -1.5),
+                      (b'"text"', "text")):
+        r = post(src, raw)
+        assert r.status == 202, (raw, r)
+        data = payload_of(r.body["event_id"])
+        assert data["body"] == want and "body_text" not in data, (raw, data)
+    for raw in (b"123 4", b"tru", b"{} x", b"[1,]"):
+        r = post(src, raw)
+        assert r.status == 422 and error_code(r) == "invalid_body", (raw, r)
+    # Not declared JSON and not strict JSON: kept as the text it is.
+    r = post(src, b"'quoted'", content_type="text/plain")
+    assert r.status == 202, r
+    assert payload_of(r.body["event_id"])["body_text"] == "'quoted'"
+
+
 def test_source_api_validation_and_isolation():
     _, key = account()
     _, other = account()
