@@ -11,7 +11,6 @@
 
 #define NAME_MAX_LEN 200
 #define CIDRS_MAX_LEN 1000
-#define TYPE_MAP_MAX 100
 #define DEFAULT_TYPE "integration.webhook_received"
 
 static const char *const verify_names[HL_VERIFY__MAX] = {
@@ -101,14 +100,15 @@ type_map_validate(struct hl_db *db, const char *account_id, json_object *map)
 	if (!json_object_is_type(map, json_type_object))
 		return hl_fail(HL_ERR_INVALID, "type_map", "type_map must be an object of "
 			"\"provider event\": \"event type\"");
-	if (json_object_object_length(map) > TYPE_MAP_MAX)
+	if (json_object_object_length(map) > HL_TYPE_MAP_MAX)
 		return hl_fail(HL_ERR_INVALID, "type_map", "type_map has more than %d entries",
-			TYPE_MAP_MAX);
+			HL_TYPE_MAP_MAX);
 	json_object_object_foreach(map, k, v) {
 		size_t n = strlen(k);
 
-		if (n < 1 || n > 128 || !hl_utf8_valid(k, n))
-			return hl_fail(HL_ERR_INVALID, "type_map", "type_map keys must be 1 to 128 characters");
+		if (n < 1 || n > HL_TYPE_MAP_KEY_MAX || !hl_utf8_valid(k, n))
+			return hl_fail(HL_ERR_INVALID, "type_map", "type_map keys must be 1 to %d "
+				"characters", HL_TYPE_MAP_KEY_MAX);
 		if (!json_object_is_type(v, json_type_string))
 			return hl_fail(HL_ERR_INVALID, "type_map", "type_map values must be event type names");
 		rc = type_validate(db, account_id, "type_map", json_object_get_string(v));

@@ -107,7 +107,9 @@ page_events_type_create(struct hl_req *r)
 		rc = hl_fail(HL_ERR_INVALID, "schema", "the schema must be at most %zu bytes",
 			sizeof(schema_text) - 1);
 	} else {
-		rc = parse_schema(schema_text, &schema);
+		rc = hl_page_form_check(r);
+		if (!rc)
+			rc = parse_schema(schema_text, &schema);
 	}
 	if (!rc)
 		rc = hl_event_type_create(r->db, r->who.account_id, name, description,

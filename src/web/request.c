@@ -238,14 +238,18 @@ hl_req_read_body(struct hl_req *r)
 	return 0;
 }
 
-/* Find name in an "a=1&b=2" string and decode its value. */
-static const char *
+/* Find name in an "a=1&b=2" string and decode its value into buf:
+ * HL_PARAM_OK, HL_PARAM_ABSENT or HL_PARAM_UNREADABLE (it does not fit
+ * cap or is not valid percent-encoding); buf is "" unless OK. */
+static enum hl_param
 pairs_get(const char *s, size_t slen, char sep, const char *name, char *buf, size_t cap,
 	int plus)
 {
 	size_t nlen = strlen(name);
 	const char *p = s, *end = s + slen;
 
+	if (cap)
+		buf[0] = '\0';
 	while (p < end) {
 		const char *amp = memchr(p, sep, (size_t)(end - p));
 		const char *stop = amp ? amp : end;
@@ -255,31 +259,48 @@ pairs_get(const char *s, size_t slen, char sep, const char *name, char *buf, siz
 			p++;
 		eq = memchr(p, '=', (size_t)(stop - p));
 		if (eq && (size_t)(eq - p) == nlen && !memcmp(p, name, nlen)) {
-			if (hl_url_decode(eq + 1, (size_t)(stop - eq - 1), buf, cap, plus))
-				return NULL;
-			return buf;
+			if (hl_url_decode(eq + 1, (size_t)(stop - eq - 1), buf, cap, plus)) {
+				if (cap)
+					buf[0] = '\0';
+				return HL_PARAM_UNREADABLE;
+			}
+			return HL_PARAM_OK;
 		}
 		p = stop + 1;
 	}
-	return NULL;
+	return HL_PARAM_ABSENT;
 }
 
-const char *
-hl_req_query(struct hl_req *r, const char *name, char *buf, size_t cap)
+enum hl_param
+hl_req_query_param(struct hl_req *r, const char *name, char *buf, size_t cap)
 {
 	return pairs_get(r->query, strlen(r->query), '&', name, buf, cap, 1);
 }
 
 const char *
-hl_req_form(struct hl_req *r, const char *name, char *buf, size_t cap)
+hl_req_query(struct hl_req *r, const char *name, char *buf, size_t cap)
+{
+	return hl_req_query_param(r, name, buf, cap) == HL_PARAM_OK ? buf : NULL;
+}
+
+enum hl_param
+hl_req_form_param(struct hl_req *r, const char *name, char *buf, size_t cap)
 {
 	const char *ct = hl_req_env(r, "CONTENT_TYPE");
 
+	if (cap)
+		buf[0] = '\0';
 	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33))
-		return NULL;
+		return HL_PARAM_ABSENT;
 	if (hl_req_read_body(r))
-		return NULL;
+		return HL_PARAM_ABSENT;
 	return pairs_get(hl_buf_str(&r->body), r->body.len, '&', name, buf, cap, 1);
+}
+
+const char *
+hl_req_form(struct hl_req *r, const char *name, char *buf, size_t cap)
+{
+	return hl_req_form_param(r, name, buf, cap) == HL_PARAM_OK ? buf : NULL;
 }
 
 const char *
@@ -289,7 +310,7 @@ hl_req_cookie(struct hl_req *r, const char *name, char *buf, size_t cap)
 
 	if (!c)
 		return NULL;
-	return pairs_get(c, strlen(c), ';', name, buf, cap, 0);
+	return pairs_get(c, strlen(c), ';', name, buf, cap, 0) == HL_PARAM_OK ? buf : NULL;
 }
 
 void
