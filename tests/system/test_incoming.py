@@ -17,7 +17,8 @@ import threading
 import time
 
 from apihelp import account, endpoint, error_code
-from hltest import CONFIG, TMP, Receiver, api, run_runner, sign, sql, unique, verify
+from hltest import (CONFIG, CTL, TMP, Receiver, api, run_runner, sign, sql, unique, verify,
+                    write_config)
 
 ROUTED = "integration.webhook_received"
 FCGI = os.environ.get("HL_FCGI", "")
@@ -535,6 +536,56 @@ def test_json_scalar_bodies_are_json():
     r = post(src, b"'quoted'", content_type="text/plain")
     assert r.status == 202, r
     assert payload_of(r.body["event_id"])["body_text"] == "'quoted'"
+
+
+MAX_BODY = 1024 * 1024     # Web.MaxBodyBytes of the tests (the default)
+
+
+def test_any_body_under_max_body_bytes_is_published():
+    """Escaping makes a payload larger than its body: json-c's "\\/" for
+    every slash, six bytes (\\u0001) for a control character of a text
+    body. A body the web server accepted (at most Web.MaxBodyBytes) must
+    still be published, not answered 413 after it was logged."""
+    slug, key = account()
+    secret = unique("s")
+    src = source(key, "github", secret=secret)
+    with Receiver() as rcv:
+        endpoint(key, rcv.url, event_types=[ROUTED])
+        slashes = json.dumps({"path": "/" * 600000}).encode()
+        r = post(src, slashes, github_headers(secret, slashes))
+        assert r.status == 202, r
+        # Stored as typed: no "\\/" (it would double the payload).
+        assert sql("SELECT LENGTH(payload) < 610000, INSTR(payload, '\\\\/') FROM events "
+                   "WHERE id = '%s'" % r.body["event_id"]) == [["1", "0"]]
+        run_runner("--once")
+        sent = rcv.wait_for_requests(1)[0].json()
+        assert sent["data"]["body"]["path"] == "/" * 600000
+    text = b"/" + b"\x01\x1f" * ((MAX_BODY - 1) // 2)
+    assert len(text) <= MAX_BODY
+    r = post(src, text, github_headers(secret, text), content_type="text/plain")
+    assert r.status == 202, r
+    row = sql("SELECT LENGTH(payload) > 6000000, "
+              "CHAR_LENGTH(JSON_UNQUOTE(JSON_EXTRACT(payload, '$.body_text'))) "
+              "FROM events WHERE id = '%s'" % r.body["event_id"])
+    assert row == [["1", str(len(text))]], row
+    assert [e["outcome"] for e in log(key, src)] == ["accepted", "accepted"]
+
+
+def test_the_payload_limit_follows_max_body_bytes():
+    """6 x Web.MaxBodyBytes + 64 KiB: with the smallest Web.MaxBodyBytes
+    (1024) a payload of 100 KB is refused with a clear error."""
+    slug, _ = account()
+    small = write_config(Web_MaxBodyBytes=1024)
+    payload = json.dumps({"blob": "x" * 100000})
+    proc = subprocess.run([CTL, "--config", small, "publish", "--account", slug, ROUTED, payload],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0, proc
+    assert "payload is larger than %d bytes" % (6 * 1024 + 65536) in proc.stderr, proc.stderr
+    proc = subprocess.run([CTL, "--config", small, "publish", "--account", slug, ROUTED,
+                           json.dumps({"blob": "x" * 70000})],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert events_of(slug) == 1
 
 
 def test_source_api_validation_and_isolation():
