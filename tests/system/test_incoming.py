@@ -361,6 +361,31 @@ def test_unsigned_sources_need_an_address_list():
     assert post(src, {"hello": 2}).status == 401
 
 
+def test_an_address_list_without_entries_admits_any_address():
+    """" " or "," used to be stored as a list and then matched no sender:
+    a list with no entries is the empty list, which admits any address."""
+    _, key = account()
+    secret = unique("s")
+    body = b'{"n": 1}'
+    src = source(key, "github", secret=secret, allowed_cidrs=" ")
+    assert src["allowed_cidrs"] is None, src
+    assert post(src, body, github_headers(secret, body)).status == 202
+    for blank in (",", " , \t", ""):
+        r = api("PUT", "/webhooks/sources/%s" % src["id"], {"allowed_cidrs": blank}, key=key)
+        assert r.status == 200 and r.body["allowed_cidrs"] is None, (blank, r)
+        assert post(src, body, github_headers(secret, body)).status == 202, blank
+    r = api("PUT", "/webhooks/sources/%s" % src["id"], {"allowed_cidrs": " 10.0.0.0/8 , "}, key=key)
+    assert r.status == 200 and r.body["allowed_cidrs"] == "10.0.0.0/8", r
+    assert post(src, body, github_headers(secret, body)).status == 403
+    # A row stored before lists were trimmed: still any address.
+    sql("UPDATE sources SET allowed_cidrs = ' , ' WHERE id = '%s'" % src["id"])
+    assert post(src, body, github_headers(secret, body)).status == 202
+    assert api("GET", "/webhooks/sources/%s" % src["id"], key=key).body["allowed_cidrs"] is None
+    # An unsigned source needs a real list.
+    r = api("POST", "/webhooks/sources", {"verify": "none", "allowed_cidrs": " , "}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "allowed_cidrs", r
+
+
 def test_disabled_unknown_rate_limited_and_bad_bodies():
     slug, key = account()
     secret = unique("s")
