@@ -153,6 +153,27 @@ hl_req_header(struct hl_req *r, const char *name)
 	return hl_req_env(r, cgi);
 }
 
+/* Headers that carry credentials, by lower-case name: the HTTP ones, and
+ * the shared secrets senders authenticate with instead of a signature
+ * (GitLab's X-Gitlab-Token, the common X-Api-Key, ...). The log is read
+ * by every user of the account. docs/incoming.md lists them. */
+static const char *const redacted_names[] = {
+	"authorization", "proxy-authorization", "cookie",
+	"x-gitlab-token", "x-api-key", "x-auth-token", "x-access-token",
+	"x-webhook-secret", "x-webhook-token",
+};
+
+static int
+redacted(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(redacted_names) / sizeof(redacted_names[0]); i++)
+		if (!strcmp(name, redacted_names[i]))
+			return 1;
+	return 0;
+}
+
 json_object *
 hl_req_headers_json(struct hl_req *r)
 {
@@ -183,8 +204,7 @@ hl_req_headers_json(struct hl_req *r)
 		name[k] = '\0';
 		hl_strlcpy(value, eq + 1, sizeof(value));
 		hl_utf8_sanitize(value);
-		if (!strcmp(name, "authorization") || !strcmp(name, "cookie") ||
-		    !strcmp(name, "proxy-authorization"))
+		if (redacted(name))
 			hl_strlcpy(value, "(redacted)", sizeof(value));
 		hl_json_add_str(h, name, value);
 	}

@@ -58,9 +58,11 @@ const char *hl_req_env(struct hl_req *r, const char *name);
  * absent. */
 const char *hl_req_header(struct hl_req *r, const char *name);
 /* Every request header as {"lower-case-name": "value"} (HTTP_FOO_BAR ->
- * "foo-bar"), values made valid UTF-8; Authorization, Proxy-Authorization
- * and Cookie are "(redacted)": these objects are shown to the account's
- * users. The caller owns the object. */
+ * "foo-bar"), values made valid UTF-8; Authorization,
+ * Proxy-Authorization, Cookie and the usual shared-secret headers
+ * (X-Gitlab-Token, X-Api-Key, X-Auth-Token, X-Access-Token,
+ * X-Webhook-Secret, X-Webhook-Token) are "(redacted)": these objects are
+ * shown to the account's users. The caller owns the object. */
 json_object *hl_req_headers_json(struct hl_req *r);
 /* Read the body (once); 413 / 400 are answered here. Returns 0 or -1. */
 int hl_req_read_body(struct hl_req *r);

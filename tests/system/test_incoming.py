@@ -121,6 +121,26 @@ def test_github_push_is_verified_published_and_delivered():
     assert events_of(slug) == 1
 
 
+def test_shared_secret_headers_are_redacted_in_the_log():
+    """Senders that authenticate with a shared secret in a header (GitLab's
+    X-Gitlab-Token, X-Api-Key, ...) must not have it stored and shown to
+    every user of the account."""
+    _, key = account()
+    src = source(key, "none", allowed_cidrs="127.0.0.0/8")
+    names = ["X-Gitlab-Token", "X-Api-Key", "X-Auth-Token", "X-Access-Token",
+             "X-Webhook-Secret", "X-Webhook-Token", "Authorization", "Cookie"]
+    hdrs = {n: "secret-%d-%s" % (i, unique("v")) for i, n in enumerate(names)}
+    hdrs["X-Gitlab-Event"] = "Push Hook"
+    r = post(src, {"object_kind": "push"}, hdrs)
+    assert r.status == 202, r
+    detail = api("GET", "/webhooks/sources/%s/requests/%s" % (src["id"], r.body["id"]), key=key).body
+    for n in names:
+        assert detail["headers"][n.lower()] == "(redacted)", (n, detail["headers"])
+    assert detail["headers"]["x-gitlab-event"] == "Push Hook", detail["headers"]
+    text = json.dumps(detail)
+    assert not any(v in text for n, v in hdrs.items() if n in names), text
+
+
 def test_reference_vector_of_github_verifies():
     # ../shared/REFERENCE.md: secret "It's a Secret to Everybody", body
     # "Hello, World!" gives this header; hookline must accept exactly it.
