@@ -174,19 +174,54 @@ redacted(const char *name)
 	return 0;
 }
 
+/* Room kept for the "(omitted)" member. */
+#define OMITTED_ROOM 256
+
+/* Bytes s takes in the JSON text, quotes included (as JSON_C_TO_STRING_PLAIN
+ * writes it: a control character is six bytes, a "/" two). */
+static size_t
+json_text_len(const char *s)
+{
+	json_object *o = json_object_new_string(s);
+	size_t len = HL_REQ_HEADERS_JSON_MAX;
+
+	if (o)
+		json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	json_object_put(o);
+	return len;
+}
+
+/* name: value into h while the JSON text stays within budget; else one
+ * more left out. */
+static void
+add_header(json_object *h, const char *name, const char *value, size_t *used, int *omitted,
+	size_t *omitted_bytes)
+{
+	size_t cost = json_text_len(name) + 1 + json_text_len(value) + 1;   /* ':' and ',' */
+
+	if (*used + cost > HL_REQ_HEADERS_JSON_MAX - OMITTED_ROOM) {
+		(*omitted)++;
+		*omitted_bytes += cost;
+		return;
+	}
+	hl_json_add_str(h, name, value);
+	*used += cost;
+}
+
 json_object *
 hl_req_headers_json(struct hl_req *r)
 {
 	char **envp = r->fcgx ? r->fcgx->envp : environ;
 	json_object *h = json_object_new_object();
 	const char *ct = hl_req_env(r, "CONTENT_TYPE");
-	char name[128], value[2048];
-	size_t i, k;
+	char name[128], value[2048], note[160];
+	size_t i, k, used = 2, omitted_bytes = 0;     /* "{}" */
+	int omitted = 0;
 
 	if (ct && *ct) {
 		hl_strlcpy(value, ct, sizeof(value));
 		hl_utf8_sanitize(value);
-		hl_json_add_str(h, "content-type", value);
+		add_header(h, "content-type", value, &used, &omitted, &omitted_bytes);
 	}
 	for (i = 0; envp && envp[i]; i++) {
 		const char *e = envp[i], *eq;
@@ -202,11 +237,21 @@ hl_req_headers_json(struct hl_req *r)
 			name[k] = c == '_' ? '-' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 		}
 		name[k] = '\0';
+		hl_utf8_sanitize(name);
 		hl_strlcpy(value, eq + 1, sizeof(value));
 		hl_utf8_sanitize(value);
 		if (redacted(name))
 			hl_strlcpy(value, "(redacted)", sizeof(value));
-		hl_json_add_str(h, name, value);
+		add_header(h, name, value, &used, &omitted, &omitted_bytes);
+	}
+	/* Past the budget the rest is left out, and the log says so: a row
+	 * too large for its column would not be written at all, and a forged
+	 * request would go unrecorded. "(omitted)" cannot be a header's name. */
+	if (omitted) {
+		snprintf(note, sizeof(note), "%d more headers (%zu bytes of JSON) left out: "
+			"the log keeps %d bytes of headers", omitted, omitted_bytes,
+			HL_REQ_HEADERS_JSON_MAX);
+		hl_json_add_str(h, "(omitted)", note);
 	}
 	return h;
 }

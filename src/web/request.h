@@ -62,7 +62,11 @@ const char *hl_req_header(struct hl_req *r, const char *name);
  * Proxy-Authorization, Cookie and the usual shared-secret headers
  * (X-Gitlab-Token, X-Api-Key, X-Auth-Token, X-Access-Token,
  * X-Webhook-Secret, X-Webhook-Token) are "(redacted)": these objects are
- * shown to the account's users. The caller owns the object. */
+ * shown to the account's users. Written with JSON_C_TO_STRING_PLAIN its
+ * text is at most HL_REQ_HEADERS_JSON_MAX bytes (the TEXT columns it is
+ * stored in): headers past that are left out and an "(omitted)" member
+ * says how many. The caller owns the object. */
+#define HL_REQ_HEADERS_JSON_MAX 65535
 json_object *hl_req_headers_json(struct hl_req *r);
 /* Read the body (once); 413 / 400 are answered here. Returns 0 or -1. */
 int hl_req_read_body(struct hl_req *r);
