@@ -15,6 +15,10 @@
 #include "hl_util.h"
 
 #define DEDUPE_MAX 255
+/* One level less than the API takes: the envelope adds one, and the
+ * stored payload must stay within the 32 levels of MariaDB's JSON_VALID
+ * (the events.payload check) and of the runner's parser. */
+#define BODY_DEPTH_MAX 31
 #define PROVIDER_EVENT_MAX 128
 
 /* HL_ERR_AUTH with a stable reason. */
@@ -305,7 +309,7 @@ parse_body(hl_header_fn header, void *ctx, const char *body, size_t n, json_obje
 	}
 	if (n == 0)
 		return HL_OK;
-	*json = hl_json_parse(body, n, 1, &why);
+	*json = hl_json_parse_depth(body, n, 1, BODY_DEPTH_MAX, &why);
 	if (!why)
 		return HL_OK;
 	if (ct && strstr(ct, "json")) {

@@ -54,6 +54,12 @@ hl_json_get_str(json_object *o, const char *name)
 json_object *
 hl_json_parse(const char *text, size_t len, int strict, const char **why)
 {
+	return hl_json_parse_depth(text, len, strict, JSON_DEPTH_MAX, why);
+}
+
+json_object *
+hl_json_parse_depth(const char *text, size_t len, int strict, int depth, const char **why)
+{
 	struct json_tokener *tok;
 	enum json_tokener_error e;
 	json_object *o;
@@ -76,7 +82,7 @@ hl_json_parse(const char *text, size_t len, int strict, const char **why)
 		*why = "it is empty";
 		return NULL;
 	}
-	tok = json_tokener_new_ex(JSON_DEPTH_MAX);
+	tok = json_tokener_new_ex(depth);
 	if (!tok) {
 		*why = "out of memory";
 		return NULL;

@@ -32,6 +32,10 @@ json_object *hl_json_list(json_object *data, const char *iterator, int done);
  * *why saying what is wrong ("it ends early", "text after the value",
  * json-c's description...). The JSON null is NULL with *why NULL. */
 json_object *hl_json_parse(const char *text, size_t len, int strict, const char **why);
+/* The same with another nesting limit (json-c's depth: 32 takes 31
+ * nested arrays around a value). */
+json_object *hl_json_parse_depth(const char *text, size_t len, int strict, int depth,
+	const char **why);
 /* Parse RFC 3339 / "YYYY-MM-DD[THH:MM[:SS]][Z]" into "YYYY-MM-DD HH:MM:SS"
  * for SQL. HL_ERR_INVALID naming field on bad input. */
 hl_err hl_time_to_sql(const char *in, const char *field, char out[32]);

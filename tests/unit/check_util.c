@@ -2,6 +2,7 @@
  * exactly one JSON value (hl_json_parse) the way request bodies, incoming
  * bodies and typed schemas are parsed. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,6 +92,32 @@ START_TEST(test_what_is_not_one_value)
 }
 END_TEST
 
+START_TEST(test_depth)
+{
+	char text[80];
+	const char *why;
+	json_object *o;
+	int d;
+
+	/* json-c's depth 32 takes 31 arrays around a value, 31 takes 30. */
+	for (d = 30; d <= 31; d++) {
+		snprintf(text, sizeof(text), "%.*s1%.*s", d, "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+			d, "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
+		o = hl_json_parse(text, strlen(text), 1, &why);
+		ck_assert_ptr_nonnull(o);
+		json_object_put(o);
+		o = hl_json_parse_depth(text, strlen(text), 1, 31, &why);
+		if (d == 30) {
+			ck_assert_ptr_nonnull(o);
+			json_object_put(o);
+		} else {
+			ck_assert_ptr_null(o);
+			ck_assert_str_eq(why, "nesting too deep");
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_length_and_nul)
 {
 	const char *why;
@@ -115,6 +142,7 @@ util_suite(void)
 	tcase_add_test(tc, test_scalars_at_the_end_are_complete);
 	tcase_add_test(tc, test_null_is_a_value);
 	tcase_add_test(tc, test_what_is_not_one_value);
+	tcase_add_test(tc, test_depth);
 	tcase_add_test(tc, test_length_and_nul);
 	suite_add_tcase(s, tc);
 	return s;
