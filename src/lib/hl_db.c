@@ -111,6 +111,12 @@ db_live(struct hl_db *db)
 	return db->my ? HL_OK : db_connect(db);
 }
 
+const struct hl_config *
+hl_db_config(const struct hl_db *db)
+{
+	return db->cfg;
+}
+
 hl_err
 hl_db_open(const struct hl_config *cfg, struct hl_db **out)
 {

@@ -12,6 +12,8 @@ struct hl_stmt;
 
 hl_err hl_db_open(const struct hl_config *cfg, struct hl_db **out);
 void hl_db_close(struct hl_db *db);
+/* The configuration the connection was opened with (it outlives db). */
+const struct hl_config *hl_db_config(const struct hl_db *db);
 /* Reconnect if the server went away (long-lived FastCGI processes). */
 hl_err hl_db_ping(struct hl_db *db);
 /* Changes when hl_db_ping reconnected: statements kept across calls

@@ -15,6 +15,10 @@
 #include "hl_util.h"
 
 #define DEDUPE_MAX 255
+/* One level less than the API takes: the envelope adds one, and the
+ * stored payload must stay within the 32 levels of MariaDB's JSON_VALID
+ * (the events.payload check) and of the runner's parser. */
+#define BODY_DEPTH_MAX 31
 #define PROVIDER_EVENT_MAX 128
 
 /* HL_ERR_AUTH with a stable reason. */
@@ -74,29 +78,44 @@ hex_matches(const unsigned char mac[32], const char *given, size_t n)
 	return ok;
 }
 
+/* The Standard Webhooks headers of a request: webhook-* or, when there is
+ * no webhook-signature but a svix-signature, Svix's svix-* names. The
+ * signature covers only its own family's id and timestamp, so the id
+ * the delivery is deduplicated by must come from the same family: a
+ * webhook-id next to a svix-signature is unsigned, and taking it would
+ * let anyone re-post a captured request as a new event. */
+struct standard_headers {
+	const char *id, *ts, *sig;
+};
+
+static void
+standard_headers(hl_header_fn header, void *ctx, struct standard_headers *h)
+{
+	int svix = !header(ctx, "webhook-signature") && header(ctx, "svix-signature");
+
+	h->id = header(ctx, svix ? "svix-id" : "webhook-id");
+	h->ts = header(ctx, svix ? "svix-timestamp" : "webhook-timestamp");
+	h->sig = header(ctx, svix ? "svix-signature" : "webhook-signature");
+}
+
 static hl_err
 verify_standard(const char *secret, hl_header_fn header, void *ctx, const void *body,
 	size_t n, long long now, long tolerance_s)
 {
-	/* Svix sends the same scheme under its own header names. */
-	const char *id = header(ctx, "webhook-id"), *ts = header(ctx, "webhook-timestamp");
-	const char *sig = header(ctx, "webhook-signature");
+	struct standard_headers h;
 	long long t;
 	hl_err rc;
 
-	if (!sig) {
-		id = header(ctx, "svix-id");
-		ts = header(ctx, "svix-timestamp");
-		sig = header(ctx, "svix-signature");
-	}
-	if (!id || !ts || !sig)
+	standard_headers(header, ctx, &h);
+	if (!h.id || !h.ts || !h.sig)
 		return refuse("signature_missing", "webhook-id, webhook-timestamp and "
-			"webhook-signature are required");
-	t = parse_ts(ts, strlen(ts));
+			"webhook-signature (or svix-id, svix-timestamp and svix-signature) are "
+			"required");
+	t = parse_ts(h.ts, strlen(h.ts));
 	rc = check_time(t, now, tolerance_s);
 	if (rc)
 		return rc;
-	rc = hl_webhook_verify(secret, id, t, body, n, sig);
+	rc = hl_webhook_verify(secret, h.id, t, body, n, h.sig);
 	if (rc == HL_ERR_AUTH)
 		return refuse("signature_invalid", "no v1 signature in webhook-signature matches");
 	return rc;
@@ -232,12 +251,15 @@ provenance(const struct hl_source *src, hl_header_fn header, void *ctx, json_obj
 	p->dedupe = NULL;
 	p->event = NULL;
 	switch (src->verify) {
-	case HL_VERIFY_STANDARD:
-		p->dedupe = header(ctx, "webhook-id");
-		if (!p->dedupe)
-			p->dedupe = header(ctx, "svix-id");
+	case HL_VERIFY_STANDARD: {
+		struct standard_headers h;
+
+		/* The id the signature covered, never the other family's. */
+		standard_headers(header, ctx, &h);
+		p->dedupe = h.id;
 		p->event = type;
 		break;
+	}
 	case HL_VERIFY_GITHUB:
 		p->dedupe = header(ctx, "x-github-delivery");
 		p->event = header(ctx, "x-github-event");
@@ -267,14 +289,15 @@ provenance(const struct hl_source *src, hl_header_fn header, void *ctx, json_obj
 		p->event = NULL;
 }
 
-/* The body as JSON when it is JSON; a JSON content type that does not
- * parse is an error, anything else is kept as text. */
+/* The body as JSON when it is JSON (any value: an object, 123, true;
+ * *json NULL for null); a JSON content type that does not parse is an
+ * error, anything else is kept as text. Strict RFC 8259: a lenient parse
+ * would turn text such as 'a' or [1,] into a different value. */
 static hl_err
 parse_body(hl_header_fn header, void *ctx, const char *body, size_t n, json_object **json,
 	int *is_text)
 {
-	const char *ct = header(ctx, "content-type");
-	struct json_tokener *tok;
+	const char *ct = header(ctx, "content-type"), *why = NULL;
 	hl_err rc;
 
 	*json = NULL;
@@ -284,26 +307,13 @@ parse_body(hl_header_fn header, void *ctx, const char *body, size_t n, json_obje
 		hl_errreason_set("invalid_body");
 		return rc;
 	}
-	tok = json_tokener_new();
-	if (!tok)
-		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
-	*json = json_tokener_parse_ex(tok, body, (int)n);
-	if (*json && tok->char_offset != (int)n) {
-		/* Trailing garbage after a value: not JSON. */
-		size_t rest = (size_t)tok->char_offset;
-
-		while (rest < n && strchr(" \t\r\n", body[rest]))
-			rest++;
-		if (rest != n) {
-			json_object_put(*json);
-			*json = NULL;
-		}
-	}
-	json_tokener_free(tok);
-	if (*json || n == 0)
+	if (n == 0)
+		return HL_OK;
+	*json = hl_json_parse_depth(body, n, 1, BODY_DEPTH_MAX, &why);
+	if (!why)
 		return HL_OK;
 	if (ct && strstr(ct, "json")) {
-		rc = hl_fail(HL_ERR_INVALID, "body", "the body is not valid JSON");
+		rc = hl_fail(HL_ERR_INVALID, "body", "the body is not valid JSON: %s", why);
 		hl_errreason_set("invalid_body");
 		return rc;
 	}

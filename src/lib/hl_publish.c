@@ -10,7 +10,14 @@
 #include "hl_schema.h"
 #include "hl_util.h"
 
-#define PAYLOAD_MAX (1024 * 1024)
+#define ESCAPED_MAX 6                  /* bytes of JSON text per body byte: \u001f */
+#define ENVELOPE_MAX (64 * 1024)
+
+size_t
+hl_publish_payload_max(const struct hl_config *cfg)
+{
+	return ESCAPED_MAX * cfg->max_body + ENVELOPE_MAX;
+}
 
 /* The type must be in the catalog the account sees, and custom types may
  * carry a schema: a payload that does not fit is refused before anything
@@ -127,7 +134,7 @@ hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 {
 	char id[HL_ID_MAX];
 	const char *text;
-	size_t len;
+	size_t len, max;
 	int count = 0;
 	hl_err rc;
 
@@ -145,9 +152,16 @@ hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 		if (rc || *out)
 			return rc;
 	}
-	text = json_object_to_json_string_length(payload, JSON_C_TO_STRING_PLAIN, &len);
-	if (len > PAYLOAD_MAX)
-		return hl_fail(HL_ERR_TOOLARGE, "payload", "payload is larger than %d bytes", PAYLOAD_MAX);
+	/* Stored without json-c's "\/": a body of URLs would double for
+	 * nothing (the runner parses this text and serializes it again, valid
+	 * JSON either way). The limit follows Web.MaxBodyBytes, so raising
+	 * that admits more. */
+	text = json_object_to_json_string_length(payload, JSON_C_TO_STRING_PLAIN |
+		JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	max = hl_publish_payload_max(hl_db_config(db));
+	if (len > max)
+		return hl_fail(HL_ERR_TOOLARGE, "payload", "payload is larger than %zu bytes as JSON "
+			"(6 x Web.MaxBodyBytes + 64 KiB)", max);
 	rc = hl_id_new("evt", id);
 	if (rc)
 		return rc;

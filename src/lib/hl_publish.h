@@ -6,7 +6,16 @@
 #include "hl_config.h"
 #include "hl_db.h"
 
-/* payload: any JSON object (not consumed). idempotency_key may be NULL.
+/* The largest stored payload (its JSON text, slashes unescaped):
+ * 6 x Web.MaxBodyBytes + 64 KiB. Any request body hookline accepts fits:
+ * a text body becomes a JSON string in which a control character takes
+ * six bytes (\u001f), and the incoming envelope around it stays under
+ * 64 KiB. */
+size_t hl_publish_payload_max(const struct hl_config *cfg);
+
+/* payload: any JSON object (not consumed), at most
+ * hl_publish_payload_max bytes as JSON text (HL_ERR_TOOLARGE, field
+ * "payload", above). idempotency_key may be NULL.
  * *out: {"id", "event_type", "deliveries", "created_at", "duplicate"}. */
 hl_err hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 	json_object *payload, const char *idempotency_key, json_object **out);

@@ -11,7 +11,6 @@
 
 #define NAME_MAX_LEN 200
 #define CIDRS_MAX_LEN 1000
-#define TYPE_MAP_MAX 100
 #define DEFAULT_TYPE "integration.webhook_received"
 
 static const char *const verify_names[HL_VERIFY__MAX] = {
@@ -101,14 +100,15 @@ type_map_validate(struct hl_db *db, const char *account_id, json_object *map)
 	if (!json_object_is_type(map, json_type_object))
 		return hl_fail(HL_ERR_INVALID, "type_map", "type_map must be an object of "
 			"\"provider event\": \"event type\"");
-	if (json_object_object_length(map) > TYPE_MAP_MAX)
+	if (json_object_object_length(map) > HL_TYPE_MAP_MAX)
 		return hl_fail(HL_ERR_INVALID, "type_map", "type_map has more than %d entries",
-			TYPE_MAP_MAX);
+			HL_TYPE_MAP_MAX);
 	json_object_object_foreach(map, k, v) {
 		size_t n = strlen(k);
 
-		if (n < 1 || n > 128 || !hl_utf8_valid(k, n))
-			return hl_fail(HL_ERR_INVALID, "type_map", "type_map keys must be 1 to 128 characters");
+		if (n < 1 || n > HL_TYPE_MAP_KEY_MAX || !hl_utf8_valid(k, n))
+			return hl_fail(HL_ERR_INVALID, "type_map", "type_map keys must be 1 to %d "
+				"characters", HL_TYPE_MAP_KEY_MAX);
 		if (!json_object_is_type(v, json_type_string))
 			return hl_fail(HL_ERR_INVALID, "type_map", "type_map values must be event type names");
 		rc = type_validate(db, account_id, "type_map", json_object_get_string(v));
@@ -116,6 +116,31 @@ type_map_validate(struct hl_db *db, const char *account_id, json_object *map)
 			return rc;
 	}
 	return HL_OK;
+}
+
+/* What separates entries of an address list (as hl_cidr_parse_list splits). */
+#define CIDR_SEPARATORS ", \t\r\n"
+
+/* Does the stored list name any address? " " or "," lists none: taken
+ * for a list it would admit no one, where docs/incoming.md promises that
+ * an empty list admits any address. */
+static int
+cidrs_listed(const char *cidrs)
+{
+	return cidrs && cidrs[strspn(cidrs, CIDR_SEPARATORS)] != '\0';
+}
+
+/* In place: no separators at either end, so a list with no entries is
+ * "" (stored as NULL: any address). */
+static void
+cidrs_trim(char *cidrs)
+{
+	size_t start = strspn(cidrs, CIDR_SEPARATORS), end = strlen(cidrs);
+
+	while (end > start && strchr(CIDR_SEPARATORS, cidrs[end - 1]))
+		end--;
+	memmove(cidrs, cidrs + start, end - start);
+	cidrs[end - start] = '\0';
 }
 
 static hl_err
@@ -261,7 +286,8 @@ merge(struct hl_db *db, const char *account_id, const struct hl_source_spec *spe
 				"(the signing secret the sender shows you)", hl_verify_name(w->verify));
 		}
 	}
-	if (w->verify == HL_VERIFY_NONE && !w->cidrs[strspn(w->cidrs, ", \t")])
+	cidrs_trim(w->cidrs);
+	if (w->verify == HL_VERIFY_NONE && !*w->cidrs)
 		return hl_fail(HL_ERR_INVALID, "allowed_cidrs", "a source with verify \"none\" must "
 			"list the sender's addresses in allowed_cidrs");
 	return HL_OK;
@@ -288,7 +314,8 @@ source_json(struct hl_stmt *st)
 	hl_json_add_str(o, "verify", hl_stmt_col(st, 3));
 	hl_json_add_str(o, "event_type", hl_stmt_col(st, 4));
 	json_object_object_add(o, "type_map", map ? json_tokener_parse(map) : NULL);
-	hl_json_add_str(o, "allowed_cidrs", hl_stmt_col(st, 6));
+	hl_json_add_str(o, "allowed_cidrs", cidrs_listed(hl_stmt_col(st, 6)) ? hl_stmt_col(st, 6) :
+		NULL);
 	hl_json_add_int(o, "tolerance_seconds", hl_stmt_colint(st, 7));
 	hl_stmt_json_int(o, "rate_limit", st, 8);
 	hl_json_add_bool(o, "enabled", (int)hl_stmt_colint(st, 9));
@@ -523,8 +550,9 @@ hl_source_by_slug(struct hl_db *db, const struct hl_config *cfg, const char *slu
 	map = hl_stmt_col(st, 6);
 	if (map)
 		out->type_map = json_tokener_parse(map);
+	/* A row stored before lists were trimmed may say " ": any address. */
 	cidrs = hl_stmt_col(st, 7);
-	if (cidrs && !(out->allowed_cidrs = strdup(cidrs)))
+	if (cidrs_listed(cidrs) && !(out->allowed_cidrs = strdup(cidrs)))
 		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 	out->tolerance_s = (long)hl_stmt_colint(st, 8);
 	out->rate_limit = (long)hl_stmt_colint(st, 9);

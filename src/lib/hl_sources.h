@@ -25,6 +25,9 @@ enum hl_verify hl_verify_parse(const char *s);
 #define HL_SLUG_MAX 64
 #define HL_SOURCE_SECRET_MAX 255
 #define HL_INCOMING_BODY_KEPT 65536   /* bytes of each body kept in the log */
+#define HL_TYPE_MAP_MAX 100           /* entries of a type_map */
+#define HL_TYPE_MAP_KEY_MAX 128       /* bytes of a provider event name in it */
+#define HL_TYPE_MAP_VALUE_MAX 128     /* bytes of an event type name */
 
 /* What a caller may set. NULL / -1 mean "leave as is" on update (and the
  * default on create). allowed_cidrs "" and rate_limit 0 clear; a type_map

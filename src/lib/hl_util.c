@@ -1,4 +1,5 @@
 /* hl_util.c: small shared helpers of the core. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -45,6 +46,70 @@ hl_json_get_str(json_object *o, const char *name)
 	if (!json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
+}
+
+#define JSON_DEPTH_MAX 32
+#define JSON_SPACE " \t\r\n"
+
+json_object *
+hl_json_parse(const char *text, size_t len, int strict, const char **why)
+{
+	return hl_json_parse_depth(text, len, strict, JSON_DEPTH_MAX, why);
+}
+
+json_object *
+hl_json_parse_depth(const char *text, size_t len, int strict, int depth, const char **why)
+{
+	struct json_tokener *tok;
+	enum json_tokener_error e;
+	json_object *o;
+	size_t end;
+
+	*why = NULL;
+	if (!text || text[len] != '\0') {
+		*why = "the text does not end where its length says";
+		return NULL;
+	}
+	if (len >= INT_MAX) {
+		*why = "it is too large";
+		return NULL;
+	}
+	if (memchr(text, '\0', len)) {
+		*why = "it contains a NUL byte";
+		return NULL;
+	}
+	if (strspn(text, JSON_SPACE) == len) {
+		*why = "it is empty";
+		return NULL;
+	}
+	tok = json_tokener_new_ex(depth);
+	if (!tok) {
+		*why = "out of memory";
+		return NULL;
+	}
+	if (strict)
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	/* The NUL is passed too: without it json-c cannot tell that a number
+	 * or literal at the very end (a bare 123, true) is complete, and
+	 * leaves it unfinished. */
+	o = json_tokener_parse_ex(tok, text, (int)len + 1);
+	e = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (e != json_tokener_success) {
+		json_object_put(o);
+		*why = e == json_tokener_error_parse_eof || e == json_tokener_continue ?
+			"it ends early" : json_tokener_error_desc(e);
+		return NULL;
+	}
+	/* Strict mode refuses what follows the value itself; the lenient one
+	 * stops after the value and leaves the rest to us. */
+	if (end < len && strspn(text + end, JSON_SPACE) != len - end) {
+		json_object_put(o);
+		*why = "text after the value";
+		return NULL;
+	}
+	return o;
 }
 
 json_object *

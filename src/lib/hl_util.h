@@ -25,6 +25,17 @@ const char *hl_json_get_str(json_object *o, const char *name);
 /* Wrap a data array into {"data": [...], "iterator": last-or-null, "done": b}.
  * Takes ownership of data. */
 json_object *hl_json_list(json_object *data, const char *iterator, int done);
+/* Parse text (len bytes, and text[len] must be its terminating NUL) as
+ * exactly one JSON value, nested at most 32 deep; whitespace may follow
+ * it, nothing else. strict: RFC 8259 only (no comments, single quotes,
+ * trailing commas). Returns the value (the caller owns it), or NULL with
+ * *why saying what is wrong ("it ends early", "text after the value",
+ * json-c's description...). The JSON null is NULL with *why NULL. */
+json_object *hl_json_parse(const char *text, size_t len, int strict, const char **why);
+/* The same with another nesting limit (json-c's depth: 32 takes 31
+ * nested arrays around a value). */
+json_object *hl_json_parse_depth(const char *text, size_t len, int strict, int depth,
+	const char **why);
 /* Parse RFC 3339 / "YYYY-MM-DD[THH:MM[:SS]][Z]" into "YYYY-MM-DD HH:MM:SS"
  * for SQL. HL_ERR_INVALID naming field on bad input. */
 hl_err hl_time_to_sql(const char *in, const char *field, char out[32]);

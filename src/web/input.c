@@ -48,8 +48,7 @@ type_ok(json_object *v, const struct hl_field *f)
 json_object *
 hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty)
 {
-	const char *ct = hl_req_env(r, "CONTENT_TYPE");
-	struct json_tokener *tok;
+	const char *ct = hl_req_env(r, "CONTENT_TYPE"), *why;
 	json_object *o;
 	const struct hl_field *f;
 	char msg[256];
@@ -68,24 +67,12 @@ hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty)
 		hl_resp_error(r, 400, "invalid_json", "the body is not valid UTF-8", NULL);
 		return NULL;
 	}
-	tok = json_tokener_new_ex(32);
-	if (!tok) {
-		hl_resp_error(r, 500, "internal_error", "out of memory", NULL);
-		return NULL;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	o = json_tokener_parse_ex(tok, hl_buf_str(&r->body), (int)r->body.len);
-	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != r->body.len) {
-		snprintf(msg, sizeof(msg), "the body is not valid JSON: %s",
-			o ? "trailing data after the value" :
-			json_tokener_error_desc(json_tokener_get_error(tok)));
-		json_tokener_free(tok);
-		json_object_put(o);
+	o = hl_json_parse(hl_buf_str(&r->body), r->body.len, 1, &why);
+	if (!o && why) {
+		snprintf(msg, sizeof(msg), "the body is not valid JSON: %s", why);
 		hl_resp_error(r, 400, "invalid_json", msg, NULL);
 		return NULL;
 	}
-	json_tokener_free(tok);
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		hl_resp_error(r, 400, "invalid_json", "the body must be a JSON object", NULL);

@@ -81,20 +81,42 @@ hl_page_error(struct hl_req *r, int status, const char *message)
 	hl_page_render(r, status, "error.cs");
 }
 
-const char *
-hl_page_form(struct hl_req *r, const char *name, char *buf, size_t cap)
+/* A field that does not fit its buffer (or does not decode) reads as "",
+ * like an emptied one, so it is noted: the page asks hl_page_form_check
+ * before acting, and an edit never clears or widens what is stored
+ * because a value was too long to read. */
+static const char *
+page_field(struct hl_req *r, enum hl_param got, const char *name, char *buf, size_t cap)
 {
-	if (!hl_req_form(r, name, buf, cap))
+	if (got == HL_PARAM_UNREADABLE && !r->unreadable[0]) {
+		hl_strlcpy(r->unreadable, name, sizeof(r->unreadable));
+		r->unreadable_cap = cap;
+	}
+	if (got != HL_PARAM_OK && cap)
 		buf[0] = '\0';
 	return buf;
 }
 
 const char *
+hl_page_form(struct hl_req *r, const char *name, char *buf, size_t cap)
+{
+	return page_field(r, hl_req_form_param(r, name, buf, cap), name, buf, cap);
+}
+
+const char *
 hl_page_query(struct hl_req *r, const char *name, char *buf, size_t cap)
 {
-	if (!hl_req_query(r, name, buf, cap))
-		buf[0] = '\0';
-	return buf;
+	return page_field(r, hl_req_query_param(r, name, buf, cap), name, buf, cap);
+}
+
+hl_err
+hl_page_form_check(struct hl_req *r)
+{
+	if (!r->unreadable[0])
+		return HL_OK;
+	return hl_fail(HL_ERR_INVALID, r->unreadable, "%s is longer than %zu bytes or not "
+		"validly encoded; nothing was changed", r->unreadable,
+		r->unreadable_cap ? r->unreadable_cap - 1 : 0);
 }
 
 void

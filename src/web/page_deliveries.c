@@ -40,6 +40,15 @@ read_filter(struct hl_req *r, int from_form, struct filter_text *t, struct hl_de
 	hdf_set_value(hdf, "Page.Filter.type", t->type);
 	hdf_set_value(hdf, "Page.Filter.since", t->since_t);
 	hdf_set_value(hdf, "Page.Filter.until", t->until_t);
+	/* A filter value too long to read would be no filter: a bulk retry
+	 * of more than was asked for. */
+	if (hl_page_form_check(r)) {
+		char key[96];
+
+		snprintf(key, sizeof(key), "Page.FieldError.%s", hl_errfield());
+		hdf_set_value(hdf, key, hl_errmsg());
+		bad = 1;
+	}
 	if (*t->status) {
 		for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
 			if (!strcmp(statuses[i], t->status))

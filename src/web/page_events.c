@@ -70,38 +70,21 @@ page_events(struct hl_req *r)
 	show_events(r, 200);
 }
 
-/* The typed schema text as JSON (*schema NULL when the box is empty). */
+/* The typed schema text as JSON (*schema NULL when the box is empty or
+ * says null). */
 static hl_err
 parse_schema(const char *text, json_object **schema)
 {
-	struct json_tokener *tok;
-	enum json_tokener_error e;
-	size_t len = strlen(text), end;
-	hl_err rc = HL_OK;
+	const char *why;
 
 	*schema = NULL;
-	if (len == strspn(text, " \t\r\n"))
+	if (strlen(text) == strspn(text, " \t\r\n"))
 		return HL_OK;
-	tok = json_tokener_new();
-	if (!tok)
-		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
-	*schema = json_tokener_parse_ex(tok, text, (int)len);
-	e = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	if (e == json_tokener_continue)
-		rc = hl_fail(HL_ERR_INVALID, "schema", "the schema is not valid JSON: it ends early");
-	else if (e != json_tokener_success)
-		rc = hl_fail(HL_ERR_INVALID, "schema", "the schema is not valid JSON: %s",
-			json_tokener_error_desc(e));
-	else if (end < len && strspn(text + end, " \t\r\n") != len - end)
-		rc = hl_fail(HL_ERR_INVALID, "schema", "the schema is not valid JSON: "
-			"text after the end");
-	json_tokener_free(tok);
-	if (rc) {
-		json_object_put(*schema);
-		*schema = NULL;
-	}
-	return rc;
+	/* A typed null is no schema, as "schema": null is in the API. */
+	*schema = hl_json_parse(text, strlen(text), 0, &why);
+	if (why)
+		return hl_fail(HL_ERR_INVALID, "schema", "the schema is not valid JSON: %s", why);
+	return HL_OK;
 }
 
 /* Define a custom event type with the function POST /webhooks/events
@@ -124,7 +107,9 @@ page_events_type_create(struct hl_req *r)
 		rc = hl_fail(HL_ERR_INVALID, "schema", "the schema must be at most %zu bytes",
 			sizeof(schema_text) - 1);
 	} else {
-		rc = parse_schema(schema_text, &schema);
+		rc = hl_page_form_check(r);
+		if (!rc)
+			rc = parse_schema(schema_text, &schema);
 	}
 	if (!rc)
 		rc = hl_event_type_create(r->db, r->who.account_id, name, description,

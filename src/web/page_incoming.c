@@ -14,7 +14,12 @@
 #include "pages.h"
 #include "render.h"
 
-#define TYPE_MAP_TEXT_MAX 8192
+/* The textarea of the largest map the API takes, every line
+ * "key = value\r\n" (browsers send CRLF), with room as much again for
+ * the spaces and blank lines people type. A value that still does not
+ * fit is a form error (hl_page_form_check), never an emptied map. */
+#define TYPE_MAP_LINE_MAX (HL_TYPE_MAP_KEY_MAX + 3 + HL_TYPE_MAP_VALUE_MAX + 2)
+#define TYPE_MAP_TEXT_MAX (2 * HL_TYPE_MAP_MAX * TYPE_MAP_LINE_MAX + 1)
 
 /* Where senders post, as the browser reached us (the Host it sent, kept
  * to the characters a host and port can have). */
@@ -133,7 +138,7 @@ static hl_err
 parse_type_map(const char *text, json_object **out)
 {
 	const char *p = text;
-	char line[400], *eq, *k, *v;
+	char line[2 * TYPE_MAP_LINE_MAX], *eq, *k, *v;
 	size_t len;
 	int no = 0;
 
@@ -207,6 +212,10 @@ read_form(struct hl_req *r, struct form *f, struct hl_source_spec *spec, int cre
 	hl_page_form(r, "rate_limit", f->rate, sizeof(f->rate));
 	hl_page_form(r, "enabled", f->enabled, sizeof(f->enabled));
 	hl_page_form(r, "type_map", f->type_map, sizeof(f->type_map));
+	/* Read as "", a field too long to read would clear it on an edit. */
+	rc = hl_page_form_check(r);
+	if (rc)
+		return rc;
 	spec->slug = *f->slug ? f->slug : NULL;
 	spec->name = f->name;
 	spec->verify = *f->verify ? f->verify : NULL;
@@ -328,12 +337,22 @@ show_source(struct hl_req *r, int status)
 		hl_page_core_error(r, rc, "Loading the source");
 		return;
 	}
-	/* The stored map as the textarea shows it. */
+	/* The stored map as the textarea shows it: every entry, or the page
+	 * fails; a map shown in part would be saved in part. */
 	map = json_object_object_get(src, "type_map");
 	hl_buf_init(&text, TYPE_MAP_TEXT_MAX);
 	if (json_object_is_type(map, json_type_object)) {
-		json_object_object_foreach(map, k, v)
-			hl_buf_printf(&text, "%s = %s\n", k, json_object_get_string(v));
+		json_object_object_foreach(map, k, v) {
+			rc = hl_buf_printf(&text, "%s = %s\n", k, json_object_get_string(v));
+			if (rc)
+				break;
+		}
+	}
+	if (rc) {
+		hl_buf_free(&text);
+		json_object_put(src);
+		hl_page_core_error(r, rc, "Showing the source's type map");
+		return;
 	}
 	json_object_object_del(src, "type_map");
 	hl_hdf_from_json(hdf, "Page.Source", src);

@@ -30,7 +30,7 @@ page_inspect_receive(struct hl_req *r)
 	hl_utf8_sanitize(body);
 	h = hl_req_headers_json(r);
 	rc = hl_inspect_record(r->db, r->params[0], hl_method_name(r->method), r->client_addr,
-		json_object_to_json_string(h), body, r->body.len);
+		json_object_to_json_string_ext(h, JSON_C_TO_STRING_PLAIN), body, r->body.len);
 	json_object_put(h);
 	free(body);
 	if (rc == HL_ERR_NOTFOUND) {

@@ -374,6 +374,7 @@ read_form(struct hl_req *r, json_object *cur, json_object **form, json_object **
 {
 	char url[2100], description[600], method[8], enabled[4];
 	json_object *f = json_object_new_object();
+	hl_err rc;
 
 	hl_json_add_str(f, "url", hl_page_form(r, "url", url, sizeof(url)));
 	hl_json_add_str(f, "description", hl_page_form(r, "description", description,
@@ -388,7 +389,12 @@ read_form(struct hl_req *r, json_object *cur, json_object **form, json_object **
 	read_auth(r, cur, f, *opts);
 	read_ed25519(r, cur, f, *opts);
 	read_encryption(r, cur, f, *opts);
-	return read_headers(r, f, *opts);
+	rc = read_headers(r, f, *opts);
+	/* A value too long to read is "" above: an emptied description or
+	 * header, a credential "unchanged". Refuse the form instead. */
+	if (hl_page_form_check(r))
+		rc = HL_ERR_INVALID;
+	return rc;
 }
 
 /* A stored endpoint in the shape read_form gives the form. */

@@ -84,6 +84,14 @@ page_testing_send(struct hl_req *r)
 	hdf_set_value(hdf, "Page.Send.webhook_id", wh);
 	hdf_set_value(hdf, "Page.Send.type", type);
 	hdf_set_value(hdf, "Page.Send.payload", payload);
+	if (hl_page_form_check(r)) {
+		char key[96];
+
+		snprintf(key, sizeof(key), "Page.FieldError.%s", hl_errfield());
+		hdf_set_value(hdf, key, hl_errmsg());
+		status = 422;
+		goto out;
+	}
 	if (!hl_id_valid("wh", wh)) {
 		hdf_set_value(hdf, "Page.FieldError.webhook_id", "choose an endpoint");
 		status = 422;
@@ -176,7 +184,10 @@ page_testing_verify(struct hl_req *r)
 	hdf_set_value(hdf, "Page.Check.signature", header);
 	hdf_set_value(hdf, "Page.Check.body", body);
 	ts = strtoll(ts_text, &end, 10);
-	if (!*ts_text || *end || ts <= 0) {
+	if (hl_page_form_check(r)) {
+		/* Checked as "", a body too long to read would never match. */
+		hdf_set_value(hdf, "Page.Check.reason", hl_errmsg());
+	} else if (!*ts_text || *end || ts <= 0) {
 		hdf_set_value(hdf, "Page.Check.reason", "webhook-timestamp must be unix seconds");
 	} else if (!*id) {
 		hdf_set_value(hdf, "Page.Check.reason", "webhook-id is missing");

@@ -51,9 +51,15 @@ void hl_page_show(struct hl_req *r, int status, const char *title, const char *n
 void hl_page_error(struct hl_req *r, int status, const char *message);
 /* Create the dataset on demand. */
 HDF *hl_page_hdf(struct hl_req *r);
-/* A form / query value, "" when absent (buf is returned). */
+/* A form / query value, "" when absent (buf is returned). A value that
+ * does not fit cap or does not decode is "" too, and is remembered for
+ * hl_page_form_check. */
 const char *hl_page_form(struct hl_req *r, const char *name, char *buf, size_t cap);
 const char *hl_page_query(struct hl_req *r, const char *name, char *buf, size_t cap);
+/* HL_OK when every value hl_page_form and hl_page_query read was whole;
+ * else HL_ERR_INVALID with the first unreadable field as the error's
+ * field. A page calls it before it changes anything. */
+hl_err hl_page_form_check(struct hl_req *r);
 /* The event type catalog under prefix: prefix.Families.N.{name, wildcard,
  * checked, types.M.{name, description, schema, checked}}, prefix.AllChecked;
  * sel (array of patterns, may be NULL) marks what is checked. */

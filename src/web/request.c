@@ -153,19 +153,75 @@ hl_req_header(struct hl_req *r, const char *name)
 	return hl_req_env(r, cgi);
 }
 
+/* Headers that carry credentials, by lower-case name: the HTTP ones, and
+ * the shared secrets senders authenticate with instead of a signature
+ * (GitLab's X-Gitlab-Token, the common X-Api-Key, ...). The log is read
+ * by every user of the account. docs/incoming.md lists them. */
+static const char *const redacted_names[] = {
+	"authorization", "proxy-authorization", "cookie",
+	"x-gitlab-token", "x-api-key", "x-auth-token", "x-access-token",
+	"x-webhook-secret", "x-webhook-token",
+};
+
+static int
+redacted(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(redacted_names) / sizeof(redacted_names[0]); i++)
+		if (!strcmp(name, redacted_names[i]))
+			return 1;
+	return 0;
+}
+
+/* Room kept for the "(omitted)" member. */
+#define OMITTED_ROOM 256
+
+/* Bytes s takes in the JSON text, quotes included (as JSON_C_TO_STRING_PLAIN
+ * writes it: a control character is six bytes, a "/" two). */
+static size_t
+json_text_len(const char *s)
+{
+	json_object *o = json_object_new_string(s);
+	size_t len = HL_REQ_HEADERS_JSON_MAX;
+
+	if (o)
+		json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	json_object_put(o);
+	return len;
+}
+
+/* name: value into h while the JSON text stays within budget; else one
+ * more left out. */
+static void
+add_header(json_object *h, const char *name, const char *value, size_t *used, int *omitted,
+	size_t *omitted_bytes)
+{
+	size_t cost = json_text_len(name) + 1 + json_text_len(value) + 1;   /* ':' and ',' */
+
+	if (*used + cost > HL_REQ_HEADERS_JSON_MAX - OMITTED_ROOM) {
+		(*omitted)++;
+		*omitted_bytes += cost;
+		return;
+	}
+	hl_json_add_str(h, name, value);
+	*used += cost;
+}
+
 json_object *
 hl_req_headers_json(struct hl_req *r)
 {
 	char **envp = r->fcgx ? r->fcgx->envp : environ;
 	json_object *h = json_object_new_object();
 	const char *ct = hl_req_env(r, "CONTENT_TYPE");
-	char name[128], value[2048];
-	size_t i, k;
+	char name[128], value[2048], note[160];
+	size_t i, k, used = 2, omitted_bytes = 0;     /* "{}" */
+	int omitted = 0;
 
 	if (ct && *ct) {
 		hl_strlcpy(value, ct, sizeof(value));
 		hl_utf8_sanitize(value);
-		hl_json_add_str(h, "content-type", value);
+		add_header(h, "content-type", value, &used, &omitted, &omitted_bytes);
 	}
 	for (i = 0; envp && envp[i]; i++) {
 		const char *e = envp[i], *eq;
@@ -181,12 +237,21 @@ hl_req_headers_json(struct hl_req *r)
 			name[k] = c == '_' ? '-' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 		}
 		name[k] = '\0';
+		hl_utf8_sanitize(name);
 		hl_strlcpy(value, eq + 1, sizeof(value));
 		hl_utf8_sanitize(value);
-		if (!strcmp(name, "authorization") || !strcmp(name, "cookie") ||
-		    !strcmp(name, "proxy-authorization"))
+		if (redacted(name))
 			hl_strlcpy(value, "(redacted)", sizeof(value));
-		hl_json_add_str(h, name, value);
+		add_header(h, name, value, &used, &omitted, &omitted_bytes);
+	}
+	/* Past the budget the rest is left out, and the log says so: a row
+	 * too large for its column would not be written at all, and a forged
+	 * request would go unrecorded. "(omitted)" cannot be a header's name. */
+	if (omitted) {
+		snprintf(note, sizeof(note), "%d more headers (%zu bytes of JSON) left out: "
+			"the log keeps %d bytes of headers", omitted, omitted_bytes,
+			HL_REQ_HEADERS_JSON_MAX);
+		hl_json_add_str(h, "(omitted)", note);
 	}
 	return h;
 }
@@ -238,14 +303,18 @@ hl_req_read_body(struct hl_req *r)
 	return 0;
 }
 
-/* Find name in an "a=1&b=2" string and decode its value. */
-static const char *
+/* Find name in an "a=1&b=2" string and decode its value into buf:
+ * HL_PARAM_OK, HL_PARAM_ABSENT or HL_PARAM_UNREADABLE (it does not fit
+ * cap or is not valid percent-encoding); buf is "" unless OK. */
+static enum hl_param
 pairs_get(const char *s, size_t slen, char sep, const char *name, char *buf, size_t cap,
 	int plus)
 {
 	size_t nlen = strlen(name);
 	const char *p = s, *end = s + slen;
 
+	if (cap)
+		buf[0] = '\0';
 	while (p < end) {
 		const char *amp = memchr(p, sep, (size_t)(end - p));
 		const char *stop = amp ? amp : end;
@@ -255,31 +324,48 @@ pairs_get(const char *s, size_t slen, char sep, const char *name, char *buf, siz
 			p++;
 		eq = memchr(p, '=', (size_t)(stop - p));
 		if (eq && (size_t)(eq - p) == nlen && !memcmp(p, name, nlen)) {
-			if (hl_url_decode(eq + 1, (size_t)(stop - eq - 1), buf, cap, plus))
-				return NULL;
-			return buf;
+			if (hl_url_decode(eq + 1, (size_t)(stop - eq - 1), buf, cap, plus)) {
+				if (cap)
+					buf[0] = '\0';
+				return HL_PARAM_UNREADABLE;
+			}
+			return HL_PARAM_OK;
 		}
 		p = stop + 1;
 	}
-	return NULL;
+	return HL_PARAM_ABSENT;
 }
 
-const char *
-hl_req_query(struct hl_req *r, const char *name, char *buf, size_t cap)
+enum hl_param
+hl_req_query_param(struct hl_req *r, const char *name, char *buf, size_t cap)
 {
 	return pairs_get(r->query, strlen(r->query), '&', name, buf, cap, 1);
 }
 
 const char *
-hl_req_form(struct hl_req *r, const char *name, char *buf, size_t cap)
+hl_req_query(struct hl_req *r, const char *name, char *buf, size_t cap)
+{
+	return hl_req_query_param(r, name, buf, cap) == HL_PARAM_OK ? buf : NULL;
+}
+
+enum hl_param
+hl_req_form_param(struct hl_req *r, const char *name, char *buf, size_t cap)
 {
 	const char *ct = hl_req_env(r, "CONTENT_TYPE");
 
+	if (cap)
+		buf[0] = '\0';
 	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33))
-		return NULL;
+		return HL_PARAM_ABSENT;
 	if (hl_req_read_body(r))
-		return NULL;
+		return HL_PARAM_ABSENT;
 	return pairs_get(hl_buf_str(&r->body), r->body.len, '&', name, buf, cap, 1);
+}
+
+const char *
+hl_req_form(struct hl_req *r, const char *name, char *buf, size_t cap)
+{
+	return hl_req_form_param(r, name, buf, cap) == HL_PARAM_OK ? buf : NULL;
 }
 
 const char *
@@ -289,7 +375,7 @@ hl_req_cookie(struct hl_req *r, const char *name, char *buf, size_t cap)
 
 	if (!c)
 		return NULL;
-	return pairs_get(c, strlen(c), ';', name, buf, cap, 0);
+	return pairs_get(c, strlen(c), ';', name, buf, cap, 0) == HL_PARAM_OK ? buf : NULL;
 }
 
 void

@@ -41,6 +41,10 @@ struct hl_req {
 	struct hl_buf out;           /* response body */
 	int responded;
 	HDF *hdf;                    /* page data, created on demand */
+	/* The first field hl_page_form / hl_page_query could not read (too
+	 * long for its buffer, or badly encoded), and its buffer's size. */
+	char unreadable[64];
+	size_t unreadable_cap;
 };
 
 const char *hl_method_name(enum hl_method m);
@@ -54,16 +58,29 @@ const char *hl_req_env(struct hl_req *r, const char *name);
  * absent. */
 const char *hl_req_header(struct hl_req *r, const char *name);
 /* Every request header as {"lower-case-name": "value"} (HTTP_FOO_BAR ->
- * "foo-bar"), values made valid UTF-8; Authorization, Proxy-Authorization
- * and Cookie are "(redacted)": these objects are shown to the account's
- * users. The caller owns the object. */
+ * "foo-bar"), values made valid UTF-8; Authorization,
+ * Proxy-Authorization, Cookie and the usual shared-secret headers
+ * (X-Gitlab-Token, X-Api-Key, X-Auth-Token, X-Access-Token,
+ * X-Webhook-Secret, X-Webhook-Token) are "(redacted)": these objects are
+ * shown to the account's users. Written with JSON_C_TO_STRING_PLAIN its
+ * text is at most HL_REQ_HEADERS_JSON_MAX bytes (the TEXT columns it is
+ * stored in): headers past that are left out and an "(omitted)" member
+ * says how many. The caller owns the object. */
+#define HL_REQ_HEADERS_JSON_MAX 65535
 json_object *hl_req_headers_json(struct hl_req *r);
 /* Read the body (once); 413 / 400 are answered here. Returns 0 or -1. */
 int hl_req_read_body(struct hl_req *r);
 /* Decoded value of a query (or urlencoded form) parameter into buf.
- * Returns buf, or NULL when absent. */
+ * Returns buf, or NULL when absent or unreadable (see below). */
 const char *hl_req_query(struct hl_req *r, const char *name, char *buf, size_t cap);
 const char *hl_req_form(struct hl_req *r, const char *name, char *buf, size_t cap);
+/* The same, telling an absent parameter from one whose value does not
+ * fit cap bytes (NUL included) or is not valid percent-encoding: the
+ * latter must never be taken for an emptied field. buf is "" unless
+ * HL_PARAM_OK. */
+enum hl_param { HL_PARAM_OK, HL_PARAM_ABSENT, HL_PARAM_UNREADABLE, HL_PARAM__MAX };
+enum hl_param hl_req_query_param(struct hl_req *r, const char *name, char *buf, size_t cap);
+enum hl_param hl_req_form_param(struct hl_req *r, const char *name, char *buf, size_t cap);
 const char *hl_req_cookie(struct hl_req *r, const char *name, char *buf, size_t cap);
 
 /* Response. Header values with CR or LF are refused (logged, dropped). */

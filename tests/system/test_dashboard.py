@@ -320,6 +320,22 @@ def test_edit_enable_disable_delete():
     assert api("GET", "/webhooks/" + wh, key=key).status == 404
 
 
+def test_a_field_too_long_to_read_is_refused_not_emptied():
+    """A value longer than the page's buffer used to read as "": an edit
+    cleared the description, a bulk retry lost its type filter and
+    retried everything. Now it is refused and nothing changes."""
+    slug, key, s = _admin()
+    wh, _ = _create(s, "http://127.0.0.1:9/a", description="keep me")
+    status, _, body = s.post("/webhook/manage/" + wh, {"url": "http://127.0.0.1:9/b",
+                                                       "description": "d" * 700, "method": "POST",
+                                                       "enabled": "1", "sub.sms.delivered": "1"})
+    assert status == 422 and "longer than" in body, (status, body[:3000])
+    ep = api("GET", "/webhooks/" + wh, key=key).body
+    assert ep["description"] == "keep me" and ep["url"].endswith("/a"), ep
+    status, _, body = s.post("/webhook/deliveries/retry", {"webhook_id": wh, "type": "t" * 200})
+    assert status == 400 and "nothing was retried" in body, (status, body[:2000])
+
+
 def _options_form(url, **extra):
     form = {"url": url, "description": "opts", "method": "POST", "enabled": "1",
             "sub.sms.delivered": "1", "retry_mode": "default", "auth.type": "none"}
@@ -567,6 +583,12 @@ def test_custom_event_type_from_the_events_page():
     assert t and t[0]["custom"] is True and t[0]["schema"]["required"] == ["n"], t
     status, _, body = s.get("/webhook/manage/new")
     assert 'id="sub-%s"' % name in body
+    # A bare literal at the end is a whole JSON value, not JSON that
+    # "ends early": what is refused is that a schema must be an object.
+    status, _, body = s.post("/webhook/events", {"name": name + "_any", "description": "",
+                                                 "schema": "true"})
+    err = re.search(r'id="err-type-schema">([^<]*)<', body).group(1)
+    assert status == 422 and "must be an object" in err and "JSON" not in err, (status, err)
     # The same name twice: the core's conflict, inline.
     status, _, body = s.post("/webhook/events", {"name": name, "description": "", "schema": ""})
     assert status == 422 and "already exists" in body

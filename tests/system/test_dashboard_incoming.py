@@ -5,10 +5,11 @@ one request's headers and body escaped, roles, CSRF and valid HTML."""
 
 import hashlib
 import hmac
+import html
 import json
 import re
 
-from hltest import api
+from hltest import api, unique
 from test_dashboard import HOSTILE, Session, _admin, _field_error, _tidy_ok, _user
 
 
@@ -155,6 +156,51 @@ def test_form_errors_are_inline_keep_input_and_write_nothing():
                                                           "enabled": "1"})
     assert status == 422 and _field_error(body, "slug") and 'value="Changed"' in body, body[:3000]
     assert api("GET", "/webhooks/sources/" + src, key=key).body["name"] == "Keep"
+
+
+def _textarea(page, ident):
+    m = re.search(r'<textarea id="%s"[^>]*>([^<]*)</textarea>' % re.escape(ident), page)
+    assert m, page[:3000]
+    return html.unescape(m.group(1))
+
+
+def test_the_largest_type_map_survives_an_edit_and_a_field_too_long_changes_nothing():
+    """The API takes 100 entries of 128-byte names: the edit page shows
+    them all, saving the form as a browser sends it (CRLF) keeps them,
+    and a field too long to read is an inline error, not an emptied box
+    (which would clear the map, or the address list)."""
+    slug, key, s = _admin()
+    family = ("lt" + unique("f").lower().replace("-", "").replace("_", ""))[:64].ljust(64, "f")
+    name = family + "." + "a" * 63
+    assert len(name) == 128
+    r = api("POST", "/webhooks/events", {"name": name, "description": "long"}, key=key)
+    assert r.status == 201, r
+    full = {("k%03d" % i).ljust(128, "x"): name for i in range(100)}
+    r = api("POST", "/webhooks/sources", {"verify": "github", "secret": "gh-secret", "name": "Full",
+                                          "type_map": full, "allowed_cidrs": "127.0.0.0/8"}, key=key)
+    assert r.status == 201, r
+    src, src_slug = r.body["id"], r.body["slug"]
+    status, _, page = s.get("/webhook/incoming/" + src)
+    assert status == 200, page[:2000]
+    text = _textarea(page, "src-type-map")
+    assert len(text.splitlines()) == 100, len(text.splitlines())
+    form = {"name": "Full", "verify": "github", "secret": "",
+            "event_type": "integration.webhook_received", "slug": src_slug,
+            "allowed_cidrs": "127.0.0.0/8", "tolerance_seconds": "", "rate_limit": "",
+            "enabled": "1", "type_map": text.replace("\n", "\r\n")}
+    status, h, body = s.post("/webhook/incoming/" + src, form)
+    assert status == 303, (status, _field_error(body, "type_map"), body[:2000])
+    got = api("GET", "/webhooks/sources/" + src, key=key).body
+    assert got["type_map"] == full, len(got["type_map"] or {})
+    for field, value in (("type_map", form["type_map"] + "#" * 60000),
+                         ("allowed_cidrs", "10.0.0.1/32, " * 100),
+                         ("name", "n" * 300)):
+        status, _, body = s.post("/webhook/incoming/" + src, dict(form, **dict({"name": "Changed"}, **{field: value})))
+        assert status == 422, (field, status, body[:2000])
+        assert "longer than" in (_field_error(body, field) or ""), (field, body[:4000])
+        got = api("GET", "/webhooks/sources/" + src, key=key).body
+        assert got["type_map"] == full and got["allowed_cidrs"] == "127.0.0.0/8", (field, got)
+        assert got["name"] == "Full", (field, got)
 
 
 def test_delete_needs_the_box_ticked():

@@ -17,7 +17,8 @@ import threading
 import time
 
 from apihelp import account, endpoint, error_code
-from hltest import CONFIG, TMP, Receiver, api, run_runner, sign, sql, unique, verify
+from hltest import (CONFIG, CTL, TMP, Receiver, api, run_runner, sign, sql, unique, verify,
+                    write_config)
 
 ROUTED = "integration.webhook_received"
 FCGI = os.environ.get("HL_FCGI", "")
@@ -118,6 +119,26 @@ def test_github_push_is_verified_published_and_delivered():
     ev = api("GET", "/webhooks/%s/events" % ep["id"], key=key).body["data"]
     assert [e["id"] for e in ev] == [r.body["event_id"]], ev
     assert events_of(slug) == 1
+
+
+def test_shared_secret_headers_are_redacted_in_the_log():
+    """Senders that authenticate with a shared secret in a header (GitLab's
+    X-Gitlab-Token, X-Api-Key, ...) must not have it stored and shown to
+    every user of the account."""
+    _, key = account()
+    src = source(key, "none", allowed_cidrs="127.0.0.0/8")
+    names = ["X-Gitlab-Token", "X-Api-Key", "X-Auth-Token", "X-Access-Token",
+             "X-Webhook-Secret", "X-Webhook-Token", "Authorization", "Cookie"]
+    hdrs = {n: "secret-%d-%s" % (i, unique("v")) for i, n in enumerate(names)}
+    hdrs["X-Gitlab-Event"] = "Push Hook"
+    r = post(src, {"object_kind": "push"}, hdrs)
+    assert r.status == 202, r
+    detail = api("GET", "/webhooks/sources/%s/requests/%s" % (src["id"], r.body["id"]), key=key).body
+    for n in names:
+        assert detail["headers"][n.lower()] == "(redacted)", (n, detail["headers"])
+    assert detail["headers"]["x-gitlab-event"] == "Push Hook", detail["headers"]
+    text = json.dumps(detail)
+    assert not any(v in text for n, v in hdrs.items() if n in names), text
 
 
 def test_reference_vector_of_github_verifies():
@@ -309,6 +330,33 @@ def test_standard_webhooks_source_generates_its_secret():
     assert post(src, body, hdrs).status == 202
 
 
+def test_svix_signed_request_is_deduplicated_by_the_signed_id():
+    """A svix-signed request carries svix-id under its signature; a
+    webhook-id header next to it is unsigned. Posting a captured request
+    again with a fresh webhook-id must still be the same delivery."""
+    slug, key = account()
+    src = source(key, "standard")
+    secret = src["secret"]
+    body = json.dumps({"type": "invoice.paid", "data": {"n": 7}}).encode()
+    ts = str(int(time.time()))
+    hdrs = {"svix-id": "msg_svix_1", "svix-timestamp": ts,
+            "svix-signature": "v1," + sign(secret, "msg_svix_1", ts, body)}
+    first = post(src, body, hdrs)
+    assert first.status == 202, first
+    for forged_id in ("replay-1", "replay-2"):
+        r = post(src, body, dict(hdrs, **{"webhook-id": forged_id}))
+        assert r.status == 200 and r.body["duplicate"] is True, (forged_id, r)
+        assert r.body["event_id"] == first.body["event_id"], r
+    assert events_of(slug) == 1
+    assert {e["dedupe_key"] for e in log(key, src)} == {"msg_svix_1"}
+    # A webhook-signature makes webhook-id the signed (and deduplicating) id.
+    hdrs = {"webhook-id": "msg_std_1", "webhook-timestamp": ts, "svix-id": "msg_svix_1",
+            "webhook-signature": "v1," + sign(secret, "msg_std_1", ts, body)}
+    r = post(src, body, hdrs)
+    assert r.status == 202 and r.body["duplicate"] is False, r
+    assert events_of(slug) == 2
+
+
 def test_unsigned_sources_need_an_address_list():
     _, key = account()
     r = api("POST", "/webhooks/sources", {"verify": "none"}, key=key)
@@ -331,6 +379,31 @@ def test_unsigned_sources_need_an_address_list():
     r = api("PUT", "/webhooks/sources/%s" % src["id"], {"verify": "standard"}, key=key)
     assert r.status == 200 and r.body["secret"].startswith("whsec_"), r
     assert post(src, {"hello": 2}).status == 401
+
+
+def test_an_address_list_without_entries_admits_any_address():
+    """" " or "," used to be stored as a list and then matched no sender:
+    a list with no entries is the empty list, which admits any address."""
+    _, key = account()
+    secret = unique("s")
+    body = b'{"n": 1}'
+    src = source(key, "github", secret=secret, allowed_cidrs=" ")
+    assert src["allowed_cidrs"] is None, src
+    assert post(src, body, github_headers(secret, body)).status == 202
+    for blank in (",", " , \t", ""):
+        r = api("PUT", "/webhooks/sources/%s" % src["id"], {"allowed_cidrs": blank}, key=key)
+        assert r.status == 200 and r.body["allowed_cidrs"] is None, (blank, r)
+        assert post(src, body, github_headers(secret, body)).status == 202, blank
+    r = api("PUT", "/webhooks/sources/%s" % src["id"], {"allowed_cidrs": " 10.0.0.0/8 , "}, key=key)
+    assert r.status == 200 and r.body["allowed_cidrs"] == "10.0.0.0/8", r
+    assert post(src, body, github_headers(secret, body)).status == 403
+    # A row stored before lists were trimmed: still any address.
+    sql("UPDATE sources SET allowed_cidrs = ' , ' WHERE id = '%s'" % src["id"])
+    assert post(src, body, github_headers(secret, body)).status == 202
+    assert api("GET", "/webhooks/sources/%s" % src["id"], key=key).body["allowed_cidrs"] is None
+    # An unsigned source needs a real list.
+    r = api("POST", "/webhooks/sources", {"verify": "none", "allowed_cidrs": " , "}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "allowed_cidrs", r
 
 
 def test_disabled_unknown_rate_limited_and_bad_bodies():
@@ -483,6 +556,88 @@ def test_text_bodies_reach_receivers_as_text():
         data = rcv.wait_for_requests(1)[0].json()["data"]
         assert data["body_text"] == form.decode() and "body" not in data, data
         assert data["content_type"] == "application/x-www-form-urlencoded", data
+
+
+def payload_of(event_id):
+    """The stored event payload, as JSON."""
+    return json.loads(sql("SELECT payload FROM events WHERE id = '%s'" % event_id)[0][0])
+
+
+def test_json_scalar_bodies_are_json():
+    """Any JSON value is a JSON body, a bare number or literal at the very
+    end of the body included; declared JSON that is not one value is 422."""
+    _, key = account()
+    src = source(key, "none", allowed_cidrs="127.0.0.0/8")
+    for raw, want in ((b"123", 123), (b"true", True), (b"false", False), (b"-1.5 \r\n", -1.5),
+                      (b'"text"', "text")):
+        r = post(src, raw)
+        assert r.status == 202, (raw, r)
+        data = payload_of(r.body["event_id"])
+        assert data["body"] == want and "body_text" not in data, (raw, data)
+    for raw in (b"123 4", b"tru", b"{} x", b"[1,]"):
+        r = post(src, raw)
+        assert r.status == 422 and error_code(r) == "invalid_body", (raw, r)
+    # Nested as deep as the stored payload can be (the envelope adds a
+    # level; MariaDB's JSON_VALID and the runner stop at 32): one more is
+    # a clear 422, not a database error.
+    assert post(src, b"[" * 30 + b"1" + b"]" * 30).status == 202
+    r = post(src, b"[" * 31 + b"1" + b"]" * 31)
+    assert r.status == 422 and error_code(r) == "invalid_body", r
+    assert "nesting too deep" in r.body["error"]["message"], r
+    # Not declared JSON and not strict JSON: kept as the text it is.
+    r = post(src, b"'quoted'", content_type="text/plain")
+    assert r.status == 202, r
+    assert payload_of(r.body["event_id"])["body_text"] == "'quoted'"
+
+
+MAX_BODY = 1024 * 1024     # Web.MaxBodyBytes of the tests (the default)
+
+
+def test_any_body_under_max_body_bytes_is_published():
+    """Escaping makes a payload larger than its body: json-c's "\\/" for
+    every slash, six bytes (\\u0001) for a control character of a text
+    body. A body the web server accepted (at most Web.MaxBodyBytes) must
+    still be published, not answered 413 after it was logged."""
+    slug, key = account()
+    secret = unique("s")
+    src = source(key, "github", secret=secret)
+    with Receiver() as rcv:
+        endpoint(key, rcv.url, event_types=[ROUTED])
+        slashes = json.dumps({"path": "/" * 600000}).encode()
+        r = post(src, slashes, github_headers(secret, slashes))
+        assert r.status == 202, r
+        # Stored as typed: no "\\/" (it would double the payload).
+        assert sql("SELECT LENGTH(payload) < 610000, INSTR(payload, '\\\\/') FROM events "
+                   "WHERE id = '%s'" % r.body["event_id"]) == [["1", "0"]]
+        run_runner("--once")
+        sent = rcv.wait_for_requests(1)[0].json()
+        assert sent["data"]["body"]["path"] == "/" * 600000
+    text = b"/" + b"\x01\x1f" * ((MAX_BODY - 1) // 2)
+    assert len(text) <= MAX_BODY
+    r = post(src, text, github_headers(secret, text), content_type="text/plain")
+    assert r.status == 202, r
+    row = sql("SELECT LENGTH(payload) > 6000000, "
+              "CHAR_LENGTH(JSON_UNQUOTE(JSON_EXTRACT(payload, '$.body_text'))) "
+              "FROM events WHERE id = '%s'" % r.body["event_id"])
+    assert row == [["1", str(len(text))]], row
+    assert [e["outcome"] for e in log(key, src)] == ["accepted", "accepted"]
+
+
+def test_the_payload_limit_follows_max_body_bytes():
+    """6 x Web.MaxBodyBytes + 64 KiB: with the smallest Web.MaxBodyBytes
+    (1024) a payload of 100 KB is refused with a clear error."""
+    slug, _ = account()
+    small = write_config(Web_MaxBodyBytes=1024)
+    payload = json.dumps({"blob": "x" * 100000})
+    proc = subprocess.run([CTL, "--config", small, "publish", "--account", slug, ROUTED, payload],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0, proc
+    assert "payload is larger than %d bytes" % (6 * 1024 + 65536) in proc.stderr, proc.stderr
+    proc = subprocess.run([CTL, "--config", small, "publish", "--account", slug, ROUTED,
+                           json.dumps({"blob": "x" * 70000})],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert events_of(slug) == 1
 
 
 def test_source_api_validation_and_isolation():

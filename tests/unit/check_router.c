@@ -1,5 +1,6 @@
 /* check_router.c: unit tests for route matching (typed id segments,
- * 405 with Allow, HEAD as GET), URL decoding, and the escaping of
+ * 405 with Allow, HEAD as GET), URL decoding, the headers a request is
+ * logged with (redacted, within their column), and the escaping of
  * hostile values by the ClearSilver rendering the pages use. */
 #include <check.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "hl_crypto.h"
+#include "hl_util.h"
 #include "render.h"
 #include "router.h"
 #include "check_main.h"
@@ -111,6 +113,82 @@ START_TEST(test_url_decode)
 }
 END_TEST
 
+/* The request's headers as hl_req_headers_json gives them (plain CGI:
+ * from the environment), and their JSON text as the log stores it. */
+static json_object *
+headers_now(const char **text, size_t *len)
+{
+	static struct hl_req r;
+	json_object *h;
+
+	memset(&r, 0, sizeof(r));
+	h = hl_req_headers_json(&r);
+	*text = json_object_to_json_string_length(h, JSON_C_TO_STRING_PLAIN, len);
+	return h;
+}
+
+START_TEST(test_headers_redacted)
+{
+	static const char *const secret[] = { "HTTP_AUTHORIZATION", "HTTP_COOKIE",
+		"HTTP_PROXY_AUTHORIZATION", "HTTP_X_GITLAB_TOKEN", "HTTP_X_API_KEY",
+		"HTTP_X_AUTH_TOKEN", "HTTP_X_ACCESS_TOKEN", "HTTP_X_WEBHOOK_SECRET",
+		"HTTP_X_WEBHOOK_TOKEN" };
+	const char *text;
+	json_object *h;
+	size_t i, len;
+
+	unsetenv("CONTENT_TYPE");
+	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+		setenv(secret[i], "do-not-log-me", 1);
+	setenv("HTTP_X_GITLAB_EVENT", "Push Hook", 1);
+	h = headers_now(&text, &len);
+	ck_assert_ptr_null(strstr(text, "do-not-log-me"));
+	ck_assert_str_eq(hl_json_get_str(h, "x-gitlab-token"), "(redacted)");
+	ck_assert_str_eq(hl_json_get_str(h, "x-api-key"), "(redacted)");
+	ck_assert_str_eq(hl_json_get_str(h, "x-webhook-secret"), "(redacted)");
+	ck_assert_str_eq(hl_json_get_str(h, "x-gitlab-event"), "Push Hook");
+	ck_assert_ptr_null(hl_json_get_str(h, "(omitted)"));
+	json_object_put(h);
+}
+END_TEST
+
+/* Apache takes 100 headers of 8 KB: far more than the 64 KiB TEXT column
+ * the log keeps them in, and a row that does not fit is not written. */
+START_TEST(test_headers_fit_their_column)
+{
+	char name[32], value[2100];
+	const char *text;
+	json_object *h;
+	size_t len;
+	int i, kept = 0;
+
+	unsetenv("CONTENT_TYPE");
+	/* Tabs and slashes: the value grows when it is escaped. */
+	for (i = 0; i < 2099; i++)
+		value[i] = i % 2 ? '/' : '\t';
+	value[2099] = '\0';
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "HTTP_X_FILL_%03d", i);
+		setenv(name, value, 1);
+	}
+	setenv("CONTENT_TYPE", "application/json", 1);
+	h = headers_now(&text, &len);
+	ck_assert_uint_le(len, HL_REQ_HEADERS_JSON_MAX);
+	ck_assert_uint_gt(len, HL_REQ_HEADERS_JSON_MAX / 2);
+	ck_assert_str_eq(hl_json_get_str(h, "content-type"), "application/json");
+	json_object_object_foreach(h, k, v) {
+		(void)v;
+		kept += !strncmp(k, "x-fill-", 7);
+	}
+	ck_assert_int_gt(kept, 0);
+	ck_assert_int_lt(kept, 100);
+	ck_assert_ptr_nonnull(hl_json_get_str(h, "(omitted)"));
+	ck_assert_int_eq(strtol(hl_json_get_str(h, "(omitted)"), NULL, 10), 100 - kept);
+	ck_assert_ptr_nonnull(strstr(hl_json_get_str(h, "(omitted)"), "more headers"));
+	json_object_put(h);
+}
+END_TEST
+
 /* Render a hostile value through a template in html escape mode. */
 START_TEST(test_render_escapes)
 {
@@ -167,6 +245,8 @@ main(void)
 	tcase_add_test(tc, test_method_not_allowed);
 	tcase_add_test(tc, test_static_names);
 	tcase_add_test(tc, test_url_decode);
+	tcase_add_test(tc, test_headers_redacted);
+	tcase_add_test(tc, test_headers_fit_their_column);
 	tcase_add_test(tc, test_render_escapes);
 	tcase_add_test(tc, test_hdf_from_json);
 	suite_add_tcase(s, tc);

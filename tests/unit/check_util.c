@@ -1,0 +1,155 @@
+/* check_util.c: unit tests for the shared helpers of hl_util: parsing
+ * exactly one JSON value (hl_json_parse) the way request bodies, incoming
+ * bodies and typed schemas are parsed. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hl_util.h"
+#include "check_main.h"
+
+/* hl_json_parse over a C string; *why as it said. */
+static json_object *
+parse(const char *text, int strict, const char **why)
+{
+	return hl_json_parse(text, strlen(text), strict, why);
+}
+
+START_TEST(test_scalars_at_the_end_are_complete)
+{
+	static const char *const ok[] = { "123", "true", "false", "-0", "1.5", "\"x\"",
+		"123 \n", " true\r\n", "{}", "[1, 2]", "{\"a\": {\"b\": [true]}}\t" };
+	const char *why;
+	size_t i;
+	int strict;
+
+	for (strict = 0; strict <= 1; strict++)
+		for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+			json_object *o = parse(ok[i], strict, &why);
+
+			ck_assert_msg(o != NULL, "%s (strict %d): %s", ok[i], strict, why);
+			ck_assert_ptr_null(why);
+			json_object_put(o);
+		}
+	{
+		json_object *o = parse("123", 1, &why);
+
+		ck_assert(json_object_is_type(o, json_type_int));
+		ck_assert_int_eq(json_object_get_int(o), 123);
+		json_object_put(o);
+		o = parse("true", 1, &why);
+		ck_assert(json_object_is_type(o, json_type_boolean) && json_object_get_boolean(o));
+		json_object_put(o);
+	}
+}
+END_TEST
+
+START_TEST(test_null_is_a_value)
+{
+	const char *why = "unset";
+
+	ck_assert_ptr_null(parse("null", 1, &why));
+	ck_assert_ptr_null(why);
+	why = "unset";
+	ck_assert_ptr_null(parse(" null ", 0, &why));
+	ck_assert_ptr_null(why);
+}
+END_TEST
+
+START_TEST(test_what_is_not_one_value)
+{
+	const char *why;
+	int strict;
+
+	for (strict = 0; strict <= 1; strict++) {
+		ck_assert_ptr_null(parse("", strict, &why));
+		ck_assert_str_eq(why, "it is empty");
+		ck_assert_ptr_null(parse(" \r\n", strict, &why));
+		ck_assert_str_eq(why, "it is empty");
+		ck_assert_ptr_null(parse("{\"a\": ", strict, &why));
+		ck_assert_str_eq(why, "it ends early");
+		ck_assert_ptr_null(parse("tru", strict, &why));
+		ck_assert_str_eq(why, "it ends early");
+		/* Text after the value: the lenient parser stops there, the
+		 * strict one refuses it itself. */
+		ck_assert_ptr_null(parse("{} x", strict, &why));
+		ck_assert_str_eq(why, strict ? "unexpected character" : "text after the value");
+		ck_assert_ptr_null(parse("123 4", strict, &why));
+		ck_assert_ptr_nonnull(why);
+		ck_assert_ptr_null(parse("[1] ]", strict, &why));
+		ck_assert_ptr_nonnull(why);
+		/* 33 levels: deeper than the limit. */
+		ck_assert_ptr_null(parse("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+			strict, &why));
+		ck_assert_str_eq(why, "nesting too deep");
+	}
+	/* What only the lenient parser takes. */
+	ck_assert_ptr_null(parse("'a'", 1, &why));
+	ck_assert_ptr_nonnull(why);
+	ck_assert_ptr_null(parse("[1,]", 1, &why));
+	ck_assert_ptr_nonnull(why);
+}
+END_TEST
+
+START_TEST(test_depth)
+{
+	char text[80];
+	const char *why;
+	json_object *o;
+	int d;
+
+	/* json-c's depth 32 takes 31 arrays around a value, 31 takes 30. */
+	for (d = 30; d <= 31; d++) {
+		snprintf(text, sizeof(text), "%.*s1%.*s", d, "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+			d, "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
+		o = hl_json_parse(text, strlen(text), 1, &why);
+		ck_assert_ptr_nonnull(o);
+		json_object_put(o);
+		o = hl_json_parse_depth(text, strlen(text), 1, 31, &why);
+		if (d == 30) {
+			ck_assert_ptr_nonnull(o);
+			json_object_put(o);
+		} else {
+			ck_assert_ptr_null(o);
+			ck_assert_str_eq(why, "nesting too deep");
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_length_and_nul)
+{
+	const char *why;
+	char text[8];
+
+	/* The length must end at the terminating NUL. */
+	memcpy(text, "123456", 7);
+	ck_assert_ptr_null(hl_json_parse(text, 3, 1, &why));
+	ck_assert_ptr_nonnull(why);
+	/* A NUL inside is refused, not read as the end. */
+	ck_assert_ptr_null(hl_json_parse("{}\0x", 4, 0, &why));
+	ck_assert_str_eq(why, "it contains a NUL byte");
+}
+END_TEST
+
+static Suite *
+util_suite(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("json_parse");
+
+	tcase_add_test(tc, test_scalars_at_the_end_are_complete);
+	tcase_add_test(tc, test_null_is_a_value);
+	tcase_add_test(tc, test_what_is_not_one_value);
+	tcase_add_test(tc, test_depth);
+	tcase_add_test(tc, test_length_and_nul);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return hl_check_run(util_suite());
+}
