@@ -118,7 +118,7 @@ build_body(struct hl_job *job, const char *type, const char *created, json_objec
 	hl_json_add_str(o, "type", type);
 	hl_json_add_str(o, "timestamp", created);
 	json_object_object_add(o, "data", data);   /* o owns data */
-	text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	text = json_object_to_json_string_length(o, HL_JSON_COMPACT, &len);
 	job->body = malloc(len + 1);
 	if (job->body) {
 		memcpy(job->body, text, len + 1);
@@ -231,7 +231,7 @@ hl_job_batch(struct hl_job **v, int n)
 	if (!rc)
 		rc = hl_id_new("msg", v[0]->msg_id);
 	if (!rc) {
-		text = json_object_to_json_string_length(arr, JSON_C_TO_STRING_PLAIN, &len);
+		text = json_object_to_json_string_length(arr, HL_JSON_COMPACT, &len);
 		body = malloc(len + 1);
 		if (!body) {
 			rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");

@@ -156,8 +156,7 @@ hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 	 * nothing (the runner parses this text and serializes it again, valid
 	 * JSON either way). The limit follows Web.MaxBodyBytes, so raising
 	 * that admits more. */
-	text = json_object_to_json_string_length(payload, JSON_C_TO_STRING_PLAIN |
-		JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	text = json_object_to_json_string_length(payload, HL_JSON_COMPACT, &len);
 	max = hl_publish_payload_max(hl_db_config(db));
 	if (len > max)
 		return hl_fail(HL_ERR_TOOLARGE, "payload", "payload is larger than %zu bytes as JSON "

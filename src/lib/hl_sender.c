@@ -330,7 +330,7 @@ encrypt_body(struct hl_job *job)
 	hl_json_add_str(e, "ciphertext", ct64);
 	hl_json_add_str(e, "tag", tag64);
 	json_object_object_add(o, "encrypted", e);   /* o owns e */
-	text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	text = json_object_to_json_string_length(o, HL_JSON_COMPACT, &len);
 	body = malloc(len + 1);
 	if (!body) {
 		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");

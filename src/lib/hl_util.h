@@ -7,6 +7,10 @@
 #include <json-c/json.h>
 #include "hl_error.h"
 
+/* How hookline writes JSON it stores or sends: compact, and "/" as it is
+ * (json-c's "\/" only makes bodies of URLs longer). */
+#define HL_JSON_COMPACT (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 /* SQL fragment formatting a DATETIME column as RFC 3339 UTC. */
 #define HL_SQL_TIME(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.%fZ')"
 #define HL_LIST_MAX 250
