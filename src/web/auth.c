@@ -22,27 +22,54 @@ unauthorized(struct hl_req *r, const char *message)
 	hl_resp_error(r, 401, "unauthorized", message, NULL);
 }
 
-static int
+enum hl_pw
+hl_auth_password(struct hl_req *r, const char *email, const char *password,
+	struct hl_principal *who)
+{
+	int blocked;
+	hl_err rc;
+
+	/* Throttle before checking the password: a blocked guess costs no
+	 * PBKDF2 work and reveals nothing. */
+	rc = hl_login_attempt(r->db, email, r->client_addr, &blocked);
+	if (rc)
+		return HL_PW_ERROR;
+	if (blocked) {
+		hl_log(HL_LOG_WARN, "login throttled for %s", r->client_addr);
+		return HL_PW_THROTTLED;
+	}
+	rc = hl_user_login(r->db, email, password, who);
+	if (rc == HL_ERR_AUTH) {
+		hl_log(HL_LOG_INFO, "failed login for an account from %s", r->client_addr);
+		return HL_PW_WRONG;
+	}
+	if (!rc)
+		rc = hl_login_succeeded(r->db, email);
+	return rc ? HL_PW_ERROR : HL_PW_OK;
+}
+
+static enum hl_pw
 auth_basic(struct hl_req *r, const char *b64)
 {
 	unsigned char raw[1100];
 	char creds[1100], *colon;
+	enum hl_pw res;
 	size_t n;
 
 	if (hl_base64_decode(b64, strlen(b64), raw, sizeof(raw) - 1, &n))
-		return -1;
+		return HL_PW_WRONG;
 	memcpy(creds, raw, n);
 	creds[n] = '\0';
+	memset(raw, 0, sizeof(raw));
 	colon = strchr(creds, ':');
-	if (!colon)
-		return -1;
-	*colon = '\0';
-	if (hl_user_login(r->db, creds, colon + 1, &r->who)) {
+	if (!colon || colon == creds) {
 		memset(creds, 0, sizeof(creds));
-		return -1;
+		return HL_PW_WRONG;
 	}
+	*colon = '\0';
+	res = hl_auth_password(r, creds, colon + 1, &r->who);
 	memset(creds, 0, sizeof(creds));
-	return 0;
+	return res;
 }
 
 static int
@@ -84,8 +111,19 @@ auth_api(struct hl_req *r)
 			return -1;
 		}
 	} else if (!strncasecmp(h, "Basic ", 6)) {
-		if (auth_basic(r, h + 6)) {
+		switch (auth_basic(r, h + 6)) {
+		case HL_PW_OK:
+			break;
+		case HL_PW_WRONG:
 			unauthorized(r, "wrong email or password");
+			return -1;
+		case HL_PW_THROTTLED:
+			hl_resp_header(r, "Retry-After", HL_LOGIN_RETRY_AFTER);
+			hl_resp_error(r, 429, "too_many_attempts", "too many failed logins for this "
+				"email or address; retry after the number of seconds in Retry-After", NULL);
+			return -1;
+		case HL_PW_ERROR:
+			hl_resp_core_error(r, hl_errcode());
 			return -1;
 		}
 	} else {

@@ -6,11 +6,13 @@ import hashlib
 import hmac
 import json
 import os
+import secrets
 import subprocess
 import time
+import urllib.parse
 
 from apihelp import account
-from hltest import CONFIG, TMP, api, ctl, run_program
+from hltest import CONFIG, TMP, api, cgi, ctl, run_program, unique
 
 HS_SECRET = b"systest-hs256-secret-not-for-production"  # tests/system/systest.hdf
 ISS = "https://sso.systest.invalid"
@@ -117,3 +119,38 @@ def test_api_key_allowed_cidrs():
     assert api("GET", "/webhooks", key=inside).status == 200
     r = api("GET", "/webhooks", key=outside)
     assert r.status == 403 and r.body["error"]["code"] == "address_not_allowed", r
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def _basic_user(slug):
+    email = "basic-%s@example.test" % unique("u")
+    ctl("user", "create", slug, email, "admin", input=PASSWORD + "\n")
+    return email
+
+
+def _basic(email, password):
+    return "Basic " + base64.b64encode(("%s:%s" % (email, password)).encode()).decode()
+
+
+def test_basic_auth_is_throttled_like_the_login_form():
+    slug, _ = account()
+    email = _basic_user(slug)
+    # Addresses of their own (CGI runs): the stack's 127.0.0.1 keeps its
+    # per-address allowance for the other tests.
+    addr = "192.0.2.%d" % secrets.randbelow(200)
+    assert cgi("GET", "/webhooks", headers={"Authorization": _basic(email, PASSWORD)},
+               addr=addr).status == 200
+    for _ in range(5):
+        r = cgi("GET", "/webhooks", headers={"Authorization": _basic(email, "wrong")}, addr=addr)
+        assert r.status == 401, r
+    # Now even the right password is refused, without a password check.
+    r = cgi("GET", "/webhooks", headers={"Authorization": _basic(email, PASSWORD)}, addr=addr)
+    assert r.status == 429 and r.body["error"]["code"] == "too_many_attempts", r
+    assert r.headers.get("retry-after") == "900", r.headers
+    # Failures over Basic count for the dashboard's form too (one throttle).
+    form = urllib.parse.urlencode({"email": email, "password": PASSWORD}).encode()
+    r = cgi("POST", "/webhook/login", body=form, content_type="application/x-www-form-urlencoded",
+            addr="198.51.100.%d" % secrets.randbelow(200))
+    assert r.status == 429, r

@@ -7,12 +7,14 @@ import calendar
 import http.client
 import json
 import re
+import secrets
 import shutil
 import subprocess
+import threading
 import time
 import urllib.parse
 
-from hltest import BASE_URL, Receiver, api, ctl, new_account, run_runner, unique, verify
+from hltest import BASE_URL, Receiver, api, cgi, ctl, new_account, run_runner, unique, verify
 
 HOSTILE = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>']
 PASSWORD = "correct horse battery staple"
@@ -161,6 +163,29 @@ def test_login_is_throttled():
     status, h, body = s.login(email)
     assert status == 429, status
     assert "Too many failed logins" in body
+
+
+def test_parallel_wrong_logins_get_five_password_checks():
+    # Sixteen guesses at once (separate processes, an address of their
+    # own): the throttle counts each before its password check, so exactly
+    # five are checked (401) and the rest refused (429).
+    slug, _ = new_account("thrp")
+    email = _user(slug, "admin")
+    addr = "203.0.113.%d" % secrets.randbelow(200)
+    form = urllib.parse.urlencode({"email": email, "password": "wrong password"}).encode()
+    statuses = []
+
+    def guess():
+        r = cgi("POST", "/webhook/login", body=form,
+                content_type="application/x-www-form-urlencoded", addr=addr)
+        statuses.append(r.status)
+
+    threads = [threading.Thread(target=guess) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [401] * 5 + [429] * 11, sorted(statuses)
 
 
 def test_form_errors_keep_input_and_hostile_values_render_as_text():
