@@ -65,9 +65,9 @@ int
 hl_guard_idem_begin(struct hl_req *r, struct hl_idem *st)
 {
 	const char *key = hl_req_env(r, "HTTP_IDEMPOTENCY_KEY");
+	struct hl_idem_answer answer;
+	enum hl_idem_state state;
 	struct hl_buf in;
-	char *stored = NULL;
-	int found = 0, same = 0, status = 0;
 	size_t i;
 	hl_err rc;
 
@@ -95,41 +95,70 @@ hl_guard_idem_begin(struct hl_req *r, struct hl_idem *st)
 	hl_sha256_hex(hl_buf_str(&in), in.len, st->hash);
 	hl_buf_free(&in);
 	hl_strlcpy(st->key, key, sizeof(st->key));
-	rc = hl_idempotency_get(r->db, r->who.account_id, key, st->hash, &found, &same, &status,
-		&stored);
+	/* Reserve the key before running anything: of concurrent repeats
+	 * exactly one does the work. */
+	rc = hl_idempotency_reserve(r->db, r->who.account_id, key, r->path, st->hash, st->token,
+		&state, &answer);
 	if (rc) {
 		hl_resp_core_error(r, rc);
 		return 1;
 	}
-	if (!found) {
+	switch (state) {
+	case HL_IDEM_RESERVED:
 		st->active = 1;
 		return 0;
-	}
-	if (!same) {
+	case HL_IDEM_IN_PROGRESS:
+		hl_resp_header(r, "Retry-After", "1");
+		hl_resp_error(r, 409, "idempotency_in_progress", "a request with this "
+			"Idempotency-Key is still running; retry after the number of seconds in "
+			"Retry-After to get its answer", "Idempotency-Key");
+		break;
+	case HL_IDEM_MISMATCH:
 		hl_resp_error(r, 422, "idempotency_key_reused", "this Idempotency-Key was used with "
 			"a different request in the last 24 hours", "Idempotency-Key");
-	} else {
-		r->status = status;
+		break;
+	case HL_IDEM_DONE:
+		r->status = answer.status;
 		hl_resp_header(r, "Content-Type", "application/json; charset=utf-8");
 		hl_resp_header(r, "Cache-Control", "no-store");
 		hl_resp_header(r, "Idempotent-Replayed", "true");
 		hl_buf_reset(&r->out);
-		hl_buf_addstr(&r->out, stored);
+		hl_buf_addstr(&r->out, answer.body);
 		r->responded = 1;
+		break;
+	case HL_IDEM__MAX:
+		hl_resp_error(r, 500, "internal_error", "internal error; see the server log", NULL);
+		break;
 	}
-	free(stored);
+	hl_idem_answer_clear(&answer);
 	return 1;
 }
 
 void
 hl_guard_idem_end(struct hl_req *r, const struct hl_idem *st)
 {
-	/* Server errors are not final: the client may try again for real. */
-	if (!st->active || !r->responded || r->status >= 500 || r->status == 429)
+	struct hl_idem_answer answer;
+	int kept = 0;
+	hl_err rc;
+
+	if (!st->active)
 		return;
-	if (hl_idempotency_put(r->db, r->who.account_id, st->key, r->path, st->hash, r->status,
-	    hl_buf_str(&r->out), r->out.len))
-		hl_log(HL_LOG_WARN, "cannot store an idempotent response: %s", hl_errmsg());
+	/* Server errors are not final: the client may try again for real, so
+	 * the reservation goes. */
+	if (!r->responded || r->status >= 500 || r->status == 429) {
+		if (hl_idempotency_release(r->db, r->who.account_id, st->key, st->token))
+			hl_log(HL_LOG_WARN, "cannot release an idempotency reservation: %s", hl_errmsg());
+		return;
+	}
+	answer.status = r->status;
+	answer.body = (char *)hl_buf_str(&r->out);
+	rc = hl_idempotency_complete(r->db, r->who.account_id, st->key, st->token, &answer, &kept);
+	if (rc || !kept) {
+		hl_log(HL_LOG_WARN, "cannot store an idempotent response: %s",
+			rc ? hl_errmsg() : "its reservation was taken over");
+		if (rc)
+			hl_idempotency_release(r->db, r->who.account_id, st->key, st->token);
+	}
 }
 
 void
