@@ -1,10 +1,11 @@
 /* hl_idempotency.c: the SQL of idempotency_keys. A row is a reservation
  * (status 0, response "pending:<token>") until its request completes it
- * with its answer. Expired rows are taken over on reserve and removed
+ * with its answer, sealed. Expired rows are taken over on reserve and removed
  * on the way. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <json-c/json.h>
 #include "hl_crypto.h"
 #include "hl_idempotency.h"
 #include "hl_util.h"
@@ -14,14 +15,49 @@
 void
 hl_idem_answer_clear(struct hl_idem_answer *a)
 {
-	free(a->body);
+	hl_secret_free(a->location);
+	hl_secret_free(a->body);
 	memset(a, 0, sizeof(*a));
 }
 
+/* The sealed text is {"location": ..., "body": "..."} (the body exactly as
+ * it was sent). */
+static hl_err
+open_answer(const unsigned char master_key[32], const char *sealed, struct hl_idem_answer *a)
+{
+	json_object *env, *body, *loc;
+	char *plain = NULL;
+	hl_err rc;
+
+	rc = hl_unseal(master_key, sealed, &plain);
+	if (rc)
+		return rc;
+	env = json_tokener_parse(plain);
+	hl_secret_free(plain);
+	if (!json_object_is_type(env, json_type_object) ||
+	    !json_object_object_get_ex(env, "body", &body) ||
+	    !json_object_is_type(body, json_type_string)) {
+		rc = hl_fail(HL_ERR_INTERNAL, NULL, "a stored idempotent answer is malformed");
+		goto out;
+	}
+	a->body = strdup(json_object_get_string(body));
+	if (!a->body)
+		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	if (!rc && json_object_object_get_ex(env, "location", &loc) &&
+	    json_object_is_type(loc, json_type_string)) {
+		a->location = strdup(json_object_get_string(loc));
+		if (!a->location)
+			rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	}
+out:
+	json_object_put(env);
+	return rc;
+}
+
 hl_err
-hl_idempotency_reserve(struct hl_db *db, const char *account_id, const char *key,
-	const char *route, const char *request_hash, char token[HL_IDEM_TOKEN_MAX],
-	enum hl_idem_state *state, struct hl_idem_answer *answer)
+hl_idempotency_reserve(struct hl_db *db, const unsigned char master_key[32],
+	const char *account_id, const char *key, const char *route, const char *request_hash,
+	char token[HL_IDEM_TOKEN_MAX], enum hl_idem_state *state, struct hl_idem_answer *answer)
 {
 	char pending[sizeof(PENDING_PREFIX) + HL_IDEM_TOKEN_MAX];
 	unsigned char raw[16];
@@ -78,12 +114,12 @@ hl_idempotency_reserve(struct hl_db *db, const char *account_id, const char *key
 	} else if (hl_stmt_colint(st, 1) == 0) {
 		*state = HL_IDEM_IN_PROGRESS;
 	} else {
-		answer->body = strdup(stored);
-		if (!answer->body) {
-			rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
-		} else {
+		rc = open_answer(master_key, stored, answer);
+		if (!rc) {
 			answer->status = (int)hl_stmt_colint(st, 1);
 			*state = HL_IDEM_DONE;
+		} else {
+			hl_idem_answer_clear(answer);
 		}
 	}
 out:
@@ -92,19 +128,34 @@ out:
 }
 
 hl_err
-hl_idempotency_complete(struct hl_db *db, const char *account_id, const char *key,
-	const char token[HL_IDEM_TOKEN_MAX], const struct hl_idem_answer *answer, int *kept)
+hl_idempotency_complete(struct hl_db *db, const unsigned char master_key[32],
+	const char *account_id, const char *key, const char token[HL_IDEM_TOKEN_MAX],
+	int status, const char *location, const char *body, int *kept)
 {
 	char pending[sizeof(PENDING_PREFIX) + HL_IDEM_TOKEN_MAX];
 	unsigned long long affected = 0;
+	json_object *env = json_object_new_object();
+	char *sealed = NULL;
 	hl_err rc;
 
 	*kept = 0;
 	snprintf(pending, sizeof(pending), PENDING_PREFIX "%s", token);
+	/* Sealed whole, like the endpoint secrets: the body may be the only
+	 * copy of a secret outside its table (a new webhook's signing secret,
+	 * an encryption key, a generated source secret). */
+	if (location)
+		hl_json_add_str(env, "location", location);
+	json_object_object_add(env, "body", json_object_new_string(body));
+	rc = hl_seal(master_key, json_object_to_json_string_ext(env, JSON_C_TO_STRING_PLAIN |
+		JSON_C_TO_STRING_NOSLASHESCAPE), &sealed);
+	json_object_put(env);
+	if (rc)
+		return rc;
 	rc = hl_db_exec(db, &affected, "UPDATE idempotency_keys SET status = ?, response = ?, "
 		"expires_at = NOW(3) + INTERVAL ? SECOND WHERE account_id = ? AND idem_key = ? "
-		"AND status = 0 AND response = ?", "isisss", (long long)answer->status, answer->body,
+		"AND status = 0 AND response = ?", "isisss", (long long)status, sealed,
 		(long long)HL_IDEMPOTENCY_TTL_S, account_id, key, pending);
+	free(sealed);
 	*kept = !rc && affected > 0;
 	return rc;
 }

@@ -1,5 +1,7 @@
 /* hl_idempotency.h: Idempotency-Key reservations and the first answers
- * of the requests that carried one (idempotency_keys), kept for 24 hours. */
+ * of the requests that carried one (idempotency_keys), kept for 24 hours.
+ * Answers are stored sealed with the master key (hl_seal): they may hold
+ * secrets shown once. */
 #ifndef HL_IDEMPOTENCY_H
 #define HL_IDEMPOTENCY_H
 #include "hl_db.h"
@@ -22,6 +24,7 @@ enum hl_idem_state {
 /* A stored answer; the strings are malloc'd (hl_idem_answer_clear). */
 struct hl_idem_answer {
 	int status;
+	char *location;       /* the Location header, NULL when none */
 	char *body;
 };
 
@@ -29,13 +32,14 @@ struct hl_idem_answer {
  * the first caller gets HL_IDEM_RESERVED and token (which completes or
  * releases it); a concurrent or later one sees what is there. An expired
  * answer or a stale reservation is taken over. */
-hl_err hl_idempotency_reserve(struct hl_db *db, const char *account_id, const char *key,
-	const char *route, const char *request_hash, char token[HL_IDEM_TOKEN_MAX],
-	enum hl_idem_state *state, struct hl_idem_answer *answer);
-/* Store the answer in our reservation; *kept is 0 when the reservation
- * was no longer ours (it went stale and was taken over). */
-hl_err hl_idempotency_complete(struct hl_db *db, const char *account_id, const char *key,
-	const char token[HL_IDEM_TOKEN_MAX], const struct hl_idem_answer *answer, int *kept);
+hl_err hl_idempotency_reserve(struct hl_db *db, const unsigned char master_key[32],
+	const char *account_id, const char *key, const char *route, const char *request_hash,
+	char token[HL_IDEM_TOKEN_MAX], enum hl_idem_state *state, struct hl_idem_answer *answer);
+/* Store the answer (sealed; location may be NULL) in our reservation; *kept is 0 when the
+ * reservation was no longer ours (it went stale and was taken over). */
+hl_err hl_idempotency_complete(struct hl_db *db, const unsigned char master_key[32],
+	const char *account_id, const char *key, const char token[HL_IDEM_TOKEN_MAX],
+	int status, const char *location, const char *body, int *kept);
 /* Drop our reservation (the request failed: a repeat may run it again). */
 hl_err hl_idempotency_release(struct hl_db *db, const char *account_id, const char *key,
 	const char token[HL_IDEM_TOKEN_MAX]);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "hl_audit.h"
 #include "hl_crypto.h"
 #include "hl_idempotency.h"
@@ -61,6 +62,27 @@ hl_guard_rate_caller(struct hl_req *r)
 	return hl_guard_rate(r, bucket, r->cfg->rate_per_key, 1);
 }
 
+/* The value of a response header already set (first one), into buf. */
+static const char *
+resp_header(struct hl_req *r, const char *name, char *buf, size_t cap)
+{
+	const char *p = hl_buf_str(&r->headers), *end = p + r->headers.len, *eol;
+	size_t n = strlen(name);
+
+	for (; p < end; p = eol + 2) {
+		eol = strstr(p, "\r\n");
+		if (!eol)
+			break;
+		if ((size_t)(eol - p) > n + 2 && !strncasecmp(p, name, n) && p[n] == ':' &&
+		    p[n + 1] == ' ' && (size_t)(eol - p - n - 2) < cap) {
+			memcpy(buf, p + n + 2, (size_t)(eol - p - n - 2));
+			buf[eol - p - n - 2] = '\0';
+			return buf;
+		}
+	}
+	return NULL;
+}
+
 int
 hl_guard_idem_begin(struct hl_req *r, struct hl_idem *st)
 {
@@ -88,16 +110,19 @@ hl_guard_idem_begin(struct hl_req *r, struct hl_idem *st)
 	}
 	if (hl_req_read_body(r))
 		return 1;
-	/* The key stands for one request: method, path and exact body. */
+	/* The key stands for one request: method, path and exact body, by
+	 * one caller. Another key of the account repeating it gets 422, not
+	 * the answer (which may hold a secret shown once). */
 	hl_buf_init(&in, r->cfg->max_body + 1024);
-	hl_buf_printf(&in, "%s %s\n", hl_method_name(r->method), r->path);
+	hl_buf_printf(&in, "%s %s\n%s %s\n", hl_method_name(r->method), r->path,
+		r->who.actor_id, r->who.actor);
 	hl_buf_add(&in, hl_buf_str(&r->body), r->body.len);
 	hl_sha256_hex(hl_buf_str(&in), in.len, st->hash);
 	hl_buf_free(&in);
 	hl_strlcpy(st->key, key, sizeof(st->key));
 	/* Reserve the key before running anything: of concurrent repeats
 	 * exactly one does the work. */
-	rc = hl_idempotency_reserve(r->db, r->who.account_id, key, r->path, st->hash, st->token,
+	rc = hl_idempotency_reserve(r->db, r->cfg->master_key, r->who.account_id, key, r->path, st->hash, st->token,
 		&state, &answer);
 	if (rc) {
 		hl_resp_core_error(r, rc);
@@ -122,6 +147,8 @@ hl_guard_idem_begin(struct hl_req *r, struct hl_idem *st)
 		hl_resp_header(r, "Content-Type", "application/json; charset=utf-8");
 		hl_resp_header(r, "Cache-Control", "no-store");
 		hl_resp_header(r, "Idempotent-Replayed", "true");
+		if (answer.location)
+			hl_resp_header(r, "Location", answer.location);
 		hl_buf_reset(&r->out);
 		hl_buf_addstr(&r->out, answer.body);
 		r->responded = 1;
@@ -137,7 +164,7 @@ hl_guard_idem_begin(struct hl_req *r, struct hl_idem *st)
 void
 hl_guard_idem_end(struct hl_req *r, const struct hl_idem *st)
 {
-	struct hl_idem_answer answer;
+	char location[1024];
 	int kept = 0;
 	hl_err rc;
 
@@ -150,9 +177,9 @@ hl_guard_idem_end(struct hl_req *r, const struct hl_idem *st)
 			hl_log(HL_LOG_WARN, "cannot release an idempotency reservation: %s", hl_errmsg());
 		return;
 	}
-	answer.status = r->status;
-	answer.body = (char *)hl_buf_str(&r->out);
-	rc = hl_idempotency_complete(r->db, r->who.account_id, st->key, st->token, &answer, &kept);
+	rc = hl_idempotency_complete(r->db, r->cfg->master_key, r->who.account_id, st->key,
+		st->token, r->status, resp_header(r, "Location", location, sizeof(location)),
+		hl_buf_str(&r->out), &kept);
 	if (rc || !kept) {
 		hl_log(HL_LOG_WARN, "cannot store an idempotent response: %s",
 			rc ? hl_errmsg() : "its reservation was taken over");

@@ -115,6 +115,41 @@ def test_idempotency_stale_or_failed_reservations_do_not_block():
     assert r.status == 201 and "idempotent-replayed" not in r.headers, r
 
 
+def test_idempotency_answers_are_sealed_replayed_whole_and_per_caller():
+    slug, key = account()
+    acct = _account_id(slug)
+    h = {"Idempotency-Key": "sealed-1"}
+    body = {"url": "http://127.0.0.1:9/sealed", "event_types": [EVENT], "encryption": True}
+    r1 = api("POST", "/webhooks", body, key=key, headers=h)
+    assert r1.status == 201 and r1.body["secret"].startswith("whsec_"), r1
+    wh = r1.body["id"]
+    rot = api("POST", "/webhooks/%s/rotate-secret" % wh, {}, key=key,
+              headers={"Idempotency-Key": "sealed-2"})
+    src = api("POST", "/webhooks/sources", {"verify": "standard"}, key=key,
+              headers={"Idempotency-Key": "sealed-3"})
+    assert rot.status == 200 and src.status == 201 and src.body["secret"], (rot, src)
+    # What is stored reveals none of the secrets it carries.
+    stored = sql("SELECT response FROM idempotency_keys WHERE account_id = '%s'" % acct)
+    assert len(stored) == 3, stored
+    text = json.dumps(stored)
+    for secret in (r1.body["secret"], r1.body["encryption_key"], rot.body["secret"],
+                   src.body["secret"], wh):
+        assert secret not in text, (secret, text)
+    assert "whsec_" not in text, text
+    # A repeat still gets the whole first answer, Location included.
+    r2 = api("POST", "/webhooks", body, key=key, headers=h)
+    assert r2.status == 201 and r2.body == r1.body, (r1, r2)
+    assert r2.headers.get("location") == r1.headers["location"] == "/webhooks/" + wh, r2.headers
+    r = api("POST", "/webhooks/sources", {"verify": "standard"}, key=key,
+            headers={"Idempotency-Key": "sealed-3"})
+    assert r.body == src.body and r.headers.get("location") == src.headers["location"], r
+    # Another key of the account cannot fetch the answer by repeating it.
+    wkey = ctl("key", "create", slug, "--scopes", "read,write").stdout.strip()
+    r = api("POST", "/webhooks", body, key=wkey, headers=h)
+    assert r.status == 422 and error_code(r) == "idempotency_key_reused", r
+    assert "whsec_" not in r.raw.decode(), r
+
+
 def test_rate_limit_holds_across_processes():
     _, key = account()
     limit = 120  # RateLimit.PerKeyPerMinute in tests/system/systest.hdf
