@@ -1,5 +1,6 @@
-/* auth.c: API keys and HTTP Basic for the API, session cookies (with a
- * CSRF token on every state-changing form) for pages. */
+/* auth.c: API keys and HTTP Basic for the API (no cross-site changes
+ * over Basic), session cookies (with a CSRF token on every state-changing
+ * form) for pages. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -18,7 +19,10 @@
 static void
 unauthorized(struct hl_req *r, const char *message)
 {
-	hl_resp_header(r, "WWW-Authenticate", "Bearer realm=\"hookline\", Basic realm=\"hookline\"");
+	/* Bearer only: a Basic challenge makes browsers prompt and then
+	 * attach the typed credentials to every later request, cross-site
+	 * forms included. Basic still works for clients that send it. */
+	hl_resp_header(r, "WWW-Authenticate", "Bearer realm=\"hookline\"");
 	hl_resp_error(r, 401, "unauthorized", message, NULL);
 }
 
@@ -73,7 +77,7 @@ auth_basic(struct hl_req *r, const char *b64)
 }
 
 static int
-auth_api(struct hl_req *r)
+auth_api(struct hl_req *r, int *basic)
 {
 	const char *h = hl_req_env(r, "HTTP_AUTHORIZATION");
 	hl_err rc;
@@ -113,6 +117,7 @@ auth_api(struct hl_req *r)
 	} else if (!strncasecmp(h, "Basic ", 6)) {
 		switch (auth_basic(r, h + 6)) {
 		case HL_PW_OK:
+			*basic = 1;
 			break;
 		case HL_PW_WRONG:
 			unauthorized(r, "wrong email or password");
@@ -176,17 +181,50 @@ hl_csrf_ok(struct hl_req *r)
 	return hl_ct_streq(sent, r->csrf);
 }
 
+/* A browser's cross-site request: Sec-Fetch-Site says so, or Origin
+ * names another host than the one the request was sent to ("null" and
+ * anything unparsable included). */
+static int
+cross_site(struct hl_req *r)
+{
+	const char *site = hl_req_env(r, "HTTP_SEC_FETCH_SITE");
+	const char *origin = hl_req_env(r, "HTTP_ORIGIN");
+	const char *host = hl_req_env(r, "HTTP_HOST");
+
+	if (site && !strcasecmp(site, "cross-site"))
+		return 1;
+	if (!origin || !*origin)
+		return 0;
+	if (!strncasecmp(origin, "https://", 8))
+		origin += 8;
+	else if (!strncasecmp(origin, "http://", 7))
+		origin += 7;
+	else
+		return 1;
+	return !host || !*host || strcasecmp(origin, host) != 0;
+}
+
 int
 hl_auth_check(struct hl_req *r, const struct hl_route *route)
 {
 	int state_changing = route->method != HL_GET && route->method != HL_HEAD;
+	int basic = 0;
 
 	switch (route->auth) {
 	case HL_AUTH_NONE:
 		return 0;
 	case HL_AUTH_API:
-		if (auth_api(r))
+		if (auth_api(r, &basic))
 			return -1;
+		/* Basic is the one API credential a browser may hold and send on
+		 * its own: a change it carries from another site is forged. */
+		if (basic && state_changing && cross_site(r)) {
+			hl_log(HL_LOG_WARN, "cross-site %s %s with Basic credentials from %s refused",
+				hl_method_name(r->method), r->path, r->client_addr);
+			hl_resp_error(r, 403, "cross_site_request", "a change authenticated with HTTP "
+				"Basic may not come from another site", NULL);
+			return -1;
+		}
 		if ((r->who.scopes & route->scope) != route->scope) {
 			hl_resp_error(r, 403, "forbidden", "this key or user lacks the scope "
 				"this request needs", NULL);
