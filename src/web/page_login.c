@@ -42,7 +42,7 @@ page_login_form(struct hl_req *r)
 void
 page_login_submit(struct hl_req *r)
 {
-	char email[300], password[1100], next[300], cookie[256];
+	char email[300], password[1100], next[300], cookie[800], path[512];
 	char token[HL_TOKEN_MAX], csrf[HL_TOKEN_MAX];
 	struct hl_principal who;
 	enum hl_pw res;
@@ -77,9 +77,9 @@ page_login_submit(struct hl_req *r)
 		return;
 	}
 	/* A new token at every login: a planted cookie never becomes a session. */
-	snprintf(cookie, sizeof(cookie), "hl_session=%s; Path=/webhook; HttpOnly; "
-		"SameSite=Strict; Max-Age=%ld%s", token, r->cfg->session_ttl,
-		r->cfg->cookie_secure ? "; Secure" : "");
+	snprintf(cookie, sizeof(cookie), "hl_session=%s; Path=%s; HttpOnly; "
+		"SameSite=Strict; Max-Age=%ld%s", token, hl_req_url(r, "/webhook", path, sizeof(path)),
+		r->cfg->session_ttl, r->cfg->cookie_secure ? "; Secure" : "");
 	hl_resp_header(r, "Set-Cookie", cookie);
 	hl_resp_redirect(r, safe_next(next));
 	memset(token, 0, sizeof(token));
@@ -88,8 +88,11 @@ page_login_submit(struct hl_req *r)
 void
 page_logout(struct hl_req *r)
 {
+	char cookie[600], path[512];
+
 	hl_session_delete(r->db, r->session_token);
-	hl_resp_header(r, "Set-Cookie", "hl_session=; Path=/webhook; HttpOnly; SameSite=Strict; "
-		"Max-Age=0");
+	snprintf(cookie, sizeof(cookie), "hl_session=; Path=%s; HttpOnly; SameSite=Strict; "
+		"Max-Age=0", hl_req_url(r, "/webhook", path, sizeof(path)));
+	hl_resp_header(r, "Set-Cookie", cookie);
 	hl_resp_redirect(r, "/webhook/login");
 }
