@@ -218,3 +218,26 @@ def test_pagination_across_pages():
         assert r2.status == 200 and r2.body["data"], (path, r2)
         ids1 = {x["id"] for x in r1.body["data"]}
         assert not ids1 & {x["id"] for x in r2.body["data"]}, (path, r1, r2)
+
+
+def test_strings_with_nul_are_refused_not_cut_short():
+    _, key = account()
+    cases = [
+        (rb'{"url": "http://127.0.0.1:9/a\u0000x"}', "url"),
+        (rb'{"url": "http://127.0.0.1:9/a", "event_types": ["sms.delivered\u0000x"]}', "event_types"),
+        (rb'{"url": "http://127.0.0.1:9/a", "headers": {"X-A": "a\u0000b"}}', "headers"),
+        # json-c would cut this member name to "url" without a trace.
+        (rb'{"url\u0000x": "http://127.0.0.1:9/a"}', None),
+    ]
+    for raw, field in cases:
+        r = api("POST", "/webhooks", raw=raw, key=key, headers={"Content-Type": "application/json"})
+        assert r.status == 422 and error_code(r) == "invalid_value", (raw, r)
+        assert r.body["error"].get("field") == field, (raw, r)
+    assert api("GET", "/webhooks", key=key).body["data"] == []
+    r = api("POST", "/webhooks/publish", raw=rb'{"event_type": "sms.delivered", "payload": '
+            rb'{"to": "+1\u0000"}}', key=key, headers={"Content-Type": "application/json"})
+    assert r.status == 422 and r.body["error"]["field"] == "payload", r
+    # An escaped backslash before u0000 is text, not a NUL.
+    r = api("POST", "/webhooks", raw=rb'{"url": "http://127.0.0.1:9/a", "description": "C:\\u0000"}',
+            key=key, headers={"Content-Type": "application/json"})
+    assert r.status == 201 and r.body["description"] == "C:\\u0000", r
