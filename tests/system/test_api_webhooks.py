@@ -241,3 +241,33 @@ def test_strings_with_nul_are_refused_not_cut_short():
     r = api("POST", "/webhooks", raw=rb'{"url": "http://127.0.0.1:9/a", "description": "C:\\u0000"}',
             key=key, headers={"Content-Type": "application/json"})
     assert r.status == 201 and r.body["description"] == "C:\\u0000", r
+
+
+def test_test_send_event_type_is_checked_like_the_dashboard():
+    _, key = account()
+    with Receiver() as rcv:
+        ep = endpoint(key, rcv.url)
+        for bad, code in (("no.such_type", "unprocessable"), ("sms.*", "invalid_value"),
+                          ("*", "invalid_value"), ("Bad Type!", "invalid_value")):
+            r = api("POST", "/webhooks/%s/test" % ep["id"], {"event_type": bad}, key=key)
+            assert r.status == 422 and error_code(r) == code, (bad, r)
+            assert r.body["error"]["field"] == "event_type", (bad, r)
+        assert rcv.requests == []
+        for good in (EVENT, "webhook.test"):
+            r = api("POST", "/webhooks/%s/test" % ep["id"], {"event_type": good}, key=key)
+            assert r.status == 200 and r.body["event_type"] == good, r
+
+
+def test_retry_exponential_unknown_member_is_refused():
+    _, key = account()
+    opts = {"base_seconds": 5, "cap_seconds": 600, "max_attempts": 4, "jitter": True}
+    r = api("POST", "/webhooks", {"url": "http://127.0.0.1:9/x", "retry_exponential": opts}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "retry_exponential", r
+    assert "jitter" in r.body["error"]["message"], r
+    assert api("GET", "/webhooks", key=key).body["data"] == []
+    ep = endpoint(key, "http://127.0.0.1:9/x")
+    r = api("PUT", "/webhooks/" + ep["id"], {"retry_exponential": opts}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "retry_exponential", r
+    del opts["jitter"]
+    r = api("PUT", "/webhooks/" + ep["id"], {"retry_exponential": opts}, key=key)
+    assert r.status == 200 and r.body["retry_exponential"] == opts, r
