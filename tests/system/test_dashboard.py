@@ -226,6 +226,20 @@ def test_test_send_shows_request_and_response():
         assert status == 422 and "must be a JSON object" in body
 
 
+def test_inspector_of_another_account_or_none_is_404():
+    _, _, s = _admin()
+    status, h, _ = s.post("/webhook/testing/inspect", {})
+    assert status == 303, status
+    mine = h["location"].rsplit("/", 1)[1]
+    assert s.get("/webhook/testing/inspect/" + mine)[0] == 200
+    _, _, other = _admin()
+    status, _, body = other.get("/webhook/testing/inspect/" + mine)
+    assert status == 404, (status, body[:500])
+    assert mine not in body
+    status, _, _ = other.get("/webhook/testing/inspect/ins_00000000000000000000000000")
+    assert status == 404, status
+
+
 def test_signature_checker():
     slug, key, s = _admin()
     form = {"secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_id": "msg_p5jXN8AQM9LWM0D4loKWxJek",
