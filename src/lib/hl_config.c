@@ -261,6 +261,14 @@ config_from_hdf(HDF *hdf, struct hl_config *cfg)
 	if (!*cfg->db_socket && !*cfg->db_host)
 		return hl_fail(HL_ERR_CONFIG, "Database.Host",
 			"Database.Host or Database.Socket must be set");
+	/* It goes into every URL, cookie Path and Location as it is. */
+	if (*cfg->base_path && (cfg->base_path[0] != '/' ||
+	    cfg->base_path[strlen(cfg->base_path) - 1] == '/' || strlen(cfg->base_path) > 200 ||
+	    strspn(cfg->base_path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789/._~-") != strlen(cfg->base_path)))
+		return hl_fail(HL_ERR_CONFIG, "Web.BasePath", "Web.BasePath must be empty or a "
+			"path such as /hooks: a leading /, no trailing /, at most 200 of a-z, A-Z, "
+			"0-9, /, ., _, ~ and -");
 	return HL_OK;
 }
 

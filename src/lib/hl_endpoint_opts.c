@@ -182,6 +182,16 @@ validate_exponential(json_object *x)
 
 	if (json_object_is_type(x, json_type_null))
 		return HL_OK;
+	/* A misspelt member would be dropped silently otherwise. */
+	if (json_object_is_type(x, json_type_object)) {
+		json_object_object_foreach(x, key, val) {
+			(void)val;
+			if (strcmp(key, "base_seconds") && strcmp(key, "cap_seconds") &&
+			    strcmp(key, "max_attempts"))
+				return hl_fail(HL_ERR_INVALID, "retry_exponential", "retry_exponential "
+					"has an unknown member \"%.64s\"", key);
+		}
+	}
 	if (!json_object_is_type(x, json_type_object) ||
 	    int_member(x, "base_seconds", 1, RETRY_BASE_MAX, &v) ||
 	    int_member(x, "cap_seconds", 1, 7 * RETRY_BASE_MAX, &v) ||

@@ -1,55 +1,172 @@
-/* hl_idempotency.c: the SQL of idempotency_keys. Expired rows are
- * ignored on read and removed on the next write. */
+/* hl_idempotency.c: the SQL of idempotency_keys. A row is a reservation
+ * (status 0, response "pending:<token>") until its request completes it
+ * with its answer, sealed. Expired rows are taken over on reserve and removed
+ * on the way. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <json-c/json.h>
+#include "hl_crypto.h"
 #include "hl_idempotency.h"
+#include "hl_util.h"
 
-hl_err
-hl_idempotency_get(struct hl_db *db, const char *account_id, const char *key,
-	const char *request_hash, int *found, int *same_request, int *status, char **response)
+#define PENDING_PREFIX "pending:"
+
+void
+hl_idem_answer_clear(struct hl_idem_answer *a)
 {
-	struct hl_stmt *st;
+	hl_secret_free(a->location);
+	hl_secret_free(a->body);
+	memset(a, 0, sizeof(*a));
+}
+
+/* The sealed text is {"location": ..., "body": "..."} (the body exactly as
+ * it was sent). */
+static hl_err
+open_answer(const unsigned char master_key[32], const char *sealed, struct hl_idem_answer *a)
+{
+	json_object *env, *body, *loc;
+	char *plain = NULL;
 	hl_err rc;
 
-	*found = 0;
-	*response = NULL;
+	rc = hl_unseal(master_key, sealed, &plain);
+	if (rc)
+		return rc;
+	env = json_tokener_parse(plain);
+	hl_secret_free(plain);
+	if (!json_object_is_type(env, json_type_object) ||
+	    !json_object_object_get_ex(env, "body", &body) ||
+	    !json_object_is_type(body, json_type_string)) {
+		rc = hl_fail(HL_ERR_INTERNAL, NULL, "a stored idempotent answer is malformed");
+		goto out;
+	}
+	a->body = strdup(json_object_get_string(body));
+	if (!a->body)
+		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	if (!rc && json_object_object_get_ex(env, "location", &loc) &&
+	    json_object_is_type(loc, json_type_string)) {
+		a->location = strdup(json_object_get_string(loc));
+		if (!a->location)
+			rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	}
+out:
+	json_object_put(env);
+	return rc;
+}
+
+hl_err
+hl_idempotency_reserve(struct hl_db *db, const unsigned char master_key[32],
+	const char *account_id, const char *key, const char *route, const char *request_hash,
+	char token[HL_IDEM_TOKEN_MAX], enum hl_idem_state *state, struct hl_idem_answer *answer)
+{
+	char pending[sizeof(PENDING_PREFIX) + HL_IDEM_TOKEN_MAX];
+	unsigned char raw[16];
+	struct hl_stmt *st;
+	const char *stored;
+	int found;
+	hl_err rc;
+
+	memset(answer, 0, sizeof(*answer));
+	*state = HL_IDEM_IN_PROGRESS;
+	rc = hl_random_bytes(raw, sizeof(raw));
+	if (rc)
+		return rc;
+	hl_hex_encode(raw, sizeof(raw), token);
+	memcpy(pending, PENDING_PREFIX, sizeof(PENDING_PREFIX) - 1);
+	memcpy(pending + sizeof(PENDING_PREFIX) - 1, token, HL_IDEM_TOKEN_MAX);
+	rc = hl_db_exec(db, NULL, "DELETE FROM idempotency_keys WHERE expires_at <= NOW(3) "
+		"LIMIT 100", "");
+	if (rc)
+		return rc;
+	/* Insert our reservation, or take over a row that expired (an old
+	 * answer, or a reservation whose process died). The row lock makes
+	 * concurrent repeats wait here and then see the winner's row.
+	 * expires_at is assigned last: the IFs before it read the old one. */
+	rc = hl_db_exec(db, NULL, "INSERT INTO idempotency_keys (account_id, idem_key, route, "
+		"request_hash, status, response, expires_at) VALUES (?, ?, ?, ?, 0, ?, "
+		"NOW(3) + INTERVAL ? SECOND) ON DUPLICATE KEY UPDATE "
+		"route = IF(expires_at <= NOW(3), VALUES(route), route), "
+		"request_hash = IF(expires_at <= NOW(3), VALUES(request_hash), request_hash), "
+		"status = IF(expires_at <= NOW(3), 0, status), "
+		"response = IF(expires_at <= NOW(3), VALUES(response), response), "
+		"created_at = IF(expires_at <= NOW(3), NOW(3), created_at), "
+		"expires_at = IF(expires_at <= NOW(3), VALUES(expires_at), expires_at)",
+		"sssssi", account_id, key, route, request_hash, pending,
+		(long long)HL_IDEMPOTENCY_PENDING_S);
+	if (rc)
+		return rc;
 	rc = hl_stmt_new(db, "SELECT request_hash, status, response FROM idempotency_keys "
-		"WHERE account_id = ? AND idem_key = ? AND expires_at > NOW(3)", &st);
+		"WHERE account_id = ? AND idem_key = ?", &st);
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, account_id);
 	hl_stmt_str(st, 1, key);
-	rc = hl_stmt_first(st, found);
-	if (!rc && *found) {
-		*same_request = !strcmp(hl_stmt_col(st, 0), request_hash);
-		*status = (int)hl_stmt_colint(st, 1);
-		*response = strdup(hl_stmt_col(st, 2) ? hl_stmt_col(st, 2) : "");
-		if (!*response)
-			rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	rc = hl_stmt_first(st, &found);
+	if (!rc && !found)
+		rc = hl_fail(HL_ERR_INTERNAL, NULL, "an idempotency reservation vanished");
+	if (rc)
+		goto out;
+	stored = hl_stmt_col(st, 2) ? hl_stmt_col(st, 2) : "";
+	if (!strcmp(stored, pending)) {
+		*state = HL_IDEM_RESERVED;
+	} else if (strcmp(hl_stmt_col(st, 0), request_hash)) {
+		*state = HL_IDEM_MISMATCH;
+	} else if (hl_stmt_colint(st, 1) == 0) {
+		*state = HL_IDEM_IN_PROGRESS;
+	} else {
+		rc = open_answer(master_key, stored, answer);
+		if (!rc) {
+			answer->status = (int)hl_stmt_colint(st, 1);
+			*state = HL_IDEM_DONE;
+		} else {
+			hl_idem_answer_clear(answer);
+		}
 	}
+out:
 	hl_stmt_free(st);
 	return rc;
 }
 
 hl_err
-hl_idempotency_put(struct hl_db *db, const char *account_id, const char *key,
-	const char *route, const char *request_hash, int status, const char *response, size_t len)
+hl_idempotency_complete(struct hl_db *db, const unsigned char master_key[32],
+	const char *account_id, const char *key, const char token[HL_IDEM_TOKEN_MAX],
+	int status, const char *location, const char *body, int *kept)
 {
+	char pending[sizeof(PENDING_PREFIX) + HL_IDEM_TOKEN_MAX];
+	unsigned long long affected = 0;
+	json_object *env = json_object_new_object();
+	char *sealed = NULL;
 	hl_err rc;
 
-	rc = hl_db_exec(db, NULL, "DELETE FROM idempotency_keys WHERE expires_at <= NOW(3) "
-		"LIMIT 100", "");
+	*kept = 0;
+	snprintf(pending, sizeof(pending), PENDING_PREFIX "%s", token);
+	/* Sealed whole, like the endpoint secrets: the body may be the only
+	 * copy of a secret outside its table (a new webhook's signing secret,
+	 * an encryption key, a generated source secret). */
+	if (location)
+		hl_json_add_str(env, "location", location);
+	json_object_object_add(env, "body", json_object_new_string(body));
+	rc = hl_seal(master_key, json_object_to_json_string_ext(env, JSON_C_TO_STRING_PLAIN |
+		JSON_C_TO_STRING_NOSLASHESCAPE), &sealed);
+	json_object_put(env);
 	if (rc)
 		return rc;
-	/* An expired row with the same key is replaced; a live one is kept. */
-	return hl_db_exec(db, NULL, "INSERT INTO idempotency_keys (account_id, idem_key, route, "
-		"request_hash, status, response, expires_at) VALUES (?, ?, ?, ?, ?, ?, "
-		"NOW(3) + INTERVAL ? SECOND) ON DUPLICATE KEY UPDATE "
-		"route = IF(expires_at <= NOW(3), VALUES(route), route), "
-		"request_hash = IF(expires_at <= NOW(3), VALUES(request_hash), request_hash), "
-		"status = IF(expires_at <= NOW(3), VALUES(status), status), "
-		"response = IF(expires_at <= NOW(3), VALUES(response), response), "
-		"expires_at = IF(expires_at <= NOW(3), VALUES(expires_at), expires_at)",
-		"ssssizi", account_id, key, route, request_hash, (long long)status, response, len,
-		(long long)HL_IDEMPOTENCY_TTL_S);
+	rc = hl_db_exec(db, &affected, "UPDATE idempotency_keys SET status = ?, response = ?, "
+		"expires_at = NOW(3) + INTERVAL ? SECOND WHERE account_id = ? AND idem_key = ? "
+		"AND status = 0 AND response = ?", "isisss", (long long)status, sealed,
+		(long long)HL_IDEMPOTENCY_TTL_S, account_id, key, pending);
+	free(sealed);
+	*kept = !rc && affected > 0;
+	return rc;
+}
+
+hl_err
+hl_idempotency_release(struct hl_db *db, const char *account_id, const char *key,
+	const char token[HL_IDEM_TOKEN_MAX])
+{
+	char pending[sizeof(PENDING_PREFIX) + HL_IDEM_TOKEN_MAX];
+
+	snprintf(pending, sizeof(pending), PENDING_PREFIX "%s", token);
+	return hl_db_exec(db, NULL, "DELETE FROM idempotency_keys WHERE account_id = ? "
+		"AND idem_key = ? AND status = 0 AND response = ?", "sss", account_id, key, pending);
 }

@@ -1,18 +1,48 @@
-/* hl_idempotency.h: stored first answers of requests that carried an
- * Idempotency-Key (idempotency_keys), kept for 24 hours. */
+/* hl_idempotency.h: Idempotency-Key reservations and the first answers
+ * of the requests that carried one (idempotency_keys), kept for 24 hours.
+ * Answers are stored sealed with the master key (hl_seal): they may hold
+ * secrets shown once. */
 #ifndef HL_IDEMPOTENCY_H
 #define HL_IDEMPOTENCY_H
 #include "hl_db.h"
 
 #define HL_IDEMPOTENCY_TTL_S (24 * 3600)
+/* How long a reservation whose request never finished (its process died)
+ * blocks the key: longer than any handler runs (a test send waits at most
+ * 300 s for the receiver). */
+#define HL_IDEMPOTENCY_PENDING_S (10 * 60)
+#define HL_IDEM_TOKEN_MAX 33
 
-/* Look up (account, key). *found 0 when unknown or expired; otherwise
- * *same_request says whether request_hash matches, and *status and
- * *response (malloc'd, caller frees) hold the first answer. */
-hl_err hl_idempotency_get(struct hl_db *db, const char *account_id, const char *key,
-	const char *request_hash, int *found, int *same_request, int *status, char **response);
-/* Keep an answer. A concurrent first request with the same key wins. */
-hl_err hl_idempotency_put(struct hl_db *db, const char *account_id, const char *key,
-	const char *route, const char *request_hash, int status, const char *response, size_t len);
+enum hl_idem_state {
+	HL_IDEM_RESERVED,     /* ours: run the request, then complete or release */
+	HL_IDEM_IN_PROGRESS,  /* the same request is running elsewhere */
+	HL_IDEM_MISMATCH,     /* the key was used with another request */
+	HL_IDEM_DONE,         /* answered before: *answer holds it */
+	HL_IDEM__MAX
+};
+
+/* A stored answer; the strings are malloc'd (hl_idem_answer_clear). */
+struct hl_idem_answer {
+	int status;
+	char *location;       /* the Location header, NULL when none */
+	char *body;
+};
+
+/* Reserve (account, key) for the request request_hash in one statement:
+ * the first caller gets HL_IDEM_RESERVED and token (which completes or
+ * releases it); a concurrent or later one sees what is there. An expired
+ * answer or a stale reservation is taken over. */
+hl_err hl_idempotency_reserve(struct hl_db *db, const unsigned char master_key[32],
+	const char *account_id, const char *key, const char *route, const char *request_hash,
+	char token[HL_IDEM_TOKEN_MAX], enum hl_idem_state *state, struct hl_idem_answer *answer);
+/* Store the answer (sealed; location may be NULL) in our reservation; *kept is 0 when the
+ * reservation was no longer ours (it went stale and was taken over). */
+hl_err hl_idempotency_complete(struct hl_db *db, const unsigned char master_key[32],
+	const char *account_id, const char *key, const char token[HL_IDEM_TOKEN_MAX],
+	int status, const char *location, const char *body, int *kept);
+/* Drop our reservation (the request failed: a repeat may run it again). */
+hl_err hl_idempotency_release(struct hl_db *db, const char *account_id, const char *key,
+	const char token[HL_IDEM_TOKEN_MAX]);
+void hl_idem_answer_clear(struct hl_idem_answer *a);
 
 #endif

@@ -110,6 +110,17 @@ hl_inspect_requests(struct hl_db *db, const char *account_id, const char *bin_id
 	hl_err rc;
 
 	*out = NULL;
+	/* An empty list would look like a live bin nobody posted to. */
+	rc = hl_stmt_new(db, "SELECT 1 FROM inspect_bins WHERE id = ? AND account_id = ? "
+		"AND expires_at > NOW(3)", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, bin_id);
+	hl_stmt_str(st, 1, account_id);
+	rc = hl_stmt_row(st, "receive URL", bin_id);
+	hl_stmt_free(st);
+	if (rc)
+		return rc;
 	rc = hl_stmt_new(db, "SELECT q.id, " HL_SQL_TIME("q.received_at") ", q.method, "
 		"q.client_addr, q.headers_json, q.body, q.body_truncated FROM inspect_requests q "
 		"JOIN inspect_bins b ON b.id = q.bin_id WHERE q.bin_id = ? AND b.account_id = ? "

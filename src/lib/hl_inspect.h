@@ -20,7 +20,8 @@ hl_err hl_inspect_bins(struct hl_db *db, const char *account_id, json_object **o
 hl_err hl_inspect_record(struct hl_db *db, const char *bin_id, const char *method,
 	const char *client_addr, const char *headers_json, const char *body, size_t bodylen);
 /* {"data": [{"id", "received_at", "method", "client_addr", "headers",
- * "body", "body_truncated"}]}, newest first, for a bin of the account. */
+ * "body", "body_truncated"}]}, newest first, for a live bin of the
+ * account; HL_ERR_NOTFOUND for any other id (expired, another account's). */
 hl_err hl_inspect_requests(struct hl_db *db, const char *account_id, const char *bin_id,
 	json_object **out);
 

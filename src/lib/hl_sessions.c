@@ -98,23 +98,36 @@ email_key(const char *email, char out[65])
 	hl_sha256_hex(low, i, out);
 }
 
+/* One lock for every login's check-and-count: both are a few
+ * milliseconds, so serialising them costs nothing, and it makes the count
+ * exact (parallel guesses cannot all pass the check before any is
+ * counted). */
+#define LOGIN_LOCK "hookline.login_throttle"
+#define LOGIN_LOCK_WAIT_S 10
+
 hl_err
-hl_login_throttled(struct hl_db *db, const char *email, const char *client_addr, int *blocked)
+hl_login_attempt(struct hl_db *db, const char *email, const char *client_addr, int *blocked)
 {
 	struct hl_stmt *st;
 	char key[65];
-	hl_err rc;
-	int found;
+	hl_err rc, unlock;
+	int found, taken;
 
-	*blocked = 0;
+	*blocked = 1;
 	email_key(email, key);
+	rc = hl_db_lock(db, LOGIN_LOCK, LOGIN_LOCK_WAIT_S, &taken);
+	if (rc)
+		return rc;
+	/* Fail closed: a lock we cannot get in 10 s means a flood. */
+	if (!taken)
+		return HL_OK;
 	hl_db_exec(db, NULL, "DELETE FROM login_failures WHERE created_at < NOW(3) - INTERVAL ? SECOND",
 		"i", (long long)HL_LOGIN_WINDOW_S);
 	rc = hl_stmt_new(db, "SELECT (SELECT COUNT(*) FROM login_failures WHERE email_hash = ? "
 		"AND created_at >= NOW(3) - INTERVAL ? SECOND), (SELECT COUNT(*) FROM login_failures "
 		"WHERE client_addr = ? AND created_at >= NOW(3) - INTERVAL ? SECOND)", &st);
 	if (rc)
-		return rc;
+		goto out;
 	hl_stmt_str(st, 0, key);
 	hl_stmt_int(st, 1, HL_LOGIN_WINDOW_S);
 	hl_stmt_str(st, 2, client_addr);
@@ -124,17 +137,15 @@ hl_login_throttled(struct hl_db *db, const char *email, const char *client_addr,
 		*blocked = hl_stmt_colint(st, 0) >= HL_LOGIN_MAX_PER_EMAIL ||
 			hl_stmt_colint(st, 1) >= HL_LOGIN_MAX_PER_ADDR;
 	hl_stmt_free(st);
-	return rc;
-}
-
-hl_err
-hl_login_failed(struct hl_db *db, const char *email, const char *client_addr)
-{
-	char key[65];
-
-	email_key(email, key);
-	return hl_db_exec(db, NULL, "INSERT INTO login_failures (email_hash, client_addr) "
-		"VALUES (?, ?)", "ss", key, client_addr);
+	/* Counted as a failure now, before the password is checked; a
+	 * success removes it again (hl_login_succeeded). A refused attempt
+	 * is not counted: it cost no password check. */
+	if (!rc && !*blocked)
+		rc = hl_db_exec(db, NULL, "INSERT INTO login_failures (email_hash, client_addr) "
+			"VALUES (?, ?)", "ss", key, client_addr);
+out:
+	unlock = hl_db_unlock(db, LOGIN_LOCK);
+	return rc ? rc : unlock;
 }
 
 hl_err

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "hl_audit.h"
 #include "hl_crypto.h"
 #include "hl_idempotency.h"
@@ -61,13 +62,34 @@ hl_guard_rate_caller(struct hl_req *r)
 	return hl_guard_rate(r, bucket, r->cfg->rate_per_key, 1);
 }
 
+/* The value of a response header already set (first one), into buf. */
+static const char *
+resp_header(struct hl_req *r, const char *name, char *buf, size_t cap)
+{
+	const char *p = hl_buf_str(&r->headers), *end = p + r->headers.len, *eol;
+	size_t n = strlen(name);
+
+	for (; p < end; p = eol + 2) {
+		eol = strstr(p, "\r\n");
+		if (!eol)
+			break;
+		if ((size_t)(eol - p) > n + 2 && !strncasecmp(p, name, n) && p[n] == ':' &&
+		    p[n + 1] == ' ' && (size_t)(eol - p - n - 2) < cap) {
+			memcpy(buf, p + n + 2, (size_t)(eol - p - n - 2));
+			buf[eol - p - n - 2] = '\0';
+			return buf;
+		}
+	}
+	return NULL;
+}
+
 int
 hl_guard_idem_begin(struct hl_req *r, struct hl_idem *st)
 {
 	const char *key = hl_req_env(r, "HTTP_IDEMPOTENCY_KEY");
+	struct hl_idem_answer answer;
+	enum hl_idem_state state;
 	struct hl_buf in;
-	char *stored = NULL;
-	int found = 0, same = 0, status = 0;
 	size_t i;
 	hl_err rc;
 
@@ -88,48 +110,82 @@ hl_guard_idem_begin(struct hl_req *r, struct hl_idem *st)
 	}
 	if (hl_req_read_body(r))
 		return 1;
-	/* The key stands for one request: method, path and exact body. */
+	/* The key stands for one request: method, path and exact body, by
+	 * one caller. Another key of the account repeating it gets 422, not
+	 * the answer (which may hold a secret shown once). */
 	hl_buf_init(&in, r->cfg->max_body + 1024);
-	hl_buf_printf(&in, "%s %s\n", hl_method_name(r->method), r->path);
+	hl_buf_printf(&in, "%s %s\n%s %s\n", hl_method_name(r->method), r->path,
+		r->who.actor_id, r->who.actor);
 	hl_buf_add(&in, hl_buf_str(&r->body), r->body.len);
 	hl_sha256_hex(hl_buf_str(&in), in.len, st->hash);
 	hl_buf_free(&in);
 	hl_strlcpy(st->key, key, sizeof(st->key));
-	rc = hl_idempotency_get(r->db, r->who.account_id, key, st->hash, &found, &same, &status,
-		&stored);
+	/* Reserve the key before running anything: of concurrent repeats
+	 * exactly one does the work. */
+	rc = hl_idempotency_reserve(r->db, r->cfg->master_key, r->who.account_id, key, r->path, st->hash, st->token,
+		&state, &answer);
 	if (rc) {
 		hl_resp_core_error(r, rc);
 		return 1;
 	}
-	if (!found) {
+	switch (state) {
+	case HL_IDEM_RESERVED:
 		st->active = 1;
 		return 0;
-	}
-	if (!same) {
+	case HL_IDEM_IN_PROGRESS:
+		hl_resp_header(r, "Retry-After", "1");
+		hl_resp_error(r, 409, "idempotency_in_progress", "a request with this "
+			"Idempotency-Key is still running; retry after the number of seconds in "
+			"Retry-After to get its answer", "Idempotency-Key");
+		break;
+	case HL_IDEM_MISMATCH:
 		hl_resp_error(r, 422, "idempotency_key_reused", "this Idempotency-Key was used with "
 			"a different request in the last 24 hours", "Idempotency-Key");
-	} else {
-		r->status = status;
+		break;
+	case HL_IDEM_DONE:
+		r->status = answer.status;
 		hl_resp_header(r, "Content-Type", "application/json; charset=utf-8");
 		hl_resp_header(r, "Cache-Control", "no-store");
 		hl_resp_header(r, "Idempotent-Replayed", "true");
+		if (answer.location)
+			hl_resp_header(r, "Location", answer.location);
 		hl_buf_reset(&r->out);
-		hl_buf_addstr(&r->out, stored);
+		hl_buf_addstr(&r->out, answer.body);
 		r->responded = 1;
+		break;
+	case HL_IDEM__MAX:
+		hl_resp_error(r, 500, "internal_error", "internal error; see the server log", NULL);
+		break;
 	}
-	free(stored);
+	hl_idem_answer_clear(&answer);
 	return 1;
 }
 
 void
 hl_guard_idem_end(struct hl_req *r, const struct hl_idem *st)
 {
-	/* Server errors are not final: the client may try again for real. */
-	if (!st->active || !r->responded || r->status >= 500 || r->status == 429)
+	char location[1024];
+	int kept = 0;
+	hl_err rc;
+
+	if (!st->active)
 		return;
-	if (hl_idempotency_put(r->db, r->who.account_id, st->key, r->path, st->hash, r->status,
-	    hl_buf_str(&r->out), r->out.len))
-		hl_log(HL_LOG_WARN, "cannot store an idempotent response: %s", hl_errmsg());
+	/* Server errors are not final: the client may try again for real, so
+	 * the reservation goes. */
+	if (!r->responded || r->status >= 500 || r->status == 429) {
+		if (hl_idempotency_release(r->db, r->who.account_id, st->key, st->token))
+			hl_log(HL_LOG_WARN, "cannot release an idempotency reservation: %s", hl_errmsg());
+		return;
+	}
+	rc = hl_idempotency_complete(r->db, r->cfg->master_key, r->who.account_id, st->key,
+		st->token, r->status, resp_header(r, "Location", location, sizeof(location)),
+		hl_buf_str(&r->out), &kept);
+	if (rc || !kept) {
+		hl_log(HL_LOG_WARN, "cannot store an idempotent response: %s",
+			rc ? hl_errmsg() : "its reservation was taken over");
+		if (rc)
+			hl_idempotency_release(r->db, r->who.account_id, st->key, st->token);
+	}
 }
 
 void

@@ -3,6 +3,7 @@
 #ifndef HL_API_GUARD_H
 #define HL_API_GUARD_H
 #include <json-c/json.h>
+#include "hl_idempotency.h"
 #include "request.h"
 
 /* Count the request against the client address (before authentication,
@@ -16,9 +17,12 @@ int hl_guard_rate_caller(struct hl_req *r);
 int hl_guard_rate(struct hl_req *r, const char *bucket, long limit, int set_headers);
 
 /* Idempotency-Key on a POST: 1 when the answer has been written (a
- * replay, or 422 idempotency_key_reused / 400 for a bad key); 0 to run
- * the handler, then call hl_guard_idem_end. st holds the state. */
-struct hl_idem { char key[256]; char hash[65]; int active; };
+ * replay, 409 idempotency_in_progress while the same request runs, 422
+ * idempotency_key_reused, 400 for a bad key); 0 to run the handler with
+ * the key reserved, then call hl_guard_idem_end (whatever happened): it
+ * keeps the answer, or drops the reservation after a 5xx, a 429 or no
+ * answer. st holds the state. */
+struct hl_idem { char key[256]; char hash[65]; char token[HL_IDEM_TOKEN_MAX]; int active; };
 int hl_guard_idem_begin(struct hl_req *r, struct hl_idem *st);
 void hl_guard_idem_end(struct hl_req *r, const struct hl_idem *st);
 

@@ -84,7 +84,7 @@ api_sources_create(struct hl_req *r)
 	struct hl_source_spec spec;
 	json_object *in, *out;
 	const char *id;
-	char loc[128];
+	char path[128], loc[640];
 	hl_err rc;
 
 	in = hl_input_json(r, source_create_fields, 0);
@@ -96,8 +96,8 @@ api_sources_create(struct hl_req *r)
 		hl_resp_core_error(r, rc);
 	} else {
 		id = json_object_get_string(json_object_object_get(out, "id"));
-		snprintf(loc, sizeof(loc), "/webhooks/sources/%s", id);
-		hl_resp_header(r, "Location", loc);
+		snprintf(path, sizeof(path), "/webhooks/sources/%s", id);
+		hl_resp_header(r, "Location", hl_req_url(r, path, loc, sizeof(loc)));
 		hl_audit(r, "source.create", id, NULL);
 		hl_resp_json(r, 201, out);
 	}

@@ -68,6 +68,24 @@ api_webhooks_test(struct hl_req *r)
 	type = hl_json_get_str(in, "event_type");
 	if (!type)
 		type = "webhook.test";
+	/* The dashboard's check: one type of the catalog (or the default
+	 * webhook.test), never a wildcard or a made-up name. */
+	if (strcmp(type, "webhook.test")) {
+		rc = strchr(type, '*') ? hl_fail(HL_ERR_INVALID, "event_type", "event_type must be "
+			"one event type, not a wildcard") : hl_event_pattern_validate(r->db,
+			r->who.account_id, type);
+		if (rc == HL_ERR_INVALID || rc == HL_ERR_UNPROCESSABLE) {
+			hl_resp_error(r, 422, rc == HL_ERR_INVALID ? "invalid_value" : "unprocessable",
+				hl_errmsg(), "event_type");
+			json_object_put(in);
+			return;
+		}
+		if (rc) {
+			hl_resp_core_error(r, rc);
+			json_object_put(in);
+			return;
+		}
+	}
 	if (!json_object_object_get_ex(in, "payload", &payload) ||
 	    !json_object_is_type(payload, json_type_object)) {
 		own = json_object_new_object();

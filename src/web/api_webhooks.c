@@ -83,11 +83,11 @@ api_webhooks_create(struct hl_req *r)
 	if (rc) {
 		hl_resp_core_error(r, rc);
 	} else {
-		char loc[128];
+		char path[128], loc[640];
 
-		snprintf(loc, sizeof(loc), "/webhooks/%s",
+		snprintf(path, sizeof(path), "/webhooks/%s",
 			json_object_get_string(json_object_object_get(out, "id")));
-		hl_resp_header(r, "Location", loc);
+		hl_resp_header(r, "Location", hl_req_url(r, path, loc, sizeof(loc)));
 		hl_audit(r, "webhook.create", json_object_get_string(json_object_object_get(out, "id")),
 			NULL);
 		hl_resp_json(r, 201, out);

@@ -1,5 +1,6 @@
-/* auth.c: API keys and HTTP Basic for the API, session cookies (with a
- * CSRF token on every state-changing form) for pages. */
+/* auth.c: API keys and HTTP Basic for the API (no cross-site changes
+ * over Basic), session cookies (with a CSRF token on every state-changing
+ * form) for pages. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -18,35 +19,65 @@
 static void
 unauthorized(struct hl_req *r, const char *message)
 {
-	hl_resp_header(r, "WWW-Authenticate", "Bearer realm=\"hookline\", Basic realm=\"hookline\"");
+	/* Bearer only: a Basic challenge makes browsers prompt and then
+	 * attach the typed credentials to every later request, cross-site
+	 * forms included. Basic still works for clients that send it. */
+	hl_resp_header(r, "WWW-Authenticate", "Bearer realm=\"hookline\"");
 	hl_resp_error(r, 401, "unauthorized", message, NULL);
 }
 
-static int
+enum hl_pw
+hl_auth_password(struct hl_req *r, const char *email, const char *password,
+	struct hl_principal *who)
+{
+	int blocked;
+	hl_err rc;
+
+	/* Throttle before checking the password: a blocked guess costs no
+	 * PBKDF2 work and reveals nothing. */
+	rc = hl_login_attempt(r->db, email, r->client_addr, &blocked);
+	if (rc)
+		return HL_PW_ERROR;
+	if (blocked) {
+		hl_log(HL_LOG_WARN, "login throttled for %s", r->client_addr);
+		return HL_PW_THROTTLED;
+	}
+	rc = hl_user_login(r->db, email, password, who);
+	if (rc == HL_ERR_AUTH) {
+		hl_log(HL_LOG_INFO, "failed login for an account from %s", r->client_addr);
+		return HL_PW_WRONG;
+	}
+	if (!rc)
+		rc = hl_login_succeeded(r->db, email);
+	return rc ? HL_PW_ERROR : HL_PW_OK;
+}
+
+static enum hl_pw
 auth_basic(struct hl_req *r, const char *b64)
 {
 	unsigned char raw[1100];
 	char creds[1100], *colon;
+	enum hl_pw res;
 	size_t n;
 
 	if (hl_base64_decode(b64, strlen(b64), raw, sizeof(raw) - 1, &n))
-		return -1;
+		return HL_PW_WRONG;
 	memcpy(creds, raw, n);
 	creds[n] = '\0';
+	memset(raw, 0, sizeof(raw));
 	colon = strchr(creds, ':');
-	if (!colon)
-		return -1;
-	*colon = '\0';
-	if (hl_user_login(r->db, creds, colon + 1, &r->who)) {
+	if (!colon || colon == creds) {
 		memset(creds, 0, sizeof(creds));
-		return -1;
+		return HL_PW_WRONG;
 	}
+	*colon = '\0';
+	res = hl_auth_password(r, creds, colon + 1, &r->who);
 	memset(creds, 0, sizeof(creds));
-	return 0;
+	return res;
 }
 
 static int
-auth_api(struct hl_req *r)
+auth_api(struct hl_req *r, int *basic)
 {
 	const char *h = hl_req_env(r, "HTTP_AUTHORIZATION");
 	hl_err rc;
@@ -84,8 +115,20 @@ auth_api(struct hl_req *r)
 			return -1;
 		}
 	} else if (!strncasecmp(h, "Basic ", 6)) {
-		if (auth_basic(r, h + 6)) {
+		switch (auth_basic(r, h + 6)) {
+		case HL_PW_OK:
+			*basic = 1;
+			break;
+		case HL_PW_WRONG:
 			unauthorized(r, "wrong email or password");
+			return -1;
+		case HL_PW_THROTTLED:
+			hl_resp_header(r, "Retry-After", HL_LOGIN_RETRY_AFTER);
+			hl_resp_error(r, 429, "too_many_attempts", "too many failed logins for this "
+				"email or address; retry after the number of seconds in Retry-After", NULL);
+			return -1;
+		case HL_PW_ERROR:
+			hl_resp_core_error(r, hl_errcode());
 			return -1;
 		}
 	} else {
@@ -138,17 +181,50 @@ hl_csrf_ok(struct hl_req *r)
 	return hl_ct_streq(sent, r->csrf);
 }
 
+/* A browser's cross-site request: Sec-Fetch-Site says so, or Origin
+ * names another host than the one the request was sent to ("null" and
+ * anything unparsable included). */
+static int
+cross_site(struct hl_req *r)
+{
+	const char *site = hl_req_env(r, "HTTP_SEC_FETCH_SITE");
+	const char *origin = hl_req_env(r, "HTTP_ORIGIN");
+	const char *host = hl_req_env(r, "HTTP_HOST");
+
+	if (site && !strcasecmp(site, "cross-site"))
+		return 1;
+	if (!origin || !*origin)
+		return 0;
+	if (!strncasecmp(origin, "https://", 8))
+		origin += 8;
+	else if (!strncasecmp(origin, "http://", 7))
+		origin += 7;
+	else
+		return 1;
+	return !host || !*host || strcasecmp(origin, host) != 0;
+}
+
 int
 hl_auth_check(struct hl_req *r, const struct hl_route *route)
 {
 	int state_changing = route->method != HL_GET && route->method != HL_HEAD;
+	int basic = 0;
 
 	switch (route->auth) {
 	case HL_AUTH_NONE:
 		return 0;
 	case HL_AUTH_API:
-		if (auth_api(r))
+		if (auth_api(r, &basic))
 			return -1;
+		/* Basic is the one API credential a browser may hold and send on
+		 * its own: a change it carries from another site is forged. */
+		if (basic && state_changing && cross_site(r)) {
+			hl_log(HL_LOG_WARN, "cross-site %s %s with Basic credentials from %s refused",
+				hl_method_name(r->method), r->path, r->client_addr);
+			hl_resp_error(r, 403, "cross_site_request", "a change authenticated with HTTP "
+				"Basic may not come from another site", NULL);
+			return -1;
+		}
 		if ((r->who.scopes & route->scope) != route->scope) {
 			hl_resp_error(r, 403, "forbidden", "this key or user lacks the scope "
 				"this request needs", NULL);

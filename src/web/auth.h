@@ -10,4 +10,13 @@ int hl_auth_check(struct hl_req *r, const struct hl_route *route);
 /* Pages: 1 when the posted form carries this session's CSRF token. */
 int hl_csrf_ok(struct hl_req *r);
 
+/* An email and password checked the one way both the login form and HTTP
+ * Basic use: throttled per email and client address (hl_login_attempt),
+ * failures counted, a success forgets them. Logs, never answers. */
+enum hl_pw { HL_PW_OK, HL_PW_WRONG, HL_PW_THROTTLED, HL_PW_ERROR };
+enum hl_pw hl_auth_password(struct hl_req *r, const char *email, const char *password,
+	struct hl_principal *who);
+/* Retry-After for a throttled login: the throttle's window. */
+#define HL_LOGIN_RETRY_AFTER "900"
+
 #endif

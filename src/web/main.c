@@ -62,8 +62,7 @@ dispatch(struct hl_req *r)
 		if (hl_guard_rate_caller(r) || hl_guard_idem_begin(r, &idem))
 			return;
 		route->handler(r);
-		if (r->responded)
-			hl_guard_idem_end(r, &idem);
+		hl_guard_idem_end(r, &idem);
 	} else {
 		route->handler(r);
 	}

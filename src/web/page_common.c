@@ -20,13 +20,14 @@ void
 hl_page_render(struct hl_req *r, int status, const char *template_name)
 {
 	HDF *hdf = hl_page_hdf(r);
+	char base[512];
 	hl_err rc;
 
 	if (!hdf) {
 		hl_resp_error(r, 500, "internal_error", "out of memory", NULL);
 		return;
 	}
-	hdf_set_value(hdf, "Site.Base", "/webhook");
+	hdf_set_value(hdf, "Site.Base", hl_req_url(r, "/webhook", base, sizeof(base)));
 	hdf_set_value(hdf, "Site.Version", HL_VERSION);
 	if (r->via_session) {
 		hdf_set_value(hdf, "Session.Email", r->who.actor);

@@ -4,6 +4,7 @@
 #include "hl_log.h"
 #include "hl_sessions.h"
 #include "hl_util.h"
+#include "auth.h"
 #include "pages.h"
 
 /* Only a dashboard path may be a post-login destination. */
@@ -41,10 +42,10 @@ page_login_form(struct hl_req *r)
 void
 page_login_submit(struct hl_req *r)
 {
-	char email[300], password[1100], next[300], cookie[256];
+	char email[300], password[1100], next[300], cookie[800], path[512];
 	char token[HL_TOKEN_MAX], csrf[HL_TOKEN_MAX];
 	struct hl_principal who;
-	int blocked = 0;
+	enum hl_pw res;
 	hl_err rc;
 
 	if (!hl_req_form(r, "email", email, sizeof(email)))
@@ -55,27 +56,19 @@ page_login_submit(struct hl_req *r)
 		show_form(r, 400, email, next, "Enter your email and password.");
 		return;
 	}
-	/* Throttle before checking the password: a blocked guess costs no
-	 * PBKDF2 work and reveals nothing. */
-	rc = hl_login_throttled(r->db, email, r->client_addr, &blocked);
-	if (!rc && blocked) {
-		memset(password, 0, sizeof(password));
-		hl_log(HL_LOG_WARN, "login throttled for %s", r->client_addr);
-		hl_resp_header(r, "Retry-After", "900");
+	res = hl_auth_password(r, email, password, &who);
+	memset(password, 0, sizeof(password));
+	if (res == HL_PW_THROTTLED) {
+		hl_resp_header(r, "Retry-After", HL_LOGIN_RETRY_AFTER);
 		show_form(r, 429, email, next, "Too many failed logins. Wait 15 minutes and "
 			"try again.");
 		return;
 	}
-	rc = hl_user_login(r->db, email, password, &who);
-	memset(password, 0, sizeof(password));
-	if (rc == HL_ERR_AUTH) {
-		hl_log(HL_LOG_INFO, "failed login for an account from %s", r->client_addr);
-		hl_login_failed(r->db, email, r->client_addr);
+	if (res == HL_PW_WRONG) {
 		show_form(r, 401, email, next, "Wrong email or password.");
 		return;
 	}
-	if (!rc)
-		hl_login_succeeded(r->db, email);
+	rc = res == HL_PW_OK ? HL_OK : HL_ERR_DB;
 	if (!rc)
 		rc = hl_session_create(r->db, who.actor_id, r->cfg->session_ttl, r->client_addr,
 			token, csrf);
@@ -84,9 +77,9 @@ page_login_submit(struct hl_req *r)
 		return;
 	}
 	/* A new token at every login: a planted cookie never becomes a session. */
-	snprintf(cookie, sizeof(cookie), "hl_session=%s; Path=/webhook; HttpOnly; "
-		"SameSite=Strict; Max-Age=%ld%s", token, r->cfg->session_ttl,
-		r->cfg->cookie_secure ? "; Secure" : "");
+	snprintf(cookie, sizeof(cookie), "hl_session=%s; Path=%s; HttpOnly; "
+		"SameSite=Strict; Max-Age=%ld%s", token, hl_req_url(r, "/webhook", path, sizeof(path)),
+		r->cfg->session_ttl, r->cfg->cookie_secure ? "; Secure" : "");
 	hl_resp_header(r, "Set-Cookie", cookie);
 	hl_resp_redirect(r, safe_next(next));
 	memset(token, 0, sizeof(token));
@@ -95,8 +88,11 @@ page_login_submit(struct hl_req *r)
 void
 page_logout(struct hl_req *r)
 {
+	char cookie[600], path[512];
+
 	hl_session_delete(r->db, r->session_token);
-	hl_resp_header(r, "Set-Cookie", "hl_session=; Path=/webhook; HttpOnly; SameSite=Strict; "
-		"Max-Age=0");
+	snprintf(cookie, sizeof(cookie), "hl_session=; Path=%s; HttpOnly; SameSite=Strict; "
+		"Max-Age=0", hl_req_url(r, "/webhook", path, sizeof(path)));
+	hl_resp_header(r, "Set-Cookie", cookie);
 	hl_resp_redirect(r, "/webhook/login");
 }

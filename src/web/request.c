@@ -468,11 +468,21 @@ hl_resp_result(struct hl_req *r, hl_err rc, int status, json_object *out)
 	hl_resp_json(r, status, out);
 }
 
+const char *
+hl_req_url(struct hl_req *r, const char *path, char *buf, size_t cap)
+{
+	if ((size_t)snprintf(buf, cap, "%s%s", r->cfg->base_path, path) >= cap)
+		buf[0] = '\0';
+	return buf;
+}
+
 void
 hl_resp_redirect(struct hl_req *r, const char *location)
 {
+	char url[1024];
+
 	r->status = 303;
-	hl_resp_header(r, "Location", location);
+	hl_resp_header(r, "Location", hl_req_url(r, location, url, sizeof(url)));
 	hl_buf_reset(&r->out);
 	r->responded = 1;
 }

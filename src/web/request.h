@@ -95,7 +95,13 @@ void hl_resp_core_error(struct hl_req *r, hl_err rc);
  * ownership of it), else the core error (out unused). */
 void hl_resp_result(struct hl_req *r, hl_err rc, int status, json_object *out);
 int hl_err_http_status(hl_err rc);
+/* 303 to location, a route path ("/webhook/manage"): Web.BasePath is put
+ * in front, as hl_req_url does. */
 void hl_resp_redirect(struct hl_req *r, const char *location);
+/* A route path as the client must send it: Web.BasePath + path, into buf
+ * (every URL, cookie Path and Location we hand out goes through here).
+ * Returns buf; "" when it does not fit. */
+const char *hl_req_url(struct hl_req *r, const char *path, char *buf, size_t cap);
 /* Write status, headers and body to the client. */
 void hl_req_send(struct hl_req *r);
 

@@ -447,3 +447,42 @@ def new_account(prefix="t", scopes="read,write,admin"):
     key = ctl("key", "create", slug, "--scopes", scopes, "--name", "test").stdout.strip()
     assert key.startswith("hl_"), "key create printed %r" % key
     return slug, key
+
+
+FCGI = os.environ.get("HL_FCGI", "")
+
+
+def cgi(method, uri, body=None, headers=None, content_type="application/json", addr="127.0.0.1",
+        config=None):
+    """One request answered by hookline.fcgi run as a plain CGI program (no
+    web server in between): for another configuration or another client
+    address than the stack's. headers: request headers by name
+    ({"Authorization": "Basic ..."}); body: bytes, or an object sent as
+    JSON. Returns a Response (headers with lower-case names; repeated ones
+    joined with "\\n")."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "REQUEST_METHOD": method,
+           "REQUEST_URI": uri, "QUERY_STRING": uri.partition("?")[2], "REMOTE_ADDR": addr,
+           "GATEWAY_INTERFACE": "CGI/1.1", "SERVER_PROTOCOL": "HTTP/1.1"}
+    for k, v in (headers or {}).items():
+        env["HTTP_" + k.upper().replace("-", "_")] = v
+    data = b""
+    if body is not None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        env["CONTENT_TYPE"] = content_type
+        env["CONTENT_LENGTH"] = str(len(data))
+    proc = run_program([FCGI, "--config", config or CONFIG], input=data, env=env)
+    head, _, payload = proc.stdout.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    rhdrs = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        k, v = k.strip().lower(), v.strip()
+        rhdrs[k] = rhdrs[k] + "\n" + v if k in rhdrs else v
+    parsed = payload.decode("utf-8", "replace")
+    if "json" in rhdrs.get("content-type", ""):
+        try:
+            parsed = json.loads(payload)
+        except ValueError:
+            pass
+    return Response(status, rhdrs, parsed, payload)

@@ -6,11 +6,13 @@ import hashlib
 import hmac
 import json
 import os
+import secrets
 import subprocess
 import time
+import urllib.parse
 
 from apihelp import account
-from hltest import CONFIG, TMP, api, ctl, run_program
+from hltest import BASE_URL, CONFIG, TMP, api, cgi, ctl, run_program, unique
 
 HS_SECRET = b"systest-hs256-secret-not-for-production"  # tests/system/systest.hdf
 ISS = "https://sso.systest.invalid"
@@ -117,3 +119,70 @@ def test_api_key_allowed_cidrs():
     assert api("GET", "/webhooks", key=inside).status == 200
     r = api("GET", "/webhooks", key=outside)
     assert r.status == 403 and r.body["error"]["code"] == "address_not_allowed", r
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def _basic_user(slug):
+    email = "basic-%s@example.test" % unique("u")
+    ctl("user", "create", slug, email, "admin", input=PASSWORD + "\n")
+    return email
+
+
+def _basic(email, password):
+    return "Basic " + base64.b64encode(("%s:%s" % (email, password)).encode()).decode()
+
+
+def test_basic_auth_is_throttled_like_the_login_form():
+    slug, _ = account()
+    email = _basic_user(slug)
+    # Addresses of their own (CGI runs): the stack's 127.0.0.1 keeps its
+    # per-address allowance for the other tests.
+    addr = "192.0.2.%d" % secrets.randbelow(200)
+    assert cgi("GET", "/webhooks", headers={"Authorization": _basic(email, PASSWORD)},
+               addr=addr).status == 200
+    for _ in range(5):
+        r = cgi("GET", "/webhooks", headers={"Authorization": _basic(email, "wrong")}, addr=addr)
+        assert r.status == 401, r
+    # Now even the right password is refused, without a password check.
+    r = cgi("GET", "/webhooks", headers={"Authorization": _basic(email, PASSWORD)}, addr=addr)
+    assert r.status == 429 and r.body["error"]["code"] == "too_many_attempts", r
+    assert r.headers.get("retry-after") == "900", r.headers
+    # Failures over Basic count for the dashboard's form too (one throttle).
+    form = urllib.parse.urlencode({"email": email, "password": PASSWORD}).encode()
+    r = cgi("POST", "/webhook/login", body=form, content_type="application/x-www-form-urlencoded",
+            addr="198.51.100.%d" % secrets.randbelow(200))
+    assert r.status == 429, r
+
+
+def test_no_basic_challenge_and_no_cross_site_changes_over_basic():
+    slug, key = account()
+    email = _basic_user(slug)
+    basic = {"Authorization": _basic(email, PASSWORD)}
+    # The challenge names Bearer only: browsers must not prompt for (and
+    # then keep sending) Basic credentials.
+    r = api("GET", "/webhooks", key=None)
+    assert r.status == 401 and r.headers["www-authenticate"].startswith("Bearer"), r.headers
+    assert "basic" not in r.headers["www-authenticate"].lower(), r.headers
+    wh = api("POST", "/webhooks", {"url": "http://127.0.0.1:9/csrf"}, key=key).body["id"]
+    host = urllib.parse.urlsplit(BASE_URL).netloc
+    for forged in ({"Origin": "https://evil.example"}, {"Origin": "null"},
+                   {"Sec-Fetch-Site": "cross-site"}):
+        for path in ("/webhooks/%s/disable" % wh, "/webhooks/%s/rotate-secret" % wh):
+            r = api("POST", path, key=None, headers=dict(basic, **forged),
+                    raw=b"x=1", timeout=60)
+            assert r.status == 403 and r.body["error"]["code"] == "cross_site_request", (forged, r)
+    assert api("GET", "/webhooks/" + wh, key=key).body["enabled"] is True
+    # The same requests from the API's own origin, or without an Origin
+    # (any non-browser client), go through; so do cross-site reads and
+    # API keys, which a browser never sends by itself.
+    r = api("POST", "/webhooks/%s/disable" % wh, key=None,
+            headers=dict(basic, Origin="http://" + host, **{"Sec-Fetch-Site": "same-origin"}))
+    assert r.status == 200 and r.body["enabled"] is False, r
+    r = api("POST", "/webhooks/%s/enable" % wh, key=None, headers=basic)
+    assert r.status == 200 and r.body["enabled"] is True, r
+    r = api("GET", "/webhooks/" + wh, key=None, headers=dict(basic, Origin="https://evil.example"))
+    assert r.status == 200, r
+    r = api("POST", "/webhooks/%s/disable" % wh, key=key, headers={"Origin": "https://evil.example"})
+    assert r.status == 200, r

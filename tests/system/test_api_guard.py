@@ -7,7 +7,7 @@ import threading
 import time
 
 from apihelp import EVENT, account, endpoint, error_code, publish, sql
-from hltest import CONFIG, api, ctl, run_program
+from hltest import CONFIG, Receiver, api, ctl, run_program
 
 FCGI = os.path.join(os.path.dirname(os.environ.get("HL_CTL", "")), "..", "web", "hookline.fcgi")
 
@@ -32,6 +32,122 @@ def test_idempotency_key_replays_first_response():
     _, other = account()
     r = api("POST", "/webhooks", body, key=other, headers=h)
     assert r.status == 201 and r.body["id"] != r1.body["id"], r
+
+
+def _account_id(slug):
+    return sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+
+
+def test_idempotency_concurrent_repeats_do_the_work_once():
+    _, key = account()
+    with Receiver(delay=2) as rcv:
+        wh = endpoint(key, rcv.url)["id"]
+        h = {"Idempotency-Key": "test-once"}
+        results = []
+
+        def send():
+            results.append(api("POST", "/webhooks/%s/test" % wh, {}, key=key, headers=h))
+
+        threads = [threading.Thread(target=send) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        # One test send reached the receiver; the repeats that came while
+        # it ran were told so, not run.
+        assert len(rcv.requests) == 1, rcv.requests
+        done = [r for r in results if r.status == 200 and "idempotent-replayed" not in r.headers]
+        replayed = [r for r in results if r.status == 200 and r not in done]
+        busy = [r for r in results if r.status != 200]
+        assert len(done) == 1, results
+        # Repeats the web server queued until the first had finished are replays.
+        assert all(r.body == done[0].body for r in replayed), results
+        for r in busy:
+            assert r.status == 409 and error_code(r) == "idempotency_in_progress", r
+            assert int(r.headers["retry-after"]) >= 1, r.headers
+        # Once it is done, a repeat gets its answer.
+        r = api("POST", "/webhooks/%s/test" % wh, {}, key=key, headers=h)
+        assert r.status == 200 and r.body == done[0].body, r
+        assert r.headers.get("idempotent-replayed") == "true", r.headers
+        assert len(rcv.requests) == 1
+
+
+def test_idempotency_parallel_creates_make_one_webhook():
+    _, key = account()
+    body = {"url": "http://127.0.0.1:9/idem-par", "event_types": [EVENT]}
+    results = []
+
+    def create():
+        results.append(api("POST", "/webhooks", body, key=key,
+                           headers={"Idempotency-Key": "par-1"}))
+
+    threads = [threading.Thread(target=create) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(api("GET", "/webhooks", key=key).body["data"]) == 1, results
+    assert {r.status for r in results} <= {201, 409}, results
+    assert len({r.body["id"] for r in results if r.status == 201}) == 1, results
+
+
+def test_idempotency_stale_or_failed_reservations_do_not_block():
+    slug, key = account()
+    acct = _account_id(slug)
+    # A reservation whose process died (expired): the key is usable again.
+    sql("INSERT INTO idempotency_keys (account_id, idem_key, route, request_hash, status, "
+        "response, expires_at) VALUES ('%s', 'stale-1', '/webhooks', 'x', 0, 'pending:dead', "
+        "NOW(3) - INTERVAL 1 SECOND)" % acct)
+    r = api("POST", "/webhooks", {"url": "http://127.0.0.1:9/stale"}, key=key,
+            headers={"Idempotency-Key": "stale-1"})
+    assert r.status == 201, r
+    # A request that fails with a 5xx gives its reservation back.
+    h = {"Idempotency-Key": "fail-1"}
+    sql("RENAME TABLE event_types TO event_types_offline")
+    try:
+        r = api("POST", "/webhooks/events", {"name": "idem.failed"}, key=key, headers=h)
+    finally:
+        sql("RENAME TABLE event_types_offline TO event_types")
+    assert r.status == 500, r
+    assert sql("SELECT COUNT(*) FROM idempotency_keys WHERE account_id = '%s' "
+               "AND idem_key = 'fail-1'" % acct) == [["0"]]
+    r = api("POST", "/webhooks/events", {"name": "idem.failed"}, key=key, headers=h)
+    assert r.status == 201 and "idempotent-replayed" not in r.headers, r
+
+
+def test_idempotency_answers_are_sealed_replayed_whole_and_per_caller():
+    slug, key = account()
+    acct = _account_id(slug)
+    h = {"Idempotency-Key": "sealed-1"}
+    body = {"url": "http://127.0.0.1:9/sealed", "event_types": [EVENT], "encryption": True}
+    r1 = api("POST", "/webhooks", body, key=key, headers=h)
+    assert r1.status == 201 and r1.body["secret"].startswith("whsec_"), r1
+    wh = r1.body["id"]
+    rot = api("POST", "/webhooks/%s/rotate-secret" % wh, {}, key=key,
+              headers={"Idempotency-Key": "sealed-2"})
+    src = api("POST", "/webhooks/sources", {"verify": "standard"}, key=key,
+              headers={"Idempotency-Key": "sealed-3"})
+    assert rot.status == 200 and src.status == 201 and src.body["secret"], (rot, src)
+    # What is stored reveals none of the secrets it carries.
+    stored = sql("SELECT response FROM idempotency_keys WHERE account_id = '%s'" % acct)
+    assert len(stored) == 3, stored
+    text = json.dumps(stored)
+    for secret in (r1.body["secret"], r1.body["encryption_key"], rot.body["secret"],
+                   src.body["secret"], wh):
+        assert secret not in text, (secret, text)
+    assert "whsec_" not in text, text
+    # A repeat still gets the whole first answer, Location included.
+    r2 = api("POST", "/webhooks", body, key=key, headers=h)
+    assert r2.status == 201 and r2.body == r1.body, (r1, r2)
+    assert r2.headers.get("location") == r1.headers["location"] == "/webhooks/" + wh, r2.headers
+    r = api("POST", "/webhooks/sources", {"verify": "standard"}, key=key,
+            headers={"Idempotency-Key": "sealed-3"})
+    assert r.body == src.body and r.headers.get("location") == src.headers["location"], r
+    # Another key of the account cannot fetch the answer by repeating it.
+    wkey = ctl("key", "create", slug, "--scopes", "read,write").stdout.strip()
+    r = api("POST", "/webhooks", body, key=wkey, headers=h)
+    assert r.status == 422 and error_code(r) == "idempotency_key_reused", r
+    assert "whsec_" not in r.raw.decode(), r
 
 
 def test_rate_limit_holds_across_processes():

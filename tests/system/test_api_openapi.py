@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 
+from apihelp import account
 from hltest import api
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -66,3 +67,49 @@ def test_document_is_served():
     r = api("GET", "/webhooks/openapi.json", key=None)
     assert r.status == 200, r
     assert r.body == _doc(), "served document differs from docs/openapi.json"
+
+
+def _schema(doc, s):
+    """s with $ref and allOf resolved: (properties, required, enum of each)."""
+    if "$ref" in s:
+        s = doc["components"]["schemas"][s["$ref"].rsplit("/", 1)[1]]
+    props, required = dict(s.get("properties", {})), set(s.get("required", []))
+    for part in s.get("allOf", []):
+        p, r = _schema(doc, part)
+        props.update(p)
+        required |= r
+    return props, required
+
+
+def _body(doc, method, path):
+    return _schema(doc, doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"])
+
+
+def test_create_bodies_require_what_the_router_requires():
+    doc = _doc()
+    for path, member in (("/webhooks", "url"), ("/webhooks/sources", "verify")):
+        _, required = _body(doc, "post", path)
+        assert member in required, (path, required)
+        r = api("POST", path, {})
+        assert r.status == 400 and r.body["error"] == {
+            "code": "missing_field", "message": "%s is required" % member, "field": member}, r
+    for path in ("/webhooks/{wh}", "/webhooks/sources/{src}"):
+        assert _body(doc, "put", path)[1] == set(), path
+
+
+def test_bulk_retry_statuses_are_the_ones_accepted():
+    doc = _doc()
+    props, _ = _body(doc, "post", "/webhooks/deliveries/retry")
+    statuses = props["status"]["enum"]
+    _, key = account()
+    with open(os.path.join(HERE, "..", "..", "docs", "api.md")) as f:
+        text = f.read()
+    section = text[text.index("## Replay and bulk retry"):text.index("## Audit log")]
+    for status in statuses:
+        assert "`%s`" % status in section, (status, section)
+        r = api("POST", "/webhooks/deliveries/retry", {"status": status}, key=key)
+        assert r.status == 202, (status, r)
+    for status in ("sending", "paused", "nonsense"):
+        assert status not in statuses
+        r = api("POST", "/webhooks/deliveries/retry", {"status": status}, key=key)
+        assert r.status == 422 and r.body["error"]["field"] == "status", (status, r)

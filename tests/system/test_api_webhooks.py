@@ -218,3 +218,56 @@ def test_pagination_across_pages():
         assert r2.status == 200 and r2.body["data"], (path, r2)
         ids1 = {x["id"] for x in r1.body["data"]}
         assert not ids1 & {x["id"] for x in r2.body["data"]}, (path, r1, r2)
+
+
+def test_strings_with_nul_are_refused_not_cut_short():
+    _, key = account()
+    cases = [
+        (rb'{"url": "http://127.0.0.1:9/a\u0000x"}', "url"),
+        (rb'{"url": "http://127.0.0.1:9/a", "event_types": ["sms.delivered\u0000x"]}', "event_types"),
+        (rb'{"url": "http://127.0.0.1:9/a", "headers": {"X-A": "a\u0000b"}}', "headers"),
+        # json-c would cut this member name to "url" without a trace.
+        (rb'{"url\u0000x": "http://127.0.0.1:9/a"}', None),
+    ]
+    for raw, field in cases:
+        r = api("POST", "/webhooks", raw=raw, key=key, headers={"Content-Type": "application/json"})
+        assert r.status == 422 and error_code(r) == "invalid_value", (raw, r)
+        assert r.body["error"].get("field") == field, (raw, r)
+    assert api("GET", "/webhooks", key=key).body["data"] == []
+    r = api("POST", "/webhooks/publish", raw=rb'{"event_type": "sms.delivered", "payload": '
+            rb'{"to": "+1\u0000"}}', key=key, headers={"Content-Type": "application/json"})
+    assert r.status == 422 and r.body["error"]["field"] == "payload", r
+    # An escaped backslash before u0000 is text, not a NUL.
+    r = api("POST", "/webhooks", raw=rb'{"url": "http://127.0.0.1:9/a", "description": "C:\\u0000"}',
+            key=key, headers={"Content-Type": "application/json"})
+    assert r.status == 201 and r.body["description"] == "C:\\u0000", r
+
+
+def test_test_send_event_type_is_checked_like_the_dashboard():
+    _, key = account()
+    with Receiver() as rcv:
+        ep = endpoint(key, rcv.url)
+        for bad, code in (("no.such_type", "unprocessable"), ("sms.*", "invalid_value"),
+                          ("*", "invalid_value"), ("Bad Type!", "invalid_value")):
+            r = api("POST", "/webhooks/%s/test" % ep["id"], {"event_type": bad}, key=key)
+            assert r.status == 422 and error_code(r) == code, (bad, r)
+            assert r.body["error"]["field"] == "event_type", (bad, r)
+        assert rcv.requests == []
+        for good in (EVENT, "webhook.test"):
+            r = api("POST", "/webhooks/%s/test" % ep["id"], {"event_type": good}, key=key)
+            assert r.status == 200 and r.body["event_type"] == good, r
+
+
+def test_retry_exponential_unknown_member_is_refused():
+    _, key = account()
+    opts = {"base_seconds": 5, "cap_seconds": 600, "max_attempts": 4, "jitter": True}
+    r = api("POST", "/webhooks", {"url": "http://127.0.0.1:9/x", "retry_exponential": opts}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "retry_exponential", r
+    assert "jitter" in r.body["error"]["message"], r
+    assert api("GET", "/webhooks", key=key).body["data"] == []
+    ep = endpoint(key, "http://127.0.0.1:9/x")
+    r = api("PUT", "/webhooks/" + ep["id"], {"retry_exponential": opts}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "retry_exponential", r
+    del opts["jitter"]
+    r = api("PUT", "/webhooks/" + ep["id"], {"retry_exponential": opts}, key=key)
+    assert r.status == 200 and r.body["retry_exponential"] == opts, r

@@ -7,12 +7,14 @@ import calendar
 import http.client
 import json
 import re
+import secrets
 import shutil
 import subprocess
+import threading
 import time
 import urllib.parse
 
-from hltest import BASE_URL, Receiver, api, ctl, new_account, run_runner, unique, verify
+from hltest import BASE_URL, Receiver, api, cgi, ctl, new_account, run_runner, unique, verify
 
 HOSTILE = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>']
 PASSWORD = "correct horse battery staple"
@@ -163,6 +165,29 @@ def test_login_is_throttled():
     assert "Too many failed logins" in body
 
 
+def test_parallel_wrong_logins_get_five_password_checks():
+    # Sixteen guesses at once (separate processes, an address of their
+    # own): the throttle counts each before its password check, so exactly
+    # five are checked (401) and the rest refused (429).
+    slug, _ = new_account("thrp")
+    email = _user(slug, "admin")
+    addr = "203.0.113.%d" % secrets.randbelow(200)
+    form = urllib.parse.urlencode({"email": email, "password": "wrong password"}).encode()
+    statuses = []
+
+    def guess():
+        r = cgi("POST", "/webhook/login", body=form,
+                content_type="application/x-www-form-urlencoded", addr=addr)
+        statuses.append(r.status)
+
+    threads = [threading.Thread(target=guess) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [401] * 5 + [429] * 11, sorted(statuses)
+
+
 def test_form_errors_keep_input_and_hostile_values_render_as_text():
     slug, key, s = _admin()
     bad = HOSTILE[1]
@@ -199,6 +224,20 @@ def test_test_send_shows_request_and_response():
         status, _, body = s.post("/webhook/testing/send", {"webhook_id": wh, "type": "sms.delivered",
                                                            "payload": "[1"})
         assert status == 422 and "must be a JSON object" in body
+
+
+def test_inspector_of_another_account_or_none_is_404():
+    _, _, s = _admin()
+    status, h, _ = s.post("/webhook/testing/inspect", {})
+    assert status == 303, status
+    mine = h["location"].rsplit("/", 1)[1]
+    assert s.get("/webhook/testing/inspect/" + mine)[0] == 200
+    _, _, other = _admin()
+    status, _, body = other.get("/webhook/testing/inspect/" + mine)
+    assert status == 404, (status, body[:500])
+    assert mine not in body
+    status, _, _ = other.get("/webhook/testing/inspect/ins_00000000000000000000000000")
+    assert status == 404, status
 
 
 def test_signature_checker():

@@ -50,6 +50,9 @@ START_TEST(test_values)
 	ck_assert_int_eq(c.require_https, 0);
 	ck_assert_int_eq(c.log_level, HL_LOG_DEBUG);
 	hl_config_free(&c);
+	ck_assert_int_eq(hl_config_parse(KEY "Web.BasePath = /apps/hook-line\n", &c), HL_OK);
+	ck_assert_str_eq(c.base_path, "/apps/hook-line");
+	hl_config_free(&c);
 }
 END_TEST
 
@@ -77,6 +80,9 @@ START_TEST(test_errors_name_the_key)
 	expect_bad(KEY "Log.Level = loud\n", "Log.Level");
 	expect_bad(KEY "Databse.Host = typo\n", "Databse.Host");
 	expect_bad(KEY "Database.Hots = typo\n", "Database.Hots");
+	expect_bad(KEY "Web.BasePath = hooks\n", "Web.BasePath");
+	expect_bad(KEY "Web.BasePath = /hooks/\n", "Web.BasePath");
+	expect_bad(KEY "Web.BasePath = /a;b\n", "Web.BasePath");
 }
 END_TEST
 
