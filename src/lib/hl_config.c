@@ -263,7 +263,8 @@ config_from_hdf(HDF *hdf, struct hl_config *cfg)
 			"Database.Host or Database.Socket must be set");
 	/* It goes into every URL, cookie Path and Location as it is. */
 	if (*cfg->base_path && (cfg->base_path[0] != '/' ||
-	    cfg->base_path[strlen(cfg->base_path) - 1] == '/' || strlen(cfg->base_path) > 200 ||
+	    cfg->base_path[strlen(cfg->base_path) - 1] == '/' ||
+	    strlen(cfg->base_path) > HL_BASE_PATH_MAX ||
 	    strspn(cfg->base_path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789/._~-") != strlen(cfg->base_path)))
 		return hl_fail(HL_ERR_CONFIG, "Web.BasePath", "Web.BasePath must be empty or a "

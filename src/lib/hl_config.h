@@ -17,6 +17,9 @@ struct hl_cidr {
 	int bits;
 };
 
+/* The longest Web.BasePath. */
+#define HL_BASE_PATH_MAX 200
+
 struct hl_config {
 	char *path;                   /* the file that was read */
 

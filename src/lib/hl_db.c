@@ -117,6 +117,12 @@ hl_db_config(const struct hl_db *db)
 	return db->cfg;
 }
 
+const struct hl_config *
+hl_stmt_config(const struct hl_stmt *st)
+{
+	return st->db->cfg;
+}
+
 hl_err
 hl_db_open(const struct hl_config *cfg, struct hl_db **out)
 {

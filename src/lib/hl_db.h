@@ -14,6 +14,8 @@ hl_err hl_db_open(const struct hl_config *cfg, struct hl_db **out);
 void hl_db_close(struct hl_db *db);
 /* The configuration the connection was opened with (it outlives db). */
 const struct hl_config *hl_db_config(const struct hl_db *db);
+/* ... and of the connection a statement belongs to. */
+const struct hl_config *hl_stmt_config(const struct hl_stmt *st);
 /* Reconnect if the server went away (long-lived FastCGI processes). */
 hl_err hl_db_ping(struct hl_db *db);
 /* Changes when hl_db_ping reconnected: statements kept across calls

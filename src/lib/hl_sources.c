@@ -304,11 +304,13 @@ source_json(struct hl_stmt *st)
 {
 	json_object *o = json_object_new_object();
 	const char *map = hl_stmt_col(st, 5);
-	char path[HL_SLUG_MAX + 32];
+	char path[HL_BASE_PATH_MAX + HL_SLUG_MAX + 32];
 
 	hl_json_add_str(o, "id", hl_stmt_col(st, 0));
 	hl_json_add_str(o, "slug", hl_stmt_col(st, 1));
-	snprintf(path, sizeof(path), "/webhooks/incoming/%s", hl_stmt_col(st, 1));
+	/* The path senders post to, under Web.BasePath. */
+	snprintf(path, sizeof(path), "%s/webhooks/incoming/%s", hl_stmt_config(st)->base_path,
+		hl_stmt_col(st, 1));
 	hl_json_add_str(o, "path", path);
 	hl_json_add_str(o, "name", hl_stmt_col(st, 2));
 	hl_json_add_str(o, "verify", hl_stmt_col(st, 3));

@@ -32,8 +32,8 @@ set_url(struct hl_req *r, HDF *hdf, const char *key, const char *path)
 	if (!host || !*host || strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789.-:[]") != strlen(host) || strlen(host) > 255)
 		host = "localhost";
-	snprintf(url, sizeof(url), "%s://%s%s%s", https && !strcasecmp(https, "on") ? "https" : "http",
-		host, r->cfg->base_path, path);
+	snprintf(url, sizeof(url), "%s://%s%s", https && !strcasecmp(https, "on") ? "https" : "http",
+		host, path);
 	hdf_set_value(hdf, key, url);
 }
 

@@ -68,6 +68,12 @@ def test_base_path_in_redirects_cookies_links_and_locations():
             addr=ADDR, config=_config())
     assert r.status == 201, r
     assert r.headers["location"] == "%s/webhooks/sources/%s" % (BASE, r.body["id"]), r
+    # Where senders post: under the prefix, in the API and on the page.
+    src = r.body
+    assert src["path"] == "%s/webhooks/incoming/%s" % (BASE, src["slug"]), src
+    r = _get("/webhook/incoming/" + src["id"], cookie)
+    assert r.status == 200 and "%s/webhooks/incoming/%s\"" % (BASE, src["slug"]) in r.body, r
+    assert "%s%s/webhooks" % (BASE, BASE) not in r.body
     # A form's redirect, then logging out.
     r = _post("/webhook/manage/%s/disable" % wh, {"csrf": csrf}, cookie)
     assert r.status == 303 and r.headers["location"] == BASE + "/webhook/manage?done=disabled", r
