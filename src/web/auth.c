@@ -181,11 +181,8 @@ hl_csrf_ok(struct hl_req *r)
 	return hl_ct_streq(sent, r->csrf);
 }
 
-/* A browser's cross-site request: Sec-Fetch-Site says so, or Origin
- * names another host than the one the request was sent to ("null" and
- * anything unparsable included). */
-static int
-cross_site(struct hl_req *r)
+int
+hl_req_cross_site(struct hl_req *r)
 {
 	const char *site = hl_req_env(r, "HTTP_SEC_FETCH_SITE");
 	const char *origin = hl_req_env(r, "HTTP_ORIGIN");
@@ -218,7 +215,7 @@ hl_auth_check(struct hl_req *r, const struct hl_route *route)
 			return -1;
 		/* Basic is the one API credential a browser may hold and send on
 		 * its own: a change it carries from another site is forged. */
-		if (basic && state_changing && cross_site(r)) {
+		if (basic && state_changing && hl_req_cross_site(r)) {
 			hl_log(HL_LOG_WARN, "cross-site %s %s with Basic credentials from %s refused",
 				hl_method_name(r->method), r->path, r->client_addr);
 			hl_resp_error(r, 403, "cross_site_request", "a change authenticated with HTTP "

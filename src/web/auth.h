@@ -9,6 +9,11 @@
 int hl_auth_check(struct hl_req *r, const struct hl_route *route);
 /* Pages: 1 when the posted form carries this session's CSRF token. */
 int hl_csrf_ok(struct hl_req *r);
+/* A browser's cross-site request: Sec-Fetch-Site says so, or Origin
+ * names another host than the one the request was sent to ("null" and
+ * anything unparsable included). Requests without either (not from a
+ * browser, or an old one) are not. */
+int hl_req_cross_site(struct hl_req *r);
 
 /* An email and password checked the one way both the login form and HTTP
  * Basic use: throttled per email and client address (hl_login_attempt),

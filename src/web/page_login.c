@@ -1,6 +1,7 @@
 /* page_login.c: /webhook/login and /webhook/logout. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include "hl_log.h"
 #include "hl_sessions.h"
 #include "hl_util.h"
@@ -39,6 +40,16 @@ page_login_form(struct hl_req *r)
 	show_form(r, 200, NULL, hl_req_query(r, "next", next, sizeof(next)), NULL);
 }
 
+/* Secure when configured, and whenever the request itself came over
+ * https (the web server says so with HTTPS=on). */
+static int
+cookie_secure(struct hl_req *r)
+{
+	const char *https = hl_req_env(r, "HTTPS");
+
+	return r->cfg->cookie_secure || (https && !strcasecmp(https, "on"));
+}
+
 void
 page_login_submit(struct hl_req *r)
 {
@@ -48,6 +59,12 @@ page_login_submit(struct hl_req *r)
 	enum hl_pw res;
 	hl_err rc;
 
+	/* Another site's form must not log the browser in (into an
+	 * account of that site's choosing: login CSRF). */
+	if (hl_req_cross_site(r)) {
+		show_form(r, 403, "", "", "Log in from this site's own login page.");
+		return;
+	}
 	if (!hl_req_form(r, "email", email, sizeof(email)))
 		email[0] = '\0';
 	if (!hl_req_form(r, "next", next, sizeof(next)))
@@ -79,7 +96,7 @@ page_login_submit(struct hl_req *r)
 	/* A new token at every login: a planted cookie never becomes a session. */
 	snprintf(cookie, sizeof(cookie), "hl_session=%s; Path=%s; HttpOnly; "
 		"SameSite=Strict; Max-Age=%ld%s", token, hl_req_url(r, "/webhook", path, sizeof(path)),
-		r->cfg->session_ttl, r->cfg->cookie_secure ? "; Secure" : "");
+		r->cfg->session_ttl, cookie_secure(r) ? "; Secure" : "");
 	hl_resp_header(r, "Set-Cookie", cookie);
 	hl_resp_redirect(r, safe_next(next));
 	memset(token, 0, sizeof(token));

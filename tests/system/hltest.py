@@ -453,16 +453,18 @@ FCGI = os.environ.get("HL_FCGI", "")
 
 
 def cgi(method, uri, body=None, headers=None, content_type="application/json", addr="127.0.0.1",
-        config=None):
+        config=None, env=None):
     """One request answered by hookline.fcgi run as a plain CGI program (no
     web server in between): for another configuration or another client
     address than the stack's. headers: request headers by name
     ({"Authorization": "Basic ..."}); body: bytes, or an object sent as
     JSON. Returns a Response (headers with lower-case names; repeated ones
-    joined with "\\n")."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "REQUEST_METHOD": method,
-           "REQUEST_URI": uri, "QUERY_STRING": uri.partition("?")[2], "REMOTE_ADDR": addr,
-           "GATEWAY_INTERFACE": "CGI/1.1", "SERVER_PROTOCOL": "HTTP/1.1"}
+    joined with "\\n"). env: more CGI variables ({"HTTPS": "on"})."""
+    extra, env = env, {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "REQUEST_METHOD": method,
+                       "REQUEST_URI": uri, "QUERY_STRING": uri.partition("?")[2],
+                       "REMOTE_ADDR": addr, "GATEWAY_INTERFACE": "CGI/1.1",
+                       "SERVER_PROTOCOL": "HTTP/1.1"}
+    env.update(extra or {})
     for k, v in (headers or {}).items():
         env["HTTP_" + k.upper().replace("-", "_")] = v
     data = b""

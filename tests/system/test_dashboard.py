@@ -154,6 +154,32 @@ def test_viewer_is_refused_changes():
     assert len(api("GET", "/webhooks", key=key).body["data"]) == 1
 
 
+def test_login_refuses_other_sites_and_marks_https_cookies_secure():
+    """Another site's form cannot log a browser in (login CSRF: into an
+    account of its choosing); over https the session cookie is Secure
+    even where Security.CookieSecure is off."""
+    slug, _ = new_account("lcsrf")
+    email = _user(slug, "admin")
+    addr = "203.0.113.%d" % secrets.randbelow(200)
+    form = urllib.parse.urlencode({"email": email, "password": PASSWORD}).encode()
+
+    def login(headers=None, env=None):
+        return cgi("POST", "/webhook/login", body=form, headers=headers, env=env,
+                   content_type="application/x-www-form-urlencoded", addr=addr)
+
+    for hostile in ({"Origin": "https://evil.example", "Host": "hooks.example"},
+                    {"Origin": "null", "Host": "hooks.example"},
+                    {"Sec-Fetch-Site": "cross-site"}):
+        r = login(hostile)
+        assert r.status == 403 and "set-cookie" not in r.headers, (hostile, r)
+        assert "own login page" in r.body, r
+    r = login({"Origin": "https://hooks.example", "Host": "hooks.example",
+               "Sec-Fetch-Site": "same-origin"})
+    assert r.status == 303 and "Secure" not in r.headers["set-cookie"], r
+    r = login(env={"HTTPS": "on"})
+    assert r.status == 303 and "; Secure" in r.headers["set-cookie"], r
+
+
 def test_login_is_throttled():
     slug, _ = new_account("thr")
     email = _user(slug, "admin")
