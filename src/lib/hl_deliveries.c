@@ -508,6 +508,7 @@ dq_lease(struct hl_dq *q, const char (*ids)[HL_ID_MAX], int n)
 /* Load the jobs of ids into jobs[*njobs..]; a job that cannot be loaded
  * is logged and left to its lease (never sent unsigned). */
 static void pause_claimed(struct hl_dq *q, const char *delivery_id);
+static void release_ids(struct hl_dq *q, const char (*ids)[HL_ID_MAX], int n);
 
 static hl_err
 dq_load(struct hl_dq *q, const char (*ids)[HL_ID_MAX], int n, struct hl_job *jobs, int *njobs)
@@ -565,11 +566,15 @@ pause_claimed(struct hl_dq *q, const char *delivery_id)
 {
 	unsigned long long n = 0;
 
+	char id[1][HL_ID_MAX];
+
 	if (hl_db_exec(q->db, &n, "UPDATE deliveries d JOIN endpoints e ON e.id = d.endpoint_id "
 	    "SET d.status = 'paused', d.lease_owner = NULL, d.lease_expires_at = NULL "
 	    "WHERE d.id = ? AND d.lease_owner = ? AND d.status = 'sending' AND e.enabled = 0",
-	    "ss", delivery_id, q->owner) || n == 0)
-		hl_delivery_release(q->db, q->owner, delivery_id);
+	    "ss", delivery_id, q->owner) || n == 0) {
+		hl_strlcpy(id[0], delivery_id, HL_ID_MAX);
+		release_ids(q, (const char (*)[HL_ID_MAX])id, 1);
+	}
 }
 
 /* Take up to want slots of endpoint_id (inside the caller's transaction):

@@ -113,16 +113,25 @@ claim_round(struct claimer *c, int room)
 		/* A token that cannot be had leaves job->auth_error set: the main
 		 * thread records an attempt of class auth instead of sending. */
 		/* A job that failed to load stays alone (no request of its own
-		 * to share). A batch or a token that fails to be made is the
-		 * request's failed attempt (class other), recorded for each
-		 * member: released, it would only be claimed again. */
-		if (!group[0]->setup_error[0] &&
-		    ((group[0]->batch_max > 1 && hl_job_batch(group, k)) ||
-		    hl_oauth_prepare(c->db, c->o.cfg, group[0]))) {
+		 * to share). A batch body that cannot be made is the request's
+		 * failed attempt (class other), recorded for each member:
+		 * released, it would only be claimed again. */
+		if (!group[0]->setup_error[0] && group[0]->batch_max > 1 && hl_job_batch(group, k)) {
 			hl_log(HL_LOG_ERROR, "delivery %s: %s", group[0]->delivery_id, hl_errmsg());
 			hl_strlcpy(group[0]->setup_error, hl_errmsg(), sizeof(group[0]->setup_error));
 			for (j = 0; j < k; j++)
 				group[j]->batch_next = j + 1 < k ? group[j + 1] : NULL;
+		}
+		/* The token cache could not be read (MariaDB went away): the
+		 * request goes back unsent and unrecorded, as the failure is
+		 * ours, not the endpoint's. (A token that cannot be had sets
+		 * auth_error instead: an attempt of class auth.) */
+		if (!group[0]->setup_error[0] && hl_oauth_prepare(c->db, c->o.cfg, group[0])) {
+			hl_log(HL_LOG_ERROR, "delivery %s: %s", group[0]->delivery_id, hl_errmsg());
+			for (j = 0; j < k; j++)
+				group[j]->batch_next = j + 1 < k ? group[j + 1] : NULL;
+			hl_request_release(c->db, c->owner, group[0]);
+			continue;
 		}
 		out[nout++] = group[0];
 	}
