@@ -106,23 +106,26 @@ email_key(const char *email, char out[65])
 #define LOGIN_LOCK_WAIT_S 10
 
 hl_err
-hl_login_attempt(struct hl_db *db, const char *email, const char *client_addr, int *blocked)
+hl_login_attempt(struct hl_db *db, const char *email, const char *client_addr, int count,
+	int *blocked)
 {
 	struct hl_stmt *st;
 	char key[65];
-	hl_err rc, unlock;
-	int found, taken;
+	hl_err rc, unlock = HL_OK;
+	int found, taken = 0;
 
 	*blocked = 1;
 	email_key(email, key);
-	rc = hl_db_lock(db, LOGIN_LOCK, LOGIN_LOCK_WAIT_S, &taken);
-	if (rc)
-		return rc;
-	/* Fail closed: a lock we cannot get in 10 s means a flood. */
-	if (!taken)
-		return HL_OK;
-	hl_db_exec(db, NULL, "DELETE FROM login_failures WHERE created_at < NOW(3) - INTERVAL ? SECOND",
-		"i", (long long)HL_LOGIN_WINDOW_S);
+	if (count) {
+		rc = hl_db_lock(db, LOGIN_LOCK, LOGIN_LOCK_WAIT_S, &taken);
+		if (rc)
+			return rc;
+		/* Fail closed: a lock we cannot get in 10 s means a flood. */
+		if (!taken)
+			return HL_OK;
+		hl_db_exec(db, NULL, "DELETE FROM login_failures WHERE created_at < NOW(3) - "
+			"INTERVAL ? SECOND", "i", (long long)HL_LOGIN_WINDOW_S);
+	}
 	rc = hl_stmt_new(db, "SELECT (SELECT COUNT(*) FROM login_failures WHERE email_hash = ? "
 		"AND created_at >= NOW(3) - INTERVAL ? SECOND), (SELECT COUNT(*) FROM login_failures "
 		"WHERE client_addr = ? AND created_at >= NOW(3) - INTERVAL ? SECOND)", &st);
@@ -140,12 +143,22 @@ hl_login_attempt(struct hl_db *db, const char *email, const char *client_addr, i
 	/* Counted as a failure now, before the password is checked; a
 	 * success removes it again (hl_login_succeeded). A refused attempt
 	 * is not counted: it cost no password check. */
-	if (!rc && !*blocked)
-		rc = hl_db_exec(db, NULL, "INSERT INTO login_failures (email_hash, client_addr) "
-			"VALUES (?, ?)", "ss", key, client_addr);
+	if (!rc && !*blocked && count)
+		rc = hl_login_failed(db, email, client_addr);
 out:
-	unlock = hl_db_unlock(db, LOGIN_LOCK);
+	if (taken)
+		unlock = hl_db_unlock(db, LOGIN_LOCK);
 	return rc ? rc : unlock;
+}
+
+hl_err
+hl_login_failed(struct hl_db *db, const char *email, const char *client_addr)
+{
+	char key[65];
+
+	email_key(email, key);
+	return hl_db_exec(db, NULL, "INSERT INTO login_failures (email_hash, client_addr) "
+		"VALUES (?, ?)", "ss", key, client_addr);
 }
 
 hl_err

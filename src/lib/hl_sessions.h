@@ -18,18 +18,20 @@ hl_err hl_session_delete(struct hl_db *db, const char *token);
 /* A random URL-safe token (sessions, CSRF). */
 hl_err hl_token_new(char out[HL_TOKEN_MAX]);
 
-/* Login throttling (table login_failures). hl_login_attempt checks and
- * counts in one step, under a named lock: *blocked is set when the email
- * or the client address had too many failed logins in the last window;
- * otherwise this attempt is already counted as a failure, so parallel
- * guesses get at most HL_LOGIN_MAX_PER_EMAIL password checks. A correct
- * password then calls hl_login_succeeded, which forgets the email's
- * failures (this attempt's included). */
+/* Login throttling (table login_failures). hl_login_attempt sets
+ * *blocked when the email or the client address had too many failed
+ * logins in the last window. With count, it checks and counts in one
+ * step under a named lock: an attempt not blocked is already counted as
+ * a failure, so parallel guesses get at most HL_LOGIN_MAX_PER_EMAIL
+ * password checks, and a correct password then calls hl_login_succeeded,
+ * which forgets the email's failures (this attempt's included). Without
+ * count it only checks; the caller counts a failure with hl_login_failed. */
 #define HL_LOGIN_WINDOW_S (15 * 60)
 #define HL_LOGIN_MAX_PER_EMAIL 5
 #define HL_LOGIN_MAX_PER_ADDR 20
 hl_err hl_login_attempt(struct hl_db *db, const char *email, const char *client_addr,
-	int *blocked);
+	int count, int *blocked);
+hl_err hl_login_failed(struct hl_db *db, const char *email, const char *client_addr);
 hl_err hl_login_succeeded(struct hl_db *db, const char *email);
 
 #endif

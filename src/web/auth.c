@@ -27,15 +27,15 @@ unauthorized(struct hl_req *r, const char *message)
 }
 
 enum hl_pw
-hl_auth_password(struct hl_req *r, const char *email, const char *password,
-	struct hl_principal *who)
+hl_auth_password(struct hl_req *r, enum hl_login_kind kind, const char *email,
+	const char *password, struct hl_principal *who)
 {
 	int blocked;
 	hl_err rc;
 
 	/* Throttle before checking the password: a blocked guess costs no
 	 * PBKDF2 work and reveals nothing. */
-	rc = hl_login_attempt(r->db, email, r->client_addr, &blocked);
+	rc = hl_login_attempt(r->db, email, r->client_addr, kind == HL_LOGIN_FORM, &blocked);
 	if (rc)
 		return HL_PW_ERROR;
 	if (blocked) {
@@ -45,9 +45,11 @@ hl_auth_password(struct hl_req *r, const char *email, const char *password,
 	rc = hl_user_login(r->db, email, password, who);
 	if (rc == HL_ERR_AUTH) {
 		hl_log(HL_LOG_INFO, "failed login for an account from %s", r->client_addr);
+		if (kind == HL_LOGIN_BASIC && hl_login_failed(r->db, email, r->client_addr))
+			return HL_PW_ERROR;
 		return HL_PW_WRONG;
 	}
-	if (!rc)
+	if (!rc && kind == HL_LOGIN_FORM)
 		rc = hl_login_succeeded(r->db, email);
 	return rc ? HL_PW_ERROR : HL_PW_OK;
 }
@@ -71,7 +73,7 @@ auth_basic(struct hl_req *r, const char *b64)
 		return HL_PW_WRONG;
 	}
 	*colon = '\0';
-	res = hl_auth_password(r, creds, colon + 1, &r->who);
+	res = hl_auth_password(r, HL_LOGIN_BASIC, creds, colon + 1, &r->who);
 	memset(creds, 0, sizeof(creds));
 	return res;
 }
@@ -181,24 +183,43 @@ hl_csrf_ok(struct hl_req *r)
 	return hl_ct_streq(sent, r->csrf);
 }
 
+/* The length of host[:port] without a trailing default port. */
+static size_t
+authority_len(const char *a, const char *dflt)
+{
+	size_t n = strlen(a), d = strlen(dflt);
+
+	if (n > d && !strcmp(a + n - d, dflt))
+		n -= d;
+	return n;
+}
+
 int
 hl_req_cross_site(struct hl_req *r)
 {
 	const char *site = hl_req_env(r, "HTTP_SEC_FETCH_SITE");
 	const char *origin = hl_req_env(r, "HTTP_ORIGIN");
 	const char *host = hl_req_env(r, "HTTP_HOST");
+	const char *dflt;
 
 	if (site && !strcasecmp(site, "cross-site"))
 		return 1;
 	if (!origin || !*origin)
 		return 0;
-	if (!strncasecmp(origin, "https://", 8))
+	if (!strncasecmp(origin, "https://", 8)) {
 		origin += 8;
-	else if (!strncasecmp(origin, "http://", 7))
+		dflt = ":443";
+	} else if (!strncasecmp(origin, "http://", 7)) {
 		origin += 7;
-	else
+		dflt = ":80";
+	} else {
 		return 1;
-	return !host || !*host || strcasecmp(origin, host) != 0;
+	}
+	if (!host || !*host)
+		return 1;
+	/* The scheme's default port may be named on one side only. */
+	return authority_len(origin, dflt) != authority_len(host, dflt) ||
+		strncasecmp(origin, host, authority_len(host, dflt)) != 0;
 }
 
 int

@@ -17,10 +17,16 @@ int hl_req_cross_site(struct hl_req *r);
 
 /* An email and password checked the one way both the login form and HTTP
  * Basic use: throttled per email and client address (hl_login_attempt),
- * failures counted, a success forgets them. Logs, never answers. */
+ * failures counted. The form counts each attempt before its password
+ * check (parallel guesses get exactly the allowance) and a success
+ * forgets the failures. HTTP Basic authenticates every API request, many
+ * at once with the right password: it counts failures after the check,
+ * and a success forgets nothing (a script's calls must not wipe the
+ * failures of someone guessing beside it). Logs, never answers. */
 enum hl_pw { HL_PW_OK, HL_PW_WRONG, HL_PW_THROTTLED, HL_PW_ERROR };
-enum hl_pw hl_auth_password(struct hl_req *r, const char *email, const char *password,
-	struct hl_principal *who);
+enum hl_login_kind { HL_LOGIN_FORM, HL_LOGIN_BASIC };
+enum hl_pw hl_auth_password(struct hl_req *r, enum hl_login_kind kind, const char *email,
+	const char *password, struct hl_principal *who);
 /* Retry-After for a throttled login: the throttle's window. */
 #define HL_LOGIN_RETRY_AFTER "900"
 

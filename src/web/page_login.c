@@ -73,7 +73,7 @@ page_login_submit(struct hl_req *r)
 		show_form(r, 400, email, next, "Enter your email and password.");
 		return;
 	}
-	res = hl_auth_password(r, email, password, &who);
+	res = hl_auth_password(r, HL_LOGIN_FORM, email, password, &who);
 	memset(password, 0, sizeof(password));
 	if (res == HL_PW_THROTTLED) {
 		hl_resp_header(r, "Retry-After", HL_LOGIN_RETRY_AFTER);

@@ -8,6 +8,7 @@ import json
 import os
 import secrets
 import subprocess
+import threading
 import time
 import urllib.parse
 
@@ -154,6 +155,55 @@ def test_basic_auth_is_throttled_like_the_login_form():
     r = cgi("POST", "/webhook/login", body=form, content_type="application/x-www-form-urlencoded",
             addr="198.51.100.%d" % secrets.randbelow(200))
     assert r.status == 429, r
+
+
+def test_basic_calls_at_once_are_not_throttled_and_do_not_wipe_failures():
+    """A script's Basic calls run many at once with the right password:
+    none is refused (each was counted as a failure until its check ended,
+    so a sixth at once got 429), and their successes do not forget the
+    failed guesses made beside them."""
+    slug, _ = account()
+    email = _basic_user(slug)
+    addr = "192.0.2.%d" % secrets.randbelow(200)
+    good = {"Authorization": _basic(email, PASSWORD)}
+    statuses = []
+
+    def call():
+        statuses.append(cgi("GET", "/webhooks", headers=good, addr=addr).status)
+
+    threads = [threading.Thread(target=call) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 10, statuses
+    for _ in range(3):
+        assert cgi("GET", "/webhooks", headers={"Authorization": _basic(email, "wrong")},
+                   addr=addr).status == 401
+    assert cgi("GET", "/webhooks", headers=good, addr=addr).status == 200
+    for _ in range(2):
+        assert cgi("GET", "/webhooks", headers={"Authorization": _basic(email, "wrong")},
+                   addr=addr).status == 401
+    r = cgi("GET", "/webhooks", headers=good, addr=addr)
+    assert r.status == 429, r
+
+
+def test_same_origin_with_or_without_the_default_port():
+    """Origin and Host may name the scheme's default port on one side only;
+    another port is another origin."""
+    slug, key = account()
+    email = _basic_user(slug)
+    wh = api("POST", "/webhooks", {"url": "http://127.0.0.1:9/port"}, key=key).body["id"]
+    basic = _basic(email, PASSWORD)
+    addr = "192.0.2.%d" % secrets.randbelow(200)
+    for origin, host, status in (("https://hooks.example", "hooks.example:443", 200),
+                                 ("https://hooks.example:443", "hooks.example", 200),
+                                 ("http://hooks.example:8080", "hooks.example:8080", 200),
+                                 ("https://hooks.example:8443", "hooks.example", 403),
+                                 ("http://hooks.example", "hooks.example:443", 403)):
+        r = cgi("POST", "/webhooks/%s/disable" % wh, addr=addr,
+                headers={"Authorization": basic, "Origin": origin, "Host": host})
+        assert r.status == status, (origin, host, r)
 
 
 def test_no_basic_challenge_and_no_cross_site_changes_over_basic():
