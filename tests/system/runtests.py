@@ -34,6 +34,17 @@ def _alarm(signum, frame):
     raise CaseTimeout("case exceeded %d s" % TIMEOUT)
 
 
+def result(line):
+    """A case's PASS/FAIL line, printed, and appended to HL_CASE_LOG when
+    set (scripts/check counts the cases of make distcheck's run there:
+    its build tree, and this output, is gone when it passes)."""
+    print(line)
+    path = os.environ.get("HL_CASE_LOG")
+    if path:
+        with open(path, "a") as f:
+            f.write(line + "\n")
+
+
 def discover():
     for fname in sorted(os.listdir(HERE)):
         if fname.startswith("test_") and fname.endswith(".py"):
@@ -50,7 +61,7 @@ def main(argv):
         except Exception:
             if not selectors or any(s in modname or modname.startswith(s.split(".")[0])
                                     for s in selectors):
-                print("FAIL: %s (import)" % modname)
+                result("FAIL: %s (import)" % modname)
                 traceback.print_exc(file=sys.stdout)
                 failed += 1
             continue
@@ -70,7 +81,7 @@ def main(argv):
         for name, fn in cases:
             full = "%s.%s" % (modname, name)
             if setup_error:
-                print("FAIL: %s (setup_module)" % full)
+                result("FAIL: %s (setup_module)" % full)
                 print(setup_error, end="")
                 failed += 1
                 continue
@@ -82,12 +93,12 @@ def main(argv):
                 signal.alarm(0)
                 if isinstance(e, KeyboardInterrupt):
                     raise
-                print("FAIL: %s (%.1fs)" % (full, time.time() - start))
+                result("FAIL: %s (%.1fs)" % (full, time.time() - start))
                 traceback.print_exc(file=sys.stdout)
                 failed += 1
             else:
                 signal.alarm(0)
-                print("PASS: %s (%.1fs)" % (full, time.time() - start))
+                result("PASS: %s (%.1fs)" % (full, time.time() - start))
                 passed += 1
             sys.stdout.flush()
         if hasattr(mod, "teardown_module"):
