@@ -62,7 +62,6 @@ struct runner {
 	char account_id[HL_ID_MAX];   /* --account: claim only this tenant's work */
 	int once;
 	long max_seconds;
-	int inflight;                 /* requests held: waiting + active */
 	struct waiting *waiting;      /* in claim order */
 	int nwaiting;
 	/* Every transfer in the multi handle (the runner owns them). */
@@ -98,6 +97,13 @@ max_inflight(const struct runner *r)
 	return (int)(r->cfg.concurrency + r->cfg.batch_size);
 }
 
+/* Requests the runner holds now. */
+static int
+held(const struct runner *r)
+{
+	return r->nwaiting + r->nactive;
+}
+
 static void hand_over(struct runner *r, struct hl_attempt *lead);
 
 /* The host a request's connection is counted against, as curl counts
@@ -127,9 +133,9 @@ static int
 take_ready(struct runner *r)
 {
 	struct hl_job **reqs = r->take;
-	int room = max_inflight(r) - r->inflight, n, i;
+	int room = max_inflight(r) - held(r), n, i;
 
-	n = claimer_take(r->claimer, r->inflight, reqs, room);
+	n = claimer_take(r->claimer, held(r), reqs, room);
 	for (i = 0; i < n; i++) {
 		/* No OAuth token to be had (class auth), or no request to be
 		 * built (class other): a failed attempt, retried on the
@@ -147,7 +153,6 @@ take_ready(struct runner *r)
 		r->waiting[r->nwaiting].job = reqs[i];
 		host_key(reqs[i]->url, r->waiting[r->nwaiting].host);
 		r->nwaiting++;
-		r->inflight++;
 	}
 	return n;
 }
@@ -215,7 +220,6 @@ launch(struct runner *r)
 			r->waiting[kept++] = r->waiting[i];
 			continue;
 		}
-		r->inflight--;
 		if (hl_send_setup(&r->cfg, job, &s)) {
 			hl_log(HL_LOG_ERROR, "delivery %s: %s", job->delivery_id, hl_errmsg());
 			hl_send_unsent(job, "other", hl_errmsg(), &att);
@@ -227,7 +231,6 @@ launch(struct runner *r)
 		memcpy(r->active[r->nactive].host, r->waiting[i].host, HOST_KEY_MAX);
 		host_add(r, r->waiting[i].host, 1);
 		r->nactive++;
-		r->inflight++;
 		started++;
 	}
 	r->nwaiting = kept;
@@ -260,7 +263,6 @@ release_unstarted(struct runner *r)
 
 	for (i = 0; i < r->nwaiting; i++) {
 		hl_request_release(r->db, r->owner, r->waiting[i].job);
-		r->inflight--;
 		n++;
 	}
 	r->nwaiting = 0;
@@ -276,7 +278,6 @@ release_unstarted(struct runner *r)
 		curl_multi_remove_handle(r->multi, hl_send_easy(s));
 		host_add(r, r->active[i].host, -1);
 		r->active[i] = r->active[--r->nactive];
-		r->inflight--;
 		hl_send_finish(s, CURLE_ABORTED_BY_CALLBACK, NULL);
 		hl_request_release(r->db, r->owner, job);
 		n++;
@@ -356,7 +357,6 @@ collect_finished(struct runner *r)
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
 		curl_multi_remove_handle(r->multi, msg->easy_handle);
 		forget(r, s);
-		r->inflight--;
 		hl_send_finish(s, res, &a);
 		hl_oauth_answered(r->db, &a);
 		hl_log(HL_LOG_DEBUG, "delivery %s attempt %d%s: %s %ld %s", a.job->delivery_id,
@@ -440,7 +440,7 @@ run(struct runner *r)
 				last_extend = now;
 			}
 		}
-		if (r->inflight == 0 && (!r->claimer || (r->once && !asked &&
+		if (held(r) == 0 && (!r->claimer || (r->once && !asked &&
 		    claimer_drained(r->claimer))))
 			break;
 		/* Start what was just taken, then wait for network activity (or
@@ -449,7 +449,7 @@ run(struct runner *r)
 		if (started)
 			curl_multi_perform(r->multi, &running);
 		if (!started && !moved)
-			curl_multi_poll(r->multi, NULL, 0, r->inflight ? 50 : (int)r->cfg.poll_ms, NULL);
+			curl_multi_poll(r->multi, NULL, 0, held(r) ? 50 : (int)r->cfg.poll_ms, NULL);
 		curl_multi_perform(r->multi, &running);
 		moved = collect_finished(r);
 	}
