@@ -29,6 +29,27 @@ wants_json(struct hl_req *r)
 	return strncmp(r->path, "/webhooks", 9) == 0;
 }
 
+/* A query parameter the handler could not read (longer than its buffer,
+ * or badly percent-encoded) was taken as absent, which only widens what
+ * a GET lists; the API answers 400 for it instead, replacing the
+ * handler's answer and any headers it set. Only GET handlers read the
+ * query, so nothing was changed. */
+static void
+refuse_unreadable_query(struct hl_req *r, size_t headers_before)
+{
+	char msg[160];
+
+	if (!r->query_unreadable[0] || !r->responded || r->status >= 400)
+		return;
+	r->headers.len = headers_before;
+	if (r->headers.data)
+		r->headers.data[headers_before] = '\0';
+	snprintf(msg, sizeof(msg), "%s is longer than %zu bytes or not validly "
+		"percent-encoded", r->query_unreadable,
+		r->query_unreadable_cap ? r->query_unreadable_cap - 1 : 0);
+	hl_resp_error(r, 400, "invalid_value", msg, r->query_unreadable);
+}
+
 static void
 dispatch(struct hl_req *r)
 {
@@ -59,9 +80,13 @@ dispatch(struct hl_req *r)
 	if (route->auth == HL_AUTH_API) {
 		struct hl_idem idem;
 
+		size_t headers_before;
+
 		if (hl_guard_rate_caller(r) || hl_guard_idem_begin(r, &idem))
 			return;
+		headers_before = r->headers.len;
 		route->handler(r);
+		refuse_unreadable_query(r, headers_before);
 		hl_guard_idem_end(r, &idem);
 	} else {
 		route->handler(r);

@@ -345,7 +345,13 @@ hl_req_query_param(struct hl_req *r, const char *name, char *buf, size_t cap)
 const char *
 hl_req_query(struct hl_req *r, const char *name, char *buf, size_t cap)
 {
-	return hl_req_query_param(r, name, buf, cap) == HL_PARAM_OK ? buf : NULL;
+	enum hl_param got = hl_req_query_param(r, name, buf, cap);
+
+	if (got == HL_PARAM_UNREADABLE && !r->query_unreadable[0]) {
+		hl_strlcpy(r->query_unreadable, name, sizeof(r->query_unreadable));
+		r->query_unreadable_cap = cap;
+	}
+	return got == HL_PARAM_OK ? buf : NULL;
 }
 
 enum hl_param

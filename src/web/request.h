@@ -45,6 +45,11 @@ struct hl_req {
 	 * long for its buffer, or badly encoded), and its buffer's size. */
 	char unreadable[64];
 	size_t unreadable_cap;
+	/* The first query parameter hl_req_query could not read: the API
+	 * answers 400 for it (main.c) rather than the widened list that
+	 * reading it as absent would give. */
+	char query_unreadable[64];
+	size_t query_unreadable_cap;
 };
 
 const char *hl_method_name(enum hl_method m);
@@ -71,7 +76,8 @@ json_object *hl_req_headers_json(struct hl_req *r);
 /* Read the body (once); 413 / 400 are answered here. Returns 0 or -1. */
 int hl_req_read_body(struct hl_req *r);
 /* Decoded value of a query (or urlencoded form) parameter into buf.
- * Returns buf, or NULL when absent or unreadable (see below). */
+ * Returns buf, or NULL when absent or unreadable (see below); an
+ * unreadable query parameter is also noted in r->query_unreadable. */
 const char *hl_req_query(struct hl_req *r, const char *name, char *buf, size_t cap);
 const char *hl_req_form(struct hl_req *r, const char *name, char *buf, size_t cap);
 /* The same, telling an absent parameter from one whose value does not

@@ -274,3 +274,33 @@ def test_read_key_gets_403_on_writes():
         assert r.status == 403 and error_code(r) == "forbidden", (method, path, r)
     for path in ("/webhooks", "/webhooks/" + wh, "/webhooks/%s/events" % wh, "/webhooks/events"):
         assert api("GET", path, key=rkey).status == 200, path
+
+
+def test_unreadable_query_parameters_are_refused_not_ignored():
+    """A filter too long for its buffer, or badly percent-encoded, used to
+    be read as absent: ?status=<long> listed every delivery."""
+    _, key = account()
+    wh = endpoint(key, "http://127.0.0.1:9/q")["id"]
+    long = "x" * 300
+    cases = [
+        "/webhooks?limit=" + "1" * 40,
+        "/webhooks?iterator=" + long,
+        "/webhooks/%s/deliveries?status=%s" % (wh, "succeeded" * 3),
+        "/webhooks/%s/deliveries?event_type=%s" % (wh, long),
+        "/webhooks/%s/deliveries?since=%s" % (wh, long),
+        "/webhooks/%s/deliveries?status=%%zz" % wh,
+        "/webhooks/%s/events?iterator=%s" % (wh, long),
+        "/webhooks/events?family=%s" % long,
+        "/webhooks/analytics?event_type=%s" % long,
+        "/webhooks/audit?action=%s" % long,
+        "/webhooks/sources?iterator=%s" % long,
+    ]
+    for path in cases:
+        name = path.split("?")[1].split("=")[0]
+        r = api("GET", path, key=key)
+        assert r.status == 400 and error_code(r) == "invalid_value", (path, r)
+        assert r.body["error"]["field"] == name, (path, r)
+        assert r.headers.get("content-type", "").startswith("application/json"), r.headers
+    # Readable values still work.
+    r = api("GET", "/webhooks/%s/deliveries?status=succeeded&limit=5" % wh, key=key)
+    assert r.status == 200 and r.body["data"] == [], r
