@@ -1,13 +1,21 @@
 /* hl_idempotency.c: the SQL of idempotency_keys. A row is a reservation
  * (status 0, response "pending:<token>") until its request completes it
  * with its answer, sealed. Expired rows are taken over on reserve and removed
- * on the way. */
+ * on the way.
+ *
+ * The reserving request also holds a MariaDB named lock for the key
+ * until it completes or releases it. The lock is its session's: a
+ * process that dies mid-request (killed, crashed) gives it up at once,
+ * so a repeat that gets the lock and finds a reservation that is not its
+ * own knows that nobody runs it and takes it over, instead of answering
+ * 409 until the reservation expires. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
 #include "hl_crypto.h"
 #include "hl_idempotency.h"
+#include "hl_log.h"
 #include "hl_util.h"
 
 #define PENDING_PREFIX "pending:"
@@ -54,8 +62,58 @@ out:
 	return rc;
 }
 
+/* "hl_idem_" and 48 hex digits of SHA-256(account, key): named locks
+ * are at most 64 characters. */
+#define LOCK_NAME_MAX (8 + 48 + 1)
+
+static void
+lock_name(const char *account_id, const char *key, char name[LOCK_NAME_MAX])
+{
+	char in[64 + 1 + 256], hex[65];
+	int n = snprintf(in, sizeof(in), "%s%c%s", account_id, '\n', key);
+
+	hl_sha256_hex(in, n < 0 ? 0 : (size_t)n >= sizeof(in) ? sizeof(in) - 1 : (size_t)n, hex);
+	snprintf(name, LOCK_NAME_MAX, "hl_idem_%.48s", hex);
+}
+
+static void
+unlock_key(struct hl_db *db, const char *account_id, const char *key)
+{
+	char name[LOCK_NAME_MAX];
+
+	lock_name(account_id, key, name);
+	if (hl_db_unlock(db, name))
+		hl_log(HL_LOG_WARN, "cannot release an idempotency lock: %s", hl_errmsg());
+}
+
+static hl_err reserve_locked(struct hl_db *db, const unsigned char master_key[32],
+	const char *account_id, const char *key, const char *route, const char *request_hash,
+	char token[HL_IDEM_TOKEN_MAX], enum hl_idem_state *state, struct hl_idem_answer *answer);
+
 hl_err
 hl_idempotency_reserve(struct hl_db *db, const unsigned char master_key[32],
+	const char *account_id, const char *key, const char *route, const char *request_hash,
+	char token[HL_IDEM_TOKEN_MAX], enum hl_idem_state *state, struct hl_idem_answer *answer)
+{
+	char name[LOCK_NAME_MAX];
+	int taken;
+	hl_err rc;
+
+	memset(answer, 0, sizeof(*answer));
+	*state = HL_IDEM_IN_PROGRESS;
+	lock_name(account_id, key, name);
+	rc = hl_db_lock(db, name, 0, &taken);
+	if (rc || !taken)
+		return rc;      /* a live request holds the key */
+	rc = reserve_locked(db, master_key, account_id, key, route, request_hash, token, state,
+		answer);
+	if (rc || *state != HL_IDEM_RESERVED)
+		unlock_key(db, account_id, key);
+	return rc;
+}
+
+static hl_err
+reserve_locked(struct hl_db *db, const unsigned char master_key[32],
 	const char *account_id, const char *key, const char *route, const char *request_hash,
 	char token[HL_IDEM_TOKEN_MAX], enum hl_idem_state *state, struct hl_idem_answer *answer)
 {
@@ -112,7 +170,20 @@ hl_idempotency_reserve(struct hl_db *db, const unsigned char master_key[32],
 	} else if (strcmp(hl_stmt_col(st, 0), request_hash)) {
 		*state = HL_IDEM_MISMATCH;
 	} else if (hl_stmt_colint(st, 1) == 0) {
-		*state = HL_IDEM_IN_PROGRESS;
+		/* Someone else's reservation, and we hold the key's lock: its
+		 * request is no longer running (see the top). Take it over,
+		 * compare-and-set on its token. */
+		unsigned long long affected = 0;
+
+		rc = hl_db_exec(db, &affected, "UPDATE idempotency_keys SET response = ?, "
+			"created_at = NOW(3), expires_at = NOW(3) + INTERVAL ? SECOND "
+			"WHERE account_id = ? AND idem_key = ? AND status = 0 AND response = ?",
+			"sisss", pending, (long long)HL_IDEMPOTENCY_PENDING_S, account_id, key, stored);
+		if (!rc && affected > 0) {
+			hl_log(HL_LOG_INFO, "took over an idempotency reservation whose request "
+				"is no longer running");
+			*state = HL_IDEM_RESERVED;
+		}
 	} else {
 		rc = open_answer(master_key, stored, answer);
 		if (!rc) {
@@ -157,6 +228,7 @@ hl_idempotency_complete(struct hl_db *db, const unsigned char master_key[32],
 		(long long)HL_IDEMPOTENCY_TTL_S, account_id, key, pending);
 	free(sealed);
 	*kept = !rc && affected > 0;
+	unlock_key(db, account_id, key);
 	return rc;
 }
 
@@ -166,7 +238,11 @@ hl_idempotency_release(struct hl_db *db, const char *account_id, const char *key
 {
 	char pending[sizeof(PENDING_PREFIX) + HL_IDEM_TOKEN_MAX];
 
+	hl_err rc;
+
 	snprintf(pending, sizeof(pending), PENDING_PREFIX "%s", token);
-	return hl_db_exec(db, NULL, "DELETE FROM idempotency_keys WHERE account_id = ? "
+	rc = hl_db_exec(db, NULL, "DELETE FROM idempotency_keys WHERE account_id = ? "
 		"AND idem_key = ? AND status = 0 AND response = ?", "sss", account_id, key, pending);
+	unlock_key(db, account_id, key);
+	return rc;
 }

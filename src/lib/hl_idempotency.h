@@ -7,9 +7,9 @@
 #include "hl_db.h"
 
 #define HL_IDEMPOTENCY_TTL_S (24 * 3600)
-/* How long a reservation whose request never finished (its process died)
- * blocks the key: longer than any handler runs (a test send waits at most
- * 300 s for the receiver). */
+/* How long a reservation lives: longer than any handler runs (a test send
+ * waits at most 300 s for the receiver). One whose process died is taken
+ * over sooner, by the first repeat (its named lock is gone). */
 #define HL_IDEMPOTENCY_PENDING_S (10 * 60)
 #define HL_IDEM_TOKEN_MAX 33
 
@@ -28,10 +28,11 @@ struct hl_idem_answer {
 	char *body;
 };
 
-/* Reserve (account, key) for the request request_hash in one statement:
- * the first caller gets HL_IDEM_RESERVED and token (which completes or
- * releases it); a concurrent or later one sees what is there. An expired
- * answer or a stale reservation is taken over. */
+/* Reserve (account, key) for the request request_hash: the first caller
+ * gets HL_IDEM_RESERVED and token, and holds the key's named lock on db's
+ * session until it completes or releases it; a concurrent or later one
+ * sees what is there. An expired answer, or a reservation of the same
+ * request whose holder's session is gone, is taken over. */
 hl_err hl_idempotency_reserve(struct hl_db *db, const unsigned char master_key[32],
 	const char *account_id, const char *key, const char *route, const char *request_hash,
 	char token[HL_IDEM_TOKEN_MAX], enum hl_idem_state *state, struct hl_idem_answer *answer);

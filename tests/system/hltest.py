@@ -452,14 +452,10 @@ def new_account(prefix="t", scopes="read,write,admin"):
 FCGI = os.environ.get("HL_FCGI", "")
 
 
-def cgi(method, uri, body=None, headers=None, content_type="application/json", addr="127.0.0.1",
-        config=None, env=None):
-    """One request answered by hookline.fcgi run as a plain CGI program (no
-    web server in between): for another configuration or another client
-    address than the stack's. headers: request headers by name
-    ({"Authorization": "Basic ..."}); body: bytes, or an object sent as
-    JSON. Returns a Response (headers with lower-case names; repeated ones
-    joined with "\\n"). env: more CGI variables ({"HTTPS": "on"})."""
+def cgi_environment(method, uri, body=None, headers=None, content_type="application/json",
+                    addr="127.0.0.1", env=None):
+    """(CGI variables, request body bytes) for running hookline.fcgi as a
+    CGI program: see cgi()."""
     extra, env = env, {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "REQUEST_METHOD": method,
                        "REQUEST_URI": uri, "QUERY_STRING": uri.partition("?")[2],
                        "REMOTE_ADDR": addr, "GATEWAY_INTERFACE": "CGI/1.1",
@@ -472,6 +468,18 @@ def cgi(method, uri, body=None, headers=None, content_type="application/json", a
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         env["CONTENT_TYPE"] = content_type
         env["CONTENT_LENGTH"] = str(len(data))
+    return env, data
+
+
+def cgi(method, uri, body=None, headers=None, content_type="application/json", addr="127.0.0.1",
+        config=None, env=None):
+    """One request answered by hookline.fcgi run as a plain CGI program (no
+    web server in between): for another configuration or another client
+    address than the stack's. headers: request headers by name
+    ({"Authorization": "Basic ..."}); body: bytes, or an object sent as
+    JSON. Returns a Response (headers with lower-case names; repeated ones
+    joined with "\\n"). env: more CGI variables ({"HTTPS": "on"})."""
+    env, data = cgi_environment(method, uri, body, headers, content_type, addr, env)
     proc = run_program([FCGI, "--config", config or CONFIG], input=data, env=env)
     head, _, payload = proc.stdout.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")

@@ -3,11 +3,13 @@ process, the audit log, tenant isolation and scopes."""
 
 import json
 import os
+import signal
+import subprocess
 import threading
 import time
 
 from apihelp import EVENT, account, endpoint, error_code, publish, sql
-from hltest import CONFIG, Receiver, api, ctl, run_program
+from hltest import CONFIG, Receiver, api, cgi_environment, ctl, run_program, wait_for
 
 FCGI = os.path.join(os.path.dirname(os.environ.get("HL_CTL", "")), "..", "web", "hookline.fcgi")
 
@@ -113,6 +115,36 @@ def test_idempotency_stale_or_failed_reservations_do_not_block():
                "AND idem_key = 'fail-1'" % acct) == [["0"]]
     r = api("POST", "/webhooks/events", {"name": "idem.failed"}, key=key, headers=h)
     assert r.status == 201 and "idempotent-replayed" not in r.headers, r
+
+
+def test_idempotency_reservation_of_a_killed_process_is_taken_over():
+    """A request that holds its key's reservation blocks repeats (409)
+    while its process runs; once the process is killed a repeat runs at
+    once, not after the reservation's 10 minutes."""
+    _, key = account()
+    with Receiver(delay=20) as rcv:
+        wh = endpoint(key, rcv.url)["id"]
+        path = "/webhooks/%s/test" % wh
+        h = {"Idempotency-Key": "killed-1"}
+        env, data = cgi_environment("POST", path, {}, dict(h, Authorization="Bearer " + key))
+        proc = subprocess.Popen([FCGI, "--config", CONFIG], env=env, stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            proc.stdin.write(data)
+            proc.stdin.close()
+            wait_for(lambda: len(rcv.requests) == 1, message="the test send reached the receiver")
+            r = api("POST", path, {}, key=key, headers=h)
+            assert r.status == 409 and error_code(r) == "idempotency_in_progress", r
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        rcv.set_responses(delay=0)
+        r = api("POST", path, {}, key=key, headers=h)
+        assert r.status == 200, r
+        assert len(rcv.requests) == 2, rcv.requests
+        r2 = api("POST", path, {}, key=key, headers=h)
+        assert r2.status == 200 and r2.headers.get("idempotent-replayed") == "true", r2
+        assert len(rcv.requests) == 2, rcv.requests
 
 
 def test_idempotency_answers_are_sealed_replayed_whole_and_per_caller():
