@@ -105,3 +105,29 @@ def test_catalog_pages():
             break
         it = r.body["iterator"]
     assert len(whole) > 7 and sorted(seen) == sorted(whole) and seen == sorted(seen), (seen, whole)
+
+
+def test_idempotency_keys_differ_by_case_and_spaces():
+    """Keys are bytes: "Ord-1", "ord-1" and "ord-1 " are three publishes
+    (a case-insensitive column took the second for a repeat of the first
+    and dropped the event)."""
+    _, key = account()
+    ep = endpoint(key, "http://127.0.0.1:9/idem")["id"]
+    ids = []
+    for k in ("Ord-1", "ord-1", "ord-1 ", "ord-\u00e9", "ord-e"):
+        r = api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {"k": k},
+                                               "idempotency_key": k}, key=key)
+        assert r.status == 202 and r.body["duplicate"] is False, (k, r)
+        ids.append(r.body["id"])
+    assert len(set(ids)) == 5, ids
+    # The same bytes again are the same event.
+    r = api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {},
+                                           "idempotency_key": "ord-1"}, key=key)
+    assert r.status == 202 and r.body["duplicate"] is True and r.body["id"] == ids[1], r
+    rows = api("GET", "/webhooks/%s/deliveries" % ep, key=key).body["data"]
+    assert len(rows) == 5, rows
+    # The Idempotency-Key header's keys too: another case is another key.
+    first = publish(key, {"n": 1}, headers={"Idempotency-Key": "Hdr-1"})
+    second = publish(key, {"n": 1}, headers={"Idempotency-Key": "hdr-1"})
+    assert first["id"] != second["id"], (first, second)
+
