@@ -131,3 +131,14 @@ def test_idempotency_keys_differ_by_case_and_spaces():
     second = publish(key, {"n": 1}, headers={"Idempotency-Key": "hdr-1"})
     assert first["id"] != second["id"], (first, second)
 
+
+def test_publish_type_is_the_catalog_name_exactly():
+    """The catalog compares names without case or trailing blanks; a
+    publish must still name the type as it is (it is what receivers get
+    in "type" and what filters and lists compare)."""
+    _, key = account()
+    endpoint(key, "http://127.0.0.1:9/exact", ["sms.delivered"])
+    for t in ("SMS.delivered", "sms.delivered ", "sms.DELIVERED"):
+        r = api("POST", "/webhooks/publish", {"event_type": t, "payload": {}}, key=key)
+        assert r.status == 422 and r.body["error"]["field"] == "event_type", (t, r)
+
