@@ -1672,15 +1672,15 @@ hl_delivery_replay(struct hl_db *db, const char *account_id, const char *endpoin
 	if (rc)
 		return rc;
 	*requeued += n;
-	/* Events that match a subscription (exact, "family.*" or "*") and
-	 * never produced a delivery to this endpoint. */
+	/* Events that match a subscription (exact, "family.*" or "*"; the
+	 * family ends at the first dot, as in publish) and never produced a
+	 * delivery to this endpoint. */
 	rc = hl_stmt_new(db, "SELECT ev.id, ev.event_type, ev.payload, s.filter_json, e.enabled, "
 		"e.priority FROM events ev JOIN subscriptions s ON s.endpoint_id = ? "
 		"JOIN endpoints e ON e.id = s.endpoint_id AND e.account_id = ev.account_id "
 		"WHERE ev.account_id = ? AND ev.created_at >= ? "
 		"AND (s.event_type = '*' OR s.event_type = ev.event_type OR "
-		"(s.event_type LIKE '%.*' AND CONCAT(SUBSTRING(ev.event_type, 1, "
-		"LENGTH(ev.event_type) - LENGTH(SUBSTRING_INDEX(ev.event_type, '.', -1))), '*') = s.event_type)) "
+		"CONCAT(SUBSTRING_INDEX(ev.event_type, '.', 1), '.*') = s.event_type) "
 		"AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = ev.id AND d.endpoint_id = ?) "
 		"ORDER BY ev.id LIMIT ?", &st);
 	if (rc)

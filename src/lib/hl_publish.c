@@ -75,7 +75,9 @@ fan_out(struct hl_db *db, const char *account_id, const char *event_id,
 	const char *type, json_object *payload, int *count)
 {
 	char family[140], endpoint[HL_ID_MAX], done[HL_ID_MAX] = "";
-	const char *dot = strrchr(type, '.'), *ftext;
+	/* The family is what comes before the first dot, as the catalog and
+	 * the subscription check have it: "shop.*" covers "shop.order.paid". */
+	const char *dot = strchr(type, '.'), *ftext;
 	struct hl_stmt *st;
 	int r, enabled, priority, pass;
 	hl_err rc;

@@ -142,3 +142,22 @@ def test_publish_type_is_the_catalog_name_exactly():
         r = api("POST", "/webhooks/publish", {"event_type": t, "payload": {}}, key=key)
         assert r.status == 422 and r.body["error"]["field"] == "event_type", (t, r)
 
+
+def test_family_wildcard_covers_types_with_several_dots():
+    """A custom type may be "shop.order.created": its family is "shop"
+    (the catalog and the subscription check say so), so "shop.*" gets it."""
+    _, key = account()
+    fam = "f%s" % unique("x").split("-")[1]
+    name = fam + ".order.created"
+    r = api("POST", "/webhooks/events", {"name": name}, key=key)
+    assert r.status == 201 and r.body["family"] == fam, r
+    eps = {"family": endpoint(key, "http://127.0.0.1:9/f", [fam + ".*"])["id"],
+           "exact": endpoint(key, "http://127.0.0.1:9/e", [name])["id"]}
+    assert _received(key, eps, name, {}) == {"family", "exact"}
+    # Replay creates what fan-out would have: a wildcard added later.
+    late = endpoint(key, "http://127.0.0.1:9/late", ["sms.sent"])["id"]
+    r = api("POST", "/webhooks/%s/subscribe" % late, {"event_types": [fam + ".*"]}, key=key)
+    assert r.status == 200, r
+    r = api("POST", "/webhooks/%s/replay" % late, {"since": "2000-01-01T00:00:00Z"}, key=key)
+    assert r.status == 202 and r.body["created"] == 1, r
+
