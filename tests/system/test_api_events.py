@@ -161,3 +161,13 @@ def test_family_wildcard_covers_types_with_several_dots():
     r = api("POST", "/webhooks/%s/replay" % late, {"since": "2000-01-01T00:00:00Z"}, key=key)
     assert r.status == 202 and r.body["created"] == 1, r
 
+
+def test_publish_answer_has_created_at():
+    _, key = account()
+    r = api("POST", "/webhooks/publish", {"event_type": "sms.sent", "payload": {},
+                                           "idempotency_key": "c1"}, key=key)
+    assert r.status == 202 and r.body["duplicate"] is False, r
+    assert isinstance(r.body.get("created_at"), str) and r.body["created_at"].endswith("Z"), r
+    again = api("POST", "/webhooks/publish", {"event_type": "sms.sent", "payload": {},
+                                               "idempotency_key": "c1"}, key=key)
+    assert again.body["duplicate"] is True and again.body["created_at"] == r.body["created_at"], again
