@@ -1,8 +1,11 @@
 """Custom event types with schemas, and which endpoints receive a
 published event: exact types, family wildcards, "*", payload filters."""
 
-from apihelp import account, endpoint, error_code, publish
-from hltest import api, unique
+import threading
+import time
+
+from apihelp import account, endpoint, error_code, publish, sql
+from hltest import api, load_rows, time_id, unique
 
 
 def test_define_custom_event_type_and_publish_with_schema():
@@ -171,3 +174,32 @@ def test_publish_answer_has_created_at():
     again = api("POST", "/webhooks/publish", {"event_type": "sms.sent", "payload": {},
                                                "idempotency_key": "c1"}, key=key)
     assert again.body["duplicate"] is True and again.body["created_at"] == r.body["created_at"], again
+
+
+def test_concurrent_replays_create_one_delivery_per_event():
+    """Two replays of one webhook at once (a retried request, a double
+    click) each found the events without a delivery and each created one:
+    receivers got every event twice. Replays of a webhook take turns."""
+    slug, key = account()
+    acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+    ep = endpoint(key, "http://127.0.0.1:9/replayed", ["sms.sent"])["id"]
+    start = int(time.time() * 1000) - 60000
+    n = 1500
+    load_rows("events", ("id", "account_id", "event_type", "payload"),
+              [(time_id("evt", start + i), acct, "sms.sent", '{"i": %d}' % i) for i in range(n)])
+    answers = []
+
+    def replay():
+        answers.append(api("POST", "/webhooks/%s/replay" % ep, {"since": "2000-01-01"}, key=key))
+
+    threads = [threading.Thread(target=replay) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r.status == 202 for r in answers), answers
+    assert sum(r.body["created"] for r in answers) == n, answers
+    dups = sql("SELECT event_id, COUNT(*) FROM deliveries WHERE endpoint_id = '%s' "
+               "GROUP BY event_id HAVING COUNT(*) > 1 LIMIT 3" % ep)
+    assert dups == [], dups
+    assert sql("SELECT COUNT(*) FROM deliveries WHERE endpoint_id = '%s'" % ep) == [[str(n)]]
