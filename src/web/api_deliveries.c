@@ -24,15 +24,22 @@ api_deliveries_for_webhook(struct hl_req *r)
 	struct hl_delivery_filter f;
 	char status[16], type[130], since_in[40], until_in[40], since[32], until[32];
 	char iterator[HL_ID_MAX];
+	const char *since_q, *until_q, *it;
 	json_object *out, *ep = NULL;
-	int limit = hl_input_limit(r), i;
+	int limit = hl_input_limit(r), i, bad = 0;
 	hl_err rc;
 
 	if (limit < 0)
 		return;
 	memset(&f, 0, sizeof(f));
 	f.endpoint_id = r->params[0];
-	f.status = hl_req_query(r, "status", status, sizeof(status));
+	f.status = hl_input_query(r, "status", status, sizeof(status), &bad);
+	f.event_type = hl_input_query(r, "event_type", type, sizeof(type), &bad);
+	since_q = hl_input_query(r, "since", since_in, sizeof(since_in), &bad);
+	until_q = hl_input_query(r, "until", until_in, sizeof(until_in), &bad);
+	it = hl_input_query(r, "iterator", iterator, sizeof(iterator), &bad);
+	if (bad)
+		return;
 	if (f.status) {
 		for (i = 0; statuses[i] && strcmp(statuses[i], f.status); i++)
 			;
@@ -42,15 +49,14 @@ api_deliveries_for_webhook(struct hl_req *r)
 			return;
 		}
 	}
-	f.event_type = hl_req_query(r, "event_type", type, sizeof(type));
-	if (hl_req_query(r, "since", since_in, sizeof(since_in))) {
+	if (since_q) {
 		if (hl_time_to_sql(since_in, "since", since)) {
 			hl_resp_core_error(r, HL_ERR_INVALID);
 			return;
 		}
 		f.since = since;
 	}
-	if (hl_req_query(r, "until", until_in, sizeof(until_in))) {
+	if (until_q) {
 		if (hl_time_to_sql(until_in, "until", until)) {
 			hl_resp_core_error(r, HL_ERR_INVALID);
 			return;
@@ -64,8 +70,7 @@ api_deliveries_for_webhook(struct hl_req *r)
 		hl_resp_core_error(r, rc);
 		return;
 	}
-	rc = hl_delivery_list(r->db, r->who.account_id, &f, limit,
-		hl_req_query(r, "iterator", iterator, sizeof(iterator)), &out);
+	rc = hl_delivery_list(r->db, r->who.account_id, &f, limit, it, &out);
 	hl_resp_result(r, rc, 200, out);
 }
 

@@ -17,21 +17,22 @@ void
 api_events_list(struct hl_req *r)
 {
 	char family[65], iterator[130], lim[16];
+	const char *fam, *it;
 	json_object *out;
-	int limit;
+	int limit, bad = 0;
 	hl_err rc;
 
-	if (!hl_req_query(r, "limit", lim, sizeof(lim)) &&
-	    !hl_req_query(r, "iterator", iterator, sizeof(iterator))) {
-		rc = hl_event_type_list(r->db, r->who.account_id,
-			hl_req_query(r, "family", family, sizeof(family)), &out);
+	fam = hl_input_query(r, "family", family, sizeof(family), &bad);
+	it = hl_input_query(r, "iterator", iterator, sizeof(iterator), &bad);
+	if (bad)
+		return;
+	if (hl_req_query_param(r, "limit", lim, sizeof(lim)) == HL_PARAM_ABSENT && !it) {
+		rc = hl_event_type_list(r->db, r->who.account_id, fam, &out);
 	} else {
 		limit = hl_input_limit(r);
 		if (limit < 0)
 			return;
-		rc = hl_event_type_page(r->db, r->who.account_id,
-			hl_req_query(r, "family", family, sizeof(family)), limit,
-			hl_req_query(r, "iterator", iterator, sizeof(iterator)), &out);
+		rc = hl_event_type_page(r->db, r->who.account_id, fam, limit, it, &out);
 	}
 	hl_resp_result(r, rc, 200, out);
 }

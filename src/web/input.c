@@ -198,15 +198,40 @@ hl_input_bool(json_object *o, const char *name, int defval)
 int
 hl_input_limit(struct hl_req *r)
 {
-	char buf[16], *end;
-	long n;
+	char buf[16], *end = buf;
+	enum hl_param got;
+	long n = 0;
 
-	if (!hl_req_query(r, "limit", buf, sizeof(buf)))
+	got = hl_req_query_param(r, "limit", buf, sizeof(buf));
+	if (got == HL_PARAM_ABSENT)
 		return HL_LIST_DEFAULT;
-	n = strtol(buf, &end, 10);
-	if (*end || end == buf || n < 1 || n > HL_LIST_MAX) {
+	if (got == HL_PARAM_OK)
+		n = strtol(buf, &end, 10);
+	if (got != HL_PARAM_OK || *end || end == buf || n < 1 || n > HL_LIST_MAX) {
 		hl_resp_error(r, 400, "invalid_value", "limit must be an integer from 1 to 250", "limit");
 		return -1;
 	}
 	return (int)n;
+}
+
+const char *
+hl_input_query(struct hl_req *r, const char *name, char *buf, size_t cap, int *bad)
+{
+	char msg[120];
+
+	switch (hl_req_query_param(r, name, buf, cap)) {
+	case HL_PARAM_OK:
+		return buf;
+	case HL_PARAM_UNREADABLE:
+		/* Only the first refusal is answered. */
+		if (!*bad) {
+			snprintf(msg, sizeof(msg), "%.40s is longer than %zu bytes or not valid "
+				"percent-encoding", name, cap - 1);
+			hl_resp_error(r, 400, "invalid_value", msg, name);
+		}
+		*bad = 1;
+		return NULL;
+	default:
+		return NULL;
+	}
 }

@@ -35,5 +35,11 @@ int hl_input_bool(json_object *o, const char *name, int defval);
 /* Limit from ?limit= (1..HL_LIST_MAX, default HL_LIST_DEFAULT); -1 after
  * answering 400. */
 int hl_input_limit(struct hl_req *r);
+/* A query parameter: buf, or NULL when absent. A value that does not fit
+ * cap bytes (or is not valid percent-encoding) is answered 400
+ * invalid_value naming it, *bad is set and NULL returned: taken for an
+ * absent filter it would widen the answer. *bad is left alone otherwise,
+ * so one flag can serve several calls. */
+const char *hl_input_query(struct hl_req *r, const char *name, char *buf, size_t cap, int *bad);
 
 #endif

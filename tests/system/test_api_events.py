@@ -203,3 +203,32 @@ def test_concurrent_replays_create_one_delivery_per_event():
                "GROUP BY event_id HAVING COUNT(*) > 1 LIMIT 3" % ep)
     assert dups == [], dups
     assert sql("SELECT COUNT(*) FROM deliveries WHERE endpoint_id = '%s'" % ep) == [[str(n)]]
+
+
+def test_list_filters_too_long_to_read_are_refused():
+    """A filter value longer than its buffer was dropped without a word,
+    so the list came back unfiltered: ?status= with a long value listed
+    every status, ?family= the whole catalog."""
+    _, key = account()
+    ep = endpoint(key, "http://127.0.0.1:9/long")["id"]
+    publish(key, {})
+    for query, field in (("status=" + "d" * 40, "status"),
+                         ("event_type=" + "sms." + "x" * 300, "event_type"),
+                         ("since=" + "2020-01-01" + "0" * 60, "since"),
+                         ("until=%zz", "until"),
+                         ("iterator=" + "dlv_" + "0" * 80, "iterator")):
+        r = api("GET", "/webhooks/%s/deliveries?%s" % (ep, query), key=key)
+        assert r.status == 400 and r.body["error"]["field"] == field, (query, r)
+        assert error_code(r) == "invalid_value", r
+    for query, field in (("family=" + "s" * 100, "family"),
+                         ("limit=" + "0" * 30 + "5", "limit"),
+                         ("limit=5&iterator=" + "a" * 200, "iterator")):
+        r = api("GET", "/webhooks/events?" + query, key=key)
+        assert r.status == 400 and r.body["error"]["field"] == field, (query, r)
+    r = api("GET", "/webhooks/%s/events?iterator=%s" % (ep, "evt_" + "0" * 80), key=key)
+    assert r.status == 400 and r.body["error"]["field"] == "iterator", r
+    # Values that fit still filter.
+    r = api("GET", "/webhooks/%s/deliveries?status=dead" % ep, key=key)
+    assert r.status == 200 and r.body["data"] == [], r
+    r = api("GET", "/webhooks/events?family=sms", key=key)
+    assert r.status == 200 and {e["family"] for e in r.body["data"]} == {"sms"}, r
