@@ -5,7 +5,7 @@ import threading
 import time
 
 from apihelp import account, endpoint, error_code, publish, sql
-from hltest import api, load_rows, time_id, unique
+from hltest import api, ctl, ctl_publish, load_rows, time_id, unique
 
 
 def test_define_custom_event_type_and_publish_with_schema():
@@ -232,3 +232,16 @@ def test_list_filters_too_long_to_read_are_refused():
     assert r.status == 200 and r.body["data"] == [], r
     r = api("GET", "/webhooks/events?family=sms", key=key)
     assert r.status == 200 and {e["family"] for e in r.body["data"]} == {"sms"}, r
+
+
+def test_ctl_publish_takes_exactly_one_json_object():
+    """hooklinectl publish parsed the first JSON value and ignored what
+    followed: '{"a": 1} {"b": 2}' (a shell quoting slip) published {"a": 1}."""
+    slug, _ = account()
+    acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+    for text in ('{"a": 1} {"b": 2}', '{"a": 1}x', '{"a": 1', '[1]', '{"a": 1,}'):
+        r = ctl("publish", "--account", slug, "sms.sent", text, check=False)
+        assert r.returncode == 2 and "PAYLOAD_JSON" in r.stderr, (text, r.returncode, r.stderr)
+    assert sql("SELECT COUNT(*) FROM events WHERE account_id = '%s'" % acct) == [["0"]]
+    out = ctl_publish(slug, "sms.sent", {"a": 1})
+    assert out["duplicate"] is False and out["created_at"], out
