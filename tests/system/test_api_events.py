@@ -245,3 +245,20 @@ def test_ctl_publish_takes_exactly_one_json_object():
     assert sql("SELECT COUNT(*) FROM events WHERE account_id = '%s'" % acct) == [["0"]]
     out = ctl_publish(slug, "sms.sent", {"a": 1})
     assert out["duplicate"] is False and out["created_at"], out
+
+
+def test_events_page_family_search_is_literal():
+    """The events page's "fam.*" search went to SQL LIKE as it was typed, so
+    "_" matched any character: "ab_c.*" also listed the events of "abxc"."""
+    from test_dashboard import _admin
+    _, key, s = _admin()
+    fam = "q%s" % unique("x").split("-")[1][:6]
+    for name in (fam + "_c.one", fam + "xc.two"):
+        r = api("POST", "/webhooks/events", {"name": name}, key=key)
+        assert r.status == 201, r
+    mine = publish(key, {}, fam + "_c.one")["id"]
+    other = publish(key, {}, fam + "xc.two")["id"]
+    status, _, body = s.get("/webhook/events?type=%s_c.*" % fam)
+    assert status == 200 and (mine in body, other in body) == (True, False), (mine in body, other in body)
+    status, _, body = s.get("/webhook/events?type=%s%%25.*" % fam)
+    assert status == 200 and mine not in body and other not in body, body[-3000:]
