@@ -248,7 +248,7 @@ static int
 cmd_publish(struct ctl *c, int argc, char **argv)
 {
 	char acct[HL_ID_MAX];
-	const char *slug = NULL, *idem = NULL, *type = NULL, *payload_text = NULL;
+	const char *slug = NULL, *idem = NULL, *type = NULL, *payload_text = NULL, *why = NULL;
 	json_object *payload, *out = NULL;
 	int i, rc;
 
@@ -274,10 +274,13 @@ cmd_publish(struct ctl *c, int argc, char **argv)
 	rc = slug ? account_id(c, slug, acct) : only_account(c, acct);
 	if (rc)
 		return rc;
-	payload = json_tokener_parse(payload_text);
+	/* Exactly one object, as the API takes it: json_tokener_parse stopped
+	 * after the first value, so '{"a": 1} {"b": 2}' published {"a": 1}. */
+	payload = hl_json_parse(payload_text, strlen(payload_text), 1, &why);
 	if (!payload || !json_object_is_type(payload, json_type_object)) {
 		json_object_put(payload);
-		fprintf(stderr, "hooklinectl: PAYLOAD_JSON must be a JSON object\n");
+		fprintf(stderr, "hooklinectl: PAYLOAD_JSON must be a JSON object%s%s\n",
+			why ? ": " : "", why ? why : "");
 		return EXIT_USAGE;
 	}
 	/* The same core path as POST /webhooks/publish. */

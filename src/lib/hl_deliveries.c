@@ -2,6 +2,7 @@
  * transaction with SELECT ... FOR UPDATE SKIP LOCKED on the claim index;
  * every completion is a compare-and-set on the lease (owner + status) so
  * a runner whose lease expired cannot overwrite another's result. */
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1647,8 +1648,8 @@ hl_delivery_retry_bulk(struct hl_db *db, const char *account_id,
 	return rc;
 }
 
-hl_err
-hl_delivery_replay(struct hl_db *db, const char *account_id, const char *endpoint_id,
+static hl_err
+replay(struct hl_db *db, const char *account_id, const char *endpoint_id,
 	const char *since, int only_failed, int *requeued, int *created)
 {
 	struct hl_delivery_filter f;
@@ -1657,7 +1658,6 @@ hl_delivery_replay(struct hl_db *db, const char *account_id, const char *endpoin
 	int n = 0, r, enabled = 1;
 	hl_err rc;
 
-	*requeued = *created = 0;
 	memset(&f, 0, sizeof(f));
 	f.endpoint_id = endpoint_id;
 	f.since = since;
@@ -1672,15 +1672,15 @@ hl_delivery_replay(struct hl_db *db, const char *account_id, const char *endpoin
 	if (rc)
 		return rc;
 	*requeued += n;
-	/* Events that match a subscription (exact, "family.*" or "*") and
-	 * never produced a delivery to this endpoint. */
+	/* Events that match a subscription (exact, "family.*" or "*"; the
+	 * family ends at the first dot, as in publish) and never produced a
+	 * delivery to this endpoint. */
 	rc = hl_stmt_new(db, "SELECT ev.id, ev.event_type, ev.payload, s.filter_json, e.enabled, "
 		"e.priority FROM events ev JOIN subscriptions s ON s.endpoint_id = ? "
 		"JOIN endpoints e ON e.id = s.endpoint_id AND e.account_id = ev.account_id "
 		"WHERE ev.account_id = ? AND ev.created_at >= ? "
 		"AND (s.event_type = '*' OR s.event_type = ev.event_type OR "
-		"(s.event_type LIKE '%.*' AND CONCAT(SUBSTRING(ev.event_type, 1, "
-		"LENGTH(ev.event_type) - LENGTH(SUBSTRING_INDEX(ev.event_type, '.', -1))), '*') = s.event_type)) "
+		"CONCAT(SUBSTRING_INDEX(ev.event_type, '.', 1), '.*') = s.event_type) "
 		"AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = ev.id AND d.endpoint_id = ?) "
 		"ORDER BY ev.id LIMIT ?", &st);
 	if (rc)
@@ -1721,5 +1721,36 @@ hl_delivery_replay(struct hl_db *db, const char *account_id, const char *endpoin
 		}
 	}
 	hl_stmt_free(st);
+	return rc;
+}
+
+/* How long a replay waits for another one of the same endpoint. */
+#define REPLAY_WAIT_S 30
+
+hl_err
+hl_delivery_replay(struct hl_db *db, const char *account_id, const char *endpoint_id,
+	const char *since, int only_failed, int *requeued, int *created)
+{
+	char lock[80];
+	int taken = 0;
+	hl_err rc, unlock;
+
+	*requeued = *created = 0;
+	/* Replays of one endpoint take turns: two at once (a repeated request,
+	 * a double click) each found the events without a delivery and each
+	 * created one, so receivers got those events twice. A named lock, not
+	 * a row lock on the endpoint: publishes insert deliveries under a
+	 * foreign key to that row and must not wait for a replay. */
+	snprintf(lock, sizeof(lock), "hookline.replay.%s", endpoint_id);
+	rc = hl_db_lock(db, lock, REPLAY_WAIT_S, &taken);
+	if (rc)
+		return rc;
+	if (!taken)
+		return hl_fail(HL_ERR_CONFLICT, NULL, "another replay of webhook %s is still "
+			"running; try again when it is done", endpoint_id);
+	rc = replay(db, account_id, endpoint_id, since, only_failed, requeued, created);
+	unlock = hl_db_unlock(db, lock);
+	if (!rc && unlock)
+		rc = unlock;
 	return rc;
 }

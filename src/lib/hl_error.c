@@ -8,7 +8,9 @@
 
 static _Thread_local hl_err last_code;
 static _Thread_local char last_msg[512];
-static _Thread_local char last_field[64];
+/* Long enough for the deepest filter rule or schema path the limits allow
+ * ("filter.and[5].and[5]...", "payload.a.b.items[12].c"), whole. */
+static _Thread_local char last_field[256];
 static _Thread_local int have_field;
 static _Thread_local const char *last_reason;
 

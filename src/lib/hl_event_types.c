@@ -146,16 +146,19 @@ hl_event_type_schema(struct hl_db *db, const char *account_id, const char *name,
 	int found;
 
 	*schema = NULL;
-	rc = hl_stmt_new(db, "SELECT schema_json FROM event_types WHERE account_id IN ('', ?) "
+	rc = hl_stmt_new(db, "SELECT schema_json, name FROM event_types WHERE account_id IN ('', ?) "
 		"AND name = ? ORDER BY account_id LIMIT 1", &st);
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, account_id);
 	hl_stmt_str(st, 1, name);
 	rc = hl_stmt_first(st, &found);
-	if (!rc && !found)
+	/* The column compares without case and trailing blanks: "SMS.Sent "
+	 * finds sms.sent, but is not its name (receivers, filters and lists
+	 * would see the other spelling). */
+	if (!rc && (!found || strcmp(hl_stmt_col(st, 1), name)))
 		rc = hl_fail(HL_ERR_UNPROCESSABLE, "event_type",
-			"unknown event type \"%s\" (define it with POST /webhooks/events)", name);
+			"unknown event type \"%.128s\" (define it with POST /webhooks/events)", name);
 	else if (!rc && hl_stmt_col(st, 0))
 		*schema = json_tokener_parse(hl_stmt_col(st, 0));
 	hl_stmt_free(st);

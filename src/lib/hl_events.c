@@ -29,22 +29,31 @@ hl_err
 hl_event_list(struct hl_db *db, const char *account_id,
 	const struct hl_event_filter *f, int limit, const char *iterator, json_object **out)
 {
-	char family[140];
+	char family[2 * 140 + 3];
 	const char *type = f->event_type, *fam = NULL;
 	struct hl_stmt *st;
-	size_t n;
+	size_t n, i, j = 0;
 	hl_err rc;
 
 	*out = NULL;
-	if (type && (n = strlen(type)) > 2 && !strcmp(type + n - 2, ".*")) {
-		snprintf(family, sizeof(family), "%.*s.%%", (int)(n - 2), type);
+	n = type ? strlen(type) : 0;
+	if (n > 2 && n < 140 && !strcmp(type + n - 2, ".*")) {
+		/* A LIKE prefix: what was typed is literal ("_" is a name's
+		 * character, not "any character"). The escape is '!', whatever
+		 * sql_mode says of backslashes. */
+		for (i = 0; i < n - 2; i++) {
+			if (type[i] == '%' || type[i] == '_' || type[i] == '!')
+				family[j++] = '!';
+			family[j++] = type[i];
+		}
+		memcpy(family + j, ".%", 3);
 		fam = family;
 		type = NULL;
 	}
 	rc = hl_stmt_new(db, "SELECT ev.id, ev.event_type, " HL_SQL_TIME("ev.created_at") ", "
 		"ev.payload, (SELECT COUNT(*) FROM deliveries d WHERE d.event_id = ev.id) "
 		"FROM events ev WHERE ev.account_id = ? "
-		"AND (? IS NULL OR ev.event_type = ?) AND (? IS NULL OR ev.event_type LIKE ?) "
+		"AND (? IS NULL OR ev.event_type = ?) AND (? IS NULL OR ev.event_type LIKE ? ESCAPE '!') "
 		"AND (? IS NULL OR ev.created_at >= ?) AND (? IS NULL OR ev.created_at < ?) "
 		"AND (? IS NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = ev.id "
 		"AND d.endpoint_id = ?)) "

@@ -56,7 +56,7 @@ static hl_err
 validate(json_object *f, const char *where, int depth, int *rules)
 {
 	json_object *v, *list;
-	char sub[64];
+	char sub[256];   /* "filter" + 8 levels of ".and[63]" + ".value", whole */
 	const char *group = NULL;
 	size_t i, n;
 	int op;

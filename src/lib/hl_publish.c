@@ -68,6 +68,25 @@ find_duplicate(struct hl_db *db, const char *account_id, const char *key, json_o
 	return rc;
 }
 
+/* The stored event's created_at (the database's clock, as every list
+ * and filter uses), for the answer. */
+static hl_err
+created_at(struct hl_db *db, const char *event_id, char *out, size_t cap)
+{
+	struct hl_stmt *st;
+	hl_err rc;
+
+	rc = hl_stmt_new(db, "SELECT " HL_SQL_TIME("created_at") " FROM events WHERE id = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, event_id);
+	rc = hl_stmt_row(st, "event", event_id);
+	if (!rc)
+		hl_strlcpy(out, hl_stmt_col(st, 0), cap);
+	hl_stmt_free(st);
+	return rc;
+}
+
 /* One delivery per endpoint whose subscriptions match the type and
  * whose payload filter (if any) accepts the payload. */
 static hl_err
@@ -75,7 +94,9 @@ fan_out(struct hl_db *db, const char *account_id, const char *event_id,
 	const char *type, json_object *payload, int *count)
 {
 	char family[140], endpoint[HL_ID_MAX], done[HL_ID_MAX] = "";
-	const char *dot = strrchr(type, '.'), *ftext;
+	/* The family is what comes before the first dot, as the catalog and
+	 * the subscription check have it: "shop.*" covers "shop.order.paid". */
+	const char *dot = strchr(type, '.'), *ftext;
 	struct hl_stmt *st;
 	int r, enabled, priority, pass;
 	hl_err rc;
@@ -132,7 +153,7 @@ hl_err
 hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 	json_object *payload, const char *idempotency_key, json_object **out)
 {
-	char id[HL_ID_MAX];
+	char id[HL_ID_MAX], created[40];
 	const char *text;
 	size_t len, max;
 	int count = 0;
@@ -172,6 +193,8 @@ hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 		text, len, idempotency_key);
 	if (!rc)
 		rc = fan_out(db, account_id, id, event_type, payload, &count);
+	if (!rc)
+		rc = created_at(db, id, created, sizeof(created));
 	if (rc) {
 		hl_db_rollback(db);
 		/* Lost a race with the same key: the winner's result stands. */
@@ -189,6 +212,7 @@ hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 	hl_json_add_str(*out, "id", id);
 	hl_json_add_str(*out, "event_type", event_type);
 	hl_json_add_int(*out, "deliveries", count);
+	hl_json_add_str(*out, "created_at", created);
 	hl_json_add_bool(*out, "duplicate", 0);
 	return HL_OK;
 }

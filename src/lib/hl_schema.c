@@ -1,6 +1,7 @@
 /* hl_schema.c: check schemas against the supported subset and validate
  * payloads with them (the subset is listed in hl_schema.h). */
 #include <regex.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "hl_schema.h"
@@ -27,6 +28,63 @@ static int
 is_number(json_object *v)
 {
 	return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+}
+
+/* -1, 0 or 1; a and b are numbers. Two integers compare as integers (a
+ * double has 53 bits: 2^53 + 1 would equal 2^53). */
+static int
+num_cmp(json_object *a, json_object *b)
+{
+	double x, y;
+
+	if (json_object_is_type(a, json_type_int) && json_object_is_type(b, json_type_int)) {
+		int64_t i = json_object_get_int64(a), j = json_object_get_int64(b);
+
+		return i < j ? -1 : i > j;
+	}
+	x = json_object_get_double(a);
+	y = json_object_get_double(b);
+	return x < y ? -1 : x > y;
+}
+
+/* JSON Schema's "integer" is any number without a fractional part: 3.0
+ * is one (json-c parses it as a double). */
+static int
+is_integer(json_object *v)
+{
+	double d;
+
+	if (json_object_is_type(v, json_type_int))
+		return 1;
+	if (!json_object_is_type(v, json_type_double))
+		return 0;
+	d = json_object_get_double(v);
+	return d >= -9007199254740992.0 && d <= 9007199254740992.0 && d == (double)(int64_t)d;
+}
+
+/* enum equality: numbers by value (1.0 is 1), the rest as json-c has it. */
+static int
+same_value(json_object *a, json_object *b)
+{
+	if (is_number(a) && is_number(b))
+		return num_cmp(a, b) == 0;
+	return json_object_equal(a, b);
+}
+
+static hl_err
+check_number(json_object *s, const char *key, int want_count, const char *where)
+{
+	json_object *v;
+	char sub[256];
+
+	if (!json_object_object_get_ex(s, key, &v))
+		return HL_OK;
+	snprintf(sub, sizeof(sub), "%s.%s", where, key);
+	if (!want_count && !is_number(v))
+		return hl_fail(HL_ERR_INVALID, sub, "%s must be a number", key);
+	if (want_count && (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0))
+		return hl_fail(HL_ERR_INVALID, sub, "%s must be an integer >= 0", key);
+	return HL_OK;
 }
 
 static hl_err
@@ -104,14 +162,19 @@ check(json_object *s, const char *where, int depth)
 		if (rc)
 			return rc;
 	}
-	if ((json_object_object_get_ex(s, "minimum", &v) && !is_number(v)) ||
-	    (json_object_object_get_ex(s, "maximum", &v) && !is_number(v)))
-		return hl_fail(HL_ERR_INVALID, where, "minimum and maximum must be numbers");
-	if ((json_object_object_get_ex(s, "minLength", &v) &&
-	     (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)) ||
-	    (json_object_object_get_ex(s, "maxLength", &v) &&
-	     (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)))
-		return hl_fail(HL_ERR_INVALID, where, "minLength and maxLength must be integers >= 0");
+	/* The field names the keyword, as for every other one. */
+	{
+		hl_err rc = check_number(s, "minimum", 0, where);
+
+		if (!rc)
+			rc = check_number(s, "maximum", 0, where);
+		if (!rc)
+			rc = check_number(s, "minLength", 1, where);
+		if (!rc)
+			rc = check_number(s, "maxLength", 1, where);
+		if (rc)
+			return rc;
+	}
 	if (json_object_object_get_ex(s, "pattern", &v)) {
 		regex_t re;
 
@@ -143,7 +206,7 @@ type_is(json_object *v, const char *t)
 	if (!strcmp(t, "number"))
 		return is_number(v);
 	if (!strcmp(t, "integer"))
-		return json_object_is_type(v, json_type_int);
+		return is_integer(v);
 	if (!strcmp(t, "boolean"))
 		return json_object_is_type(v, json_type_boolean);
 	if (!strcmp(t, "null"))
@@ -186,18 +249,16 @@ validate(json_object *s, json_object *v, const char *where)
 	if (json_object_object_get_ex(s, "enum", &k)) {
 		n = json_object_array_length(k);
 		for (ok = 0, i = 0; !ok && i < n; i++)
-			ok = json_object_equal(v, json_object_array_get_idx(k, i));
+			ok = same_value(v, json_object_array_get_idx(k, i));
 		if (!ok)
 			return hl_fail(HL_ERR_UNPROCESSABLE, where, "%s must be one of %.200s", where,
 				json_object_to_json_string_ext(k, JSON_C_TO_STRING_PLAIN));
 	}
 	if (is_number(v)) {
-		double d = json_object_get_double(v);
-
-		if (json_object_object_get_ex(s, "minimum", &k) && d < json_object_get_double(k))
+		if (json_object_object_get_ex(s, "minimum", &k) && num_cmp(v, k) < 0)
 			return hl_fail(HL_ERR_UNPROCESSABLE, where, "%s must be >= %s", where,
 				json_object_to_json_string(k));
-		if (json_object_object_get_ex(s, "maximum", &k) && d > json_object_get_double(k))
+		if (json_object_object_get_ex(s, "maximum", &k) && num_cmp(v, k) > 0)
 			return hl_fail(HL_ERR_UNPROCESSABLE, where, "%s must be <= %s", where,
 				json_object_to_json_string(k));
 	}

@@ -1,8 +1,11 @@
 """Custom event types with schemas, and which endpoints receive a
 published event: exact types, family wildcards, "*", payload filters."""
 
-from apihelp import account, endpoint, error_code, publish
-from hltest import api, unique
+import threading
+import time
+
+from apihelp import account, endpoint, error_code, publish, sql
+from hltest import api, ctl, ctl_publish, load_rows, time_id, unique
 
 
 def test_define_custom_event_type_and_publish_with_schema():
@@ -105,3 +108,157 @@ def test_catalog_pages():
             break
         it = r.body["iterator"]
     assert len(whole) > 7 and sorted(seen) == sorted(whole) and seen == sorted(seen), (seen, whole)
+
+
+def test_idempotency_keys_differ_by_case_and_spaces():
+    """Keys are bytes: "Ord-1", "ord-1" and "ord-1 " are three publishes
+    (a case-insensitive column took the second for a repeat of the first
+    and dropped the event)."""
+    _, key = account()
+    ep = endpoint(key, "http://127.0.0.1:9/idem")["id"]
+    ids = []
+    for k in ("Ord-1", "ord-1", "ord-1 ", "ord-\u00e9", "ord-e"):
+        r = api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {"k": k},
+                                               "idempotency_key": k}, key=key)
+        assert r.status == 202 and r.body["duplicate"] is False, (k, r)
+        ids.append(r.body["id"])
+    assert len(set(ids)) == 5, ids
+    # The same bytes again are the same event.
+    r = api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {},
+                                           "idempotency_key": "ord-1"}, key=key)
+    assert r.status == 202 and r.body["duplicate"] is True and r.body["id"] == ids[1], r
+    rows = api("GET", "/webhooks/%s/deliveries" % ep, key=key).body["data"]
+    assert len(rows) == 5, rows
+    # The Idempotency-Key header's keys too: another case is another key.
+    first = publish(key, {"n": 1}, headers={"Idempotency-Key": "Hdr-1"})
+    second = publish(key, {"n": 1}, headers={"Idempotency-Key": "hdr-1"})
+    assert first["id"] != second["id"], (first, second)
+
+
+def test_publish_type_is_the_catalog_name_exactly():
+    """The catalog compares names without case or trailing blanks; a
+    publish must still name the type as it is (it is what receivers get
+    in "type" and what filters and lists compare)."""
+    _, key = account()
+    endpoint(key, "http://127.0.0.1:9/exact", ["sms.delivered"])
+    for t in ("SMS.delivered", "sms.delivered ", "sms.DELIVERED"):
+        r = api("POST", "/webhooks/publish", {"event_type": t, "payload": {}}, key=key)
+        assert r.status == 422 and r.body["error"]["field"] == "event_type", (t, r)
+
+
+def test_family_wildcard_covers_types_with_several_dots():
+    """A custom type may be "shop.order.created": its family is "shop"
+    (the catalog and the subscription check say so), so "shop.*" gets it."""
+    _, key = account()
+    fam = "f%s" % unique("x").split("-")[1]
+    name = fam + ".order.created"
+    r = api("POST", "/webhooks/events", {"name": name}, key=key)
+    assert r.status == 201 and r.body["family"] == fam, r
+    eps = {"family": endpoint(key, "http://127.0.0.1:9/f", [fam + ".*"])["id"],
+           "exact": endpoint(key, "http://127.0.0.1:9/e", [name])["id"]}
+    assert _received(key, eps, name, {}) == {"family", "exact"}
+    # Replay creates what fan-out would have: a wildcard added later.
+    late = endpoint(key, "http://127.0.0.1:9/late", ["sms.sent"])["id"]
+    r = api("POST", "/webhooks/%s/subscribe" % late, {"event_types": [fam + ".*"]}, key=key)
+    assert r.status == 200, r
+    r = api("POST", "/webhooks/%s/replay" % late, {"since": "2000-01-01T00:00:00Z"}, key=key)
+    assert r.status == 202 and r.body["created"] == 1, r
+
+
+def test_publish_answer_has_created_at():
+    _, key = account()
+    r = api("POST", "/webhooks/publish", {"event_type": "sms.sent", "payload": {},
+                                           "idempotency_key": "c1"}, key=key)
+    assert r.status == 202 and r.body["duplicate"] is False, r
+    assert isinstance(r.body.get("created_at"), str) and r.body["created_at"].endswith("Z"), r
+    again = api("POST", "/webhooks/publish", {"event_type": "sms.sent", "payload": {},
+                                               "idempotency_key": "c1"}, key=key)
+    assert again.body["duplicate"] is True and again.body["created_at"] == r.body["created_at"], again
+
+
+def test_concurrent_replays_create_one_delivery_per_event():
+    """Two replays of one webhook at once (a retried request, a double
+    click) each found the events without a delivery and each created one:
+    receivers got every event twice. Replays of a webhook take turns."""
+    slug, key = account()
+    acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+    ep = endpoint(key, "http://127.0.0.1:9/replayed", ["sms.sent"])["id"]
+    start = int(time.time() * 1000) - 60000
+    n = 1500
+    load_rows("events", ("id", "account_id", "event_type", "payload"),
+              [(time_id("evt", start + i), acct, "sms.sent", '{"i": %d}' % i) for i in range(n)])
+    answers = []
+
+    def replay():
+        answers.append(api("POST", "/webhooks/%s/replay" % ep, {"since": "2000-01-01"}, key=key))
+
+    threads = [threading.Thread(target=replay) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r.status == 202 for r in answers), answers
+    assert sum(r.body["created"] for r in answers) == n, answers
+    dups = sql("SELECT event_id, COUNT(*) FROM deliveries WHERE endpoint_id = '%s' "
+               "GROUP BY event_id HAVING COUNT(*) > 1 LIMIT 3" % ep)
+    assert dups == [], dups
+    assert sql("SELECT COUNT(*) FROM deliveries WHERE endpoint_id = '%s'" % ep) == [[str(n)]]
+
+
+def test_list_filters_too_long_to_read_are_refused():
+    """A filter value longer than its buffer was dropped without a word,
+    so the list came back unfiltered: ?status= with a long value listed
+    every status, ?family= the whole catalog."""
+    _, key = account()
+    ep = endpoint(key, "http://127.0.0.1:9/long")["id"]
+    publish(key, {})
+    for query, field in (("status=" + "d" * 40, "status"),
+                         ("event_type=" + "sms." + "x" * 300, "event_type"),
+                         ("since=" + "2020-01-01" + "0" * 60, "since"),
+                         ("until=%zz", "until"),
+                         ("iterator=" + "dlv_" + "0" * 80, "iterator")):
+        r = api("GET", "/webhooks/%s/deliveries?%s" % (ep, query), key=key)
+        assert r.status == 400 and r.body["error"]["field"] == field, (query, r)
+        assert error_code(r) == "invalid_value", r
+    for query, field in (("family=" + "s" * 100, "family"),
+                         ("limit=" + "0" * 30 + "5", "limit"),
+                         ("limit=5&iterator=" + "a" * 200, "iterator")):
+        r = api("GET", "/webhooks/events?" + query, key=key)
+        assert r.status == 400 and r.body["error"]["field"] == field, (query, r)
+    r = api("GET", "/webhooks/%s/events?iterator=%s" % (ep, "evt_" + "0" * 80), key=key)
+    assert r.status == 400 and r.body["error"]["field"] == "iterator", r
+    # Values that fit still filter.
+    r = api("GET", "/webhooks/%s/deliveries?status=dead" % ep, key=key)
+    assert r.status == 200 and r.body["data"] == [], r
+    r = api("GET", "/webhooks/events?family=sms", key=key)
+    assert r.status == 200 and {e["family"] for e in r.body["data"]} == {"sms"}, r
+
+
+def test_ctl_publish_takes_exactly_one_json_object():
+    """hooklinectl publish parsed the first JSON value and ignored what
+    followed: '{"a": 1} {"b": 2}' (a shell quoting slip) published {"a": 1}."""
+    slug, _ = account()
+    acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+    for text in ('{"a": 1} {"b": 2}', '{"a": 1}x', '{"a": 1', '[1]', '{"a": 1,}'):
+        r = ctl("publish", "--account", slug, "sms.sent", text, check=False)
+        assert r.returncode == 2 and "PAYLOAD_JSON" in r.stderr, (text, r.returncode, r.stderr)
+    assert sql("SELECT COUNT(*) FROM events WHERE account_id = '%s'" % acct) == [["0"]]
+    out = ctl_publish(slug, "sms.sent", {"a": 1})
+    assert out["duplicate"] is False and out["created_at"], out
+
+
+def test_events_page_family_search_is_literal():
+    """The events page's "fam.*" search went to SQL LIKE as it was typed, so
+    "_" matched any character: "ab_c.*" also listed the events of "abxc"."""
+    from test_dashboard import _admin
+    _, key, s = _admin()
+    fam = "q%s" % unique("x").split("-")[1][:6]
+    for name in (fam + "_c.one", fam + "xc.two"):
+        r = api("POST", "/webhooks/events", {"name": name}, key=key)
+        assert r.status == 201, r
+    mine = publish(key, {}, fam + "_c.one")["id"]
+    other = publish(key, {}, fam + "xc.two")["id"]
+    status, _, body = s.get("/webhook/events?type=%s_c.*" % fam)
+    assert status == 200 and (mine in body, other in body) == (True, False), (mine in body, other in body)
+    status, _, body = s.get("/webhook/events?type=%s%%25.*" % fam)
+    assert status == 200 and mine not in body and other not in body, body[-3000:]

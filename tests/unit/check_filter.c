@@ -1,6 +1,7 @@
 /* check_filter.c: unit tests for hl_filter (validation with the field
  * that is wrong, and every operator's semantics). */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +125,31 @@ START_TEST(test_limits)
 }
 END_TEST
 
+/* At the deepest level allowed the field still names the rule whole
+ * (it was cut at 63 bytes: "filter.and[5]...and[5].o"). */
+START_TEST(test_deep_field_is_whole)
+{
+	char f[4096] = "", want[256] = "filter";
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		/* Each level is the 6th member of an "and". */
+		const char *g = "and";
+		int k;
+
+		snprintf(f + strlen(f), sizeof(f) - strlen(f), "{\"%s\":[", g);
+		for (k = 0; k < 5; k++)
+			strncat(f, "{\"path\":\"a\",\"op\":\"exists\"},", sizeof(f) - strlen(f) - 1);
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), ".%s[5]", g);
+	}
+	strncat(f, "{\"path\":\"a\",\"op\":\"like\"}", sizeof(f) - strlen(f) - 1);
+	for (i = 0; i < 8; i++)
+		strncat(f, "]}", sizeof(f) - strlen(f) - 1);
+	strncat(want, ".op", sizeof(want) - strlen(want) - 1);
+	ck_assert_str_eq(bad(f), want);
+}
+END_TEST
+
 static Suite *
 filter_suite(void)
 {
@@ -135,6 +161,7 @@ filter_suite(void)
 	tcase_add_test(tc, test_in_exists_groups);
 	tcase_add_test(tc, test_validation_names_field);
 	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_deep_field_is_whole);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -73,6 +73,35 @@ START_TEST(test_failures_name_path)
 }
 END_TEST
 
+/* Numbers are numbers: 3.0 is an integer (JSON Schema says so, and
+ * clients that write every number as a float send it), 1.0 is the enum's
+ * 1, and 2^53 + 1 is above a maximum of 2^53. */
+START_TEST(test_numbers_compare_as_numbers)
+{
+	ck_assert_ptr_null(check("{\"id\":\"ord_1\",\"amount\":1,\"n\":3.0}"));
+	ck_assert_ptr_null(check("{\"id\":\"ord_1\",\"amount\":1,\"n\":-2e2}"));
+	ck_assert_str_eq(check("{\"id\":\"ord_1\",\"amount\":1,\"n\":2.5e-1}"), "payload.n");
+	ck_assert_str_eq(check("{\"id\":\"ord_1\",\"amount\":1,\"n\":1e300}"), "payload.n");
+	ck_assert_ptr_null(check("{\"id\":\"ord_1\",\"amount\":100.0}"));
+	{
+		json_object *s = json_tokener_parse("{\"enum\":[1,\"x\"]}");
+		json_object *one = json_tokener_parse("1.0"), *two = json_tokener_parse("2");
+		json_object *big = json_tokener_parse("{\"maximum\":9007199254740992}");
+		json_object *over = json_tokener_parse("9007199254740993");
+
+		ck_assert_int_eq(hl_schema_check(s), HL_OK);
+		ck_assert_int_eq(hl_schema_validate(s, one), HL_OK);
+		ck_assert_int_eq(hl_schema_validate(s, two), HL_ERR_UNPROCESSABLE);
+		ck_assert_int_eq(hl_schema_validate(big, over), HL_ERR_UNPROCESSABLE);
+		json_object_put(s);
+		json_object_put(one);
+		json_object_put(two);
+		json_object_put(big);
+		json_object_put(over);
+	}
+}
+END_TEST
+
 START_TEST(test_schema_subset)
 {
 	ck_assert_str_eq(bad_schema("[]"), "schema");
@@ -84,6 +113,11 @@ START_TEST(test_schema_subset)
 	ck_assert_str_eq(bad_schema("{\"required\":[1]}"), "schema.required");
 	ck_assert_str_eq(bad_schema("{\"items\":{\"type\":1}}"), "schema.items.type");
 	ck_assert_str_eq(bad_schema("{\"enum\":[]}"), "schema.enum");
+	ck_assert_str_eq(bad_schema("{\"properties\":{\"a\":{\"minimum\":\"1\"}}}"),
+		"schema.properties.a.minimum");
+	ck_assert_str_eq(bad_schema("{\"maximum\":null}"), "schema.maximum");
+	ck_assert_str_eq(bad_schema("{\"maxLength\":-1}"), "schema.maxLength");
+	ck_assert_str_eq(bad_schema("{\"minLength\":1.5}"), "schema.minLength");
 }
 END_TEST
 
@@ -95,6 +129,7 @@ schema_suite(void)
 
 	tcase_add_test(tc, test_valid);
 	tcase_add_test(tc, test_failures_name_path);
+	tcase_add_test(tc, test_numbers_compare_as_numbers);
 	tcase_add_test(tc, test_schema_subset);
 	suite_add_tcase(s, tc);
 	return s;
