@@ -5,11 +5,13 @@ once, CIDRs checked), and the audit records its changes leave."""
 
 import hashlib
 import os
+import pwd
 import shutil
 import subprocess
 import threading
 
-from hltest import CONFIG, CTL, TMP, _run, ctl, sql, unique, write_config
+from apihelp import account, error_code
+from hltest import CONFIG, CTL, TMP, _run, api, ctl, sql, unique, write_config
 
 SQL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "sql")
 
@@ -153,6 +155,105 @@ def test_two_migrations_at_once_apply_each_file_once():
         assert sql("SELECT COUNT(*) FROM t_migrate_906") == [["1"]]
     finally:
         _forget(906)
+
+
+def test_usage_and_invalid_arguments_exit_2_before_any_change():
+    slug, _ = account()
+    cases = [
+        (["account", "create", "Bad Slug"], "slug"),
+        (["key", "create", slug, "--scopes"], "--scopes needs a value"),
+        (["key", "create", slug, "--scopes", "root"], "scopes"),
+        (["key", "create", slug, "--cidrs", "10.0.0.0/8,garbage"], "garbage"),
+        (["key", "create", slug, "--cidrs", " , "], "empty"),
+        (["key", "create", slug, "--cidrs", ",".join(["10.0.%d.0/24" % i for i in range(65)])],
+         "64"),
+        (["key", "create", slug, "--bogus"], "--bogus"),
+        (["user", "create", slug, "not-an-email", "admin"], "email"),
+        (["user", "create", slug, "x@example.test", "root"], "role"),
+        (["migrate", "now"], "usage"),
+        (["account"], "unknown command"),
+    ]
+    keys_before = sql("SELECT COUNT(*) FROM api_keys")
+    for argv, words in cases:
+        p = ctl(*argv, check=False, input="long enough password\n")
+        assert p.returncode == 2, (argv, p.returncode, p.stdout, p.stderr)
+        assert words in p.stderr and not p.stdout, (argv, p.stdout, p.stderr)
+    assert sql("SELECT COUNT(*) FROM api_keys") == keys_before
+    assert not sql("SELECT id FROM accounts WHERE slug = 'Bad Slug'")
+    # A short password is refused too, and no user is made.
+    p = ctl("user", "create", slug, "short@example.test", "admin", input="short\n", check=False)
+    assert p.returncode == 2 and "password" in p.stderr, (p.returncode, p.stderr)
+    assert not sql("SELECT id FROM users WHERE email = 'short@example.test'")
+    # Not found is 4, already exists 3.
+    assert ctl("key", "list", "no-such-account", check=False).returncode == 4
+    assert ctl("account", "create", slug, check=False).returncode == 3
+
+
+def test_api_key_shown_once_stored_hashed_and_revoked_at_once():
+    slug, _ = account()
+    key = ctl("key", "create", slug, "--scopes", "read", "--name", "once").stdout.strip()
+    prefix = _prefix(key)
+    rows = sql("SELECT id, key_hash FROM api_keys WHERE prefix = '%s'" % prefix)
+    assert rows[0][1] == hashlib.sha256(key.encode()).hexdigest(), rows
+    listing = ctl("key", "list", slug).stdout
+    assert prefix in listing and key not in listing, listing
+    assert api("GET", "/webhooks", key=key).status == 200
+    assert ctl("key", "revoke", slug, rows[0][0]).returncode == 0
+    r = api("GET", "/webhooks", key=key)
+    assert r.status == 401 and error_code(r) == "unauthorized", r
+    # Revoking again, or a key of another account, is not found.
+    assert ctl("key", "revoke", slug, rows[0][0], check=False).returncode == 4
+    other, _ = account()
+    key2 = ctl("key", "create", other, "--scopes", "read").stdout.strip()
+    id2 = sql("SELECT id FROM api_keys WHERE prefix = '%s'" % _prefix(key2))[0][0]
+    assert ctl("key", "revoke", slug, id2, check=False).returncode == 4
+    assert api("GET", "/webhooks", key=key2).status == 200
+
+
+def test_key_cidrs_are_stored_trimmed_and_enforced():
+    slug, _ = account()
+    key = ctl("key", "create", slug, "--scopes", "read", "--cidrs", " 127.0.0.0/8, ::1/128 ").stdout.strip()
+    assert sql("SELECT allowed_cidrs FROM api_keys WHERE prefix = '%s'" % _prefix(key)) == \
+        [["127.0.0.0/8, ::1/128"]]
+    assert api("GET", "/webhooks", key=key).status == 200
+
+
+def _cli_actor():
+    return "hooklinectl:" + pwd.getpwuid(os.getuid()).pw_name
+
+
+def test_ctl_changes_are_audited_without_secrets():
+    slug = unique("aud")
+    acct = ctl("account", "create", slug).stdout.strip()
+    email = "audit-%s@example.test" % unique("u")
+    password = "audited password 123"
+    user = ctl("user", "create", slug, email, "developer", input=password + "\n").stdout.strip()
+    key = ctl("key", "create", slug, "--scopes", "read,write,admin", "--name", "auditor").stdout.strip()
+    key_id = sql("SELECT id FROM api_keys WHERE prefix = '%s'" % _prefix(key))[0][0]
+    spare = ctl("key", "create", slug, "--scopes", "read").stdout.strip()
+    spare_id = sql("SELECT id FROM api_keys WHERE prefix = '%s'" % _prefix(spare))[0][0]
+    ctl("key", "revoke", slug, spare_id)
+    r = api("GET", "/webhooks/audit?limit=50", key=key)
+    assert r.status == 200, r
+    got = {(a["action"], a["object_id"]): a for a in r.body["data"]}
+    for action, obj in (("account.create", acct), ("user.create", user),
+                        ("key.create", key_id), ("key.create", spare_id),
+                        ("key.revoke", spare_id)):
+        assert (action, obj) in got, (action, obj, sorted(got))
+        assert got[(action, obj)]["actor"] == _cli_actor(), got[(action, obj)]
+    assert got[("user.create", user)]["detail"] == {"email": email, "role": "developer"}
+    assert got[("key.create", key_id)]["detail"]["prefix"] == _prefix(key)
+    assert got[("key.create", key_id)]["detail"]["scopes"] == "read,write,admin"
+    text = str(r.body)
+    assert _secret(key) not in text and _secret(spare) not in text and password not in text, text
+    assert not sql("SELECT id FROM audit_log WHERE detail LIKE '%%%s%%' OR detail LIKE '%%%s%%'"
+                   % (_secret(key), password))
+    # Filters that cannot match are refused, not dropped.
+    for q in ("action=" + "x" * 100, "object_id=" + "y" * 100):
+        r = api("GET", "/webhooks/audit?" + q, key=key)
+        assert r.status == 400 and error_code(r) == "invalid_value", (q, r)
+    r = api("GET", "/webhooks/audit?action=key.revoke", key=key)
+    assert [a["object_id"] for a in r.body["data"]] == [spare_id], r
 
 
 def test_config_from_environment_and_errors_name_the_key():
