@@ -6,9 +6,11 @@
  * record in one transaction: both or neither. */
 #include <errno.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
@@ -145,15 +147,48 @@ account_id(struct ctl *c, const char *slug, char id[HL_ID_MAX])
 	return 0;
 }
 
-/* The password comes from stdin so it never shows in ps or history. */
+/* The terminal's settings while a password is typed without echo, for
+ * the signal handler that puts them back. */
+static struct termios saved_tty;
+static volatile sig_atomic_t tty_quiet;
+
+static void
+restore_tty(int sig)
+{
+	if (tty_quiet)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* The password comes from stdin so it never shows in ps or history; on
+ * a terminal it is typed without echo, so it never shows on the screen
+ * (or in a recording of the session) either. */
 static int
 read_password(char *buf, size_t cap)
 {
+	struct termios quiet;
 	size_t n;
+	int ok, tty = isatty(STDIN_FILENO);
 
-	if (isatty(STDIN_FILENO))
+	if (tty) {
 		fprintf(stderr, "password: ");
-	if (!fgets(buf, (int)cap, stdin)) {
+		if (tcgetattr(STDIN_FILENO, &saved_tty) == 0) {
+			quiet = saved_tty;
+			quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+			signal(SIGINT, restore_tty);
+			signal(SIGTERM, restore_tty);
+			signal(SIGHUP, restore_tty);
+			tty_quiet = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+		}
+	}
+	ok = fgets(buf, (int)cap, stdin) != NULL;
+	if (tty_quiet) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+		tty_quiet = 0;
+		fprintf(stderr, "\n");
+	}
+	if (!ok) {
 		fprintf(stderr, "hooklinectl: no password on standard input\n");
 		return -1;
 	}

@@ -273,3 +273,40 @@ def test_config_from_environment_and_errors_name_the_key():
     env["HOOKLINE_CONFIG"] = os.path.join(TMP, "no-such.hdf")
     p = subprocess.run([CTL, "status"], env=env, capture_output=True, text=True, timeout=60)
     assert p.returncode == 1 and "no-such.hdf" in p.stderr, p.stderr
+
+
+def test_password_typed_on_a_terminal_is_not_echoed():
+    import pty
+    import select
+    import termios
+    import time
+    slug, _ = account()
+    email = "tty-%s@example.test" % unique("u")
+    password = "typed at a terminal 42"
+    master, slave = pty.openpty()
+    p = subprocess.Popen([CTL, "--config", CONFIG, "user", "create", slug, email, "viewer"],
+                         stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    os.close(slave)
+    try:
+        # The terminal echoes what is typed when it is typed: wait until
+        # hooklinectl has turned echo off (it never did), then type.
+        deadline = time.time() + 10
+        while time.time() < deadline and termios.tcgetattr(master)[3] & termios.ECHO:
+            time.sleep(0.05)
+        os.write(master, (password + "\n").encode())
+        out, err = p.communicate(timeout=60)
+        shown = b""
+        while select.select([master], [], [], 0.2)[0]:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(master)
+    assert p.returncode == 0, (p.returncode, err)
+    assert "password" in err and password not in err and password not in out, (out, err)
+    assert password.encode() not in shown, shown
+    assert sql("SELECT role FROM users WHERE email = '%s'" % email) == [["viewer"]]
