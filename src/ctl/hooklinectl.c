@@ -1,15 +1,21 @@
 /* hooklinectl: the admin command line: migrate the schema, manage
  * accounts, users and API keys, publish events from shell or cron, and
  * show queue status, apply the retention. See hooklinectl(8). Exit codes: 0 ok, 1 failure,
- * 2 usage, 3 already exists, 4 not found. */
+ * 2 usage or an invalid argument, 3 already exists (or busy), 4 not found.
+ * Each change to accounts, users and keys is written with its audit
+ * record in one transaction: both or neither. */
 #include <errno.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include "hl_accounts.h"
+#include "hl_audit.h"
 #include "hl_config.h"
 #include "hl_db.h"
 #include "hl_log.h"
@@ -45,7 +51,45 @@ fail(const char *what)
 		return EXIT_EXISTS;
 	if (code == HL_ERR_NOTFOUND)
 		return EXIT_NOTFOUND;
+	/* A value the core refused is the caller's to fix, like a usage error. */
+	if (code == HL_ERR_INVALID || code == HL_ERR_TOOLARGE)
+		return EXIT_USAGE;
 	return 1;
+}
+
+/* The audit log's "who" for a change made here: the Unix user. */
+static void
+cli_principal(const char *account_id, struct hl_principal *who)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	memset(who, 0, sizeof(*who));
+	hl_strlcpy(who->account_id, account_id, sizeof(who->account_id));
+	if (pw)
+		snprintf(who->actor, sizeof(who->actor), "hooklinectl:%.200s", pw->pw_name);
+	else
+		snprintf(who->actor, sizeof(who->actor), "hooklinectl:uid %u", (unsigned)getuid());
+}
+
+/* Commits the change begun with hl_db_begin together with its audit
+ * record (detail is not consumed), or rolls both back; what for fail(). */
+static int
+commit_audited(struct ctl *c, hl_err rc, const char *account_id, const char *action,
+	const char *object_id, json_object *detail, const char *what)
+{
+	struct hl_principal who;
+
+	if (!rc) {
+		cli_principal(account_id, &who);
+		rc = hl_audit_write(c->db, &who, "", action, object_id, detail);
+	}
+	if (!rc)
+		rc = hl_db_commit(c->db);
+	if (rc) {
+		hl_db_rollback(c->db);
+		return fail(what);
+	}
+	return 0;
 }
 
 static int
@@ -65,11 +109,16 @@ static int
 cmd_account_create(struct ctl *c, int argc, char **argv)
 {
 	char id[HL_ID_MAX];
+	hl_err rc;
+	int st;
 
-	if (hl_account_create(c->db, argv[0], argc > 1 ? argv[1] : NULL, id))
+	if (hl_db_begin(c->db))
 		return fail("account create");
-	printf("%s\n", id);
-	return 0;
+	rc = hl_account_create(c->db, argv[0], argc > 1 ? argv[1] : NULL, id);
+	st = commit_audited(c, rc, id, "account.create", id, NULL, "account create");
+	if (!st)
+		printf("%s\n", id);
+	return st;
 }
 
 static void
@@ -98,15 +147,48 @@ account_id(struct ctl *c, const char *slug, char id[HL_ID_MAX])
 	return 0;
 }
 
-/* The password comes from stdin so it never shows in ps or history. */
+/* The terminal's settings while a password is typed without echo, for
+ * the signal handler that puts them back. */
+static struct termios saved_tty;
+static volatile sig_atomic_t tty_quiet;
+
+static void
+restore_tty(int sig)
+{
+	if (tty_quiet)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* The password comes from stdin so it never shows in ps or history; on
+ * a terminal it is typed without echo, so it never shows on the screen
+ * (or in a recording of the session) either. */
 static int
 read_password(char *buf, size_t cap)
 {
+	struct termios quiet;
 	size_t n;
+	int ok, tty = isatty(STDIN_FILENO);
 
-	if (isatty(STDIN_FILENO))
+	if (tty) {
 		fprintf(stderr, "password: ");
-	if (!fgets(buf, (int)cap, stdin)) {
+		if (tcgetattr(STDIN_FILENO, &saved_tty) == 0) {
+			quiet = saved_tty;
+			quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+			signal(SIGINT, restore_tty);
+			signal(SIGTERM, restore_tty);
+			signal(SIGHUP, restore_tty);
+			tty_quiet = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+		}
+	}
+	ok = fgets(buf, (int)cap, stdin) != NULL;
+	if (tty_quiet) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+		tty_quiet = 0;
+		fprintf(stderr, "\n");
+	}
+	if (!ok) {
 		fprintf(stderr, "hooklinectl: no password on standard input\n");
 		return -1;
 	}
@@ -120,7 +202,9 @@ static int
 cmd_user_create(struct ctl *c, int argc, char **argv)
 {
 	char acct[HL_ID_MAX], id[HL_ID_MAX], password[1100];
+	json_object *detail;
 	enum hl_role role;
+	hl_err err;
 	int rc;
 
 	(void)argc;
@@ -133,43 +217,72 @@ cmd_user_create(struct ctl *c, int argc, char **argv)
 		return rc;
 	if (read_password(password, sizeof(password)))
 		return 1;
-	if (hl_user_create(c->db, acct, argv[1], role, password, id)) {
+	if (hl_db_begin(c->db)) {
 		memset(password, 0, sizeof(password));
 		return fail("user create");
 	}
+	err = hl_user_create(c->db, acct, argv[1], role, password, id);
 	memset(password, 0, sizeof(password));
-	printf("%s\n", id);
-	return 0;
+	detail = json_object_new_object();
+	hl_json_add_str(detail, "email", argv[1]);
+	hl_json_add_str(detail, "role", hl_role_name(role));
+	rc = commit_audited(c, err, acct, "user.create", id, detail, "user create");
+	json_object_put(detail);
+	if (!rc)
+		printf("%s\n", id);
+	return rc;
 }
 
 static int
 cmd_key_create(struct ctl *c, int argc, char **argv)
 {
-	char acct[HL_ID_MAX], id[HL_ID_MAX], key[HL_APIKEY_MAX];
+	char acct[HL_ID_MAX], id[HL_ID_MAX], key[HL_APIKEY_MAX], prefix[16];
 	const char *scopes = "read,write,admin", *name = "", *cidrs = NULL;
+	json_object *detail;
+	hl_err err;
 	int i, rc;
 
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--scopes") && i + 1 < argc)
-			scopes = argv[++i];
-		else if (!strcmp(argv[i], "--name") && i + 1 < argc)
-			name = argv[++i];
-		else if (!strcmp(argv[i], "--cidrs") && i + 1 < argc)
-			cidrs = argv[++i];
-		else {
-			fprintf(stderr, "hooklinectl: unknown option %s\n", argv[i]);
+		int known = !strcmp(argv[i], "--scopes") || !strcmp(argv[i], "--name") ||
+			!strcmp(argv[i], "--cidrs");
+
+		if (!known) {
+			fprintf(stderr, "hooklinectl: key create: unknown option %s\n", argv[i]);
 			return EXIT_USAGE;
 		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "hooklinectl: key create: %s needs a value\n", argv[i]);
+			return EXIT_USAGE;
+		}
+		if (!strcmp(argv[i], "--scopes"))
+			scopes = argv[++i];
+		else if (!strcmp(argv[i], "--name"))
+			name = argv[++i];
+		else
+			cidrs = argv[++i];
 	}
 	rc = account_id(c, argv[0], acct);
 	if (rc)
 		return rc;
-	if (hl_apikey_create(c->db, acct, name, scopes, cidrs, key, id))
+	if (hl_db_begin(c->db))
 		return fail("key create");
-	/* The only time the key is shown. */
-	printf("%s\n", key);
+	err = hl_apikey_create(c->db, acct, name, scopes, cidrs, key, id);
+	detail = json_object_new_object();
+	if (!err && !hl_apikey_prefix(key, prefix)) {
+		/* The prefix is what lists show; never the key. */
+		hl_json_add_str(detail, "prefix", prefix);
+		hl_json_add_str(detail, "name", name);
+		hl_json_add_str(detail, "scopes", scopes);
+		if (cidrs)
+			hl_json_add_str(detail, "allowed_cidrs", cidrs);
+	}
+	rc = commit_audited(c, err, acct, "key.create", id, detail, "key create");
+	json_object_put(detail);
+	/* The only time the key is shown, once it is stored with its record. */
+	if (!rc)
+		printf("%s\n", key);
 	memset(key, 0, sizeof(key));
-	return 0;
+	return rc;
 }
 
 static void
@@ -208,10 +321,13 @@ cmd_key_revoke(struct ctl *c, int argc, char **argv)
 	rc = account_id(c, argv[0], acct);
 	if (rc)
 		return rc;
-	if (hl_apikey_revoke(c->db, acct, argv[1]))
+	if (hl_db_begin(c->db))
 		return fail("key revoke");
-	printf("revoked %s\n", argv[1]);
-	return 0;
+	rc = commit_audited(c, hl_apikey_revoke(c->db, acct, argv[1]), acct, "key.revoke",
+		argv[1], NULL, "key revoke");
+	if (!rc)
+		printf("revoked %s\n", argv[1]);
+	return rc;
 }
 
 static void

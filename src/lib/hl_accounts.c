@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "hl_accounts.h"
+#include "hl_ssrf.h"
 
 static const char *const role_names[HL_ROLE__MAX] = {
 	[HL_ROLE_VIEWER] = "viewer",
@@ -139,12 +140,41 @@ scopes_format(unsigned bits, char *out, size_t cap)
 		bits & HL_SCOPE_ADMIN ? "admin" : "");
 }
 
+#define CIDR_SEPARATORS ", \t\r\n"
+
+/* The list as it will be stored: trimmed, and one that parses, so a key
+ * never silently admits nobody (a list that does not parse does) or, cut
+ * short, a wider network than was given. */
+static hl_err
+cidrs_check(const char *in, char out[HL_CIDRS_MAX + 1])
+{
+	struct hl_cidr list[HL_CIDR_MAX];
+	size_t start, end;
+	int n;
+
+	if (strlen(in) > HL_CIDRS_MAX)
+		return hl_fail(HL_ERR_INVALID, "cidrs", "the allowed CIDRs are longer than %d "
+			"characters", HL_CIDRS_MAX);
+	start = strspn(in, CIDR_SEPARATORS);
+	end = strlen(in);
+	while (end > start && strchr(CIDR_SEPARATORS, in[end - 1]))
+		end--;
+	memcpy(out, in + start, end - start);
+	out[end - start] = '\0';
+	if (!*out)
+		return hl_fail(HL_ERR_INVALID, "cidrs", "the list of allowed CIDRs is empty "
+			"(leave it out for a key usable from any address)");
+	if (hl_cidr_parse_list(out, list, HL_CIDR_MAX, &n))
+		return hl_fail(HL_ERR_INVALID, "cidrs", "allowed CIDRs: %s", hl_errmsg());
+	return HL_OK;
+}
+
 hl_err
 hl_apikey_create(struct hl_db *db, const char *account_id, const char *name,
 	const char *scopes, const char *allowed_cidrs, char key_out[HL_APIKEY_MAX],
 	char id_out[HL_ID_MAX])
 {
-	char prefix[16], hash[65], norm[32];
+	char prefix[16], hash[65], norm[32], cidrs[HL_CIDRS_MAX + 1] = "";
 	unsigned bits;
 	hl_err rc;
 
@@ -155,6 +185,11 @@ hl_apikey_create(struct hl_db *db, const char *account_id, const char *name,
 	scopes_format(bits, norm, sizeof(norm));
 	if (name && strlen(name) > 200)
 		return hl_fail(HL_ERR_INVALID, "name", "key name is longer than 200 characters");
+	if (allowed_cidrs) {
+		rc = cidrs_check(allowed_cidrs, cidrs);
+		if (rc)
+			return rc;
+	}
 	rc = hl_id_new("key", id_out);
 	if (!rc)
 		rc = hl_apikey_new(key_out, prefix, hash);
@@ -162,8 +197,7 @@ hl_apikey_create(struct hl_db *db, const char *account_id, const char *name,
 		return rc;
 	rc = hl_db_exec(db, NULL, "INSERT INTO api_keys (id, account_id, name, prefix, key_hash, "
 		"scopes, allowed_cidrs) VALUES (?, ?, ?, ?, ?, ?, ?)", "sssssss",
-		id_out, account_id, name ? name : "", prefix, hash, norm,
-		allowed_cidrs && *allowed_cidrs ? allowed_cidrs : NULL);
+		id_out, account_id, name ? name : "", prefix, hash, norm, *cidrs ? cidrs : NULL);
 	memset(hash, 0, sizeof(hash));
 	return rc;
 }

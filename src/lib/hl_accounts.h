@@ -12,6 +12,9 @@ enum hl_scope {
 
 enum hl_role { HL_ROLE_VIEWER, HL_ROLE_DEVELOPER, HL_ROLE_ADMIN, HL_ROLE__MAX };
 
+/* The longest allowed_cidrs of a key (its column). */
+#define HL_CIDRS_MAX 1000
+
 /* Who is calling: an API key or a user, always inside one account. */
 struct hl_principal {
 	char account_id[HL_ID_MAX];
@@ -19,7 +22,7 @@ struct hl_principal {
 	char actor[300];               /* for the audit log: key prefix or email */
 	unsigned scopes;               /* enum hl_scope bits */
 	enum hl_role role;             /* users only */
-	char allowed_cidrs[1000];      /* keys only; "" = any address */
+	char allowed_cidrs[HL_CIDRS_MAX + 1]; /* keys only; "" = any address */
 };
 
 hl_err hl_account_create(struct hl_db *db, const char *slug, const char *name,
@@ -30,7 +33,8 @@ typedef void (*hl_account_cb)(void *arg, const char *id, const char *slug,
 	const char *name, const char *created_at);
 hl_err hl_account_list(struct hl_db *db, hl_account_cb cb, void *arg);
 
-/* scopes: "read,write,admin" subset. Writes the new key to key_out (shown once). */
+/* scopes: "read,write,admin" subset; allowed_cidrs NULL (any address) or
+ * a list that parses. Writes the new key to key_out (shown once). */
 hl_err hl_apikey_create(struct hl_db *db, const char *account_id, const char *name,
 	const char *scopes, const char *allowed_cidrs, char key_out[HL_APIKEY_MAX],
 	char id_out[HL_ID_MAX]);

@@ -258,6 +258,12 @@ config_from_hdf(HDF *hdf, struct hl_config *cfg)
 		if (rc)
 			return rc;
 	}
+	/* RFC 7518: an HS256 key at least as long as the hash; a shorter one
+	 * can be guessed offline from any token. Never echoed. */
+	if (*cfg->jwt_hs256_secret && strlen(cfg->jwt_hs256_secret) < HL_JWT_SECRET_MIN)
+		return hl_fail(HL_ERR_CONFIG, "Auth.JwtHs256Secret", "Auth.JwtHs256Secret must be "
+			"at least %d characters (generate one with: head -c32 /dev/urandom | base64)",
+			HL_JWT_SECRET_MIN);
 	if (!*cfg->db_socket && !*cfg->db_host)
 		return hl_fail(HL_ERR_CONFIG, "Database.Host",
 			"Database.Host or Database.Socket must be set");

@@ -17,6 +17,9 @@ struct hl_cidr {
 	int bits;
 };
 
+/* The shortest Auth.JwtHs256Secret: 256 bits of key for HS256. */
+#define HL_JWT_SECRET_MIN 32
+
 /* The longest Web.BasePath. */
 #define HL_BASE_PATH_MAX 200
 

@@ -34,13 +34,17 @@ static const char *const err_names[HL_ERR__MAX] = {
 hl_err
 hl_fail(hl_err code, const char *field, const char *fmt, ...)
 {
+	char msg[sizeof(last_msg)];
 	va_list ap;
 
+	/* Formatted aside first: callers pass hl_errmsg() to wrap the last
+	 * error, and vsnprintf must not read the buffer it writes. */
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	memcpy(last_msg, msg, sizeof(last_msg));
 	last_code = code;
 	last_reason = NULL;
-	va_start(ap, fmt);
-	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
-	va_end(ap);
 	have_field = field != NULL;
 	if (field)
 		snprintf(last_field, sizeof(last_field), "%s", field);

@@ -108,6 +108,18 @@ scopes_from(const char *s)
 	return bits;
 }
 
+/* The actor id of a subject: "jwt_" and 32 hex of its SHA-256. The rate
+ * limit counts per actor id, so per subject as per API key (one "jwt"
+ * for everyone had all the SSO callers of an account share one limit). */
+static void
+subject_id(const char *sub, char out[HL_ID_MAX])
+{
+	char hash[65];
+
+	hl_sha256_hex(sub, strlen(sub), hash);
+	snprintf(out, HL_ID_MAX, "jwt_%.32s", hash);
+}
+
 hl_err
 hl_jwt_authenticate(struct hl_db *db, const struct hl_config *cfg, const char *token,
 	struct hl_principal *p)
@@ -159,14 +171,23 @@ hl_jwt_authenticate(struct hl_db *db, const struct hl_config *cfg, const char *t
 		rc = hl_fail(HL_ERR_AUTH, NULL, "invalid token claims");
 		goto out;
 	}
+	/* The leeway is applied to now, never to the claim: exp + 30 at the
+	 * end of int64 overflowed (undefined; in practice it wrapped). */
 	if (!json_object_object_get_ex(claims, "exp", &v) || !json_object_is_type(v, json_type_int) ||
-	    json_object_get_int64(v) + LEEWAY_S < now) {
+	    json_object_get_int64(v) < now - LEEWAY_S) {
 		rc = hl_fail(HL_ERR_AUTH, NULL, "token expired or without exp");
 		goto out;
 	}
 	if (json_object_object_get_ex(claims, "nbf", &v) &&
-	    (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) - LEEWAY_S > now)) {
+	    (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) > now + LEEWAY_S)) {
 		rc = hl_fail(HL_ERR_AUTH, NULL, "token not valid yet");
+		goto out;
+	}
+	/* A token issued in the future comes from a wrong clock or a forger
+	 * who wants it to last: refused beyond the same leeway. */
+	if (json_object_object_get_ex(claims, "iat", &v) &&
+	    (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) > now + LEEWAY_S)) {
+		rc = hl_fail(HL_ERR_AUTH, NULL, "token issued in the future");
 		goto out;
 	}
 	if (cfg->jwt_issuer && *cfg->jwt_issuer &&
@@ -197,7 +218,7 @@ hl_jwt_authenticate(struct hl_db *db, const struct hl_config *cfg, const char *t
 		goto out;
 	if (json_object_object_get_ex(claims, "sub", &v) && json_object_is_type(v, json_type_string))
 		sub = json_object_get_string(v);
-	hl_strlcpy(p->actor_id, "jwt", sizeof(p->actor_id));
+	subject_id(sub, p->actor_id);
 	snprintf(p->actor, sizeof(p->actor), "jwt:%.200s", sub);
 	p->scopes = json_object_object_get_ex(claims, "scope", &v) &&
 		json_object_is_type(v, json_type_string) ? scopes_from(json_object_get_string(v)) : 0;

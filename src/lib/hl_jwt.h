@@ -9,9 +9,11 @@
 /* 1 when Auth.JwtHs256Secret or Auth.JwtRs256PublicKeyFile is set. */
 int hl_jwt_enabled(const struct hl_config *cfg);
 /* Verify signature (only the configured algorithm is accepted), exp,
- * nbf, iss and aud; the account comes from Auth.JwtAccountClaim (a
- * slug), scopes from the space-separated "scope" claim. HL_ERR_AUTH for
- * any bad token (the message says why, without token material). */
+ * nbf, iat (30 s leeway for clock skew), iss and aud; the account comes
+ * from Auth.JwtAccountClaim (a slug), scopes from the space-separated
+ * "scope" claim; the actor id is per "sub" (jwt_ and a hash of it).
+ * HL_ERR_AUTH for any bad token (the message says why, without token
+ * material). */
 hl_err hl_jwt_authenticate(struct hl_db *db, const struct hl_config *cfg, const char *token,
 	struct hl_principal *p);
 

@@ -1,14 +1,19 @@
 /* hl_migrate.c: schema migrations. A migration is sql/NNN_name.sql; its
- * number is recorded in schema_migrations after it succeeds. Migrations
- * are written to be re-runnable (IF NOT EXISTS, INSERT IGNORE) because
- * MariaDB commits DDL implicitly: a half-applied file must be safe to
- * apply again. A GET_LOCK keeps two migrators from racing. */
+ * number, file name and SHA-256 are recorded in schema_migrations after
+ * it succeeds. Migrations are written to be re-runnable (IF NOT EXISTS,
+ * INSERT IGNORE) because MariaDB commits DDL implicitly: a half-applied
+ * file must be safe to apply again. A GET_LOCK keeps two migrators from
+ * racing. Before anything runs, the files and the recorded rows must
+ * agree: one file per number, and every recorded number still has its
+ * file under the same name (otherwise the database was migrated by a
+ * newer release, or by another branch's migration of that number). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hl_buf.h"
+#include "hl_crypto.h"
 #include "hl_log.h"
 #include "hl_migrate.h"
 
@@ -18,6 +23,9 @@
 struct migration {
 	long version;
 	char name[256];
+	char checksum[65];   /* SHA-256 hex of the file, once read */
+	int applied;         /* recorded in schema_migrations */
+	int unsummed;        /* recorded before checksums were */
 };
 
 static int
@@ -55,6 +63,7 @@ list_migrations(const char *dir, struct migration *out, int *n)
 {
 	struct dirent *de;
 	DIR *d;
+	int i;
 
 	*n = 0;
 	d = opendir(dir);
@@ -71,29 +80,104 @@ list_migrations(const char *dir, struct migration *out, int *n)
 		v = strtol(de->d_name, &end, 10);
 		if (end == de->d_name || *end != '_' || v <= 0)
 			continue;
-		if (*n >= MIGRATIONS_MAX)
-			break;
+		if (*n >= MIGRATIONS_MAX || len >= sizeof(out[*n].name)) {
+			closedir(d);
+			if (*n >= MIGRATIONS_MAX)
+				return hl_fail(HL_ERR_CONFIG, NULL, "more than %d migrations in %s",
+					MIGRATIONS_MAX, dir);
+			return hl_fail(HL_ERR_CONFIG, NULL, "migration file name too long: %.64s...",
+				de->d_name);
+		}
+		memset(&out[*n], 0, sizeof(out[*n]));
 		out[*n].version = v;
 		snprintf(out[*n].name, sizeof(out[*n].name), "%s", de->d_name);
 		(*n)++;
 	}
 	closedir(d);
 	qsort(out, (size_t)*n, sizeof(*out), cmp_migration);
+	/* Two branches that each added migration N: applying one and
+	 * recording N would leave the other never applied. */
+	for (i = 1; i < *n; i++)
+		if (out[i].version == out[i - 1].version)
+			return hl_fail(HL_ERR_CONFIG, NULL, "migrations %s and %s in %s have the "
+				"same number %ld: renumber one of them", out[i - 1].name, out[i].name,
+				dir, out[i].version);
 	return HL_OK;
 }
 
+static struct migration *
+find_migration(struct migration *list, int n, long version)
+{
+	struct migration key;
+
+	key.version = version;
+	return bsearch(&key, list, (size_t)n, sizeof(*list), cmp_migration);
+}
+
+/* Every recorded migration must still be a file of the same name; its
+ * checksum (recorded since checksums exist) should still match, and one
+ * recorded without is given the file's now. */
 static hl_err
-is_applied(struct hl_db *db, long version, int *applied)
+check_recorded(struct hl_db *db, struct migration *list, int n)
 {
 	struct hl_stmt *st;
+	struct migration *m;
+	const char *name, *sum;
 	hl_err rc;
+	int r;
 
-	rc = hl_stmt_new(db, "SELECT 1 FROM schema_migrations WHERE version = ?", &st);
+	rc = hl_stmt_new(db, "SELECT version, name, checksum FROM schema_migrations "
+		"ORDER BY version", &st);
 	if (rc)
 		return rc;
-	hl_stmt_int(st, 0, version);
-	rc = hl_stmt_first(st, applied);
+	rc = hl_stmt_exec(st);
+	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+		if (r < 0) {
+			rc = HL_ERR_DB;
+			break;
+		}
+		name = hl_stmt_col(st, 1);
+		sum = hl_stmt_col(st, 2);
+		m = find_migration(list, n, (long)hl_stmt_colint(st, 0));
+		if (!m) {
+			rc = hl_fail(HL_ERR_DB, NULL, "the database has migration %s, which is not "
+				"in %s: it was migrated by a newer hookline (install that release, or "
+				"point Paths.Sql at its sql directory)", name, hl_db_config(db)->sql_dir);
+			break;
+		}
+		if (strcmp(m->name, name)) {
+			rc = hl_fail(HL_ERR_DB, NULL, "migration %lld was applied as %s, but %s has %s "
+				"under that number: renumber the new one", hl_stmt_colint(st, 0), name,
+				hl_db_config(db)->sql_dir, m->name);
+			break;
+		}
+		m->applied = 1;
+		m->unsummed = !sum;
+		if (sum && strcmp(sum, m->checksum))
+			hl_log(HL_LOG_WARN, "migration %s changed since it was applied (SHA-256 "
+				"differs); changes to an applied migration are not applied: put them "
+				"in a new migration", m->name);
+	}
 	hl_stmt_free(st);
+	for (r = 0; !rc && r < n; r++)
+		if (list[r].unsummed)
+			rc = hl_db_exec(db, NULL, "UPDATE schema_migrations SET checksum = ? "
+				"WHERE version = ? AND checksum IS NULL", "si", list[r].checksum,
+				(long long)list[r].version);
+	return rc;
+}
+
+static hl_err
+checksum_file(const char *dir, struct migration *m, struct hl_buf *text)
+{
+	char path[4096];
+	hl_err rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, m->name);
+	hl_buf_reset(text);
+	rc = read_file(path, text);
+	if (!rc)
+		hl_sha256_hex(hl_buf_str(text), text->len, m->checksum);
 	return rc;
 }
 
@@ -103,46 +187,67 @@ hl_err
 hl_migrate(struct hl_db *db, const char *dir, int *applied)
 {
 	static struct migration list[MIGRATIONS_MAX];
-	char path[4096];
+	char lock[300];
 	struct hl_buf text;
-	int i, n, done, locked, count = 0;
+	int i, n, locked = 0, count = 0;
 	hl_err rc;
 
+	if (applied)
+		*applied = 0;
 	hl_buf_init(&text, MIGRATION_MAX_BYTES);
 	rc = list_migrations(dir, list, &n);
 	if (rc)
 		return rc;
 	if (n == 0)
 		return hl_fail(HL_ERR_IO, NULL, "no migrations found in %s (check Paths.Sql)", dir);
-	rc = hl_db_lock(db, LOCK_NAME, 60, &locked);
-	if (!rc && !locked)
-		rc = hl_fail(HL_ERR_CONFLICT, NULL, "another migration is running");
+	for (i = 0; !rc && i < n; i++)
+		rc = checksum_file(dir, &list[i], &text);
 	if (rc)
-		return rc;
+		goto out;
+	/* GET_LOCK names are server-wide: one lock per database, so the
+	 * migrations of two installations on one server do not wait for
+	 * each other. */
+	snprintf(lock, sizeof(lock), "%s.%.200s", LOCK_NAME, hl_db_config(db)->db_name);
+	rc = hl_db_lock(db, lock, 60, &locked);
+	if (!rc && !locked)
+		rc = hl_fail(HL_ERR_CONFLICT, NULL, "another migration is running "
+			"(waited 60 s for it)");
+	if (rc)
+		goto out;
 	rc = hl_db_exec(db, NULL, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 		"version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, "
 		"applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)) "
 		"ENGINE=InnoDB DEFAULT CHARSET=utf8mb4", "");
+	if (!rc)
+		rc = hl_db_exec(db, NULL, "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS "
+			"checksum CHAR(64) NULL", "");
+	/* Read under the lock: what another migrator just applied counts. */
+	if (!rc)
+		rc = check_recorded(db, list, n);
 	for (i = 0; !rc && i < n; i++) {
-		rc = is_applied(db, list[i].version, &done);
-		if (rc || done)
+		if (list[i].applied)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, list[i].name);
-		hl_buf_reset(&text);
-		rc = read_file(path, &text);
+		rc = checksum_file(dir, &list[i], &text);
 		if (rc)
 			break;
 		hl_log(HL_LOG_INFO, "applying migration %s", list[i].name);
-		rc = hl_db_exec_script(db, hl_buf_str(&text));
-		if (rc) {
-			hl_fail(rc, NULL, "migration %s failed: %s", list[i].name, hl_errmsg());
+		if (hl_db_exec_script(db, hl_buf_str(&text))) {
+			/* Whatever the statement's error (a duplicate key too), the
+			 * migration failed: not "already exists". */
+			rc = hl_fail(HL_ERR_DB, NULL, "migration %s failed: %s; nothing after it was "
+				"applied, and it is applied again by the next migrate", list[i].name,
+				hl_errmsg());
 			break;
 		}
-		rc = hl_db_exec(db, NULL, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
-			"is", (long long)list[i].version, list[i].name);
-		count++;
+		rc = hl_db_exec(db, NULL, "INSERT INTO schema_migrations (version, name, checksum) "
+			"VALUES (?, ?, ?)", "iss", (long long)list[i].version, list[i].name,
+			list[i].checksum);
+		if (!rc)
+			count++;
 	}
-	hl_db_unlock(db, LOCK_NAME);
+out:
+	if (locked)
+		hl_db_unlock(db, lock);
 	hl_buf_free(&text);
 	if (applied)
 		*applied = count;

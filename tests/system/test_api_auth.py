@@ -236,3 +236,45 @@ def test_no_basic_challenge_and_no_cross_site_changes_over_basic():
     assert r.status == 200, r
     r = api("POST", "/webhooks/%s/disable" % wh, key=key, headers={"Origin": "https://evil.example"})
     assert r.status == 200, r
+
+
+def test_jwt_times_are_checked_with_leeway_and_without_overflow():
+    slug, _ = account()
+    now = int(time.time())
+    good = {
+        "iat a little ahead (clock skew)": _claims(slug, iat=now + 20),
+        "nbf a little ahead": _claims(slug, nbf=now + 20),
+        "exp just past, within the leeway": _claims(slug, exp=now - 10),
+        # The ends of int64 are far future and far past, not overflows
+        # (exp + 30 wrapped to the past, nbf - 30 to the future).
+        "exp at the end of int64": _claims(slug, exp=2 ** 63 - 1),
+        "nbf at the start of int64": _claims(slug, nbf=-2 ** 63),
+    }
+    for what, claims in good.items():
+        r = api("GET", "/webhooks", key=hs256(claims))
+        assert r.status == 200, (what, r)
+    bad = {
+        "issued in the future": _claims(slug, iat=now + 3600),
+        "iat not a number": _claims(slug, iat="yesterday"),
+        "exp past the leeway": _claims(slug, exp=now - 60),
+        "nbf in the future": _claims(slug, nbf=now + 3600),
+        "exp as a float": _claims(slug, exp=now + 300.5),
+    }
+    for what, claims in bad.items():
+        r = api("GET", "/webhooks", key=hs256(claims))
+        assert r.status == 401, (what, r)
+
+
+def test_jwt_rate_limit_is_per_subject():
+    """RateLimit.PerKeyPerMinute counts per JWT subject (as per API key):
+    one busy subject of an account must not lock out the others."""
+    slug, _ = account()
+    busy = hs256(_claims(slug, sub="busy-%s" % unique("s")))
+    for _ in range(300):
+        r = api("GET", "/webhooks", key=busy)
+        if r.status == 429:
+            break
+        assert r.status == 200, r
+    assert r.status == 429, r
+    other = api("GET", "/webhooks", key=hs256(_claims(slug, sub="other-%s" % unique("s"))))
+    assert other.status == 200, other

@@ -98,6 +98,15 @@ if VALGRIND and os.environ.get("HL_SANITIZERS", "no") in ("no", ""):
             assert proc.returncode == 0, (argv, proc.stderr.decode(errors="replace"))
         proc = _vg([CTL, "--config", CONFIG, "publish", "--account", slug, "no.such", "{}"])
         assert proc.returncode != 0
+        # The audited changes (transaction, audit record), refused ones too.
+        for argv, status, stdin in ((["account", "create", slug + "-2"], 0, None),
+                                    (["account", "create", slug], 3, None),
+                                    (["key", "create", slug, "--cidrs", "127.0.0.0/8"], 0, None),
+                                    (["key", "create", slug, "--cidrs", "nonsense"], 2, None),
+                                    (["user", "create", slug, "vg-%s@example.test" % slug,
+                                      "viewer"], 0, b"valgrind password\n")):
+            proc = _vg([CTL, "--config", CONFIG] + argv, input=stdin)
+            assert proc.returncode == status, (argv, proc.returncode, proc.stderr[-2000:])
 
     def test_fcgi_as_cgi_under_valgrind():
         assert FCGI, "HL_FCGI is not set"

@@ -97,6 +97,20 @@ START_TEST(test_master_key_never_echoed)
 }
 END_TEST
 
+/* A short HS256 secret can be guessed offline from any one token. */
+START_TEST(test_jwt_secret_long_enough_and_never_echoed)
+{
+	struct hl_config c;
+
+	expect_bad(KEY "Auth.JwtHs256Secret = hunter2-secret\n", "Auth.JwtHs256Secret");
+	ck_assert_ptr_null(strstr(hl_errmsg(), "hunter2"));
+	ck_assert_int_eq(hl_config_parse(KEY "Auth.JwtHs256Secret = "
+		"0123456789abcdef0123456789abcdef\n", &c), HL_OK);
+	ck_assert_str_eq(c.jwt_hs256_secret, "0123456789abcdef0123456789abcdef");
+	hl_config_free(&c);
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
 	struct hl_config c;
@@ -127,6 +141,7 @@ main(void)
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_errors_name_the_key);
 	tcase_add_test(tc, test_master_key_never_echoed);
+	tcase_add_test(tc, test_jwt_secret_long_enough_and_never_echoed);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_path_resolution);
 	suite_add_tcase(s, tc);

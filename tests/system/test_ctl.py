@@ -1,0 +1,312 @@
+"""hooklinectl with the real binary: migrations (numbering, a schema newer
+than the files, edited files, a failure midway, two at once), argument
+validation and exit codes, API keys (shown once, stored hashed, revoked at
+once, CIDRs checked), and the audit records its changes leave."""
+
+import hashlib
+import os
+import pwd
+import shutil
+import subprocess
+import threading
+
+from apihelp import account, error_code
+from hltest import CONFIG, CTL, TMP, _run, api, ctl, sql, unique, write_config
+
+SQL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "sql")
+
+
+def _sql_copy(extra):
+    """A copy of the real migrations plus extra ({file name: text}), and a
+    configuration whose Paths.Sql points at it. Returns (dir, config)."""
+    d = os.path.join(TMP, unique("sql"))
+    shutil.copytree(SQL_DIR, d)
+    for name, text in extra.items():
+        with open(os.path.join(d, name), "w") as f:
+            f.write(text)
+    return d, write_config(Paths_Sql=d)
+
+
+def _migrate(config):
+    return _run([CTL, "--config", config, "migrate"], check=False)
+
+
+def _forget(*versions):
+    """Test migrations leave no trace: a later migrate of the shared
+    database must not meet versions it has no file for."""
+    for v in versions:
+        sql("DELETE FROM schema_migrations WHERE version = %d" % v)
+        sql("DROP TABLE IF EXISTS t_migrate_%d" % v)
+        sql("DROP TABLE IF EXISTS t_migrate_%d_b" % v)
+
+
+def _applied(v):
+    return sql("SELECT name FROM schema_migrations WHERE version = %d" % v)
+
+
+def _prefix(key):
+    """hl_xxxxxxxx: what lists show and the lookup uses."""
+    return "_".join(key.split("_")[:2])
+
+
+def _secret(key):
+    return key.split("_")[2]
+
+
+def _table(name):
+    return sql("SHOW TABLES LIKE '%s'" % name)
+
+
+def test_migrate_again_applies_nothing():
+    p = ctl("migrate")
+    assert p.stdout.strip() == "0 migrations applied; schema is up to date", p.stdout
+
+
+def test_migrate_refuses_two_files_with_one_number():
+    _, conf = _sql_copy({"901_a.sql": "CREATE TABLE IF NOT EXISTS t_migrate_901 (id INT);\n",
+                         "0901_b.sql": "CREATE TABLE IF NOT EXISTS t_migrate_901_b (id INT);\n"})
+    try:
+        p = _migrate(conf)
+        assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+        assert "901_a.sql" in p.stderr and "0901_b.sql" in p.stderr, p.stderr
+        # Nothing is applied: not one of them, not the other.
+        assert not _applied(901) and not _table("t_migrate_901%"), (_applied(901), p.stderr)
+    finally:
+        _forget(901)
+
+
+def test_migrate_refuses_a_schema_newer_than_its_files():
+    sql("INSERT INTO schema_migrations (version, name) VALUES (902, '902_future.sql')")
+    try:
+        p = ctl("migrate", check=False)
+        assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+        assert "902_future.sql" in p.stderr and "newer" in p.stderr, p.stderr
+        assert "up to date" not in p.stdout, p.stdout
+    finally:
+        _forget(902)
+    assert ctl("migrate").returncode == 0
+
+
+def test_migrate_refuses_another_file_under_an_applied_number():
+    """Two branches that both added migration 903: the database ran one,
+    the files hold the other, which would otherwise never be applied."""
+    sql("INSERT INTO schema_migrations (version, name) VALUES (903, '903_theirs.sql')")
+    _, conf = _sql_copy({"903_ours.sql": "CREATE TABLE IF NOT EXISTS t_migrate_903 (id INT);\n"})
+    try:
+        p = _migrate(conf)
+        assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+        assert "903_theirs.sql" in p.stderr and "903_ours.sql" in p.stderr, p.stderr
+        assert not _table("t_migrate_903"), p.stderr
+    finally:
+        _forget(903)
+
+
+def test_migrate_warns_when_an_applied_file_changed():
+    d, conf = _sql_copy({"904_x.sql": "CREATE TABLE IF NOT EXISTS t_migrate_904 (id INT);\n"})
+    try:
+        p = _migrate(conf)
+        assert p.returncode == 0 and "1 migration applied" in p.stdout, (p.stdout, p.stderr)
+        text = "CREATE TABLE IF NOT EXISTS t_migrate_904 (id INT);\n"
+        assert sql("SELECT checksum FROM schema_migrations WHERE version = 904") == \
+            [[hashlib.sha256(text.encode()).hexdigest()]]
+        with open(os.path.join(d, "904_x.sql"), "a") as f:
+            f.write("ALTER TABLE t_migrate_904 ADD COLUMN IF NOT EXISTS v INT;\n")
+        p = _migrate(conf)
+        assert p.returncode == 0, (p.returncode, p.stderr)
+        assert "904_x.sql" in p.stderr and "changed" in p.stderr, p.stderr
+    finally:
+        _forget(904)
+
+
+def test_migrate_failure_midway_is_reported_and_applied_again_when_fixed():
+    bad = ("CREATE TABLE IF NOT EXISTS t_migrate_905 (id INT);\n"
+           "CREATE TABLE t_migrate_905_b (id INT NOT A TYPE);\n")
+    d, conf = _sql_copy({"905_half.sql": bad})
+    try:
+        p = _migrate(conf)
+        assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+        assert "905_half.sql" in p.stderr and "syntax" in p.stderr, p.stderr
+        assert not _applied(905)
+        with open(os.path.join(d, "905_half.sql"), "w") as f:
+            f.write(bad.replace(" NOT A TYPE", ""))
+        p = _migrate(conf)
+        assert p.returncode == 0 and "1 migration applied" in p.stdout, (p.stdout, p.stderr)
+        assert _applied(905) == [["905_half.sql"]] and _table("t_migrate_905_b")
+    finally:
+        _forget(905)
+
+
+def test_two_migrations_at_once_apply_each_file_once():
+    slow = ("DO SLEEP(2);\nCREATE TABLE IF NOT EXISTS t_migrate_906 (id INT);\n"
+            "INSERT INTO t_migrate_906 VALUES (1);\n")
+    _, conf = _sql_copy({"906_slow.sql": slow})
+    results = []
+    try:
+        threads = [threading.Thread(target=lambda: results.append(_migrate(conf)))
+                   for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert [p.returncode for p in results] == [0, 0], [(p.returncode, p.stderr) for p in results]
+        outs = sorted(p.stdout.strip() for p in results)
+        assert outs == ["0 migrations applied; schema is up to date",
+                        "1 migration applied; schema is up to date"], outs
+        assert sql("SELECT COUNT(*) FROM t_migrate_906") == [["1"]]
+    finally:
+        _forget(906)
+
+
+def test_usage_and_invalid_arguments_exit_2_before_any_change():
+    slug, _ = account()
+    cases = [
+        (["account", "create", "Bad Slug"], "slug"),
+        (["key", "create", slug, "--scopes"], "--scopes needs a value"),
+        (["key", "create", slug, "--scopes", "root"], "scopes"),
+        (["key", "create", slug, "--cidrs", "10.0.0.0/8,garbage"], "garbage"),
+        (["key", "create", slug, "--cidrs", " , "], "empty"),
+        (["key", "create", slug, "--cidrs", ",".join(["10.0.%d.0/24" % i for i in range(65)])],
+         "64"),
+        (["key", "create", slug, "--bogus"], "--bogus"),
+        (["user", "create", slug, "not-an-email", "admin"], "email"),
+        (["user", "create", slug, "x@example.test", "root"], "role"),
+        (["migrate", "now"], "usage"),
+        (["account"], "unknown command"),
+    ]
+    keys_before = sql("SELECT COUNT(*) FROM api_keys")
+    for argv, words in cases:
+        p = ctl(*argv, check=False, input="long enough password\n")
+        assert p.returncode == 2, (argv, p.returncode, p.stdout, p.stderr)
+        assert words in p.stderr and not p.stdout, (argv, p.stdout, p.stderr)
+    assert sql("SELECT COUNT(*) FROM api_keys") == keys_before
+    assert not sql("SELECT id FROM accounts WHERE slug = 'Bad Slug'")
+    # A short password is refused too, and no user is made.
+    p = ctl("user", "create", slug, "short@example.test", "admin", input="short\n", check=False)
+    assert p.returncode == 2 and "password" in p.stderr, (p.returncode, p.stderr)
+    assert not sql("SELECT id FROM users WHERE email = 'short@example.test'")
+    # Not found is 4, already exists 3.
+    assert ctl("key", "list", "no-such-account", check=False).returncode == 4
+    assert ctl("account", "create", slug, check=False).returncode == 3
+
+
+def test_api_key_shown_once_stored_hashed_and_revoked_at_once():
+    slug, _ = account()
+    key = ctl("key", "create", slug, "--scopes", "read", "--name", "once").stdout.strip()
+    prefix = _prefix(key)
+    rows = sql("SELECT id, key_hash FROM api_keys WHERE prefix = '%s'" % prefix)
+    assert rows[0][1] == hashlib.sha256(key.encode()).hexdigest(), rows
+    listing = ctl("key", "list", slug).stdout
+    assert prefix in listing and key not in listing, listing
+    assert api("GET", "/webhooks", key=key).status == 200
+    assert ctl("key", "revoke", slug, rows[0][0]).returncode == 0
+    r = api("GET", "/webhooks", key=key)
+    assert r.status == 401 and error_code(r) == "unauthorized", r
+    # Revoking again, or a key of another account, is not found.
+    assert ctl("key", "revoke", slug, rows[0][0], check=False).returncode == 4
+    other, _ = account()
+    key2 = ctl("key", "create", other, "--scopes", "read").stdout.strip()
+    id2 = sql("SELECT id FROM api_keys WHERE prefix = '%s'" % _prefix(key2))[0][0]
+    assert ctl("key", "revoke", slug, id2, check=False).returncode == 4
+    assert api("GET", "/webhooks", key=key2).status == 200
+
+
+def test_key_cidrs_are_stored_trimmed_and_enforced():
+    slug, _ = account()
+    key = ctl("key", "create", slug, "--scopes", "read", "--cidrs", " 127.0.0.0/8, ::1/128 ").stdout.strip()
+    assert sql("SELECT allowed_cidrs FROM api_keys WHERE prefix = '%s'" % _prefix(key)) == \
+        [["127.0.0.0/8, ::1/128"]]
+    assert api("GET", "/webhooks", key=key).status == 200
+
+
+def _cli_actor():
+    return "hooklinectl:" + pwd.getpwuid(os.getuid()).pw_name
+
+
+def test_ctl_changes_are_audited_without_secrets():
+    slug = unique("aud")
+    acct = ctl("account", "create", slug).stdout.strip()
+    email = "audit-%s@example.test" % unique("u")
+    password = "audited password 123"
+    user = ctl("user", "create", slug, email, "developer", input=password + "\n").stdout.strip()
+    key = ctl("key", "create", slug, "--scopes", "read,write,admin", "--name", "auditor").stdout.strip()
+    key_id = sql("SELECT id FROM api_keys WHERE prefix = '%s'" % _prefix(key))[0][0]
+    spare = ctl("key", "create", slug, "--scopes", "read").stdout.strip()
+    spare_id = sql("SELECT id FROM api_keys WHERE prefix = '%s'" % _prefix(spare))[0][0]
+    ctl("key", "revoke", slug, spare_id)
+    r = api("GET", "/webhooks/audit?limit=50", key=key)
+    assert r.status == 200, r
+    got = {(a["action"], a["object_id"]): a for a in r.body["data"]}
+    for action, obj in (("account.create", acct), ("user.create", user),
+                        ("key.create", key_id), ("key.create", spare_id),
+                        ("key.revoke", spare_id)):
+        assert (action, obj) in got, (action, obj, sorted(got))
+        assert got[(action, obj)]["actor"] == _cli_actor(), got[(action, obj)]
+    assert got[("user.create", user)]["detail"] == {"email": email, "role": "developer"}
+    assert got[("key.create", key_id)]["detail"]["prefix"] == _prefix(key)
+    assert got[("key.create", key_id)]["detail"]["scopes"] == "read,write,admin"
+    text = str(r.body)
+    assert _secret(key) not in text and _secret(spare) not in text and password not in text, text
+    assert not sql("SELECT id FROM audit_log WHERE detail LIKE '%%%s%%' OR detail LIKE '%%%s%%'"
+                   % (_secret(key), password))
+    # Filters that cannot match are refused, not dropped.
+    for q in ("action=" + "x" * 100, "object_id=" + "y" * 100):
+        r = api("GET", "/webhooks/audit?" + q, key=key)
+        assert r.status == 400 and error_code(r) == "invalid_value", (q, r)
+    r = api("GET", "/webhooks/audit?action=key.revoke", key=key)
+    assert [a["object_id"] for a in r.body["data"]] == [spare_id], r
+
+
+def test_config_from_environment_and_errors_name_the_key():
+    env = dict(os.environ, HOOKLINE_CONFIG=CONFIG)
+    p = subprocess.run([CTL, "account", "list"], env=env, capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 0 and "systest" in p.stdout, (p.returncode, p.stderr)
+    bad = write_config(Delivery_TimeoutMs=5)
+    env["HOOKLINE_CONFIG"] = bad
+    p = subprocess.run([CTL, "account", "list"], env=env, capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 1 and "Delivery.TimeoutMs" in p.stderr, (p.returncode, p.stderr)
+    # --config wins over the environment.
+    p = subprocess.run([CTL, "--config", CONFIG, "account", "list"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    env["HOOKLINE_CONFIG"] = os.path.join(TMP, "no-such.hdf")
+    p = subprocess.run([CTL, "status"], env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and "no-such.hdf" in p.stderr, p.stderr
+
+
+def test_password_typed_on_a_terminal_is_not_echoed():
+    import pty
+    import select
+    import termios
+    import time
+    slug, _ = account()
+    email = "tty-%s@example.test" % unique("u")
+    password = "typed at a terminal 42"
+    master, slave = pty.openpty()
+    p = subprocess.Popen([CTL, "--config", CONFIG, "user", "create", slug, email, "viewer"],
+                         stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    os.close(slave)
+    try:
+        # The terminal echoes what is typed when it is typed: wait until
+        # hooklinectl has turned echo off (it never did), then type.
+        deadline = time.time() + 10
+        while time.time() < deadline and termios.tcgetattr(master)[3] & termios.ECHO:
+            time.sleep(0.05)
+        os.write(master, (password + "\n").encode())
+        out, err = p.communicate(timeout=60)
+        shown = b""
+        while select.select([master], [], [], 0.2)[0]:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(master)
+    assert p.returncode == 0, (p.returncode, err)
+    assert "password" in err and password not in err and password not in out, (out, err)
+    assert password.encode() not in shown, shown
+    assert sql("SELECT role FROM users WHERE email = '%s'" % email) == [["viewer"]]
