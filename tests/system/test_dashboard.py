@@ -707,3 +707,29 @@ def test_dashboard_actions_are_audited():
         assert (action, wh) in mine, (action, mine)
     actors = {a["actor"] for a in rows if a["object_id"] == wh}
     assert len(actors) == 1 and actors.pop().startswith("admin-"), rows
+
+
+def test_rates_show_one_decimal_not_float_noise():
+    """One success in three attempts is 33.3 %: the pages and the CSV
+    used to print the double's 17 digits (33.299999999999997 %), which
+    also overflowed the phone layout's table cells."""
+    slug, key, s = _admin()
+    with Receiver(statuses=[500, 500], status=200) as rcv:
+        wh, _ = _create(s, rcv.url)
+        for i in range(3):
+            r = api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {"n": i}},
+                    key=key)
+            assert r.status == 202, r
+        run_runner("--once")
+        rcv.wait_for_requests(3)
+    pages = ["/webhook/analytics", "/webhook/manage", "/webhook", "/webhook/analytics.csv"]
+    for p in pages:
+        status, _, body = s.get(p)
+        assert status == 200, (p, status, body[:500])
+        assert "33.29999" not in body, (p, re.findall(r".{40}33\.2999.{20}", body))
+    assert "33.3 %" in s.get("/webhook/analytics")[2]
+    assert "33.3 %" in s.get("/webhook/manage")[2]
+    assert "33.3 %" in s.get("/webhook")[2]
+    csv = s.get("/webhook/analytics.csv")[2]
+    assert "\r\ntotal,,,3,1,2,33.3," in csv, csv
+
