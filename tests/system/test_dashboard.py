@@ -733,3 +733,16 @@ def test_rates_show_one_decimal_not_float_noise():
     csv = s.get("/webhook/analytics.csv")[2]
     assert "\r\ntotal,,,3,1,2,33.3," in csv, csv
 
+
+def test_edit_error_keeps_actions_of_the_stored_state():
+    """Unticking "Enabled" in a form that comes back with an error used to
+    turn the Actions button into "Enable" for an endpoint that was still
+    enabled (and that button then did nothing)."""
+    slug, key, s = _admin()
+    wh, _ = _create(s, "http://127.0.0.1:9/a")
+    status, _, body = s.post("/webhook/manage/" + wh, {"url": "ftp://bad.example/", "description": "x",
+                                                       "method": "POST", "sub.sms.delivered": "1"})
+    assert status == 422, (status, body[:2000])
+    assert 'name="enabled" type="checkbox" value="1">' in body   # the form keeps the untick
+    assert "/manage/%s/disable" % wh in body and "/manage/%s/enable" % wh not in body, body[-3000:]
+    assert api("GET", "/webhooks/" + wh, key=key).body["enabled"] is True
