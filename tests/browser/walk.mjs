@@ -310,6 +310,43 @@ step('retry_dead_letter_from_its_page', async ({ page }) => {
 	runner('--once');
 });
 
+step('bulk_retry_says_what_it_queues_and_asks_first', async ({ page }) => {
+	// No status filter: the button is about dead letters only.
+	await page.goto(BASE + '/webhook/deliveries');
+	const bulk = page.locator('form[action$="/deliveries/retry"]');
+	await bulk.locator('button', { hasText: 'Retry dead deliveries' }).waitFor();
+	check(await bulk.locator('p', { hasText: 'deliveries in other states are left as they are' }).count() === 1,
+		'the bulk form does not say it leaves succeeded deliveries alone');
+	await navigate(page, () => bulk.locator('button').click());
+	await page.locator('h1', { hasText: 'Queue deliveries again?' }).waitFor();
+	await page.locator('main p', { hasText: /^1 dead deliveries match/ }).waitFor();
+	check((await api('GET', '/webhooks/deliveries/' + state.dead)).body.status === 'dead',
+		'queued before it was confirmed');
+	await shot(page, 'deliveries-retry-confirm');
+	await page.setViewportSize({ width: 390, height: 844 });
+	const w = await page.evaluate(() => document.documentElement.scrollWidth);
+	await shot(page, 'mobile-deliveries-retry-confirm');
+	await page.setViewportSize({ width: 1280, height: 800 });
+	check(w <= 390, `the confirmation is ${w}px wide at 390px`);
+	await navigate(page, () => page.click('a:has-text("Cancel")'));
+	check(new URL(page.url()).pathname === '/webhook/deliveries', 'cancel went to ' + page.url());
+	check((await api('GET', '/webhooks/deliveries/' + state.dead)).body.status === 'dead', 'cancel queued it');
+	// Only the dead letters of a filtered list, then confirmed.
+	await page.goto(BASE + '/webhook/deliveries?status=dead&webhook_id=' + state.fail.id);
+	await navigate(page, () => page.click('button:has-text("Retry dead deliveries")'));
+	await navigate(page, () => page.click('button:has-text("Retry them")'));
+	await page.locator('main p', { hasText: '1 deliveries are queued again' }).waitFor();
+	check((await api('GET', '/webhooks/deliveries/' + state.dead)).body.status === 'pending', 'not queued');
+	await shot(page, 'deliveries-retried');
+	// Dead again, for the overview.
+	let d = null;
+	for (let i = 0; i < 10 && !(d && d.status === 'dead'); i++) {
+		runner('--once');
+		d = (await api('GET', '/webhooks/deliveries/' + state.dead)).body;
+	}
+	check(d.status === 'dead', 'delivery not dead again: ' + d.status);
+});
+
 step('overview_shows_counts', async ({ page }) => {
 	await page.goto(BASE + '/webhook');
 	await page.locator('a.stat.bad .lbl', { hasText: 'dead letters' }).waitFor();
