@@ -655,6 +655,36 @@ step('mobile_layout_390px', async ({ context }) => {
 	}
 });
 
+step('long_unbroken_names_fit_the_page', async ({ context }) => {
+	// A source name or description typed as one long word (ids, tokens):
+	// it breaks instead of widening the page past the viewport.
+	const word = 'n'.repeat(90);
+	const src = await api('POST', '/webhooks/sources', { name: 'Long ' + word, slug: 'long-' +
+		crypto.randomBytes(3).toString('hex'), verify: 'github', secret: 'long-name-secret' });
+	check(src.status === 201, 'source create answered ' + src.text);
+	const ep = await api('POST', '/webhooks', { url: RCV.ok + '/long', description: 'Long ' + word,
+		event_types: [EVENT] });
+	check(ep.status === 201, 'endpoint create answered ' + ep.text);
+	const m = await context.newPage();
+	try {
+		for (const [vw, tag] of [[1280, ''], [390, 'mobile-']]) {
+			await m.setViewportSize({ width: vw, height: 844 });
+			for (const [p, name] of [['/webhook/incoming/' + src.body.id, 'incoming-source-long-name'],
+				['/webhook/manage/' + ep.body.id + '/delete', 'manage-delete-long-description']]) {
+				await m.goto(BASE + p);
+				await m.getByText(word.slice(0, 20), { exact: false }).first().waitFor();
+				const w = await m.evaluate(() => document.documentElement.scrollWidth);
+				await shot(m, tag + name);
+				check(w <= vw, `${p} is ${w}px wide at a ${vw}px viewport`);
+			}
+		}
+	} finally {
+		await m.close();
+	}
+	check((await api('DELETE', '/webhooks/' + ep.body.id)).status === 204, 'cleanup failed');
+	check((await api('DELETE', '/webhooks/sources/' + src.body.id)).status === 204, 'cleanup failed');
+});
+
 step('form_without_csrf_token_is_refused', async ({ page }) => {
 	await page.goto(BASE + '/webhook/manage/new');
 	await page.fill('#url', RCV.ok + '/no-csrf');
