@@ -355,6 +355,17 @@ step('overview_shows_counts', async ({ page }) => {
 	await shot(page, 'overview');
 });
 
+step('local_times_name_their_zone', async ({ page }) => {
+	// Tables show times in the reader's zone while the filters take UTC:
+	// each time says which zone it is in (the walk runs in Europe/Berlin).
+	await page.goto(BASE + '/webhook/deliveries');
+	const t = page.locator('table.list time[datetime]').first();
+	await t.waitFor();
+	const [text, utc] = await Promise.all([t.textContent(), t.getAttribute('datetime')]);
+	check(/GMT\+1|CET/.test(text), `a time shows no zone: "${text}" (${utc})`);
+	check(await t.getAttribute('title') === utc + ' UTC', 'the title lost the UTC time');
+});
+
 step('analytics_chart_and_csv_export', async ({ page }) => {
 	await page.goto(BASE + '/webhook/analytics');
 	const bars = page.locator('svg.chart rect.bar');
