@@ -13,7 +13,7 @@
 <div><button type="submit">Filter</button></div>
 </form>
 <?cs if:subcount(Page.Deliveries) == 0 ?>
-<section class="card empty"><p>No deliveries match these filters.</p></section>
+<section class="card empty"><p><?cs if:subcount(Page.FieldError) ?>Correct the highlighted filter to see deliveries.<?cs else ?>No deliveries match these filters.<?cs /if ?></p></section>
 <?cs else ?>
 <div class="table-wrap">
 <table class="list">

@@ -317,6 +317,8 @@ def test_deliveries_retry_one_and_bulk_and_dead_filter():
         assert status == 200 and "No deliveries match" in body
         status, _, body = s.get("/webhook/deliveries?status=bogus")
         assert status == 400
+        # A bad filter is not "no match": the page says to correct it.
+        assert "No deliveries match" not in body and "Correct the highlighted filter" in body
 
 
 def test_analytics_api_page_and_csv():
