@@ -1,5 +1,5 @@
 /* hookline.js: small progressive enhancements (the pages work without it):
- * <time> elements in the reader's time zone (UTC stays in the title), copy
+ * <time> elements in the reader's time zone, named (UTC stays in the title), copy
  * buttons, absolute receive URLs. Loaded from 'self' only (CSP). */
 (function () {
 	"use strict";
@@ -8,7 +8,8 @@
 		for (var i = 0; i < els.length; i++) {
 			var d = new Date(els[i].getAttribute("datetime"));
 			if (isNaN(d.getTime())) continue;
-			els[i].textContent = d.toLocaleString();
+			// The filters take UTC: name the zone these are shown in.
+			els[i].textContent = d.toLocaleString(undefined, { timeZoneName: "short" });
 			els[i].title = els[i].getAttribute("datetime") + " UTC";
 		}
 	}

@@ -13,7 +13,7 @@
 <div><button type="submit">Filter</button></div>
 </form>
 <?cs if:subcount(Page.Deliveries) == 0 ?>
-<section class="card empty"><p>No deliveries match these filters.</p></section>
+<section class="card empty"><p><?cs if:subcount(Page.FieldError) ?>Correct the highlighted filter to see deliveries.<?cs else ?>No deliveries match these filters.<?cs /if ?></p></section>
 <?cs else ?>
 <div class="table-wrap">
 <table class="list">
@@ -27,7 +27,9 @@
 </table>
 </div>
 <?cs if:Page.Iterator ?><nav class="pager" aria-label="Pages"><a href="<?cs var:Site.Base ?>/deliveries?status=<?cs var:url_escape(Page.Filter.status) ?>&amp;webhook_id=<?cs var:url_escape(Page.Filter.webhook_id) ?>&amp;type=<?cs var:url_escape(Page.Filter.type) ?>&amp;since=<?cs var:url_escape(Page.Filter.since) ?>&amp;until=<?cs var:url_escape(Page.Filter.until) ?>&amp;iterator=<?cs var:url_escape(Page.Iterator) ?>">Older deliveries</a></nav><?cs /if ?>
-<?cs if:Session.CanWrite ?>
+<?cs # The core queues again dead (no status: the default), succeeded or
+   pending deliveries; each gets its own words, others no form. ?>
+<?cs if:Session.CanWrite && (!Page.Filter.status || Page.Filter.status == "dead" || Page.Filter.status == "succeeded" || Page.Filter.status == "pending") ?>
 <form class="card" method="post" action="<?cs var:Site.Base ?>/deliveries/retry">
 <?cs call:csrf_field() ?>
 <input type="hidden" name="status" value="<?cs var:Page.Filter.status ?>">
@@ -35,8 +37,10 @@
 <input type="hidden" name="type" value="<?cs var:Page.Filter.type ?>">
 <input type="hidden" name="since" value="<?cs var:Page.Filter.since ?>">
 <input type="hidden" name="until" value="<?cs var:Page.Filter.until ?>">
-<p>Queue every delivery matching these filters again (retry failed ones, replay succeeded ones).</p>
-<button type="submit" class="secondary">Retry all matching</button>
+<?cs if:Page.Filter.status == "succeeded" ?><p>Replay the succeeded deliveries matching these filters: their receivers get them again.</p><button type="submit" class="secondary">Replay succeeded deliveries…</button>
+<?cs elif:Page.Filter.status == "pending" ?><p>Send the pending deliveries matching these filters now, instead of at their next attempt.</p><button type="submit" class="secondary">Send pending deliveries now…</button>
+<?cs else ?><p>Retry the dead deliveries (dead letters) matching these filters<?cs if:!Page.Filter.status ?>; deliveries in other states are left as they are (filter by status to replay succeeded ones)<?cs /if ?>.</p><button type="submit" class="secondary">Retry dead deliveries…</button><?cs /if ?>
+<p class="muted small">The next page says how many match before anything is queued.</p>
 </form>
 <?cs /if ?>
 <?cs /if ?>

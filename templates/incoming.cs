@@ -40,5 +40,6 @@
 <section class="card">
 <h2>Recent requests</h2>
 <?cs call:requests_table(1) ?>
+<?cs if:Page.Iterator ?><nav class="pager" aria-label="Pages"><a href="<?cs var:Site.Base ?>/incoming?iterator=<?cs var:url_escape(Page.Iterator) ?>">Older requests</a></nav><?cs /if ?>
 </section>
 <?cs call:layout_bottom() ?>

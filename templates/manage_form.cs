@@ -102,7 +102,7 @@
 <section class="card">
 <h2>Actions</h2>
 <div class="actions">
-<?cs if:Page.Form.enabled ?>
+<?cs if:Page.Stored.enabled ?>
 <form method="post" action="<?cs var:Site.Base ?>/manage/<?cs var:Page.Id ?>/disable"><?cs call:csrf_field() ?><button type="submit" class="secondary">Disable</button></form>
 <?cs else ?>
 <form method="post" action="<?cs var:Site.Base ?>/manage/<?cs var:Page.Id ?>/enable"><?cs call:csrf_field() ?><button type="submit" class="secondary">Enable</button></form>

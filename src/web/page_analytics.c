@@ -242,6 +242,7 @@ csv_stats(struct hl_buf *b, const char *section, const char *key, const char *la
 {
 	static const char *const cols[] = { "attempts", "succeeded", "failed", "success_rate",
 		"p50_ms", "p95_ms", "p99_ms" };
+	char num[40];
 	size_t i;
 
 	csv_field(b, section, 0);
@@ -250,7 +251,7 @@ csv_stats(struct hl_buf *b, const char *section, const char *key, const char *la
 	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
 		json_object *v = json_object_object_get(o, cols[i]);
 
-		csv_field(b, v ? json_object_get_string(v) : "", i + 1 == sizeof(cols) / sizeof(cols[0]));
+		csv_field(b, hl_json_text(v, num, sizeof(num)), i + 1 == sizeof(cols) / sizeof(cols[0]));
 	}
 }
 

@@ -175,17 +175,75 @@ page_delivery_retry(struct hl_req *r)
 	hl_resp_redirect(r, loc);
 }
 
+/* How many deliveries f matches, counted up to about cap (*more when
+ * there are more); -1 when the list cannot be read. */
+static int
+count_matching(struct hl_req *r, const struct hl_delivery_filter *f, int cap, int *more)
+{
+	char iterator[HL_ID_MAX] = "";
+	json_object *list = NULL;
+	int n = 0, done;
+
+	*more = 0;
+	for (;;) {
+		if (hl_delivery_list(r->db, r->who.account_id, f, HL_LIST_MAX,
+		    *iterator ? iterator : NULL, &list))
+			return -1;
+		n += (int)json_object_array_length(json_object_object_get(list, "data"));
+		done = json_object_get_boolean(json_object_object_get(list, "done"));
+		hl_strlcpy(iterator, hl_json_get_str(list, "iterator") ?
+			hl_json_get_str(list, "iterator") : "", sizeof(iterator));
+		json_object_put(list);
+		if (done || !*iterator)
+			return n;
+		if (n >= cap) {
+			*more = 1;
+			return n;
+		}
+	}
+}
+
+#define CONFIRM_COUNT_MAX 1000
+
+/* Bulk retry: first a page saying what is about to be queued again and
+ * how many (replaying succeeded deliveries sends them to their receivers
+ * again), then, with confirm=1, the core's bulk retry. No status is the
+ * core's default: the dead ones. */
 void
 page_deliveries_retry(struct hl_req *r)
 {
 	struct filter_text t;
 	struct hl_delivery_filter f;
 	HDF *hdf = hl_page_hdf(r);
-	int n = 0;
+	char confirm[8];
+	int n = 0, more;
 	hl_err rc;
 
 	if (read_filter(r, 1, &t, &f)) {
 		hl_page_error(r, 400, "The filter is not valid; nothing was retried.");
+		return;
+	}
+	if (!*hl_page_form(r, "confirm", confirm, sizeof(confirm))) {
+		struct hl_delivery_filter c = f;
+
+		c.status = f.status ? f.status : "dead";
+		hdf_set_value(hdf, "Page.Bulk", c.status);
+		if (strcmp(c.status, "dead") && strcmp(c.status, "succeeded") &&
+		    strcmp(c.status, "pending")) {
+			hl_page_error(r, 400, "Only dead, succeeded or pending deliveries can be "
+				"queued again; nothing was retried.");
+			return;
+		}
+		n = count_matching(r, &c, CONFIRM_COUNT_MAX, &more);
+		if (n < 0) {
+			hl_page_core_error(r, hl_errcode(), "Counting the deliveries");
+			return;
+		}
+		hdf_set_int_value(hdf, "Page.Count", n);
+		hdf_set_int_value(hdf, "Page.CountMore", more);
+		endpoint_options(r);
+		hl_page_show(r, 200, "Queue deliveries again?", "deliveries",
+			"deliveries_retry_confirm.cs");
 		return;
 	}
 	rc = hl_delivery_retry_bulk(r->db, r->who.account_id, &f, &n);

@@ -457,6 +457,9 @@ show_form(struct hl_req *r, int status, const char *id, json_object *form, json_
 			json_object_object_get(cur, "ed25519_public_key")));
 		hdf_set_int_value(hdf, "Page.Stored.encryption", json_object_get_boolean(
 			json_object_object_get(cur, "encryption")));
+		/* The Actions act on the stored endpoint, not on a form with errors. */
+		hdf_set_int_value(hdf, "Page.Stored.enabled", json_object_get_boolean(
+			json_object_object_get(cur, "enabled")));
 	}
 	hl_hdf_from_json(hdf, "Page.Form", form);
 	if (hl_page_catalog(r, "Page.Catalog", json_object_object_get(form, "event_types"))) {

@@ -53,10 +53,27 @@ out:
 	return rc;
 }
 
+const char *
+hl_json_text(json_object *v, char *buf, size_t cap)
+{
+	size_t n;
+
+	if (!json_object_is_type(v, json_type_double))
+		return v ? json_object_get_string(v) : "";
+	/* json-c prints doubles with 17 digits: 33.3 is 33.299999999999997.
+	 * 15 are exact for every double; ".0" keeps a whole rate reading
+	 * as one (100.0 %, like the API). */
+	snprintf(buf, cap, "%.15g", json_object_get_double(v));
+	n = strlen(buf);
+	if (strspn(buf, "-0123456789") == n && n + 2 < cap)
+		memcpy(buf + n, ".0", 3);
+	return buf;
+}
+
 hl_err
 hl_hdf_from_json(HDF *hdf, const char *prefix, json_object *v)
 {
-	char key[512];
+	char key[512], num[40];
 	NEOERR *err = STATUS_OK;
 	hl_err rc;
 	size_t i, n;
@@ -85,7 +102,7 @@ hl_hdf_from_json(HDF *hdf, const char *prefix, json_object *v)
 		}
 		return HL_OK;
 	default:
-		err = hdf_set_value(hdf, prefix, json_object_get_string(v));
+		err = hdf_set_value(hdf, prefix, hl_json_text(v, num, sizeof(num)));
 		break;
 	}
 	if (err)

@@ -310,12 +310,60 @@ step('retry_dead_letter_from_its_page', async ({ page }) => {
 	runner('--once');
 });
 
+step('bulk_retry_says_what_it_queues_and_asks_first', async ({ page }) => {
+	// No status filter: the button is about dead letters only.
+	await page.goto(BASE + '/webhook/deliveries');
+	const bulk = page.locator('form[action$="/deliveries/retry"]');
+	await bulk.locator('button', { hasText: 'Retry dead deliveries' }).waitFor();
+	check(await bulk.locator('p', { hasText: 'deliveries in other states are left as they are' }).count() === 1,
+		'the bulk form does not say it leaves succeeded deliveries alone');
+	await navigate(page, () => bulk.locator('button').click());
+	await page.locator('h1', { hasText: 'Queue deliveries again?' }).waitFor();
+	await page.locator('main p', { hasText: /^1 dead deliveries match/ }).waitFor();
+	check((await api('GET', '/webhooks/deliveries/' + state.dead)).body.status === 'dead',
+		'queued before it was confirmed');
+	await shot(page, 'deliveries-retry-confirm');
+	await page.setViewportSize({ width: 390, height: 844 });
+	const w = await page.evaluate(() => document.documentElement.scrollWidth);
+	await shot(page, 'mobile-deliveries-retry-confirm');
+	await page.setViewportSize({ width: 1280, height: 800 });
+	check(w <= 390, `the confirmation is ${w}px wide at 390px`);
+	await navigate(page, () => page.click('a:has-text("Cancel")'));
+	check(new URL(page.url()).pathname === '/webhook/deliveries', 'cancel went to ' + page.url());
+	check((await api('GET', '/webhooks/deliveries/' + state.dead)).body.status === 'dead', 'cancel queued it');
+	// Only the dead letters of a filtered list, then confirmed.
+	await page.goto(BASE + '/webhook/deliveries?status=dead&webhook_id=' + state.fail.id);
+	await navigate(page, () => page.click('button:has-text("Retry dead deliveries")'));
+	await navigate(page, () => page.click('button:has-text("Retry them")'));
+	await page.locator('main p', { hasText: '1 deliveries are queued again' }).waitFor();
+	check((await api('GET', '/webhooks/deliveries/' + state.dead)).body.status === 'pending', 'not queued');
+	await shot(page, 'deliveries-retried');
+	// Dead again, for the overview.
+	let d = null;
+	for (let i = 0; i < 10 && !(d && d.status === 'dead'); i++) {
+		runner('--once');
+		d = (await api('GET', '/webhooks/deliveries/' + state.dead)).body;
+	}
+	check(d.status === 'dead', 'delivery not dead again: ' + d.status);
+});
+
 step('overview_shows_counts', async ({ page }) => {
 	await page.goto(BASE + '/webhook');
 	await page.locator('a.stat.bad .lbl', { hasText: 'dead letters' }).waitFor();
 	await page.locator(`ul.plain a[href$="/manage/${state.fail.id}"]`).waitFor();
 	await noHostileMarkup(page);
 	await shot(page, 'overview');
+});
+
+step('local_times_name_their_zone', async ({ page }) => {
+	// Tables show times in the reader's zone while the filters take UTC:
+	// each time says which zone it is in (the walk runs in Europe/Berlin).
+	await page.goto(BASE + '/webhook/deliveries');
+	const t = page.locator('table.list time[datetime]').first();
+	await t.waitFor();
+	const [text, utc] = await Promise.all([t.textContent(), t.getAttribute('datetime')]);
+	check(/GMT\+1|CET/.test(text), `a time shows no zone: "${text}" (${utc})`);
+	check(await t.getAttribute('title') === utc + ' UTC', 'the title lost the UTC time');
 });
 
 step('analytics_chart_and_csv_export', async ({ page }) => {
@@ -616,6 +664,36 @@ step('mobile_layout_390px', async ({ context }) => {
 	} finally {
 		await m.close();
 	}
+});
+
+step('long_unbroken_names_fit_the_page', async ({ context }) => {
+	// A source name or description typed as one long word (ids, tokens):
+	// it breaks instead of widening the page past the viewport.
+	const word = 'n'.repeat(90);
+	const src = await api('POST', '/webhooks/sources', { name: 'Long ' + word, slug: 'long-' +
+		crypto.randomBytes(3).toString('hex'), verify: 'github', secret: 'long-name-secret' });
+	check(src.status === 201, 'source create answered ' + src.text);
+	const ep = await api('POST', '/webhooks', { url: RCV.ok + '/long', description: 'Long ' + word,
+		event_types: [EVENT] });
+	check(ep.status === 201, 'endpoint create answered ' + ep.text);
+	const m = await context.newPage();
+	try {
+		for (const [vw, tag] of [[1280, ''], [390, 'mobile-']]) {
+			await m.setViewportSize({ width: vw, height: 844 });
+			for (const [p, name] of [['/webhook/incoming/' + src.body.id, 'incoming-source-long-name'],
+				['/webhook/manage/' + ep.body.id + '/delete', 'manage-delete-long-description']]) {
+				await m.goto(BASE + p);
+				await m.getByText(word.slice(0, 20), { exact: false }).first().waitFor();
+				const w = await m.evaluate(() => document.documentElement.scrollWidth);
+				await shot(m, tag + name);
+				check(w <= vw, `${p} is ${w}px wide at a ${vw}px viewport`);
+			}
+		}
+	} finally {
+		await m.close();
+	}
+	check((await api('DELETE', '/webhooks/' + ep.body.id)).status === 204, 'cleanup failed');
+	check((await api('DELETE', '/webhooks/sources/' + src.body.id)).status === 204, 'cleanup failed');
 });
 
 step('form_without_csrf_token_is_refused', async ({ page }) => {

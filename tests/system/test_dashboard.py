@@ -310,12 +310,15 @@ def test_deliveries_retry_one_and_bulk_and_dead_filter():
         assert status == 200 and "HTTP 500" in body and "&lt;i&gt;down&lt;/i&gt;" in body
         status, h, _ = s.post("/webhook/deliveries/%s/retry" % dlv, {})
         assert status in (302, 303) and "done=retried" in h["location"]
-        status, _, body = s.post("/webhook/deliveries/retry", {"webhook_id": wh, "status": "pending"})
+        status, _, body = s.post("/webhook/deliveries/retry", {"webhook_id": wh, "status": "pending",
+                                                               "confirm": "1"})
         assert status == 200 and "1 deliveries are queued again" in body, body[:2000]
         status, _, body = s.get("/webhook/deliveries?status=dead&webhook_id=" + wh)
         assert status == 200 and "No deliveries match" in body
         status, _, body = s.get("/webhook/deliveries?status=bogus")
         assert status == 400
+        # A bad filter is not "no match": the page says to correct it.
+        assert "No deliveries match" not in body and "Correct the highlighted filter" in body
 
 
 def test_analytics_api_page_and_csv():
@@ -707,3 +710,102 @@ def test_dashboard_actions_are_audited():
         assert (action, wh) in mine, (action, mine)
     actors = {a["actor"] for a in rows if a["object_id"] == wh}
     assert len(actors) == 1 and actors.pop().startswith("admin-"), rows
+
+
+def test_rates_show_one_decimal_not_float_noise():
+    """One success in three attempts is 33.3 %: the pages and the CSV
+    used to print the double's 17 digits (33.299999999999997 %), which
+    also overflowed the phone layout's table cells."""
+    slug, key, s = _admin()
+    with Receiver(statuses=[500, 500], status=200) as rcv:
+        wh, _ = _create(s, rcv.url)
+        for i in range(3):
+            r = api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {"n": i}},
+                    key=key)
+            assert r.status == 202, r
+        run_runner("--once")
+        rcv.wait_for_requests(3)
+    pages = ["/webhook/analytics", "/webhook/manage", "/webhook", "/webhook/analytics.csv"]
+    for p in pages:
+        status, _, body = s.get(p)
+        assert status == 200, (p, status, body[:500])
+        assert "33.29999" not in body, (p, re.findall(r".{40}33\.2999.{20}", body))
+    assert "33.3 %" in s.get("/webhook/analytics")[2]
+    assert "33.3 %" in s.get("/webhook/manage")[2]
+    assert "33.3 %" in s.get("/webhook")[2]
+    csv = s.get("/webhook/analytics.csv")[2]
+    assert "\r\ntotal,,,3,1,2,33.3," in csv, csv
+
+
+def test_edit_error_keeps_actions_of_the_stored_state():
+    """Unticking "Enabled" in a form that comes back with an error used to
+    turn the Actions button into "Enable" for an endpoint that was still
+    enabled (and that button then did nothing)."""
+    slug, key, s = _admin()
+    wh, _ = _create(s, "http://127.0.0.1:9/a")
+    status, _, body = s.post("/webhook/manage/" + wh, {"url": "ftp://bad.example/", "description": "x",
+                                                       "method": "POST", "sub.sms.delivered": "1"})
+    assert status == 422, (status, body[:2000])
+    assert 'name="enabled" type="checkbox" value="1">' in body   # the form keeps the untick
+    assert "/manage/%s/disable" % wh in body and "/manage/%s/enable" % wh not in body, body[-3000:]
+    assert api("GET", "/webhooks/" + wh, key=key).body["enabled"] is True
+
+
+def _bulk_form(body):
+    """The bulk retry form on the deliveries page, or None."""
+    m = re.search(r'<form[^>]*action="/webhook/deliveries/retry".*?</form>', body, re.S)
+    return m.group(0) if m else None
+
+
+def test_bulk_retry_says_what_it_does_and_asks_first():
+    """The deliveries page offered "Retry all matching" under "retry failed
+    ones, replay succeeded ones" for any status filter, but the core
+    retries only dead deliveries when no status is given, refuses sending
+    and paused ones (an error page from a button the page offered), and
+    the button acted at once: one click could replay every succeeded
+    delivery of the account to its receivers."""
+    slug, key, s = _admin()
+    with Receiver(status=500) as bad, Receiver() as good:
+        dead_wh = api("POST", "/webhooks", {"url": bad.url, "event_types": ["sms.delivered"],
+                                            "retry_schedule": "0"}, key=key).body["id"]
+        ok_wh, _ = _create(s, good.url)
+        off = api("POST", "/webhooks", {"url": good.url + "/off", "event_types": ["sms.delivered"],
+                                        "enabled": False}, key=key).body["id"]
+        assert api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {}},
+                   key=key).status == 202
+        run_runner("--once")
+
+        def status_of(wh):
+            return api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["status"]
+
+        assert (status_of(dead_wh), status_of(ok_wh), status_of(off)) == ("dead", "succeeded", "paused")
+        # No status filter: the form says it retries the dead ones only.
+        status, _, body = s.get("/webhook/deliveries")
+        form = _bulk_form(body)
+        assert status == 200 and form, body[-3000:]
+        assert "Retry all matching" not in body and "retry failed ones, replay succeeded" not in body
+        assert "dead" in form, form
+        _tidy_ok(body)
+        # A status the core cannot queue again gets no form.
+        status, _, body = s.get("/webhook/deliveries?status=paused")
+        assert status == 200 and off in body and _bulk_form(body) is None, body[-3000:]
+        # Submitting asks first and changes nothing.
+        status, _, body = s.post("/webhook/deliveries/retry", {"status": "", "webhook_id": "",
+                                                               "type": "", "since": "", "until": ""})
+        assert status == 200 and 'name="confirm" value="1"' in body, (status, body[:3000])
+        assert re.search(r"<strong>1</strong> dead deliver", body), body[-3000:]
+        _tidy_ok(body)
+        assert status_of(dead_wh) == "dead"
+        # Confirmed: the dead one is queued again, the succeeded one is not.
+        status, _, body = s.post("/webhook/deliveries/retry", {"status": "", "confirm": "1"})
+        assert status == 200 and "1 deliveries are queued again" in body, body[:2000]
+        assert (status_of(dead_wh), status_of(ok_wh)) == ("pending", "succeeded")
+        # Replaying succeeded ones is its own, named choice.
+        status, _, body = s.get("/webhook/deliveries?status=succeeded")
+        assert "Replay" in _bulk_form(body), body[-3000:]
+        status, _, body = s.post("/webhook/deliveries/retry", {"status": "succeeded"})
+        assert status == 200 and "receivers get them again" in body, body[-3000:]
+        assert status_of(ok_wh) == "succeeded"
+        status, _, body = s.post("/webhook/deliveries/retry", {"status": "succeeded", "confirm": "1"})
+        assert status == 200 and "1 deliveries are queued again" in body, body[:2000]
+        assert status_of(ok_wh) == "pending"

@@ -231,3 +231,22 @@ def test_viewer_sees_but_cannot_change_and_csrf_is_required():
         assert v.post(path, form)[0] == 403, path
     assert admin.post("/webhook/incoming/%s/delete" % src, {"confirm": "1"}, csrf=False)[0] == 403
     assert api("GET", "/webhooks/sources/" + src, key=key).body["name"] == "GitHub"
+
+
+def test_recent_requests_page_on_to_older_ones():
+    """The incoming overview lists the latest 25 requests; it fetched the
+    next page's iterator but offered no link, so older requests of the
+    whole account could not be reached from it."""
+    slug, key, s = _admin()
+    status, h, body = _create(s, slug="gh-pg-" + slug)
+    assert status == 303, (status, body[:2000])
+    for i in range(26):
+        assert _post_github("gh-pg-" + slug, b'{"n": %d}' % i, secret="wrong").status == 401
+    status, _, page = s.get("/webhook/incoming")
+    assert status == 200 and page.count('class="badge out-rejected"') == 25, page[-4000:]
+    m = re.search(r'<a href="(/webhook/incoming\?iterator=[^"]+)">Older requests</a>', page)
+    assert m, page[-4000:]
+    _tidy_ok(page)
+    status, _, page = s.get(html.unescape(m.group(1)))
+    assert status == 200 and page.count('class="badge out-rejected"') == 1, page[-4000:]
+    assert "Older requests" not in page
