@@ -319,7 +319,7 @@ hl_analytics_query(struct hl_db *db, const char *account_id,
 	const struct hl_analytics_filter *f, json_object **out)
 {
 	struct agg g;
-	time_t since, until, r0, r1, stored;
+	time_t since, until, r0, r1, stored, now, expired;
 	long long rolled;
 	json_object *o = NULL, *arr;
 	char t[32];
@@ -353,11 +353,24 @@ hl_analytics_query(struct hl_db *db, const char *account_id,
 	rc = hl_rollup_next_hour(db, &rolled);
 	if (rc)
 		goto out;
+	now = time(NULL);
 	r0 = (since + 3599) / 3600 * 3600;
+	/* Attempts kept longer than their rollups: the hours whose rollups
+	 * a pass may have expired (an hour's margin for its clock) are read
+	 * from the attempts, which still hold them; the rollups would answer
+	 * 0. */
+	if (f->rollup_days > 0 && (f->retention_days <= 0 || f->retention_days > f->rollup_days)) {
+		expired = now - (time_t)f->rollup_days * 86400 + 3600;
+		expired = (expired + 3599) / 3600 * 3600;
+		if (r0 < expired)
+			r0 = expired;
+	}
 	r1 = until / 3600 * 3600;
 	if (rolled < 0 || r1 > (time_t)rolled)
 		r1 = rolled < 0 ? r0 : (time_t)rolled;
-	stored = f->retention_days > 0 ? time(NULL) - (time_t)f->retention_days * 86400 + 3600 : 0;
+	if (r1 < r0)
+		r1 = r0;
+	stored = f->retention_days > 0 ? now - (time_t)f->retention_days * 86400 + 3600 : 0;
 	rc = fold_range(&g, db, account_id, f, until, r0, r1, (stored + 3599) / 3600 * 3600);
 	if (rc)
 		goto out;

@@ -22,6 +22,7 @@ struct hl_analytics_filter {
 	const char *event_type;     /* NULL: all */
 	int buckets;                /* time series points, 1..HL_ANALYTICS_BUCKETS_MAX */
 	long retention_days;        /* Retention.Days (0: attempts are kept) */
+	long rollup_days;           /* Retention.RollupDays (0: rollups are kept) */
 };
 
 /* {"endpoints", "enabled", "disabled", "failing", "deliveries_24h",
@@ -44,7 +45,9 @@ hl_err hl_analytics_overview(struct hl_db *db, const char *account_id, json_obje
  * that are rolled up come from attempt_rollups; when the series points
  * do not hold whole hours, only those of them whose attempts may be
  * deleted already (older than retention_days), each in the point its
- * start falls in. */
+ * start falls in. Where the attempts are kept longer than the rollups
+ * (rollup_days shorter than retention_days, or retention_days 0), the
+ * hours whose rollups may be expired come from the attempts. */
 hl_err hl_analytics_query(struct hl_db *db, const char *account_id,
 	const struct hl_analytics_filter *f, json_object **out);
 

@@ -57,6 +57,7 @@ api_analytics(struct hl_req *r)
 	f.until = until;
 	f.buckets = (int)buckets;
 	f.retention_days = r->cfg->retention_days;
+	f.rollup_days = r->cfg->retention_rollup_days;
 	rc = hl_analytics_query(r->db, r->who.account_id, &f, &out);
 	if (rc) {
 		hl_resp_core_error(r, rc);

@@ -64,6 +64,7 @@ read_range(struct hl_req *r, struct range *g)
 	g->f.endpoint_id = *g->wh ? g->wh : NULL;
 	g->f.event_type = *g->type ? g->type : NULL;
 	g->f.retention_days = r->cfg->retention_days;
+	g->f.rollup_days = r->cfg->retention_rollup_days;
 	hdf_set_value(hdf, "Page.Range", g->name);
 	hdf_set_value(hdf, "Page.Filter.since", g->since_t);
 	hdf_set_value(hdf, "Page.Filter.until", g->until_t);

@@ -11,7 +11,7 @@ import time
 
 from apihelp import endpoint
 from test_dashboard import Session, _user
-from hltest import Receiver, api, ctl, new_account, run_runner, sql, time_id, write_config
+from hltest import Receiver, api, cgi, ctl, new_account, run_runner, sql, time_id, write_config
 
 def old_id(prefix, days_ago):
     """An id as hl_id_new made it days_ago."""
@@ -267,3 +267,51 @@ def test_analytics_outlive_the_attempts_through_rollups():
         time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 501 * 86400)),
         time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 499 * 86400))), key=key).body
     assert old["totals"]["attempts"] == 0, old
+
+
+def _attempts_days_ago(acct, ep, days, n):
+    """A succeeded delivery of days ago with n attempts of 12 ms each, ids
+    made as the runner makes them. Returns the delivery id."""
+    ev, dlv = old_id("evt", days), old_id("dlv", days)
+    sql("INSERT INTO events (id, account_id, event_type, payload, created_at) VALUES "
+        "(%s, %s, 'sms.delivered', '{}', NOW(3) - INTERVAL %d DAY)" % (_q(ev), _q(acct), days))
+    sql("INSERT INTO deliveries (id, account_id, endpoint_id, event_id, event_type, status, "
+        "attempts, completed_at, created_at) VALUES (%s, %s, %s, %s, 'sms.delivered', "
+        "'succeeded', %d, NOW(3) - INTERVAL %d DAY, NOW(3) - INTERVAL %d DAY)"
+        % (_q(dlv), _q(acct), _q(ep), _q(ev), n, days, days))
+    started = (time.time() - days * 86400 - 600) * 1000
+    for i in range(n):
+        at = started + i * 1000
+        sql("INSERT INTO delivery_attempts (id, delivery_id, account_id, endpoint_id, attempt_no, "
+            "started_at, duration_ms, request_url, request_headers) VALUES "
+            "(%s, %s, %s, %s, %d, '%s', 12, 'http://x', '{}')"
+            % (_q(time_id("att", at + 5)), _q(dlv), _q(acct), _q(ep), i + 1,
+               time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at / 1000))))
+    return dlv
+
+
+def test_analytics_count_attempts_kept_longer_than_their_rollups():
+    """Retention.RollupDays shorter than Retention.Days (or Days 0: keep
+    the attempts): once a pass expired the rollups of an hour, its
+    attempts are still stored and the analytics must count them, not read
+    the emptied rollups (they answered 0)."""
+    for days, rollup_days in ((30, 7), (0, 7)):
+        slug, key, rcv, ep, src, _ = _setup()
+        rcv.close()
+        sql("UPDATE rollup_cursor SET next_hour = NULL")
+        acct = _account_id(slug)
+        dlv = _attempts_days_ago(acct, ep, 10, 3)
+        conf = write_config(Retention_Days=days, Retention_RollupDays=rollup_days)
+        proc = subprocess.run([os.environ["HL_CTL"], "--config", conf, "purge"],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert _exists("deliveries", dlv)
+        assert int(sql("SELECT COUNT(*) FROM attempt_rollups WHERE account_id = '%s'"
+                       % acct)[0][0]) == 0
+        iso = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+        path = "/webhooks/analytics?since=%s&until=%s" % (iso(time.time() - 11 * 86400),
+                                                          iso(time.time() - 9 * 86400))
+        for buckets in ("", "&buckets=1"):
+            r = cgi("GET", path + buckets, headers={"Authorization": "Bearer " + key}, config=conf)
+            assert r.status == 200, r
+            assert r.body["totals"]["attempts"] == 3, (days, rollup_days, r.body["totals"])
