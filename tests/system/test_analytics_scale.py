@@ -153,3 +153,37 @@ def test_every_attempt_counts_and_percentiles_follow_the_histogram():
         "AND started_at < FROM_UNIXTIME(%d)) OR (started_at >= FROM_UNIXTIME(%d) AND started_at < "
         "FROM_UNIXTIME(%d)))" % (acct, whole, whole + 3600, across, across + 3600))
     assert [p["attempts"] for p in query(since, until, 6)["series"]] == per_point(gone=across)
+
+
+def test_bad_ranges_and_filters_get_a_clear_error():
+    """A filter that does not fit its buffer or is badly encoded read as
+    absent: the answer silently counted every event type (or webhook, or
+    the default range). A day the month does not have was moved into the
+    next month (until=2026-02-31 answered up to March 3rd)."""
+    from test_dashboard import _admin
+    slug, key, s = _admin()
+    wh = endpoint(key, "http://127.0.0.1:9/never")["id"]
+    cases = (("since=2026-02-31T00:00:00Z&until=2026-03-05T00:00:00Z", "since"),
+             ("since=2026-02-01T00:00:00Z&until=2026-02-29T00:00:00Z", "until"),
+             ("since=2026-04-31T00:00:00Z", "since"),
+             ("event_type=" + "x" * 200, "event_type"),
+             ("event_type=sms.%zz", "event_type"),
+             ("webhook_id=" + wh + "x" * 40, "webhook_id"),
+             ("since=2026-01-01T00:00:00.0000000000000000000000000Z", "since"),
+             ("until=%", "until"),
+             ("buckets=0000000024", "buckets"),
+             ("buckets=", "buckets"))
+    for q, field in cases:
+        r = api("GET", "/webhooks/analytics?" + q, key=key)
+        assert r.status in (400, 422) and r.body["error"]["field"] == field, (q, r)
+        assert r.body["error"]["code"] == "invalid_value", (q, r)
+    r = api("GET", "/webhooks/analytics?since=2024-02-29T00:00:00Z&until=2024-03-01T00:00:00Z", key=key)
+    assert r.status == 200 and r.body["since"] == "2024-02-29T00:00:00Z", r
+    for q, field in (("range=custom&since=2026-02-31T00:00", "since"),
+                     ("type=" + "x" * 200, "type"), ("type=sms.%zz", "type"),
+                     ("webhook_id=%zz", "webhook_id")):
+        status, _, body = s.get("/webhook/analytics?" + q)
+        assert status == 400 and 'id="err-%s"' % field in body, (q, status, body[-2000:])
+        assert "attempts</span>" not in body, q
+        status, _, body = s.get("/webhook/analytics.csv?" + q)
+        assert status == 400 and not body.startswith("section,"), (q, status)
