@@ -303,8 +303,10 @@ fold_range(struct agg *g, struct hl_db *db, const char *account_id,
 	while (!rc && t < until) {
 		rolled = hour_from_rollups(g, t, r0, r1, stored);
 		e = t;
+		/* Past the rolled-up hours the rest is one run: no stepping
+		 * hour by hour to a far until (9999 is 70 million hours). */
 		do
-			e = e < r0 ? r0 : e + 3600;
+			e = e < r0 ? r0 : e >= r1 ? until : e + 3600;
 		while (e < until && hour_from_rollups(g, e, r0, r1, stored) == rolled);
 		if (e > until)
 			e = until;

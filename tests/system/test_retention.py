@@ -250,6 +250,13 @@ def test_analytics_outlive_the_attempts_through_rollups():
     t = after["totals"]
     assert t["attempts"] == 3 and t["failed"] == 1 and t["p50_ms"] == 40 and t["p99_ms"] == 303, t
     assert after["error_classes"] == [{"error_class": "timeout", "count": 1}], after
+    # The widest range there is: rollups up to the cursor, then the
+    # attempts up to 9999 in one go (it used to step through 70 million
+    # hours in C first).
+    for b in (1, 120):
+        far = api("GET", "/webhooks/analytics?since=1970-01-01T00:00:00Z&until=9999-12-31T23:59:59Z"
+                  "&buckets=%d" % b, key=key).body
+        assert far["totals"]["attempts"] == 3 and len(far["series"]) == b, far["totals"]
     assert [(e["webhook_id"], e["attempts"]) for e in after["by_endpoint"]] == [(ep, 3)], after
     # The rollups outlive the webhook too: its row then has no URL, and the
     # dashboard names it deleted instead of linking to a page that is gone.
