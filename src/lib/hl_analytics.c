@@ -3,6 +3,7 @@
  * class and latency bucket, so a query returns at most a few thousand
  * rows however many attempts the range holds, and every attempt counts;
  * latency percentiles are read here from the merged histograms. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -74,11 +75,17 @@ struct stats {
 	long long n, ok;
 };
 
-/* Percent with one decimal. */
-static double
+/* Percent with one decimal, as a JSON number that prints so: a plain
+ * double prints with 17 digits (85.700000000000003), which the page,
+ * the CSV and the API showed as they were. */
+static json_object *
 rate(long long ok, long long n)
 {
-	return (double)((ok * 1000 + n / 2) / n) / 10.0;
+	long long tenths = (ok * 1000 + n / 2) / n;
+	char text[24];
+
+	snprintf(text, sizeof(text), "%lld.%lld", tenths / 10, tenths % 10);
+	return json_object_new_double_s((double)tenths / 10.0, text);
 }
 
 static hl_err
@@ -110,7 +117,7 @@ stats_json(const struct stats *s, json_object *o)
 	hl_json_add_int(o, "succeeded", s->ok);
 	hl_json_add_int(o, "failed", s->n - s->ok);
 	if (s->n)
-		json_object_object_add(o, "success_rate", json_object_new_double(rate(s->ok, s->n)));
+		json_object_object_add(o, "success_rate", rate(s->ok, s->n));
 	else
 		json_object_object_add(o, "success_rate", NULL);
 	for (i = 0; i < 3; i++) {

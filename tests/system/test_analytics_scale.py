@@ -223,12 +223,20 @@ def test_the_overview_counts_the_day_from_the_rollups():
         assert m, body[-3000:]
         return m.group(1).strip(), int(m.group(2))
 
+    # The rate as a percentage with one decimal everywhere: a plain
+    # double printed 85.700000000000003 on the page and in the CSV.
     got = overview()
-    assert got[1] == 7, got
+    assert got == ("85.7 %", 7), got
+    r = api("GET", "/webhooks/analytics", key=key)
+    assert r.body["totals"]["success_rate"] == 85.7 and b'"success_rate": 85.7,' in r.raw, r.raw[:400]
+    status, _, body = s.get("/webhook/analytics")
+    assert status == 200 and '<span class="num">85.7 %</span><span class="lbl">success rate' in body
+    status, _, body = s.get("/webhook/analytics.csv")
+    assert status == 200 and "\r\ntotal,,,7,6,1,85.7,30,30,30\r\n" in body, body[:300]
     ctl("purge")
     assert sql("SELECT COUNT(*) FROM attempt_rollups WHERE account_id = '%s' AND hour = "
                "FROM_UNIXTIME(%d)" % (acct, hour))[0][0] != "0"
     sql("DELETE FROM delivery_attempts WHERE account_id = '%s' AND started_at >= FROM_UNIXTIME(%d) "
         "AND started_at < FROM_UNIXTIME(%d)" % (acct, hour, hour + 3600))
     got = overview()
-    assert got[1] == 7, got
+    assert got == ("85.7 %", 7), got
