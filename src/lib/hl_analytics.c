@@ -77,12 +77,19 @@ struct stats {
 
 /* Percent with one decimal, as a JSON number that prints so: a plain
  * double prints with 17 digits (85.700000000000003), which the page,
- * the CSV and the API showed as they were. */
+ * the CSV and the API showed as they were. Rounded to the nearest, except
+ * that a failure keeps it below 100.0 and a success above 0.0: "100.0 %"
+ * must mean that nothing failed. */
 static json_object *
 rate(long long ok, long long n)
 {
 	long long tenths = (ok * 1000 + n / 2) / n;
 	char text[24];
+
+	if (tenths == 1000 && ok < n)
+		tenths = 999;
+	else if (tenths == 0 && ok > 0)
+		tenths = 1;
 
 	snprintf(text, sizeof(text), "%lld.%lld", tenths / 10, tenths % 10);
 	return json_object_new_double_s((double)tenths / 10.0, text);

@@ -240,3 +240,24 @@ def test_the_overview_counts_the_day_from_the_rollups():
         "AND started_at < FROM_UNIXTIME(%d)" % (acct, hour, hour + 3600))
     got = overview()
     assert got == ("85.7 %", 7), got
+
+
+def test_a_rate_of_100_means_nothing_failed():
+    """One failure in 2,000 attempts rounded to 100.0 %, next to
+    "failed": 1; one success in 3,000 to 0.0 %."""
+    slug, key = account()
+    acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+    now = int(time.time())
+    for n, failed, want in ((2000, 1, 99.9), (3000, 2999, 0.1), (2000, 0, 100.0), (8, 1, 87.5)):
+        wh = endpoint(key, "http://127.0.0.1:9/never")["id"]
+        publish(key, {"n": n})
+        assert api("PUT", "/webhooks/%s" % wh, {"enabled": False}, key=key).status == 200
+        dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+        load_rows("delivery_attempts", ("id", "delivery_id", "account_id", "endpoint_id",
+                                        "attempt_no", "started_at", "duration_ms", "request_url",
+                                        "request_headers", "error_class"),
+                  [(time_id("att", (now - 60) * 1000 + i), dlv, acct, wh, i + 1,
+                    time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now - 60)), 5, "http://x", "{}",
+                    "timeout" if i < failed else None) for i in range(n)])
+        t = api("GET", "/webhooks/analytics?webhook_id=" + wh, key=key).body["totals"]
+        assert (t["attempts"], t["failed"], t["success_rate"]) == (n, failed, want), t
