@@ -172,12 +172,32 @@ epoch_to_rfc3339(time_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Most attempts first, ties by key: the order must not depend on the
+ * order the rows came in, which changes when an hour is rolled up (its
+ * rows then come from another query). */
 static int
 cmp_group_attempts(const void *a, const void *b)
 {
 	const struct stats *x = a, *y = b;
 
-	return (y->n > x->n) - (y->n < x->n);
+	if (x->n != y->n)
+		return (y->n > x->n) - (y->n < x->n);
+	return strcmp(x->key, y->key);
+}
+
+struct class_count {
+	char name[33];
+	long long count;
+};
+
+static int
+cmp_class_count(const void *a, const void *b)
+{
+	const struct class_count *x = a, *y = b;
+
+	if (x->count != y->count)
+		return (y->count > x->count) - (y->count < x->count);
+	return strcmp(x->name, y->name);
 }
 
 /* Everything a query adds up. */
@@ -185,7 +205,7 @@ struct agg {
 	time_t since;
 	long bucket_s;
 	struct stats total, *series, *eps, *types;
-	struct { char name[33]; long long count; } classes[CLASSES_MAX];
+	struct class_count classes[CLASSES_MAX];
 	int nseries, neps, ntypes, nclasses, truncated;
 };
 
@@ -438,6 +458,7 @@ hl_analytics_query(struct hl_db *db, const char *account_id,
 	}
 	json_object_object_add(o, "by_event_type", arr);
 
+	qsort(g.classes, (size_t)g.nclasses, sizeof(*g.classes), cmp_class_count);
 	arr = json_object_new_array();
 	for (i = 0; i < g.nclasses; i++) {
 		json_object *p = json_object_new_object();

@@ -39,6 +39,7 @@ hl_err hl_analytics_overview(struct hl_db *db, const char *account_id, json_obje
  *  "by_endpoint": [STATS + "webhook_id", "url"],
  *  "by_event_type": [STATS + "event_type"],
  *  "error_classes": [{"error_class", "count"}]}
+ * Groups and classes come most attempts first, ties by id, type or name.
  * STATS = {"attempts", "succeeded", "failed", "success_rate" (0..100 or
  * null), "p50_ms", "p95_ms", "p99_ms" (null without attempts)}.
  * Counts are delivery attempts started in [since, until). Whole hours

@@ -261,3 +261,44 @@ def test_a_rate_of_100_means_nothing_failed():
                     "timeout" if i < failed else None) for i in range(n)])
         t = api("GET", "/webhooks/analytics?webhook_id=" + wh, key=key).body["totals"]
         assert (t["attempts"], t["failed"], t["success_rate"]) == (n, failed, want), t
+
+
+def test_the_order_of_groups_does_not_change_when_hours_roll_up():
+    """by_endpoint ties and error_classes came in the order their rows
+    did, and rolling up an hour changes that order (its rows then come
+    from attempt_rollups, after the partial first hour's). Now: most
+    attempts first, ties by id; classes by count, then name."""
+    slug, key = account()
+    sql("UPDATE rollup_cursor SET next_hour = NULL")
+    acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+    hooks = []
+    for n in range(2):
+        wh = endpoint(key, "http://127.0.0.1:9/never")["id"]
+        publish(key, {"n": n})
+        assert api("PUT", "/webhooks/%s" % wh, {"enabled": False}, key=key).status == 200
+        hooks.append((wh, api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]))
+    hooks.sort()
+    (low, low_dlv), (high, high_dlv) = hooks
+    hour = int(time.time()) // 3600 * 3600 - 5 * 3600
+    since, until = hour - 1800, hour + 3 * 3600
+    # The higher id in the partial first half hour (2 timeouts), the lower
+    # in a whole hour (3 dns errors): 3 attempts each.
+    rows = []
+    for i, (wh, dlv, at, cls) in enumerate([(high, high_dlv, hour - 600, "timeout")] * 2 +
+                                           [(high, high_dlv, hour - 590, None)] +
+                                           [(low, low_dlv, hour + 1800, "dns")] * 3):
+        rows.append((time_id("att", at * 1000 + 5 + i), dlv, acct, wh, i + 1,
+                     time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at)), 20, "http://x", "{}", cls))
+    load_rows("delivery_attempts", ("id", "delivery_id", "account_id", "endpoint_id", "attempt_no",
+                                    "started_at", "duration_ms", "request_url", "request_headers",
+                                    "error_class"), rows)
+    iso = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+    path = "/webhooks/analytics?since=%s&until=%s&buckets=1" % (iso(since), iso(until))
+    want_eps = [(low, 3), (high, 3)]
+    want_classes = [{"error_class": "dns", "count": 3}, {"error_class": "timeout", "count": 2}]
+    for rolled in (False, True):
+        if rolled:
+            ctl("purge")
+        a = api("GET", path, key=key).body
+        assert [(e["webhook_id"], e["attempts"]) for e in a["by_endpoint"]] == want_eps, (rolled, a)
+        assert a["error_classes"] == want_classes, (rolled, a)
