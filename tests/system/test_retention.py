@@ -204,6 +204,10 @@ def test_bounded_passes_go_on_past_old_unfinished_work():
     assert _counts(out)["deliveries"] == "5", out
     proc = ctl("purge", "--chunks", "0", check=False)
     assert proc.returncode == 2, proc
+    # A dry run counts the whole pass; it counted the first chunk from the
+    # oldest row instead of the share purge --chunks 1 would then take.
+    proc = ctl("purge", "--dry-run", "--chunks", "1", check=False)
+    assert proc.returncode == 2 and "whole pass" in proc.stderr, proc
 
 
 def test_analytics_outlive_the_attempts_through_rollups():
