@@ -306,3 +306,40 @@ def test_the_order_of_groups_does_not_change_when_hours_roll_up():
         a = api("GET", path, key=key).body
         assert [(e["webhook_id"], e["attempts"]) for e in a["by_endpoint"]] == want_eps, (rolled, a)
         assert a["error_classes"] == want_classes, (rolled, a)
+
+
+def test_range_ends_since_inclusive_until_exclusive_rolled_up_or_not():
+    slug, key = account()
+    sql("UPDATE rollup_cursor SET next_hour = NULL")
+    acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+    wh = endpoint(key, "http://127.0.0.1:9/never")["id"]
+    publish(key, {"n": 1})
+    assert api("PUT", "/webhooks/%s" % wh, {"enabled": False}, key=key).status == 200
+    dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+    hour = int(time.time()) // 3600 * 3600 - 6 * 3600
+    since, until = hour - 1234, hour + 3 * 3600 + 321        # off the hour at both ends
+    at_ms = [since * 1000 - 1, since * 1000, hour * 1000 - 1, hour * 1000, hour * 1000 + 3599999,
+             (hour + 3 * 3600) * 1000, until * 1000 - 1, until * 1000, until * 1000 + 1]
+    inside = [since * 1000 <= t < until * 1000 for t in at_ms]
+    load_rows("delivery_attempts", ("id", "delivery_id", "account_id", "endpoint_id", "attempt_no",
+                                    "started_at", "duration_ms", "request_url", "request_headers"),
+              [(time_id("att", t + 5), dlv, acct, wh, i + 1,
+                time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t // 1000)) + ".%03d" % (t % 1000),
+                7, "http://x", "{}") for i, t in enumerate(at_ms)])
+    iso = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+    for rolled in (False, True):
+        if rolled:
+            ctl("purge")
+        for buckets in (1, 4, 7, 120):
+            a = api("GET", "/webhooks/analytics?since=%s&until=%s&buckets=%d"
+                    % (iso(since), iso(until), buckets), key=key).body
+            assert a["totals"]["attempts"] == sum(inside), (rolled, buckets, a["totals"])
+            assert sum(p["attempts"] for p in a["series"]) == sum(inside), (rolled, buckets)
+            # Each attempt in the point its start falls in, where its hour
+            # can say (all attempts are still stored here).
+            want = [0] * buckets
+            step = a["bucket_seconds"]
+            for t, ok in zip(at_ms, inside):
+                if ok:
+                    want[(t // 1000 - since) // step] += 1
+            assert [p["attempts"] for p in a["series"]] == want, (rolled, buckets, a["series"])
