@@ -343,3 +343,36 @@ def test_range_ends_since_inclusive_until_exclusive_rolled_up_or_not():
                 if ok:
                     want[(t // 1000 - since) // step] += 1
             assert [p["attempts"] for p in a["series"]] == want, (rolled, buckets, a["series"])
+
+
+def test_accounts_see_only_their_own_attempts_and_rollups():
+    sql("UPDATE rollup_cursor SET next_hour = NULL")
+    hour = int(time.time()) // 3600 * 3600 - 4 * 3600
+    accounts = []
+    for n in (3, 5):
+        slug, key = account()
+        acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+        wh = endpoint(key, "http://127.0.0.1:9/secret-%d" % n)["id"]
+        publish(key, {"n": n})
+        assert api("PUT", "/webhooks/%s" % wh, {"enabled": False}, key=key).status == 200
+        dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+        load_rows("delivery_attempts", ("id", "delivery_id", "account_id", "endpoint_id",
+                                        "attempt_no", "started_at", "duration_ms", "request_url",
+                                        "request_headers"),
+                  [(time_id("att", (hour + 60 * i) * 1000 + 5), dlv, acct, wh, i + 1,
+                    time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(hour + 60 * i)), 9, "http://x",
+                    "{}") for i in range(n)] +
+                  [(time_id("att", int(time.time() * 1000) - i), dlv, acct, wh, n + i + 1,
+                    time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() - 1)), 9, "http://x",
+                    "{}") for i in range(n)])
+        accounts.append((key, wh, n))
+    for rolled in (False, True):
+        if rolled:
+            ctl("purge")
+        for (key, wh, n), (_, other_wh, _) in zip(accounts, accounts[::-1]):
+            a = api("GET", "/webhooks/analytics", key=key).body
+            assert a["totals"]["attempts"] == 2 * n, (rolled, a["totals"])
+            assert [e["webhook_id"] for e in a["by_endpoint"]] == [wh], a
+            b = api("GET", "/webhooks/analytics?webhook_id=" + other_wh, key=key)
+            assert b.status == 200 and b.body["totals"]["attempts"] == 0, b
+            assert b.body["by_endpoint"] == [] and b"secret-" not in b.raw, b
