@@ -372,6 +372,9 @@ hl_analytics_query(struct hl_db *db, const char *account_id,
 	g.nseries = f->buckets < 1 ? 1 : f->buckets > HL_ANALYTICS_BUCKETS_MAX ?
 		HL_ANALYTICS_BUCKETS_MAX : f->buckets;
 	g.bucket_s = (long)((until - since + g.nseries - 1) / g.nseries);
+	/* Whole seconds per point: 101 s in 60 points is 2 s each, so 51
+	 * points cover it; the other 9 would start after until. */
+	g.nseries = (int)((until - since + g.bucket_s - 1) / g.bucket_s);
 	g.series = calloc((size_t)g.nseries, sizeof(*g.series));
 	g.eps = calloc(GROUPS_MAX, sizeof(*g.eps));
 	g.types = calloc(GROUPS_MAX, sizeof(*g.types));

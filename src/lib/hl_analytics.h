@@ -20,7 +20,9 @@ struct hl_analytics_filter {
 	const char *until;          /* SQL time, required */
 	const char *endpoint_id;    /* NULL: all */
 	const char *event_type;     /* NULL: all */
-	int buckets;                /* time series points, 1..HL_ANALYTICS_BUCKETS_MAX */
+	int buckets;                /* time series points, 1..HL_ANALYTICS_BUCKETS_MAX
+	                             * at most: only as many whole-second points
+	                             * as cover the range) */
 	long retention_days;        /* Retention.Days (0: attempts are kept) */
 	long rollup_days;           /* Retention.RollupDays (0: rollups are kept) */
 };

@@ -376,3 +376,18 @@ def test_accounts_see_only_their_own_attempts_and_rollups():
             b = api("GET", "/webhooks/analytics?webhook_id=" + other_wh, key=key)
             assert b.status == 200 and b.body["totals"]["attempts"] == 0, b
             assert b.body["by_endpoint"] == [] and b"secret-" not in b.raw, b
+
+
+def test_every_series_point_starts_inside_the_range():
+    """Points are whole seconds: 101 s in 60 points are 2 s each, and 51
+    of them cover the range; the answer had 60, the last 9 starting
+    after until (a chart with empty bars past the end)."""
+    slug, key = account()
+    for since, until, buckets, want in (("2026-01-01T00:00:00Z", "2026-01-01T00:01:41Z", 60, 51),
+                                        ("2026-01-01T00:00:00Z", "2026-01-01T00:00:10Z", 120, 10),
+                                        ("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", 24, 24),
+                                        ("2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z", 7, 1)):
+        a = api("GET", "/webhooks/analytics?since=%s&until=%s&buckets=%d" % (since, until, buckets),
+                key=key).body
+        assert len(a["series"]) == want, (since, until, buckets, len(a["series"]), a["bucket_seconds"])
+        assert all(p["start"] < until for p in a["series"]), a["series"]
