@@ -326,3 +326,42 @@ def test_analytics_count_attempts_kept_longer_than_their_rollups():
             r = cgi("GET", path + buckets, headers={"Authorization": "Bearer " + key}, config=conf)
             assert r.status == 200, r
             assert r.body["totals"]["attempts"] == 3, (days, rollup_days, r.body["totals"])
+
+
+def test_concurrent_passes_roll_each_hour_up_once():
+    """Three passes started at once over two days of attempts not rolled
+    up: one holds the lock (the others exit 3, or start after it and find
+    nothing left), and every hour is counted exactly once; another pass
+    changes nothing."""
+    slug, key, rcv, ep, src, _ = _setup()
+    rcv.close()
+    sql("UPDATE rollup_cursor SET next_hour = NULL")
+    acct = _account_id(slug)
+    dlv = _attempts_days_ago(acct, ep, 0, 0)
+    now = int(time.time()) // 3600 * 3600
+    starts = [now - 49 * 3600 + i * 83 for i in range(2000)]
+    from hltest import load_rows
+    load_rows("delivery_attempts", ("id", "delivery_id", "account_id", "endpoint_id", "attempt_no",
+                                    "started_at", "duration_ms", "request_url", "request_headers"),
+              [(time_id("att", t * 1000 + 5), dlv, acct, ep, i + 1,
+                time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t)), 20, "http://x", "{}")
+               for i, t in enumerate(starts)])
+    procs = [subprocess.Popen([os.environ["HL_CTL"], "--config", os.environ["HL_CONFIG"], "purge"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    outs = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+    assert all(rc in (0, 3) for _, _, rc in outs) and any(rc == 0 for _, _, rc in outs), outs
+    settled = int(sql("SELECT UNIX_TIMESTAMP(next_hour) FROM rollup_cursor")[0][0])
+    want = {}
+    for t in starts:
+        if t < settled:
+            want[t // 3600 * 3600] = want.get(t // 3600 * 3600, 0) + 1
+
+    def rolled():
+        return {int(h): int(n) for h, n in sql(
+            "SELECT UNIX_TIMESTAMP(hour), SUM(attempts) FROM attempt_rollups WHERE account_id = '%s' "
+            "GROUP BY hour" % acct)}
+
+    assert rolled() == want
+    ctl("purge")
+    assert rolled() == want
