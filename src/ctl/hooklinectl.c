@@ -460,6 +460,15 @@ cmd_purge(struct ctl *c, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/* A share's counts would depend on where the last share stopped and
+	 * on which deliveries the share itself removed; a dry run counted
+	 * the first N chunks from the oldest row instead, not what
+	 * purge --chunks N then deleted. */
+	if (o.dry_run && o.max_chunks) {
+		fprintf(stderr, "hooklinectl: purge: --dry-run counts the whole pass; "
+			"it cannot be combined with --chunks\n");
+		return EXIT_USAGE;
+	}
 	o.now_ms = hl_now_ms();
 	if (hl_retention_run(c->db, &c->cfg, &o, deleted, &rolled, &busy))
 		return fail("purge");

@@ -3,6 +3,7 @@
  * class and latency bucket, so a query returns at most a few thousand
  * rows however many attempts the range holds, and every attempt counts;
  * latency percentiles are read here from the merged histograms. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -74,11 +75,24 @@ struct stats {
 	long long n, ok;
 };
 
-/* Percent with one decimal. */
-static double
+/* Percent with one decimal, as a JSON number that prints so: a plain
+ * double prints with 17 digits (85.700000000000003), which the page,
+ * the CSV and the API showed as they were. Rounded to the nearest, except
+ * that a failure keeps it below 100.0 and a success above 0.0: "100.0 %"
+ * must mean that nothing failed. */
+static json_object *
 rate(long long ok, long long n)
 {
-	return (double)((ok * 1000 + n / 2) / n) / 10.0;
+	long long tenths = (ok * 1000 + n / 2) / n;
+	char text[24];
+
+	if (tenths == 1000 && ok < n)
+		tenths = 999;
+	else if (tenths == 0 && ok > 0)
+		tenths = 1;
+
+	snprintf(text, sizeof(text), "%lld.%lld", tenths / 10, tenths % 10);
+	return json_object_new_double_s((double)tenths / 10.0, text);
 }
 
 static hl_err
@@ -110,7 +124,7 @@ stats_json(const struct stats *s, json_object *o)
 	hl_json_add_int(o, "succeeded", s->ok);
 	hl_json_add_int(o, "failed", s->n - s->ok);
 	if (s->n)
-		json_object_object_add(o, "success_rate", json_object_new_double(rate(s->ok, s->n)));
+		json_object_object_add(o, "success_rate", rate(s->ok, s->n));
 	else
 		json_object_object_add(o, "success_rate", NULL);
 	for (i = 0; i < 3; i++) {
@@ -158,12 +172,32 @@ epoch_to_rfc3339(time_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Most attempts first, ties by key: the order must not depend on the
+ * order the rows came in, which changes when an hour is rolled up (its
+ * rows then come from another query). */
 static int
 cmp_group_attempts(const void *a, const void *b)
 {
 	const struct stats *x = a, *y = b;
 
-	return (y->n > x->n) - (y->n < x->n);
+	if (x->n != y->n)
+		return (y->n > x->n) - (y->n < x->n);
+	return strcmp(x->key, y->key);
+}
+
+struct class_count {
+	char name[33];
+	long long count;
+};
+
+static int
+cmp_class_count(const void *a, const void *b)
+{
+	const struct class_count *x = a, *y = b;
+
+	if (x->count != y->count)
+		return (y->count > x->count) - (y->count < x->count);
+	return strcmp(x->name, y->name);
 }
 
 /* Everything a query adds up. */
@@ -171,7 +205,7 @@ struct agg {
 	time_t since;
 	long bucket_s;
 	struct stats total, *series, *eps, *types;
-	struct { char name[33]; long long count; } classes[CLASSES_MAX];
+	struct class_count classes[CLASSES_MAX];
 	int nseries, neps, ntypes, nclasses, truncated;
 };
 
@@ -303,8 +337,10 @@ fold_range(struct agg *g, struct hl_db *db, const char *account_id,
 	while (!rc && t < until) {
 		rolled = hour_from_rollups(g, t, r0, r1, stored);
 		e = t;
+		/* Past the rolled-up hours the rest is one run: no stepping
+		 * hour by hour to a far until (9999 is 70 million hours). */
 		do
-			e = e < r0 ? r0 : e + 3600;
+			e = e < r0 ? r0 : e >= r1 ? until : e + 3600;
 		while (e < until && hour_from_rollups(g, e, r0, r1, stored) == rolled);
 		if (e > until)
 			e = until;
@@ -319,7 +355,7 @@ hl_analytics_query(struct hl_db *db, const char *account_id,
 	const struct hl_analytics_filter *f, json_object **out)
 {
 	struct agg g;
-	time_t since, until, r0, r1, stored;
+	time_t since, until, r0, r1, stored, now, expired;
 	long long rolled;
 	json_object *o = NULL, *arr;
 	char t[32];
@@ -336,6 +372,9 @@ hl_analytics_query(struct hl_db *db, const char *account_id,
 	g.nseries = f->buckets < 1 ? 1 : f->buckets > HL_ANALYTICS_BUCKETS_MAX ?
 		HL_ANALYTICS_BUCKETS_MAX : f->buckets;
 	g.bucket_s = (long)((until - since + g.nseries - 1) / g.nseries);
+	/* Whole seconds per point: 101 s in 60 points is 2 s each, so 51
+	 * points cover it; the other 9 would start after until. */
+	g.nseries = (int)((until - since + g.bucket_s - 1) / g.bucket_s);
 	g.series = calloc((size_t)g.nseries, sizeof(*g.series));
 	g.eps = calloc(GROUPS_MAX, sizeof(*g.eps));
 	g.types = calloc(GROUPS_MAX, sizeof(*g.types));
@@ -353,11 +392,24 @@ hl_analytics_query(struct hl_db *db, const char *account_id,
 	rc = hl_rollup_next_hour(db, &rolled);
 	if (rc)
 		goto out;
+	now = time(NULL);
 	r0 = (since + 3599) / 3600 * 3600;
+	/* Attempts kept longer than their rollups: the hours whose rollups
+	 * a pass may have expired (an hour's margin for its clock) are read
+	 * from the attempts, which still hold them; the rollups would answer
+	 * 0. */
+	if (f->rollup_days > 0 && (f->retention_days <= 0 || f->retention_days > f->rollup_days)) {
+		expired = now - (time_t)f->rollup_days * 86400 + 3600;
+		expired = (expired + 3599) / 3600 * 3600;
+		if (r0 < expired)
+			r0 = expired;
+	}
 	r1 = until / 3600 * 3600;
 	if (rolled < 0 || r1 > (time_t)rolled)
 		r1 = rolled < 0 ? r0 : (time_t)rolled;
-	stored = f->retention_days > 0 ? time(NULL) - (time_t)f->retention_days * 86400 + 3600 : 0;
+	if (r1 < r0)
+		r1 = r0;
+	stored = f->retention_days > 0 ? now - (time_t)f->retention_days * 86400 + 3600 : 0;
 	rc = fold_range(&g, db, account_id, f, until, r0, r1, (stored + 3599) / 3600 * 3600);
 	if (rc)
 		goto out;
@@ -409,6 +461,7 @@ hl_analytics_query(struct hl_db *db, const char *account_id,
 	}
 	json_object_object_add(o, "by_event_type", arr);
 
+	qsort(g.classes, (size_t)g.nclasses, sizeof(*g.classes), cmp_class_count);
 	arr = json_object_new_array();
 	for (i = 0; i < g.nclasses; i++) {
 		json_object *p = json_object_new_object();
@@ -460,9 +513,11 @@ hl_analytics_overview(struct hl_db *db, const char *account_id, json_object **ou
 {
 	static const char *const ep_cols[] = { "endpoints", "enabled", "disabled", "failing" };
 	static const char *const dl_cols[] = { "deliveries_24h", "dead", "pending" };
-	static const char *const at_cols[] = { "attempts_24h", "succeeded_24h" };
-	json_object *o = json_object_new_object(), *list, *n, *s;
+	struct hl_analytics_filter f = { 0 };
+	json_object *o = json_object_new_object(), *list, *day = NULL, *totals;
 	struct hl_stmt *st = NULL;
+	char since[32], until[32];
+	time_t now;
 	hl_err rc;
 	int r;
 
@@ -476,19 +531,29 @@ hl_analytics_overview(struct hl_db *db, const char *account_id, json_object **ou
 			"(SELECT COUNT(*) FROM deliveries WHERE account_id = ? AND status = 'dead'), "
 			"(SELECT COUNT(*) FROM deliveries WHERE account_id = ? "
 			"AND status IN ('pending', 'sending', 'paused'))", account_id, 3, dl_cols, 3, o);
-	if (!rc)
-		rc = counts(db, "SELECT COUNT(*), IFNULL(SUM(error_class IS NULL), 0) "
-			"FROM delivery_attempts WHERE account_id = ? "
-			"AND started_at >= NOW(3) - INTERVAL 1 DAY", account_id, 1, at_cols, 2, o);
 	if (rc)
 		goto out;
-	n = json_object_object_get(o, "attempts_24h");
-	s = json_object_object_get(o, "succeeded_24h");
-	if (n && json_object_get_int64(n) > 0)
-		json_object_object_add(o, "success_rate_24h", json_object_new_double(
-			rate(json_object_get_int64(s), json_object_get_int64(n))));
-	else
-		json_object_object_add(o, "success_rate_24h", NULL);
+	/* The day's attempts as the analytics count them: the whole hours
+	 * rolled up from attempt_rollups, only the rest from the attempts.
+	 * Counting a day of attempts row by row (error_class is not in the
+	 * index) took seconds per view at a few hundred thousand a day. */
+	now = time(NULL);
+	hl_sql_time(now - 86400, since);
+	hl_sql_time((now / 3600 + 1) * 3600, until);
+	f.since = since;
+	f.until = until;
+	f.buckets = 1;
+	rc = hl_analytics_query(db, account_id, &f, &day);
+	if (rc)
+		goto out;
+	totals = json_object_object_get(day, "totals");
+	hl_json_add_int(o, "attempts_24h", json_object_get_int64(json_object_object_get(totals,
+		"attempts")));
+	hl_json_add_int(o, "succeeded_24h", json_object_get_int64(json_object_object_get(totals,
+		"succeeded")));
+	json_object_object_add(o, "success_rate_24h",
+		json_object_get(json_object_object_get(totals, "success_rate")));
+	json_object_put(day);
 
 	/* What needs a look first: disabled, then the longest failing streaks. */
 	rc = hl_stmt_new(db, "SELECT id, url, enabled, consecutive_failures, disabled_reason "

@@ -20,8 +20,11 @@ struct hl_analytics_filter {
 	const char *until;          /* SQL time, required */
 	const char *endpoint_id;    /* NULL: all */
 	const char *event_type;     /* NULL: all */
-	int buckets;                /* time series points, 1..HL_ANALYTICS_BUCKETS_MAX */
+	int buckets;                /* time series points, 1..HL_ANALYTICS_BUCKETS_MAX
+	                             * at most: only as many whole-second points
+	                             * as cover the range) */
 	long retention_days;        /* Retention.Days (0: attempts are kept) */
+	long rollup_days;           /* Retention.RollupDays (0: rollups are kept) */
 };
 
 /* {"endpoints", "enabled", "disabled", "failing", "deliveries_24h",
@@ -38,13 +41,16 @@ hl_err hl_analytics_overview(struct hl_db *db, const char *account_id, json_obje
  *  "by_endpoint": [STATS + "webhook_id", "url"],
  *  "by_event_type": [STATS + "event_type"],
  *  "error_classes": [{"error_class", "count"}]}
+ * Groups and classes come most attempts first, ties by id, type or name.
  * STATS = {"attempts", "succeeded", "failed", "success_rate" (0..100 or
  * null), "p50_ms", "p95_ms", "p99_ms" (null without attempts)}.
  * Counts are delivery attempts started in [since, until). Whole hours
  * that are rolled up come from attempt_rollups; when the series points
  * do not hold whole hours, only those of them whose attempts may be
  * deleted already (older than retention_days), each in the point its
- * start falls in. */
+ * start falls in. Where the attempts are kept longer than the rollups
+ * (rollup_days shorter than retention_days, or retention_days 0), the
+ * hours whose rollups may be expired come from the attempts. */
 hl_err hl_analytics_query(struct hl_db *db, const char *account_id,
 	const struct hl_analytics_filter *f, json_object **out);
 

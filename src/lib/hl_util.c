@@ -132,6 +132,16 @@ hl_sql_time(time_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+static int
+days_in_month(int y, int mo)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (mo == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return days[mo - 1];
+}
+
 hl_err
 hl_time_to_sql(const char *in, const char *field, char out[32])
 {
@@ -162,6 +172,10 @@ hl_time_to_sql(const char *in, const char *field, char out[32])
 			rest++;
 		if (*rest || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60 ||
 		    y < 1970 || y > 9999)
+			goto bad;
+		/* 2026-02-31 is no day: timegm() would read it as March 3rd,
+		 * and MariaDB not at all. */
+		if (d > days_in_month(y, mo))
 			goto bad;
 		snprintf(out, 32, "%04d-%02d-%02d %02d:%02d:%02d", y % 10000, mo % 100, d % 100,
 			h % 100, mi % 100, s % 100);

@@ -59,11 +59,24 @@ read_range(struct hl_req *r, struct range *g)
 		bad = 1;
 	}
 	hl_page_query(r, "type", g->type, sizeof(g->type));
+	/* A value too long to read, or badly encoded, reads as "": it would
+	 * drop its filter (or the custom range) and show everything. */
+	if (r->unreadable[0]) {
+		char key[96], msg[160];
+
+		snprintf(msg, sizeof(msg), "%s is longer than %zu bytes or not validly encoded",
+			r->unreadable, r->unreadable_cap ? r->unreadable_cap - 1 : 0);
+		snprintf(key, sizeof(key), "Page.FieldError.%s", r->unreadable);
+		hdf_set_value(hdf, key, msg);
+		hdf_set_value(hdf, "Page.Error", msg);
+		bad = 1;
+	}
 	g->f.since = g->since;
 	g->f.until = g->until;
 	g->f.endpoint_id = *g->wh ? g->wh : NULL;
 	g->f.event_type = *g->type ? g->type : NULL;
 	g->f.retention_days = r->cfg->retention_days;
+	g->f.rollup_days = r->cfg->retention_rollup_days;
 	hdf_set_value(hdf, "Page.Range", g->name);
 	hdf_set_value(hdf, "Page.Filter.since", g->since_t);
 	hdf_set_value(hdf, "Page.Filter.until", g->until_t);

@@ -33,6 +33,7 @@ add_rates(struct hl_req *r, json_object *endpoints)
 	f.until = until;
 	f.buckets = 1;
 	f.retention_days = r->cfg->retention_days;
+	f.rollup_days = r->cfg->retention_rollup_days;
 	if (hl_analytics_query(r->db, r->who.account_id, &f, &a))
 		return;
 	by = json_object_object_get(a, "by_endpoint");

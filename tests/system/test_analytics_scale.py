@@ -153,3 +153,241 @@ def test_every_attempt_counts_and_percentiles_follow_the_histogram():
         "AND started_at < FROM_UNIXTIME(%d)) OR (started_at >= FROM_UNIXTIME(%d) AND started_at < "
         "FROM_UNIXTIME(%d)))" % (acct, whole, whole + 3600, across, across + 3600))
     assert [p["attempts"] for p in query(since, until, 6)["series"]] == per_point(gone=across)
+
+
+def test_bad_ranges_and_filters_get_a_clear_error():
+    """A filter that does not fit its buffer or is badly encoded read as
+    absent: the answer silently counted every event type (or webhook, or
+    the default range). A day the month does not have was moved into the
+    next month (until=2026-02-31 answered up to March 3rd)."""
+    from test_dashboard import _admin
+    slug, key, s = _admin()
+    wh = endpoint(key, "http://127.0.0.1:9/never")["id"]
+    # As docs/api.md has it: 422 for times that are not, 400 for the rest.
+    cases = (("since=2026-02-31T00:00:00Z&until=2026-03-05T00:00:00Z", "since", 422),
+             ("since=2026-02-01T00:00:00Z&until=2026-02-29T00:00:00Z", "until", 422),
+             ("since=2026-04-31T00:00:00Z", "since", 422),
+             ("since=2026-03-02T00:00:00Z&until=2026-03-01T00:00:00Z", "until", 422),
+             ("event_type=" + "x" * 200, "event_type", 400),
+             ("event_type=sms.%zz", "event_type", 400),
+             ("webhook_id=" + wh + "x" * 40, "webhook_id", 400),
+             ("webhook_id=evt_01hzx3q7f4m2v8k6t9r5n1b0c2", "webhook_id", 400),
+             ("since=2026-01-01T00:00:00.0000000000000000000000000Z", "since", 400),
+             ("until=%", "until", 400),
+             ("buckets=0000000024", "buckets", 400),
+             ("buckets=", "buckets", 400),
+             ("buckets=121", "buckets", 400))
+    for q, field, status in cases:
+        r = api("GET", "/webhooks/analytics?" + q, key=key)
+        assert r.status == status and r.body["error"]["field"] == field, (q, r)
+        assert r.body["error"]["code"] == "invalid_value", (q, r)
+    r = api("GET", "/webhooks/analytics?since=2024-02-29T00:00:00Z&until=2024-03-01T00:00:00Z", key=key)
+    assert r.status == 200 and r.body["since"] == "2024-02-29T00:00:00Z", r
+    for q, field in (("range=custom&since=2026-02-31T00:00", "since"),
+                     ("type=" + "x" * 200, "type"), ("type=sms.%zz", "type"),
+                     ("webhook_id=%zz", "webhook_id")):
+        status, _, body = s.get("/webhook/analytics?" + q)
+        assert status == 400 and 'id="err-%s"' % field in body, (q, status, body[-2000:])
+        assert "attempts</span>" not in body, q
+        status, _, body = s.get("/webhook/analytics.csv?" + q)
+        assert status == 400 and not body.startswith("section,"), (q, status)
+
+
+def test_the_overview_counts_the_day_from_the_rollups():
+    """The dashboard's overview counted the last 24 hours of attempts row
+    by row (2 s a view at 300,000 attempts a day, on every visit): it now
+    reads the rolled-up hours from attempt_rollups, as the analytics do,
+    and counts the same. Seen by deleting the attempts of a rolled-up
+    hour: they still count."""
+    import re
+    from test_dashboard import _admin
+    slug, key, s = _admin()
+    sql("UPDATE rollup_cursor SET next_hour = NULL")
+    wh = endpoint(key, "http://127.0.0.1:9/never")["id"]
+    publish(key, {"n": 1})
+    assert api("PUT", "/webhooks/%s" % wh, {"enabled": False}, key=key).status == 200
+    dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+    acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+    now = int(time.time())
+    hour = now // 3600 * 3600 - 3 * 3600
+    starts = [hour + 60 * i for i in range(5)] + [now - 120, now - 60, now - 25 * 3600]
+    rows = [(time_id("att", t * 1000 + 5), dlv, acct, wh, i + 1,
+             time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t)), 30, "http://x", "{}",
+             503 if i == 2 else 200, "http_status" if i == 2 else None)
+            for i, t in enumerate(starts)]
+    load_rows("delivery_attempts", ("id", "delivery_id", "account_id", "endpoint_id", "attempt_no",
+                                    "started_at", "duration_ms", "request_url", "request_headers",
+                                    "response_status", "error_class"), rows)
+
+    def overview():
+        status, _, body = s.get("/webhook")
+        assert status == 200, body[-2000:]
+        m = re.search(r'<span class="num">([^<]*)</span><span class="lbl">success rate '
+                      r'\(24 h, (\d+) attempts\)', body)
+        assert m, body[-3000:]
+        return m.group(1).strip(), int(m.group(2))
+
+    # The rate as a percentage with one decimal everywhere: a plain
+    # double printed 85.700000000000003 on the page and in the CSV.
+    got = overview()
+    assert got == ("85.7 %", 7), got
+    r = api("GET", "/webhooks/analytics", key=key)
+    assert r.body["totals"]["success_rate"] == 85.7 and b'"success_rate": 85.7,' in r.raw, r.raw[:400]
+    status, _, body = s.get("/webhook/analytics")
+    assert status == 200 and '<span class="num">85.7 %</span><span class="lbl">success rate' in body
+    status, _, body = s.get("/webhook/analytics.csv")
+    assert status == 200 and "\r\ntotal,,,7,6,1,85.7,30,30,30\r\n" in body, body[:300]
+    ctl("purge")
+    assert sql("SELECT COUNT(*) FROM attempt_rollups WHERE account_id = '%s' AND hour = "
+               "FROM_UNIXTIME(%d)" % (acct, hour))[0][0] != "0"
+    sql("DELETE FROM delivery_attempts WHERE account_id = '%s' AND started_at >= FROM_UNIXTIME(%d) "
+        "AND started_at < FROM_UNIXTIME(%d)" % (acct, hour, hour + 3600))
+    got = overview()
+    assert got == ("85.7 %", 7), got
+
+
+def test_a_rate_of_100_means_nothing_failed():
+    """One failure in 2,000 attempts rounded to 100.0 %, next to
+    "failed": 1; one success in 3,000 to 0.0 %."""
+    slug, key = account()
+    acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+    now = int(time.time())
+    for n, failed, want in ((2000, 1, 99.9), (3000, 2999, 0.1), (2000, 0, 100.0), (8, 1, 87.5)):
+        wh = endpoint(key, "http://127.0.0.1:9/never")["id"]
+        publish(key, {"n": n})
+        assert api("PUT", "/webhooks/%s" % wh, {"enabled": False}, key=key).status == 200
+        dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+        load_rows("delivery_attempts", ("id", "delivery_id", "account_id", "endpoint_id",
+                                        "attempt_no", "started_at", "duration_ms", "request_url",
+                                        "request_headers", "error_class"),
+                  [(time_id("att", (now - 60) * 1000 + i), dlv, acct, wh, i + 1,
+                    time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now - 60)), 5, "http://x", "{}",
+                    "timeout" if i < failed else None) for i in range(n)])
+        t = api("GET", "/webhooks/analytics?webhook_id=" + wh, key=key).body["totals"]
+        assert (t["attempts"], t["failed"], t["success_rate"]) == (n, failed, want), t
+
+
+def test_the_order_of_groups_does_not_change_when_hours_roll_up():
+    """by_endpoint ties and error_classes came in the order their rows
+    did, and rolling up an hour changes that order (its rows then come
+    from attempt_rollups, after the partial first hour's). Now: most
+    attempts first, ties by id; classes by count, then name."""
+    slug, key = account()
+    sql("UPDATE rollup_cursor SET next_hour = NULL")
+    acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+    hooks = []
+    for n in range(2):
+        wh = endpoint(key, "http://127.0.0.1:9/never")["id"]
+        publish(key, {"n": n})
+        assert api("PUT", "/webhooks/%s" % wh, {"enabled": False}, key=key).status == 200
+        hooks.append((wh, api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]))
+    hooks.sort()
+    (low, low_dlv), (high, high_dlv) = hooks
+    hour = int(time.time()) // 3600 * 3600 - 5 * 3600
+    since, until = hour - 1800, hour + 3 * 3600
+    # The higher id in the partial first half hour (2 timeouts), the lower
+    # in a whole hour (3 dns errors): 3 attempts each.
+    rows = []
+    for i, (wh, dlv, at, cls) in enumerate([(high, high_dlv, hour - 600, "timeout")] * 2 +
+                                           [(high, high_dlv, hour - 590, None)] +
+                                           [(low, low_dlv, hour + 1800, "dns")] * 3):
+        rows.append((time_id("att", at * 1000 + 5 + i), dlv, acct, wh, i + 1,
+                     time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at)), 20, "http://x", "{}", cls))
+    load_rows("delivery_attempts", ("id", "delivery_id", "account_id", "endpoint_id", "attempt_no",
+                                    "started_at", "duration_ms", "request_url", "request_headers",
+                                    "error_class"), rows)
+    iso = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+    path = "/webhooks/analytics?since=%s&until=%s&buckets=1" % (iso(since), iso(until))
+    want_eps = [(low, 3), (high, 3)]
+    want_classes = [{"error_class": "dns", "count": 3}, {"error_class": "timeout", "count": 2}]
+    for rolled in (False, True):
+        if rolled:
+            ctl("purge")
+        a = api("GET", path, key=key).body
+        assert [(e["webhook_id"], e["attempts"]) for e in a["by_endpoint"]] == want_eps, (rolled, a)
+        assert a["error_classes"] == want_classes, (rolled, a)
+
+
+def test_range_ends_since_inclusive_until_exclusive_rolled_up_or_not():
+    slug, key = account()
+    sql("UPDATE rollup_cursor SET next_hour = NULL")
+    acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+    wh = endpoint(key, "http://127.0.0.1:9/never")["id"]
+    publish(key, {"n": 1})
+    assert api("PUT", "/webhooks/%s" % wh, {"enabled": False}, key=key).status == 200
+    dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+    hour = int(time.time()) // 3600 * 3600 - 6 * 3600
+    since, until = hour - 1234, hour + 3 * 3600 + 321        # off the hour at both ends
+    at_ms = [since * 1000 - 1, since * 1000, hour * 1000 - 1, hour * 1000, hour * 1000 + 3599999,
+             (hour + 3 * 3600) * 1000, until * 1000 - 1, until * 1000, until * 1000 + 1]
+    inside = [since * 1000 <= t < until * 1000 for t in at_ms]
+    load_rows("delivery_attempts", ("id", "delivery_id", "account_id", "endpoint_id", "attempt_no",
+                                    "started_at", "duration_ms", "request_url", "request_headers"),
+              [(time_id("att", t + 5), dlv, acct, wh, i + 1,
+                time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t // 1000)) + ".%03d" % (t % 1000),
+                7, "http://x", "{}") for i, t in enumerate(at_ms)])
+    iso = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+    for rolled in (False, True):
+        if rolled:
+            ctl("purge")
+        for buckets in (1, 4, 7, 120):
+            a = api("GET", "/webhooks/analytics?since=%s&until=%s&buckets=%d"
+                    % (iso(since), iso(until), buckets), key=key).body
+            assert a["totals"]["attempts"] == sum(inside), (rolled, buckets, a["totals"])
+            assert sum(p["attempts"] for p in a["series"]) == sum(inside), (rolled, buckets)
+            # Each attempt in the point its start falls in, where its hour
+            # can say (all attempts are still stored here).
+            want = [0] * buckets
+            step = a["bucket_seconds"]
+            for t, ok in zip(at_ms, inside):
+                if ok:
+                    want[(t // 1000 - since) // step] += 1
+            assert [p["attempts"] for p in a["series"]] == want, (rolled, buckets, a["series"])
+
+
+def test_accounts_see_only_their_own_attempts_and_rollups():
+    sql("UPDATE rollup_cursor SET next_hour = NULL")
+    hour = int(time.time()) // 3600 * 3600 - 4 * 3600
+    accounts = []
+    for n in (3, 5):
+        slug, key = account()
+        acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+        wh = endpoint(key, "http://127.0.0.1:9/secret-%d" % n)["id"]
+        publish(key, {"n": n})
+        assert api("PUT", "/webhooks/%s" % wh, {"enabled": False}, key=key).status == 200
+        dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+        load_rows("delivery_attempts", ("id", "delivery_id", "account_id", "endpoint_id",
+                                        "attempt_no", "started_at", "duration_ms", "request_url",
+                                        "request_headers"),
+                  [(time_id("att", (hour + 60 * i) * 1000 + 5), dlv, acct, wh, i + 1,
+                    time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(hour + 60 * i)), 9, "http://x",
+                    "{}") for i in range(n)] +
+                  [(time_id("att", int(time.time() * 1000) - i), dlv, acct, wh, n + i + 1,
+                    time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() - 1)), 9, "http://x",
+                    "{}") for i in range(n)])
+        accounts.append((key, wh, n))
+    for rolled in (False, True):
+        if rolled:
+            ctl("purge")
+        for (key, wh, n), (_, other_wh, _) in zip(accounts, accounts[::-1]):
+            a = api("GET", "/webhooks/analytics", key=key).body
+            assert a["totals"]["attempts"] == 2 * n, (rolled, a["totals"])
+            assert [e["webhook_id"] for e in a["by_endpoint"]] == [wh], a
+            b = api("GET", "/webhooks/analytics?webhook_id=" + other_wh, key=key)
+            assert b.status == 200 and b.body["totals"]["attempts"] == 0, b
+            assert b.body["by_endpoint"] == [] and b"secret-" not in b.raw, b
+
+
+def test_every_series_point_starts_inside_the_range():
+    """Points are whole seconds: 101 s in 60 points are 2 s each, and 51
+    of them cover the range; the answer had 60, the last 9 starting
+    after until (a chart with empty bars past the end)."""
+    slug, key = account()
+    for since, until, buckets, want in (("2026-01-01T00:00:00Z", "2026-01-01T00:01:41Z", 60, 51),
+                                        ("2026-01-01T00:00:00Z", "2026-01-01T00:00:10Z", 120, 10),
+                                        ("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", 24, 24),
+                                        ("2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z", 7, 1)):
+        a = api("GET", "/webhooks/analytics?since=%s&until=%s&buckets=%d" % (since, until, buckets),
+                key=key).body
+        assert len(a["series"]) == want, (since, until, buckets, len(a["series"]), a["bucket_seconds"])
+        assert all(p["start"] < until for p in a["series"]), a["series"]

@@ -11,7 +11,7 @@ import time
 
 from apihelp import endpoint
 from test_dashboard import Session, _user
-from hltest import Receiver, api, ctl, new_account, run_runner, sql, time_id, write_config
+from hltest import Receiver, api, cgi, ctl, new_account, run_runner, sql, time_id, write_config
 
 def old_id(prefix, days_ago):
     """An id as hl_id_new made it days_ago."""
@@ -204,6 +204,10 @@ def test_bounded_passes_go_on_past_old_unfinished_work():
     assert _counts(out)["deliveries"] == "5", out
     proc = ctl("purge", "--chunks", "0", check=False)
     assert proc.returncode == 2, proc
+    # A dry run counts the whole pass; it counted the first chunk from the
+    # oldest row instead of the share purge --chunks 1 would then take.
+    proc = ctl("purge", "--dry-run", "--chunks", "1", check=False)
+    assert proc.returncode == 2 and "whole pass" in proc.stderr, proc
 
 
 def test_analytics_outlive_the_attempts_through_rollups():
@@ -250,6 +254,13 @@ def test_analytics_outlive_the_attempts_through_rollups():
     t = after["totals"]
     assert t["attempts"] == 3 and t["failed"] == 1 and t["p50_ms"] == 40 and t["p99_ms"] == 303, t
     assert after["error_classes"] == [{"error_class": "timeout", "count": 1}], after
+    # The widest range there is: rollups up to the cursor, then the
+    # attempts up to 9999 in one go (it used to step through 70 million
+    # hours in C first).
+    for b in (1, 120):
+        far = api("GET", "/webhooks/analytics?since=1970-01-01T00:00:00Z&until=9999-12-31T23:59:59Z"
+                  "&buckets=%d" % b, key=key).body
+        assert far["totals"]["attempts"] == 3 and len(far["series"]) == b, far["totals"]
     assert [(e["webhook_id"], e["attempts"]) for e in after["by_endpoint"]] == [(ep, 3)], after
     # The rollups outlive the webhook too: its row then has no URL, and the
     # dashboard names it deleted instead of linking to a page that is gone.
@@ -267,3 +278,90 @@ def test_analytics_outlive_the_attempts_through_rollups():
         time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 501 * 86400)),
         time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 499 * 86400))), key=key).body
     assert old["totals"]["attempts"] == 0, old
+
+
+def _attempts_days_ago(acct, ep, days, n):
+    """A succeeded delivery of days ago with n attempts of 12 ms each, ids
+    made as the runner makes them. Returns the delivery id."""
+    ev, dlv = old_id("evt", days), old_id("dlv", days)
+    sql("INSERT INTO events (id, account_id, event_type, payload, created_at) VALUES "
+        "(%s, %s, 'sms.delivered', '{}', NOW(3) - INTERVAL %d DAY)" % (_q(ev), _q(acct), days))
+    sql("INSERT INTO deliveries (id, account_id, endpoint_id, event_id, event_type, status, "
+        "attempts, completed_at, created_at) VALUES (%s, %s, %s, %s, 'sms.delivered', "
+        "'succeeded', %d, NOW(3) - INTERVAL %d DAY, NOW(3) - INTERVAL %d DAY)"
+        % (_q(dlv), _q(acct), _q(ep), _q(ev), n, days, days))
+    started = (time.time() - days * 86400 - 600) * 1000
+    for i in range(n):
+        at = started + i * 1000
+        sql("INSERT INTO delivery_attempts (id, delivery_id, account_id, endpoint_id, attempt_no, "
+            "started_at, duration_ms, request_url, request_headers) VALUES "
+            "(%s, %s, %s, %s, %d, '%s', 12, 'http://x', '{}')"
+            % (_q(time_id("att", at + 5)), _q(dlv), _q(acct), _q(ep), i + 1,
+               time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at / 1000))))
+    return dlv
+
+
+def test_analytics_count_attempts_kept_longer_than_their_rollups():
+    """Retention.RollupDays shorter than Retention.Days (or Days 0: keep
+    the attempts): once a pass expired the rollups of an hour, its
+    attempts are still stored and the analytics must count them, not read
+    the emptied rollups (they answered 0)."""
+    for days, rollup_days in ((30, 7), (0, 7)):
+        slug, key, rcv, ep, src, _ = _setup()
+        rcv.close()
+        sql("UPDATE rollup_cursor SET next_hour = NULL")
+        acct = _account_id(slug)
+        dlv = _attempts_days_ago(acct, ep, 10, 3)
+        conf = write_config(Retention_Days=days, Retention_RollupDays=rollup_days)
+        proc = subprocess.run([os.environ["HL_CTL"], "--config", conf, "purge"],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert _exists("deliveries", dlv)
+        assert int(sql("SELECT COUNT(*) FROM attempt_rollups WHERE account_id = '%s'"
+                       % acct)[0][0]) == 0
+        iso = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+        path = "/webhooks/analytics?since=%s&until=%s" % (iso(time.time() - 11 * 86400),
+                                                          iso(time.time() - 9 * 86400))
+        for buckets in ("", "&buckets=1"):
+            r = cgi("GET", path + buckets, headers={"Authorization": "Bearer " + key}, config=conf)
+            assert r.status == 200, r
+            assert r.body["totals"]["attempts"] == 3, (days, rollup_days, r.body["totals"])
+
+
+def test_concurrent_passes_roll_each_hour_up_once():
+    """Three passes started at once over two days of attempts not rolled
+    up: one holds the lock (the others exit 3, or start after it and find
+    nothing left), and every hour is counted exactly once; another pass
+    changes nothing."""
+    slug, key, rcv, ep, src, _ = _setup()
+    rcv.close()
+    sql("UPDATE rollup_cursor SET next_hour = NULL")
+    acct = _account_id(slug)
+    dlv = _attempts_days_ago(acct, ep, 0, 0)
+    now = int(time.time()) // 3600 * 3600
+    starts = [now - 49 * 3600 + i * 83 for i in range(2000)]
+    from hltest import load_rows
+    load_rows("delivery_attempts", ("id", "delivery_id", "account_id", "endpoint_id", "attempt_no",
+                                    "started_at", "duration_ms", "request_url", "request_headers"),
+              [(time_id("att", t * 1000 + 5), dlv, acct, ep, i + 1,
+                time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t)), 20, "http://x", "{}")
+               for i, t in enumerate(starts)])
+    procs = [subprocess.Popen([os.environ["HL_CTL"], "--config", os.environ["HL_CONFIG"], "purge"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    outs = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+    assert all(rc in (0, 3) for _, _, rc in outs) and any(rc == 0 for _, _, rc in outs), outs
+    settled = int(sql("SELECT UNIX_TIMESTAMP(next_hour) FROM rollup_cursor")[0][0])
+    want = {}
+    for t in starts:
+        if t < settled:
+            want[t // 3600 * 3600] = want.get(t // 3600 * 3600, 0) + 1
+
+    def rolled():
+        return {int(h): int(n) for h, n in sql(
+            "SELECT UNIX_TIMESTAMP(hour), SUM(attempts) FROM attempt_rollups WHERE account_id = '%s' "
+            "GROUP BY hour" % acct)}
+
+    assert rolled() == want
+    ctl("purge")
+    assert rolled() == want

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include "hl_analytics.h"
+#include "hl_util.h"
 #include "check_main.h"
 
 START_TEST(test_buckets_exact_below_64_ms)
@@ -73,6 +74,28 @@ START_TEST(test_percentiles_by_nearest_rank)
 }
 END_TEST
 
+/* The edges of a range (hl_time_to_sql, the API's and the page's parser):
+ * a day the month does not have is refused, not moved into the next
+ * month. */
+START_TEST(test_range_edges_are_real_days)
+{
+	char out[32];
+
+	ck_assert_int_eq(hl_time_to_sql("2024-02-29T00:00:00Z", "since", out), HL_OK);
+	ck_assert_str_eq(out, "2024-02-29 00:00:00");
+	ck_assert_int_eq(hl_time_to_sql("2000-02-29", "since", out), HL_OK);
+	ck_assert_int_eq(hl_time_to_sql("2026-12-31T23:59:59Z", "until", out), HL_OK);
+	ck_assert_int_eq(hl_time_to_sql("2026-04-30T10:00", "until", out), HL_OK);
+	ck_assert_str_eq(out, "2026-04-30 10:00:00");
+	ck_assert_int_eq(hl_time_to_sql("2026-02-29T00:00:00Z", "since", out), HL_ERR_INVALID);
+	ck_assert_int_eq(hl_time_to_sql("2026-02-31T00:00:00Z", "until", out), HL_ERR_INVALID);
+	ck_assert_str_eq(hl_errfield(), "until");
+	ck_assert_int_eq(hl_time_to_sql("1900-02-29", "since", out), HL_ERR_INVALID);
+	ck_assert_int_eq(hl_time_to_sql("2026-04-31", "since", out), HL_ERR_INVALID);
+	ck_assert_int_eq(hl_time_to_sql("2026-11-31T00:00", "since", out), HL_ERR_INVALID);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -82,6 +105,7 @@ main(void)
 	tcase_add_test(tc, test_buckets_exact_below_64_ms);
 	tcase_add_test(tc, test_bucket_bounds_hold_for_every_duration);
 	tcase_add_test(tc, test_percentiles_by_nearest_rank);
+	tcase_add_test(tc, test_range_edges_are_real_days);
 	suite_add_tcase(s, tc);
 	return hl_check_run(s);
 }
