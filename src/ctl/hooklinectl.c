@@ -399,6 +399,14 @@ cmd_publish(struct ctl *c, int argc, char **argv)
 			why ? ": " : "", why ? why : "");
 		return EXIT_USAGE;
 	}
+	/* json-c has cut any member name at a \u0000 already: only the text
+	 * shows it (hl_publish refuses one in a string value). */
+	if (hl_json_text_has_nul(payload_text, strlen(payload_text))) {
+		json_object_put(payload);
+		fprintf(stderr, "hooklinectl: PAYLOAD_JSON must not contain a NUL character "
+			"(\\u0000)\n");
+		return EXIT_USAGE;
+	}
 	/* The same core path as POST /webhooks/publish. */
 	if (hl_publish(c->db, acct, type, payload, idem, &out)) {
 		json_object_put(payload);

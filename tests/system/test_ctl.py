@@ -189,6 +189,24 @@ def test_usage_and_invalid_arguments_exit_2_before_any_change():
     assert ctl("account", "create", slug, check=False).returncode == 3
 
 
+def test_publish_refuses_nul_characters():
+    """hooklinectl publish took a payload whose string held a \\u0000 (the
+    API refuses those): filters and schemas read it cut short; a member
+    name holding one was cut by json-c without a trace. Now exit 2 with a
+    message, and no event."""
+    slug, _ = account()
+    before = sql("SELECT COUNT(*) FROM events")
+    for payload in ('{"to": "+1\\u0000x"}', '{"a": {"b": ["ok", "x\\u0000"]}}',
+                    '{"to\\u0000x": 1}'):
+        p = ctl("publish", "--account", slug, "sms.delivered", payload, check=False)
+        assert p.returncode == 2, (payload, p.returncode, p.stdout, p.stderr)
+        assert "NUL" in p.stderr and not p.stdout, (payload, p.stderr)
+    assert sql("SELECT COUNT(*) FROM events") == before
+    # An escaped backslash before u0000 is text, not a NUL.
+    p = ctl("publish", "--account", slug, "sms.delivered", '{"path": "C:\\\\u0000"}')
+    assert p.returncode == 0 and '"duplicate":false' in p.stdout, (p.stdout, p.stderr)
+
+
 def test_api_key_shown_once_stored_hashed_and_revoked_at_once():
     slug, _ = account()
     key = ctl("key", "create", slug, "--scopes", "read", "--name", "once").stdout.strip()
