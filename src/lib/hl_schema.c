@@ -64,15 +64,6 @@ is_integer(json_object *v)
 	return d >= -9007199254740992.0 && d <= 9007199254740992.0 && d == (double)(int64_t)d;
 }
 
-/* enum equality: numbers by value (1.0 is 1), the rest as json-c has it. */
-static int
-same_value(json_object *a, json_object *b)
-{
-	if (is_number(a) && is_number(b))
-		return num_cmp(a, b) == 0;
-	return json_object_equal(a, b);
-}
-
 static hl_err
 check_number(json_object *s, const char *key, int want_count, const char *where)
 {
@@ -303,7 +294,7 @@ validate(struct validation *val, json_object *s, json_object *v, const char *whe
 	if (json_object_object_get_ex(s, "enum", &k)) {
 		n = json_object_array_length(k);
 		for (ok = 0, i = 0; !ok && i < n; i++)
-			ok = same_value(v, json_object_array_get_idx(k, i));
+			ok = hl_json_equal(v, json_object_array_get_idx(k, i));
 		if (!ok)
 			return hl_fail(HL_ERR_UNPROCESSABLE, where, "%s must be one of %.200s", where,
 				json_object_to_json_string_ext(k, JSON_C_TO_STRING_PLAIN));

@@ -105,6 +105,35 @@ START_TEST(test_numbers_compare_as_numbers)
 }
 END_TEST
 
+/* enum members that are arrays or objects compare their numbers by value
+ * too, as scalar members do: json-c's equality made [1.0] not [1]. */
+START_TEST(test_enum_deep_equality)
+{
+	json_object *s = json_tokener_parse("{\"enum\":[[1,2],{\"a\":{\"b\":[3]}},"
+		"9007199254740993,null]}");
+	static const char *const ok[] = { "[1.0,2]", "[1,2.0]", "{\"a\":{\"b\":[3.0]}}",
+		"9007199254740993", "null" };
+	static const char *const no[] = { "[2,1]", "[1,2,3]", "[1.5,2]", "{\"a\":{\"b\":[\"3\"]}}",
+		"{\"a\":{\"b\":[3]},\"c\":1}", "9007199254740992.0", "[]", "{}", "0" };
+	size_t i;
+
+	ck_assert_int_eq(hl_schema_check(s), HL_OK);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		json_object *v = json_tokener_parse(ok[i]);
+
+		ck_assert_msg(hl_schema_validate(s, v) == HL_OK, "%s is in the enum", ok[i]);
+		json_object_put(v);
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		json_object *v = json_tokener_parse(no[i]);
+
+		ck_assert_msg(hl_schema_validate(s, v) == HL_ERR_UNPROCESSABLE, "%s is not", no[i]);
+		json_object_put(v);
+	}
+	json_object_put(s);
+}
+END_TEST
+
 START_TEST(test_schema_subset)
 {
 	ck_assert_str_eq(bad_schema("[]"), "schema");
@@ -196,6 +225,7 @@ schema_suite(void)
 	tcase_add_test(tc, test_failures_name_path);
 	tcase_add_test(tc, test_numbers_compare_as_numbers);
 	tcase_add_test(tc, test_schema_subset);
+	tcase_add_test(tc, test_enum_deep_equality);
 	tcase_add_test(tc, test_patterns_compiled_once_per_validation);
 	suite_add_tcase(s, tc);
 	return s;
