@@ -694,6 +694,11 @@ def test_events_page_bad_filter_lists_nothing():
     # A good filter still lists.
     status, _, body = s.get("/webhook/events?type=sms.delivered&since=2000-01-01T00:00")
     assert status == 200 and evt in body, body[-3000:]
+    # The deliveries page marks a type too long to read at its field too
+    # (it said "correct the highlighted filter" and highlighted nothing).
+    status, _, body = s.get("/webhook/deliveries?type=" + "a" * 300)
+    assert status == 400 and 'id="err-type"' in body, (status, body[-3000:])
+    assert re.search(r'name="type"[^>]*aria-invalid="true"', body), body[-3000:]
 
 
 def test_delete_goes_through_a_confirmation_page():
