@@ -9,7 +9,7 @@
 <div><button type="submit">Search</button></div>
 </form>
 <?cs if:subcount(Page.Events) == 0 ?>
-<p class="empty">No events match. Publish one with <code>POST /webhooks/publish</code> or <code>hooklinectl publish</code>.</p>
+<p class="empty"><?cs if:subcount(Page.FieldError) ?>Correct the highlighted filter to see events.<?cs else ?>No events match. Publish one with <code>POST /webhooks/publish</code> or <code>hooklinectl publish</code>.<?cs /if ?></p>
 <?cs else ?>
 <div class="table-wrap">
 <table class="list">

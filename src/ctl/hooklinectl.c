@@ -57,6 +57,29 @@ fail(const char *what)
 	return 1;
 }
 
+/* The value of the option at argv[*i], which takes one, moving *i onto
+ * it; NULL, after saying so, when it has none: it is the last argument,
+ * or the next one is another of the command's options (names), which
+ * would be taken as its value, and the option's value as an argument
+ * ("publish --account TYPE PAYLOAD" published with TYPE as the slug). */
+static const char *
+option_value(const char *what, int argc, char **argv, int *i, const char *const *names)
+{
+	int k;
+
+	if (*i + 1 < argc) {
+		for (k = 0; names[k]; k++)
+			if (!strcmp(argv[*i + 1], names[k]))
+				break;
+		if (!names[k]) {
+			++*i;
+			return argv[*i];
+		}
+	}
+	fprintf(stderr, "hooklinectl: %s: %s needs a value\n", what, argv[*i]);
+	return NULL;
+}
+
 /* The audit log's "who" for a change made here: the Unix user. */
 static void
 cli_principal(const char *account_id, struct hl_principal *who)
@@ -236,8 +259,9 @@ cmd_user_create(struct ctl *c, int argc, char **argv)
 static int
 cmd_key_create(struct ctl *c, int argc, char **argv)
 {
+	static const char *const options[] = { "--scopes", "--name", "--cidrs", NULL };
 	char acct[HL_ID_MAX], id[HL_ID_MAX], key[HL_APIKEY_MAX], prefix[16];
-	const char *scopes = "read,write,admin", *name = "", *cidrs = NULL;
+	const char *scopes = "read,write,admin", *name = "", *cidrs = NULL, *v;
 	json_object *detail;
 	hl_err err;
 	int i, rc;
@@ -250,16 +274,15 @@ cmd_key_create(struct ctl *c, int argc, char **argv)
 			fprintf(stderr, "hooklinectl: key create: unknown option %s\n", argv[i]);
 			return EXIT_USAGE;
 		}
-		if (i + 1 >= argc) {
-			fprintf(stderr, "hooklinectl: key create: %s needs a value\n", argv[i]);
+		v = option_value("key create", argc, argv, &i, options);
+		if (!v)
 			return EXIT_USAGE;
-		}
-		if (!strcmp(argv[i], "--scopes"))
-			scopes = argv[++i];
-		else if (!strcmp(argv[i], "--name"))
-			name = argv[++i];
+		if (!strcmp(argv[i - 1], "--scopes"))
+			scopes = v;
+		else if (!strcmp(argv[i - 1], "--name"))
+			name = v;
 		else
-			cidrs = argv[++i];
+			cidrs = v;
 	}
 	rc = account_id(c, argv[0], acct);
 	if (rc)
@@ -363,17 +386,22 @@ only_account(struct ctl *c, char id[HL_ID_MAX])
 static int
 cmd_publish(struct ctl *c, int argc, char **argv)
 {
+	static const char *const options[] = { "--account", "--idempotency-key", NULL };
 	char acct[HL_ID_MAX];
 	const char *slug = NULL, *idem = NULL, *type = NULL, *payload_text = NULL, *why = NULL;
 	json_object *payload, *out = NULL;
 	int i, rc;
 
 	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--account") && i + 1 < argc)
-			slug = argv[++i];
-		else if (!strcmp(argv[i], "--idempotency-key") && i + 1 < argc)
-			idem = argv[++i];
-		else if (!type)
+		if (!strcmp(argv[i], "--account")) {
+			slug = option_value("publish", argc, argv, &i, options);
+			if (!slug)
+				return EXIT_USAGE;
+		} else if (!strcmp(argv[i], "--idempotency-key")) {
+			idem = option_value("publish", argc, argv, &i, options);
+			if (!idem)
+				return EXIT_USAGE;
+		} else if (!type)
 			type = argv[i];
 		else if (!payload_text)
 			payload_text = argv[i];
@@ -397,6 +425,14 @@ cmd_publish(struct ctl *c, int argc, char **argv)
 		json_object_put(payload);
 		fprintf(stderr, "hooklinectl: PAYLOAD_JSON must be a JSON object%s%s\n",
 			why ? ": " : "", why ? why : "");
+		return EXIT_USAGE;
+	}
+	/* json-c has cut any member name at a \u0000 already: only the text
+	 * shows it (hl_publish refuses one in a string value). */
+	if (hl_json_text_has_nul(payload_text, strlen(payload_text))) {
+		json_object_put(payload);
+		fprintf(stderr, "hooklinectl: PAYLOAD_JSON must not contain a NUL character "
+			"(\\u0000)\n");
 		return EXIT_USAGE;
 	}
 	/* The same core path as POST /webhooks/publish. */
@@ -438,8 +474,10 @@ cmd_status(struct ctl *c, int argc, char **argv)
 static int
 cmd_purge(struct ctl *c, int argc, char **argv)
 {
+	static const char *const options[] = { "--dry-run", "--chunks", NULL };
 	struct hl_retention_opts o = { 0 };
 	long long deleted[HL_RET__MAX];
+	const char *text;
 	char *end;
 	long v;
 	int busy, t, i, rolled;
@@ -447,9 +485,12 @@ cmd_purge(struct ctl *c, int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--dry-run")) {
 			o.dry_run = 1;
-		} else if (!strcmp(argv[i], "--chunks") && i + 1 < argc) {
+		} else if (!strcmp(argv[i], "--chunks")) {
+			text = option_value("purge", argc, argv, &i, options);
+			if (!text)
+				return EXIT_USAGE;
 			errno = 0;
-			v = strtol(argv[++i], &end, 10);
+			v = strtol(text, &end, 10);
 			if (errno || *end || v < 1 || v > 1000000) {
 				fprintf(stderr, "hooklinectl: purge: --chunks must be 1..1000000\n");
 				return EXIT_USAGE;
@@ -520,7 +561,11 @@ main(int argc, char **argv)
 	int i = 1, nargs, status;
 	size_t k;
 
-	if (argc > 2 && !strcmp(argv[1], "--config")) {
+	if (argc > 1 && !strcmp(argv[1], "--config")) {
+		if (argc == 2) {
+			fprintf(stderr, "hooklinectl: --config needs a value\n");
+			return EXIT_USAGE;
+		}
 		config = argv[2];
 		i = 3;
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hl_filter.h"
+#include "hl_util.h"
 
 #define DEPTH_MAX 8
 #define RULES_MAX 64
@@ -208,21 +209,12 @@ compare(json_object *a, json_object *b)
 }
 
 static int
-equal(json_object *a, json_object *b)
-{
-	if (is_number(a) && is_number(b))
-		return compare(a, b) == 0;
-	/* Same type and the same canonical value (objects, arrays, bools, null). */
-	return json_object_equal(a, b);
-}
-
-static int
 in_list(json_object *v, json_object *list)
 {
 	size_t i, n = json_object_array_length(list);
 
 	for (i = 0; i < n; i++)
-		if (equal(v, json_object_array_get_idx(list, i)))
+		if (hl_json_equal(v, json_object_array_get_idx(list, i)))
 			return 1;
 	return 0;
 }
@@ -262,9 +254,9 @@ match(json_object *f, json_object *envelope, json_object *payload)
 	case OP_EXISTS:
 		return present == (want ? json_object_get_boolean(want) : 1);
 	case OP_EQ:
-		return present && equal(got, want);
+		return present && hl_json_equal(got, want);
 	case OP_NEQ:
-		return !present || !equal(got, want);
+		return !present || !hl_json_equal(got, want);
 	case OP_IN:
 		return present && in_list(got, want);
 	case OP_NIN:

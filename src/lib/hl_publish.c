@@ -162,6 +162,12 @@ hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 	*out = NULL;
 	if (!json_object_is_type(payload, json_type_object))
 		return hl_fail(HL_ERR_INVALID, "payload", "payload must be a JSON object");
+	/* Here, not only at the API's input: the CLI, incoming webhooks and
+	 * operational events publish too, and a schema or a filter would
+	 * read a string cut short at its NUL. */
+	if (hl_json_has_nul(payload))
+		return hl_fail(HL_ERR_INVALID, "payload",
+			"payload must not contain a NUL character (\\u0000)");
 	if (idempotency_key && (!*idempotency_key || strlen(idempotency_key) > 255))
 		return hl_fail(HL_ERR_INVALID, "idempotency_key",
 			"idempotency_key must be 1 to 255 characters");

@@ -15,7 +15,11 @@ size_t hl_publish_payload_max(const struct hl_config *cfg);
 
 /* payload: any JSON object (not consumed), at most
  * hl_publish_payload_max bytes as JSON text (HL_ERR_TOOLARGE, field
- * "payload", above). idempotency_key may be NULL.
+ * "payload", above). A string value holding a NUL is refused
+ * (HL_ERR_INVALID, field "payload"); member names json-c has already cut
+ * at a NUL when it parsed them, so a publisher that parses JSON text
+ * checks that text with hl_json_text_has_nul first. idempotency_key may
+ * be NULL.
  * *out: {"id", "event_type", "deliveries", "created_at", "duplicate"}. */
 hl_err hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 	json_object *payload, const char *idempotency_key, json_object **out);

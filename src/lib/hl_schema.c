@@ -3,7 +3,9 @@
 #include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <json-c/linkhash.h>
 #include "hl_schema.h"
 #include "hl_util.h"
 
@@ -60,15 +62,6 @@ is_integer(json_object *v)
 		return 0;
 	d = json_object_get_double(v);
 	return d >= -9007199254740992.0 && d <= 9007199254740992.0 && d == (double)(int64_t)d;
-}
-
-/* enum equality: numbers by value (1.0 is 1), the rest as json-c has it. */
-static int
-same_value(json_object *a, json_object *b)
-{
-	if (is_number(a) && is_number(b))
-		return num_cmp(a, b) == 0;
-	return json_object_equal(a, b);
 }
 
 static hl_err
@@ -226,8 +219,60 @@ utf8_len(const char *s)
 	return n;
 }
 
+/* One validation's compiled patterns, by the schema's pattern value:
+ * each is compiled once, not again for every string it checks (an array
+ * of 10,000 strings against a pattern of a few hundred alternatives took
+ * seconds of a web worker per publish). */
+struct validation {
+	struct lh_table *patterns;    /* json_object * -> regex_t *; NULL until one */
+};
+
+static void
+pattern_free(struct lh_entry *e)
+{
+	regex_t *re = lh_entry_v(e);
+
+	regfree(re);
+	free(re);
+}
+
+/* *ok: whether str matches the pattern (a string of the schema, which
+ * outlives the validation). */
 static hl_err
-validate(json_object *s, json_object *v, const char *where)
+pattern_match(struct validation *val, json_object *pattern, const char *str,
+	const char *where, int *ok)
+{
+	void *found;
+	regex_t *re;
+
+	if (!val->patterns) {
+		val->patterns = lh_kptr_table_new(16, pattern_free);
+		if (!val->patterns)
+			return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	}
+	if (lh_table_lookup_ex(val->patterns, pattern, &found)) {
+		re = found;
+	} else {
+		re = malloc(sizeof(*re));
+		if (!re)
+			return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+		if (regcomp(re, json_object_get_string(pattern), REG_EXTENDED | REG_NOSUB)) {
+			free(re);
+			return hl_fail(HL_ERR_UNPROCESSABLE, where, "bad pattern in schema");
+		}
+		/* The table owns re from here (pattern_free). */
+		if (lh_table_insert(val->patterns, pattern, re)) {
+			regfree(re);
+			free(re);
+			return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+		}
+	}
+	*ok = regexec(re, str, 0, NULL, 0) == 0;
+	return HL_OK;
+}
+
+static hl_err
+validate(struct validation *val, json_object *s, json_object *v, const char *where)
 {
 	json_object *k, *props = NULL;
 	char sub[256];
@@ -249,7 +294,7 @@ validate(json_object *s, json_object *v, const char *where)
 	if (json_object_object_get_ex(s, "enum", &k)) {
 		n = json_object_array_length(k);
 		for (ok = 0, i = 0; !ok && i < n; i++)
-			ok = same_value(v, json_object_array_get_idx(k, i));
+			ok = hl_json_equal(v, json_object_array_get_idx(k, i));
 		if (!ok)
 			return hl_fail(HL_ERR_UNPROCESSABLE, where, "%s must be one of %.200s", where,
 				json_object_to_json_string_ext(k, JSON_C_TO_STRING_PLAIN));
@@ -273,12 +318,10 @@ validate(json_object *s, json_object *v, const char *where)
 			return hl_fail(HL_ERR_UNPROCESSABLE, where, "%s is longer than %lld characters",
 				where, (long long)json_object_get_int64(k));
 		if (json_object_object_get_ex(s, "pattern", &k)) {
-			regex_t re;
+			hl_err rc = pattern_match(val, k, str, where, &ok);
 
-			if (regcomp(&re, json_object_get_string(k), REG_EXTENDED | REG_NOSUB))
-				return hl_fail(HL_ERR_UNPROCESSABLE, where, "bad pattern in schema");
-			ok = regexec(&re, str, 0, NULL, 0) == 0;
-			regfree(&re);
+			if (rc)
+				return rc;
 			if (!ok)
 				return hl_fail(HL_ERR_UNPROCESSABLE, where, "%s does not match the pattern %.100s",
 					where, json_object_get_string(k));
@@ -297,13 +340,13 @@ validate(json_object *s, json_object *v, const char *where)
 				}
 			}
 		}
-		json_object_object_foreach(v, name, val) {
+		json_object_object_foreach(v, name, member) {
 			json_object *ps;
 			hl_err rc;
 
 			snprintf(sub, sizeof(sub), "%s.%.100s", where, name);
 			if (props && json_object_object_get_ex(props, name, &ps)) {
-				rc = validate(ps, val, sub);
+				rc = validate(val, ps, member, sub);
 				if (rc)
 					return rc;
 			} else if (json_object_object_get_ex(s, "additionalProperties", &k) &&
@@ -318,7 +361,7 @@ validate(json_object *s, json_object *v, const char *where)
 			hl_err rc;
 
 			snprintf(sub, sizeof(sub), "%s[%zu]", where, i);
-			rc = validate(k, json_object_array_get_idx(v, i), sub);
+			rc = validate(val, k, json_object_array_get_idx(v, i), sub);
 			if (rc)
 				return rc;
 		}
@@ -329,7 +372,13 @@ validate(json_object *s, json_object *v, const char *where)
 hl_err
 hl_schema_validate(json_object *schema, json_object *instance)
 {
+	struct validation val = { NULL };
+	hl_err rc;
+
 	if (!schema)
 		return HL_OK;
-	return validate(schema, instance, "payload");
+	rc = validate(&val, schema, instance, "payload");
+	if (val.patterns)
+		lh_table_free(val.patterns);
+	return rc;
 }

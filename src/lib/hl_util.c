@@ -1,5 +1,6 @@
 /* hl_util.c: small shared helpers of the core. */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -110,6 +111,132 @@ hl_json_parse_depth(const char *text, size_t len, int strict, int depth, const c
 		return NULL;
 	}
 	return o;
+}
+
+static int
+is_number(json_object *v)
+{
+	return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+}
+
+/* Two numbers: integers as integers (json-c keeps those above INT64_MAX
+ * as unsigned, and get_int64 clamps them to INT64_MAX), a double equal to
+ * an integer only when it is that integer exactly. */
+static int
+num_equal(json_object *a, json_object *b)
+{
+	json_object *i, *d;
+	double x;
+
+	if (json_object_is_type(a, json_type_int) && json_object_is_type(b, json_type_int))
+		return json_object_get_int64(a) == json_object_get_int64(b) &&
+			(json_object_get_int64(a) != INT64_MAX ||
+			json_object_get_uint64(a) == json_object_get_uint64(b));
+	if (json_object_is_type(a, json_type_double) && json_object_is_type(b, json_type_double))
+		return json_object_get_double(a) == json_object_get_double(b);
+	i = json_object_is_type(a, json_type_int) ? a : b;
+	d = i == a ? b : a;
+	x = json_object_get_double(d);
+	/* [-2^63, 2^63): the doubles an int64 can hold; (int64_t) of one
+	 * outside is undefined. */
+	if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0) || x != (double)(int64_t)x)
+		return 0;
+	return (int64_t)x == json_object_get_int64(i);
+}
+
+int
+hl_json_equal(json_object *a, json_object *b)
+{
+	enum json_type t = json_object_get_type(a);
+	json_object *bv;
+	size_t i, n;
+
+	if (is_number(a) && is_number(b))
+		return num_equal(a, b);
+	if (t != json_object_get_type(b))
+		return 0;
+	switch (t) {
+	case json_type_null:
+		return 1;
+	case json_type_boolean:
+		return !json_object_get_boolean(a) == !json_object_get_boolean(b);
+	case json_type_string:
+		return json_object_get_string_len(a) == json_object_get_string_len(b) &&
+			!memcmp(json_object_get_string(a), json_object_get_string(b),
+			(size_t)json_object_get_string_len(a));
+	case json_type_array:
+		n = json_object_array_length(a);
+		if (n != json_object_array_length(b))
+			return 0;
+		for (i = 0; i < n; i++)
+			if (!hl_json_equal(json_object_array_get_idx(a, i),
+			    json_object_array_get_idx(b, i)))
+				return 0;
+		return 1;
+	case json_type_object:
+		if (json_object_object_length(a) != json_object_object_length(b))
+			return 0;
+		{
+			json_object_object_foreach(a, key, av) {
+				if (!json_object_object_get_ex(b, key, &bv) || !hl_json_equal(av, bv))
+					return 0;
+			}
+		}
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* 1 when a string value anywhere in v holds a NUL: the C code behind
+ * would read it cut short at the NUL and store or act on less than was
+ * sent. (Nesting is bounded by the parser's depth.) */
+int
+hl_json_has_nul(json_object *v)
+{
+	size_t i, n;
+
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		return memchr(json_object_get_string(v), '\0',
+			(size_t)json_object_get_string_len(v)) != NULL;
+	case json_type_array:
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			if (hl_json_has_nul(json_object_array_get_idx(v, i)))
+				return 1;
+		return 0;
+	case json_type_object: {
+		json_object_object_foreach(v, key, val) {
+			(void)key;
+			if (hl_json_has_nul(val))
+				return 1;
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* 1 when the body text has a \u0000 escape. json-c cuts member names at
+ * a NUL without a trace ("url\u0000x" becomes "url"), so names can only
+ * be checked in the text. */
+int
+hl_json_text_has_nul(const char *s, size_t n)
+{
+	size_t i, backslashes = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\\') {
+			backslashes++;
+			continue;
+		}
+		if (s[i] == 'u' && backslashes % 2 == 1 && n - i > 4 && !memcmp(s + i + 1, "0000", 4))
+			return 1;
+		backslashes = 0;
+	}
+	return 0;
 }
 
 json_object *

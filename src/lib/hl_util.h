@@ -40,6 +40,19 @@ json_object *hl_json_parse(const char *text, size_t len, int strict, const char 
  * nested arrays around a value). */
 json_object *hl_json_parse_depth(const char *text, size_t len, int strict, int depth,
 	const char **why);
+/* 1 when a and b are the same JSON value, numbers by value at any depth
+ * (1.0 is 1, also inside arrays and objects; integers exactly, past
+ * 2^53 too), objects whatever the order of their members; NULL is JSON
+ * null. What enum (hl_schema) and eq/in (hl_filter) compare with. */
+int hl_json_equal(json_object *a, json_object *b);
+/* 1 when a string value anywhere in v holds a NUL (\u0000): C code reads
+ * it cut short there, so filters, schemas and stored text would see less
+ * than was sent. Member names cannot be checked here: json-c cuts them at
+ * a NUL when it parses ("url\u0000x" becomes "url"); see below. */
+int hl_json_has_nul(json_object *v);
+/* 1 when JSON text (n bytes) has a \u0000 escape anywhere, member names
+ * included: what a publisher that parses text checks before json-c. */
+int hl_json_text_has_nul(const char *s, size_t n);
 /* Parse RFC 3339 / "YYYY-MM-DD[THH:MM[:SS]][Z]" into "YYYY-MM-DD HH:MM:SS"
  * for SQL. HL_ERR_INVALID naming field on bad input. */
 hl_err hl_time_to_sql(const char *in, const char *field, char out[32]);

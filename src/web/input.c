@@ -45,57 +45,6 @@ type_ok(json_object *v, const struct hl_field *f)
 	return 0;
 }
 
-/* 1 when a string value anywhere in v holds a NUL: the C code behind
- * would read it cut short at the NUL and store or act on less than was
- * sent. (Nesting is bounded by the parser's depth.) */
-static int
-has_nul(json_object *v)
-{
-	size_t i, n;
-
-	switch (json_object_get_type(v)) {
-	case json_type_string:
-		return memchr(json_object_get_string(v), '\0',
-			(size_t)json_object_get_string_len(v)) != NULL;
-	case json_type_array:
-		n = json_object_array_length(v);
-		for (i = 0; i < n; i++)
-			if (has_nul(json_object_array_get_idx(v, i)))
-				return 1;
-		return 0;
-	case json_type_object: {
-		json_object_object_foreach(v, key, val) {
-			(void)key;
-			if (has_nul(val))
-				return 1;
-		}
-		return 0;
-	}
-	default:
-		return 0;
-	}
-}
-
-/* 1 when the body text has a \u0000 escape. json-c cuts member names at
- * a NUL without a trace ("url\u0000x" becomes "url"), so names can only
- * be checked in the text. */
-static int
-has_nul_escape(const char *s, size_t n)
-{
-	size_t i, backslashes = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\\') {
-			backslashes++;
-			continue;
-		}
-		if (s[i] == 'u' && backslashes % 2 == 1 && n - i > 4 && !memcmp(s + i + 1, "0000", 4))
-			return 1;
-		backslashes = 0;
-	}
-	return 0;
-}
-
 json_object *
 hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty)
 {
@@ -157,7 +106,7 @@ hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty)
 			json_object_put(o);
 			return NULL;
 		}
-		if (has_nul(val)) {
+		if (hl_json_has_nul(val)) {
 			snprintf(msg, sizeof(msg), "%s must not contain a NUL character (\\u0000)",
 				f->name);
 			hl_resp_error(r, 422, "invalid_value", msg, f->name);
@@ -176,7 +125,7 @@ hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty)
 			return NULL;
 		}
 	}
-	if (has_nul_escape(hl_buf_str(&r->body), r->body.len)) {
+	if (hl_json_text_has_nul(hl_buf_str(&r->body), r->body.len)) {
 		hl_resp_error(r, 422, "invalid_value", "member names must not contain a NUL "
 			"character (\\u0000)", NULL);
 		json_object_put(o);

@@ -9,7 +9,8 @@
 #include "pages.h"
 #include "render.h"
 
-/* The events page; status is 422 when the type form comes back with an error. */
+/* The events page; status is 422 when the type form comes back with an
+ * error, 400 when the search filter is not valid. */
 static void
 show_events(struct hl_req *r, int status)
 {
@@ -18,7 +19,8 @@ show_events(struct hl_req *r, int status)
 	HDF *hdf = hl_page_hdf(r);
 	json_object *list = NULL, *data;
 	size_t i, n;
-	char key[64];
+	char key[96];
+	int bad = 0;
 	hl_err rc;
 
 	rc = hl_page_catalog(r, "Page.Catalog", NULL);
@@ -27,18 +29,37 @@ show_events(struct hl_req *r, int status)
 		return;
 	}
 	hdf_set_value(hdf, "Page.Filter.type", hl_page_query(r, "type", type, sizeof(type)));
-	hl_page_time_param(r, "since", since_t, sizeof(since_t), since);
-	hl_page_time_param(r, "until", until_t, sizeof(until_t), until);
+	if (hl_page_time_param(r, "since", since_t, sizeof(since_t), since) < 0)
+		bad = 1;
+	if (hl_page_time_param(r, "until", until_t, sizeof(until_t), until) < 0)
+		bad = 1;
 	hdf_set_value(hdf, "Page.Filter.since", since_t);
 	hdf_set_value(hdf, "Page.Filter.until", until_t);
+	hl_page_query(r, "iterator", iterator, sizeof(iterator));
+	/* A filter too long to read would be no filter: every event listed
+	 * as if it matched. (An unreadable field of the type form is the
+	 * form's error, not the search's.) */
+	if (hl_page_form_check(r) && (!strcmp(hl_errfield(), "type") ||
+	    !strcmp(hl_errfield(), "since") || !strcmp(hl_errfield(), "until"))) {
+		snprintf(key, sizeof(key), "Page.FieldError.%s", hl_errfield());
+		hdf_set_value(hdf, key, hl_errmsg());
+		bad = 1;
+	}
+	/* As on the deliveries page: a bad filter lists nothing and answers
+	 * 400 (a type form's 422 stays), the typed values kept in the form. */
+	if (bad) {
+		if (status == 200)
+			status = 400;
+		goto show;
+	}
 	f.event_type = *type ? type : NULL;
 	f.since = *since ? since : NULL;
 	f.until = *until ? until : NULL;
-	rc = hl_event_list(r->db, r->who.account_id, &f, 25,
-		*hl_page_query(r, "iterator", iterator, sizeof(iterator)) ? iterator : NULL, &list);
+	rc = hl_event_list(r->db, r->who.account_id, &f, 25, *iterator ? iterator : NULL, &list);
 	if (rc == HL_ERR_INVALID) {
 		hdf_set_value(hdf, "Page.FieldError.type", hl_errmsg());
-		rc = HL_OK;
+		if (status == 200)
+			status = 400;
 	} else if (rc) {
 		hl_page_core_error(r, rc, "Loading events");
 		return;
@@ -61,6 +82,7 @@ show_events(struct hl_req *r, int status)
 			hl_hdf_from_json(hdf, "Page.Iterator", json_object_object_get(list, "iterator"));
 		json_object_put(list);
 	}
+show:
 	hl_page_show(r, status, "Events", "events", "events.cs");
 }
 

@@ -667,6 +667,40 @@ def test_custom_event_type_from_the_events_page():
     assert "Define a custom event type" not in v.get("/webhook/events")[2]
 
 
+def test_events_page_bad_filter_lists_nothing():
+    """With a since/until that does not parse, or a filter too long to
+    read, the events page showed the field error but listed every event
+    of the account, unfiltered, with 200: the deliveries page answers 400
+    and lists nothing."""
+    slug, key, s = _admin()
+    r = api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {"a": 1}},
+            key=key)
+    assert r.status == 202, r
+    evt = r.body["id"]
+    status, _, body = s.get("/webhook/events")
+    assert status == 200 and evt in body
+    for q, field in (("since=yesterday", "since"), ("until=2020-13-45T99:00", "until"),
+                     ("type=" + "a" * 300, "type"), ("since=" + "2" * 100, "since")):
+        status, _, body = s.get("/webhook/events?" + q)
+        assert status == 400, (q, status)
+        assert evt not in body, (q, body[-3000:])
+        assert "No events match" not in body and "Correct the highlighted filter" in body, q
+        assert 'id="%s" name="%s"' % (field, field) in body, q
+        assert re.search(r'name="%s"[^>]*aria-invalid="true"' % field, body), (q, body[-4000:])
+        _tidy_ok(body)
+    # What was typed stays in the form.
+    status, _, body = s.get("/webhook/events?since=yesterday&type=sms.delivered")
+    assert status == 400 and 'value="yesterday"' in body and 'value="sms.delivered"' in body
+    # A good filter still lists.
+    status, _, body = s.get("/webhook/events?type=sms.delivered&since=2000-01-01T00:00")
+    assert status == 200 and evt in body, body[-3000:]
+    # The deliveries page marks a type too long to read at its field too
+    # (it said "correct the highlighted filter" and highlighted nothing).
+    status, _, body = s.get("/webhook/deliveries?type=" + "a" * 300)
+    assert status == 400 and 'id="err-type"' in body, (status, body[-3000:])
+    assert re.search(r'name="type"[^>]*aria-invalid="true"', body), body[-3000:]
+
+
 def test_delete_goes_through_a_confirmation_page():
     slug, key, s = _admin()
     wh, _ = _create(s, "http://127.0.0.1:9/del?x=" + urllib.parse.quote(HOSTILE[0]),

@@ -95,6 +95,33 @@ START_TEST(test_in_exists_groups)
 }
 END_TEST
 
+/* eq/neq/in of arrays and objects compare numbers by value at any depth,
+ * as scalars do: [1, 2] is [1.0, 2.0], {"n": 1} is {"n": 1.0}. Before,
+ * json-c's equality made those differ (and neq held). */
+START_TEST(test_deep_equality_numbers_by_value)
+{
+	const char *p = "{\"pair\":[1,2],\"obj\":{\"n\":1,\"m\":[2.5,{\"k\":3}]},\"big\":9007199254740993}";
+
+	ck_assert(m("{\"path\":\"pair\",\"op\":\"eq\",\"value\":[1.0,2.0]}", "t.x", p));
+	ck_assert(!m("{\"path\":\"pair\",\"op\":\"neq\",\"value\":[1.0,2.0]}", "t.x", p));
+	ck_assert(!m("{\"path\":\"pair\",\"op\":\"eq\",\"value\":[2.0,1.0]}", "t.x", p));
+	ck_assert(!m("{\"path\":\"pair\",\"op\":\"eq\",\"value\":[1,2,3]}", "t.x", p));
+	ck_assert(!m("{\"path\":\"pair\",\"op\":\"eq\",\"value\":[1.5,2]}", "t.x", p));
+	ck_assert(m("{\"path\":\"obj\",\"op\":\"eq\",\"value\":{\"m\":[2.5,{\"k\":3.0}],\"n\":1.0}}",
+		"t.x", p));
+	ck_assert(!m("{\"path\":\"obj\",\"op\":\"eq\",\"value\":{\"m\":[2.5,{\"k\":3}],\"n\":1,"
+		"\"x\":null}}", "t.x", p));
+	ck_assert(!m("{\"path\":\"obj\",\"op\":\"eq\",\"value\":{\"m\":[2.5,{\"k\":\"3\"}],\"n\":1}}",
+		"t.x", p));
+	ck_assert(m("{\"path\":\"pair\",\"op\":\"in\",\"value\":[[3],[1.0,2]]}", "t.x", p));
+	ck_assert(!m("{\"path\":\"pair\",\"op\":\"nin\",\"value\":[[3],[1.0,2]]}", "t.x", p));
+	/* Integers exactly: 2^53 + 1 is not the double 2^53. */
+	ck_assert(m("{\"path\":\"big\",\"op\":\"eq\",\"value\":9007199254740993}", "t.x", p));
+	ck_assert(!m("{\"path\":\"big\",\"op\":\"eq\",\"value\":9007199254740992.0}", "t.x", p));
+	ck_assert(!m("{\"path\":\"big\",\"op\":\"eq\",\"value\":[9007199254740993]}", "t.x", p));
+}
+END_TEST
+
 START_TEST(test_validation_names_field)
 {
 	ck_assert_str_eq(bad("[]"), "filter");
@@ -159,6 +186,7 @@ filter_suite(void)
 	tcase_add_test(tc, test_eq_neq_paths);
 	tcase_add_test(tc, test_numbers_and_strings);
 	tcase_add_test(tc, test_in_exists_groups);
+	tcase_add_test(tc, test_deep_equality_numbers_by_value);
 	tcase_add_test(tc, test_validation_names_field);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_deep_field_is_whole);

@@ -1,7 +1,10 @@
 /* check_schema.c: unit tests for hl_schema (the supported subset, and
  * the path of the first failure). */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "hl_schema.h"
 #include "check_main.h"
@@ -102,6 +105,35 @@ START_TEST(test_numbers_compare_as_numbers)
 }
 END_TEST
 
+/* enum members that are arrays or objects compare their numbers by value
+ * too, as scalar members do: json-c's equality made [1.0] not [1]. */
+START_TEST(test_enum_deep_equality)
+{
+	json_object *s = json_tokener_parse("{\"enum\":[[1,2],{\"a\":{\"b\":[3]}},"
+		"9007199254740993,null]}");
+	static const char *const ok[] = { "[1.0,2]", "[1,2.0]", "{\"a\":{\"b\":[3.0]}}",
+		"9007199254740993", "null" };
+	static const char *const no[] = { "[2,1]", "[1,2,3]", "[1.5,2]", "{\"a\":{\"b\":[\"3\"]}}",
+		"{\"a\":{\"b\":[3]},\"c\":1}", "9007199254740992.0", "[]", "{}", "0" };
+	size_t i;
+
+	ck_assert_int_eq(hl_schema_check(s), HL_OK);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		json_object *v = json_tokener_parse(ok[i]);
+
+		ck_assert_msg(hl_schema_validate(s, v) == HL_OK, "%s is in the enum", ok[i]);
+		json_object_put(v);
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		json_object *v = json_tokener_parse(no[i]);
+
+		ck_assert_msg(hl_schema_validate(s, v) == HL_ERR_UNPROCESSABLE, "%s is not", no[i]);
+		json_object_put(v);
+	}
+	json_object_put(s);
+}
+END_TEST
+
 START_TEST(test_schema_subset)
 {
 	ck_assert_str_eq(bad_schema("[]"), "schema");
@@ -121,6 +153,68 @@ START_TEST(test_schema_subset)
 }
 END_TEST
 
+static double
+seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A pattern was compiled again for every string it checked: 10,000
+ * strings against a pattern of 300 alternatives took about 7 s. Each
+ * pattern is now compiled once per validation, and two patterns of one
+ * schema stay apart. */
+START_TEST(test_patterns_compiled_once_per_validation)
+{
+	char pattern[4096] = "^(", word[16];
+	json_object *s, *p, *list, *items;
+	double t0, t1;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		snprintf(word, sizeof(word), "%sw%03d", i ? "|" : "", i);
+		strcat(pattern, word);
+	}
+	strcat(pattern, ")$");
+	s = json_tokener_parse("{\"type\":\"object\",\"properties\":{"
+		"\"a\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+		"\"b\":{\"type\":\"array\",\"items\":{\"pattern\":\"^x+$\"}}}}");
+	ck_assert_ptr_nonnull(s);
+	items = json_object_object_get(json_object_object_get(
+		json_object_object_get(s, "properties"), "a"), "items");
+	ck_assert_ptr_nonnull(items);
+	json_object_object_add(items, "pattern", json_object_new_string(pattern));
+	ck_assert_int_eq(hl_schema_check(s), HL_OK);
+	p = json_object_new_object();
+	list = json_object_new_array();
+	for (i = 0; i < 10000; i++) {
+		snprintf(word, sizeof(word), "w%03d", i % 300);
+		json_object_array_add(list, json_object_new_string(word));
+	}
+	json_object_object_add(p, "a", list);
+	list = json_object_new_array();
+	json_object_array_add(list, json_object_new_string("xx"));
+	json_object_array_add(list, json_object_new_string("xxx"));
+	json_object_object_add(p, "b", list);
+	t0 = seconds();
+	ck_assert_int_eq(hl_schema_validate(s, p), HL_OK);
+	t1 = seconds();
+	ck_assert_msg(t1 - t0 < 1.0, "10,000 strings took %.2f s", t1 - t0);
+	/* The other pattern is its own: "w001" is not "^x+$", "xx" not w000..w299. */
+	json_object_array_add(list, json_object_new_string("w001"));
+	ck_assert_int_eq(hl_schema_validate(s, p), HL_ERR_UNPROCESSABLE);
+	ck_assert_str_eq(hl_errfield(), "payload.b[2]");
+	json_object_array_del_idx(list, 2, 1);
+	json_object_array_add(json_object_object_get(p, "a"), json_object_new_string("xx"));
+	ck_assert_int_eq(hl_schema_validate(s, p), HL_ERR_UNPROCESSABLE);
+	ck_assert_str_eq(hl_errfield(), "payload.a[10000]");
+	json_object_put(s);
+	json_object_put(p);
+}
+END_TEST
+
 static Suite *
 schema_suite(void)
 {
@@ -131,6 +225,8 @@ schema_suite(void)
 	tcase_add_test(tc, test_failures_name_path);
 	tcase_add_test(tc, test_numbers_compare_as_numbers);
 	tcase_add_test(tc, test_schema_subset);
+	tcase_add_test(tc, test_enum_deep_equality);
+	tcase_add_test(tc, test_patterns_compiled_once_per_validation);
 	suite_add_tcase(s, tc);
 	return s;
 }

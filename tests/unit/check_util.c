@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hl_publish.h"
 #include "hl_util.h"
 #include "check_main.h"
 
@@ -133,6 +134,38 @@ START_TEST(test_length_and_nul)
 }
 END_TEST
 
+START_TEST(test_nul_in_json)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array(), *out = NULL;
+	const char *why;
+
+	/* A string value holding a NUL, nested anywhere, is seen. */
+	json_object_array_add(a, json_object_new_string("ok"));
+	json_object_object_add(o, "list", a);
+	ck_assert_int_eq(hl_json_has_nul(o), 0);
+	json_object_array_add(a, json_object_new_string_len("a\0b", 3));
+	ck_assert_int_eq(hl_json_has_nul(o), 1);
+	/* Every publisher gets the check, not only the API: hl_publish
+	 * refuses before it touches the database (none is passed). */
+	ck_assert_int_eq(hl_publish(NULL, "acc_x", "sms.delivered", o, NULL, &out), HL_ERR_INVALID);
+	ck_assert_ptr_null(out);
+	ck_assert_str_eq(hl_errfield(), "payload");
+	ck_assert_ptr_nonnull(strstr(hl_errmsg(), "NUL"));
+	json_object_put(o);
+	/* Names only in the text: json-c cuts them at the NUL. */
+	o = hl_json_parse("{\"a\\u0000b\": 1}", 15, 1, &why);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(hl_json_has_nul(o), 0);
+	json_object_put(o);
+	ck_assert_int_eq(hl_json_text_has_nul("{\"a\\u0000b\": 1}", 15), 1);
+	ck_assert_int_eq(hl_json_text_has_nul("\"\\\\\\u0000\"", 10), 1);
+	/* An escaped backslash before u0000 is text. */
+	ck_assert_int_eq(hl_json_text_has_nul("\"\\\\u0000\"", 9), 0);
+	ck_assert_int_eq(hl_json_text_has_nul("\"\\u000\"", 7), 0);
+	ck_assert_int_eq(hl_json_text_has_nul("\"\\u0001\"", 8), 0);
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -144,6 +177,7 @@ util_suite(void)
 	tcase_add_test(tc, test_what_is_not_one_value);
 	tcase_add_test(tc, test_depth);
 	tcase_add_test(tc, test_length_and_nul);
+	tcase_add_test(tc, test_nul_in_json);
 	suite_add_tcase(s, tc);
 	return s;
 }
