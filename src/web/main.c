@@ -11,6 +11,7 @@
 #include <fcgiapp.h>
 #include "hl_config.h"
 #include "hl_db.h"
+#include "hl_jwt.h"
 #include "hl_log.h"
 #include "hl_migrate.h"
 #include "api_guard.h"
@@ -239,6 +240,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	hl_log_init("hookline.fcgi", cfg.log_level);
+	/* Once, here: a key file that cannot serve stops the start with its
+	 * name, instead of failing every JWT request. */
+	if (hl_jwt_load_key(&cfg)) {
+		hl_log(HL_LOG_ERROR, "%s", hl_errmsg());
+		hl_config_free(&cfg);
+		return 1;
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	/* A failed connection here is retried on the first request. A schema
 	 * mismatch is logged now, at start, rather than at the first request. */

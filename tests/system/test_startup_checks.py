@@ -1,12 +1,14 @@
 """What the programs check before they serve, with the real binaries: the
 database schema must be exactly this build's migrations (the runner exits,
 the web app answers 503 and serves again once migrated, hooklinectl
-refuses).
+refuses), and Auth.JwtRs256PublicKeyFile is read once at start, a bad file
+stopping the web app with its name.
 
 The schema cases run on a database of their own on the suite's MariaDB
 (the shared one stays as it is): migrated once, then rows of its
 schema_migrations are taken away or added and put back."""
 
+import base64
 import os
 import secrets
 import shutil
@@ -14,7 +16,8 @@ import socket
 import subprocess
 import time
 
-from hltest import CTL, FCGI, TMP, _run, api, run_runner, sql, wait_for, write_config
+from hltest import (CTL, FCGI, TMP, _run, api, cgi_environment, run_program, run_runner, sql,
+                    wait_for, write_config)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SQL_DIR = os.path.join(HERE, "..", "..", "sql")
@@ -234,3 +237,102 @@ def test_web_answers_503_until_migrated_then_serves_without_restart():
         assert "serving requests again" in text, text[-3000:]
     finally:
         shell("hl_%s_stop" % server, d)
+
+
+# ---------------------------------------------------------------------------
+# Auth.JwtRs256PublicKeyFile: read once, at start.
+
+def _keyfile(name, data):
+    path = os.path.join(TMP, "rs-%s-%s" % (secrets.token_hex(3), name))
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def _openssl(*args):
+    return subprocess.run(["openssl"] + list(args), check=True, capture_output=True).stdout
+
+
+def _rs_config(path):
+    return write_config(Auth_JwtHs256Secret=None, Auth_JwtRs256PublicKeyFile=path)
+
+
+def _start(conf):
+    env, data = cgi_environment("GET", "/webhooks", headers={"Authorization": "Bearer a.b.c"})
+    return run_program([FCGI, "--config", conf], input=data, env=env)
+
+
+def test_rs256_key_file_problems_stop_the_web_app_at_start():
+    private = _openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
+    public = subprocess.run(["openssl", "pkey", "-pubout"], input=private, check=True,
+                            capture_output=True).stdout
+    small = subprocess.run(["openssl", "pkey", "-pubout"], capture_output=True, check=True,
+                           input=_openssl("genpkey", "-algorithm", "RSA", "-pkeyopt",
+                                          "rsa_keygen_bits:1024")).stdout
+    ec = subprocess.run(["openssl", "pkey", "-pubout"], capture_output=True, check=True,
+                        input=_openssl("genpkey", "-algorithm", "EC", "-pkeyopt",
+                                       "ec_paramgen_curve:P-256")).stdout
+    missing = os.path.join(TMP, "no-such-key.pem")
+    directory = os.path.join(TMP, "rs-key-dir")
+    os.makedirs(directory, exist_ok=True)
+    cases = {
+        "missing": (missing, "No such file"),
+        "a directory": (directory, "cannot be read"),
+        # Comments before the key: the old reader cut the file at 16 KiB
+        # and every token was then refused, without a word at start.
+        "too large": (_keyfile("big.pem", b"# padding\n" * 1700 + public), "larger than 16384"),
+        "not PEM": (_keyfile("junk.pem", b"not a key at all\n"), "no PEM public key"),
+        "empty": (_keyfile("empty.pem", b""), "no PEM public key"),
+        "a private key": (_keyfile("private.pem", private), "private key"),
+        "1024-bit": (_keyfile("small.pem", small), "1024-bit"),
+        "EC": (_keyfile("ec.pem", ec), "not an RSA key"),
+    }
+    for what, (path, words) in cases.items():
+        p = _start(_rs_config(path))
+        err = p.stderr.decode(errors="replace")
+        assert p.returncode == 1, (what, p.returncode, p.stdout[:300], err)
+        assert not p.stdout, (what, p.stdout[:300])   # nothing served
+        assert "Auth.JwtRs256PublicKeyFile" in err and path in err and words in err, (what, err)
+        # The private key's text never reaches the log.
+        assert b"PRIVATE" not in p.stderr or what == "a private key", (what, err)
+        assert private.splitlines()[1].decode() not in err, (what, err)
+    # A good key (a file just under the limit, comments and all) starts.
+    ok = _keyfile("ok.pem", b"# padding\n" * 1500 + public)
+    assert os.path.getsize(ok) <= 16384
+    p = _start(_rs_config(ok))
+    assert p.returncode == 0 and p.stdout.startswith(b"Status: 401"), (p.stdout[:300], p.stderr)
+
+
+def test_rs256_key_is_read_once_at_start():
+    """A FastCGI process keeps the key it started with: the file going
+    away (or being cut) later changes nothing; it used to be read for
+    every request, a missing one answering 500."""
+    if os.environ.get("HL_WEB_SERVER") == "apache":
+        return  # mod_fcgid starts processes on demand: one started later has no key file
+    private = _openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
+    public = subprocess.run(["openssl", "pkey", "-pubout"], input=private, check=True,
+                            capture_output=True).stdout
+    path = _keyfile("once.pem", public)
+    conf = _rs_config(path)
+    token = "%s.%s.%s" % (_b64(b'{"alg":"RS256","typ":"JWT"}'), _b64(b'{"sub":"x"}'), _b64(b"sig"))
+    d = os.path.join(TMP, "rsfc")
+    shutil.rmtree(d, ignore_errors=True)
+    os.mkdir(d)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = "http://127.0.0.1:%d" % port
+    shell("hl_lighttpd_start", d, str(port), conf, FCGI)
+    try:
+        r = api("GET", "/webhooks", key=token, base=base)
+        assert r.status == 401, r
+        os.unlink(path)
+        for _ in range(8):
+            r = api("GET", "/webhooks", key=token, base=base)
+            assert r.status == 401 and r.body["error"]["code"] == "unauthorized", r
+    finally:
+        shell("hl_lighttpd_stop", d)
+
+
+def _b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
