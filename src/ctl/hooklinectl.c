@@ -115,15 +115,42 @@ commit_audited(struct ctl *c, hl_err rc, const char *account_id, const char *act
 	return 0;
 }
 
+/* migrate --status: the check hookline.fcgi and hookline-runner make at
+ * start, exit 0 only when they would accept the schema. migrate: apply
+ * the files of Paths.Sql, then make the same check, since Paths.Sql may
+ * be another release's directory: one with fewer migrations leaves a
+ * schema this build refuses (exit 1, naming the directory); one with
+ * more leaves a schema only that release accepts (a warning). */
 static int
 cmd_migrate(struct ctl *c, int argc, char **argv)
 {
+	struct hl_migrate_status st;
 	int applied = 0;
 
-	(void)argc;
-	(void)argv;
+	if (argc == 1 && strcmp(argv[0], "--status")) {
+		fprintf(stderr, "usage: hooklinectl migrate [--status]\n");
+		return EXIT_USAGE;
+	}
+	if (argc == 1) {
+		if (hl_migrate_status(c->db, &st))
+			return fail("migrate --status");
+		printf("%s\n", st.detail);
+		return st.state == HL_MIGRATE_CURRENT ? 0 : 1;
+	}
 	if (hl_migrate(c->db, c->cfg.sql_dir, &applied))
 		return fail("migrate");
+	if (hl_migrate_status(c->db, &st))
+		return fail("migrate");
+	if (st.state == HL_MIGRATE_EMPTY || st.state == HL_MIGRATE_BEHIND) {
+		fprintf(stderr, "hooklinectl: migrate: %d migration%s applied from %s, but %s: "
+			"Paths.Sql is not this release's sql directory\n", applied,
+			applied == 1 ? "" : "s", c->cfg.sql_dir, st.detail);
+		return 1;
+	}
+	if (st.state != HL_MIGRATE_CURRENT)
+		fprintf(stderr, "hooklinectl: migrate: warning: %s (Paths.Sql %s is not this "
+			"release's sql directory); this build's hookline.fcgi and hookline-runner "
+			"refuse the schema\n", st.detail, c->cfg.sql_dir);
 	printf("%d migration%s applied; schema is up to date\n", applied, applied == 1 ? "" : "s");
 	return 0;
 }
@@ -528,7 +555,7 @@ cmd_purge(struct ctl *c, int argc, char **argv)
 }
 
 static const struct command commands[] = {
-	{ "migrate", NULL, cmd_migrate, 0, 0, "migrate" },
+	{ "migrate", NULL, cmd_migrate, 0, 1, "migrate [--status]" },
 	{ "account", "create", cmd_account_create, 1, 2, "account create SLUG [NAME]" },
 	{ "account", "list", cmd_account_list, 0, 0, "account list" },
 	{ "user", "create", cmd_user_create, 3, 3, "user create ACCOUNT EMAIL ROLE  (password on stdin)" },
@@ -604,7 +631,24 @@ main(int argc, char **argv)
 		hl_config_free(&c.cfg);
 		return 1;
 	}
+	/* Every other command works on the schema this build knows: on
+	 * another one it would fail halfway with SQL errors, or write rows
+	 * a newer release reads otherwise. */
+	if (cmd->run != cmd_migrate) {
+		struct hl_migrate_status st;
+
+		if (hl_migrate_status(c.db, &st)) {
+			status = fail(cmd->name);
+			goto out;
+		}
+		if (st.state != HL_MIGRATE_CURRENT) {
+			fprintf(stderr, "hooklinectl: %s: %s\n", cmd->name, st.detail);
+			status = 1;
+			goto out;
+		}
+	}
 	status = cmd->run(&c, nargs, argv + i);
+out:
 	hl_db_close(c.db);
 	hl_config_free(&c.cfg);
 	curl_global_cleanup();

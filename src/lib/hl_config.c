@@ -348,5 +348,8 @@ hl_config_free(struct hl_config *cfg)
 		}
 	free(cfg->path);
 	cfg->path = NULL;
+	free(cfg->jwt_rs256_key);
+	cfg->jwt_rs256_key = NULL;
+	cfg->jwt_rs256_key_len = 0;
 	memset(cfg->master_key, 0, sizeof(cfg->master_key));
 }

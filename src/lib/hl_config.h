@@ -83,6 +83,8 @@ struct hl_config {
 	char *jwt_audience;           /* Auth.JwtAudience: required "aud" ("" = not checked) */
 	char *jwt_hs256_secret;       /* Auth.JwtHs256Secret: HS256 shared secret */
 	char *jwt_rs256_key_file;     /* Auth.JwtRs256PublicKeyFile: RS256 public key (PEM) */
+	char *jwt_rs256_key;          /* its PEM text, read and checked once by hl_jwt_load_key */
+	size_t jwt_rs256_key_len;
 	char *jwt_account_claim;      /* Auth.JwtAccountClaim: claim naming the account slug */
 };
 

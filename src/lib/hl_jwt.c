@@ -2,12 +2,18 @@
  * the configuration, never by the token: a token whose header names
  * another algorithm is refused before libjwt sees a key (otherwise an
  * HS256 token "signed" with the RSA public key would pass). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <jwt.h>
 #include <json-c/json.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
 #include "hl_crypto.h"
 #include "hl_jwt.h"
 #include "hl_util.h"
@@ -48,24 +54,107 @@ segment_json(const char *seg, size_t n)
 	return o;
 }
 
-static hl_err
-read_key(const char *path, unsigned char **key, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n;
+/* A PEM public key, even of 16384-bit RSA, is a few KiB: more is not
+ * one key, and is refused rather than cut. */
+#define KEY_FILE_MAX 16384
+#define KEY_NAME "Auth.JwtRs256PublicKeyFile"
 
-	*key = NULL;
+/* The file's whole text (NUL-terminated) into *out. */
+static hl_err
+read_key_file(const char *path, char **out, size_t *len)
+{
+	char *buf;
+	size_t n = 0, got;
+	FILE *f;
+	int err = 0;
+
+	*out = NULL;
+	f = fopen(path, "rb");
 	if (!f)
-		return hl_fail(HL_ERR_CONFIG, NULL, "cannot open Auth.JwtRs256PublicKeyFile %s", path);
-	*key = malloc(16384);
-	if (!*key) {
+		return hl_fail(HL_ERR_CONFIG, KEY_NAME, "%s %s cannot be read: %s", KEY_NAME, path,
+			strerror(errno));
+	buf = malloc(KEY_FILE_MAX + 2);
+	if (!buf) {
 		fclose(f);
 		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 	}
-	n = fread(*key, 1, 16383, f);
+	/* One byte more than allowed tells a file at the limit from a larger one. */
+	while (n <= KEY_FILE_MAX && (got = fread(buf + n, 1, KEY_FILE_MAX + 1 - n, f)) > 0)
+		n += got;
+	if (ferror(f))
+		err = errno ? errno : EIO;
 	fclose(f);
-	(*key)[n] = '\0';
+	if (err) {
+		free(buf);
+		return hl_fail(HL_ERR_CONFIG, KEY_NAME, "%s %s cannot be read: %s", KEY_NAME, path,
+			strerror(err));
+	}
+	if (n > KEY_FILE_MAX) {
+		free(buf);
+		return hl_fail(HL_ERR_CONFIG, KEY_NAME, "%s %s is larger than %d bytes: it must "
+			"hold only the identity provider's PEM public key", KEY_NAME, path, KEY_FILE_MAX);
+	}
+	buf[n] = '\0';
+	*out = buf;
 	*len = n;
+	return HL_OK;
+}
+
+/* What libjwt's OpenSSL backend reads for RS256 (PEM_read_bio_PUBKEY),
+ * checked now so a bad file is a start-up error, not a 401 per token. */
+static hl_err
+check_key(const char *path, const char *pem, size_t len)
+{
+	EVP_PKEY *pkey;
+	BIO *bio;
+	int bits;
+	hl_err rc = HL_OK;
+
+	/* Whoever reads the configuration must not find a private key. */
+	if (strstr(pem, "PRIVATE KEY-----"))
+		return hl_fail(HL_ERR_CONFIG, KEY_NAME, "%s %s holds a private key: give hookline "
+			"only the public key (openssl pkey -in KEY -pubout)", KEY_NAME, path);
+	bio = BIO_new_mem_buf(pem, (int)len);
+	if (!bio)
+		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	ERR_clear_error();
+	if (!pkey)
+		return hl_fail(HL_ERR_CONFIG, KEY_NAME, "%s %s holds no PEM public key (a "
+			"\"-----BEGIN PUBLIC KEY-----\" block)", KEY_NAME, path);
+	bits = EVP_PKEY_get_bits(pkey);
+	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA)
+		rc = hl_fail(HL_ERR_CONFIG, KEY_NAME, "%s %s holds a %s key, not an RSA key: "
+			"RS256 needs RSA", KEY_NAME, path, OBJ_nid2sn(EVP_PKEY_get_base_id(pkey)));
+	/* RFC 7518 3.3: 2048 bits or larger MUST be used with RS256. */
+	else if (bits < 2048)
+		rc = hl_fail(HL_ERR_CONFIG, KEY_NAME, "%s %s holds a %d-bit RSA key: RS256 needs "
+			"at least 2048 bits (RFC 7518)", KEY_NAME, path, bits);
+	EVP_PKEY_free(pkey);
+	return rc;
+}
+
+hl_err
+hl_jwt_load_key(struct hl_config *cfg)
+{
+	char *pem;
+	size_t len = 0;
+	hl_err rc;
+
+	if (!cfg->jwt_rs256_key_file || !*cfg->jwt_rs256_key_file)
+		return HL_OK;
+	rc = read_key_file(cfg->jwt_rs256_key_file, &pem, &len);
+	if (rc)
+		return rc;
+	rc = check_key(cfg->jwt_rs256_key_file, pem, len);
+	if (rc) {
+		free(pem);
+		return rc;
+	}
+	free(cfg->jwt_rs256_key);
+	cfg->jwt_rs256_key = pem;
+	cfg->jwt_rs256_key_len = len;
 	return HL_OK;
 }
 
@@ -126,8 +215,8 @@ hl_jwt_authenticate(struct hl_db *db, const struct hl_config *cfg, const char *t
 {
 	const char *dot1, *dot2, *want_alg;
 	json_object *header = NULL, *claims = NULL, *v;
-	unsigned char *key = NULL;
-	size_t keylen = 0;
+	const unsigned char *key;
+	size_t keylen;
 	jwt_t *jwt = NULL;
 	long long now = (long long)time(NULL);
 	const char *sub = "", *slug;
@@ -150,17 +239,18 @@ hl_jwt_authenticate(struct hl_db *db, const struct hl_config *cfg, const char *t
 		rc = hl_fail(HL_ERR_AUTH, NULL, "token algorithm must be %s", want_alg);
 		goto out;
 	}
+	/* The RS256 key was read at start-up (hl_jwt_load_key): a file read
+	 * per request cut a larger one short and turned a missing one into a
+	 * 500 for every request. */
 	if (!strcmp(want_alg, "HS256")) {
-		key = (unsigned char *)strdup(cfg->jwt_hs256_secret);
-		if (!key) {
-			rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
-			goto out;
-		}
+		key = (const unsigned char *)cfg->jwt_hs256_secret;
 		keylen = strlen(cfg->jwt_hs256_secret);
+	} else if (cfg->jwt_rs256_key) {
+		key = (const unsigned char *)cfg->jwt_rs256_key;
+		keylen = cfg->jwt_rs256_key_len;
 	} else {
-		rc = read_key(cfg->jwt_rs256_key_file, &key, &keylen);
-		if (rc)
-			goto out;
+		rc = hl_fail(HL_ERR_INTERNAL, NULL, KEY_NAME " was not loaded at start-up");
+		goto out;
 	}
 	if (jwt_decode(&jwt, token, key, (int)keylen) || !jwt) {
 		rc = hl_fail(HL_ERR_AUTH, NULL, "token signature does not verify");
@@ -223,10 +313,6 @@ hl_jwt_authenticate(struct hl_db *db, const struct hl_config *cfg, const char *t
 	p->scopes = json_object_object_get_ex(claims, "scope", &v) &&
 		json_object_is_type(v, json_type_string) ? scopes_from(json_object_get_string(v)) : 0;
 out:
-	if (key) {
-		memset(key, 0, keylen);
-		free(key);
-	}
 	if (jwt)
 		jwt_free(jwt);
 	json_object_put(header);

@@ -6,7 +6,10 @@
  * racing. Before anything runs, the files and the recorded rows must
  * agree: one file per number, and every recorded number still has its
  * file under the same name (otherwise the database was migrated by a
- * newer release, or by another branch's migration of that number). */
+ * newer release, or by another branch's migration of that number).
+ * hl_migrate_status compares the recorded rows with the migrations this
+ * build was made with (hl_migrations.h, generated from Makefile.am), so
+ * a program never runs against a schema it was not written for. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 #include "hl_crypto.h"
 #include "hl_log.h"
 #include "hl_migrate.h"
+#include "hl_migrations.h"
 
 #define MIGRATION_MAX_BYTES (4 * 1024 * 1024)
 #define MIGRATIONS_MAX 1000
@@ -252,4 +256,138 @@ out:
 	if (applied)
 		*applied = count;
 	return rc;
+}
+
+#define HL_MIGRATION(name) name,
+static const char *const build_migrations[] = { HL_MIGRATIONS_LIST };
+#undef HL_MIGRATION
+#define NBUILD (sizeof(build_migrations) / sizeof(build_migrations[0]))
+
+/* The number of a migration file name, as list_migrations reads it. */
+static long
+build_version(size_t i)
+{
+	return strtol(build_migrations[i], NULL, 10);
+}
+
+long
+hl_migrate_build_version(void)
+{
+	long top = 0;
+	size_t i;
+
+	for (i = 0; i < NBUILD; i++)
+		if (build_version(i) > top)
+			top = build_version(i);
+	return top;
+}
+
+static int
+build_index(long version)
+{
+	size_t i;
+
+	for (i = 0; i < NBUILD; i++)
+		if (build_version(i) == version)
+			return (int)i;
+	return -1;
+}
+
+hl_err
+hl_migrate_status(struct hl_db *db, struct hl_migrate_status *out)
+{
+	unsigned char seen[NBUILD];
+	char ahead[256] = "", theirs[256] = "";
+	long diverged = 0, rows = 0, v;
+	int idx, missing = 0, first_missing = -1, r, found;
+	struct hl_stmt *st;
+	const char *name;
+	size_t i;
+	hl_err rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(seen, 0, sizeof(seen));
+	out->want_version = hl_migrate_build_version();
+	rc = hl_stmt_new(db, "SELECT COUNT(*) FROM information_schema.TABLES "
+		"WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'schema_migrations'", &st);
+	if (rc)
+		return rc;
+	rc = hl_stmt_first(st, &found);
+	if (!rc)
+		rows = found ? (long)hl_stmt_colint(st, 0) : 0;
+	hl_stmt_free(st);
+	if (rc)
+		return rc;
+	if (rows) {
+		rows = 0;
+		rc = hl_stmt_new(db, "SELECT version, name FROM schema_migrations ORDER BY version",
+			&st);
+		if (rc)
+			return rc;
+		rc = hl_stmt_exec(st);
+		while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+			if (r < 0) {
+				rc = HL_ERR_DB;
+				break;
+			}
+			rows++;
+			v = (long)hl_stmt_colint(st, 0);
+			name = hl_stmt_col(st, 1);
+			if (v > out->db_version)
+				out->db_version = v;
+			idx = build_index(v);
+			if (idx < 0)
+				snprintf(ahead, sizeof(ahead), "%s", name ? name : "?");
+			else if (!name || strcmp(name, build_migrations[idx])) {
+				if (!diverged) {
+					diverged = v;
+					snprintf(theirs, sizeof(theirs), "%s", name ? name : "?");
+				}
+			} else {
+				seen[idx] = 1;
+			}
+		}
+		hl_stmt_free(st);
+		if (rc)
+			return rc;
+	}
+	for (i = 0; i < NBUILD; i++)
+		if (!seen[i]) {
+			missing++;
+			if (first_missing < 0 || build_version(i) < build_version((size_t)first_missing))
+				first_missing = (int)i;
+		}
+	if (!rows) {
+		out->state = HL_MIGRATE_EMPTY;
+		snprintf(out->detail, sizeof(out->detail), "database %.100s has no hookline schema "
+			"(no migration recorded), this build needs %03ld: run hooklinectl migrate",
+			hl_db_config(db)->db_name, out->want_version);
+	} else if (diverged) {
+		out->state = HL_MIGRATE_DIVERGED;
+		snprintf(out->detail, sizeof(out->detail), "database schema has migration %03ld "
+			"applied as %.150s, but this build's is %.150s: it was migrated by another "
+			"hookline build; run that build's programs", diverged, theirs,
+			build_migrations[build_index(diverged)]);
+	} else if (*ahead) {
+		out->state = HL_MIGRATE_AHEAD;
+		snprintf(out->detail, sizeof(out->detail), "database schema is at %03ld, but this "
+			"build needs %03ld and does not know migration %.150s: it was migrated by a "
+			"newer hookline; run that release's programs", out->db_version,
+			out->want_version, ahead);
+	} else if (missing && build_version((size_t)first_missing) > out->db_version) {
+		out->state = HL_MIGRATE_BEHIND;
+		snprintf(out->detail, sizeof(out->detail), "database schema is at %03ld, this build "
+			"needs %03ld: run hooklinectl migrate", out->db_version, out->want_version);
+	} else if (missing) {
+		out->state = HL_MIGRATE_BEHIND;
+		snprintf(out->detail, sizeof(out->detail), "database schema is at %03ld but lacks "
+			"migration %.150s%s, which this build needs: run hooklinectl migrate",
+			out->db_version, build_migrations[first_missing],
+			missing > 1 ? " and others" : "");
+	} else {
+		out->state = HL_MIGRATE_CURRENT;
+		snprintf(out->detail, sizeof(out->detail), "database schema is at %03ld, as this "
+			"build needs", out->db_version);
+	}
+	return HL_OK;
 }

@@ -18,6 +18,7 @@
 #include "hl_db.h"
 #include "hl_deliveries.h"
 #include "hl_log.h"
+#include "hl_migrate.h"
 #include "hl_oauth.h"
 #include "hl_retention.h"
 #include "hl_sender.h"
@@ -469,6 +470,7 @@ main(int argc, char **argv)
 	};
 	struct runner r;
 	struct claimer_opts copts;
+	struct hl_migrate_status schema;
 	struct sigaction sa;
 	const char *config = NULL, *account = NULL;
 	char host[40] = "host", rnd[HL_ID_MAX];
@@ -528,6 +530,16 @@ main(int argc, char **argv)
 	snprintf(r.owner, sizeof(r.owner), "%.20s:%ld:%.8s", host, (long)getpid(), rnd + 14);
 	if (hl_db_open(&r.cfg, &r.db)) {
 		hl_log(HL_LOG_ERROR, "%s", hl_errmsg());
+		goto out;
+	}
+	/* A schema this build was not written for fails later, in the middle
+	 * of claims and records, with SQL errors: refuse it before any work. */
+	if (hl_migrate_status(r.db, &schema)) {
+		hl_log(HL_LOG_ERROR, "cannot read the database schema version: %s", hl_errmsg());
+		goto out;
+	}
+	if (schema.state != HL_MIGRATE_CURRENT) {
+		hl_log(HL_LOG_ERROR, "%s", schema.detail);
 		goto out;
 	}
 	if (account && hl_account_by_slug(r.db, account, r.account_id)) {

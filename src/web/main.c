@@ -6,11 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <curl/curl.h>
 #include <fcgiapp.h>
 #include "hl_config.h"
 #include "hl_db.h"
+#include "hl_jwt.h"
 #include "hl_log.h"
+#include "hl_migrate.h"
 #include "api_guard.h"
 #include "auth.h"
 #include "pages.h"
@@ -111,10 +114,71 @@ print_routes(void)
 			hl_routes[i].scope & HL_SCOPE_ADMIN ? "a" : "");
 }
 
+/* The schema gate: the database must have exactly the migrations this
+ * build needs (hl_migrate_status), checked at start, again after every
+ * reconnect (the server may be another one now), and while it does not
+ * match, again at most every SCHEMA_RECHECK_MS: every request is answered
+ * 503 meanwhile, and the process serves again by itself once someone has
+ * run hooklinectl migrate. Each mismatch is logged once per process. */
+#define SCHEMA_RECHECK_MS 5000
+
+struct schema_gate {
+	int checked;            /* a check has answered on this connection */
+	int ok;                 /* ... and the schema matched */
+	unsigned generation;    /* hl_db_generation when it answered */
+	long long at_ms;        /* when (monotonic) */
+	char logged[512];       /* the mismatch last logged ("" while it matches) */
+};
+
+static struct schema_gate gate;
+
+static long long
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum gate_answer { GATE_OPEN, GATE_MISMATCH, GATE_UNAVAILABLE };
+
+static enum gate_answer
+schema_gate(struct hl_db *db)
+{
+	struct hl_migrate_status st;
+	long long now = monotonic_ms();
+
+	if (gate.checked && gate.generation == hl_db_generation(db) &&
+	    (gate.ok || now - gate.at_ms < SCHEMA_RECHECK_MS))
+		return gate.ok ? GATE_OPEN : GATE_MISMATCH;
+	if (hl_migrate_status(db, &st)) {
+		hl_log(HL_LOG_ERROR, "cannot read the database schema version: %s", hl_errmsg());
+		gate.checked = 0;
+		return GATE_UNAVAILABLE;
+	}
+	gate.checked = 1;
+	gate.generation = hl_db_generation(db);
+	gate.at_ms = now;
+	gate.ok = st.state == HL_MIGRATE_CURRENT;
+	if (gate.ok) {
+		if (gate.logged[0])
+			hl_log(HL_LOG_INFO, "%s: serving requests again", st.detail);
+		gate.logged[0] = '\0';
+		return GATE_OPEN;
+	}
+	if (strcmp(gate.logged, st.detail)) {
+		hl_log(HL_LOG_ERROR, "%s; until then every request is answered 503", st.detail);
+		snprintf(gate.logged, sizeof(gate.logged), "%s", st.detail);
+	}
+	return GATE_MISMATCH;
+}
+
 static void
 serve(const struct hl_config *cfg, struct hl_db **db, FCGX_Request *fcgx)
 {
 	struct hl_req r;
+	enum gate_answer gated = GATE_UNAVAILABLE;
 
 	hl_errclear();
 	if (hl_req_init(&r, cfg, *db, fcgx)) {
@@ -125,10 +189,20 @@ serve(const struct hl_config *cfg, struct hl_db **db, FCGX_Request *fcgx)
 	 * wait_timeout): hl_db_ping reconnects before the request runs. */
 	if (!*db)
 		hl_db_open(cfg, db);
-	if (!*db || hl_db_ping(*db)) {
+	if (!*db || hl_db_ping(*db))
 		hl_log(HL_LOG_ERROR, "%s", hl_errmsg());
+	else
+		gated = schema_gate(*db);
+	if (gated != GATE_OPEN) {
 		hl_resp_header(&r, "Retry-After", "5");
-		if (wants_json(&r))
+		if (gated == GATE_MISMATCH && wants_json(&r))
+			hl_resp_error(&r, 503, "database_schema_mismatch", "the database schema does "
+				"not match this hookline release: an administrator must run hooklinectl "
+				"migrate (the server log says more)", NULL);
+		else if (gated == GATE_MISMATCH)
+			hl_page_error(&r, 503, "The database schema does not match this hookline "
+				"release: an administrator must run hooklinectl migrate. Try again shortly.");
+		else if (wants_json(&r))
 			hl_resp_error(&r, 503, "unavailable", "the database is unavailable", NULL);
 		else
 			hl_page_error(&r, 503, "The database is unavailable. Try again shortly.");
@@ -166,10 +240,20 @@ main(int argc, char **argv)
 		return 1;
 	}
 	hl_log_init("hookline.fcgi", cfg.log_level);
+	/* Once, here: a key file that cannot serve stops the start with its
+	 * name, instead of failing every JWT request. */
+	if (hl_jwt_load_key(&cfg)) {
+		hl_log(HL_LOG_ERROR, "%s", hl_errmsg());
+		hl_config_free(&cfg);
+		return 1;
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	/* A failed connection here is retried on the first request. */
+	/* A failed connection here is retried on the first request. A schema
+	 * mismatch is logged now, at start, rather than at the first request. */
 	if (hl_db_open(&cfg, &db))
 		hl_log(HL_LOG_WARN, "%s (will retry)", hl_errmsg());
+	else
+		schema_gate(db);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (FCGX_IsCGI()) {
