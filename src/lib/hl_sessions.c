@@ -83,6 +83,18 @@ hl_session_delete(struct hl_db *db, const char *token)
 	return hl_db_exec(db, NULL, "DELETE FROM sessions WHERE token_hash = ?", "s", hash);
 }
 
+hl_err
+hl_session_end_user(struct hl_db *db, const char *user_id, unsigned long long *ended)
+{
+	unsigned long long n = 0;
+	hl_err rc;
+
+	rc = hl_db_exec(db, &n, "DELETE FROM sessions WHERE user_id = ?", "s", user_id);
+	if (ended)
+		*ended = rc ? 0 : n;
+	return rc;
+}
+
 /* Failed logins are keyed by a hash of the lower-cased email, so the
  * table never holds addresses typed by mistake (or passwords typed into
  * the email field). */

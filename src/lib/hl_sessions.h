@@ -15,6 +15,9 @@ hl_err hl_session_create(struct hl_db *db, const char *user_id, long ttl_s,
 hl_err hl_session_lookup(struct hl_db *db, const char *token, struct hl_principal *p,
 	char csrf_out[HL_TOKEN_MAX]);
 hl_err hl_session_delete(struct hl_db *db, const char *token);
+/* End every session of a user at once (disabled, or a new password);
+ * *ended (may be NULL) is how many there were. */
+hl_err hl_session_end_user(struct hl_db *db, const char *user_id, unsigned long long *ended);
 /* A random URL-safe token (sessions, CSRF). */
 hl_err hl_token_new(char out[HL_TOKEN_MAX]);
 
