@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include "hl_audit.h"
 #include "hl_log.h"
 #include "hl_sessions.h"
 #include "hl_util.h"
@@ -50,6 +51,40 @@ cookie_secure(struct hl_req *r)
 	return r->cfg->cookie_secure || (https && !strcasecmp(https, "on"));
 }
 
+/* The audit record of a login, a failed login or a logout, as the user
+ * it names, from the client's address; never the password. */
+static void
+audit_login(struct hl_req *r, const struct hl_principal *who, const char *action,
+	const char *reason)
+{
+	json_object *detail = NULL;
+
+	if (reason) {
+		detail = json_object_new_object();
+		hl_json_add_str(detail, "reason", reason);
+	}
+	if (hl_audit_write(r->db, who, r->client_addr, action, who->actor_id, detail))
+		hl_log(HL_LOG_ERROR, "audit record %s %s lost: %s", action, who->actor_id,
+			hl_errmsg());
+	json_object_put(detail);
+}
+
+/* A failed login is recorded in the account of the user the email names
+ * (disabled or not); an email that names none (a typo, a password typed
+ * into the email field) belongs to no account and is only logged.
+ * Throttled attempts are not recorded: they are not counted either, and
+ * cost no password check, so there is no bound on how many come. */
+static void
+audit_login_failed(struct hl_req *r, const char *email)
+{
+	struct hl_principal who;
+	int disabled;
+
+	if (hl_user_find(r->db, NULL, email, NULL, &who, &disabled))
+		return;
+	audit_login(r, &who, "user.login_failed", disabled ? "disabled" : "wrong_password");
+}
+
 void
 page_login_submit(struct hl_req *r)
 {
@@ -82,6 +117,7 @@ page_login_submit(struct hl_req *r)
 		return;
 	}
 	if (res == HL_PW_WRONG) {
+		audit_login_failed(r, email);
 		show_form(r, 401, email, next, "Wrong email or password.");
 		return;
 	}
@@ -93,6 +129,7 @@ page_login_submit(struct hl_req *r)
 		hl_page_error(r, 500, "Logging in failed; see the server log.");
 		return;
 	}
+	audit_login(r, &who, "user.login", NULL);
 	/* A new token at every login: a planted cookie never becomes a session. */
 	snprintf(cookie, sizeof(cookie), "hl_session=%s; Path=%s; HttpOnly; "
 		"SameSite=Strict; Max-Age=%ld%s", token, hl_req_url(r, "/webhook", path, sizeof(path)),
@@ -107,6 +144,7 @@ page_logout(struct hl_req *r)
 {
 	char cookie[600], path[512];
 
+	audit_login(r, &r->who, "user.logout", NULL);
 	hl_session_delete(r->db, r->session_token);
 	snprintf(cookie, sizeof(cookie), "hl_session=; Path=%s; HttpOnly; SameSite=Strict; "
 		"Max-Age=0", hl_req_url(r, "/webhook", path, sizeof(path)));

@@ -208,3 +208,49 @@ def test_user_commands_validate_arguments_and_change_nothing_on_error():
     assert sql("SELECT disabled_at IS NULL FROM users WHERE id = '%s'" % ouid) == [["1"]]
     assert _get("/webhook", cookie).status == 200
     assert len(_audit(key)) == audits
+
+
+def test_logins_failed_logins_and_logouts_are_audited_without_passwords():
+    slug, key = new_account("ulog")
+    email, uid = _user(slug)
+    addr = _addr()
+    r = _login(email, PASSWORD, addr)
+    cookie = _cookie(r)
+    wrong = "not the password %s" % unique("w")
+    assert _login(email, wrong, addr).status == 401
+    # A password typed into the email field names no user: only logged.
+    stray = "stray-secret-%s" % unique("s")
+    assert _login(stray, PASSWORD, addr).status == 401
+    page = _get("/webhook", cookie, addr=addr)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.body).group(1)
+    r = cgi("POST", "/webhook/logout", body=urllib.parse.urlencode({"csrf": csrf}).encode(),
+            content_type=FORM, headers={"Cookie": cookie}, addr=addr)
+    assert r.status == 303, r
+    assert _get("/webhook", cookie).status == 303
+    ctl("user", "disable", slug, email)
+    assert _login(email, PASSWORD, addr).status == 401
+
+    rows = _audit(key)
+    mine = [a for a in rows if a["object_id"] == uid and a["action"].startswith("user.log")]
+    got = [(a["action"], a["actor"], a["actor_id"], a["client_addr"], a["detail"])
+           for a in reversed(mine)]
+    assert got == [("user.login", email, uid, addr, None),
+                   ("user.login_failed", email, uid, addr, {"reason": "wrong_password"}),
+                   ("user.logout", email, uid, addr, None),
+                   ("user.login_failed", email, uid, addr, {"reason": "disabled"})], got
+    text = str(rows)
+    assert wrong not in text and PASSWORD not in text and stray not in text, text
+    assert not sql("SELECT id FROM audit_log WHERE detail LIKE '%%%s%%' OR actor LIKE '%%%s%%' "
+                   "OR detail LIKE '%%%s%%'" % (wrong, stray, PASSWORD))
+
+
+def test_login_throttle_unchanged_and_refused_attempts_are_not_audited():
+    slug, key = new_account("uthr")
+    email, uid = _user(slug)
+    addr = _addr()
+    for _ in range(5):
+        assert _login(email, "wrong password", addr).status == 401
+    r = _login(email, PASSWORD, addr)
+    assert r.status == 429 and r.headers.get("retry-after") == "900", r
+    actions = [a["action"] for a in _audit(key) if a["object_id"] == uid]
+    assert actions.count("user.login_failed") == 5 and "user.login" not in actions, actions
