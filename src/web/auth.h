@@ -27,6 +27,13 @@ enum hl_pw { HL_PW_OK, HL_PW_WRONG, HL_PW_THROTTLED, HL_PW_ERROR };
 enum hl_login_kind { HL_LOGIN_FORM, HL_LOGIN_BASIC };
 enum hl_pw hl_auth_password(struct hl_req *r, enum hl_login_kind kind, const char *email,
 	const char *password, struct hl_principal *who);
+/* Where a login may send the browser on to (?next= and the form's next
+ * field, at most HL_LOGIN_NEXT_MAX - 1 bytes): a dashboard route path
+ * (/webhook, /webhook/... or /webhook?...: Web.BasePath goes in front),
+ * its path of route characters without //, its query of URL characters
+ * with well-formed %XX escapes. 1 when next is one. */
+#define HL_LOGIN_NEXT_MAX 512
+int hl_login_next_ok(const char *next);
 /* Retry-After for a throttled login: the throttle's window. */
 #define HL_LOGIN_RETRY_AFTER "900"
 

@@ -9,15 +9,11 @@
 #include "auth.h"
 #include "pages.h"
 
-/* Only a dashboard path may be a post-login destination. */
+/* Only a dashboard page may be a post-login destination. */
 static const char *
 safe_next(const char *next)
 {
-	if (!next || strncmp(next, "/webhook", 8) || strstr(next, "//") ||
-	    strspn(next, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_-")
-	    != strlen(next))
-		return "/webhook";
-	return next;
+	return hl_login_next_ok(next) ? next : "/webhook";
 }
 
 static void
@@ -36,7 +32,7 @@ show_form(struct hl_req *r, int status, const char *email, const char *next, con
 void
 page_login_form(struct hl_req *r)
 {
-	char next[300];
+	char next[HL_LOGIN_NEXT_MAX];
 
 	show_form(r, 200, NULL, hl_req_query(r, "next", next, sizeof(next)), NULL);
 }
@@ -88,7 +84,7 @@ audit_login_failed(struct hl_req *r, const char *email)
 void
 page_login_submit(struct hl_req *r)
 {
-	char email[300], password[1100], next[300], cookie[800], path[512];
+	char email[300], password[1100], next[HL_LOGIN_NEXT_MAX], cookie[800], path[512];
 	char token[HL_TOKEN_MAX], csrf[HL_TOKEN_MAX];
 	struct hl_principal who;
 	enum hl_pw res;

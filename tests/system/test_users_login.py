@@ -8,11 +8,13 @@ allowance of failed logins for the other tests."""
 
 import base64
 import html
+import os
 import re
 import secrets
 import urllib.parse
 
-from hltest import api, cgi, ctl, new_account, sql, unique, write_config
+from hltest import CONFIG, CTL, api, cgi, ctl, new_account, sql, unique, write_config
+from test_memcheck import VALGRIND, _cgi as _vg_cgi, _vg
 
 PASSWORD = "correct horse battery staple"
 FORM = "application/x-www-form-urlencoded"
@@ -254,3 +256,114 @@ def test_login_throttle_unchanged_and_refused_attempts_are_not_audited():
     assert r.status == 429 and r.headers.get("retry-after") == "900", r
     actions = [a["action"] for a in _audit(key) if a["object_id"] == uid]
     assert actions.count("user.login_failed") == 5 and "user.login" not in actions, actions
+
+
+def _next_field(body):
+    m = re.search(r'<input type="hidden" name="next" value="([^"]*)"', body)
+    assert m, body[:2000]
+    return html.unescape(m.group(1))
+
+
+def test_next_keeps_the_query_string_through_the_login():
+    slug, _ = new_account("unext")
+    email, _ = _user(slug)
+    addr = _addr()
+    for target in ("/webhook/deliveries?status=dead",
+                   "/webhook/deliveries?status=dead&endpoint=wh_0123&before=2026-01-01T00:00:00Z",
+                   "/webhook/analytics?range=7d&type=sms.delivered%2Bx%26y"):
+        r = _get(target)
+        assert r.status == 303, r
+        loc = r.headers["location"]
+        path, _, query = loc.partition("?")
+        assert path == "/webhook/login", loc
+        assert urllib.parse.parse_qs(query) == {"next": [target]}, (loc, target)
+        page = _get(loc)
+        assert page.status == 200 and _next_field(page.body) == target, (target, page.body[:2000])
+        r = _login(email, PASSWORD, addr, next_=_next_field(page.body))
+        assert r.status == 303 and r.headers["location"] == target, (target, r.headers)
+        # A wrong password keeps it in the form.
+        r = _login(email, "wrong password", _addr(), next_=target)
+        assert r.status == 401 and _next_field(r.body) == target, r.body[:2000]
+    # Characters a query may not carry raw are sent on encoded.
+    r = _get('/webhook/deliveries?q=<script>"x\'')
+    assert r.status == 303, r
+    target = urllib.parse.parse_qs(r.headers["location"].partition("?")[2])["next"][0]
+    assert target == "/webhook/deliveries?q=%3Cscript%3E%22x%27", target
+    page = _get(r.headers["location"])
+    assert "<script>" not in page.body and _next_field(page.body) == target
+    # The same through the stack's web server.
+    r = api("GET", "/webhook/deliveries?status=dead", key=None, headers={"Accept": "text/html"})
+    assert r.status == 303, r
+    assert r.headers["location"] == "/webhook/login?next=/webhook/deliveries%3Fstatus%3Ddead", r
+    # A plain path is sent on as before.
+    assert _get("/webhook/manage").headers["location"] == "/webhook/login?next=/webhook/manage"
+
+
+def test_next_never_leaves_the_dashboard():
+    slug, _ = new_account("uevil")
+    email, _ = _user(slug)
+    addr = _addr()
+    hostile = ["//evil.example/webhook", "/\\evil.example", "https://evil.example/webhook",
+               "javascript:alert(1)", "/webhook/../admin", "/webhook/%2e%2e/admin",
+               "/webhook//evil.example", "/webhookevil", "/webhook\r\nSet-Cookie: a=b",
+               "/webhook/deliveries?x=1\r\nLocation: https://evil.example",
+               "/webhook/deliveries?x=<b>", "/webhook/deliveries?x=%zz", "webhook/manage",
+               "/webhook\\@evil.example", "/webhook/deliveries#frag", ""]
+    for bad in hostile:
+        page = _get("/webhook/login?" + urllib.parse.urlencode({"next": bad}))
+        assert page.status == 200 and _next_field(page.body) == "/webhook", (bad, page.body[:500])
+        r = _login(email, PASSWORD, addr, next_=bad)
+        assert r.status == 303 and r.headers["location"] == "/webhook", (bad, r.headers)
+    # A query with a broken escape is not guessed at: the path alone.
+    r = _get("/webhook/deliveries?status=%zz")
+    assert r.headers["location"] == "/webhook/login?next=/webhook/deliveries", r.headers
+    # One too long for the login redirect falls back to the path.
+    r = _get("/webhook/deliveries?status=" + "d" * 2000)
+    assert r.headers["location"] == "/webhook/login?next=/webhook/deliveries", r.headers
+
+
+def test_next_with_a_base_path():
+    base = "/hl-users"
+    conf = write_config(Web_BasePath=base)
+    slug, _ = new_account("ubase")
+    email, _ = _user(slug)
+    target = "/webhook/deliveries?status=dead&endpoint=wh_1"
+    r = _get(base + target, config=conf)
+    assert r.status == 303, r
+    loc = r.headers["location"]
+    assert loc.startswith(base + "/webhook/login?"), loc
+    assert urllib.parse.parse_qs(loc.partition("?")[2]) == {"next": [target]}, loc
+    page = _get(loc, config=conf)
+    assert _next_field(page.body) == target, page.body[:2000]
+    r = _login(email, PASSWORD, _addr(), next_=target, config=conf, base=base)
+    assert r.status == 303 and r.headers["location"] == base + target, r.headers
+    # Another site stays refused under a base path.
+    r = _login(email, PASSWORD, _addr(), next_="//evil.example", config=conf, base=base)
+    assert r.headers["location"] == base + "/webhook", r.headers
+
+
+if VALGRIND and os.environ.get("HL_SANITIZERS", "no") in ("no", ""):
+
+    def test_users_and_login_under_valgrind():
+        slug, key = new_account("uvg")
+        email, uid = _user(slug)
+        for argv, status, stdin in ((["user", "list", slug], 0, None),
+                                    (["user", "disable", slug, email], 0, None),
+                                    (["user", "disable", slug, uid], 0, None),
+                                    (["user", "enable", slug, email], 0, None),
+                                    (["user", "disable", slug, "nobody@example.test"], 4, None),
+                                    (["user", "passwd", slug, email], 2, b"short\n"),
+                                    (["user", "passwd", slug, email], 0, PASSWORD.encode() + b"\n")):
+            proc = _vg([CTL, "--config", CONFIG] + argv, input=stdin)
+            assert proc.returncode == status, (argv, proc.returncode, proc.stderr[-2000:])
+        status, _ = _vg_cgi("GET", "/webhook/deliveries?status=dead&q=%3Cx%3E%20y")
+        assert status == 303
+        status, body = _vg_cgi("GET", "/webhook/login?next=%2Fwebhook%2Fdeliveries%3Fstatus%3Ddead")
+        assert status == 200 and b"status=dead" in body, body
+        for password, want in (("wrong password", 401), (PASSWORD, 303)):
+            form = urllib.parse.urlencode({"email": email, "password": password,
+                                           "next": "/webhook/deliveries?status=dead"})
+            status, _ = _vg_cgi("POST", "/webhook/login", body=form.encode(), content_type=FORM)
+            assert status == want, (password, status)
+        actions = [a["action"] for a in _audit(key) if a["object_id"] == uid]
+        assert "user.login" in actions and "user.login_failed" in actions, actions
