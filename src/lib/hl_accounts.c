@@ -427,21 +427,25 @@ hl_user_find(struct hl_db *db, const char *account_id, const char *email,
 
 	memset(p, 0, sizeof(*p));
 	*disabled = 0;
-	rc = hl_stmt_new(db, "SELECT id, account_id, email, role, disabled_at IS NOT NULL "
-		"FROM users WHERE (? IS NULL OR email = ?) AND (? IS NULL OR id = ?) "
-		"AND (? IS NULL OR account_id = ?)", &st);
+	if (!email == !user_id)
+		return hl_fail(HL_ERR_INVALID, "user", "name a user by email or by id");
+	/* One statement per key, so each is an index lookup (users_email, or
+	 * the primary key). */
+	if (email)
+		rc = hl_stmt_new(db, "SELECT id, account_id, email, role, disabled_at IS NOT NULL "
+			"FROM users WHERE email = ? AND (? IS NULL OR account_id = ?)", &st);
+	else
+		rc = hl_stmt_new(db, "SELECT id, account_id, email, role, disabled_at IS NOT NULL "
+			"FROM users WHERE id = ? AND (? IS NULL OR account_id = ?)", &st);
 	if (rc)
 		return rc;
-	hl_stmt_str(st, 0, email);
-	hl_stmt_str(st, 1, email);
-	hl_stmt_str(st, 2, user_id);
-	hl_stmt_str(st, 3, user_id);
-	hl_stmt_str(st, 4, account_id);
-	hl_stmt_str(st, 5, account_id);
+	hl_stmt_str(st, 0, email ? email : user_id);
+	hl_stmt_str(st, 1, account_id);
+	hl_stmt_str(st, 2, account_id);
 	rc = hl_stmt_first(st, &found);
-	if (!rc && (!found || (!email && !user_id))) {
-		rc = hl_fail(HL_ERR_NOTFOUND, "user", "no user %s%s", email ? email : user_id ?
-			user_id : "", account_id ? " in this account" : "");
+	if (!rc && !found) {
+		rc = hl_fail(HL_ERR_NOTFOUND, "user", "no user %s%s", email ? email : user_id,
+			account_id ? " in this account" : "");
 	} else if (!rc) {
 		fill_user(st, p);
 		*disabled = hl_stmt_colint(st, 4) != 0;
