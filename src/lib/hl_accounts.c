@@ -361,7 +361,7 @@ fill_user(struct hl_stmt *st, struct hl_principal *p)
 
 hl_err
 hl_user_login(struct hl_db *db, const char *email, const char *password,
-	struct hl_principal *p)
+	struct hl_principal *p, char pwhash_out[HL_PWHASH_MAX])
 {
 	/* A valid hash of nothing, verified when the email is unknown so an
 	 * attacker cannot tell unknown emails by the response time. */
@@ -390,6 +390,8 @@ hl_user_login(struct hl_db *db, const char *email, const char *password,
 		goto out;
 	}
 	fill_user(st, p);
+	if (pwhash_out)
+		copy(pwhash_out, HL_PWHASH_MAX, hl_stmt_col(st, 4));
 out:
 	hl_stmt_free(st);
 	return rc;

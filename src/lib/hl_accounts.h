@@ -51,10 +51,12 @@ int hl_role_parse(const char *s, enum hl_role *out);  /* 0 ok */
 const char *hl_role_name(enum hl_role r);
 hl_err hl_user_create(struct hl_db *db, const char *account_id, const char *email,
 	enum hl_role role, const char *password, char id_out[HL_ID_MAX]);
-/* HL_ERR_AUTH when the email is unknown or the password wrong (same
- * message and similar time for both). */
+/* HL_ERR_AUTH when the email is unknown, the user disabled or the
+ * password wrong (same message and similar time for all). pwhash_out
+ * (may be NULL) gets the stored hash the password matched: a session is
+ * made only while it is still the user's (hl_session_create). */
 hl_err hl_user_login(struct hl_db *db, const char *email, const char *password,
-	struct hl_principal *p);
+	struct hl_principal *p, char pwhash_out[HL_PWHASH_MAX]);
 /* Load a user principal by id (sessions). */
 hl_err hl_user_principal(struct hl_db *db, const char *user_id, struct hl_principal *p);
 /* A user, disabled or not, by email or by id (one of them NULL), in

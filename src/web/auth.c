@@ -28,7 +28,7 @@ unauthorized(struct hl_req *r, const char *message)
 
 enum hl_pw
 hl_auth_password(struct hl_req *r, enum hl_login_kind kind, const char *email,
-	const char *password, struct hl_principal *who)
+	const char *password, struct hl_principal *who, char pwhash_out[HL_PWHASH_MAX])
 {
 	int blocked;
 	hl_err rc;
@@ -42,7 +42,7 @@ hl_auth_password(struct hl_req *r, enum hl_login_kind kind, const char *email,
 		hl_log(HL_LOG_WARN, "login throttled for %s", r->client_addr);
 		return HL_PW_THROTTLED;
 	}
-	rc = hl_user_login(r->db, email, password, who);
+	rc = hl_user_login(r->db, email, password, who, pwhash_out);
 	if (rc == HL_ERR_AUTH) {
 		hl_log(HL_LOG_INFO, "failed login for an account from %s", r->client_addr);
 		if (kind == HL_LOGIN_BASIC && hl_login_failed(r->db, email, r->client_addr))
@@ -73,7 +73,7 @@ auth_basic(struct hl_req *r, const char *b64)
 		return HL_PW_WRONG;
 	}
 	*colon = '\0';
-	res = hl_auth_password(r, HL_LOGIN_BASIC, creds, colon + 1, &r->who);
+	res = hl_auth_password(r, HL_LOGIN_BASIC, creds, colon + 1, &r->who, NULL);
 	memset(creds, 0, sizeof(creds));
 	return res;
 }

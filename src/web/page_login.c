@@ -85,7 +85,7 @@ void
 page_login_submit(struct hl_req *r)
 {
 	char email[300], password[1100], next[HL_LOGIN_NEXT_MAX], cookie[800], path[512];
-	char token[HL_TOKEN_MAX], csrf[HL_TOKEN_MAX];
+	char token[HL_TOKEN_MAX], csrf[HL_TOKEN_MAX], pwhash[HL_PWHASH_MAX];
 	struct hl_principal who;
 	enum hl_pw res;
 	hl_err rc;
@@ -104,7 +104,7 @@ page_login_submit(struct hl_req *r)
 		show_form(r, 400, email, next, "Enter your email and password.");
 		return;
 	}
-	res = hl_auth_password(r, HL_LOGIN_FORM, email, password, &who);
+	res = hl_auth_password(r, HL_LOGIN_FORM, email, password, &who, pwhash);
 	memset(password, 0, sizeof(password));
 	if (res == HL_PW_THROTTLED) {
 		hl_resp_header(r, "Retry-After", HL_LOGIN_RETRY_AFTER);
@@ -119,8 +119,18 @@ page_login_submit(struct hl_req *r)
 	}
 	rc = res == HL_PW_OK ? HL_OK : HL_ERR_DB;
 	if (!rc)
-		rc = hl_session_create(r->db, who.actor_id, r->cfg->session_ttl, r->client_addr,
-			token, csrf);
+		rc = hl_session_create(r->db, who.actor_id, pwhash, r->cfg->session_ttl,
+			r->client_addr, token, csrf);
+	memset(pwhash, 0, sizeof(pwhash));
+	if (rc == HL_ERR_AUTH) {
+		/* The password was changed, or the user disabled, while it was
+		 * checked: it no longer opens a session. */
+		hl_log(HL_LOG_INFO, "login from %s lost to a password change or a disable",
+			r->client_addr);
+		audit_login_failed(r, email);
+		show_form(r, 401, email, next, "Wrong email or password.");
+		return;
+	}
 	if (rc) {
 		hl_page_error(r, 500, "Logging in failed; see the server log.");
 		return;

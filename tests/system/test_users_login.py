@@ -11,6 +11,8 @@ import html
 import os
 import re
 import secrets
+import subprocess
+import time
 import urllib.parse
 
 from hltest import CONFIG, CTL, api, cgi, ctl, new_account, sql, unique, write_config
@@ -166,6 +168,39 @@ def test_passwd_sets_a_new_password_and_ends_sessions():
     assert new not in text and newer not in text and PASSWORD not in text
     assert not sql("SELECT id FROM audit_log WHERE detail LIKE '%%%s%%' OR detail LIKE '%%%s%%'"
                    % (new, newer))
+
+
+def _change_while_logging_in(uid, change, email, addr):
+    """A login with the right password that checks it while change (SQL
+    on the user's row) is under way: the change's transaction holds the
+    row, ends the user's sessions and commits after the check. Returns
+    the login's answer."""
+    script = ("BEGIN; %s; DO SLEEP(3); DELETE FROM sessions WHERE user_id = '%s'; COMMIT;"
+              % (change, uid))
+    proc = subprocess.Popen(["mariadb", "--no-defaults", "--socket", os.environ["HL_DB_SOCKET"],
+                             "-uroot", "hookline", "-e", script],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)
+        r = _login(email, PASSWORD, addr)
+    finally:
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    return r
+
+
+def test_a_login_under_way_gets_no_session_after_a_new_password_or_disable():
+    """A login that checked the old password (or an enabled user) while
+    the password was changed or the user disabled must not come out with
+    a session: the change ended the sessions before this one existed, and
+    the one who logs in may be whoever the password was changed to lock out."""
+    slug, _ = new_account("urace")
+    for change in ("UPDATE users SET password_hash = 'pbkdf2-sha256$1$eA==$eA==' WHERE id = '%s'",
+                   "UPDATE users SET disabled_at = NOW(3) WHERE id = '%s'"):
+        email, uid = _user(slug)
+        r = _change_while_logging_in(uid, change % uid, email, _addr())
+        assert r.status == 401 and "set-cookie" not in r.headers, (change, r)
+        assert _sessions(uid) == 0, change
 
 
 def test_user_commands_validate_arguments_and_change_nothing_on_error():
