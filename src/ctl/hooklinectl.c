@@ -1,5 +1,5 @@
 /* hooklinectl: the admin command line: migrate the schema, manage
- * accounts, users and API keys, publish events from shell or cron, and
+ * accounts, users (create, list, disable, enable, new password) and API keys, publish events from shell or cron, and
  * show queue status, apply the retention. See hooklinectl(8). Exit codes: 0 ok, 1 failure,
  * 2 usage or an invalid argument, 3 already exists (or busy), 4 not found.
  * Each change to accounts, users and keys is written with its audit
@@ -22,6 +22,7 @@
 #include "hl_migrate.h"
 #include "hl_publish.h"
 #include "hl_retention.h"
+#include "hl_sessions.h"
 #include "hl_util.h"
 
 #define EXIT_USAGE 2
@@ -280,6 +281,143 @@ cmd_user_create(struct ctl *c, int argc, char **argv)
 	json_object_put(detail);
 	if (!rc)
 		printf("%s\n", id);
+	return rc;
+}
+
+static void
+print_user(void *arg, const char *id, const char *email, const char *role,
+	const char *created_at, const char *disabled_at)
+{
+	(void)arg;
+	printf("%s\t%s\t%s\tcreated %s%s%s\n", id, email, role, created_at,
+		disabled_at ? "\tdisabled " : "", disabled_at ? disabled_at : "");
+}
+
+static int
+cmd_user_list(struct ctl *c, int argc, char **argv)
+{
+	char acct[HL_ID_MAX];
+	int rc;
+
+	(void)argc;
+	rc = account_id(c, argv[0], acct);
+	if (rc)
+		return rc;
+	if (hl_user_list(c->db, acct, print_user, NULL))
+		return fail("user list");
+	return 0;
+}
+
+/* USER names a user of the account by email or by id (lists show both):
+ * one of another account is not found, as for keys. */
+static int
+account_user(struct ctl *c, const char *acct, const char *user, struct hl_principal *u)
+{
+	int by_email = strchr(user, '@') != NULL, disabled;
+
+	if (hl_user_find(c->db, acct, by_email ? user : NULL, by_email ? NULL : user, u,
+	    &disabled))
+		return fail(NULL);
+	return 0;
+}
+
+/* Disabling ends the user's sessions in the same transaction: no page
+ * is served to it after the command returns. Doing what is already so
+ * changes nothing and writes no audit record. */
+static int
+user_set_disabled(struct ctl *c, char **argv, int disable)
+{
+	const char *what = disable ? "user disable" : "user enable";
+	char acct[HL_ID_MAX];
+	struct hl_principal u;
+	unsigned long long ended = 0;
+	json_object *detail;
+	int rc, changed = 0;
+	hl_err err;
+
+	rc = account_id(c, argv[0], acct);
+	if (!rc)
+		rc = account_user(c, acct, argv[1], &u);
+	if (rc)
+		return rc;
+	if (hl_db_begin(c->db))
+		return fail(what);
+	err = hl_user_set_disabled(c->db, acct, u.actor_id, disable, &changed);
+	if (!err && disable)
+		err = hl_session_end_user(c->db, u.actor_id, &ended);
+	if (!err && !changed) {
+		if (hl_db_commit(c->db)) {
+			hl_db_rollback(c->db);
+			return fail(what);
+		}
+		printf("%s is already %s\n", u.actor, disable ? "disabled" : "enabled");
+		return 0;
+	}
+	detail = json_object_new_object();
+	hl_json_add_str(detail, "email", u.actor);
+	if (disable)
+		hl_json_add_int(detail, "sessions_ended", (long long)ended);
+	rc = commit_audited(c, err, acct, disable ? "user.disable" : "user.enable", u.actor_id,
+		detail, what);
+	json_object_put(detail);
+	if (!rc && disable)
+		printf("disabled %s (%llu session%s ended)\n", u.actor, ended, ended == 1 ? "" : "s");
+	else if (!rc)
+		printf("enabled %s\n", u.actor);
+	return rc;
+}
+
+static int
+cmd_user_disable(struct ctl *c, int argc, char **argv)
+{
+	(void)argc;
+	return user_set_disabled(c, argv, 1);
+}
+
+static int
+cmd_user_enable(struct ctl *c, int argc, char **argv)
+{
+	(void)argc;
+	return user_set_disabled(c, argv, 0);
+}
+
+/* A new password ends the user's sessions in the same transaction: a
+ * session opened with the old one (perhaps by whoever learnt it) does
+ * not outlive it. */
+static int
+cmd_user_passwd(struct ctl *c, int argc, char **argv)
+{
+	char acct[HL_ID_MAX], password[1100];
+	struct hl_principal u;
+	unsigned long long ended = 0;
+	json_object *detail;
+	hl_err err;
+	int rc;
+
+	(void)argc;
+	rc = account_id(c, argv[0], acct);
+	if (!rc)
+		rc = account_user(c, acct, argv[1], &u);
+	if (rc)
+		return rc;
+	if (read_password(password, sizeof(password)))
+		return 1;
+	if (hl_db_begin(c->db)) {
+		memset(password, 0, sizeof(password));
+		return fail("user passwd");
+	}
+	err = hl_user_set_password(c->db, acct, u.actor_id, password);
+	memset(password, 0, sizeof(password));
+	if (!err)
+		err = hl_session_end_user(c->db, u.actor_id, &ended);
+	detail = json_object_new_object();
+	hl_json_add_str(detail, "email", u.actor);
+	hl_json_add_int(detail, "sessions_ended", (long long)ended);
+	rc = commit_audited(c, err, acct, "user.set_password", u.actor_id, detail, "user passwd");
+	json_object_put(detail);
+	if (!rc)
+		printf("password changed for %s (%llu session%s ended)\n", u.actor, ended,
+			ended == 1 ? "" : "s");
 	return rc;
 }
 
@@ -559,6 +697,11 @@ static const struct command commands[] = {
 	{ "account", "create", cmd_account_create, 1, 2, "account create SLUG [NAME]" },
 	{ "account", "list", cmd_account_list, 0, 0, "account list" },
 	{ "user", "create", cmd_user_create, 3, 3, "user create ACCOUNT EMAIL ROLE  (password on stdin)" },
+	{ "user", "list", cmd_user_list, 1, 1, "user list ACCOUNT" },
+	{ "user", "disable", cmd_user_disable, 2, 2, "user disable ACCOUNT EMAIL|USER_ID" },
+	{ "user", "enable", cmd_user_enable, 2, 2, "user enable ACCOUNT EMAIL|USER_ID" },
+	{ "user", "passwd", cmd_user_passwd, 2, 2, "user passwd ACCOUNT EMAIL|USER_ID  (password on stdin)" },
+	{ "user", "set-password", cmd_user_passwd, 2, 2, "user set-password ACCOUNT EMAIL|USER_ID  (the same)" },
 	{ "key", "create", cmd_key_create, 1, 7, "key create ACCOUNT [--scopes read,write,admin] [--name N] [--cidrs LIST]" },
 	{ "key", "list", cmd_key_list, 1, 1, "key list ACCOUNT" },
 	{ "key", "revoke", cmd_key_revoke, 2, 2, "key revoke ACCOUNT KEY_ID" },

@@ -317,6 +317,14 @@ email_valid(const char *e)
 		!strpbrk(e, " \t\r\n<>\"");
 }
 
+static int
+password_valid(const char *password)
+{
+	size_t n = strlen(password);
+
+	return n >= 10 && n <= 1024;
+}
+
 hl_err
 hl_user_create(struct hl_db *db, const char *account_id, const char *email,
 	enum hl_role role, const char *password, char id_out[HL_ID_MAX])
@@ -326,7 +334,7 @@ hl_user_create(struct hl_db *db, const char *account_id, const char *email,
 
 	if (!email_valid(email))
 		return hl_fail(HL_ERR_INVALID, "email", "not a valid email address");
-	if (strlen(password) < 10 || strlen(password) > 1024)
+	if (!password_valid(password))
 		return hl_fail(HL_ERR_INVALID, "password", "password must be 10 to 1024 characters");
 	rc = hl_id_new("usr", id_out);
 	if (!rc)
@@ -353,7 +361,7 @@ fill_user(struct hl_stmt *st, struct hl_principal *p)
 
 hl_err
 hl_user_login(struct hl_db *db, const char *email, const char *password,
-	struct hl_principal *p)
+	struct hl_principal *p, char pwhash_out[HL_PWHASH_MAX])
 {
 	/* A valid hash of nothing, verified when the email is unknown so an
 	 * attacker cannot tell unknown emails by the response time. */
@@ -382,6 +390,8 @@ hl_user_login(struct hl_db *db, const char *email, const char *password,
 		goto out;
 	}
 	fill_user(st, p);
+	if (pwhash_out)
+		copy(pwhash_out, HL_PWHASH_MAX, hl_stmt_col(st, 4));
 out:
 	hl_stmt_free(st);
 	return rc;
@@ -406,5 +416,114 @@ hl_user_principal(struct hl_db *db, const char *user_id, struct hl_principal *p)
 	else if (!rc)
 		fill_user(st, p);
 	hl_stmt_free(st);
+	return rc;
+}
+
+hl_err
+hl_user_find(struct hl_db *db, const char *account_id, const char *email,
+	const char *user_id, struct hl_principal *p, int *disabled)
+{
+	struct hl_stmt *st;
+	hl_err rc;
+	int found;
+
+	memset(p, 0, sizeof(*p));
+	*disabled = 0;
+	if (!email == !user_id)
+		return hl_fail(HL_ERR_INVALID, "user", "name a user by email or by id");
+	/* One statement per key, so each is an index lookup (users_email, or
+	 * the primary key). */
+	if (email)
+		rc = hl_stmt_new(db, "SELECT id, account_id, email, role, disabled_at IS NOT NULL "
+			"FROM users WHERE email = ? AND (? IS NULL OR account_id = ?)", &st);
+	else
+		rc = hl_stmt_new(db, "SELECT id, account_id, email, role, disabled_at IS NOT NULL "
+			"FROM users WHERE id = ? AND (? IS NULL OR account_id = ?)", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, email ? email : user_id);
+	hl_stmt_str(st, 1, account_id);
+	hl_stmt_str(st, 2, account_id);
+	rc = hl_stmt_first(st, &found);
+	if (!rc && !found) {
+		rc = hl_fail(HL_ERR_NOTFOUND, "user", "no user %s%s", email ? email : user_id,
+			account_id ? " in this account" : "");
+	} else if (!rc) {
+		fill_user(st, p);
+		*disabled = hl_stmt_colint(st, 4) != 0;
+	}
+	hl_stmt_free(st);
+	return rc;
+}
+
+hl_err
+hl_user_list(struct hl_db *db, const char *account_id, hl_user_cb cb, void *arg)
+{
+	struct hl_stmt *st;
+	hl_err rc;
+	int r;
+
+	rc = hl_stmt_new(db, "SELECT id, email, role, "
+		"DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'), "
+		"DATE_FORMAT(disabled_at, '%Y-%m-%dT%H:%i:%sZ') "
+		"FROM users WHERE account_id = ? ORDER BY id", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, account_id);
+	rc = hl_stmt_exec(st);
+	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+		if (r < 0) {
+			rc = HL_ERR_DB;
+			break;
+		}
+		cb(arg, hl_stmt_col(st, 0), hl_stmt_col(st, 1), hl_stmt_col(st, 2),
+			hl_stmt_col(st, 3), hl_stmt_col(st, 4));
+	}
+	hl_stmt_free(st);
+	return rc;
+}
+
+hl_err
+hl_user_set_disabled(struct hl_db *db, const char *account_id, const char *user_id,
+	int disabled, int *changed)
+{
+	unsigned long long n = 0;
+	struct hl_principal p;
+	hl_err rc;
+	int was;
+
+	*changed = 0;
+	if (disabled)
+		rc = hl_db_exec(db, &n, "UPDATE users SET disabled_at = NOW(3) "
+			"WHERE id = ? AND account_id = ? AND disabled_at IS NULL", "ss",
+			user_id, account_id);
+	else
+		rc = hl_db_exec(db, &n, "UPDATE users SET disabled_at = NULL "
+			"WHERE id = ? AND account_id = ? AND disabled_at IS NOT NULL", "ss",
+			user_id, account_id);
+	if (rc)
+		return rc;
+	*changed = n > 0;
+	/* Nothing changed: already so, or no such user (NOTFOUND). */
+	return n ? HL_OK : hl_user_find(db, account_id, NULL, user_id, &p, &was);
+}
+
+hl_err
+hl_user_set_password(struct hl_db *db, const char *account_id, const char *user_id,
+	const char *password)
+{
+	char hash[HL_PWHASH_MAX];
+	unsigned long long n = 0;
+	hl_err rc;
+
+	if (!password_valid(password))
+		return hl_fail(HL_ERR_INVALID, "password", "password must be 10 to 1024 characters");
+	rc = hl_password_hash(password, hash);
+	if (!rc)
+		rc = hl_db_exec(db, &n, "UPDATE users SET password_hash = ? "
+			"WHERE id = ? AND account_id = ?", "sss", hash, user_id, account_id);
+	memset(hash, 0, sizeof(hash));
+	if (!rc && n == 0)
+		rc = hl_fail(HL_ERR_NOTFOUND, "user", "no user %s in this account", user_id);
 	return rc;
 }

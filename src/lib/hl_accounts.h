@@ -51,11 +51,31 @@ int hl_role_parse(const char *s, enum hl_role *out);  /* 0 ok */
 const char *hl_role_name(enum hl_role r);
 hl_err hl_user_create(struct hl_db *db, const char *account_id, const char *email,
 	enum hl_role role, const char *password, char id_out[HL_ID_MAX]);
-/* HL_ERR_AUTH when the email is unknown or the password wrong (same
- * message and similar time for both). */
+/* HL_ERR_AUTH when the email is unknown, the user disabled or the
+ * password wrong (same message and similar time for all). pwhash_out
+ * (may be NULL) gets the stored hash the password matched: a session is
+ * made only while it is still the user's (hl_session_create). */
 hl_err hl_user_login(struct hl_db *db, const char *email, const char *password,
-	struct hl_principal *p);
+	struct hl_principal *p, char pwhash_out[HL_PWHASH_MAX]);
 /* Load a user principal by id (sessions). */
 hl_err hl_user_principal(struct hl_db *db, const char *user_id, struct hl_principal *p);
+/* A user, disabled or not, by email or by id (one of them NULL), in
+ * account_id or, when that is NULL, in any account: the principal it
+ * would be and whether it is disabled. HL_ERR_NOTFOUND when none. */
+hl_err hl_user_find(struct hl_db *db, const char *account_id, const char *email,
+	const char *user_id, struct hl_principal *p, int *disabled);
+typedef void (*hl_user_cb)(void *arg, const char *id, const char *email, const char *role,
+	const char *created_at, const char *disabled_at);
+/* The account's users, disabled ones included (disabled_at non-NULL). */
+hl_err hl_user_list(struct hl_db *db, const char *account_id, hl_user_cb cb, void *arg);
+/* Disable (disabled != 0) or enable a user of the account; *changed is 0
+ * when it already was. Logins then refuse it as they refuse an unknown
+ * email; its sessions are the caller's to end (hl_session_end_user). */
+hl_err hl_user_set_disabled(struct hl_db *db, const char *account_id, const char *user_id,
+	int disabled, int *changed);
+/* A new password (10 to 1024 characters, else HL_ERR_INVALID) for a user
+ * of the account; its sessions are the caller's to end. */
+hl_err hl_user_set_password(struct hl_db *db, const char *account_id, const char *user_id,
+	const char *password);
 
 #endif

@@ -23,9 +23,11 @@ hl_token_new(char out[HL_TOKEN_MAX])
 }
 
 hl_err
-hl_session_create(struct hl_db *db, const char *user_id, long ttl_s,
-	const char *client_addr, char token_out[HL_TOKEN_MAX], char csrf_out[HL_TOKEN_MAX])
+hl_session_create(struct hl_db *db, const char *user_id, const char *pwhash,
+	long ttl_s, const char *client_addr, char token_out[HL_TOKEN_MAX],
+	char csrf_out[HL_TOKEN_MAX])
 {
+	unsigned long long n = 0;
 	char hash[65];
 	hl_err rc;
 
@@ -37,9 +39,20 @@ hl_session_create(struct hl_db *db, const char *user_id, long ttl_s,
 	hl_sha256_hex(token_out, strlen(token_out), hash);
 	/* Expired sessions of anyone are cleaned up on the way. */
 	hl_db_exec(db, NULL, "DELETE FROM sessions WHERE expires_at < NOW(3)", "");
-	return hl_db_exec(db, NULL, "INSERT INTO sessions (token_hash, user_id, csrf_token, "
-		"expires_at, client_addr) VALUES (?, ?, ?, NOW(3) + INTERVAL ? SECOND, ?)", "sssis",
-		hash, user_id, csrf_out, (long long)ttl_s, client_addr ? client_addr : "");
+	/* The user's row is read with a lock, so the latest committed one: a
+	 * disable or new password under way is waited for and then seen, and
+	 * one begun after this commits finds the session and ends it. (Read
+	 * Committed reads it without a lock otherwise, the version from before
+	 * the change.) */
+	rc = hl_db_exec(db, &n, "INSERT INTO sessions (token_hash, user_id, csrf_token, "
+		"expires_at, client_addr) SELECT ?, id, ?, NOW(3) + INTERVAL ? SECOND, ? FROM users "
+		"WHERE id = ? AND disabled_at IS NULL AND BINARY password_hash = ? "
+		"LOCK IN SHARE MODE", "ssisss",
+		hash, csrf_out, (long long)ttl_s, client_addr ? client_addr : "", user_id, pwhash);
+	if (!rc && n == 0)
+		rc = hl_fail(HL_ERR_AUTH, NULL, "the password changed or the user was disabled "
+			"while logging in");
+	return rc;
 }
 
 hl_err
@@ -81,6 +94,18 @@ hl_session_delete(struct hl_db *db, const char *token)
 		return HL_OK;
 	hl_sha256_hex(token, strlen(token), hash);
 	return hl_db_exec(db, NULL, "DELETE FROM sessions WHERE token_hash = ?", "s", hash);
+}
+
+hl_err
+hl_session_end_user(struct hl_db *db, const char *user_id, unsigned long long *ended)
+{
+	unsigned long long n = 0;
+	hl_err rc;
+
+	rc = hl_db_exec(db, &n, "DELETE FROM sessions WHERE user_id = ?", "s", user_id);
+	if (ended)
+		*ended = rc ? 0 : n;
+	return rc;
 }
 
 /* Failed logins are keyed by a hash of the lower-cased email, so the

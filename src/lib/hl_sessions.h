@@ -7,14 +7,21 @@
 
 #define HL_TOKEN_MAX 48   /* base64url of 32 bytes + NUL */
 
-/* Create a session for user; token_out goes into the cookie, csrf_out
- * into every form. */
-hl_err hl_session_create(struct hl_db *db, const char *user_id, long ttl_s,
-	const char *client_addr, char token_out[HL_TOKEN_MAX], char csrf_out[HL_TOKEN_MAX]);
+/* Create a session for user, provided it is still enabled and pwhash
+ * (from hl_user_login) still its password, else HL_ERR_AUTH: a login
+ * that checked the password while it was changed, or the user disabled,
+ * gets no session that outlives the change. token_out goes into the
+ * cookie, csrf_out into every form. */
+hl_err hl_session_create(struct hl_db *db, const char *user_id, const char *pwhash,
+	long ttl_s, const char *client_addr, char token_out[HL_TOKEN_MAX],
+	char csrf_out[HL_TOKEN_MAX]);
 /* HL_ERR_AUTH when unknown or expired. */
 hl_err hl_session_lookup(struct hl_db *db, const char *token, struct hl_principal *p,
 	char csrf_out[HL_TOKEN_MAX]);
 hl_err hl_session_delete(struct hl_db *db, const char *token);
+/* End every session of a user at once (disabled, or a new password);
+ * *ended (may be NULL) is how many there were. */
+hl_err hl_session_end_user(struct hl_db *db, const char *user_id, unsigned long long *ended);
 /* A random URL-safe token (sessions, CSRF). */
 hl_err hl_token_new(char out[HL_TOKEN_MAX]);
 

@@ -28,7 +28,7 @@ unauthorized(struct hl_req *r, const char *message)
 
 enum hl_pw
 hl_auth_password(struct hl_req *r, enum hl_login_kind kind, const char *email,
-	const char *password, struct hl_principal *who)
+	const char *password, struct hl_principal *who, char pwhash_out[HL_PWHASH_MAX])
 {
 	int blocked;
 	hl_err rc;
@@ -42,7 +42,7 @@ hl_auth_password(struct hl_req *r, enum hl_login_kind kind, const char *email,
 		hl_log(HL_LOG_WARN, "login throttled for %s", r->client_addr);
 		return HL_PW_THROTTLED;
 	}
-	rc = hl_user_login(r->db, email, password, who);
+	rc = hl_user_login(r->db, email, password, who, pwhash_out);
 	if (rc == HL_ERR_AUTH) {
 		hl_log(HL_LOG_INFO, "failed login for an account from %s", r->client_addr);
 		if (kind == HL_LOGIN_BASIC && hl_login_failed(r->db, email, r->client_addr))
@@ -73,7 +73,7 @@ auth_basic(struct hl_req *r, const char *b64)
 		return HL_PW_WRONG;
 	}
 	*colon = '\0';
-	res = hl_auth_password(r, HL_LOGIN_BASIC, creds, colon + 1, &r->who);
+	res = hl_auth_password(r, HL_LOGIN_BASIC, creds, colon + 1, &r->who, NULL);
 	memset(creds, 0, sizeof(creds));
 	return res;
 }
@@ -141,10 +141,147 @@ auth_api(struct hl_req *r, int *basic)
 	return 0;
 }
 
+/* A login's next target keeps its path to the characters of route paths
+ * (no dot segments, no backslash, no escapes) and its query to those a
+ * URL carries raw, with well-formed escapes: never another site (//host,
+ * /\host, a scheme), never a line break, nothing HTML or a header
+ * would read differently. */
+#define NEXT_PATH_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_-"
+#define NEXT_QUERY_CHARS NEXT_PATH_CHARS ".~%&=+,:;@/?"
+/* The login URL with its encoded next, short enough for any base path
+ * in front (HL_BASE_PATH_MAX) to fit hl_resp_redirect. */
+#define LOGIN_URL_MAX 800
+
+static int
+is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+int
+hl_login_next_ok(const char *next)
+{
+	const char *q;
+	size_t plen, i;
+
+	if (!next || strncmp(next, "/webhook", 8) || (next[8] && next[8] != '/' && next[8] != '?'))
+		return 0;
+	q = strchr(next, '?');
+	plen = q ? (size_t)(q - next) : strlen(next);
+	if (plen >= HL_LOGIN_NEXT_MAX || strspn(next, NEXT_PATH_CHARS) != plen)
+		return 0;
+	for (i = 0; i + 1 < plen; i++)
+		if (next[i] == '/' && next[i + 1] == '/')
+			return 0;
+	if (!q)
+		return 1;
+	q++;
+	if (strlen(next) >= HL_LOGIN_NEXT_MAX || strspn(q, NEXT_QUERY_CHARS) != strlen(q))
+		return 0;
+	for (; *q; q++)
+		if (*q == '%' && (!is_hex(q[1]) || !is_hex(q[2])))
+			return 0;
+	return 1;
+}
+
+/* The page asked for as a next target (HL_LOGIN_NEXT_MAX): the path, and
+ * the query as it came with the characters a query may not carry raw
+ * percent-encoded, which changes nothing it means. A query with a broken
+ * escape, or one too long, is left out; -1 when even the path is no
+ * target. */
+static int
+next_target(struct hl_req *r, char out[HL_LOGIN_NEXT_MAX])
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t plen = strlen(r->path), n, i;
+	const char *q = r->query;
+
+	if (plen >= HL_LOGIN_NEXT_MAX)
+		return -1;
+	memcpy(out, r->path, plen + 1);
+	if (!hl_login_next_ok(out))
+		return -1;
+	if (!*q)
+		return 0;
+	n = plen;
+	out[n++] = '?';
+	for (i = 0; q[i]; i++) {
+		unsigned char c = (unsigned char)q[i];
+
+		if (c == '%' && (!is_hex(q[i + 1]) || !is_hex(q[i + 2])))
+			goto path_only;
+		if (strchr(NEXT_QUERY_CHARS, c)) {
+			if (n + 1 >= HL_LOGIN_NEXT_MAX)
+				goto path_only;
+			out[n++] = (char)c;
+		} else {
+			if (n + 3 >= HL_LOGIN_NEXT_MAX)
+				goto path_only;
+			out[n++] = '%';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 15];
+		}
+	}
+	out[n] = '\0';
+	if (hl_login_next_ok(out))
+		return 0;
+path_only:
+	out[plen] = '\0';
+	return 0;
+}
+
+/* /webhook/login?next=<next as a query argument>: all but unreserved
+ * characters and / percent-encoded, so it decodes back exactly. -1 when
+ * it does not fit LOGIN_URL_MAX. */
+static int
+login_url(const char *next, char out[LOGIN_URL_MAX])
+{
+	static const char hex[] = "0123456789ABCDEF";
+	static const char keep[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"0123456789-._~/";
+	size_t n = (size_t)snprintf(out, LOGIN_URL_MAX, "/webhook/login?next=");
+
+	for (; *next; next++) {
+		unsigned char c = (unsigned char)*next;
+
+		if (n + 4 > LOGIN_URL_MAX)
+			return -1;
+		if (strchr(keep, c)) {
+			out[n++] = (char)c;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 15];
+		}
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* Not logged in: to the login page, which sends a GET back to where it
+ * was going, query string included (the path alone when the whole
+ * would not fit). */
+static void
+to_login(struct hl_req *r)
+{
+	char next[HL_LOGIN_NEXT_MAX], url[LOGIN_URL_MAX];
+
+	if (r->method != HL_GET || next_target(r, next)) {
+		hl_resp_redirect(r, "/webhook/login");
+		return;
+	}
+	if (login_url(next, url)) {
+		next[strcspn(next, "?")] = '\0';
+		if (login_url(next, url))
+			hl_strlcpy(url, "/webhook/login", sizeof(url));
+	}
+	hl_resp_redirect(r, url);
+}
+
 static int
 auth_page(struct hl_req *r)
 {
-	char token[HL_TOKEN_MAX + 8], next[600];
+	char token[HL_TOKEN_MAX + 8];
 	hl_err rc;
 
 	if (!hl_req_cookie(r, SESSION_COOKIE, token, sizeof(token))) {
@@ -153,14 +290,7 @@ auth_page(struct hl_req *r)
 		rc = hl_session_lookup(r->db, token, &r->who, r->csrf);
 	}
 	if (rc == HL_ERR_AUTH) {
-		/* Only plain paths travel in ?next=: nothing to escape, no open redirect. */
-		if (r->method == HL_GET && strlen(r->path) < 400 &&
-		    strspn(r->path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_-")
-		    == strlen(r->path))
-			snprintf(next, sizeof(next), "/webhook/login?next=%s", r->path);
-		else
-			snprintf(next, sizeof(next), "/webhook/login");
-		hl_resp_redirect(r, next);
+		to_login(r);
 		return -1;
 	}
 	if (rc) {
