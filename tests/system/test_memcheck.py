@@ -4,14 +4,17 @@ and page requests. Any memory error or definite leak fails the test.
 (In an --enable-sanitizers build ASan and UBSan do this job instead, and
 valgrind cannot run those binaries, so these tests are not defined there.)"""
 
+import base64
 import hashlib
 import hmac
 import json
 import os
 import shutil
 import subprocess
+import urllib.parse
 
 from hltest import CONFIG, CTL, RUNNER, Receiver, api, new_account, sql
+from test_users_login import FORM, PASSWORD, _audit, _user
 
 VALGRIND = shutil.which("valgrind")
 FCGI = os.environ.get("HL_FCGI", "")
@@ -103,8 +106,11 @@ if VALGRIND and os.environ.get("HL_SANITIZERS", "no") in ("no", ""):
                                     (["account", "create", slug], 3, None),
                                     (["key", "create", slug, "--cidrs", "127.0.0.0/8"], 0, None),
                                     (["key", "create", slug, "--cidrs", "nonsense"], 2, None),
+                                    # A refused password: hashing one costs 600,000
+                                    # PBKDF2 rounds, half a minute under valgrind
+                                    # (the sanitizer build runs user create whole).
                                     (["user", "create", slug, "vg-%s@example.test" % slug,
-                                      "viewer"], 0, b"valgrind password\n")):
+                                      "viewer"], 2, b"short\n")):
             proc = _vg([CTL, "--config", CONFIG] + argv, input=stdin)
             assert proc.returncode == status, (argv, proc.returncode, proc.stderr[-2000:])
 
@@ -163,3 +169,29 @@ if VALGRIND and os.environ.get("HL_SANITIZERS", "no") in ("no", ""):
         assert status == 200 and len(json.loads(body)["data"]) == 3, body
         status, body = _cgi("POST", "/webhooks/incoming/nowhere", body=b"{}")
         assert status == 404, body
+
+    def test_users_and_login_under_valgrind():
+        """hooklinectl's user commands and the form login with its next
+        target (each program run costs seconds under valgrind: few runs)."""
+        slug, key = new_account("uvg")
+        email, uid = _user(slug)
+        for argv, status, stdin in ((["user", "list", slug], 0, None),
+                                    (["user", "disable", slug, uid], 0, None),
+                                    (["user", "enable", slug, email], 0, None),
+                                    (["user", "passwd", slug, email], 2, b"short\n")):
+            proc = _vg([CTL, "--config", CONFIG] + argv, input=stdin)
+            assert proc.returncode == status, (argv, proc.returncode, proc.stderr[-2000:])
+        # The cheapest hash the login accepts (100,000 rounds, not 600,000):
+        # PBKDF2 under valgrind takes seconds per 100,000.
+        salt = os.urandom(16)
+        digest = hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), salt, 100000, 32)
+        sql("UPDATE users SET password_hash = 'pbkdf2-sha256$100000$%s$%s' WHERE id = '%s'" % (
+            base64.b64encode(salt).decode(), base64.b64encode(digest).decode(), uid))
+        status, body = _cgi("GET", "/webhook/login?next=%2Fwebhook%2Fdeliveries%3Fstatus%3Ddead")
+        assert status == 200 and b"status=dead" in body, body
+        form = urllib.parse.urlencode({"email": email, "password": PASSWORD,
+                                       "next": "/webhook/deliveries?status=dead"})
+        status, _ = _cgi("POST", "/webhook/login", body=form.encode(), content_type=FORM)
+        assert status == 303, status
+        actions = [a["action"] for a in _audit(key) if a["object_id"] == uid]
+        assert "user.login" in actions and "user.disable" in actions, actions

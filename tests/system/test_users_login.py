@@ -16,7 +16,6 @@ import time
 import urllib.parse
 
 from hltest import CONFIG, CTL, api, cgi, ctl, new_account, sql, unique, write_config
-from test_memcheck import VALGRIND, _cgi as _vg_cgi, _vg
 
 PASSWORD = "correct horse battery staple"
 FORM = "application/x-www-form-urlencoded"
@@ -376,29 +375,3 @@ def test_next_with_a_base_path():
     r = _login(email, PASSWORD, _addr(), next_="//evil.example", config=conf, base=base)
     assert r.headers["location"] == base + "/webhook", r.headers
 
-
-if VALGRIND and os.environ.get("HL_SANITIZERS", "no") in ("no", ""):
-
-    def test_users_and_login_under_valgrind():
-        slug, key = new_account("uvg")
-        email, uid = _user(slug)
-        for argv, status, stdin in ((["user", "list", slug], 0, None),
-                                    (["user", "disable", slug, email], 0, None),
-                                    (["user", "disable", slug, uid], 0, None),
-                                    (["user", "enable", slug, email], 0, None),
-                                    (["user", "disable", slug, "nobody@example.test"], 4, None),
-                                    (["user", "passwd", slug, email], 2, b"short\n"),
-                                    (["user", "passwd", slug, email], 0, PASSWORD.encode() + b"\n")):
-            proc = _vg([CTL, "--config", CONFIG] + argv, input=stdin)
-            assert proc.returncode == status, (argv, proc.returncode, proc.stderr[-2000:])
-        status, _ = _vg_cgi("GET", "/webhook/deliveries?status=dead&q=%3Cx%3E%20y")
-        assert status == 303
-        status, body = _vg_cgi("GET", "/webhook/login?next=%2Fwebhook%2Fdeliveries%3Fstatus%3Ddead")
-        assert status == 200 and b"status=dead" in body, body
-        for password, want in (("wrong password", 401), (PASSWORD, 303)):
-            form = urllib.parse.urlencode({"email": email, "password": password,
-                                           "next": "/webhook/deliveries?status=dead"})
-            status, _ = _vg_cgi("POST", "/webhook/login", body=form.encode(), content_type=FORM)
-            assert status == want, (password, status)
-        actions = [a["action"] for a in _audit(key) if a["object_id"] == uid]
-        assert "user.login" in actions and "user.login_failed" in actions, actions
