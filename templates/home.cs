@@ -7,6 +7,7 @@
 <a class="stat<?cs if:Page.Stats.failing > 0 ?> warn<?cs /if ?>" href="<?cs var:Site.Base ?>/manage"><span class="num"><?cs var:Page.Stats.failing ?></span><span class="lbl">failing endpoints</span></a>
 <a class="stat<?cs if:Page.Stats.disabled > 0 ?> warn<?cs /if ?>" href="<?cs var:Site.Base ?>/manage"><span class="num"><?cs var:Page.Stats.disabled ?></span><span class="lbl">disabled endpoints</span></a>
 <a class="stat<?cs if:Page.Stats.dead > 0 ?> bad<?cs /if ?>" href="<?cs var:Site.Base ?>/deliveries?status=dead"><span class="num"><?cs var:Page.Stats.dead ?></span><span class="lbl">dead letters</span></a>
+<a class="stat" href="<?cs var:Site.Base ?>/deliveries?status=pending"><span class="num"><?cs var:Page.Stats.pending ?></span><span class="lbl">deliveries waiting (pending, sending or paused)</span></a>
 <a class="stat" href="<?cs var:Site.Base ?>/incoming"><span class="num"><?cs var:Page.Incoming.received ?></span><span class="lbl">incoming requests (24 h, <?cs var:Page.Incoming.duplicate ?> duplicates)</span></a>
 <a class="stat<?cs if:Page.Incoming.rejected > 0 ?> warn<?cs /if ?>" href="<?cs var:Site.Base ?>/incoming"><span class="num"><?cs var:Page.Incoming.rejected ?></span><span class="lbl">incoming refused (24 h)</span></a>
 </div>

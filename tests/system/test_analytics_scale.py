@@ -391,3 +391,35 @@ def test_every_series_point_starts_inside_the_range():
                 key=key).body
         assert len(a["series"]) == want, (since, until, buckets, len(a["series"]), a["bucket_seconds"])
         assert all(p["start"] < until for p in a["series"]), a["series"]
+
+
+def test_the_overview_counts_dead_and_waiting_deliveries_of_the_account_only():
+    """Dead letters and waiting deliveries on the overview, counted through
+    the account's endpoints (the index that holds just those rows), never
+    another account's."""
+    import re
+    from test_dashboard import _admin
+    slug, key, s = _admin()
+    _, other = account()
+    mine = [endpoint(key, "http://127.0.0.1:9/never")["id"] for _ in range(2)]
+    theirs = endpoint(other, "http://127.0.0.1:9/never")["id"]
+    for i in range(6):
+        publish(key, {"n": i})
+        publish(other, {"n": i})
+    want = {"dead": 0, "pending": 0}
+    for n, (wh, status) in enumerate(zip(mine * 6, ["dead", "paused", "sending", "succeeded",
+                                                     "dead", "pending"] * 2)):
+        dlv = api("GET", "/webhooks/%s/deliveries?limit=250" % wh, key=key).body["data"][n // 2]
+        sql("UPDATE deliveries SET status = '%s' WHERE id = '%s'" % (status, dlv["id"]))
+        if status == "dead":
+            want["dead"] += 1
+        elif status != "succeeded":
+            want["pending"] += 1
+    sql("UPDATE deliveries SET status = 'dead' WHERE endpoint_id = '%s'" % theirs)
+    status, _, body = s.get("/webhook")
+    assert status == 200, body[-2000:]
+    got = {"dead": re.search(r'<span class="num">(\d+)</span><span class="lbl">dead letters', body),
+           "pending": re.search(r'<span class="num">(\d+)</span><span class="lbl">deliveries '
+                                r'waiting', body)}
+    assert all(got.values()), body[-3000:]
+    assert {k: int(v.group(1)) for k, v in got.items()} == want == {"dead": 4, "pending": 6}, got
