@@ -17,15 +17,27 @@
 
 #define ROTATE_GRACE_S (24 * 3600)
 
-/* Add each endpoint's 7-day success rate to the list. */
+static void
+copy_rate(json_object *ep, json_object *stats)
+{
+	json_object_object_add(ep, "success_rate",
+		json_object_get(json_object_object_get(stats, "success_rate")));
+	json_object_object_add(ep, "attempts_7d",
+		json_object_get(json_object_object_get(stats, "attempts")));
+}
+
+/* Add each endpoint's 7-day success rate to the list. One query gives
+ * the rates of up to 200 endpoints (by_endpoint); when the account had
+ * more with attempts, the page's others are asked for one by one. */
 static void
 add_rates(struct hl_req *r, json_object *endpoints)
 {
 	struct hl_analytics_filter f = { 0 };
 	char since[32], until[32];
 	time_t now = time(NULL), then = now - 7 * 86400;
-	json_object *a = NULL, *by;
+	json_object *a = NULL, *by, *one;
 	size_t i, j, n, m;
+	int truncated;
 
 	hl_sql_time(then, since);
 	hl_sql_time(now + 60, until);
@@ -37,6 +49,7 @@ add_rates(struct hl_req *r, json_object *endpoints)
 	if (hl_analytics_query(r->db, r->who.account_id, &f, &a))
 		return;
 	by = json_object_object_get(a, "by_endpoint");
+	truncated = json_object_get_boolean(json_object_object_get(a, "truncated"));
 	n = json_object_array_length(endpoints);
 	m = json_object_array_length(by);
 	for (i = 0; i < n; i++) {
@@ -46,13 +59,19 @@ add_rates(struct hl_req *r, json_object *endpoints)
 		for (j = 0; j < m; j++) {
 			json_object *g = json_object_array_get_idx(by, j);
 
-			if (strcmp(id, json_object_get_string(json_object_object_get(g, "webhook_id"))))
-				continue;
-			json_object_object_add(ep, "success_rate",
-				json_object_get(json_object_object_get(g, "success_rate")));
-			json_object_object_add(ep, "attempts_7d",
-				json_object_get(json_object_object_get(g, "attempts")));
+			if (!strcmp(id, json_object_get_string(json_object_object_get(g,
+			    "webhook_id")))) {
+				copy_rate(ep, g);
+				break;
+			}
 		}
+		if (j < m || !truncated)
+			continue;
+		f.endpoint_id = id;
+		one = NULL;
+		if (!hl_analytics_query(r->db, r->who.account_id, &f, &one))
+			copy_rate(ep, json_object_object_get(one, "totals"));
+		json_object_put(one);
 	}
 	json_object_put(a);
 }

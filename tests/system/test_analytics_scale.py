@@ -10,6 +10,7 @@ test stored: the bucket function below is written from the documented
 rule (one bucket per ms below 64 ms, then 16 per power of two), not
 taken from hookline's C or SQL."""
 
+import html
 import time
 
 from apihelp import account, endpoint, publish
@@ -423,3 +424,57 @@ def test_the_overview_counts_dead_and_waiting_deliveries_of_the_account_only():
                                 r'waiting', body)}
     assert all(got.values()), body[-3000:]
     assert {k: int(v.group(1)) for k, v in got.items()} == want == {"dead": 4, "pending": 6}, got
+
+
+def test_manage_list_shows_rates_past_200_endpoints():
+    """The manage list's 7-day rates came from one analytics query, whose
+    by_endpoint holds 200 endpoints: with more than 200 with attempts, the
+    others showed no rate on their page."""
+    import re
+    from test_dashboard import _admin
+    slug, key, s = _admin()
+    acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+    first = endpoint(key, "http://127.0.0.1:9/quiet")["id"]
+    # 250 more endpoints, cloned in SQL (the API's per-key limit would take
+    # minutes), with ids before the first's: the query's groups fill in
+    # id order, so the first is the one left out, on the list's last page.
+    cols = [c for (c,) in sql("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE "
+                              "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'endpoints' "
+                              "ORDER BY ORDINAL_POSITION")]
+    sel = ["CONCAT('wh_0', LPAD(seq, 4, '0'))" if c == "id" else
+           "CONCAT(url, seq)" if c == "url" else c for c in cols]
+    sql("INSERT INTO endpoints (%s) SELECT %s FROM endpoints JOIN seq_1_to_250 WHERE id = '%s'"
+        % (", ".join(cols), ", ".join(sel), first))
+    publish(key, {"n": 1})
+    busy = [r[0] for r in sql("SELECT id FROM endpoints WHERE account_id = '%s' AND id <> '%s'"
+                              % (acct, first))]
+    assert len(busy) == 250, len(busy)
+    # Deliveries of the clones too, so that attempts can name them.
+    sql("INSERT INTO deliveries (id, account_id, endpoint_id, event_id, event_type, status) "
+        "SELECT CONCAT('dl_', SUBSTRING(e.id, 4)), e.account_id, e.id, d.event_id, d.event_type, "
+        "'succeeded' FROM endpoints e JOIN deliveries d ON d.endpoint_id = '%s' "
+        "WHERE e.account_id = '%s' AND e.id <> '%s'" % (first, acct, first))
+    dlv = {r[0]: r[1] for r in sql("SELECT endpoint_id, id FROM deliveries WHERE account_id = '%s'"
+                                   % acct)}
+    now = time.time()
+    rows = [(time_id("att", int(now * 1000) - 60000 + i), dlv[wh], acct, wh, 1,
+             time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now - 60)), 30, "http://x", "{}", 200,
+             None) for i, wh in enumerate(busy * 2)]
+    rows.append((time_id("att", int(now * 1000) - 1000), dlv[first], acct, first, 1,
+                 time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now - 60)), 30, "http://x", "{}",
+                 503, "http_status"))
+    load_rows("delivery_attempts", ("id", "delivery_id", "account_id", "endpoint_id", "attempt_no",
+                                    "started_at", "duration_ms", "request_url", "request_headers",
+                                    "response_status", "error_class"), rows)
+    path, row = "/webhook/manage", None
+    for _ in range(10):
+        status, _, body = s.get(path)
+        assert status == 200, body[-2000:]
+        row = re.search(r'<tr>(?:(?!</tr>).)*/manage/%s"(?:(?!</tr>).)*</tr>' % first, body, re.S)
+        nxt = re.search(r'href="(/webhook/manage\?iterator=[^"]+)">Next page', body)
+        if row or not nxt:
+            break
+        path = html.unescape(nxt.group(1))
+    assert row, body[-3000:]
+    rate = re.search(r'data-label="Success \(7 d\)">([^<]*)<', row.group(0))
+    assert rate and rate.group(1).strip() == "0.0 %", row.group(0)
