@@ -82,7 +82,6 @@ dispatch(struct hl_req *r)
 		return;
 	if (route->auth == HL_AUTH_API) {
 		struct hl_idem idem;
-
 		size_t headers_before;
 
 		if (hl_guard_rate_caller(r) || hl_guard_idem_begin(r, &idem))
