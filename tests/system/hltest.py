@@ -13,6 +13,7 @@ checked with Python's hmac/hashlib/base64 (`verify`).
 """
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import http.client
@@ -21,6 +22,8 @@ import json
 import os
 import re
 import secrets
+import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -299,6 +302,37 @@ class Receiver(LocalServer):
 # In the ASan+UBSan build UBSan reports on standard error whatever
 # log_path says, so the output of every program run here is checked.
 SANITIZER_REPORT = re.compile(r"runtime error: |==[0-9]+==(ERROR|WARNING): [A-Za-z]+Sanitizer")
+
+
+LIB_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "lib.sh")
+
+
+def lib_sh(function, *args):
+    """Run a function of scripts/lib.sh; fails the test when it fails."""
+    proc = subprocess.run(["bash", "-c", '. "$0" && "$@"', LIB_SH, function] + list(args),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    assert proc.returncode == 0, (function, proc.returncode, proc.stderr[-2000:])
+
+
+@contextlib.contextmanager
+def own_web_server(name, config, *extra, server=None):
+    """One more web server of the suite's kind (lighttpd, or Apache under
+    run-apache; server= names one) with hookline.fcgi and config, in
+    TMP/name: name must be short, tests/system/run leaves room for that
+    directory's unix socket path and no longer. extra: more lib.sh
+    arguments (a configuration snippet). Yields (base URL, directory)."""
+    server = server or ("apache" if os.environ.get("HL_WEB_SERVER") == "apache" else "lighttpd")
+    d = os.path.join(TMP, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.mkdir(d)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    lib_sh("hl_%s_start" % server, d, str(port), config, FCGI, *extra)
+    try:
+        yield "http://127.0.0.1:%d" % port, d
+    finally:
+        lib_sh("hl_%s_stop" % server, d)
 
 
 def no_sanitizer_report(argv, stderr):

@@ -10,19 +10,15 @@ import hashlib
 import hmac
 import json
 import os
-import shutil
-import socket
 import subprocess
 import threading
 import time
 
 from apihelp import account, endpoint, error_code
-from hltest import (CONFIG, CTL, TMP, Receiver, api, run_runner, sign, sql, unique, verify,
-                    write_config)
+from hltest import (CONFIG, CTL, TMP, Receiver, api, own_web_server, run_runner, sign, sql,
+                    unique, verify, write_config)
 
 ROUTED = "integration.webhook_received"
-FCGI = os.environ.get("HL_FCGI", "")
-LIB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "lib.sh")
 
 
 def source(key, verify_scheme, status=201, **extra):
@@ -496,29 +492,11 @@ def web_server_behind_a_proxy():
     configuration (scripts/lib.sh) plus the documented lines for a trusted
     proxy. Yields its base URL and the Server header it answers with."""
     server = "apache" if os.environ.get("HL_WEB_SERVER") == "apache" else "lighttpd"
-    # A short name: tests/system/run leaves room for this directory's
-    # unix socket path, not for a longer one.
-    d = os.path.join(TMP, "proxy")
-    shutil.rmtree(d, ignore_errors=True)
-    os.mkdir(d)
-    extra = os.path.join(d, "behind-a-proxy.conf")
+    extra = os.path.join(TMP, "behind-a-proxy.conf")
     with open(extra, "w") as f:
         f.write(BEHIND_A_PROXY[server])
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    shell("hl_%s_start" % server, d, str(port), CONFIG, FCGI, extra)
-    try:
-        yield "http://127.0.0.1:%d" % port, "apache" if server == "apache" else "hookline-dev"
-    finally:
-        shell("hl_%s_stop" % server, d)
-
-
-def shell(function, *args):
-    """A function of scripts/lib.sh."""
-    proc = subprocess.run(["bash", "-c", '. "$0" && "$@"', LIB, function] + list(args),
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
-    assert proc.returncode == 0, (function, proc.returncode, proc.stderr[-2000:])
+    with own_web_server("proxy", CONFIG, extra) as (base, _):
+        yield base, "apache" if server == "apache" else "hookline-dev"
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client():

@@ -12,16 +12,14 @@ import base64
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import time
 
-from hltest import (CTL, FCGI, TMP, _run, api, cgi_environment, run_program, run_runner, sql,
-                    wait_for, write_config)
+from hltest import (CTL, FCGI, TMP, _run, api, cgi_environment, own_web_server, run_program,
+                    run_runner, sql, wait_for, write_config)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SQL_DIR = os.path.join(HERE, "..", "..", "sql")
-LIB = os.path.join(HERE, "..", "..", "scripts", "lib.sh")
 DB = "hl_startup_%s" % secrets.token_hex(3)
 
 # This build's migrations, by number, as Makefile.am lists them (every
@@ -182,27 +180,11 @@ def test_migrate_from_another_releases_sql_directory_says_so():
 # ---------------------------------------------------------------------------
 # The web app behind a web server of its own (the suite's kind) over DB.
 
-def shell(function, *args):
-    proc = subprocess.run(["bash", "-c", '. "$0" && "$@"', LIB, function] + list(args),
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
-    assert proc.returncode == 0, (function, proc.returncode, proc.stderr[-2000:])
-
-
 def test_web_answers_503_until_migrated_then_serves_without_restart():
-    server = "apache" if os.environ.get("HL_WEB_SERVER") == "apache" else "lighttpd"
+    apache = os.environ.get("HL_WEB_SERVER") == "apache"
     take_away(TOP)
-    # A short name: tests/system/run leaves room for a unix socket path
-    # under TMP/proxy, no longer.
-    d = os.path.join(TMP, "schm")
-    shutil.rmtree(d, ignore_errors=True)
-    os.mkdir(d)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    base = "http://127.0.0.1:%d" % port
-    log = os.path.join(d, "log", "hookline-fcgi.log" if server == "lighttpd" else "apache-error.log")
-    shell("hl_%s_start" % server, d, str(port), _conf, FCGI)
-    try:
+    with own_web_server("schm", _conf) as (base, d):
+        log = os.path.join(d, "log", "apache-error.log" if apache else "hookline-fcgi.log")
         for _ in range(12):
             r = api("GET", "/webhooks", key=None, base=base)
             assert r.status == 503, r
@@ -235,8 +217,6 @@ def test_web_answers_503_until_migrated_then_serves_without_restart():
         assert time.time() - started < 20
         text = open(log, errors="replace").read()
         assert "serving requests again" in text, text[-3000:]
-    finally:
-        shell("hl_%s_stop" % server, d)
 
 
 # ---------------------------------------------------------------------------
@@ -249,8 +229,15 @@ def _keyfile(name, data):
     return path
 
 
-def _openssl(*args):
-    return subprocess.run(["openssl"] + list(args), check=True, capture_output=True).stdout
+def _openssl(*args, input=None):
+    return subprocess.run(["openssl"] + list(args), input=input, check=True,
+                          capture_output=True).stdout
+
+
+def _key_pair(*options):
+    """(private, public) PEM of a new key: genpkey options."""
+    private = _openssl("genpkey", *options)
+    return private, _openssl("pkey", "-pubout", input=private)
 
 
 def _rs_config(path):
@@ -263,15 +250,9 @@ def _start(conf):
 
 
 def test_rs256_key_file_problems_stop_the_web_app_at_start():
-    private = _openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
-    public = subprocess.run(["openssl", "pkey", "-pubout"], input=private, check=True,
-                            capture_output=True).stdout
-    small = subprocess.run(["openssl", "pkey", "-pubout"], capture_output=True, check=True,
-                           input=_openssl("genpkey", "-algorithm", "RSA", "-pkeyopt",
-                                          "rsa_keygen_bits:1024")).stdout
-    ec = subprocess.run(["openssl", "pkey", "-pubout"], capture_output=True, check=True,
-                        input=_openssl("genpkey", "-algorithm", "EC", "-pkeyopt",
-                                       "ec_paramgen_curve:P-256")).stdout
+    private, public = _key_pair("-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
+    small = _key_pair("-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024")[1]
+    ec = _key_pair("-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256")[1]
     missing = os.path.join(TMP, "no-such-key.pem")
     directory = os.path.join(TMP, "rs-key-dir")
     os.makedirs(directory, exist_ok=True)
@@ -309,29 +290,17 @@ def test_rs256_key_is_read_once_at_start():
     every request, a missing one answering 500."""
     if os.environ.get("HL_WEB_SERVER") == "apache":
         return  # mod_fcgid starts processes on demand: one started later has no key file
-    private = _openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
-    public = subprocess.run(["openssl", "pkey", "-pubout"], input=private, check=True,
-                            capture_output=True).stdout
+    public = _key_pair("-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")[1]
     path = _keyfile("once.pem", public)
     conf = _rs_config(path)
     token = "%s.%s.%s" % (_b64(b'{"alg":"RS256","typ":"JWT"}'), _b64(b'{"sub":"x"}'), _b64(b"sig"))
-    d = os.path.join(TMP, "rsfc")
-    shutil.rmtree(d, ignore_errors=True)
-    os.mkdir(d)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    base = "http://127.0.0.1:%d" % port
-    shell("hl_lighttpd_start", d, str(port), conf, FCGI)
-    try:
+    with own_web_server("rsfc", conf, server="lighttpd") as (base, _):
         r = api("GET", "/webhooks", key=token, base=base)
         assert r.status == 401, r
         os.unlink(path)
         for _ in range(8):
             r = api("GET", "/webhooks", key=token, base=base)
             assert r.status == 401 and r.body["error"]["code"] == "unauthorized", r
-    finally:
-        shell("hl_lighttpd_stop", d)
 
 
 def _b64(data):
