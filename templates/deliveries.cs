@@ -32,11 +32,7 @@
 <?cs if:Session.CanWrite && (!Page.Filter.status || Page.Filter.status == "dead" || Page.Filter.status == "succeeded" || Page.Filter.status == "pending") ?>
 <form class="card" method="post" action="<?cs var:Site.Base ?>/deliveries/retry">
 <?cs call:csrf_field() ?>
-<input type="hidden" name="status" value="<?cs var:Page.Filter.status ?>">
-<input type="hidden" name="webhook_id" value="<?cs var:Page.Filter.webhook_id ?>">
-<input type="hidden" name="type" value="<?cs var:Page.Filter.type ?>">
-<input type="hidden" name="since" value="<?cs var:Page.Filter.since ?>">
-<input type="hidden" name="until" value="<?cs var:Page.Filter.until ?>">
+<?cs call:delivery_filter_fields() ?>
 <?cs if:Page.Filter.status == "succeeded" ?><p>Replay the succeeded deliveries matching these filters: their receivers get them again.</p><button type="submit" class="secondary">Replay succeeded deliveries…</button>
 <?cs elif:Page.Filter.status == "pending" ?><p>Send the pending deliveries matching these filters now, instead of at their next attempt.</p><button type="submit" class="secondary">Send pending deliveries now…</button>
 <?cs else ?><p>Retry the dead deliveries (dead letters) matching these filters<?cs if:!Page.Filter.status ?>; deliveries in other states are left as they are (filter by status to replay succeeded ones)<?cs /if ?>.</p><button type="submit" class="secondary">Retry dead deliveries…</button><?cs /if ?>

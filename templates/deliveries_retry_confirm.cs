@@ -18,11 +18,7 @@
 <?cs if:Page.Count > 0 ?>
 <form method="post" action="<?cs var:Site.Base ?>/deliveries/retry">
 <?cs call:csrf_field() ?>
-<input type="hidden" name="status" value="<?cs var:Page.Filter.status ?>">
-<input type="hidden" name="webhook_id" value="<?cs var:Page.Filter.webhook_id ?>">
-<input type="hidden" name="type" value="<?cs var:Page.Filter.type ?>">
-<input type="hidden" name="since" value="<?cs var:Page.Filter.since ?>">
-<input type="hidden" name="until" value="<?cs var:Page.Filter.until ?>">
+<?cs call:delivery_filter_fields() ?>
 <input type="hidden" name="confirm" value="1">
 <button type="submit"<?cs if:Page.Bulk == "succeeded" ?> class="danger"<?cs /if ?>><?cs if:Page.Bulk == "succeeded" ?>Replay them<?cs elif:Page.Bulk == "pending" ?>Send them now<?cs else ?>Retry them<?cs /if ?></button>
 </form>

@@ -5,6 +5,8 @@
 <?cs def:delivery_badge(status) ?><span class="badge st-<?cs var:status ?>"><?cs var:status ?></span><?cs /def ?>
 <?cs def:time(t) ?><?cs if:t ?><time datetime="<?cs var:t ?>" title="<?cs var:t ?> UTC"><?cs var:t ?></time><?cs else ?><span class="muted">never</span><?cs /if ?><?cs /def ?>
 <?cs def:csrf_field() ?><input type="hidden" name="csrf" value="<?cs var:Session.Csrf ?>"><?cs /def ?>
+<?cs # The deliveries list's filters, carried by the bulk retry forms. ?>
+<?cs def:delivery_filter_fields() ?><input type="hidden" name="status" value="<?cs var:Page.Filter.status ?>"><input type="hidden" name="webhook_id" value="<?cs var:Page.Filter.webhook_id ?>"><input type="hidden" name="type" value="<?cs var:Page.Filter.type ?>"><input type="hidden" name="since" value="<?cs var:Page.Filter.since ?>"><input type="hidden" name="until" value="<?cs var:Page.Filter.until ?>"><?cs /def ?>
 <?cs def:field_error(name) ?><?cs if:Page.FieldError[name] ?><p class="field-error" id="err-<?cs var:name ?>"><?cs var:Page.FieldError[name] ?></p><?cs /if ?><?cs /def ?>
 <?cs def:invalid(name) ?><?cs if:Page.FieldError[name] ?> aria-invalid="true" aria-describedby="err-<?cs var:name ?>"<?cs /if ?><?cs /def ?>
 <?cs def:selected(a, b) ?><?cs if:a == b ?> selected<?cs /if ?><?cs /def ?>
