@@ -39,6 +39,16 @@ def percentile(values, p):
     return bucket_max(bucket(values[rank - 1]))
 
 
+def _paused_delivery(key, n=1, url="http://127.0.0.1:9/never"):
+    """(webhook id, delivery id): a new endpoint with the delivery of one
+    published event, paused so that no runner of another test sends it
+    while the test loads attempts for it."""
+    wh = endpoint(key, url)["id"]
+    publish(key, {"n": n})
+    assert api("PUT", "/webhooks/%s" % wh, {"enabled": False}, key=key).status == 200
+    return wh, api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+
+
 def duration(i):
     # A skewed spread across the exact and the bucketed ranges: most fast,
     # a tail up to ~12 s.
@@ -50,11 +60,7 @@ def test_every_attempt_counts_and_percentiles_follow_the_histogram():
     # As on an installation that never rolled up (the attempts below are
     # written into hours a runner of another test may have rolled up).
     sql("UPDATE rollup_cursor SET next_hour = NULL")
-    wh = endpoint(key, "http://127.0.0.1:9/never")["id"]
-    publish(key, {"n": 1})
-    # Paused: no runner of another test sends it while we look.
-    assert api("PUT", "/webhooks/%s" % wh, {"enabled": False}, key=key).status == 200
-    dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+    wh, dlv = _paused_delivery(key)
     acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
     # N attempts over the last 23 hours, one in ten failed, with ids made
     # 5 ms after each started, as the runner stores them.
@@ -204,10 +210,7 @@ def test_the_overview_counts_the_day_from_the_rollups():
     from test_dashboard import _admin
     slug, key, s = _admin()
     sql("UPDATE rollup_cursor SET next_hour = NULL")
-    wh = endpoint(key, "http://127.0.0.1:9/never")["id"]
-    publish(key, {"n": 1})
-    assert api("PUT", "/webhooks/%s" % wh, {"enabled": False}, key=key).status == 200
-    dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+    wh, dlv = _paused_delivery(key)
     acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
     now = int(time.time())
     hour = now // 3600 * 3600 - 3 * 3600
@@ -254,10 +257,7 @@ def test_a_rate_of_100_means_nothing_failed():
     acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
     now = int(time.time())
     for n, failed, want in ((2000, 1, 99.9), (3000, 2999, 0.1), (2000, 0, 100.0), (8, 1, 87.5)):
-        wh = endpoint(key, "http://127.0.0.1:9/never")["id"]
-        publish(key, {"n": n})
-        assert api("PUT", "/webhooks/%s" % wh, {"enabled": False}, key=key).status == 200
-        dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+        wh, dlv = _paused_delivery(key, n)
         load_rows("delivery_attempts", ("id", "delivery_id", "account_id", "endpoint_id",
                                         "attempt_no", "started_at", "duration_ms", "request_url",
                                         "request_headers", "error_class"),
@@ -278,10 +278,7 @@ def test_the_order_of_groups_does_not_change_when_hours_roll_up():
     acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
     hooks = []
     for n in range(2):
-        wh = endpoint(key, "http://127.0.0.1:9/never")["id"]
-        publish(key, {"n": n})
-        assert api("PUT", "/webhooks/%s" % wh, {"enabled": False}, key=key).status == 200
-        hooks.append((wh, api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]))
+        hooks.append(_paused_delivery(key, n))
     hooks.sort()
     (low, low_dlv), (high, high_dlv) = hooks
     hour = int(time.time()) // 3600 * 3600 - 5 * 3600
@@ -313,10 +310,7 @@ def test_range_ends_since_inclusive_until_exclusive_rolled_up_or_not():
     slug, key = account()
     sql("UPDATE rollup_cursor SET next_hour = NULL")
     acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
-    wh = endpoint(key, "http://127.0.0.1:9/never")["id"]
-    publish(key, {"n": 1})
-    assert api("PUT", "/webhooks/%s" % wh, {"enabled": False}, key=key).status == 200
-    dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+    wh, dlv = _paused_delivery(key)
     hour = int(time.time()) // 3600 * 3600 - 6 * 3600
     since, until = hour - 1234, hour + 3 * 3600 + 321        # off the hour at both ends
     at_ms = [since * 1000 - 1, since * 1000, hour * 1000 - 1, hour * 1000, hour * 1000 + 3599999,
@@ -353,10 +347,7 @@ def test_accounts_see_only_their_own_attempts_and_rollups():
     for n in (3, 5):
         slug, key = account()
         acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
-        wh = endpoint(key, "http://127.0.0.1:9/secret-%d" % n)["id"]
-        publish(key, {"n": n})
-        assert api("PUT", "/webhooks/%s" % wh, {"enabled": False}, key=key).status == 200
-        dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+        wh, dlv = _paused_delivery(key, n, url="http://127.0.0.1:9/secret-%d" % n)
         load_rows("delivery_attempts", ("id", "delivery_id", "account_id", "endpoint_id",
                                         "attempt_no", "started_at", "duration_ms", "request_url",
                                         "request_headers"),
