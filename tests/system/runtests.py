@@ -15,11 +15,15 @@ HL_CLAIMS=DIR (set by tests/system/run for HL_SYSTEM_JOBS > 1): several of
 these run at once, each on its own stack; a module runs in the one that
 first makes the directory DIR/module, so each runs once in all, and no
 case here is then not an error.
+
+HL_SYSTEM_SHUFFLE=SEED runs the files in an order shuffled by SEED (the
+same seed, the same order): no case may depend on what ran before it.
 """
 
 import importlib
 import inspect
 import os
+import random
 import signal
 import sys
 import time
@@ -63,9 +67,15 @@ def claim(modname):
 
 
 def discover():
-    for fname in sorted(os.listdir(HERE)):
-        if fname.startswith("test_") and fname.endswith(".py"):
-            yield fname[:-3]
+    """The test files in name order, or shuffled by HL_SYSTEM_SHUFFLE=seed:
+    a case must not depend on what the files before it left behind, and a
+    stack runs whichever files it claims, so try other orders too."""
+    names = sorted(f[:-3] for f in os.listdir(HERE) if f.startswith("test_") and f.endswith(".py"))
+    seed = os.environ.get("HL_SYSTEM_SHUFFLE")
+    if seed:
+        random.Random(seed).shuffle(names)
+        print("test files in the order of HL_SYSTEM_SHUFFLE=%s" % seed)
+    return names
 
 
 def main(argv):
