@@ -264,6 +264,12 @@ config_from_hdf(HDF *hdf, struct hl_config *cfg)
 		return hl_fail(HL_ERR_CONFIG, "Auth.JwtHs256Secret", "Auth.JwtHs256Secret must be "
 			"at least %d characters (generate one with: head -c32 /dev/urandom | base64)",
 			HL_JWT_SECRET_MIN);
+	/* One algorithm is accepted, so that a token cannot choose its own:
+	 * with both keys set, one of them would be ignored without a word. */
+	if (*cfg->jwt_hs256_secret && *cfg->jwt_rs256_key_file)
+		return hl_fail(HL_ERR_CONFIG, "Auth.JwtRs256PublicKeyFile", "Auth.JwtHs256Secret "
+			"and Auth.JwtRs256PublicKeyFile are both set: set one (tokens of one "
+			"algorithm are accepted)");
 	if (!*cfg->db_socket && !*cfg->db_host)
 		return hl_fail(HL_ERR_CONFIG, "Database.Host",
 			"Database.Host or Database.Socket must be set");

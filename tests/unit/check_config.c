@@ -111,6 +111,16 @@ START_TEST(test_jwt_secret_long_enough_and_never_echoed)
 }
 END_TEST
 
+/* Both JWT keys: one would be ignored without a word. */
+START_TEST(test_jwt_one_algorithm)
+{
+	expect_bad(KEY "Auth.JwtHs256Secret = 0123456789abcdef0123456789abcdef\n"
+		"Auth.JwtRs256PublicKeyFile = /etc/hookline/idp.pem\n", "Auth.JwtRs256PublicKeyFile");
+	ck_assert_ptr_nonnull(strstr(hl_errmsg(), "both set"));
+	ck_assert_ptr_null(strstr(hl_errmsg(), "0123456789abcdef"));
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
 	struct hl_config c;
@@ -142,6 +152,7 @@ main(void)
 	tcase_add_test(tc, test_errors_name_the_key);
 	tcase_add_test(tc, test_master_key_never_echoed);
 	tcase_add_test(tc, test_jwt_secret_long_enough_and_never_echoed);
+	tcase_add_test(tc, test_jwt_one_algorithm);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_path_resolution);
 	suite_add_tcase(s, tc);
