@@ -332,6 +332,19 @@ parse_body(hl_header_fn header, void *ctx, const char *body, size_t n, json_obje
 	return HL_OK;
 }
 
+/* A header's value as JSON text may hold it: the stored payload is
+ * utf8mb4, and one byte that is not UTF-8 would fail the whole insert
+ * (a 500 the sender retries for days). Bad bytes read '?'; NULL stays
+ * NULL. Owned by the caller. */
+static char *
+text_of(const char *s)
+{
+	char *t = s ? strdup(s) : NULL;
+
+	hl_utf8_sanitize(t);
+	return t;
+}
+
 static void
 rfc3339(long long t, char out[32])
 {
@@ -350,8 +363,7 @@ envelope(const struct hl_source *src, const struct hl_incoming_in *in, const cha
 	const struct provenance *p, json_object *body, int is_text)
 {
 	json_object *o = json_object_new_object(), *s = json_object_new_object();
-	const char *ct = in->header(in->ctx, "content-type");
-	char when[32];
+	char when[32], *ct = text_of(in->header(in->ctx, "content-type"));
 
 	hl_json_add_str(s, "id", src->id);
 	hl_json_add_str(s, "slug", src->slug);
@@ -363,6 +375,7 @@ envelope(const struct hl_source *src, const struct hl_incoming_in *in, const cha
 	hl_json_add_str(o, "provider_event", p->event);
 	hl_json_add_str(o, "provider_id", p->dedupe);
 	hl_json_add_str(o, "content_type", ct);
+	free(ct);
 	if (is_text)
 		json_object_object_add(o, "body_text",
 			json_object_new_string_len(in->body, (int)in->bodylen));

@@ -541,6 +541,25 @@ def payload_of(event_id):
     return json.loads(sql("SELECT payload FROM events WHERE id = '%s'" % event_id)[0][0])
 
 
+def test_a_content_type_that_is_not_utf8_is_published():
+    """The envelope carries the Content-Type as it came: one byte of it
+    that is not UTF-8 failed the payload's insert (utf8mb4), so a signed,
+    well-formed request was answered 500, which the sender retries for
+    days. Its bad bytes read "?" now, as in the request log."""
+    slug, key = account()
+    secret = unique("s")
+    src = source(key, "github", secret=secret)
+    body = b'{"a": 1}'
+    # http.client sends a str header as Latin-1: "\xff" is the byte 0xff.
+    r = post(src, body, github_headers(secret, body), content_type="application/json; x=\xff\xe9")
+    assert r.status == 202, r
+    data = payload_of(r.body["event_id"])
+    assert data["content_type"] == "application/json; x=??" and data["body"] == {"a": 1}, data
+    entry = log(key, src)[0]
+    assert entry["outcome"] == "accepted" and entry["event_id"] == r.body["event_id"], entry
+    assert events_of(slug) == 1
+
+
 def test_json_scalar_bodies_are_json():
     """Any JSON value is a JSON body, a bare number or literal at the very
     end of the body included; declared JSON that is not one value is 422."""
