@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "hl_crypto.h"
 #include "hl_incoming.h"
@@ -289,6 +290,20 @@ provenance(const struct hl_source *src, hl_header_fn header, void *ctx, json_obj
 		p->event = NULL;
 }
 
+/* Does the Content-Type declare JSON (application/json, text/json,
+ * application/vnd.api+json, ...)? Media types compare without case
+ * (RFC 9110 8.3.1), and only the type itself counts, not a parameter. */
+static int
+declares_json(const char *ct)
+{
+	size_t i, n = ct ? strcspn(ct, ";") : 0;
+
+	for (i = 0; i + 4 <= n; i++)
+		if (!strncasecmp(ct + i, "json", 4))
+			return 1;
+	return 0;
+}
+
 /* The body as JSON when it is JSON (any value: an object, 123, true;
  * *json NULL for null); a JSON content type that does not parse is an
  * error, anything else is kept as text. Strict RFC 8259: a lenient parse
@@ -323,7 +338,7 @@ parse_body(hl_header_fn header, void *ctx, const char *body, size_t n, json_obje
 	}
 	if (!why)
 		return HL_OK;
-	if (ct && strstr(ct, "json")) {
+	if (declares_json(ct)) {
 		rc = hl_fail(HL_ERR_INVALID, "body", "the body is not valid JSON: %s", why);
 		hl_errreason_set("invalid_body");
 		return rc;
