@@ -216,6 +216,47 @@ def test_a_delivery_posted_again_or_concurrently_makes_one_event():
     assert r.status == 202 and r.body["duplicate"] is False, r
 
 
+def test_long_and_non_utf8_delivery_ids_still_deduplicate():
+    """A delivery id longer than the log's 255 characters, or with bytes
+    that are not UTF-8, was dropped: the delivery was not deduplicated at
+    all, and every retry of a signed Standard Webhooks request became
+    another event. The whole id is the key now; the log and the envelope
+    show its first 255 bytes, bad bytes as "?"."""
+    slug, key = account()
+    src = source(key, "standard")
+    secret = src["secret"]
+    body = b'{"type": "invoice.paid"}'
+    ts = str(int(time.time()))
+    long_id = "msg_" + "a" * 296
+    hdrs = {"webhook-id": long_id, "webhook-timestamp": ts,
+            "webhook-signature": "v1," + sign(secret, long_id, ts, body)}
+    first = post(src, body, hdrs)
+    assert first.status == 202 and first.body["duplicate"] is False, first
+    again = post(src, body, hdrs)
+    assert again.status == 200 and again.body["duplicate"] is True, again
+    assert again.body["event_id"] == first.body["event_id"], (first, again)
+    assert payload_of(first.body["event_id"])["provider_id"] == long_id[:255]
+    assert {e["dedupe_key"] for e in log(key, src)} == {long_id[:255]}
+    # Past what is shown it is still the whole id that counts.
+    other_id = long_id[:-1] + "b"
+    r = post(src, body, {"webhook-id": other_id, "webhook-timestamp": ts,
+                         "webhook-signature": "v1," + sign(secret, other_id, ts, body)})
+    assert r.status == 202 and r.body["duplicate"] is False, r
+    assert events_of(slug) == 2
+    # GitHub's unsigned header, with bytes that are not UTF-8 (http.client
+    # sends a str header as Latin-1).
+    gsecret = unique("s")
+    gh = source(key, "github", secret=gsecret)
+    gbody = b'{"n": 1}'
+    hdrs = github_headers(gsecret, gbody, delivery="d\xe9j\xe0-1")
+    first = post(gh, gbody, hdrs)
+    again = post(gh, gbody, hdrs)
+    assert first.status == 202 and again.status == 200, (first, again)
+    assert again.body["event_id"] == first.body["event_id"], (first, again)
+    assert {e["dedupe_key"] for e in log(key, gh)} == {"d?j?-1"}
+    assert events_of(slug) == 3
+
+
 def test_stripe_signatures_timestamps_and_rotation():
     slug, key = account()
     secret = "whsec_" + unique("stripe")    # Stripe keys its HMAC with the whole string
