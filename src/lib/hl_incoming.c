@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "hl_crypto.h"
 #include "hl_incoming.h"
@@ -235,8 +236,13 @@ hl_incoming_verify(enum hl_verify v, const char *secret, hl_header_fn header, vo
 
 /* What the provider calls this delivery and this kind of event. */
 struct provenance {
-	const char *dedupe;          /* its delivery id, or NULL */
+	const char *dedupe;          /* its delivery id as it came, or NULL */
 	const char *event;           /* its event name, or NULL */
+	/* The delivery id as the envelope and the log show it: the first
+	 * DEDUPE_MAX bytes, those that are not UTF-8 read '?'. Deduplication
+	 * takes the whole id: a longer one, or one of other bytes, is still
+	 * the same delivery when it comes again. */
+	char shown[DEDUPE_MAX + 1];
 };
 
 static void
@@ -250,6 +256,7 @@ provenance(const struct hl_source *src, hl_header_fn header, void *ctx, json_obj
 
 	p->dedupe = NULL;
 	p->event = NULL;
+	p->shown[0] = '\0';
 	switch (src->verify) {
 	case HL_VERIFY_STANDARD: {
 		struct standard_headers h;
@@ -281,12 +288,29 @@ provenance(const struct hl_source *src, hl_header_fn header, void *ctx, json_obj
 	/* Any sender may name its delivery the way our own API takes it. */
 	if (!p->dedupe)
 		p->dedupe = header(ctx, "idempotency-key");
-	if (p->dedupe && (!*p->dedupe || strlen(p->dedupe) > DEDUPE_MAX ||
-	    !hl_utf8_valid(p->dedupe, strlen(p->dedupe))))
+	if (p->dedupe && !*p->dedupe)
 		p->dedupe = NULL;
+	if (p->dedupe) {
+		hl_strlcpy(p->shown, p->dedupe, sizeof(p->shown));
+		hl_utf8_sanitize(p->shown);
+	}
 	if (p->event && (!*p->event || strlen(p->event) > PROVIDER_EVENT_MAX ||
 	    !hl_utf8_valid(p->event, strlen(p->event))))
 		p->event = NULL;
+}
+
+/* Does the Content-Type declare JSON (application/json, text/json,
+ * application/vnd.api+json, ...)? Media types compare without case
+ * (RFC 9110 8.3.1), and only the type itself counts, not a parameter. */
+static int
+declares_json(const char *ct)
+{
+	size_t i, n = ct ? strcspn(ct, ";") : 0;
+
+	for (i = 0; i + 4 <= n; i++)
+		if (!strncasecmp(ct + i, "json", 4))
+			return 1;
+	return 0;
 }
 
 /* The body as JSON when it is JSON (any value: an object, 123, true;
@@ -323,13 +347,26 @@ parse_body(hl_header_fn header, void *ctx, const char *body, size_t n, json_obje
 	}
 	if (!why)
 		return HL_OK;
-	if (ct && strstr(ct, "json")) {
+	if (declares_json(ct)) {
 		rc = hl_fail(HL_ERR_INVALID, "body", "the body is not valid JSON: %s", why);
 		hl_errreason_set("invalid_body");
 		return rc;
 	}
 	*is_text = 1;
 	return HL_OK;
+}
+
+/* A header's value as JSON text may hold it: the stored payload is
+ * utf8mb4, and one byte that is not UTF-8 would fail the whole insert
+ * (a 500 the sender retries for days). Bad bytes read '?'; NULL stays
+ * NULL. Owned by the caller. */
+static char *
+text_of(const char *s)
+{
+	char *t = s ? strdup(s) : NULL;
+
+	hl_utf8_sanitize(t);
+	return t;
 }
 
 static void
@@ -350,8 +387,7 @@ envelope(const struct hl_source *src, const struct hl_incoming_in *in, const cha
 	const struct provenance *p, json_object *body, int is_text)
 {
 	json_object *o = json_object_new_object(), *s = json_object_new_object();
-	const char *ct = in->header(in->ctx, "content-type");
-	char when[32];
+	char when[32], *ct = text_of(in->header(in->ctx, "content-type"));
 
 	hl_json_add_str(s, "id", src->id);
 	hl_json_add_str(s, "slug", src->slug);
@@ -361,8 +397,9 @@ envelope(const struct hl_source *src, const struct hl_incoming_in *in, const cha
 	rfc3339(in->now, when);
 	hl_json_add_str(o, "received_at", when);
 	hl_json_add_str(o, "provider_event", p->event);
-	hl_json_add_str(o, "provider_id", p->dedupe);
+	hl_json_add_str(o, "provider_id", p->dedupe ? p->shown : NULL);
 	hl_json_add_str(o, "content_type", ct);
+	free(ct);
 	if (is_text)
 		json_object_object_add(o, "body_text",
 			json_object_new_string_len(in->body, (int)in->bodylen));
@@ -436,9 +473,9 @@ hl_incoming_receive(struct hl_db *db, const struct hl_source *src,
 	const struct hl_incoming_in *in, struct hl_incoming_out *out)
 {
 	struct hl_incoming_entry e;
-	struct provenance p = { NULL, NULL };
+	struct provenance p = { NULL, NULL, "" };
 	json_object *body = NULL, *payload = NULL, *res = NULL;
-	char idem[80], hash[65], keyed[HL_ID_MAX + DEDUPE_MAX + 2], message[500];
+	char idem[80], hash[65], message[500], *keyed;
 	const char *reason;
 	int is_text = 0;
 	hl_err rc;
@@ -464,9 +501,15 @@ hl_incoming_receive(struct hl_db *db, const struct hl_source *src,
 		/* The source and the provider's id, hashed to fit the key column:
 		 * the same delivery posted again is the same key. */
 		if (p.dedupe) {
-			snprintf(keyed, sizeof(keyed), "%s\n%s", src->id, p.dedupe);
-			hl_sha256_hex(keyed, strlen(keyed), hash);
-			snprintf(idem, sizeof(idem), "incoming:%s", hash);
+			keyed = malloc(strlen(src->id) + strlen(p.dedupe) + 2);
+			if (!keyed) {
+				rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+			} else {
+				sprintf(keyed, "%s\n%s", src->id, p.dedupe);
+				hl_sha256_hex(keyed, strlen(keyed), hash);
+				snprintf(idem, sizeof(idem), "incoming:%s", hash);
+				free(keyed);
+			}
 		}
 	}
 	if (!rc)
@@ -490,7 +533,7 @@ hl_incoming_receive(struct hl_db *db, const struct hl_source *src,
 	e.body = in->body;
 	e.bodylen = in->bodylen;
 	e.provider_event = p.event;
-	e.dedupe_key = p.dedupe;
+	e.dedupe_key = p.dedupe ? p.shown : NULL;
 	if (rc) {
 		/* The error as the caller will answer it: keep it past the log write. */
 		reason = hl_errreason();

@@ -216,6 +216,47 @@ def test_a_delivery_posted_again_or_concurrently_makes_one_event():
     assert r.status == 202 and r.body["duplicate"] is False, r
 
 
+def test_long_and_non_utf8_delivery_ids_still_deduplicate():
+    """A delivery id longer than the log's 255 characters, or with bytes
+    that are not UTF-8, was dropped: the delivery was not deduplicated at
+    all, and every retry of a signed Standard Webhooks request became
+    another event. The whole id is the key now; the log and the envelope
+    show its first 255 bytes, bad bytes as "?"."""
+    slug, key = account()
+    src = source(key, "standard")
+    secret = src["secret"]
+    body = b'{"type": "invoice.paid"}'
+    ts = str(int(time.time()))
+    long_id = "msg_" + "a" * 296
+    hdrs = {"webhook-id": long_id, "webhook-timestamp": ts,
+            "webhook-signature": "v1," + sign(secret, long_id, ts, body)}
+    first = post(src, body, hdrs)
+    assert first.status == 202 and first.body["duplicate"] is False, first
+    again = post(src, body, hdrs)
+    assert again.status == 200 and again.body["duplicate"] is True, again
+    assert again.body["event_id"] == first.body["event_id"], (first, again)
+    assert payload_of(first.body["event_id"])["provider_id"] == long_id[:255]
+    assert {e["dedupe_key"] for e in log(key, src)} == {long_id[:255]}
+    # Past what is shown it is still the whole id that counts.
+    other_id = long_id[:-1] + "b"
+    r = post(src, body, {"webhook-id": other_id, "webhook-timestamp": ts,
+                         "webhook-signature": "v1," + sign(secret, other_id, ts, body)})
+    assert r.status == 202 and r.body["duplicate"] is False, r
+    assert events_of(slug) == 2
+    # GitHub's unsigned header, with bytes that are not UTF-8 (http.client
+    # sends a str header as Latin-1).
+    gsecret = unique("s")
+    gh = source(key, "github", secret=gsecret)
+    gbody = b'{"n": 1}'
+    hdrs = github_headers(gsecret, gbody, delivery="d\xe9j\xe0-1")
+    first = post(gh, gbody, hdrs)
+    again = post(gh, gbody, hdrs)
+    assert first.status == 202 and again.status == 200, (first, again)
+    assert again.body["event_id"] == first.body["event_id"], (first, again)
+    assert {e["dedupe_key"] for e in log(key, gh)} == {"d?j?-1"}
+    assert events_of(slug) == 3
+
+
 def test_stripe_signatures_timestamps_and_rotation():
     slug, key = account()
     secret = "whsec_" + unique("stripe")    # Stripe keys its HMAC with the whole string
@@ -541,6 +582,25 @@ def payload_of(event_id):
     return json.loads(sql("SELECT payload FROM events WHERE id = '%s'" % event_id)[0][0])
 
 
+def test_a_content_type_that_is_not_utf8_is_published():
+    """The envelope carries the Content-Type as it came: one byte of it
+    that is not UTF-8 failed the payload's insert (utf8mb4), so a signed,
+    well-formed request was answered 500, which the sender retries for
+    days. Its bad bytes read "?" now, as in the request log."""
+    slug, key = account()
+    secret = unique("s")
+    src = source(key, "github", secret=secret)
+    body = b'{"a": 1}'
+    # http.client sends a str header as Latin-1: "\xff" is the byte 0xff.
+    r = post(src, body, github_headers(secret, body), content_type="application/json; x=\xff\xe9")
+    assert r.status == 202, r
+    data = payload_of(r.body["event_id"])
+    assert data["content_type"] == "application/json; x=??" and data["body"] == {"a": 1}, data
+    entry = log(key, src)[0]
+    assert entry["outcome"] == "accepted" and entry["event_id"] == r.body["event_id"], entry
+    assert events_of(slug) == 1
+
+
 def test_json_scalar_bodies_are_json():
     """Any JSON value is a JSON body, a bare number or literal at the very
     end of the body included; declared JSON that is not one value is 422."""
@@ -566,6 +626,25 @@ def test_json_scalar_bodies_are_json():
     r = post(src, b"'quoted'", content_type="text/plain")
     assert r.status == 202, r
     assert payload_of(r.body["event_id"])["body_text"] == "'quoted'"
+
+
+def test_json_is_declared_by_the_media_type_in_any_case():
+    """Media types compare without case: "Application/JSON" declared JSON
+    but a body of it that did not parse was published as body_text; and
+    a parameter that says json does not make text/plain JSON."""
+    slug, key = account()
+    src = source(key, "none", allowed_cidrs="127.0.0.0/8")
+    before = events_of(slug)
+    for ct in ("Application/JSON", "APPLICATION/VND.API+JSON; charset=UTF-8", "text/JSON"):
+        r = post(src, b'{"a": ', content_type=ct)
+        assert r.status == 422 and error_code(r) == "invalid_body", (ct, r)
+    assert events_of(slug) == before
+    r = post(src, b'{"a": ', content_type="text/plain; profile=json")
+    assert r.status == 202, r
+    # (Read as hex: mariadb -B would escape the backslashes again.)
+    stored = json.loads(bytes.fromhex(sql("SELECT HEX(payload) FROM events WHERE id = '%s'"
+                                          % r.body["event_id"])[0][0]))
+    assert stored["body_text"] == '{"a": ', stored
 
 
 def test_nul_characters_in_json_bodies_are_refused():
