@@ -52,8 +52,10 @@ fail(const char *what)
 		return EXIT_EXISTS;
 	if (code == HL_ERR_NOTFOUND)
 		return EXIT_NOTFOUND;
-	/* A value the core refused is the caller's to fix, like a usage error. */
-	if (code == HL_ERR_INVALID || code == HL_ERR_TOOLARGE)
+	/* A value the core refused is the caller's to fix, like a usage error:
+	 * also one well-formed but refused (an unknown event type, a payload
+	 * its schema does not accept), which a script must not retry. */
+	if (code == HL_ERR_INVALID || code == HL_ERR_TOOLARGE || code == HL_ERR_UNPROCESSABLE)
 		return EXIT_USAGE;
 	return 1;
 }
@@ -707,7 +709,7 @@ static const struct command commands[] = {
 	{ "key", "revoke", cmd_key_revoke, 2, 2, "key revoke ACCOUNT KEY_ID" },
 	{ "publish", NULL, cmd_publish, 2, 6, "publish [--account SLUG] [--idempotency-key K] TYPE PAYLOAD_JSON" },
 	{ "status", NULL, cmd_status, 0, 0, "status" },
-	{ "purge", NULL, cmd_purge, 0, 3, "purge [--dry-run] [--chunks N]  (Retention.Days, Retention.AuditDays)" },
+	{ "purge", NULL, cmd_purge, 0, 3, "purge [--dry-run] [--chunks N]  (the Retention.* keys)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

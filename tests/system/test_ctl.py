@@ -186,6 +186,9 @@ def test_usage_and_invalid_arguments_exit_2_before_any_change():
         (["publish", "--account", slug, "sms.delivered", "{}", "--idempotency-key"],
          "--idempotency-key needs a value"),
         (["purge", "--chunks"], "--chunks needs a value"),
+        # Well-formed but refused by the core (the API's 422
+        # unprocessable): the caller's to fix, not a failure to retry.
+        (["publish", "--account", slug, "no.such_type", "{}"], "unknown event type"),
         (["purge", "--chunks", "--dry-run"], "--chunks needs a value"),
     ]
     keys_before = sql("SELECT COUNT(*) FROM api_keys")

@@ -1,6 +1,7 @@
 /* check_config.c: unit tests for hl_config: defaults, every error names
  * its key, unknown keys are refused, the master key never echoes. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,6 +142,38 @@ START_TEST(test_path_resolution)
 }
 END_TEST
 
+/* docs/hookline.hdf.example, with its master key filled in as its
+ * comment says, is a configuration the programs accept: no key in it is
+ * misspelt or out of range. */
+START_TEST(test_documented_example_is_accepted)
+{
+	static const char placeholder[] = "MasterKey = REPLACE-ME\n";
+	const char *top = getenv("top_srcdir");
+	char path[4096], file[8192], text[8192 + 64], *mark;
+	struct hl_config c;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/docs/hookline.hdf.example", top ? top : ".");
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot read %s", path);
+	n = fread(file, 1, sizeof(file) - 1, f);
+	fclose(f);
+	ck_assert_uint_lt(n, sizeof(file) - 1);
+	file[n] = '\0';
+	mark = strstr(file, placeholder);
+	ck_assert_msg(mark != NULL, "%s has no line %s", path, placeholder);
+	*mark = '\0';
+	snprintf(text, sizeof(text), "%sMasterKey = AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n%s",
+		file, mark + strlen(placeholder));
+	ck_assert_msg(hl_config_parse(text, &c) == HL_OK, "%s: %s", path, hl_errmsg());
+	ck_assert_str_eq(c.db_socket, "/run/mysqld/mysqld.sock");
+	ck_assert_int_eq(c.cookie_secure, 1);
+	ck_assert_int_eq(c.master_key[31], 31);
+	hl_config_free(&c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -155,6 +188,7 @@ main(void)
 	tcase_add_test(tc, test_jwt_one_algorithm);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_path_resolution);
+	tcase_add_test(tc, test_documented_example_is_accepted);
 	suite_add_tcase(s, tc);
 	return hl_check_run(s);
 }
