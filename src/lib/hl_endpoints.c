@@ -145,8 +145,12 @@ hl_subscriptions_replace(struct hl_db *db, const char *account_id,
 		if (rc)
 			return rc;
 	}
-	rc = hl_db_exec(db, NULL, "DELETE FROM subscriptions WHERE endpoint_id = ? AND account_id = ?",
-		"ss", endpoint_id, account_id);
+	/* The types that stay keep their rows, filters included: the form
+	 * and PUT name types only, and saving a description dropped every
+	 * filter set through subscribe. */
+	rc = hl_db_exec(db, NULL, "DELETE FROM subscriptions WHERE endpoint_id = ? AND account_id = ? "
+		"AND NOT JSON_CONTAINS(?, JSON_QUOTE(event_type))", "sss", endpoint_id, account_id,
+		json_object_to_json_string_ext(event_types, JSON_C_TO_STRING_PLAIN));
 	if (rc)
 		return rc;
 	rc = hl_stmt_new(db, "INSERT IGNORE INTO subscriptions (id, account_id, endpoint_id, event_type) "

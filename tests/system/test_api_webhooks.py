@@ -119,6 +119,41 @@ def test_subscribe_unsubscribe_and_webhook_events():
         assert r.status == 422 and r.body["error"]["field"] == "event_types", r
 
 
+def _subscriptions(key, wh):
+    r = api("GET", "/webhooks/%s/events" % wh, key=key)
+    assert r.status == 200, r
+    return {s["event_type"]: s["filter"] for s in r.body["subscriptions"]}
+
+
+def test_put_event_types_keeps_the_filters_of_the_types_that_stay():
+    """PUT names event types only: the filter of a type it keeps must stay
+    (replacing every subscription dropped the filters set by subscribe)."""
+    _, key = account()
+    us = {"path": "country", "op": "eq", "value": "US"}
+    ep = endpoint(key, "http://127.0.0.1:9/never", event_types=[])
+    r = api("POST", "/webhooks/%s/subscribe" % ep["id"],
+            {"event_types": ["sms.delivered", "sms.sent"], "filter": us}, key=key)
+    assert r.status == 200, r
+    r = api("PUT", "/webhooks/%s" % ep["id"],
+            {"event_types": ["sms.delivered", "voice.call_completed"]}, key=key)
+    assert r.status == 200, r
+    assert _subscriptions(key, ep["id"]) == {"sms.delivered": us, "voice.call_completed": None}
+    assert publish(key, {"country": "FR"}, "sms.delivered")["deliveries"] == 0
+    assert publish(key, {"country": "US"}, "sms.delivered")["deliveries"] == 1
+    assert publish(key, {"country": "FR"}, "sms.sent")["deliveries"] == 0
+    # A PUT without event_types leaves them all as they are.
+    r = api("PUT", "/webhooks/%s" % ep["id"], {"description": "renamed"}, key=key)
+    assert r.status == 200, r
+    assert _subscriptions(key, ep["id"]) == {"sms.delivered": us, "voice.call_completed": None}
+    # A refused PUT changes nothing.
+    r = api("PUT", "/webhooks/%s" % ep["id"], {"event_types": ["voice.call_completed", "no.such"]},
+            key=key)
+    assert r.status == 422, r
+    assert _subscriptions(key, ep["id"]) == {"sms.delivered": us, "voice.call_completed": None}
+    r = api("PUT", "/webhooks/%s" % ep["id"], {"event_types": []}, key=key)
+    assert r.status == 200 and _subscriptions(key, ep["id"]) == {}, r
+
+
 def test_replay_and_bulk_retry():
     _, key = account()
     with Receiver() as rcv:
