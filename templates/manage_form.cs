@@ -29,6 +29,12 @@
 <?cs /each ?>
 </div>
 <?cs /each ?>
+<?cs if:subcount(Page.Filters) ?>
+<div class="filters">
+<p class="muted small">Payload filters, set through the API (<code>POST /webhooks/{id}/subscribe</code>), stay when you save; unticking a type drops its filter.</p>
+<dl><?cs each:f = Page.Filters ?><dt><code><?cs var:f.event_type ?></code></dt><dd><pre><?cs var:f.text ?></pre></dd><?cs /each ?></dl>
+</div>
+<?cs /if ?>
 </fieldset>
 <h2 class="form-section">Delivery options</h2>
 <?cs call:opt_section("headers", "Custom headers", "Sent with every delivery. hookline sets the webhook-* signature headers, Content-Type and the HTTP framing headers itself.") ?>

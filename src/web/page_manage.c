@@ -447,6 +447,34 @@ endpoint_to_form(json_object *ep)
 		hl_json_add_str(ep, "rate_limit", "");
 }
 
+/* The payload filters of the stored subscriptions (set through the API;
+ * the form keeps them), as Page.Filters.N.event_type / .text. */
+static void
+stored_filters(struct hl_req *r, const char *id)
+{
+	HDF *hdf = hl_page_hdf(r);
+	json_object *subs = NULL, *f;
+	char key[64];
+	size_t i, n;
+	int k = 0;
+
+	if (hl_subscriptions_list(r->db, r->who.account_id, id, &subs))
+		return;
+	n = json_object_array_length(subs);
+	for (i = 0; i < n; i++) {
+		json_object *s = json_object_array_get_idx(subs, i);
+
+		f = json_object_object_get(s, "filter");
+		if (!f)
+			continue;
+		snprintf(key, sizeof(key), "Page.Filters.%d.event_type", k);
+		hdf_set_value(hdf, key, json_object_get_string(json_object_object_get(s, "event_type")));
+		snprintf(key, sizeof(key), "Page.Filters.%d.text", k++);
+		hl_page_json_text(hdf, key, f);
+	}
+	json_object_put(subs);
+}
+
 /* The form, filled from form (read_form's or endpoint_to_form's shape);
  * cur is the stored endpoint, for what the form may not show (whether
  * credentials are set, the ed25519 public key). */
@@ -481,6 +509,8 @@ show_form(struct hl_req *r, int status, const char *id, json_object *form, json_
 		hdf_set_int_value(hdf, "Page.Stored.enabled", json_object_get_boolean(
 			json_object_object_get(cur, "enabled")));
 	}
+	if (id)
+		stored_filters(r, id);
 	hl_hdf_from_json(hdf, "Page.Form", form);
 	if (hl_page_catalog(r, "Page.Catalog", json_object_object_get(form, "event_types"))) {
 		hl_page_core_error(r, hl_errcode(), "Loading the event catalog");

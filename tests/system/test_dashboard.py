@@ -484,6 +484,27 @@ def test_form_delivery_options_round_trip_through_the_api():
         assert ep["batch_max"] == 5, ep
 
 
+def test_saving_the_form_keeps_filters_set_through_the_api():
+    slug, key, s = _admin()
+    wh = api("POST", "/webhooks", {"url": "http://127.0.0.1:9/never", "event_types": []},
+             key=key).body["id"]
+    us = {"path": "country", "op": "eq", "value": "US"}
+    r = api("POST", "/webhooks/%s/subscribe" % wh, {"event_types": ["sms.delivered"], "filter": us},
+            key=key)
+    assert r.status == 200, r
+    status, _, page = s.get("/webhook/manage/" + wh)
+    # The edit page shows the filter it keeps.
+    assert status == 200, page[:3000]
+    shown = re.search(r'<dt><code>sms\.delivered</code></dt><dd><pre>(.*?)</pre>', page, re.S)
+    assert shown and json.loads(shown.group(1).replace("&quot;", '"')) == us, page[:5000]
+    _tidy_ok(page)
+    status, _, body = s.post("/webhook/manage/" + wh, _options_form(
+        "http://127.0.0.1:9/never", description="renamed", **{"sub.sms.sent": "1"}))
+    assert status in (302, 303), (status, body[:3000])
+    subs = api("GET", "/webhooks/%s/events" % wh, key=key).body["subscriptions"]
+    assert {x["event_type"]: x["filter"] for x in subs} == {"sms.delivered": us, "sms.sent": None}, subs
+
+
 def test_form_option_errors_are_inline_and_keep_input():
     slug, key, s = _admin()
     url = "http://127.0.0.1:9/opts"
