@@ -20,6 +20,12 @@
 #include "hl_ssrf.h"
 #include "hl_util.h"
 
+/* What is kept of a response's headers: the first RESPONSE_HEADERS_MAX,
+ * at most RESPONSE_HEADER_BYTES of names and values in all (each header
+ * whole or not at all). JSON escaping grows a byte to at most six, and
+ * the result must fit the attempt's response_headers column (TEXT,
+ * 65535 bytes): a longer one fails the insert, and with it the recording
+ * of every attempt in the transaction. */
 #define RESPONSE_HEADERS_MAX 64
 /* A token endpoint's JSON answer, read whole whatever
  * Delivery.MaxResponseBytes says (that is the excerpt of delivery answers). */
@@ -36,6 +42,7 @@ struct hl_send {
 	json_object *req_headers;      /* what we sent, redacted */
 	json_object *resp_headers;
 	int nresp_headers;
+	size_t resp_header_bytes;      /* names and values kept in resp_headers */
 	struct hl_buf body;            /* response excerpt */
 	int body_cut;                  /* more body than the excerpt: stopped reading */
 	char retry_after[64];
@@ -135,30 +142,37 @@ on_header(char *data, size_t size, size_t nmemb, void *userp)
 		json_object_put(s->resp_headers);
 		s->resp_headers = json_object_new_object();
 		s->nresp_headers = 0;
+		s->resp_header_bytes = 0;
+		s->retry_after[0] = '\0';
 		return n;
 	}
 	colon = memchr(data, ':', n);
-	if (!colon || s->nresp_headers >= RESPONSE_HEADERS_MAX)
+	if (!colon)
 		return n;
 	namelen = (size_t)(colon - data);
 	if (namelen == 0 || namelen >= sizeof(name))
 		return n;
 	memcpy(name, data, namelen);
 	name[namelen] = '\0';
+	for (size_t i = 0; i < namelen; i++)
+		if (name[i] >= 'A' && name[i] <= 'Z')
+			name[i] = (char)(name[i] - 'A' + 'a');
 	for (v = colon + 1; v < data + n && (*v == ' ' || *v == '\t'); v++)
 		;
 	end = data + n;
 	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
 		end--;
 	snprintf(value, sizeof(value), "%.*s", (int)(end - v), v);
-	for (size_t i = 0; i < namelen; i++)
-		if (name[i] >= 'A' && name[i] <= 'Z')
-			name[i] = (char)(name[i] - 'A' + 'a');
+	/* Honoured wherever it comes, whatever is kept for the log. */
 	if (!strcmp(name, "retry-after"))
 		hl_strlcpy(s->retry_after, value, sizeof(s->retry_after));
+	if (s->nresp_headers >= RESPONSE_HEADERS_MAX ||
+	    s->resp_header_bytes + namelen + strlen(value) > RESPONSE_HEADER_BYTES)
+		return n;
 	json_object_object_add(s->resp_headers, name,
 		json_object_new_string(is_secret_header(name) ? "[redacted]" : value));
 	s->nresp_headers++;
+	s->resp_header_bytes += namelen + strlen(value);
 	return n;
 }
 
