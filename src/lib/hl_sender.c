@@ -52,13 +52,53 @@ struct hl_send {
 	long long started_ms;
 };
 
-/* Header values never stored in clear. */
+/* Header values never stored in clear: by name (the usual names of
+ * credentials, as parts of custom header names like X-Auth-Token or
+ * X-Upstream-Authorization) ... */
 static int
 is_secret_header(const char *name)
 {
-	return !strcasecmp(name, "authorization") || !strcasecmp(name, "proxy-authorization") ||
-		!strcasecmp(name, "cookie") || strcasestr(name, "token") || strcasestr(name, "secret") ||
-		strcasestr(name, "api-key") || strcasestr(name, "apikey");
+	static const char *const parts[] = {
+		"auth", "token", "secret", "key", "pass", "pwd", "credential", "cookie",
+		"session", "signature", "private", NULL
+	};
+	int i;
+
+	/* Ours: the receiver's means to verify, shown so it can be compared. */
+	if (!strncasecmp(name, "webhook-", 8))
+		return 0;
+	for (i = 0; parts[i]; i++)
+		if (strcasestr(name, parts[i]))
+			return 1;
+	return 0;
+}
+
+/* A receiver's answer: the credentials it might echo. Narrower than the
+ * request's rule, so that WWW-Authenticate and the like stay readable. */
+static int
+is_secret_response_header(const char *name)
+{
+	return !strcmp(name, "authorization") || !strcmp(name, "proxy-authorization") ||
+		!strcmp(name, "cookie") || strstr(name, "token") || strstr(name, "secret") ||
+		strstr(name, "api-key") || strstr(name, "apikey");
+}
+
+/* ... and by value: an HTTP authentication scheme and its credentials,
+ * whatever the header is called. */
+static int
+is_secret_value(const char *value)
+{
+	static const char *const schemes[] = {
+		"basic ", "bearer ", "digest ", "token ", "negotiate ", "hmac ", NULL
+	};
+	int i;
+
+	while (*value == ' ' || *value == '\t')
+		value++;
+	for (i = 0; schemes[i]; i++)
+		if (!strncasecmp(value, schemes[i], strlen(schemes[i])))
+			return 1;
+	return 0;
 }
 
 static hl_err
@@ -73,7 +113,8 @@ add_header_redacted(struct hl_send *s, const char *name, const char *value, int 
 		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 	s->headers = l;
 	json_object_object_add(s->req_headers, name,
-		json_object_new_string(redact || is_secret_header(name) ? "[redacted]" : value));
+		json_object_new_string(redact || is_secret_header(name) || is_secret_value(value) ?
+		"[redacted]" : value));
 	memset(line, 0, sizeof(line));
 	return HL_OK;
 }
@@ -170,7 +211,7 @@ on_header(char *data, size_t size, size_t nmemb, void *userp)
 	    s->resp_header_bytes + namelen + strlen(value) > RESPONSE_HEADER_BYTES)
 		return n;
 	json_object_object_add(s->resp_headers, name,
-		json_object_new_string(is_secret_header(name) ? "[redacted]" : value));
+		json_object_new_string(is_secret_response_header(name) ? "[redacted]" : value));
 	s->nresp_headers++;
 	s->resp_header_bytes += namelen + strlen(value);
 	return n;

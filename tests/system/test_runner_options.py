@@ -56,6 +56,38 @@ def test_bearer_and_custom_header_auth_are_redacted():
         assert "pw-9" not in str(detail.raw), detail
 
 
+def test_custom_headers_carrying_credentials_are_redacted_in_the_log():
+    """Custom headers are sent as set, and the attempt log keeps them
+    redacted when their name says credential (X-Upstream-Authorization,
+    X-Auth-Key, X-Password ...) or their value is an HTTP authentication
+    scheme with its credentials, whatever the name."""
+    _, key = new_account()
+    secret_headers = {
+        "X-Upstream-Authorization": "sec-1", "X-Auth-Key": "sec-2", "X-Password": "sec-3",
+        "X-Client-Credential": "sec-4", "X-Session-Id": "sec-5", "X-Forward": "Bearer sec-6",
+        "X-Relay": "basic c2VjLTc6eA==", "Private-Key-Id": "sec-8",
+    }
+    plain = {"X-Tenant": "acme", "X-Note": "Bearers are welcome"}
+    with Receiver() as rcv:
+        ep = endpoint(key, rcv.url, headers=dict(secret_headers, **plain))
+        _publish(key)
+        run_runner("--once")
+        req = rcv.wait_for_requests(1)[0]
+        for name, value in dict(secret_headers, **plain).items():
+            assert req.headers[name.lower()] == value, (name, req.headers)
+        dl = api("GET", "/webhooks/%s/deliveries" % ep["id"], key=key).body["data"][0]
+        detail = api("GET", "/webhooks/deliveries/%s" % dl["id"], key=key)
+        sent = detail.body["attempt_log"][0]["request_headers"]
+        for name in secret_headers:
+            assert sent[name] == "[redacted]", (name, sent)
+        assert "sec-" not in str(detail.raw) and "c2VjLTc6eA" not in str(detail.raw), detail
+        for name, value in plain.items():
+            assert sent[name] == value, (name, sent)
+        # Ours stay visible: the receiver compares them with what it got.
+        assert sent["webhook-signature"] == req.headers["webhook-signature"], sent
+        assert sent["webhook-id"] == req.headers["webhook-id"], sent
+
+
 def test_bad_headers_and_auth_are_rejected():
     _, key = new_account()
     for opts in ({"headers": {"X-A": "a\r\nX-B: b"}}, {"headers": {"Bad Name": "x"}},
