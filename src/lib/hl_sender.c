@@ -754,6 +754,11 @@ hl_send_finish(struct hl_send *s, CURLcode res, struct hl_attempt *a)
 			curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &a->status);
 			a->response_headers = strdup(json_object_to_json_string_ext(s->resp_headers,
 				JSON_C_TO_STRING_PLAIN));
+			/* A binary answer is kept as far as it goes, not up to its
+			 * first NUL: NULs, like bytes that are not UTF-8, become '?'. */
+			for (size_t i = 0; i < s->body.len; i++)
+				if (s->body.data[i] == '\0')
+					s->body.data[i] = '?';
 			a->response_body = hl_buf_steal(&s->body);
 			hl_utf8_sanitize(a->response_body);
 			hl_utf8_sanitize(a->response_headers);

@@ -225,3 +225,23 @@ def test_retry_after_after_many_headers_is_honoured():
         d = only_delivery(key, ep["id"])
         assert d["status"] == "pending" and d["last_status_code"] == 503, d
         assert 590 <= next_attempt_in(ep["id"]) <= 605, next_attempt_in(ep["id"])
+
+
+def test_binary_and_cut_utf8_bodies_are_kept_as_text():
+    """The excerpt of a binary answer goes on past its NUL bytes, and bytes
+    that are not UTF-8 (also a character cut in two by the limit) are
+    stored as '?', never failing the record."""
+    _, key = new_account()
+    binary = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe tail"
+    with Receiver(status=500, body=binary) as bin_rcv, \
+            Receiver(status=200, body="é".encode() * 100) as utf_rcv:
+        ep_bin = endpoint(key, bin_rcv.url, retry_schedule="0,1h")
+        ep_utf = endpoint(key, utf_rcv.url)
+        publish(key, {"n": 1})
+        run_runner("--once", config=write_config(Delivery_MaxResponseBytes=15))
+        (a,) = only_delivery(key, ep_bin["id"])["attempt_log"]
+        assert a["response_status"] == 500, a
+        assert a["response_body"] == "?PNG\r\n\x1a\n???\rIHD", repr(a["response_body"])
+        d = only_delivery(key, ep_utf["id"])
+        assert d["status"] == "succeeded", d
+        assert d["attempt_log"][0]["response_body"] == "é" * 7 + "?", d["attempt_log"]
