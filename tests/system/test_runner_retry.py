@@ -131,6 +131,27 @@ def test_retry_after_on_every_slow_down_status():
             assert api("DELETE", "/webhooks/%s" % ep["id"], key=key).status == 204
 
 
+def test_retry_after_as_a_date_huge_or_negative():
+    """Retry-After as an HTTP date 5 minutes ahead waits 5 minutes; a huge
+    number is clamped to 24 h; a negative one is not a delay and leaves
+    the schedule (here 10 s) in charge."""
+    import email.utils
+    _, key = new_account()
+    cases = [(email.utils.formatdate(time.time() + 300, usegmt=True), 300),
+             ("99999999999999999999999999", 86400), ("-30", 10)]
+    for value, want in cases:
+        with Receiver(status=503, headers={"Retry-After": value}) as rcv:
+            ep = endpoint(key, rcv.url, retry_schedule="0,10s")
+            publish(key)
+            before = time.time()
+            run_runner("--once", config=no_jitter())
+            rcv.wait_for_requests(1)
+            (due,) = sql("SELECT UNIX_TIMESTAMP(next_attempt_at) FROM deliveries "
+                         "WHERE endpoint_id = '%s'" % ep["id"])[0]
+            assert want - 3 <= float(due) - before <= want + 5, (value, float(due) - before)
+            assert api("DELETE", "/webhooks/%s" % ep["id"], key=key).status == 204
+
+
 def test_429_waits_at_least_a_minute():
     _, key = new_account()
     with Receiver(status=429) as rcv:
