@@ -91,7 +91,9 @@ def test_bad_retry_options_are_rejected():
     _, key = new_account()
     for opts in ({"retry_schedule": "soon"}, {"retry_schedule": ""},
                  {"retry_exponential": {"base_seconds": 0, "cap_seconds": 1, "max_attempts": 2}},
-                 {"retry_exponential": {"base_seconds": 1}}, {"timeout_ms": 5},
+                 {"retry_exponential": {"base_seconds": 1}},
+                 {"retry_exponential": {"base_seconds": 60, "cap_seconds": 30, "max_attempts": 3}},
+                 {"timeout_ms": 5},
                  {"priority": 1000}):
         body = {"url": "http://127.0.0.1:9/hook", "event_types": [EVENT]}
         body.update(opts)
