@@ -178,7 +178,7 @@ int_member(json_object *o, const char *name, long lo, long hi, long *out)
 static hl_err
 validate_exponential(json_object *x)
 {
-	long v;
+	long v, base, cap;
 
 	if (json_object_is_type(x, json_type_null))
 		return HL_OK;
@@ -193,12 +193,17 @@ validate_exponential(json_object *x)
 		}
 	}
 	if (!json_object_is_type(x, json_type_object) ||
-	    int_member(x, "base_seconds", 1, RETRY_BASE_MAX, &v) ||
-	    int_member(x, "cap_seconds", 1, 7 * RETRY_BASE_MAX, &v) ||
+	    int_member(x, "base_seconds", 1, RETRY_BASE_MAX, &base) ||
+	    int_member(x, "cap_seconds", 1, 7 * RETRY_BASE_MAX, &cap) ||
 	    int_member(x, "max_attempts", 1, RETRY_ATTEMPTS_MAX, &v))
 		return hl_fail(HL_ERR_INVALID, "retry_exponential", "retry_exponential needs "
 			"base_seconds (1..86400), cap_seconds (1..604800) and max_attempts (1..%d)",
 			RETRY_ATTEMPTS_MAX);
+	/* Below the base the cap would make every delay the cap: a slip
+	 * (minutes for seconds), not a policy. */
+	if (cap < base)
+		return hl_fail(HL_ERR_INVALID, "retry_exponential", "retry_exponential: "
+			"cap_seconds (%ld) must be at least base_seconds (%ld)", cap, base);
 	return HL_OK;
 }
 

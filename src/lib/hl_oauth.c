@@ -14,6 +14,9 @@
 #define MARGIN_MAX_MS 30000
 /* Lifetime assumed when the token endpoint does not say (expires_in). */
 #define DEFAULT_LIFE_S 300
+/* Longer lifetimes are taken as this: the arithmetic below (ms, then us
+ * for MariaDB) stays far from overflow, and a DATETIME can hold it. */
+#define LIFE_MAX_S (366L * 24 * 3600)
 /* After a refusal nobody asks the token endpoint again for this long
  * (sql/008_oauth_refusals.sql). */
 #define REFUSED_HOLD_S 30
@@ -120,6 +123,8 @@ fetch_token(struct hl_db *db, const struct hl_config *cfg, struct hl_job *job)
 		return;
 	}
 	job->oauth_token = token;
+	if (expires_in > LIFE_MAX_S)
+		expires_in = LIFE_MAX_S;
 	life_ms = (expires_in >= 0 ? expires_in : DEFAULT_LIFE_S) * 1000LL;
 	margin = life_ms / 10 < MARGIN_MAX_MS ? life_ms / 10 : MARGIN_MAX_MS;
 	life_ms -= margin;

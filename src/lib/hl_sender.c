@@ -20,6 +20,12 @@
 #include "hl_ssrf.h"
 #include "hl_util.h"
 
+/* What is kept of a response's headers: the first RESPONSE_HEADERS_MAX,
+ * at most RESPONSE_HEADER_BYTES of names and values in all (each header
+ * whole or not at all). JSON escaping grows a byte to at most six, and
+ * the result must fit the attempt's response_headers column (TEXT,
+ * 65535 bytes): a longer one fails the insert, and with it the recording
+ * of every attempt in the transaction. */
 #define RESPONSE_HEADERS_MAX 64
 /* A token endpoint's JSON answer, read whole whatever
  * Delivery.MaxResponseBytes says (that is the excerpt of delivery answers). */
@@ -36,6 +42,7 @@ struct hl_send {
 	json_object *req_headers;      /* what we sent, redacted */
 	json_object *resp_headers;
 	int nresp_headers;
+	size_t resp_header_bytes;      /* names and values kept in resp_headers */
 	struct hl_buf body;            /* response excerpt */
 	int body_cut;                  /* more body than the excerpt: stopped reading */
 	char retry_after[64];
@@ -45,13 +52,53 @@ struct hl_send {
 	long long started_ms;
 };
 
-/* Header values never stored in clear. */
+/* Header values never stored in clear: by name (the usual names of
+ * credentials, as parts of custom header names like X-Auth-Token or
+ * X-Upstream-Authorization) ... */
 static int
 is_secret_header(const char *name)
 {
-	return !strcasecmp(name, "authorization") || !strcasecmp(name, "proxy-authorization") ||
-		!strcasecmp(name, "cookie") || strcasestr(name, "token") || strcasestr(name, "secret") ||
-		strcasestr(name, "api-key") || strcasestr(name, "apikey");
+	static const char *const parts[] = {
+		"auth", "token", "secret", "key", "pass", "pwd", "credential", "cookie",
+		"session", "signature", "private", NULL
+	};
+	int i;
+
+	/* Ours: the receiver's means to verify, shown so it can be compared. */
+	if (!strncasecmp(name, "webhook-", 8))
+		return 0;
+	for (i = 0; parts[i]; i++)
+		if (strcasestr(name, parts[i]))
+			return 1;
+	return 0;
+}
+
+/* A receiver's answer: the credentials it might echo. Narrower than the
+ * request's rule, so that WWW-Authenticate and the like stay readable. */
+static int
+is_secret_response_header(const char *name)
+{
+	return !strcmp(name, "authorization") || !strcmp(name, "proxy-authorization") ||
+		!strcmp(name, "cookie") || strstr(name, "token") || strstr(name, "secret") ||
+		strstr(name, "api-key") || strstr(name, "apikey");
+}
+
+/* ... and by value: an HTTP authentication scheme and its credentials,
+ * whatever the header is called. */
+static int
+is_secret_value(const char *value)
+{
+	static const char *const schemes[] = {
+		"basic ", "bearer ", "digest ", "token ", "negotiate ", "hmac ", NULL
+	};
+	int i;
+
+	while (*value == ' ' || *value == '\t')
+		value++;
+	for (i = 0; schemes[i]; i++)
+		if (!strncasecmp(value, schemes[i], strlen(schemes[i])))
+			return 1;
+	return 0;
 }
 
 static hl_err
@@ -66,7 +113,8 @@ add_header_redacted(struct hl_send *s, const char *name, const char *value, int 
 		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 	s->headers = l;
 	json_object_object_add(s->req_headers, name,
-		json_object_new_string(redact || is_secret_header(name) ? "[redacted]" : value));
+		json_object_new_string(redact || is_secret_header(name) || is_secret_value(value) ?
+		"[redacted]" : value));
 	memset(line, 0, sizeof(line));
 	return HL_OK;
 }
@@ -135,30 +183,37 @@ on_header(char *data, size_t size, size_t nmemb, void *userp)
 		json_object_put(s->resp_headers);
 		s->resp_headers = json_object_new_object();
 		s->nresp_headers = 0;
+		s->resp_header_bytes = 0;
+		s->retry_after[0] = '\0';
 		return n;
 	}
 	colon = memchr(data, ':', n);
-	if (!colon || s->nresp_headers >= RESPONSE_HEADERS_MAX)
+	if (!colon)
 		return n;
 	namelen = (size_t)(colon - data);
 	if (namelen == 0 || namelen >= sizeof(name))
 		return n;
 	memcpy(name, data, namelen);
 	name[namelen] = '\0';
+	for (size_t i = 0; i < namelen; i++)
+		if (name[i] >= 'A' && name[i] <= 'Z')
+			name[i] = (char)(name[i] - 'A' + 'a');
 	for (v = colon + 1; v < data + n && (*v == ' ' || *v == '\t'); v++)
 		;
 	end = data + n;
 	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
 		end--;
 	snprintf(value, sizeof(value), "%.*s", (int)(end - v), v);
-	for (size_t i = 0; i < namelen; i++)
-		if (name[i] >= 'A' && name[i] <= 'Z')
-			name[i] = (char)(name[i] - 'A' + 'a');
+	/* Honoured wherever it comes, whatever is kept for the log. */
 	if (!strcmp(name, "retry-after"))
 		hl_strlcpy(s->retry_after, value, sizeof(s->retry_after));
+	if (s->nresp_headers >= RESPONSE_HEADERS_MAX ||
+	    s->resp_header_bytes + namelen + strlen(value) > RESPONSE_HEADER_BYTES)
+		return n;
 	json_object_object_add(s->resp_headers, name,
-		json_object_new_string(is_secret_header(name) ? "[redacted]" : value));
+		json_object_new_string(is_secret_response_header(name) ? "[redacted]" : value));
 	s->nresp_headers++;
+	s->resp_header_bytes += namelen + strlen(value);
 	return n;
 }
 
@@ -699,6 +754,11 @@ hl_send_finish(struct hl_send *s, CURLcode res, struct hl_attempt *a)
 			curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &a->status);
 			a->response_headers = strdup(json_object_to_json_string_ext(s->resp_headers,
 				JSON_C_TO_STRING_PLAIN));
+			/* A binary answer is kept as far as it goes, not up to its
+			 * first NUL: NULs, like bytes that are not UTF-8, become '?'. */
+			for (size_t i = 0; i < s->body.len; i++)
+				if (s->body.data[i] == '\0')
+					s->body.data[i] = '?';
 			a->response_body = hl_buf_steal(&s->body);
 			hl_utf8_sanitize(a->response_body);
 			hl_utf8_sanitize(a->response_headers);

@@ -17,6 +17,21 @@
 #include "hl_util.h"
 
 #define RECLAIM_EVERY_MS 5000
+/* A batch request's body at most (about: each item is its envelope plus
+ * its id; encryption adds a third): receivers' own limits start there
+ * (nginx answers 413 above 1 MiB by default), and a batch that is always
+ * too large would fail until all of its deliveries were dead. A single
+ * larger delivery still goes, as a batch of one. */
+#define BATCH_BODY_MAX (1024 * 1024)
+
+/* What job adds to a batch request's body. */
+static size_t
+batch_cost(const struct hl_job *job)
+{
+	size_t n = job->bodylen + strlen(job->event_id) + 16;
+
+	return job->encryption_key ? n / 3 * 4 + 4 : n;
+}
 
 struct claimer {
 	struct claimer_opts o;
@@ -95,18 +110,23 @@ claim_round(struct claimer *c, int room)
 		memset(&jobs[i], 0, sizeof(jobs[i]));
 	}
 	for (i = 0; i < n; i++) {
+		size_t bytes;
 		int k = 0, j;
 
 		if (!jp[i])
 			continue;
 		group[k++] = jp[i];
 		jp[i] = NULL;
+		bytes = batch_cost(group[0]);
 		/* Batch endpoints: its other due deliveries of this claim (in id
-		 * order) share the request, up to batch_max. */
+		 * order) share the request, up to batch_max and BATCH_BODY_MAX;
+		 * those left over start the next requests. */
 		for (j = i + 1; group[0]->batch_max > 1 && !group[0]->setup_error[0] && j < n &&
 		    k < group[0]->batch_max; j++)
 			if (jp[j] && !jp[j]->setup_error[0] &&
-			    !strcmp(jp[j]->endpoint_id, group[0]->endpoint_id)) {
+			    !strcmp(jp[j]->endpoint_id, group[0]->endpoint_id) &&
+			    bytes + batch_cost(jp[j]) <= BATCH_BODY_MAX) {
+				bytes += batch_cost(jp[j]);
 				group[k++] = jp[j];
 				jp[j] = NULL;
 			}

@@ -124,3 +124,38 @@ def test_batch_endpoint_gets_json_arrays_and_each_delivery_its_attempt():
         for bad in (0, 101, "5"):
             r = api("PUT", "/webhooks/%s" % ep["id"], {"batch_max": bad}, key=key)
             assert r.status in (400, 422) and r.body["error"]["field"] == "batch_max", r
+
+
+def test_batch_requests_stay_within_a_mebibyte():
+    """batch_max 10 and six due events of 300 KB: not one request of
+    1.8 MB (which receivers such as nginx refuse with 413 by default, so it
+    would fail until every delivery in it was dead) but requests of at
+    most 1 MiB, each event in one of them, of mixed types, in order."""
+    slug, key = new_account()
+    types = [EVENT, "sms.failed"]
+    with Receiver() as rcv:
+        r = api("POST", "/webhooks", {"url": rcv.url, "event_types": types, "batch_max": 10},
+                key=key)
+        assert r.status == 201, r
+        ep = r.body
+        ids = []
+        for i in range(6):
+            r = api("POST", "/webhooks/publish", {"event_type": types[i % 2],
+                                                  "payload": {"i": i, "pad": "x" * 300000}}, key=key)
+            assert r.status == 202, r
+            ids.append(r.body["id"])
+        run_runner("--once", "--account", slug)
+        rows = _deliveries(key, ep["id"])
+        assert len(rows) == 6 and {d["status"] for d in rows} == {"succeeded"}, rows
+        reqs = rcv.requests
+        assert len(reqs) >= 2, [len(q.body) for q in reqs]
+        seen = []
+        for q in reqs:
+            assert len(q.body) <= 1024 * 1024, [len(q.body) for q in reqs]
+            verify(ep["secret"], q.headers, q.body)
+            items = q.json()
+            assert [it["id"] for it in items] == sorted(it["id"] for it in items), items
+            for it in items:
+                assert it["type"] == types[it["data"]["i"] % 2], it["type"]
+            seen += [it["id"] for it in items]
+        assert sorted(seen) == sorted(ids), seen

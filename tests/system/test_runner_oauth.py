@@ -114,6 +114,23 @@ def test_one_token_serves_many_deliveries_and_is_never_shown():
         assert detail.body["attempt_log"][0]["request_headers"]["authorization"] == "[redacted]"
 
 
+def test_a_huge_expires_in_is_a_long_life_not_an_overflow():
+    """expires_in is the token server's number: one far too large (here
+    the largest JSON integer json-c keeps) is a long-lived token, cached
+    and used by the next run, not an overflow that leaves it uncached."""
+    slug, key = new_account()
+    with TokenServer(expires_in=9223372036854775807) as ts, Receiver() as rcv:
+        ep = _endpoint(key, rcv.url, ts.url)
+        _publish(key, 1)
+        run_runner("--once", "--account", slug)
+        _publish(key, 1)
+        run_runner("--once", "--account", slug)
+        reqs = rcv.wait_for_requests(2)
+        assert [q.headers["authorization"] for q in reqs] == ["Bearer tok-1"] * 2, reqs
+        assert len(ts.requests) == 1, ts.requests
+        assert {d["status"] for d in _deliveries(key, ep["id"])} == {"succeeded"}
+
+
 def test_token_answer_is_read_whole_whatever_the_response_excerpt():
     # Delivery.MaxResponseBytes is the excerpt kept of delivery answers; the
     # token endpoint's JSON must still be read whole.

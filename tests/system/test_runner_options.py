@@ -6,7 +6,7 @@ import os
 import subprocess
 
 from apihelp import endpoint
-from hltest import TMP, Receiver, api, new_account, run_runner, verify, write_config
+from hltest import TMP, Receiver, api, new_account, run_runner, sql, verify, write_config
 
 EVENT = "sms.delivered"
 
@@ -54,6 +54,38 @@ def test_bearer_and_custom_header_auth_are_redacted():
         dl = api("GET", "/webhooks/%s/deliveries" % ep["id"], key=key).body["data"][0]
         detail = api("GET", "/webhooks/deliveries/%s" % dl["id"], key=key)
         assert "pw-9" not in str(detail.raw), detail
+
+
+def test_custom_headers_carrying_credentials_are_redacted_in_the_log():
+    """Custom headers are sent as set, and the attempt log keeps them
+    redacted when their name says credential (X-Upstream-Authorization,
+    X-Auth-Key, X-Password ...) or their value is an HTTP authentication
+    scheme with its credentials, whatever the name."""
+    _, key = new_account()
+    secret_headers = {
+        "X-Upstream-Authorization": "sec-1", "X-Auth-Key": "sec-2", "X-Password": "sec-3",
+        "X-Client-Credential": "sec-4", "X-Session-Id": "sec-5", "X-Forward": "Bearer sec-6",
+        "X-Relay": "basic c2VjLTc6eA==", "Private-Key-Id": "sec-8",
+    }
+    plain = {"X-Tenant": "acme", "X-Note": "Bearers are welcome"}
+    with Receiver() as rcv:
+        ep = endpoint(key, rcv.url, headers=dict(secret_headers, **plain))
+        _publish(key)
+        run_runner("--once")
+        req = rcv.wait_for_requests(1)[0]
+        for name, value in dict(secret_headers, **plain).items():
+            assert req.headers[name.lower()] == value, (name, req.headers)
+        dl = api("GET", "/webhooks/%s/deliveries" % ep["id"], key=key).body["data"][0]
+        detail = api("GET", "/webhooks/deliveries/%s" % dl["id"], key=key)
+        sent = detail.body["attempt_log"][0]["request_headers"]
+        for name in secret_headers:
+            assert sent[name] == "[redacted]", (name, sent)
+        assert "sec-" not in str(detail.raw) and "c2VjLTc6eA" not in str(detail.raw), detail
+        for name, value in plain.items():
+            assert sent[name] == value, (name, sent)
+        # Ours stay visible: the receiver compares them with what it got.
+        assert sent["webhook-signature"] == req.headers["webhook-signature"], sent
+        assert sent["webhook-id"] == req.headers["webhook-id"], sent
 
 
 def test_bad_headers_and_auth_are_rejected():
@@ -123,3 +155,30 @@ def test_fifo_endpoint_waits_for_the_earlier_delivery():
         reqs = rcv.wait_for_requests(4)
         order = [q.headers["webhook-id"] for q in reqs]
         assert order == [ids[0], ids[0], ids[1], ids[2]], order
+
+
+def test_fifo_goes_on_after_a_dead_delivery_and_a_retried_one_goes_first():
+    """FIFO: a delivery that went dead no longer holds the queue back (the
+    next ones go out in the same run); one sent again by hand goes out
+    before the later ones that are still waiting."""
+    _, key = new_account()
+    with Receiver(statuses=[500, 500, 500], status=200) as rcv:
+        ep = endpoint(key, rcv.url, fifo=True, retry_schedule="0")
+        ids = _publish(key, 3)
+        run_runner("--once")
+        order = [q.headers["webhook-id"] for q in rcv.wait_for_requests(3)]
+        assert order == ids, order
+        rows = {d["event_id"]: d for d in api("GET", "/webhooks/%s/deliveries" % ep["id"],
+                                              key=key).body["data"]}
+        assert [rows[i]["status"] for i in ids] == ["dead"] * 3, rows
+        # Two more, due before the first dead one is sent again (which
+        # the claim order alone would put last), wait for it.
+        later = _publish(key, 2)
+        r = api("POST", "/webhooks/deliveries/%s/retry" % rows[ids[0]]["id"], key=key)
+        assert r.status in (200, 202), r
+        assert sql("SELECT COUNT(*) FROM deliveries WHERE endpoint_id = '%s' AND status = "
+                   "'pending' AND next_attempt_at < (SELECT next_attempt_at FROM deliveries "
+                   "WHERE id = '%s')" % (ep["id"], rows[ids[0]]["id"])) == [["2"]]
+        run_runner("--once")
+        order = [q.headers["webhook-id"] for q in rcv.wait_for_requests(6)]
+        assert order[3:] == [ids[0]] + later, order

@@ -176,3 +176,72 @@ def test_accepted_delivery_with_endless_body_succeeds_without_waiting_for_it():
         assert rcv.requests == 1, rcv.requests
     finally:
         rcv.close()
+
+
+def test_many_long_response_headers_are_capped_and_recorded():
+    """A receiver may answer with dozens of long headers (policy headers
+    full of URLs, whose slashes JSON escapes): what is kept of them must fit
+    the attempt's response_headers column, or the recording transaction
+    fails for every attempt in it and the deliveries are sent again when
+    their leases expire."""
+    _, key = new_account()
+    policy = "default-src " + " ".join("https://cdn%d.example.com/a/b/c/" % i for i in range(30))
+    headers = {"X-Policy-%02d" % i: policy[:1000] for i in range(60)}
+    headers["X-Receiver-Trace"] = "trace-7"
+    with Receiver(status=200, headers=headers) as rcv, Receiver() as other:
+        ep = endpoint(key, rcv.url, retry_schedule="0,1h")
+        ep2 = endpoint(key, other.url, retry_schedule="0,1h")
+        publish(key, {"n": 1})
+        run_runner("--once", config=write_config(Delivery_LeaseSeconds=5))
+        rcv.wait_for_requests(1)
+        other.wait_for_requests(1)
+        d = only_delivery(key, ep["id"])
+        assert d["status"] == "succeeded" and d["attempts"] == 1, d
+        (a,) = d["attempt_log"]
+        assert a["response_status"] == 200, a
+        got = a["response_headers"]
+        assert got["x-receiver-trace"] == "trace-7", got
+        # Capped: some of the policy headers, each kept whole or not at all.
+        kept = [v for k, v in got.items() if k.startswith("x-policy-")]
+        assert 0 < len(kept) < 60, len(kept)
+        assert all(v == policy[:1000] for v in kept), kept
+        assert only_delivery(key, ep2["id"])["status"] == "succeeded"
+        run_runner("--once")
+        time.sleep(0.3)
+        assert len(rcv.requests) == 1 and len(other.requests) == 1, (rcv.requests, other.requests)
+
+
+def test_retry_after_after_many_headers_is_honoured():
+    """Retry-After sets the next attempt wherever it comes in the answer,
+    also after the headers the attempt log keeps."""
+    _, key = new_account()
+    headers = {"X-Filler-%02d" % i: "f" * 10 for i in range(70)}
+    headers["Retry-After"] = "600"
+    with Receiver(status=503, headers=headers) as rcv:
+        ep = endpoint(key, rcv.url, retry_schedule="0,1s")
+        publish(key, {"n": 1})
+        run_runner("--once", config=write_config(Delivery_JitterPercent=0))
+        rcv.wait_for_requests(1)
+        d = only_delivery(key, ep["id"])
+        assert d["status"] == "pending" and d["last_status_code"] == 503, d
+        assert 590 <= next_attempt_in(ep["id"]) <= 605, next_attempt_in(ep["id"])
+
+
+def test_binary_and_cut_utf8_bodies_are_kept_as_text():
+    """The excerpt of a binary answer goes on past its NUL bytes, and bytes
+    that are not UTF-8 (also a character cut in two by the limit) are
+    stored as '?', never failing the record."""
+    _, key = new_account()
+    binary = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe tail"
+    with Receiver(status=500, body=binary) as bin_rcv, \
+            Receiver(status=200, body="é".encode() * 100) as utf_rcv:
+        ep_bin = endpoint(key, bin_rcv.url, retry_schedule="0,1h")
+        ep_utf = endpoint(key, utf_rcv.url)
+        publish(key, {"n": 1})
+        run_runner("--once", config=write_config(Delivery_MaxResponseBytes=15))
+        (a,) = only_delivery(key, ep_bin["id"])["attempt_log"]
+        assert a["response_status"] == 500, a
+        assert a["response_body"] == "?PNG\r\n\x1a\n???\rIHD", repr(a["response_body"])
+        d = only_delivery(key, ep_utf["id"])
+        assert d["status"] == "succeeded", d
+        assert d["attempt_log"][0]["response_body"] == "é" * 7 + "?", d["attempt_log"]

@@ -91,7 +91,9 @@ def test_bad_retry_options_are_rejected():
     _, key = new_account()
     for opts in ({"retry_schedule": "soon"}, {"retry_schedule": ""},
                  {"retry_exponential": {"base_seconds": 0, "cap_seconds": 1, "max_attempts": 2}},
-                 {"retry_exponential": {"base_seconds": 1}}, {"timeout_ms": 5},
+                 {"retry_exponential": {"base_seconds": 1}},
+                 {"retry_exponential": {"base_seconds": 60, "cap_seconds": 30, "max_attempts": 3}},
+                 {"timeout_ms": 5},
                  {"priority": 1000}):
         body = {"url": "http://127.0.0.1:9/hook", "event_types": [EVENT]}
         body.update(opts)
@@ -128,6 +130,27 @@ def test_retry_after_on_every_slow_down_status():
             (due,) = sql("SELECT UNIX_TIMESTAMP(next_attempt_at) FROM deliveries "
                          "WHERE endpoint_id = '%s'" % ep["id"])[0]
             assert 119 <= float(due) - before <= 130, (status, due, before)
+            assert api("DELETE", "/webhooks/%s" % ep["id"], key=key).status == 204
+
+
+def test_retry_after_as_a_date_huge_or_negative():
+    """Retry-After as an HTTP date 5 minutes ahead waits 5 minutes; a huge
+    number is clamped to 24 h; a negative one is not a delay and leaves
+    the schedule (here 10 s) in charge."""
+    import email.utils
+    _, key = new_account()
+    cases = [(email.utils.formatdate(time.time() + 300, usegmt=True), 300),
+             ("99999999999999999999999999", 86400), ("-30", 10)]
+    for value, want in cases:
+        with Receiver(status=503, headers={"Retry-After": value}) as rcv:
+            ep = endpoint(key, rcv.url, retry_schedule="0,10s")
+            publish(key)
+            before = time.time()
+            run_runner("--once", config=no_jitter())
+            rcv.wait_for_requests(1)
+            (due,) = sql("SELECT UNIX_TIMESTAMP(next_attempt_at) FROM deliveries "
+                         "WHERE endpoint_id = '%s'" % ep["id"])[0]
+            assert want - 3 <= float(due) - before <= want + 5, (value, float(due) - before)
             assert api("DELETE", "/webhooks/%s" % ep["id"], key=key).status == 204
 
 
