@@ -190,6 +190,9 @@ set_key(struct hl_config *cfg, const struct config_key *k, const char *v)
 		    cfg->retry_steps < 1)
 			return hl_fail(HL_ERR_CONFIG, k->name,
 				"%s: \"%s\" is not a list of delays like 0,5s,5m,30m,2h", k->name, v);
+		if (cfg->retry_schedule[0] != 0)
+			return hl_fail(HL_ERR_CONFIG, k->name, "%s starts with the first attempt, "
+				"which is made at once: begin it with 0 (0,5s,5m,30m,2h)", k->name);
 		return HL_OK;
 	case KEY_LOGLEVEL:
 		if (hl_log_level_parse(v, (enum hl_log_level *)field))

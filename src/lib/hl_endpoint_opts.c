@@ -223,6 +223,11 @@ hl_endpoint_opts_validate(json_object *in)
 	    hl_retry_parse(json_object_get_string(v), sched, HL_RETRY_MAX_STEPS, &n) || n < 1))
 		return hl_fail(HL_ERR_INVALID, "retry_schedule", "retry_schedule must be a list of "
 			"delays like \"0,5s,5m,1h\" (at most %d)", HL_RETRY_MAX_STEPS);
+	/* The first entry is the first attempt, made at once: "10s,1m" read
+	 * as two retries would quietly be one retry after a minute. */
+	if (v && json_object_is_type(v, json_type_string) && sched[0] != 0)
+		return hl_fail(HL_ERR_INVALID, "retry_schedule", "retry_schedule starts with the "
+			"first attempt, which is made at once: begin it with 0 (\"0,10s,1m\")");
 	if (json_object_object_get_ex(in, "retry_exponential", &v))
 		rc = validate_exponential(v);
 	if (!rc && json_object_object_get_ex(in, "headers", &v))

@@ -89,7 +89,7 @@ def test_endpoint_exponential_policy():
 
 def test_bad_retry_options_are_rejected():
     _, key = new_account()
-    for opts in ({"retry_schedule": "soon"}, {"retry_schedule": ""},
+    for opts in ({"retry_schedule": "soon"}, {"retry_schedule": ""}, {"retry_schedule": "10s,1m"},
                  {"retry_exponential": {"base_seconds": 0, "cap_seconds": 1, "max_attempts": 2}},
                  {"retry_exponential": {"base_seconds": 1}},
                  {"retry_exponential": {"base_seconds": 60, "cap_seconds": 30, "max_attempts": 3}},

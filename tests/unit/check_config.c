@@ -78,6 +78,8 @@ START_TEST(test_errors_name_the_key)
 	expect_bad(KEY "Security.RequireHttps = maybe\n", "Security.RequireHttps");
 	expect_bad(KEY "Delivery.AllowCidrs = 10.0.0.0/33\n", "Delivery.AllowCidrs");
 	expect_bad(KEY "Delivery.RetrySchedule = soon\n", "Delivery.RetrySchedule");
+	/* The first entry is the first attempt: "5s,5m" is not two retries. */
+	expect_bad(KEY "Delivery.RetrySchedule = 5s,5m\n", "Delivery.RetrySchedule");
 	expect_bad(KEY "Log.Level = loud\n", "Log.Level");
 	expect_bad(KEY "Databse.Host = typo\n", "Databse.Host");
 	expect_bad(KEY "Database.Hots = typo\n", "Database.Hots");
