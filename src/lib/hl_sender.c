@@ -686,6 +686,7 @@ hl_send_unsent(struct hl_job *job, const char *error_class, const char *message,
 	a->request_headers = strdup("{}");
 	hl_strlcpy(a->error_message, message && *message ? message : "not sent",
 		sizeof(a->error_message));
+	hl_utf8_sanitize(a->error_message);
 }
 
 CURL *
@@ -789,6 +790,9 @@ hl_send_finish(struct hl_send *s, CURLcode res, struct hl_attempt *a)
 					s->errbuf[0] ? s->errbuf : curl_easy_strerror(res));
 			}
 		}
+		/* Cut to its buffer, a message may end inside a character: one
+		 * byte that is not UTF-8 fails the whole batch's attempt insert. */
+		hl_utf8_sanitize(a->error_message);
 	}
 	if (s->easy)
 		curl_easy_cleanup(s->easy);

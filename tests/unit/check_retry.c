@@ -4,7 +4,10 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include <string.h>
+#include "hl_deliveries.h"
 #include "hl_retry.h"
+#include "hl_sender.h"
 #include "check_main.h"
 
 START_TEST(test_parse_plain)
@@ -129,6 +132,27 @@ START_TEST(test_delay_jitter_bounds)
 }
 END_TEST
 
+/* An attempt's message cut to its buffer inside a character is still
+ * UTF-8: one bad byte made MariaDB refuse the whole batch of attempts. */
+START_TEST(test_unsent_message_cut_inside_a_character)
+{
+	struct hl_job job;
+	struct hl_attempt a;
+	char msg[400];
+	size_t cap = sizeof(a.error_message), i;
+
+	memset(&job, 0, sizeof(job));
+	memset(msg, 'x', cap - 2);
+	strcpy(msg + cap - 2, "\xc3\xa9 and more");   /* "é" across the last byte */
+	hl_send_unsent(&job, "auth", msg, &a);
+	ck_assert_uint_eq(strlen(a.error_message), cap - 1);
+	for (i = 0; i < cap - 2; i++)
+		ck_assert_int_eq(a.error_message[i], 'x');
+	ck_assert_int_eq(a.error_message[cap - 2], '?');
+	free(a.request_headers);
+}
+END_TEST
+
 START_TEST(test_retry_after_delta)
 {
 	ck_assert_int_eq(hl_retry_after_parse("120", 1000, 1, 3600), 120);
@@ -199,6 +223,7 @@ static Suite *retry_suite(void)
 	tcase_add_test(tc, test_delay_no_jitter);
 	tcase_add_test(tc, test_delay_end_of_schedule);
 	tcase_add_test(tc, test_delay_jitter_bounds);
+	tcase_add_test(tc, test_unsent_message_cut_inside_a_character);
 	tcase_add_test(tc, test_retry_after_delta);
 	tcase_add_test(tc, test_retry_after_date);
 	tcase_add_test(tc, test_retry_after_garbage);
