@@ -759,7 +759,9 @@ out:
 
 /* The claim's locking read. FIFO endpoints: a delivery waits while an
  * earlier one of the same endpoint is unfinished (any state but succeeded
- * or dead). The subqueries are plain reads: only the claimed rows are
+ * or dead), and while any other one is being sent (a dead one retried by
+ * hand is earlier than the one in flight, and would go out beside it:
+ * FIFO is one request at a time). The subqueries are plain reads: only the claimed rows are
  * locked. The ORDER BY leaves out the index's first column (status, fixed
  * by the WHERE): naming it made MariaDB sort every due row (filesort)
  * under the connection's collation, 10-20 ms per claim with thousands due
@@ -770,7 +772,7 @@ out:
 	"AND (? IS NULL OR d.account_id = ?) "
 #define PICK_FIFO "AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id " \
 	"AND e.fifo = 1 AND EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = d.endpoint_id " \
-	"AND p.status IN ('pending', 'sending', 'paused') AND p.id < d.id)) "
+	"AND (p.status = 'sending' OR (p.status IN ('pending', 'paused') AND p.id < d.id)))) "
 #define PICK_TAIL PICK_FIFO \
 	"ORDER BY d.priority DESC, d.next_attempt_at, d.id LIMIT ? FOR UPDATE SKIP LOCKED"
 /* Is anything of a higher priority than the cursor's due? A plain read of

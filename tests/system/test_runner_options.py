@@ -6,7 +6,8 @@ import os
 import subprocess
 
 from apihelp import endpoint
-from hltest import TMP, Receiver, api, new_account, run_runner, sql, verify, write_config
+from hltest import (TMP, Receiver, api, new_account, run_runner, sql, start_runner, verify,
+                    write_config)
 
 EVENT = "sms.delivered"
 
@@ -155,6 +156,33 @@ def test_fifo_endpoint_waits_for_the_earlier_delivery():
         reqs = rcv.wait_for_requests(4)
         order = [q.headers["webhook-id"] for q in reqs]
         assert order == [ids[0], ids[0], ids[1], ids[2]], order
+
+
+def test_fifo_a_dead_delivery_retried_while_a_later_one_is_in_flight_waits_for_it():
+    """FIFO is one request at a time: a dead delivery sent again by hand
+    while a later one is in flight (which it would go before) waits for
+    that request to finish instead of going out beside it."""
+    _, key = new_account()
+    with Receiver(statuses=[500], status=200, delay=2) as rcv:
+        ep = endpoint(key, rcv.url, fifo=True, retry_schedule="0")
+        first = _publish(key)[0]
+        run_runner("--once")
+        dead = api("GET", "/webhooks/%s/deliveries" % ep["id"], key=key).body["data"][0]
+        assert dead["status"] == "dead", dead
+        later = _publish(key)[0]
+        proc = start_runner("--max-seconds", "8")
+        try:
+            rcv.wait_for_requests(2)
+            r = api("POST", "/webhooks/deliveries/%s/retry" % dead["id"], key=key)
+            assert r.status in (200, 202), r
+            reqs = rcv.wait_for_requests(3, timeout=15)
+        finally:
+            proc.terminate()
+            proc.communicate(timeout=30)
+        assert [q.headers["webhook-id"] for q in reqs] == [first, later, first], reqs
+        # The later request took 2 s to answer: the retry came after it.
+        assert reqs[2].received_at - reqs[1].received_at >= 1.9, \
+            [q.received_at for q in reqs]
 
 
 def test_fifo_goes_on_after_a_dead_delivery_and_a_retried_one_goes_first():
