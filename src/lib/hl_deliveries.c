@@ -1335,6 +1335,22 @@ out:
 	return rc;
 }
 
+/* Two attempts of one delivery in one batch happen when its lease expired
+ * while the first waited to be recorded and this runner claimed it again.
+ * One multi-row update cannot apply both, and its row count refused the
+ * whole batch, every time it was retried. */
+int
+hl_dq_record_span(const struct hl_attempt *a, int n)
+{
+	int i, j;
+
+	for (i = 1; i < n; i++)
+		for (j = 0; j < i; j++)
+			if (!strcmp(a[i].job->delivery_id, a[j].job->delivery_id))
+				return i;
+	return n;
+}
+
 hl_err
 hl_dq_record(struct hl_dq *q, struct hl_attempt *a, int n)
 {

@@ -85,6 +85,9 @@ hl_err hl_dq_claim(struct hl_dq *q, const char *account_id, int max, struct hl_j
  * are multi-row inserts, deliveries one compare-and-set per group, endpoint
  * health one UPDATE per endpoint. */
 hl_err hl_dq_record(struct hl_dq *q, struct hl_attempt *attempts, int n);
+/* How many of attempts[0..n) hl_dq_record can take in one transaction:
+ * up to the first attempt of a delivery already among them (n if none). */
+int hl_dq_record_span(const struct hl_attempt *attempts, int n);
 /* Push the lease of everything this runner is still sending forward, so
  * a transfer waiting in curl's per-host queue cannot lose its lease. */
 hl_err hl_dq_extend_leases(struct hl_dq *q);

@@ -80,8 +80,16 @@ record(struct recorder *rec, struct hl_attempt *a, int n)
 {
 	long long deadline = hl_now_ms() + (long long)rec->cfg->lease_seconds * 500;
 	useconds_t pause = 100000;
+	int span = hl_dq_record_span(a, n);
 	hl_err rc;
 
+	/* A delivery twice: its attempts in order, in transactions of their
+	 * own, each retried by itself. */
+	if (span < n) {
+		record(rec, a, span);
+		record(rec, a + span, n - span);
+		return;
+	}
 	for (;;) {
 		rc = hl_dq_record(rec->dq, a, n);
 		if (rc != HL_ERR_CONFLICT && rc != HL_ERR_DB)

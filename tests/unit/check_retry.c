@@ -153,6 +153,29 @@ START_TEST(test_unsent_message_cut_inside_a_character)
 }
 END_TEST
 
+/* A delivery claimed again after its lease expired, its first attempt
+ * still waiting to be recorded: the batch ends before the repeat. */
+START_TEST(test_record_span_stops_before_a_delivery_repeated)
+{
+	struct hl_job jobs[4];
+	struct hl_attempt a[4];
+	const char *ids[4] = { "dlv_a", "dlv_b", "dlv_a", "dlv_c" };
+	int i;
+
+	memset(jobs, 0, sizeof(jobs));
+	memset(a, 0, sizeof(a));
+	for (i = 0; i < 4; i++) {
+		strcpy(jobs[i].delivery_id, ids[i]);
+		a[i].job = &jobs[i];
+	}
+	ck_assert_int_eq(hl_dq_record_span(a, 4), 2);
+	ck_assert_int_eq(hl_dq_record_span(a + 2, 2), 2);
+	ck_assert_int_eq(hl_dq_record_span(a, 2), 2);
+	ck_assert_int_eq(hl_dq_record_span(a, 1), 1);
+	ck_assert_int_eq(hl_dq_record_span(a, 0), 0);
+}
+END_TEST
+
 START_TEST(test_retry_after_delta)
 {
 	ck_assert_int_eq(hl_retry_after_parse("120", 1000, 1, 3600), 120);
@@ -224,6 +247,7 @@ static Suite *retry_suite(void)
 	tcase_add_test(tc, test_delay_end_of_schedule);
 	tcase_add_test(tc, test_delay_jitter_bounds);
 	tcase_add_test(tc, test_unsent_message_cut_inside_a_character);
+	tcase_add_test(tc, test_record_span_stops_before_a_delivery_repeated);
 	tcase_add_test(tc, test_retry_after_delta);
 	tcase_add_test(tc, test_retry_after_date);
 	tcase_add_test(tc, test_retry_after_garbage);
