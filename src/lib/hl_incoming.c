@@ -331,6 +331,12 @@ parse_body(hl_header_fn header, void *ctx, const char *body, size_t n, json_obje
 		hl_errreason_set("invalid_body");
 		return rc;
 	}
+	/* RFC 8259 lets a parser ignore a byte order mark, and some senders
+	 * (.NET's) put one first; the signature covered it as it came. */
+	if (n >= 3 && !memcmp(body, "\xEF\xBB\xBF", 3)) {
+		body += 3;
+		n -= 3;
+	}
 	if (n == 0)
 		return HL_OK;
 	*json = hl_json_parse_depth(body, n, 1, BODY_DEPTH_MAX, &why);

@@ -647,6 +647,22 @@ def test_json_is_declared_by_the_media_type_in_any_case():
     assert stored["body_text"] == '{"a": ', stored
 
 
+def test_a_json_body_after_a_byte_order_mark_is_json():
+    """RFC 8259 lets a parser ignore a BOM; some senders (.NET) send one.
+    The signature is over the bytes as they came, BOM included."""
+    slug, key = account()
+    secret = unique("s")
+    src = source(key, "github", secret=secret)
+    body = b'\xef\xbb\xbf{"n": 1}'
+    r = post(src, body, github_headers(secret, body))
+    assert r.status == 202, r
+    assert payload_of(r.body["event_id"])["body"] == {"n": 1}
+    # Only first: anywhere else it is not JSON.
+    body = b'{"n": 1}\xef\xbb\xbf'
+    r = post(src, body, github_headers(secret, body))
+    assert r.status == 422 and error_code(r) == "invalid_body", r
+
+
 def test_nul_characters_in_json_bodies_are_refused():
     """A JSON body with a \\u0000 in a string was published: a filter or a
     schema read the string cut short, and a member name holding one was
