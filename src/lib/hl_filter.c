@@ -192,15 +192,8 @@ is_number(json_object *v)
 static int
 compare(json_object *a, json_object *b)
 {
-	if (is_number(a) && is_number(b)) {
-		double x = json_object_get_double(a), y = json_object_get_double(b);
-
-		if (json_object_is_type(a, json_type_int) && json_object_is_type(b, json_type_int)) {
-			int64_t i = json_object_get_int64(a), j = json_object_get_int64(b);
-			return i < j ? -1 : i > j;
-		}
-		return x < y ? -1 : x > y;
-	}
+	if (is_number(a) && is_number(b))
+		return hl_json_num_compare(a, b);
 	if (json_object_is_type(a, json_type_string) && json_object_is_type(b, json_type_string)) {
 		int c = strcmp(json_object_get_string(a), json_object_get_string(b));
 		return c < 0 ? -1 : c > 0;

@@ -32,21 +32,12 @@ is_number(json_object *v)
 	return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
 }
 
-/* -1, 0 or 1; a and b are numbers. Two integers compare as integers (a
- * double has 53 bits: 2^53 + 1 would equal 2^53). */
+/* -1, 0 or 1; a and b are numbers, compared exactly (an integer past
+ * 2^53 against a double too: hl_json_num_compare). */
 static int
 num_cmp(json_object *a, json_object *b)
 {
-	double x, y;
-
-	if (json_object_is_type(a, json_type_int) && json_object_is_type(b, json_type_int)) {
-		int64_t i = json_object_get_int64(a), j = json_object_get_int64(b);
-
-		return i < j ? -1 : i > j;
-	}
-	x = json_object_get_double(a);
-	y = json_object_get_double(b);
-	return x < y ? -1 : x > y;
+	return hl_json_num_compare(a, b);
 }
 
 /* JSON Schema's "integer" is any number without a fractional part: 3.0

@@ -119,29 +119,85 @@ is_number(json_object *v)
 	return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
 }
 
-/* Two numbers: integers as integers (json-c keeps those above INT64_MAX
- * as unsigned, and get_int64 clamps them to INT64_MAX), a double equal to
- * an integer only when it is that integer exactly. */
+/* An integer as json-c holds it: int64, or above INT64_MAX unsigned
+ * (get_int64 clamps those to INT64_MAX). */
+static int
+int_negative(json_object *v)
+{
+	return json_object_get_int64(v) < 0;
+}
+
+static int
+cmp_u64(uint64_t x, uint64_t y)
+{
+	return x < y ? -1 : x > y;
+}
+
+/* An integer against a double, exactly: past 2^53 a double cast of the
+ * integer rounds, so 9007199254740993 > 9007199254740992.0 read false. */
+static int
+cmp_int_double(json_object *i, double x)
+{
+	double t;
+
+	if (x != x)
+		return -2;
+	if (int_negative(i)) {
+		int64_t v = json_object_get_int64(i);
+
+		if (x >= 0)
+			return -1;
+		if (x < -9223372036854775808.0)
+			return 1;
+		t = (double)(int64_t)x;             /* towards zero: x <= t */
+		if (v != (int64_t)t)
+			return v < (int64_t)t ? -1 : 1;
+		return x < t ? 1 : 0;
+	}
+	if (x < 0)
+		return 1;
+	if (x >= 18446744073709551616.0)
+		return -1;
+	t = (double)(uint64_t)x;                    /* towards zero: t <= x */
+	if (json_object_get_uint64(i) != (uint64_t)t)
+		return cmp_u64(json_object_get_uint64(i), (uint64_t)t);
+	return x > t ? -1 : 0;
+}
+
+int
+hl_json_num_compare(json_object *a, json_object *b)
+{
+	int ai = json_object_is_type(a, json_type_int), bi = json_object_is_type(b, json_type_int);
+	double x, y;
+
+	if (!is_number(a) || !is_number(b))
+		return -2;
+	if (ai && bi) {
+		if (int_negative(a) || int_negative(b)) {
+			int64_t i = json_object_get_int64(a), j = json_object_get_int64(b);
+
+			return i < j ? -1 : i > j;
+		}
+		return cmp_u64(json_object_get_uint64(a), json_object_get_uint64(b));
+	}
+	if (ai)
+		return cmp_int_double(a, json_object_get_double(b));
+	if (bi) {
+		int c = cmp_int_double(b, json_object_get_double(a));
+
+		return c == -2 ? c : -c;
+	}
+	x = json_object_get_double(a);
+	y = json_object_get_double(b);
+	if (x != x || y != y)
+		return -2;
+	return x < y ? -1 : x > y;
+}
+
 static int
 num_equal(json_object *a, json_object *b)
 {
-	json_object *i, *d;
-	double x;
-
-	if (json_object_is_type(a, json_type_int) && json_object_is_type(b, json_type_int))
-		return json_object_get_int64(a) == json_object_get_int64(b) &&
-			(json_object_get_int64(a) != INT64_MAX ||
-			json_object_get_uint64(a) == json_object_get_uint64(b));
-	if (json_object_is_type(a, json_type_double) && json_object_is_type(b, json_type_double))
-		return json_object_get_double(a) == json_object_get_double(b);
-	i = json_object_is_type(a, json_type_int) ? a : b;
-	d = i == a ? b : a;
-	x = json_object_get_double(d);
-	/* [-2^63, 2^63): the doubles an int64 can hold; (int64_t) of one
-	 * outside is undefined. */
-	if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0) || x != (double)(int64_t)x)
-		return 0;
-	return (int64_t)x == json_object_get_int64(i);
+	return hl_json_num_compare(a, b) == 0;
 }
 
 int

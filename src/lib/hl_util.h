@@ -45,6 +45,9 @@ json_object *hl_json_parse_depth(const char *text, size_t len, int strict, int d
  * 2^53 too), objects whatever the order of their members; NULL is JSON
  * null. What enum (hl_schema) and eq/in (hl_filter) compare with. */
 int hl_json_equal(json_object *a, json_object *b);
+/* Two JSON numbers in order, exactly (integers against doubles too, past
+ * 2^53 and past INT64_MAX): -1, 0 or 1; -2 when either is not a number. */
+int hl_json_num_compare(json_object *a, json_object *b);
 /* 1 when a string value anywhere in v holds a NUL (\u0000): C code reads
  * it cut short there, so filters, schemas and stored text would see less
  * than was sent. Member names cannot be checked here: json-c cuts them at

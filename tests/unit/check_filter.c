@@ -76,6 +76,30 @@ START_TEST(test_numbers_and_strings)
 }
 END_TEST
 
+/* Integers against doubles exactly: a double cast of an integer past
+ * 2^53 rounds (9007199254740993 read as 9007199254740992.0). */
+START_TEST(test_integers_and_doubles_order_exactly)
+{
+	const char *p = "{\"big\":9007199254740993,\"neg\":-9007199254740993,"
+		"\"huge\":18446744073709551615,\"max\":9223372036854775807,\"x\":2.5}";
+
+	ck_assert(m("{\"path\":\"big\",\"op\":\"gt\",\"value\":9007199254740992.0}", "t.x", p));
+	ck_assert(!m("{\"path\":\"big\",\"op\":\"eq\",\"value\":9007199254740992.0}", "t.x", p));
+	ck_assert(m("{\"path\":\"big\",\"op\":\"lt\",\"value\":9007199254740994.0}", "t.x", p));
+	ck_assert(m("{\"path\":\"neg\",\"op\":\"lt\",\"value\":-9007199254740992.0}", "t.x", p));
+	ck_assert(!m("{\"path\":\"neg\",\"op\":\"gte\",\"value\":-9007199254740992.0}", "t.x", p));
+	/* Above INT64_MAX (json-c keeps those unsigned). */
+	ck_assert(m("{\"path\":\"huge\",\"op\":\"gt\",\"value\":9223372036854775807}", "t.x", p));
+	ck_assert(m("{\"path\":\"max\",\"op\":\"lt\",\"value\":18446744073709551615}", "t.x", p));
+	ck_assert(m("{\"path\":\"huge\",\"op\":\"lt\",\"value\":1e20}", "t.x", p));
+	ck_assert(m("{\"path\":\"max\",\"op\":\"lt\",\"value\":9223372036854775808.0}", "t.x", p));
+	ck_assert(m("{\"path\":\"max\",\"op\":\"gt\",\"value\":-1e300}", "t.x", p));
+	/* A fraction between two integers. */
+	ck_assert(m("{\"path\":\"x\",\"op\":\"gt\",\"value\":2}", "t.x", p));
+	ck_assert(m("{\"path\":\"x\",\"op\":\"lt\",\"value\":3}", "t.x", p));
+}
+END_TEST
+
 START_TEST(test_in_exists_groups)
 {
 	const char *p = "{\"status\":\"sent\",\"n\":3,\"tags\":null}";
@@ -185,6 +209,7 @@ filter_suite(void)
 
 	tcase_add_test(tc, test_eq_neq_paths);
 	tcase_add_test(tc, test_numbers_and_strings);
+	tcase_add_test(tc, test_integers_and_doubles_order_exactly);
 	tcase_add_test(tc, test_in_exists_groups);
 	tcase_add_test(tc, test_deep_equality_numbers_by_value);
 	tcase_add_test(tc, test_validation_names_field);

@@ -96,6 +96,10 @@ START_TEST(test_numbers_compare_as_numbers)
 		ck_assert_int_eq(hl_schema_validate(s, one), HL_OK);
 		ck_assert_int_eq(hl_schema_validate(s, two), HL_ERR_UNPROCESSABLE);
 		ck_assert_int_eq(hl_schema_validate(big, over), HL_ERR_UNPROCESSABLE);
+		/* A double bound against an integer past 2^53: exactly too. */
+		json_object_put(big);
+		big = json_tokener_parse("{\"maximum\":9007199254740992.0}");
+		ck_assert_int_eq(hl_schema_validate(big, over), HL_ERR_UNPROCESSABLE);
 		json_object_put(s);
 		json_object_put(one);
 		json_object_put(two);
