@@ -1,7 +1,8 @@
 /* hooklinectl: the admin command line: migrate the schema, manage
  * accounts, users (create, list, disable, enable, new password) and API keys, publish events from shell or cron, and
  * show queue status, apply the retention. See hooklinectl(8). Exit codes: 0 ok, 1 failure,
- * 2 usage or an invalid argument, 3 already exists (or busy), 4 not found.
+ * 2 usage or an invalid argument, 3 already exists (or busy), 4 not found,
+ * 5 behind (status --max-lag).
  * Each change to accounts, users and keys is written with its audit
  * record in one transaction: both or neither. */
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include "hl_audit.h"
 #include "hl_config.h"
 #include "hl_db.h"
+#include "hl_deliveries.h"
 #include "hl_log.h"
 #include "hl_migrate.h"
 #include "hl_publish.h"
@@ -28,6 +30,7 @@
 #define EXIT_USAGE 2
 #define EXIT_EXISTS 3
 #define EXIT_NOTFOUND 4
+#define EXIT_BEHIND 5
 
 struct ctl {
 	struct hl_config cfg;
@@ -613,26 +616,83 @@ cmd_publish(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+static long long
+status_int(json_object *o, const char *key)
+{
+	return json_object_get_int64(json_object_object_get(o, key));
+}
+
+/* The queue of every account and the schema, for a person (text) or a
+ * monitoring script (--json: one object). --max-lag S: exit 5 when the
+ * oldest due delivery has waited longer than S seconds, or a lease has
+ * expired unclaimed: no runner is taking work (cron stopped?), or the
+ * runners cannot keep up. */
 static int
 cmd_status(struct ctl *c, int argc, char **argv)
 {
-	struct hl_stmt *st;
-	int r;
+	static const char *const options[] = { "--json", "--max-lag", NULL };
+	json_object *o = NULL, *by, *lag, *schema;
+	struct hl_migrate_status ms;
+	const char *text, *last;
+	double max_lag = -1, waited;
+	char *endp;
+	int json = 0, i, behind;
 
-	(void)argc;
-	(void)argv;
-	if (hl_stmt_new(c->db, "SELECT status, COUNT(*) FROM deliveries GROUP BY status "
-	    "ORDER BY status", &st))
-		return fail("status");
-	if (hl_stmt_exec(st)) {
-		hl_stmt_free(st);
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (!strcmp(argv[i], "--max-lag")) {
+			text = option_value("status", argc, argv, &i, options);
+			if (!text)
+				return EXIT_USAGE;
+			errno = 0;
+			max_lag = strtod(text, &endp);
+			if (errno || *endp || endp == text || !(max_lag >= 0 && max_lag <= 86400 * 366)) {
+				fprintf(stderr, "hooklinectl: status: --max-lag must be 0..31622400 "
+					"seconds\n");
+				return EXIT_USAGE;
+			}
+		} else {
+			fprintf(stderr, "usage: hooklinectl status [--json] [--max-lag SECONDS]\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (hl_queue_status(c->db, hl_now_ms(), &o) || hl_migrate_status(c->db, &ms)) {
+		json_object_put(o);
 		return fail("status");
 	}
-	printf("deliveries by status:\n");
-	while ((r = hl_stmt_fetch(st)) == 1)
-		printf("  %-10s %s\n", hl_stmt_col(st, 0), hl_stmt_col(st, 1));
-	hl_stmt_free(st);
-	return r < 0 ? fail("status") : 0;
+	schema = json_object_new_object();
+	hl_json_add_int(schema, "version", ms.db_version);
+	hl_json_add_int(schema, "build_version", ms.want_version);
+	hl_json_add_bool(schema, "current", ms.state == HL_MIGRATE_CURRENT);
+	json_object_object_add(o, "schema", schema);
+	lag = json_object_object_get(o, "oldest_due_seconds");
+	waited = lag ? json_object_get_double(lag) : 0;
+	behind = max_lag >= 0 && (waited > max_lag || status_int(o, "expired_leases") > 0);
+	if (json) {
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	} else {
+		by = json_object_object_get(o, "deliveries");
+		printf("deliveries by status:\n");
+		json_object_object_foreach(by, name, count)
+			printf("  %-10s %lld\n", name, (long long)json_object_get_int64(count));
+		if (lag)
+			printf("due now: %lld, the oldest waiting %.1f s\n", status_int(o, "due"), waited);
+		else
+			printf("due now: 0\n");
+		printf("being sent with an expired lease: %lld\n", status_int(o, "expired_leases"));
+		last = json_object_get_string(json_object_object_get(o, "last_attempt_at"));
+		printf("attempts in the last minute: %lld (newest: %s)\n",
+			status_int(o, "attempts_last_minute"), last ? last : "none yet");
+		printf("endpoints disabled: %lld\n", status_int(o, "endpoints_disabled"));
+		printf("schema: %s\n", ms.detail);
+	}
+	json_object_put(o);
+	if (behind)
+		fprintf(stderr, "hooklinectl: status: behind: %s\n", waited > max_lag ?
+			"the oldest due delivery waited longer than --max-lag" :
+			"a lease expired and no runner took the delivery back");
+	return behind ? EXIT_BEHIND : 0;
 }
 
 /* The whole retention pass, or with --chunks N a runner-sized share that
@@ -708,7 +768,7 @@ static const struct command commands[] = {
 	{ "key", "list", cmd_key_list, 1, 1, "key list ACCOUNT" },
 	{ "key", "revoke", cmd_key_revoke, 2, 2, "key revoke ACCOUNT KEY_ID" },
 	{ "publish", NULL, cmd_publish, 2, 6, "publish [--account SLUG] [--idempotency-key K] TYPE PAYLOAD_JSON" },
-	{ "status", NULL, cmd_status, 0, 0, "status" },
+	{ "status", NULL, cmd_status, 0, 3, "status [--json] [--max-lag SECONDS]" },
 	{ "purge", NULL, cmd_purge, 0, 3, "purge [--dry-run] [--chunks N]  (the Retention.* keys)" },
 };
 

@@ -1772,3 +1772,94 @@ hl_delivery_replay(struct hl_db *db, const char *account_id, const char *endpoin
 		rc = unlock;
 	return rc;
 }
+
+/* Run sql (no parameter, or the one string param) and read its one row;
+ * the statement stays open for reading (free it). */
+static hl_err
+status_row(struct hl_db *db, const char *sql, const char *param, struct hl_stmt **st)
+{
+	int found;
+	hl_err rc;
+
+	rc = hl_stmt_new(db, sql, st);
+	if (rc)
+		return rc;
+	if (param)
+		hl_stmt_str(*st, 0, param);
+	rc = hl_stmt_first(*st, &found);
+	if (!rc && !found)
+		rc = hl_fail(HL_ERR_DB, NULL, "no row from a status query");
+	if (rc) {
+		hl_stmt_free(*st);
+		*st = NULL;
+	}
+	return rc;
+}
+
+hl_err
+hl_queue_status(struct hl_db *db, long long now_ms, json_object **out)
+{
+	static const char *const statuses[] = { "pending", "sending", "paused", "succeeded", "dead" };
+	json_object *o = json_object_new_object(), *by = json_object_new_object();
+	struct hl_stmt *st = NULL;
+	char since[HL_ID_MAX];
+	unsigned i;
+	int r;
+	hl_err rc;
+
+	*out = NULL;
+	json_object_object_add(o, "deliveries", by);
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		hl_json_add_int(by, statuses[i], 0);
+	rc = hl_stmt_new(db, "SELECT status, COUNT(*) FROM deliveries GROUP BY status", &st);
+	if (!rc)
+		rc = hl_stmt_exec(st);
+	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+		if (r < 0)
+			rc = HL_ERR_DB;
+		else
+			hl_json_add_int(by, hl_stmt_col(st, 0), hl_stmt_colint(st, 1));
+	}
+	hl_stmt_free(st);
+	/* What waits for a runner now, and since when: the first sign that
+	 * cron stopped starting runners, or that they cannot keep up. */
+	if (!rc)
+		rc = status_row(db, "SELECT COUNT(*), TIMESTAMPDIFF(MICROSECOND, MIN(next_attempt_at), "
+			"NOW(3)) / 1e6 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= NOW(3)",
+			NULL, &st);
+	if (!rc) {
+		hl_json_add_int(o, "due", hl_stmt_colint(st, 0));
+		json_object_object_add(o, "oldest_due_seconds", hl_stmt_colnull(st, 1) ? NULL :
+			json_object_new_double(strtod(hl_stmt_col(st, 1), NULL)));
+		hl_stmt_free(st);
+		rc = status_row(db, "SELECT COUNT(*) FROM deliveries WHERE status = 'sending' "
+			"AND lease_expires_at < NOW(3)", NULL, &st);
+	}
+	if (!rc) {
+		hl_json_add_int(o, "expired_leases", hl_stmt_colint(st, 0));
+		hl_stmt_free(st);
+		/* Ids sort by time: the last minute is a primary key range. */
+		rc = hl_id_at("att", now_ms - 60000, since);
+	}
+	if (!rc)
+		rc = status_row(db, "SELECT COUNT(*) FROM delivery_attempts WHERE id >= ?", since, &st);
+	if (!rc) {
+		hl_json_add_int(o, "attempts_last_minute", hl_stmt_colint(st, 0));
+		hl_stmt_free(st);
+		rc = status_row(db, "SELECT MAX(" HL_SQL_TIME("started_at") ") FROM (SELECT started_at "
+			"FROM delivery_attempts ORDER BY id DESC LIMIT 1) a", NULL, &st);
+	}
+	if (!rc) {
+		hl_json_add_str(o, "last_attempt_at", hl_stmt_col(st, 0));
+		hl_stmt_free(st);
+		rc = status_row(db, "SELECT COUNT(*) FROM endpoints WHERE enabled = 0", NULL, &st);
+	}
+	if (!rc) {
+		hl_json_add_int(o, "endpoints_disabled", hl_stmt_colint(st, 0));
+		hl_stmt_free(st);
+		*out = o;
+		return HL_OK;
+	}
+	json_object_put(o);
+	return rc;
+}

@@ -350,3 +350,55 @@ def test_password_typed_on_a_terminal_is_not_echoed():
     assert "password" in err and password not in err and password not in out, (out, err)
     assert password.encode() not in shown, shown
     assert sql("SELECT role FROM users WHERE email = '%s'" % email) == [["viewer"]]
+
+
+def test_status_shows_the_queue_and_says_when_it_is_behind():
+    """hooklinectl status: the queue of every account for a person, --json
+    for a monitoring script, and --max-lag S exits 5 when the oldest due
+    delivery waited longer than S or a lease expired unclaimed (no runner
+    is taking work). Installation-wide: assertions are about this test's
+    own delivery, which waits 120 s, then stands with an expired lease."""
+    import json
+    from apihelp import endpoint, publish
+    from hltest import Receiver, run_runner
+    _, key = account()
+    with Receiver() as rcv:
+        endpoint(key, rcv.url)
+        publish(key, {"n": 1})
+        run_runner("--once")
+        rcv.wait_for_requests(1)
+    st = json.loads(ctl("status", "--json").stdout)
+    assert set(st) == {"deliveries", "due", "oldest_due_seconds", "expired_leases",
+                       "attempts_last_minute", "last_attempt_at", "endpoints_disabled",
+                       "schema"}, st
+    assert list(st["deliveries"]) == ["pending", "sending", "paused", "succeeded", "dead"], st
+    assert st["deliveries"]["succeeded"] >= 1 and st["attempts_last_minute"] >= 1, st
+    assert st["last_attempt_at"].endswith("Z"), st
+    assert st["schema"]["current"] is True and st["schema"]["version"] >= 13, st
+    ep = endpoint(key, "http://127.0.0.1:9/never")
+    publish(key, {"n": 2})
+    dlv = sql("SELECT id FROM deliveries WHERE endpoint_id = '%s'" % ep["id"])[0][0]
+    sql("UPDATE deliveries SET next_attempt_at = NOW(3) - INTERVAL 120 SECOND WHERE id = '%s'" % dlv)
+    try:
+        st = json.loads(ctl("status", "--json").stdout)
+        assert st["due"] >= 1 and st["oldest_due_seconds"] >= 119, st
+        out = ctl("status").stdout
+        assert "due now: %d, the oldest waiting" % st["due"] in out, out
+        assert "schema: " in out and "endpoints disabled: " in out, out
+        p = ctl("status", "--max-lag", "60", check=False)
+        assert p.returncode == 5 and "oldest due delivery" in p.stderr, p
+        p = ctl("status", "--max-lag", "31622400", check=False)
+        assert p.returncode == (5 if st["expired_leases"] else 0), (p, st)
+        # A runner that died mid-send: its lease runs out, nobody took it back.
+        sql("UPDATE deliveries SET status = 'sending', lease_owner = 'gone', lease_expires_at = "
+            "NOW(3) - INTERVAL 1 SECOND WHERE id = '%s'" % dlv)
+        st2 = json.loads(ctl("status", "--json").stdout)
+        assert st2["expired_leases"] == st["expired_leases"] + 1, (st, st2)
+        assert st2["deliveries"]["sending"] >= 1, st2
+        p = ctl("status", "--max-lag", "31622400", check=False)
+        assert p.returncode == 5 and "lease expired" in p.stderr, p
+        for bad in (["--max-lag"], ["--max-lag", "soon"], ["--max-lag", "-1"], ["--jsn"]):
+            p = ctl("status", *bad, check=False)
+            assert p.returncode == 2 and p.stdout == "", (bad, p)
+    finally:
+        assert api("DELETE", "/webhooks/%s" % ep["id"], key=key).status == 204
