@@ -23,6 +23,8 @@ void api_events_list(struct hl_req *r);
 void api_events_create(struct hl_req *r);
 /* api_audit.c */
 void api_audit_list(struct hl_req *r);
+/* api_health.c */
+void api_health(struct hl_req *r);
 /* api_openapi.c */
 void api_openapi(struct hl_req *r);
 /* api_publish.c */

@@ -28,6 +28,7 @@ const struct hl_route hl_routes[] = {
 	{ HL_POST, "/webhooks/deliveries/retry", api_deliveries_retry_bulk, HL_AUTH_API, W },
 	{ HL_GET, "/webhooks/audit", api_audit_list, HL_AUTH_API, A },
 	{ HL_GET, "/webhooks/openapi.json", api_openapi, HL_AUTH_NONE, 0 },
+	{ HL_GET, "/webhooks/health", api_health, HL_AUTH_NONE, 0 },
 	{ HL_POST, "/webhooks/{wh}/test", api_webhooks_test, HL_AUTH_API, W },
 	{ HL_POST, "/webhooks/{wh}/enable", api_webhooks_enable, HL_AUTH_API, W },
 	{ HL_POST, "/webhooks/{wh}/disable", api_webhooks_disable, HL_AUTH_API, W },

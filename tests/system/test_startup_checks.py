@@ -194,6 +194,9 @@ def test_web_answers_503_until_migrated_then_serves_without_restart():
             r = api("POST", "/webhooks/publish", {"event_type": "x", "payload": {}},
                     key="hl_nope_nope", base=base)
             assert r.status == 503 and r.body["error"]["code"] == "database_schema_mismatch", r
+            # The health check says so too, for a load balancer.
+            r = api("GET", "/webhooks/health", key=None, base=base)
+            assert r.status == 503 and r.body["error"]["code"] == "database_schema_mismatch", r
         r = api("GET", "/webhook/login", key=None, base=base, headers={"Accept": "text/html"})
         assert r.status == 503 and "text/html" in r.headers.get("content-type", ""), r
         assert "hooklinectl migrate" in r.body, r.body
@@ -214,6 +217,9 @@ def test_web_answers_503_until_migrated_then_serves_without_restart():
         for _ in range(12):
             assert api("GET", "/webhooks", key=None, base=base).status == 401
         assert api("GET", "/webhook/login", key=None, base=base).status == 200
+        r = api("GET", "/webhooks/health", key=None, base=base)
+        assert r.status == 200 and r.body == {"status": "ok"}, r
+        assert r.headers.get("cache-control") == "no-store", r.headers
         assert time.time() - started < 20
         text = open(log, errors="replace").read()
         assert "serving requests again" in text, text[-3000:]
