@@ -308,3 +308,20 @@ def test_jwt_with_critical_header_extensions_is_refused():
     r = api("GET", "/webhooks", key=_signed({"alg": "HS256", "typ": "JWT", "kid": "key-1"},
                                             _claims(slug)))
     assert r.status == 200, r
+
+
+def test_jwt_account_claim_names_one_account_exactly():
+    """The account claim was looked up with the table's collation, which
+    ignores case, accents and trailing spaces: a token an identity
+    provider issued for the organisation "ACME" or "acm\u00e9" acted in
+    hookline's account "acme". Only the slug itself names the account."""
+    slug, key = account()
+    wh = api("POST", "/webhooks", {"url": "http://127.0.0.1:9/exact"}, key=key).body["id"]
+    assert api("GET", "/webhooks/" + wh, key=hs256(_claims(slug))).status == 200
+    for claim in (slug.upper(), slug + " ", slug + "   ", slug[0].upper() + slug[1:],
+                  slug.replace("a", "\u00e1", 1) if "a" in slug else "\u00e1" + slug[1:],
+                  slug.replace("-", "_")):
+        if claim == slug:
+            continue
+        r = api("GET", "/webhooks/" + wh, key=hs256(_claims(claim)))
+        assert r.status == 401 and "unknown account" in r.body["error"]["message"], (claim, r)
