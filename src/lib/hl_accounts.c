@@ -68,10 +68,18 @@ hl_account_by_slug(struct hl_db *db, const char *slug, char id_out[HL_ID_MAX])
 	hl_err rc;
 	int found;
 
-	rc = hl_stmt_new(db, "SELECT id FROM accounts WHERE slug = ?", &st);
+	/* Exactly this slug: the table's collation ignores case, accents
+	 * and trailing spaces, and a JWT's account claim ("ACME", "acme ",
+	 * an accented e) must not name the account "acme". The index finds
+	 * the row, the binary comparison keeps only the exact one. */
+	if (!slug || !slug_valid(slug))
+		return hl_fail(HL_ERR_NOTFOUND, "account", "no account with slug %s",
+			slug ? slug : "");
+	rc = hl_stmt_new(db, "SELECT id FROM accounts WHERE slug = ? AND BINARY slug = ?", &st);
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, slug);
+	hl_stmt_str(st, 1, slug);
 	rc = hl_stmt_first(st, &found);
 	if (!rc && !found)
 		rc = hl_fail(HL_ERR_NOTFOUND, "account", "no account with slug %s", slug);

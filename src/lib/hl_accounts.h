@@ -27,7 +27,8 @@ struct hl_principal {
 
 hl_err hl_account_create(struct hl_db *db, const char *slug, const char *name,
 	char id_out[HL_ID_MAX]);
-/* HL_ERR_NOTFOUND when there is no such account. */
+/* The account whose slug is exactly slug (byte for byte, not by the
+ * collation); HL_ERR_NOTFOUND when there is none. */
 hl_err hl_account_by_slug(struct hl_db *db, const char *slug, char id_out[HL_ID_MAX]);
 typedef void (*hl_account_cb)(void *arg, const char *id, const char *slug,
 	const char *name, const char *created_at);

@@ -239,6 +239,15 @@ hl_jwt_authenticate(struct hl_db *db, const struct hl_config *cfg, const char *t
 		rc = hl_fail(HL_ERR_AUTH, NULL, "token algorithm must be %s", want_alg);
 		goto out;
 	}
+	/* RFC 7515 4.1.11: a token whose "crit" lists extensions the
+	 * recipient does not understand is invalid. hookline understands
+	 * none (not even RFC 7797's b64, which changes what is signed), and
+	 * an empty or malformed list is invalid too: any crit is refused. */
+	if (json_object_object_get_ex(header, "crit", NULL)) {
+		rc = hl_fail(HL_ERR_AUTH, NULL, "token header names critical extensions (crit), "
+			"which are not supported");
+		goto out;
+	}
 	/* The RS256 key was read at start-up (hl_jwt_load_key): a file read
 	 * per request cut a larger one short and turned a missing one into a
 	 * 500 for every request. */

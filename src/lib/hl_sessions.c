@@ -110,17 +110,35 @@ hl_session_end_user(struct hl_db *db, const char *user_id, unsigned long long *e
 
 /* Failed logins are keyed by a hash of the lower-cased email, so the
  * table never holds addresses typed by mistake (or passwords typed into
- * the email field). */
-static void
-email_key(const char *email, char out[65])
+ * the email field). The email of the user the typed one names, when it
+ * names one: the database compares emails without case, accents or
+ * trailing spaces ("Ann@x.test " logs in as ann@x.test), and every
+ * spelling that opens an account must count against that account's one
+ * allowance, not get five guesses of its own. */
+static hl_err
+email_key(struct hl_db *db, const char *email, char out[65])
 {
+	struct hl_stmt *st;
+	const char *e = email;
 	char low[300];
 	size_t i;
+	hl_err rc;
+	int found;
 
-	for (i = 0; i < sizeof(low) - 1 && email[i]; i++)
-		low[i] = (email[i] >= 'A' && email[i] <= 'Z') ? (char)(email[i] + 32) : email[i];
+	rc = hl_stmt_new(db, "SELECT email FROM users WHERE email = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, email);
+	rc = hl_stmt_first(st, &found);
+	if (!rc && found && hl_stmt_col(st, 0))
+		e = hl_stmt_col(st, 0);
+	for (i = 0; !rc && i < sizeof(low) - 1 && e[i]; i++)
+		low[i] = (e[i] >= 'A' && e[i] <= 'Z') ? (char)(e[i] + 32) : e[i];
 	low[i] = '\0';
-	hl_sha256_hex(low, i, out);
+	hl_stmt_free(st);
+	if (!rc)
+		hl_sha256_hex(low, i, out);
+	return rc;
 }
 
 /* One lock for every login's check-and-count: both are a few
@@ -140,7 +158,9 @@ hl_login_attempt(struct hl_db *db, const char *email, const char *client_addr, i
 	int found, taken = 0;
 
 	*blocked = 1;
-	email_key(email, key);
+	rc = email_key(db, email, key);
+	if (rc)
+		return rc;
 	if (count) {
 		rc = hl_db_lock(db, LOGIN_LOCK, LOGIN_LOCK_WAIT_S, &taken);
 		if (rc)
@@ -180,8 +200,11 @@ hl_err
 hl_login_failed(struct hl_db *db, const char *email, const char *client_addr)
 {
 	char key[65];
+	hl_err rc;
 
-	email_key(email, key);
+	rc = email_key(db, email, key);
+	if (rc)
+		return rc;
 	return hl_db_exec(db, NULL, "INSERT INTO login_failures (email_hash, client_addr) "
 		"VALUES (?, ?)", "ss", key, client_addr);
 }
@@ -190,7 +213,10 @@ hl_err
 hl_login_succeeded(struct hl_db *db, const char *email)
 {
 	char key[65];
+	hl_err rc;
 
-	email_key(email, key);
+	rc = email_key(db, email, key);
+	if (rc)
+		return rc;
 	return hl_db_exec(db, NULL, "DELETE FROM login_failures WHERE email_hash = ?", "s", key);
 }

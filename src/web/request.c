@@ -72,6 +72,18 @@ hl_url_decode(const char *src, size_t n, char *dst, size_t cap, int plus_is_spac
 	return 0;
 }
 
+/* Does s[0..n) hold %2F (either case)? */
+static int
+encoded_slash(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 2 < n; i++)
+		if (s[i] == '%' && s[i + 1] == '2' && (s[i + 2] == 'F' || s[i + 2] == 'f'))
+			return 1;
+	return 0;
+}
+
 hl_err
 hl_req_init(struct hl_req *r, const struct hl_config *cfg, struct hl_db *db,
 	FCGX_Request *fcgx)
@@ -108,9 +120,15 @@ hl_req_init(struct hl_req *r, const struct hl_config *cfg, struct hl_db *db,
 	r->path = malloc(plen + 1);
 	if (!r->path)
 		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
-	/* A path that does not decode matches no route: answered 404. */
-	if (hl_url_decode(uri, plen, r->path, plen + 1, 0))
-		r->path[0] = '\0';
+	/* A path that does not decode, or holds an encoded slash, is kept as
+	 * it came: with its '%' it matches no route and is answered 404 (as
+	 * JSON under /webhooks). Decoded, %2F would separate segments that
+	 * the web server (and any rule or proxy in front) saw as one:
+	 * /webhooks%2Faudit would be /webhooks/audit. */
+	if (encoded_slash(uri, plen) || hl_url_decode(uri, plen, r->path, plen + 1, 0)) {
+		memcpy(r->path, uri, plen);
+		r->path[plen] = '\0';
+	}
 	/* Strip the configured mount prefix so routes stay absolute. */
 	if (*cfg->base_path && !strncmp(r->path, cfg->base_path, strlen(cfg->base_path)))
 		memmove(r->path, r->path + strlen(cfg->base_path),

@@ -278,3 +278,50 @@ def test_jwt_rate_limit_is_per_subject():
     assert r.status == 429, r
     other = api("GET", "/webhooks", key=hs256(_claims(slug, sub="other-%s" % unique("s"))))
     assert other.status == 200, other
+
+
+def _signed(header, claims, secret=HS_SECRET):
+    head = _b64(json.dumps(header).encode())
+    body = _b64(json.dumps(claims).encode())
+    sig = hmac.new(secret, ("%s.%s" % (head, body)).encode(), hashlib.sha256).digest()
+    return "%s.%s.%s" % (head, body, _b64(sig))
+
+
+def test_jwt_with_critical_header_extensions_is_refused():
+    """RFC 7515 4.1.11: a "crit" extension the recipient does not
+    understand makes the token invalid. hookline understands none; a
+    correctly signed token that names one used to be accepted."""
+    slug, _ = account()
+    ext = "https://sso.systest.invalid/must-understand"
+    bad = {
+        "an unknown extension": {"alg": "HS256", "crit": [ext], ext: True},
+        # RFC 7797: b64 false changes what is signed; not supported.
+        "b64 false": {"alg": "HS256", "crit": ["b64"], "b64": False},
+        "an empty list": {"alg": "HS256", "crit": []},
+        "not a list": {"alg": "HS256", "crit": "exp"},
+    }
+    for what, header in bad.items():
+        r = api("GET", "/webhooks", key=_signed(header, _claims(slug)))
+        assert r.status == 401 and r.body["error"]["code"] == "unauthorized", (what, r)
+        assert "crit" in r.body["error"]["message"], (what, r)
+    # Header members that are not critical are ignored as before.
+    r = api("GET", "/webhooks", key=_signed({"alg": "HS256", "typ": "JWT", "kid": "key-1"},
+                                            _claims(slug)))
+    assert r.status == 200, r
+
+
+def test_jwt_account_claim_names_one_account_exactly():
+    """The account claim was looked up with the table's collation, which
+    ignores case, accents and trailing spaces: a token an identity
+    provider issued for the organisation "ACME" or "acm\u00e9" acted in
+    hookline's account "acme". Only the slug itself names the account."""
+    slug, key = account()
+    wh = api("POST", "/webhooks", {"url": "http://127.0.0.1:9/exact"}, key=key).body["id"]
+    assert api("GET", "/webhooks/" + wh, key=hs256(_claims(slug))).status == 200
+    for claim in (slug.upper(), slug + " ", slug + "   ", slug[0].upper() + slug[1:],
+                  slug.replace("a", "\u00e1", 1) if "a" in slug else "\u00e1" + slug[1:],
+                  slug.replace("-", "_")):
+        if claim == slug:
+            continue
+        r = api("GET", "/webhooks/" + wh, key=hs256(_claims(claim)))
+        assert r.status == 401 and "unknown account" in r.body["error"]["message"], (claim, r)

@@ -342,3 +342,20 @@ def test_unreadable_query_parameters_are_refused_not_ignored():
     # Readable values still work.
     r = api("GET", "/webhooks/%s/deliveries?status=succeeded&limit=5" % wh, key=key)
     assert r.status == 200 and r.body["data"] == [], r
+
+
+def test_an_encoded_slash_is_no_path_separator():
+    """%2F in a path decoded to "/" and routed: /webhooks%2Faudit was
+    /webhooks/audit, past any rule of the web server or a proxy in front
+    that tells the paths apart as sent. It is a character no route has."""
+    slug, key = account()
+    ep = endpoint(key, "http://127.0.0.1:9/slash")
+    for path in ("/webhooks%2Faudit", "/webhooks%2fsources", "/webhooks%2F" + ep["id"],
+                 "/webhooks/%s%%2Fevents" % ep["id"]):
+        r = api("GET", path, key=key)
+        assert r.status == 404 and error_code(r) == "not_found", (path, r)
+    for path in ("/webhook%2Fmanage", "/webhook/static%2Fhookline.css"):
+        r = api("GET", path, key=None)
+        assert r.status == 404, (path, r)
+    # Other escapes of route characters still decode as before.
+    assert api("GET", "/webhook%73/" + ep["id"], key=key).status == 200

@@ -375,3 +375,26 @@ def test_next_with_a_base_path():
     r = _login(email, PASSWORD, _addr(), next_="//evil.example", config=conf, base=base)
     assert r.headers["location"] == base + "/webhook", r.headers
 
+
+
+def test_the_email_throttle_holds_for_every_spelling_of_the_email():
+    """The database compares emails without case, accents or trailing
+    spaces, so "A@x.test " logs in as a@x.test; the throttle keyed them
+    apart, giving each spelling five guesses of its own (from addresses
+    of their own, below the per-address limit: a distributed guesser)."""
+    slug, _ = new_account("uspell")
+    email, _ = _user(slug)
+    # Another spelling is the same user.
+    other, _ = _user(slug)
+    assert _login(other.upper() + "  ", PASSWORD, _addr()).status == 303
+    for _ in range(5):
+        assert _login(email, "wrong password", _addr()).status == 401
+    spellings = [email.upper(), email + " ", email + "   ", email.replace("example", "\u00e9xample"),
+                 email.replace("admin", "Adm\u00efn")]
+    for spelling in spellings:
+        r = _login(spelling, "wrong password", _addr())
+        assert r.status == 429, (spelling, r)
+        r = _login(spelling, PASSWORD, _addr())
+        assert r.status == 429, (spelling, r)
+        assert _basic(spelling, PASSWORD, _addr()).status == 429, spelling
+    assert _login(email, PASSWORD, _addr()).status == 429
