@@ -223,7 +223,11 @@ page_analytics(struct hl_req *r)
 }
 
 /* One CSV field: quoted when it holds a quote, comma or line break, and
- * with a leading ' when a spreadsheet would take it for a formula. */
+ * with a leading ' when a spreadsheet would take it for a formula. A ';'
+ * is written %3B: a spreadsheet that splits on ';' (as many locales do)
+ * would start a cell after it, inside the quotes, where "=1+1" is a
+ * formula again. Only endpoint URLs can hold one, and %3B is the same
+ * character there. */
 static void
 csv_field(struct hl_buf *b, const char *s, int last)
 {
@@ -233,7 +237,7 @@ csv_field(struct hl_buf *b, const char *s, int last)
 		s = "";
 	if (strchr("=+-@\t\r", *s) && *s)
 		hl_buf_addstr(b, "\"'");
-	else if (strpbrk(s, "\",\r\n"))
+	else if (strpbrk(s, "\",\r\n;"))
 		hl_buf_addstr(b, "\"");
 	else {
 		hl_buf_addstr(b, s);
@@ -243,6 +247,8 @@ csv_field(struct hl_buf *b, const char *s, int last)
 	for (p = s; *p; p++) {
 		if (*p == '"')
 			hl_buf_addstr(b, "\"\"");
+		else if (*p == ';')
+			hl_buf_addstr(b, "%3B");
 		else
 			hl_buf_add(b, p, 1);
 	}

@@ -792,6 +792,26 @@ def test_rates_show_one_decimal_not_float_noise():
     assert "\r\ntotal,,,3,1,2,33.3," in csv, csv
 
 
+def test_analytics_csv_cells_are_no_formulas_in_any_locale():
+    """A cell that starts like a formula gets a leading '; a ';' in an
+    endpoint URL is written %3B, since a spreadsheet that splits on ';'
+    would start a cell after it where "=1+1" is a formula again."""
+    slug, key, s = _admin()
+    url = "http://127.0.0.1:9/x;=1+1;y?a=1,b=2"
+    wh = api("POST", "/webhooks", {"url": url, "event_types": ["sms.delivered"]}, key=key).body["id"]
+    assert api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {}},
+               key=key).status == 202
+    run_runner("--once")
+    status, _, body = s.get("/webhook/analytics.csv")
+    assert status == 200, body[:500]
+    rows = [ln for ln in body.split("\r\n") if ln.startswith("endpoint,")]
+    assert len(rows) == 1 and rows[0].startswith(
+        'endpoint,%s,"http://127.0.0.1:9/x%%3B=1+1%%3By?a=1,b=2",1,0,1,' % wh), rows
+    for ln in body.split("\r\n"):
+        for cell in ln.split(";"):
+            assert not cell.startswith(("=", "+", "-", "@")), (ln, cell)
+
+
 def test_edit_error_keeps_actions_of_the_stored_state():
     """Unticking "Enabled" in a form that comes back with an error used to
     turn the Actions button into "Enable" for an endpoint that was still
