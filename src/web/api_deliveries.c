@@ -24,11 +24,12 @@ api_deliveries_for_webhook(struct hl_req *r)
 	struct hl_delivery_filter f;
 	char status[16], type[130], since_in[40], until_in[40], since[32], until[32];
 	char iterator[HL_ID_MAX];
+	const char *it;
 	json_object *out, *ep = NULL;
 	int limit = hl_input_limit(r), i;
 	hl_err rc;
 
-	if (limit < 0)
+	if (limit < 0 || hl_input_iterator(r, "dlv", iterator, sizeof(iterator), &it))
 		return;
 	memset(&f, 0, sizeof(f));
 	f.endpoint_id = r->params[0];
@@ -64,8 +65,7 @@ api_deliveries_for_webhook(struct hl_req *r)
 		hl_resp_core_error(r, rc);
 		return;
 	}
-	rc = hl_delivery_list(r->db, r->who.account_id, &f, limit,
-		hl_req_query(r, "iterator", iterator, sizeof(iterator)), &out);
+	rc = hl_delivery_list(r->db, r->who.account_id, &f, limit, it, &out);
 	hl_resp_result(r, rc, 200, out);
 }
 

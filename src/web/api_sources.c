@@ -67,14 +67,14 @@ void
 api_sources_list(struct hl_req *r)
 {
 	char iterator[HL_ID_MAX];
+	const char *it;
 	json_object *out;
 	int limit = hl_input_limit(r);
 	hl_err rc;
 
-	if (limit < 0)
+	if (limit < 0 || hl_input_iterator(r, "src", iterator, sizeof(iterator), &it))
 		return;
-	rc = hl_source_list(r->db, r->who.account_id, limit,
-		hl_req_query(r, "iterator", iterator, sizeof(iterator)), &out);
+	rc = hl_source_list(r->db, r->who.account_id, limit, it, &out);
 	hl_resp_result(r, rc, 200, out);
 }
 
@@ -154,19 +154,19 @@ void
 api_sources_requests(struct hl_req *r)
 {
 	char iterator[HL_ID_MAX], outcome[64];
+	const char *it;
 	json_object *src, *out = NULL;
 	int limit = hl_input_limit(r);
 	hl_err rc;
 
-	if (limit < 0)
+	if (limit < 0 || hl_input_iterator(r, "inc", iterator, sizeof(iterator), &it))
 		return;
 	/* An unknown source is a 404, not an empty log. */
 	rc = hl_source_get(r->db, r->who.account_id, r->params[0], &src);
 	json_object_put(src);
 	if (!rc)
 		rc = hl_incoming_list(r->db, r->who.account_id, r->params[0],
-			hl_req_query(r, "outcome", outcome, sizeof(outcome)), limit,
-			hl_req_query(r, "iterator", iterator, sizeof(iterator)), &out);
+			hl_req_query(r, "outcome", outcome, sizeof(outcome)), limit, it, &out);
 	hl_resp_result(r, rc, 200, out);
 }
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "hl_crypto.h"
 #include "hl_util.h"
 #include "input.h"
 
@@ -152,10 +153,43 @@ hl_input_limit(struct hl_req *r)
 
 	if (!hl_req_query(r, "limit", buf, sizeof(buf)))
 		return HL_LIST_DEFAULT;
+	/* Digits only: strtol would also take " 5" and "+5". */
 	n = strtol(buf, &end, 10);
-	if (*end || end == buf || n < 1 || n > HL_LIST_MAX) {
+	if (*end || end == buf || strspn(buf, "0123456789") != strlen(buf) || n < 1 ||
+	    n > HL_LIST_MAX) {
 		hl_resp_error(r, 400, "invalid_value", "limit must be an integer from 1 to 250", "limit");
 		return -1;
 	}
 	return (int)n;
+}
+
+/* An event type name, which the catalog pages by: "family.action" of
+ * a-z, 0-9, _, - and dots. */
+static int
+type_name_ok(const char *s)
+{
+	const char *dot = strchr(s, '.');
+	size_t n = strlen(s);
+
+	return n >= 3 && n <= 128 && dot && dot != s && dot[1] &&
+		strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-.") == n;
+}
+
+int
+hl_input_iterator(struct hl_req *r, const char *prefix, char *buf, size_t cap, const char **out)
+{
+	*out = NULL;
+	/* Absent or empty: the first page. Unreadable (too long, badly
+	 * encoded): refused after the handler by refuse_unreadable_query. */
+	if (!hl_req_query(r, "iterator", buf, cap) || !*buf)
+		return 0;
+	if (prefix ? !hl_id_valid(prefix, buf) : !type_name_ok(buf)) {
+		/* Taken as a position, an iterator of another list would end
+		 * this one early (done: true) or start it over, unnoticed. */
+		hl_resp_error(r, 400, "invalid_value", "iterator is not one this list gave: pass "
+			"back the \"iterator\" of the previous page unchanged", "iterator");
+		return -1;
+	}
+	*out = buf;
+	return 0;
 }

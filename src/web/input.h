@@ -35,5 +35,10 @@ int hl_input_bool(json_object *o, const char *name, int defval);
 /* Limit from ?limit= (1..HL_LIST_MAX, default HL_LIST_DEFAULT); -1 after
  * answering 400. */
 int hl_input_limit(struct hl_req *r);
+/* ?iterator= into buf, *out NULL for the first page (absent or empty):
+ * an id with prefix, or for prefix NULL an event type name (the
+ * catalog's). Anything else is answered 400 and -1 returned. */
+int hl_input_iterator(struct hl_req *r, const char *prefix, char *buf, size_t cap,
+	const char **out);
 
 #endif

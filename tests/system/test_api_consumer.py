@@ -1,0 +1,68 @@
+"""What a strict API client relies on across every route: list iterators
+and limits, null members that clear, field names in errors, the Allow
+header, the body's media type and routes that take no body."""
+
+from apihelp import EVENT, account, endpoint, publish
+from hltest import api
+
+
+def _lists(key):
+    """One list route of each kind, with the prefix its iterators carry,
+    each holding at least two items of this account."""
+    ep = endpoint(key, "http://127.0.0.1:9/lists", enabled=False)
+    endpoint(key, "http://127.0.0.1:9/lists2")
+    for i in range(3):
+        publish(key, {"i": i})
+    srcs = [api("POST", "/webhooks/sources", {"verify": "none", "allowed_cidrs": "127.0.0.1/32"},
+                key=key).body for _ in range(2)]
+    for _ in range(2):
+        r = api("POST", "/webhooks/incoming/" + srcs[0]["slug"], {"n": 1}, key=None)
+        assert r.status == 202, r
+    return [("/webhooks", "wh"), ("/webhooks/%s/deliveries" % ep["id"], "dlv"),
+            ("/webhooks/%s/events" % ep["id"], "evt"), ("/webhooks/sources", "src"),
+            ("/webhooks/sources/%s/requests" % srcs[0]["id"], "inc"),
+            ("/webhooks/audit", "aud"), ("/webhooks/events", None)]
+
+
+def test_iterators_are_checked_and_an_empty_one_is_the_first_page():
+    """An empty ?iterator= was the first page of some lists and an empty,
+    finished list (done: true) of others; an iterator of another list was
+    taken as a position, so a client that mixed two up saw a list end
+    early or start over without a word."""
+    _, key = account()
+    lists = _lists(key)
+    firsts = {}
+    for path, prefix in lists:
+        first = api("GET", path + "?limit=1", key=key)
+        assert first.status == 200 and len(first.body["data"]) == 1, (path, first)
+        assert first.body["done"] is False and first.body["iterator"], (path, first)
+        firsts[path] = first.body
+    for path, prefix in lists:
+        empty = api("GET", path + "?limit=1&iterator=", key=key)
+        assert empty.status == 200 and empty.body == firsts[path], (path, empty)
+        second = api("GET", path + "?limit=1&iterator=" + firsts[path]["iterator"], key=key)
+        assert second.status == 200, (path, second)
+        assert second.body["data"] != firsts[path]["data"], (path, second)
+        # Another list's iterator (the catalog's is a name, which is a
+        # position in the catalog), and made-up text.
+        bads = [firsts[p]["iterator"] for p, pre in lists if pre != prefix and pre]
+        for bad in bads + ["garbage!"]:
+            r = api("GET", path + "?limit=1&iterator=" + bad, key=key)
+            assert r.status == 400, (path, bad, r)
+            assert r.body["error"]["code"] == "invalid_value", (path, bad, r)
+            assert r.body["error"]["field"] == "iterator", (path, bad, r)
+    # The catalog without limit is still the whole catalog, with or
+    # without an empty iterator.
+    whole = api("GET", "/webhooks/events", key=key)
+    assert whole.status == 200 and whole.body["done"] is True, whole
+    assert api("GET", "/webhooks/events?iterator=", key=key).body == whole.body
+
+
+def test_limit_is_digits_only():
+    _, key = account()
+    endpoint(key, "http://127.0.0.1:9/limit")
+    for bad in ("%2B5", "%205", "5%20", "0x5", "1e1", "-0"):
+        r = api("GET", "/webhooks?limit=" + bad, key=key)
+        assert r.status == 400 and r.body["error"]["field"] == "limit", (bad, r)
+    r = api("GET", "/webhooks?limit=007", key=key)
+    assert r.status == 200, r
