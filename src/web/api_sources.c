@@ -43,11 +43,27 @@ int_or(json_object *in, const char *name, long defval)
 	return json_object_get_int64(v) < 0 ? 1L << 40 : (long)json_object_get_int64(v);
 }
 
+/* GET shows "none" of these as null; null sets them back to it (as {},
+ * "" and 0 do) instead of counting as left out. */
+static void
+nulls_to_none(json_object *in)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(in, "type_map", &v) && !v)
+		json_object_object_add(in, "type_map", json_object_new_object());
+	if (json_object_object_get_ex(in, "allowed_cidrs", &v) && !v)
+		json_object_object_add(in, "allowed_cidrs", json_object_new_string(""));
+	if (json_object_object_get_ex(in, "rate_limit", &v) && !v)
+		json_object_object_add(in, "rate_limit", json_object_new_int(0));
+}
+
 static void
 spec_from_json(json_object *in, struct hl_source_spec *spec)
 {
 	json_object *map;
 
+	nulls_to_none(in);
 	memset(spec, 0, sizeof(*spec));
 	spec->slug = hl_json_get_str(in, "slug");
 	spec->name = hl_json_get_str(in, "name");

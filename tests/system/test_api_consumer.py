@@ -66,3 +66,73 @@ def test_limit_is_digits_only():
         assert r.status == 400 and r.body["error"]["field"] == "limit", (bad, r)
     r = api("GET", "/webhooks?limit=007", key=key)
     assert r.status == 200, r
+
+
+WEBHOOK_WRITABLE = ("url", "description", "method", "enabled", "event_types", "retry_schedule",
+                    "retry_exponential", "headers", "auth", "timeout_ms", "priority", "fifo",
+                    "batch_max", "rate_limit", "encryption")
+SOURCE_WRITABLE = ("slug", "name", "verify", "event_type", "type_map", "allowed_cidrs",
+                   "tolerance_seconds", "rate_limit", "enabled")
+
+
+def _without(body, *names):
+    return {k: v for k, v in body.items() if k not in names}
+
+
+def test_what_get_shows_put_takes_back_unchanged():
+    """GET of a new webhook shows timeout_ms null (Delivery.TimeoutMs),
+    but PUT refused null, so what GET answered could not be sent back,
+    and a timeout once set could not be returned to the default."""
+    _, key = account()
+    for extra in ({}, {"timeout_ms": 5000, "priority": 7, "fifo": True, "batch_max": 4,
+                       "rate_limit": 3, "headers": {"X-A": "1"}, "retry_schedule": "0,5s",
+                       "retry_exponential": None, "description": "d"}):
+        ep = endpoint(key, "http://127.0.0.1:9/rt", **extra)
+        before = api("GET", "/webhooks/" + ep["id"], key=key).body
+        r = api("PUT", "/webhooks/" + ep["id"], {k: before[k] for k in WEBHOOK_WRITABLE}, key=key)
+        assert r.status == 200, (before, r)
+        after = api("GET", "/webhooks/" + ep["id"], key=key).body
+        assert _without(after, "updated_at") == _without(before, "updated_at"), (before, after)
+    # null returns a timeout to the default.
+    r = api("PUT", "/webhooks/" + ep["id"], {"timeout_ms": None}, key=key)
+    assert r.status == 200 and r.body["timeout_ms"] is None, r
+    assert api("GET", "/webhooks/" + ep["id"], key=key).body["timeout_ms"] is None
+    # Values it cannot have are still refused.
+    for bad in (0, 99, 300001):
+        r = api("PUT", "/webhooks/" + ep["id"], {"timeout_ms": bad}, key=key)
+        assert r.status == 422 and r.body["error"]["field"] == "timeout_ms", (bad, r)
+
+    src = api("POST", "/webhooks/sources", {"verify": "standard", "type_map": {"a": EVENT},
+              "allowed_cidrs": "127.0.0.1/32", "rate_limit": 5}, key=key).body
+    before = api("GET", "/webhooks/sources/" + src["id"], key=key).body
+    r = api("PUT", "/webhooks/sources/" + src["id"], {k: before[k] for k in SOURCE_WRITABLE},
+            key=key)
+    assert r.status == 200 and "secret" not in r.body, r      # no new secret
+    after = api("GET", "/webhooks/sources/" + src["id"], key=key).body
+    assert _without(after, "updated_at") == _without(before, "updated_at"), (before, after)
+
+
+def test_null_clears_what_get_shows_as_null_on_sources():
+    """A source without a type map, address list or rate limit shows them
+    as null; PUT of null answered 200 and kept the old values, so a
+    client that cleared them by sending back what GET shows for "none"
+    was told it had."""
+    _, key = account()
+    src = api("POST", "/webhooks/sources", {"verify": "standard", "type_map": {"a": EVENT},
+              "allowed_cidrs": "127.0.0.1/32", "rate_limit": 5}, key=key).body
+    for name in ("type_map", "allowed_cidrs", "rate_limit"):
+        r = api("PUT", "/webhooks/sources/" + src["id"], {name: None}, key=key)
+        assert r.status == 200 and r.body[name] is None, (name, r)
+        assert api("GET", "/webhooks/sources/" + src["id"], key=key).body[name] is None, name
+    # The same on create, and an unsigned source still needs its list.
+    r = api("POST", "/webhooks/sources", {"verify": "standard", "type_map": None,
+            "allowed_cidrs": None, "rate_limit": None}, key=key)
+    assert r.status == 201, r
+    r = api("POST", "/webhooks/sources", {"verify": "none", "allowed_cidrs": None}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "allowed_cidrs", r
+    unsigned = api("POST", "/webhooks/sources", {"verify": "none",
+                   "allowed_cidrs": "127.0.0.1/32"}, key=key).body
+    r = api("PUT", "/webhooks/sources/" + unsigned["id"], {"allowed_cidrs": None}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "allowed_cidrs", r
+    assert api("GET", "/webhooks/sources/" + unsigned["id"],
+               key=key).body["allowed_cidrs"] == "127.0.0.1/32"
