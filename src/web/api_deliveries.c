@@ -1,5 +1,6 @@
 /* api_deliveries.c: delivery history and retries. */
 #include <string.h>
+#include "hl_crypto.h"
 #include "hl_deliveries.h"
 #include "hl_endpoints.h"
 #include "hl_util.h"
@@ -115,12 +116,17 @@ api_deliveries_retry_bulk(struct hl_req *r)
 	f.status = hl_json_get_str(in, "status");
 	f.event_type = hl_json_get_str(in, "event_type");
 	wh = hl_json_get_str(in, "webhook_id");
-	if (wh) {
+	if (wh && !hl_id_valid("wh", wh)) {
+		rc = hl_fail(HL_ERR_INVALID, "webhook_id", "webhook_id must be a webhook id (wh_...)");
+	} else if (wh) {
 		json_object *ep = NULL;
 
-		/* Another account's webhook is as unknown as a missing one. */
+		/* Another account's webhook is as unknown as a missing one.
+		 * The member is named, not the core's "id". */
 		rc = hl_endpoint_get(r->db, r->who.account_id, wh, &ep);
 		json_object_put(ep);
+		if (rc == HL_ERR_NOTFOUND)
+			rc = hl_fail(HL_ERR_NOTFOUND, "webhook_id", "no webhook %s", wh);
 		f.endpoint_id = wh;
 	}
 	if (!rc && hl_json_get_str(in, "since")) {
@@ -131,6 +137,10 @@ api_deliveries_retry_bulk(struct hl_req *r)
 		rc = hl_time_to_sql(hl_json_get_str(in, "until"), "until", until);
 		f.until = until;
 	}
+	/* An empty range would answer "retried": 0 as if nothing were dead
+	 * (the same SQL text format on both sides: it compares as times). */
+	if (!rc && f.since && f.until && strcmp(f.until, f.since) <= 0)
+		rc = hl_fail(HL_ERR_INVALID, "until", "until must be later than since");
 	if (!rc)
 		rc = hl_delivery_retry_bulk(r->db, r->who.account_id, &f, &n);
 	if (rc) {

@@ -136,3 +136,26 @@ def test_null_clears_what_get_shows_as_null_on_sources():
     assert r.status == 422 and r.body["error"]["field"] == "allowed_cidrs", r
     assert api("GET", "/webhooks/sources/" + unsigned["id"],
                key=key).body["allowed_cidrs"] == "127.0.0.1/32"
+
+
+def test_bulk_retry_names_webhook_id_and_refuses_an_empty_range():
+    """An unknown webhook_id was answered with field "id", a member the
+    body does not have; since/until the wrong way round answered
+    "retried": 0 as if nothing were dead."""
+    _, key = account()
+    _, other = account()
+    theirs = endpoint(other, "http://127.0.0.1:9/theirs")["id"]
+    for wh, status, code in ((theirs, 404, "not_found"),
+                             ("wh_" + "0" * 26, 404, "not_found"),
+                             ("nope", 422, "invalid_value"),
+                             ("dlv_" + "0" * 26, 422, "invalid_value")):
+        r = api("POST", "/webhooks/deliveries/retry", {"webhook_id": wh}, key=key)
+        assert r.status == status and r.body["error"]["code"] == code, (wh, r)
+        assert r.body["error"]["field"] == "webhook_id", (wh, r)
+    for since, until in (("2026-02-01T00:00:00Z", "2026-01-01T00:00:00Z"),
+                         ("2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z")):
+        r = api("POST", "/webhooks/deliveries/retry", {"since": since, "until": until}, key=key)
+        assert r.status == 422 and r.body["error"]["field"] == "until", r
+    r = api("POST", "/webhooks/deliveries/retry", {"since": "2026-01-01T00:00:00Z",
+            "until": "2026-01-01T00:00:01Z"}, key=key)
+    assert r.status == 202 and r.body == {"retried": 0}, r
