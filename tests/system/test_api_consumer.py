@@ -159,3 +159,19 @@ def test_bulk_retry_names_webhook_id_and_refuses_an_empty_range():
     r = api("POST", "/webhooks/deliveries/retry", {"since": "2026-01-01T00:00:00Z",
             "until": "2026-01-01T00:00:01Z"}, key=key)
     assert r.status == 202 and r.body == {"retried": 0}, r
+
+
+def test_allow_lists_head_where_get_is_allowed():
+    """HEAD is answered on every GET route, but Allow left it out."""
+    _, key = account()
+    wh = endpoint(key, "http://127.0.0.1:9/allow")["id"]
+    for method, path, allow in (("PATCH", "/webhooks/" + wh, "GET, HEAD, PUT, DELETE"),
+                                ("DELETE", "/webhooks", "GET, HEAD, POST"),
+                                ("GET", "/webhooks/publish", "POST"),
+                                ("HEAD", "/webhooks/%s/test" % wh, "POST")):
+        r = api(method, path, key=key)
+        assert r.status == 405 and r.headers["allow"] == allow, (method, path, r.headers)
+    get = api("GET", "/webhooks/" + wh, key=key)
+    head = api("HEAD", "/webhooks/" + wh, key=key)
+    assert head.status == 200 and head.raw == b"", head
+    assert head.headers["content-length"] == get.headers["content-length"], (head, get)
