@@ -46,6 +46,37 @@ type_ok(json_object *v, const struct hl_field *f)
 	return 0;
 }
 
+/* The parameters after "application/json": a charset, if one is given,
+ * must be utf-8 (any case, quoted or not, or "utf8"). JSON is UTF-8 (RFC 8259): a
+ * body declared as another charset would be read as what it is not.
+ * Other parameters are ignored. */
+static int
+charset_ok(const char *p)
+{
+	for (p = strchr(p, ';'); p; p = strchr(p, ';')) {
+		size_t vlen;
+
+		p++;
+		p += strspn(p, " \t");
+		if (strncasecmp(p, "charset", 7))
+			continue;
+		p += 7;
+		p += strspn(p, " \t");
+		if (*p != '=')
+			continue;
+		p++;
+		p += strspn(p, " \t");
+		if (*p == '"')
+			p++;
+		/* "utf8" too: not the registered name, but what many send. */
+		vlen = strcspn(p, "\"; \t");
+		if (!(vlen == 5 && !strncasecmp(p, "utf-8", 5)) &&
+		    !(vlen == 4 && !strncasecmp(p, "utf8", 4)))
+			return 0;
+	}
+	return 1;
+}
+
 json_object *
 hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty)
 {
@@ -62,6 +93,11 @@ hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty)
 	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
 		hl_resp_error(r, 415, "unsupported_media_type",
 			"send the body as Content-Type: application/json", NULL);
+		return NULL;
+	}
+	if (!charset_ok(ct + 16)) {
+		hl_resp_error(r, 415, "unsupported_media_type", "send the body as UTF-8 "
+			"(Content-Type: application/json, with no charset or charset=utf-8)", NULL);
 		return NULL;
 	}
 	if (!hl_utf8_valid(hl_buf_str(&r->body), r->body.len)) {

@@ -175,3 +175,22 @@ def test_allow_lists_head_where_get_is_allowed():
     head = api("HEAD", "/webhooks/" + wh, key=key)
     assert head.status == 200 and head.raw == b"", head
     assert head.headers["content-length"] == get.headers["content-length"], (head, get)
+
+
+def test_a_body_declared_in_another_charset_is_refused():
+    """charset=iso-8859-1 was accepted and the bytes read as UTF-8: "Ã©"
+    sent as Latin-1 (C3 A9) was stored as "é"."""
+    _, key = account()
+    wh = endpoint(key, "http://127.0.0.1:9/cs")["id"]
+    body = '{"description": "\u00c3\u00a9"}'.encode("latin-1")
+    for ct in ("application/json; charset=iso-8859-1", "application/json;charset=\"latin1\"",
+               "application/json; charset=utf-16", "Application/JSON; Charset=windows-1252"):
+        r = api("PUT", "/webhooks/" + wh, raw=body, headers={"Content-Type": ct}, key=key)
+        assert r.status == 415 and r.body["error"]["code"] == "unsupported_media_type", (ct, r)
+    assert api("GET", "/webhooks/" + wh, key=key).body["description"] == ""
+    for ct in ("application/json", "application/json; charset=utf-8",
+               "application/json;charset=\"UTF-8\"", "application/json; charset=utf8",
+               "application/json; profile=x"):
+        r = api("PUT", "/webhooks/" + wh, raw=b'{"description": "ok"}',
+                headers={"Content-Type": ct}, key=key)
+        assert r.status == 200, (ct, r)
