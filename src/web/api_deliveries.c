@@ -86,6 +86,8 @@ api_deliveries_retry(struct hl_req *r)
 	json_object *out;
 	hl_err rc;
 
+	if (hl_input_none(r))
+		return;
 	rc = hl_delivery_retry(r->db, r->who.account_id, r->params[0]);
 	if (!rc)
 		rc = hl_delivery_get(r->db, r->who.account_id, r->params[0], &out);

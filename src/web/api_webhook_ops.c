@@ -139,6 +139,8 @@ set_enabled(struct hl_req *r, int enabled)
 	json_object *out;
 	hl_err rc;
 
+	if (hl_input_none(r))
+		return;
 	rc = hl_endpoint_set_enabled(r->db, r->who.account_id, r->params[0], enabled);
 	if (!rc)
 		rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &out);

@@ -172,6 +172,18 @@ hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty)
 }
 
 int
+hl_input_none(struct hl_req *r)
+{
+	static const struct hl_field none[] = { { NULL, 0, 0, 0 } };
+	json_object *in = hl_input_json(r, none, 1);
+
+	if (!in)
+		return -1;
+	json_object_put(in);
+	return 0;
+}
+
+int
 hl_input_bool(json_object *o, const char *name, int defval)
 {
 	json_object *v;

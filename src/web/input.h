@@ -29,6 +29,10 @@ struct hl_field {
  * returned; on success the caller owns the object. An empty body is an
  * empty object when allow_empty. */
 json_object *hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty);
+/* For a route that takes no body: an empty one, or an empty JSON object
+ * ({} from clients that always send one). Else the answer is written
+ * (400 unknown_field for any member, ...) and -1 returned. */
+int hl_input_none(struct hl_req *r);
 /* The boolean member name of o, defval when it is absent (strings:
  * hl_json_get_str). */
 int hl_input_bool(json_object *o, const char *name, int defval);

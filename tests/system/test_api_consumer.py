@@ -2,7 +2,7 @@
 and limits, null members that clear, field names in errors, the Allow
 header, the body's media type and routes that take no body."""
 
-from apihelp import EVENT, account, endpoint, publish
+from apihelp import EVENT, account, endpoint, publish, sql
 from hltest import api
 
 
@@ -194,3 +194,29 @@ def test_a_body_declared_in_another_charset_is_refused():
         r = api("PUT", "/webhooks/" + wh, raw=b'{"description": "ok"}',
                 headers={"Content-Type": ct}, key=key)
         assert r.status == 200, (ct, r)
+
+
+def test_routes_without_a_body_refuse_members_as_the_others_do():
+    """enable, disable and a delivery's retry ignored whatever body came:
+    {"enabled": false} to /enable answered 200, while every other route
+    answers a member it does not declare with 400 unknown_field."""
+    _, key = account()
+    wh = endpoint(key, "http://127.0.0.1:9/none", enabled=False)["id"]
+    publish(key, {"n": 1})
+    dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+    for path in ("/webhooks/%s/enable" % wh, "/webhooks/%s/disable" % wh,
+                 "/webhooks/deliveries/%s/retry" % dlv):
+        r = api("POST", path, {"enabled": False}, key=key)
+        assert r.status == 400 and r.body["error"]["code"] == "unknown_field", (path, r)
+        assert r.body["error"]["field"] == "enabled", (path, r)
+        r = api("POST", path, raw=b"[]", headers={"Content-Type": "application/json"}, key=key)
+        assert r.status == 400 and r.body["error"]["code"] == "invalid_json", (path, r)
+    # Nothing was done by the refused ones: still disabled, still paused.
+    assert api("GET", "/webhooks/" + wh, key=key).body["enabled"] is False
+    assert api("GET", "/webhooks/deliveries/" + dlv, key=key).body["status"] == "paused"
+    for path in ("/webhooks/%s/disable" % wh, "/webhooks/%s/enable" % wh):
+        assert api("POST", path, key=key).status == 200, path                  # no body
+        assert api("POST", path, {}, key=key).status == 200, path               # {}
+    sql("UPDATE deliveries SET status = 'dead' WHERE id = '%s'" % dlv)
+    r = api("POST", "/webhooks/deliveries/%s/retry" % dlv, {}, key=key)
+    assert r.status == 202, r
