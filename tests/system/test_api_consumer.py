@@ -220,3 +220,22 @@ def test_routes_without_a_body_refuse_members_as_the_others_do():
     sql("UPDATE deliveries SET status = 'dead' WHERE id = '%s'" % dlv)
     r = api("POST", "/webhooks/deliveries/%s/retry" % dlv, {}, key=key)
     assert r.status == 202, r
+
+
+def test_put_enabled_false_says_why_as_disable_does():
+    """PUT {"enabled": false} left disabled_reason null, while /disable
+    says "disabled by a user"; the same PUT again (or any PUT) to an
+    endpoint disabled already keeps its reason."""
+    _, key = account()
+    wh = endpoint(key, "http://127.0.0.1:9/why")["id"]
+    r = api("PUT", "/webhooks/" + wh, {"enabled": False}, key=key)
+    assert r.status == 200 and r.body["enabled"] is False, r
+    assert r.body["disabled_reason"] == "disabled by a user", r
+    sql("UPDATE endpoints SET disabled_reason = 'failing since yesterday' WHERE id = '%s'" % wh)
+    for body in ({"enabled": False}, {"description": "x"}):
+        r = api("PUT", "/webhooks/" + wh, body, key=key)
+        assert r.body["disabled_reason"] == "failing since yesterday", (body, r)
+    r = api("PUT", "/webhooks/" + wh, {"enabled": True}, key=key)
+    assert r.body["enabled"] is True and r.body["disabled_reason"] is None, r
+    r = api("PUT", "/webhooks/" + wh, {"description": "y"}, key=key)
+    assert r.body["enabled"] is True and r.body["disabled_reason"] is None, r
