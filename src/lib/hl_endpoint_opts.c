@@ -235,9 +235,11 @@ hl_endpoint_opts_validate(json_object *in)
 	if (!rc && json_object_object_get_ex(in, "auth", &v))
 		rc = validate_auth(v);
 	if (!rc && json_object_object_get_ex(in, "timeout_ms", &v) &&
+	    !json_object_is_type(v, json_type_null) &&
 	    (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 100 ||
 	    json_object_get_int64(v) > 300000))
-		rc = hl_fail(HL_ERR_INVALID, "timeout_ms", "timeout_ms must be 100..300000");
+		rc = hl_fail(HL_ERR_INVALID, "timeout_ms", "timeout_ms must be 100..300000 "
+			"(null: Delivery.TimeoutMs)");
 	if (!rc && json_object_object_get_ex(in, "priority", &v) &&
 	    (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < -100 ||
 	    json_object_get_int64(v) > 100))
@@ -394,9 +396,10 @@ hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 			NULL : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), id);
 	if (!rc && json_object_object_get_ex(in, "auth", &v))
 		rc = apply_auth(db, cfg, id, v);
+	/* null (json-c reads it as 0, never a valid timeout): the default. */
 	if (!rc && json_object_object_get_ex(in, "timeout_ms", &v))
-		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET timeout_ms = ? WHERE id = ?", "is",
-			(long long)json_object_get_int64(v), id);
+		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET timeout_ms = NULLIF(?, 0) WHERE id = ?",
+			"is", (long long)json_object_get_int64(v), id);
 	if (!rc && json_object_object_get_ex(in, "priority", &v))
 		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET priority = ? WHERE id = ?", "is",
 			(long long)json_object_get_int64(v), id);

@@ -349,13 +349,16 @@ hl_endpoint_update(struct hl_db *db, const struct hl_config *cfg,
 	rc = hl_db_begin(db);
 	if (rc)
 		return rc;
-	/* COALESCE keeps the members the caller left out. */
+	/* COALESCE keeps the members the caller left out. Disabled here, an
+	 * endpoint says why as /disable has it say (enabled is the new value
+	 * by then); one disabled already keeps its reason. */
 	/* Re-enabling starts a new failure run (see HEALTH_RESET): before
 	 * enabled is assigned, which later assignments would see. */
 	rc = hl_db_exec(db, &n, "UPDATE endpoints SET " HEALTH_RESET ", url = COALESCE(?, url), "
 		"description = COALESCE(?, description), method = COALESCE(?, method), "
 		"enabled = IF(? < 0, enabled, ?), "
-		"disabled_reason = IF(? = 1, NULL, disabled_reason), updated_at = NOW(3) "
+		"disabled_reason = IF(? = 1, NULL, IF(enabled = 0, COALESCE(disabled_reason, "
+		"'disabled by a user'), disabled_reason)), updated_at = NOW(3) "
 		"WHERE id = ? AND account_id = ?", "iisssiiiss", (long long)spec->enabled,
 		(long long)spec->enabled, spec->url, spec->description, spec->method,
 		(long long)spec->enabled, (long long)spec->enabled, (long long)spec->enabled, id,

@@ -1,5 +1,6 @@
 /* api_deliveries.c: delivery history and retries. */
 #include <string.h>
+#include "hl_crypto.h"
 #include "hl_deliveries.h"
 #include "hl_endpoints.h"
 #include "hl_util.h"
@@ -24,11 +25,12 @@ api_deliveries_for_webhook(struct hl_req *r)
 	struct hl_delivery_filter f;
 	char status[16], type[130], since_in[40], until_in[40], since[32], until[32];
 	char iterator[HL_ID_MAX];
+	const char *it;
 	json_object *out, *ep = NULL;
 	int limit = hl_input_limit(r), i;
 	hl_err rc;
 
-	if (limit < 0)
+	if (limit < 0 || hl_input_iterator(r, "dlv", iterator, sizeof(iterator), &it))
 		return;
 	memset(&f, 0, sizeof(f));
 	f.endpoint_id = r->params[0];
@@ -64,8 +66,7 @@ api_deliveries_for_webhook(struct hl_req *r)
 		hl_resp_core_error(r, rc);
 		return;
 	}
-	rc = hl_delivery_list(r->db, r->who.account_id, &f, limit,
-		hl_req_query(r, "iterator", iterator, sizeof(iterator)), &out);
+	rc = hl_delivery_list(r->db, r->who.account_id, &f, limit, it, &out);
 	hl_resp_result(r, rc, 200, out);
 }
 
@@ -85,6 +86,8 @@ api_deliveries_retry(struct hl_req *r)
 	json_object *out;
 	hl_err rc;
 
+	if (hl_input_none(r))
+		return;
 	rc = hl_delivery_retry(r->db, r->who.account_id, r->params[0]);
 	if (!rc)
 		rc = hl_delivery_get(r->db, r->who.account_id, r->params[0], &out);
@@ -115,12 +118,17 @@ api_deliveries_retry_bulk(struct hl_req *r)
 	f.status = hl_json_get_str(in, "status");
 	f.event_type = hl_json_get_str(in, "event_type");
 	wh = hl_json_get_str(in, "webhook_id");
-	if (wh) {
+	if (wh && !hl_id_valid("wh", wh)) {
+		rc = hl_fail(HL_ERR_INVALID, "webhook_id", "webhook_id must be a webhook id (wh_...)");
+	} else if (wh) {
 		json_object *ep = NULL;
 
-		/* Another account's webhook is as unknown as a missing one. */
+		/* Another account's webhook is as unknown as a missing one.
+		 * The member is named, not the core's "id". */
 		rc = hl_endpoint_get(r->db, r->who.account_id, wh, &ep);
 		json_object_put(ep);
+		if (rc == HL_ERR_NOTFOUND)
+			rc = hl_fail(HL_ERR_NOTFOUND, "webhook_id", "no webhook %s", wh);
 		f.endpoint_id = wh;
 	}
 	if (!rc && hl_json_get_str(in, "since")) {
@@ -131,6 +139,10 @@ api_deliveries_retry_bulk(struct hl_req *r)
 		rc = hl_time_to_sql(hl_json_get_str(in, "until"), "until", until);
 		f.until = until;
 	}
+	/* An empty range would answer "retried": 0 as if nothing were dead
+	 * (the same SQL text format on both sides: it compares as times). */
+	if (!rc && f.since && f.until && strcmp(f.until, f.since) <= 0)
+		rc = hl_fail(HL_ERR_INVALID, "until", "until must be later than since");
 	if (!rc)
 		rc = hl_delivery_retry_bulk(r->db, r->who.account_id, &f, &n);
 	if (rc) {

@@ -17,12 +17,14 @@ void
 api_events_list(struct hl_req *r)
 {
 	char family[65], iterator[130], lim[16];
+	const char *it;
 	json_object *out;
 	int limit;
 	hl_err rc;
 
-	if (!hl_req_query(r, "limit", lim, sizeof(lim)) &&
-	    !hl_req_query(r, "iterator", iterator, sizeof(iterator))) {
+	if (hl_input_iterator(r, NULL, iterator, sizeof(iterator), &it))
+		return;
+	if (!hl_req_query(r, "limit", lim, sizeof(lim)) && !it) {
 		rc = hl_event_type_list(r->db, r->who.account_id,
 			hl_req_query(r, "family", family, sizeof(family)), &out);
 	} else {
@@ -30,8 +32,7 @@ api_events_list(struct hl_req *r)
 		if (limit < 0)
 			return;
 		rc = hl_event_type_page(r->db, r->who.account_id,
-			hl_req_query(r, "family", family, sizeof(family)), limit,
-			hl_req_query(r, "iterator", iterator, sizeof(iterator)), &out);
+			hl_req_query(r, "family", family, sizeof(family)), limit, it, &out);
 	}
 	hl_resp_result(r, rc, 200, out);
 }

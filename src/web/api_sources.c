@@ -43,11 +43,27 @@ int_or(json_object *in, const char *name, long defval)
 	return json_object_get_int64(v) < 0 ? 1L << 40 : (long)json_object_get_int64(v);
 }
 
+/* GET shows "none" of these as null; null sets them back to it (as {},
+ * "" and 0 do) instead of counting as left out. */
+static void
+nulls_to_none(json_object *in)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(in, "type_map", &v) && !v)
+		json_object_object_add(in, "type_map", json_object_new_object());
+	if (json_object_object_get_ex(in, "allowed_cidrs", &v) && !v)
+		json_object_object_add(in, "allowed_cidrs", json_object_new_string(""));
+	if (json_object_object_get_ex(in, "rate_limit", &v) && !v)
+		json_object_object_add(in, "rate_limit", json_object_new_int(0));
+}
+
 static void
 spec_from_json(json_object *in, struct hl_source_spec *spec)
 {
 	json_object *map;
 
+	nulls_to_none(in);
 	memset(spec, 0, sizeof(*spec));
 	spec->slug = hl_json_get_str(in, "slug");
 	spec->name = hl_json_get_str(in, "name");
@@ -67,14 +83,14 @@ void
 api_sources_list(struct hl_req *r)
 {
 	char iterator[HL_ID_MAX];
+	const char *it;
 	json_object *out;
 	int limit = hl_input_limit(r);
 	hl_err rc;
 
-	if (limit < 0)
+	if (limit < 0 || hl_input_iterator(r, "src", iterator, sizeof(iterator), &it))
 		return;
-	rc = hl_source_list(r->db, r->who.account_id, limit,
-		hl_req_query(r, "iterator", iterator, sizeof(iterator)), &out);
+	rc = hl_source_list(r->db, r->who.account_id, limit, it, &out);
 	hl_resp_result(r, rc, 200, out);
 }
 
@@ -154,19 +170,19 @@ void
 api_sources_requests(struct hl_req *r)
 {
 	char iterator[HL_ID_MAX], outcome[64];
+	const char *it;
 	json_object *src, *out = NULL;
 	int limit = hl_input_limit(r);
 	hl_err rc;
 
-	if (limit < 0)
+	if (limit < 0 || hl_input_iterator(r, "inc", iterator, sizeof(iterator), &it))
 		return;
 	/* An unknown source is a 404, not an empty log. */
 	rc = hl_source_get(r->db, r->who.account_id, r->params[0], &src);
 	json_object_put(src);
 	if (!rc)
 		rc = hl_incoming_list(r->db, r->who.account_id, r->params[0],
-			hl_req_query(r, "outcome", outcome, sizeof(outcome)), limit,
-			hl_req_query(r, "iterator", iterator, sizeof(iterator)), &out);
+			hl_req_query(r, "outcome", outcome, sizeof(outcome)), limit, it, &out);
 	hl_resp_result(r, rc, 200, out);
 }
 

@@ -139,6 +139,8 @@ set_enabled(struct hl_req *r, int enabled)
 	json_object *out;
 	hl_err rc;
 
+	if (hl_input_none(r))
+		return;
 	rc = hl_endpoint_set_enabled(r->db, r->who.account_id, r->params[0], enabled);
 	if (!rc)
 		rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &out);
@@ -269,11 +271,12 @@ api_webhooks_events(struct hl_req *r)
 {
 	struct hl_event_filter f;
 	char iterator[HL_ID_MAX];
+	const char *it;
 	json_object *subs = NULL, *events = NULL, *ep = NULL;
 	int limit = hl_input_limit(r);
 	hl_err rc;
 
-	if (limit < 0)
+	if (limit < 0 || hl_input_iterator(r, "evt", iterator, sizeof(iterator), &it))
 		return;
 	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &ep);
 	json_object_put(ep);
@@ -282,8 +285,7 @@ api_webhooks_events(struct hl_req *r)
 	if (!rc) {
 		memset(&f, 0, sizeof(f));
 		f.endpoint_id = r->params[0];
-		rc = hl_event_list(r->db, r->who.account_id, &f, limit,
-			hl_req_query(r, "iterator", iterator, sizeof(iterator)), &events);
+		rc = hl_event_list(r->db, r->who.account_id, &f, limit, it, &events);
 	}
 	if (rc) {
 		json_object_put(subs);

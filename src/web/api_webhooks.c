@@ -57,14 +57,14 @@ void
 api_webhooks_list(struct hl_req *r)
 {
 	char iterator[HL_ID_MAX];
+	const char *it;
 	json_object *out;
 	int limit = hl_input_limit(r);
 	hl_err rc;
 
-	if (limit < 0)
+	if (limit < 0 || hl_input_iterator(r, "wh", iterator, sizeof(iterator), &it))
 		return;
-	rc = hl_endpoint_list(r->db, r->who.account_id, limit,
-		hl_req_query(r, "iterator", iterator, sizeof(iterator)), &out);
+	rc = hl_endpoint_list(r->db, r->who.account_id, limit, it, &out);
 	hl_resp_result(r, rc, 200, out);
 }
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "hl_crypto.h"
 #include "hl_util.h"
 #include "input.h"
 
@@ -45,6 +46,37 @@ type_ok(json_object *v, const struct hl_field *f)
 	return 0;
 }
 
+/* The parameters after "application/json": a charset, if one is given,
+ * must be utf-8 (any case, quoted or not, or "utf8"). JSON is UTF-8 (RFC 8259): a
+ * body declared as another charset would be read as what it is not.
+ * Other parameters are ignored. */
+static int
+charset_ok(const char *p)
+{
+	for (p = strchr(p, ';'); p; p = strchr(p, ';')) {
+		size_t vlen;
+
+		p++;
+		p += strspn(p, " \t");
+		if (strncasecmp(p, "charset", 7))
+			continue;
+		p += 7;
+		p += strspn(p, " \t");
+		if (*p != '=')
+			continue;
+		p++;
+		p += strspn(p, " \t");
+		if (*p == '"')
+			p++;
+		/* "utf8" too: not the registered name, but what many send. */
+		vlen = strcspn(p, "\"; \t");
+		if (!(vlen == 5 && !strncasecmp(p, "utf-8", 5)) &&
+		    !(vlen == 4 && !strncasecmp(p, "utf8", 4)))
+			return 0;
+	}
+	return 1;
+}
+
 json_object *
 hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty)
 {
@@ -61,6 +93,11 @@ hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty)
 	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
 		hl_resp_error(r, 415, "unsupported_media_type",
 			"send the body as Content-Type: application/json", NULL);
+		return NULL;
+	}
+	if (!charset_ok(ct + 16)) {
+		hl_resp_error(r, 415, "unsupported_media_type", "send the body as UTF-8 "
+			"(Content-Type: application/json, with no charset or charset=utf-8)", NULL);
 		return NULL;
 	}
 	if (!hl_utf8_valid(hl_buf_str(&r->body), r->body.len)) {
@@ -135,6 +172,18 @@ hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty)
 }
 
 int
+hl_input_none(struct hl_req *r)
+{
+	static const struct hl_field none[] = { { NULL, 0, 0, 0 } };
+	json_object *in = hl_input_json(r, none, 1);
+
+	if (!in)
+		return -1;
+	json_object_put(in);
+	return 0;
+}
+
+int
 hl_input_bool(json_object *o, const char *name, int defval)
 {
 	json_object *v;
@@ -152,10 +201,43 @@ hl_input_limit(struct hl_req *r)
 
 	if (!hl_req_query(r, "limit", buf, sizeof(buf)))
 		return HL_LIST_DEFAULT;
+	/* Digits only: strtol would also take " 5" and "+5". */
 	n = strtol(buf, &end, 10);
-	if (*end || end == buf || n < 1 || n > HL_LIST_MAX) {
+	if (*end || end == buf || strspn(buf, "0123456789") != strlen(buf) || n < 1 ||
+	    n > HL_LIST_MAX) {
 		hl_resp_error(r, 400, "invalid_value", "limit must be an integer from 1 to 250", "limit");
 		return -1;
 	}
 	return (int)n;
+}
+
+/* An event type name, which the catalog pages by: "family.action" of
+ * a-z, 0-9, _, - and dots. */
+static int
+type_name_ok(const char *s)
+{
+	const char *dot = strchr(s, '.');
+	size_t n = strlen(s);
+
+	return n >= 3 && n <= 128 && dot && dot != s && dot[1] &&
+		strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-.") == n;
+}
+
+int
+hl_input_iterator(struct hl_req *r, const char *prefix, char *buf, size_t cap, const char **out)
+{
+	*out = NULL;
+	/* Absent or empty: the first page. Unreadable (too long, badly
+	 * encoded): refused after the handler by refuse_unreadable_query. */
+	if (!hl_req_query(r, "iterator", buf, cap) || !*buf)
+		return 0;
+	if (prefix ? !hl_id_valid(prefix, buf) : !type_name_ok(buf)) {
+		/* Taken as a position, an iterator of another list would end
+		 * this one early (done: true) or start it over, unnoticed. */
+		hl_resp_error(r, 400, "invalid_value", "iterator is not one this list gave: pass "
+			"back the \"iterator\" of the previous page unchanged", "iterator");
+		return -1;
+	}
+	*out = buf;
+	return 0;
 }

@@ -29,11 +29,20 @@ struct hl_field {
  * returned; on success the caller owns the object. An empty body is an
  * empty object when allow_empty. */
 json_object *hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty);
+/* For a route that takes no body: an empty one, or an empty JSON object
+ * ({} from clients that always send one). Else the answer is written
+ * (400 unknown_field for any member, ...) and -1 returned. */
+int hl_input_none(struct hl_req *r);
 /* The boolean member name of o, defval when it is absent (strings:
  * hl_json_get_str). */
 int hl_input_bool(json_object *o, const char *name, int defval);
 /* Limit from ?limit= (1..HL_LIST_MAX, default HL_LIST_DEFAULT); -1 after
  * answering 400. */
 int hl_input_limit(struct hl_req *r);
+/* ?iterator= into buf, *out NULL for the first page (absent or empty):
+ * an id with prefix, or for prefix NULL an event type name (the
+ * catalog's). Anything else is answered 400 and -1 returned. */
+int hl_input_iterator(struct hl_req *r, const char *prefix, char *buf, size_t cap,
+	const char **out);
 
 #endif

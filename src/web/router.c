@@ -65,8 +65,10 @@ hl_route_find(const struct hl_route *table, size_t n, struct hl_req *r,
 		path_known = 1;
 		if (cap && !strstr(allow, hl_method_name(table[i].method))) {
 			size_t len = strlen(allow);
-			snprintf(allow + len, cap - len, "%s%s", len ? ", " : "",
-				hl_method_name(table[i].method));
+			/* A GET route answers HEAD too, so Allow says so. */
+			snprintf(allow + len, cap - len, "%s%s%s", len ? ", " : "",
+				hl_method_name(table[i].method),
+				table[i].method == HL_GET ? ", HEAD" : "");
 		}
 		if (table[i].method != want || *route)
 			continue;

@@ -74,7 +74,7 @@ START_TEST(test_method_not_allowed)
 	ck_assert_int_eq(hl_id_new("wh", id), HL_OK);
 	snprintf(path, sizeof(path), "/webhooks/%s", id);
 	ck_assert_int_eq(find(HL_DELETE, path, &route, allow), HL_MATCH_METHOD);
-	ck_assert_str_eq(allow, "GET, PUT");
+	ck_assert_str_eq(allow, "GET, HEAD, PUT");
 	ck_assert_int_eq(find(HL_HEAD, "/webhooks", &route, allow), HL_MATCH_OK);
 	ck_assert_ptr_eq(route->handler, h_list);
 }
