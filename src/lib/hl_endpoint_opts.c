@@ -207,6 +207,20 @@ validate_exponential(json_object *x)
 	return HL_OK;
 }
 
+/* A key member: true, false, null or "rotate". */
+static hl_err
+validate_key(json_object *in, const char *name)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(in, name, &v) || !v ||
+	    json_object_is_type(v, json_type_boolean) ||
+	    (json_object_is_type(v, json_type_string) && !strcmp(json_object_get_string(v), "rotate")))
+		return HL_OK;
+	return hl_fail(HL_ERR_INVALID, name, "%s must be true (a key; an existing one is kept), "
+		"\"rotate\" (a new key) or false (none)", name);
+}
+
 hl_err
 hl_endpoint_opts_validate(json_object *in)
 {
@@ -230,6 +244,10 @@ hl_endpoint_opts_validate(json_object *in)
 			"first attempt, which is made at once: begin it with 0 (\"0,10s,1m\")");
 	if (json_object_object_get_ex(in, "retry_exponential", &v))
 		rc = validate_exponential(v);
+	if (!rc)
+		rc = validate_key(in, "ed25519");
+	if (!rc)
+		rc = validate_key(in, "encryption");
 	if (!rc && json_object_object_get_ex(in, "headers", &v))
 		rc = validate_headers(v);
 	if (!rc && json_object_object_get_ex(in, "auth", &v))
@@ -366,10 +384,43 @@ apply_auth(struct hl_db *db, const struct hl_config *cfg, const char *id, json_o
 	return rc;
 }
 
+/* What a key member asks for: "rotate" a new key whatever there is; true
+ * a key, new only when there is none (true is what GET shows: a client
+ * that sends back what it read must not change the key under its
+ * receiver); false or null none. have_sql: whether the endpoint has one. */
+enum key_want { KEY_KEEP, KEY_NEW, KEY_NONE };
+
+static hl_err
+key_wanted(struct hl_db *db, const char *have_sql, const char *id, json_object *v,
+	enum key_want *want)
+{
+	struct hl_stmt *st;
+	int found;
+	hl_err rc;
+
+	if (json_object_is_type(v, json_type_string)) {
+		*want = KEY_NEW;
+		return HL_OK;
+	}
+	if (!json_object_get_boolean(v)) {
+		*want = KEY_NONE;
+		return HL_OK;
+	}
+	rc = hl_stmt_new(db, have_sql, &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, id);
+	rc = hl_stmt_first(st, &found);
+	*want = !rc && found && hl_stmt_colint(st, 0) ? KEY_KEEP : KEY_NEW;
+	hl_stmt_free(st);
+	return rc;
+}
+
 hl_err
 hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 	const char *id, json_object *in, json_object **extra)
 {
+	enum key_want want;
 	json_object *v;
 	long base = 0, cap = 0, attempts = 0;
 	hl_err rc = HL_OK;
@@ -415,10 +466,11 @@ hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 	if (!rc && json_object_object_get_ex(in, "ed25519", &v)) {
 		char *sealed = NULL, *pub = NULL;
 
-		if (json_object_get_boolean(v))
+		rc = key_wanted(db, "SELECT ed25519_sealed IS NOT NULL FROM endpoints "
+			"WHERE id = ? FOR UPDATE", id, v, &want);
+		if (!rc && want == KEY_NEW)
 			rc = ed25519_new(cfg, &sealed, &pub);
-		/* Asking again rotates the key; false removes it. */
-		if (!rc)
+		if (!rc && want != KEY_KEEP)
 			rc = hl_db_exec(db, NULL, "UPDATE endpoints SET ed25519_sealed = ?, "
 				"ed25519_public = ? WHERE id = ?", "sss", sealed, pub, id);
 		free(sealed);
@@ -427,10 +479,11 @@ hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 	if (!rc && json_object_object_get_ex(in, "encryption", &v)) {
 		char *sealed = NULL;
 
-		/* Asking again rotates the key; false (or null) turns it off. */
-		if (json_object_get_boolean(v))
+		rc = key_wanted(db, "SELECT encryption_key_sealed IS NOT NULL FROM endpoints "
+			"WHERE id = ? FOR UPDATE", id, v, &want);
+		if (!rc && want == KEY_NEW)
 			rc = encryption_key_new(cfg, &sealed, extra);
-		if (!rc)
+		if (!rc && want != KEY_KEEP)
 			rc = hl_db_exec(db, NULL, "UPDATE endpoints SET encryption_key_sealed = ? "
 				"WHERE id = ?", "ss", sealed, id);
 		free(sealed);

@@ -21,10 +21,10 @@
 	{ "timeout_ms", HL_F_INT, 0, 0 }, \
 	{ "priority", HL_F_INT, 0, 0 }, \
 	{ "fifo", HL_F_BOOL, 0, 0 }, \
-	{ "ed25519", HL_F_BOOL, 0, 0 }, \
+	{ "ed25519", HL_F_KEY, 0, 0 }, \
 	{ "batch_max", HL_F_INT, 0, 0 }, \
 	{ "rate_limit", HL_F_INT, 0, 0 }, \
-	{ "encryption", HL_F_BOOL, 0, 0 }, \
+	{ "encryption", HL_F_KEY, 0, 0 }, \
 	{ NULL, 0, 0, 0 }
 
 static const struct hl_field endpoint_create_fields[] = {

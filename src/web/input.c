@@ -14,6 +14,7 @@ static const char *const type_names[HL_F__MAX] = {
 	[HL_F_OBJECT] = "an object",
 	[HL_F_STRINGS] = "an array of strings",
 	[HL_F_ARRAY] = "an array",
+	[HL_F_KEY] = "true, false or \"rotate\"",
 };
 
 static int
@@ -32,6 +33,10 @@ type_ok(json_object *v, const struct hl_field *f)
 		return json_object_is_type(v, json_type_object);
 	case HL_F_ARRAY:
 		return json_object_is_type(v, json_type_array);
+	case HL_F_KEY:
+		return json_object_is_type(v, json_type_boolean) ||
+			(json_object_is_type(v, json_type_string) &&
+			!strcmp(json_object_get_string(v), "rotate"));
 	case HL_F_STRINGS:
 		if (!json_object_is_type(v, json_type_array))
 			return 0;

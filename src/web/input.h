@@ -14,6 +14,7 @@ enum hl_ftype {
 	HL_F_OBJECT,
 	HL_F_STRINGS,     /* array of strings */
 	HL_F_ARRAY,
+	HL_F_KEY,         /* true, false or "rotate": a key an endpoint may have */
 	HL_F__MAX
 };
 

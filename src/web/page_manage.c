@@ -364,14 +364,13 @@ read_ed25519(struct hl_req *r, json_object *cur, json_object *form, json_object 
 	int have = cur && json_object_object_get(cur, "ed25519_public_key") != NULL;
 
 	hl_json_add_bool(form, "ed25519", want);
-	/* true again would rotate the key pair: only a change goes to the core. */
+	/* Only a change goes to the core. */
 	if (want != have)
 		hl_json_add_bool(opts, "ed25519", want);
 }
 
-/* "Encrypt payloads" and, when it is on, "Generate a new encryption key":
- * true makes a key (shown once), so it goes to the core only when turned
- * on or asked for; unticking turns encryption off. */
+/* "Encrypt payloads" and, when it is on, "Generate a new encryption key"
+ * ("rotate"): a new key is shown once; unticking turns encryption off. */
 static void
 read_encryption(struct hl_req *r, json_object *cur, json_object *form, json_object *opts)
 {
@@ -382,7 +381,9 @@ read_encryption(struct hl_req *r, json_object *cur, json_object *form, json_obje
 
 	hl_json_add_bool(form, "encryption", want);
 	hl_json_add_bool(form, "encryption_renew", renew);
-	if (want != have || renew)
+	if (renew)
+		hl_json_add_str(opts, "encryption", "rotate");
+	else if (want != have)
 		hl_json_add_bool(opts, "encryption", want);
 }
 

@@ -60,8 +60,17 @@ def test_encrypted_delivery_decrypts_to_the_plain_body_and_is_signed():
         p = run_program([DECRYPT, enc_key], input=json.dumps({"encrypted": bad}).encode())
         assert p.returncode != 0, p.stdout
 
-        # Rotation: a new key (and kid); the old one no longer opens deliveries.
+        # true again is what GET shows: a client sending it back keeps the
+        # key its receiver holds (and gets no new one).
+        got = api("GET", "/webhooks/%s" % ep["id"], key=key).body
+        assert got["encryption"] is True and "encryption_key" not in got, got
         r = api("PUT", "/webhooks/%s" % ep["id"], {"encryption": True}, key=key)
+        assert r.status == 200 and "encryption_key" not in r.body, r
+        for bad in ("yes", "ROTATE", 1):
+            r = api("PUT", "/webhooks/%s" % ep["id"], {"encryption": bad}, key=key)
+            assert r.status in (400, 422) and r.body["error"]["field"] == "encryption", (bad, r)
+        # Rotation: a new key (and kid); the old one no longer opens deliveries.
+        r = api("PUT", "/webhooks/%s" % ep["id"], {"encryption": "rotate"}, key=key)
         assert r.status == 200 and r.body["encryption_key"] != enc_key, r
         new_key = r.body["encryption_key"]
         t = api("POST", "/webhooks/%s/test" % ep["id"], {"event_type": EVENT, "payload": payload},

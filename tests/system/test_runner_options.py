@@ -132,6 +132,14 @@ def test_ed25519_signature_verifies_with_openssl():
             f.write(b" ")
         bad = subprocess.run(cmd, capture_output=True, text=True)
         assert bad.returncode != 0, "a changed body still verified"
+    # true again keeps the key pair (a client sending back what it read);
+    # "rotate" makes a new one; false removes it.
+    r = api("PUT", "/webhooks/%s" % ep["id"], {"ed25519": True}, key=key)
+    assert r.status == 200 and r.body["ed25519_public_key"] == pub, r
+    r = api("PUT", "/webhooks/%s" % ep["id"], {"ed25519": "rotate"}, key=key)
+    assert r.status == 200 and r.body["ed25519_public_key"] not in (pub, None), r
+    r = api("PUT", "/webhooks/%s" % ep["id"], {"ed25519": False}, key=key)
+    assert r.status == 200 and r.body["ed25519_public_key"] is None, r
 
 
 def test_priority_endpoint_is_claimed_first():
