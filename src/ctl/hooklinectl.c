@@ -771,6 +771,12 @@ main(int argc, char **argv)
 	}
 	hl_log_init("hooklinectl", c.cfg.log_level);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* A migration's DDL may rebuild a large table for many minutes, with
+	 * no answer from the server meanwhile: Database.TimeoutSeconds would
+	 * cut it off (MariaDB then finishes or undoes that statement alone).
+	 * An operator stops a migrate that hangs with Ctrl-C. */
+	if (cmd->run == cmd_migrate)
+		c.cfg.db_timeout = 0;
 	if (hl_db_open(&c.cfg, &c.db)) {
 		fprintf(stderr, "hooklinectl: %s\n", hl_errmsg());
 		hl_config_free(&c.cfg);

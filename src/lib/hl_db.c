@@ -70,7 +70,7 @@ static hl_err
 db_connect(struct hl_db *db)
 {
 	const struct hl_config *cfg = db->cfg;
-	unsigned int timeout = 10;
+	unsigned int timeout = 10, io_timeout = (unsigned int)cfg->db_timeout;
 	const char *sock = *cfg->db_socket ? cfg->db_socket : NULL;
 
 	db->generation++;
@@ -78,6 +78,18 @@ db_connect(struct hl_db *db)
 	if (!db->my)
 		return hl_fail(HL_ERR_NOMEM, NULL, "mysql_init failed");
 	mysql_options(db->my, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	/* A server that stopped answering without closing the connection (a
+	 * network partition, a hung host) would otherwise keep a statement
+	 * waiting until TCP gives up, hours later: a FastCGI request, or the
+	 * runner's sending loop, with it. The connection is lost instead and
+	 * made again by the next hl_db_ping. */
+	if (io_timeout) {
+		if (timeout > io_timeout)
+			timeout = io_timeout;
+		mysql_options(db->my, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+		mysql_options(db->my, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+		mysql_options(db->my, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+	}
 	mysql_options(db->my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	if (!mysql_real_connect(db->my, sock ? NULL : cfg->db_host, cfg->db_user,
 	    cfg->db_password, cfg->db_name, sock ? 0 : cfg->db_port, sock,

@@ -1,0 +1,107 @@
+"""MariaDB away while the programs run, with the real binaries and the
+suite's own MariaDB stopped, killed or frozen (SIGSTOP: a server that
+keeps its connections open and never answers, as across a network
+partition). hookline.fcgi answers 503 meanwhile (the API a JSON error
+with code unavailable, the dashboard an error page), logs the outage once
+per process rather than once per request, and serves again once the
+server is back without being restarted; no request waits longer than
+Database.TimeoutSeconds allows. A runner whose database froze ends its
+window instead of waiting for it forever."""
+
+import os
+import re
+import signal
+import subprocess
+import time
+
+from hltest import (FCGI, RUNNER, TMP, api, lib_sh, no_sanitizer_report, own_web_server, wait_for,
+                    write_config)
+
+
+def mariadb_dir():
+    return os.path.dirname(os.environ["HL_DB_SOCKET"])
+
+
+def mariadb_pid():
+    return int(open(os.path.join(mariadb_dir(), "mysqld.pid")).read().strip())
+
+
+def mariadb_port():
+    cmdline = open("/proc/%d/cmdline" % mariadb_pid(), "rb").read()
+    return re.search(rb"--port=(\d+)", cmdline).group(1).decode()
+
+
+def fcgi_pids(config):
+    """The hookline.fcgi processes that read config."""
+    pids = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.readlink("/proc/%s/exe" % pid) != os.path.realpath(FCGI):
+                continue
+            env = open("/proc/%s/environ" % pid, "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if ("HOOKLINE_CONFIG=%s" % config).encode() in env:
+            pids.add(int(pid))
+    return pids
+
+
+def assert_unavailable(base, deadline_s):
+    """The API and a dashboard page both answer 503 within deadline_s."""
+    t = time.time()
+    r = api("GET", "/webhooks", base=base, timeout=deadline_s + 5)
+    took = time.time() - t
+    assert r.status == 503, r
+    assert r.body["error"]["code"] == "unavailable", r
+    assert r.headers.get("retry-after") == "5", r.headers
+    assert took < deadline_s, took
+    t = time.time()
+    r = api("GET", "/webhook/login", key=None, base=base, timeout=deadline_s + 5,
+            headers={"Accept": "text/html"})
+    took = time.time() - t
+    assert r.status == 503, r
+    assert "text/html" in r.headers.get("content-type", ""), r.headers
+    assert "database is unavailable" in r.body, r
+    assert took < deadline_s, took
+
+
+def test_no_request_waits_for_a_frozen_mariadb_longer_than_the_timeout():
+    conf = write_config(Database_TimeoutSeconds=2)
+    with own_web_server("frozen", conf) as (base, _):
+        for _ in range(8):
+            assert api("GET", "/webhooks", base=base).status == 200
+        pid = mariadb_pid()
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            # 2 s for the answer that never comes on the open connection,
+            # 2 s for a new one that gets no greeting.
+            for _ in range(3):
+                assert_unavailable(base, 9)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        wait_for(lambda: api("GET", "/webhooks", base=base).status == 200, timeout=30)
+
+
+def test_runner_ends_its_window_while_mariadb_is_frozen():
+    conf = write_config(Database_TimeoutSeconds=2)
+    errfile = os.path.join(TMP, "runner-frozen.err")
+    argv = [RUNNER, "--config", conf, "--max-seconds", "3"]
+    with open(errfile, "w") as err:
+        runner = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=err)
+    pid = mariadb_pid()
+    try:
+        # "started" comes once its three connections are open.
+        wait_for(lambda: "started" in open(errfile).read(), timeout=30)
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            runner.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            runner.kill()
+            runner.wait()
+            raise AssertionError("the runner waited for the frozen database")
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    err = open(errfile).read()
+    no_sanitizer_report(argv, err)
+    assert re.search(r"runner \S+ done", err), err
