@@ -65,6 +65,47 @@ def assert_unavailable(base, deadline_s):
     assert took < deadline_s, took
 
 
+def outage_log(d):
+    with open(os.path.join(d, "log", "hookline-fcgi.log"), errors="replace") as f:
+        return f.read()
+
+
+def test_web_answers_503_while_mariadb_is_down_and_recovers_without_restart():
+    conf = write_config()
+    with own_web_server("outage", conf) as (base, d):
+        for _ in range(8):
+            assert api("GET", "/webhooks", base=base).status == 200
+        before = fcgi_pids(conf)
+        assert before, "no hookline.fcgi process found for %s" % conf
+        port = mariadb_port()
+        # A clean shutdown, then a crash: both close the connections.
+        for stop in ("shutdown", "kill"):
+            if stop == "shutdown":
+                lib_sh("hl_mariadb_stop", mariadb_dir())
+            else:
+                pid = mariadb_pid()
+                os.kill(pid, signal.SIGKILL)
+                wait_for(lambda: not os.path.exists("/proc/%d" % pid), timeout=30)
+            try:
+                for _ in range(10):
+                    assert_unavailable(base, 5)
+            finally:
+                lib_sh("hl_mariadb_start", mariadb_dir(), port)
+            for _ in range(8):
+                r = api("GET", "/webhooks", base=base)
+                assert r.status == 200, r
+        # The same processes served throughout: none crashed or was restarted.
+        assert before <= fcgi_pids(conf), (before, fcgi_pids(conf))
+        log = outage_log(d)
+    # Once when the outage begins and once when it ends, per process and
+    # outage: not a line for each of the 40 refused requests.
+    began = re.findall(r"hookline\.fcgi\[(\d+)\] error: .*answering 503 until", log)
+    ended = re.findall(r"hookline\.fcgi\[(\d+)\] info: the database is reachable again", log)
+    assert began and ended, log
+    assert len(began) <= 2 * len(before) and len(ended) <= 2 * len(before), log
+    assert len(log.splitlines()) <= 4 * len(before) + 4, log
+
+
 def test_no_request_waits_for_a_frozen_mariadb_longer_than_the_timeout():
     conf = write_config(Database_TimeoutSeconds=2)
     with own_web_server("frozen", conf) as (base, _):
