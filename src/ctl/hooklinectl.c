@@ -1,7 +1,8 @@
 /* hooklinectl: the admin command line: migrate the schema, manage
  * accounts, users (create, list, disable, enable, new password) and API keys, publish events from shell or cron, and
  * show queue status, apply the retention. See hooklinectl(8). Exit codes: 0 ok, 1 failure,
- * 2 usage or an invalid argument, 3 already exists (or busy), 4 not found.
+ * 2 usage or an invalid argument, 3 already exists (or a lock is held), 4 not found,
+ * 5 the database was lost or busy (deadlock, lock wait timeout): try again.
  * Each change to accounts, users and keys is written with its audit
  * record in one transaction: both or neither. */
 #include <errno.h>
@@ -28,6 +29,7 @@
 #define EXIT_USAGE 2
 #define EXIT_EXISTS 3
 #define EXIT_NOTFOUND 4
+#define EXIT_TRY_AGAIN 5
 
 struct ctl {
 	struct hl_config cfg;
@@ -52,6 +54,8 @@ fail(const char *what)
 		return EXIT_EXISTS;
 	if (code == HL_ERR_NOTFOUND)
 		return EXIT_NOTFOUND;
+	if (code == HL_ERR_UNAVAILABLE)
+		return EXIT_TRY_AGAIN;
 	/* A value the core refused is the caller's to fix, like a usage error:
 	 * also one well-formed but refused (an unknown event type, a payload
 	 * its schema does not accept), which a script must not retry. */
