@@ -72,7 +72,7 @@ def outage_log(d):
 
 def test_web_answers_503_while_mariadb_is_down_and_recovers_without_restart():
     conf = write_config()
-    with own_web_server("outage", conf) as (base, d):
+    with own_web_server("outage", conf, server="lighttpd") as (base, d):
         for _ in range(8):
             assert api("GET", "/webhooks", base=base).status == 200
         before = fcgi_pids(conf)
@@ -103,12 +103,12 @@ def test_web_answers_503_while_mariadb_is_down_and_recovers_without_restart():
     ended = re.findall(r"hookline\.fcgi\[(\d+)\] info: the database is reachable again", log)
     assert began and ended, log
     assert len(began) <= 2 * len(before) and len(ended) <= 2 * len(before), log
-    assert len(log.splitlines()) <= 4 * len(before) + 4, log
+    assert len(re.findall(r"cannot connect|gone away|Lost connection", log)) <= 2 * len(before), log
 
 
 def test_no_request_waits_for_a_frozen_mariadb_longer_than_the_timeout():
     conf = write_config(Database_TimeoutSeconds=2)
-    with own_web_server("frozen", conf) as (base, _):
+    with own_web_server("frozen", conf, server="lighttpd") as (base, _):
         for _ in range(8):
             assert api("GET", "/webhooks", base=base).status == 200
         pid = mariadb_pid()
