@@ -1,8 +1,9 @@
 /* hooklinectl: the admin command line: migrate the schema, manage
  * accounts, users (create, list, disable, enable, new password) and API keys, publish events from shell or cron, and
  * show queue status, apply the retention. See hooklinectl(8). Exit codes: 0 ok, 1 failure,
- * 2 usage or an invalid argument, 3 already exists (or busy), 4 not found,
- * 5 behind (status --max-lag).
+ * 2 usage or an invalid argument, 3 already exists (or a lock is held), 4 not found,
+ * 5 the database was lost or busy (deadlock, lock wait timeout): try again,
+ * 6 behind (status --max-lag).
  * Each change to accounts, users and keys is written with its audit
  * record in one transaction: both or neither. */
 #include <errno.h>
@@ -30,7 +31,8 @@
 #define EXIT_USAGE 2
 #define EXIT_EXISTS 3
 #define EXIT_NOTFOUND 4
-#define EXIT_BEHIND 5
+#define EXIT_TRY_AGAIN 5
+#define EXIT_BEHIND 6
 
 struct ctl {
 	struct hl_config cfg;
@@ -55,6 +57,8 @@ fail(const char *what)
 		return EXIT_EXISTS;
 	if (code == HL_ERR_NOTFOUND)
 		return EXIT_NOTFOUND;
+	if (code == HL_ERR_UNAVAILABLE)
+		return EXIT_TRY_AGAIN;
 	/* A value the core refused is the caller's to fix, like a usage error:
 	 * also one well-formed but refused (an unknown event type, a payload
 	 * its schema does not accept), which a script must not retry. */
@@ -623,7 +627,7 @@ status_int(json_object *o, const char *key)
 }
 
 /* The queue of every account and the schema, for a person (text) or a
- * monitoring script (--json: one object). --max-lag S: exit 5 when the
+ * monitoring script (--json: one object). --max-lag S: exit 6 when the
  * oldest due delivery has waited longer than S seconds, or a lease has
  * expired unclaimed: no runner is taking work (cron stopped?), or the
  * runners cannot keep up. */
@@ -831,6 +835,12 @@ main(int argc, char **argv)
 	}
 	hl_log_init("hooklinectl", c.cfg.log_level);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* A migration's DDL may rebuild a large table for many minutes, with
+	 * no answer from the server meanwhile: Database.TimeoutSeconds would
+	 * cut it off (MariaDB then finishes or undoes that statement alone).
+	 * An operator stops a migrate that hangs with Ctrl-C. */
+	if (cmd->run == cmd_migrate)
+		c.cfg.db_timeout = 0;
 	if (hl_db_open(&c.cfg, &c.db)) {
 		fprintf(stderr, "hooklinectl: %s\n", hl_errmsg());
 		hl_config_free(&c.cfg);

@@ -51,6 +51,7 @@ static const struct config_key config_keys[] = {
 	{ "Database.User", KEY_STR, OFF(db_user), "hookline", 0, 0 },
 	{ "Database.Password", KEY_STR, OFF(db_password), "", 0, 0 },
 	{ "Database.Name", KEY_STR, OFF(db_name), "hookline", 0, 0 },
+	{ "Database.TimeoutSeconds", KEY_LONG, OFF(db_timeout), "60", 0, 86400 },
 	{ "Paths.Templates", KEY_STR, OFF(templates_dir), HL_DATADIR "/templates", 0, 0 },
 	{ "Paths.Sql", KEY_STR, OFF(sql_dir), HL_DATADIR "/sql", 0, 0 },
 	{ "Paths.Static", KEY_STR, OFF(static_dir), HL_DATADIR "/static", 0, 0 },

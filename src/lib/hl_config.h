@@ -33,6 +33,7 @@ struct hl_config {
 	char *db_user;                /* Database.User */
 	char *db_password;            /* Database.Password */
 	char *db_name;                /* Database.Name */
+	long db_timeout;              /* Database.TimeoutSeconds: each wait for the server (0: none) */
 
 	/* Paths.* */
 	char *templates_dir;          /* Paths.Templates */

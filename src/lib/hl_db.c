@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errmsg.h>
 #include <mysql.h>
 #include <mysqld_error.h>
 #include "hl_db.h"
@@ -31,28 +32,48 @@ struct hl_stmt {
 	int stored;
 };
 
+/* The error of MariaDB's number no. A deadlock or a lock wait timeout
+ * (the transaction, or the statement, was undone) and a lost connection
+ * are passing: HL_ERR_UNAVAILABLE, which the API answers 503 and the
+ * runner retries. They used to be HL_ERR_CONFLICT, which callers read
+ * as "already exists": a deadlock was reported as a taken slug. */
+static hl_err
+mariadb_error(unsigned no, const char *text, const char *what)
+{
+	if (no == ER_DUP_ENTRY)
+		return hl_fail(HL_ERR_CONFLICT, NULL, "already exists");
+	hl_log(HL_LOG_ERROR, "database: %s: %s (%u)", what, text, no);
+	switch (no) {
+	case ER_LOCK_DEADLOCK:
+	case ER_LOCK_WAIT_TIMEOUT:
+		hl_fail(HL_ERR_UNAVAILABLE, NULL, "the database was busy (a deadlock or a lock "
+			"wait timeout) and did nothing: try again");
+		hl_errreason_set("database_busy");
+		return HL_ERR_UNAVAILABLE;
+	case CR_SERVER_GONE_ERROR:
+	case CR_SERVER_LOST:
+	case CR_SERVER_LOST_EXTENDED:
+	case CR_CONNECTION_ERROR:
+	case CR_CONN_HOST_ERROR:
+	case ER_SERVER_SHUTDOWN:
+	case ER_CONNECTION_KILLED:
+		return hl_fail(HL_ERR_UNAVAILABLE, NULL, "the connection to the database was "
+			"lost (%u)", no);
+	default:
+		return hl_fail(HL_ERR_DB, NULL, "database error (%u)", no);
+	}
+}
+
 static hl_err
 db_error(MYSQL *my, const char *what)
 {
-	unsigned no = mysql_errno(my);
-
-	if (no == ER_DUP_ENTRY)
-		return hl_fail(HL_ERR_CONFLICT, NULL, "already exists");
-	hl_log(HL_LOG_ERROR, "database: %s: %s (%u)", what, mysql_error(my), no);
-	return hl_fail(HL_ERR_DB, NULL, "database error (%u)", no);
+	return mariadb_error(mysql_errno(my), mysql_error(my), what);
 }
 
 static hl_err
 stmt_error(struct hl_stmt *s, const char *what)
 {
-	unsigned no = mysql_stmt_errno(s->st);
-
-	if (no == ER_DUP_ENTRY)
-		return hl_fail(HL_ERR_CONFLICT, NULL, "already exists");
-	hl_log(HL_LOG_ERROR, "database: %s: %s (%u)", what, mysql_stmt_error(s->st), no);
-	if (no == ER_LOCK_DEADLOCK || no == ER_LOCK_WAIT_TIMEOUT)
-		return hl_fail(HL_ERR_CONFLICT, NULL, "database busy, try again (%u)", no);
-	return hl_fail(HL_ERR_DB, NULL, "database error (%u)", no);
+	return mariadb_error(mysql_stmt_errno(s->st), mysql_stmt_error(s->st), what);
 }
 
 /* A connection without its session settings must not be used. */
@@ -70,7 +91,7 @@ static hl_err
 db_connect(struct hl_db *db)
 {
 	const struct hl_config *cfg = db->cfg;
-	unsigned int timeout = 10;
+	unsigned int timeout = 10, io_timeout = (unsigned int)cfg->db_timeout;
 	const char *sock = *cfg->db_socket ? cfg->db_socket : NULL;
 
 	db->generation++;
@@ -78,16 +99,28 @@ db_connect(struct hl_db *db)
 	if (!db->my)
 		return hl_fail(HL_ERR_NOMEM, NULL, "mysql_init failed");
 	mysql_options(db->my, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	/* A server that stopped answering without closing the connection (a
+	 * network partition, a hung host) would otherwise keep a statement
+	 * waiting until TCP gives up, hours later: a FastCGI request, or the
+	 * runner's sending loop, with it. The connection is lost instead and
+	 * made again by the next hl_db_ping. */
+	if (io_timeout) {
+		if (timeout > io_timeout)
+			timeout = io_timeout;
+		mysql_options(db->my, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+		mysql_options(db->my, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+		mysql_options(db->my, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+	}
 	mysql_options(db->my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	if (!mysql_real_connect(db->my, sock ? NULL : cfg->db_host, cfg->db_user,
 	    cfg->db_password, cfg->db_name, sock ? 0 : cfg->db_port, sock,
 	    CLIENT_FOUND_ROWS)) {
 		/* Name where we tried to connect, never the password. */
-		hl_fail(HL_ERR_DB, NULL, "cannot connect to MariaDB at %s: %s",
+		hl_fail(HL_ERR_UNAVAILABLE, NULL, "cannot connect to MariaDB at %s: %s",
 			sock ? sock : cfg->db_host, mysql_error(db->my));
 		mysql_close(db->my);
 		db->my = NULL;
-		return HL_ERR_DB;
+		return HL_ERR_UNAVAILABLE;
 	}
 	/* Strict mode: bad data is an error, never silently truncated.
 	 * UTC everywhere: times are stored and compared as UTC. */
@@ -211,7 +244,7 @@ hl_err
 hl_db_begin(struct hl_db *db)
 {
 	if (db_live(db))
-		return HL_ERR_DB;
+		return hl_errcode();
 	if (mysql_query(db->my, "START TRANSACTION"))
 		return db_error(db->my, "begin");
 	return HL_OK;
@@ -221,7 +254,7 @@ hl_err
 hl_db_commit(struct hl_db *db)
 {
 	if (!db->my)
-		return hl_fail(HL_ERR_DB, NULL, "database: commit: not connected");
+		return hl_fail(HL_ERR_UNAVAILABLE, NULL, "database: commit: not connected");
 	if (mysql_commit(db->my))
 		return db_error(db->my, "commit");
 	return HL_OK;
@@ -247,7 +280,7 @@ hl_stmt_new(struct hl_db *db, const char *sql, struct hl_stmt **out)
 	s->db = db;
 	if (db_live(db)) {
 		free(s);
-		return HL_ERR_DB;
+		return hl_errcode();
 	}
 	s->st = mysql_stmt_init(db->my);
 	if (!s->st) {
@@ -512,7 +545,7 @@ hl_stmt_first(struct hl_stmt *st, int *found)
 		return rc;
 	r = hl_stmt_fetch(st);
 	if (r < 0)
-		return HL_ERR_DB;
+		return hl_errcode();
 	*found = r == 1;
 	return HL_OK;
 }
@@ -560,7 +593,7 @@ hl_stmt_page(struct hl_stmt *st, int limit, unsigned id_col, hl_row_fn row, json
 	}
 	if (r < 0) {
 		json_object_put(data);
-		return HL_ERR_DB;
+		return hl_errcode();
 	}
 	/* Stopping on a fetched row means the extra row exists. */
 	*out = hl_json_list(data, last, !(count == limit && r == 1));
@@ -615,7 +648,7 @@ hl_db_exec_script(struct hl_db *db, const char *text)
 	int status;
 
 	if (db_live(db))
-		return HL_ERR_DB;
+		return hl_errcode();
 	mysql_set_server_option(db->my, MYSQL_OPTION_MULTI_STATEMENTS_ON);
 	if (mysql_real_query(db->my, text, strlen(text))) {
 		rc = db_error(db->my, "script");

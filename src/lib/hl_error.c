@@ -29,6 +29,7 @@ static const char *const err_names[HL_ERR__MAX] = {
 	[HL_ERR_UNPROCESSABLE] = "unprocessable",
 	[HL_ERR_CRYPTO] = "crypto_error",
 	[HL_ERR_INTERNAL] = "internal_error",
+	[HL_ERR_UNAVAILABLE] = "unavailable",
 };
 
 hl_err

@@ -19,6 +19,8 @@ typedef enum hl_err {
 	HL_ERR_UNPROCESSABLE, /* well-formed but semantically rejected */
 	HL_ERR_CRYPTO,     /* crypto library failure */
 	HL_ERR_INTERNAL,   /* a bug or an impossible state */
+	HL_ERR_UNAVAILABLE, /* the database could not answer now (lost connection,
+	                     * deadlock, lock wait timeout): try again */
 	HL_ERR__MAX
 } hl_err;
 

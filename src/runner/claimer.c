@@ -197,9 +197,9 @@ claimer_main(void *arg)
 {
 	struct claimer *c = arg;
 	const int batch = (int)c->o.cfg->batch_size;
-	long long last_reclaim = 0, now;
+	long long last_reclaim = 0, now, failing_since = 0;
 	unsigned long recorded_before = 0;
-	int room, got, reclaimed, stopping;
+	int room, got, reclaimed, stopping, failures = 0;
 
 	for (;;) {
 		pthread_mutex_lock(&c->mu);
@@ -225,10 +225,22 @@ claimer_main(void *arg)
 		if (c->o.once)
 			recorded_before = recorder_finished(c->o.rec);
 		got = claim_round(c, room < batch ? room : batch);
+		/* A claim that keeps failing (MariaDB away) is logged when it
+		 * starts and when it ends, not every second in between. */
+		if (got >= 0 && failures) {
+			hl_log(HL_LOG_INFO, "claiming again after %lld s (%d claims failed)",
+				(hl_now_ms() - failing_since + 999) / 1000, failures);
+			failures = 0;
+		}
 		if (got > 0)
 			continue;
 		if (got < 0) {
-			hl_log(HL_LOG_ERROR, "claim failed: %s", hl_errmsg());
+			if (failures == 0) {
+				failing_since = now;
+				hl_log(HL_LOG_ERROR, "claim failed: %s; trying again every second",
+					hl_errmsg());
+			}
+			failures++;
 			hl_db_ping(c->db);
 		} else if (c->o.once && once_done(c, recorded_before)) {
 			pthread_mutex_lock(&c->mu);

@@ -583,7 +583,11 @@ main(int argc, char **argv)
 	r.claimer = NULL;
 	recorder_stop(r.rec);
 	r.rec = NULL;
-	if (!stopping)
+	/* The main thread's connection may have been lost in the window
+	 * (MariaDB restarted) without a statement of its own noticing. */
+	if (!stopping && hl_db_ping(r.db))
+		hl_log(HL_LOG_WARN, "retention: %s", hl_errmsg());
+	else if (!stopping)
 		retention(&r);
 	hl_log(HL_LOG_INFO, "runner %s done: %lld sent, %lld succeeded, %lld failed",
 		r.owner, r.sent, r.succeeded, r.failed);

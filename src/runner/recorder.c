@@ -92,14 +92,13 @@ record(struct recorder *rec, struct hl_attempt *a, int n)
 	}
 	for (;;) {
 		rc = hl_dq_record(rec->dq, a, n);
-		if (rc != HL_ERR_CONFLICT && rc != HL_ERR_DB)
+		if (rc != HL_ERR_UNAVAILABLE && rc != HL_ERR_CONFLICT && rc != HL_ERR_DB)
 			break;
 		if (hl_now_ms() + (long long)pause / 1000 >= deadline)
 			break;
 		hl_log(HL_LOG_WARN, "recording %d attempts failed (%s), retrying", n, hl_errmsg());
 		usleep(pause);
-		if (rc == HL_ERR_DB)
-			hl_db_ping(rec->db);
+		hl_db_ping(rec->db);
 		if (pause < 2000000)
 			pause *= 2;
 	}

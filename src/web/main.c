@@ -173,6 +173,29 @@ schema_gate(struct hl_db *db)
 	return GATE_MISMATCH;
 }
 
+/* The database unreachable: logged when it starts and when it ends, not
+ * once per request (a busy site would write hundreds of lines a second,
+ * burying what else happened). down: this request found it unreachable. */
+static void
+db_outage(int down)
+{
+	static long long since_ms, refused;
+
+	if (down) {
+		if (refused == 0) {
+			since_ms = monotonic_ms();
+			hl_log(HL_LOG_ERROR, "%s; answering 503 until it is reachable again",
+				hl_errmsg());
+		}
+		refused++;
+		return;
+	}
+	if (refused)
+		hl_log(HL_LOG_INFO, "the database is reachable again after %lld s; %lld "
+			"requests were answered 503", (monotonic_ms() - since_ms + 999) / 1000, refused);
+	refused = 0;
+}
+
 static void
 serve(const struct hl_config *cfg, struct hl_db **db, FCGX_Request *fcgx)
 {
@@ -188,10 +211,12 @@ serve(const struct hl_config *cfg, struct hl_db **db, FCGX_Request *fcgx)
 	 * wait_timeout): hl_db_ping reconnects before the request runs. */
 	if (!*db)
 		hl_db_open(cfg, db);
-	if (!*db || hl_db_ping(*db))
-		hl_log(HL_LOG_ERROR, "%s", hl_errmsg());
-	else
+	if (!*db || hl_db_ping(*db)) {
+		db_outage(1);
+	} else {
+		db_outage(0);
 		gated = schema_gate(*db);
+	}
 	if (gated != GATE_OPEN) {
 		hl_resp_header(&r, "Retry-After", "5");
 		if (gated == GATE_MISMATCH && wants_json(&r))

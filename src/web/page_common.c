@@ -258,6 +258,13 @@ hl_page_core_error(struct hl_req *r, hl_err rc, const char *what)
 		hl_page_error(r, rc == HL_ERR_CONFLICT ? 409 : 400, msg);
 		return;
 	}
+	if (rc == HL_ERR_UNAVAILABLE) {
+		snprintf(msg, sizeof(msg), "%s: the database is busy or unavailable; nothing was "
+			"changed. Try again shortly.", what);
+		hl_resp_header(r, "Retry-After", "5");
+		hl_page_error(r, 503, msg);
+		return;
+	}
 	hl_log(HL_LOG_ERROR, "%s: %s", what, hl_errmsg());
 	snprintf(msg, sizeof(msg), "%s failed; see the server log.", what);
 	hl_page_error(r, 500, msg);

@@ -461,6 +461,8 @@ hl_err_http_status(hl_err rc)
 		return 403;
 	case HL_ERR_TOOLARGE:
 		return 413;
+	case HL_ERR_UNAVAILABLE:
+		return 503;
 	default:
 		return 500;
 	}
@@ -477,6 +479,10 @@ hl_resp_core_error(struct hl_req *r, hl_err rc)
 		hl_resp_error(r, 500, "internal_error", "internal error; see the server log", NULL);
 		return;
 	}
+	/* Passing: the same request may succeed in a moment (the database's
+	 * error is in the log already). */
+	if (status == 503)
+		hl_resp_header(r, "Retry-After", hl_errreason() ? "1" : "5");
 	hl_resp_error(r, status, hl_errreason() ? hl_errreason() :
 		rc == HL_ERR_INVALID ? "invalid_value" : hl_err_name(rc), hl_errmsg(), hl_errfield());
 }

@@ -354,7 +354,7 @@ def test_password_typed_on_a_terminal_is_not_echoed():
 
 def test_status_shows_the_queue_and_says_when_it_is_behind():
     """hooklinectl status: the queue of every account for a person, --json
-    for a monitoring script, and --max-lag S exits 5 when the oldest due
+    for a monitoring script, and --max-lag S exits 6 when the oldest due
     delivery waited longer than S or a lease expired unclaimed (no runner
     is taking work). Installation-wide: assertions are about this test's
     own delivery, which waits 120 s, then stands with an expired lease."""
@@ -386,9 +386,9 @@ def test_status_shows_the_queue_and_says_when_it_is_behind():
         assert "due now: %d, the oldest waiting" % st["due"] in out, out
         assert "schema: " in out and "endpoints disabled: " in out, out
         p = ctl("status", "--max-lag", "60", check=False)
-        assert p.returncode == 5 and "oldest due delivery" in p.stderr, p
+        assert p.returncode == 6 and "oldest due delivery" in p.stderr, p
         p = ctl("status", "--max-lag", "31622400", check=False)
-        assert p.returncode == (5 if st["expired_leases"] else 0), (p, st)
+        assert p.returncode == (6 if st["expired_leases"] else 0), (p, st)
         # A runner that died mid-send: its lease runs out, nobody took it back.
         sql("UPDATE deliveries SET status = 'sending', lease_owner = 'gone', lease_expires_at = "
             "NOW(3) - INTERVAL 1 SECOND WHERE id = '%s'" % dlv)
@@ -396,7 +396,7 @@ def test_status_shows_the_queue_and_says_when_it_is_behind():
         assert st2["expired_leases"] == st["expired_leases"] + 1, (st, st2)
         assert st2["deliveries"]["sending"] >= 1, st2
         p = ctl("status", "--max-lag", "31622400", check=False)
-        assert p.returncode == 5 and "lease expired" in p.stderr, p
+        assert p.returncode == 6 and "lease expired" in p.stderr, p
         for bad in (["--max-lag"], ["--max-lag", "soon"], ["--max-lag", "-1"], ["--jsn"]):
             p = ctl("status", *bad, check=False)
             assert p.returncode == 2 and p.stdout == "", (bad, p)

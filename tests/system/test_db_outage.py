@@ -1,0 +1,179 @@
+"""MariaDB away while the programs run, with the real binaries and the
+suite's own MariaDB stopped, killed or frozen (SIGSTOP: a server that
+keeps its connections open and never answers, as across a network
+partition). hookline.fcgi answers 503 meanwhile (the API a JSON error
+with code unavailable, the dashboard an error page), logs the outage once
+per process rather than once per request, and serves again once the
+server is back without being restarted; no request waits longer than
+Database.TimeoutSeconds allows. A runner whose database froze ends its
+window instead of waiting for it forever."""
+
+import os
+import re
+import signal
+import subprocess
+import time
+
+from hltest import (CONFIG, FCGI, RUNNER, TMP, api, lib_sh, no_sanitizer_report, own_web_server, wait_for,
+                    write_config)
+
+
+def mariadb_dir():
+    return os.path.dirname(os.environ["HL_DB_SOCKET"])
+
+
+def mariadb_pid():
+    return int(open(os.path.join(mariadb_dir(), "mysqld.pid")).read().strip())
+
+
+def mariadb_port():
+    cmdline = open("/proc/%d/cmdline" % mariadb_pid(), "rb").read()
+    return re.search(rb"--port=(\d+)", cmdline).group(1).decode()
+
+
+def fcgi_pids(config):
+    """The hookline.fcgi processes that read config."""
+    pids = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.readlink("/proc/%s/exe" % pid) != os.path.realpath(FCGI):
+                continue
+            env = open("/proc/%s/environ" % pid, "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if ("HOOKLINE_CONFIG=%s" % config).encode() in env:
+            pids.add(int(pid))
+    return pids
+
+
+def assert_unavailable(base, deadline_s):
+    """The API and a dashboard page both answer 503 within deadline_s."""
+    t = time.time()
+    r = api("GET", "/webhooks", base=base, timeout=deadline_s + 5)
+    took = time.time() - t
+    assert r.status == 503, r
+    assert r.body["error"]["code"] == "unavailable", r
+    assert r.headers.get("retry-after") == "5", r.headers
+    assert took < deadline_s, took
+    t = time.time()
+    r = api("GET", "/webhook/login", key=None, base=base, timeout=deadline_s + 5,
+            headers={"Accept": "text/html"})
+    took = time.time() - t
+    assert r.status == 503, r
+    assert "text/html" in r.headers.get("content-type", ""), r.headers
+    assert "database is unavailable" in r.body, r
+    assert took < deadline_s, took
+
+
+def outage_log(d):
+    with open(os.path.join(d, "log", "hookline-fcgi.log"), errors="replace") as f:
+        return f.read()
+
+
+def test_web_answers_503_while_mariadb_is_down_and_recovers_without_restart():
+    conf = write_config()
+    with own_web_server("outage", conf, server="lighttpd") as (base, d):
+        for _ in range(8):
+            assert api("GET", "/webhooks", base=base).status == 200
+        before = fcgi_pids(conf)
+        assert before, "no hookline.fcgi process found for %s" % conf
+        port = mariadb_port()
+        # A clean shutdown, then a crash: both close the connections.
+        for stop in ("shutdown", "kill"):
+            if stop == "shutdown":
+                lib_sh("hl_mariadb_stop", mariadb_dir())
+            else:
+                pid = mariadb_pid()
+                os.kill(pid, signal.SIGKILL)
+                wait_for(lambda: not os.path.exists("/proc/%d" % pid), timeout=30)
+            try:
+                for _ in range(10):
+                    assert_unavailable(base, 5)
+            finally:
+                lib_sh("hl_mariadb_start", mariadb_dir(), port)
+            for _ in range(8):
+                r = api("GET", "/webhooks", base=base)
+                assert r.status == 200, r
+        # The same processes served throughout: none crashed or was restarted.
+        assert before <= fcgi_pids(conf), (before, fcgi_pids(conf))
+        log = outage_log(d)
+    # Once when the outage begins and once when it ends, per process and
+    # outage: not a line for each of the 40 refused requests.
+    began = re.findall(r"hookline\.fcgi\[(\d+)\] error: .*answering 503 until", log)
+    ended = re.findall(r"hookline\.fcgi\[(\d+)\] info: the database is reachable again", log)
+    assert began and ended, log
+    assert len(began) <= 2 * len(before) and len(ended) <= 2 * len(before), log
+    assert len(re.findall(r"cannot connect|gone away|Lost connection", log)) <= 2 * len(before), log
+
+
+def test_no_request_waits_for_a_frozen_mariadb_longer_than_the_timeout():
+    conf = write_config(Database_TimeoutSeconds=2)
+    with own_web_server("frozen", conf, server="lighttpd") as (base, _):
+        for _ in range(8):
+            assert api("GET", "/webhooks", base=base).status == 200
+        pid = mariadb_pid()
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            # 2 s for the answer that never comes on the open connection,
+            # 2 s for a new one that gets no greeting.
+            for _ in range(3):
+                assert_unavailable(base, 9)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        wait_for(lambda: api("GET", "/webhooks", base=base).status == 200, timeout=30)
+
+
+def test_runner_ends_its_window_while_mariadb_is_frozen():
+    conf = write_config(Database_TimeoutSeconds=2)
+    errfile = os.path.join(TMP, "runner-frozen.err")
+    argv = [RUNNER, "--config", conf, "--max-seconds", "3"]
+    with open(errfile, "w") as err:
+        runner = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=err)
+    pid = mariadb_pid()
+    try:
+        # "started" comes once its three connections are open.
+        wait_for(lambda: "started" in open(errfile).read(), timeout=30)
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            runner.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            runner.kill()
+            runner.wait()
+            raise AssertionError("the runner waited for the frozen database")
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    err = open(errfile).read()
+    no_sanitizer_report(argv, err)
+    assert re.search(r"runner \S+ done", err), err
+
+
+def test_runner_logs_an_outage_once_and_works_again_after_it():
+    errfile = os.path.join(TMP, "runner-outage.err")
+    argv = [RUNNER, "--config", CONFIG, "--max-seconds", "7"]
+    port = mariadb_port()
+    with open(errfile, "w") as err:
+        runner = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=err)
+    try:
+        wait_for(lambda: "started" in open(errfile).read(), timeout=30)
+        lib_sh("hl_mariadb_stop", mariadb_dir())
+        try:
+            wait_for(lambda: "claim failed" in open(errfile).read(), timeout=10)
+            time.sleep(3)   # the outage lasts a few claims
+        finally:
+            lib_sh("hl_mariadb_start", mariadb_dir(), port)
+        runner.wait(timeout=60)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait()
+    err = open(errfile).read()
+    no_sanitizer_report(argv, err)
+    assert runner.returncode == 0, err
+    assert err.count("claim failed") == 1, err
+    assert re.search(r"claiming again after \d+ s \(\d+ claims failed\)", err), err
+    # Its window ended after the restart: the retention pass ran on a
+    # connection made again, rather than failing on the lost one.
+    assert "retention:" not in err, err
+    assert re.search(r"runner \S+ done", err), err
