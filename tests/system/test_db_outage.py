@@ -63,6 +63,8 @@ def assert_unavailable(base, deadline_s):
     assert "text/html" in r.headers.get("content-type", ""), r.headers
     assert "database is unavailable" in r.body, r
     assert took < deadline_s, took
+    r = api("GET", "/webhooks/health", key=None, base=base, timeout=deadline_s + 5)
+    assert r.status == 503 and r.body["error"]["code"] == "unavailable", r
 
 
 def outage_log(d):
@@ -94,6 +96,8 @@ def test_web_answers_503_while_mariadb_is_down_and_recovers_without_restart():
             for _ in range(8):
                 r = api("GET", "/webhooks", base=base)
                 assert r.status == 200, r
+            r = api("GET", "/webhooks/health", key=None, base=base)
+            assert r.status == 200 and r.body == {"status": "ok"}, r
         # The same processes served throughout: none crashed or was restarted.
         assert before <= fcgi_pids(conf), (before, fcgi_pids(conf))
         log = outage_log(d)
