@@ -232,6 +232,33 @@ hl_incoming_verify(enum hl_verify v, const char *secret, hl_header_fn header, vo
 	}
 }
 
+hl_err
+hl_incoming_verify_either(enum hl_verify v, const char *secret, const char *prev_secret,
+	hl_header_fn header, void *ctx, const void *body, size_t bodylen, long long now,
+	long tolerance_s, const char **used)
+{
+	const char *reason;
+	hl_err rc;
+
+	*used = NULL;
+	rc = hl_incoming_verify(v, secret, header, ctx, body, bodylen, now, tolerance_s);
+	if (!rc) {
+		*used = v == HL_VERIFY_NONE ? NULL : "current";
+		return HL_OK;
+	}
+	/* Only a signature that did not match can match the other secret:
+	 * a missing header or a stale timestamp is refused whatever the
+	 * key. Each comparison is constant-time; that a second one ran
+	 * tells a sender only what the answer tells it anyway. */
+	reason = hl_errreason();
+	if (rc != HL_ERR_AUTH || !prev_secret || !reason || strcmp(reason, "signature_invalid"))
+		return rc;
+	rc = hl_incoming_verify(v, prev_secret, header, ctx, body, bodylen, now, tolerance_s);
+	if (!rc)
+		*used = "previous";
+	return rc;
+}
+
 /* ------------------------------------------------------------------ */
 
 /* What the provider calls this delivery and this kind of event. */
@@ -436,7 +463,7 @@ server_side(hl_err rc)
 }
 
 static hl_err
-admit(const struct hl_source *src, const struct hl_incoming_in *in)
+admit(const struct hl_source *src, const struct hl_incoming_in *in, const char **used)
 {
 	hl_err rc;
 
@@ -451,8 +478,8 @@ admit(const struct hl_source *src, const struct hl_incoming_in *in)
 		hl_errreason_set("address_not_allowed");
 		return rc;
 	}
-	return hl_incoming_verify(src->verify, src->secret, in->header, in->ctx, in->body,
-		in->bodylen, in->now, src->tolerance_s);
+	return hl_incoming_verify_either(src->verify, src->secret, src->prev_secret, in->header,
+		in->ctx, in->body, in->bodylen, in->now, src->tolerance_s, used);
 }
 
 /* in->limit for a request admitted (rc HL_OK) or refused with rc; the
@@ -482,7 +509,7 @@ hl_incoming_receive(struct hl_db *db, const struct hl_source *src,
 	struct provenance p = { NULL, NULL, "" };
 	json_object *body = NULL, *payload = NULL, *res = NULL;
 	char idem[80], hash[65], message[500], *keyed;
-	const char *reason;
+	const char *reason, *used = NULL;
 	int is_text = 0;
 	hl_err rc;
 
@@ -491,7 +518,7 @@ hl_incoming_receive(struct hl_db *db, const struct hl_source *src,
 	rc = hl_id_new("inc", out->request_id);
 	if (rc)
 		return rc;
-	rc = admit(src, in);
+	rc = admit(src, in, &used);
 	if (in->limit && over_limit(in, rc)) {
 		out->limited = 1;
 		out->request_id[0] = '\0';
@@ -538,6 +565,9 @@ hl_incoming_receive(struct hl_db *db, const struct hl_source *src,
 	e.headers_json = in->headers_json;
 	e.body = in->body;
 	e.bodylen = in->bodylen;
+	/* Which secret verified it (also when the body was refused after):
+	 * once "previous" stops appearing, the provider has switched. */
+	e.verified_with = used;
 	e.provider_event = p.event;
 	e.dedupe_key = p.dedupe ? p.shown : NULL;
 	if (rc) {

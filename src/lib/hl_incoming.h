@@ -19,6 +19,13 @@ typedef const char *(*hl_header_fn)(void *ctx, const char *name);
  * Comparisons are constant-time. */
 hl_err hl_incoming_verify(enum hl_verify v, const char *secret, hl_header_fn header, void *ctx,
 	const void *body, size_t bodylen, long long now, long tolerance_s);
+/* As hl_incoming_verify, where a signature made with prev_secret (a
+ * rotated-out secret in its grace period; NULL: none) is good too.
+ * *used is "current" or "previous" for the secret that verified, NULL
+ * when refused or for HL_VERIFY_NONE. */
+hl_err hl_incoming_verify_either(enum hl_verify v, const char *secret, const char *prev_secret,
+	hl_header_fn header, void *ctx, const void *body, size_t bodylen, long long now,
+	long tolerance_s, const char **used);
 
 struct hl_incoming_in {
 	hl_header_fn header;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hl_endpoints.h"
+#include "hl_log.h"
 #include "hl_sources.h"
 #include "hl_ssrf.h"
 #include "hl_util.h"
@@ -166,6 +167,7 @@ struct row {
 	enum hl_verify verify;
 	char *secret;                /* plain, owned, wiped */
 	int secret_generated;
+	int secret_replaced;         /* set or made anew: any grace period ends */
 	char event_type[129];
 	char *type_map;              /* JSON text or NULL, owned */
 	char cidrs[CIDRS_MAX_LEN + 1];
@@ -267,7 +269,9 @@ merge(struct hl_db *db, const char *account_id, const struct hl_source_spec *spe
 			rc = set_secret(w, spec->secret);
 		if (rc)
 			return rc;
+		w->secret_replaced = 1;
 	} else if (create || w->verify != before) {
+		w->secret_replaced = 1;
 		switch (w->verify) {
 		case HL_VERIFY_STANDARD:
 			rc = hl_webhook_secret_new(secret);
@@ -297,7 +301,8 @@ merge(struct hl_db *db, const char *account_id, const struct hl_source_spec *spe
 	"s.allowed_cidrs, s.tolerance_s, NULLIF(s.rate_limit, 0), s.enabled, " \
 	HL_SQL_TIME("s.created_at") ", " HL_SQL_TIME("s.updated_at") ", " \
 	"(SELECT " HL_SQL_TIME("q.received_at") " FROM incoming_requests q " \
-	"WHERE q.source_id = s.id ORDER BY q.id DESC LIMIT 1)"
+	"WHERE q.source_id = s.id ORDER BY q.id DESC LIMIT 1), " \
+	"IF(s.prev_secret_expires_at > NOW(3), " HL_SQL_TIME("s.prev_secret_expires_at") ", NULL)"
 
 static json_object *
 source_json(struct hl_stmt *st)
@@ -324,6 +329,8 @@ source_json(struct hl_stmt *st)
 	hl_json_add_str(o, "created_at", hl_stmt_col(st, 10));
 	hl_json_add_str(o, "updated_at", hl_stmt_col(st, 11));
 	hl_json_add_str(o, "last_received_at", hl_stmt_col(st, 12));
+	/* Until then the rotated-out secret verifies too (never shown). */
+	hl_json_add_str(o, "previous_secret_expires_at", hl_stmt_col(st, 13));
 	return o;
 }
 
@@ -388,13 +395,20 @@ store(struct hl_db *db, const struct hl_config *cfg, const char *account_id, con
 			*w->cidrs ? w->cidrs : NULL, (long long)w->tolerance_s, (long long)w->rate_limit,
 			(long long)w->enabled, id, account_id);
 	else
+		/* A secret set here replaces the current one at once (what an
+		 * update has always done): a rotated-out secret still in its
+		 * grace period goes too, or it would outlive the secret the
+		 * caller meant to end with this one. */
 		rc = hl_db_exec(db, NULL, "UPDATE sources SET slug = ?, name = ?, verify = ?, "
 			"secret_sealed = ?, event_type = ?, type_map = ?, allowed_cidrs = ?, "
-			"tolerance_s = ?, rate_limit = ?, enabled = ?, updated_at = NOW(3) "
-			"WHERE id = ? AND account_id = ?", "sssssssiiiss",
+			"tolerance_s = ?, rate_limit = ?, enabled = ?, "
+			"prev_secret_sealed = IF(?, NULL, prev_secret_sealed), "
+			"prev_secret_expires_at = IF(?, NULL, prev_secret_expires_at), updated_at = NOW(3) "
+			"WHERE id = ? AND account_id = ?", "sssssssiiiiiss",
 			w->slug, w->name, hl_verify_name(w->verify), sealed, w->event_type, w->type_map,
 			*w->cidrs ? w->cidrs : NULL, (long long)w->tolerance_s, (long long)w->rate_limit,
-			(long long)w->enabled, id, account_id);
+			(long long)w->enabled, (long long)w->secret_replaced,
+			(long long)w->secret_replaced, id, account_id);
 	free(sealed);
 	if (rc == HL_ERR_CONFLICT) {
 		rc = hl_fail(HL_ERR_CONFLICT, "slug", "the slug \"%s\" is taken", w->slug);
@@ -512,13 +526,121 @@ hl_source_delete(struct hl_db *db, const char *account_id, const char *id)
 	return rc;
 }
 
+hl_err
+hl_source_rotate_secret(struct hl_db *db, const struct hl_config *cfg, const char *account_id,
+	const char *id, const char *secret, long grace_s, json_object **out)
+{
+	struct hl_stmt *st = NULL;
+	char generated[HL_SECRET_MAX], *current = NULL, *sealed = NULL;
+	const char *fresh = secret;
+	enum hl_verify v;
+	hl_err rc;
+
+	*out = NULL;
+	generated[0] = '\0';
+	if (grace_s < 0 || grace_s > HL_SOURCE_GRACE_MAX)
+		return hl_fail(HL_ERR_INVALID, "grace_seconds",
+			"grace_seconds must be between 0 and 604800 (7 days)");
+	rc = hl_db_begin(db);
+	if (rc)
+		return rc;
+	rc = hl_stmt_new(db, "SELECT verify, secret_sealed FROM sources "
+		"WHERE id = ? AND account_id = ? FOR UPDATE", &st);
+	if (rc)
+		goto out;
+	hl_stmt_str(st, 0, id);
+	hl_stmt_str(st, 1, account_id);
+	rc = hl_stmt_row(st, "source", id);
+	if (rc)
+		goto out;
+	v = hl_verify_parse(hl_stmt_col(st, 0));
+	if (v == HL_VERIFY_NONE || v == HL_VERIFY__MAX) {
+		rc = hl_fail(HL_ERR_CONFLICT, "verify", "a source with verify \"none\" has no "
+			"secret to rotate");
+		hl_errreason_set("source_unsigned");
+		goto out;
+	}
+	if (hl_stmt_col(st, 1))
+		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 1), &current);
+	hl_stmt_free(st);
+	st = NULL;
+	if (rc)
+		goto out;
+	if (!fresh) {
+		/* Only Standard Webhooks secrets are ours to make: the other
+		 * providers sign with the secret they show the operator. */
+		if (v != HL_VERIFY_STANDARD) {
+			rc = hl_fail(HL_ERR_INVALID, "secret", "secret is required to rotate a \"%s\" "
+				"source (the new signing secret the sender shows you)", hl_verify_name(v));
+			goto out;
+		}
+		rc = hl_webhook_secret_new(generated);
+		if (rc)
+			goto out;
+		fresh = generated;
+	} else {
+		rc = secret_validate(v, fresh);
+		if (rc)
+			goto out;
+	}
+	/* "Rotating" to the same secret would only mislead: the grace
+	 * period would protect nothing. */
+	if (current && hl_ct_streq(current, fresh)) {
+		rc = hl_fail(HL_ERR_INVALID, "secret", "secret is the source's current secret: "
+			"give the new one");
+		hl_errreason_set("secret_unchanged");
+		goto out;
+	}
+	rc = hl_seal(cfg->master_key, fresh, &sealed);
+	if (rc)
+		goto out;
+	/* One row update moves the current secret to prev, so no request
+	 * ever meets neither; a grace of 0 keeps nothing. */
+	rc = hl_db_exec(db, NULL, "UPDATE sources SET "
+		"prev_secret_sealed = IF(? > 0, secret_sealed, NULL), "
+		"prev_secret_expires_at = IF(? > 0, NOW(3) + INTERVAL ? SECOND, NULL), "
+		"secret_sealed = ?, updated_at = NOW(3) WHERE id = ? AND account_id = ?", "iiisss",
+		(long long)grace_s, (long long)grace_s, (long long)grace_s, sealed, id, account_id);
+out:
+	hl_stmt_free(st);
+	hl_secret_free(current);
+	free(sealed);
+	if (rc) {
+		hl_db_rollback(db);
+		memset(generated, 0, sizeof(generated));
+		return rc;
+	}
+	rc = hl_db_commit(db);
+	if (!rc)
+		rc = hl_source_get(db, account_id, id, out);
+	if (!rc && *generated)
+		hl_json_add_str(*out, "secret", generated);
+	memset(generated, 0, sizeof(generated));
+	return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* The receiving side's view */
+
+/* An expired previous secret is not kept sealed in the row for good:
+ * the first request after its grace period clears it. Best effort: the
+ * request goes on whatever this says (the next one tries again), and
+ * the condition keeps a rotation that just happened. */
+static void
+clear_stale_prev(struct hl_db *db, const char *id)
+{
+	if (hl_db_exec(db, NULL, "UPDATE sources SET prev_secret_sealed = NULL, "
+	    "prev_secret_expires_at = NULL WHERE id = ? AND prev_secret_sealed IS NOT NULL "
+	    "AND NOT (prev_secret_expires_at > NOW(3))", "s", id))
+		hl_log(HL_LOG_WARN, "source %s: expired previous secret not cleared: %s", id,
+			hl_errmsg());
+}
 
 void
 hl_source_clear(struct hl_source *s)
 {
 	hl_secret_free(s->secret);
+	hl_secret_free(s->prev_secret);
 	json_object_put(s->type_map);
 	free(s->allowed_cidrs);
 	memset(s, 0, sizeof(*s));
@@ -530,12 +652,17 @@ hl_source_by_slug(struct hl_db *db, const struct hl_config *cfg, const char *slu
 {
 	struct hl_stmt *st;
 	const char *map, *cidrs;
+	int stale = 0;
 	hl_err rc;
 
 	memset(out, 0, sizeof(*out));
+	/* The previous secret only while its grace period runs: an expired
+	 * one verifies nothing, and is cleared below. */
 	rc = hl_stmt_new(db, "SELECT id, account_id, slug, verify, secret_sealed, event_type, "
-		"type_map, allowed_cidrs, tolerance_s, rate_limit, enabled FROM sources "
-		"WHERE slug = ?", &st);
+		"type_map, allowed_cidrs, tolerance_s, rate_limit, enabled, "
+		"IF(prev_secret_expires_at > NOW(3), prev_secret_sealed, NULL), "
+		"prev_secret_sealed IS NOT NULL AND NOT (prev_secret_expires_at > NOW(3)) "
+		"FROM sources WHERE slug = ?", &st);
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, slug);
@@ -559,6 +686,9 @@ hl_source_by_slug(struct hl_db *db, const struct hl_config *cfg, const char *slu
 	out->tolerance_s = (long)hl_stmt_colint(st, 8);
 	out->rate_limit = (long)hl_stmt_colint(st, 9);
 	out->enabled = (int)hl_stmt_colint(st, 10);
+	if (!rc && hl_stmt_col(st, 11))
+		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 11), &out->prev_secret);
+	stale = hl_stmt_colint(st, 12) != 0;
 	/* A scheme that needs a secret and has none verifies nothing. */
 	if (!rc && out->verify != HL_VERIFY_NONE && !out->secret)
 		rc = hl_fail(HL_ERR_INTERNAL, NULL, "source %s has no secret", out->id);
@@ -566,6 +696,8 @@ out:
 	hl_stmt_free(st);
 	if (rc)
 		hl_source_clear(out);
+	else if (stale)
+		clear_stale_prev(db, out->id);
 	return rc;
 }
 
@@ -590,19 +722,19 @@ hl_incoming_log(struct hl_db *db, const struct hl_source *src, const struct hl_i
 	hl_utf8_sanitize(message);
 	rc = hl_db_exec(db, NULL, "INSERT INTO incoming_requests (id, source_id, account_id, "
 		"client_addr, headers, body, body_bytes, outcome, error_code, error_message, "
-		"provider_event, dedupe_key, event_type, event_id) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssssssisssssss",
+		"verified_with, provider_event, dedupe_key, event_type, event_id) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssssssissssssss",
 		e->id, src->id, src->account_id, e->client_addr ? e->client_addr : "",
 		e->headers_json ? e->headers_json : "{}", body, (long long)e->bodylen, e->outcome,
-		e->error_code, e->error_code ? message : NULL, e->provider_event, e->dedupe_key,
-		e->event_type, e->event_id);
+		e->error_code, e->error_code ? message : NULL, e->verified_with, e->provider_event,
+		e->dedupe_key, e->event_type, e->event_id);
 	free(body);
 	return rc;
 }
 
 #define REQUEST_COLUMNS "q.id, q.source_id, s.slug, " HL_SQL_TIME("q.received_at") ", " \
 	"q.client_addr, q.body_bytes, q.outcome, q.error_code, q.error_message, " \
-	"q.provider_event, q.dedupe_key, q.event_type, q.event_id"
+	"q.provider_event, q.dedupe_key, q.event_type, q.event_id, q.verified_with"
 
 static json_object *
 request_json(struct hl_stmt *st)
@@ -622,6 +754,7 @@ request_json(struct hl_stmt *st)
 	hl_json_add_str(o, "dedupe_key", hl_stmt_col(st, 10));
 	hl_json_add_str(o, "event_type", hl_stmt_col(st, 11));
 	hl_json_add_str(o, "event_id", hl_stmt_col(st, 12));
+	hl_json_add_str(o, "verified_with", hl_stmt_col(st, 13));
 	return o;
 }
 
@@ -629,10 +762,10 @@ static json_object *
 request_detail_json(struct hl_stmt *st)
 {
 	json_object *o = request_json(st);
-	const char *headers = hl_stmt_col(st, 13);
+	const char *headers = hl_stmt_col(st, 14);
 
 	json_object_object_add(o, "headers", headers ? json_tokener_parse(headers) : NULL);
-	hl_json_add_str(o, "body", hl_stmt_col(st, 14));
+	hl_json_add_str(o, "body", hl_stmt_col(st, 15));
 	hl_json_add_bool(o, "body_truncated", hl_stmt_colint(st, 5) > HL_INCOMING_BODY_KEPT);
 	return o;
 }

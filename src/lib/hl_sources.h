@@ -28,6 +28,9 @@ enum hl_verify hl_verify_parse(const char *s);
 #define HL_TYPE_MAP_MAX 100           /* entries of a type_map */
 #define HL_TYPE_MAP_KEY_MAX 128       /* bytes of a provider event name in it */
 #define HL_TYPE_MAP_VALUE_MAX 128     /* bytes of an event type name */
+/* How long a rotated-out secret may keep verifying (as an endpoint's). */
+#define HL_SOURCE_GRACE_DEFAULT 86400
+#define HL_SOURCE_GRACE_MAX (7 * 86400)
 
 /* What a caller may set. NULL / -1 mean "leave as is" on update (and the
  * default on create). allowed_cidrs "" and rate_limit 0 clear; a type_map
@@ -52,6 +55,7 @@ struct hl_source {
 	char slug[HL_SLUG_MAX + 1];
 	enum hl_verify verify;
 	char *secret;                /* NULL for HL_VERIFY_NONE */
+	char *prev_secret;           /* the rotated-out one while its grace runs, else NULL */
 	char event_type[129];
 	json_object *type_map;       /* NULL when none */
 	char *allowed_cidrs;         /* NULL: any address */
@@ -75,6 +79,19 @@ hl_err hl_source_update(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const char *id, const struct hl_source_spec *spec,
 	json_object **out);
 hl_err hl_source_delete(struct hl_db *db, const char *account_id, const char *id);
+/* Make secret the source's current one and keep the one it replaces
+ * verifying for grace_s seconds (0..HL_SOURCE_GRACE_MAX; 0 keeps
+ * nothing), so requests the provider still signs with the old secret
+ * are not refused while its side is changed. secret NULL: generated
+ * (standard only; GitHub, Stripe and Shopify make the secret, so the
+ * caller passes the provider's new one). Rotating again during a grace
+ * period drops the older secret. HL_ERR_CONFLICT source_unsigned for
+ * verify "none"; HL_ERR_INVALID secret_unchanged for the current secret.
+ * *out as hl_source_get, with "secret" when one was generated. (An
+ * update that sets a secret replaces it at once and ends any grace.) */
+hl_err hl_source_rotate_secret(struct hl_db *db, const struct hl_config *cfg,
+	const char *account_id, const char *id, const char *secret, long grace_s,
+	json_object **out);
 hl_err hl_source_list(struct hl_db *db, const char *account_id, int limit,
 	const char *iterator, json_object **out);
 
@@ -88,6 +105,7 @@ struct hl_incoming_entry {
 	const char *outcome;         /* "accepted", "duplicate", "rejected" */
 	const char *error_code;      /* NULL unless rejected */
 	const char *error_message;
+	const char *verified_with;   /* "current", "previous", or NULL: not verified */
 	const char *provider_event;
 	const char *dedupe_key;
 	const char *event_type;

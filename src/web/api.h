@@ -42,6 +42,7 @@ void api_sources_create(struct hl_req *r);
 void api_sources_get(struct hl_req *r);
 void api_sources_update(struct hl_req *r);
 void api_sources_delete(struct hl_req *r);
+void api_sources_rotate_secret(struct hl_req *r);
 void api_sources_requests(struct hl_req *r);
 void api_incoming_request_get(struct hl_req *r);
 /* api_incoming.c: where third parties post (no API credentials) */

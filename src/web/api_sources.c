@@ -1,6 +1,6 @@
 /* api_sources.c: the incoming source resource (/webhooks/sources and
- * /webhooks/sources/{src}) and the log of what each received
- * (/webhooks/sources/{src}/requests[/{inc}]). */
+ * /webhooks/sources/{src}), its secret rotation (.../rotate-secret) and
+ * the log of what each received (/webhooks/sources/{src}/requests[/{inc}]). */
 #include <stdio.h>
 #include <string.h>
 #include "hl_sources.h"
@@ -29,6 +29,12 @@ static const struct hl_field source_create_fields[] = {
 static const struct hl_field source_update_fields[] = {
 	{ "verify", HL_F_STRING, 0, 16 },
 	SOURCE_FIELDS,
+};
+
+static const struct hl_field rotate_fields[] = {
+	{ "secret", HL_F_STRING, 0, HL_SOURCE_SECRET_MAX },
+	{ "grace_seconds", HL_F_INT, 0, 0 },
+	{ NULL, 0, 0, 0 },
 };
 
 static long
@@ -164,6 +170,47 @@ api_sources_delete(struct hl_req *r)
 	hl_audit(r, "source.delete", r->params[0], NULL);
 	r->status = 204;
 	r->responded = 1;
+}
+
+/* As POST /webhooks/{wh}/rotate-secret, for the receiving side: the
+ * secret replaced keeps verifying for grace_seconds. secret is the
+ * provider's new one (required but for standard, where it is generated
+ * when absent and then shown this once). */
+void
+api_sources_rotate_secret(struct hl_req *r)
+{
+	json_object *in, *v, *out = NULL, *detail;
+	long long grace = HL_SOURCE_GRACE_DEFAULT;
+	int generated;
+	hl_err rc;
+
+	in = hl_input_json(r, rotate_fields, 1);
+	if (!in)
+		return;
+	if (json_object_object_get_ex(in, "grace_seconds", &v) && json_object_is_type(v, json_type_int))
+		grace = json_object_get_int64(v);
+	if (grace < 0 || grace > HL_SOURCE_GRACE_MAX) {
+		json_object_put(in);
+		hl_resp_error(r, 422, "invalid_value", "grace_seconds must be between 0 and 604800",
+			"grace_seconds");
+		return;
+	}
+	rc = hl_source_rotate_secret(r->db, r->cfg, r->who.account_id, r->params[0],
+		hl_json_get_str(in, "secret"), (long)grace, &out);
+	json_object_put(in);
+	if (rc) {
+		hl_resp_core_error(r, rc);
+		return;
+	}
+	generated = json_object_object_get(out, "secret") != NULL;
+	hl_json_add_int(out, "previous_secret_valid_seconds", grace);
+	/* What was done, never the secret. */
+	detail = json_object_new_object();
+	hl_json_add_int(detail, "grace_seconds", grace);
+	hl_json_add_bool(detail, "generated", generated);
+	hl_audit(r, "source.rotate_secret", r->params[0], detail);
+	json_object_put(detail);
+	hl_resp_json(r, 200, out);
 }
 
 void

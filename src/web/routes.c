@@ -42,6 +42,7 @@ const struct hl_route hl_routes[] = {
 	{ HL_GET, "/webhooks/sources/{src}", api_sources_get, HL_AUTH_API, R },
 	{ HL_PUT, "/webhooks/sources/{src}", api_sources_update, HL_AUTH_API, W },
 	{ HL_DELETE, "/webhooks/sources/{src}", api_sources_delete, HL_AUTH_API, W },
+	{ HL_POST, "/webhooks/sources/{src}/rotate-secret", api_sources_rotate_secret, HL_AUTH_API, W },
 	{ HL_GET, "/webhooks/sources/{src}/requests", api_sources_requests, HL_AUTH_API, R },
 	{ HL_GET, "/webhooks/sources/{src}/requests/{inc}", api_incoming_request_get, HL_AUTH_API, R },
 	/* Third parties post here: the source's signature scheme is the check. */
