@@ -5,6 +5,7 @@
 <dl class="meta">
 <dt>Received</dt><dd><?cs call:time(Page.Request.received_at) ?> from <code><?cs var:Page.Request.client_addr ?></code></dd>
 <dt>Outcome</dt><dd><?cs call:outcome_badge(Page.Request.outcome) ?><?cs if:Page.Request.error_code ?> <code><?cs var:Page.Request.error_code ?></code> <?cs var:Page.Request.error_message ?><?cs /if ?></dd>
+<?cs if:Page.Request.verified_with ?><dt>Signature</dt><dd>verified with the <?cs if:Page.Request.verified_with == "previous" ?><strong>previous</strong> secret (the sender has not switched to the new one yet)<?cs else ?>current secret<?cs /if ?></dd><?cs /if ?>
 <dt>Sender event</dt><dd><?cs if:Page.Request.provider_event ?><code><?cs var:Page.Request.provider_event ?></code><?cs else ?><span class="muted">–</span><?cs /if ?></dd>
 <dt>Sender's delivery id</dt><dd><?cs if:Page.Request.dedupe_key ?><code><?cs var:Page.Request.dedupe_key ?></code><?cs else ?><span class="muted">none (not deduplicated)</span><?cs /if ?></dd>
 <dt>Event</dt><dd><?cs if:Page.Request.event_id ?><a href="<?cs var:Site.Base ?>/events/<?cs var:Page.Request.event_id ?>"><code><?cs var:Page.Request.event_id ?></code></a> <span class="tag"><?cs var:Page.Request.event_type ?></span><?cs else ?><span class="muted">none published</span><?cs /if ?></dd>

@@ -1,6 +1,6 @@
 <?cs include:"layout.cs" ?><?cs include:"incoming_form.cs" ?><?cs call:layout_top() ?>
 <h1><?cs if:Page.Source.name ?><?cs var:Page.Source.name ?><?cs else ?><?cs var:Page.Source.slug ?><?cs /if ?></h1>
-<?cs if:Page.Done == "saved" ?><p class="notice" role="status">Saved.</p><?cs elif:Page.Done == "created" ?><p class="notice" role="status">Source created. Give the sender the URL below; the signing secret you entered verifies its requests.</p><?cs /if ?>
+<?cs if:Page.Done == "saved" ?><p class="notice" role="status">Saved.</p><?cs elif:Page.Done == "rotated" ?><p class="notice" role="status">Secret rotated. <?cs if:Page.Source.previous_secret_expires_at ?>The previous secret keeps verifying until <?cs call:time(Page.Source.previous_secret_expires_at) ?>.<?cs else ?>The previous secret no longer verifies.<?cs /if ?></p><?cs elif:Page.Done == "created" ?><p class="notice" role="status">Source created. Give the sender the URL below; the signing secret you entered verifies its requests.</p><?cs /if ?>
 <section class="card">
 <label for="src-url">Where the sender posts</label>
 <div class="copy-row"><input id="src-url" class="mono" readonly spellcheck="false" value="<?cs var:Page.Source.url ?>"><button type="button" class="secondary" data-copy="src-url">Copy</button></div>
@@ -17,6 +17,25 @@
 <?cs if:Session.CanWrite ?><button type="submit">Save</button><?cs /if ?>
 </fieldset>
 </form>
+<?cs if:Session.CanWrite && (Page.Source.verify != "none" || Page.Rotate.error) ?>
+<section class="card" id="rotate">
+<h2>Rotate secret</h2>
+<?cs if:Page.Rotate.error ?><p class="error" role="alert">The secret was not rotated: please correct the highlighted field.</p><?cs /if ?>
+<?cs if:Page.Source.previous_secret_expires_at && Page.Done != "rotated" ?><p class="muted small">The previous secret still verifies until <?cs call:time(Page.Source.previous_secret_expires_at) ?>; rotating again ends it.</p><?cs /if ?>
+<form class="form" method="post" action="<?cs var:Site.Base ?>/incoming/<?cs var:Page.Source.id ?>/rotate">
+<?cs call:csrf_field() ?>
+<label for="rotate-secret">New signing secret</label>
+<input id="rotate-secret" name="secret" type="password" autocomplete="new-password" spellcheck="false" maxlength="255"<?cs if:Page.Source.verify == "standard" ?> placeholder="leave empty to have one made"<?cs else ?> required<?cs /if ?><?cs call:described("rotate-secret", "1", "rotate_secret") ?>>
+<p class="hint" id="hint-rotate-secret"><?cs if:Page.Source.verify == "standard" ?>Leave it empty and hookline makes one (shown once), or paste a <code>whsec_</code> secret of your own.<?cs else ?>Roll the secret at the sender first and paste the new one it shows you.<?cs /if ?></p>
+<?cs call:field_error("rotate_secret") ?>
+<label for="rotate-grace">Keep the old secret verifying for (hours)</label>
+<input id="rotate-grace" name="grace_hours" inputmode="numeric" placeholder="24" value="<?cs var:Page.Rotate.grace_hours ?>"<?cs call:described("rotate-grace", "1", "rotate_grace") ?>>
+<p class="hint" id="hint-rotate-grace">0 to 168. Until then requests signed with either secret are accepted, while the sender switches; 0 refuses the old one at once.</p>
+<?cs call:field_error("rotate_grace") ?>
+<button type="submit" class="secondary">Rotate secret</button>
+</form>
+</section>
+<?cs /if ?>
 <section class="card">
 <h2>Received requests</h2>
 <form class="filters" method="get" action="<?cs var:Site.Base ?>/incoming/<?cs var:Page.Source.id ?>">

@@ -1,6 +1,7 @@
 /* page_incoming.c: /webhook/incoming: the incoming sources (where third
  * parties post), their create and edit forms (inline errors keep what was
- * typed; a generated secret is rendered once, never redirected with), and
+ * typed; a generated secret is rendered once, never redirected with), the
+ * secret rotation form (the old secret verifies for a grace period), and
  * the log of what each source received with one request's headers and
  * body. The receiving side is api_incoming.c. */
 #include <errno.h>
@@ -270,6 +271,8 @@ show_secret(struct hl_req *r, json_object *src)
 		json_object_get_string(json_object_object_get(src, "name")));
 	hdf_set_value(hdf, "Page.Source.secret",
 		json_object_get_string(json_object_object_get(src, "secret")));
+	hdf_set_value(hdf, "Page.Source.previous_secret_expires_at",
+		json_object_get_string(json_object_object_get(src, "previous_secret_expires_at")));
 	set_url(r, hdf, "Page.Source.url", json_object_get_string(json_object_object_get(src, "path")));
 	hl_page_show(r, 200, "Source secret", "incoming", "incoming_secret.cs");
 }
@@ -451,6 +454,77 @@ page_incoming_delete(struct hl_req *r)
 	}
 	hl_audit(r, "source.delete", r->params[0], NULL);
 	hl_resp_redirect(r, "/webhook/incoming?done=source_deleted");
+}
+
+/* The rotation form's fields are named apart from the settings form's
+ * (both are on the source's page): an error at "secret" must not show
+ * under the settings' secret box. */
+static const char *
+rotate_field(const char *core_field)
+{
+	if (core_field && (!strcmp(core_field, "grace_seconds") || !strcmp(core_field, "grace_hours")))
+		return "Page.FieldError.rotate_grace";
+	return "Page.FieldError.rotate_secret";
+}
+
+#define ROTATE_GRACE_HOURS_MAX (HL_SOURCE_GRACE_MAX / 3600)
+
+/* The form takes hours (what an operator plans in); empty is the API's
+ * default. A generated secret is rendered once; a pasted one is not
+ * shown again: the page says until when the old one verifies. */
+void
+page_incoming_rotate(struct hl_req *r)
+{
+	HDF *hdf = hl_page_hdf(r);
+	char secret[HL_SOURCE_SECRET_MAX + 8], hours[24], loc[128];
+	json_object *out = NULL, *detail;
+	long grace_h = -1;
+	long grace_s = HL_SOURCE_GRACE_DEFAULT;
+	int generated;
+	hl_err rc;
+
+	hl_page_form(r, "secret", secret, sizeof(secret));
+	hl_page_form(r, "grace_hours", hours, sizeof(hours));
+	rc = hl_page_form_check(r);
+	if (!rc && parse_number(hours, "grace_hours", &grace_h))
+		rc = hl_fail(HL_ERR_INVALID, "grace_hours", "write the hours as a whole number, "
+			"0 to %d", ROTATE_GRACE_HOURS_MAX);
+	if (!rc && grace_h > ROTATE_GRACE_HOURS_MAX)
+		rc = hl_fail(HL_ERR_INVALID, "grace_hours", "the old secret can keep verifying for "
+			"at most %d hours (7 days)", ROTATE_GRACE_HOURS_MAX);
+	if (!rc && grace_h >= 0)
+		grace_s = grace_h * 3600;
+	if (!rc)
+		rc = hl_source_rotate_secret(r->db, r->cfg, r->who.account_id, r->params[0],
+			*secret ? secret : NULL, grace_s, &out);
+	if (is_form_error(rc)) {
+		/* What was typed comes back, never the secret. */
+		hdf_set_value(hdf, rotate_field(hl_errfield()), hl_errmsg());
+		hdf_set_value(hdf, "Page.Rotate.grace_hours", hours);
+		hdf_set_int_value(hdf, "Page.Rotate.error", 1);
+		show_source(r, rc == HL_ERR_CONFLICT ? 409 : 422);
+		goto out;
+	}
+	if (rc) {
+		hl_page_core_error(r, rc, "Rotating the secret");
+		goto out;
+	}
+	generated = json_object_object_get(out, "secret") != NULL;
+	detail = json_object_new_object();
+	hl_json_add_int(detail, "grace_seconds", grace_s);
+	hl_json_add_bool(detail, "generated", generated);
+	hl_audit(r, "source.rotate_secret", r->params[0], detail);
+	json_object_put(detail);
+	if (generated) {
+		hdf_set_int_value(hdf, "Page.Rotated", 1);
+		show_secret(r, out);
+	} else {
+		snprintf(loc, sizeof(loc), "/webhook/incoming/%s?done=rotated", r->params[0]);
+		hl_resp_redirect(r, loc);
+	}
+out:
+	json_object_put(out);
+	memset(secret, 0, sizeof(secret));
 }
 
 void

@@ -38,6 +38,7 @@ void page_incoming_create(struct hl_req *r);
 void page_incoming_source(struct hl_req *r);
 void page_incoming_update(struct hl_req *r);
 void page_incoming_delete(struct hl_req *r);
+void page_incoming_rotate(struct hl_req *r);
 void page_incoming_request(struct hl_req *r);
 
 /* Render a page template with the shared layout data (user, CSRF token,

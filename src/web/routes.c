@@ -84,6 +84,7 @@ const struct hl_route hl_routes[] = {
 	{ HL_GET, "/webhook/incoming/{src}", page_incoming_source, HL_AUTH_PAGE, R },
 	{ HL_POST, "/webhook/incoming/{src}", page_incoming_update, HL_AUTH_PAGE, W },
 	{ HL_POST, "/webhook/incoming/{src}/delete", page_incoming_delete, HL_AUTH_PAGE, W },
+	{ HL_POST, "/webhook/incoming/{src}/rotate", page_incoming_rotate, HL_AUTH_PAGE, W },
 	{ HL_GET, "/webhook/incoming/{src}/requests/{inc}", page_incoming_request, HL_AUTH_PAGE, R },
 	{ HL_PUT, "/webhook/inspect/{ins}", page_inspect_receive, HL_AUTH_NONE, 0 },
 };

@@ -250,3 +250,66 @@ def test_recent_requests_page_on_to_older_ones():
     status, _, page = s.get(html.unescape(m.group(1)))
     assert status == 200 and page.count('class="badge out-rejected"') == 1, page[-4000:]
     assert "Older requests" not in page
+
+
+def test_rotate_form_keeps_the_old_secret_for_the_grace_period():
+    """The source page's rotate form: the old secret keeps verifying for
+    the hours given, errors are inline at the rotate form's own fields
+    (what was typed kept, never the secret), a generated Standard
+    Webhooks secret is shown once, and viewers get no control."""
+    slug, key, s = _admin()
+    status, h, _ = _create(s, slug="rot-" + slug)
+    src = _source_id(h)
+    status, _, page = s.get("/webhook/incoming/" + src)
+    assert status == 200 and 'action="/webhook/incoming/%s/rotate"' % src in page, page[:3000]
+    _tidy_ok(page)
+    for form, field, status_want in (({"secret": "", "grace_hours": "2"}, "rotate_secret", 422),
+                                     ({"secret": "gh-new", "grace_hours": "soon"}, "rotate_grace", 422),
+                                     ({"secret": "gh-new", "grace_hours": "169"}, "rotate_grace", 422),
+                                     ({"secret": "gh-secret", "grace_hours": ""}, "rotate_secret", 422)):
+        status, _, body = s.post("/webhook/incoming/%s/rotate" % src, form)
+        assert status == status_want and _field_error(body, field), (form, status, body[:3000])
+        assert not _field_error(body, "secret"), form      # not under the settings' secret box
+        assert "The secret was not rotated" in body, form
+        assert 'value="%s"' % form["grace_hours"] in body or not form["grace_hours"], form
+        assert "gh-new" not in body, form                  # a typed secret never comes back
+        _tidy_ok(body)
+    got = api("GET", "/webhooks/sources/" + src, key=key).body
+    assert got["previous_secret_expires_at"] is None, got
+
+    status, h, _ = s.post("/webhook/incoming/%s/rotate" % src, {"secret": "gh-new", "grace_hours": "1"})
+    assert status == 303 and h["location"].endswith("?done=rotated"), (status, h)
+    status, _, page = s.get(h["location"])
+    assert status == 200 and "Secret rotated" in page and "keeps verifying until" in page, page[:3000]
+    assert "gh-new" not in page and "gh-secret" not in page
+    _tidy_ok(page)
+    got = api("GET", "/webhooks/sources/" + src, key=key).body
+    assert got["previous_secret_expires_at"], got
+    assert _post_github("rot-" + slug, b'{"n": 1}', secret="gh-new").status == 202
+    r = _post_github("rot-" + slug, b'{"n": 2}', secret="gh-secret")
+    assert r.status == 202, r
+    status, _, page = s.get("/webhook/incoming/%s/requests/%s" % (src, r.headers["hookline-request-id"]))
+    assert status == 200 and "<strong>previous</strong> secret" in page, page[:3000]
+    _tidy_ok(page)
+    audit = api("GET", "/webhooks/audit?limit=20", key=key).body["data"]
+    assert [e["detail"] for e in audit if e["action"] == "source.rotate_secret"] == [
+        {"grace_seconds": 3600, "generated": False}], audit
+
+    # Standard Webhooks: left empty, the new secret is made and shown once.
+    status, _, body = _create(s, verify="standard", secret="", name="Partner", slug="std-" + slug)
+    std = re.search(r"(src_[0-9a-z]{26})", body).group(1)
+    status, _, body = s.post("/webhook/incoming/%s/rotate" % std, {"secret": "", "grace_hours": ""})
+    assert status == 200, (status, body[:2000])
+    m = re.search(r'id="secret" class="mono" readonly spellcheck="false" value="(whsec_[^"]+)"', body)
+    assert m and "keeps verifying until" in body, body[:3000]
+    _tidy_ok(body)
+    assert m.group(1) not in s.get("/webhook/incoming/" + std)[2]
+
+    # Viewers see no control and cannot post one; CSRF is required.
+    v = Session()
+    assert v.login(_user(slug, "viewer"))[0] in (302, 303)
+    status, _, page = v.get("/webhook/incoming/" + src)
+    assert status == 200 and "/rotate" not in page and "Rotate secret" not in page, page[:3000]
+    assert v.post("/webhook/incoming/%s/rotate" % src, {"secret": "v-new"})[0] == 403
+    assert s.post("/webhook/incoming/%s/rotate" % src, {"secret": "c-new"}, csrf=False)[0] == 403
+    assert _post_github("rot-" + slug, b'{"n": 3}', secret="gh-new").status == 202
