@@ -169,6 +169,27 @@ if VALGRIND and os.environ.get("HL_SANITIZERS", "no") in ("no", ""):
         assert status == 200 and len(json.loads(body)["data"]) == 3, body
         status, body = _cgi("POST", "/webhooks/incoming/nowhere", body=b"{}")
         assert status == 404, body
+        # Rotation: both secrets verify in the grace period, an expired one
+        # is refused and cleared; a standard source's new secret is made.
+        status, body = _cgi("POST", "/webhooks/sources/%s/rotate-secret" % src["id"], key,
+                            {"secret": "vg-new", "grace_seconds": 60})
+        assert status == 200, body
+        for n, (secret, want) in enumerate(((b"vg-secret", 202), (b"vg-new", 202))):
+            sig = "sha256=" + hmac.new(secret, payload, hashlib.sha256).hexdigest()
+            status, body = _cgi("POST", "/webhooks/incoming/%s" % src["slug"], body=payload,
+                                headers={"HTTP_X_HUB_SIGNATURE_256": sig,
+                                         "HTTP_X_GITHUB_DELIVERY": "vg-r%d" % n})
+            assert status == want, (secret, body)
+        sql("UPDATE sources SET prev_secret_expires_at = NOW(3) - INTERVAL 1 SECOND "
+            "WHERE id = '%s'" % src["id"])
+        sig = "sha256=" + hmac.new(b"vg-secret", payload, hashlib.sha256).hexdigest()
+        status, body = _cgi("POST", "/webhooks/incoming/%s" % src["slug"], body=payload,
+                            headers={"HTTP_X_HUB_SIGNATURE_256": sig, "HTTP_X_GITHUB_DELIVERY": "vg-r9"})
+        assert status == 401, body
+        status, body = _cgi("POST", "/webhooks/sources", key, {"verify": "standard"})
+        assert status == 201, body
+        status, body = _cgi("POST", "/webhooks/sources/%s/rotate-secret" % json.loads(body)["id"], key)
+        assert status == 200 and json.loads(body)["secret"].startswith("whsec_"), body
 
     def test_users_and_login_under_valgrind():
         """hooklinectl's user commands and the form login with its next
