@@ -1,5 +1,6 @@
 /* check_incoming.c: unit tests for the incoming signature schemes
- * (hl_incoming_verify): the vectors of REFERENCE.md, values computed with
+ * (hl_incoming_verify, and hl_incoming_verify_either for a rotation's
+ * grace period): the vectors of REFERENCE.md, values computed with
  * Python's hmac module, timestamps, rotation lists and malformed headers. */
 #include <check.h>
 #include <stdlib.h>
@@ -153,6 +154,47 @@ START_TEST(test_none_and_names)
 }
 END_TEST
 
+/* A rotation's grace period: the previous secret verifies too, the log
+ * learns which did, and a refusal that no key changes is not retried. */
+START_TEST(test_either_secret)
+{
+	const char *gh[] = { "X-Hub-Signature-256", GH_SIG, NULL };
+	const char *gh_none[] = { NULL };
+	const char *st[] = { "Stripe-Signature", "t=1614265330,v1=" ST_MAC, NULL };
+	const char *used = "unset";
+
+	ck_assert_int_eq(hl_incoming_verify_either(HL_VERIFY_GITHUB, GH_SECRET, "old", lookup,
+		(void *)gh, GH_BODY, strlen(GH_BODY), 0, 300, &used), HL_OK);
+	ck_assert_str_eq(used, "current");
+	ck_assert_int_eq(hl_incoming_verify_either(HL_VERIFY_GITHUB, "new", GH_SECRET, lookup,
+		(void *)gh, GH_BODY, strlen(GH_BODY), 0, 300, &used), HL_OK);
+	ck_assert_str_eq(used, "previous");
+	ck_assert_int_eq(hl_incoming_verify_either(HL_VERIFY_GITHUB, "new", NULL, lookup,
+		(void *)gh, GH_BODY, strlen(GH_BODY), 0, 300, &used), HL_ERR_AUTH);
+	ck_assert_ptr_null(used);
+	ck_assert_str_eq(hl_errreason(), "signature_invalid");
+	ck_assert_int_eq(hl_incoming_verify_either(HL_VERIFY_GITHUB, "new", "older", lookup,
+		(void *)gh, GH_BODY, strlen(GH_BODY), 0, 300, &used), HL_ERR_AUTH);
+	ck_assert_ptr_null(used);
+	ck_assert_str_eq(hl_errreason(), "signature_invalid");
+	ck_assert_int_eq(hl_incoming_verify_either(HL_VERIFY_GITHUB, "new", GH_SECRET, lookup,
+		(void *)gh_none, GH_BODY, strlen(GH_BODY), 0, 300, &used), HL_ERR_AUTH);
+	ck_assert_str_eq(hl_errreason(), "signature_missing");
+	/* Stripe: previous secret, in and out of the tolerance. */
+	ck_assert_int_eq(hl_incoming_verify_either(HL_VERIFY_STRIPE, "whsec_new", ST_SECRET, lookup,
+		(void *)st, ST_BODY, strlen(ST_BODY), ST_TS, 300, &used), HL_OK);
+	ck_assert_str_eq(used, "previous");
+	ck_assert_int_eq(hl_incoming_verify_either(HL_VERIFY_STRIPE, "whsec_new", ST_SECRET, lookup,
+		(void *)st, ST_BODY, strlen(ST_BODY), ST_TS + 301, 300, &used), HL_ERR_AUTH);
+	ck_assert_str_eq(hl_errreason(), "timestamp_out_of_range");
+	ck_assert_ptr_null(used);
+	/* Unsigned sources verify nothing: no secret "matched". */
+	ck_assert_int_eq(hl_incoming_verify_either(HL_VERIFY_NONE, NULL, NULL, lookup,
+		(void *)gh, GH_BODY, strlen(GH_BODY), 0, 300, &used), HL_OK);
+	ck_assert_ptr_null(used);
+}
+END_TEST
+
 static Suite *
 incoming_suite(void)
 {
@@ -164,6 +206,7 @@ incoming_suite(void)
 	tcase_add_test(tc, test_shopify);
 	tcase_add_test(tc, test_standard);
 	tcase_add_test(tc, test_none_and_names);
+	tcase_add_test(tc, test_either_secret);
 	suite_add_tcase(s, tc);
 	return s;
 }
