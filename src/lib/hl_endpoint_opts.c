@@ -96,6 +96,12 @@ validate_headers(json_object *h)
 		    !value_ok(json_object_get_string(val), HEADER_VALUE_MAX))
 			return hl_fail(HL_ERR_INVALID, "headers", "header values must be strings of at "
 				"most %d characters without control characters", HEADER_VALUE_MAX);
+		/* What a reader was shown, sent back by a writer, would replace
+		 * the credential it hides with the marker itself. */
+		if (!strcmp(json_object_get_string(val), HL_REDACTED))
+			return hl_fail(HL_ERR_INVALID, "headers", "header %s has the value "
+				HL_REDACTED " (what is shown without write access): give the real value",
+				name);
 	}
 	return HL_OK;
 }
@@ -547,4 +553,19 @@ hl_endpoint_opts_get(struct hl_db *db, const char *id, json_object *o)
 out:
 	hl_stmt_free(st);
 	return rc;
+}
+
+void
+hl_endpoint_opts_redact(json_object *o)
+{
+	json_object *h;
+
+	if (!json_object_object_get_ex(o, "headers", &h) || !json_object_is_type(h, json_type_object))
+		return;
+	/* Replacing the value of an existing key while iterating is safe:
+	 * json-c keeps the entry and frees the old value. */
+	json_object_object_foreach(h, name, val) {
+		(void)val;
+		json_object_object_add(h, name, json_object_new_string(HL_REDACTED));
+	}
 }

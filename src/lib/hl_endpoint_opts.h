@@ -22,6 +22,11 @@ hl_err hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 	const char *endpoint_id, json_object *in, json_object **extra);
 /* Add the options of endpoint id to o (never credentials). */
 hl_err hl_endpoint_opts_get(struct hl_db *db, const char *endpoint_id, json_object *o);
+/* For a principal without write scope: every custom header value of o
+ * (an endpoint as hl_endpoint_opts_get fills it) becomes HL_REDACTED;
+ * the names stay. Operators put receiver credentials in headers under
+ * any name, so all values go, not only those that look secret. */
+void hl_endpoint_opts_redact(json_object *o);
 /* A header name a user may not set (signature, framing). */
 int hl_header_reserved(const char *name);
 

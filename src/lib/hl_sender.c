@@ -52,8 +52,9 @@ struct hl_send {
 	long long started_ms;
 };
 
-/* Header values never stored in clear: by name (the usual names of
- * credentials, as parts of custom header names like X-Auth-Token or
+/* Header values never stored in clear (besides the destination
+ * authentication and the custom headers, always redacted): by name (the
+ * usual names of credentials, as parts of names like X-Auth-Token or
  * X-Upstream-Authorization) ... */
 static int
 is_secret_header(const char *name)
@@ -114,7 +115,7 @@ add_header_redacted(struct hl_send *s, const char *name, const char *value, int 
 	s->headers = l;
 	json_object_object_add(s->req_headers, name,
 		json_object_new_string(redact || is_secret_header(name) || is_secret_value(value) ?
-		"[redacted]" : value));
+		HL_REDACTED : value));
 	memset(line, 0, sizeof(line));
 	return HL_OK;
 }
@@ -211,7 +212,7 @@ on_header(char *data, size_t size, size_t nmemb, void *userp)
 	    s->resp_header_bytes + namelen + strlen(value) > RESPONSE_HEADER_BYTES)
 		return n;
 	json_object_object_add(s->resp_headers, name,
-		json_object_new_string(is_secret_response_header(name) ? "[redacted]" : value));
+		json_object_new_string(is_secret_response_header(name) ? HL_REDACTED : value));
 	s->nresp_headers++;
 	s->resp_header_bytes += namelen + strlen(value);
 	return n;
@@ -233,7 +234,10 @@ add_custom_headers(struct hl_send *s)
 	json_object_object_foreach(h, name, val) {
 		if (hl_header_reserved(name) || !json_object_is_type(val, json_type_string))
 			continue;
-		rc = add_header(s, name, json_object_get_string(val));
+		/* Always redacted in the record: operators put receiver
+		 * credentials here under any name (X-Tenant-Ref: <secret>), and
+		 * readers of the attempt log may not see the endpoint's values. */
+		rc = add_header_redacted(s, name, json_object_get_string(val), 1);
 		if (rc)
 			break;
 	}

@@ -11,6 +11,11 @@
  * (json-c's "\/" only makes bodies of URLs longer). */
 #define HL_JSON_COMPACT (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
+/* What is shown in place of a secret header value: in the attempt log,
+ * in test-send answers, and in endpoints read without write scope. One
+ * marker, so that a value given back as it was shown is recognised. */
+#define HL_REDACTED "[redacted]"
+
 /* SQL fragment formatting a DATETIME column as RFC 3339 UTC. */
 #define HL_SQL_TIME(col) "DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.%fZ')"
 #define HL_LIST_MAX 250

@@ -1,6 +1,8 @@
 /* api_webhooks.c: the webhook (endpoint) resource: /webhooks and
  * /webhooks/{id}. */
 #include <string.h>
+#include "hl_accounts.h"
+#include "hl_endpoint_opts.h"
 #include "hl_endpoints.h"
 #include "hl_util.h"
 #include "api.h"
@@ -102,6 +104,10 @@ api_webhooks_get(struct hl_req *r)
 	hl_err rc;
 
 	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &out);
+	/* Readers see which headers are sent, not their values (credentials
+	 * of the receiver); writers need them to edit. */
+	if (!rc && !(r->who.scopes & HL_SCOPE_WRITE))
+		hl_endpoint_opts_redact(out);
 	hl_resp_result(r, rc, 200, out);
 }
 

@@ -652,6 +652,10 @@ page_manage_edit(struct hl_req *r)
 		hl_page_core_error(r, rc, "Loading the webhook");
 		return;
 	}
+	/* A viewer's form is read-only: the header names, never their values
+	 * (the receiver's credentials). Writers see them to edit them. */
+	if (!(r->who.scopes & HL_SCOPE_WRITE))
+		hl_endpoint_opts_redact(ep);
 	endpoint_to_form(ep);
 	show_form(r, 200, r->params[0], ep, ep);
 	json_object_put(ep);

@@ -884,3 +884,60 @@ def test_bulk_retry_says_what_it_does_and_asks_first():
         status, _, body = s.post("/webhook/deliveries/retry", {"status": "succeeded", "confirm": "1"})
         assert status == 200 and "1 deliveries are queued again" in body, body[:2000]
         assert status_of(ok_wh) == "pending"
+
+
+def _header_rows(page):
+    """The custom header rows the edit form shows, as {name: value}."""
+    rows = {}
+    for i, name in re.findall(r'name="header\.(\d+)\.name" value="([^"]*)"', page):
+        value = re.search(r'name="header\.%s\.value" value="([^"]*)"' % i, page).group(1)
+        if name:
+            rows[name] = value
+    return rows
+
+
+def test_viewer_sees_header_names_not_values_writers_edit_them():
+    """Custom headers carry the receiver's credentials under any name: a
+    viewer's read-only form showed their values, and the attempt log
+    (delivery page) too when the name looked harmless."""
+    slug, key, admin = _admin()
+    secrets_ = {"X-Api-Key": "k-dash-secret-1", "X-Tenant-Ref": "dash-secret-2"}
+    with Receiver() as rcv:
+        ep = api("POST", "/webhooks", {"url": rcv.url, "event_types": ["sms.delivered"],
+                                       "headers": secrets_}, key=key).body
+        wh = ep["id"]
+        api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {}}, key=key)
+        run_runner("--once", "--account", slug)
+        assert rcv.wait_for_requests(1)[0].headers["x-tenant-ref"] == "dash-secret-2"
+    dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+    v = Session()
+    v.login(_user(slug, "viewer"))
+    status, _, page = v.get("/webhook/manage/" + wh)
+    assert status == 200, page[:2000]
+    assert "not change it" in page
+    assert _header_rows(page) == {n: "[redacted]" for n in secrets_}, _header_rows(page)
+    status, _, dpage = v.get("/webhook/deliveries/" + dlv)
+    assert status == 200, dpage[:2000]
+    assert "X-Tenant-Ref" in dpage or "x-tenant-ref" in dpage.lower(), dpage[:4000]
+    for p in (page, dpage):
+        for value in secrets_.values():
+            assert value not in p, value
+    _tidy_ok(page)
+    # A developer sees the values and saving the form as shown keeps them.
+    d = Session()
+    d.login(_user(slug, "developer"))
+    status, _, page = d.get("/webhook/manage/" + wh)
+    assert _header_rows(page) == secrets_, _header_rows(page)
+    form = _options_form(rcv.url)
+    for i, (n, val) in enumerate(_header_rows(page).items()):
+        form.update({"header.%d.name" % i: n, "header.%d.value" % i: val})
+    status, _, body = d.post("/webhook/manage/" + wh, form)
+    assert status in (302, 303), (status, _field_error(body, "headers"), body[:3000])
+    assert api("GET", "/webhooks/" + wh, key=key).body["headers"] == secrets_
+    # What a viewer was shown, typed back by a writer, is refused inline.
+    form.update({"header.0.value": "[redacted]"})
+    status, _, body = d.post("/webhook/manage/" + wh, form)
+    assert status == 422, (status, body[:3000])
+    err = _field_error(body, "headers")
+    assert err and "[redacted]" in err, (err, body[:3000])
+    assert api("GET", "/webhooks/" + wh, key=key).body["headers"] == secrets_

@@ -58,10 +58,11 @@ def test_bearer_and_custom_header_auth_are_redacted():
 
 
 def test_custom_headers_carrying_credentials_are_redacted_in_the_log():
-    """Custom headers are sent as set, and the attempt log keeps them
-    redacted when their name says credential (X-Upstream-Authorization,
-    X-Auth-Key, X-Password ...) or their value is an HTTP authentication
-    scheme with its credentials, whatever the name."""
+    """Custom headers are sent as set, and the attempt log keeps every
+    one of their values redacted: those whose name says credential
+    (X-Upstream-Authorization, X-Auth-Key, X-Password ...) or whose value
+    is an HTTP authentication scheme, and the plain ones too (a credential
+    can hide under any name)."""
     _, key = new_account()
     secret_headers = {
         "X-Upstream-Authorization": "sec-1", "X-Auth-Key": "sec-2", "X-Password": "sec-3",
@@ -82,8 +83,8 @@ def test_custom_headers_carrying_credentials_are_redacted_in_the_log():
         for name in secret_headers:
             assert sent[name] == "[redacted]", (name, sent)
         assert "sec-" not in str(detail.raw) and "c2VjLTc6eA" not in str(detail.raw), detail
-        for name, value in plain.items():
-            assert sent[name] == value, (name, sent)
+        for name in plain:
+            assert sent[name] == "[redacted]", (name, sent)
         # Ours stay visible: the receiver compares them with what it got.
         assert sent["webhook-signature"] == req.headers["webhook-signature"], sent
         assert sent["webhook-id"] == req.headers["webhook-id"], sent
