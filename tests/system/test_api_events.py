@@ -255,7 +255,7 @@ def test_concurrent_replays_create_one_delivery_per_event():
     answers = []
 
     def replay():
-        answers.append(api("POST", "/webhooks/%s/replay" % ep, {"since": "2000-01-01"}, key=key))
+        answers.append(api("POST", "/webhooks/%s/replay" % ep, {"since": "2000-01-01T00:00:00Z"}, key=key))
 
     threads = [threading.Thread(target=replay) for _ in range(3)]
     for t in threads:

@@ -215,7 +215,7 @@ def test_error_classes():
     ep = endpoint(key, "http://127.0.0.1:9/x")
     r = api("POST", "/webhooks/%s/subscribe" % ep["id"], {"event_types": "sms.*"}, key=key)
     assert r.status == 400 and error_code(r) == "invalid_type", r
-    r = api("POST", "/webhooks/%s/replay" % ep["id"], {"since": "2020-01-01", "x": 1}, key=key)
+    r = api("POST", "/webhooks/%s/replay" % ep["id"], {"since": "2020-01-01T00:00:00Z", "x": 1}, key=key)
     assert r.status == 400 and error_code(r) == "unknown_field", r
     r = api("POST", "/webhooks/%s/subscribe" % ep["id"], {"event_types": [EVENT],
             "filter": {"path": "x", "op": "like", "value": 1}}, key=key)
