@@ -610,7 +610,7 @@ cmd_publish(struct ctl *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	/* The same core path as POST /webhooks/publish. */
-	if (hl_publish(c->db, acct, type, payload, idem, &out)) {
+	if (hl_publish(c->db, acct, type, payload, idem, HL_PUBLISH_SAME_REQUEST, &out)) {
 		json_object_put(payload);
 		return fail("publish");
 	}

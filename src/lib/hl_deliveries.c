@@ -1070,7 +1070,7 @@ publish_note(struct hl_db *db, const struct note *note)
 	}
 	if (note->reason)
 		hl_json_add_str(payload, "reason", note->reason);
-	if (hl_publish(db, note->job->account_id, note_types[note->kind], payload, NULL, &out))
+	if (hl_publish(db, note->job->account_id, note_types[note->kind], payload, NULL, 0, &out))
 		hl_log(HL_LOG_WARN, "could not publish %s for %s: %s", note_types[note->kind],
 			note->job->endpoint_id, hl_errmsg());
 	json_object_put(out);

@@ -347,23 +347,126 @@ encryption_key_new(const struct hl_config *cfg, char **sealed, json_object **ext
 	return rc;
 }
 
+static int
+name_order(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The credentials of an auth object as one JSON text: its string members
+ * but type, names in order, so the same credentials are the same text
+ * however a client ordered them. What is sealed, and what a repeated PUT
+ * is compared by. The caller frees it with hl_secret_free; NULL when out
+ * of memory. */
+static char *
+creds_text(json_object *a)
+{
+	json_object *creds = json_object_new_object();
+	const char **names;
+	size_t n = 0, i;
+	char *text = NULL;
+
+	names = calloc((size_t)json_object_object_length(a) + 1, sizeof(*names));
+	if (names && creds) {
+		json_object_object_foreach(a, k, v) {
+			if (strcmp(k, "type") && json_object_is_type(v, json_type_string))
+				names[n++] = k;
+		}
+		qsort(names, n, sizeof(*names), name_order);
+		for (i = 0; i < n; i++)
+			hl_json_add_str(creds, names[i], hl_json_get_str(a, names[i]));
+		text = strdup(json_object_to_json_string_ext(creds, JSON_C_TO_STRING_PLAIN));
+	}
+	free(names);
+	json_object_put(creds);
+	return text;
+}
+
+/* Whether the endpoint already has exactly this authentication: type and
+ * credentials, the stored ones unsealed. Compared as SHA-256 digests with
+ * CRYPTO_memcmp: a caller with write scope must not learn a stored
+ * password from how long a PUT takes. Any doubt (unreadable row, a key
+ * that cannot open it) answers "not the same", which stores it anew. */
 static hl_err
-apply_auth(struct hl_db *db, const struct hl_config *cfg, const char *id, json_object *a)
+auth_same(struct hl_db *db, const struct hl_config *cfg, const char *id, const char *type,
+	const char *text, int *same)
+{
+	struct hl_stmt *st;
+	json_object *stored = NULL;
+	char *plain = NULL, *canon = NULL, want[65], have[65];
+	int found;
+	hl_err rc;
+
+	*same = 0;
+	rc = hl_stmt_new(db, "SELECT auth_type, auth_sealed FROM endpoints WHERE id = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, id);
+	rc = hl_stmt_first(st, &found);
+	if (rc || !found || strcmp(hl_stmt_col(st, 0) ? hl_stmt_col(st, 0) : "", type))
+		goto out;
+	if (!strcmp(type, "none")) {
+		*same = 1;
+		goto out;
+	}
+	if (!hl_stmt_col(st, 1) || !text ||
+	    hl_unseal(cfg->master_key, hl_stmt_col(st, 1), &plain) != HL_OK) {
+		hl_errclear();
+		goto out;
+	}
+	stored = json_tokener_parse(plain);
+	canon = json_object_is_type(stored, json_type_object) ? creds_text(stored) : NULL;
+	if (canon) {
+		hl_sha256_hex(canon, strlen(canon), have);
+		hl_sha256_hex(text, strlen(text), want);
+		*same = CRYPTO_memcmp(have, want, sizeof(have)) == 0;
+	}
+	OPENSSL_cleanse(have, sizeof(have));
+	OPENSSL_cleanse(want, sizeof(want));
+out:
+	/* json-c's copies of the strings are not cleansed: the same holds
+	 * for the request's own parsed body. */
+	json_object_put(stored);
+	hl_secret_free(canon);
+	hl_secret_free(plain);
+	hl_stmt_free(st);
+	return rc;
+}
+
+static hl_err
+apply_auth(struct hl_db *db, const struct hl_config *cfg, const char *id, json_object *a,
+	int *changed)
 {
 	const char *type = json_object_is_type(a, json_type_null) ? "none" :
 		hl_json_get_str(a, "type");
-	const char *text, *public_text = NULL;
-	char *sealed = NULL;
-	json_object *creds, *pub = NULL;
+	const char *public_text = NULL;
+	char *sealed = NULL, *text = NULL;
+	json_object *pub = NULL;
+	int same;
 	hl_err rc;
 
+	if (strcmp(type, "none")) {
+		/* Only the validated members are kept, sealed as one JSON object. */
+		text = creds_text(a);
+		if (!text)
+			return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	}
+	/* The same credentials again (a client sending back its whole
+	 * configuration) change nothing: no new seal, and the OAuth token
+	 * cached for them stays good. */
+	rc = auth_same(db, cfg, id, type, text, &same);
+	if (rc || same)
+		goto out;
+	*changed = 1;
 	/* New credentials: a cached token belonged to the old ones. */
 	rc = hl_oauth_forget(db, id);
 	if (rc)
-		return rc;
-	if (!strcmp(type, "none"))
-		return hl_db_exec(db, NULL, "UPDATE endpoints SET auth_type = 'none', "
+		goto out;
+	if (!strcmp(type, "none")) {
+		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET auth_type = 'none', "
 			"auth_sealed = NULL, auth_public = NULL WHERE id = ?", "s", id);
+		goto out;
+	}
 	/* What the API may show of it: never a password, token or secret. */
 	if (!strcmp(type, "oauth2")) {
 		pub = json_object_new_object();
@@ -373,20 +476,14 @@ apply_auth(struct hl_db *db, const struct hl_config *cfg, const char *id, json_o
 			hl_json_add_str(pub, "scope", hl_json_get_str(a, "scope"));
 		public_text = json_object_to_json_string_ext(pub, JSON_C_TO_STRING_PLAIN);
 	}
-	/* Only the validated members are kept, sealed as one JSON object. */
-	creds = json_object_new_object();
-	json_object_object_foreach(a, k, v) {
-		if (strcmp(k, "type") && json_object_is_type(v, json_type_string))
-			hl_json_add_str(creds, k, json_object_get_string(v));
-	}
-	text = json_object_to_json_string_ext(creds, JSON_C_TO_STRING_PLAIN);
 	rc = hl_seal(cfg->master_key, text, &sealed);
-	json_object_put(creds);
 	if (!rc)
 		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET auth_type = ?, auth_sealed = ?, "
 			"auth_public = ? WHERE id = ?", "ssss", type, sealed, public_text, id);
+out:
 	json_object_put(pub);
 	free(sealed);
+	hl_secret_free(text);
 	return rc;
 }
 
@@ -424,7 +521,7 @@ key_wanted(struct hl_db *db, const char *have_sql, const char *id, json_object *
 
 hl_err
 hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
-	const char *id, json_object *in, json_object **extra)
+	const char *id, json_object *in, json_object **extra, int *hidden_change)
 {
 	enum key_want want;
 	json_object *v;
@@ -432,6 +529,7 @@ hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 	hl_err rc = HL_OK;
 
 	*extra = NULL;
+	*hidden_change = 0;
 	if (!in)
 		return HL_OK;
 	if (json_object_object_get_ex(in, "retry_schedule", &v))
@@ -452,7 +550,7 @@ hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 			json_object_is_type(v, json_type_null) || json_object_object_length(v) == 0 ?
 			NULL : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), id);
 	if (!rc && json_object_object_get_ex(in, "auth", &v))
-		rc = apply_auth(db, cfg, id, v);
+		rc = apply_auth(db, cfg, id, v, hidden_change);
 	/* null (json-c reads it as 0, never a valid timeout): the default. */
 	if (!rc && json_object_object_get_ex(in, "timeout_ms", &v))
 		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET timeout_ms = NULLIF(?, 0) WHERE id = ?",
@@ -487,8 +585,11 @@ hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 
 		rc = key_wanted(db, "SELECT encryption_key_sealed IS NOT NULL FROM endpoints "
 			"WHERE id = ? FOR UPDATE", id, v, &want);
-		if (!rc && want == KEY_NEW)
+		if (!rc && want == KEY_NEW) {
 			rc = encryption_key_new(cfg, &sealed, extra);
+			/* GET shows only "encryption": true, before and after. */
+			*hidden_change = 1;
+		}
 		if (!rc && want != KEY_KEEP)
 			rc = hl_db_exec(db, NULL, "UPDATE endpoints SET encryption_key_sealed = ? "
 				"WHERE id = ?", "ss", sealed, id);

@@ -17,9 +17,13 @@
 hl_err hl_endpoint_opts_validate(json_object *in);
 /* Store the members present in in for endpoint id (inside the caller's
  * transaction). Generated material shown once ("encryption_key") goes to extra,
- * an object the caller merges into its answer; *extra may stay NULL. */
+ * an object the caller merges into its answer; *extra may stay NULL.
+ * *hidden_change: 1 when something changed that hl_endpoint_opts_get does
+ * not show (credentials, a new encryption key); auth equal to the stored
+ * one (unsealed, compared in constant time) is left as it is, its OAuth
+ * token cache included. */
 hl_err hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
-	const char *endpoint_id, json_object *in, json_object **extra);
+	const char *endpoint_id, json_object *in, json_object **extra, int *hidden_change);
 /* Add the options of endpoint id to o (never credentials). */
 hl_err hl_endpoint_opts_get(struct hl_db *db, const char *endpoint_id, json_object *o);
 /* For a principal without write scope: every custom header value of o

@@ -283,6 +283,7 @@ hl_endpoint_create(struct hl_db *db, const struct hl_config *cfg,
 	char id[HL_ID_MAX], secret[HL_SECRET_MAX];
 	char *sealed = NULL;
 	json_object *extra = NULL;
+	int hidden;
 	hl_err rc;
 
 	*out = NULL;
@@ -306,7 +307,7 @@ hl_endpoint_create(struct hl_db *db, const struct hl_config *cfg,
 	if (!rc && spec->event_types)
 		rc = hl_subscriptions_replace(db, account_id, id, spec->event_types);
 	if (!rc)
-		rc = hl_endpoint_opts_apply(db, cfg, id, spec->options, &extra);
+		rc = hl_endpoint_opts_apply(db, cfg, id, spec->options, &extra, &hidden);
 	if (rc) {
 		hl_db_rollback(db);
 		goto out;
@@ -333,36 +334,70 @@ out:
 	"consecutive_failures), first_failure_at = IF(? = 1 AND enabled = 0, NULL, " \
 	"first_failure_at)"
 
+/* Two views of one endpoint (hl_endpoint_get) alike but for updated_at. */
+static int
+same_view(json_object *a, json_object *b)
+{
+	json_object *v;
+
+	if (json_object_object_length(a) != json_object_object_length(b))
+		return 0;
+	json_object_object_foreach(a, k, va) {
+		if (!strcmp(k, "updated_at"))
+			continue;
+		if (!json_object_object_get_ex(b, k, &v) || !hl_json_equal(va, v))
+			return 0;
+	}
+	return 1;
+}
+
 hl_err
 hl_endpoint_update(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const char *id, const struct hl_endpoint_spec *spec,
-	json_object **out)
+	int *changed, json_object **out)
 {
 	unsigned long long n = 0;
-	json_object *extra = NULL;
+	json_object *extra = NULL, *before = NULL, *after = NULL;
+	struct hl_stmt *st;
+	int hidden = 0;
 	hl_err rc;
 
 	*out = NULL;
+	*changed = 0;
 	rc = spec_validate(cfg, spec, 0);
 	if (rc)
 		return rc;
 	rc = hl_db_begin(db);
 	if (rc)
 		return rc;
+	/* Locked before it is read: the runner's counters cannot move
+	 * between the view before and the view after, which decide whether
+	 * this update changed anything. */
+	rc = hl_stmt_new(db, "SELECT id FROM endpoints WHERE id = ? AND account_id = ? FOR UPDATE",
+		&st);
+	if (!rc) {
+		hl_stmt_str(st, 0, id);
+		hl_stmt_str(st, 1, account_id);
+		rc = hl_stmt_row(st, "webhook", id);
+		hl_stmt_free(st);
+	}
+	if (!rc)
+		rc = hl_endpoint_get(db, account_id, id, &before);
 	/* COALESCE keeps the members the caller left out. Disabled here, an
 	 * endpoint says why as /disable has it say (enabled is the new value
 	 * by then); one disabled already keeps its reason. */
 	/* Re-enabling starts a new failure run (see HEALTH_RESET): before
 	 * enabled is assigned, which later assignments would see. */
-	rc = hl_db_exec(db, &n, "UPDATE endpoints SET " HEALTH_RESET ", url = COALESCE(?, url), "
-		"description = COALESCE(?, description), method = COALESCE(?, method), "
-		"enabled = IF(? < 0, enabled, ?), "
-		"disabled_reason = IF(? = 1, NULL, IF(enabled = 0, COALESCE(disabled_reason, "
-		"'disabled by a user'), disabled_reason)), updated_at = NOW(3) "
-		"WHERE id = ? AND account_id = ?", "iisssiiiss", (long long)spec->enabled,
-		(long long)spec->enabled, spec->url, spec->description, spec->method,
-		(long long)spec->enabled, (long long)spec->enabled, (long long)spec->enabled, id,
-		account_id);
+	if (!rc)
+		rc = hl_db_exec(db, &n, "UPDATE endpoints SET " HEALTH_RESET ", url = COALESCE(?, url), "
+			"description = COALESCE(?, description), method = COALESCE(?, method), "
+			"enabled = IF(? < 0, enabled, ?), "
+			"disabled_reason = IF(? = 1, NULL, IF(enabled = 0, COALESCE(disabled_reason, "
+			"'disabled by a user'), disabled_reason)), updated_at = NOW(3) "
+			"WHERE id = ? AND account_id = ?", "iisssiiiss", (long long)spec->enabled,
+			(long long)spec->enabled, spec->url, spec->description, spec->method,
+			(long long)spec->enabled, (long long)spec->enabled, (long long)spec->enabled, id,
+			account_id);
 	if (!rc && n == 0)
 		rc = hl_fail(HL_ERR_NOTFOUND, "id", "no webhook %s", id);
 	/* Disabling parks the queue; enabling resumes what waited. */
@@ -371,17 +406,35 @@ hl_endpoint_update(struct hl_db *db, const struct hl_config *cfg,
 	if (!rc && spec->event_types)
 		rc = hl_subscriptions_replace(db, account_id, id, spec->event_types);
 	if (!rc)
-		rc = hl_endpoint_opts_apply(db, cfg, id, spec->options, &extra);
+		rc = hl_endpoint_opts_apply(db, cfg, id, spec->options, &extra, &hidden);
+	if (!rc)
+		rc = hl_endpoint_get(db, account_id, id, &after);
 	if (rc) {
-		json_object_put(extra);
 		hl_db_rollback(db);
-		return rc;
+		goto out;
+	}
+	/* Nothing the caller can see or has sent changed (a client sending
+	 * back what it read, a form saved as it was): undone whole, so no
+	 * updated_at moves, and the caller writes no audit record. The
+	 * writes are made and undone, not skipped one by one, so a member
+	 * added later cannot be taken for unchanged by a comparison that
+	 * does not know it. */
+	if (!hidden && same_view(before, after)) {
+		hl_db_rollback(db);
+		*out = before;
+		before = NULL;
+		goto out;
 	}
 	rc = hl_db_commit(db);
-	if (!rc)
-		rc = hl_endpoint_get(db, account_id, id, out);
-	if (!rc)
-		merge_extra(*out, extra);
+	if (rc)
+		goto out;
+	*changed = 1;
+	*out = after;
+	after = NULL;
+	merge_extra(*out, extra);
+out:
+	json_object_put(before);
+	json_object_put(after);
 	json_object_put(extra);
 	return rc;
 }

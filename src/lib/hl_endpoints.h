@@ -30,9 +30,13 @@ hl_err hl_endpoint_create(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const struct hl_endpoint_spec *spec, json_object **out);
 hl_err hl_endpoint_get(struct hl_db *db, const char *account_id, const char *id,
 	json_object **out);
+/* Applies the members spec sets. *changed: 0 when the endpoint would be
+ * as it was (every member equal to the stored one, auth credentials
+ * compared unsealed): then nothing is stored, updated_at included, and
+ * *out is the endpoint as it is. */
 hl_err hl_endpoint_update(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const char *id, const struct hl_endpoint_spec *spec,
-	json_object **out);
+	int *changed, json_object **out);
 hl_err hl_endpoint_delete(struct hl_db *db, const char *account_id, const char *id);
 /* {"data": [...], "iterator", "done"}; iterator is the last id seen. */
 hl_err hl_endpoint_list(struct hl_db *db, const char *account_id, int limit,

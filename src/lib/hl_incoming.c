@@ -545,9 +545,11 @@ hl_incoming_receive(struct hl_db *db, const struct hl_source *src,
 			}
 		}
 	}
+	/* The key alone decides: every copy gets a fresh envelope (request
+	 * id, time, headers), and a copy keeps the first one's type. */
 	if (!rc)
 		rc = hl_publish(db, src->account_id, out->event_type, payload,
-			p.dedupe ? idem : NULL, &res);
+			p.dedupe ? idem : NULL, 0, &res);
 	if (!rc) {
 		hl_strlcpy(out->event_id, hl_json_get_str(res, "id"), sizeof(out->event_id));
 		out->deliveries = (int)json_object_get_int(json_object_object_get(res, "deliveries"));

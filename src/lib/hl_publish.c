@@ -40,22 +40,58 @@ check_type(struct hl_db *db, const char *account_id, const char *type, json_obje
 	return rc;
 }
 
-/* An earlier publish with the same key: answer with its result. */
+/* The stored payload text is what json-c wrote for the first request's
+ * payload; parsed again it compares by value (members in any order,
+ * 1.0 as 1), so a client that rebuilt the same object differently is
+ * still repeating itself. Deep enough for any payload publish stored. */
+static int
+same_payload(const char *stored, json_object *payload)
+{
+	json_object *o;
+	const char *why;
+	int same;
+
+	o = hl_json_parse_depth(stored, strlen(stored), 1, 128, &why);
+	same = o && hl_json_equal(o, payload);
+	json_object_put(o);
+	return same;
+}
+
+/* An earlier publish with the same key: answer with its result. Checked
+ * before the catalog and the schema, so a retry of a publish that was
+ * stored still gets its result after the type changed or went. With
+ * HL_PUBLISH_SAME_REQUEST the key stands for one request: another
+ * event_type or payload under it is refused, as Stripe refuses a key
+ * reused with other parameters (the client has a bug, and answering the
+ * first event's result would hide that the second was never stored). */
 static hl_err
-find_duplicate(struct hl_db *db, const char *account_id, const char *key, json_object **out)
+find_duplicate(struct hl_db *db, const char *account_id, const char *key,
+	const char *type, json_object *payload, unsigned flags, json_object **out)
 {
 	struct hl_stmt *st;
 	hl_err rc;
 	int found;
 
 	rc = hl_stmt_new(db, "SELECT ev.id, ev.event_type, " HL_SQL_TIME("ev.created_at") ", "
-		"(SELECT COUNT(*) FROM deliveries d WHERE d.event_id = ev.id) "
+		"(SELECT COUNT(*) FROM deliveries d WHERE d.event_id = ev.id), ev.payload "
 		"FROM events ev WHERE ev.account_id = ? AND ev.idempotency_key = ?", &st);
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, account_id);
 	hl_stmt_str(st, 1, key);
 	rc = hl_stmt_first(st, &found);
+	if (!rc && found && (flags & HL_PUBLISH_SAME_REQUEST)) {
+		/* Byte for byte, as the catalog names types. */
+		if (strcmp(hl_stmt_col(st, 1), type) != 0) {
+			rc = hl_fail(HL_ERR_UNPROCESSABLE, "idempotency_key", "this idempotency_key "
+				"was used for an event of another event_type");
+			hl_errreason_set("idempotency_key_reused");
+		} else if (!same_payload(hl_stmt_col(st, 4), payload)) {
+			rc = hl_fail(HL_ERR_UNPROCESSABLE, "idempotency_key", "this idempotency_key "
+				"was used for an event with another payload");
+			hl_errreason_set("idempotency_key_reused");
+		}
+	}
 	if (!rc && found) {
 		*out = json_object_new_object();
 		hl_json_add_str(*out, "id", hl_stmt_col(st, 0));
@@ -151,7 +187,7 @@ fan_out(struct hl_db *db, const char *account_id, const char *event_id,
 
 hl_err
 hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
-	json_object *payload, const char *idempotency_key, json_object **out)
+	json_object *payload, const char *idempotency_key, unsigned flags, json_object **out)
 {
 	char id[HL_ID_MAX], created[40];
 	const char *text;
@@ -171,14 +207,14 @@ hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 	if (idempotency_key && (!*idempotency_key || strlen(idempotency_key) > 255))
 		return hl_fail(HL_ERR_INVALID, "idempotency_key",
 			"idempotency_key must be 1 to 255 characters");
-	rc = check_type(db, account_id, event_type, payload);
-	if (rc)
-		return rc;
 	if (idempotency_key) {
-		rc = find_duplicate(db, account_id, idempotency_key, out);
+		rc = find_duplicate(db, account_id, idempotency_key, event_type, payload, flags, out);
 		if (rc || *out)
 			return rc;
 	}
+	rc = check_type(db, account_id, event_type, payload);
+	if (rc)
+		return rc;
 	/* Stored without json-c's "\/": a body of URLs would double for
 	 * nothing (the runner parses this text and serializes it again, valid
 	 * JSON either way). The limit follows Web.MaxBodyBytes, so raising
@@ -205,7 +241,8 @@ hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 		hl_db_rollback(db);
 		/* Lost a race with the same key: the winner's result stands. */
 		if (rc == HL_ERR_CONFLICT && idempotency_key) {
-			rc = find_duplicate(db, account_id, idempotency_key, out);
+			rc = find_duplicate(db, account_id, idempotency_key, event_type, payload,
+				flags, out);
 			if (!rc && !*out)
 				rc = hl_fail(HL_ERR_CONFLICT, "idempotency_key", "conflict, try again");
 		}

@@ -19,9 +19,20 @@ size_t hl_publish_payload_max(const struct hl_config *cfg);
  * (HL_ERR_INVALID, field "payload"); member names json-c has already cut
  * at a NUL when it parsed them, so a publisher that parses JSON text
  * checks that text with hl_json_text_has_nul first. idempotency_key may
- * be NULL.
+ * be NULL; an event already stored under it is answered (duplicate
+ * true) before the type is looked up, so a retry gets its result even
+ * after the type's schema changed or the type left the catalog.
+ * flags: HL_PUBLISH_SAME_REQUEST for publishers that repeat their own
+ * request (API, CLI): the key then also stands for the event_type and the
+ * payload (by value), and another one is HL_ERR_UNPROCESSABLE, reason
+ * "idempotency_key_reused", field "idempotency_key". Without it (incoming
+ * webhooks: each copy of a provider's delivery gets a fresh envelope) the
+ * key alone decides.
  * *out: {"id", "event_type", "deliveries", "created_at", "duplicate"}. */
+enum {
+	HL_PUBLISH_SAME_REQUEST = 1u << 0,
+};
 hl_err hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
-	json_object *payload, const char *idempotency_key, json_object **out);
+	json_object *payload, const char *idempotency_key, unsigned flags, json_object **out);
 
 #endif

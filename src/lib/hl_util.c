@@ -325,48 +325,102 @@ days_in_month(int y, int mo)
 	return days[mo - 1];
 }
 
-hl_err
-hl_time_to_sql(const char *in, const char *field, char out[32])
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil): no dependence on TZ or the C library's timegm. */
+static long
+days_from_civil(long y, int m, int d)
 {
-	int y, mo, d, h = 0, mi = 0, s = 0, n = 0;
-	size_t len = strlen(in);
+	long era, yoe, doy, doe;
 
-	if (len >= 10 && sscanf(in, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && n == 10) {
-		const char *rest = in + 10;
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
 
-		if (*rest == 'T' || *rest == ' ') {
-			int m = 0;
+/* Exactly n ASCII digits at s (sscanf's %2d also took " 5", "+5", "-1"). */
+static int
+digits(const char *s, int n, int *out)
+{
+	int i, v = 0;
 
-			if (sscanf(rest + 1, "%2d:%2d%n", &h, &mi, &m) != 2)
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+hl_err
+hl_time_to_sql(const char *in, const char *field, enum hl_time_zone zone, char out[32])
+{
+	int y, mo, d, h = 0, mi = 0, s = 0, oh = 0, om = 0, sign = 0, has_time = 0, has_zone = 0;
+	const char *p = in, *hint = "";
+	long long t;
+
+	if (digits(p, 4, &y) || p[4] != '-' || digits(p + 5, 2, &mo) || p[7] != '-' ||
+	    digits(p + 8, 2, &d))
+		goto bad;
+	p += 10;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		if (digits(p + 1, 2, &h) || p[3] != ':' || digits(p + 4, 2, &mi))
+			goto bad;
+		p += 6;
+		has_time = 1;
+		if (*p == ':') {
+			if (digits(p + 1, 2, &s))
 				goto bad;
-			rest += 1 + m;
-			if (*rest == ':') {
-				if (sscanf(rest + 1, "%2d%n", &s, &m) != 1)
+			p += 3;
+			/* Fractions are cut: the filters compare whole seconds. */
+			if (*p == '.') {
+				if (p[1] < '0' || p[1] > '9')
 					goto bad;
-				rest += 1 + m;
-				if (*rest == '.') {
-					rest++;
-					while (*rest >= '0' && *rest <= '9')
-						rest++;
-				}
+				for (p++; *p >= '0' && *p <= '9'; p++)
+					;
 			}
 		}
-		if (*rest == 'Z')
-			rest++;
-		if (*rest || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60 ||
-		    y < 1970 || y > 9999)
-			goto bad;
-		/* 2026-02-31 is no day: timegm() would read it as March 3rd,
-		 * and MariaDB not at all. */
-		if (d > days_in_month(y, mo))
-			goto bad;
-		snprintf(out, 32, "%04d-%02d-%02d %02d:%02d:%02d", y % 10000, mo % 100, d % 100,
-			h % 100, mi % 100, s % 100);
-		return HL_OK;
 	}
+	if (has_time && (*p == 'Z' || *p == 'z')) {
+		p++;
+		has_zone = 1;
+	} else if (has_time && (*p == '+' || *p == '-')) {
+		sign = *p == '-' ? -1 : 1;
+		if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) || oh > 23 ||
+		    om > 59)
+			goto bad;
+		p += 6;
+		has_zone = 1;
+	} else if (has_time && *p == ' ' && p[1] >= '0' && p[1] <= '9') {
+		/* A query's "+" is a space (form encoding): "+02:00" came as " 02:00". */
+		hint = " (in a query string, send + as %2B)";
+	}
+	if (*p || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 60 || y < 1970)
+		goto bad;
+	/* 2026-02-31 is no day: timegm() would read it as March 3rd,
+	 * and MariaDB not at all. */
+	if (d > days_in_month(y, mo))
+		goto bad;
+	/* Read as UTC only when the caller says its own form means UTC: an
+	 * API client in another zone would get a range hours off, silently. */
+	if (!has_zone && zone != HL_TIME_NAIVE_UTC)
+		goto bad;
+	t = (long long)days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
+		sign * (oh * 3600 + om * 60);
+	/* 1970-01-01T00:30+01:00 is 1969; 9999-12-31T23:30-01:00 is 10000. */
+	if (t < 0 || t >= (long long)days_from_civil(10000, 1, 1) * 86400)
+		goto bad;
+	hl_sql_time((time_t)t, out);
+	return HL_OK;
 bad:
-	return hl_fail(HL_ERR_INVALID, field,
-		"%s must be a UTC time like 2026-01-31T12:00:00Z", field);
+	if (zone == HL_TIME_NAIVE_UTC)
+		return hl_fail(HL_ERR_INVALID, field,
+			"%s must be a UTC time like 2026-01-31T12:00:00Z", field);
+	return hl_fail(HL_ERR_INVALID, field, "%s must be an RFC 3339 time with Z or an offset, "
+		"e.g. 2026-12-02T10:00:00Z%s", field, hint);
 }
 
 char *

@@ -61,9 +61,21 @@ int hl_json_has_nul(json_object *v);
 /* 1 when JSON text (n bytes) has a \u0000 escape anywhere, member names
  * included: what a publisher that parses text checks before json-c. */
 int hl_json_text_has_nul(const char *s, size_t n);
-/* Parse RFC 3339 / "YYYY-MM-DD[THH:MM[:SS]][Z]" into "YYYY-MM-DD HH:MM:SS"
- * for SQL. HL_ERR_INVALID naming field on bad input. */
-hl_err hl_time_to_sql(const char *in, const char *field, char out[32]);
+/* How hl_time_to_sql reads a time that names no zone. */
+enum hl_time_zone {
+	/* The API: RFC 3339 wants "Z" or "+02:00"; without one the time is
+	 * refused (read as UTC, a client elsewhere got ranges hours off). */
+	HL_TIME_OFFSET_REQUIRED,
+	/* A page's own datetime-local field, whose label says UTC: a value
+	 * without a zone, or a date alone (midnight), is UTC. */
+	HL_TIME_NAIVE_UTC,
+	HL_TIME__MAX
+};
+/* Parse "YYYY-MM-DD[Tt ]HH:MM[:SS[.frac]](Z|z|+HH:MM|-HH:MM)" (RFC 3339;
+ * minutes alone are taken too, fractions cut to the second) into the UTC
+ * "YYYY-MM-DD HH:MM:SS" for SQL, the offset applied. zone says what
+ * happens without one. HL_ERR_INVALID naming field on bad input. */
+hl_err hl_time_to_sql(const char *in, const char *field, enum hl_time_zone zone, char out[32]);
 /* Unix time t as SQL's "YYYY-MM-DD HH:MM:SS" (UTC: the connection's zone). */
 void hl_sql_time(time_t t, char out[32]);
 long long hl_now_ms(void);

@@ -28,12 +28,12 @@ api_analytics(struct hl_req *r)
 	hl_sql_time((now / 3600 + 1) * 3600 - 86400, since);
 	hl_sql_time((now / 3600 + 1) * 3600, until);
 	if (hl_req_query(r, "since", since_in, sizeof(since_in)) &&
-	    hl_time_to_sql(since_in, "since", since)) {
+	    hl_time_to_sql(since_in, "since", HL_TIME_OFFSET_REQUIRED, since)) {
 		hl_resp_core_error(r, HL_ERR_INVALID);
 		return;
 	}
 	if (hl_req_query(r, "until", until_in, sizeof(until_in)) &&
-	    hl_time_to_sql(until_in, "until", until)) {
+	    hl_time_to_sql(until_in, "until", HL_TIME_OFFSET_REQUIRED, until)) {
 		hl_resp_core_error(r, HL_ERR_INVALID);
 		return;
 	}

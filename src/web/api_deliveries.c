@@ -46,14 +46,14 @@ api_deliveries_for_webhook(struct hl_req *r)
 	}
 	f.event_type = hl_req_query(r, "event_type", type, sizeof(type));
 	if (hl_req_query(r, "since", since_in, sizeof(since_in))) {
-		if (hl_time_to_sql(since_in, "since", since)) {
+		if (hl_time_to_sql(since_in, "since", HL_TIME_OFFSET_REQUIRED, since)) {
 			hl_resp_core_error(r, HL_ERR_INVALID);
 			return;
 		}
 		f.since = since;
 	}
 	if (hl_req_query(r, "until", until_in, sizeof(until_in))) {
-		if (hl_time_to_sql(until_in, "until", until)) {
+		if (hl_time_to_sql(until_in, "until", HL_TIME_OFFSET_REQUIRED, until)) {
 			hl_resp_core_error(r, HL_ERR_INVALID);
 			return;
 		}
@@ -132,11 +132,13 @@ api_deliveries_retry_bulk(struct hl_req *r)
 		f.endpoint_id = wh;
 	}
 	if (!rc && hl_json_get_str(in, "since")) {
-		rc = hl_time_to_sql(hl_json_get_str(in, "since"), "since", since);
+		rc = hl_time_to_sql(hl_json_get_str(in, "since"), "since", HL_TIME_OFFSET_REQUIRED,
+			since);
 		f.since = since;
 	}
 	if (!rc && hl_json_get_str(in, "until")) {
-		rc = hl_time_to_sql(hl_json_get_str(in, "until"), "until", until);
+		rc = hl_time_to_sql(hl_json_get_str(in, "until"), "until", HL_TIME_OFFSET_REQUIRED,
+			until);
 		f.until = until;
 	}
 	/* An empty range would answer "retried": 0 as if nothing were dead

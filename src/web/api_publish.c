@@ -23,7 +23,7 @@ api_publish(struct hl_req *r)
 	json_object_object_get_ex(in, "payload", &payload);
 	key = hl_json_get_str(in, "idempotency_key");
 	rc = hl_publish(r->db, r->who.account_id, hl_json_get_str(in, "event_type"), payload, key,
-		&out);
+		HL_PUBLISH_SAME_REQUEST, &out);
 	hl_resp_result(r, rc, 202, out);
 	json_object_put(in);
 }

@@ -309,7 +309,8 @@ api_webhooks_replay(struct hl_req *r)
 	if (!in)
 		return;
 	only_failed = hl_input_bool(in, "only_failed", 0);
-	rc = hl_time_to_sql(hl_json_get_str(in, "since"), "since", since);
+	rc = hl_time_to_sql(hl_json_get_str(in, "since"), "since", HL_TIME_OFFSET_REQUIRED,
+		since);
 	if (!rc) {
 		json_object *ep = NULL;
 

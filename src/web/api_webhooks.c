@@ -116,17 +116,21 @@ api_webhooks_update(struct hl_req *r)
 {
 	struct hl_endpoint_spec spec;
 	json_object *in, *out;
+	int changed;
 	hl_err rc;
 
 	in = hl_input_json(r, endpoint_update_fields, 0);
 	if (!in)
 		return;
 	spec_from_json(in, &spec, -1);
-	rc = hl_endpoint_update(r->db, r->cfg, r->who.account_id, r->params[0], &spec, &out);
+	rc = hl_endpoint_update(r->db, r->cfg, r->who.account_id, r->params[0], &spec, &changed,
+		&out);
 	if (rc) {
 		hl_resp_core_error(r, rc);
 	} else {
-		hl_audit(r, "webhook.update", r->params[0], NULL);
+		/* A PUT that changed nothing is no event for the audit log. */
+		if (changed)
+			hl_audit(r, "webhook.update", r->params[0], NULL);
 		hl_resp_json(r, 200, out);
 	}
 	json_object_put(in);

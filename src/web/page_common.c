@@ -281,7 +281,7 @@ hl_page_time_param(struct hl_req *r, const char *name, char *typed, size_t cap,
 	sql[0] = '\0';
 	if (!*hl_page_query(r, name, typed, cap))
 		return 0;
-	if (hl_time_to_sql(typed, name, sql)) {
+	if (hl_time_to_sql(typed, name, HL_TIME_NAIVE_UTC, sql)) {
 		snprintf(key, sizeof(key), "Page.FieldError.%s", name);
 		hdf_set_value(hl_page_hdf(r), key, hl_errmsg());
 		sql[0] = '\0';

@@ -68,14 +68,14 @@ read_filter(struct hl_req *r, int from_form, struct filter_text *t, struct hl_de
 	}
 	f->event_type = *t->type ? t->type : NULL;
 	if (*t->since_t) {
-		if (hl_time_to_sql(t->since_t, "since", t->since)) {
+		if (hl_time_to_sql(t->since_t, "since", HL_TIME_NAIVE_UTC, t->since)) {
 			hdf_set_value(hdf, "Page.FieldError.since", hl_errmsg());
 			bad = 1;
 		} else
 			f->since = t->since;
 	}
 	if (*t->until_t) {
-		if (hl_time_to_sql(t->until_t, "until", t->until)) {
+		if (hl_time_to_sql(t->until_t, "until", HL_TIME_NAIVE_UTC, t->until)) {
 			hdf_set_value(hdf, "Page.FieldError.until", hl_errmsg());
 			bad = 1;
 		} else

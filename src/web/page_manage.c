@@ -667,6 +667,7 @@ page_manage_update(struct hl_req *r)
 	struct hl_endpoint_spec spec;
 	json_object *cur = NULL, *form = NULL, *opts = NULL, *ep = NULL;
 	char loc[128];
+	int changed = 0;
 	hl_err rc;
 
 	/* The stored endpoint says which credentials and keys already exist. */
@@ -678,14 +679,17 @@ page_manage_update(struct hl_req *r)
 	rc = read_form(r, cur, &form, &opts);
 	if (!rc) {
 		spec_from_form(form, opts, &spec);
-		rc = hl_endpoint_update(r->db, r->cfg, r->who.account_id, r->params[0], &spec, &ep);
+		rc = hl_endpoint_update(r->db, r->cfg, r->who.account_id, r->params[0], &spec,
+			&changed, &ep);
 	}
 	if (rc) {
 		if (!form_error(r, rc, r->params[0], form, cur))
 			hl_page_core_error(r, rc, "Saving the webhook");
 		goto out;
 	}
-	hl_audit(r, "webhook.update", r->params[0], NULL);
+	/* Saved as it was: nothing stored, nothing to audit. */
+	if (changed)
+		hl_audit(r, "webhook.update", r->params[0], NULL);
 	/* A new encryption key is in this answer only: shown now, not redirected with. */
 	if (json_object_object_get(ep, "encryption_key")) {
 		json_object_object_del(ep, "headers");
@@ -707,17 +711,20 @@ set_enabled(struct hl_req *r, int enabled)
 {
 	struct hl_endpoint_spec spec;
 	json_object *ep = NULL;
+	int changed;
 	hl_err rc;
 
 	memset(&spec, 0, sizeof(spec));
 	spec.enabled = enabled;
-	rc = hl_endpoint_update(r->db, r->cfg, r->who.account_id, r->params[0], &spec, &ep);
+	rc = hl_endpoint_update(r->db, r->cfg, r->who.account_id, r->params[0], &spec, &changed,
+		&ep);
 	json_object_put(ep);
 	if (rc) {
 		hl_page_core_error(r, rc, enabled ? "Enabling the webhook" : "Disabling the webhook");
 		return;
 	}
-	hl_audit(r, enabled ? "webhook.enable" : "webhook.disable", r->params[0], NULL);
+	if (changed)
+		hl_audit(r, enabled ? "webhook.enable" : "webhook.disable", r->params[0], NULL);
 	hl_resp_redirect(r, enabled ? "/webhook/manage?done=enabled" : "/webhook/manage?done=disabled");
 }
 

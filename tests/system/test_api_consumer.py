@@ -2,6 +2,10 @@
 and limits, null members that clear, field names in errors, the Allow
 header, the body's media type and routes that take no body."""
 
+import calendar
+import time
+import urllib.parse
+
 from apihelp import EVENT, account, endpoint, publish, sql
 from hltest import api
 
@@ -239,3 +243,72 @@ def test_put_enabled_false_says_why_as_disable_does():
     assert r.body["enabled"] is True and r.body["disabled_reason"] is None, r
     r = api("PUT", "/webhooks/" + wh, {"description": "y"}, key=key)
     assert r.body["enabled"] is True and r.body["disabled_reason"] is None, r
+
+
+def _at(epoch, offset_min):
+    """epoch as an RFC 3339 time in the zone offset_min minutes east of UTC."""
+    sign = "+" if offset_min >= 0 else "-"
+    local = time.gmtime(epoch + offset_min * 60)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", local) + "%s%02d:%02d" % (
+        sign, abs(offset_min) // 60, abs(offset_min) % 60)
+
+
+def test_times_must_name_their_zone_and_offsets_are_applied():
+    """A since or until without Z or an offset was read as UTC, and
+    +02:00 was not read at all: an operator elsewhere silently got a
+    range hours off. The API refuses a time without a zone and applies
+    an offset; the dashboard's own forms (labelled UTC) still read theirs
+    as UTC."""
+    _, key = account()
+    ep = endpoint(key, "http://127.0.0.1:9/zones")["id"]
+    publish(key, {"z": 1})
+    rows = api("GET", "/webhooks/%s/deliveries" % ep, key=key).body["data"]
+    assert len(rows) == 1, rows
+    created = calendar.timegm(time.strptime(rows[0]["created_at"][:19], "%Y-%m-%dT%H:%M:%S"))
+    want = "must be an RFC 3339 time with Z or an offset, e.g. 2026-12-02T10:00:00Z"
+    naive = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created - 60))
+    for q in ("since=" + naive, "since=" + naive[:16], "until=" + naive[:10]):
+        r = api("GET", "/webhooks/%s/deliveries?%s" % (ep, q), key=key)
+        name = q.split("=")[0]
+        assert r.status == 422 and r.body["error"]["code"] == "invalid_value", (q, r)
+        assert r.body["error"]["field"] == name and r.body["error"]["message"] == name + " " + want, r
+    # A minute before in UTC+05:30 and a minute after in UTC-07:00: read
+    # as UTC (offset ignored) they would be hours off and swap the answers.
+    for since, until, n in ((_at(created - 60, 330), None, 1), (_at(created + 60, -420), None, 0),
+                            (None, _at(created + 60, 330), 1), (None, _at(created - 60, -420), 0),
+                            (_at(created - 60, -420), _at(created + 60, 330), 1)):
+        q = "&".join("%s=%s" % (k, urllib.parse.quote(v)) for k, v in (("since", since), ("until", until))
+                     if v)
+        r = api("GET", "/webhooks/%s/deliveries?%s" % (ep, q), key=key)
+        assert r.status == 200 and len(r.body["data"]) == n, (q, r)
+    # An unencoded "+" is a space in a query: the message says how to send it.
+    r = api("GET", "/webhooks/%s/deliveries?since=%s" % (ep, _at(created, 120)), key=key)
+    assert r.status == 422 and "%2B" in r.body["error"]["message"], r
+    # Bodies and the other routes that take times.
+    for method, path, body in (("POST", "/webhooks/deliveries/retry", {"since": naive}),
+                               ("POST", "/webhooks/deliveries/retry",
+                                {"since": naive + "Z", "until": naive[:10]}),
+                               ("POST", "/webhooks/%s/replay" % ep, {"since": naive}),
+                               ("POST", "/webhooks/%s/replay" % ep, {"since": naive[:10]}),
+                               ("GET", "/webhooks/analytics?until=" + naive, None)):
+        r = api(method, path, body, key=key)
+        assert r.status == 422 and r.body["error"]["code"] == "invalid_value", (path, body, r)
+        assert r.body["error"]["message"].endswith(want), r
+    sql("UPDATE deliveries SET status = 'dead' WHERE endpoint_id = '%s'" % ep)
+    r = api("POST", "/webhooks/deliveries/retry", {"webhook_id": ep, "since": _at(created + 60, -420)},
+            key=key)
+    assert r.status == 202 and r.body["retried"] == 0, r
+    r = api("POST", "/webhooks/deliveries/retry", {"webhook_id": ep, "since": _at(created - 60, 330),
+                                                   "until": _at(created + 60, -420)}, key=key)
+    assert r.status == 202 and r.body["retried"] == 1, r
+    # The dashboard's datetime-local value, without a zone, is UTC there.
+    from test_dashboard import _admin
+    _, key2, s = _admin()
+    ep2 = endpoint(key2, "http://127.0.0.1:9/zones2")["id"]
+    publish(key2, {"z": 2})
+    row = api("GET", "/webhooks/%s/deliveries" % ep2, key=key2).body["data"][0]
+    created = calendar.timegm(time.strptime(row["created_at"][:19], "%Y-%m-%dT%H:%M:%S"))
+    for since, shown in ((created - 120, True), (created + 120, False)):
+        status, _, page = s.get("/webhook/deliveries?since=" + time.strftime("%Y-%m-%dT%H:%M",
+                                                                               time.gmtime(since)))
+        assert status == 200 and (row["id"] in page) == shown, (since, status, page[-2000:])

@@ -124,7 +124,7 @@ def test_idempotency_keys_differ_by_case_and_spaces():
         ids.append(r.body["id"])
     assert len(set(ids)) == 5, ids
     # The same bytes again are the same event.
-    r = api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {},
+    r = api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {"k": "ord-1"},
                                            "idempotency_key": "ord-1"}, key=key)
     assert r.status == 202 and r.body["duplicate"] is True and r.body["id"] == ids[1], r
     rows = api("GET", "/webhooks/%s/deliveries" % ep, key=key).body["data"]
@@ -133,6 +133,71 @@ def test_idempotency_keys_differ_by_case_and_spaces():
     first = publish(key, {"n": 1}, headers={"Idempotency-Key": "Hdr-1"})
     second = publish(key, {"n": 1}, headers={"Idempotency-Key": "hdr-1"})
     assert first["id"] != second["id"], (first, second)
+
+
+def test_publish_retry_gets_its_result_after_the_type_changed():
+    """The key was looked up after the catalog and the schema: a client
+    retrying a publish that had been stored got 422 once the type's
+    schema had changed, or the type had gone, in between, and could not
+    tell that its event stood. The stored event's result comes first."""
+    slug, key = account()
+    acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+    name = "idem.t%s" % unique("x").split("-")[1]
+    r = api("POST", "/webhooks/events", {"name": name, "schema": {
+        "type": "object", "required": ["order_id"]}}, key=key)
+    assert r.status == 201, r
+    endpoint(key, "http://127.0.0.1:9/idem-retry", [name])
+    body = {"event_type": name, "payload": {"order_id": "o1", "n": [1, 2.5]}, "idempotency_key": "r-1"}
+    first = api("POST", "/webhooks/publish", body, key=key)
+    assert first.status == 202 and first.body["duplicate"] is False and first.body["deliveries"] == 1, first
+    sql("UPDATE event_types SET schema_json = '{\"type\": \"object\", \"required\": [\"sku\"]}' "
+        "WHERE account_id = '%s' AND name = '%s'" % (acct, name))
+    again = api("POST", "/webhooks/publish", body, key=key)
+    assert again.status == 202 and again.body["duplicate"] is True, again
+    assert again.body["id"] == first.body["id"] and again.body["deliveries"] == 1, again
+    # A new key is checked against the new schema.
+    fresh = dict(body, idempotency_key="r-2")
+    r = api("POST", "/webhooks/publish", fresh, key=key)
+    assert r.status == 422 and error_code(r) == "schema_mismatch", r
+    sql("DELETE FROM event_types WHERE account_id = '%s' AND name = '%s'" % (acct, name))
+    again = api("POST", "/webhooks/publish", body, key=key)
+    assert again.status == 202 and again.body["duplicate"] is True, again
+    assert again.body["id"] == first.body["id"], again
+    r = api("POST", "/webhooks/publish", dict(body, idempotency_key="r-3"), key=key)
+    assert r.status == 422 and error_code(r) == "unprocessable", r
+    assert sql("SELECT COUNT(*) FROM events WHERE account_id = '%s'" % acct) == [["1"]]
+
+
+def test_publish_key_reused_for_another_event_is_refused():
+    """A key stands for one publish: the same key with another event_type
+    or payload is a client bug, answered 422 idempotency_key_reused (as
+    the Idempotency-Key header answers another request) instead of the
+    first event's result, which would hide that nothing was stored."""
+    slug, key = account()
+    acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+    body = {"event_type": "sms.delivered", "idempotency_key": "k-1",
+            "payload": {"message_id": "SM1", "to": "+15555550100", "parts": [1, {"a": 1.5}]}}
+    first = api("POST", "/webhooks/publish", body, key=key)
+    assert first.status == 202 and first.body["duplicate"] is False, first
+    for change in ({"event_type": "sms.sent"},
+                   {"payload": {"message_id": "SM2", "to": "+15555550100", "parts": [1, {"a": 1.5}]}},
+                   {"payload": {"message_id": "SM1", "to": "+15555550100"}},
+                   {"payload": {"message_id": "SM1", "to": "+15555550100", "parts": [{"a": 1.5}, 1]}},
+                   {"payload": {}}):
+        r = api("POST", "/webhooks/publish", dict(body, **change), key=key)
+        assert r.status == 422 and error_code(r) == "idempotency_key_reused", (change, r)
+        assert r.body["error"]["field"] == "idempotency_key", r
+    # The same payload by value is the same publish: members in another
+    # order, 1.50 for 1.5, whitespace in the body.
+    raw = ('{"payload": {"parts": [1, {"a": 1.50}], "to": "+15555550100", "message_id": "SM1"},'
+           ' "idempotency_key": "k-1",  "event_type": "sms.delivered"}')
+    r = api("POST", "/webhooks/publish", raw=raw.encode(), key=key,
+            headers={"Content-Type": "application/json"})
+    assert r.status == 202 and r.body["duplicate"] is True and r.body["id"] == first.body["id"], r
+    assert sql("SELECT COUNT(*) FROM events WHERE account_id = '%s'" % acct) == [["1"]]
+    # hooklinectl publish repeats its own request too.
+    p = ctl("publish", "--account", slug, "--idempotency-key", "k-1", "sms.sent", "{}", check=False)
+    assert p.returncode != 0 and "idempotency_key" in p.stderr, (p.stdout, p.stderr)
 
 
 def test_publish_type_is_the_catalog_name_exactly():
@@ -190,7 +255,7 @@ def test_concurrent_replays_create_one_delivery_per_event():
     answers = []
 
     def replay():
-        answers.append(api("POST", "/webhooks/%s/replay" % ep, {"since": "2000-01-01"}, key=key))
+        answers.append(api("POST", "/webhooks/%s/replay" % ep, {"since": "2000-01-01T00:00:00Z"}, key=key))
 
     threads = [threading.Thread(target=replay) for _ in range(3)]
     for t in threads:

@@ -215,7 +215,7 @@ def test_error_classes():
     ep = endpoint(key, "http://127.0.0.1:9/x")
     r = api("POST", "/webhooks/%s/subscribe" % ep["id"], {"event_types": "sms.*"}, key=key)
     assert r.status == 400 and error_code(r) == "invalid_type", r
-    r = api("POST", "/webhooks/%s/replay" % ep["id"], {"since": "2020-01-01", "x": 1}, key=key)
+    r = api("POST", "/webhooks/%s/replay" % ep["id"], {"since": "2020-01-01T00:00:00Z", "x": 1}, key=key)
     assert r.status == 400 and error_code(r) == "unknown_field", r
     r = api("POST", "/webhooks/%s/subscribe" % ep["id"], {"event_types": [EVENT],
             "filter": {"path": "x", "op": "like", "value": 1}}, key=key)
@@ -306,3 +306,70 @@ def test_retry_exponential_unknown_member_is_refused():
     del opts["jitter"]
     r = api("PUT", "/webhooks/" + ep["id"], {"retry_exponential": opts}, key=key)
     assert r.status == 200 and r.body["retry_exponential"] == opts, r
+
+
+def _updates(key, wh):
+    rows = api("GET", "/webhooks/audit?action=webhook.update", key=key).body["data"]
+    return len([a for a in rows if a["object_id"] == wh])
+
+
+def _stored(wh):
+    return sql("SELECT auth_sealed, updated_at, (SELECT COUNT(*) FROM endpoint_tokens t "
+               "WHERE t.endpoint_id = e.id) FROM endpoints e WHERE id = '%s'" % wh)[0]
+
+
+def test_put_that_changes_nothing_stores_nothing():
+    """A PUT repeating what is stored (a client sending its whole
+    configuration back) wrote an audit record, moved updated_at, sealed
+    the credentials again and dropped the cached OAuth token. It now
+    answers the webhook as it is and stores nothing; a PUT that changes
+    something is recorded as before."""
+    _, key = account()
+    auth = {"type": "oauth2", "token_url": "http://127.0.0.1:9/token", "client_id": "c1",
+            "client_secret": "s3cret", "scope": "send"}
+    full = {"url": "http://127.0.0.1:9/noop", "description": "d", "method": "PUT",
+            "enabled": True, "event_types": [EVENT, "sms.sent"], "retry_schedule": "0,5s",
+            "retry_exponential": None, "headers": {"X-A": "1"}, "auth": auth,
+            "timeout_ms": 5000, "priority": 3, "fifo": True, "batch_max": 2, "rate_limit": 4,
+            "ed25519": True, "encryption": True}
+    created = endpoint(key, **full)
+    wh = created["id"]
+    sql("INSERT INTO endpoint_tokens (endpoint_id, token_sealed, expires_at) "
+        "VALUES ('%s', 'cached', NOW() + INTERVAL 1 HOUR)" % wh)
+    before = api("GET", "/webhooks/" + wh, key=key).body
+    stored = _stored(wh)
+    assert stored[2] == "1" and _updates(key, wh) == 0, stored
+    time.sleep(0.01)
+    # The same members again: auth in another member order, event types in
+    # another order, ed25519/encryption true keeping their keys.
+    same = dict(full, event_types=["sms.sent", EVENT],
+                auth={k: auth[k] for k in reversed(list(auth))})
+    for body in (same, {"description": "d"}, {"auth": auth}, {"enabled": True}, {}):
+        r = api("PUT", "/webhooks/" + wh, body, key=key)
+        assert r.status == 200 and r.body == before, (body, r)
+        assert "encryption_key" not in r.body
+        assert _stored(wh) == stored, body
+        assert _updates(key, wh) == 0, body
+    assert api("GET", "/webhooks/" + wh, key=key).body == before
+    # A change to one member is one update, credentials and token kept.
+    r = api("PUT", "/webhooks/" + wh, dict(same, description="e"), key=key)
+    assert r.status == 200 and r.body["description"] == "e", r
+    assert r.body["updated_at"] > before["updated_at"], r
+    now = _stored(wh)
+    assert now[0] == stored[0] and now[2] == "1" and now[1] != stored[1], now
+    assert _updates(key, wh) == 1
+    # Another secret under the same public members: GET shows no
+    # difference, but it is a change (sealed anew, token dropped).
+    r = api("PUT", "/webhooks/" + wh, {"auth": dict(auth, client_secret="other")}, key=key)
+    assert r.status == 200 and r.body["auth"] == before["auth"], r
+    now = _stored(wh)
+    assert now[0] != stored[0] and now[2] == "0", now
+    assert _updates(key, wh) == 2
+    # So is a new encryption key, shown once.
+    r = api("PUT", "/webhooks/" + wh, {"encryption": "rotate"}, key=key)
+    assert r.status == 200 and r.body.get("encryption_key"), r
+    assert _updates(key, wh) == 3
+    # An unknown webhook is still 404, and bad values still 422.
+    assert api("PUT", "/webhooks/wh_" + "0" * 26, {}, key=key).status == 404
+    r = api("PUT", "/webhooks/" + wh, {"priority": 1000}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "priority", r

@@ -380,10 +380,24 @@ def test_edit_enable_disable_delete():
     assert status in (302, 303), status
     ep = api("GET", "/webhooks/" + wh, key=key).body
     assert ep["url"].endswith("/b") and ep["method"] == "PUT" and ep["event_types"] == ["sms.*"], ep
+
+    def audited(action):
+        rows = api("GET", "/webhooks/audit?action=" + action, key=key).body["data"]
+        return len([a for a in rows if a["object_id"] == wh])
+
+    # Saved again as it is, or enabled while enabled: nothing is stored
+    # or audited (the notice still says saved).
+    status, h, _ = s.post("/webhook/manage/" + wh, {"url": "http://127.0.0.1:9/b", "description": "x",
+                                                   "method": "PUT", "enabled": "1", "subfam.sms": "1"})
+    assert status in (302, 303) and "done=saved" in h.get("location", ""), (status, h)
+    assert s.post("/webhook/manage/%s/enable" % wh, {})[0] in (302, 303)
+    assert api("GET", "/webhooks/" + wh, key=key).body == ep
+    assert audited("webhook.update") == 1 and audited("webhook.enable") == 0
     assert s.post("/webhook/manage/%s/disable" % wh, {})[0] in (302, 303)
     assert api("GET", "/webhooks/" + wh, key=key).body["enabled"] is False
     assert s.post("/webhook/manage/%s/enable" % wh, {})[0] in (302, 303)
     assert api("GET", "/webhooks/" + wh, key=key).body["enabled"] is True
+    assert audited("webhook.disable") == 1 and audited("webhook.enable") == 1
     assert s.post("/webhook/manage/%s/delete" % wh, {})[0] in (302, 303)
     assert api("GET", "/webhooks/" + wh, key=key).status == 404
 

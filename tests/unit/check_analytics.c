@@ -3,6 +3,7 @@
  * same expectations by tests/system/test_analytics_scale.py). */
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 #include "hl_analytics.h"
 #include "hl_util.h"
 #include "check_main.h"
@@ -81,18 +82,73 @@ START_TEST(test_range_edges_are_real_days)
 {
 	char out[32];
 
-	ck_assert_int_eq(hl_time_to_sql("2024-02-29T00:00:00Z", "since", out), HL_OK);
+	ck_assert_int_eq(hl_time_to_sql("2024-02-29T00:00:00Z", "since", HL_TIME_NAIVE_UTC, out),
+		HL_OK);
 	ck_assert_str_eq(out, "2024-02-29 00:00:00");
-	ck_assert_int_eq(hl_time_to_sql("2000-02-29", "since", out), HL_OK);
-	ck_assert_int_eq(hl_time_to_sql("2026-12-31T23:59:59Z", "until", out), HL_OK);
-	ck_assert_int_eq(hl_time_to_sql("2026-04-30T10:00", "until", out), HL_OK);
+	ck_assert_int_eq(hl_time_to_sql("2000-02-29", "since", HL_TIME_NAIVE_UTC, out), HL_OK);
+	ck_assert_int_eq(hl_time_to_sql("2026-12-31T23:59:59Z", "until", HL_TIME_NAIVE_UTC, out), HL_OK);
+	ck_assert_int_eq(hl_time_to_sql("2026-04-30T10:00", "until", HL_TIME_NAIVE_UTC, out), HL_OK);
 	ck_assert_str_eq(out, "2026-04-30 10:00:00");
-	ck_assert_int_eq(hl_time_to_sql("2026-02-29T00:00:00Z", "since", out), HL_ERR_INVALID);
-	ck_assert_int_eq(hl_time_to_sql("2026-02-31T00:00:00Z", "until", out), HL_ERR_INVALID);
+	ck_assert_int_eq(hl_time_to_sql("2026-02-29T00:00:00Z", "since", HL_TIME_NAIVE_UTC, out), HL_ERR_INVALID);
+	ck_assert_int_eq(hl_time_to_sql("2026-02-31T00:00:00Z", "until", HL_TIME_NAIVE_UTC, out), HL_ERR_INVALID);
 	ck_assert_str_eq(hl_errfield(), "until");
-	ck_assert_int_eq(hl_time_to_sql("1900-02-29", "since", out), HL_ERR_INVALID);
-	ck_assert_int_eq(hl_time_to_sql("2026-04-31", "since", out), HL_ERR_INVALID);
-	ck_assert_int_eq(hl_time_to_sql("2026-11-31T00:00", "since", out), HL_ERR_INVALID);
+	ck_assert_int_eq(hl_time_to_sql("1900-02-29", "since", HL_TIME_NAIVE_UTC, out), HL_ERR_INVALID);
+	ck_assert_int_eq(hl_time_to_sql("2026-04-31", "since", HL_TIME_NAIVE_UTC, out), HL_ERR_INVALID);
+	ck_assert_int_eq(hl_time_to_sql("2026-11-31T00:00", "since", HL_TIME_NAIVE_UTC, out), HL_ERR_INVALID);
+}
+END_TEST
+
+/* The API's times name their zone (RFC 3339): one without was read as
+ * UTC, so a client in another zone got a range hours off. Offsets are
+ * applied, across a day, a month and a leap day. */
+START_TEST(test_api_times_need_a_zone)
+{
+	static const struct { const char *in, *want; } ok[] = {
+		{ "2026-12-02T10:00:00Z", "2026-12-02 10:00:00" },
+		{ "2026-12-02t10:00:00z", "2026-12-02 10:00:00" },
+		{ "2026-12-02T10:00:00+02:00", "2026-12-02 08:00:00" },
+		{ "2026-12-02T10:00:00.123456-05:30", "2026-12-02 15:30:00" },
+		{ "2026-12-02 01:00+02:00", "2026-12-01 23:00:00" },
+		{ "2024-03-01T00:30:00+01:00", "2024-02-29 23:30:00" },
+		{ "2026-12-31T23:00:00-01:00", "2027-01-01 00:00:00" },
+		{ "2026-12-02T10:00:00-00:00", "2026-12-02 10:00:00" },
+	};
+	static const char *const bad[] = {
+		"2026-12-02T10:00:00", "2026-12-02T10:00", "2026-12-02", "2026-12-02Z",
+		"2026-12-02T10:00:00+0200", "2026-12-02T10:00:00+02", "2026-12-02T10:00:00+24:00",
+		"2026-12-02T10:00:00+02:60", "2026-12-02T10:00:00.Z", "2026-12-02T 1:00:00Z",
+		"2026-12-02T10:00:00Z ", "1970-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00",
+		"2026-02-29T10:00:00Z", "",
+	};
+	char out[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		ck_assert_msg(hl_time_to_sql(ok[i].in, "since", HL_TIME_OFFSET_REQUIRED, out) == HL_OK,
+			"%s", ok[i].in);
+		ck_assert_str_eq(out, ok[i].want);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(hl_time_to_sql(bad[i], "until", HL_TIME_OFFSET_REQUIRED, out) ==
+			HL_ERR_INVALID, "%s", bad[i]);
+		ck_assert_str_eq(hl_errfield(), "until");
+		ck_assert_str_eq(hl_errmsg(), "until must be an RFC 3339 time with Z or an offset, "
+			"e.g. 2026-12-02T10:00:00Z");
+	}
+	ck_assert_int_eq(hl_time_to_sql("2026-12-02T10:00:00 02:00", "since", HL_TIME_OFFSET_REQUIRED,
+		out), HL_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(hl_errmsg(), "send + as %2B"));
+	/* A page's own form (labelled UTC) may leave the zone out, and may
+	 * carry one. */
+	ck_assert_int_eq(hl_time_to_sql("2026-12-02T10:00", "since", HL_TIME_NAIVE_UTC, out), HL_OK);
+	ck_assert_str_eq(out, "2026-12-02 10:00:00");
+	ck_assert_int_eq(hl_time_to_sql("2026-12-02", "since", HL_TIME_NAIVE_UTC, out), HL_OK);
+	ck_assert_str_eq(out, "2026-12-02 00:00:00");
+	ck_assert_int_eq(hl_time_to_sql("2026-12-02T10:00+02:00", "since", HL_TIME_NAIVE_UTC, out),
+		HL_OK);
+	ck_assert_str_eq(out, "2026-12-02 08:00:00");
+	ck_assert_int_eq(hl_time_to_sql("2026-12-02T10", "since", HL_TIME_NAIVE_UTC, out),
+		HL_ERR_INVALID);
 }
 END_TEST
 
@@ -106,6 +162,7 @@ main(void)
 	tcase_add_test(tc, test_bucket_bounds_hold_for_every_duration);
 	tcase_add_test(tc, test_percentiles_by_nearest_rank);
 	tcase_add_test(tc, test_range_edges_are_real_days);
+	tcase_add_test(tc, test_api_times_need_a_zone);
 	suite_add_tcase(s, tc);
 	return hl_check_run(s);
 }

@@ -147,7 +147,7 @@ START_TEST(test_nul_in_json)
 	ck_assert_int_eq(hl_json_has_nul(o), 1);
 	/* Every publisher gets the check, not only the API: hl_publish
 	 * refuses before it touches the database (none is passed). */
-	ck_assert_int_eq(hl_publish(NULL, "acc_x", "sms.delivered", o, NULL, &out), HL_ERR_INVALID);
+	ck_assert_int_eq(hl_publish(NULL, "acc_x", "sms.delivered", o, NULL, 0, &out), HL_ERR_INVALID);
 	ck_assert_ptr_null(out);
 	ck_assert_str_eq(hl_errfield(), "payload");
 	ck_assert_ptr_nonnull(strstr(hl_errmsg(), "NUL"));
