@@ -8,6 +8,9 @@
 
 #define HL_ID_MAX 40          /* "dlv_" + 26 chars + NUL, with room */
 #define HL_SECRET_MAX 128     /* whsec_ + base64 of up to 64 bytes */
+/* How long a rotated secret (an endpoint's, a source's) keeps working. */
+#define HL_GRACE_DEFAULT 86400
+#define HL_GRACE_MAX (7 * 86400)
 #define HL_SIG_MAX 64         /* one "v1,<base64 of 32 bytes>" */
 #define HL_PWHASH_MAX 160
 

@@ -487,7 +487,7 @@ hl_endpoint_rotate_secret(struct hl_db *db, const struct hl_config *cfg,
 	char *sealed = NULL;
 	hl_err rc;
 
-	if (grace_s < 0 || grace_s > 7 * 86400)
+	if (grace_s < 0 || grace_s > HL_GRACE_MAX)
 		return hl_fail(HL_ERR_INVALID, "grace_seconds",
 			"grace_seconds must be between 0 and 604800 (7 days)");
 	rc = hl_webhook_secret_new(secret_out);

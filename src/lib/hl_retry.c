@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hl_retry.h"
+#include "hl_util.h"
 
 /* Larger delays are typos, and the cap keeps now + delay far from overflow. */
 #define RETRY_DELAY_MAX (366L * 24 * 3600)
@@ -113,20 +114,6 @@ long hl_retry_delay(const long *schedule, int steps, int next_attempt,
 	return (long)d;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil): no dependence on TZ or the C library's timegm. */
-static long days_from_civil(long y, int m, int d)
-{
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static int two_digits(const char *s, int *out)
 {
 	if (!is_digit(s[0]) || !is_digit(s[1]))
@@ -167,7 +154,7 @@ static int parse_http_date(const char *s, size_t len, long *out)
 	if (day < 1 || day > mdays[mon] || (mon == 1 && day == 29 && !leap)
 	    || hh > 23 || mm > 59 || ss > 60)
 		return -1;
-	*out = days_from_civil(year, mon + 1, day) * 86400L + hh * 3600L + mm * 60L + ss;
+	*out = hl_days_from_civil(year, mon + 1, day) * 86400L + hh * 3600L + mm * 60L + ss;
 	return 0;
 }
 

@@ -538,7 +538,7 @@ hl_source_rotate_secret(struct hl_db *db, const struct hl_config *cfg, const cha
 
 	*out = NULL;
 	generated[0] = '\0';
-	if (grace_s < 0 || grace_s > HL_SOURCE_GRACE_MAX)
+	if (grace_s < 0 || grace_s > HL_GRACE_MAX)
 		return hl_fail(HL_ERR_INVALID, "grace_seconds",
 			"grace_seconds must be between 0 and 604800 (7 days)");
 	rc = hl_db_begin(db);

@@ -29,8 +29,6 @@ enum hl_verify hl_verify_parse(const char *s);
 #define HL_TYPE_MAP_KEY_MAX 128       /* bytes of a provider event name in it */
 #define HL_TYPE_MAP_VALUE_MAX 128     /* bytes of an event type name */
 /* How long a rotated-out secret may keep verifying (as an endpoint's). */
-#define HL_SOURCE_GRACE_DEFAULT 86400
-#define HL_SOURCE_GRACE_MAX (7 * 86400)
 
 /* What a caller may set. NULL / -1 mean "leave as is" on update (and the
  * default on create). allowed_cidrs "" and rate_limit 0 clear; a type_map
@@ -80,7 +78,7 @@ hl_err hl_source_update(struct hl_db *db, const struct hl_config *cfg,
 	json_object **out);
 hl_err hl_source_delete(struct hl_db *db, const char *account_id, const char *id);
 /* Make secret the source's current one and keep the one it replaces
- * verifying for grace_s seconds (0..HL_SOURCE_GRACE_MAX; 0 keeps
+ * verifying for grace_s seconds (0..HL_GRACE_MAX; 0 keeps
  * nothing), so requests the provider still signs with the old secret
  * are not refused while its side is changed. secret NULL: generated
  * (standard only; GitHub, Stripe and Shopify make the secret, so the

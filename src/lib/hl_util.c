@@ -325,10 +325,8 @@ days_in_month(int y, int mo)
 	return days[mo - 1];
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil): no dependence on TZ or the C library's timegm. */
-static long
-days_from_civil(long y, int m, int d)
+long
+hl_days_from_civil(long y, int m, int d)
 {
 	long era, yoe, doy, doe;
 
@@ -408,10 +406,10 @@ hl_time_to_sql(const char *in, const char *field, enum hl_time_zone zone, char o
 	 * API client in another zone would get a range hours off, silently. */
 	if (!has_zone && zone != HL_TIME_NAIVE_UTC)
 		goto bad;
-	t = (long long)days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
+	t = (long long)hl_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
 		sign * (oh * 3600 + om * 60);
 	/* 1970-01-01T00:30+01:00 is 1969; 9999-12-31T23:30-01:00 is 10000. */
-	if (t < 0 || t >= (long long)days_from_civil(10000, 1, 1) * 86400)
+	if (t < 0 || t >= (long long)hl_days_from_civil(10000, 1, 1) * 86400)
 		goto bad;
 	hl_sql_time((time_t)t, out);
 	return HL_OK;

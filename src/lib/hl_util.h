@@ -61,6 +61,10 @@ int hl_json_has_nul(json_object *v);
 /* 1 when JSON text (n bytes) has a \u0000 escape anywhere, member names
  * included: what a publisher that parses text checks before json-c. */
 int hl_json_text_has_nul(const char *s, size_t n);
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil): no dependence on TZ or the C library's timegm. */
+long hl_days_from_civil(long y, int m, int d);
+
 /* How hl_time_to_sql reads a time that names no zone. */
 enum hl_time_zone {
 	/* The API: RFC 3339 wants "Z" or "+02:00"; without one the time is

@@ -179,24 +179,20 @@ api_sources_delete(struct hl_req *r)
 void
 api_sources_rotate_secret(struct hl_req *r)
 {
-	json_object *in, *v, *out = NULL, *detail;
-	long long grace = HL_SOURCE_GRACE_DEFAULT;
+	json_object *in, *out = NULL, *detail;
+	long grace;
 	int generated;
 	hl_err rc;
 
 	in = hl_input_json(r, rotate_fields, 1);
 	if (!in)
 		return;
-	if (json_object_object_get_ex(in, "grace_seconds", &v) && json_object_is_type(v, json_type_int))
-		grace = json_object_get_int64(v);
-	if (grace < 0 || grace > HL_SOURCE_GRACE_MAX) {
+	if (hl_input_grace(r, in, &grace)) {
 		json_object_put(in);
-		hl_resp_error(r, 422, "invalid_value", "grace_seconds must be between 0 and 604800",
-			"grace_seconds");
 		return;
 	}
 	rc = hl_source_rotate_secret(r->db, r->cfg, r->who.account_id, r->params[0],
-		hl_json_get_str(in, "secret"), (long)grace, &out);
+		hl_json_get_str(in, "secret"), grace, &out);
 	json_object_put(in);
 	if (rc) {
 		hl_resp_core_error(r, rc);

@@ -168,23 +168,20 @@ void
 api_webhooks_rotate_secret(struct hl_req *r)
 {
 	char secret[HL_SECRET_MAX];
-	json_object *in, *v, *out, *detail;
-	long long grace = 86400;
+	json_object *in, *out, *detail;
+	long grace;
+	int bad;
 	hl_err rc;
 
 	in = hl_input_json(r, rotate_fields, 1);
 	if (!in)
 		return;
-	if (json_object_object_get_ex(in, "grace_seconds", &v) && json_object_is_type(v, json_type_int))
-		grace = json_object_get_int64(v);
+	bad = hl_input_grace(r, in, &grace);
 	json_object_put(in);
-	if (grace < 0 || grace > 7 * 86400) {
-		hl_resp_error(r, 422, "invalid_value", "grace_seconds must be between 0 and 604800",
-			"grace_seconds");
+	if (bad)
 		return;
-	}
 	rc = hl_endpoint_rotate_secret(r->db, r->cfg, r->who.account_id, r->params[0],
-		(long)grace, secret);
+		grace, secret);
 	if (rc) {
 		hl_resp_core_error(r, rc);
 		return;

@@ -199,6 +199,23 @@ hl_input_bool(json_object *o, const char *name, int defval)
 }
 
 int
+hl_input_grace(struct hl_req *r, json_object *in, long *grace)
+{
+	json_object *v;
+	long long g = HL_GRACE_DEFAULT;
+
+	if (json_object_object_get_ex(in, "grace_seconds", &v) && json_object_is_type(v, json_type_int))
+		g = json_object_get_int64(v);
+	if (g < 0 || g > HL_GRACE_MAX) {
+		hl_resp_error(r, 422, "invalid_value", "grace_seconds must be between 0 and 604800",
+			"grace_seconds");
+		return -1;
+	}
+	*grace = (long)g;
+	return 0;
+}
+
+int
 hl_input_limit(struct hl_req *r)
 {
 	char buf[16], *end;

@@ -467,7 +467,7 @@ rotate_field(const char *core_field)
 	return "Page.FieldError.rotate_secret";
 }
 
-#define ROTATE_GRACE_HOURS_MAX (HL_SOURCE_GRACE_MAX / 3600)
+#define ROTATE_GRACE_HOURS_MAX (HL_GRACE_MAX / 3600)
 
 /* The form takes hours (what an operator plans in); empty is the API's
  * default. A generated secret is rendered once; a pasted one is not
@@ -479,7 +479,7 @@ page_incoming_rotate(struct hl_req *r)
 	char secret[HL_SOURCE_SECRET_MAX + 8], hours[24], loc[128];
 	json_object *out = NULL, *detail;
 	long grace_h = -1;
-	long grace_s = HL_SOURCE_GRACE_DEFAULT;
+	long grace_s = HL_GRACE_DEFAULT;
 	int generated;
 	hl_err rc;
 
