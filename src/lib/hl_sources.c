@@ -662,10 +662,15 @@ hl_source_by_slug(struct hl_db *db, const struct hl_config *cfg, const char *slu
 		"type_map, allowed_cidrs, tolerance_s, rate_limit, enabled, "
 		"IF(prev_secret_expires_at > NOW(3), prev_secret_sealed, NULL), "
 		"prev_secret_sealed IS NOT NULL AND NOT (prev_secret_expires_at > NOW(3)) "
-		"FROM sources WHERE slug = ?", &st);
+		"FROM sources WHERE slug = ? AND BINARY slug = ?", &st);
 	if (rc)
 		return rc;
+	/* Exactly this slug, as hl_account_by_slug: the column's collation
+	 * ignores case, accents and trailing spaces, and a URL naming
+	 * "My-Hook " must not reach the source "my-hook". The index finds
+	 * the row, the binary comparison keeps only the exact one. */
 	hl_stmt_str(st, 0, slug);
+	hl_stmt_str(st, 1, slug);
 	rc = hl_stmt_row(st, "source", slug);
 	if (rc)
 		goto out;
