@@ -194,6 +194,44 @@ class LocalServer:
         self.close()
 
 
+class RawServer:
+    """A listening socket on 127.0.0.1 (a free port, self.port) whose
+    connections each go to self.answer(conn) on a daemon thread, closed
+    after it returns: for receivers that misbehave below HTTP (answer
+    late, stop mid-body, speak TLS). self.connections counts them."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._run, args=(conn,), daemon=True).start()
+
+    def _run(self, conn):
+        try:
+            self.answer(conn)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def answer(self, conn):
+        raise NotImplementedError
+
+    def close(self):
+        self.sock.close()
+
+
 class Receiver(LocalServer):
     """Threaded HTTP server on 127.0.0.1 (free port) recording every request.
 

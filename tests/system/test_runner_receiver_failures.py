@@ -11,48 +11,28 @@ import os
 import socket
 import ssl
 import subprocess
-import threading
 import time
 
 from apihelp import endpoint, publish
-from hltest import TMP, Receiver, api, new_account, start_runner, wait_for
+from hltest import TMP, RawServer, Receiver, api, new_account, start_runner, wait_for
 
 TIMEOUT_MS = 3000
 
 
-class RawServer:
-    """Accepts connections and hands each to answer(conn) on a thread."""
+class FailingServer(RawServer):
+    """Hands each connection to how(conn), over TLS when tls is given."""
 
-    def __init__(self, answer, tls=None):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        self.answer, self.tls = answer, tls
-        self.connections = 0
-        threading.Thread(target=self._serve, daemon=True).start()
+    def __init__(self, how, tls=None):
+        self.how, self.tls = how, tls
+        super().__init__()
 
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._run, args=(conn,), daemon=True).start()
-
-    def _run(self, conn):
-        try:
-            if self.tls:
-                conn = self.tls.wrap_socket(conn, server_side=True)
-            self.answer(conn)
-        except (OSError, ssl.SSLError):
-            pass
-        finally:
-            conn.close()
-
-    def close(self):
-        self.sock.close()
+    def answer(self, conn):
+        if not self.tls:
+            self.how(conn)
+            return
+        # The TLS socket takes the connection over: it is the one to close.
+        with self.tls.wrap_socket(conn, server_side=True) as tls_conn:
+            self.how(tls_conn)
 
 
 def never_answers(conn):
@@ -92,9 +72,9 @@ def delivery_of(key, endpoint_id):
 
 def test_each_receiver_failure_has_its_class_and_none_stalls_the_others():
     _, key = new_account()
-    servers = {"timeout": RawServer(never_answers), "slow": RawServer(one_byte_at_a_time),
-               "network": RawServer(closes_mid_body),
-               "tls": RawServer(never_answers, tls=self_signed_context())}
+    servers = {"timeout": FailingServer(never_answers), "slow": FailingServer(one_byte_at_a_time),
+               "network": FailingServer(closes_mid_body),
+               "tls": FailingServer(never_answers, tls=self_signed_context())}
     try:
         with Receiver() as healthy:
             eps = {

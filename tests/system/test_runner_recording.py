@@ -6,11 +6,10 @@ handshake class tls, and every attempt stores the response's status,
 headers and body up to Delivery.MaxResponseBytes."""
 
 import socket
-import threading
 import time
 
 from apihelp import endpoint, publish
-from hltest import Receiver, api, new_account, run_runner, sql, write_config
+from hltest import RawServer, Receiver, api, new_account, run_runner, sql, write_config
 
 
 def only_delivery(key, endpoint_id):
@@ -121,39 +120,23 @@ def test_response_status_headers_and_body_are_stored_up_to_the_limit():
         assert a["duration_ms"] >= 0, a
 
 
-class EndlessBody:
+class EndlessBody(RawServer):
     """A receiver that answers 2xx with a body it never finishes: the
     headers announce 100 MB, 100 KiB follow, then nothing for 10 s."""
 
     def __init__(self, status=200):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        self.url = "http://127.0.0.1:%d/hook" % self.port
         self.status = status
         self.requests = 0
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
+        self.url = "http://127.0.0.1:%d/hook" % self.port
 
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
-
-    def _answer(self, conn):
-        with conn:
-            conn.recv(65536)
-            self.requests += 1
-            conn.sendall(b"HTTP/1.1 %d OK\r\nContent-Type: text/plain\r\n"
-                         b"Content-Length: 100000000\r\n\r\n" % self.status)
-            conn.sendall(b"x" * (100 * 1024))
-            time.sleep(10)
-
-    def close(self):
-        self.sock.close()
+    def answer(self, conn):
+        conn.recv(65536)
+        self.requests += 1
+        conn.sendall(b"HTTP/1.1 %d OK\r\nContent-Type: text/plain\r\n"
+                     b"Content-Length: 100000000\r\n\r\n" % self.status)
+        conn.sendall(b"x" * (100 * 1024))
+        time.sleep(10)
 
 
 def test_accepted_delivery_with_endless_body_succeeds_without_waiting_for_it():
