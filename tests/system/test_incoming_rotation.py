@@ -203,8 +203,10 @@ def test_rotation_input_errors_scopes_and_audit():
     assert api("GET", "/webhooks/sources/" + src["id"], key=key).body[
         "previous_secret_expires_at"] is None
     # The bounds themselves are taken.
-    rotate(key, src, {"secret": "n1", "grace_seconds": 604800})
-    rotate(key, src, {"secret": "n2", "grace_seconds": 0})
+    # Secrets no id or time can contain by chance (ids are base32: "n1"
+    # turned up in one).
+    rotate(key, src, {"secret": "NEW-SECRET-ONE", "grace_seconds": 604800})
+    rotate(key, src, {"secret": "NEW-SECRET-TWO", "grace_seconds": 0})
 
     r = api("POST", "/webhooks/sources/src_00000000000000000000000000/rotate-secret",
             {"secret": "n"}, key=key)
@@ -223,5 +225,5 @@ def test_rotation_input_errors_scopes_and_audit():
     rotations = [e for e in entries if e["action"] == "source.rotate_secret"]
     assert len(rotations) == 2 and all(e["object_id"] == src["id"] for e in rotations), rotations
     text = json.dumps(rotations)
-    assert "n1" not in text and "n2" not in text, text
+    assert "NEW-SECRET" not in text, text
     assert sorted(e["detail"]["grace_seconds"] for e in rotations) == [0, 604800], rotations
