@@ -374,6 +374,40 @@ hl_source_list(struct hl_db *db, const char *account_id, int limit, const char *
 	return rc;
 }
 
+/* Two type_map texts alike: the same text, or the same members. */
+static int
+same_type_map(const char *a, const char *b)
+{
+	json_object *x, *y;
+	int same;
+
+	if (!a || !b)
+		return a == b;
+	if (!strcmp(a, b))
+		return 1;
+	x = json_tokener_parse(a);
+	y = json_tokener_parse(b);
+	same = x && y && hl_json_equal(x, y);
+	json_object_put(x);
+	json_object_put(y);
+	return same;
+}
+
+/* Whether merging left the row as it was. A secret given, or made anew
+ * for a new scheme, is always a change: the caller meant it (it ends a
+ * grace period), and GET never shows one that a client could be
+ * sending back. */
+static int
+row_unchanged(const struct row *was, const struct row *w)
+{
+	return !w->secret_replaced && !strcmp(was->slug, w->slug) &&
+		!strcmp(was->name, w->name) && was->verify == w->verify &&
+		!strcmp(was->event_type, w->event_type) &&
+		same_type_map(was->type_map, w->type_map) && !strcmp(was->cidrs, w->cidrs) &&
+		was->tolerance_s == w->tolerance_s && was->rate_limit == w->rate_limit &&
+		was->enabled == w->enabled;
+}
+
 /* Write w as source id (insert or update), sealing the secret. A taken
  * slug is HL_ERR_CONFLICT with reason slug_taken. */
 static hl_err
@@ -453,15 +487,17 @@ hl_source_create(struct hl_db *db, const struct hl_config *cfg, const char *acco
 
 hl_err
 hl_source_update(struct hl_db *db, const struct hl_config *cfg, const char *account_id,
-	const char *id, const struct hl_source_spec *spec, json_object **out)
+	const char *id, const struct hl_source_spec *spec, int *changed, json_object **out)
 {
 	struct hl_stmt *st = NULL;
-	struct row w;
+	struct row w, was;
 	char *secret = NULL;
 	hl_err rc;
 
 	*out = NULL;
+	*changed = 0;
 	memset(&w, 0, sizeof(w));
+	memset(&was, 0, sizeof(was));
 	rc = hl_db_begin(db);
 	if (rc)
 		return rc;
@@ -494,16 +530,35 @@ hl_source_update(struct hl_db *db, const struct hl_config *cfg, const char *acco
 	w.enabled = (int)hl_stmt_colint(st, 9);
 	hl_stmt_free(st);
 	st = NULL;
+	/* The row as it was, but for its secret (see row_unchanged). */
+	was = w;
+	was.secret = NULL;
+	was.type_map = hl_strdup_or_null(w.type_map);
+	if (w.type_map && !was.type_map) {
+		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
 	rc = merge(db, account_id, spec, &w, 0);
+	/* Nothing to store (a client sending back what it read, a form
+	 * saved as it was): no updated_at moves, and the caller writes no
+	 * audit record. */
+	if (!rc && row_unchanged(&was, &w)) {
+		hl_db_rollback(db);
+		row_clear(&w);
+		row_clear(&was);
+		return hl_source_get(db, account_id, id, out);
+	}
 	if (!rc)
 		rc = store(db, cfg, account_id, id, &w, 0);
 out:
 	hl_stmt_free(st);
+	row_clear(&was);
 	if (rc) {
 		hl_db_rollback(db);
 		row_clear(&w);
 		return rc;
 	}
+	*changed = 1;
 	rc = hl_db_commit(db);
 	if (!rc)
 		rc = hl_source_get(db, account_id, id, out);

@@ -73,9 +73,11 @@ hl_err hl_source_create(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const struct hl_source_spec *spec, json_object **out);
 hl_err hl_source_get(struct hl_db *db, const char *account_id, const char *id,
 	json_object **out);
+/* *changed is 0 when the update left the source as it was (nothing is
+ * written then): no audit record is due. */
 hl_err hl_source_update(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const char *id, const struct hl_source_spec *spec,
-	json_object **out);
+	int *changed, json_object **out);
 hl_err hl_source_delete(struct hl_db *db, const char *account_id, const char *id);
 /* Make secret the source's current one and keep the one it replaces
  * verifying for grace_s seconds (0..HL_GRACE_MAX; 0 keeps

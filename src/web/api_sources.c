@@ -141,17 +141,20 @@ api_sources_update(struct hl_req *r)
 {
 	struct hl_source_spec spec;
 	json_object *in, *out;
+	int changed;
 	hl_err rc;
 
 	in = hl_input_json(r, source_update_fields, 0);
 	if (!in)
 		return;
 	spec_from_json(in, &spec);
-	rc = hl_source_update(r->db, r->cfg, r->who.account_id, r->params[0], &spec, &out);
+	rc = hl_source_update(r->db, r->cfg, r->who.account_id, r->params[0], &spec, &changed,
+		&out);
 	if (rc) {
 		hl_resp_core_error(r, rc);
 	} else {
-		hl_audit(r, "source.update", r->params[0], NULL);
+		if (changed)
+			hl_audit(r, "source.update", r->params[0], NULL);
 		hl_resp_json(r, 200, out);
 	}
 	json_object_put(in);

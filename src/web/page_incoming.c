@@ -403,6 +403,7 @@ page_incoming_update(struct hl_req *r)
 	struct form *f = calloc(1, sizeof(*f));
 	json_object *out = NULL;
 	char loc[128];
+	int changed = 0;
 	hl_err rc;
 
 	if (!f) {
@@ -411,7 +412,8 @@ page_incoming_update(struct hl_req *r)
 	}
 	rc = read_form(r, f, &spec, 0);
 	if (!rc)
-		rc = hl_source_update(r->db, r->cfg, r->who.account_id, r->params[0], &spec, &out);
+		rc = hl_source_update(r->db, r->cfg, r->who.account_id, r->params[0], &spec, &changed,
+			&out);
 	if (is_form_error(rc)) {
 		form_error(r, f, rc);
 		show_source(r, rc == HL_ERR_CONFLICT ? 409 : 422);
@@ -421,7 +423,8 @@ page_incoming_update(struct hl_req *r)
 		hl_page_core_error(r, rc, "Saving the source");
 		goto out;
 	}
-	hl_audit(r, "source.update", r->params[0], NULL);
+	if (changed)
+		hl_audit(r, "source.update", r->params[0], NULL);
 	if (json_object_object_get(out, "secret")) {
 		show_secret(r, out);
 	} else {

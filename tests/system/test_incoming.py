@@ -328,6 +328,39 @@ def test_shopify_topics_route_through_type_map():
     assert r.status == 200 and r.body["type_map"] is None, r
 
 
+def test_a_put_that_changes_nothing_stores_nothing():
+    slug, key = account()
+    name = "shop.order_%s" % unique("x").split("-")[1]
+    assert api("POST", "/webhooks/events", {"name": name}, key=key).status == 201
+    src = source(key, "shopify", secret=unique("shpss"), allowed_cidrs="127.0.0.0/8",
+                 type_map={"orders/create": name, "orders/paid": name})
+    path = "/webhooks/sources/%s" % src["id"]
+
+    def updates():
+        entries = api("GET", "/webhooks/audit?limit=100", key=key).body["data"]
+        return [e for e in entries if e["action"] == "source.update" and
+                e["object_id"] == src["id"]]
+
+    time.sleep(0.01)
+    # Everything GET shows, sent back (the map in another order): stored
+    # as it was, no audit record, the same updated_at.
+    same = {k: src[k] for k in ("slug", "name", "verify", "event_type", "allowed_cidrs",
+                                "tolerance_seconds", "rate_limit", "enabled")}
+    same["type_map"] = dict(reversed(list(src["type_map"].items())))
+    r = api("PUT", path, same, key=key)
+    assert r.status == 200 and r.body["updated_at"] == src["updated_at"], (src, r)
+    assert r.body["type_map"] == src["type_map"], r
+    assert updates() == []
+    # One member changed: stored and audited, once.
+    r = api("PUT", path, dict(same, name="renamed"), key=key)
+    assert r.status == 200 and r.body["name"] == "renamed", r
+    assert r.body["updated_at"] > src["updated_at"], r
+    assert len(updates()) == 1
+    # The secret given again is always a change (it ends a grace period).
+    r = api("PUT", path, {"secret": unique("shpss")}, key=key)
+    assert r.status == 200 and len(updates()) == 2, r
+
+
 def test_standard_webhooks_source_generates_its_secret():
     _, key = account()
     src = source(key, "standard")
