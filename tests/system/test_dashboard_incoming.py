@@ -192,6 +192,10 @@ def test_the_largest_type_map_survives_an_edit_and_a_field_too_long_changes_noth
     assert status == 303, (status, _field_error(body, "type_map"), body[:2000])
     got = api("GET", "/webhooks/sources/" + src, key=key).body
     assert got["type_map"] == full, len(got["type_map"] or {})
+    # Saved as it was: nothing stored, nothing audited.
+    assert got["updated_at"] == r.body["updated_at"], (got, r.body)
+    audit = api("GET", "/webhooks/audit?limit=100", key=key).body["data"]
+    assert not [e for e in audit if e["action"] == "source.update"], audit
     for field, value in (("type_map", form["type_map"] + "#" * 60000),
                          ("allowed_cidrs", "10.0.0.1/32, " * 100),
                          ("name", "n" * 300)):
