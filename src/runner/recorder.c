@@ -44,6 +44,7 @@ struct recorder {
 	int hurry;                    /* someone waits for idle: no lingering */
 	int urgent;                   /* a queued attempt is a FIFO endpoint's: no lingering */
 	long long first_ms;           /* when the oldest queued attempt came */
+	long long retry_until;        /* the current outage's retries end (0: none; this thread's) */
 	unsigned long finished;       /* transactions done */
 };
 
@@ -74,11 +75,15 @@ any_fifo(const struct hl_attempt *a, int n)
 /* A deadlock with another runner, or MariaDB going away (a restart, a
  * failover), is retried with backoff for up to half a lease: the requests
  * went out already, and while the lease holds nobody sends them again, so
- * each attempt recorded late is a duplicate the receiver never sees. */
+ * each attempt recorded late is a duplicate the receiver never sees. Half
+ * a lease from the first failure of an outage, for every batch queued
+ * during it (each then has one try, until one is recorded): with a
+ * deadline of their own, sixteen queued batches would keep a runner
+ * retrying for eight minutes after its window, a frozen database's
+ * timeouts on top. */
 static void
 record(struct recorder *rec, struct hl_attempt *a, int n)
 {
-	long long deadline = hl_now_ms() + (long long)rec->cfg->lease_seconds * 500;
 	useconds_t pause = 100000;
 	int span = hl_dq_record_span(a, n);
 	hl_err rc;
@@ -94,7 +99,9 @@ record(struct recorder *rec, struct hl_attempt *a, int n)
 		rc = hl_dq_record(rec->dq, a, n);
 		if (rc != HL_ERR_UNAVAILABLE && rc != HL_ERR_CONFLICT && rc != HL_ERR_DB)
 			break;
-		if (hl_now_ms() + (long long)pause / 1000 >= deadline)
+		if (!rec->retry_until)
+			rec->retry_until = hl_now_ms() + (long long)rec->cfg->lease_seconds * 500;
+		if (hl_now_ms() + (long long)pause / 1000 >= rec->retry_until)
 			break;
 		hl_log(HL_LOG_WARN, "recording %d attempts failed (%s), retrying", n, hl_errmsg());
 		usleep(pause);
@@ -105,6 +112,8 @@ record(struct recorder *rec, struct hl_attempt *a, int n)
 	if (rc)
 		hl_log(HL_LOG_ERROR, "could not record %d attempts: %s; their leases will expire "
 			"and they will be sent again", n, hl_errmsg());
+	else
+		rec->retry_until = 0;
 	free_attempts(a, n);
 }
 

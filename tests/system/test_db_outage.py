@@ -14,8 +14,9 @@ import signal
 import subprocess
 import time
 
-from hltest import (CONFIG, FCGI, RUNNER, TMP, api, lib_sh, no_sanitizer_report, own_web_server, wait_for,
-                    write_config)
+from apihelp import endpoint, publish
+from hltest import (CONFIG, FCGI, RUNNER, TMP, Receiver, api, lib_sh, new_account,
+                    no_sanitizer_report, own_web_server, run_runner, wait_for, write_config)
 
 
 def mariadb_dir():
@@ -130,7 +131,11 @@ def test_no_request_waits_for_a_frozen_mariadb_longer_than_the_timeout():
 def test_runner_ends_its_window_while_mariadb_is_frozen():
     conf = write_config(Database_TimeoutSeconds=2)
     errfile = os.path.join(TMP, "runner-frozen.err")
-    argv = [RUNNER, "--config", conf, "--max-seconds", "3"]
+    # An account of its own: the other tests' due work would give it
+    # attempts to record (the next test's subject), and its exit time
+    # would depend on what they left.
+    slug, _ = new_account()
+    argv = [RUNNER, "--config", conf, "--account", slug, "--max-seconds", "3"]
     with open(errfile, "w") as err:
         runner = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                   stderr=err)
@@ -150,6 +155,69 @@ def test_runner_ends_its_window_while_mariadb_is_frozen():
     err = open(errfile).read()
     no_sanitizer_report(argv, err)
     assert re.search(r"runner \S+ done", err), err
+
+
+def test_attempts_not_recorded_while_frozen_are_sent_again_and_the_runner_ends():
+    # Leases of 10 s: recording is retried for half of one from the first
+    # failure of the outage, then given up; a batch queued later in the
+    # same outage has one try, not half a lease of its own (with sixteen
+    # batches queued that was eight minutes). The runner ends, and once the
+    # leases have expired the deliveries go out again with the same
+    # webhook-id.
+    conf = write_config(Database_TimeoutSeconds=2, Delivery_LeaseSeconds=10)
+    slug, key = new_account()
+    errfile = os.path.join(TMP, "runner-unrecorded.err")
+    argv = [RUNNER, "--config", conf, "--account", slug, "--max-seconds", "2"]
+    with Receiver(delay=1.0) as soon, Receiver(delay=4.0) as later:
+        # Five deliveries answered after 1 s, two after 4 s (the second
+        # endpoint exists for the last two events only).
+        eps = [endpoint(key, soon.url)]
+        for i in range(5):
+            if i == 3:
+                eps.append(endpoint(key, later.url))
+            publish(key, {"n": i})
+        with open(errfile, "w") as err:
+            runner = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                      stderr=err)
+        pid = mariadb_pid()
+        try:
+            # All seven in flight: frozen before any can be recorded.
+            first = soon.wait_for_requests(5, timeout=30) + later.wait_for_requests(2, timeout=30)
+            os.kill(pid, signal.SIGSTOP)
+            t = time.time()
+            try:
+                runner.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                runner.kill()
+                runner.wait()
+                raise AssertionError("the runner kept retrying after its window")
+            took = time.time() - t
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        err = open(errfile).read()
+        no_sanitizer_report(argv, err)
+        # All seven given up, in two batches or more (the 4 s answers came
+        # while the first was retried); after the first gave up, no batch
+        # retried: the outage's half lease was spent.
+        lost = [int(n) for n in re.findall(r"could not record (\d+) attempts", err)]
+        assert sum(lost) == 7 and len(lost) >= 2, err
+        assert "retrying" in err and "retrying" not in err[err.index("could not record"):], err
+        # Half a lease of retries, a try's timeouts and the window's end.
+        assert took < 40, (took, err)
+        ids = sorted(r.headers["webhook-id"] for r in first)
+
+        # Nothing was lost: sent again once the leases expired.
+        def resent():
+            run_runner("--once", "--account", slug, config=conf)
+            return len(soon.requests) >= 10 and len(later.requests) >= 4
+        wait_for(resent, timeout=60, interval=1)
+        again = soon.requests[5:10] + later.requests[2:4]
+        assert sorted(r.headers["webhook-id"] for r in again) == ids, again
+    # Recorded once each: the attempt the outage swallowed is not in the log.
+    for ep, n in zip(eps, (5, 2)):
+        r = api("GET", "/webhooks/%s/deliveries" % ep["id"], key=key)
+        assert r.status == 200 and len(r.body["data"]) == n, r
+        assert all(d["status"] == "succeeded" and d["attempts"] == 1 for d in r.body["data"]), r
 
 
 def test_runner_logs_an_outage_once_and_works_again_after_it():
