@@ -128,6 +128,33 @@ def test_no_request_waits_for_a_frozen_mariadb_longer_than_the_timeout():
         wait_for(lambda: api("GET", "/webhooks", base=base).status == 200, timeout=30)
 
 
+def run_runner_frozen(argv, errfile, ready, timeout, why):
+    """Start the runner argv (stderr to errfile), freeze MariaDB once
+    ready() says so, and wait up to timeout s for the runner to end (else
+    kill it and fail with why). MariaDB is thawed whatever happens.
+    Returns (seconds from the freeze to the exit, the runner's stderr)."""
+    with open(errfile, "w") as err:
+        runner = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=err)
+    pid = mariadb_pid()
+    try:
+        ready()
+        os.kill(pid, signal.SIGSTOP)
+        t = time.time()
+        try:
+            runner.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            runner.kill()
+            runner.wait()
+            raise AssertionError(why)
+        took = time.time() - t
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    err = open(errfile).read()
+    no_sanitizer_report(argv, err)
+    return took, err
+
+
 def test_runner_ends_its_window_while_mariadb_is_frozen():
     conf = write_config(Database_TimeoutSeconds=2)
     errfile = os.path.join(TMP, "runner-frozen.err")
@@ -136,24 +163,10 @@ def test_runner_ends_its_window_while_mariadb_is_frozen():
     # would depend on what they left.
     slug, _ = new_account()
     argv = [RUNNER, "--config", conf, "--account", slug, "--max-seconds", "3"]
-    with open(errfile, "w") as err:
-        runner = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                  stderr=err)
-    pid = mariadb_pid()
-    try:
-        # "started" comes once its three connections are open.
-        wait_for(lambda: "started" in open(errfile).read(), timeout=30)
-        os.kill(pid, signal.SIGSTOP)
-        try:
-            runner.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            runner.kill()
-            runner.wait()
-            raise AssertionError("the runner waited for the frozen database")
-    finally:
-        os.kill(pid, signal.SIGCONT)
-    err = open(errfile).read()
-    no_sanitizer_report(argv, err)
+    # "started" comes once its three connections are open.
+    _, err = run_runner_frozen(
+        argv, errfile, lambda: wait_for(lambda: "started" in open(errfile).read(), timeout=30),
+        40, "the runner waited for the frozen database")
     assert re.search(r"runner \S+ done", err), err
 
 
@@ -176,26 +189,12 @@ def test_attempts_not_recorded_while_frozen_are_sent_again_and_the_runner_ends()
             if i == 3:
                 eps.append(endpoint(key, later.url))
             publish(key, {"n": i})
-        with open(errfile, "w") as err:
-            runner = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=err)
-        pid = mariadb_pid()
-        try:
-            # All seven in flight: frozen before any can be recorded.
-            first = soon.wait_for_requests(5, timeout=30) + later.wait_for_requests(2, timeout=30)
-            os.kill(pid, signal.SIGSTOP)
-            t = time.time()
-            try:
-                runner.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                runner.kill()
-                runner.wait()
-                raise AssertionError("the runner kept retrying after its window")
-            took = time.time() - t
-        finally:
-            os.kill(pid, signal.SIGCONT)
-        err = open(errfile).read()
-        no_sanitizer_report(argv, err)
+        first = []
+        # All seven in flight: frozen before any can be recorded.
+        took, err = run_runner_frozen(
+            argv, errfile, lambda: first.extend(soon.wait_for_requests(5, timeout=30) +
+                                                later.wait_for_requests(2, timeout=30)),
+            60, "the runner kept retrying after its window")
         # All seven given up, in two batches or more (the 4 s answers came
         # while the first was retried); after the first gave up, no batch
         # retried: the outage's half lease was spent.
