@@ -485,13 +485,55 @@ hl_source_create(struct hl_db *db, const struct hl_config *cfg, const char *acco
 	return rc;
 }
 
+/* Source id of account_id into w (zeroed first; row_clear it), its
+ * secret unsealed, the row locked until the caller's transaction ends:
+ * what an update merges into and a rotation moves aside. */
+static hl_err
+row_read_locked(struct hl_db *db, const struct hl_config *cfg, const char *account_id,
+	const char *id, struct row *w)
+{
+	struct hl_stmt *st;
+	char *secret = NULL;
+	hl_err rc;
+
+	memset(w, 0, sizeof(*w));
+	rc = hl_stmt_new(db, "SELECT slug, name, verify, secret_sealed, event_type, type_map, "
+		"IFNULL(allowed_cidrs, ''), tolerance_s, rate_limit, enabled FROM sources "
+		"WHERE id = ? AND account_id = ? FOR UPDATE", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, id);
+	hl_stmt_str(st, 1, account_id);
+	rc = hl_stmt_row(st, "source", id);
+	if (rc)
+		goto out;
+	hl_strlcpy(w->slug, hl_stmt_col(st, 0), sizeof(w->slug));
+	hl_strlcpy(w->name, hl_stmt_col(st, 1), sizeof(w->name));
+	w->verify = hl_verify_parse(hl_stmt_col(st, 2));
+	if (hl_stmt_col(st, 3)) {
+		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 3), &secret);
+		if (!rc)
+			rc = set_secret(w, secret);
+		hl_secret_free(secret);
+		if (rc)
+			goto out;
+	}
+	hl_strlcpy(w->event_type, hl_stmt_col(st, 4), sizeof(w->event_type));
+	w->type_map = hl_strdup_or_null(hl_stmt_col(st, 5));
+	hl_strlcpy(w->cidrs, hl_stmt_col(st, 6), sizeof(w->cidrs));
+	w->tolerance_s = (long)hl_stmt_colint(st, 7);
+	w->rate_limit = (long)hl_stmt_colint(st, 8);
+	w->enabled = (int)hl_stmt_colint(st, 9);
+out:
+	hl_stmt_free(st);
+	return rc;
+}
+
 hl_err
 hl_source_update(struct hl_db *db, const struct hl_config *cfg, const char *account_id,
 	const char *id, const struct hl_source_spec *spec, int *changed, json_object **out)
 {
-	struct hl_stmt *st = NULL;
 	struct row w, was;
-	char *secret = NULL;
 	hl_err rc;
 
 	*out = NULL;
@@ -501,35 +543,9 @@ hl_source_update(struct hl_db *db, const struct hl_config *cfg, const char *acco
 	rc = hl_db_begin(db);
 	if (rc)
 		return rc;
-	rc = hl_stmt_new(db, "SELECT slug, name, verify, secret_sealed, event_type, type_map, "
-		"IFNULL(allowed_cidrs, ''), tolerance_s, rate_limit, enabled FROM sources "
-		"WHERE id = ? AND account_id = ? FOR UPDATE", &st);
+	rc = row_read_locked(db, cfg, account_id, id, &w);
 	if (rc)
 		goto out;
-	hl_stmt_str(st, 0, id);
-	hl_stmt_str(st, 1, account_id);
-	rc = hl_stmt_row(st, "source", id);
-	if (rc)
-		goto out;
-	hl_strlcpy(w.slug, hl_stmt_col(st, 0), sizeof(w.slug));
-	hl_strlcpy(w.name, hl_stmt_col(st, 1), sizeof(w.name));
-	w.verify = hl_verify_parse(hl_stmt_col(st, 2));
-	if (hl_stmt_col(st, 3)) {
-		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 3), &secret);
-		if (!rc)
-			rc = set_secret(&w, secret);
-		hl_secret_free(secret);
-		if (rc)
-			goto out;
-	}
-	hl_strlcpy(w.event_type, hl_stmt_col(st, 4), sizeof(w.event_type));
-	w.type_map = hl_strdup_or_null(hl_stmt_col(st, 5));
-	hl_strlcpy(w.cidrs, hl_stmt_col(st, 6), sizeof(w.cidrs));
-	w.tolerance_s = (long)hl_stmt_colint(st, 7);
-	w.rate_limit = (long)hl_stmt_colint(st, 8);
-	w.enabled = (int)hl_stmt_colint(st, 9);
-	hl_stmt_free(st);
-	st = NULL;
 	/* The row as it was, but for its secret (see row_unchanged). */
 	was = w;
 	was.secret = NULL;
@@ -551,7 +567,6 @@ hl_source_update(struct hl_db *db, const struct hl_config *cfg, const char *acco
 	if (!rc)
 		rc = store(db, cfg, account_id, id, &w, 0);
 out:
-	hl_stmt_free(st);
 	row_clear(&was);
 	if (rc) {
 		hl_db_rollback(db);
@@ -585,48 +600,36 @@ hl_err
 hl_source_rotate_secret(struct hl_db *db, const struct hl_config *cfg, const char *account_id,
 	const char *id, const char *secret, long grace_s, json_object **out)
 {
-	struct hl_stmt *st = NULL;
-	char generated[HL_SECRET_MAX], *current = NULL, *sealed = NULL;
+	char generated[HL_SECRET_MAX], *sealed = NULL;
 	const char *fresh = secret;
-	enum hl_verify v;
+	struct row w;
 	hl_err rc;
 
 	*out = NULL;
 	generated[0] = '\0';
+	memset(&w, 0, sizeof(w));
 	if (grace_s < 0 || grace_s > HL_GRACE_MAX)
 		return hl_fail(HL_ERR_INVALID, "grace_seconds",
 			"grace_seconds must be between 0 and 604800 (7 days)");
 	rc = hl_db_begin(db);
 	if (rc)
 		return rc;
-	rc = hl_stmt_new(db, "SELECT verify, secret_sealed FROM sources "
-		"WHERE id = ? AND account_id = ? FOR UPDATE", &st);
+	rc = row_read_locked(db, cfg, account_id, id, &w);
 	if (rc)
 		goto out;
-	hl_stmt_str(st, 0, id);
-	hl_stmt_str(st, 1, account_id);
-	rc = hl_stmt_row(st, "source", id);
-	if (rc)
-		goto out;
-	v = hl_verify_parse(hl_stmt_col(st, 0));
-	if (v == HL_VERIFY_NONE || v == HL_VERIFY__MAX) {
+	if (w.verify == HL_VERIFY_NONE || w.verify == HL_VERIFY__MAX) {
 		rc = hl_fail(HL_ERR_CONFLICT, "verify", "a source with verify \"none\" has no "
 			"secret to rotate");
 		hl_errreason_set("source_unsigned");
 		goto out;
 	}
-	if (hl_stmt_col(st, 1))
-		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 1), &current);
-	hl_stmt_free(st);
-	st = NULL;
-	if (rc)
-		goto out;
 	if (!fresh) {
 		/* Only Standard Webhooks secrets are ours to make: the other
 		 * providers sign with the secret they show the operator. */
-		if (v != HL_VERIFY_STANDARD) {
+		if (w.verify != HL_VERIFY_STANDARD) {
 			rc = hl_fail(HL_ERR_INVALID, "secret", "secret is required to rotate a \"%s\" "
-				"source (the new signing secret the sender shows you)", hl_verify_name(v));
+				"source (the new signing secret the sender shows you)",
+				hl_verify_name(w.verify));
 			goto out;
 		}
 		rc = hl_webhook_secret_new(generated);
@@ -634,13 +637,13 @@ hl_source_rotate_secret(struct hl_db *db, const struct hl_config *cfg, const cha
 			goto out;
 		fresh = generated;
 	} else {
-		rc = secret_validate(v, fresh);
+		rc = secret_validate(w.verify, fresh);
 		if (rc)
 			goto out;
 	}
 	/* "Rotating" to the same secret would only mislead: the grace
 	 * period would protect nothing. */
-	if (current && hl_ct_streq(current, fresh)) {
+	if (w.secret && hl_ct_streq(w.secret, fresh)) {
 		rc = hl_fail(HL_ERR_INVALID, "secret", "secret is the source's current secret: "
 			"give the new one");
 		hl_errreason_set("secret_unchanged");
@@ -657,8 +660,7 @@ hl_source_rotate_secret(struct hl_db *db, const struct hl_config *cfg, const cha
 		"secret_sealed = ?, updated_at = NOW(3) WHERE id = ? AND account_id = ?", "iiisss",
 		(long long)grace_s, (long long)grace_s, (long long)grace_s, sealed, id, account_id);
 out:
-	hl_stmt_free(st);
-	hl_secret_free(current);
+	row_clear(&w);
 	free(sealed);
 	if (rc) {
 		hl_db_rollback(db);
