@@ -114,22 +114,13 @@ long hl_retry_delay(const long *schedule, int steps, int next_attempt,
 	return (long)d;
 }
 
-static int two_digits(const char *s, int *out)
-{
-	if (!is_digit(s[0]) || !is_digit(s[1]))
-		return -1;
-	*out = (s[0] - '0') * 10 + (s[1] - '0');
-	return 0;
-}
-
 /* IMF-fixdate (RFC 9110 5.6.7), the only form senders may generate. */
 static int parse_http_date(const char *s, size_t len, long *out)
 {
 	static const char *const wdays[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
 	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May",
 		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int i, day, mon = -1, yhi, ylo, year, hh, mm, ss, leap;
+	int i, day, mon = -1, year, hh, mm, ss;
 
 	if (len != HTTP_DATE_LEN)
 		return -1;
@@ -145,14 +136,11 @@ static int parse_http_date(const char *s, size_t len, long *out)
 		if (memcmp(s + 8, months[i], 3) == 0)
 			mon = i;
 	}
-	if (mon < 0 || two_digits(s + 5, &day) || two_digits(s + 12, &yhi)
-	    || two_digits(s + 14, &ylo) || two_digits(s + 17, &hh)
-	    || two_digits(s + 20, &mm) || two_digits(s + 23, &ss))
+	if (mon < 0 || hl_digits(s + 5, 2, &day) || hl_digits(s + 12, 4, &year)
+	    || hl_digits(s + 17, 2, &hh) || hl_digits(s + 20, 2, &mm)
+	    || hl_digits(s + 23, 2, &ss))
 		return -1;
-	year = yhi * 100 + ylo;
-	leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-	if (day < 1 || day > mdays[mon] || (mon == 1 && day == 29 && !leap)
-	    || hh > 23 || mm > 59 || ss > 60)
+	if (day < 1 || day > hl_days_in_month(year, mon + 1) || hh > 23 || mm > 59 || ss > 60)
 		return -1;
 	*out = hl_days_from_civil(year, mon + 1, day) * 86400L + hh * 3600L + mm * 60L + ss;
 	return 0;

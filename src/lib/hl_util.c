@@ -315,8 +315,8 @@ hl_sql_time(time_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-static int
-days_in_month(int y, int mo)
+int
+hl_days_in_month(int y, int mo)
 {
 	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
@@ -338,9 +338,8 @@ hl_days_from_civil(long y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-/* Exactly n ASCII digits at s (sscanf's %2d also took " 5", "+5", "-1"). */
-static int
-digits(const char *s, int n, int *out)
+int
+hl_digits(const char *s, int n, int *out)
 {
 	int i, v = 0;
 
@@ -360,17 +359,17 @@ hl_time_to_sql(const char *in, const char *field, enum hl_time_zone zone, char o
 	const char *p = in, *hint = "";
 	long long t;
 
-	if (digits(p, 4, &y) || p[4] != '-' || digits(p + 5, 2, &mo) || p[7] != '-' ||
-	    digits(p + 8, 2, &d))
+	if (hl_digits(p, 4, &y) || p[4] != '-' || hl_digits(p + 5, 2, &mo) || p[7] != '-' ||
+	    hl_digits(p + 8, 2, &d))
 		goto bad;
 	p += 10;
 	if (*p == 'T' || *p == 't' || *p == ' ') {
-		if (digits(p + 1, 2, &h) || p[3] != ':' || digits(p + 4, 2, &mi))
+		if (hl_digits(p + 1, 2, &h) || p[3] != ':' || hl_digits(p + 4, 2, &mi))
 			goto bad;
 		p += 6;
 		has_time = 1;
 		if (*p == ':') {
-			if (digits(p + 1, 2, &s))
+			if (hl_digits(p + 1, 2, &s))
 				goto bad;
 			p += 3;
 			/* Fractions are cut: the filters compare whole seconds. */
@@ -387,8 +386,8 @@ hl_time_to_sql(const char *in, const char *field, enum hl_time_zone zone, char o
 		has_zone = 1;
 	} else if (has_time && (*p == '+' || *p == '-')) {
 		sign = *p == '-' ? -1 : 1;
-		if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) || oh > 23 ||
-		    om > 59)
+		if (hl_digits(p + 1, 2, &oh) || p[3] != ':' || hl_digits(p + 4, 2, &om) ||
+		    oh > 23 || om > 59)
 			goto bad;
 		p += 6;
 		has_zone = 1;
@@ -400,7 +399,7 @@ hl_time_to_sql(const char *in, const char *field, enum hl_time_zone zone, char o
 		goto bad;
 	/* 2026-02-31 is no day: timegm() would read it as March 3rd,
 	 * and MariaDB not at all. */
-	if (d > days_in_month(y, mo))
+	if (d > hl_days_in_month(y, mo))
 		goto bad;
 	/* Read as UTC only when the caller says its own form means UTC: an
 	 * API client in another zone would get a range hours off, silently. */

@@ -65,6 +65,12 @@ int hl_json_text_has_nul(const char *s, size_t n);
  * days_from_civil): no dependence on TZ or the C library's timegm. */
 long hl_days_from_civil(long y, int m, int d);
 
+/* Days in month mo (1-12) of year y, February 29 in leap years. */
+int hl_days_in_month(int y, int mo);
+/* Exactly n ASCII digits at s into *out, 0; -1 otherwise (sscanf's %2d
+ * also takes " 5", "+5", "-1"). */
+int hl_digits(const char *s, int n, int *out);
+
 /* How hl_time_to_sql reads a time that names no zone. */
 enum hl_time_zone {
 	/* The API: RFC 3339 wants "Z" or "+02:00"; without one the time is
@@ -72,8 +78,7 @@ enum hl_time_zone {
 	HL_TIME_OFFSET_REQUIRED,
 	/* A page's own datetime-local field, whose label says UTC: a value
 	 * without a zone, or a date alone (midnight), is UTC. */
-	HL_TIME_NAIVE_UTC,
-	HL_TIME__MAX
+	HL_TIME_NAIVE_UTC
 };
 /* Parse "YYYY-MM-DD[Tt ]HH:MM[:SS[.frac]](Z|z|+HH:MM|-HH:MM)" (RFC 3339;
  * minutes alone are taken too, fractions cut to the second) into the UTC
