@@ -190,10 +190,7 @@ api_sources_rotate_secret(struct hl_req *r)
 	in = hl_input_json(r, rotate_fields, 1);
 	if (!in)
 		return;
-	if (hl_input_grace(r, in, &grace)) {
-		json_object_put(in);
-		return;
-	}
+	grace = hl_input_grace(in);
 	rc = hl_source_rotate_secret(r->db, r->cfg, r->who.account_id, r->params[0],
 		hl_json_get_str(in, "secret"), grace, &out);
 	json_object_put(in);

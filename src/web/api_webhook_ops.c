@@ -170,16 +170,13 @@ api_webhooks_rotate_secret(struct hl_req *r)
 	char secret[HL_SECRET_MAX];
 	json_object *in, *out, *detail;
 	long grace;
-	int bad;
 	hl_err rc;
 
 	in = hl_input_json(r, rotate_fields, 1);
 	if (!in)
 		return;
-	bad = hl_input_grace(r, in, &grace);
+	grace = hl_input_grace(in);
 	json_object_put(in);
-	if (bad)
-		return;
 	rc = hl_endpoint_rotate_secret(r->db, r->cfg, r->who.account_id, r->params[0],
 		grace, secret);
 	if (rc) {

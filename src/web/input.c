@@ -198,21 +198,18 @@ hl_input_bool(json_object *o, const char *name, int defval)
 	return json_object_get_boolean(v);
 }
 
-int
-hl_input_grace(struct hl_req *r, json_object *in, long *grace)
+long
+hl_input_grace(json_object *in)
 {
 	json_object *v;
-	long long g = HL_GRACE_DEFAULT;
+	int64_t g;
 
-	if (json_object_object_get_ex(in, "grace_seconds", &v) && json_object_is_type(v, json_type_int))
-		g = json_object_get_int64(v);
-	if (g < 0 || g > HL_GRACE_MAX) {
-		hl_resp_error(r, 422, "invalid_value", "grace_seconds must be between 0 and 604800",
-			"grace_seconds");
-		return -1;
-	}
-	*grace = (long)g;
-	return 0;
+	if (!json_object_object_get_ex(in, "grace_seconds", &v) || !json_object_is_type(v, json_type_int))
+		return HL_GRACE_DEFAULT;
+	/* Out of range stays out of range, whatever the width of long: the
+	 * rotation refuses it with its own message. */
+	g = json_object_get_int64(v);
+	return g < 0 ? -1 : g > HL_GRACE_MAX ? HL_GRACE_MAX + 1 : (long)g;
 }
 
 int

@@ -37,9 +37,9 @@ int hl_input_none(struct hl_req *r);
 /* The boolean member name of o, defval when it is absent (strings:
  * hl_json_get_str). */
 int hl_input_bool(json_object *o, const char *name, int defval);
-/* grace_seconds of a rotate-secret body in (HL_GRACE_DEFAULT when absent,
- * 0..HL_GRACE_MAX); -1 after answering 422. */
-int hl_input_grace(struct hl_req *r, json_object *in, long *grace);
+/* grace_seconds of a rotate-secret body in, HL_GRACE_DEFAULT when absent;
+ * the rotation itself refuses what is outside 0..HL_GRACE_MAX. */
+long hl_input_grace(json_object *in);
 /* Limit from ?limit= (1..HL_LIST_MAX, default HL_LIST_DEFAULT); -1 after
  * answering 400. */
 int hl_input_limit(struct hl_req *r);
