@@ -170,9 +170,12 @@ hl_guard_idem_end(struct hl_req *r, const struct hl_idem *st)
 
 	if (!st->active)
 		return;
-	/* Server errors are not final: the client may try again for real, so
-	 * the reservation goes. */
-	if (!r->responded || r->status >= 500 || r->status == 429) {
+	/* Only an answer that did the work is kept. A refusal (4xx: bad
+	 * input, a missing object, a conflict, a rate limit) changed nothing
+	 * and may well pass once the client or the account's state is fixed;
+	 * a server error is not final either: the reservation goes and the
+	 * key can be sent again for real. */
+	if (!r->responded || r->status >= 400) {
 		if (hl_idempotency_release(r->db, r->who.account_id, st->key, st->token))
 			hl_log(HL_LOG_WARN, "cannot release an idempotency reservation: %s", hl_errmsg());
 		return;

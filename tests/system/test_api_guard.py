@@ -36,6 +36,28 @@ def test_idempotency_key_replays_first_response():
     assert r.status == 201 and r.body["id"] != r1.body["id"], r
 
 
+def test_idempotency_refusals_are_not_kept():
+    """A 4xx did nothing: the same key and bytes run again once the cause
+    is gone (here an event type missing from the catalog is created),
+    instead of replaying the refusal for 24 hours."""
+    slug, key = account()
+    name = "idem.later"
+    body = {"event_type": name, "payload": {"n": 1}}
+    h = {"Idempotency-Key": "refused-1"}
+    r = api("POST", "/webhooks/publish", body, key=key, headers=h)
+    assert r.status == 422 and r.body["error"]["field"] == "event_type", r
+    assert "idempotent-replayed" not in r.headers, r.headers
+    assert sql("SELECT COUNT(*) FROM idempotency_keys WHERE account_id = '%s'"
+               % _account_id(slug)) == [["0"]]
+    assert api("POST", "/webhooks/events", {"name": name}, key=key).status == 201
+    r1 = api("POST", "/webhooks/publish", body, key=key, headers=h)
+    assert r1.status == 202 and "idempotent-replayed" not in r1.headers, r1
+    # That answer did the work: it is the one kept and replayed.
+    r2 = api("POST", "/webhooks/publish", body, key=key, headers=h)
+    assert r2.status == 202 and r2.body == r1.body, (r1, r2)
+    assert r2.headers.get("idempotent-replayed") == "true", r2.headers
+
+
 def _account_id(slug):
     return sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
 
