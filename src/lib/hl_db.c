@@ -37,9 +37,12 @@ struct hl_stmt {
  * are passing: HL_ERR_UNAVAILABLE, which the API answers 503 and the
  * runner retries. They used to be HL_ERR_CONFLICT, which callers read
  * as "already exists": a deadlock was reported as a taken slug. */
+static _Thread_local unsigned last_server_error;
+
 static hl_err
 mariadb_error(unsigned no, const char *text, const char *what)
 {
+	last_server_error = no;
 	if (no == ER_DUP_ENTRY)
 		return hl_fail(HL_ERR_CONFLICT, NULL, "already exists");
 	hl_log(HL_LOG_ERROR, "database: %s: %s (%u)", what, text, no);
@@ -238,6 +241,17 @@ hl_db_unlock(struct hl_db *db, const char *name)
 	rc = hl_stmt_first(st, &found);
 	hl_stmt_free(st);
 	return rc;
+}
+
+int
+hl_db_deadlocked(void)
+{
+	const char *reason = hl_errreason();
+
+	/* The reason goes with every later hl_fail, so a deadlock that was
+	 * followed by another failure is not read as the last one. */
+	return hl_errcode() == HL_ERR_UNAVAILABLE && reason && !strcmp(reason, "database_busy")
+		&& last_server_error == ER_LOCK_DEADLOCK;
 }
 
 hl_err

@@ -28,6 +28,10 @@ hl_err hl_db_unlock(struct hl_db *db, const char *name);
 hl_err hl_db_begin(struct hl_db *db);
 hl_err hl_db_commit(struct hl_db *db);
 void hl_db_rollback(struct hl_db *db);
+/* The last failure was a deadlock: MariaDB undid the whole transaction
+ * (every statement of it, not only the last), so it may be run again
+ * from its start as it was. */
+int hl_db_deadlocked(void);
 
 /* Prepare a statement. Parameters are bound by index (0-based) before
  * hl_stmt_exec; bound strings must stay alive until hl_stmt_exec returns. */

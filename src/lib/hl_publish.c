@@ -2,16 +2,21 @@
  * endpoint, in one transaction, so an event is never half fanned out. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "hl_deliveries.h"
 #include "hl_crypto.h"
 #include "hl_event_types.h"
 #include "hl_filter.h"
+#include "hl_log.h"
 #include "hl_publish.h"
 #include "hl_schema.h"
 #include "hl_util.h"
 
 #define ESCAPED_MAX 6                  /* bytes of JSON text per body byte: \u001f */
 #define ENVELOPE_MAX (64 * 1024)
+/* A deadlock undoes the whole transaction, so it is run again as it was
+ * (at most this many times in all) before the caller sees it. */
+#define DEADLOCK_TRIES 3
 
 size_t
 hl_publish_payload_max(const struct hl_config *cfg)
@@ -185,6 +190,46 @@ fan_out(struct hl_db *db, const char *account_id, const char *event_id,
 	return rc;
 }
 
+/* The event and its deliveries, one transaction; undone on failure. */
+static hl_err
+store_event(struct hl_db *db, const char *account_id, const char *id, const char *event_type,
+	const char *text, size_t len, const char *idempotency_key, json_object *payload,
+	int *count, char *created, size_t created_cap)
+{
+	hl_err rc;
+
+	rc = hl_db_begin(db);
+	if (rc)
+		return rc;
+	rc = hl_db_exec(db, NULL, "INSERT INTO events (id, account_id, event_type, payload, "
+		"idempotency_key) VALUES (?, ?, ?, ?, ?)", "ssszs", id, account_id, event_type,
+		text, len, idempotency_key);
+	if (!rc)
+		rc = fan_out(db, account_id, id, event_type, payload, count);
+	if (!rc)
+		rc = created_at(db, id, created, created_cap);
+	if (rc) {
+		hl_db_rollback(db);
+		return rc;
+	}
+	return hl_db_commit(db);
+}
+
+/* A deadlock's other transaction goes on when ours is undone; a
+ * moment's pause (5 to 25 ms, more each time, jittered so two losers
+ * do not meet again) lets it finish before ours runs again. */
+static void
+deadlock_pause(int tries)
+{
+	unsigned char r = 0;
+	struct timespec ts;
+
+	hl_random_bytes(&r, 1);
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)(tries * 5 + r % 16) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
 hl_err
 hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 	json_object *payload, const char *idempotency_key, unsigned flags, json_object **out)
@@ -192,7 +237,7 @@ hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 	char id[HL_ID_MAX], created[40];
 	const char *text;
 	size_t len, max;
-	int count = 0;
+	int count = 0, tries;
 	hl_err rc;
 
 	*out = NULL;
@@ -227,28 +272,23 @@ hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 	rc = hl_id_new("evt", id);
 	if (rc)
 		return rc;
-	rc = hl_db_begin(db);
-	if (rc)
-		return rc;
-	rc = hl_db_exec(db, NULL, "INSERT INTO events (id, account_id, event_type, payload, "
-		"idempotency_key) VALUES (?, ?, ?, ?, ?)", "ssszs", id, account_id, event_type,
-		text, len, idempotency_key);
-	if (!rc)
-		rc = fan_out(db, account_id, id, event_type, payload, &count);
-	if (!rc)
-		rc = created_at(db, id, created, sizeof(created));
-	if (rc) {
-		hl_db_rollback(db);
-		/* Lost a race with the same key: the winner's result stands. */
-		if (rc == HL_ERR_CONFLICT && idempotency_key) {
-			rc = find_duplicate(db, account_id, idempotency_key, event_type, payload,
-				flags, out);
-			if (!rc && !*out)
-				rc = hl_fail(HL_ERR_CONFLICT, "idempotency_key", "conflict, try again");
-		}
+	for (tries = 1;; tries++) {
+		rc = store_event(db, account_id, id, event_type, text, len, idempotency_key,
+			payload, &count, created, sizeof(created));
+		if (rc != HL_ERR_UNAVAILABLE || !hl_db_deadlocked() || tries == DEADLOCK_TRIES)
+			break;
+		hl_log(HL_LOG_WARN, "publish %s: deadlock, running its transaction again (%d of %d)",
+			id, tries + 1, DEADLOCK_TRIES);
+		deadlock_pause(tries);
+	}
+	/* Lost a race with the same key: the winner's result stands. */
+	if (rc == HL_ERR_CONFLICT && idempotency_key) {
+		rc = find_duplicate(db, account_id, idempotency_key, event_type, payload,
+			flags, out);
+		if (!rc && !*out)
+			rc = hl_fail(HL_ERR_CONFLICT, "idempotency_key", "conflict, try again");
 		return rc;
 	}
-	rc = hl_db_commit(db);
 	if (rc)
 		return rc;
 	*out = json_object_new_object();

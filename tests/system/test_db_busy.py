@@ -10,10 +10,11 @@ globally here (the suite's FastCGI processes keep their own)."""
 import contextlib
 import os
 import subprocess
+import threading
 import time
 
-from apihelp import endpoint
-from hltest import api, cgi, ctl, new_account, sql, time_id, unique
+from apihelp import EVENT, endpoint
+from hltest import api, cgi, ctl, new_account, sql, time_id, unique, wait_for
 
 
 @contextlib.contextmanager
@@ -47,6 +48,92 @@ def row_lock(statement):
         p.stdin.write("ROLLBACK;\n")
         p.stdin.close()
         p.wait(timeout=30)
+
+
+class Session:
+    """A mariadb client session of our own, fed one statement at a time:
+    it keeps its transaction open between them."""
+
+    def __init__(self):
+        self.p = subprocess.Popen(["mariadb", "--no-defaults", "--socket",
+                                   os.environ["HL_DB_SOCKET"], "-uroot", "-N", "-B",
+                                   "--unbuffered", "--force", "hookline"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+        self.marks = 0
+
+    def send(self, statement):
+        """Start statement; wait() reads what it printed once it ended."""
+        self.marks += 1
+        self.p.stdin.write("%s; SELECT 'mark-%d';\n" % (statement, self.marks))
+        self.p.stdin.flush()
+
+    def wait(self):
+        lines = []
+        for line in self.p.stdout:
+            if line.strip() == "mark-%d" % self.marks:
+                return lines
+            lines.append(line.strip())
+        raise AssertionError("the session ended early: %s" % lines)
+
+    def run(self, statement):
+        self.send(statement)
+        return self.wait()
+
+    def close(self):
+        self.p.stdin.write("ROLLBACK;\n")
+        self.p.stdin.close()
+        self.p.wait(timeout=30)
+
+
+def test_publish_runs_again_after_a_deadlock():
+    """A publish that MariaDB picks as a deadlock's victim is undone whole
+    and run again by hookline, not answered 503 to the client. The cycle
+    is made for real: another transaction holds the endpoint row (which
+    the delivery's foreign key must read), the publish has inserted its
+    event and waits for it, and that transaction then inserts an event
+    under the publish's idempotency key, waiting for the publish. It has
+    written more rows, so MariaDB undoes the publish."""
+    slug, key = new_account()
+    acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+    ep = endpoint(key, "https://example.com/deadlock")
+    other = time_id("evt", time.time() * 1000)
+    sql("CREATE TABLE IF NOT EXISTS test_deadlock_weight (n INT PRIMARY KEY)")
+    s = Session()
+    result = {}
+    try:
+        s.run("SET SESSION innodb_lock_wait_timeout = 60; START TRANSACTION; "
+              "INSERT INTO test_deadlock_weight SELECT seq FROM seq_1_to_500; "
+              "UPDATE endpoints SET description = 'held' WHERE id = '%s'" % ep["id"])
+
+        def publish():
+            result["r"] = api("POST", "/webhooks/publish", {
+                "event_type": EVENT, "payload": {"n": 1}, "idempotency_key": "dl-1"}, key=key)
+        t = threading.Thread(target=publish)
+        t.start()
+        wait_for(lambda: sql("SELECT COUNT(*) FROM information_schema.innodb_trx "
+                             "WHERE trx_state = 'LOCK WAIT' "
+                             "AND trx_query LIKE 'INSERT INTO deliveries%'") == [["1"]],
+                 message="the publish never waited for the endpoint row")
+        out = s.run("INSERT INTO events (id, account_id, event_type, payload, idempotency_key) "
+                    "VALUES ('%s', '%s', '%s', '{}', 'dl-1')" % (other, acct, EVENT))
+        assert not any("ERROR" in line for line in out), out
+        # Our insert went through: the publish's event was undone, so the
+        # publish was the deadlock's victim.
+        assert s.run("SELECT COUNT(*) FROM events WHERE id = '%s'" % other) == ["1"]
+        # Its second run now waits for our event under its key; undo ours.
+        s.run("ROLLBACK")
+        t.join(timeout=30)
+    finally:
+        s.close()
+        sql("DROP TABLE IF EXISTS test_deadlock_weight")
+    r = result["r"]
+    assert r.status == 202, r
+    assert r.body["duplicate"] is False and r.body["deliveries"] == 1, r
+    assert sql("SELECT COUNT(*) FROM events WHERE account_id = '%s' AND idempotency_key = 'dl-1'"
+               % acct) == [["1"]]
+    assert sql("SELECT COUNT(*) FROM deliveries WHERE event_id = '%s'" % r.body["id"]) == [["1"]]
+    assert sql("SELECT description FROM endpoints WHERE id = '%s'" % ep["id"]) != [["held"]]
 
 
 def test_api_answers_503_database_busy_while_a_row_is_locked():
