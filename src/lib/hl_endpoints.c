@@ -496,11 +496,14 @@ hl_endpoint_rotate_secret(struct hl_db *db, const struct hl_config *cfg,
 	if (rc)
 		goto out;
 	/* Single statement: the old secret moves to prev in the same row
-	 * update, so no sender ever sees neither. */
-	rc = hl_db_exec(db, &n, "UPDATE endpoints SET prev_secret_sealed = secret_sealed, "
-		"prev_secret_expires_at = NOW(3) + INTERVAL ? SECOND, secret_sealed = ?, "
-		"updated_at = NOW(3) WHERE id = ? AND account_id = ?", "isss",
-		(long long)grace_s, sealed, id, account_id);
+	 * update (assignments run left to right: prev takes the old value),
+	 * so no sender ever sees neither. Without a grace period it is not
+	 * kept at all. */
+	rc = hl_db_exec(db, &n, "UPDATE endpoints SET "
+		"prev_secret_sealed = IF(? > 0, secret_sealed, NULL), "
+		"prev_secret_expires_at = IF(? > 0, NOW(3) + INTERVAL ? SECOND, NULL), "
+		"secret_sealed = ?, updated_at = NOW(3) WHERE id = ? AND account_id = ?", "iiisss",
+		(long long)grace_s, (long long)grace_s, (long long)grace_s, sealed, id, account_id);
 	if (!rc && n == 0)
 		rc = hl_fail(HL_ERR_NOTFOUND, "id", "no webhook %s", id);
 out:

@@ -62,11 +62,28 @@ static const struct retained tables[HL_RET_ROLLUPS] = {
 		"SELECT COUNT(*) FROM audit_log WHERE " RANGE "AND created_at < ?" },
 };
 
+/* A secret replaced by a rotation verifies (sources) or signs
+ * (endpoints) only until its grace ends; after that it is cleared, not
+ * kept sealed in the row for good. The condition is the one every
+ * reader applies, so a rotation made meanwhile keeps its secret; under
+ * READ COMMITTED the scan locks only the rows it changes, and the index
+ * keeps the scan to them. */
+static const char *const clear_secret_sql[2][2] = {
+	{ "UPDATE endpoints SET prev_secret_sealed = NULL, prev_secret_expires_at = NULL "
+	  "WHERE prev_secret_expires_at <= NOW(3)",
+	  "SELECT COUNT(*) FROM endpoints WHERE prev_secret_expires_at <= NOW(3)" },
+	{ "UPDATE sources SET prev_secret_sealed = NULL, prev_secret_expires_at = NULL "
+	  "WHERE prev_secret_expires_at <= NOW(3)",
+	  "SELECT COUNT(*) FROM sources WHERE prev_secret_expires_at <= NOW(3)" },
+};
+
 const char *
 hl_retained_name(enum hl_retained t)
 {
 	if (t == HL_RET_ROLLUPS)
 		return "attempt_rollups";
+	if (t == HL_RET_SECRETS)
+		return "expired_secrets";
 	return t < HL_RET_ROLLUPS ? tables[t].name : "";
 }
 
@@ -193,6 +210,31 @@ purge_table(struct hl_db *db, const struct retained *t, long days, long long cap
 	return rc;
 }
 
+static hl_err
+clear_expired_secrets(struct hl_db *db, int dry_run, long long *cleared)
+{
+	unsigned long long n;
+	struct hl_stmt *st;
+	size_t i;
+	int found;
+	hl_err rc = HL_OK;
+
+	for (i = 0; i < sizeof(clear_secret_sql) / sizeof(clear_secret_sql[0]) && !rc; i++) {
+		if (!dry_run) {
+			rc = hl_db_exec(db, &n, clear_secret_sql[i][0], "");
+			*cleared += rc ? 0 : (long long)n;
+			continue;
+		}
+		rc = hl_stmt_new(db, clear_secret_sql[i][1], &st);
+		if (rc)
+			break;
+		rc = hl_stmt_first(st, &found);
+		*cleared += !rc && found ? hl_stmt_colint(st, 0) : 0;
+		hl_stmt_free(st);
+	}
+	return rc;
+}
+
 /* How far deliveries may go: not past attempts that are not rolled up
  * (a dry run assumes the whole pass would roll up every settled hour). */
 static hl_err
@@ -241,6 +283,8 @@ hl_retention_run(struct hl_db *db, const struct hl_config *cfg,
 	if (!rc && cfg->retention_rollup_days > 0)
 		rc = hl_rollup_expire(db, o->now_ms / 1000 - cfg->retention_rollup_days * 86400LL,
 			o->max_chunks, o->dry_run, &deleted[HL_RET_ROLLUPS]);
+	if (!rc)
+		rc = clear_expired_secrets(db, o->dry_run, &deleted[HL_RET_SECRETS]);
 	/* GET_LOCK is the session's: give it back even after a failure. */
 	unlock = hl_db_unlock(db, LOCK_NAME);
 	return rc ? rc : unlock;

@@ -2,7 +2,8 @@
  * (Retention.Days, Retention.AuditDays): finished deliveries with their
  * attempts, events nothing waits for any more, incoming requests,
  * notifications and audit records. Work that is not finished is never
- * deleted, however old. */
+ * deleted, however old. The same pass clears previous signing secrets
+ * once their rotation grace has ended (whatever the retention days). */
 #ifndef HL_RETENTION_H
 #define HL_RETENTION_H
 #include "hl_config.h"
@@ -15,6 +16,8 @@ enum hl_retained {
 	HL_RET_NOTIFICATIONS,
 	HL_RET_AUDIT,          /* by Retention.AuditDays */
 	HL_RET_ROLLUPS,        /* attempt_rollups rows, by Retention.RollupDays */
+	HL_RET_SECRETS,        /* previous secrets of endpoints and sources whose
+	                        * rotation grace has ended: cleared from their rows */
 	HL_RET__MAX
 };
 

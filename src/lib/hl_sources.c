@@ -679,20 +679,6 @@ out:
 /* ------------------------------------------------------------------ */
 /* The receiving side's view */
 
-/* An expired previous secret is not kept sealed in the row for good:
- * the first request after its grace period clears it. Best effort: the
- * request goes on whatever this says (the next one tries again), and
- * the condition keeps a rotation that just happened. */
-static void
-clear_stale_prev(struct hl_db *db, const char *id)
-{
-	if (hl_db_exec(db, NULL, "UPDATE sources SET prev_secret_sealed = NULL, "
-	    "prev_secret_expires_at = NULL WHERE id = ? AND prev_secret_sealed IS NOT NULL "
-	    "AND NOT (prev_secret_expires_at > NOW(3))", "s", id))
-		hl_log(HL_LOG_WARN, "source %s: expired previous secret not cleared: %s", id,
-			hl_errmsg());
-}
-
 void
 hl_source_clear(struct hl_source *s)
 {
@@ -709,16 +695,14 @@ hl_source_by_slug(struct hl_db *db, const struct hl_config *cfg, const char *slu
 {
 	struct hl_stmt *st;
 	const char *map, *cidrs;
-	int stale = 0;
 	hl_err rc;
 
 	memset(out, 0, sizeof(*out));
 	/* The previous secret only while its grace period runs: an expired
-	 * one verifies nothing, and is cleared below. */
+	 * one verifies nothing (the retention pass clears it from the row). */
 	rc = hl_stmt_new(db, "SELECT id, account_id, slug, verify, secret_sealed, event_type, "
 		"type_map, allowed_cidrs, tolerance_s, rate_limit, enabled, "
-		"IF(prev_secret_expires_at > NOW(3), prev_secret_sealed, NULL), "
-		"prev_secret_sealed IS NOT NULL AND NOT (prev_secret_expires_at > NOW(3)) "
+		"IF(prev_secret_expires_at > NOW(3), prev_secret_sealed, NULL) "
 		"FROM sources WHERE slug = ? AND BINARY slug = ?", &st);
 	if (rc)
 		return rc;
@@ -750,7 +734,6 @@ hl_source_by_slug(struct hl_db *db, const struct hl_config *cfg, const char *slu
 	out->enabled = (int)hl_stmt_colint(st, 10);
 	if (!rc && hl_stmt_col(st, 11))
 		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 11), &out->prev_secret);
-	stale = hl_stmt_colint(st, 12) != 0;
 	/* A scheme that needs a secret and has none verifies nothing. */
 	if (!rc && out->verify != HL_VERIFY_NONE && !out->secret)
 		rc = hl_fail(HL_ERR_INTERNAL, NULL, "source %s has no secret", out->id);
@@ -758,8 +741,6 @@ out:
 	hl_stmt_free(st);
 	if (rc)
 		hl_source_clear(out);
-	else if (stale)
-		clear_stale_prev(db, out->id);
 	return rc;
 }
 

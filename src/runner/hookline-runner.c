@@ -397,9 +397,11 @@ retention(struct runner *r)
 		hl_log(HL_LOG_INFO, "analytics: rolled up %d hours of attempts", rolled);
 	if (total)
 		hl_log(HL_LOG_INFO, "retention: deleted %lld deliveries, %lld events, %lld incoming "
-			"requests, %lld notifications, %lld audit records, %lld rollup rows",
+			"requests, %lld notifications, %lld audit records, %lld rollup rows; cleared "
+			"%lld expired previous secrets",
 			deleted[HL_RET_DELIVERIES], deleted[HL_RET_EVENTS], deleted[HL_RET_INCOMING],
-			deleted[HL_RET_NOTIFICATIONS], deleted[HL_RET_AUDIT], deleted[HL_RET_ROLLUPS]);
+			deleted[HL_RET_NOTIFICATIONS], deleted[HL_RET_AUDIT], deleted[HL_RET_ROLLUPS],
+			deleted[HL_RET_SECRETS]);
 }
 
 static int

@@ -102,13 +102,17 @@ def test_purge_deletes_what_is_old_and_finished_only():
         out = ctl("purge", "--dry-run").stdout
         assert "would delete" in out, out
         counts = _counts(out)
-        # Other tests' accounts hold only today's rows: the counts are ours.
+        # Other tests' accounts hold only today's rows: the counts are ours
+        # (their rotated secrets may have expired: test_expired_previous_...).
+        del counts["expired_secrets"]
         assert counts == {"deliveries": "2", "events": "2", "incoming_requests": "1",
                           "notifications": "1", "audit_log": "1", "attempt_rollups": "0"}, out
         for table, name in GONE:
             assert _exists(table, ids[name]), ("dry run deleted", table, name)
         out = ctl("purge").stdout
-        assert _counts(out) == counts, out
+        done = _counts(out)
+        del done["expired_secrets"]
+        assert done == counts, out
         for table, name in GONE:
             assert not _exists(table, ids[name]), ("kept", table, name)
         for table, name in KEPT:
@@ -377,3 +381,51 @@ def test_concurrent_passes_roll_each_hour_up_once():
     assert rolled() == want
     ctl("purge")
     assert rolled() == want
+
+
+def _prev_secret(table, id_):
+    return sql("SELECT prev_secret_sealed IS NOT NULL, prev_secret_expires_at IS NOT NULL "
+               "FROM %s WHERE id = '%s'" % (table, id_))[0]
+
+
+def test_expired_previous_secrets_are_cleared():
+    """A secret replaced by a rotation is cleared from its row once the
+    grace period ends (by purge and by every runner's pass, whatever the
+    retention days), not kept sealed for good; one still in its grace
+    stays, and a rotation without grace keeps none."""
+    _, key = new_account("sec")
+    eps = [endpoint(key, "https://example.com/sec%d" % n)["id"] for n in range(4)]
+    srcs = [api("POST", "/webhooks/sources", {"verify": "github", "secret": "s%d" % n},
+                key=key).body["id"] for n in range(2)]
+    for ep in eps[:3]:
+        r = api("POST", "/webhooks/%s/rotate-secret" % ep, {"grace_seconds": 3600}, key=key)
+        assert r.status == 200, r
+    for src in srcs:
+        r = api("POST", "/webhooks/sources/%s/rotate-secret" % src,
+                {"secret": "NEW-SECRET-" + src, "grace_seconds": 3600}, key=key)
+        assert r.status == 200, r
+    r = api("POST", "/webhooks/%s/rotate-secret" % eps[3], {"grace_seconds": 0}, key=key)
+    assert r.status == 200, r
+    assert _prev_secret("endpoints", eps[3]) == ["0", "0"]
+    # eps[0] and srcs[0] for purge, eps[1] for the runner; eps[2] and
+    # srcs[1] are still in their grace.
+    for table, id_ in (("endpoints", eps[0]), ("endpoints", eps[1]), ("sources", srcs[0])):
+        sql("UPDATE %s SET prev_secret_expires_at = NOW(3) - INTERVAL 1 SECOND "
+            "WHERE id = '%s'" % (table, id_))
+    counts = _counts(ctl("purge", "--dry-run").stdout)
+    assert int(counts["expired_secrets"]) >= 3, counts
+    assert _prev_secret("endpoints", eps[0]) == ["1", "1"]
+    counts = _counts(ctl("purge").stdout)
+    assert int(counts["expired_secrets"]) >= 3, counts
+    for table, id_ in (("endpoints", eps[0]), ("endpoints", eps[1]), ("sources", srcs[0])):
+        assert _prev_secret(table, id_) == ["0", "0"], (table, id_)
+    for table, id_ in (("endpoints", eps[2]), ("sources", srcs[1])):
+        assert _prev_secret(table, id_) == ["1", "1"], (table, id_)
+    assert api("GET", "/webhooks/sources/" + srcs[0], key=key).body[
+        "previous_secret_expires_at"] is None
+    # A runner's window ends with the same pass.
+    sql("UPDATE endpoints SET prev_secret_expires_at = NOW(3) - INTERVAL 1 SECOND "
+        "WHERE id = '%s'" % eps[2])
+    run_runner("--once")
+    assert _prev_secret("endpoints", eps[2]) == ["0", "0"]
+    assert _prev_secret("sources", srcs[1]) == ["1", "1"]
