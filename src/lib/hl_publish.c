@@ -45,23 +45,6 @@ check_type(struct hl_db *db, const char *account_id, const char *type, json_obje
 	return rc;
 }
 
-/* The stored payload text is what json-c wrote for the first request's
- * payload; parsed again it compares by value (members in any order,
- * 1.0 as 1), so a client that rebuilt the same object differently is
- * still repeating itself. Deep enough for any payload publish stored. */
-static int
-same_payload(const char *stored, json_object *payload)
-{
-	json_object *o;
-	const char *why;
-	int same;
-
-	o = hl_json_parse_depth(stored, strlen(stored), 1, 128, &why);
-	same = o && hl_json_equal(o, payload);
-	json_object_put(o);
-	return same;
-}
-
 /* An earlier publish with the same key: answer with its result. Checked
  * before the catalog and the schema, so a retry of a publish that was
  * stored still gets its result after the type changed or went. With
@@ -86,12 +69,16 @@ find_duplicate(struct hl_db *db, const char *account_id, const char *key,
 	hl_stmt_str(st, 1, key);
 	rc = hl_stmt_first(st, &found);
 	if (!rc && found && (flags & HL_PUBLISH_SAME_REQUEST)) {
-		/* Byte for byte, as the catalog names types. */
+		/* The type byte for byte, as the catalog names types; the
+		 * payload by value (the stored text is what json-c wrote for
+		 * the first request's; members in any order, 1.0 as 1): a
+		 * client that rebuilt the same object differently is still
+		 * repeating itself. */
 		if (strcmp(hl_stmt_col(st, 1), type) != 0) {
 			rc = hl_fail(HL_ERR_UNPROCESSABLE, "idempotency_key", "this idempotency_key "
 				"was used for an event of another event_type");
 			hl_errreason_set("idempotency_key_reused");
-		} else if (!same_payload(hl_stmt_col(st, 4), payload)) {
+		} else if (!hl_json_text_equal(hl_stmt_col(st, 4), payload)) {
 			rc = hl_fail(HL_ERR_UNPROCESSABLE, "idempotency_key", "this idempotency_key "
 				"was used for an event with another payload");
 			hl_errreason_set("idempotency_key_reused");

@@ -378,17 +378,15 @@ hl_source_list(struct hl_db *db, const char *account_id, int limit, const char *
 static int
 same_type_map(const char *a, const char *b)
 {
-	json_object *x, *y;
+	json_object *y;
 	int same;
 
 	if (!a || !b)
 		return a == b;
 	if (!strcmp(a, b))
 		return 1;
-	x = json_tokener_parse(a);
 	y = json_tokener_parse(b);
-	same = x && y && hl_json_equal(x, y);
-	json_object_put(x);
+	same = y && hl_json_text_equal(a, y);
 	json_object_put(y);
 	return same;
 }

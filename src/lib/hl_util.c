@@ -201,6 +201,19 @@ num_equal(json_object *a, json_object *b)
 }
 
 int
+hl_json_text_equal(const char *stored, json_object *v)
+{
+	json_object *o;
+	const char *why;
+	int same;
+
+	o = hl_json_parse_depth(stored, strlen(stored), 1, 128, &why);
+	same = o && hl_json_equal(o, v);
+	json_object_put(o);
+	return same;
+}
+
+int
 hl_json_equal(json_object *a, json_object *b)
 {
 	enum json_type t = json_object_get_type(a);

@@ -50,6 +50,10 @@ json_object *hl_json_parse_depth(const char *text, size_t len, int strict, int d
  * 2^53 too), objects whatever the order of their members; NULL is JSON
  * null. What enum (hl_schema) and eq/in (hl_filter) compare with. */
 int hl_json_equal(json_object *a, json_object *b);
+/* 1 when the JSON text stored (as hookline wrote it: any depth up to
+ * 128) is the value v by hl_json_equal; 0 when it differs or cannot be
+ * read. */
+int hl_json_text_equal(const char *stored, json_object *v);
 /* Two JSON numbers in order, exactly (integers against doubles too, past
  * 2^53 and past INT64_MAX): -1, 0 or 1; -2 when either is not a number. */
 int hl_json_num_compare(json_object *a, json_object *b);

@@ -198,3 +198,14 @@ hl_audit(struct hl_req *r, const char *action, const char *object_id, json_objec
 		hl_log(HL_LOG_ERROR, "audit record %s %s lost: %s", action,
 			object_id ? object_id : "", hl_errmsg());
 }
+
+void
+hl_audit_rotation(struct hl_req *r, const char *action, long grace_s, int generated)
+{
+	json_object *detail = json_object_new_object();
+
+	hl_json_add_int(detail, "grace_seconds", grace_s);
+	hl_json_add_bool(detail, "generated", generated);
+	hl_audit(r, action, r->params[0], detail);
+	json_object_put(detail);
+}

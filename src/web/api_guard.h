@@ -29,5 +29,8 @@ void hl_guard_idem_end(struct hl_req *r, const struct hl_idem *st);
 /* Append to the audit log as the authenticated caller. A failure is
  * logged, not answered: the action itself already happened. */
 void hl_audit(struct hl_req *r, const char *action, const char *object_id, json_object *detail);
+/* A secret rotation of the object named by the route's first parameter
+ * (API and dashboard alike): what was done, never the secret. */
+void hl_audit_rotation(struct hl_req *r, const char *action, long grace_s, int generated);
 
 #endif

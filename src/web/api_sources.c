@@ -182,7 +182,7 @@ api_sources_delete(struct hl_req *r)
 void
 api_sources_rotate_secret(struct hl_req *r)
 {
-	json_object *in, *out = NULL, *detail;
+	json_object *in, *out = NULL;
 	long grace;
 	int generated;
 	hl_err rc;
@@ -200,12 +200,7 @@ api_sources_rotate_secret(struct hl_req *r)
 	}
 	generated = json_object_object_get(out, "secret") != NULL;
 	hl_json_add_int(out, "previous_secret_valid_seconds", grace);
-	/* What was done, never the secret. */
-	detail = json_object_new_object();
-	hl_json_add_int(detail, "grace_seconds", grace);
-	hl_json_add_bool(detail, "generated", generated);
-	hl_audit(r, "source.rotate_secret", r->params[0], detail);
-	json_object_put(detail);
+	hl_audit_rotation(r, "source.rotate_secret", grace, generated);
 	hl_resp_json(r, 200, out);
 }
 

@@ -168,7 +168,7 @@ void
 api_webhooks_rotate_secret(struct hl_req *r)
 {
 	char secret[HL_SECRET_MAX];
-	json_object *in, *out, *detail;
+	json_object *in, *out;
 	long grace;
 	hl_err rc;
 
@@ -188,10 +188,7 @@ api_webhooks_rotate_secret(struct hl_req *r)
 	hl_json_add_str(out, "secret", secret);
 	hl_json_add_int(out, "previous_secret_valid_seconds", grace);
 	memset(secret, 0, sizeof(secret));
-	detail = json_object_new_object();
-	hl_json_add_int(detail, "grace_seconds", grace);
-	hl_audit(r, "webhook.rotate_secret", r->params[0], detail);
-	json_object_put(detail);
+	hl_audit_rotation(r, "webhook.rotate_secret", grace, 1);
 	hl_resp_json(r, 200, out);
 }
 

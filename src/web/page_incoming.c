@@ -480,7 +480,7 @@ page_incoming_rotate(struct hl_req *r)
 {
 	HDF *hdf = hl_page_hdf(r);
 	char secret[HL_SOURCE_SECRET_MAX + 8], hours[24], loc[128];
-	json_object *out = NULL, *detail;
+	json_object *out = NULL;
 	long grace_h = -1;
 	long grace_s = HL_GRACE_DEFAULT;
 	int generated;
@@ -513,11 +513,7 @@ page_incoming_rotate(struct hl_req *r)
 		goto out;
 	}
 	generated = json_object_object_get(out, "secret") != NULL;
-	detail = json_object_new_object();
-	hl_json_add_int(detail, "grace_seconds", grace_s);
-	hl_json_add_bool(detail, "generated", generated);
-	hl_audit(r, "source.rotate_secret", r->params[0], detail);
-	json_object_put(detail);
+	hl_audit_rotation(r, "source.rotate_secret", grace_s, generated);
 	if (generated) {
 		hdf_set_int_value(hdf, "Page.Rotated", 1);
 		show_secret(r, out);

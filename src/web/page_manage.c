@@ -789,7 +789,7 @@ page_manage_rotate(struct hl_req *r)
 		hl_page_core_error(r, rc, "Rotating the secret");
 		goto out;
 	}
-	hl_audit(r, "webhook.rotate_secret", r->params[0], NULL);
+	hl_audit_rotation(r, "webhook.rotate_secret", ROTATE_GRACE_S, 1);
 	hl_json_add_str(ep, "secret", secret);
 	hl_hdf_from_json(hdf, "Page.Endpoint", ep);
 	hdf_set_int_value(hdf, "Page.Rotated", 1);

@@ -779,6 +779,10 @@ def test_dashboard_actions_are_audited():
         assert (action, wh) in mine, (action, mine)
     actors = {a["actor"] for a in rows if a["object_id"] == wh}
     assert len(actors) == 1 and actors.pop().startswith("admin-"), rows
+    # The dashboard's rotation says what it did, as the API's does.
+    assert [a["detail"] for a in rows if a["object_id"] == wh
+            and a["action"] == "webhook.rotate_secret"] == [
+        {"grace_seconds": 86400, "generated": True}], rows
 
 
 def test_rates_show_one_decimal_not_float_noise():

@@ -166,6 +166,35 @@ START_TEST(test_nul_in_json)
 }
 END_TEST
 
+START_TEST(test_text_equal)
+{
+	json_object *v = json_tokener_parse("{\"b\": [1, 2.5], \"a\": {\"x\": null}}");
+	const char *why;
+	char deep[300];
+	int i;
+
+	ck_assert_ptr_nonnull(v);
+	/* By value: members in any order, 1.0 as 1. */
+	ck_assert_int_eq(hl_json_text_equal("{\"a\":{\"x\":null},\"b\":[1.0,2.5]}", v), 1);
+	ck_assert_int_eq(hl_json_text_equal("{\"a\":{\"x\":0},\"b\":[1,2.5]}", v), 0);
+	ck_assert_int_eq(hl_json_text_equal("{\"a\":{\"x\":null},\"b\":[1,2.5],\"c\":1}", v), 0);
+	/* Unreadable text is no match, not a crash. */
+	ck_assert_int_eq(hl_json_text_equal("{\"a\":", v), 0);
+	json_object_put(v);
+	/* Deeper than json-c's default 32 levels, as publish may store. */
+	for (i = 0; i < 100; i++)
+		deep[i] = '[';
+	deep[100] = '1';
+	for (i = 0; i < 100; i++)
+		deep[101 + i] = ']';
+	deep[201] = '\0';
+	v = hl_json_parse_depth(deep, strlen(deep), 1, 128, &why);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(hl_json_text_equal(deep, v), 1);
+	json_object_put(v);
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -178,6 +207,7 @@ util_suite(void)
 	tcase_add_test(tc, test_depth);
 	tcase_add_test(tc, test_length_and_nul);
 	tcase_add_test(tc, test_nul_in_json);
+	tcase_add_test(tc, test_text_equal);
 	suite_add_tcase(s, tc);
 	return s;
 }
