@@ -45,20 +45,30 @@ note_add(struct notes *ns, enum note_kind kind, const struct hl_job *job, const 
 		ns->v[ns->n++] = (struct note){ kind, job, reason };
 }
 
+/* The endpoint's enabled flag is read with the insert, under a shared
+ * lock, not taken from the caller's earlier (unlocked) read: an enable
+ * that committed between the two moved the paused deliveries it could
+ * see to pending, but not this one, which would then have stayed paused
+ * for good with its endpoint enabled. */
 hl_err
 hl_delivery_insert(struct hl_db *db, const char *account_id, const char *endpoint_id,
-	const char *event_id, const char *event_type, int priority, int paused)
+	const char *event_id, const char *event_type, int priority, int *made)
 {
+	unsigned long long n = 0;
 	char id[HL_ID_MAX];
 	hl_err rc;
 
+	*made = 0;
 	rc = hl_id_new("dlv", id);
 	if (rc)
 		return rc;
-	return hl_db_exec(db, NULL, "INSERT INTO deliveries (id, account_id, endpoint_id, event_id, "
-		"event_type, status, priority) VALUES (?, ?, ?, ?, ?, ?, ?)", "ssssssi",
-		id, account_id, endpoint_id, event_id, event_type, paused ? "paused" : "pending",
-		(long long)priority);
+	rc = hl_db_exec(db, &n, "INSERT INTO deliveries (id, account_id, endpoint_id, event_id, "
+		"event_type, status, priority) SELECT ?, e.account_id, e.id, ?, ?, "
+		"IF(e.enabled, 'pending', 'paused'), ? FROM endpoints e "
+		"WHERE e.id = ? AND e.account_id = ? LOCK IN SHARE MODE", "sssiss",
+		id, event_id, event_type, (long long)priority, endpoint_id, account_id);
+	*made = !rc && n == 1;
+	return rc;
 }
 
 hl_err
@@ -1673,7 +1683,7 @@ replay(struct hl_db *db, const char *account_id, const char *endpoint_id,
 	struct hl_delivery_filter f;
 	struct hl_stmt *st = NULL;
 	char done[HL_ID_MAX] = "";
-	int n = 0, r, enabled = 1;
+	int n = 0, r, made;
 	hl_err rc;
 
 	memset(&f, 0, sizeof(f));
@@ -1693,7 +1703,7 @@ replay(struct hl_db *db, const char *account_id, const char *endpoint_id,
 	/* Events that match a subscription (exact, "family.*" or "*"; the
 	 * family ends at the first dot, as in publish) and never produced a
 	 * delivery to this endpoint. */
-	rc = hl_stmt_new(db, "SELECT ev.id, ev.event_type, ev.payload, s.filter_json, e.enabled, "
+	rc = hl_stmt_new(db, "SELECT ev.id, ev.event_type, ev.payload, s.filter_json, "
 		"e.priority FROM events ev JOIN subscriptions s ON s.endpoint_id = ? "
 		"JOIN endpoints e ON e.id = s.endpoint_id AND e.account_id = ev.account_id "
 		"WHERE ev.account_id = ? AND ev.created_at >= ? "
@@ -1730,10 +1740,9 @@ replay(struct hl_db *db, const char *account_id, const char *endpoint_id,
 		}
 		if (!pass)
 			continue;
-		enabled = (int)hl_stmt_colint(st, 4);
 		rc = hl_delivery_insert(db, account_id, endpoint_id, hl_stmt_col(st, 0),
-			hl_stmt_col(st, 1), (int)hl_stmt_colint(st, 5), !enabled);
-		if (!rc) {
+			hl_stmt_col(st, 1), (int)hl_stmt_colint(st, 4), &made);
+		if (!rc && made) {
 			(*created)++;
 			hl_strlcpy(done, hl_stmt_col(st, 0), sizeof(done));
 		}

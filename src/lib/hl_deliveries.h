@@ -62,9 +62,13 @@ struct hl_attempt {
 	long retry_after_s;          /* -1 when absent */
 };
 
-/* Insert one pending (or paused) delivery (publish fan-out). */
+/* Insert one delivery (publish fan-out, replay of missed events):
+ * pending, or paused when the endpoint is disabled as it stands when the
+ * row is written (its row is read locked, so an enable or a disable
+ * committing meanwhile is seen, and one still running waits for us).
+ * *made is 0 when the endpoint is gone. */
 hl_err hl_delivery_insert(struct hl_db *db, const char *account_id, const char *endpoint_id,
-	const char *event_id, const char *event_type, int priority, int paused);
+	const char *event_id, const char *event_type, int priority, int *made);
 /* Take back leases that expired (a runner died): sending -> pending. */
 hl_err hl_delivery_reclaim_expired(struct hl_db *db, int *n);
 /* The queue as one runner works it. Its statements have constant text

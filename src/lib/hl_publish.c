@@ -126,7 +126,7 @@ fan_out(struct hl_db *db, const char *account_id, const char *event_id,
 	 * the subscription check have it: "shop.*" covers "shop.order.paid". */
 	const char *dot = strchr(type, '.'), *ftext;
 	struct hl_stmt *st;
-	int r, enabled, priority, pass;
+	int r, priority, pass, made;
 	hl_err rc;
 
 	*count = 0;
@@ -136,7 +136,7 @@ fan_out(struct hl_db *db, const char *account_id, const char *event_id,
 		snprintf(family, sizeof(family), "%s", type);
 	/* Ordered by endpoint: an endpoint subscribed by several patterns gets
 	 * one delivery when any of its matching subscriptions accepts. */
-	rc = hl_stmt_new(db, "SELECT e.id, e.enabled, e.priority, s.filter_json FROM subscriptions s "
+	rc = hl_stmt_new(db, "SELECT e.id, e.priority, s.filter_json FROM subscriptions s "
 		"JOIN endpoints e ON e.id = s.endpoint_id "
 		"WHERE s.account_id = ? AND s.event_type IN (?, ?, '*') ORDER BY e.id", &st);
 	if (rc)
@@ -154,7 +154,7 @@ fan_out(struct hl_db *db, const char *account_id, const char *event_id,
 		hl_strlcpy(endpoint, hl_stmt_col(st, 0), sizeof(endpoint));
 		if (!strcmp(endpoint, done))
 			continue;
-		ftext = hl_stmt_col(st, 3);
+		ftext = hl_stmt_col(st, 2);
 		pass = 1;
 		if (ftext) {
 			json_object *filter = json_tokener_parse(ftext);
@@ -165,10 +165,9 @@ fan_out(struct hl_db *db, const char *account_id, const char *event_id,
 		}
 		if (!pass)
 			continue;
-		enabled = (int)hl_stmt_colint(st, 1);
-		priority = (int)hl_stmt_colint(st, 2);
-		rc = hl_delivery_insert(db, account_id, endpoint, event_id, type, priority, !enabled);
-		if (!rc) {
+		priority = (int)hl_stmt_colint(st, 1);
+		rc = hl_delivery_insert(db, account_id, endpoint, event_id, type, priority, &made);
+		if (!rc && made) {
 			(*count)++;
 			hl_strlcpy(done, endpoint, sizeof(done));
 		}

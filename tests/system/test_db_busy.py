@@ -136,6 +136,44 @@ def test_publish_runs_again_after_a_deadlock():
     assert sql("SELECT description FROM endpoints WHERE id = '%s'" % ep["id"]) != [["held"]]
 
 
+def test_publish_during_an_enable_is_not_left_paused():
+    """A publish to a disabled endpoint makes a paused delivery; enabling
+    moves the paused ones to pending. When the enable commits while the
+    publish runs, the publish's delivery must follow the endpoint as it
+    then is: it used to take the enabled flag from its unlocked read
+    before the enable, and its delivery stayed paused for good with its
+    endpoint enabled. The enable is held open here (as the API's does it:
+    the flag, then the paused deliveries) until the publish waits for it."""
+    _, key = new_account()
+    ep = endpoint(key, "https://example.com/enable-race")
+    assert api("POST", "/webhooks/%s/disable" % ep["id"], {}, key=key).status == 200
+    s = Session()
+    result = {}
+    try:
+        s.run("SET SESSION innodb_lock_wait_timeout = 60; START TRANSACTION; "
+              "UPDATE endpoints SET enabled = 1, disabled_reason = NULL WHERE id = '%s'; "
+              "UPDATE deliveries SET status = 'pending' WHERE endpoint_id = '%s' "
+              "AND status = 'paused'" % (ep["id"], ep["id"]))
+
+        def publish():
+            result["r"] = api("POST", "/webhooks/publish", {
+                "event_type": EVENT, "payload": {"n": 1}}, key=key)
+        t = threading.Thread(target=publish)
+        t.start()
+        wait_for(lambda: sql("SELECT COUNT(*) FROM information_schema.innodb_trx "
+                             "WHERE trx_state = 'LOCK WAIT' "
+                             "AND trx_query LIKE 'INSERT INTO deliveries%'") == [["1"]],
+                 message="the publish never waited for the endpoint row")
+        s.run("COMMIT")
+        t.join(timeout=30)
+    finally:
+        s.close()
+    r = result["r"]
+    assert r.status == 202 and r.body["deliveries"] == 1, r
+    assert sql("SELECT status FROM deliveries WHERE event_id = '%s'" % r.body["id"]) == [["pending"]]
+    assert api("GET", "/webhooks/" + ep["id"], key=key).body["enabled"] is True
+
+
 def test_api_answers_503_database_busy_while_a_row_is_locked():
     _, key = new_account()
     ep = endpoint(key, "https://example.com/hook")
