@@ -86,6 +86,23 @@ class Session:
         self.p.wait(timeout=30)
 
 
+def publish_waiting_for_the_endpoint(key, body):
+    """Publish body in a thread and return (thread, result) once its
+    delivery insert waits for a lock on the endpoint row held elsewhere;
+    result["r"] is the answer after the thread ends."""
+    result = {}
+
+    def publish():
+        result["r"] = api("POST", "/webhooks/publish", body, key=key)
+    t = threading.Thread(target=publish)
+    t.start()
+    wait_for(lambda: sql("SELECT COUNT(*) FROM information_schema.innodb_trx "
+                         "WHERE trx_state = 'LOCK WAIT' "
+                         "AND trx_query LIKE 'INSERT INTO deliveries%'") == [["1"]],
+             message="the publish never waited for the endpoint row")
+    return t, result
+
+
 def test_publish_runs_again_after_a_deadlock():
     """A publish that MariaDB picks as a deadlock's victim is undone whole
     and run again by hookline, not answered 503 to the client. The cycle
@@ -100,21 +117,12 @@ def test_publish_runs_again_after_a_deadlock():
     other = time_id("evt", time.time() * 1000)
     sql("CREATE TABLE IF NOT EXISTS test_deadlock_weight (n INT PRIMARY KEY)")
     s = Session()
-    result = {}
     try:
         s.run("SET SESSION innodb_lock_wait_timeout = 60; START TRANSACTION; "
               "INSERT INTO test_deadlock_weight SELECT seq FROM seq_1_to_500; "
               "UPDATE endpoints SET description = 'held' WHERE id = '%s'" % ep["id"])
-
-        def publish():
-            result["r"] = api("POST", "/webhooks/publish", {
-                "event_type": EVENT, "payload": {"n": 1}, "idempotency_key": "dl-1"}, key=key)
-        t = threading.Thread(target=publish)
-        t.start()
-        wait_for(lambda: sql("SELECT COUNT(*) FROM information_schema.innodb_trx "
-                             "WHERE trx_state = 'LOCK WAIT' "
-                             "AND trx_query LIKE 'INSERT INTO deliveries%'") == [["1"]],
-                 message="the publish never waited for the endpoint row")
+        t, result = publish_waiting_for_the_endpoint(key, {
+            "event_type": EVENT, "payload": {"n": 1}, "idempotency_key": "dl-1"})
         out = s.run("INSERT INTO events (id, account_id, event_type, payload, idempotency_key) "
                     "VALUES ('%s', '%s', '%s', '{}', 'dl-1')" % (other, acct, EVENT))
         assert not any("ERROR" in line for line in out), out
@@ -148,22 +156,13 @@ def test_publish_during_an_enable_is_not_left_paused():
     ep = endpoint(key, "https://example.com/enable-race")
     assert api("POST", "/webhooks/%s/disable" % ep["id"], {}, key=key).status == 200
     s = Session()
-    result = {}
     try:
         s.run("SET SESSION innodb_lock_wait_timeout = 60; START TRANSACTION; "
               "UPDATE endpoints SET enabled = 1, disabled_reason = NULL WHERE id = '%s'; "
               "UPDATE deliveries SET status = 'pending' WHERE endpoint_id = '%s' "
               "AND status = 'paused'" % (ep["id"], ep["id"]))
-
-        def publish():
-            result["r"] = api("POST", "/webhooks/publish", {
-                "event_type": EVENT, "payload": {"n": 1}}, key=key)
-        t = threading.Thread(target=publish)
-        t.start()
-        wait_for(lambda: sql("SELECT COUNT(*) FROM information_schema.innodb_trx "
-                             "WHERE trx_state = 'LOCK WAIT' "
-                             "AND trx_query LIKE 'INSERT INTO deliveries%'") == [["1"]],
-                 message="the publish never waited for the endpoint row")
+        t, result = publish_waiting_for_the_endpoint(key, {
+            "event_type": EVENT, "payload": {"n": 1}})
         s.run("COMMIT")
         t.join(timeout=30)
     finally:
