@@ -72,16 +72,22 @@ hl_delivery_insert(struct hl_db *db, const char *account_id, const char *endpoin
 }
 
 hl_err
-hl_delivery_reclaim_expired(struct hl_db *db, int *n)
+hl_delivery_reclaim_expired(struct hl_db *db, const char *owner, int *n)
 {
 	unsigned long long affected = 0;
 	hl_err rc;
 
 	/* Same delivery id, same event id: the receiver sees the same
-	 * webhook-id again and can deduplicate. */
+	 * webhook-id again and can deduplicate. Not the caller's own leases:
+	 * the runner still holds those jobs (its lease ran out while MariaDB
+	 * was away) and will record them; claimed again under the same
+	 * owner, the first attempt's record would pass the compare-and-set
+	 * of the second claim and settle the delivery while it is sent
+	 * again. Other runners take them back once this one has gone. */
 	rc = hl_db_exec(db, &affected, "UPDATE deliveries SET status = 'pending', "
 		"lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = NOW(3) "
-		"WHERE status = 'sending' AND lease_expires_at < NOW(3)", "");
+		"WHERE status = 'sending' AND lease_expires_at < NOW(3) AND NOT (lease_owner <=> ?)",
+		"s", owner);
 	if (n)
 		*n = (int)affected;
 	return rc;
@@ -928,7 +934,7 @@ retry_orphans(struct hl_dq *q)
 
 hl_err
 hl_dq_claim(struct hl_dq *q, const char *account_id, int max, struct hl_job **jobs_out,
-	int *njobs)
+	int *njobs, int *picked)
 {
 	struct hl_job *jobs;
 	char (*ids)[HL_ID_MAX] = NULL;
@@ -938,6 +944,7 @@ hl_dq_claim(struct hl_dq *q, const char *account_id, int max, struct hl_job **jo
 
 	*jobs_out = NULL;
 	*njobs = 0;
+	*picked = 0;
 	dq_check(q);
 	retry_orphans(q);
 	jobs = calloc((size_t)max, sizeof(*jobs));
@@ -961,8 +968,13 @@ hl_dq_claim(struct hl_dq *q, const char *account_id, int max, struct hl_job **jo
 		goto out;
 	}
 	rc = hl_db_commit(q->db);
-	if (rc)
+	if (rc) {
+		/* Undone, or its outcome unknown: these rows were not claimed,
+		 * and the next claim must not step past them. */
+		q->cursor.valid = 0;
 		goto out;
+	}
+	*picked = n;
 	rc = dq_load(q, (const char (*)[HL_ID_MAX])ids, n, jobs, njobs);
 	if (rc) {
 		/* Leased and not loaded (MariaDB went away): given back, or

@@ -70,7 +70,7 @@ struct hl_attempt {
 hl_err hl_delivery_insert(struct hl_db *db, const char *account_id, const char *endpoint_id,
 	const char *event_id, const char *event_type, int priority, int *made);
 /* Take back leases that expired (a runner died): sending -> pending. */
-hl_err hl_delivery_reclaim_expired(struct hl_db *db, int *n);
+hl_err hl_delivery_reclaim_expired(struct hl_db *db, const char *owner, int *n);
 /* The queue as one runner works it. Its statements have constant text
  * with fixed-size IN lists (1, 8, 32, 128), are prepared once and reused
  * every round, so a batch costs a few round trips, not a few per delivery. */
@@ -81,9 +81,11 @@ void hl_dq_free(struct hl_dq *q);
 /* Claim up to max due deliveries (of account_id only, unless NULL) with
  * SELECT ... FOR UPDATE SKIP LOCKED, lease them in one UPDATE and load
  * their jobs in one SELECT (unsealing secrets with the master key).
- * *jobs is an array the caller frees with hl_jobs_free. */
+ * *jobs is an array the caller frees with hl_jobs_free. *picked counts
+ * the rows the claim took, more than *njobs when some were paused at
+ * load (endpoint disabled) or deferred by a rate limit: work was due. */
 hl_err hl_dq_claim(struct hl_dq *q, const char *account_id, int max, struct hl_job **jobs,
-	int *njobs);
+	int *njobs, int *picked);
 /* Record attempts and move each delivery on, in one transaction: success,
  * retry at the computed time, dead, or (410) disable the endpoint. Attempts
  * are multi-row inserts, deliveries one compare-and-set per group, endpoint

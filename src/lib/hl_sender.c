@@ -80,7 +80,8 @@ static int
 is_secret_response_header(const char *name)
 {
 	return !strcmp(name, "authorization") || !strcmp(name, "proxy-authorization") ||
-		!strcmp(name, "cookie") || strstr(name, "token") || strstr(name, "secret") ||
+		!strcmp(name, "cookie") || !strcmp(name, "set-cookie") ||
+		!strcmp(name, "set-cookie2") || strstr(name, "token") || strstr(name, "secret") ||
 		strstr(name, "api-key") || strstr(name, "apikey");
 }
 

@@ -77,18 +77,20 @@ enqueue(struct claimer *c, struct hl_job **v, int n)
 	return 1;
 }
 
-/* One claim transaction and its requests. Returns the deliveries claimed,
- * or -1 when the claim failed. */
+/* One claim transaction and its requests. Returns the deliveries the
+ * claim took, or -1 when it failed. Those paused or deferred at load
+ * count: they were due, so more may be (a claim of nothing but them is
+ * not "nothing due", which would end a --once run early). */
 static int
 claim_round(struct claimer *c, int room)
 {
 	struct hl_job *jobs = NULL, **jp = NULL, **group = NULL, **out = NULL;
-	int n = 0, nout = 0, i;
+	int n = 0, nout = 0, i, picked = 0;
 
-	if (hl_dq_claim(c->dq, c->account_id[0] ? c->account_id : NULL, room, &jobs, &n))
+	if (hl_dq_claim(c->dq, c->account_id[0] ? c->account_id : NULL, room, &jobs, &n, &picked))
 		return -1;
 	if (n == 0)
-		return 0;
+		return picked;
 	jp = calloc((size_t)n, sizeof(*jp));
 	group = calloc((size_t)n, sizeof(*group));
 	out = calloc((size_t)n, sizeof(*out));
@@ -165,7 +167,7 @@ done:
 	free(group);
 	free(out);
 	hl_jobs_free(jobs, n);
-	return n;
+	return picked;
 }
 
 /* Waits on cv for at most ms (or until stopping); the mutex is held. */
@@ -218,7 +220,7 @@ claimer_main(void *arg)
 			break;
 		now = hl_now_ms();
 		if (now - last_reclaim >= RECLAIM_EVERY_MS) {
-			if (hl_delivery_reclaim_expired(c->db, &reclaimed) == HL_OK && reclaimed)
+			if (hl_delivery_reclaim_expired(c->db, c->owner, &reclaimed) == HL_OK && reclaimed)
 				hl_log(HL_LOG_INFO, "took back %d deliveries whose lease expired", reclaimed);
 			last_reclaim = now;
 		}
@@ -361,8 +363,13 @@ claimer_stop(struct claimer *c)
 		return;
 	claimer_ask_stop(c);
 	pthread_join(c->thread, NULL);
+	/* Called on the sending thread, which runs no statement: the
+	 * recorder gives them back. */
 	for (i = 0; i < c->nready; i++)
-		hl_request_release(c->db, c->owner, c->ready[i]);
+		if (c->o.rec)
+			recorder_release(c->o.rec, c->ready[i]);
+		else
+			hl_request_release(c->db, c->owner, c->ready[i]);
 	if (c->nready)
 		hl_log(HL_LOG_INFO, "stopping: released %d requests not yet sent", c->nready);
 	pthread_mutex_destroy(&c->mu);

@@ -19,7 +19,6 @@
 #include "hl_deliveries.h"
 #include "hl_log.h"
 #include "hl_migrate.h"
-#include "hl_oauth.h"
 #include "hl_retention.h"
 #include "hl_sender.h"
 #include "hl_util.h"
@@ -54,7 +53,6 @@ struct host_count {
 struct runner {
 	struct hl_config cfg;
 	struct hl_db *db;
-	struct hl_dq *dq;             /* the queue's statements, prepared once */
 	struct recorder *rec;         /* records finished attempts on its own connection */
 	struct claimer *claimer;      /* claims on its own connection; NULL once stopped */
 	struct hl_job **take;         /* room for max_inflight requests taken at once */
@@ -263,7 +261,7 @@ release_unstarted(struct runner *r)
 	int i, n = 0;
 
 	for (i = 0; i < r->nwaiting; i++) {
-		hl_request_release(r->db, r->owner, r->waiting[i].job);
+		recorder_release(r->rec, r->waiting[i].job);
 		n++;
 	}
 	r->nwaiting = 0;
@@ -280,7 +278,7 @@ release_unstarted(struct runner *r)
 		host_add(r, r->active[i].host, -1);
 		r->active[i] = r->active[--r->nactive];
 		hl_send_finish(s, CURLE_ABORTED_BY_CALLBACK, NULL);
-		hl_request_release(r->db, r->owner, job);
+		recorder_release(r->rec, job);
 		n++;
 	}
 	if (n)
@@ -359,7 +357,6 @@ collect_finished(struct runner *r)
 		curl_multi_remove_handle(r->multi, msg->easy_handle);
 		forget(r, s);
 		hl_send_finish(s, res, &a);
-		hl_oauth_answered(r->db, &a);
 		hl_log(HL_LOG_DEBUG, "delivery %s attempt %d%s: %s %ld %s", a.job->delivery_id,
 			a.job->attempt_no, a.job->batch_next ? " (batch)" : "",
 			a.outcome == HL_OUT_SUCCESS ? "ok" : "failed", a.status,
@@ -407,12 +404,15 @@ retention(struct runner *r)
 static int
 run(struct runner *r)
 {
-	long long start = hl_now_ms(), last_extend = start, now;
-	int idle, running = 0, started, released = 0, moved = 0, asked = 0;
+	long long start = hl_now_ms(), now;
+	int idle, running = 0, started, released = 0, moved = 0, asked = 0, stop;
 
 	for (;;) {
 		now = hl_now_ms();
-		idle = !stopping && (r->once || now - start < r->max_seconds * 1000);
+		/* Read once: a SIGTERM between two reads would release the
+		 * unstarted requests and then take and start fresh ones. */
+		stop = stopping;
+		idle = !stop && (r->once || now - start < r->max_seconds * 1000);
 		/* The window is over (or SIGTERM): claim nothing more. The
 		 * claimer may be inside a claim or a token request: curl and
 		 * the leases are kept going until it has left; then requests
@@ -425,24 +425,13 @@ run(struct runner *r)
 			claimer_stop(r->claimer);
 			r->claimer = NULL;
 		}
-		if (stopping && !released) {
+		if (stop && !released) {
 			release_unstarted(r);
 			released = 1;
 		}
 		started = r->claimer && !asked ? take_ready(r) : 0;
 		started += launch(r);
-		/* Leases outlive any wait in a queue: renewed at a third. */
-		if (now - last_extend >= r->cfg.lease_seconds * 1000 / 3) {
-			/* Failed (MariaDB went away): reconnect, and try again in
-			 * a second rather than a third of a lease. */
-			if (hl_dq_extend_leases(r->dq)) {
-				hl_log(HL_LOG_WARN, "extending leases failed: %s", hl_errmsg());
-				hl_db_ping(r->db);
-				last_extend = now - r->cfg.lease_seconds * 1000 / 3 + 1000;
-			} else {
-				last_extend = now;
-			}
-		}
+		/* Leases are renewed by the recorder's thread (recorder.c). */
 		if (held(r) == 0 && (!r->claimer || (r->once && !asked &&
 		    claimer_drained(r->claimer))))
 			break;
@@ -551,7 +540,7 @@ main(int argc, char **argv)
 	r.active = calloc((size_t)r.cfg.concurrency, sizeof(*r.active));
 	r.waiting = calloc((size_t)max_inflight(&r), sizeof(*r.waiting));
 	r.hosts = calloc((size_t)r.cfg.concurrency, sizeof(*r.hosts));
-	if (!r.active || !r.waiting || !r.hosts || hl_dq_new(r.db, &r.cfg, r.owner, &r.dq)) {
+	if (!r.active || !r.waiting || !r.hosts) {
 		hl_log(HL_LOG_ERROR, "out of memory");
 		goto out;
 	}
@@ -602,7 +591,6 @@ out:
 	free(r.waiting);
 	free(r.hosts);
 	free(r.take);
-	hl_dq_free(r.dq);
 	hl_db_close(r.db);
 	hl_config_free(&r.cfg);
 	curl_global_cleanup();

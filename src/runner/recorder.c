@@ -2,7 +2,10 @@
  * thread only appends to the queue; this thread takes up to RECORD_MAX
  * attempts at a time and records them in one transaction on its own
  * connection with the same lease owner, so the compare-and-set in
- * hl_dq_record works as if the main thread did it. */
+ * hl_dq_record works as if the main thread did it. It also renews the
+ * runner's leases, so the sending thread never runs a statement: one
+ * that waited for a frozen MariaDB would leave curl undriven, and
+ * answers the receivers gave meanwhile would time out unread. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +13,7 @@
 #include <unistd.h>
 #include "hl_db.h"
 #include "hl_log.h"
+#include "hl_oauth.h"
 #include "hl_sender.h"
 #include "hl_util.h"
 #include "recorder.h"
@@ -45,6 +49,10 @@ struct recorder {
 	int urgent;                   /* a queued attempt is a FIFO endpoint's: no lingering */
 	long long first_ms;           /* when the oldest queued attempt came */
 	long long retry_until;        /* the current outage's retries end (0: none; this thread's) */
+	long long leases_renewed_ms;  /* this thread's */
+	struct hl_job **released;     /* requests to give back unsent (SIGTERM) */
+	int nreleased, capreleased;
+	char owner[64];
 	unsigned long finished;       /* transactions done */
 };
 
@@ -117,6 +125,32 @@ record(struct recorder *rec, struct hl_attempt *a, int n)
 	free_attempts(a, n);
 }
 
+/* Milliseconds until the leases are renewed next: at a third of a lease,
+ * so a transfer waiting in curl's per-host queue cannot lose its own. */
+static long long
+leases_due_in(const struct recorder *rec)
+{
+	return rec->leases_renewed_ms + (long long)rec->cfg->lease_seconds * 1000 / 3 -
+		hl_now_ms();
+}
+
+/* Renew them when due (the mutex not held). Failed (MariaDB went away):
+ * reconnect, and try again in a second rather than a third of a lease. */
+static void
+keep_leases(struct recorder *rec)
+{
+	if (leases_due_in(rec) > 0)
+		return;
+	if (hl_dq_extend_leases(rec->dq)) {
+		hl_log(HL_LOG_WARN, "extending leases failed: %s", hl_errmsg());
+		hl_db_ping(rec->db);
+		rec->leases_renewed_ms = hl_now_ms() -
+			(long long)rec->cfg->lease_seconds * 1000 / 3 + 1000;
+	} else {
+		rec->leases_renewed_ms = hl_now_ms();
+	}
+}
+
 /* Wait (the mutex held) until RECORD_MIN attempts are queued, the oldest
  * has waited RECORD_LINGER_MS, or somebody is in a hurry. */
 static void
@@ -139,12 +173,36 @@ recorder_main(void *arg)
 {
 	struct recorder *rec = arg;
 	struct hl_attempt batch[RECORD_MAX];
-	int n;
+	int n, i;
 
 	pthread_mutex_lock(&rec->mu);
 	for (;;) {
-		while (rec->n == 0 && !rec->closing)
-			pthread_cond_wait(&rec->work, &rec->mu);
+		while (rec->n == 0 && rec->nreleased == 0 && !rec->closing) {
+			struct timespec ts;
+			long long due = leases_due_in(rec);
+
+			if (due <= 0) {
+				pthread_mutex_unlock(&rec->mu);
+				keep_leases(rec);
+				pthread_mutex_lock(&rec->mu);
+				continue;
+			}
+			hl_realtime_after_ms(&ts, due);
+			pthread_cond_timedwait(&rec->work, &rec->mu, &ts);
+		}
+		if (rec->nreleased) {
+			struct hl_job **jobs = rec->released;
+			int nj = rec->nreleased;
+
+			rec->released = NULL;
+			rec->nreleased = rec->capreleased = 0;
+			pthread_mutex_unlock(&rec->mu);
+			for (i = 0; i < nj; i++)
+				hl_request_release(rec->db, rec->owner, jobs[i]);
+			free(jobs);
+			pthread_mutex_lock(&rec->mu);
+			continue;
+		}
 		if (rec->n == 0)
 			break;
 		linger(rec);
@@ -158,6 +216,11 @@ recorder_main(void *arg)
 		rec->busy = 1;
 		pthread_cond_broadcast(&rec->space);
 		pthread_mutex_unlock(&rec->mu);
+		keep_leases(rec);
+		/* A 401 drops the OAuth token the request carried (here, off
+		 * the sending thread), so the next attempt fetches a new one. */
+		for (i = 0; i < n; i++)
+			hl_oauth_answered(rec->db, &batch[i]);
 		record(rec, batch, n);
 		pthread_mutex_lock(&rec->mu);
 		rec->busy = 0;
@@ -183,6 +246,8 @@ recorder_start(const struct hl_config *cfg, const char *owner, struct recorder *
 	if (!rec)
 		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 	rec->cfg = cfg;
+	rec->leases_renewed_ms = hl_now_ms();
+	hl_strlcpy(rec->owner, owner, sizeof(rec->owner));
 	rc = hl_db_open(cfg, &rec->db);
 	if (!rc)
 		rc = hl_dq_new(rec->db, cfg, owner, &rec->dq);
@@ -244,6 +309,35 @@ recorder_add(struct recorder *rec, struct hl_attempt *a, int n)
 	pthread_mutex_unlock(&rec->mu);
 }
 
+void
+recorder_release(struct recorder *rec, struct hl_job *request)
+{
+	struct hl_job **grown, *next;
+	int cap;
+
+	pthread_mutex_lock(&rec->mu);
+	if (rec->nreleased == rec->capreleased) {
+		cap = rec->capreleased ? rec->capreleased * 2 : 16;
+		grown = realloc(rec->released, (size_t)cap * sizeof(*grown));
+		if (!grown) {
+			pthread_mutex_unlock(&rec->mu);
+			hl_log(HL_LOG_ERROR, "out of memory: delivery %s not given back; its lease "
+				"will expire and it will be sent then", request->delivery_id);
+			for (; request; request = next) {
+				next = request->batch_next;
+				hl_job_clear(request);
+				free(request);
+			}
+			return;
+		}
+		rec->released = grown;
+		rec->capreleased = cap;
+	}
+	rec->released[rec->nreleased++] = request;
+	pthread_cond_signal(&rec->work);
+	pthread_mutex_unlock(&rec->mu);
+}
+
 unsigned long
 recorder_finished(struct recorder *rec)
 {
@@ -287,6 +381,7 @@ recorder_stop(struct recorder *rec)
 	pthread_cond_destroy(&rec->space);
 	pthread_cond_destroy(&rec->idle);
 	free(rec->queue);
+	free(rec->released);
 	hl_dq_free(rec->dq);
 	hl_db_close(rec->db);
 	free(rec);

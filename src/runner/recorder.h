@@ -3,7 +3,8 @@
  * keeps sending: the network never waits for the database. Whatever
  * piles up while a transaction runs goes into the next one (group
  * commit), so batches grow with the load; under light load a transaction
- * waits a few milliseconds for company. */
+ * waits a few milliseconds for company. The same thread renews the
+ * runner's leases until it is stopped. */
 #ifndef HL_RECORDER_H
 #define HL_RECORDER_H
 
@@ -19,6 +20,9 @@ hl_err recorder_start(const struct hl_config *cfg, const char *owner, struct rec
 /* Moves n attempts in (each owns its job, which the recorder frees); waits
  * while too many are queued. */
 void recorder_add(struct recorder *rec, struct hl_attempt *a, int n);
+/* Hands a request over to be given back to the queue unsent (SIGTERM):
+ * on this thread, so the sending thread runs no statement. */
+void recorder_release(struct recorder *rec, struct hl_job *request);
 /* How many transactions the recorder has finished (committed or given up). */
 unsigned long recorder_finished(struct recorder *rec);
 /* Waits until everything handed over is recorded; returns

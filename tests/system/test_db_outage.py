@@ -219,6 +219,40 @@ def test_attempts_not_recorded_while_frozen_are_sent_again_and_the_runner_ends()
         assert all(d["status"] == "succeeded" and d["attempts"] == 1 for d in r.body["data"]), r
 
 
+def test_a_frozen_mariadb_does_not_stall_the_transfers_in_flight():
+    """The sending thread runs no statement: lease renewals (at a third
+    of a lease) and the rest are the recorder's. When the renewal ran on
+    it, a MariaDB frozen mid-transfer kept curl undriven until it
+    thawed: the receiver's 200 went unread, the attempt was stored as a
+    timeout and the delivery sent again. Here the receiver answers after
+    2.5 s of a 4 s timeout, the first renewal is due at 2 s, and MariaDB
+    is frozen for 5 s from the request's arrival."""
+    conf = write_config(Database_TimeoutSeconds=20, Delivery_LeaseSeconds=6)
+    slug, key = new_account()
+    errfile = os.path.join(TMP, "runner-frozen-transfer.err")
+    with Receiver(delay=2.5) as rcv:
+        ep = endpoint(key, rcv.url, timeout_ms=4000)
+        publish(key, {"n": 1})
+        with open(errfile, "w") as err:
+            runner = subprocess.Popen([RUNNER, "--config", conf, "--account", slug,
+                                       "--max-seconds", "2"], stdin=subprocess.DEVNULL,
+                                      stdout=subprocess.DEVNULL, stderr=err)
+        pid = mariadb_pid()
+        try:
+            rcv.wait_for_requests(1, timeout=30)
+            os.kill(pid, signal.SIGSTOP)
+            time.sleep(5)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        runner.wait(timeout=60)
+        no_sanitizer_report([RUNNER], open(errfile).read())
+        assert len(rcv.requests) == 1, rcv.requests
+    r = api("GET", "/webhooks/%s/deliveries" % ep["id"], key=key)
+    assert r.status == 200 and len(r.body["data"]) == 1, r
+    d = r.body["data"][0]
+    assert d["status"] == "succeeded" and d["attempts"] == 1, (d, open(errfile).read())
+
+
 def test_runner_logs_an_outage_once_and_works_again_after_it():
     errfile = os.path.join(TMP, "runner-outage.err")
     argv = [RUNNER, "--config", CONFIG, "--max-seconds", "7"]

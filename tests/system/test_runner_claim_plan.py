@@ -113,3 +113,31 @@ def test_fifo_endpoint_keeps_pace_during_a_backlog():
         finally:
             runner.terminate()
             runner.wait(timeout=30)
+
+
+def test_once_goes_on_after_a_claim_of_only_paused_deliveries():
+    """A claim whose deliveries were all paused at load (their endpoint
+    disabled after they became due) is no sign that nothing is due:
+    --once used to read it so and exit with the rest of the queue
+    unsent."""
+    slug, key = new_account()
+    cfg = write_config(Delivery_ClaimBatch=5)
+    with Receiver() as off, Receiver() as on:
+        ids = []
+        for url, types in ((off.url, ["user.login"]), (on.url, ["sms.delivered"])):
+            r = api("POST", "/webhooks", {"url": url, "event_types": types}, key=key)
+            assert r.status == 201, r
+            ids.append(r.body["id"])
+        # Five due deliveries of the first endpoint come first in the
+        # queue, then three of the second.
+        for i in range(5):
+            ctl_publish(slug, "user.login", {"i": i})
+        for i in range(3):
+            ctl_publish(slug, "sms.delivered", {"i": i})
+        # Disabled behind the API's back, as when the disable commits
+        # after they were claimed (the API would have paused them).
+        sql("UPDATE endpoints SET enabled = 0 WHERE id = '%s'" % ids[0])
+        run_runner("--once", "--account", slug, config=cfg)
+        assert len(on.requests) == 3 and not off.requests, (on.requests, off.requests)
+    assert sql("SELECT status, COUNT(*) FROM deliveries WHERE endpoint_id = '%s' "
+               "GROUP BY status" % ids[0]) == [["paused", "5"]]

@@ -8,8 +8,8 @@ import os
 import signal
 import time
 
-from hltest import (Receiver, api, ctl_publish, new_account, run_runner, start_runner, verify,
-                    write_config)
+from hltest import (Receiver, api, ctl_publish, new_account, run_runner, sql, start_runner,
+                    verify, write_config)
 
 EVENT = "sms.delivered"
 
@@ -144,3 +144,32 @@ def test_connection_caps_and_reuse():
         assert _most_at_once(second, delay) <= 2 and _most_at_once(b.requests, delay) <= 2
         both = second + b.requests
         assert _most_at_once(both, delay) == 3, sorted(q.received_at for q in both)
+
+
+def test_a_runner_does_not_take_back_its_own_expired_leases():
+    """A lease that ran out while its runner still holds the transfer
+    (its renewal waited for a MariaDB that was away; here it is made to
+    run out by hand) is left to other runners. Taken back by the same
+    runner, the delivery was claimed and sent a second time under the
+    same owner, and the first attempt's record passed the second claim's
+    compare-and-set. The receiver answers after 7 s; runners take back
+    expired leases every 5 s."""
+    slug, key = new_account()
+    with Receiver(delay=7.0) as rcv:
+        r = api("POST", "/webhooks", {"url": rcv.url, "event_types": [EVENT]}, key=key)
+        assert r.status == 201, r
+        ep = r.body["id"]
+        ctl_publish(slug, EVENT, {"n": 1})
+        runner = start_runner("--max-seconds", "12", "--account", slug)
+        try:
+            rcv.wait_for_requests(1, timeout=30)
+            sql("UPDATE deliveries SET lease_expires_at = NOW(3) - INTERVAL 1 SECOND "
+                "WHERE endpoint_id = '%s' AND status = 'sending'" % ep)
+            runner.wait(timeout=60)
+        finally:
+            if runner.poll() is None:
+                runner.kill()
+        assert len(rcv.requests) == 1, rcv.requests
+    r = api("GET", "/webhooks/%s/deliveries" % ep, key=key)
+    d = r.body["data"][0]
+    assert d["status"] == "succeeded" and d["attempts"] == 1, d

@@ -100,7 +100,9 @@ def test_failed_tls_handshake_is_class_tls():
 def test_response_status_headers_and_body_are_stored_up_to_the_limit():
     _, key = new_account()
     body = bytes(ord("a") + i % 26 for i in range(100 * 1024))
-    with Receiver(status=200, headers={"X-Receiver-Trace": "trace-42"}, body=body) as rcv:
+    with Receiver(status=200, headers={"X-Receiver-Trace": "trace-42",
+                                       "Set-Cookie": "session=receiver-secret; HttpOnly"},
+                  body=body) as rcv:
         ep = endpoint(key, rcv.url)
         evt = publish(key, {"n": 1})["id"]
         run_runner("--once", config=write_config(Delivery_MaxResponseBytes=4096))
@@ -111,6 +113,8 @@ def test_response_status_headers_and_body_are_stored_up_to_the_limit():
         assert a["response_status"] == 200 and a["error_class"] is None, a
         got = {k.lower(): v for k, v in a["response_headers"].items()}
         assert got["x-receiver-trace"] == "trace-42", a
+        # A session the receiver hands out is a credential: not shown.
+        assert got["set-cookie"] == "[redacted]", a
         assert a["response_body"] == body[:4096].decode(), len(a["response_body"] or "")
         # The request as sent: URL and the Standard Webhooks headers.
         assert a["request_url"] == rcv.url, a
