@@ -46,7 +46,7 @@ struct claimer {
 	struct hl_job **ready;        /* requests claimed and not yet taken */
 	int nready, cap;
 	int inflight;                 /* as the main thread last reported */
-	int stopping, drained;
+	int stopping, drained, gave_up;
 	int exited;                   /* the thread has left its loop */
 };
 
@@ -244,6 +244,19 @@ claimer_main(void *arg)
 			}
 			failures++;
 			hl_db_ping(c->db);
+			/* --once drains what is due; with the database away for
+			 * as long as the recorder retries (half a lease) it stops
+			 * rather than wait for it without end. */
+			if (c->o.once && hl_now_ms() - failing_since >=
+			    (long long)c->o.cfg->lease_seconds * 500) {
+				hl_log(HL_LOG_ERROR, "--once: giving up, claims failed for %lld s",
+					(hl_now_ms() - failing_since) / 1000);
+				pthread_mutex_lock(&c->mu);
+				c->drained = c->gave_up = 1;
+				pthread_mutex_unlock(&c->mu);
+				curl_multi_wakeup(c->o.multi);
+				break;
+			}
 		} else if (c->o.once && once_done(c, recorded_before)) {
 			pthread_mutex_lock(&c->mu);
 			c->drained = 1;
@@ -336,6 +349,12 @@ int
 claimer_drained(struct claimer *c)
 {
 	return flag(c, &c->drained);
+}
+
+int
+claimer_gave_up(struct claimer *c)
+{
+	return flag(c, &c->gave_up);
 }
 
 void

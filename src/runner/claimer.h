@@ -32,6 +32,9 @@ int claimer_take(struct claimer *c, int inflight, struct hl_job **requests, int 
 /* --once: true when nothing was due at the last claim, and nothing is
  * queued, in flight or being recorded that could make work due. */
 int claimer_drained(struct claimer *c);
+/* --once: true when it stopped because claims kept failing (MariaDB away
+ * for half a lease): drained, but not of what is due. */
+int claimer_gave_up(struct claimer *c);
 /* Tells the thread to stop claiming, without waiting: it may be inside a
  * claim or an OAuth token request, and the main thread must go on driving
  * curl and renewing leases meanwhile. claimer_exited is true once it has

@@ -569,6 +569,8 @@ main(int argc, char **argv)
 	}
 	hl_log(HL_LOG_INFO, "runner %s started (%s)", r.owner, r.once ? "once" : "cron window");
 	status = run(&r);
+	if (r.claimer && claimer_gave_up(r.claimer))
+		status = 1;
 	/* Records what is still queued before the counts are final. */
 	claimer_stop(r.claimer);
 	r.claimer = NULL;

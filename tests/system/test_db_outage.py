@@ -132,7 +132,8 @@ def run_runner_frozen(argv, errfile, ready, timeout, why):
     """Start the runner argv (stderr to errfile), freeze MariaDB once
     ready() says so, and wait up to timeout s for the runner to end (else
     kill it and fail with why). MariaDB is thawed whatever happens.
-    Returns (seconds from the freeze to the exit, the runner's stderr)."""
+    Returns (seconds from the freeze to the exit, the runner's stderr,
+    its exit status)."""
     with open(errfile, "w") as err:
         runner = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                   stderr=err)
@@ -152,7 +153,7 @@ def run_runner_frozen(argv, errfile, ready, timeout, why):
         os.kill(pid, signal.SIGCONT)
     err = open(errfile).read()
     no_sanitizer_report(argv, err)
-    return took, err
+    return took, err, runner.returncode
 
 
 def test_runner_ends_its_window_while_mariadb_is_frozen():
@@ -164,10 +165,30 @@ def test_runner_ends_its_window_while_mariadb_is_frozen():
     slug, _ = new_account()
     argv = [RUNNER, "--config", conf, "--account", slug, "--max-seconds", "3"]
     # "started" comes once its three connections are open.
-    _, err = run_runner_frozen(
+    _, err, _ = run_runner_frozen(
         argv, errfile, lambda: wait_for(lambda: "started" in open(errfile).read(), timeout=30),
         40, "the runner waited for the frozen database")
     assert re.search(r"runner \S+ done", err), err
+
+
+def test_runner_once_gives_up_when_mariadb_stays_away():
+    """--once drains what is due; with MariaDB frozen it stopped never
+    (a claim that failed was tried again every second for good). It now
+    gives up once claims have failed for half a lease, as the recorder
+    does, and exits 1. Frozen while its one delivery is in flight: the
+    next claim is the one that fails."""
+    conf = write_config(Database_TimeoutSeconds=2, Delivery_LeaseSeconds=6)
+    errfile = os.path.join(TMP, "runner-once-frozen.err")
+    slug, key = new_account()
+    argv = [RUNNER, "--config", conf, "--account", slug, "--once"]
+    with Receiver(delay=1.0) as rcv:
+        endpoint(key, rcv.url)
+        publish(key, {"n": 1})
+        took, err, status = run_runner_frozen(
+            argv, errfile, lambda: rcv.wait_for_requests(1, timeout=30), 40,
+            "--once waited for the frozen database")
+    assert "--once: giving up, claims failed" in err and status == 1, (status, err)
+    assert took < 30, (took, err)
 
 
 def test_attempts_not_recorded_while_frozen_are_sent_again_and_the_runner_ends():
@@ -191,7 +212,7 @@ def test_attempts_not_recorded_while_frozen_are_sent_again_and_the_runner_ends()
             publish(key, {"n": i})
         first = []
         # All seven in flight: frozen before any can be recorded.
-        took, err = run_runner_frozen(
+        took, err, _ = run_runner_frozen(
             argv, errfile, lambda: first.extend(soon.wait_for_requests(5, timeout=30) +
                                                 later.wait_for_requests(2, timeout=30)),
             60, "the runner kept retrying after its window")
