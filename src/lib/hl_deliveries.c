@@ -1181,8 +1181,7 @@ bind_attempt(struct hl_stmt *st, unsigned p, const struct hl_attempt *a, const c
  * not (multi-row inserts). A delivery deleted meanwhile (its endpoint or
  * account was) has nothing to record against. */
 static hl_err
-rec_attempts(struct hl_dq *q, struct hl_attempt *a, int n, const char (*att_ids)[HL_ID_MAX],
-	const int *exists)
+rec_attempts(struct hl_dq *q, struct hl_attempt *a, int n, const int *exists)
 {
 	int idx[GROUP_MAX], k = 0, i, j;
 	enum group g;
@@ -1200,11 +1199,36 @@ rec_attempts(struct hl_dq *q, struct hl_attempt *a, int n, const char (*att_ids)
 		for (j = 0; j < group_size[g]; j++) {
 			int x = idx[j < k ? j : k - 1];
 
-			bind_attempt(q->attempts[g], (unsigned)(j * ATT_PARAMS), &a[x], att_ids[x]);
+			bind_attempt(q->attempts[g], (unsigned)(j * ATT_PARAMS), &a[x], a[x].id);
 		}
 		rc = hl_stmt_exec(q->attempts[g]);
 		k = 0;
 	}
+	return rc;
+}
+
+/* A try again (the attempts have their ids from an earlier try): did
+ * that try's commit go through, its answer lost with the connection? A
+ * transaction commits whole, so one row of it tells. */
+static hl_err
+rec_done_before(struct hl_dq *q, const struct hl_attempt *a, int n, const int *exists,
+	int *done)
+{
+	struct hl_stmt *st;
+	int i;
+	hl_err rc;
+
+	*done = 0;
+	for (i = 0; i < n && !exists[i]; i++)
+		;
+	if (i == n)
+		return HL_OK;
+	rc = hl_stmt_new(q->db, "SELECT 1 FROM delivery_attempts WHERE id = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, a[i].id);
+	rc = hl_stmt_first(st, done);
+	hl_stmt_free(st);
 	return rc;
 }
 
@@ -1377,7 +1401,8 @@ hl_err
 hl_dq_record(struct hl_dq *q, struct hl_attempt *a, int n)
 {
 	struct notes ns = { NULL, 0, 0 };
-	char (*ids)[HL_ID_MAX] = NULL, (*att_ids)[HL_ID_MAX] = NULL;
+	char (*ids)[HL_ID_MAX] = NULL;
+	int again = n > 0 && a[0].id[0], done_before = 0;
 	const char **status = NULL;
 	long *delay = NULL;
 	int *held = NULL, *exists = NULL, fifo_done = 0, i;
@@ -1390,18 +1415,18 @@ hl_dq_record(struct hl_dq *q, struct hl_attempt *a, int n)
 	ns.cap = n * 3;
 	ns.v = calloc((size_t)ns.cap, sizeof(*ns.v));
 	ids = calloc((size_t)n, sizeof(*ids));
-	att_ids = calloc((size_t)n, sizeof(*att_ids));
 	status = calloc((size_t)n, sizeof(*status));
 	delay = calloc((size_t)n, sizeof(*delay));
 	held = calloc((size_t)n, sizeof(*held));
 	exists = calloc((size_t)n, sizeof(*exists));
-	if (!ns.v || !ids || !att_ids || !status || !delay || !held || !exists) {
+	if (!ns.v || !ids || !status || !delay || !held || !exists) {
 		rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 		goto out;
 	}
 	for (i = 0; !rc && i < n; i++) {
 		hl_strlcpy(ids[i], a[i].job->delivery_id, HL_ID_MAX);
-		rc = hl_id_new("att", att_ids[i]);
+		if (!a[i].id[0])
+			rc = hl_id_new("att", a[i].id);
 		if (a[i].outcome == HL_OUT_SUCCESS) {
 			status[i] = "succeeded";
 		} else if (a[i].outcome == HL_OUT_GONE) {
@@ -1419,8 +1444,20 @@ hl_dq_record(struct hl_dq *q, struct hl_attempt *a, int n)
 	if (rc)
 		goto out;
 	rc = rec_held(q, a, n, (const char (*)[HL_ID_MAX])ids, exists, held);
+	/* A try again after a commit whose answer was lost, and that commit
+	 * went through: the attempts, the deliveries' states, the health
+	 * counts are there; doing them again would store every attempt
+	 * twice and count each failure twice. */
+	if (!rc && again)
+		rc = rec_done_before(q, a, n, exists, &done_before);
+	if (!rc && done_before) {
+		hl_log(HL_LOG_INFO, "%d attempts were recorded already (a commit whose answer "
+			"was lost)", n);
+		hl_db_rollback(q->db);
+		goto out;
+	}
 	if (!rc)
-		rc = rec_attempts(q, a, n, (const char (*)[HL_ID_MAX])att_ids, exists);
+		rc = rec_attempts(q, a, n, exists);
 	if (!rc)
 		rc = rec_deliveries(q, a, held, status, delay, n);
 	for (i = 0; !rc && i < n; i++) {
@@ -1454,7 +1491,6 @@ hl_dq_record(struct hl_dq *q, struct hl_attempt *a, int n)
 out:
 	free(ns.v);
 	free(ids);
-	free(att_ids);
 	free(status);
 	free(delay);
 	free(held);

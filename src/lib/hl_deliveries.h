@@ -60,6 +60,10 @@ struct hl_attempt {
 	char *response_headers;      /* JSON object text or NULL */
 	char *response_body;         /* excerpt or NULL */
 	long retry_after_s;          /* -1 when absent */
+	/* The attempt row's id, made when it is first recorded and kept for
+	 * a try again: one after a commit whose answer was lost writes no
+	 * second row (hl_dq_record). "" until then. */
+	char id[HL_ID_MAX];
 };
 
 /* Insert one delivery (publish fan-out, replay of missed events):

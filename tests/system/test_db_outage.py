@@ -11,12 +11,14 @@ window instead of waiting for it forever."""
 import os
 import re
 import signal
+import socket
 import subprocess
+import threading
 import time
 
 from apihelp import endpoint, publish
 from hltest import (CONFIG, FCGI, RUNNER, TMP, Receiver, api, lib_sh, new_account,
-                    no_sanitizer_report, own_web_server, run_runner, wait_for, write_config)
+                    no_sanitizer_report, own_web_server, run_runner, sql, wait_for, write_config)
 
 
 def mariadb_dir():
@@ -272,6 +274,114 @@ def test_a_frozen_mariadb_does_not_stall_the_transfers_in_flight():
     assert r.status == 200 and len(r.body["data"]) == 1, r
     d = r.body["data"][0]
     assert d["status"] == "succeeded" and d["attempts"] == 1, (d, open(errfile).read())
+
+
+class CommitAnswerLost:
+    """A TCP proxy to MariaDB that lets the first COMMIT of a connection
+    that prepared an INSERT INTO delivery_attempts reach the server and
+    then cuts that connection before the answer comes back: the commit
+    is done, and the client cannot know. Reads the MariaDB protocol's
+    packets (3-byte length, sequence number, payload; no TLS, no
+    compression on this test server)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cut = threading.Event()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url_port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.port))
+            state = {"hold": False}
+            threading.Thread(target=self._down, args=(server, client, state), daemon=True).start()
+            threading.Thread(target=self._up, args=(client, server, state), daemon=True).start()
+
+    @staticmethod
+    def _read(sock, n):
+        data = b""
+        while len(data) < n:
+            chunk = sock.recv(n - len(data))
+            if not chunk:
+                raise OSError("closed")
+            data += chunk
+        return data
+
+    def _up(self, client, server, state):
+        armed = False
+        try:
+            while True:
+                head = self._read(client, 4)
+                body = self._read(client, head[0] | head[1] << 8 | head[2] << 16)
+                if body[:1] == b"\x16" and b"INSERT INTO delivery_attempts" in body:
+                    armed = True
+                commit = body[:1] == b"\x03" and body[1:].strip().upper() == b"COMMIT"
+                if armed and commit and not self.cut.is_set():
+                    self.cut.set()
+                    state["hold"] = True
+                    server.sendall(head + body)
+                    time.sleep(0.5)     # the server commits; its answer goes nowhere
+                    break
+                server.sendall(head + body)
+        except OSError:
+            pass
+        for sock in (client, server):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def _down(self, server, client, state):
+        try:
+            while True:
+                data = server.recv(65536)
+                if not data or state["hold"]:
+                    break
+                client.sendall(data)
+        except OSError:
+            pass
+
+    def close(self):
+        self.sock.close()
+
+
+def test_a_commit_whose_answer_was_lost_is_not_recorded_twice():
+    """The recorder tries a transaction again when MariaDB cannot say
+    whether it committed. When it had, the try again stored every
+    attempt a second time and counted each failure twice in the
+    endpoint's health. Attempts keep their ids across tries, and a try
+    again that finds them stored does nothing more."""
+    sql("CREATE USER IF NOT EXISTS 'hl_proxy'@'127.0.0.1' IDENTIFIED BY 'proxy-pw'")
+    sql("GRANT ALL ON hookline.* TO 'hl_proxy'@'127.0.0.1'")
+    proxy = CommitAnswerLost(int(mariadb_port()))
+    conf = write_config(Database_Socket=None, Database_Host="127.0.0.1",
+                        Database_Port=proxy.url_port, Database_User="hl_proxy",
+                        Database_Password="proxy-pw")
+    slug, key = new_account()
+    try:
+        with Receiver(status=500) as rcv:
+            ep = endpoint(key, rcv.url, retry_schedule="0,1h")
+            publish(key, {"n": 1})
+            p = run_runner("--once", "--account", slug, config=conf)
+            assert proxy.cut.is_set(), p.stderr
+            assert len(rcv.requests) == 1, rcv.requests
+    finally:
+        proxy.close()
+    r = api("GET", "/webhooks/%s/deliveries" % ep["id"], key=key)
+    (d,) = r.body["data"]
+    assert d["status"] == "pending" and d["attempts"] == 1, d
+    assert sql("SELECT COUNT(*) FROM delivery_attempts WHERE delivery_id = '%s'" % d["id"]) == [["1"]]
+    r = api("GET", "/webhooks/" + ep["id"], key=key)
+    assert r.body["consecutive_failures"] == 1, r.body
+    assert "recorded already" in p.stderr, p.stderr
 
 
 def test_runner_logs_an_outage_once_and_works_again_after_it():
