@@ -37,7 +37,7 @@ int claimer_drained(struct claimer *c);
 int claimer_gave_up(struct claimer *c);
 /* Tells the thread to stop claiming, without waiting: it may be inside a
  * claim or an OAuth token request, and the main thread must go on driving
- * curl and renewing leases meanwhile. claimer_exited is true once it has
+ * curl meanwhile (the recorder renews the leases). claimer_exited is true once it has
  * left (it wakes the multi handle then). */
 void claimer_ask_stop(struct claimer *c);
 int claimer_exited(struct claimer *c);

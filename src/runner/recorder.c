@@ -50,7 +50,7 @@ struct recorder {
 	long long first_ms;           /* when the oldest queued attempt came */
 	long long retry_until;        /* the current outage's retries end (0: none; this thread's) */
 	long long leases_renewed_ms;  /* this thread's */
-	struct hl_job **released;     /* requests to give back unsent (SIGTERM) */
+	struct hl_job **released;     /* requests to give back unsent (SIGTERM, window's end) */
 	int nreleased, capreleased;
 	char owner[64];
 	unsigned long finished;       /* transactions done */

@@ -20,8 +20,9 @@ hl_err recorder_start(const struct hl_config *cfg, const char *owner, struct rec
 /* Moves n attempts in (each owns its job, which the recorder frees); waits
  * while too many are queued. */
 void recorder_add(struct recorder *rec, struct hl_attempt *a, int n);
-/* Hands a request over to be given back to the queue unsent (SIGTERM):
- * on this thread, so the sending thread runs no statement. */
+/* Hands a request over to be given back to the queue unsent (SIGTERM,
+ * the window's end) on the recorder's thread, so the sending thread
+ * runs no statement. */
 void recorder_release(struct recorder *rec, struct hl_job *request);
 /* How many transactions the recorder has finished (committed or given up). */
 unsigned long recorder_finished(struct recorder *rec);
