@@ -17,7 +17,7 @@ import threading
 import time
 
 from apihelp import endpoint, publish
-from hltest import (CONFIG, FCGI, RUNNER, TMP, Receiver, api, lib_sh, new_account,
+from hltest import (CONFIG, FCGI, RUNNER, TMP, RawServer, Receiver, api, lib_sh, new_account,
                     no_sanitizer_report, own_web_server, run_runner, sql, wait_for, write_config)
 
 
@@ -276,7 +276,7 @@ def test_a_frozen_mariadb_does_not_stall_the_transfers_in_flight():
     assert d["status"] == "succeeded" and d["attempts"] == 1, (d, open(errfile).read())
 
 
-class CommitAnswerLost:
+class CommitAnswerLost(RawServer):
     """A TCP proxy to MariaDB that lets the first COMMIT of a connection
     that prepared an INSERT INTO delivery_attempts reach the server and
     then cuts that connection before the answer comes back: the commit
@@ -284,25 +284,16 @@ class CommitAnswerLost:
     packets (3-byte length, sequence number, payload; no TLS, no
     compression on this test server)."""
 
-    def __init__(self, port):
-        self.port = port
+    def __init__(self, server_port):
+        self.server_port = server_port
         self.cut = threading.Event()
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.url_port = self.sock.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            server = socket.create_connection(("127.0.0.1", self.port))
-            state = {"hold": False}
-            threading.Thread(target=self._down, args=(server, client, state), daemon=True).start()
-            threading.Thread(target=self._up, args=(client, server, state), daemon=True).start()
+    def answer(self, client):
+        server = socket.create_connection(("127.0.0.1", self.server_port))
+        state = {"hold": False}
+        threading.Thread(target=self._down, args=(server, client, state), daemon=True).start()
+        self._up(client, server, state)
 
     @staticmethod
     def _read(sock, n):
@@ -349,9 +340,6 @@ class CommitAnswerLost:
         except OSError:
             pass
 
-    def close(self):
-        self.sock.close()
-
 
 def test_a_commit_whose_answer_was_lost_is_not_recorded_twice():
     """The recorder tries a transaction again when MariaDB cannot say
@@ -363,7 +351,7 @@ def test_a_commit_whose_answer_was_lost_is_not_recorded_twice():
     sql("GRANT ALL ON hookline.* TO 'hl_proxy'@'127.0.0.1'")
     proxy = CommitAnswerLost(int(mariadb_port()))
     conf = write_config(Database_Socket=None, Database_Host="127.0.0.1",
-                        Database_Port=proxy.url_port, Database_User="hl_proxy",
+                        Database_Port=proxy.port, Database_User="hl_proxy",
                         Database_Password="proxy-pw")
     slug, key = new_account()
     try:
