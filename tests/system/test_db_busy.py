@@ -27,29 +27,6 @@ def short_lock_waits():
         sql("SET GLOBAL innodb_lock_wait_timeout = %d" % int(old))
 
 
-@contextlib.contextmanager
-def row_lock(statement):
-    """A session that ran statement in an open transaction, holding its
-    row locks until the block ends."""
-    p = subprocess.Popen(["mariadb", "--no-defaults", "--socket", os.environ["HL_DB_SOCKET"],
-                          "-uroot", "-N", "-B", "--unbuffered", "hookline"],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        p.stdin.write("SET SESSION innodb_lock_wait_timeout = 600; START TRANSACTION; %s; "
-                      "SELECT 'held';\n" % statement)
-        p.stdin.flush()
-        for line in p.stdout:   # the statement's own rows come first
-            if line.strip() == "held":
-                break
-        else:
-            raise AssertionError("the locking session ended early")
-        yield
-    finally:
-        p.stdin.write("ROLLBACK;\n")
-        p.stdin.close()
-        p.wait(timeout=30)
-
-
 class Session:
     """A mariadb client session of our own, fed one statement at a time:
     it keeps its transaction open between them."""
@@ -62,13 +39,11 @@ class Session:
                                   stderr=subprocess.STDOUT, text=True)
         self.marks = 0
 
-    def send(self, statement):
-        """Start statement; wait() reads what it printed once it ended."""
+    def run(self, statement):
+        """Run statement; returns the lines it printed (errors too)."""
         self.marks += 1
         self.p.stdin.write("%s; SELECT 'mark-%d';\n" % (statement, self.marks))
         self.p.stdin.flush()
-
-    def wait(self):
         lines = []
         for line in self.p.stdout:
             if line.strip() == "mark-%d" % self.marks:
@@ -76,14 +51,24 @@ class Session:
             lines.append(line.strip())
         raise AssertionError("the session ended early: %s" % lines)
 
-    def run(self, statement):
-        self.send(statement)
-        return self.wait()
-
     def close(self):
         self.p.stdin.write("ROLLBACK;\n")
         self.p.stdin.close()
         self.p.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def row_lock(statement):
+    """A session that ran statement in an open transaction, holding its
+    row locks until the block ends."""
+    s = Session()
+    try:
+        out = s.run("SET SESSION innodb_lock_wait_timeout = 600; START TRANSACTION; "
+                    + statement)
+        assert not any(line.startswith("ERROR") for line in out), out
+        yield
+    finally:
+        s.close()
 
 
 def publish_waiting_for_the_endpoint(key, body):
