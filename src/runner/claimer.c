@@ -385,10 +385,7 @@ claimer_stop(struct claimer *c)
 	/* Called on the sending thread, which runs no statement: the
 	 * recorder gives them back. */
 	for (i = 0; i < c->nready; i++)
-		if (c->o.rec)
-			recorder_release(c->o.rec, c->ready[i]);
-		else
-			hl_request_release(c->db, c->owner, c->ready[i]);
+		recorder_release(c->o.rec, c->ready[i]);
 	if (c->nready)
 		hl_log(HL_LOG_INFO, "stopping: released %d requests not yet sent", c->nready);
 	pthread_mutex_destroy(&c->mu);

@@ -21,7 +21,8 @@ struct claimer_opts {
 	int once;                     /* --once: stop when nothing is due */
 	int limit;                    /* transfers the runner may hold, queued or in curl */
 	CURLM *multi;                 /* woken (curl_multi_wakeup) when work is ready */
-	struct recorder *rec;         /* --once asks it whether failures are due again */
+	struct recorder *rec;         /* --once asks it whether failures are due again; it
+	                               * gives back what is left unsent (required) */
 };
 
 hl_err claimer_start(const struct claimer_opts *o, struct claimer **out);

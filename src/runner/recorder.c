@@ -125,13 +125,19 @@ record(struct recorder *rec, struct hl_attempt *a, int n)
 	free_attempts(a, n);
 }
 
-/* Milliseconds until the leases are renewed next: at a third of a lease,
- * so a transfer waiting in curl's per-host queue cannot lose its own. */
+/* Leases are renewed at a third of a lease, so a transfer waiting in
+ * curl's per-host queue cannot lose its own. */
+static long long
+renew_every_ms(const struct recorder *rec)
+{
+	return (long long)rec->cfg->lease_seconds * 1000 / 3;
+}
+
+/* Milliseconds until the leases are renewed next. */
 static long long
 leases_due_in(const struct recorder *rec)
 {
-	return rec->leases_renewed_ms + (long long)rec->cfg->lease_seconds * 1000 / 3 -
-		hl_now_ms();
+	return rec->leases_renewed_ms + renew_every_ms(rec) - hl_now_ms();
 }
 
 /* Renew them when due (the mutex not held). Failed (MariaDB went away):
@@ -144,8 +150,7 @@ keep_leases(struct recorder *rec)
 	if (hl_dq_extend_leases(rec->dq)) {
 		hl_log(HL_LOG_WARN, "extending leases failed: %s", hl_errmsg());
 		hl_db_ping(rec->db);
-		rec->leases_renewed_ms = hl_now_ms() -
-			(long long)rec->cfg->lease_seconds * 1000 / 3 + 1000;
+		rec->leases_renewed_ms = hl_now_ms() - renew_every_ms(rec) + 1000;
 	} else {
 		rec->leases_renewed_ms = hl_now_ms();
 	}
