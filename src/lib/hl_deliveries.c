@@ -1058,7 +1058,7 @@ disable_endpoint(struct hl_db *db, const struct hl_job *job, const char *reason,
 	if (rc || n == 0)
 		return rc;
 	hl_log(HL_LOG_INFO, "endpoint %s disabled: %s", job->endpoint_id, reason);
-	rc = hl_delivery_set_paused(db, job->endpoint_id, 1);
+	rc = hl_delivery_set_paused(db, job->endpoint_id, 1, NULL);
 	if (!rc)
 		rc = hl_id_new("ntf", id);
 	if (!rc)
@@ -1536,12 +1536,13 @@ hl_request_release(struct hl_db *db, const char *owner, struct hl_job *job)
 }
 
 hl_err
-hl_delivery_set_paused(struct hl_db *db, const char *endpoint_id, int paused)
+hl_delivery_set_paused(struct hl_db *db, const char *endpoint_id, int paused,
+	unsigned long long *moved)
 {
 	if (paused)
-		return hl_db_exec(db, NULL, "UPDATE deliveries SET status = 'paused' "
+		return hl_db_exec(db, moved, "UPDATE deliveries SET status = 'paused' "
 			"WHERE endpoint_id = ? AND status = 'pending'", "s", endpoint_id);
-	return hl_db_exec(db, NULL, "UPDATE deliveries SET status = 'pending', "
+	return hl_db_exec(db, moved, "UPDATE deliveries SET status = 'pending', "
 		"next_attempt_at = NOW(3) WHERE endpoint_id = ? AND status = 'paused'", "s", endpoint_id);
 }
 

@@ -116,8 +116,10 @@ hl_err hl_delivery_release(struct hl_db *db, const char *owner, const char *deli
 /* Give a claimed request's deliveries (job and its batch_next chain) back
  * unsent, and free the jobs. */
 void hl_request_release(struct hl_db *db, const char *owner, struct hl_job *job);
-/* Pause (endpoint disabled) or resume (enabled) an endpoint's deliveries. */
-hl_err hl_delivery_set_paused(struct hl_db *db, const char *endpoint_id, int paused);
+/* Pause (endpoint disabled) or resume (enabled) an endpoint's deliveries;
+ * *moved (may be NULL) is how many changed status. */
+hl_err hl_delivery_set_paused(struct hl_db *db, const char *endpoint_id, int paused,
+	unsigned long long *moved);
 
 /* Filters for listing. NULL members are not applied. */
 struct hl_delivery_filter {

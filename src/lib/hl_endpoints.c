@@ -356,7 +356,7 @@ hl_endpoint_update(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const char *id, const struct hl_endpoint_spec *spec,
 	int *changed, json_object **out)
 {
-	unsigned long long n = 0;
+	unsigned long long n = 0, moved = 0;
 	json_object *extra = NULL, *before = NULL, *after = NULL;
 	struct hl_stmt *st;
 	int hidden = 0;
@@ -400,9 +400,11 @@ hl_endpoint_update(struct hl_db *db, const struct hl_config *cfg,
 			account_id);
 	if (!rc && n == 0)
 		rc = hl_fail(HL_ERR_NOTFOUND, "id", "no webhook %s", id);
-	/* Disabling parks the queue; enabling resumes what waited. */
+	/* Disabling parks the queue; enabling resumes what waited, also on
+	 * an endpoint enabled already (paused deliveries there are strays,
+	 * and sending enabled: true is the way to say "go"). */
 	if (!rc && spec->enabled >= 0)
-		rc = hl_delivery_set_paused(db, id, !spec->enabled);
+		rc = hl_delivery_set_paused(db, id, !spec->enabled, &moved);
 	if (!rc && spec->event_types)
 		rc = hl_subscriptions_replace(db, account_id, id, spec->event_types);
 	if (!rc)
@@ -419,7 +421,7 @@ hl_endpoint_update(struct hl_db *db, const struct hl_config *cfg,
 	 * writes are made and undone, not skipped one by one, so a member
 	 * added later cannot be taken for unchanged by a comparison that
 	 * does not know it. */
-	if (!hidden && same_view(before, after)) {
+	if (!hidden && !moved && same_view(before, after)) {
 		hl_db_rollback(db);
 		*out = before;
 		before = NULL;
@@ -471,7 +473,7 @@ hl_endpoint_set_enabled(struct hl_db *db, const char *account_id, const char *id
 	if (!rc && n == 0)
 		rc = endpoint_exists(db, account_id, id);
 	if (!rc)
-		rc = hl_delivery_set_paused(db, id, !enabled);
+		rc = hl_delivery_set_paused(db, id, !enabled, NULL);
 	if (rc) {
 		hl_db_rollback(db);
 		return rc;

@@ -72,6 +72,31 @@ def test_disable_pauses_and_enable_resumes_deliveries():
         rcv.wait_for_requests(1)
 
 
+def test_put_enabled_true_resumes_stray_paused_deliveries():
+    # A paused delivery on an enabled endpoint (left by an old race, or by
+    # hand in the database) is resumed by a PUT that says enabled: true,
+    # even though the endpoint itself does not change.
+    _, key = account()
+    with Receiver() as rcv:
+        ep = endpoint(key, rcv.url)
+        r = api("POST", "/webhooks/%s/disable" % ep["id"], key=key)
+        publish(key, {"n": 1})
+        sql("UPDATE endpoints SET enabled = 1, disabled_reason = NULL WHERE id = '%s'" % ep["id"])
+        before = api("GET", "/webhooks/" + ep["id"], key=key).body
+        rows = api("GET", "/webhooks/%s/deliveries" % ep["id"], key=key).body["data"]
+        assert before["enabled"] is True and [d["status"] for d in rows] == ["paused"], rows
+        r = api("PUT", "/webhooks/" + ep["id"], {"enabled": True}, key=key)
+        assert r.status == 200 and r.body["enabled"] is True, r
+        resumed = r.body
+        rows = api("GET", "/webhooks/%s/deliveries" % ep["id"], key=key).body["data"]
+        assert [d["status"] for d in rows] == ["pending"], rows
+        run_runner("--once")
+        rcv.wait_for_requests(1)
+        # With nothing paused the same PUT changes nothing at all.
+        r = api("PUT", "/webhooks/" + ep["id"], {"enabled": True}, key=key)
+        assert r.status == 200 and r.body["updated_at"] == resumed["updated_at"], r
+
+
 def test_rotate_secret_signs_with_both_during_grace():
     _, key = account()
     with Receiver() as rcv:
