@@ -289,6 +289,57 @@ config_from_hdf(HDF *hdf, struct hl_config *cfg)
 	return HL_OK;
 }
 
+/* A file ClearSilver could not read: what it says about the system (a
+ * file it cannot open or #include, out of memory) is passed on; of a
+ * line it cannot parse only the file and the line number are, never
+ * the text, which may be a secret such as Database.Password = ... with
+ * a typo in it ("Unable to parse line <the line>" in ClearSilver's
+ * words, "Unable to set Empty component <the key>" for a key like a..b,
+ * neither with a line number). */
+static hl_err
+config_read_error(NEOERR *err, const char *path)
+{
+	const char *what = path ? path : "configuration", *s, *open, *close, *colon;
+	STRING str;
+	long line = 0;
+	char file[256] = "";
+	hl_err rc;
+
+	if (nerr_match(err, NERR_IO) || nerr_match(err, NERR_SYSTEM) ||
+	    nerr_match(err, NERR_NOMEM) || nerr_match(err, NERR_NOT_FOUND))
+		return hl_neoerr(err, nerr_match(err, NERR_NOMEM) ? HL_ERR_NOMEM : HL_ERR_CONFIG,
+			what);
+	/* "[FILE:LINE] ...": FILE is this file or one it #includes. */
+	string_init(&str);
+	nerr_error_string(err, &str);
+	s = str.buf ? str.buf : "";
+	open = strchr(s, '[');
+	close = open ? strchr(open, ']') : NULL;
+	if (close) {
+		for (colon = close; colon > open && colon[-1] >= '0' && colon[-1] <= '9'; colon--)
+			;
+		if (colon < close && colon - 1 > open && colon[-1] == ':' &&
+		    close - colon < 10 && (size_t)(colon - 1 - (open + 1)) < sizeof(file)) {
+			line = strtol(colon, NULL, 10);
+			memcpy(file, open + 1, (size_t)(colon - 1 - (open + 1)));
+			file[colon - 1 - (open + 1)] = '\0';
+		}
+	}
+	if (line > 0 && path && strcmp(file, path))
+		rc = hl_fail(HL_ERR_CONFIG, NULL, "%s: line %ld of %s, which it includes, is not "
+			"valid HDF (the line is not shown: it may hold a secret)", what, line, file);
+	else if (line > 0)
+		rc = hl_fail(HL_ERR_CONFIG, NULL, "%s: line %ld is not valid HDF (the line is not "
+			"shown: it may hold a secret)", what, line);
+	else
+		rc = hl_fail(HL_ERR_CONFIG, NULL, "%s: a line is not valid HDF, such as a key with "
+			"an empty part (a..b, .b) or a bad [attribute] (the line is not shown: it may "
+			"hold a secret)", what);
+	string_clear(&str);
+	nerr_ignore(&err);
+	return rc;
+}
+
 static hl_err
 config_parse(const char *path, const char *text, struct hl_config *cfg)
 {
@@ -305,7 +356,7 @@ config_parse(const char *path, const char *text, struct hl_config *cfg)
 	else
 		err = hdf_read_string(hdf, text);
 	if (err) {
-		rc = hl_neoerr(err, HL_ERR_CONFIG, path ? path : "configuration");
+		rc = config_read_error(err, path);
 		goto out;
 	}
 	if (path) {

@@ -27,6 +27,11 @@ def _sql_copy(extra):
     return d, write_config(Paths_Sql=d)
 
 
+def ctl_config(config, *args, **kw):
+    """hooklinectl --config config ARGS, not checked."""
+    return _run([CTL, "--config", config] + list(args), check=False, **kw)
+
+
 def _migrate(config):
     return _run([CTL, "--config", config, "migrate"], check=False)
 
@@ -313,6 +318,34 @@ def test_config_from_environment_and_errors_name_the_key():
     env["HOOKLINE_CONFIG"] = os.path.join(TMP, "no-such.hdf")
     p = subprocess.run([CTL, "status"], env=env, capture_output=True, text=True, timeout=60)
     assert p.returncode == 1 and "no-such.hdf" in p.stderr, p.stderr
+
+
+def test_config_line_that_does_not_parse_is_named_by_number_not_shown():
+    """ClearSilver's message for a line it cannot parse is the line itself:
+    a password with a typo in its line (a missing "=") went to the
+    terminal, cron's mail or the web server's log. Now the file and the
+    line number only, also for a file the configuration #includes."""
+    with open(CONFIG) as f:
+        lines = f.read().splitlines()
+    bad = os.path.join(TMP, unique("bad") + ".hdf")
+    with open(bad, "w") as f:
+        f.write("\n".join(lines + ["Database {", "  Password s3cr3t-typo", "}"]) + "\n")
+    p = ctl_config(bad, "status")
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert "s3cr3t" not in p.stderr and "Password" not in p.stderr, p.stderr
+    assert "%s: line %d " % (bad, len(lines) + 2) in p.stderr, p.stderr
+    outer = os.path.join(TMP, unique("outer") + ".hdf")
+    with open(outer, "w") as f:
+        f.write('#include "%s"\n' % bad)
+    p = ctl_config(outer, "status")
+    assert p.returncode == 1 and "s3cr3t" not in p.stderr, (p.returncode, p.stderr)
+    assert "line %d of %s" % (len(lines) + 2, bad) in p.stderr, p.stderr
+    # Neither is a key with an empty part echoed.
+    with open(bad, "w") as f:
+        f.write("\n".join(lines + ["Database..Password = s3cr3t-typo"]) + "\n")
+    p = ctl_config(bad, "status")
+    assert p.returncode == 1 and "s3cr3t" not in p.stderr and "not valid HDF" in p.stderr, \
+        (p.returncode, p.stderr)
 
 
 def test_password_typed_on_a_terminal_is_not_echoed():

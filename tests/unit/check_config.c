@@ -100,6 +100,29 @@ START_TEST(test_master_key_never_echoed)
 }
 END_TEST
 
+/* A line ClearSilver cannot parse is named by its number, never shown:
+ * it may be a secret with a typo in it. */
+START_TEST(test_parse_error_never_echoes_the_line)
+{
+	static const char *const bad[] = {
+		KEY "Database {\n  Password s3cr3t-pw\n}\n",
+		KEY "Database.Password != s3cr3t-pw\n",
+		KEY "Database..Password = s3cr3t-pw\n",
+		KEY "[s3cr3t-pw\n",
+	};
+	struct hl_config c;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(hl_config_parse(bad[i], &c), HL_ERR_CONFIG);
+		ck_assert_msg(strstr(hl_errmsg(), "s3cr3t") == NULL, "%s", hl_errmsg());
+		ck_assert_msg(strstr(hl_errmsg(), "not valid HDF") != NULL, "%s", hl_errmsg());
+	}
+	ck_assert_int_eq(hl_config_parse(bad[0], &c), HL_ERR_CONFIG);
+	ck_assert_msg(strstr(hl_errmsg(), "line 3 ") != NULL, "%s", hl_errmsg());
+}
+END_TEST
+
 /* A short HS256 secret can be guessed offline from any one token. */
 START_TEST(test_jwt_secret_long_enough_and_never_echoed)
 {
@@ -186,6 +209,7 @@ main(void)
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_errors_name_the_key);
 	tcase_add_test(tc, test_master_key_never_echoed);
+	tcase_add_test(tc, test_parse_error_never_echoes_the_line);
 	tcase_add_test(tc, test_jwt_secret_long_enough_and_never_echoed);
 	tcase_add_test(tc, test_jwt_one_algorithm);
 	tcase_add_test(tc, test_missing_file);
