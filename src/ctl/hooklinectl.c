@@ -7,6 +7,7 @@
  * Each change to accounts, users and keys is written with its audit
  * record in one transaction: both or neither. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -430,15 +431,43 @@ cmd_user_passwd(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
+/* A key that could not be written out (standard output closed, a full
+ * disk, the reader of a pipe gone) was seen by nobody, yet it would
+ * work: it is revoked at once, with its audit record, and the command
+ * fails. why: the errno of the write. */
+static int
+revoke_unseen(struct ctl *c, const char *acct, const char *id, const char *prefix, int why)
+{
+	json_object *detail;
+	int rc;
+
+	fprintf(stderr, "hooklinectl: key create: cannot write the key to standard output (%s): "
+		"revoking key %s\n", strerror(why), id);
+	if (hl_db_begin(c->db)) {
+		rc = fail("key create: revoke");
+	} else {
+		detail = json_object_new_object();
+		hl_json_add_str(detail, "prefix", prefix);
+		hl_json_add_str(detail, "reason", "not shown: standard output could not be written");
+		rc = commit_audited(c, hl_apikey_revoke(c->db, acct, id), acct, "key.revoke", id,
+			detail, "key create: revoke");
+		json_object_put(detail);
+	}
+	if (rc)
+		fprintf(stderr, "hooklinectl: key create: key %s is live and was not shown: revoke "
+			"it with hooklinectl key revoke\n", id);
+	return 1;
+}
+
 static int
 cmd_key_create(struct ctl *c, int argc, char **argv)
 {
 	static const char *const options[] = { "--scopes", "--name", "--cidrs", NULL };
-	char acct[HL_ID_MAX], id[HL_ID_MAX], key[HL_APIKEY_MAX], prefix[16];
+	char acct[HL_ID_MAX], id[HL_ID_MAX], key[HL_APIKEY_MAX], prefix[16] = "";
 	const char *scopes = "read,write,admin", *name = "", *cidrs = NULL, *v;
 	json_object *detail;
 	hl_err err;
-	int i, rc;
+	int i, rc, shown, why;
 
 	for (i = 1; i < argc; i++) {
 		int known = !strcmp(argv[i], "--scopes") || !strcmp(argv[i], "--name") ||
@@ -475,9 +504,21 @@ cmd_key_create(struct ctl *c, int argc, char **argv)
 	}
 	rc = commit_audited(c, err, acct, "key.create", id, detail, "key create");
 	json_object_put(detail);
-	/* The only time the key is shown, once it is stored with its record. */
-	if (!rc)
-		printf("%s\n", key);
+	/* The only time the key is shown, once it is stored with its record:
+	 * a reader that went away must not kill us before we know. */
+	if (!rc) {
+		signal(SIGPIPE, SIG_IGN);
+		shown = printf("%s\n", key) >= 0;
+		why = errno;
+		if (fflush(stdout)) {
+			shown = 0;
+			why = errno;
+		}
+		if (ferror(stdout))
+			shown = 0;
+		if (!shown)
+			rc = revoke_unseen(c, acct, id, prefix, why);
+	}
 	memset(key, 0, sizeof(key));
 	return rc;
 }
@@ -778,6 +819,54 @@ static const struct command commands[] = {
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* Output that could not be written (standard output closed, a full
+ * disk, a reader gone) fails the command, as it would any Unix tool's:
+ * a script must not go on as if it had the answer. Nothing written to
+ * a closed standard output is no failure (EBADF from fclose alone). */
+static int
+finish(int status)
+{
+	int bad = ferror(stdout), why = EIO;
+
+	if (fflush(stdout)) {
+		bad = 1;
+		why = errno;
+	}
+	if (fclose(stdout) && errno != EBADF) {
+		bad = 1;
+		why = errno;
+	}
+	if (bad && status == 0) {
+		fprintf(stderr, "hooklinectl: cannot write to standard output: %s\n",
+			strerror(why));
+		status = 1;
+	}
+	return status;
+}
+
+/* A descriptor 0, 1 or 2 that is closed would be the next file opened:
+ * the configuration, or the connection to MariaDB, which printf would
+ * then write to (a new API key too). Standard input and error get
+ * /dev/null in its place; a closed standard output is 1, for main to
+ * refuse the command before it changes anything: its answer would be
+ * lost. */
+static int
+stdout_closed(void)
+{
+	int fd, closed = 0;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		if (fd == STDOUT_FILENO)
+			closed = 1;
+		/* The lowest free descriptor: this one, as the lower are open. */
+		if (open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+			closed = 1;
+	}
+	return closed;
+}
+
 static void
 usage(FILE *f)
 {
@@ -797,6 +886,11 @@ main(int argc, char **argv)
 	int i = 1, nargs, status;
 	size_t k;
 
+	if (stdout_closed()) {
+		fprintf(stderr, "hooklinectl: standard output is closed: nothing done, since "
+			"its answer would be lost\n");
+		return 1;
+	}
 	if (argc > 1 && !strcmp(argv[1], "--config")) {
 		if (argc == 2) {
 			fprintf(stderr, "hooklinectl: --config needs a value\n");
@@ -807,7 +901,7 @@ main(int argc, char **argv)
 	}
 	if (i >= argc || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 		usage(i >= argc ? stderr : stdout);
-		return i >= argc ? EXIT_USAGE : 0;
+		return finish(i >= argc ? EXIT_USAGE : 0);
 	}
 	for (k = 0; k < NCOMMANDS; k++) {
 		if (strcmp(commands[k].name, argv[i]))
@@ -867,5 +961,5 @@ out:
 	hl_db_close(c.db);
 	hl_config_free(&c.cfg);
 	curl_global_cleanup();
-	return status;
+	return finish(status);
 }

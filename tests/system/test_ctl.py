@@ -11,7 +11,8 @@ import subprocess
 import threading
 
 from apihelp import account, error_code
-from hltest import CONFIG, CTL, TMP, _run, api, ctl, sql, unique, write_config
+from hltest import (CONFIG, CTL, TMP, _run, api, ctl, no_sanitizer_report, sql, unique,
+                    write_config)
 
 SQL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "sql")
 
@@ -253,6 +254,59 @@ def test_api_key_shown_once_stored_hashed_and_revoked_at_once():
     id2 = sql("SELECT id FROM api_keys WHERE prefix = '%s'" % _prefix(key2))[0][0]
     assert ctl("key", "revoke", slug, id2, check=False).returncode == 4
     assert api("GET", "/webhooks", key=key2).status == 200
+
+
+def _ctl_to(stdout, *args, shell_redirect=None):
+    """hooklinectl ARGS with standard output stdout (a file object or a
+    descriptor), or with a shell's redirection of it (">&-" closes it)."""
+    argv = [CTL, "--config", CONFIG] + list(args)
+    if shell_redirect:
+        argv = ["sh", "-c", 'exec "$0" "$@" ' + shell_redirect] + argv
+    p = subprocess.run(argv, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=60)
+    no_sanitizer_report(argv, p.stderr)
+    return p
+
+
+def test_key_that_could_not_be_shown_is_revoked():
+    """key create whose output went nowhere (standard output closed, a
+    full disk, the reader of a pipe gone) exited 0 and left a live key
+    nobody had seen. Now it revokes the key, with its audit record, and
+    exits 1. Any command whose output could not be written exits 1."""
+    slug = unique("unseen")
+    acct = ctl("account", "create", slug).stdout.strip()
+    with open("/dev/full", "w") as full:
+        p1 = _ctl_to(full, "key", "create", slug, "--scopes", "read")
+    p2 = _ctl_to(None, "key", "create", slug, "--scopes", "read", shell_redirect=">&-")
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        p3 = _ctl_to(w, "key", "create", slug, "--scopes", "read")
+    finally:
+        os.close(w)
+    for p in (p1, p3):
+        assert p.returncode == 1, (p.returncode, p.stderr)
+        assert "cannot write the key" in p.stderr and "revoking" in p.stderr, p.stderr
+        assert "is live" not in p.stderr, p.stderr
+    # A closed standard output would have been the next file opened: the
+    # connection to MariaDB, which got the key. Refused before any change.
+    assert p2.returncode == 1 and "standard output is closed" in p2.stderr, \
+        (p2.returncode, p2.stderr)
+    rows = sql("SELECT id, revoked_at IS NOT NULL FROM api_keys WHERE account_id = '%s'" % acct)
+    assert len(rows) == 2 and all(r[1] == "1" for r in rows), rows
+    audited = sql("SELECT object_id FROM audit_log WHERE account_id = '%s' AND action = "
+                  "'key.revoke' AND detail LIKE '%%not shown%%'" % acct)
+    assert sorted(audited) == sorted([r[0]] for r in rows), (audited, rows)
+    # The same commands with somewhere to write work.
+    assert ctl("key", "create", slug, "--scopes", "read").stdout.startswith("hl_")
+    p = _ctl_to(None, "account", "list", shell_redirect=">/dev/full")
+    assert p.returncode == 1 and "cannot write to standard output" in p.stderr, \
+        (p.returncode, p.stderr)
+    # Closed standard input and error are /dev/null, not the next file.
+    p = _ctl_to(subprocess.PIPE, "account", "list", shell_redirect="<&- 2>&-")
+    assert p.returncode == 0 and slug in p.stdout, (p.returncode, p.stdout)
+    with open("/dev/full", "w") as full:
+        p = _ctl_to(full, "--help")
+    assert p.returncode == 1 and "standard output" in p.stderr, (p.returncode, p.stderr)
 
 
 def test_key_cidrs_are_stored_trimmed_and_enforced():
