@@ -922,6 +922,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: hooklinectl %s\n", cmd->usage);
 		return EXIT_USAGE;
 	}
+	/* Names, emails, slugs and payloads are stored as utf8mb4: another
+	 * encoding (a Latin-1 terminal) is the caller's to fix, not a
+	 * statement that fails halfway. The bytes are not echoed. */
+	for (k = 0; k < (size_t)nargs; k++)
+		if (!hl_utf8_valid(argv[i + (int)k], strlen(argv[i + (int)k]))) {
+			fprintf(stderr, "hooklinectl: %s%s%s: argument %zu is not valid UTF-8\n",
+				cmd->name, cmd->sub ? " " : "", cmd->sub ? cmd->sub : "", k + 1);
+			return EXIT_USAGE;
+		}
 	memset(&c, 0, sizeof(c));
 	if (hl_config_load(hl_config_path(config), &c.cfg)) {
 		fprintf(stderr, "hooklinectl: %s\n", hl_errmsg());

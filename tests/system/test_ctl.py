@@ -217,6 +217,29 @@ def test_usage_and_invalid_arguments_exit_2_before_any_change():
     assert ctl("account", "create", slug, check=False).returncode == 3
 
 
+def test_arguments_that_are_not_utf8_are_usage_errors():
+    """A name, email or slug in another encoding (a Latin-1 terminal)
+    reached MariaDB, whose utf8mb4 refused the statement: exit 1, as if
+    the database had failed, or a name stored with the bytes replaced.
+    Now exit 2, and nothing is changed."""
+    slug, _ = account()
+    before = sql("SELECT COUNT(*) FROM accounts")
+    for argv in (["account", "create", b"caf\xe9"], ["account", "create", unique("u8"), b"Caf\xe9"],
+                 ["user", "create", slug, b"j\xf6rg@example.test", "viewer"],
+                 ["key", "create", slug, "--name", b"\xed\xa0\x80"],
+                 ["publish", "--account", slug, "sms.sent", b'{"to": "\xff"}']):
+        argv = [a if isinstance(a, bytes) else a.encode() for a in argv]
+        p = subprocess.run([CTL.encode(), b"--config", CONFIG.encode()] + argv,
+                           input=b"long enough password\n", capture_output=True, timeout=60)
+        err = p.stderr.decode(errors="replace")
+        assert p.returncode == 2, (argv, p.returncode, err)
+        assert "not valid UTF-8" in err and not p.stdout, (argv, err)
+    assert sql("SELECT COUNT(*) FROM accounts") == before
+    # UTF-8 is taken as it is.
+    acct = ctl("account", "create", unique("u8"), "Caf\u00e9 \u2615").stdout.strip()
+    assert sql("SELECT name FROM accounts WHERE id = '%s'" % acct) == [["Caf\u00e9 \u2615"]]
+
+
 def test_publish_refuses_nul_characters():
     """hooklinectl publish took a payload whose string held a \\u0000 (the
     API refuses those): filters and schemas read it cut short; a member
