@@ -431,6 +431,17 @@ cmd_user_passwd(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
+/* Whether what was written to standard output got out: 0, or the errno
+ * of the write that failed (EIO when stdio kept none). */
+static int
+stdout_error(void)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	return errno ? errno : EIO;
+}
+
 /* A key that could not be written out (standard output closed, a full
  * disk, the reader of a pipe gone) was seen by nobody, yet it would
  * work: it is revoked at once, with its audit record, and the command
@@ -467,7 +478,7 @@ cmd_key_create(struct ctl *c, int argc, char **argv)
 	const char *scopes = "read,write,admin", *name = "", *cidrs = NULL, *v;
 	json_object *detail;
 	hl_err err;
-	int i, rc, shown, why;
+	int i, rc, why;
 
 	for (i = 1; i < argc; i++) {
 		int known = !strcmp(argv[i], "--scopes") || !strcmp(argv[i], "--name") ||
@@ -508,15 +519,8 @@ cmd_key_create(struct ctl *c, int argc, char **argv)
 	 * a reader that went away must not kill us before we know. */
 	if (!rc) {
 		signal(SIGPIPE, SIG_IGN);
-		shown = printf("%s\n", key) >= 0;
-		why = errno;
-		if (fflush(stdout)) {
-			shown = 0;
-			why = errno;
-		}
-		if (ferror(stdout))
-			shown = 0;
-		if (!shown)
+		printf("%s\n", key);
+		if ((why = stdout_error()))
 			rc = revoke_unseen(c, acct, id, prefix, why);
 	}
 	memset(key, 0, sizeof(key));
@@ -826,17 +830,11 @@ static const struct command commands[] = {
 static int
 finish(int status)
 {
-	int bad = ferror(stdout), why = EIO;
+	int why = stdout_error();
 
-	if (fflush(stdout)) {
-		bad = 1;
+	if (fclose(stdout) && errno != EBADF && !why)
 		why = errno;
-	}
-	if (fclose(stdout) && errno != EBADF) {
-		bad = 1;
-		why = errno;
-	}
-	if (bad && status == 0) {
+	if (why && status == 0) {
 		fprintf(stderr, "hooklinectl: cannot write to standard output: %s\n",
 			strerror(why));
 		status = 1;
