@@ -17,6 +17,9 @@
 /* A deadlock undoes the whole transaction, so it is run again as it was
  * (at most this many times in all) before the caller sees it. */
 #define DEADLOCK_TRIES 3
+/* Arrays and objects inside one another in a stored payload: what
+ * MariaDB's JSON_VALID (the events.payload check) takes. */
+#define PAYLOAD_LEVELS_MAX 31
 
 size_t
 hl_publish_payload_max(const struct hl_config *cfg)
@@ -221,7 +224,7 @@ hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 	json_object *payload, const char *idempotency_key, unsigned flags, json_object **out)
 {
 	char id[HL_ID_MAX], created[40];
-	const char *text;
+	const char *text, *why;
 	size_t len, max;
 	int count = 0, tries;
 	hl_err rc;
@@ -235,6 +238,13 @@ hl_publish(struct hl_db *db, const char *account_id, const char *event_type,
 	if (hl_json_has_nul(payload))
 		return hl_fail(HL_ERR_INVALID, "payload",
 			"payload must not contain a NUL character (\\u0000)");
+	/* The API's parser refuses these already; a payload built in C has
+	 * not been through it, and MariaDB's events.payload check would
+	 * refuse it with an error that is no one's to fix. */
+	why = hl_json_value_problem(payload, PAYLOAD_LEVELS_MAX);
+	if (why)
+		return hl_fail(HL_ERR_INVALID, "payload", "payload cannot be stored as JSON: %s",
+			why);
 	if (idempotency_key && (!*idempotency_key || strlen(idempotency_key) > 255))
 		return hl_fail(HL_ERR_INVALID, "idempotency_key",
 			"idempotency_key must be 1 to 255 characters");

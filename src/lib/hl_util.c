@@ -1,5 +1,6 @@
 /* hl_util.c: small shared helpers of the core. */
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,6 +52,8 @@ hl_json_get_str(json_object *o, const char *name)
 
 #define JSON_DEPTH_MAX 32
 #define JSON_SPACE " \t\r\n"
+
+static const char *int_text_out_of_range(const char *s, size_t n);
 
 json_object *
 hl_json_parse(const char *text, size_t len, int strict, const char **why)
@@ -110,7 +113,111 @@ hl_json_parse_depth(const char *text, size_t len, int strict, int depth, const c
 		*why = "text after the value";
 		return NULL;
 	}
+	/* What json-c took but would not give back as sent. Its depth
+	 * counts the innermost value as a level, so an empty array or
+	 * object there nests one container deeper than a number would: one
+	 * more than MariaDB's JSON_VALID (the events.payload check) takes.
+	 * The limit here is on containers, whatever is inside. */
+	*why = hl_json_value_problem(o, depth - 1);
+	if (!*why && strict)
+		*why = int_text_out_of_range(text, len);
+	if (*why) {
+		json_object_put(o);
+		return NULL;
+	}
 	return o;
+}
+
+const char *
+hl_json_value_problem(json_object *v, int levels)
+{
+	const char *why = NULL;
+	size_t i, n;
+	double d;
+
+	switch (json_object_get_type(v)) {
+	case json_type_double:
+		/* json-c takes NaN and Infinity even in strict mode, and 1e999
+		 * as infinity: no JSON parser reads them back as the number sent,
+		 * and MariaDB refuses the first two. */
+		d = json_object_get_double(v);
+		if (isnan(d) || isinf(d))
+			return "a number is not finite (NaN, Infinity) or beyond the range of a "
+				"64-bit float";
+		return NULL;
+	case json_type_array:
+		if (levels < 1)
+			return "nesting too deep";
+		n = json_object_array_length(v);
+		for (i = 0; i < n && !why; i++)
+			why = hl_json_value_problem(json_object_array_get_idx(v, i), levels - 1);
+		return why;
+	case json_type_object: {
+		if (levels < 1)
+			return "nesting too deep";
+		json_object_object_foreach(v, key, val) {
+			(void)key;
+			why = hl_json_value_problem(val, levels - 1);
+			if (why)
+				return why;
+		}
+		return NULL;
+	}
+	default:
+		return NULL;
+	}
+}
+
+/* 1 when the n digits d (no sign, no leading zeros) are a number above
+ * max. */
+static int
+digits_exceed(const char *d, size_t n, const char *max)
+{
+	size_t m = strlen(max);
+
+	return n != m ? n > m : memcmp(d, max, n) > 0;
+}
+
+/* An integer beyond what json-c holds: it clamps one below INT64_MIN
+ * to INT64_MIN and one above UINT64_MAX to UINT64_MAX without a trace,
+ * so 18446744073709551616 would be stored as ...615. Only the text
+ * shows it: a scan of valid strict JSON (no comments, no single quotes)
+ * for integer tokens (no fraction, no exponent) outside strings. */
+static const char *
+int_text_out_of_range(const char *s, size_t n)
+{
+	size_t i = 0, start;
+	int negative;
+
+	while (i < n) {
+		if (s[i] == '"') {
+			for (i++; i < n && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+			i++;
+			continue;
+		}
+		if (s[i] != '-' && (s[i] < '0' || s[i] > '9')) {
+			i++;
+			continue;
+		}
+		negative = s[i] == '-';
+		if (negative)
+			i++;
+		start = i;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i < n && (s[i] == '.' || s[i] == 'e' || s[i] == 'E')) {
+			while (i < n && s[i] && strchr("0123456789.eE+-", s[i]))
+				i++;
+			continue;
+		}
+		if (digits_exceed(s + start, i - start,
+		    negative ? "9223372036854775808" : "18446744073709551615"))
+			return "an integer is beyond the 64-bit range (-2^63 to 2^64-1); send it "
+				"as a string";
+	}
+	return NULL;
 }
 
 static int

@@ -35,16 +35,23 @@ const char *hl_json_get_str(json_object *o, const char *name);
  * Takes ownership of data. */
 json_object *hl_json_list(json_object *data, const char *iterator, int done);
 /* Parse text (len bytes, and text[len] must be its terminating NUL) as
- * exactly one JSON value, nested at most 32 deep; whitespace may follow
- * it, nothing else. strict: RFC 8259 only (no comments, single quotes,
+ * exactly one JSON value, at most 31 arrays and objects deep (see
+ * below); whitespace may follow it, nothing else. strict: RFC 8259 only (no comments, single quotes,
  * trailing commas). Returns the value (the caller owns it), or NULL with
  * *why saying what is wrong ("it ends early", "text after the value",
  * json-c's description...). The JSON null is NULL with *why NULL. */
 json_object *hl_json_parse(const char *text, size_t len, int strict, const char **why);
-/* The same with another nesting limit (json-c's depth: 32 takes 31
- * nested arrays around a value). */
+/* The same with another nesting limit: at most depth - 1 arrays and
+ * objects inside one another (32: the 31 MariaDB's JSON_VALID takes).
+ * Both refuse what json-c would take but not keep as sent: NaN,
+ * Infinity and numbers beyond a double's range, and (strict) integers
+ * beyond -2^63..2^64-1, which json-c clamps. */
 json_object *hl_json_parse_depth(const char *text, size_t len, int strict, int depth,
 	const char **why);
+/* What makes v unfit to store or send as JSON, or NULL: arrays and
+ * objects nested more than levels deep, or a number that is not finite.
+ * For values built in C, which the parser has not seen. */
+const char *hl_json_value_problem(json_object *v, int levels);
 /* 1 when a and b are the same JSON value, numbers by value at any depth
  * (1.0 is 1, also inside arrays and objects; integers exactly, past
  * 2^53 too), objects whatever the order of their members; NULL is JSON

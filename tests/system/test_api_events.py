@@ -1,6 +1,7 @@
 """Custom event types with schemas, and which endpoints receive a
 published event: exact types, family wildcards, "*", payload filters."""
 
+import json
 import threading
 import time
 
@@ -327,3 +328,47 @@ def test_events_page_family_search_is_literal():
     assert status == 200 and (mine in body, other in body) == (True, False), (mine in body, other in body)
     status, _, body = s.get("/webhook/events?type=%s%%25.*" % fam)
     assert status == 200 and mine not in body and other not in body, body[-3000:]
+
+
+def test_payloads_json_c_would_change_are_refused_before_storing():
+    """json-c takes NaN and Infinity even in strict mode, 1e999 as
+    infinity, and clamps integers past 64 bits (18446744073709551616
+    became ...615): the API and the CLI published what no receiver was
+    sent, or MariaDB's check refused it and the CLI failed as if the
+    database had. And 32 arrays and objects with an empty one innermost
+    passed json-c's depth but not JSON_VALID (31)."""
+    slug, key = account()
+    acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
+    hdr = {"Content-Type": "application/json"}
+
+    def raw_publish(payload_text):
+        body = '{"event_type": "sms.sent", "payload": %s}' % payload_text
+        return api("POST", "/webhooks/publish", raw=body.encode(), headers=hdr, key=key)
+
+    cases = (('{"v": NaN}', "not finite"), ('{"v": -Infinity}', "not finite"),
+             ('{"v": 1e999}', "not finite"), ('{"v": 18446744073709551616}', "64-bit range"),
+             ('{"v": [-9223372036854775809]}', "64-bit range"))
+    # 32 containers: the request object, the payload and 30 arrays; the
+    # CLI reads the payload alone.
+    api_deep = '{"v": %s%s}' % ("[" * 30, "]" * 30)
+    ctl_deep = '{"v": %s%s}' % ("[" * 31, "]" * 31)
+    for text, why in cases + ((api_deep, "nesting too deep"),):
+        r = raw_publish(text)
+        assert r.status == 400 and error_code(r) == "invalid_json", (text, r)
+        assert why in r.body["error"]["message"], (text, r)
+    for text, why in cases + ((ctl_deep, "nesting too deep"),):
+        r = ctl("publish", "--account", slug, "sms.sent", text, check=False)
+        assert r.returncode == 2 and why in r.stderr, (text, r.returncode, r.stderr)
+    assert sql("SELECT COUNT(*) FROM events WHERE account_id = '%s'" % acct) == [["0"]]
+    # What fits is stored and read back exactly: the edges of 64 bits,
+    # and 31 containers with an empty one innermost.
+    text = '{"big": 18446744073709551615, "small": -9223372036854775808, "deep": %s%s}' % (
+        "[" * 29, "]" * 29)
+    r = raw_publish(text)
+    assert r.status == 202, r
+    got = json.loads(sql("SELECT payload FROM events WHERE id = '%s'" % r.body["id"])[0][0])
+    assert got["big"] == 18446744073709551615 and got["small"] == -9223372036854775808, got
+    assert got["deep"] == json.loads("[" * 29 + "]" * 29), got
+    out = ctl_publish(slug, "sms.sent", json.loads('{"deep": %s%s}' % ("[" * 30, "]" * 30)))
+    got = json.loads(sql("SELECT payload FROM events WHERE id = '%s'" % out["id"])[0][0])
+    assert got["deep"] == json.loads("[" * 30 + "]" * 30), got

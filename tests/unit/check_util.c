@@ -2,6 +2,7 @@
  * exactly one JSON value (hl_json_parse) the way request bodies, incoming
  * bodies and typed schemas are parsed. */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,81 @@ START_TEST(test_depth)
 }
 END_TEST
 
+/* The limit is on containers: an empty one innermost is a level too,
+ * which json-c's depth does not count (MariaDB's JSON_VALID does). */
+START_TEST(test_depth_counts_empty_containers)
+{
+	char text[80];
+	const char *why;
+	json_object *o;
+	int d, limit;
+
+	for (limit = 31; limit <= 32; limit++)
+		for (d = limit - 2; d <= limit; d++) {
+			snprintf(text, sizeof(text), "%.*s%.*s", d,
+				"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", d,
+				"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
+			o = hl_json_parse_depth(text, strlen(text), 1, limit, &why);
+			if (d < limit) {
+				ck_assert_msg(o != NULL, "%d arrays at depth %d", d, limit);
+				json_object_put(o);
+			} else {
+				ck_assert_ptr_null(o);
+				ck_assert_str_eq(why, "nesting too deep");
+			}
+		}
+	/* Objects count the same. */
+	o = parse("{\"a\":{\"b\":{}}}", 1, &why);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_ptr_null(hl_json_value_problem(o, 3));
+	ck_assert_str_eq(hl_json_value_problem(o, 2), "nesting too deep");
+	json_object_put(o);
+}
+END_TEST
+
+/* What json-c takes but cannot keep as sent is refused: NaN and
+ * Infinity (even strict), numbers past a double's range, and integers
+ * it would clamp. What is kept exactly is taken. */
+START_TEST(test_numbers_json_c_would_change)
+{
+	static const char *refused[] = {
+		"[NaN]", "[Infinity]", "[-Infinity]", "{\"a\": 1e999}", "[-1e999]", "[1.0E400]",
+		"[18446744073709551616]", "[-9223372036854775809]",
+		"{\"n\": 123456789012345678901234567890}", "[1, 2, 99999999999999999999]", NULL
+	};
+	static const char *taken[] = {
+		"[18446744073709551615]", "[-9223372036854775808]", "[9223372036854775808]",
+		"[1e-999]", "[1.7976931348623157e308]", "[123456789012345678901234567890.5]",
+		"[123456789012345678901234567890e0]", "[-0]",
+		"[\"123456789012345678901234567890\"]",
+		"{\"a\\\"99999999999999999999999\": \"\\\\\", \"b\": 1}",
+		"{\"99999999999999999999999\": [true, false, null]}", NULL
+	};
+	const char *why;
+	json_object *o;
+	int i;
+
+	for (i = 0; refused[i]; i++) {
+		o = parse(refused[i], 1, &why);
+		ck_assert_msg(o == NULL && why != NULL, "%s was taken", refused[i]);
+	}
+	ck_assert_ptr_null(parse("[NaN]", 0, &why));
+	ck_assert_ptr_nonnull(strstr(why, "not finite"));
+	ck_assert_ptr_null(parse("[18446744073709551616]", 1, &why));
+	ck_assert_ptr_nonnull(strstr(why, "64-bit range"));
+	for (i = 0; taken[i]; i++) {
+		o = parse(taken[i], 1, &why);
+		ck_assert_msg(o != NULL, "%s was refused: %s", taken[i], why ? why : "null");
+		json_object_put(o);
+	}
+	/* Built in C, where no parser has looked. */
+	o = json_object_new_array();
+	json_object_array_add(o, json_object_new_double(NAN));
+	ck_assert_ptr_nonnull(hl_json_value_problem(o, 31));
+	json_object_put(o);
+}
+END_TEST
+
 START_TEST(test_length_and_nul)
 {
 	const char *why;
@@ -205,6 +281,8 @@ util_suite(void)
 	tcase_add_test(tc, test_null_is_a_value);
 	tcase_add_test(tc, test_what_is_not_one_value);
 	tcase_add_test(tc, test_depth);
+	tcase_add_test(tc, test_depth_counts_empty_containers);
+	tcase_add_test(tc, test_numbers_json_c_would_change);
 	tcase_add_test(tc, test_length_and_nul);
 	tcase_add_test(tc, test_nul_in_json);
 	tcase_add_test(tc, test_text_equal);
