@@ -63,8 +63,9 @@ headers_list(HDF *hdf, const char *prefix, const char *json_text)
 void
 page_testing_send(struct hl_req *r)
 {
-	char wh[HL_ID_MAX], type[140];
+	char wh[HL_ID_MAX], type[140], msg[200];
 	char *payload = malloc(PAYLOAD_MAX + 1);
+	const char *why;
 	HDF *hdf = hl_page_hdf(r);
 	json_object *parsed = NULL;
 	struct hl_attempt a;
@@ -104,9 +105,19 @@ page_testing_send(struct hl_req *r)
 		status = 422;
 		goto out;
 	}
-	parsed = json_tokener_parse(payload);
+	/* The parser the API uses: json_tokener_parse took '{} x', NaN and
+	 * 1e999, and sent what no receiver would be sent by a publish. */
+	parsed = hl_json_parse(payload, strlen(payload), 1, &why);
 	if (!json_object_is_type(parsed, json_type_object)) {
-		hdf_set_value(hdf, "Page.FieldError.payload", "the payload must be a JSON object");
+		snprintf(msg, sizeof(msg), "the payload must be a JSON object%s%s",
+			why ? ": " : "", why ? why : "");
+		hdf_set_value(hdf, "Page.FieldError.payload", msg);
+		status = 422;
+		goto out;
+	}
+	if (hl_json_text_has_nul(payload, strlen(payload))) {
+		hdf_set_value(hdf, "Page.FieldError.payload",
+			"the payload must not contain a NUL character (\\u0000)");
 		status = 422;
 		goto out;
 	}

@@ -250,6 +250,12 @@ def test_test_send_shows_request_and_response():
         status, _, body = s.post("/webhook/testing/send", {"webhook_id": wh, "type": "sms.delivered",
                                                            "payload": "[1"})
         assert status == 422 and "must be a JSON object" in body
+        # The API's parser: json_tokener_parse sent these on as {} and NaN.
+        for payload, why in (("{} x", "unexpected character"), ('{"v": NaN}', "not finite")):
+            status, _, body = s.post("/webhook/testing/send", {
+                "webhook_id": wh, "type": "sms.delivered", "payload": payload})
+            assert status == 422 and why in _field_error(body, "payload"), (payload, body[:2000])
+        assert len(rcv.requests) == 1, rcv.requests
 
 
 def test_inspector_of_another_account_or_none_is_404():
