@@ -44,9 +44,13 @@ hl_account_create(struct hl_db *db, const char *slug, const char *name,
 {
 	hl_err rc;
 
-	if (!slug_valid(slug))
-		return hl_fail(HL_ERR_INVALID, "slug",
-			"account slug must be 1-64 characters of a-z, 0-9, - and _");
+	/* Not starting with "-" for a new account only: such a slug reads as
+	 * an option wherever it follows a command ("hooklinectl key list
+	 * -acme", a script's getopt). slug_valid stays as it was for
+	 * lookups, so an account made before the rule is still found. */
+	if (!slug_valid(slug) || slug[0] == '-')
+		return hl_fail(HL_ERR_INVALID, "slug", "account slug must be 1-64 characters of "
+			"a-z, 0-9, - and _, and must not start with -");
 	if (!name || !*name)
 		name = slug;
 	if (strlen(name) > 200)

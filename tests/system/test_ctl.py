@@ -512,3 +512,27 @@ def test_status_shows_the_queue_and_says_when_it_is_behind():
             assert p.returncode == 2 and p.stdout == "", (bad, p)
     finally:
         assert api("DELETE", "/webhooks/%s" % ep["id"], key=key).status == 204
+
+
+def test_account_slug_starting_with_a_dash_is_refused_at_create_only():
+    """A slug such as "-acme" reads as an option wherever it is typed
+    after it ("hooklinectl key list -acme", a script's getopt), so
+    account create refuses it (exit 2, nothing created). An account that
+    already has one (made before the rule) is still found by it."""
+    before = sql("SELECT COUNT(*) FROM accounts")
+    for slug in ("-acme", "--config", "-"):
+        p = ctl("account", "create", slug, check=False)
+        assert p.returncode == 2, (slug, p.returncode, p.stdout, p.stderr)
+        assert "slug" in p.stderr and "-" in p.stderr and not p.stdout, (slug, p.stderr)
+    assert sql("SELECT COUNT(*) FROM accounts") == before
+    # A dash elsewhere is fine, as before.
+    ok = unique("dash")
+    assert ctl("account", "create", ok + "-x").returncode == 0
+    legacy = "-" + unique("legacy")
+    acct = ctl("account", "create", legacy[1:]).stdout.strip()
+    sql("UPDATE accounts SET slug = '%s' WHERE id = '%s'" % (legacy, acct))
+    p = ctl("key", "create", legacy, "--scopes", "read", check=False)
+    assert p.returncode == 0 and p.stdout.startswith("hl_"), (p.returncode, p.stderr)
+    key = p.stdout.strip()
+    p = ctl("key", "list", legacy, check=False)
+    assert p.returncode == 0 and _prefix(key) in p.stdout, (p.returncode, p.stdout, p.stderr)
