@@ -939,8 +939,10 @@ main(int argc, char **argv)
 	/* A migration's DDL may rebuild a large table for many minutes, with
 	 * no answer from the server meanwhile: Database.TimeoutSeconds would
 	 * cut it off (MariaDB then finishes or undoes that statement alone).
-	 * An operator stops a migrate that hangs with Ctrl-C. */
-	if (cmd->run == cmd_migrate)
+	 * An operator stops a migrate that hangs with Ctrl-C. migrate
+	 * --status only reads, from deploy scripts and monitoring that must
+	 * not hang on a server that stopped answering: it keeps the limit. */
+	if (cmd->run == cmd_migrate && nargs == 0)
 		c.cfg.db_timeout = 0;
 	if (hl_db_open(&c.cfg, &c.db)) {
 		fprintf(stderr, "hooklinectl: %s\n", hl_errmsg());

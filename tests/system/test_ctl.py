@@ -6,13 +6,15 @@ once, CIDRs checked), and the audit records its changes leave."""
 import hashlib
 import os
 import pwd
+import secrets
 import shutil
 import subprocess
 import threading
+import time
 
 from apihelp import account, error_code
 from hltest import (CONFIG, CTL, TMP, _run, api, ctl, no_sanitizer_report, sql, unique,
-                    write_config)
+                    wait_for, write_config)
 
 SQL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "sql")
 
@@ -536,3 +538,53 @@ def test_account_slug_starting_with_a_dash_is_refused_at_create_only():
     key = p.stdout.strip()
     p = ctl("key", "list", legacy, check=False)
     assert p.returncode == 0 and _prefix(key) in p.stdout, (p.returncode, p.stdout, p.stderr)
+
+
+class _SchemaLock:
+    """A mariadb session that holds LOCK TABLES schema_migrations WRITE
+    for up to seconds (or until the block ends): a statement that reads
+    the table waits without an answer meanwhile, as on a frozen server."""
+
+    def __init__(self, seconds):
+        self.marker = "SLEEP(%d.%06d)" % (seconds, secrets.randbelow(10 ** 6))
+        self.seconds = seconds
+
+    def __enter__(self):
+        self.p = subprocess.Popen(
+            ["mariadb", "--no-defaults", "--socket", os.environ["HL_DB_SOCKET"], "-uroot",
+             "-N", "-B", "hookline", "-e",
+             "LOCK TABLES schema_migrations WRITE; SELECT %s; UNLOCK TABLES" % self.marker],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        rows = wait_for(lambda: sql("SELECT ID FROM information_schema.PROCESSLIST WHERE "
+                                    "INFO = 'SELECT %s'" % self.marker),
+                        message="the lock session did not start")
+        self.id = int(rows[0][0])
+        return self
+
+    def __exit__(self, *exc):
+        # KILL, not the client's end: the server would sleep on, locked.
+        if self.p.poll() is None:
+            sql("KILL %d" % self.id)
+        self.p.wait(timeout=30)
+
+
+def test_migrate_status_gives_up_after_the_timeout_migrate_waits():
+    """migrate --status only reads (deploy scripts and monitoring run it)
+    but waited without limit, like migrate, for a server that does not
+    answer. Now it gives up after Database.TimeoutSeconds (exit 5, try
+    again); migrate itself still waits (a migration's DDL may run long)."""
+    conf = write_config(Database_TimeoutSeconds=2)
+    with _SchemaLock(60):
+        t = time.time()
+        p = ctl_config(conf, "migrate", "--status", timeout=40)
+        took = time.time() - t
+    assert p.returncode == 5, (p.returncode, p.stdout, p.stderr)
+    assert "lost" in p.stderr and not p.stdout, (p.stdout, p.stderr)
+    assert took < 15, took
+    with _SchemaLock(5):
+        t = time.time()
+        p = ctl_config(conf, "migrate", timeout=60)
+        took = time.time() - t
+    assert p.returncode == 0 and "up to date" in p.stdout, (p.returncode, p.stderr)
+    assert took > 2.5, took
+    assert ctl_config(conf, "migrate", "--status").returncode == 0
