@@ -655,17 +655,31 @@ hl_db_exec(struct hl_db *db, unsigned long long *affected, const char *sql,
 	return rc;
 }
 
+/* The error of statement n (from 1) of a script, with MariaDB's own
+ * message: a script is a migration, trusted text, and "already exists"
+ * or "database error (1064)" would leave the reader to guess which
+ * statement, and which row or word of it, failed. */
+static hl_err
+script_error(MYSQL *my, unsigned n)
+{
+	hl_err rc = db_error(my, "script");
+
+	return hl_fail(rc, NULL, "statement %u: %.300s (%u)", n, mysql_error(my),
+		mysql_errno(my));
+}
+
 hl_err
 hl_db_exec_script(struct hl_db *db, const char *text)
 {
 	hl_err rc = HL_OK;
+	unsigned n = 1;
 	int status;
 
 	if (db_live(db))
 		return hl_errcode();
 	mysql_set_server_option(db->my, MYSQL_OPTION_MULTI_STATEMENTS_ON);
 	if (mysql_real_query(db->my, text, strlen(text))) {
-		rc = db_error(db->my, "script");
+		rc = script_error(db->my, n);
 		goto out;
 	}
 	/* Drain every result; the first failing statement stops the script. */
@@ -675,8 +689,10 @@ hl_db_exec_script(struct hl_db *db, const char *text)
 		if (res)
 			mysql_free_result(res);
 		status = mysql_next_result(db->my);
+		if (status >= 0)
+			n++;
 		if (status > 0) {
-			rc = db_error(db->my, "script");
+			rc = script_error(db->my, n);
 			goto out;
 		}
 	} while (status == 0);

@@ -79,7 +79,8 @@ hl_err hl_stmt_array(struct hl_stmt *st, hl_row_fn row, struct json_object **out
 hl_err hl_db_exec(struct hl_db *db, unsigned long long *affected,
 	const char *sql, const char *types, ...);
 
-/* Run a file of schema statements (migrations only: trusted text). */
+/* Run a file of schema statements (migrations only: trusted text). A
+ * failure's message is "statement N: " and MariaDB's error. */
 hl_err hl_db_exec_script(struct hl_db *db, const char *text);
 
 #endif

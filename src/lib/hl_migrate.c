@@ -237,7 +237,8 @@ hl_migrate(struct hl_db *db, const char *dir, int *applied)
 		hl_log(HL_LOG_INFO, "applying migration %s", list[i].name);
 		if (hl_db_exec_script(db, hl_buf_str(&text))) {
 			/* Whatever the statement's error (a duplicate key too), the
-			 * migration failed: not "already exists". */
+			 * migration failed: not "already exists". The message says
+			 * which statement of the file, and MariaDB's error. */
 			rc = hl_fail(HL_ERR_DB, NULL, "migration %s failed: %s; nothing after it was "
 				"applied, and it is applied again by the next migrate", list[i].name,
 				hl_errmsg());

@@ -588,3 +588,33 @@ def test_migrate_status_gives_up_after_the_timeout_migrate_waits():
     assert p.returncode == 0 and "up to date" in p.stdout, (p.returncode, p.stderr)
     assert took > 2.5, took
     assert ctl_config(conf, "migrate", "--status").returncode == 0
+
+
+def test_migrate_sql_errors_name_the_file_and_the_statement():
+    """A duplicate key was reported as "already exists", without MariaDB's
+    message: which file, which statement and which row were left to
+    guess. Every SQL error of a migration names the file, the statement's
+    place in it and MariaDB's message."""
+    dup = ("CREATE TABLE IF NOT EXISTS t_migrate_907 (id INT PRIMARY KEY);\n"
+           "DELETE FROM t_migrate_907;\n"
+           "INSERT INTO t_migrate_907 VALUES (1);\n"
+           "INSERT INTO t_migrate_907 VALUES (1);\n")
+    d, conf = _sql_copy({"907_dup.sql": dup})
+    try:
+        p = _migrate(conf)
+        assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+        last = p.stderr.strip().splitlines()[-1]
+        assert last.startswith("hooklinectl: migrate: migration 907_dup.sql failed"), p.stderr
+        assert "statement 4" in last and "Duplicate entry '1'" in last, last
+        assert "already exists" not in p.stderr, p.stderr
+        assert not _applied(907)
+        # The first statement failing, any error: named the same way.
+        with open(os.path.join(d, "907_dup.sql"), "w") as f:
+            f.write("INSERT INTO t_migrate_907_none VALUES (1);\n")
+        p = _migrate(conf)
+        last = p.stderr.strip().splitlines()[-1]
+        assert p.returncode == 1 and "migration 907_dup.sql failed" in last, p.stderr
+        assert "statement 1" in last and "t_migrate_907_none" in last, last
+        assert not _applied(907)
+    finally:
+        _forget(907)
