@@ -56,6 +56,11 @@ read_file(const char *path, struct hl_buf *out)
 		if (rc)
 			break;
 	}
+	/* The buffer's own message names no file, and its code reads as a
+	 * bad argument (exit 2): the file is what must change. */
+	if (rc == HL_ERR_TOOLARGE)
+		rc = hl_fail(HL_ERR_CONFIG, NULL, "migration %s is larger than %d MiB: split it "
+			"into several migrations", path, MIGRATION_MAX_BYTES / (1024 * 1024));
 	if (!rc && ferror(f))
 		rc = hl_fail(HL_ERR_IO, NULL, "cannot read %s", path);
 	fclose(f);

@@ -618,3 +618,30 @@ def test_migrate_sql_errors_name_the_file_and_the_statement():
         assert not _applied(907)
     finally:
         _forget(907)
+
+
+def test_migration_file_larger_than_4_mib_is_refused_by_name():
+    """A migration over the 4 MiB the migrator reads was refused with
+    "data exceeds the 4194304 byte limit", naming no file, and exit 2 as
+    if the command line were wrong. Now exit 1 naming the file, before
+    anything is applied; a file of exactly 4 MiB is applied."""
+    head = "CREATE TABLE IF NOT EXISTS t_migrate_908 (id INT) COMMENT '' /* "
+    tail = " */;\n"
+    limit = 4 * 1024 * 1024
+    exact = head + "x" * (limit - len(head) - len(tail)) + tail
+    assert len(exact) == limit
+    big = exact.replace("/* x", "/* xx", 1)
+    d, conf = _sql_copy({"908_big.sql": big,
+                         "909_after.sql": "CREATE TABLE IF NOT EXISTS t_migrate_909 (id INT);\n"})
+    try:
+        p = _migrate(conf)
+        assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+        assert "908_big.sql" in p.stderr and "4 MiB" in p.stderr, p.stderr
+        assert not _applied(908) and not _applied(909) and not _table("t_migrate_90%"), p.stderr
+        with open(os.path.join(d, "908_big.sql"), "w") as f:
+            f.write(exact)
+        p = _migrate(conf)
+        assert p.returncode == 0 and "2 migrations applied" in p.stdout, (p.stdout, p.stderr)
+        assert _applied(908) == [["908_big.sql"]]
+    finally:
+        _forget(908, 909)
