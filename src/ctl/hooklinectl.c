@@ -224,9 +224,11 @@ restore_tty(int sig)
 
 /* The password comes from stdin so it never shows in ps or history; on
  * a terminal it is typed without echo, so it never shows on the screen
- * (or in a recording of the session) either. */
+ * (or in a recording of the session) either. 0, or the exit status: an
+ * empty line or none at all (</dev/null, a script's empty variable) is
+ * the caller's to fix, said before anything is changed. */
 static int
-read_password(char *buf, size_t cap)
+read_password(const char *what, char *buf, size_t cap)
 {
 	struct termios quiet;
 	size_t n;
@@ -249,13 +251,19 @@ read_password(char *buf, size_t cap)
 		tty_quiet = 0;
 		fprintf(stderr, "\n");
 	}
-	if (!ok) {
-		fprintf(stderr, "hooklinectl: no password on standard input\n");
-		return -1;
+	if (!ok && ferror(stdin)) {
+		fprintf(stderr, "hooklinectl: %s: cannot read the password from standard input: "
+			"%s\n", what, strerror(errno));
+		return 1;
 	}
-	n = strlen(buf);
+	n = ok ? strlen(buf) : 0;
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
+	if (n == 0) {
+		fprintf(stderr, "hooklinectl: %s: the password is empty: give it on standard "
+			"input, one line of 10 to 1024 characters\n", what);
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -274,10 +282,10 @@ cmd_user_create(struct ctl *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	rc = account_id(c, argv[0], acct);
+	if (!rc)
+		rc = read_password("user create", password, sizeof(password));
 	if (rc)
 		return rc;
-	if (read_password(password, sizeof(password)))
-		return 1;
 	if (hl_db_begin(c->db)) {
 		memset(password, 0, sizeof(password));
 		return fail("user create");
@@ -408,10 +416,10 @@ cmd_user_passwd(struct ctl *c, int argc, char **argv)
 	rc = account_id(c, argv[0], acct);
 	if (!rc)
 		rc = account_user(c, acct, argv[1], &u);
+	if (!rc)
+		rc = read_password("user passwd", password, sizeof(password));
 	if (rc)
 		return rc;
-	if (read_password(password, sizeof(password)))
-		return 1;
 	if (hl_db_begin(c->db)) {
 		memset(password, 0, sizeof(password));
 		return fail("user passwd");

@@ -645,3 +645,25 @@ def test_migration_file_larger_than_4_mib_is_refused_by_name():
         assert _applied(908) == [["908_big.sql"]]
     finally:
         _forget(908, 909)
+
+
+def test_empty_password_on_stdin_is_refused_and_changes_nothing():
+    """No password at all on standard input (</dev/null, an empty pipe)
+    exited 1 as if something had failed, and an empty line was answered
+    with the length rule only. Both are now exit 2 saying the password
+    is empty, for user create and user passwd, and nothing is changed."""
+    slug, _ = account()
+    email = "empty-%s@example.test" % unique("u")
+    for given in ("", "\n", "\r\n"):
+        p = ctl("user", "create", slug, email, "viewer", input=given, check=False)
+        assert p.returncode == 2, (repr(given), p.returncode, p.stderr)
+        assert "password" in p.stderr and "empty" in p.stderr and not p.stdout, p.stderr
+    assert not sql("SELECT id FROM users WHERE email = '%s'" % email)
+    ctl("user", "create", slug, email, "viewer", input="a good long password\n")
+    (before,) = sql("SELECT password_hash FROM users WHERE email = '%s'" % email)
+    audits = sql("SELECT COUNT(*) FROM audit_log WHERE action = 'user.set_password'")
+    for given in ("", "\n"):
+        p = ctl("user", "passwd", slug, email, input=given, check=False)
+        assert p.returncode == 2 and "empty" in p.stderr, (repr(given), p.returncode, p.stderr)
+    assert sql("SELECT password_hash FROM users WHERE email = '%s'" % email) == [before]
+    assert sql("SELECT COUNT(*) FROM audit_log WHERE action = 'user.set_password'") == audits

@@ -237,9 +237,10 @@ def test_user_commands_validate_arguments_and_change_nothing_on_error():
     for bad in ("short", "x" * 1025):
         p = ctl("user", "passwd", slug, email, input=bad + "\n", check=False)
         assert p.returncode == 2 and "password" in p.stderr, (p.returncode, p.stderr)
-    # No password at all on standard input: a failure, as for user create.
+    # No password at all on standard input: an empty one, refused as for
+    # user create.
     p = ctl("user", "passwd", slug, email, input="", check=False)
-    assert p.returncode == 1 and "no password" in p.stderr, (p.returncode, p.stderr)
+    assert p.returncode == 2 and "password is empty" in p.stderr, (p.returncode, p.stderr)
     assert sql("SELECT password_hash, disabled_at IS NULL FROM users WHERE id = '%s'" % uid) == before
     assert sql("SELECT disabled_at IS NULL FROM users WHERE id = '%s'" % ouid) == [["1"]]
     assert _get("/webhook", cookie).status == 200
