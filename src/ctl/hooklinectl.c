@@ -679,16 +679,53 @@ status_int(json_object *o, const char *key)
 	return json_object_get_int64(json_object_object_get(o, key));
 }
 
+/* The schema member of status --json. */
+static json_object *
+status_schema(const struct hl_migrate_status *ms)
+{
+	json_object *schema = json_object_new_object();
+
+	hl_json_add_int(schema, "version", ms->db_version);
+	hl_json_add_int(schema, "build_version", ms->want_version);
+	hl_json_add_bool(schema, "current", ms->state == HL_MIGRATE_CURRENT);
+	hl_json_add_str(schema, "state", hl_migrate_state_name(ms->state));
+	hl_json_add_str(schema, "detail", ms->detail);
+	return schema;
+}
+
+/* A schema that is not this build's: what differs, for a person or a
+ * monitoring script, which must see it rather than a refusal without
+ * output; the queue is not read (its queries are written for this
+ * build's schema). Exit 1, as every other command refuses it. */
+static int
+status_mismatch(const struct hl_migrate_status *ms, int json)
+{
+	json_object *o;
+
+	if (json) {
+		o = json_object_new_object();
+		json_object_object_add(o, "schema", status_schema(ms));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	} else {
+		printf("schema: %s\n", ms->detail);
+		printf("queue: not shown, this build does not read that schema\n");
+	}
+	fprintf(stderr, "hooklinectl: status: %s\n", ms->detail);
+	return 1;
+}
+
 /* The queue of every account and the schema, for a person (text) or a
  * monitoring script (--json: one object). --max-lag S: exit 6 when the
  * oldest due delivery has waited longer than S seconds, or a lease has
  * expired unclaimed: no runner is taking work (cron stopped?), or the
- * runners cannot keep up. */
+ * runners cannot keep up. A schema that is not this build's is
+ * reported instead of the queue (main lets status run on one). */
 static int
 cmd_status(struct ctl *c, int argc, char **argv)
 {
 	static const char *const options[] = { "--json", "--max-lag", NULL };
-	json_object *o = NULL, *by, *lag, *schema;
+	json_object *o = NULL, *by, *lag;
 	struct hl_migrate_status ms;
 	const char *text, *last;
 	double max_lag = -1, waited;
@@ -714,15 +751,15 @@ cmd_status(struct ctl *c, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (hl_queue_status(c->db, hl_now_ms(), &o) || hl_migrate_status(c->db, &ms)) {
+	if (hl_migrate_status(c->db, &ms))
+		return fail("status");
+	if (ms.state != HL_MIGRATE_CURRENT)
+		return status_mismatch(&ms, json);
+	if (hl_queue_status(c->db, hl_now_ms(), &o)) {
 		json_object_put(o);
 		return fail("status");
 	}
-	schema = json_object_new_object();
-	hl_json_add_int(schema, "version", ms.db_version);
-	hl_json_add_int(schema, "build_version", ms.want_version);
-	hl_json_add_bool(schema, "current", ms.state == HL_MIGRATE_CURRENT);
-	json_object_object_add(o, "schema", schema);
+	json_object_object_add(o, "schema", status_schema(&ms));
 	lag = json_object_object_get(o, "oldest_due_seconds");
 	waited = lag ? json_object_get_double(lag) : 0;
 	behind = max_lag >= 0 && (waited > max_lag || status_int(o, "expired_leases") > 0);
@@ -959,8 +996,9 @@ main(int argc, char **argv)
 	}
 	/* Every other command works on the schema this build knows: on
 	 * another one it would fail halfway with SQL errors, or write rows
-	 * a newer release reads otherwise. */
-	if (cmd->run != cmd_migrate) {
+	 * a newer release reads otherwise. status reports the difference
+	 * itself. */
+	if (cmd->run != cmd_migrate && cmd->run != cmd_status) {
 		struct hl_migrate_status st;
 
 		if (hl_migrate_status(c.db, &st)) {

@@ -264,6 +264,20 @@ out:
 	return rc;
 }
 
+static const char *const state_names[HL_MIGRATE__MAX] = {
+	[HL_MIGRATE_CURRENT] = "current",
+	[HL_MIGRATE_EMPTY] = "empty",
+	[HL_MIGRATE_BEHIND] = "behind",
+	[HL_MIGRATE_AHEAD] = "ahead",
+	[HL_MIGRATE_DIVERGED] = "diverged",
+};
+
+const char *
+hl_migrate_state_name(enum hl_migrate_state state)
+{
+	return state < HL_MIGRATE__MAX ? state_names[state] : "";
+}
+
 #define HL_MIGRATION(name) name,
 static const char *const build_migrations[] = { HL_MIGRATIONS_LIST };
 #undef HL_MIGRATION

@@ -30,6 +30,8 @@ struct hl_migrate_status {
  * (read only: it changes nothing). HL_OK with *out filled whatever the
  * state; an error only when the database could not be asked. */
 hl_err hl_migrate_status(struct hl_db *db, struct hl_migrate_status *out);
+/* "current", "empty", "behind", "ahead" or "diverged" (status --json). */
+const char *hl_migrate_state_name(enum hl_migrate_state state);
 /* The highest migration number this build needs. */
 long hl_migrate_build_version(void);
 

@@ -667,3 +667,42 @@ def test_empty_password_on_stdin_is_refused_and_changes_nothing():
         assert p.returncode == 2 and "empty" in p.stderr, (repr(given), p.returncode, p.stderr)
     assert sql("SELECT password_hash FROM users WHERE email = '%s'" % email) == [before]
     assert sql("SELECT COUNT(*) FROM audit_log WHERE action = 'user.set_password'") == audits
+
+
+def test_status_reports_a_schema_that_is_not_this_builds():
+    """status was refused, like every other command, on a schema that is
+    not this build's: a monitoring script got no --json object and
+    could not tell a stale schema from a broken database. Now it prints
+    the comparison (text, or the schema member of --json) and exits 1."""
+    import json
+    sql("INSERT INTO schema_migrations (version, name) VALUES (910, '910_future.sql')")
+    try:
+        p = ctl("status", check=False)
+        assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+        assert "schema: " in p.stdout and "910_future.sql" in p.stdout, p.stdout
+        assert "newer" in p.stdout, p.stdout
+        p = ctl("status", "--json", check=False)
+        assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+        st = json.loads(p.stdout)
+        assert st["schema"]["current"] is False and st["schema"]["state"] == "ahead", st
+        assert st["schema"]["version"] == 910, st
+        assert st["schema"]["build_version"] < 910, st
+        assert "910_future.sql" in st["schema"]["detail"], st
+        # Other commands still refuse it.
+        p = ctl("account", "list", check=False)
+        assert p.returncode == 1 and "910_future.sql" in p.stderr, (p.returncode, p.stderr)
+    finally:
+        _forget(910)
+    st = json.loads(ctl("status", "--json").stdout)
+    assert st["schema"]["current"] is True and st["schema"]["state"] == "current", st
+    # A database never migrated.
+    empty = "hookline_" + unique("empty").replace("-", "_")
+    sql("CREATE DATABASE %s" % empty)
+    try:
+        p = ctl_config(write_config(Database_Name=empty), "status", "--json")
+        assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+        st = json.loads(p.stdout)
+        assert st["schema"]["state"] == "empty" and st["schema"]["version"] == 0, st
+        assert "hooklinectl migrate" in st["schema"]["detail"], st
+    finally:
+        sql("DROP DATABASE %s" % empty)
