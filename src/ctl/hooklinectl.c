@@ -2,7 +2,8 @@
  * accounts, users (create, list, disable, enable, new password) and API keys, publish events from shell or cron, and
  * show queue status, apply the retention. See hooklinectl(8). Exit codes: 0 ok, 1 failure,
  * 2 usage or an invalid argument, 3 already exists (or a lock is held), 4 not found,
- * 5 the database was lost or busy (deadlock, lock wait timeout): try again,
+ * 5 the database could not be reached, was lost or busy (deadlock, lock wait
+ * timeout): try again,
  * 6 behind (status --max-lag).
  * Each change to accounts, users and keys is written with its audit
  * record in one transaction: both or neither. */
@@ -989,10 +990,13 @@ main(int argc, char **argv)
 	 * not hang on a server that stopped answering: it keeps the limit. */
 	if (cmd->run == cmd_migrate && nargs == 0)
 		c.cfg.db_timeout = 0;
+	/* A server that cannot be reached (stopped, restarting, too many
+	 * connections) is one to try again, as when it goes away during the
+	 * command; one that refuses the user or the database is not. */
 	if (hl_db_open(&c.cfg, &c.db)) {
 		fprintf(stderr, "hooklinectl: %s\n", hl_errmsg());
-		hl_config_free(&c.cfg);
-		return 1;
+		status = hl_db_connect_refused() ? 1 : EXIT_TRY_AGAIN;
+		goto out;
 	}
 	/* Every other command works on the schema this build knows: on
 	 * another one it would fail halfway with SQL errors, or write rows

@@ -38,6 +38,9 @@ struct hl_stmt {
  * runner retries. They used to be HL_ERR_CONFLICT, which callers read
  * as "already exists": a deadlock was reported as a taken slug. */
 static _Thread_local unsigned last_server_error;
+/* The last connection attempt was refused by the server: the user, its
+ * password or the database is wrong, which no retry mends. */
+static _Thread_local int last_connect_refused;
 
 static hl_err
 mariadb_error(unsigned no, const char *text, const char *what)
@@ -98,6 +101,7 @@ db_connect(struct hl_db *db)
 	const char *sock = *cfg->db_socket ? cfg->db_socket : NULL;
 
 	db->generation++;
+	last_connect_refused = 0;
 	db->my = mysql_init(NULL);
 	if (!db->my)
 		return hl_fail(HL_ERR_NOMEM, NULL, "mysql_init failed");
@@ -121,6 +125,16 @@ db_connect(struct hl_db *db)
 		/* Name where we tried to connect, never the password. */
 		hl_fail(HL_ERR_UNAVAILABLE, NULL, "cannot connect to MariaDB at %s: %s",
 			sock ? sock : cfg->db_host, mysql_error(db->my));
+		switch (mysql_errno(db->my)) {
+		case ER_DBACCESS_DENIED_ERROR:
+		case ER_ACCESS_DENIED_ERROR:
+		case ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
+		case ER_BAD_DB_ERROR:
+			last_connect_refused = 1;
+			break;
+		default:
+			break;
+		}
 		mysql_close(db->my);
 		db->my = NULL;
 		return HL_ERR_UNAVAILABLE;
@@ -241,6 +255,12 @@ hl_db_unlock(struct hl_db *db, const char *name)
 	rc = hl_stmt_first(st, &found);
 	hl_stmt_free(st);
 	return rc;
+}
+
+int
+hl_db_connect_refused(void)
+{
+	return hl_errcode() == HL_ERR_UNAVAILABLE && last_connect_refused;
 }
 
 int

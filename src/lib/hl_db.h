@@ -32,6 +32,11 @@ void hl_db_rollback(struct hl_db *db);
  * (every statement of it, not only the last), so it may be run again
  * from its start as it was. */
 int hl_db_deadlocked(void);
+/* The last failure was a connection that MariaDB refused (access denied
+ * to the user or the database, no such database), not one it could not
+ * be reached for: the configuration is wrong, trying again will not do.
+ * It is still HL_ERR_UNAVAILABLE, as every failed connection. */
+int hl_db_connect_refused(void);
 
 /* Prepare a statement. Parameters are bound by index (0-based) before
  * hl_stmt_exec; bound strings must stay alive until hl_stmt_exec returns. */

@@ -706,3 +706,25 @@ def test_status_reports_a_schema_that_is_not_this_builds():
         assert "hooklinectl migrate" in st["schema"]["detail"], st
     finally:
         sql("DROP DATABASE %s" % empty)
+
+
+def test_database_that_cannot_be_reached_is_exit_5_for_every_command():
+    """Exit 5 says "the database was away: run it again". A command that
+    could not connect at all exited 1, as for a broken configuration.
+    Now every command that connects exits 5 then; a server that refuses
+    the user or the database name is still 1: running again won't help."""
+    away = write_config(Database_Socket=os.path.join(TMP, "no-such-mysqld.sock"))
+    commands = [["migrate"], ["migrate", "--status"], ["status"], ["status", "--json"],
+                ["account", "list"], ["account", "create", unique("away")],
+                ["user", "list", "systest"], ["key", "list", "systest"],
+                ["key", "create", "systest"], ["publish", "sms.sent", "{}"],
+                ["purge", "--dry-run"]]
+    for argv in commands:
+        p = ctl_config(away, *argv, input="a good long password\n")
+        assert p.returncode == 5, (argv, p.returncode, p.stdout, p.stderr)
+        assert "cannot connect" in p.stderr and "no-such-mysqld.sock" in p.stderr, (argv, p.stderr)
+        assert not p.stdout, (argv, p.stdout)
+    for conf in (write_config(Database_User="no_such_user"),
+                 write_config(Database_Name="no_such_database")):
+        p = ctl_config(conf, "account", "list")
+        assert p.returncode == 1 and "cannot connect" in p.stderr, (p.returncode, p.stderr)
