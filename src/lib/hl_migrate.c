@@ -67,6 +67,22 @@ read_file(const char *path, struct hl_buf *out)
 	return rc;
 }
 
+/* Whether name is a migration's, NNN_name.sql: digits (a number above
+ * 0), "_", a name, ".sql". *version gets the number. strtol alone took
+ * " 7_x.sql" and "+7_x.sql" too, and "7_.sql". */
+static int
+migration_name(const char *name, long *version)
+{
+	size_t len = strlen(name);
+	char *end;
+
+	if (name[0] < '0' || name[0] > '9' || len < 4 || strcmp(name + len - 4, ".sql"))
+		return 0;
+	errno = 0;
+	*version = strtol(name, &end, 10);
+	return !errno && *version > 0 && *end == '_' && end + 1 < name + len - 4;
+}
+
 static hl_err
 list_migrations(const char *dir, struct migration *out, int *n)
 {
@@ -81,14 +97,19 @@ list_migrations(const char *dir, struct migration *out, int *n)
 			"(check Paths.Sql)", dir, strerror(errno));
 	while ((de = readdir(d)) != NULL) {
 		size_t len = strlen(de->d_name);
-		char *end;
 		long v;
 
-		if (len < 5 || strcmp(de->d_name + len - 4, ".sql"))
+		/* ".", ".." and hidden files (an editor's swap file). */
+		if (de->d_name[0] == '.')
 			continue;
-		v = strtol(de->d_name, &end, 10);
-		if (end == de->d_name || *end != '_' || v <= 0)
+		/* A migration misnamed (017-x.sql, 17_x.SQL, 017_x.sql.orig)
+		 * would look applied and never be: say so. */
+		if (!migration_name(de->d_name, &v)) {
+			hl_log(HL_LOG_WARN, "%s in %s is not applied: a migration's name is "
+				"NNN_name.sql (a number above 0, an underscore, a name); rename it or "
+				"move it away", de->d_name, dir);
 			continue;
+		}
 		if (*n >= MIGRATIONS_MAX || len >= sizeof(out[*n].name)) {
 			closedir(d);
 			if (*n >= MIGRATIONS_MAX)

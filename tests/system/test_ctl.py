@@ -728,3 +728,23 @@ def test_database_that_cannot_be_reached_is_exit_5_for_every_command():
                  write_config(Database_Name="no_such_database")):
         p = ctl_config(conf, "account", "list")
         assert p.returncode == 1 and "cannot connect" in p.stderr, (p.returncode, p.stderr)
+
+
+def test_misnamed_files_in_the_migrations_directory_are_named_in_a_warning():
+    """A migration named 017-x.sql or x_017.sql (not NNN_name.sql) was
+    skipped without a word: it looked applied and was not. Each such
+    file is now named in a warning; the rest is applied as before."""
+    names = ["911-dash.sql", "abc_911.sql", "000_zero.sql", "+911_sign.sql", "911_.sql",
+             "911_x.sql.orig", "911_x.SQL"]
+    d, conf = _sql_copy(dict((n, "CREATE TABLE t_migrate_911 (id INT);\n") for n in names))
+    try:
+        p = _migrate(conf)
+        assert p.returncode == 0 and "0 migrations applied" in p.stdout, (p.stdout, p.stderr)
+        for n in names:
+            assert any(n in line and "warn" in line for line in p.stderr.splitlines()), \
+                (n, p.stderr)
+        assert not _table("t_migrate_911"), p.stderr
+        # The real migrations are not warned about.
+        assert "001_core.sql" not in p.stderr, p.stderr
+    finally:
+        _forget(911)
