@@ -748,3 +748,24 @@ def test_misnamed_files_in_the_migrations_directory_are_named_in_a_warning():
         assert "001_core.sql" not in p.stderr, p.stderr
     finally:
         _forget(911)
+
+
+def test_database_host_localhost_is_the_socket_and_ignores_the_port():
+    """What the configuration documents say of Database.Host: localhost
+    makes Connector/C take its compiled-in Unix socket, whatever
+    Database.Port says; 127.0.0.1 with the same port is TCP."""
+    import re
+    d = os.path.dirname(os.environ["HL_DB_SOCKET"])
+    with open(os.path.join(d, "mysqld.pid")) as f:
+        with open("/proc/%s/cmdline" % f.read().strip(), "rb") as c:
+            port = re.search(rb"--port=(\d+)", c.read()).group(1).decode()
+    tcp = write_config(Database_Socket=None, Database_Host="127.0.0.1", Database_Port=port)
+    p = ctl_config(tcp, "migrate", "--status")
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    local = write_config(Database_Socket=None, Database_Host="localhost", Database_Port=port)
+    p = ctl_config(local, "migrate", "--status")
+    m = re.search(r"through socket '([^']+)'", p.stderr)
+    if not m and p.returncode != 5 and os.path.exists("/run/mysqld/mysqld.sock"):
+        return   # this machine's own MariaDB answered on the default socket
+    assert m and m.group(1) != os.environ["HL_DB_SOCKET"], (p.returncode, p.stderr)
+    assert p.returncode == 5, (p.returncode, p.stderr)
