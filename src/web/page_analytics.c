@@ -45,9 +45,23 @@ read_range(struct hl_req *r, struct range *g)
 		g->since);
 	hl_sql_time(until, g->until);
 	if (!strcmp(g->name, "custom")) {
-		if (hl_page_time_param(r, "since", g->since_t, sizeof(g->since_t), g->since) < 0 ||
-		    hl_page_time_param(r, "until", g->until_t, sizeof(g->until_t), g->until) < 0)
+		int have_since, have_until;
+		char until_now[32];
+
+		/* A custom range without a start read from 1970; one without an
+		 * end ends now, as the fixed ranges do. */
+		hl_strlcpy(until_now, g->until, sizeof(until_now));
+		have_since = hl_page_time_param(r, "since", g->since_t, sizeof(g->since_t), g->since);
+		have_until = hl_page_time_param(r, "until", g->until_t, sizeof(g->until_t), g->until);
+		if (have_since < 0 || have_until < 0)
 			bad = 1;
+		if (have_since == 0) {
+			hdf_set_value(hdf, "Page.FieldError.since", "a custom range needs a start "
+				"(UTC); the end may be left empty for now");
+			bad = 1;
+		}
+		if (have_until == 0)
+			hl_strlcpy(g->until, until_now, sizeof(g->until));
 		if (!bad && strcmp(g->since, g->until) >= 0) {
 			hdf_set_value(hdf, "Page.FieldError.until", "until must be later than since");
 			bad = 1;

@@ -360,6 +360,16 @@ def test_analytics_api_page_and_csv():
     assert "\r\ntotal,,,2,1,1,50" in body, body
     status, _, body = s.get("/webhook/analytics?range=custom&since=2020-01-01T00:00&until=2019-01-01T00:00")
     assert status == 400 and "later than since" in body
+    # A custom range without a start read from 1970, with every bar two
+    # years wide: it is asked for, with what was typed kept.
+    status, _, body = s.get("/webhook/analytics?range=custom&since=&until=2019-01-01T00:00")
+    assert status == 400 and "needs a start" in _field_error(body, "since"), body[-3000:]
+    assert 'value="2019-01-01T00:00"' in body
+    # Without an end it ends now, as the fixed ranges do.
+    start = time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() - 7200))
+    status, _, body = s.get("/webhook/analytics?range=custom&until=&since=" + start)
+    assert status == 200 and 'value="%s"' % start in body, body[-3000:]
+    assert "From " in body and "1970" not in body
 
 
 def test_rotate_secret_signs_with_new_secret():
