@@ -648,18 +648,36 @@ step('incoming_source_created_receives_signed_posts_and_logs_them', async ({ pag
 	await shot(page, 'incoming-list');
 });
 
-step('mobile_layout_390px', async ({ context }) => {
+// The innermost elements that reach past the viewport's right edge, for
+// the message of a page that is too wide.
+async function overflowing(page, vw) {
+	return page.evaluate((vw) => {
+		const wide = [...document.querySelectorAll('body *')].filter((e) =>
+			e.getBoundingClientRect().right > vw + 0.5 &&
+			![...e.children].some((c) => c.getBoundingClientRect().right > vw + 0.5));
+		return wide.slice(0, 5).map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+			(e.className ? '.' + String(e.className).split(' ').join('.') : '') + ' (' +
+			Math.round(e.getBoundingClientRect().right) + 'px)').join(', ') || 'none found';
+	}, vw);
+}
+
+// 390 px is a common phone; 360 px the narrowest still sold (and a
+// 390 px one with larger text). No page may be wider than either.
+step('mobile_layout_390px_and_360px', async ({ context }) => {
 	const m = await context.newPage();
-	await m.setViewportSize({ width: 390, height: 844 });
 	try {
-		for (const [p, name] of [['/webhook/manage', 'mobile-manage'], ['/webhook/analytics', 'mobile-analytics'],
-			['/webhook', 'mobile-overview'], ['/webhook/deliveries', 'mobile-deliveries'],
-			['/webhook/manage/new', 'mobile-manage-new'], ['/webhook/manage/' + state.ok.id, 'mobile-manage-edit'],
-			['/webhook/events', 'mobile-events']]) {
-			await m.goto(BASE + p);
-			const w = await m.evaluate(() => document.documentElement.scrollWidth);
-			await shot(m, name);
-			check(w <= 390, `${p} is ${w}px wide at a 390px viewport`);
+		for (const vw of [390, 360]) {
+			await m.setViewportSize({ width: vw, height: 844 });
+			for (const [p, name] of [['/webhook/manage', 'mobile-manage'], ['/webhook/analytics', 'mobile-analytics'],
+				['/webhook', 'mobile-overview'], ['/webhook/deliveries', 'mobile-deliveries'],
+				['/webhook/manage/new', 'mobile-manage-new'], ['/webhook/manage/' + state.ok.id, 'mobile-manage-edit'],
+				['/webhook/events', 'mobile-events'], ['/webhook/incoming', 'mobile-incoming'],
+				['/webhook/testing', 'mobile-testing']]) {
+				await m.goto(BASE + p);
+				const w = await m.evaluate(() => document.documentElement.scrollWidth);
+				await shot(m, name + (vw === 390 ? '' : '-' + vw));
+				check(w <= vw, `${p} is ${w}px wide at a ${vw}px viewport: ${await overflowing(m, vw)}`);
+			}
 		}
 	} finally {
 		await m.close();
