@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 #include "hl_analytics.h"
-#include "hl_endpoints.h"
 #include "hl_util.h"
 #include "pages.h"
 #include "render.h"
@@ -212,7 +211,7 @@ void
 page_analytics(struct hl_req *r)
 {
 	HDF *hdf = hl_page_hdf(r);
-	json_object *a = NULL, *list = NULL;
+	json_object *a = NULL;
 	struct range g;
 	int status = 200;
 	hl_err rc;
@@ -229,9 +228,7 @@ page_analytics(struct hl_req *r)
 		chart(hdf, json_object_object_get(a, "series"));
 		json_object_put(a);
 	}
-	if (!hl_endpoint_list(r->db, r->who.account_id, HL_LIST_MAX, NULL, &list))
-		hl_hdf_from_json(hdf, "Page.Endpoints", json_object_object_get(list, "data"));
-	json_object_put(list);
+	hl_page_endpoint_options(r);
 	hdf_set_value(hdf, "Page.Query", r->query);
 	hl_page_show(r, status, "Analytics", "analytics", "analytics.cs");
 }

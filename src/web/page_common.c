@@ -2,6 +2,7 @@
  * session's user and CSRF token, rendering, and the error page. */
 #include <stdio.h>
 #include <string.h>
+#include "hl_endpoints.h"
 #include "hl_event_types.h"
 #include "hl_log.h"
 #include "hl_util.h"
@@ -288,4 +289,20 @@ hl_page_time_param(struct hl_req *r, const char *name, char *typed, size_t cap,
 		return -1;
 	}
 	return 1;
+}
+
+void
+hl_page_endpoint_options(struct hl_req *r)
+{
+	json_object *list = NULL;
+	HDF *hdf = hl_page_hdf(r);
+
+	if (hl_endpoint_list(r->db, r->who.account_id, HL_LIST_MAX, NULL, &list))
+		return;
+	hl_hdf_from_json(hdf, "Page.Endpoints", json_object_object_get(list, "data"));
+	/* The list is by id, oldest first: past the cap the newest could not
+	 * be chosen at all. The template then takes a typed id instead. */
+	if (!json_object_get_boolean(json_object_object_get(list, "done")))
+		hdf_set_int_value(hdf, "Page.EndpointsMore", HL_LIST_MAX);
+	json_object_put(list);
 }

@@ -84,18 +84,6 @@ read_filter(struct hl_req *r, int from_form, struct filter_text *t, struct hl_de
 	return bad ? -1 : 0;
 }
 
-/* The endpoints for the filter's select. */
-static void
-endpoint_options(struct hl_req *r)
-{
-	json_object *list = NULL;
-
-	if (hl_endpoint_list(r->db, r->who.account_id, HL_LIST_MAX, NULL, &list))
-		return;
-	hl_hdf_from_json(hl_page_hdf(r), "Page.Endpoints", json_object_object_get(list, "data"));
-	json_object_put(list);
-}
-
 void
 page_deliveries(struct hl_req *r)
 {
@@ -121,7 +109,7 @@ page_deliveries(struct hl_req *r)
 			hl_hdf_from_json(hdf, "Page.Iterator", json_object_object_get(list, "iterator"));
 		json_object_put(list);
 	}
-	endpoint_options(r);
+	hl_page_endpoint_options(r);
 	hl_page_show(r, status, "Deliveries", "deliveries", "deliveries.cs");
 }
 
@@ -241,7 +229,7 @@ page_deliveries_retry(struct hl_req *r)
 		}
 		hdf_set_int_value(hdf, "Page.Count", n);
 		hdf_set_int_value(hdf, "Page.CountMore", more);
-		endpoint_options(r);
+		hl_page_endpoint_options(r);
 		hl_page_show(r, 200, "Queue deliveries again?", "deliveries",
 			"deliveries_retry_confirm.cs");
 		return;

@@ -27,10 +27,7 @@ page_data(struct hl_req *r)
 	HDF *hdf = hl_page_hdf(r);
 	json_object *list = NULL;
 
-	if (!hl_endpoint_list(r->db, r->who.account_id, HL_LIST_MAX, NULL, &list))
-		hl_hdf_from_json(hdf, "Page.Endpoints", json_object_object_get(list, "data"));
-	json_object_put(list);
-	list = NULL;
+	hl_page_endpoint_options(r);
 	if (!hl_inspect_bins(r->db, r->who.account_id, &list))
 		hl_hdf_from_json(hdf, "Page.Bins", json_object_object_get(list, "data"));
 	json_object_put(list);

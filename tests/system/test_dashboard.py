@@ -975,3 +975,43 @@ def test_viewer_sees_header_names_not_values_writers_edit_them():
     err = _field_error(body, "headers")
     assert err and "[redacted]" in err, (err, body[:3000])
     assert api("GET", "/webhooks/" + wh, key=key).body["headers"] == secrets_
+
+
+def test_more_endpoints_than_a_select_holds_can_all_be_chosen():
+    """The endpoint selects of deliveries, analytics and testing held the
+    first 250 endpoints by id, so an account's newest ones could not be
+    chosen at all; past 250 the select is a field for an id that
+    suggests the first 250."""
+    from hltest import sql, time_id
+    slug, key, s = _admin()
+    with Receiver() as rcv:
+        first, _ = _create(s, rcv.url)
+        # 250 more, copies of the first made later (ids sort by time).
+        now = int(time.time() * 1000)
+        ids = [time_id("wh", now + 1000 + i) for i in range(250)]
+        stmts = ["CREATE TEMPORARY TABLE t AS SELECT * FROM endpoints WHERE id = '%s'" % first]
+        for i, wh in enumerate(ids):
+            stmts.append("UPDATE t SET id = '%s', description = 'copy %d'" % (wh, i))
+            stmts.append("INSERT INTO endpoints SELECT * FROM t")
+        sql("; ".join(stmts))
+        newest = ids[-1]
+        for page in ("/webhook/deliveries", "/webhook/analytics", "/webhook/testing"):
+            status, _, body = s.get(page)
+            assert status == 200, (page, status)
+            assert '<select id="webhook_id"' not in body, page
+            assert re.search(r'<input id="webhook_id" name="webhook_id"[^>]* list="webhook_id-list"',
+                             body), page
+            assert "More than 250 endpoints" in body, page
+            assert body.count('<option value="wh_') == 250 and newest not in body, page
+            _tidy_ok(body)
+        status, _, body = s.get("/webhook/deliveries?webhook_id=" + newest)
+        assert status == 200 and 'value="%s"' % newest in body, body[-2000:]
+        status, _, body = s.get("/webhook/analytics?webhook_id=" + newest)
+        assert status == 200 and 'value="%s"' % newest in body, body[-2000:]
+        status, _, body = s.post("/webhook/testing/send", {
+            "webhook_id": newest, "type": "sms.delivered", "payload": "{}"})
+        assert status == 200 and "HTTP 200" in body, body[-3000:]
+        assert len(rcv.wait_for_requests(1)) == 1
+    # An account under the cap keeps its select.
+    _, _, other = _admin()
+    assert '<select id="webhook_id"' in other.get("/webhook/deliveries")[2]
