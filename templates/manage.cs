@@ -1,7 +1,10 @@
 <?cs include:"layout.cs" ?><?cs call:layout_top() ?>
 <div class="head"><h1>Webhooks</h1><?cs if:Session.CanWrite ?><a class="button" href="<?cs var:Site.Base ?>/manage/new">New webhook</a><?cs /if ?></div>
 <?cs call:notice(Page.Done) ?>
-<?cs if:subcount(Page.Endpoints) == 0 ?>
+<?cs if:Page.Filter.health ?><p class="notice" role="status">Showing only the <?cs if:Page.Filter.health == "failing" ?>enabled endpoints whose last delivery attempt failed<?cs else ?>disabled endpoints<?cs /if ?>. <a href="<?cs var:Site.Base ?>/manage">Show all</a></p><?cs /if ?>
+<?cs if:subcount(Page.Endpoints) == 0 && Page.Filter.health ?>
+<section class="card empty"><p>None.</p></section>
+<?cs elif:subcount(Page.Endpoints) == 0 ?>
 <section class="card empty">
 <p>No webhook endpoints yet.<?cs if:Session.CanWrite ?> <a href="<?cs var:Site.Base ?>/manage/new">Create the first one</a>.<?cs /if ?></p>
 </section>
@@ -24,6 +27,6 @@
 </tbody>
 </table>
 </div>
-<?cs if:Page.Iterator ?><nav class="pager" aria-label="Pages"><a href="<?cs var:Site.Base ?>/manage?iterator=<?cs var:url_escape(Page.Iterator) ?>">Next page</a></nav><?cs /if ?>
+<?cs if:Page.Iterator ?><nav class="pager" aria-label="Pages"><a href="<?cs var:Site.Base ?>/manage?<?cs if:Page.Filter.health ?>health=<?cs var:url_escape(Page.Filter.health) ?>&amp;<?cs /if ?>iterator=<?cs var:url_escape(Page.Iterator) ?>">Next page</a></nav><?cs /if ?>
 <?cs /if ?>
 <?cs call:layout_bottom() ?>

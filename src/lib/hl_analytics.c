@@ -516,38 +516,76 @@ counts(struct hl_db *db, const char *sql, const char *account_id, int nbind,
 #define DEAD_OR_UNFINISHED(status) "(SELECT COUNT(*) FROM endpoints e JOIN deliveries d " \
 	"ON d.endpoint_id = e.id AND d.status = '" status "' WHERE e.account_id = ?)"
 
+/* The account's deliveries made since a SQL time. */
+static hl_err
+deliveries_since(struct hl_db *db, const char *account_id, const char *since, long long *n)
+{
+	struct hl_stmt *st;
+	int found;
+	hl_err rc;
+
+	*n = 0;
+	rc = hl_stmt_new(db, "SELECT COUNT(*) FROM deliveries WHERE account_id = ? "
+		"AND created_at >= ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, account_id);
+	hl_stmt_str(st, 1, since);
+	rc = hl_stmt_first(st, &found);
+	if (!rc && found)
+		*n = hl_stmt_colint(st, 0);
+	hl_stmt_free(st);
+	return rc;
+}
+
 hl_err
 hl_analytics_overview(struct hl_db *db, const char *account_id, json_object **out)
 {
 	static const char *const ep_cols[] = { "endpoints", "enabled", "disabled", "failing" };
-	static const char *const dl_cols[] = { "deliveries_24h", "dead", "pending" };
+	static const char *const dl_cols[] = { "dead", "pending", "sending", "paused" };
 	struct hl_analytics_filter f = { 0 };
 	json_object *o = json_object_new_object(), *list, *day = NULL, *totals;
 	struct hl_stmt *st = NULL;
-	char since[32], until[32];
+	char since[32], until[32], day_ago[32], stamp[32];
+	long long n = 0;
 	time_t now;
 	hl_err rc;
 	int r;
 
 	*out = NULL;
+	now = time(NULL);
+	/* Each count is of what its tile's link lists: the failing and
+	 * disabled endpoints as hl_endpoint_list_health filters them, the
+	 * deliveries since the time the link carries (deliveries_since). */
 	rc = counts(db, "SELECT COUNT(*), IFNULL(SUM(enabled = 1), 0), IFNULL(SUM(enabled = 0), 0), "
 		"IFNULL(SUM(enabled = 1 AND consecutive_failures > 0), 0) "
 		"FROM endpoints WHERE account_id = ?", account_id, 1, ep_cols, 4, o);
 	if (!rc)
-		rc = counts(db, "SELECT (SELECT COUNT(*) FROM deliveries WHERE account_id = ? "
-			"AND created_at >= NOW(3) - INTERVAL 1 DAY), "
-			DEAD_OR_UNFINISHED("dead") ", "
-			DEAD_OR_UNFINISHED("pending") " + " DEAD_OR_UNFINISHED("sending") " + "
-			DEAD_OR_UNFINISHED("paused"), account_id, 5, dl_cols, 3, o);
+		rc = counts(db, "SELECT " DEAD_OR_UNFINISHED("dead") ", "
+			DEAD_OR_UNFINISHED("pending") ", " DEAD_OR_UNFINISHED("sending") ", "
+			DEAD_OR_UNFINISHED("paused"), account_id, 4, dl_cols, 4, o);
+	hl_sql_time(now - 86400, day_ago);
+	if (!rc)
+		rc = deliveries_since(db, account_id, day_ago, &n);
 	if (rc)
 		goto out;
+	hl_json_add_int(o, "deliveries_24h", n);
+	/* UTC without a zone, as a datetime-local field (the deliveries
+	 * page's since) shows it. */
+	hl_strlcpy(stamp, day_ago, sizeof(stamp));
+	stamp[10] = 'T';
+	hl_json_add_str(o, "deliveries_since", stamp);
+	hl_json_add_int(o, "waiting", json_object_get_int64(json_object_object_get(o, "pending")) +
+		json_object_get_int64(json_object_object_get(o, "sending")) +
+		json_object_get_int64(json_object_object_get(o, "paused")));
 	/* The day's attempts as the analytics count them: the whole hours
 	 * rolled up from attempt_rollups, only the rest from the attempts.
 	 * Counting a day of attempts row by row (error_class is not in the
-	 * index) took seconds per view at a few hundred thousand a day. */
-	now = time(NULL);
-	hl_sql_time(now - 86400, since);
+	 * index) took seconds per view at a few hundred thousand a day. The
+	 * window is the analytics page's "Last 24 hours" (to the end of this
+	 * hour), where the tile links. */
 	hl_sql_time((now / 3600 + 1) * 3600, until);
+	hl_sql_time((now / 3600 + 1) * 3600 - 86400, since);
 	f.since = since;
 	f.until = until;
 	f.buckets = 1;

@@ -28,9 +28,12 @@ struct hl_analytics_filter {
 };
 
 /* {"endpoints", "enabled", "disabled", "failing", "deliveries_24h",
+ *  "deliveries_since" (UTC, YYYY-MM-DDTHH:MM:SS: deliveries_24h
+ *  counts those created since),
  *  "attempts_24h", "succeeded_24h", "success_rate_24h" (null without
- *  attempts), "dead", "pending", "attention": [{"id", "url", "enabled",
- *  "consecutive_failures", "disabled_reason"}]} */
+ *  attempts; the analytics' "24h" range), "dead", "pending", "sending",
+ *  "paused", "waiting" (the three), "attention": [{"id", "url",
+ *  "enabled", "consecutive_failures", "disabled_reason"}]} */
 hl_err hl_analytics_overview(struct hl_db *db, const char *account_id, json_object **out);
 
 /* {"since", "until", "bucket_seconds",

@@ -250,17 +250,31 @@ hl_err
 hl_endpoint_list(struct hl_db *db, const char *account_id, int limit,
 	const char *iterator, json_object **out)
 {
+	return hl_endpoint_list_health(db, account_id, HL_HEALTH_ANY, limit, iterator, out);
+}
+
+hl_err
+hl_endpoint_list_health(struct hl_db *db, const char *account_id,
+	enum hl_endpoint_health health, int limit, const char *iterator, json_object **out)
+{
 	struct hl_stmt *st;
 	hl_err rc;
 
 	*out = NULL;
+	/* One constant statement for every filter; the conditions are the
+	 * overview's counts (hl_analytics_overview). */
 	rc = hl_stmt_new(db, "SELECT " ENDPOINT_COLUMNS " FROM endpoints e "
-		"WHERE e.account_id = ? AND e.id > ? ORDER BY e.id LIMIT ?", &st);
+		"WHERE e.account_id = ? AND e.id > ? AND (? = 0 "
+		"OR (? = 1 AND e.enabled = 1 AND e.consecutive_failures > 0) "
+		"OR (? = 2 AND e.enabled = 0)) ORDER BY e.id LIMIT ?", &st);
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, account_id);
 	hl_stmt_str(st, 1, iterator ? iterator : "");
-	hl_stmt_int(st, 2, limit + 1);
+	hl_stmt_int(st, 2, health);
+	hl_stmt_int(st, 3, health);
+	hl_stmt_int(st, 4, health);
+	hl_stmt_int(st, 5, limit + 1);
 	rc = hl_stmt_page(st, limit, 0, endpoint_json, out);
 	hl_stmt_free(st);
 	return rc;

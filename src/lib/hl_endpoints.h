@@ -38,9 +38,16 @@ hl_err hl_endpoint_update(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const char *id, const struct hl_endpoint_spec *spec,
 	int *changed, json_object **out);
 hl_err hl_endpoint_delete(struct hl_db *db, const char *account_id, const char *id);
+/* Which endpoints a list shows: all, the enabled ones failing now
+ * (consecutive_failures > 0), the disabled ones. The dashboard's
+ * overview counts the same sets. */
+enum hl_endpoint_health { HL_HEALTH_ANY, HL_HEALTH_FAILING, HL_HEALTH_DISABLED,
+	HL_HEALTH__MAX };
 /* {"data": [...], "iterator", "done"}; iterator is the last id seen. */
 hl_err hl_endpoint_list(struct hl_db *db, const char *account_id, int limit,
 	const char *iterator, json_object **out);
+hl_err hl_endpoint_list_health(struct hl_db *db, const char *account_id,
+	enum hl_endpoint_health health, int limit, const char *iterator, json_object **out);
 
 /* Replace the endpoint's subscriptions (inside the caller's transaction). */
 hl_err hl_subscriptions_replace(struct hl_db *db, const char *account_id,

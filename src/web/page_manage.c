@@ -76,15 +76,29 @@ add_rates(struct hl_req *r, json_object *endpoints)
 	json_object_put(a);
 }
 
+/* ?health= of the list, as the overview's tiles link to it (enum
+ * hl_endpoint_health). */
+static const char *const health_names[HL_HEALTH__MAX] = { "", "failing", "disabled" };
+
 void
 page_manage(struct hl_req *r)
 {
-	char iterator[HL_ID_MAX];
+	char iterator[HL_ID_MAX], health_text[16];
+	enum hl_endpoint_health health;
 	json_object *list, *data;
 	HDF *hdf = hl_page_hdf(r);
 	hl_err rc;
 
-	rc = hl_endpoint_list(r->db, r->who.account_id, HL_LIST_DEFAULT,
+	hl_page_query(r, "health", health_text, sizeof(health_text));
+	for (health = HL_HEALTH_ANY; health < HL_HEALTH__MAX; health++)
+		if (!strcmp(health_names[health], health_text))
+			break;
+	if (health == HL_HEALTH__MAX) {
+		hl_page_error(r, 400, "Unknown health filter: choose failing, disabled or none.");
+		return;
+	}
+	hdf_set_value(hdf, "Page.Filter.health", health_names[health]);
+	rc = hl_endpoint_list_health(r->db, r->who.account_id, health, HL_LIST_DEFAULT,
 		hl_req_query(r, "iterator", iterator, sizeof(iterator)), &list);
 	if (rc) {
 		hl_page_error(r, 500, "The endpoint list could not be loaded.");

@@ -1015,3 +1015,68 @@ def test_more_endpoints_than_a_select_holds_can_all_be_chosen():
     # An account under the cap keeps its select.
     _, _, other = _admin()
     assert '<select id="webhook_id"' in other.get("/webhook/deliveries")[2]
+
+
+def test_overview_tiles_count_what_their_links_list():
+    """The overview's tiles linked to lists that held something else:
+    "deliveries in the last 24 h" to every delivery, "failing" and
+    "disabled endpoints" to all endpoints, "waiting (pending, sending or
+    paused)" to the pending ones only, the success rate to a window an
+    hour off. Each count is now what its link lists."""
+    import html
+    from hltest import sql
+    slug, key, s = _admin()
+    eps = [api("POST", "/webhooks", {"url": "http://127.0.0.1:9/t%d" % i,
+                                     "event_types": ["sms.delivered"]}, key=key).body["id"]
+           for i in range(4)]
+    # eps[0] healthy, [1] failing, [2] disabled, [3] disabled and failing.
+    sql("UPDATE endpoints SET consecutive_failures = 3 WHERE id IN ('%s', '%s')" % (eps[1], eps[3]))
+    for i in range(3):
+        assert api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {"n": i}},
+                   key=key).status == 202
+    for wh in (eps[2], eps[3]):
+        assert api("POST", "/webhooks/%s/disable" % wh, key=key).status == 200
+    rows = sql("SELECT id FROM deliveries WHERE endpoint_id IN ('%s') ORDER BY id"
+               % "','".join(eps))
+    assert len(rows) == 12, rows
+    # One of each waiting status and a dead one; one delivery made two
+    # days ago is not of the last 24 hours.
+    for (dlv,), status in zip(rows, ["pending", "sending", "sending", "dead", "succeeded"]):
+        sql("UPDATE deliveries SET status = '%s' WHERE id = '%s'" % (status, dlv))
+    sql("UPDATE deliveries SET created_at = NOW(3) - INTERVAL 2 DAY WHERE id = '%s'" % rows[-1][0])
+    status, _, home = s.get("/webhook")
+    assert status == 200
+    tiles = re.findall(r'<a class="stat[^"]*" href="([^"]+)"><span class="num">([^<]+)</span>', home)
+    links = re.findall(r'<a href="(/webhook/deliveries\?status=[a-z]+)">(\d+) [a-z]+</a>', home)
+    assert len(tiles) >= 6 and len(links) == 3, home[-4000:]
+    checked = 0
+    for href, shown in tiles + links:
+        href = html.unescape(href)
+        if href.startswith("/webhook/manage"):
+            status, _, page = s.get(href)
+            listed = len(re.findall(r'<td class="url"><a href="/webhook/manage/wh_', page))
+        elif href.startswith("/webhook/deliveries"):
+            status, _, page = s.get(href)
+            listed = len(re.findall(r'<tr><td><a href="/webhook/deliveries/dlv_', page))
+        elif href.startswith("/webhook/analytics"):
+            status, _, page = s.get(href)
+            m = re.search(r'([\d.]+) %', html.unescape(shown))
+            shown = m.group(1) if m else shown
+            listed = shown if shown in page else None
+        else:
+            continue
+        assert status == 200, (href, status)
+        if not href.startswith("/webhook/manage?") or "health" in href:
+            assert str(listed) == shown.strip(), (href, shown, listed)
+            checked += 1
+    assert checked >= 7, checked
+    counts = dict((h, n) for h, n in tiles)
+    assert counts["/webhook/manage?health=failing"] == "1"
+    assert counts["/webhook/manage?health=disabled"] == "2"
+    # Disabling paused the 6 of eps[2] and eps[3]; two of those were set
+    # to sending and dead above.
+    assert dict((h, n) for h, n in links) == {"/webhook/deliveries?status=pending": "4",
+                                                 "/webhook/deliveries?status=sending": "2",
+                                                 "/webhook/deliveries?status=paused": "4"}, links
+    assert re.search(r'<span class="num">10</span><span class="lbl">deliveries waiting', home)
+    assert s.get("/webhook/manage?health=sick")[0] == 400
