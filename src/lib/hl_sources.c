@@ -93,6 +93,17 @@ type_validate(struct hl_db *db, const char *account_id, const char *field, const
 	return rc;
 }
 
+static int
+key_has_control(const char *k, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)k[i] < 0x20 || k[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
 static hl_err
 type_map_validate(struct hl_db *db, const char *account_id, json_object *map)
 {
@@ -110,6 +121,12 @@ type_map_validate(struct hl_db *db, const char *account_id, json_object *map)
 		if (n < 1 || n > HL_TYPE_MAP_KEY_MAX || !hl_utf8_valid(k, n))
 			return hl_fail(HL_ERR_INVALID, "type_map", "type_map keys must be 1 to %d "
 				"characters", HL_TYPE_MAP_KEY_MAX);
+		/* No sender's event name has them (a header's value loses its
+		 * outer spaces), and the dashboard's one line per entry could not
+		 * show them: a save there would change the key. */
+		if (key_has_control(k, n) || k[0] == ' ' || k[n - 1] == ' ')
+			return hl_fail(HL_ERR_INVALID, "type_map", "type_map keys must not start or "
+				"end with a space or hold a control character (a line break, a tab...)");
 		if (!json_object_is_type(v, json_type_string))
 			return hl_fail(HL_ERR_INVALID, "type_map", "type_map values must be event type names");
 		rc = type_validate(db, account_id, "type_map", json_object_get_string(v));

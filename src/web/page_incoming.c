@@ -159,7 +159,9 @@ parse_type_map(const char *text, json_object **out)
 			*--v = '\0';
 		if (!*k)
 			continue;
-		eq = strchr(k, '=');
+		/* The last "=": an event type has none, a provider's event
+		 * name may ("a=b = x" maps "a=b", as the page shows it). */
+		eq = strrchr(k, '=');
 		if (!eq)
 			return hl_fail(HL_ERR_INVALID, "type_map", "line %d: write provider event = event "
 				"type", no);

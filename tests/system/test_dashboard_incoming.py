@@ -317,3 +317,31 @@ def test_rotate_form_keeps_the_old_secret_for_the_grace_period():
     assert v.post("/webhook/incoming/%s/rotate" % src, {"secret": "v-new"})[0] == 403
     assert s.post("/webhook/incoming/%s/rotate" % src, {"secret": "c-new"}, csrf=False)[0] == 403
     assert _post_github("rot-" + slug, b'{"n": 3}', secret="gh-new").status == 202
+
+
+def test_type_map_keys_with_equals_signs_survive_an_edit():
+    """The edit page shows an entry as "name = type" and split a line at
+    its first "=": a provider event named "a=b" was saved as "a" mapped
+    to "b = sms.sent" (refused), so the source could not be edited. The
+    last "=" splits (an event type has none); keys the one-line form
+    could not show (outer spaces, line breaks) are refused by the API."""
+    slug, key, s = _admin()
+    tmap = {"a=b": "sms.sent", "x = y": "sms.failed", "push": "sms.sent"}
+    r = api("POST", "/webhooks/sources", {"verify": "github", "secret": "gh-secret", "name": "Eq",
+                                          "type_map": tmap}, key=key)
+    assert r.status == 201, r
+    src = r.body["id"]
+    status, _, page = s.get("/webhook/incoming/" + src)
+    assert status == 200
+    form = {"name": "Eq", "verify": "github", "secret": "",
+            "event_type": "integration.webhook_received", "slug": r.body["slug"],
+            "allowed_cidrs": "", "tolerance_seconds": "", "rate_limit": "", "enabled": "1",
+            "type_map": _textarea(page, "src-type-map").replace(
+                "push = sms.sent", "push = sms.failed")}
+    status, _, body = s.post("/webhook/incoming/" + src, form)
+    assert status == 303, (status, _field_error(body, "type_map"))
+    got = api("GET", "/webhooks/sources/" + src, key=key).body["type_map"]
+    assert got == {"a=b": "sms.sent", "x = y": "sms.failed", "push": "sms.failed"}, got
+    for bad in (" push", "push ", "pu\nsh", "tab\there"):
+        r = api("PUT", "/webhooks/sources/" + src, {"type_map": {bad: "sms.sent"}}, key=key)
+        assert r.status == 422 and r.body["error"]["field"] == "type_map", (bad, r)
