@@ -8,7 +8,7 @@
 <div><label for="since">Since (UTC, custom)</label><input id="since" name="since" type="datetime-local" value="<?cs var:Page.Filter.since ?>"<?cs call:invalid("since") ?>><?cs call:field_error("since") ?></div>
 <div><label for="until">Until (UTC, custom)</label><input id="until" name="until" type="datetime-local" value="<?cs var:Page.Filter.until ?>"<?cs call:invalid("until") ?>><?cs call:field_error("until") ?></div>
 <div><label for="webhook_id">Endpoint</label><?cs call:endpoint_select("webhook_id", Page.Filter.webhook_id, 1) ?><?cs call:field_error("webhook_id") ?></div>
-<div><label for="type">Event type</label><input id="type" name="type" value="<?cs var:Page.Filter.type ?>"<?cs call:invalid("type") ?>><?cs call:field_error("type") ?></div>
+<div><label for="type">Event type</label><input id="type" name="type" placeholder="sms.delivered" value="<?cs var:Page.Filter.type ?>"<?cs call:invalid("type") ?>><?cs call:field_error("type") ?></div>
 <div><button type="submit">Show</button></div>
 </form>
 <?cs if:Page.A.since ?>

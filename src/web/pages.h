@@ -78,6 +78,9 @@ void hl_page_core_error(struct hl_req *r, hl_err rc, const char *what);
  * Page.FieldError.NAME). */
 int hl_page_time_param(struct hl_req *r, const char *name, char *typed, size_t cap,
 	char sql[32]);
+/* The inline error of a filter that takes one exact event type. */
+#define HL_PAGE_ONE_TYPE_ONLY "one event type such as sms.delivered, not a wildcard " \
+	"(the Events page searches a family: sms.*)"
 /* The account's endpoints for an endpoint_select (macros.cs) in
  * Page.Endpoints: the first HL_LIST_MAX, and Page.EndpointsMore when
  * there are more (the select becomes a field for an id). */

@@ -1080,3 +1080,18 @@ def test_overview_tiles_count_what_their_links_list():
                                                  "/webhook/deliveries?status=paused": "4"}, links
     assert re.search(r'<span class="num">10</span><span class="lbl">deliveries waiting', home)
     assert s.get("/webhook/manage?health=sick")[0] == 400
+
+
+def test_wildcard_types_in_exact_filters_are_inline_errors():
+    """The deliveries and analytics filters take one exact event type:
+    "sms.*" there listed nothing, charted nothing and said nothing (the
+    events page's search takes a family; these did not)."""
+    slug, key, s = _admin()
+    for page in ("/webhook/deliveries", "/webhook/analytics", "/webhook/analytics.csv"):
+        status, _, body = s.get(page + "?type=sms.*")
+        assert status == 400, (page, status)
+        if not page.endswith(".csv"):
+            assert "not a wildcard" in _field_error(body, "type"), page
+            assert 'placeholder="sms.delivered" value="sms.*"' in body, page
+    status, _, body = s.get("/webhook/deliveries?type=sms.delivered")
+    assert status == 200
