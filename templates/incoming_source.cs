@@ -5,6 +5,7 @@
 <label for="src-url">Where the sender posts</label>
 <div class="copy-row"><input id="src-url" class="mono" readonly spellcheck="false" value="<?cs var:Page.Source.url ?>"><button type="button" class="secondary" data-copy="src-url">Copy</button></div>
 <p class="muted small"><?cs var:Page.Source.id ?> · <?cs call:status_badge(Page.Source.enabled) ?> · sender <strong><?cs var:Page.Source.verify ?></strong> · publishes <span class="tag"><?cs var:Page.Source.event_type ?></span> · last request <?cs call:time(Page.Source.last_received_at) ?></p>
+<?cs if:Page.Source.verify == "none" ?><p class="notice" role="note">Unsigned: no signature is checked, so any request from an allowed address (<code><?cs var:Page.Source.allowed_cidrs ?></code>) is accepted and published. Keep the allowed addresses to the sender's own, or choose the sender's signature scheme below if it signs its requests.</p><?cs /if ?>
 </section>
 <form class="card form" method="post" action="<?cs var:Site.Base ?>/incoming/<?cs var:Page.Source.id ?>">
 <h2>Settings</h2>

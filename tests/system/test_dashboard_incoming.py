@@ -345,3 +345,17 @@ def test_type_map_keys_with_equals_signs_survive_an_edit():
     for bad in (" push", "push ", "pu\nsh", "tab\there"):
         r = api("PUT", "/webhooks/sources/" + src, {"type_map": {bad: "sms.sent"}}, key=key)
         assert r.status == 422 and r.body["error"]["field"] == "type_map", (bad, r)
+
+
+def test_an_unsigned_source_says_what_that_means():
+    slug, key, s = _admin()
+    r = api("POST", "/webhooks/sources", {"verify": "none", "name": "Open",
+                                          "allowed_cidrs": "198.51.100.0/24"}, key=key)
+    assert r.status == 201, r
+    status, _, page = s.get("/webhook/incoming/" + r.body["id"])
+    assert status == 200
+    assert "Unsigned: no signature is checked" in page and "<code>198.51.100.0/24</code>" in page
+    _tidy_ok(page)
+    r = api("POST", "/webhooks/sources", {"verify": "github", "secret": "gh", "name": "Signed"},
+            key=key)
+    assert "Unsigned:" not in s.get("/webhook/incoming/" + r.body["id"])[2]
