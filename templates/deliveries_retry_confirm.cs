@@ -3,7 +3,7 @@
    again, before it happens (the form posts again with confirm=1). ?>
 <h1><?cs var:Page.Title ?></h1>
 <section class="card confirm">
-<p><strong><?cs var:Page.Count ?></strong><?cs if:Page.CountMore ?> or more<?cs /if ?> <?cs var:Page.Bulk ?> deliveries match:</p>
+<p><strong><?cs var:Page.Count ?></strong><?cs if:Page.CountMore ?> or more<?cs /if ?> <?cs var:Page.Bulk ?> <?cs if:Page.Count == 1 && !Page.CountMore ?>delivery matches<?cs else ?>deliveries match<?cs /if ?>:</p>
 <ul>
 <li>endpoint: <?cs if:Page.Filter.webhook_id ?><?cs each:ep = Page.Endpoints ?><?cs if:ep.id == Page.Filter.webhook_id ?><code><?cs var:ep.url ?></code> <?cs /if ?><?cs /each ?><span class="muted small"><?cs var:Page.Filter.webhook_id ?></span><?cs else ?>all endpoints<?cs /if ?></li>
 <li>event type: <?cs if:Page.Filter.type ?><span class="tag"><?cs var:Page.Filter.type ?></span><?cs else ?>any<?cs /if ?></li>

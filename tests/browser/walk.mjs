@@ -319,7 +319,7 @@ step('bulk_retry_says_what_it_queues_and_asks_first', async ({ page }) => {
 		'the bulk form does not say it leaves succeeded deliveries alone');
 	await navigate(page, () => bulk.locator('button').click());
 	await page.locator('h1', { hasText: 'Queue deliveries again?' }).waitFor();
-	await page.locator('main p', { hasText: /^1 dead deliveries match/ }).waitFor();
+	await page.locator('main p', { hasText: /^1 dead delivery matches/ }).waitFor();
 	check((await api('GET', '/webhooks/deliveries/' + state.dead)).body.status === 'dead',
 		'queued before it was confirmed');
 	await shot(page, 'deliveries-retry-confirm');
@@ -335,7 +335,7 @@ step('bulk_retry_says_what_it_queues_and_asks_first', async ({ page }) => {
 	await page.goto(BASE + '/webhook/deliveries?status=dead&webhook_id=' + state.fail.id);
 	await navigate(page, () => page.click('button:has-text("Retry dead deliveries")'));
 	await navigate(page, () => page.click('button:has-text("Retry them")'));
-	await page.locator('main p', { hasText: '1 deliveries are queued again' }).waitFor();
+	await page.locator('main p', { hasText: '1 delivery is queued again' }).waitFor();
 	check((await api('GET', '/webhooks/deliveries/' + state.dead)).body.status === 'pending', 'not queued');
 	await shot(page, 'deliveries-retried');
 	// Dead again, for the overview.

@@ -318,7 +318,7 @@ def test_deliveries_retry_one_and_bulk_and_dead_filter():
         assert status in (302, 303) and "done=retried" in h["location"]
         status, _, body = s.post("/webhook/deliveries/retry", {"webhook_id": wh, "status": "pending",
                                                                "confirm": "1"})
-        assert status == 200 and "1 deliveries are queued again" in body, body[:2000]
+        assert status == 200 and "1 delivery is queued again" in body, body[:2000]
         status, _, body = s.get("/webhook/deliveries?status=dead&webhook_id=" + wh)
         assert status == 200 and "No deliveries match" in body
         status, _, body = s.get("/webhook/deliveries?status=bogus")
@@ -907,7 +907,7 @@ def test_bulk_retry_says_what_it_does_and_asks_first():
         assert status_of(dead_wh) == "dead"
         # Confirmed: the dead one is queued again, the succeeded one is not.
         status, _, body = s.post("/webhook/deliveries/retry", {"status": "", "confirm": "1"})
-        assert status == 200 and "1 deliveries are queued again" in body, body[:2000]
+        assert status == 200 and "1 delivery is queued again" in body, body[:2000]
         assert (status_of(dead_wh), status_of(ok_wh)) == ("pending", "succeeded")
         # Replaying succeeded ones is its own, named choice.
         status, _, body = s.get("/webhook/deliveries?status=succeeded")
@@ -916,7 +916,7 @@ def test_bulk_retry_says_what_it_does_and_asks_first():
         assert status == 200 and "receivers get them again" in body, body[-3000:]
         assert status_of(ok_wh) == "succeeded"
         status, _, body = s.post("/webhook/deliveries/retry", {"status": "succeeded", "confirm": "1"})
-        assert status == 200 and "1 deliveries are queued again" in body, body[:2000]
+        assert status == 200 and "1 delivery is queued again" in body, body[:2000]
         assert status_of(ok_wh) == "pending"
 
 
@@ -1095,3 +1095,22 @@ def test_wildcard_types_in_exact_filters_are_inline_errors():
             assert 'placeholder="sms.delivered" value="sms.*"' in body, page
     status, _, body = s.get("/webhook/deliveries?type=sms.delivered")
     assert status == 200
+
+
+def test_a_page_with_a_trailing_slash_redirects_to_the_page():
+    """"/webhook/" (typed, or a link from a wiki) was "There is no such
+    page"; a page's path with one slash more now redirects to the page,
+    its query kept. The API keeps its exact paths."""
+    _, key, s = _admin()
+    for path, want in (("/webhook/", "/webhook"), ("/webhook/manage/", "/webhook/manage"),
+                       ("/webhook/deliveries/?status=dead", "/webhook/deliveries?status=dead")):
+        status, h, _ = s.get(path)
+        assert status == 303 and h["location"] == want, (path, status, h)
+    assert s.get("/webhook")[0] == 200
+    for path in ("/webhook//", "/webhook/nosuch/", "/webhook/manage/%3Cb%3E/"):
+        assert s.get(path)[0] == 404, path
+    r = api("GET", "/webhooks/", key=key)
+    assert r.status == 404 and r.body["error"]["code"] == "not_found", r
+    # A page that needs a login still does, after the redirect.
+    status, h, _ = Session().get("/webhook/manage/")
+    assert status == 303 and h["location"] == "/webhook/manage", h
