@@ -102,8 +102,11 @@ parse_schema(const char *text, json_object **schema)
 	*schema = NULL;
 	if (strlen(text) == strspn(text, " \t\r\n"))
 		return HL_OK;
-	/* A typed null is no schema, as "schema": null is in the API. */
-	*schema = hl_json_parse(text, strlen(text), 0, &why);
+	/* A typed null is no schema, as "schema": null is in the API. Strict
+	 * JSON, as the API takes it: the lenient parser took comments and
+	 * single quotes here that a schema sent through the API may not have,
+	 * and let integers past 64 bits be clamped. */
+	*schema = hl_json_parse(text, strlen(text), 1, &why);
 	if (why)
 		return hl_fail(HL_ERR_INVALID, "schema", "the schema is not valid JSON: %s", why);
 	return HL_OK;

@@ -691,6 +691,10 @@ def test_custom_event_type_from_the_events_page():
     assert "frobnicate&quot;: 1" in body or "frobnicate&quot;:" in body   # the textarea keeps it
     status, _, body = s.post("/webhook/events", {"name": name, "description": "d", "schema": "{\"type\": "})
     assert status == 422 and "not valid JSON" in body
+    # Strict JSON, as the API takes a schema.
+    for text in ("{'type': 'object'}", '{"type": "object" /* c */}', '{"maximum": 99999999999999999999}'):
+        status, _, body = s.post("/webhook/events", {"name": name, "description": "d", "schema": text})
+        assert status == 422 and "not valid JSON" in body, text
     status, h, _ = s.post("/webhook/events", {"name": name, "description": "Shipped " + HOSTILE[1],
                                               "schema": schema})
     assert status in (302, 303) and "done=type_created" in h["location"], (status, h)
