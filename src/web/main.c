@@ -77,7 +77,7 @@ redirect_trailing_slash(struct hl_req *r)
 	memcpy(path, r->path, n - 1);
 	path[n - 1] = '\0';
 	for (i = 0; i < hl_nroutes; i++)
-		if (hl_routes[i].method == HL_GET && hl_routes[i].auth == HL_AUTH_PAGE &&
+		if (hl_routes[i].method == HL_GET && hl_routes[i].auth != HL_AUTH_API &&
 		    hl_route_match(hl_routes[i].pattern, path, params, &np))
 			break;
 	if (i == hl_nroutes)

@@ -1107,7 +1107,8 @@ def test_a_page_with_a_trailing_slash_redirects_to_the_page():
     its query kept. The API keeps its exact paths."""
     _, key, s = _admin()
     for path, want in (("/webhook/", "/webhook"), ("/webhook/manage/", "/webhook/manage"),
-                       ("/webhook/deliveries/?status=dead", "/webhook/deliveries?status=dead")):
+                       ("/webhook/deliveries/?status=dead", "/webhook/deliveries?status=dead"),
+                       ("/webhook/login/", "/webhook/login")):
         status, h, _ = s.get(path)
         assert status == 303 and h["location"] == want, (path, status, h)
     assert s.get("/webhook")[0] == 200
