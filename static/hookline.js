@@ -1,6 +1,7 @@
 /* hookline.js: small progressive enhancements (the pages work without it):
  * <time> elements in the reader's time zone, named (UTC stays in the title), copy
- * buttons, absolute receive URLs. Loaded from 'self' only (CSP). */
+ * buttons, absolute receive URLs, a custom analytics range chosen by
+ * typing its dates. Loaded from 'self' only (CSP). */
 (function () {
 	"use strict";
 	function localTimes() {
@@ -44,8 +45,22 @@
 			cur.parentNode.scrollLeft = cur.offsetLeft - cur.parentNode.offsetLeft -
 				(cur.parentNode.clientWidth - cur.offsetWidth) / 2;
 	}
+	// Dates typed into a custom range apply only with "Custom" chosen:
+	// typing one chooses it (without script the labels say so).
+	function customRange() {
+		var range = document.getElementById("range");
+		var ids = ["since", "until"];
+		if (!range || !range.querySelector("option[value=custom]")) return;
+		for (var i = 0; i < ids.length; i++) {
+			var el = document.getElementById(ids[i]);
+			if (el) el.addEventListener("change", function (ev) {
+				if (ev.currentTarget.value) range.value = "custom";
+			});
+		}
+	}
 	document.addEventListener("DOMContentLoaded", function () {
 		currentNav();
+		customRange();
 		localTimes();
 		copyButtons();
 		absoluteUrls();

@@ -387,6 +387,14 @@ step('analytics_chart_and_csv_export', async ({ page }) => {
 	const csv = fs.readFileSync(await download.path(), 'utf8');
 	check(csv.startsWith('section,key,label,attempts'), 'CSV starts ' + csv.slice(0, 60));
 	check(/\r\ntotal,/.test(csv), 'CSV has no total row');
+	// Typing a start date chooses the custom range: the dates applied
+	// only with "Custom" picked in the select above them.
+	const start = new Date(Date.now() - 3 * 3600e3).toISOString().slice(0, 16);
+	await page.fill('#since', start);
+	check(await page.inputValue('#range') === 'custom', 'typing a date did not choose Custom');
+	await navigate(page, () => page.click('button:has-text("Show")'));
+	check(page.url().includes('range=custom') && page.url().includes('since='), 'shown: ' + page.url());
+	check(await page.inputValue('#since') === start, 'the start typed was not kept');
 });
 
 step('rotate_secret_shown_once', async ({ page }) => {
