@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "hl_util.h"
@@ -53,7 +54,7 @@ hl_json_get_str(json_object *o, const char *name)
 #define JSON_DEPTH_MAX 32
 #define JSON_SPACE " \t\r\n"
 
-static const char *int_text_out_of_range(const char *s, size_t n);
+static const char *strict_text_problem(const char *s, size_t n, json_object *o);
 
 json_object *
 hl_json_parse(const char *text, size_t len, int strict, const char **why)
@@ -120,7 +121,7 @@ hl_json_parse_depth(const char *text, size_t len, int strict, int depth, const c
 	 * The limit here is on containers, whatever is inside. */
 	*why = hl_json_value_problem(o, depth - 1);
 	if (!*why && strict)
-		*why = int_text_out_of_range(text, len);
+		*why = strict_text_problem(text, len, o);
 	if (*why) {
 		json_object_put(o);
 		return NULL;
@@ -178,46 +179,124 @@ digits_exceed(const char *d, size_t n, const char *max)
 	return n != m ? n > m : memcmp(d, max, n) > 0;
 }
 
-/* An integer beyond what json-c holds: it clamps one below INT64_MIN
- * to INT64_MIN and one above UINT64_MAX to UINT64_MAX without a trace,
- * so 18446744073709551616 would be stored as ...615. Only the text
- * shows it: a scan of valid strict JSON (no comments, no single quotes)
- * for integer tokens (no fraction, no exponent) outside strings. */
-static const char *
-int_text_out_of_range(const char *s, size_t n)
+/* 1 when every object of v, in document order, has as many members as
+ * the text gave it (m[*next] onwards). json-c keeps the last of a
+ * member name given twice, in the place of the first, so the order of
+ * objects is the text's until the first one that lost a member. */
+static int
+same_member_counts(json_object *v, const size_t *m, size_t nobj, size_t *next)
 {
-	size_t i = 0, start;
-	int negative;
+	size_t i, n;
 
-	while (i < n) {
-		if (s[i] == '"') {
+	switch (json_object_get_type(v)) {
+	case json_type_object: {
+		if (*next >= nobj || (size_t)json_object_object_length(v) != m[*next])
+			return 0;
+		(*next)++;
+		json_object_object_foreach(v, key, val) {
+			(void)key;
+			if (!same_member_counts(val, m, nobj, next))
+				return 0;
+		}
+		return 1;
+	}
+	case json_type_array:
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			if (!same_member_counts(json_object_array_get_idx(v, i), m, nobj, next))
+				return 0;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+#define TEXT_NEST_MAX 256
+#define NOT_AN_OBJECT ((size_t)-1)
+
+/* What the text of o (valid strict JSON: no comments, no single quotes)
+ * shows that o does not, in one scan outside strings:
+ * - An integer beyond what json-c holds: it clamps one below INT64_MIN
+ *   to INT64_MIN and one above UINT64_MAX to UINT64_MAX without a trace,
+ *   so 18446744073709551616 would be stored as ...615. Integer tokens
+ *   are the numbers with no fraction and no exponent.
+ * - A member name given twice in one object: json-c keeps the last
+ *   without a trace, so what a proxy or a signature check in front read
+ *   first is not what is stored. Each object's members are counted by
+ *   its colons and compared with the parsed object's. */
+static const char *
+strict_text_problem(const char *s, size_t n, json_object *o)
+{
+	size_t stack[TEXT_NEST_MAX], *members = NULL, *grown, nobj = 0, cap = 0, next = 0;
+	size_t i = 0, start;
+	const char *why = NULL;
+	int top = 0, negative;
+
+	while (i < n && !why) {
+		switch (s[i]) {
+		case '"':
 			for (i++; i < n && s[i] != '"'; i++)
 				if (s[i] == '\\')
 					i++;
 			i++;
 			continue;
-		}
-		if (s[i] != '-' && (s[i] < '0' || s[i] > '9')) {
-			i++;
-			continue;
-		}
-		negative = s[i] == '-';
-		if (negative)
-			i++;
-		start = i;
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-		if (i < n && (s[i] == '.' || s[i] == 'e' || s[i] == 'E')) {
-			while (i < n && s[i] && strchr("0123456789.eE+-", s[i]))
+		case '{':
+		case '[':
+			if (top == TEXT_NEST_MAX) {
+				why = "nesting too deep";
+				break;
+			}
+			if (s[i] == '[') {
+				stack[top++] = NOT_AN_OBJECT;
+				break;
+			}
+			if (nobj == cap) {
+				cap = cap ? 2 * cap : 16;
+				grown = realloc(members, cap * sizeof(*members));
+				if (!grown) {
+					why = "out of memory";
+					break;
+				}
+				members = grown;
+			}
+			members[nobj] = 0;
+			stack[top++] = nobj++;
+			break;
+		case '}':
+		case ']':
+			if (top)
+				top--;
+			break;
+		case ':':
+			if (top && stack[top - 1] != NOT_AN_OBJECT)
+				members[stack[top - 1]]++;
+			break;
+		default:
+			if (s[i] != '-' && (s[i] < '0' || s[i] > '9'))
+				break;
+			negative = s[i] == '-';
+			if (negative)
 				i++;
+			start = i;
+			while (i < n && s[i] >= '0' && s[i] <= '9')
+				i++;
+			if (i < n && (s[i] == '.' || s[i] == 'e' || s[i] == 'E')) {
+				while (i < n && s[i] && strchr("0123456789.eE+-", s[i]))
+					i++;
+				continue;
+			}
+			if (digits_exceed(s + start, i - start,
+			    negative ? "9223372036854775808" : "18446744073709551615"))
+				why = "an integer is beyond the 64-bit range (-2^63 to 2^64-1); send "
+					"it as a string";
 			continue;
 		}
-		if (digits_exceed(s + start, i - start,
-		    negative ? "9223372036854775808" : "18446744073709551615"))
-			return "an integer is beyond the 64-bit range (-2^63 to 2^64-1); send it "
-				"as a string";
+		i++;
 	}
-	return NULL;
+	if (!why && !same_member_counts(o, members, nobj, &next))
+		why = "an object has the same member name twice (JSON would keep only the last)";
+	free(members);
+	return why;
 }
 
 static int

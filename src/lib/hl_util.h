@@ -45,7 +45,8 @@ json_object *hl_json_parse(const char *text, size_t len, int strict, const char 
  * objects inside one another (32: the 31 MariaDB's JSON_VALID takes).
  * Both refuse what json-c would take but not keep as sent: NaN,
  * Infinity and numbers beyond a double's range, and (strict) integers
- * beyond -2^63..2^64-1, which json-c clamps. */
+ * beyond -2^63..2^64-1, which json-c clamps, and a member name given
+ * twice in one object, of which it keeps the last. */
 json_object *hl_json_parse_depth(const char *text, size_t len, int strict, int depth,
 	const char **why);
 /* What makes v unfit to store or send as JSON, or NULL: arrays and

@@ -668,9 +668,11 @@ def test_json_scalar_bodies_are_json():
     assert r.status == 422 and error_code(r) == "invalid_body", r
     assert "nesting too deep" in r.body["error"]["message"], r
     # Numbers json-c would not keep as sent (it clamped the first to
-    # 18446744073709551615 and took the others as infinity) are refused
-    # when the body says it is JSON, and kept as the text otherwise.
-    for raw in (b'{"id": 18446744073709551616}', b'{"v": NaN}', b'{"v": 1e999}'):
+    # 18446744073709551615 and took the others as infinity), and a name
+    # given twice (it kept the last), are refused when the body says it
+    # is JSON, and kept as the text otherwise.
+    for raw in (b'{"id": 18446744073709551616}', b'{"v": NaN}', b'{"v": 1e999}',
+                b'{"id": 1, "id": 2}'):
         r = post(src, raw)
         assert r.status == 422 and error_code(r) == "invalid_body", (raw, r)
         r = post(src, raw, content_type="text/plain")

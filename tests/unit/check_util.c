@@ -195,6 +195,38 @@ START_TEST(test_numbers_json_c_would_change)
 }
 END_TEST
 
+/* json-c keeps the last of a member name given twice: refused (strict),
+ * however the name is spelled, at any depth; the same name in two
+ * objects, or a colon inside a string, is no duplicate. */
+START_TEST(test_duplicate_member_names)
+{
+	static const char *refused[] = {
+		"{\"a\": 1, \"a\": 2}", "{\"a\": 1, \"\\u0061\": 2}", "{\"o\": {\"a\": 1, \"a\": 1}}",
+		"{\"a\": {\"x\": 1, \"y\": 2}, \"a\": {\"z\": 3}}", "[1, {\"k\": [{\"b\": 0, \"b\": 0}]}]",
+		"{\"a\": {}, \"b\": {\"c\": 1, \"d\": 2, \"c\": 3}}", NULL
+	};
+	static const char *taken[] = {
+		"{}", "{\"a\": {\"b\": 1}, \"c\": {\"b\": 2}}", "[{\"a\": 1}, {\"a\": 1}]",
+		"{\"x\": \"a:b\", \"y\": {\"k\": \":\"}, \"z\": \"{\\\":\\\"\"}", "{\"A\": 1, \"a\": 2}",
+		"{\"a\": [{}, {\"a\": {\"a\": null}}], \"b\": []}", NULL
+	};
+	const char *why;
+	json_object *o;
+	int i;
+
+	for (i = 0; refused[i]; i++) {
+		o = parse(refused[i], 1, &why);
+		ck_assert_msg(o == NULL && why && strstr(why, "same member name twice"),
+			"%s was taken", refused[i]);
+	}
+	for (i = 0; taken[i]; i++) {
+		o = parse(taken[i], 1, &why);
+		ck_assert_msg(o != NULL, "%s was refused: %s", taken[i], why ? why : "null");
+		json_object_put(o);
+	}
+}
+END_TEST
+
 START_TEST(test_length_and_nul)
 {
 	const char *why;
@@ -283,6 +315,7 @@ util_suite(void)
 	tcase_add_test(tc, test_depth);
 	tcase_add_test(tc, test_depth_counts_empty_containers);
 	tcase_add_test(tc, test_numbers_json_c_would_change);
+	tcase_add_test(tc, test_duplicate_member_names);
 	tcase_add_test(tc, test_length_and_nul);
 	tcase_add_test(tc, test_nul_in_json);
 	tcase_add_test(tc, test_text_equal);
