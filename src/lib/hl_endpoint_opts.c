@@ -263,7 +263,7 @@ hl_endpoint_opts_validate(json_object *in)
 	    (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 100 ||
 	    json_object_get_int64(v) > 300000))
 		rc = hl_fail(HL_ERR_INVALID, "timeout_ms", "timeout_ms must be 100..300000 "
-			"(null: Delivery.TimeoutMs)");
+			"milliseconds, or unset for this server's default");
 	if (!rc && json_object_object_get_ex(in, "priority", &v) &&
 	    (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < -100 ||
 	    json_object_get_int64(v) > 100))

@@ -42,7 +42,8 @@ hl_url_validate(const char *url, int require_https)
 		goto out;
 	}
 	if (require_https && strcmp(scheme, "https")) {
-		rc = hl_fail(HL_ERR_INVALID, "url", "url must use https (Security.RequireHttps)");
+		rc = hl_fail(HL_ERR_INVALID, "url", "url must use https: this server "
+			"delivers only to https URLs");
 		goto out;
 	}
 	if (curl_url_get(u, CURLUPART_HOST, &host, 0) || !host || !*host) {

@@ -14,7 +14,8 @@ import threading
 import time
 import urllib.parse
 
-from hltest import BASE_URL, Receiver, api, cgi, ctl, new_account, run_runner, unique, verify
+from hltest import (BASE_URL, Receiver, api, cgi, ctl, new_account, run_runner, unique, verify,
+                    write_config)
 
 HOSTILE = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>']
 PASSWORD = "correct horse battery staple"
@@ -1119,3 +1120,41 @@ def test_a_page_with_a_trailing_slash_redirects_to_the_page():
     # A page that needs a login still does, after the redirect.
     status, h, _ = Session().get("/webhook/manage/")
     assert status == 303 and h["location"] == "/webhook/manage", h
+
+
+def test_trailing_slash_redirects_to_the_overview():
+    """/webhook/ is the overview's address typed with a slash: it
+    redirects there (and from there to the login when there is no
+    session), never 404."""
+    s = Session()
+    status, h, body = s.get("/webhook/")
+    assert status == 303, (status, body[:500])
+    assert urllib.parse.urlsplit(h["location"]).path == "/webhook", h
+    _, _, s = _admin()
+    status, h, _ = s.get("/webhook/")
+    assert status == 303 and urllib.parse.urlsplit(h["location"]).path == "/webhook", h
+    status, _, body = s.get(urllib.parse.urlsplit(h["location"]).path)
+    assert status == 200 and "<h1>Overview</h1>" in body, body[:1000]
+    # Other paths keep their one spelling.
+    status, _, _ = s.get("/webhook/manage/")
+    assert status == 404, status
+
+
+def test_form_errors_name_no_configuration_key():
+    """What a dashboard user reads about a refused value says what to
+    change in the form, not which server configuration key decides it
+    (an account user can neither see nor change the configuration)."""
+    slug, key, s = _admin()
+    status, _, body = s.post("/webhook/manage", _options_form("http://127.0.0.1:9/x",
+                                                              timeout_ms="5"))
+    err = _field_error(body, "timeout_ms")
+    assert status == 422 and err and "100..300000" in err, (status, err)
+    assert "Delivery." not in err and "default" in err, err
+    # With Security.RequireHttps, the same check the form's URL field goes
+    # through (hl_endpoint_create) words its refusal for the user.
+    conf = write_config(Security_RequireHttps=1)
+    r = cgi("POST", "/webhooks", body={"url": "http://127.0.0.1:9/plain"},
+            headers={"Authorization": "Bearer " + key}, config=conf)
+    assert r.status == 422 or r.status == 400, r
+    msg = r.body["error"]["message"]
+    assert "https" in msg and "Security." not in msg and "RequireHttps" not in msg, msg
