@@ -259,7 +259,7 @@ hl_req_headers_json(struct hl_req *r)
 		hl_strlcpy(value, eq + 1, sizeof(value));
 		hl_utf8_sanitize(value);
 		if (redacted(name))
-			hl_strlcpy(value, "(redacted)", sizeof(value));
+			hl_strlcpy(value, HL_REDACTED, sizeof(value));
 		add_header(h, name, value, &used, &omitted, &omitted_bytes);
 	}
 	/* Past the budget the rest is left out, and the log says so: a row

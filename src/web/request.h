@@ -66,7 +66,7 @@ const char *hl_req_header(struct hl_req *r, const char *name);
  * "foo-bar"), values made valid UTF-8; Authorization,
  * Proxy-Authorization, Cookie and the usual shared-secret headers
  * (X-Gitlab-Token, X-Api-Key, X-Auth-Token, X-Access-Token,
- * X-Webhook-Secret, X-Webhook-Token) are "(redacted)": these objects are
+ * X-Webhook-Secret, X-Webhook-Token) are HL_REDACTED: these objects are
  * shown to the account's users. Written with JSON_C_TO_STRING_PLAIN its
  * text is at most HL_REQ_HEADERS_JSON_MAX bytes (the TEXT columns it is
  * stored in): headers past that are left out and an "(omitted)" member

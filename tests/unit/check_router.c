@@ -143,9 +143,9 @@ START_TEST(test_headers_redacted)
 	setenv("HTTP_X_GITLAB_EVENT", "Push Hook", 1);
 	h = headers_now(&text, &len);
 	ck_assert_ptr_null(strstr(text, "do-not-log-me"));
-	ck_assert_str_eq(hl_json_get_str(h, "x-gitlab-token"), "(redacted)");
-	ck_assert_str_eq(hl_json_get_str(h, "x-api-key"), "(redacted)");
-	ck_assert_str_eq(hl_json_get_str(h, "x-webhook-secret"), "(redacted)");
+	ck_assert_str_eq(hl_json_get_str(h, "x-gitlab-token"), "[redacted]");
+	ck_assert_str_eq(hl_json_get_str(h, "x-api-key"), "[redacted]");
+	ck_assert_str_eq(hl_json_get_str(h, "x-webhook-secret"), "[redacted]");
 	ck_assert_str_eq(hl_json_get_str(h, "x-gitlab-event"), "Push Hook");
 	ck_assert_ptr_null(hl_json_get_str(h, "(omitted)"));
 	json_object_put(h);
