@@ -267,7 +267,12 @@ has_header(json_object *headers, const char *name)
 	return 0;
 }
 
-/* Rows "header.N.name" / "header.N.value"; the set replaces the stored one. */
+/* Rows "header.N.name" / "header.N.value"; the set replaces the stored one.
+ * The name is trimmed (spaces around a token are never part of it); the
+ * value is kept as typed, as PUT /webhooks/{id} keeps it: trimming it here
+ * changed a value set through the API whenever the form was saved. What
+ * HTTP forbids in a value (control characters) is refused by the core,
+ * with the API's message. */
 static hl_err
 read_headers(struct hl_req *r, json_object *form, json_object *opts)
 {
@@ -282,8 +287,9 @@ read_headers(struct hl_req *r, json_object *form, json_object *opts)
 		snprintf(key, sizeof(key), "header.%d.value", i);
 		hl_page_form(r, key, value, sizeof(value));
 		n = trim(name);
-		v = trim(value);
-		if (!*n && !*v)
+		v = value;
+		/* An untouched row: no name and nothing but blanks. */
+		if (!*n && strspn(v, " \t") == strlen(v))
 			continue;
 		row = json_object_new_object();
 		hl_json_add_str(row, "name", n);

@@ -1158,3 +1158,37 @@ def test_form_errors_name_no_configuration_key():
     assert r.status == 422 or r.status == 400, r
     msg = r.body["error"]["message"]
     assert "https" in msg and "Security." not in msg and "RequireHttps" not in msg, msg
+
+
+def test_header_values_are_kept_as_typed_names_trimmed():
+    """The edit form trimmed header values: a value the API stored with
+    its blanks (PUT keeps values as given) changed on every save of the
+    form. The name is a token and is trimmed; the value is kept, and what
+    HTTP forbids in one is refused inline with the API's message."""
+    slug, key, s = _admin()
+    padded = "  token with  inner and outer blanks \t"
+    with Receiver() as rcv:
+        status, _, body = s.post("/webhook/manage", _options_form(
+            rcv.url, **{"header.0.name": "  X-Padded ", "header.0.value": padded,
+                        "header.1.name": "", "header.1.value": "   "}))
+        assert status == 201, (status, _field_error(body, "headers"), body[:2000])
+        wh = re.search(r'(wh_[0-9a-z]{26})', body).group(1)
+        assert api("GET", "/webhooks/" + wh, key=key).body["headers"] == {"X-Padded": padded}
+        # Set through the API, shown by the form, saved unchanged.
+        api("PUT", "/webhooks/" + wh, {"headers": {"X-Api": " api value "}}, key=key)
+        status, _, page = s.get("/webhook/manage/" + wh)
+        rows = _header_rows(page)
+        assert rows == {"X-Api": " api value "}, rows
+        form = _options_form(rcv.url)
+        for i, (n, val) in enumerate(rows.items()):
+            form.update({"header.%d.name" % i: n, "header.%d.value" % i: val})
+        status, _, body = s.post("/webhook/manage/" + wh, form)
+        assert status in (302, 303), (status, _field_error(body, "headers"))
+        assert api("GET", "/webhooks/" + wh, key=key).body["headers"] == {"X-Api": " api value "}
+        # A control character is refused, as the API refuses it.
+        form.update({"header.0.value": "bad\x01value"})
+        status, _, body = s.post("/webhook/manage/" + wh, form)
+        err = _field_error(body, "headers")
+        assert status == 422 and err and "control characters" in err, (status, err)
+        r = api("PUT", "/webhooks/" + wh, {"headers": {"X-Api": "bad\x01value"}}, key=key)
+        assert r.status in (400, 422) and r.body["error"]["message"] == err.replace("&#39;", "'"), r
