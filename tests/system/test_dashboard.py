@@ -1100,6 +1100,12 @@ def test_wildcard_types_in_exact_filters_are_inline_errors():
             assert 'placeholder="sms.delivered" value="sms.*"' in body, page
     status, _, body = s.get("/webhook/deliveries?type=sms.delivered")
     assert status == 200
+    # The events search takes a family wildcard, and only that.
+    status, _, body = s.get("/webhook/events?type=sms.*")
+    assert status == 200 and _field_error(body, "type") is None
+    for typed in ("*", "sms*", "*.delivered", ".*"):
+        status, _, body = s.get("/webhook/events?type=" + urllib.parse.quote(typed))
+        assert status == 400 and _field_error(body, "type"), (typed, status)
 
 
 def test_a_page_with_a_trailing_slash_redirects_to_the_page():
