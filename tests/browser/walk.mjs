@@ -680,7 +680,10 @@ step('mobile_layout_390px_and_360px', async ({ context }) => {
 				['/webhook', 'mobile-overview'], ['/webhook/deliveries', 'mobile-deliveries'],
 				['/webhook/manage/new', 'mobile-manage-new'], ['/webhook/manage/' + state.ok.id, 'mobile-manage-edit'],
 				['/webhook/events', 'mobile-events'], ['/webhook/incoming', 'mobile-incoming'],
-				['/webhook/testing', 'mobile-testing']]) {
+				['/webhook/testing', 'mobile-testing'], ['/webhook/deliveries/' + state.dead, 'mobile-delivery'],
+				['/webhook/events/' + state.event, 'mobile-event'],
+				['/webhook/incoming/' + state.source, 'mobile-incoming-source'],
+				['/webhook/analytics?range=custom&since=bad&until=', 'mobile-analytics-errors']]) {
 				await m.goto(BASE + p);
 				const w = await m.evaluate(() => document.documentElement.scrollWidth);
 				await shot(m, name + (vw === 390 ? '' : '-' + vw));
