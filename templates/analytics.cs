@@ -5,8 +5,8 @@
 <?cs if:Page.Error ?><p class="error" role="alert"><?cs var:Page.Error ?></p><?cs /if ?>
 <form class="card filters" method="get" action="<?cs var:Site.Base ?>/analytics">
 <div><label for="range">Time range</label><select id="range" name="range"><option value="24h"<?cs call:selected(Page.Range, "24h") ?>>Last 24 hours</option><option value="7d"<?cs call:selected(Page.Range, "7d") ?>>Last 7 days</option><option value="30d"<?cs call:selected(Page.Range, "30d") ?>>Last 30 days</option><option value="custom"<?cs call:selected(Page.Range, "custom") ?>>Custom (below)</option></select></div>
-<div><label for="since">Since (UTC, custom)</label><input id="since" name="since" type="datetime-local" value="<?cs var:Page.Filter.since ?>"<?cs call:invalid("since") ?>><?cs call:field_error("since") ?></div>
-<div><label for="until">Until (UTC, custom)</label><input id="until" name="until" type="datetime-local" value="<?cs var:Page.Filter.until ?>"<?cs call:invalid("until") ?>><?cs call:field_error("until") ?></div>
+<div><label for="since">Since (UTC, custom)</label><input id="since" name="since" type="<?cs call:time_type("since") ?>" value="<?cs var:Page.Filter.since ?>"<?cs call:invalid("since") ?>><?cs call:field_error("since") ?></div>
+<div><label for="until">Until (UTC, custom)</label><input id="until" name="until" type="<?cs call:time_type("until") ?>" value="<?cs var:Page.Filter.until ?>"<?cs call:invalid("until") ?>><?cs call:field_error("until") ?></div>
 <div><label for="webhook_id">Endpoint</label><?cs call:endpoint_select("webhook_id", Page.Filter.webhook_id, 1) ?><?cs call:field_error("webhook_id") ?></div>
 <div><label for="type">Event type</label><input id="type" name="type" placeholder="sms.delivered" value="<?cs var:Page.Filter.type ?>"<?cs call:invalid("type") ?>><?cs call:field_error("type") ?></div>
 <div><button type="submit">Show</button></div>

@@ -5,8 +5,8 @@
 <div><label for="status">Status</label><select id="status" name="status"<?cs call:invalid("status") ?>><option value="">Any</option><option value="pending"<?cs call:selected(Page.Filter.status, "pending") ?>>pending</option><option value="sending"<?cs call:selected(Page.Filter.status, "sending") ?>>sending</option><option value="succeeded"<?cs call:selected(Page.Filter.status, "succeeded") ?>>succeeded</option><option value="dead"<?cs call:selected(Page.Filter.status, "dead") ?>>dead (dead letter)</option><option value="paused"<?cs call:selected(Page.Filter.status, "paused") ?>>paused</option></select><?cs call:field_error("status") ?></div>
 <div><label for="webhook_id">Endpoint</label><?cs call:endpoint_select("webhook_id", Page.Filter.webhook_id, 1) ?><?cs call:field_error("webhook_id") ?></div>
 <div><label for="type">Event type</label><input id="type" name="type" placeholder="sms.delivered" value="<?cs var:Page.Filter.type ?>"<?cs call:invalid("type") ?>><?cs call:field_error("type") ?></div>
-<div><label for="since">Since (UTC)</label><input id="since" name="since" type="datetime-local" value="<?cs var:Page.Filter.since ?>"<?cs call:invalid("since") ?>><?cs call:field_error("since") ?></div>
-<div><label for="until">Until (UTC)</label><input id="until" name="until" type="datetime-local" value="<?cs var:Page.Filter.until ?>"<?cs call:invalid("until") ?>><?cs call:field_error("until") ?></div>
+<div><label for="since">Since (UTC)</label><input id="since" name="since" type="<?cs call:time_type("since") ?>" value="<?cs var:Page.Filter.since ?>"<?cs call:invalid("since") ?>><?cs call:field_error("since") ?></div>
+<div><label for="until">Until (UTC)</label><input id="until" name="until" type="<?cs call:time_type("until") ?>" value="<?cs var:Page.Filter.until ?>"<?cs call:invalid("until") ?>><?cs call:field_error("until") ?></div>
 <?cs /def ?>
 <form class="card filters" method="get" action="<?cs var:Site.Base ?>/deliveries">
 <?cs call:filter_fields() ?>

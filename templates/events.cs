@@ -4,8 +4,8 @@
 <h2>Recent events</h2>
 <form class="filters" method="get" action="<?cs var:Site.Base ?>/events">
 <div><label for="type">Event type</label><input id="type" name="type" placeholder="sms.delivered or sms.*" value="<?cs var:Page.Filter.type ?>"<?cs call:invalid("type") ?>><?cs call:field_error("type") ?></div>
-<div><label for="since">Since (UTC)</label><input id="since" name="since" type="datetime-local" value="<?cs var:Page.Filter.since ?>"<?cs call:invalid("since") ?>><?cs call:field_error("since") ?></div>
-<div><label for="until">Until (UTC)</label><input id="until" name="until" type="datetime-local" value="<?cs var:Page.Filter.until ?>"<?cs call:invalid("until") ?>><?cs call:field_error("until") ?></div>
+<div><label for="since">Since (UTC)</label><input id="since" name="since" type="<?cs call:time_type("since") ?>" value="<?cs var:Page.Filter.since ?>"<?cs call:invalid("since") ?>><?cs call:field_error("since") ?></div>
+<div><label for="until">Until (UTC)</label><input id="until" name="until" type="<?cs call:time_type("until") ?>" value="<?cs var:Page.Filter.until ?>"<?cs call:invalid("until") ?>><?cs call:field_error("until") ?></div>
 <div><button type="submit">Search</button></div>
 </form>
 <?cs if:subcount(Page.Events) == 0 ?>

@@ -9,6 +9,10 @@
 <?cs def:delivery_filter_fields() ?><input type="hidden" name="status" value="<?cs var:Page.Filter.status ?>"><input type="hidden" name="webhook_id" value="<?cs var:Page.Filter.webhook_id ?>"><input type="hidden" name="type" value="<?cs var:Page.Filter.type ?>"><input type="hidden" name="since" value="<?cs var:Page.Filter.since ?>"><input type="hidden" name="until" value="<?cs var:Page.Filter.until ?>"><?cs /def ?>
 <?cs def:field_error(name) ?><?cs if:Page.FieldError[name] ?><p class="field-error" id="err-<?cs var:name ?>"><?cs var:Page.FieldError[name] ?></p><?cs /if ?><?cs /def ?>
 <?cs def:invalid(name) ?><?cs if:Page.FieldError[name] ?> aria-invalid="true" aria-describedby="err-<?cs var:name ?>"<?cs /if ?><?cs /def ?>
+<?cs # A time field: datetime-local, except when it comes back with an
+   error, as text, so that what was typed shows (a browser shows nothing
+   for a value that is not a local date and time). ?>
+<?cs def:time_type(name) ?><?cs if:Page.FieldError[name] ?>text<?cs else ?>datetime-local<?cs /if ?><?cs /def ?>
 <?cs def:selected(a, b) ?><?cs if:a == b ?> selected<?cs /if ?><?cs /def ?>
 <?cs def:checked(v) ?><?cs if:v ?> checked<?cs /if ?><?cs /def ?>
 <?cs def:rate(v) ?><?cs if:v || v == "0" ?><?cs var:v ?> %<?cs else ?><span class="muted">–</span><?cs /if ?><?cs /def ?>

@@ -366,6 +366,15 @@ def test_analytics_api_page_and_csv():
     status, _, body = s.get("/webhook/analytics?range=custom&since=&until=2019-01-01T00:00")
     assert status == 400 and "needs a start" in _field_error(body, "since"), body[-3000:]
     assert 'value="2019-01-01T00:00"' in body
+    # A bad value comes back in a text field, which shows it (a browser
+    # shows nothing of a datetime-local value it cannot read); both
+    # bounds are checked.
+    for page in ("/webhook/analytics?range=custom&", "/webhook/deliveries?", "/webhook/events?"):
+        status, _, body = s.get(page + "since=yesterday&until=2026-13-01T00:00")
+        assert status == 400, (page, status)
+        assert '<input id="since" name="since" type="text" value="yesterday"' in body, page
+        assert '<input id="until" name="until" type="text" value="2026-13-01T00:00"' in body, page
+        assert _field_error(body, "since") and _field_error(body, "until"), page
     # Without an end it ends now, as the fixed ranges do.
     start = time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() - 7200))
     status, _, body = s.get("/webhook/analytics?range=custom&until=&since=" + start)
