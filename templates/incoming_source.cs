@@ -1,11 +1,16 @@
 <?cs include:"layout.cs" ?><?cs include:"incoming_form.cs" ?><?cs call:layout_top() ?>
 <h1><?cs if:Page.Source.name ?><?cs var:Page.Source.name ?><?cs else ?><?cs var:Page.Source.slug ?><?cs /if ?></h1>
-<?cs if:Page.Done == "saved" ?><p class="notice" role="status">Saved.</p><?cs elif:Page.Done == "rotated" ?><p class="notice" role="status">Secret rotated. <?cs if:Page.Source.previous_secret_expires_at ?>The previous secret keeps verifying until <?cs call:time(Page.Source.previous_secret_expires_at) ?>.<?cs else ?>The previous secret no longer verifies.<?cs /if ?></p><?cs elif:Page.Done == "created" ?><p class="notice" role="status">Source created. Give the sender the URL below; the signing secret you entered verifies its requests.</p><?cs /if ?>
+<?cs if:Page.Done == "saved" ?><p class="notice" role="status">Saved.</p><?cs elif:Page.Done == "rotated" ?><p class="notice" role="status">Secret rotated. <?cs if:Page.Source.previous_secret_expires_at ?>The previous secret keeps verifying until <?cs call:time(Page.Source.previous_secret_expires_at) ?>.<?cs else ?>The previous secret no longer verifies.<?cs /if ?></p><?cs elif:Page.Done == "created" ?><p class="notice" role="status">Source created. Give the sender the URL below; <?cs if:Page.Source.verify == "none" ?>its requests are admitted by their address alone (see below).<?cs else ?>the signing secret you entered verifies its requests.<?cs /if ?></p><?cs /if ?>
+<?cs # An unsigned source is the one kind whose requests nothing
+   authenticates: say what that admits and what to do about it. ?>
+<?cs if:Page.Source.verify == "none" ?><div class="notice warn-box" role="note" id="unsigned">
+<p><strong>Requests to this source are not signed, so hookline cannot tell whether they really come from your sender.</strong> Every request from an allowed address (<?cs if:Page.Source.allowed_cidrs ?><code><?cs var:Page.Source.allowed_cidrs ?></code><?cs else ?>none set<?cs /if ?>) is accepted and published (as <span class="tag"><?cs var:Page.Source.event_type ?></span>, or the type its type map names), whoever sent it; a copy of an earlier request is accepted again unless it repeats its <code>Idempotency-Key</code>.</p>
+<p>If the sender can sign its requests, choose its scheme under Sender (Standard Webhooks for a sender of your own) and enter the secret: then a request without a valid signature is refused. Otherwise keep the allowed addresses to the sender's own, and if hookline runs behind a proxy make sure the web server reports the client's address, not the proxy's (docs/operations.md). There is no secret to rotate.</p>
+</div><?cs /if ?>
 <section class="card">
 <label for="src-url">Where the sender posts</label>
 <div class="copy-row"><input id="src-url" class="mono" readonly spellcheck="false" value="<?cs var:Page.Source.url ?>"><button type="button" class="secondary" data-copy="src-url">Copy</button></div>
 <p class="muted small"><?cs var:Page.Source.id ?> · <?cs call:status_badge(Page.Source.enabled) ?> · sender <strong><?cs var:Page.Source.verify ?></strong> · publishes <span class="tag"><?cs var:Page.Source.event_type ?></span> · last request <?cs call:time(Page.Source.last_received_at) ?></p>
-<?cs if:Page.Source.verify == "none" ?><p class="notice" role="note">Unsigned: no signature is checked, so any request from an allowed address (<code><?cs var:Page.Source.allowed_cidrs ?></code>) is accepted and published. Keep the allowed addresses to the sender's own, or choose the sender's signature scheme below if it signs its requests.</p><?cs /if ?>
 </section>
 <form class="card form" method="post" action="<?cs var:Site.Base ?>/incoming/<?cs var:Page.Source.id ?>">
 <h2>Settings</h2>

@@ -352,10 +352,13 @@ def test_an_unsigned_source_says_what_that_means():
     r = api("POST", "/webhooks/sources", {"verify": "none", "name": "Open",
                                           "allowed_cidrs": "198.51.100.0/24"}, key=key)
     assert r.status == 201, r
-    status, _, page = s.get("/webhook/incoming/" + r.body["id"])
+    status, _, page = s.get("/webhook/incoming/%s?done=created" % r.body["id"])
     assert status == 200
-    assert "Unsigned: no signature is checked" in page and "<code>198.51.100.0/24</code>" in page
+    # The created notice spoke of "the signing secret you entered".
+    assert "signing secret you entered" not in page and "by their address alone" in page
+    assert "hookline cannot tell whether they really come from your sender" in page
+    assert "<code>198.51.100.0/24</code>" in page and "There is no secret to rotate" in page
     _tidy_ok(page)
     r = api("POST", "/webhooks/sources", {"verify": "github", "secret": "gh", "name": "Signed"},
             key=key)
-    assert "Unsigned:" not in s.get("/webhook/incoming/" + r.body["id"])[2]
+    assert 'id="unsigned"' not in s.get("/webhook/incoming/" + r.body["id"])[2]
