@@ -25,7 +25,7 @@
 <svg class="chart" viewBox="0 0 <?cs var:Page.Chart.W ?> <?cs var:Page.Chart.H ?>" role="img" aria-labelledby="vol-title vol-desc" preserveAspectRatio="none">
 <desc id="vol-desc">Attempts per interval (bars, failed part in red, at most <?cs var:Page.Chart.MaxAttempts ?>) and success rate (line, 0 to 100 %).</desc>
 <line class="axis" x1="0" y1="<?cs var:Page.Chart.Bottom ?>" x2="<?cs var:Page.Chart.W ?>" y2="<?cs var:Page.Chart.Bottom ?>"></line>
-<?cs each:b = Page.Chart.Bars ?><g><title><?cs var:b.start ?>: <?cs var:b.attempts ?> attempts, <?cs var:b.failed ?> failed</title><rect class="bar" x="<?cs var:b.x ?>" y="<?cs var:b.y ?>" width="<?cs var:b.w ?>" height="<?cs var:b.h ?>"></rect><rect class="bar-bad" x="<?cs var:b.x ?>" y="<?cs var:b.yf ?>" width="<?cs var:b.w ?>" height="<?cs var:b.hf ?>"></rect></g><?cs /each ?>
+<?cs each:b = Page.Chart.Bars ?><g><title><?cs var:b.start ?>: <?cs call:count(b.attempts, "attempt", "attempts") ?>, <?cs var:b.failed ?> failed</title><rect class="bar" x="<?cs var:b.x ?>" y="<?cs var:b.y ?>" width="<?cs var:b.w ?>" height="<?cs var:b.h ?>"></rect><rect class="bar-bad" x="<?cs var:b.x ?>" y="<?cs var:b.yf ?>" width="<?cs var:b.w ?>" height="<?cs var:b.hf ?>"></rect></g><?cs /each ?>
 <?cs if:Page.Chart.RatePoints ?><polyline class="line-rate" points="<?cs var:Page.Chart.RatePoints ?>"></polyline><path class="dots rate" d="<?cs var:Page.Chart.RateDots ?>"></path><?cs /if ?>
 </svg>
 <p class="legend"><span class="key bar"></span> attempts (max <?cs var:Page.Chart.MaxAttempts ?>) <span class="key bad"></span> failed <span class="key rate"></span> success rate</p>

@@ -13,6 +13,9 @@
    error, as text, so that what was typed shows (a browser shows nothing
    for a value that is not a local date and time). ?>
 <?cs def:time_type(name) ?><?cs if:Page.FieldError[name] ?>text<?cs else ?>datetime-local<?cs /if ?><?cs /def ?>
+<?cs # n and the noun that goes with it: "1 delivery", "2 deliveries", "0 deliveries". ?>
+<?cs def:count(n, one, many) ?><?cs var:n ?> <?cs if:n == 1 ?><?cs var:one ?><?cs else ?><?cs var:many ?><?cs /if ?><?cs /def ?>
+<?cs def:noun(n, one, many) ?><?cs if:n == 1 ?><?cs var:one ?><?cs else ?><?cs var:many ?><?cs /if ?><?cs /def ?>
 <?cs def:selected(a, b) ?><?cs if:a == b ?> selected<?cs /if ?><?cs /def ?>
 <?cs def:checked(v) ?><?cs if:v ?> checked<?cs /if ?><?cs /def ?>
 <?cs def:rate(v) ?><?cs if:v || v == "0" ?><?cs var:v ?> %<?cs else ?><span class="muted">–</span><?cs /if ?><?cs /def ?>

@@ -47,7 +47,7 @@
 <p class="muted small">A temporary URL that records whatever is posted to it (for 24 hours, up to 100 requests), to debug a sender.</p>
 <?cs if:Session.CanWrite ?><form method="post" action="<?cs var:Site.Base ?>/testing/inspect"><?cs call:csrf_field() ?><button type="submit" class="secondary">Create a receive URL</button></form><?cs /if ?>
 <?cs if:subcount(Page.Bins) == 0 ?><p class="empty">No receive URLs yet.</p><?cs else ?>
-<ul class="plain"><?cs each:b = Page.Bins ?><li><a href="<?cs var:Site.Base ?>/testing/inspect/<?cs var:b.id ?>"><code><?cs var:b.id ?></code></a> <span class="muted small"><?cs var:b.requests ?> requests · expires <?cs call:time(b.expires_at) ?></span></li><?cs /each ?></ul>
+<ul class="plain"><?cs each:b = Page.Bins ?><li><a href="<?cs var:Site.Base ?>/testing/inspect/<?cs var:b.id ?>"><code><?cs var:b.id ?></code></a> <span class="muted small"><?cs call:count(b.requests, "request", "requests") ?> · expires <?cs call:time(b.expires_at) ?></span></li><?cs /each ?></ul>
 <?cs /if ?>
 </section>
 <?cs call:layout_bottom() ?>

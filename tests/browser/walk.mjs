@@ -349,7 +349,7 @@ step('bulk_retry_says_what_it_queues_and_asks_first', async ({ page }) => {
 
 step('overview_shows_counts', async ({ page }) => {
 	await page.goto(BASE + '/webhook');
-	await page.locator('a.stat.bad .lbl', { hasText: 'dead letters' }).waitFor();
+	await page.locator('a.stat.bad .lbl', { hasText: 'dead letter' }).waitFor();
 	await page.locator(`ul.plain a[href$="/manage/${state.fail.id}"]`).waitFor();
 	await noHostileMarkup(page);
 	await shot(page, 'overview');

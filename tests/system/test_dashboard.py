@@ -1093,6 +1093,10 @@ def test_overview_tiles_count_what_their_links_list():
                                                  "/webhook/deliveries?status=sending": "2",
                                                  "/webhook/deliveries?status=paused": "4"}, links
     assert re.search(r'<span class="num">10</span><span class="lbl">deliveries waiting', home)
+    # One of a kind is named in the singular.
+    assert '<span class="lbl">failing endpoint</span>' in home
+    assert '<span class="lbl">dead letter</span>' in home
+    assert '<span class="lbl">disabled endpoints</span>' in home
     assert s.get("/webhook/manage?health=sick")[0] == 400
 
 
@@ -1135,24 +1139,6 @@ def test_a_page_with_a_trailing_slash_redirects_to_the_page():
     # A page that needs a login still does, after the redirect.
     status, h, _ = Session().get("/webhook/manage/")
     assert status == 303 and h["location"] == "/webhook/manage", h
-
-
-def test_trailing_slash_redirects_to_the_overview():
-    """/webhook/ is the overview's address typed with a slash: it
-    redirects there (and from there to the login when there is no
-    session), never 404."""
-    s = Session()
-    status, h, body = s.get("/webhook/")
-    assert status == 303, (status, body[:500])
-    assert urllib.parse.urlsplit(h["location"]).path == "/webhook", h
-    _, _, s = _admin()
-    status, h, _ = s.get("/webhook/")
-    assert status == 303 and urllib.parse.urlsplit(h["location"]).path == "/webhook", h
-    status, _, body = s.get(urllib.parse.urlsplit(h["location"]).path)
-    assert status == 200 and "<h1>Overview</h1>" in body, body[:1000]
-    # Other paths keep their one spelling.
-    status, _, _ = s.get("/webhook/manage/")
-    assert status == 404, status
 
 
 def test_form_errors_name_no_configuration_key():
