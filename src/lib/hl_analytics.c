@@ -152,17 +152,6 @@ group_for(struct stats *g, int *n, const char *key, const char *label)
 	return &g[(*n)++];
 }
 
-static time_t
-sql_to_epoch(const char *sql)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (!strptime(sql, "%Y-%m-%d %H:%M:%S", &tm))
-		return 0;
-	return timegm(&tm);
-}
-
 static void
 epoch_to_rfc3339(time_t t, char out[32])
 {
@@ -364,8 +353,8 @@ hl_analytics_query(struct hl_db *db, const char *account_id,
 
 	*out = NULL;
 	memset(&g, 0, sizeof(g));
-	since = sql_to_epoch(f->since);
-	until = sql_to_epoch(f->until);
+	since = hl_sql_time_epoch(f->since);
+	until = hl_sql_time_epoch(f->until);
 	if (until <= since)
 		return hl_fail(HL_ERR_INVALID, "until", "until must be later than since");
 	g.since = since;
@@ -575,6 +564,7 @@ hl_analytics_overview(struct hl_db *db, const char *account_id, json_object **ou
 	hl_strlcpy(stamp, day_ago, sizeof(stamp));
 	stamp[10] = 'T';
 	hl_json_add_str(o, "deliveries_since", stamp);
+	hl_json_add_int(o, "deliveries_since_ms", (long long)(now - 86400) * 1000);
 	hl_json_add_int(o, "waiting", json_object_get_int64(json_object_object_get(o, "pending")) +
 		json_object_get_int64(json_object_object_get(o, "sending")) +
 		json_object_get_int64(json_object_object_get(o, "paused")));

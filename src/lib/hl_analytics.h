@@ -29,7 +29,7 @@ struct hl_analytics_filter {
 
 /* {"endpoints", "enabled", "disabled", "failing", "deliveries_24h",
  *  "deliveries_since" (UTC, YYYY-MM-DDTHH:MM:SS: deliveries_24h
- *  counts those created since),
+ *  counts those created since; deliveries_since_ms the same in unix ms),
  *  "attempts_24h", "succeeded_24h", "success_rate_24h" (null without
  *  attempts; the analytics' "24h" range), "dead", "pending", "sending",
  *  "paused", "waiting" (the three), "attention": [{"id", "url",

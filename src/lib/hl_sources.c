@@ -830,12 +830,20 @@ request_detail_json(struct hl_stmt *st)
 
 hl_err
 hl_incoming_list(struct hl_db *db, const char *account_id, const char *source_id,
-	const char *outcome, int limit, const char *iterator, json_object **out)
+	const char *outcome, long long since_ms, int limit, const char *iterator,
+	json_object **out)
 {
+	char floor[HL_ID_MAX];
 	struct hl_stmt *st;
 	hl_err rc;
 
 	*out = NULL;
+	/* Ids sort by time: since is an id floor, as in hl_incoming_counts. */
+	if (since_ms > 0) {
+		rc = hl_id_at("inc", since_ms, floor);
+		if (rc)
+			return rc;
+	}
 	if (outcome && strcmp(outcome, "accepted") && strcmp(outcome, "duplicate") &&
 	    strcmp(outcome, "rejected"))
 		return hl_fail(HL_ERR_INVALID, "outcome",
@@ -846,7 +854,7 @@ hl_incoming_list(struct hl_db *db, const char *account_id, const char *source_id
 		"JOIN sources s ON s.id = q.source_id "
 		"WHERE q.account_id = ? AND (? IS NULL OR q.source_id = ?) "
 		"AND (? IS NULL OR q.outcome = ?) AND (? IS NULL OR q.id < ?) "
-		"ORDER BY q.id DESC LIMIT ?", &st);
+		"AND (? IS NULL OR q.id >= ?) ORDER BY q.id DESC LIMIT ?", &st);
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, account_id);
@@ -856,7 +864,9 @@ hl_incoming_list(struct hl_db *db, const char *account_id, const char *source_id
 	hl_stmt_str(st, 4, outcome);
 	hl_stmt_str(st, 5, iterator);
 	hl_stmt_str(st, 6, iterator);
-	hl_stmt_int(st, 7, limit + 1);
+	hl_stmt_str(st, 7, since_ms > 0 ? floor : NULL);
+	hl_stmt_str(st, 8, since_ms > 0 ? floor : NULL);
+	hl_stmt_int(st, 9, limit + 1);
 	rc = hl_stmt_page(st, limit, 0, request_json, out);
 	hl_stmt_free(st);
 	return rc;

@@ -113,9 +113,11 @@ struct hl_incoming_entry {
 };
 hl_err hl_incoming_log(struct hl_db *db, const struct hl_source *src,
 	const struct hl_incoming_entry *e);
-/* Newest first; source_id and outcome may be NULL (all). */
+/* Newest first; source_id and outcome may be NULL (all); since_ms > 0:
+ * only requests received since then (as hl_incoming_counts counts). */
 hl_err hl_incoming_list(struct hl_db *db, const char *account_id, const char *source_id,
-	const char *outcome, int limit, const char *iterator, json_object **out);
+	const char *outcome, long long since_ms, int limit, const char *iterator,
+	json_object **out);
 /* Requests the account's sources received since unix time since_ms:
  * {"received", "accepted", "duplicate", "rejected"}. */
 hl_err hl_incoming_counts(struct hl_db *db, const char *account_id, long long since_ms,

@@ -514,6 +514,18 @@ hl_sql_time(time_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+time_t
+hl_sql_time_epoch(const char *t)
+{
+	int y, mo, d, h, mi, sec;
+
+	if (!t || strlen(t) < 19 || hl_digits(t, 4, &y) || hl_digits(t + 5, 2, &mo) ||
+	    hl_digits(t + 8, 2, &d) || hl_digits(t + 11, 2, &h) || hl_digits(t + 14, 2, &mi) ||
+	    hl_digits(t + 17, 2, &sec))
+		return 0;
+	return (time_t)hl_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+}
+
 int
 hl_days_in_month(int y, int mo)
 {

@@ -99,6 +99,9 @@ enum hl_time_zone {
 hl_err hl_time_to_sql(const char *in, const char *field, enum hl_time_zone zone, char out[32]);
 /* Unix time t as SQL's "YYYY-MM-DD HH:MM:SS" (UTC: the connection's zone). */
 void hl_sql_time(time_t t, char out[32]);
+/* The other way: "YYYY-MM-DD HH:MM:SS" (UTC, as hl_sql_time and
+ * hl_time_to_sql write it) as unix seconds; 0 when it is not one. */
+time_t hl_sql_time_epoch(const char *sql);
 long long hl_now_ms(void);
 /* ts = the CLOCK_REALTIME time ms milliseconds from now (the absolute
  * deadline pthread_cond_timedwait takes). */

@@ -220,7 +220,7 @@ api_sources_requests(struct hl_req *r)
 	json_object_put(src);
 	if (!rc)
 		rc = hl_incoming_list(r->db, r->who.account_id, r->params[0],
-			hl_req_query(r, "outcome", outcome, sizeof(outcome)), limit, it, &out);
+			hl_req_query(r, "outcome", outcome, sizeof(outcome)), 0, limit, it, &out);
 	hl_resp_result(r, rc, 200, out);
 }
 

@@ -12,6 +12,7 @@ page_home(struct hl_req *r)
 {
 	HDF *hdf = hl_page_hdf(r);
 	json_object *o = NULL;
+	long long since_ms;
 	hl_err rc;
 
 	rc = hl_analytics_overview(r->db, r->who.account_id, &o);
@@ -20,8 +21,11 @@ page_home(struct hl_req *r)
 		return;
 	}
 	hl_hdf_from_json(hdf, "Page.Stats", o);
+	/* The incoming tiles count from the time their links carry, the
+	 * deliveries tile's. */
+	since_ms = json_object_get_int64(json_object_object_get(o, "deliveries_since_ms"));
 	json_object_put(o);
-	rc = hl_incoming_counts(r->db, r->who.account_id, hl_now_ms() - 86400000LL, &o);
+	rc = hl_incoming_counts(r->db, r->who.account_id, since_ms, &o);
 	if (rc) {
 		hl_page_core_error(r, rc, "Loading the overview");
 		return;

@@ -59,16 +59,17 @@ types_data(struct hl_req *r, HDF *hdf)
 	return HL_OK;
 }
 
-/* The request log under prefix, with each entry's page link data. */
+/* The request log under prefix, with each entry's page link data;
+ * since_ms > 0: received since then. */
 static hl_err
 requests_data(struct hl_req *r, HDF *hdf, const char *source_id, const char *outcome,
-	int limit)
+	long long since_ms, int limit)
 {
 	char iterator[HL_ID_MAX];
 	json_object *list = NULL;
 	hl_err rc;
 
-	rc = hl_incoming_list(r->db, r->who.account_id, source_id, outcome, limit,
+	rc = hl_incoming_list(r->db, r->who.account_id, source_id, outcome, since_ms, limit,
 		*hl_page_query(r, "iterator", iterator, sizeof(iterator)) ? iterator : NULL, &list);
 	if (rc)
 		return rc;
@@ -106,8 +107,24 @@ show_list(struct hl_req *r, int status)
 	}
 	if (!rc)
 		rc = types_data(r, hdf);
-	if (!rc)
-		rc = requests_data(r, hdf, NULL, NULL, 25);
+	/* The overview's tiles link here with the figures' filter: the
+	 * outcome and the start of their 24 hours. */
+	if (!rc) {
+		char outcome[24], since_t[40], since[32];
+		int got = hl_page_time_param(r, "since", since_t, sizeof(since_t), since);
+
+		hl_page_query(r, "outcome", outcome, sizeof(outcome));
+		hdf_set_value(hdf, "Page.Filter.outcome", outcome);
+		hdf_set_value(hdf, "Page.Filter.since", since_t);
+		rc = got < 0 ? HL_OK : requests_data(r, hdf, NULL, *outcome ? outcome : NULL,
+			got > 0 ? (long long)hl_sql_time_epoch(since) * 1000 : 0, 25);
+		if (rc == HL_ERR_INVALID) {
+			hdf_set_value(hdf, "Page.FieldError.outcome", hl_errmsg());
+			rc = HL_OK;
+		}
+		if (got < 0 || hdf_get_value(hdf, "Page.FieldError.outcome", NULL))
+			status = status == 200 ? 400 : status;
+	}
 	if (rc) {
 		hl_page_core_error(r, rc, "Loading the incoming sources");
 		return;
@@ -380,7 +397,7 @@ show_source(struct hl_req *r, int status)
 		sizeof(outcome)));
 	rc = types_data(r, hdf);
 	if (!rc)
-		rc = requests_data(r, hdf, r->params[0], *outcome ? outcome : NULL, 50);
+		rc = requests_data(r, hdf, r->params[0], *outcome ? outcome : NULL, 0, 50);
 	if (rc == HL_ERR_INVALID) {
 		hdf_set_value(hdf, "Page.FieldError.outcome", hl_errmsg());
 		rc = HL_OK;

@@ -1037,8 +1037,10 @@ def test_overview_tiles_count_what_their_links_list():
     "disabled endpoints" to all endpoints, "waiting (pending, sending or
     paused)" to the pending ones only, the success rate to a window an
     hour off. Each count is now what its link lists."""
+    import hashlib
+    import hmac
     import html
-    from hltest import sql
+    from hltest import sql, time_id
     slug, key, s = _admin()
     eps = [api("POST", "/webhooks", {"url": "http://127.0.0.1:9/t%d" % i,
                                      "event_types": ["sms.delivered"]}, key=key).body["id"]
@@ -1058,6 +1060,19 @@ def test_overview_tiles_count_what_their_links_list():
     for (dlv,), status in zip(rows, ["pending", "sending", "sending", "dead", "succeeded"]):
         sql("UPDATE deliveries SET status = '%s' WHERE id = '%s'" % (status, dlv))
     sql("UPDATE deliveries SET created_at = NOW(3) - INTERVAL 2 DAY WHERE id = '%s'" % rows[-1][0])
+    # Incoming: two accepted, one refused, and one accepted two days ago.
+    src = api("POST", "/webhooks/sources", {"verify": "github", "secret": "gh", "name": "T"},
+              key=key).body
+    for body, secret in ((b'{"n": 1}', "gh"), (b'{"n": 2}', "gh"), (b'{"n": 3}', "wrong"),
+                         (b'{"n": 4}', "gh")):
+        sig = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        api("POST", "/webhooks/incoming/" + src["slug"], raw=body, key=None, headers={
+            "Content-Type": "application/json", "X-Hub-Signature-256": sig,
+            "X-GitHub-Event": "push", "X-GitHub-Delivery": hashlib.sha1(body).hexdigest()})
+    old_id = sql("SELECT id FROM incoming_requests WHERE source_id = '%s' ORDER BY id LIMIT 1"
+                 % src["id"])[0][0]
+    sql("UPDATE incoming_requests SET id = '%s' WHERE id = '%s'"
+        % (time_id("inc", (time.time() - 2 * 86400) * 1000), old_id))
     status, _, home = s.get("/webhook")
     assert status == 200
     tiles = re.findall(r'<a class="stat[^"]*" href="([^"]+)"><span class="num">([^<]+)</span>', home)
@@ -1065,13 +1080,17 @@ def test_overview_tiles_count_what_their_links_list():
     assert len(tiles) >= 6 and len(links) == 3, home[-4000:]
     checked = 0
     for href, shown in tiles + links:
-        href = html.unescape(href)
+        href = html.unescape(href).split("#")[0]
         if href.startswith("/webhook/manage"):
             status, _, page = s.get(href)
             listed = len(re.findall(r'<td class="url"><a href="/webhook/manage/wh_', page))
         elif href.startswith("/webhook/deliveries"):
             status, _, page = s.get(href)
             listed = len(re.findall(r'<tr><td><a href="/webhook/deliveries/dlv_', page))
+        elif href.startswith("/webhook/incoming"):
+            status, _, page = s.get(href)
+            listed = len(re.findall(r'<td><a href="/webhook/incoming/src_[a-z0-9]+/requests/inc_',
+                                    page))
         elif href.startswith("/webhook/analytics"):
             status, _, page = s.get(href)
             m = re.search(r'([\d.]+) %', html.unescape(shown))
@@ -1083,7 +1102,9 @@ def test_overview_tiles_count_what_their_links_list():
         if not href.startswith("/webhook/manage?") or "health" in href:
             assert str(listed) == shown.strip(), (href, shown, listed)
             checked += 1
-    assert checked >= 7, checked
+    assert checked >= 9, checked
+    counts = dict((h.split("?")[0] + ("?outcome" if "outcome" in h else ""), n) for h, n in tiles)
+    assert counts["/webhook/incoming"] == "3" and counts["/webhook/incoming?outcome"] == "1", counts
     counts = dict((h, n) for h, n in tiles)
     assert counts["/webhook/manage?health=failing"] == "1"
     assert counts["/webhook/manage?health=disabled"] == "2"

@@ -73,8 +73,8 @@ def test_create_edit_and_log_pages():
     # The overview counts the last day's incoming requests and refusals.
     status, _, page = s.get("/webhook")
     assert re.search(r'<span class="num">2</span><span class="lbl">incoming requests \(24 h', page), page
-    assert re.search(r'stat warn" href="/webhook/incoming"><span class="num">1</span>'
-                     r'<span class="lbl">incoming refused', page), page
+    assert re.search(r'stat warn" href="/webhook/incoming\?outcome=rejected&amp;since=[^"]+#requests">'
+                     r'<span class="num">1</span><span class="lbl">incoming refused', page), page
     _tidy_ok(page)
     rid = r.headers["hookline-request-id"]
     status, _, page = s.get("/webhook/incoming/%s/requests/%s" % (src, rid))
