@@ -14,7 +14,6 @@
 #include "hl_jwt.h"
 #include "hl_log.h"
 #include "hl_migrate.h"
-#include "hl_util.h"
 #include "api_guard.h"
 #include "auth.h"
 #include "pages.h"
@@ -54,39 +53,38 @@ refuse_unreadable_query(struct hl_req *r, size_t headers_before)
 	hl_resp_error(r, 400, "invalid_value", msg, r->query_unreadable);
 }
 
-/* Characters a page path and query are sent back in a Location with;
- * anything else keeps the 404 (path) or is dropped (query). */
-#define SLASH_PATH_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_-."
-#define SLASH_QUERY_CHARS SLASH_PATH_CHARS "~%&=+,:;@?"
-
 /* A page asked for with a trailing slash ("/webhook/", "/webhook/manage/",
  * as typed or as a link from elsewhere) is redirected to the page; the
- * API keeps its exact paths. 1 when it answered. */
+ * API keeps its exact paths. What is sent back in the Location passes
+ * the check a login's next target passes (hl_login_next_ok); a query
+ * that does not is left out. 1 when it answered. */
 static int
 redirect_trailing_slash(struct hl_req *r)
 {
-	char params[HL_PARAMS_MAX][64], path[256], location[1024];
+	char params[HL_PARAMS_MAX][64], location[HL_LOGIN_NEXT_MAX];
 	size_t n = strlen(r->path), i;
 	int np;
 
 	if (r->method != HL_GET && r->method != HL_HEAD)
 		return 0;
-	if (n < 2 || n > sizeof(path) || r->path[n - 1] != '/' || r->path[n - 2] == '/' ||
-	    strspn(r->path, SLASH_PATH_CHARS) != n)
+	if (n < 2 || n > sizeof(location) || r->path[n - 1] != '/')
 		return 0;
-	memcpy(path, r->path, n - 1);
-	path[n - 1] = '\0';
+	memcpy(location, r->path, n - 1);
+	location[n - 1] = '\0';
+	if (!hl_login_next_ok(location))
+		return 0;
 	for (i = 0; i < hl_nroutes; i++)
 		if (hl_routes[i].method == HL_GET && hl_routes[i].auth != HL_AUTH_API &&
-		    hl_route_match(hl_routes[i].pattern, path, params, &np))
+		    hl_route_match(hl_routes[i].pattern, location, params, &np))
 			break;
 	if (i == hl_nroutes)
 		return 0;
-	if (*r->query && strlen(r->query) <= 700 &&
-	    strspn(r->query, SLASH_QUERY_CHARS) == strlen(r->query))
-		snprintf(location, sizeof(location), "%s?%.700s", path, r->query);
-	else
-		hl_strlcpy(location, path, sizeof(location));
+	if (*r->query && n + strlen(r->query) < sizeof(location)) {
+		location[n - 1] = '?';
+		memcpy(location + n, r->query, strlen(r->query) + 1);
+		if (!hl_login_next_ok(location))
+			location[n - 1] = '\0';
+	}
 	hl_resp_redirect(r, location);
 	return 1;
 }
