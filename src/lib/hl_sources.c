@@ -54,10 +54,22 @@ slug_validate(const char *s)
 	return HL_OK;
 }
 
+/* 1 when the n bytes hold a control character (C0 or DEL). */
+static int
+has_control(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
 static hl_err
 secret_validate(enum hl_verify v, const char *secret)
 {
-	size_t n = strlen(secret), i;
+	size_t n = strlen(secret);
 
 	if (v == HL_VERIFY_NONE)
 		return hl_fail(HL_ERR_INVALID, "secret", "a source with verify \"none\" takes no secret");
@@ -70,9 +82,8 @@ secret_validate(enum hl_verify v, const char *secret)
 	if (n < 1 || n > HL_SOURCE_SECRET_MAX)
 		return hl_fail(HL_ERR_INVALID, "secret", "secret must be 1 to %d characters",
 			HL_SOURCE_SECRET_MAX);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)secret[i] < 0x20 || secret[i] == 0x7f)
-			return hl_fail(HL_ERR_INVALID, "secret", "secret must not contain control characters");
+	if (has_control(secret, n))
+		return hl_fail(HL_ERR_INVALID, "secret", "secret must not contain control characters");
 	return HL_OK;
 }
 
@@ -91,17 +102,6 @@ type_validate(struct hl_db *db, const char *account_id, const char *field, const
 		rc = hl_fail(rc, field, "%s", message);
 	}
 	return rc;
-}
-
-static int
-key_has_control(const char *k, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)k[i] < 0x20 || k[i] == 0x7f)
-			return 1;
-	return 0;
 }
 
 static hl_err
@@ -124,7 +124,7 @@ type_map_validate(struct hl_db *db, const char *account_id, json_object *map)
 		/* No sender's event name has them (a header's value loses its
 		 * outer spaces), and the dashboard's one line per entry could not
 		 * show them: a save there would change the key. */
-		if (key_has_control(k, n) || k[0] == ' ' || k[n - 1] == ' ')
+		if (has_control(k, n) || k[0] == ' ' || k[n - 1] == ' ')
 			return hl_fail(HL_ERR_INVALID, "type_map", "type_map keys must not start or "
 				"end with a space or hold a control character (a line break, a tab...)");
 		if (!json_object_is_type(v, json_type_string))
