@@ -72,10 +72,8 @@ read_range(struct hl_req *r, struct range *g)
 		bad = 1;
 	}
 	hl_page_query(r, "type", g->type, sizeof(g->type));
-	if (strchr(g->type, '*')) {
-		hdf_set_value(hdf, "Page.FieldError.type", HL_PAGE_ONE_TYPE_ONLY);
+	if (hl_page_type_filter(r, g->type, 0))
 		bad = 1;
-	}
 	/* A value too long to read, or badly encoded, reads as "": it would
 	 * drop its filter (or the custom range) and show everything. */
 	if (r->unreadable[0]) {

@@ -306,3 +306,22 @@ hl_page_endpoint_options(struct hl_req *r)
 		hdf_set_int_value(hdf, "Page.EndpointsMore", HL_LIST_MAX);
 	json_object_put(list);
 }
+
+int
+hl_page_type_filter(struct hl_req *r, const char *type, int family_ok)
+{
+	const char *star = strchr(type, '*');
+	size_t n = strlen(type);
+
+	if (!star)
+		return 0;
+	/* "family.*": one "*", last, after a dot that follows a name. */
+	if (family_ok && n > 2 && star == type + n - 1 && type[n - 2] == '.')
+		return 0;
+	hdf_set_value(hl_page_hdf(r), "Page.FieldError.type", family_ok ?
+		"only a whole family can be a wildcard here: sms.* (or one event type, such as "
+		"sms.delivered)" :
+		"one event type such as sms.delivered, not a wildcard (the Events page searches "
+		"a family: sms.*)");
+	return -1;
+}

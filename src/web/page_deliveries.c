@@ -66,12 +66,9 @@ read_filter(struct hl_req *r, int from_form, struct filter_text *t, struct hl_de
 			bad = 1;
 		}
 	}
-	/* The list (and a bulk retry of it) takes one exact type: "sms.*"
-	 * matched nothing, and said nothing. */
-	if (strchr(t->type, '*')) {
-		hdf_set_value(hdf, "Page.FieldError.type", HL_PAGE_ONE_TYPE_ONLY);
+	/* The list (and a bulk retry of it) takes one exact type. */
+	if (hl_page_type_filter(r, t->type, 0))
 		bad = 1;
-	}
 	f->event_type = *t->type ? t->type : NULL;
 	if (*t->since_t) {
 		if (hl_time_to_sql(t->since_t, "since", HL_TIME_NAIVE_UTC, t->since)) {

@@ -11,15 +11,6 @@
 
 /* The events page; status is 422 when the type form comes back with an
  * error, 400 when the search filter is not valid. */
-/* "family.*": one "*", last, after a dot that follows a family name. */
-static int
-type_is_family(const char *type)
-{
-	size_t n = strlen(type);
-
-	return n > 2 && strchr(type, '*') == type + n - 1 && type[n - 2] == '.';
-}
-
 static void
 show_events(struct hl_req *r, int status)
 {
@@ -54,13 +45,8 @@ show_events(struct hl_req *r, int status)
 		hdf_set_value(hdf, key, hl_errmsg());
 		bad = 1;
 	}
-	/* The list takes one type or a whole family ("sms.*"): any other
-	 * wildcard was looked up as a name and listed nothing. */
-	if (strchr(type, '*') && !type_is_family(type)) {
-		hdf_set_value(hdf, "Page.FieldError.type", "only a whole family can be a "
-			"wildcard here: sms.* (or one event type, such as sms.delivered)");
+	if (hl_page_type_filter(r, type, 1))
 		bad = 1;
-	}
 	/* As on the deliveries page: a bad filter lists nothing and answers
 	 * 400 (a type form's 422 stays), the typed values kept in the form. */
 	if (bad) {

@@ -78,9 +78,12 @@ void hl_page_core_error(struct hl_req *r, hl_err rc, const char *what);
  * Page.FieldError.NAME). */
 int hl_page_time_param(struct hl_req *r, const char *name, char *typed, size_t cap,
 	char sql[32]);
-/* The inline error of a filter that takes one exact event type. */
-#define HL_PAGE_ONE_TYPE_ONLY "one event type such as sms.delivered, not a wildcard " \
-	"(the Events page searches a family: sms.*)"
+/* An event type filter as typed: 0 when its list can search for it, -1
+ * (noted in Page.FieldError.type) when it holds a wildcard the list
+ * would look up as a name and so match nothing. family_ok: the list
+ * takes "family.*" (the events list does; deliveries and analytics
+ * take one exact type). */
+int hl_page_type_filter(struct hl_req *r, const char *type, int family_ok);
 /* The account's endpoints for an endpoint_select (macros.cs) in
  * Page.Endpoints: the first HL_LIST_MAX, and Page.EndpointsMore when
  * there are more (the select becomes a field for an id). */
