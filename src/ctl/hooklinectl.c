@@ -38,7 +38,9 @@
 
 struct ctl {
 	struct hl_config cfg;
-	struct hl_db *db;
+	struct hl_db *db;         /* NULL until the command calls ctl_connect */
+	const char *name;         /* the command, for messages */
+	int schema_checked;       /* refuse a schema that is not this build's */
 };
 
 struct command {
@@ -127,6 +129,35 @@ commit_audited(struct ctl *c, hl_err rc, const char *account_id, const char *act
 	return 0;
 }
 
+/* Connects to MariaDB: each command calls it once its own arguments
+ * are checked, so that a usage error is exit 2 whether or not the
+ * server is up. 0, or the exit status: a server that cannot be reached
+ * (stopped, restarting, too many connections) is one to try again, as
+ * when it goes away during the command; one that refuses the user or
+ * the database is not. Every command but migrate and status (which
+ * look at the schema themselves) works on the schema this build knows:
+ * on another one it would fail halfway with SQL errors, or write rows
+ * a newer release reads otherwise. */
+static int
+ctl_connect(struct ctl *c)
+{
+	struct hl_migrate_status st;
+
+	if (hl_db_open(&c->cfg, &c->db)) {
+		fprintf(stderr, "hooklinectl: %s\n", hl_errmsg());
+		return hl_db_connect_refused() ? 1 : EXIT_TRY_AGAIN;
+	}
+	if (!c->schema_checked)
+		return 0;
+	if (hl_migrate_status(c->db, &st))
+		return fail(c->name);
+	if (st.state != HL_MIGRATE_CURRENT) {
+		fprintf(stderr, "hooklinectl: %s: %s\n", c->name, st.detail);
+		return 1;
+	}
+	return 0;
+}
+
 /* migrate --status: the check hookline.fcgi and hookline-runner make at
  * start, exit 0 only when they would accept the schema. migrate: apply
  * the files of Paths.Sql, then make the same check, since Paths.Sql may
@@ -137,12 +168,14 @@ static int
 cmd_migrate(struct ctl *c, int argc, char **argv)
 {
 	struct hl_migrate_status st;
-	int applied = 0;
+	int applied = 0, rc;
 
 	if (argc == 1 && strcmp(argv[0], "--status")) {
 		fprintf(stderr, "usage: hooklinectl migrate [--status]\n");
 		return EXIT_USAGE;
 	}
+	if ((rc = ctl_connect(c)))
+		return rc;
 	if (argc == 1) {
 		if (hl_migrate_status(c->db, &st))
 			return fail("migrate --status");
@@ -174,6 +207,8 @@ cmd_account_create(struct ctl *c, int argc, char **argv)
 	hl_err rc;
 	int st;
 
+	if ((st = ctl_connect(c)))
+		return st;
 	if (hl_db_begin(c->db))
 		return fail("account create");
 	rc = hl_account_create(c->db, argv[0], argc > 1 ? argv[1] : NULL, id);
@@ -194,8 +229,12 @@ print_account(void *arg, const char *id, const char *slug, const char *name,
 static int
 cmd_account_list(struct ctl *c, int argc, char **argv)
 {
+	int rc;
+
 	(void)argc;
 	(void)argv;
+	if ((rc = ctl_connect(c)))
+		return rc;
 	if (hl_account_list(c->db, print_account, NULL))
 		return fail("account list");
 	return 0;
@@ -282,7 +321,9 @@ cmd_user_create(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "hooklinectl: role must be admin, developer or viewer\n");
 		return EXIT_USAGE;
 	}
-	rc = account_id(c, argv[0], acct);
+	rc = ctl_connect(c);
+	if (!rc)
+		rc = account_id(c, argv[0], acct);
 	if (!rc)
 		rc = read_password("user create", password, sizeof(password));
 	if (rc)
@@ -319,7 +360,9 @@ cmd_user_list(struct ctl *c, int argc, char **argv)
 	int rc;
 
 	(void)argc;
-	rc = account_id(c, argv[0], acct);
+	rc = ctl_connect(c);
+	if (!rc)
+		rc = account_id(c, argv[0], acct);
 	if (rc)
 		return rc;
 	if (hl_user_list(c->db, acct, print_user, NULL))
@@ -354,7 +397,9 @@ user_set_disabled(struct ctl *c, char **argv, int disable)
 	int rc, changed = 0;
 	hl_err err;
 
-	rc = account_id(c, argv[0], acct);
+	rc = ctl_connect(c);
+	if (!rc)
+		rc = account_id(c, argv[0], acct);
 	if (!rc)
 		rc = account_user(c, acct, argv[1], &u);
 	if (rc)
@@ -414,7 +459,9 @@ cmd_user_passwd(struct ctl *c, int argc, char **argv)
 	int rc;
 
 	(void)argc;
-	rc = account_id(c, argv[0], acct);
+	rc = ctl_connect(c);
+	if (!rc)
+		rc = account_id(c, argv[0], acct);
 	if (!rc)
 		rc = account_user(c, acct, argv[1], &u);
 	if (!rc)
@@ -507,7 +554,11 @@ cmd_key_create(struct ctl *c, int argc, char **argv)
 		else
 			cidrs = v;
 	}
-	rc = account_id(c, argv[0], acct);
+	if (hl_apikey_options_check(name, scopes, cidrs))
+		return fail("key create");
+	rc = ctl_connect(c);
+	if (!rc)
+		rc = account_id(c, argv[0], acct);
 	if (rc)
 		return rc;
 	if (hl_db_begin(c->db))
@@ -554,7 +605,9 @@ cmd_key_list(struct ctl *c, int argc, char **argv)
 	int rc;
 
 	(void)argc;
-	rc = account_id(c, argv[0], acct);
+	rc = ctl_connect(c);
+	if (!rc)
+		rc = account_id(c, argv[0], acct);
 	if (rc)
 		return rc;
 	if (hl_apikey_list(c->db, acct, print_key, NULL))
@@ -569,7 +622,9 @@ cmd_key_revoke(struct ctl *c, int argc, char **argv)
 	int rc;
 
 	(void)argc;
-	rc = account_id(c, argv[0], acct);
+	rc = ctl_connect(c);
+	if (!rc)
+		rc = account_id(c, argv[0], acct);
 	if (rc)
 		return rc;
 	if (hl_db_begin(c->db))
@@ -643,9 +698,6 @@ cmd_publish(struct ctl *c, int argc, char **argv)
 			"TYPE PAYLOAD_JSON\n");
 		return EXIT_USAGE;
 	}
-	rc = slug ? account_id(c, slug, acct) : only_account(c, acct);
-	if (rc)
-		return rc;
 	/* Exactly one object, as the API takes it: json_tokener_parse stopped
 	 * after the first value, so '{"a": 1} {"b": 2}' published {"a": 1}. */
 	payload = hl_json_parse(payload_text, strlen(payload_text), 1, &why);
@@ -662,6 +714,13 @@ cmd_publish(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "hooklinectl: PAYLOAD_JSON must not contain a NUL character "
 			"(\\u0000)\n");
 		return EXIT_USAGE;
+	}
+	rc = ctl_connect(c);
+	if (!rc)
+		rc = slug ? account_id(c, slug, acct) : only_account(c, acct);
+	if (rc) {
+		json_object_put(payload);
+		return rc;
 	}
 	/* The same core path as POST /webhooks/publish. */
 	if (hl_publish(c->db, acct, type, payload, idem, HL_PUBLISH_SAME_REQUEST, &out)) {
@@ -731,7 +790,7 @@ cmd_status(struct ctl *c, int argc, char **argv)
 	const char *text, *last;
 	double max_lag = -1, waited;
 	char *endp;
-	int json = 0, i, behind;
+	int json = 0, i, behind, rc;
 
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
@@ -752,6 +811,8 @@ cmd_status(struct ctl *c, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if ((rc = ctl_connect(c)))
+		return rc;
 	if (hl_migrate_status(c->db, &ms))
 		return fail("status");
 	if (ms.state != HL_MIGRATE_CURRENT)
@@ -802,7 +863,7 @@ cmd_purge(struct ctl *c, int argc, char **argv)
 	const char *text;
 	char *end;
 	long v;
-	int busy, t, i, rolled;
+	int busy, t, i, rolled, rc;
 
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--dry-run")) {
@@ -832,6 +893,8 @@ cmd_purge(struct ctl *c, int argc, char **argv)
 			"it cannot be combined with --chunks\n");
 		return EXIT_USAGE;
 	}
+	if ((rc = ctl_connect(c)))
+		return rc;
 	o.now_ms = hl_now_ms();
 	if (hl_retention_run(c->db, &c->cfg, &o, deleted, &rolled, &busy))
 		return fail("purge");
@@ -990,33 +1053,9 @@ main(int argc, char **argv)
 	 * not hang on a server that stopped answering: it keeps the limit. */
 	if (cmd->run == cmd_migrate && nargs == 0)
 		c.cfg.db_timeout = 0;
-	/* A server that cannot be reached (stopped, restarting, too many
-	 * connections) is one to try again, as when it goes away during the
-	 * command; one that refuses the user or the database is not. */
-	if (hl_db_open(&c.cfg, &c.db)) {
-		fprintf(stderr, "hooklinectl: %s\n", hl_errmsg());
-		status = hl_db_connect_refused() ? 1 : EXIT_TRY_AGAIN;
-		goto out;
-	}
-	/* Every other command works on the schema this build knows: on
-	 * another one it would fail halfway with SQL errors, or write rows
-	 * a newer release reads otherwise. status reports the difference
-	 * itself. */
-	if (cmd->run != cmd_migrate && cmd->run != cmd_status) {
-		struct hl_migrate_status st;
-
-		if (hl_migrate_status(c.db, &st)) {
-			status = fail(cmd->name);
-			goto out;
-		}
-		if (st.state != HL_MIGRATE_CURRENT) {
-			fprintf(stderr, "hooklinectl: %s: %s\n", cmd->name, st.detail);
-			status = 1;
-			goto out;
-		}
-	}
+	c.name = cmd->name;
+	c.schema_checked = cmd->run != cmd_migrate && cmd->run != cmd_status;
 	status = cmd->run(&c, nargs, argv + i);
-out:
 	hl_db_close(c.db);
 	hl_config_free(&c.cfg);
 	curl_global_cleanup();

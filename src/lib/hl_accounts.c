@@ -181,28 +181,44 @@ cidrs_check(const char *in, char out[HL_CIDRS_MAX + 1])
 	return HL_OK;
 }
 
+/* A new key's options, checked, in the form they are stored: scopes in
+ * their canonical order, the CIDRs ("" for none) as cidrs_check gives them. */
+static hl_err
+apikey_options(const char *name, const char *scopes, const char *allowed_cidrs,
+	char norm[32], char cidrs[HL_CIDRS_MAX + 1])
+{
+	unsigned bits;
+
+	*cidrs = '\0';
+	bits = hl_scopes_parse(scopes ? scopes : "read");
+	if (!bits)
+		return hl_fail(HL_ERR_INVALID, "scopes",
+			"scopes must be a comma-separated subset of read, write, admin");
+	scopes_format(bits, norm, 32);
+	if (name && strlen(name) > 200)
+		return hl_fail(HL_ERR_INVALID, "name", "key name is longer than 200 characters");
+	return allowed_cidrs ? cidrs_check(allowed_cidrs, cidrs) : HL_OK;
+}
+
+hl_err
+hl_apikey_options_check(const char *name, const char *scopes, const char *allowed_cidrs)
+{
+	char norm[32], cidrs[HL_CIDRS_MAX + 1];
+
+	return apikey_options(name, scopes, allowed_cidrs, norm, cidrs);
+}
+
 hl_err
 hl_apikey_create(struct hl_db *db, const char *account_id, const char *name,
 	const char *scopes, const char *allowed_cidrs, char key_out[HL_APIKEY_MAX],
 	char id_out[HL_ID_MAX])
 {
-	char prefix[16], hash[65], norm[32], cidrs[HL_CIDRS_MAX + 1] = "";
-	unsigned bits;
+	char prefix[16], hash[65], norm[32], cidrs[HL_CIDRS_MAX + 1];
 	hl_err rc;
 
-	bits = hl_scopes_parse(scopes ? scopes : "read");
-	if (!bits)
-		return hl_fail(HL_ERR_INVALID, "scopes",
-			"scopes must be a comma-separated subset of read, write, admin");
-	scopes_format(bits, norm, sizeof(norm));
-	if (name && strlen(name) > 200)
-		return hl_fail(HL_ERR_INVALID, "name", "key name is longer than 200 characters");
-	if (allowed_cidrs) {
-		rc = cidrs_check(allowed_cidrs, cidrs);
-		if (rc)
-			return rc;
-	}
-	rc = hl_id_new("key", id_out);
+	rc = apikey_options(name, scopes, allowed_cidrs, norm, cidrs);
+	if (!rc)
+		rc = hl_id_new("key", id_out);
 	if (!rc)
 		rc = hl_apikey_new(key_out, prefix, hash);
 	if (rc)

@@ -35,7 +35,11 @@ typedef void (*hl_account_cb)(void *arg, const char *id, const char *slug,
 hl_err hl_account_list(struct hl_db *db, hl_account_cb cb, void *arg);
 
 /* scopes: "read,write,admin" subset; allowed_cidrs NULL (any address) or
- * a list that parses. Writes the new key to key_out (shown once). */
+ * a list that parses. Writes the new key to key_out (shown once).
+ * hl_apikey_options_check makes the same checks of name, scopes and
+ * allowed_cidrs without a database, for a caller to refuse them first. */
+hl_err hl_apikey_options_check(const char *name, const char *scopes,
+	const char *allowed_cidrs);
 hl_err hl_apikey_create(struct hl_db *db, const char *account_id, const char *name,
 	const char *scopes, const char *allowed_cidrs, char key_out[HL_APIKEY_MAX],
 	char id_out[HL_ID_MAX]);

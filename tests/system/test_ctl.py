@@ -730,6 +730,29 @@ def test_database_that_cannot_be_reached_is_exit_5_for_every_command():
         assert p.returncode == 1 and "cannot connect" in p.stderr, (p.returncode, p.stderr)
 
 
+def test_usage_errors_are_exit_2_whether_or_not_the_database_is_up():
+    """hooklinectl connected to MariaDB before a command looked at its
+    arguments: with the server away a mistyped option exited 5 ("try
+    again"), and a script that retries on 5 would retry a command that
+    can never work. Each command now checks its own arguments first."""
+    away = write_config(Database_Socket=os.path.join(TMP, "no-such-mysqld.sock"))
+    bad = [["migrate", "--bogus"], ["status", "--max-lag", "soon"], ["status", "--verbose"],
+           ["purge", "--chunks", "0"], ["purge", "--dry-run", "--chunks", "2"],
+           ["key", "create", "systest", "--bogus", "x"],
+           ["key", "create", "systest", "--scopes", "root"],
+           ["key", "create", "systest", "--cidrs", "not-a-cidr"],
+           ["key", "create", "systest", "--name", "n" * 201],
+           ["publish", "sms.sent", "[1]"], ["publish", "sms.sent", '{"a": NaN}'],
+           ["publish", "sms.sent", '{"a": "\\u0000"}'],
+           ["user", "create", "systest", "a@example.com", "king"]]
+    for conf in (away, None):
+        for argv in bad:
+            p = ctl_config(conf, *argv, input="a good long password\n") if conf else \
+                ctl(*argv, check=False, input="a good long password\n")
+            assert p.returncode == 2, (conf, argv, p.returncode, p.stdout, p.stderr)
+            assert "cannot connect" not in p.stderr and not p.stdout, (argv, p.stdout, p.stderr)
+
+
 def test_misnamed_files_in_the_migrations_directory_are_named_in_a_warning():
     """A migration named 017-x.sql or x_017.sql (not NNN_name.sql) was
     skipped without a word: it looked applied and was not. Each such
