@@ -979,7 +979,7 @@ usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: hooklinectl [--config FILE] COMMAND ...\ncommands:\n");
+	fprintf(f, "usage: hooklinectl [--config FILE] COMMAND ... | --version\ncommands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %s\n", commands[i].usage);
 }
@@ -1005,6 +1005,10 @@ main(int argc, char **argv)
 		}
 		config = argv[2];
 		i = 3;
+	}
+	if (i < argc && !strcmp(argv[i], "--version")) {
+		hl_print_version("hooklinectl");
+		return finish(0);
 	}
 	if (i >= argc || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 		usage(i >= argc ? stderr : stdout);

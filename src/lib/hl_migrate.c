@@ -10,6 +10,7 @@
  * hl_migrate_status compares the recorded rows with the migrations this
  * build was made with (hl_migrations.h, generated from Makefile.am), so
  * a program never runs against a schema it was not written for. */
+#include "config.h"
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -321,6 +322,12 @@ hl_migrate_build_version(void)
 		if (build_version(i) > top)
 			top = build_version(i);
 	return top;
+}
+
+void
+hl_print_version(const char *program)
+{
+	printf("%s %s (schema %03ld)\n", program, PACKAGE_VERSION, hl_migrate_build_version());
 }
 
 static int

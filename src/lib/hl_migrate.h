@@ -34,5 +34,8 @@ hl_err hl_migrate_status(struct hl_db *db, struct hl_migrate_status *out);
 const char *hl_migrate_state_name(enum hl_migrate_state state);
 /* The highest migration number this build needs. */
 long hl_migrate_build_version(void);
+/* Prints "PROGRAM VERSION (schema NNN)" to standard output, for each
+ * program's --version: the release and the schema this build needs. */
+void hl_print_version(const char *program);
 
 #endif

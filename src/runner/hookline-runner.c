@@ -82,7 +82,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: hookline-runner [--config FILE] [--once] [--max-seconds N] "
-		"[--account SLUG]\n"
+		"[--account SLUG] | --version\n"
 		"  --once           send what is due now and exit\n"
 		"  --max-seconds N  keep polling for new work for N seconds (default 55, for cron)\n"
 		"  --account SLUG   send only this account's deliveries (isolate a tenant)\n");
@@ -457,6 +457,7 @@ main(int argc, char **argv)
 		{ "max-seconds", required_argument, NULL, 'm' },
 		{ "account", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct runner r;
@@ -470,7 +471,7 @@ main(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	r.max_seconds = 55;
-	while ((c = getopt_long(argc, argv, "c:om:a:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:om:a:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
@@ -491,6 +492,9 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			hl_print_version("hookline-runner");
 			return 0;
 		default:
 			usage(stderr);

@@ -291,10 +291,14 @@ main(int argc, char **argv)
 		print_routes();
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		hl_print_version("hookline.fcgi");
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "--config"))
 		config = argv[2];
 	else if (argc != 1) {
-		fprintf(stderr, "usage: hookline.fcgi [--config FILE] | --routes\n");
+		fprintf(stderr, "usage: hookline.fcgi [--config FILE] | --routes | --version\n");
 		return 2;
 	}
 	if (hl_config_load(hl_config_path(config), &cfg)) {

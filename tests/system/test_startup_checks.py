@@ -10,13 +10,14 @@ schema_migrations are taken away or added and put back."""
 
 import base64
 import os
+import re
 import secrets
 import shutil
 import subprocess
 import time
 
-from hltest import (CTL, FCGI, TMP, _run, api, cgi_environment, own_web_server, run_program,
-                    run_runner, sql, wait_for, write_config)
+from hltest import (CTL, FCGI, RUNNER, TMP, _run, api, cgi_environment, own_web_server,
+                    run_program, run_runner, sql, wait_for, write_config)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SQL_DIR = os.path.join(HERE, "..", "..", "sql")
@@ -311,3 +312,19 @@ def test_rs256_key_is_read_once_at_start():
 
 def _b64(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_every_program_says_its_version_and_schema_without_a_configuration():
+    """No program had --version: an operator filing a bug, or a deploy
+    script checking that the runner cron starts is the release it just
+    installed, had to look at package files. Each prints "PROGRAM
+    VERSION (schema NNN)": configure.ac's version and this build's
+    highest migration, exit 0, with no configuration to read."""
+    with open(os.path.join(HERE, "..", "..", "configure.ac")) as f:
+        version = re.search(r"AC_INIT\(\[hookline\], \[([^\]]+)\]", f.read()).group(1)
+    env = dict(os.environ, HOOKLINE_CONFIG=os.path.join(TMP, "no-such-config.hdf"))
+    for program, argv in (("hookline.fcgi", [FCGI]), ("hookline-runner", [RUNNER]),
+                          ("hooklinectl", [CTL]), ("hooklinectl", [CTL, "--config", "/nonexistent"])):
+        p = subprocess.run(argv + ["--version"], capture_output=True, text=True, env=env, timeout=30)
+        assert p.returncode == 0 and not p.stderr, (argv, p.returncode, p.stderr)
+        assert p.stdout == "%s %s (schema %03d)\n" % (program, version, TOP), (argv, p.stdout)
