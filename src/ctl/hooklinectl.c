@@ -753,16 +753,88 @@ status_schema(const struct hl_migrate_status *ms)
 	return schema;
 }
 
+enum status_format { STATUS_TEXT, STATUS_JSON, STATUS_PROMETHEUS };
+
+/* One metric of status --prometheus with its HELP and TYPE lines: a
+ * count as an integer, seconds to the microsecond. */
+static void
+prom_metric(const char *name, const char *help, double value)
+{
+	printf("# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	if (value == (double)(long long)value)
+		printf("%s %lld\n", name, (long long)value);
+	else
+		printf("%s %.6f\n", name, value);
+}
+
+/* Seconds since 1970 of a time as HL_SQL_TIME formats it
+ * ("2026-12-03T14:01:02.345678Z"); -1 for anything else. */
+static double
+status_epoch(const char *t)
+{
+	int y, mo, d, h, mi, s, us;
+
+	if (!t || strlen(t) != 27 || t[4] != '-' || t[7] != '-' || t[10] != 'T' ||
+	    t[13] != ':' || t[16] != ':' || t[19] != '.' || t[26] != 'Z' ||
+	    hl_digits(t, 4, &y) || hl_digits(t + 5, 2, &mo) || hl_digits(t + 8, 2, &d) ||
+	    hl_digits(t + 11, 2, &h) || hl_digits(t + 14, 2, &mi) || hl_digits(t + 17, 2, &s) ||
+	    hl_digits(t + 20, 6, &us))
+		return -1;
+	return (double)hl_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s + us / 1e6;
+}
+
+/* status --prometheus: the schema, and the queue (o, NULL on a schema
+ * that is not this build's), in Prometheus's text format, for
+ * node_exporter's textfile collector. */
+static void
+status_prometheus(const struct hl_migrate_status *ms, json_object *o)
+{
+	json_object *by, *lag;
+	double last;
+
+	prom_metric("hookline_schema_version", "Highest migration applied to the database.",
+		(double)ms->db_version);
+	prom_metric("hookline_schema_build_version", "Highest migration this build needs.",
+		(double)ms->want_version);
+	prom_metric("hookline_schema_current", "1 when the schema is exactly this build's.",
+		ms->state == HL_MIGRATE_CURRENT);
+	if (!o)
+		return;
+	by = json_object_object_get(o, "deliveries");
+	printf("# HELP hookline_deliveries Deliveries by status.\n"
+		"# TYPE hookline_deliveries gauge\n");
+	json_object_object_foreach(by, name, count)
+		printf("hookline_deliveries{status=\"%s\"} %lld\n", name,
+			(long long)json_object_get_int64(count));
+	prom_metric("hookline_deliveries_due", "Pending deliveries due now.",
+		(double)status_int(o, "due"));
+	lag = json_object_object_get(o, "oldest_due_seconds");
+	prom_metric("hookline_oldest_due_seconds", "How long the oldest due delivery has "
+		"waited (0 when none is due).", lag ? json_object_get_double(lag) : 0);
+	prom_metric("hookline_expired_leases", "Deliveries being sent whose lease expired.",
+		(double)status_int(o, "expired_leases"));
+	prom_metric("hookline_attempts_last_minute", "Delivery attempts started in the last "
+		"minute.", (double)status_int(o, "attempts_last_minute"));
+	last = status_epoch(json_object_get_string(json_object_object_get(o, "last_attempt_at")));
+	if (last >= 0)
+		prom_metric("hookline_last_attempt_timestamp_seconds", "When the newest delivery "
+			"attempt started.", last);
+	prom_metric("hookline_endpoints_disabled", "Endpoints disabled.",
+		(double)status_int(o, "endpoints_disabled"));
+}
+
 /* A schema that is not this build's: what differs, for a person or a
  * monitoring script, which must see it rather than a refusal without
  * output; the queue is not read (its queries are written for this
  * build's schema). Exit 1, as every other command refuses it. */
 static int
-status_mismatch(const struct hl_migrate_status *ms, int json)
+status_mismatch(const struct hl_migrate_status *ms, enum status_format format)
 {
 	json_object *o;
 
-	if (json) {
+	if (format == STATUS_PROMETHEUS) {
+		status_prometheus(ms, NULL);
+	} else if (format == STATUS_JSON) {
 		o = json_object_new_object();
 		json_object_object_add(o, "schema", status_schema(ms));
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
@@ -776,7 +848,8 @@ status_mismatch(const struct hl_migrate_status *ms, int json)
 }
 
 /* The queue of every account and the schema, for a person (text) or a
- * monitoring script (--json: one object). --max-lag S: exit 6 when the
+ * monitoring script (--json: one object; --prometheus: Prometheus's text
+ * format). --max-lag S: exit 6 when the
  * oldest due delivery has waited longer than S seconds, or a lease has
  * expired unclaimed: no runner is taking work (cron stopped?), or the
  * runners cannot keep up. A schema that is not this build's is
@@ -784,17 +857,23 @@ status_mismatch(const struct hl_migrate_status *ms, int json)
 static int
 cmd_status(struct ctl *c, int argc, char **argv)
 {
-	static const char *const options[] = { "--json", "--max-lag", NULL };
+	static const char *const options[] = { "--json", "--prometheus", "--max-lag", NULL };
 	json_object *o = NULL, *by, *lag;
 	struct hl_migrate_status ms;
 	const char *text, *last;
 	double max_lag = -1, waited;
 	char *endp;
-	int json = 0, i, behind, rc;
+	enum status_format format = STATUS_TEXT;
+	int i, behind, rc;
 
 	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			json = 1;
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "--prometheus")) {
+			if (format != STATUS_TEXT) {
+				fprintf(stderr, "hooklinectl: status: --json and --prometheus are one "
+					"output each: give one\n");
+				return EXIT_USAGE;
+			}
+			format = argv[i][2] == 'j' ? STATUS_JSON : STATUS_PROMETHEUS;
 		} else if (!strcmp(argv[i], "--max-lag")) {
 			text = option_value("status", argc, argv, &i, options);
 			if (!text)
@@ -807,7 +886,8 @@ cmd_status(struct ctl *c, int argc, char **argv)
 				return EXIT_USAGE;
 			}
 		} else {
-			fprintf(stderr, "usage: hooklinectl status [--json] [--max-lag SECONDS]\n");
+			fprintf(stderr, "usage: hooklinectl status [--json | --prometheus] "
+				"[--max-lag SECONDS]\n");
 			return EXIT_USAGE;
 		}
 	}
@@ -816,7 +896,7 @@ cmd_status(struct ctl *c, int argc, char **argv)
 	if (hl_migrate_status(c->db, &ms))
 		return fail("status");
 	if (ms.state != HL_MIGRATE_CURRENT)
-		return status_mismatch(&ms, json);
+		return status_mismatch(&ms, format);
 	if (hl_queue_status(c->db, hl_now_ms(), &o)) {
 		json_object_put(o);
 		return fail("status");
@@ -825,7 +905,9 @@ cmd_status(struct ctl *c, int argc, char **argv)
 	lag = json_object_object_get(o, "oldest_due_seconds");
 	waited = lag ? json_object_get_double(lag) : 0;
 	behind = max_lag >= 0 && (waited > max_lag || status_int(o, "expired_leases") > 0);
-	if (json) {
+	if (format == STATUS_PROMETHEUS) {
+		status_prometheus(&ms, o);
+	} else if (format == STATUS_JSON) {
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	} else {
 		by = json_object_object_get(o, "deliveries");
@@ -926,7 +1008,7 @@ static const struct command commands[] = {
 	{ "key", "list", cmd_key_list, 1, 1, "key list ACCOUNT" },
 	{ "key", "revoke", cmd_key_revoke, 2, 2, "key revoke ACCOUNT KEY_ID" },
 	{ "publish", NULL, cmd_publish, 2, 6, "publish [--account SLUG] [--idempotency-key K] TYPE PAYLOAD_JSON" },
-	{ "status", NULL, cmd_status, 0, 3, "status [--json] [--max-lag SECONDS]" },
+	{ "status", NULL, cmd_status, 0, 3, "status [--json | --prometheus] [--max-lag SECONDS]" },
 	{ "purge", NULL, cmd_purge, 0, 3, "purge [--dry-run] [--chunks N]  (the Retention.* keys)" },
 };
 

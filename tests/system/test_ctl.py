@@ -516,6 +516,75 @@ def test_status_shows_the_queue_and_says_when_it_is_behind():
         assert api("DELETE", "/webhooks/%s" % ep["id"], key=key).status == 204
 
 
+def _prometheus(text):
+    """status --prometheus parsed: {(name, status label or None): value},
+    checking the text format on the way (each metric after its HELP and
+    TYPE gauge lines, one sample per line)."""
+    import re
+    samples, described = {}, set()
+    for line in text.splitlines():
+        m = re.fullmatch(r"# (HELP|TYPE) (hookline_[a-z_]+) (.+)", line)
+        if m:
+            assert m.group(1) == "HELP" or m.group(3) == "gauge", line
+            described.add((m.group(1), m.group(2)))
+            continue
+        m = re.fullmatch(r'(hookline_[a-z_]+)(?:\{status="([a-z]+)"\})? (-?[0-9]+(?:\.[0-9]{6})?)', line)
+        assert m, line
+        assert {("HELP", m.group(1)), ("TYPE", m.group(1))} <= described, line
+        samples[(m.group(1), m.group(2))] = float(m.group(3))
+    return samples
+
+
+def test_status_prometheus_gives_the_same_numbers_in_the_text_format():
+    """status --prometheus: the queue and the schema in Prometheus's text
+    format, for node_exporter's textfile collector (the same numbers as
+    --json); on a schema that is not this build's only the schema, exit 1
+    as for --json; --json and --prometheus together are a usage error."""
+    import calendar
+    import json
+    from apihelp import endpoint, publish
+    from hltest import Receiver, run_runner
+    _, key = account()
+    with Receiver() as rcv:
+        endpoint(key, rcv.url)
+        publish(key, {"n": 1})
+        run_runner("--once")
+        rcv.wait_for_requests(1)
+    st = json.loads(ctl("status", "--json").stdout)
+    p = ctl("status", "--prometheus")
+    m = _prometheus(p.stdout)
+    for status, n in st["deliveries"].items():
+        assert m[("hookline_deliveries", status)] == n, (status, m, st)
+    for name, member in (("hookline_expired_leases", "expired_leases"),
+                         ("hookline_attempts_last_minute", "attempts_last_minute"),
+                         ("hookline_endpoints_disabled", "endpoints_disabled")):
+        assert m[(name, None)] == st[member], (name, m, st)
+    # Later than --json: a retry an earlier case left may have come due.
+    assert m[("hookline_deliveries_due", None)] >= st["due"], (m, st)
+    assert m[("hookline_oldest_due_seconds", None)] >= (st["oldest_due_seconds"] or 0), (m, st)
+    t = st["last_attempt_at"]
+    want = calendar.timegm(time.strptime(t[:19], "%Y-%m-%dT%H:%M:%S")) + float(t[19:-1])
+    got = m[("hookline_last_attempt_timestamp_seconds", None)]
+    assert abs(got - want) < 1e-6 and abs(got - time.time()) < 300, (got, want, t)
+    assert m[("hookline_schema_current", None)] == 1, m
+    assert m[("hookline_schema_version", None)] == st["schema"]["version"] == \
+        m[("hookline_schema_build_version", None)], (m, st)
+    for bad in (["--json", "--prometheus"], ["--prometheus", "--prometheus"]):
+        p = ctl("status", *bad, check=False)
+        assert p.returncode == 2 and not p.stdout, (bad, p.returncode, p.stdout, p.stderr)
+    sql("INSERT INTO schema_migrations (version, name) VALUES (910, '910_future.sql')")
+    try:
+        p = ctl("status", "--prometheus", check=False)
+        assert p.returncode == 1 and "910_future.sql" in p.stderr, (p.returncode, p.stderr)
+        m = _prometheus(p.stdout)
+        assert m[("hookline_schema_current", None)] == 0, m
+        assert m[("hookline_schema_version", None)] == 910, m
+        assert {name for name, _ in m} == {"hookline_schema_version", "hookline_schema_current",
+                                           "hookline_schema_build_version"}, m
+    finally:
+        _forget(910)
+
+
 def test_account_slug_starting_with_a_dash_is_refused_at_create_only():
     """A slug such as "-acme" reads as an option wherever it is typed
     after it ("hooklinectl key list -acme", a script's getopt), so
