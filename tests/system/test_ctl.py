@@ -464,13 +464,9 @@ def test_password_typed_on_a_terminal_is_not_echoed():
     assert sql("SELECT role FROM users WHERE email = '%s'" % email) == [["viewer"]]
 
 
-def test_status_shows_the_queue_and_says_when_it_is_behind():
-    """hooklinectl status: the queue of every account for a person, --json
-    for a monitoring script, and --max-lag S exits 6 when the oldest due
-    delivery waited longer than S or a lease expired unclaimed (no runner
-    is taking work). Installation-wide: assertions are about this test's
-    own delivery, which waits 120 s, then stands with an expired lease."""
-    import json
+def _one_delivered():
+    """A new account whose one event reached its receiver: status then
+    has a succeeded delivery and an attempt of the last minute. Its key."""
     from apihelp import endpoint, publish
     from hltest import Receiver, run_runner
     _, key = account()
@@ -479,6 +475,18 @@ def test_status_shows_the_queue_and_says_when_it_is_behind():
         publish(key, {"n": 1})
         run_runner("--once")
         rcv.wait_for_requests(1)
+    return key
+
+
+def test_status_shows_the_queue_and_says_when_it_is_behind():
+    """hooklinectl status: the queue of every account for a person, --json
+    for a monitoring script, and --max-lag S exits 6 when the oldest due
+    delivery waited longer than S or a lease expired unclaimed (no runner
+    is taking work). Installation-wide: assertions are about this test's
+    own delivery, which waits 120 s, then stands with an expired lease."""
+    import json
+    from apihelp import endpoint, publish
+    key = _one_delivered()
     st = json.loads(ctl("status", "--json").stdout)
     assert set(st) == {"deliveries", "due", "oldest_due_seconds", "expired_leases",
                        "attempts_last_minute", "last_attempt_at", "endpoints_disabled",
@@ -542,14 +550,7 @@ def test_status_prometheus_gives_the_same_numbers_in_the_text_format():
     as for --json; --json and --prometheus together are a usage error."""
     import calendar
     import json
-    from apihelp import endpoint, publish
-    from hltest import Receiver, run_runner
-    _, key = account()
-    with Receiver() as rcv:
-        endpoint(key, rcv.url)
-        publish(key, {"n": 1})
-        run_runner("--once")
-        rcv.wait_for_requests(1)
+    key = _one_delivered()
     st = json.loads(ctl("status", "--json").stdout)
     p = ctl("status", "--prometheus")
     m = _prometheus(p.stdout)
