@@ -50,10 +50,33 @@ def db_pid():
     return open(os.path.join(os.environ["HL_TMP"], "mariadb", "mysqld.pid")).read().strip()
 
 
+def proc_cpu(pid):
+    """CPU seconds process pid has used so far."""
+    f = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def db_cpu():
     """CPU seconds MariaDB has used so far (it shares the machine)."""
-    f = open("/proc/%s/stat" % db_pid()).read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    return proc_cpu(db_pid())
+
+
+# The receivers' processes by port (runner-throughput passes them).
+RECEIVERS = dict(item.split(":") for item in os.environ.get("HL_BENCH_RECEIVERS", "").split(",")
+                 if item)
+
+
+def tcp_opens():
+    """TCP connections accepted on this machine so far (/proc/net/snmp's
+    Tcp PassiveOpens): during a run, the receiver's (MariaDB is reached
+    through its socket)."""
+    rows = [line.split() for line in open("/proc/net/snmp") if line.startswith("Tcp:")]
+    return int(rows[1][rows[0].index("PassiveOpens")])
+
+
+def children_cpu():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def slowlog_start():
@@ -100,12 +123,16 @@ def compare(port, n, label):
     for _ in range(n):
         publish()
     print("%s: published %d events in %.1f s (not measured)" % (label, n, time.time() - t))
+    rcv = RECEIVERS.get(str(port))
+    bare_cpu0, rcv0, opens0 = children_cpu(), rcv and proc_cpu(rcv), tcp_opens()
     bare = float(subprocess.run([BARE, "http://127.0.0.1:%d/hook" % port, str(n), str(body_size),
                                  str(conc), str(perhost)], capture_output=True, text=True,
                                 check=True).stdout)
+    bare_cpu, rcv_bare = children_cpu() - bare_cpu0, rcv and proc_cpu(rcv) - rcv0
+    bare_opens, opens0 = tcp_opens() - opens0, tcp_opens()
     t = time.time()
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    db0 = db_cpu()
+    db0, rcv0 = db_cpu(), rcv and proc_cpu(rcv)
     perf = None
     slow = slowlog_start() if os.environ.get("HL_BENCH_SLOWLOG") else None
     if os.environ.get("HL_BENCH_PERF"):
@@ -117,7 +144,8 @@ def compare(port, n, label):
                    check=True)
     elapsed = time.time() - t
     ru2 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    db = db_cpu() - db0
+    db, rcv_run = db_cpu() - db0, rcv and proc_cpu(rcv) - rcv0
+    run_opens = tcp_opens() - opens0
     if perf:
         perf.send_signal(2)
         perf.wait()
@@ -134,6 +162,17 @@ def compare(port, n, label):
     print("  runner CPU         : %8.0f us per delivery (wall %.0f us per delivery)"
           % (cpu * 1e6 / n, elapsed * 1e6 / n))
     print("  MariaDB CPU        : %8.0f us per delivery" % (db * 1e6 / n))
+    # What the goal allows: at 0.8 of the bare rate the machine's CPUs
+    # give each delivery this much CPU time, for the runner, MariaDB and
+    # the receiver together (lighttpd and this script are idle then).
+    if rcv:
+        us = 1e6 / n
+        print("  CPU per request    : bare loop %.0f us + receiver %.0f us; runner %.0f + "
+              "MariaDB %.0f + receiver %.0f us = %.0f us (at most %.0f us at 0.8 on %d CPUs)"
+              % (bare_cpu * us, rcv_bare * us, cpu * us, db * us, rcv_run * us,
+                 (cpu + db + rcv_run) * us, os.cpu_count() * 1e6 / (0.8 * bare), os.cpu_count()))
+    print("  TCP connections    : bare loop %d, runner %d (reused, as the bare loop's)"
+          % (bare_opens, run_opens))
     # What a run costs with nothing to send (start, connect, one empty claim):
     # the part of the gap that is not per delivery.
     t = time.time()
