@@ -869,8 +869,8 @@ cmd_status(struct ctl *c, int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "--prometheus")) {
 			if (format != STATUS_TEXT) {
-				fprintf(stderr, "hooklinectl: status: --json and --prometheus are one "
-					"output each: give one\n");
+				fprintf(stderr, "hooklinectl: status: give one of --json and "
+					"--prometheus, once\n");
 				return EXIT_USAGE;
 			}
 			format = argv[i][2] == 'j' ? STATUS_JSON : STATUS_PROMETHEUS;
