@@ -71,7 +71,7 @@ def claim(modname):
 # rendering weigh most): they start first, so that with several stacks
 # the last file to start is a short one and the stacks end together. In
 # name order test_users_login, the second longest, started near the end
-# and kept one stack busy for two minutes after the other had finished.
+# and kept one stack busy for minutes after the other had run dry.
 LONGEST_FIRST = ("test_dashboard", "test_users_login", "test_db_outage", "test_memcheck",
                  "test_api_auth", "test_analytics_scale", "test_dashboard_incoming",
                  "test_runner_concurrency")
