@@ -783,6 +783,8 @@ status_epoch(const char *t)
 	return (double)hl_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s + us / 1e6;
 }
 
+#define DATABASE_UP_HELP "1 when hooklinectl reached MariaDB and read the schema."
+
 /* status --prometheus: the schema, and the queue (o, NULL on a schema
  * that is not this build's), in Prometheus's text format, for
  * node_exporter's textfile collector. */
@@ -792,6 +794,7 @@ status_prometheus(const struct hl_migrate_status *ms, json_object *o)
 	json_object *by, *lag;
 	double last;
 
+	prom_metric("hookline_database_up", DATABASE_UP_HELP, 1);
 	prom_metric("hookline_schema_version", "Highest migration applied to the database.",
 		(double)ms->db_version);
 	prom_metric("hookline_schema_build_version", "Highest migration this build needs.",
@@ -891,10 +894,16 @@ cmd_status(struct ctl *c, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if ((rc = ctl_connect(c)))
+	/* A metrics file must say that the database was away, rather than
+	 * be empty: hookline_database_up 0, and nothing else. */
+	rc = ctl_connect(c);
+	if (!rc && hl_migrate_status(c->db, &ms))
+		rc = fail("status");
+	if (rc) {
+		if (format == STATUS_PROMETHEUS)
+			prom_metric("hookline_database_up", DATABASE_UP_HELP, 0);
 		return rc;
-	if (hl_migrate_status(c->db, &ms))
-		return fail("status");
+	}
 	if (ms.state != HL_MIGRATE_CURRENT)
 		return status_mismatch(&ms, format);
 	if (hl_queue_status(c->db, hl_now_ms(), &o)) {

@@ -567,7 +567,7 @@ def test_status_prometheus_gives_the_same_numbers_in_the_text_format():
     want = calendar.timegm(time.strptime(t[:19], "%Y-%m-%dT%H:%M:%S")) + float(t[19:-1])
     got = m[("hookline_last_attempt_timestamp_seconds", None)]
     assert abs(got - want) < 1e-6 and abs(got - time.time()) < 300, (got, want, t)
-    assert m[("hookline_schema_current", None)] == 1, m
+    assert m[("hookline_schema_current", None)] == 1 and m[("hookline_database_up", None)] == 1, m
     assert m[("hookline_schema_version", None)] == st["schema"]["version"] == \
         m[("hookline_schema_build_version", None)], (m, st)
     for bad in (["--json", "--prometheus"], ["--prometheus", "--prometheus"]):
@@ -580,10 +580,16 @@ def test_status_prometheus_gives_the_same_numbers_in_the_text_format():
         m = _prometheus(p.stdout)
         assert m[("hookline_schema_current", None)] == 0, m
         assert m[("hookline_schema_version", None)] == 910, m
-        assert {name for name, _ in m} == {"hookline_schema_version", "hookline_schema_current",
+        assert {name for name, _ in m} == {"hookline_database_up", "hookline_schema_version",
+                                           "hookline_schema_current",
                                            "hookline_schema_build_version"}, m
     finally:
         _forget(910)
+    # MariaDB away: exit 5, and the file says so rather than being empty.
+    away = write_config(Database_Socket=os.path.join(TMP, "no-such-mysqld.sock"))
+    p = ctl_config(away, "status", "--prometheus")
+    assert p.returncode == 5 and "cannot connect" in p.stderr, (p.returncode, p.stderr)
+    assert _prometheus(p.stdout) == {("hookline_database_up", None): 0}, p.stdout
 
 
 def test_account_slug_starting_with_a_dash_is_refused_at_create_only():
