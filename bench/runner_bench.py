@@ -129,9 +129,10 @@ def compare(port, n, label):
                                  str(conc), str(perhost)], capture_output=True, text=True,
                                 check=True).stdout)
     bare_cpu, rcv_bare = children_cpu() - bare_cpu0, rcv and proc_cpu(rcv) - rcv0
-    bare_opens, opens0 = tcp_opens() - opens0, tcp_opens()
+    opens = tcp_opens()
+    bare_opens, opens0 = opens - opens0, opens
     t = time.time()
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu0 = children_cpu()
     db0, rcv0 = db_cpu(), rcv and proc_cpu(rcv)
     perf = None
     slow = slowlog_start() if os.environ.get("HL_BENCH_SLOWLOG") else None
@@ -143,7 +144,7 @@ def compare(port, n, label):
     subprocess.run([RUNNER, "--config", CONFIG, "--once"], capture_output=True, text=True,
                    check=True)
     elapsed = time.time() - t
-    ru2 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = children_cpu() - cpu0
     db, rcv_run = db_cpu() - db0, rcv and proc_cpu(rcv) - rcv0
     run_opens = tcp_opens() - opens0
     if perf:
@@ -151,7 +152,6 @@ def compare(port, n, label):
         perf.wait()
     if slow:
         slowlog_report(slow, n)
-    cpu = (ru2.ru_utime - ru.ru_utime + ru2.ru_stime - ru.ru_stime)
     runner = n / elapsed
     print("  bare libcurl multi : %8.0f requests/s (concurrency %d, %d per host, %d-byte body)"
           % (bare, conc, perhost, body_size))

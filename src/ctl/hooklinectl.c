@@ -40,7 +40,7 @@ struct ctl {
 	struct hl_config cfg;
 	struct hl_db *db;         /* NULL until the command calls ctl_connect */
 	const char *name;         /* the command, for messages */
-	int schema_checked;       /* refuse a schema that is not this build's */
+	int check_schema;         /* ctl_connect refuses a schema not this build's */
 };
 
 struct command {
@@ -147,7 +147,7 @@ ctl_connect(struct ctl *c)
 		fprintf(stderr, "hooklinectl: %s\n", hl_errmsg());
 		return hl_db_connect_refused() ? 1 : EXIT_TRY_AGAIN;
 	}
-	if (!c->schema_checked)
+	if (!c->check_schema)
 		return 0;
 	if (hl_migrate_status(c->db, &st))
 		return fail(c->name);
@@ -768,19 +768,20 @@ prom_metric(const char *name, const char *help, double value)
 }
 
 /* Seconds since 1970 of a time as HL_SQL_TIME formats it
- * ("2026-12-03T14:01:02.345678Z"); -1 for anything else. */
+ * ("2026-12-03T14:01:02.345678Z"): hl_sql_time_epoch's date and time
+ * (0 when its digits are not), and the microseconds; -1 for anything
+ * else. */
 static double
 status_epoch(const char *t)
 {
-	int y, mo, d, h, mi, s, us;
+	time_t sec;
+	int us;
 
 	if (!t || strlen(t) != 27 || t[4] != '-' || t[7] != '-' || t[10] != 'T' ||
 	    t[13] != ':' || t[16] != ':' || t[19] != '.' || t[26] != 'Z' ||
-	    hl_digits(t, 4, &y) || hl_digits(t + 5, 2, &mo) || hl_digits(t + 8, 2, &d) ||
-	    hl_digits(t + 11, 2, &h) || hl_digits(t + 14, 2, &mi) || hl_digits(t + 17, 2, &s) ||
-	    hl_digits(t + 20, 6, &us))
+	    hl_digits(t + 20, 6, &us) || (sec = hl_sql_time_epoch(t)) <= 0)
 		return -1;
-	return (double)hl_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s + us / 1e6;
+	return (double)sec + us / 1e6;
 }
 
 #define DATABASE_UP_HELP "1 when hooklinectl reached MariaDB and read the schema."
@@ -1149,7 +1150,7 @@ main(int argc, char **argv)
 	if (cmd->run == cmd_migrate && nargs == 0)
 		c.cfg.db_timeout = 0;
 	c.name = cmd->name;
-	c.schema_checked = cmd->run != cmd_migrate && cmd->run != cmd_status;
+	c.check_schema = cmd->run != cmd_migrate && cmd->run != cmd_status;
 	status = cmd->run(&c, nargs, argv + i);
 	hl_db_close(c.db);
 	hl_config_free(&c.cfg);
