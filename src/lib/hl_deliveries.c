@@ -83,7 +83,10 @@ hl_delivery_reclaim_expired(struct hl_db *db, const char *owner, int *n)
 	 * was away) and will record them; claimed again under the same
 	 * owner, the first attempt's record would pass the compare-and-set
 	 * of the second claim and settle the delivery while it is sent
-	 * again. Other runners take them back once this one has gone. */
+	 * again. Other runners take them back once this one has gone. The
+	 * claim index finds the deliveries in flight by its first column
+	 * (few: a claim batch per runner); the lease's expiry is checked on
+	 * each, with no index of its own to move at every claim (017). */
 	rc = hl_db_exec(db, &affected, "UPDATE deliveries SET status = 'pending', "
 		"lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = NOW(3) "
 		"WHERE status = 'sending' AND lease_expires_at < NOW(3) AND NOT (lease_owner <=> ?)",

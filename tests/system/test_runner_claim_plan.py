@@ -141,3 +141,33 @@ def test_once_goes_on_after_a_claim_of_only_paused_deliveries():
         assert len(on.requests) == 3 and not off.requests, (on.requests, off.requests)
     assert sql("SELECT status, COUNT(*) FROM deliveries WHERE endpoint_id = '%s' "
                "GROUP BY status" % ids[0]) == [["paused", "5"]]
+
+
+def test_expired_leases_are_found_in_the_claim_index():
+    """Taking back expired leases (the runner, every 5 s) and counting them
+    (`hooklinectl status`) read the deliveries in flight through the claim
+    index's first column. Migration 017 dropped the index of their own,
+    which every claim, completion and lease renewal had to move."""
+    assert sql("SHOW INDEX FROM deliveries WHERE Key_name = 'deliveries_lease'") == []
+    slug, key = new_account()
+    with Receiver() as rcv:
+        r = api("POST", "/webhooks", {"url": rcv.url, "event_types": [EVENT]}, key=key)
+        assert r.status == 201, r
+        ids = [ctl_publish(slug, EVENT, {"i": i})["id"] for i in range(3)]
+        # A runner that died holding two of them an hour ago.
+        sql("UPDATE deliveries SET status = 'sending', lease_owner = 'gone:1', "
+            "lease_expires_at = NOW(3) - INTERVAL 1 HOUR "
+            "WHERE event_id IN ('%s', '%s')" % (ids[0], ids[1]))
+        where = "WHERE status = 'sending' AND lease_expires_at < NOW(3)"
+        for stmt in ("UPDATE deliveries SET status = 'pending', lease_owner = NULL, "
+                     "lease_expires_at = NULL, next_attempt_at = NOW(3) " + where +
+                     " AND NOT (lease_owner <=> 'me:1')",
+                     "SELECT COUNT(*) FROM deliveries " + where):
+            plan = sql("EXPLAIN " + stmt)[0]
+            # id, select_type, table, type, possible_keys, key, ...
+            assert plan[3] in ("ref", "range") and plan[5] == "deliveries_claim", (stmt, plan)
+        run_runner("--once", "--account", slug)
+        rcv.wait_for_requests(3, timeout=30)
+    # The two taken back went out again with the third.
+    assert sql("SELECT status, COUNT(*) FROM deliveries WHERE event_id IN ('%s') "
+               "GROUP BY status" % "','".join(ids)) == [["succeeded", "3"]]

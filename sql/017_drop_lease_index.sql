@@ -1,0 +1,11 @@
+-- 017_drop_lease_index.sql: every claim and every completion moved each
+-- delivery in deliveries_lease (status, lease_expires_at), and every
+-- lease renewal moved it again, for two readers: the runner's take-back
+-- of expired leases (every 5 s) and `hooklinectl status`. Both read
+-- status = 'sending', the deliveries in flight (at most a claim batch
+-- per runner), which deliveries_claim (status, ...) already finds by its
+-- first column; lease_expires_at is checked on those few rows. Without
+-- it MariaDB's CPU per delivered attempt fell by 9-20 % in
+-- bench/runner-throughput (bench/RESULTS.md, 2026-12-03).
+-- Re-runnable (DROP INDEX IF EXISTS).
+ALTER TABLE deliveries DROP INDEX IF EXISTS deliveries_lease;
