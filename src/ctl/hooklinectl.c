@@ -755,16 +755,23 @@ status_schema(const struct hl_migrate_status *ms)
 
 enum status_format { STATUS_TEXT, STATUS_JSON, STATUS_PROMETHEUS };
 
-/* One metric of status --prometheus with its HELP and TYPE lines: a
- * count as an integer, seconds to the microsecond. */
+/* One sample of status --prometheus, labels "" or "{...}": a count as
+ * an integer, seconds to the microsecond. */
 static void
-prom_metric(const char *name, const char *help, double value)
+prom_sample(const char *name, const char *labels, double value)
+{
+	if (value == (double)(long long)value)
+		printf("%s%s %lld\n", name, labels, (long long)value);
+	else
+		printf("%s%s %.6f\n", name, labels, value);
+}
+
+/* A metric of one sample, after its HELP and TYPE lines. */
+static void
+prom_metric(const char *name, const char *help, const char *labels, double value)
 {
 	printf("# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
-	if (value == (double)(long long)value)
-		printf("%s %lld\n", name, (long long)value);
-	else
-		printf("%s %.6f\n", name, value);
+	prom_sample(name, labels, value);
 }
 
 /* Seconds since 1970 of a time as HL_SQL_TIME formats it
@@ -788,42 +795,51 @@ status_epoch(const char *t)
 
 /* status --prometheus: the schema, and the queue (o, NULL on a schema
  * that is not this build's), in Prometheus's text format, for
- * node_exporter's textfile collector. */
+ * node_exporter's textfile collector. With --account the queue's gauges
+ * carry its slug as the label account (a slug needs no escaping: letters,
+ * digits, "-" and "_"). */
 static void
-status_prometheus(const struct hl_migrate_status *ms, json_object *o)
+status_prometheus(const struct hl_migrate_status *ms, json_object *o, const char *slug)
 {
 	json_object *by, *lag;
+	char labels[128], with_status[160];
 	double last;
 
-	prom_metric("hookline_database_up", DATABASE_UP_HELP, 1);
-	prom_metric("hookline_schema_version", "Highest migration applied to the database.",
+	prom_metric("hookline_database_up", DATABASE_UP_HELP, "", 1);
+	prom_metric("hookline_schema_version", "Highest migration applied to the database.", "",
 		(double)ms->db_version);
-	prom_metric("hookline_schema_build_version", "Highest migration this build needs.",
+	prom_metric("hookline_schema_build_version", "Highest migration this build needs.", "",
 		(double)ms->want_version);
-	prom_metric("hookline_schema_current", "1 when the schema is exactly this build's.",
+	prom_metric("hookline_schema_current", "1 when the schema is exactly this build's.", "",
 		ms->state == HL_MIGRATE_CURRENT);
 	if (!o)
 		return;
+	if (slug)
+		snprintf(labels, sizeof(labels), "{account=\"%s\"}", slug);
+	else
+		labels[0] = '\0';
 	by = json_object_object_get(o, "deliveries");
 	printf("# HELP hookline_deliveries Deliveries by status.\n"
 		"# TYPE hookline_deliveries gauge\n");
-	json_object_object_foreach(by, name, count)
-		printf("hookline_deliveries{status=\"%s\"} %lld\n", name,
-			(long long)json_object_get_int64(count));
-	prom_metric("hookline_deliveries_due", "Pending deliveries due now.",
+	json_object_object_foreach(by, name, count) {
+		snprintf(with_status, sizeof(with_status), "{%s%s%sstatus=\"%s\"}",
+			slug ? "account=\"" : "", slug ? slug : "", slug ? "\"," : "", name);
+		prom_sample("hookline_deliveries", with_status, (double)json_object_get_int64(count));
+	}
+	prom_metric("hookline_deliveries_due", "Pending deliveries due now.", labels,
 		(double)status_int(o, "due"));
 	lag = json_object_object_get(o, "oldest_due_seconds");
 	prom_metric("hookline_oldest_due_seconds", "How long the oldest due delivery has "
-		"waited (0 when none is due).", lag ? json_object_get_double(lag) : 0);
+		"waited (0 when none is due).", labels, lag ? json_object_get_double(lag) : 0);
 	prom_metric("hookline_expired_leases", "Deliveries being sent whose lease expired.",
-		(double)status_int(o, "expired_leases"));
+		labels, (double)status_int(o, "expired_leases"));
 	prom_metric("hookline_attempts_last_minute", "Delivery attempts started in the last "
-		"minute.", (double)status_int(o, "attempts_last_minute"));
+		"minute.", labels, (double)status_int(o, "attempts_last_minute"));
 	last = status_epoch(json_object_get_string(json_object_object_get(o, "last_attempt_at")));
 	if (last >= 0)
 		prom_metric("hookline_last_attempt_timestamp_seconds", "When the newest delivery "
-			"attempt started.", last);
-	prom_metric("hookline_endpoints_disabled", "Endpoints disabled.",
+			"attempt started.", labels, last);
+	prom_metric("hookline_endpoints_disabled", "Endpoints disabled.", labels,
 		(double)status_int(o, "endpoints_disabled"));
 }
 
@@ -837,7 +853,7 @@ status_mismatch(const struct hl_migrate_status *ms, enum status_format format)
 	json_object *o;
 
 	if (format == STATUS_PROMETHEUS) {
-		status_prometheus(ms, NULL);
+		status_prometheus(ms, NULL, NULL);
 	} else if (format == STATUS_JSON) {
 		o = json_object_new_object();
 		json_object_object_add(o, "schema", status_schema(ms));
@@ -851,9 +867,9 @@ status_mismatch(const struct hl_migrate_status *ms, enum status_format format)
 	return 1;
 }
 
-/* The queue of every account and the schema, for a person (text) or a
- * monitoring script (--json: one object; --prometheus: Prometheus's text
- * format). --max-lag S: exit 6 when the
+/* The queue of every account (or with --account SLUG of one) and the
+ * schema, for a person (text) or a monitoring script (--json: one object;
+ * --prometheus: Prometheus's text format). --max-lag S: exit 6 when the
  * oldest due delivery has waited longer than S seconds, or a lease has
  * expired unclaimed: no runner is taking work (cron stopped?), or the
  * runners cannot keep up. A schema that is not this build's is
@@ -861,10 +877,12 @@ status_mismatch(const struct hl_migrate_status *ms, enum status_format format)
 static int
 cmd_status(struct ctl *c, int argc, char **argv)
 {
-	static const char *const options[] = { "--json", "--prometheus", "--max-lag", NULL };
+	static const char *const options[] = { "--json", "--prometheus", "--max-lag", "--account",
+		NULL };
 	json_object *o = NULL, *by, *lag;
 	struct hl_migrate_status ms;
-	const char *text, *last;
+	const char *text, *last, *slug = NULL;
+	char acct[HL_ID_MAX];
 	double max_lag = -1, waited;
 	char *endp;
 	enum status_format format = STATUS_TEXT;
@@ -889,9 +907,13 @@ cmd_status(struct ctl *c, int argc, char **argv)
 					"seconds\n");
 				return EXIT_USAGE;
 			}
+		} else if (!strcmp(argv[i], "--account") && !slug) {
+			slug = option_value("status", argc, argv, &i, options);
+			if (!slug)
+				return EXIT_USAGE;
 		} else {
-			fprintf(stderr, "usage: hooklinectl status [--json | --prometheus] "
-				"[--max-lag SECONDS]\n");
+			fprintf(stderr, "usage: hooklinectl status [--account SLUG] "
+				"[--json | --prometheus] [--max-lag SECONDS]\n");
 			return EXIT_USAGE;
 		}
 	}
@@ -902,24 +924,30 @@ cmd_status(struct ctl *c, int argc, char **argv)
 		rc = fail("status");
 	if (rc) {
 		if (format == STATUS_PROMETHEUS)
-			prom_metric("hookline_database_up", DATABASE_UP_HELP, 0);
+			prom_metric("hookline_database_up", DATABASE_UP_HELP, "", 0);
 		return rc;
 	}
 	if (ms.state != HL_MIGRATE_CURRENT)
 		return status_mismatch(&ms, format);
-	if (hl_queue_status(c->db, hl_now_ms(), &o)) {
+	if (slug && (rc = account_id(c, slug, acct)))
+		return rc;
+	if (hl_queue_status(c->db, slug ? acct : NULL, hl_now_ms(), &o)) {
 		json_object_put(o);
 		return fail("status");
 	}
 	json_object_object_add(o, "schema", status_schema(&ms));
+	if (slug)
+		hl_json_add_str(o, "account", slug);
 	lag = json_object_object_get(o, "oldest_due_seconds");
 	waited = lag ? json_object_get_double(lag) : 0;
 	behind = max_lag >= 0 && (waited > max_lag || status_int(o, "expired_leases") > 0);
 	if (format == STATUS_PROMETHEUS) {
-		status_prometheus(&ms, o);
+		status_prometheus(&ms, o, slug);
 	} else if (format == STATUS_JSON) {
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	} else {
+		if (slug)
+			printf("account: %s\n", slug);
 		by = json_object_object_get(o, "deliveries");
 		printf("deliveries by status:\n");
 		json_object_object_foreach(by, name, count)
@@ -1018,7 +1046,8 @@ static const struct command commands[] = {
 	{ "key", "list", cmd_key_list, 1, 1, "key list ACCOUNT" },
 	{ "key", "revoke", cmd_key_revoke, 2, 2, "key revoke ACCOUNT KEY_ID" },
 	{ "publish", NULL, cmd_publish, 2, 6, "publish [--account SLUG] [--idempotency-key K] TYPE PAYLOAD_JSON" },
-	{ "status", NULL, cmd_status, 0, 3, "status [--json | --prometheus] [--max-lag SECONDS]" },
+	{ "status", NULL, cmd_status, 0, 5,
+		"status [--account SLUG] [--json | --prometheus] [--max-lag SECONDS]" },
 	{ "purge", NULL, cmd_purge, 0, 3, "purge [--dry-run] [--chunks N]  (the Retention.* keys)" },
 };
 

@@ -1834,20 +1834,64 @@ hl_delivery_replay(struct hl_db *db, const char *account_id, const char *endpoin
 	return rc;
 }
 
-/* Run sql (no parameter, or the one string param) and read its one row;
- * the statement stays open for reading (free it). */
+/* The queue status's statements: of every account, and of one (an
+ * "AND account_id = ?" after the WHERE, its id the last parameter). */
+enum status_query { SQ_BY_STATUS, SQ_DUE, SQ_EXPIRED, SQ_ATTEMPTS, SQ_LAST, SQ_DISABLED, SQ__MAX };
+static const char *const status_sql[SQ__MAX][2] = {
+	/* The account's by its endpoints: (endpoint_id, status) is an index. */
+	[SQ_BY_STATUS] = { "SELECT status, COUNT(*) FROM deliveries GROUP BY status",
+		"SELECT d.status, COUNT(*) FROM endpoints e JOIN deliveries d "
+		"ON d.endpoint_id = e.id WHERE e.account_id = ? GROUP BY d.status" },
+	/* What waits for a runner now, and since when: the first sign that
+	 * cron stopped starting runners, or that they cannot keep up. */
+#define DUE_SQL "SELECT COUNT(*), TIMESTAMPDIFF(MICROSECOND, MIN(next_attempt_at), NOW(3)) " \
+	"/ 1e6 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= NOW(3)"
+	[SQ_DUE] = { DUE_SQL, DUE_SQL " AND account_id = ?" },
+#define EXPIRED_SQL "SELECT COUNT(*) FROM deliveries WHERE status = 'sending' " \
+	"AND lease_expires_at < NOW(3)"
+	[SQ_EXPIRED] = { EXPIRED_SQL, EXPIRED_SQL " AND account_id = ?" },
+	/* Ids sort by time: the last minute is a primary key range. */
+#define ATTEMPTS_SQL "SELECT COUNT(*) FROM delivery_attempts WHERE id >= ?"
+	[SQ_ATTEMPTS] = { ATTEMPTS_SQL, ATTEMPTS_SQL " AND account_id = ?" },
+	[SQ_LAST] = { "SELECT MAX(" HL_SQL_TIME("started_at") ") FROM (SELECT started_at "
+		"FROM delivery_attempts ORDER BY id DESC LIMIT 1) a",
+		"SELECT MAX(" HL_SQL_TIME("started_at") ") FROM (SELECT started_at "
+		"FROM delivery_attempts WHERE account_id = ? ORDER BY started_at DESC LIMIT 1) a" },
+#define DISABLED_SQL "SELECT COUNT(*) FROM endpoints WHERE enabled = 0"
+	[SQ_DISABLED] = { DISABLED_SQL, DISABLED_SQL " AND account_id = ?" },
+};
+
+/* Prepare status query q with param, when not NULL, as its first
+ * parameter, of account_id or (NULL) of every account (free it). */
 static hl_err
-status_row(struct hl_db *db, const char *sql, const char *param, struct hl_stmt **st)
+status_stmt(struct hl_db *db, enum status_query q, const char *account_id, const char *param,
+	struct hl_stmt **st)
+{
+	unsigned p = 0;
+	hl_err rc;
+
+	rc = hl_stmt_new(db, status_sql[q][account_id != NULL], st);
+	if (rc)
+		return rc;
+	if (param)
+		hl_stmt_str(*st, p++, param);
+	if (account_id)
+		hl_stmt_str(*st, p, account_id);
+	return HL_OK;
+}
+
+/* Run it and read its one row (an aggregate: there always is one); the
+ * statement stays open for reading the row (free it). */
+static hl_err
+status_row(struct hl_db *db, enum status_query q, const char *account_id, const char *param,
+	struct hl_stmt **st)
 {
 	int found;
 	hl_err rc;
 
-	rc = hl_stmt_new(db, sql, st);
-	if (rc)
-		return rc;
-	if (param)
-		hl_stmt_str(*st, 0, param);
-	rc = hl_stmt_first(*st, &found);
+	rc = status_stmt(db, q, account_id, param, st);
+	if (!rc)
+		rc = hl_stmt_first(*st, &found);
 	if (!rc && !found)
 		rc = hl_fail(HL_ERR_DB, NULL, "no row from a status query");
 	if (rc) {
@@ -1858,7 +1902,7 @@ status_row(struct hl_db *db, const char *sql, const char *param, struct hl_stmt 
 }
 
 hl_err
-hl_queue_status(struct hl_db *db, long long now_ms, json_object **out)
+hl_queue_status(struct hl_db *db, const char *account_id, long long now_ms, json_object **out)
 {
 	static const char *const statuses[] = { "pending", "sending", "paused", "succeeded", "dead" };
 	json_object *o = json_object_new_object(), *by = json_object_new_object();
@@ -1872,7 +1916,7 @@ hl_queue_status(struct hl_db *db, long long now_ms, json_object **out)
 	json_object_object_add(o, "deliveries", by);
 	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
 		hl_json_add_int(by, statuses[i], 0);
-	rc = hl_stmt_new(db, "SELECT status, COUNT(*) FROM deliveries GROUP BY status", &st);
+	rc = status_stmt(db, SQ_BY_STATUS, account_id, NULL, &st);
 	if (!rc)
 		rc = hl_stmt_exec(st);
 	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
@@ -1882,38 +1926,31 @@ hl_queue_status(struct hl_db *db, long long now_ms, json_object **out)
 			hl_json_add_int(by, hl_stmt_col(st, 0), hl_stmt_colint(st, 1));
 	}
 	hl_stmt_free(st);
-	/* What waits for a runner now, and since when: the first sign that
-	 * cron stopped starting runners, or that they cannot keep up. */
 	if (!rc)
-		rc = status_row(db, "SELECT COUNT(*), TIMESTAMPDIFF(MICROSECOND, MIN(next_attempt_at), "
-			"NOW(3)) / 1e6 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= NOW(3)",
-			NULL, &st);
+		rc = status_row(db, SQ_DUE, account_id, NULL, &st);
 	if (!rc) {
 		hl_json_add_int(o, "due", hl_stmt_colint(st, 0));
 		json_object_object_add(o, "oldest_due_seconds", hl_stmt_colnull(st, 1) ? NULL :
 			json_object_new_double(strtod(hl_stmt_col(st, 1), NULL)));
 		hl_stmt_free(st);
-		rc = status_row(db, "SELECT COUNT(*) FROM deliveries WHERE status = 'sending' "
-			"AND lease_expires_at < NOW(3)", NULL, &st);
+		rc = status_row(db, SQ_EXPIRED, account_id, NULL, &st);
 	}
 	if (!rc) {
 		hl_json_add_int(o, "expired_leases", hl_stmt_colint(st, 0));
 		hl_stmt_free(st);
-		/* Ids sort by time: the last minute is a primary key range. */
 		rc = hl_id_at("att", now_ms - 60000, since);
 	}
 	if (!rc)
-		rc = status_row(db, "SELECT COUNT(*) FROM delivery_attempts WHERE id >= ?", since, &st);
+		rc = status_row(db, SQ_ATTEMPTS, account_id, since, &st);
 	if (!rc) {
 		hl_json_add_int(o, "attempts_last_minute", hl_stmt_colint(st, 0));
 		hl_stmt_free(st);
-		rc = status_row(db, "SELECT MAX(" HL_SQL_TIME("started_at") ") FROM (SELECT started_at "
-			"FROM delivery_attempts ORDER BY id DESC LIMIT 1) a", NULL, &st);
+		rc = status_row(db, SQ_LAST, account_id, NULL, &st);
 	}
 	if (!rc) {
 		hl_json_add_str(o, "last_attempt_at", hl_stmt_col(st, 0));
 		hl_stmt_free(st);
-		rc = status_row(db, "SELECT COUNT(*) FROM endpoints WHERE enabled = 0", NULL, &st);
+		rc = status_row(db, SQ_DISABLED, account_id, NULL, &st);
 	}
 	if (!rc) {
 		hl_json_add_int(o, "endpoints_disabled", hl_stmt_colint(st, 0));

@@ -145,14 +145,16 @@ hl_err hl_delivery_retry_bulk(struct hl_db *db, const char *account_id,
  * deliveries, and unless only_failed also its succeeded ones and new
  * deliveries for matching events that never had one (subscriptions and
  * filters as they are now). At most HL_REPLAY_MAX new deliveries. */
-/* The installation's queue, for hooklinectl status (every account):
+/* The queue, for hooklinectl status: of every account (account_id NULL)
+ * or of one:
  * {"deliveries": {status: count} (all five), "due": n, "oldest_due_seconds":
  * how long the oldest due one has waited (null: none due),
  * "expired_leases": deliveries being sent whose lease ran out (a runner
  * died, or no runner takes them back), "attempts_last_minute": n,
  * "last_attempt_at": the newest attempt's start (null: none),
  * "endpoints_disabled": n}. */
-hl_err hl_queue_status(struct hl_db *db, long long now_ms, json_object **out);
+hl_err hl_queue_status(struct hl_db *db, const char *account_id, long long now_ms,
+	json_object **out);
 #define HL_REPLAY_MAX 10000
 hl_err hl_delivery_replay(struct hl_db *db, const char *account_id, const char *endpoint_id,
 	const char *since, int only_failed, int *requeued, int *created);

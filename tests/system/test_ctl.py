@@ -524,10 +524,12 @@ def test_status_shows_the_queue_and_says_when_it_is_behind():
         assert api("DELETE", "/webhooks/%s" % ep["id"], key=key).status == 204
 
 
-def _prometheus(text):
+def _prometheus(text, account=None):
     """status --prometheus parsed: {(name, status label or None): value},
     checking the text format on the way (each metric after its HELP and
-    TYPE gauge lines, one sample per line)."""
+    TYPE gauge lines, one sample per line), and that the queue's samples
+    carry the label account="ACCOUNT" when one is given (the database
+    and schema ones never)."""
     import re
     samples, described = {}, set()
     for line in text.splitlines():
@@ -536,10 +538,14 @@ def _prometheus(text):
             assert m.group(1) == "HELP" or m.group(3) == "gauge", line
             described.add((m.group(1), m.group(2)))
             continue
-        m = re.fullmatch(r'(hookline_[a-z_]+)(?:\{status="([a-z]+)"\})? (-?[0-9]+(?:\.[0-9]{6})?)', line)
+        m = re.fullmatch(r'(hookline_[a-z_]+)(?:\{(?:account="([a-z0-9_-]+)",?)?'
+                         r'(?:status="([a-z]+)")?\})? (-?[0-9]+(?:\.[0-9]{6})?)', line)
         assert m, line
         assert {("HELP", m.group(1)), ("TYPE", m.group(1))} <= described, line
-        samples[(m.group(1), m.group(2))] = float(m.group(3))
+        installation = m.group(1) == "hookline_database_up" or \
+            m.group(1).startswith("hookline_schema_")
+        assert m.group(2) == (None if installation else account), line
+        samples[(m.group(1), m.group(3))] = float(m.group(4))
     return samples
 
 
@@ -590,6 +596,74 @@ def test_status_prometheus_gives_the_same_numbers_in_the_text_format():
     p = ctl_config(away, "status", "--prometheus")
     assert p.returncode == 5 and "cannot connect" in p.stderr, (p.returncode, p.stderr)
     assert _prometheus(p.stdout) == {("hookline_database_up", None): 0}, p.stdout
+
+
+def test_status_of_one_account():
+    """status --account SLUG: the same numbers for one account's queue,
+    exact here since nothing else is in it (and another account, fresh,
+    has all zeros), in the text, --json (with the account's slug) and
+    --prometheus (each queue gauge labelled with it); --max-lag judges that
+    account's deliveries alone. An unknown slug exits 4, printing nothing."""
+    import json
+    from apihelp import endpoint, publish
+    from hltest import Receiver, run_runner
+    slug, key = account()
+    other, _ = account()
+    with Receiver() as rcv:
+        endpoint(key, rcv.url)
+        publish(key, {"n": 1})
+        run_runner("--once", "--account", slug)
+        rcv.wait_for_requests(1)
+    late = endpoint(key, "http://127.0.0.1:9/never", event_types=["user.login"])
+    publish(key, {"n": 2}, event_type="user.login")
+    off = endpoint(key, "http://127.0.0.1:9/off", event_types=["user.deleted"])
+    assert api("PUT", "/webhooks/%s" % off["id"], {"enabled": False}, key=key).status == 200
+    dlv = sql("SELECT id FROM deliveries WHERE endpoint_id = '%s'" % late["id"])[0][0]
+    sql("UPDATE deliveries SET next_attempt_at = NOW(3) - INTERVAL 120 SECOND WHERE id = '%s'" % dlv)
+    try:
+        st = json.loads(ctl("status", "--account", slug, "--json").stdout)
+        assert st["account"] == slug and st["schema"]["current"] is True, st
+        assert st["deliveries"] == {"pending": 1, "sending": 0, "paused": 0, "succeeded": 1,
+                                    "dead": 0}, st
+        assert st["due"] == 1 and 119 <= st["oldest_due_seconds"] < 200, st
+        assert st["expired_leases"] == 0 and st["attempts_last_minute"] == 1, st
+        assert st["last_attempt_at"].endswith("Z") and st["endpoints_disabled"] == 1, st
+        fresh = json.loads(ctl("status", "--json", "--account", other).stdout)
+        assert fresh["deliveries"] == dict.fromkeys(st["deliveries"], 0), fresh
+        assert (fresh["due"], fresh["oldest_due_seconds"], fresh["expired_leases"],
+                fresh["attempts_last_minute"], fresh["last_attempt_at"],
+                fresh["endpoints_disabled"]) == (0, None, 0, 0, None, 0), fresh
+        out = ctl("status", "--account", slug).stdout
+        assert out.startswith("account: %s\ndeliveries by status:\n" % slug), out
+        assert "due now: 1, the oldest waiting" in out and "endpoints disabled: 1" in out, out
+        p = ctl("status", "--account", slug, "--max-lag", "60", check=False)
+        assert p.returncode == 6 and "oldest due delivery" in p.stderr, p
+        assert ctl("status", "--account", other, "--max-lag", "60").returncode == 0
+        m = _prometheus(ctl("status", "--prometheus", "--account", slug).stdout, account=slug)
+        for status, n in st["deliveries"].items():
+            assert m[("hookline_deliveries", status)] == n, (status, m)
+        assert m[("hookline_deliveries_due", None)] == 1, m
+        assert m[("hookline_endpoints_disabled", None)] == 1, m
+        assert m[("hookline_attempts_last_minute", None)] == 1, m
+        assert m[("hookline_schema_current", None)] == 1, m
+        assert ("hookline_last_attempt_timestamp_seconds", None) in m, m
+        m = _prometheus(ctl("status", "--prometheus", "--account", other).stdout, account=other)
+        assert ("hookline_last_attempt_timestamp_seconds", None) not in m, m
+        # A runner that died sending it: the account's lease, not the other's.
+        sql("UPDATE deliveries SET status = 'sending', lease_owner = 'gone', lease_expires_at = "
+            "NOW(3) - INTERVAL 1 SECOND WHERE id = '%s'" % dlv)
+        st = json.loads(ctl("status", "--json", "--account", slug).stdout)
+        assert st["expired_leases"] == 1 and st["deliveries"]["sending"] == 1, st
+        assert json.loads(ctl("status", "--json", "--account", other).stdout)[
+            "expired_leases"] == 0
+        p = ctl("status", "--account", "no-such-account", "--json", check=False)
+        assert p.returncode == 4 and p.stdout == "" and "no-such-account" in p.stderr, p
+        for bad in (["--account"], ["--account", slug, "--account", other],
+                    ["--account", "--json"]):
+            p = ctl("status", *bad, check=False)
+            assert p.returncode == 2 and p.stdout == "", (bad, p)
+    finally:
+        assert api("DELETE", "/webhooks/%s" % late["id"], key=key).status == 204
 
 
 def test_account_slug_starting_with_a_dash_is_refused_at_create_only():
