@@ -5,7 +5,7 @@
 -- status = 'sending', the deliveries in flight (at most a claim batch
 -- per runner), which deliveries_claim (status, ...) already finds by its
 -- first column; lease_expires_at is checked on those few rows. Without
--- it MariaDB's CPU per delivered attempt fell by 9-20 % in
+-- it MariaDB's CPU per delivered attempt fell by 7-19 % in
 -- bench/runner-throughput (bench/RESULTS.md, 2026-12-03).
 -- Re-runnable (DROP INDEX IF EXISTS).
 ALTER TABLE deliveries DROP INDEX IF EXISTS deliveries_lease;
