@@ -1834,8 +1834,8 @@ hl_delivery_replay(struct hl_db *db, const char *account_id, const char *endpoin
 	return rc;
 }
 
-/* The queue status's statements: of every account, and of one (an
- * "AND account_id = ?" after the WHERE, its id the last parameter). */
+/* The queue status's statements: of every account, and of one (its id
+ * the last parameter). */
 enum status_query { SQ_BY_STATUS, SQ_DUE, SQ_EXPIRED, SQ_ATTEMPTS, SQ_LAST, SQ_DISABLED, SQ__MAX };
 static const char *const status_sql[SQ__MAX][2] = {
 	/* The account's by its endpoints: (endpoint_id, status) is an index. */

@@ -141,10 +141,6 @@ hl_err hl_delivery_retry(struct hl_db *db, const char *account_id, const char *i
  * (sent now instead of at their next attempt) may be asked for). Deliveries of a disabled endpoint become paused. */
 hl_err hl_delivery_retry_bulk(struct hl_db *db, const char *account_id,
 	const struct hl_delivery_filter *f, int *n);
-/* Replay for one endpoint since a SQL time: re-queue its failed (dead)
- * deliveries, and unless only_failed also its succeeded ones and new
- * deliveries for matching events that never had one (subscriptions and
- * filters as they are now). At most HL_REPLAY_MAX new deliveries. */
 /* The queue, for hooklinectl status: of every account (account_id NULL)
  * or of one:
  * {"deliveries": {status: count} (all five), "due": n, "oldest_due_seconds":
@@ -155,6 +151,10 @@ hl_err hl_delivery_retry_bulk(struct hl_db *db, const char *account_id,
  * "endpoints_disabled": n}. */
 hl_err hl_queue_status(struct hl_db *db, const char *account_id, long long now_ms,
 	json_object **out);
+/* Replay for one endpoint since a SQL time: re-queue its failed (dead)
+ * deliveries, and unless only_failed also its succeeded ones and new
+ * deliveries for matching events that never had one (subscriptions and
+ * filters as they are now). At most HL_REPLAY_MAX new deliveries. */
 #define HL_REPLAY_MAX 10000
 hl_err hl_delivery_replay(struct hl_db *db, const char *account_id, const char *endpoint_id,
 	const char *since, int only_failed, int *requeued, int *created);
