@@ -1046,8 +1046,7 @@ static const struct command commands[] = {
 	{ "key", "list", cmd_key_list, 1, 1, "key list ACCOUNT" },
 	{ "key", "revoke", cmd_key_revoke, 2, 2, "key revoke ACCOUNT KEY_ID" },
 	{ "publish", NULL, cmd_publish, 2, 6, "publish [--account SLUG] [--idempotency-key K] TYPE PAYLOAD_JSON" },
-	{ "status", NULL, cmd_status, 0, 5,
-		"status [--account SLUG] [--json | --prometheus] [--max-lag SECONDS]" },
+	{ "status", NULL, cmd_status, 0, 5, "status [--account SLUG] [--json | --prometheus] [--max-lag SECONDS]" },
 	{ "purge", NULL, cmd_purge, 0, 3, "purge [--dry-run] [--chunks N]  (the Retention.* keys)" },
 };
 
