@@ -867,9 +867,73 @@ status_mismatch(const struct hl_migrate_status *ms, enum status_format format)
 	return 1;
 }
 
+/* status --by-account: the accounts with deliveries not done or endpoints
+ * disabled, the longest wait first; behind (--max-lag) as for the whole
+ * queue. */
+static int
+status_by_account(struct ctl *c, const struct hl_migrate_status *ms, enum status_format format,
+	double max_lag)
+{
+	json_object *arr, *o, *row, *w;
+	char late[80] = "", stuck[80] = "";   /* account slugs: 1-64 characters */
+	size_t i, n;
+
+	if (hl_queue_by_account(c->db, &arr))
+		return fail("status");
+	n = json_object_array_length(arr);
+	for (i = 0; max_lag >= 0 && i < n; i++) {
+		row = json_object_array_get_idx(arr, i);
+		w = json_object_object_get(row, "oldest_due_seconds");
+		if (!late[0] && w && json_object_get_double(w) > max_lag)
+			hl_strlcpy(late, json_object_get_string(json_object_object_get(row, "account")),
+				sizeof(late));
+		if (!stuck[0] && status_int(row, "expired_leases") > 0)
+			hl_strlcpy(stuck, json_object_get_string(json_object_object_get(row, "account")),
+				sizeof(stuck));
+	}
+	if (format == STATUS_JSON) {
+		o = json_object_new_object();
+		json_object_object_add(o, "accounts", arr);
+		json_object_object_add(o, "schema", status_schema(ms));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	} else {
+		if (n == 0)
+			printf("no account has deliveries waiting, being sent, paused or dead, "
+				"or a disabled endpoint\n");
+		else
+			printf("%-24s %8s %8s %12s %8s %8s %8s %8s %9s\n", "account", "pending", "due",
+				"oldest due s", "sending", "expired", "paused", "dead", "disabled");
+		for (i = 0; i < n; i++) {
+			char waited[32] = "-";
+
+			row = json_object_array_get_idx(arr, i);
+			w = json_object_object_get(row, "oldest_due_seconds");
+			if (w)
+				snprintf(waited, sizeof(waited), "%.1f", json_object_get_double(w));
+			printf("%-24s %8lld %8lld %12s %8lld %8lld %8lld %8lld %9lld\n",
+				json_object_get_string(json_object_object_get(row, "account")),
+				status_int(row, "pending"), status_int(row, "due"), waited,
+				status_int(row, "sending"), status_int(row, "expired_leases"),
+				status_int(row, "paused"), status_int(row, "dead"),
+				status_int(row, "endpoints_disabled"));
+		}
+		printf("schema: %s\n", ms->detail);
+		json_object_put(arr);
+	}
+	if (late[0])
+		fprintf(stderr, "hooklinectl: status: behind: the oldest due delivery of %s "
+			"waited longer than --max-lag\n", late);
+	else if (stuck[0])
+		fprintf(stderr, "hooklinectl: status: behind: a lease of %s expired and no "
+			"runner took the delivery back\n", stuck);
+	return late[0] || stuck[0] ? EXIT_BEHIND : 0;
+}
+
 /* The queue of every account (or with --account SLUG of one) and the
  * schema, for a person (text) or a monitoring script (--json: one object;
- * --prometheus: Prometheus's text format). --max-lag S: exit 6 when the
+ * --prometheus: Prometheus's text format); --by-account: a line (an
+ * object) per account. --max-lag S: exit 6 when the
  * oldest due delivery has waited longer than S seconds, or a lease has
  * expired unclaimed: no runner is taking work (cron stopped?), or the
  * runners cannot keep up. A schema that is not this build's is
@@ -878,7 +942,7 @@ static int
 cmd_status(struct ctl *c, int argc, char **argv)
 {
 	static const char *const options[] = { "--json", "--prometheus", "--max-lag", "--account",
-		NULL };
+		"--by-account", NULL };
 	json_object *o = NULL, *by, *lag;
 	struct hl_migrate_status ms;
 	const char *text, *last, *slug = NULL;
@@ -886,7 +950,7 @@ cmd_status(struct ctl *c, int argc, char **argv)
 	double max_lag = -1, waited;
 	char *endp;
 	enum status_format format = STATUS_TEXT;
-	int i, behind, rc;
+	int i, behind, by_account = 0, rc;
 
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "--prometheus")) {
@@ -911,11 +975,19 @@ cmd_status(struct ctl *c, int argc, char **argv)
 			slug = option_value("status", argc, argv, &i, options);
 			if (!slug)
 				return EXIT_USAGE;
+		} else if (!strcmp(argv[i], "--by-account") && !by_account) {
+			by_account = 1;
 		} else {
-			fprintf(stderr, "usage: hooklinectl status [--account SLUG] "
+			fprintf(stderr, "usage: hooklinectl status [--account SLUG | --by-account] "
 				"[--json | --prometheus] [--max-lag SECONDS]\n");
 			return EXIT_USAGE;
 		}
+	}
+	/* A gauge per account and status would be a time series per tenant. */
+	if (by_account && (slug || format == STATUS_PROMETHEUS)) {
+		fprintf(stderr, "hooklinectl: status: --by-account cannot be combined with %s\n",
+			slug ? "--account" : "--prometheus");
+		return EXIT_USAGE;
 	}
 	/* A metrics file must say that the database was away, rather than
 	 * be empty: hookline_database_up 0, and nothing else. */
@@ -929,6 +1001,8 @@ cmd_status(struct ctl *c, int argc, char **argv)
 	}
 	if (ms.state != HL_MIGRATE_CURRENT)
 		return status_mismatch(&ms, format);
+	if (by_account)
+		return status_by_account(c, &ms, format, max_lag);
 	if (slug && (rc = account_id(c, slug, acct)))
 		return rc;
 	if (hl_queue_status(c->db, slug ? acct : NULL, hl_now_ms(), &o)) {
@@ -1046,7 +1120,7 @@ static const struct command commands[] = {
 	{ "key", "list", cmd_key_list, 1, 1, "key list ACCOUNT" },
 	{ "key", "revoke", cmd_key_revoke, 2, 2, "key revoke ACCOUNT KEY_ID" },
 	{ "publish", NULL, cmd_publish, 2, 6, "publish [--account SLUG] [--idempotency-key K] TYPE PAYLOAD_JSON" },
-	{ "status", NULL, cmd_status, 0, 5, "status [--account SLUG] [--json | --prometheus] [--max-lag SECONDS]" },
+	{ "status", NULL, cmd_status, 0, 5, "status [--account SLUG | --by-account] [--json | --prometheus] [--max-lag SECONDS]" },
 	{ "purge", NULL, cmd_purge, 0, 3, "purge [--dry-run] [--chunks N]  (the Retention.* keys)" },
 };
 

@@ -1861,6 +1861,14 @@ static const char *const status_sql[SQ__MAX][2] = {
 	[SQ_DISABLED] = { DISABLED_SQL, DISABLED_SQL " AND account_id = ?" },
 };
 
+/* Seconds as MariaDB printed them ("75.058"), not as the double's
+ * seventeen digits ("75.058000000000007"). */
+static json_object *
+status_seconds(struct hl_stmt *st, unsigned col)
+{
+	return json_object_new_double_s(strtod(hl_stmt_col(st, col), NULL), hl_stmt_col(st, col));
+}
+
 /* Prepare status query q with param, when not NULL, as its first
  * parameter, of account_id or (NULL) of every account (free it). */
 static hl_err
@@ -1931,7 +1939,7 @@ hl_queue_status(struct hl_db *db, const char *account_id, long long now_ms, json
 	if (!rc) {
 		hl_json_add_int(o, "due", hl_stmt_colint(st, 0));
 		json_object_object_add(o, "oldest_due_seconds", hl_stmt_colnull(st, 1) ? NULL :
-			json_object_new_double(strtod(hl_stmt_col(st, 1), NULL)));
+			status_seconds(st, 1));
 		hl_stmt_free(st);
 		rc = status_row(db, SQ_EXPIRED, account_id, NULL, &st);
 	}
@@ -1960,4 +1968,114 @@ hl_queue_status(struct hl_db *db, const char *account_id, long long now_ms, json
 	}
 	json_object_put(o);
 	return rc;
+}
+
+/* The columns of hl_queue_by_account, in the order of its first query. */
+static const char *const by_account_counts[] = { "pending", "due", "sending", "expired_leases",
+	"paused", "dead" };
+
+/* Most urgent first: the longest wait for a runner, then the most dead
+ * letters, then the slug. */
+static int
+by_account_order(const void *a, const void *b)
+{
+	json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b;
+	json_object *wx = json_object_object_get(x, "oldest_due_seconds");
+	json_object *wy = json_object_object_get(y, "oldest_due_seconds");
+	long long dx, dy;
+
+	if (!wx != !wy)
+		return wx ? -1 : 1;
+	if (wx && json_object_get_double(wx) != json_object_get_double(wy))
+		return json_object_get_double(wx) > json_object_get_double(wy) ? -1 : 1;
+	dx = json_object_get_int64(json_object_object_get(x, "dead"));
+	dy = json_object_get_int64(json_object_object_get(y, "dead"));
+	if (dx != dy)
+		return dx > dy ? -1 : 1;
+	return strcmp(json_object_get_string(json_object_object_get(x, "account")),
+		json_object_get_string(json_object_object_get(y, "account")));
+}
+
+/* The account of slug in rows (slug -> object), added with all zeros. */
+static json_object *
+by_account_row(json_object *rows, const char *slug)
+{
+	json_object *row;
+	unsigned i;
+
+	if (json_object_object_get_ex(rows, slug, &row))
+		return row;
+	row = json_object_new_object();
+	hl_json_add_str(row, "account", slug);
+	for (i = 0; i < sizeof(by_account_counts) / sizeof(by_account_counts[0]); i++) {
+		hl_json_add_int(row, by_account_counts[i], 0);
+		if (!strcmp(by_account_counts[i], "due"))
+			json_object_object_add(row, "oldest_due_seconds", NULL);
+	}
+	hl_json_add_int(row, "endpoints_disabled", 0);
+	json_object_object_add(rows, slug, row);
+	return row;
+}
+
+hl_err
+hl_queue_by_account(struct hl_db *db, json_object **out)
+{
+	json_object *rows = json_object_new_object(), *arr, *row;
+	struct hl_stmt *st = NULL;
+	unsigned i;
+	int r;
+	hl_err rc;
+
+	*out = NULL;
+	/* Only what is not done: the claim index's ranges of these statuses,
+	 * not the succeeded deliveries that make up most of the table. */
+	rc = hl_stmt_new(db, "SELECT a.slug, SUM(d.status = 'pending'), "
+		"SUM(d.status = 'pending' AND d.next_attempt_at <= NOW(3)), "
+		"SUM(d.status = 'sending'), SUM(d.status = 'sending' AND d.lease_expires_at < NOW(3)), "
+		"SUM(d.status = 'paused'), SUM(d.status = 'dead'), "
+		"TIMESTAMPDIFF(MICROSECOND, MIN(IF(d.status = 'pending' AND d.next_attempt_at <= NOW(3), "
+		"d.next_attempt_at, NULL)), NOW(3)) / 1e6 "
+		"FROM deliveries d JOIN accounts a ON a.id = d.account_id "
+		"WHERE d.status IN ('pending', 'sending', 'paused', 'dead') GROUP BY a.slug", &st);
+	if (!rc)
+		rc = hl_stmt_exec(st);
+	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+		if (r < 0) {
+			rc = HL_ERR_DB;
+			break;
+		}
+		row = by_account_row(rows, hl_stmt_col(st, 0));
+		for (i = 0; i < sizeof(by_account_counts) / sizeof(by_account_counts[0]); i++)
+			hl_json_add_int(row, by_account_counts[i], hl_stmt_colint(st, i + 1));
+		if (!hl_stmt_colnull(st, 7))
+			json_object_object_add(row, "oldest_due_seconds", status_seconds(st, 7));
+	}
+	hl_stmt_free(st);
+	st = NULL;
+	if (!rc)
+		rc = hl_stmt_new(db, "SELECT a.slug, COUNT(*) FROM endpoints e "
+			"JOIN accounts a ON a.id = e.account_id WHERE e.enabled = 0 GROUP BY a.slug", &st);
+	if (!rc)
+		rc = hl_stmt_exec(st);
+	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+		if (r < 0)
+			rc = HL_ERR_DB;
+		else
+			hl_json_add_int(by_account_row(rows, hl_stmt_col(st, 0)), "endpoints_disabled",
+				hl_stmt_colint(st, 1));
+	}
+	hl_stmt_free(st);
+	if (rc) {
+		json_object_put(rows);
+		return rc;
+	}
+	arr = json_object_new_array();
+	json_object_object_foreach(rows, slug, one) {
+		(void)slug;
+		json_object_array_add(arr, json_object_get(one));
+	}
+	json_object_put(rows);
+	json_object_array_sort(arr, by_account_order);
+	*out = arr;
+	return HL_OK;
 }

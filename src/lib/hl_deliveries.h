@@ -151,6 +151,12 @@ hl_err hl_delivery_retry_bulk(struct hl_db *db, const char *account_id,
  * "endpoints_disabled": n}. */
 hl_err hl_queue_status(struct hl_db *db, const char *account_id, long long now_ms,
 	json_object **out);
+/* hooklinectl status --by-account: an array of one object per account
+ * with deliveries not done or endpoints disabled, {"account": slug,
+ * "pending", "due", "sending", "expired_leases", "paused", "dead":
+ * counts, "oldest_due_seconds": n (null: none due),
+ * "endpoints_disabled": n}, the longest wait first, then the most dead. */
+hl_err hl_queue_by_account(struct hl_db *db, json_object **out);
 /* Replay for one endpoint since a SQL time: re-queue its failed (dead)
  * deliveries, and unless only_failed also its succeeded ones and new
  * deliveries for matching events that never had one (subscriptions and

@@ -666,6 +666,86 @@ def test_status_of_one_account():
         assert api("DELETE", "/webhooks/%s" % late["id"], key=key).status == 204
 
 
+def test_status_by_account_says_whose_deliveries_wait():
+    """status --by-account: a row per account with deliveries not done or
+    an endpoint disabled, the longest wait first (then the most dead
+    letters); an account whose deliveries all succeeded is not listed.
+    --max-lag judges the whole queue as without it; --account and
+    --prometheus do not combine with it."""
+    import json
+    from apihelp import endpoint, publish
+    from hltest import Receiver, run_runner
+    late, key_late = account()
+    stuck, key_stuck = account()
+    done, key_done = account()
+    with Receiver() as rcv:
+        endpoint(key_done, rcv.url)
+        publish(key_done, {"n": 0})
+        run_runner("--once", "--account", done)
+        rcv.wait_for_requests(1)
+    eps = []
+    try:
+        ep = endpoint(key_late, "http://127.0.0.1:9/never")
+        eps.append((ep["id"], key_late))
+        publish(key_late, {"n": 1})
+        publish(key_late, {"n": 2})
+        first, second = [r[0] for r in sql("SELECT id FROM deliveries WHERE endpoint_id = '%s' "
+                                           "ORDER BY id" % ep["id"])]
+        sql("UPDATE deliveries SET next_attempt_at = NOW(3) - INTERVAL 120 SECOND "
+            "WHERE id = '%s'" % first)
+        sql("UPDATE deliveries SET status = 'dead', attempts = 8 WHERE id = '%s'" % second)
+        off = endpoint(key_late, "http://127.0.0.1:9/off", event_types=["user.deleted"])
+        eps.append((off["id"], key_late))
+        assert api("PUT", "/webhooks/%s" % off["id"], {"enabled": False},
+                   key=key_late).status == 200
+        ep = endpoint(key_stuck, "http://127.0.0.1:9/stuck")
+        eps.append((ep["id"], key_stuck))
+        publish(key_stuck, {"n": 3})
+        sql("UPDATE deliveries SET status = 'sending', lease_owner = 'gone', lease_expires_at = "
+            "NOW(3) - INTERVAL 1 SECOND WHERE endpoint_id = '%s'" % ep["id"])
+        st = json.loads(ctl("status", "--by-account", "--json").stdout)
+        assert set(st) == {"accounts", "schema"} and st["schema"]["current"] is True, st
+        rows = {r["account"]: r for r in st["accounts"]}
+        order = [r["account"] for r in st["accounts"]]
+        assert rows[late] == {"account": late, "pending": 1, "due": 1, "sending": 0,
+                              "expired_leases": 0, "paused": 0, "dead": 1,
+                              "endpoints_disabled": 1,
+                              "oldest_due_seconds": rows[late]["oldest_due_seconds"]}, rows[late]
+        assert 119 <= rows[late]["oldest_due_seconds"] < 200, rows[late]
+        assert rows[stuck] == {"account": stuck, "pending": 0, "due": 0, "sending": 1,
+                               "expired_leases": 1, "paused": 0, "dead": 0,
+                               "endpoints_disabled": 0, "oldest_due_seconds": None}, rows[stuck]
+        # Waiting for a runner sorts before a stuck lease with no wait.
+        assert order.index(late) < order.index(stuck), order
+        assert done not in rows, order
+        waits = [r["oldest_due_seconds"] for r in st["accounts"]]
+        timed = [w for w in waits if w is not None]
+        assert timed == sorted(timed, reverse=True) and waits[:len(timed)] == timed, waits
+        out = ctl("status", "--by-account").stdout.splitlines()
+        assert out[0].split() == ["account", "pending", "due", "oldest", "due", "s", "sending",
+                                  "expired", "paused", "dead", "disabled"], out
+        line = [x for x in out if x.startswith(late + " ")][0].split()
+        assert line[:3] == [late, "1", "1"] and line[4:] == ["0", "0", "0", "1", "1"], line
+        assert [x for x in out if x.startswith(stuck + " ")][0].split()[1:] == \
+            ["0", "0", "-", "1", "1", "0", "0", "0"], out
+        assert out[-1].startswith("schema: "), out
+        # The first account (in the table's order) that is behind is named.
+        p = ctl("status", "--by-account", "--max-lag", "60", check=False)
+        first = [r["account"] for r in st["accounts"]
+                 if (r["oldest_due_seconds"] or 0) > 60][0]
+        assert p.returncode == 6 and "oldest due delivery of %s waited" % first in p.stderr, p
+        p = ctl("status", "--by-account", "--max-lag", "31622400", check=False)
+        first = [r["account"] for r in st["accounts"] if r["expired_leases"]][0]
+        assert p.returncode == 6 and "a lease of %s expired" % first in p.stderr, p
+        for bad in (["--by-account", "--account", late], ["--prometheus", "--by-account"],
+                    ["--by-account", "--by-account"]):
+            p = ctl("status", *bad, check=False)
+            assert p.returncode == 2 and p.stdout == "", (bad, p)
+    finally:
+        for ep_id, key in eps:
+            assert api("DELETE", "/webhooks/%s" % ep_id, key=key).status == 204
+
+
 def test_account_slug_starting_with_a_dash_is_refused_at_create_only():
     """A slug such as "-acme" reads as an option wherever it is typed
     after it ("hooklinectl key list -acme", a script's getopt), so
