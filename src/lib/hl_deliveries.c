@@ -71,10 +71,18 @@ hl_delivery_insert(struct hl_db *db, const char *account_id, const char *endpoin
 	return rc;
 }
 
+/* At most this many leases are taken back per call (the next call, 5 s
+ * later, goes on): a claim batch per runner that died. */
+#define RECLAIM_MAX 1000
+#define RECLAIM_WHERE "status = 'sending' AND lease_expires_at < NOW(3) " \
+	"AND NOT (lease_owner <=> ?)"
+
 hl_err
 hl_delivery_reclaim_expired(struct hl_db *db, const char *owner, int *n)
 {
-	unsigned long long affected = 0;
+	char (*ids)[HL_ID_MAX];
+	struct hl_stmt *st = NULL;
+	int nids = 0, i, r, taken = 0;
 	hl_err rc;
 
 	/* Same delivery id, same event id: the receiver sees the same
@@ -83,16 +91,58 @@ hl_delivery_reclaim_expired(struct hl_db *db, const char *owner, int *n)
 	 * was away) and will record them; claimed again under the same
 	 * owner, the first attempt's record would pass the compare-and-set
 	 * of the second claim and settle the delivery while it is sent
-	 * again. Other runners take them back once this one has gone. The
-	 * claim index finds the deliveries in flight by its first column
+	 * again. Other runners take them back once this one has gone.
+	 *
+	 * The claim index finds the deliveries in flight by its first column
 	 * (few: a claim batch per runner); the lease's expiry is checked on
-	 * each, with no index of its own to move at every claim (017). */
-	rc = hl_db_exec(db, &affected, "UPDATE deliveries SET status = 'pending', "
-		"lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = NOW(3) "
-		"WHERE status = 'sending' AND lease_expires_at < NOW(3) AND NOT (lease_owner <=> ?)",
-		"s", owner);
+	 * each, with no index of its own to move at every claim (017). So
+	 * the candidates are read without locks: an UPDATE over that range
+	 * waited for every delivery in flight that a live runner's
+	 * transaction held, and gave up on all of them at a lock wait
+	 * timeout. Each is then taken back by its key, the condition checked
+	 * again under its lock. */
 	if (n)
-		*n = (int)affected;
+		*n = 0;
+	ids = calloc(RECLAIM_MAX, sizeof(*ids));
+	if (!ids)
+		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	rc = hl_stmt_new(db, "SELECT id FROM deliveries WHERE " RECLAIM_WHERE " LIMIT ?", &st);
+	if (!rc) {
+		hl_stmt_str(st, 0, owner);
+		hl_stmt_int(st, 1, RECLAIM_MAX);
+		rc = hl_stmt_exec(st);
+	}
+	while (!rc && (r = hl_stmt_fetch(st)) != 0) {
+		if (r < 0)
+			rc = HL_ERR_DB;
+		else if (nids < RECLAIM_MAX)
+			hl_strlcpy(ids[nids++], hl_stmt_col(st, 0), HL_ID_MAX);
+	}
+	hl_stmt_free(st);
+	st = NULL;
+	if (!rc && nids)
+		rc = hl_stmt_new(db, "UPDATE deliveries SET status = 'pending', lease_owner = NULL, "
+			"lease_expires_at = NULL, next_attempt_at = NOW(3) WHERE id = ? AND "
+			RECLAIM_WHERE, &st);
+	if (!rc && nids)
+		rc = hl_db_begin(db);
+	for (i = 0; !rc && st && i < nids; i++) {
+		hl_stmt_str(st, 0, ids[i]);
+		hl_stmt_str(st, 1, owner);
+		rc = hl_stmt_exec(st);
+		if (!rc)
+			taken += (int)hl_stmt_affected(st);
+	}
+	if (st) {
+		if (!rc)
+			rc = hl_db_commit(db);
+		else
+			hl_db_rollback(db);
+		hl_stmt_free(st);
+	}
+	free(ids);
+	if (n && !rc)
+		*n = taken;
 	return rc;
 }
 

@@ -180,7 +180,9 @@ def test_expired_leases_are_found_in_the_claim_index():
         rcv.wait_for_requests(10, timeout=30)
     entries = re.split(r"\n(?=# User@Host)", open(log).read())
     readers = [e for e in entries if "status = 'sending' AND lease_expires_at < NOW(3)" in e]
-    assert len(readers) == 2, "%d statements read the expired leases" % len(readers)
+    # The count, the runner's read of the candidates, and its take-back
+    # of each of the two by its key.
+    assert len(readers) == 4, "%d statements read the expired leases" % len(readers)
     for e in readers:
         assert "Full_scan: Yes" not in e, "a table scan:\n" + e
         # The UPDATE counts each row it changes twice (read, then update).
@@ -189,3 +191,46 @@ def test_expired_leases_are_found_in_the_claim_index():
     # The two taken back went out again with the other eight.
     assert sql("SELECT status, COUNT(*) FROM deliveries WHERE event_id IN ('%s') "
                "GROUP BY status" % "','".join(ids)) == [["succeeded", "10"]]
+
+
+def test_taking_back_expired_leases_does_not_wait_for_deliveries_in_flight():
+    """A runner's take-back of expired leases reads the deliveries being
+    sent, and without a lease index of their own it reads them all: an
+    UPDATE over them waited for every delivery another runner's
+    transaction held, and at a lock wait timeout took back none. It
+    reads them without locks and takes back only the expired ones, each
+    by its key. Here a client holds a delivery in flight (not expired)
+    for 4 s; the runner must take back the expired one without waiting."""
+    import subprocess
+    slug, key = new_account()
+    r = api("POST", "/webhooks", {"url": "http://127.0.0.1:9/held", "event_types": [EVENT]},
+            key=key)
+    assert r.status == 201, r
+    live, gone = [ctl_publish(slug, EVENT, {"i": i})["id"] for i in range(2)]
+    sql("UPDATE deliveries SET status = 'sending', lease_owner = 'other:1', lease_expires_at = "
+        "NOW(3) + INTERVAL 1 HOUR WHERE event_id = '%s'" % live)
+    sql("UPDATE deliveries SET status = 'sending', lease_owner = 'gone:1', lease_expires_at = "
+        "NOW(3) - INTERVAL 1 HOUR WHERE event_id = '%s'" % gone)
+    holder = subprocess.Popen(
+        ["mariadb", "--no-defaults", "--unbuffered", "--socket", os.environ["HL_DB_SOCKET"],
+         "-uroot", "-N",
+         "hookline", "-e", "BEGIN; SELECT id FROM deliveries WHERE event_id = '%s' FOR UPDATE; "
+         "SELECT SLEEP(4); COMMIT;" % live], stdout=subprocess.PIPE, text=True)
+    try:
+        # The lock is taken once the client printed the delivery's id
+        # (--unbuffered: at once, not when it exits).
+        assert holder.stdout.readline().startswith("dlv_")
+        t = time.time()
+        run_runner("--once", "--account", slug)
+        took = time.time() - t
+    finally:
+        holder.wait(timeout=30)
+    assert took < 2.5, "the runner waited %.1f s for a delivery in flight" % took
+    got = dict(sql("SELECT event_id, status FROM deliveries WHERE event_id IN ('%s', '%s')"
+                   % (live, gone)))
+    # The expired one was taken back (and tried at once: the refused
+    # connection schedules a retry); the held one is still in flight.
+    assert got == {live: "sending", gone: "pending"}, got
+    assert sql("SELECT attempts FROM deliveries WHERE event_id = '%s'" % gone) == [["1"]]
+    r = api("DELETE", "/webhooks/%s" % r.body["id"], key=key)
+    assert r.status == 204, r
