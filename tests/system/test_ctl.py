@@ -466,16 +466,17 @@ def test_password_typed_on_a_terminal_is_not_echoed():
 
 def _one_delivered():
     """A new account whose one event reached its receiver: status then
-    has a succeeded delivery and an attempt of the last minute. Its key."""
+    has a succeeded delivery and an attempt of the last minute. Its
+    (slug, key)."""
     from apihelp import endpoint, publish
     from hltest import Receiver, run_runner
-    _, key = account()
+    slug, key = account()
     with Receiver() as rcv:
         endpoint(key, rcv.url)
         publish(key, {"n": 1})
-        run_runner("--once")
+        run_runner("--once", "--account", slug)
         rcv.wait_for_requests(1)
-    return key
+    return slug, key
 
 
 def test_status_shows_the_queue_and_says_when_it_is_behind():
@@ -486,7 +487,7 @@ def test_status_shows_the_queue_and_says_when_it_is_behind():
     own delivery, which waits 120 s, then stands with an expired lease."""
     import json
     from apihelp import endpoint, publish
-    key = _one_delivered()
+    _, key = _one_delivered()
     st = json.loads(ctl("status", "--json").stdout)
     assert set(st) == {"deliveries", "due", "oldest_due_seconds", "expired_leases",
                        "attempts_last_minute", "last_attempt_at", "endpoints_disabled",
@@ -556,7 +557,7 @@ def test_status_prometheus_gives_the_same_numbers_in_the_text_format():
     as for --json; --json and --prometheus together are a usage error."""
     import calendar
     import json
-    key = _one_delivered()
+    _, key = _one_delivered()
     st = json.loads(ctl("status", "--json").stdout)
     p = ctl("status", "--prometheus")
     m = _prometheus(p.stdout)
@@ -606,14 +607,8 @@ def test_status_of_one_account():
     account's deliveries alone. An unknown slug exits 4, printing nothing."""
     import json
     from apihelp import endpoint, publish
-    from hltest import Receiver, run_runner
-    slug, key = account()
+    slug, key = _one_delivered()
     other, _ = account()
-    with Receiver() as rcv:
-        endpoint(key, rcv.url)
-        publish(key, {"n": 1})
-        run_runner("--once", "--account", slug)
-        rcv.wait_for_requests(1)
     late = endpoint(key, "http://127.0.0.1:9/never", event_types=["user.login"])
     publish(key, {"n": 2}, event_type="user.login")
     off = endpoint(key, "http://127.0.0.1:9/off", event_types=["user.deleted"])
@@ -674,15 +669,9 @@ def test_status_by_account_says_whose_deliveries_wait():
     --prometheus do not combine with it."""
     import json
     from apihelp import endpoint, publish
-    from hltest import Receiver, run_runner
     late, key_late = account()
     stuck, key_stuck = account()
-    done, key_done = account()
-    with Receiver() as rcv:
-        endpoint(key_done, rcv.url)
-        publish(key_done, {"n": 0})
-        run_runner("--once", "--account", done)
-        rcv.wait_for_requests(1)
+    done, _ = _one_delivered()
     eps = []
     try:
         ep = endpoint(key_late, "http://127.0.0.1:9/never")
