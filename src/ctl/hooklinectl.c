@@ -802,7 +802,7 @@ static void
 status_prometheus(const struct hl_migrate_status *ms, json_object *o, const char *slug)
 {
 	json_object *by, *lag;
-	char labels[128], with_status[160];
+	char account[96] = "", labels[128] = "", with_status[160];
 	double last;
 
 	prom_metric("hookline_database_up", DATABASE_UP_HELP, "", 1);
@@ -814,16 +814,16 @@ status_prometheus(const struct hl_migrate_status *ms, json_object *o, const char
 		ms->state == HL_MIGRATE_CURRENT);
 	if (!o)
 		return;
-	if (slug)
-		snprintf(labels, sizeof(labels), "{account=\"%s\"}", slug);
-	else
-		labels[0] = '\0';
+	if (slug) {
+		snprintf(account, sizeof(account), "account=\"%s\"", slug);
+		snprintf(labels, sizeof(labels), "{%s}", account);
+	}
 	by = json_object_object_get(o, "deliveries");
 	printf("# HELP hookline_deliveries Deliveries by status.\n"
 		"# TYPE hookline_deliveries gauge\n");
 	json_object_object_foreach(by, name, count) {
-		snprintf(with_status, sizeof(with_status), "{%s%s%sstatus=\"%s\"}",
-			slug ? "account=\"" : "", slug ? slug : "", slug ? "\"," : "", name);
+		snprintf(with_status, sizeof(with_status), "{%s%sstatus=\"%s\"}", account,
+			slug ? "," : "", name);
 		prom_sample("hookline_deliveries", with_status, (double)json_object_get_int64(count));
 	}
 	prom_metric("hookline_deliveries_due", "Pending deliveries due now.", labels,
@@ -867,36 +867,66 @@ status_mismatch(const struct hl_migrate_status *ms, enum status_format format)
 	return 1;
 }
 
+/* Why a queue (the whole one, or an account's row of --by-account: the
+ * same members) is behind --max-lag: its oldest due delivery waited
+ * longer, or a lease expired that no runner took back. */
+enum status_lag { LAG_NONE, LAG_WAITED, LAG_EXPIRED };
+
+static enum status_lag
+status_lag(json_object *o, double max_lag)
+{
+	json_object *w = json_object_object_get(o, "oldest_due_seconds");
+
+	if (max_lag < 0)
+		return LAG_NONE;
+	if (w && json_object_get_double(w) > max_lag)
+		return LAG_WAITED;
+	return status_int(o, "expired_leases") > 0 ? LAG_EXPIRED : LAG_NONE;
+}
+
+/* Say why on standard error (of account slug, or NULL); the exit status. */
+static int
+status_behind(enum status_lag lag, const char *slug)
+{
+	if (lag == LAG_NONE)
+		return 0;
+	if (lag == LAG_WAITED)
+		fprintf(stderr, "hooklinectl: status: behind: the oldest due delivery%s%s waited "
+			"longer than --max-lag\n", slug ? " of " : "", slug ? slug : "");
+	else
+		fprintf(stderr, "hooklinectl: status: behind: a lease%s%s expired and no runner "
+			"took the delivery back\n", slug ? " of " : "", slug ? slug : "");
+	return EXIT_BEHIND;
+}
+
 /* status --by-account: the accounts with deliveries not done or endpoints
  * disabled, the longest wait first; behind (--max-lag) as for the whole
- * queue. */
+ * queue, named by the first account that is. */
 static int
 status_by_account(struct ctl *c, const struct hl_migrate_status *ms, enum status_format format,
 	double max_lag)
 {
-	json_object *arr, *o, *row, *w;
-	char late[80] = "", stuck[80] = "";   /* account slugs: 1-64 characters */
+	json_object *arr, *o = NULL, *row, *w, *late = NULL, *stuck = NULL;
+	enum status_lag lag;
 	size_t i, n;
+	int rc;
 
 	if (hl_queue_by_account(c->db, &arr))
 		return fail("status");
 	n = json_object_array_length(arr);
-	for (i = 0; max_lag >= 0 && i < n; i++) {
+	for (i = 0; i < n; i++) {
 		row = json_object_array_get_idx(arr, i);
-		w = json_object_object_get(row, "oldest_due_seconds");
-		if (!late[0] && w && json_object_get_double(w) > max_lag)
-			hl_strlcpy(late, json_object_get_string(json_object_object_get(row, "account")),
-				sizeof(late));
-		if (!stuck[0] && status_int(row, "expired_leases") > 0)
-			hl_strlcpy(stuck, json_object_get_string(json_object_object_get(row, "account")),
-				sizeof(stuck));
+		lag = status_lag(row, max_lag);
+		if (lag == LAG_WAITED && !late)
+			late = row;
+		else if (lag == LAG_EXPIRED && !stuck)
+			stuck = row;
 	}
 	if (format == STATUS_JSON) {
 		o = json_object_new_object();
 		json_object_object_add(o, "accounts", arr);
 		json_object_object_add(o, "schema", status_schema(ms));
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-		json_object_put(o);
 	} else {
 		if (n == 0)
 			printf("no account has deliveries waiting, being sent, paused or dead, "
@@ -919,15 +949,12 @@ status_by_account(struct ctl *c, const struct hl_migrate_status *ms, enum status
 				status_int(row, "endpoints_disabled"));
 		}
 		printf("schema: %s\n", ms->detail);
-		json_object_put(arr);
 	}
-	if (late[0])
-		fprintf(stderr, "hooklinectl: status: behind: the oldest due delivery of %s "
-			"waited longer than --max-lag\n", late);
-	else if (stuck[0])
-		fprintf(stderr, "hooklinectl: status: behind: a lease of %s expired and no "
-			"runner took the delivery back\n", stuck);
-	return late[0] || stuck[0] ? EXIT_BEHIND : 0;
+	row = late ? late : stuck;
+	rc = status_behind(late ? LAG_WAITED : stuck ? LAG_EXPIRED : LAG_NONE, row ?
+		json_object_get_string(json_object_object_get(row, "account")) : NULL);
+	json_object_put(o ? o : arr);   /* o holds arr */
+	return rc;
 }
 
 /* The queue of every account (or with --account SLUG of one) and the
@@ -950,7 +977,8 @@ cmd_status(struct ctl *c, int argc, char **argv)
 	double max_lag = -1, waited;
 	char *endp;
 	enum status_format format = STATUS_TEXT;
-	int i, behind, by_account = 0, rc;
+	enum status_lag behind;
+	int i, by_account = 0, rc;
 
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "--prometheus")) {
@@ -1014,7 +1042,7 @@ cmd_status(struct ctl *c, int argc, char **argv)
 		hl_json_add_str(o, "account", slug);
 	lag = json_object_object_get(o, "oldest_due_seconds");
 	waited = lag ? json_object_get_double(lag) : 0;
-	behind = max_lag >= 0 && (waited > max_lag || status_int(o, "expired_leases") > 0);
+	behind = status_lag(o, max_lag);
 	if (format == STATUS_PROMETHEUS) {
 		status_prometheus(&ms, o, slug);
 	} else if (format == STATUS_JSON) {
@@ -1038,11 +1066,7 @@ cmd_status(struct ctl *c, int argc, char **argv)
 		printf("schema: %s\n", ms.detail);
 	}
 	json_object_put(o);
-	if (behind)
-		fprintf(stderr, "hooklinectl: status: behind: %s\n", waited > max_lag ?
-			"the oldest due delivery waited longer than --max-lag" :
-			"a lease expired and no runner took the delivery back");
-	return behind ? EXIT_BEHIND : 0;
+	return status_behind(behind, NULL);
 }
 
 /* The whole retention pass, or with --chunks N a runner-sized share that
