@@ -56,6 +56,7 @@ static const struct config_key config_keys[] = {
 	{ "Paths.Sql", KEY_STR, OFF(sql_dir), HL_DATADIR "/sql", 0, 0 },
 	{ "Paths.Static", KEY_STR, OFF(static_dir), HL_DATADIR "/static", 0, 0 },
 	{ "Security.MasterKey", KEY_MASTERKEY, OFF(master_key), NULL, 0, 0 },
+	{ "Security.PreviousMasterKey", KEY_MASTERKEY, OFF(prev_master_key), "", 0, 0 },
 	{ "Security.RequireHttps", KEY_BOOL, OFF(require_https), "1", 0, 1 },
 	{ "Security.CookieSecure", KEY_BOOL, OFF(cookie_secure), "0", 0, 1 },
 	{ "Security.SessionSeconds", KEY_LONG, OFF(session_ttl), "43200", 300, 2592000 },
@@ -175,6 +176,11 @@ set_key(struct hl_config *cfg, const struct config_key *k, const char *v)
 			return hl_fail(HL_ERR_CONFIG, k->name, "%s: \"%s\" is not 0 or 1", k->name, v);
 		return HL_OK;
 	case KEY_MASTERKEY:
+		/* Optional (Security.PreviousMasterKey) and not set. */
+		if (!*v && k->defval) {
+			memset(field, 0, 32);
+			return HL_OK;
+		}
 		/* Never echo the value: it is the key to every endpoint secret. */
 		if (hl_base64_decode(v, strlen(v), key, sizeof(key), &keylen) || keylen != 32)
 			return hl_fail(HL_ERR_CONFIG, k->name,
@@ -274,6 +280,15 @@ config_from_hdf(HDF *hdf, struct hl_config *cfg)
 		return hl_fail(HL_ERR_CONFIG, "Auth.JwtRs256PublicKeyFile", "Auth.JwtHs256Secret "
 			"and Auth.JwtRs256PublicKeyFile are both set: set one (tokens of one "
 			"algorithm are accepted)");
+	/* The old key in both places would make a rotation that changes
+	 * nothing: rekey would find every value sealed with the "new" key. */
+	v = hdf_get_value(hdf, "Security.PreviousMasterKey", "");
+	cfg->has_prev_master_key = *v != '\0';
+	if (cfg->has_prev_master_key && hl_ct_equal(cfg->master_key, sizeof(cfg->master_key),
+	    cfg->prev_master_key, sizeof(cfg->prev_master_key)))
+		return hl_fail(HL_ERR_CONFIG, "Security.PreviousMasterKey",
+			"Security.PreviousMasterKey is the same key as Security.MasterKey: during a "
+			"rotation MasterKey is the new key and PreviousMasterKey the one it replaces");
 	if (!*cfg->db_socket && !*cfg->db_host)
 		return hl_fail(HL_ERR_CONFIG, "Database.Host",
 			"Database.Host or Database.Socket must be set");
@@ -413,4 +428,17 @@ hl_config_free(struct hl_config *cfg)
 	cfg->jwt_rs256_key = NULL;
 	cfg->jwt_rs256_key_len = 0;
 	memset(cfg->master_key, 0, sizeof(cfg->master_key));
+	memset(cfg->prev_master_key, 0, sizeof(cfg->prev_master_key));
+	cfg->has_prev_master_key = 0;
+}
+
+hl_err
+hl_config_unseal(const struct hl_config *cfg, const char *sealed, char **out)
+{
+	hl_err rc;
+
+	rc = hl_unseal(cfg->master_key, sealed, out);
+	if (rc == HL_ERR_CRYPTO && cfg->has_prev_master_key)
+		rc = hl_unseal(cfg->prev_master_key, sealed, out);
+	return rc;
 }

@@ -42,6 +42,11 @@ struct hl_config {
 
 	/* Security.* */
 	unsigned char master_key[32]; /* Security.MasterKey: base64 of 32 bytes */
+	/* Security.PreviousMasterKey, while the master key is rotated: what
+	 * it sealed still opens (hl_config_unseal) until hooklinectl rekey
+	 * has sealed it again with the new key. */
+	unsigned char prev_master_key[32];
+	int has_prev_master_key;
 	int require_https;            /* Security.RequireHttps: endpoint URLs must be https */
 	int cookie_secure;            /* Security.CookieSecure */
 	long session_ttl;             /* Security.SessionSeconds (default 43200) */
@@ -96,6 +101,11 @@ hl_err hl_config_load(const char *path, struct hl_config *cfg);
 /* Parse from a string (tests). */
 hl_err hl_config_parse(const char *text, struct hl_config *cfg);
 void hl_config_free(struct hl_config *cfg);
+/* hl_unseal with Security.MasterKey, or, while a rotation has
+ * Security.PreviousMasterKey set, with that key for what it sealed.
+ * Every stored secret is opened with this; new ones are sealed with
+ * hl_seal(cfg->master_key, ...). */
+hl_err hl_config_unseal(const struct hl_config *cfg, const char *sealed, char **out);
 
 /* Turn a ClearSilver error into ours (and free it). */
 struct _neo_err;

@@ -253,18 +253,22 @@ job_from_row(struct hl_stmt *st, const struct hl_config *cfg, struct hl_job *job
 		json_object_put(data);
 		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 	}
-	rc = hl_unseal(cfg->master_key, hl_stmt_col(st, JC_SECRET), &job->secret);
+	rc = hl_config_unseal(cfg, hl_stmt_col(st, JC_SECRET), &job->secret);
 	if (!rc && hl_stmt_col(st, JC_PREV_SECRET))
-		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, JC_PREV_SECRET), &job->prev_secret);
+		rc = hl_config_unseal(cfg, hl_stmt_col(st, JC_PREV_SECRET), &job->prev_secret);
 	if (!rc && hl_stmt_col(st, JC_AUTH))
-		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, JC_AUTH), &job->auth_json);
+		rc = hl_config_unseal(cfg, hl_stmt_col(st, JC_AUTH), &job->auth_json);
 	if (!rc && hl_stmt_col(st, JC_ED25519))
-		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, JC_ED25519), &job->ed25519_pem);
+		rc = hl_config_unseal(cfg, hl_stmt_col(st, JC_ED25519), &job->ed25519_pem);
 	if (!rc && hl_stmt_col(st, JC_ENCRYPTION))
-		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, JC_ENCRYPTION), &job->encryption_key);
+		rc = hl_config_unseal(cfg, hl_stmt_col(st, JC_ENCRYPTION), &job->encryption_key);
 	if (rc) {
 		json_object_put(data);
-		return hl_fail(rc, NULL, "cannot unseal the secret of %s: wrong Security.MasterKey?",
+		if (cfg->has_prev_master_key)
+			return hl_fail(rc, NULL, "cannot unseal the secret of %s with "
+				"Security.MasterKey or Security.PreviousMasterKey", job->endpoint_id);
+		return hl_fail(rc, NULL, "cannot unseal the secret of %s: wrong Security.MasterKey? "
+			"(if it was changed, Security.PreviousMasterKey must hold the one before)",
 			job->endpoint_id);
 	}
 	hl_strlcpy(job->msg_id, job->event_id, sizeof(job->msg_id));

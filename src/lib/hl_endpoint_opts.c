@@ -410,7 +410,7 @@ auth_same(struct hl_db *db, const struct hl_config *cfg, const char *id, const c
 		goto out;
 	}
 	if (!hl_stmt_col(st, 1) || !text ||
-	    hl_unseal(cfg->master_key, hl_stmt_col(st, 1), &plain) != HL_OK) {
+	    hl_config_unseal(cfg, hl_stmt_col(st, 1), &plain) != HL_OK) {
 		hl_errclear();
 		goto out;
 	}

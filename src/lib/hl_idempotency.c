@@ -31,13 +31,13 @@ hl_idem_answer_clear(struct hl_idem_answer *a)
 /* The sealed text is {"location": ..., "body": "..."} (the body exactly as
  * it was sent). */
 static hl_err
-open_answer(const unsigned char master_key[32], const char *sealed, struct hl_idem_answer *a)
+open_answer(const struct hl_config *cfg, const char *sealed, struct hl_idem_answer *a)
 {
 	json_object *env, *body, *loc;
 	char *plain = NULL;
 	hl_err rc;
 
-	rc = hl_unseal(master_key, sealed, &plain);
+	rc = hl_config_unseal(cfg, sealed, &plain);
 	if (rc)
 		return rc;
 	env = json_tokener_parse(plain);
@@ -86,12 +86,12 @@ unlock_key(struct hl_db *db, const char *account_id, const char *key)
 		hl_log(HL_LOG_WARN, "cannot release an idempotency lock: %s", hl_errmsg());
 }
 
-static hl_err reserve_locked(struct hl_db *db, const unsigned char master_key[32],
+static hl_err reserve_locked(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const char *key, const char *route, const char *request_hash,
 	char token[HL_IDEM_TOKEN_MAX], enum hl_idem_state *state, struct hl_idem_answer *answer);
 
 hl_err
-hl_idempotency_reserve(struct hl_db *db, const unsigned char master_key[32],
+hl_idempotency_reserve(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const char *key, const char *route, const char *request_hash,
 	char token[HL_IDEM_TOKEN_MAX], enum hl_idem_state *state, struct hl_idem_answer *answer)
 {
@@ -105,7 +105,7 @@ hl_idempotency_reserve(struct hl_db *db, const unsigned char master_key[32],
 	rc = hl_db_lock(db, name, 0, &taken);
 	if (rc || !taken)
 		return rc;      /* a live request holds the key */
-	rc = reserve_locked(db, master_key, account_id, key, route, request_hash, token, state,
+	rc = reserve_locked(db, cfg, account_id, key, route, request_hash, token, state,
 		answer);
 	if (rc || *state != HL_IDEM_RESERVED)
 		unlock_key(db, account_id, key);
@@ -113,7 +113,7 @@ hl_idempotency_reserve(struct hl_db *db, const unsigned char master_key[32],
 }
 
 static hl_err
-reserve_locked(struct hl_db *db, const unsigned char master_key[32],
+reserve_locked(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const char *key, const char *route, const char *request_hash,
 	char token[HL_IDEM_TOKEN_MAX], enum hl_idem_state *state, struct hl_idem_answer *answer)
 {
@@ -185,7 +185,7 @@ reserve_locked(struct hl_db *db, const unsigned char master_key[32],
 			*state = HL_IDEM_RESERVED;
 		}
 	} else {
-		rc = open_answer(master_key, stored, answer);
+		rc = open_answer(cfg, stored, answer);
 		if (!rc) {
 			answer->status = (int)hl_stmt_colint(st, 1);
 			*state = HL_IDEM_DONE;
@@ -199,7 +199,7 @@ out:
 }
 
 hl_err
-hl_idempotency_complete(struct hl_db *db, const unsigned char master_key[32],
+hl_idempotency_complete(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const char *key, const char token[HL_IDEM_TOKEN_MAX],
 	int status, const char *location, const char *body, int *kept)
 {
@@ -217,7 +217,7 @@ hl_idempotency_complete(struct hl_db *db, const unsigned char master_key[32],
 	if (location)
 		hl_json_add_str(env, "location", location);
 	json_object_object_add(env, "body", json_object_new_string(body));
-	rc = hl_seal(master_key, json_object_to_json_string_ext(env, JSON_C_TO_STRING_PLAIN |
+	rc = hl_seal(cfg->master_key, json_object_to_json_string_ext(env, JSON_C_TO_STRING_PLAIN |
 		JSON_C_TO_STRING_NOSLASHESCAPE), &sealed);
 	json_object_put(env);
 	if (rc)

@@ -1,9 +1,10 @@
 /* hl_idempotency.h: Idempotency-Key reservations and the first answers
  * of the requests that carried one (idempotency_keys), kept for 24 hours.
  * Answers are stored sealed with the master key (hl_seal): they may hold
- * secrets shown once. */
+ * secrets shown once; hooklinectl rekey seals them again after a rotation. */
 #ifndef HL_IDEMPOTENCY_H
 #define HL_IDEMPOTENCY_H
+#include "hl_config.h"
 #include "hl_db.h"
 
 #define HL_IDEMPOTENCY_TTL_S (24 * 3600)
@@ -33,12 +34,12 @@ struct hl_idem_answer {
  * session until it completes or releases it; a concurrent or later one
  * sees what is there. An expired answer, or a reservation of the same
  * request whose holder's session is gone, is taken over. */
-hl_err hl_idempotency_reserve(struct hl_db *db, const unsigned char master_key[32],
+hl_err hl_idempotency_reserve(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const char *key, const char *route, const char *request_hash,
 	char token[HL_IDEM_TOKEN_MAX], enum hl_idem_state *state, struct hl_idem_answer *answer);
 /* Store the answer (sealed; location may be NULL) in our reservation; *kept is 0 when the
  * reservation was no longer ours (it went stale and was taken over). */
-hl_err hl_idempotency_complete(struct hl_db *db, const unsigned char master_key[32],
+hl_err hl_idempotency_complete(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const char *key, const char token[HL_IDEM_TOKEN_MAX],
 	int status, const char *location, const char *body, int *kept);
 /* Drop our reservation (the request failed: a repeat may run it again). */

@@ -55,7 +55,7 @@ cache_get(struct hl_db *db, const struct hl_config *cfg, struct hl_job *job)
 		goto out;
 	}
 	/* A token sealed under another master key is as good as none. */
-	if (hl_unseal(cfg->master_key, hl_stmt_col(st, 0), &job->oauth_token)) {
+	if (hl_config_unseal(cfg, hl_stmt_col(st, 0), &job->oauth_token)) {
 		r = 0;
 		goto out;
 	}

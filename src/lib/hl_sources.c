@@ -526,7 +526,7 @@ row_read_locked(struct hl_db *db, const struct hl_config *cfg, const char *accou
 	hl_strlcpy(w->name, hl_stmt_col(st, 1), sizeof(w->name));
 	w->verify = hl_verify_parse(hl_stmt_col(st, 2));
 	if (hl_stmt_col(st, 3)) {
-		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 3), &secret);
+		rc = hl_config_unseal(cfg, hl_stmt_col(st, 3), &secret);
 		if (!rc)
 			rc = set_secret(w, secret);
 		hl_secret_free(secret);
@@ -735,7 +735,7 @@ hl_source_by_slug(struct hl_db *db, const struct hl_config *cfg, const char *slu
 	hl_strlcpy(out->slug, hl_stmt_col(st, 2), sizeof(out->slug));
 	out->verify = hl_verify_parse(hl_stmt_col(st, 3));
 	if (hl_stmt_col(st, 4))
-		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 4), &out->secret);
+		rc = hl_config_unseal(cfg, hl_stmt_col(st, 4), &out->secret);
 	hl_strlcpy(out->event_type, hl_stmt_col(st, 5), sizeof(out->event_type));
 	map = hl_stmt_col(st, 6);
 	if (map)
@@ -748,7 +748,7 @@ hl_source_by_slug(struct hl_db *db, const struct hl_config *cfg, const char *slu
 	out->rate_limit = (long)hl_stmt_colint(st, 9);
 	out->enabled = (int)hl_stmt_colint(st, 10);
 	if (!rc && hl_stmt_col(st, 11))
-		rc = hl_unseal(cfg->master_key, hl_stmt_col(st, 11), &out->prev_secret);
+		rc = hl_config_unseal(cfg, hl_stmt_col(st, 11), &out->prev_secret);
 	/* A scheme that needs a secret and has none verifies nothing. */
 	if (!rc && out->verify != HL_VERIFY_NONE && !out->secret)
 		rc = hl_fail(HL_ERR_INTERNAL, NULL, "source %s has no secret", out->id);

@@ -122,7 +122,7 @@ hl_guard_idem_begin(struct hl_req *r, struct hl_idem *st)
 	hl_strlcpy(st->key, key, sizeof(st->key));
 	/* Reserve the key before running anything: of concurrent repeats
 	 * exactly one does the work. */
-	rc = hl_idempotency_reserve(r->db, r->cfg->master_key, r->who.account_id, key, r->path, st->hash, st->token,
+	rc = hl_idempotency_reserve(r->db, r->cfg, r->who.account_id, key, r->path, st->hash, st->token,
 		&state, &answer);
 	if (rc) {
 		hl_resp_core_error(r, rc);
@@ -180,7 +180,7 @@ hl_guard_idem_end(struct hl_req *r, const struct hl_idem *st)
 			hl_log(HL_LOG_WARN, "cannot release an idempotency reservation: %s", hl_errmsg());
 		return;
 	}
-	rc = hl_idempotency_complete(r->db, r->cfg->master_key, r->who.account_id, st->key,
+	rc = hl_idempotency_complete(r->db, r->cfg, r->who.account_id, st->key,
 		st->token, r->status, resp_header(r, "Location", location, sizeof(location)),
 		hl_buf_str(&r->out), &kept);
 	if (rc || !kept) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hl_config.h"
+#include "hl_crypto.h"
 #include "check_main.h"
 
 #define KEY "Security.MasterKey = AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"
@@ -97,6 +98,67 @@ START_TEST(test_master_key_never_echoed)
 		HL_ERR_CONFIG);
 	ck_assert_ptr_null(strstr(hl_errmsg(), "c2VjcmV0"));
 	ck_assert_str_eq(hl_errfield(), "Security.MasterKey");
+}
+END_TEST
+
+/* Security.PreviousMasterKey: optional; when set, a key like the master
+ * key (never echoed) and not the same one; hl_config_unseal opens what
+ * either sealed, and nothing else. */
+#define OTHER "Security.PreviousMasterKey = HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=\n"
+
+START_TEST(test_previous_master_key)
+{
+	struct hl_config c, old, third;
+	char *sealed_new = NULL, *sealed_old = NULL, *sealed_third = NULL, *plain = NULL;
+
+	ck_assert_int_eq(hl_config_parse(KEY, &c), HL_OK);
+	ck_assert_int_eq(c.has_prev_master_key, 0);
+	hl_config_free(&c);
+	ck_assert_int_eq(hl_config_parse(KEY "Security.PreviousMasterKey =\n", &c), HL_OK);
+	ck_assert_int_eq(c.has_prev_master_key, 0);
+	hl_config_free(&c);
+
+	ck_assert_int_eq(hl_config_parse(KEY "Security.PreviousMasterKey = c2VjcmV0LXZhbHVl\n", &c),
+		HL_ERR_CONFIG);
+	ck_assert_str_eq(hl_errfield(), "Security.PreviousMasterKey");
+	ck_assert_ptr_null(strstr(hl_errmsg(), "c2VjcmV0"));
+	ck_assert_int_eq(hl_config_parse(KEY "Security.PreviousMasterKey = "
+		"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", &c), HL_ERR_CONFIG);
+	ck_assert_str_eq(hl_errfield(), "Security.PreviousMasterKey");
+	ck_assert_ptr_nonnull(strstr(hl_errmsg(), "is the same key as Security.MasterKey"));
+	ck_assert_ptr_null(strstr(hl_errmsg(), "AAECAwQF"));
+
+	ck_assert_int_eq(hl_config_parse(KEY OTHER, &c), HL_OK);
+	ck_assert_int_eq(c.has_prev_master_key, 1);
+	ck_assert_int_eq(c.prev_master_key[0], 31);
+	ck_assert_int_eq(c.prev_master_key[31], 62);
+	ck_assert_int_eq(hl_config_parse("Security.MasterKey = "
+		"HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=\n", &old), HL_OK);
+	ck_assert_int_eq(hl_config_parse("Security.MasterKey = "
+		"PT4/QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1w=\n", &third), HL_OK);
+	ck_assert_int_eq(hl_seal(c.master_key, "new", &sealed_new), HL_OK);
+	ck_assert_int_eq(hl_seal(old.master_key, "old", &sealed_old), HL_OK);
+	ck_assert_int_eq(hl_seal(third.master_key, "third", &sealed_third), HL_OK);
+	ck_assert_int_eq(hl_config_unseal(&c, sealed_new, &plain), HL_OK);
+	ck_assert_str_eq(plain, "new");
+	hl_secret_free(plain);
+	ck_assert_int_eq(hl_config_unseal(&c, sealed_old, &plain), HL_OK);
+	ck_assert_str_eq(plain, "old");
+	hl_secret_free(plain);
+	ck_assert_int_eq(hl_config_unseal(&c, sealed_third, &plain), HL_ERR_CRYPTO);
+	ck_assert_ptr_null(plain);
+	/* Without the previous key the old value does not open. */
+	ck_assert_int_eq(hl_config_unseal(&third, sealed_old, &plain), HL_ERR_CRYPTO);
+	ck_assert_int_eq(hl_config_unseal(&old, sealed_old, &plain), HL_OK);
+	hl_secret_free(plain);
+	free(sealed_new);
+	free(sealed_old);
+	free(sealed_third);
+	hl_config_free(&c);
+	hl_config_free(&old);
+	hl_config_free(&third);
+	ck_assert_int_eq(c.has_prev_master_key, 0);
+	ck_assert_int_eq(c.prev_master_key[31], 0);
 }
 END_TEST
 
@@ -209,6 +271,7 @@ main(void)
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_errors_name_the_key);
 	tcase_add_test(tc, test_master_key_never_echoed);
+	tcase_add_test(tc, test_previous_master_key);
 	tcase_add_test(tc, test_parse_error_never_echoes_the_line);
 	tcase_add_test(tc, test_jwt_secret_long_enough_and_never_echoed);
 	tcase_add_test(tc, test_jwt_one_algorithm);
