@@ -1,9 +1,10 @@
 /* hooklinectl: the admin command line: migrate the schema, manage
  * accounts, users (create, list, disable, enable, new password) and API keys, publish events from shell or cron, and
- * show queue status, apply the retention. See hooklinectl(8). Exit codes: 0 ok, 1 failure,
+ * show queue status, apply the retention, seal the stored secrets with a new master key.
+ * See hooklinectl(8). Exit codes: 0 ok, 1 failure,
  * 2 usage or an invalid argument, 3 already exists (or a lock is held), 4 not found,
  * 5 the database could not be reached, was lost or busy (deadlock, lock wait
- * timeout): try again,
+ * timeout), or rekey found values rewritten while it ran: try again,
  * 6 behind (status --max-lag).
  * Each change to accounts, users and keys is written with its audit
  * record in one transaction: both or neither. */
@@ -26,6 +27,7 @@
 #include "hl_log.h"
 #include "hl_migrate.h"
 #include "hl_publish.h"
+#include "hl_rekey.h"
 #include "hl_retention.h"
 #include "hl_sessions.h"
 #include "hl_util.h"
@@ -1130,6 +1132,86 @@ cmd_purge(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+/* Up to UNREADABLE_SHOWN values that do not open are named. */
+#define UNREADABLE_SHOWN 20
+
+struct rekey_seen {
+	long long n;
+	int has_prev;
+};
+
+static void
+rekey_unreadable(enum hl_sealed s, const char *row, void *arg)
+{
+	struct rekey_seen *seen = arg;
+
+	if (++seen->n <= UNREADABLE_SHOWN)
+		fprintf(stderr, "hooklinectl: rekey: %s of %s %s\n", hl_sealed_name(s), row,
+			seen->has_prev ? "opens with neither Security.MasterKey nor "
+			"Security.PreviousMasterKey" : "does not open with Security.MasterKey");
+}
+
+/* Seal again with Security.MasterKey what Security.PreviousMasterKey
+ * sealed; --dry-run counts. Exit 1 when a value opens with neither key,
+ * 5 when values were rewritten during the pass (run it again). */
+static int
+cmd_rekey(struct ctl *c, int argc, char **argv)
+{
+	struct hl_rekey_count n[HL_SEALED__MAX], total = { 0 };
+	struct rekey_seen seen = { 0, c->cfg.has_prev_master_key };
+	int dry_run = 0, s, rc;
+
+	if (argc == 1 && !strcmp(argv[0], "--dry-run")) {
+		dry_run = 1;
+	} else if (argc) {
+		fprintf(stderr, "usage: hooklinectl rekey [--dry-run]\n");
+		return EXIT_USAGE;
+	}
+	if ((rc = ctl_connect(c)))
+		return rc;
+	if (!c->cfg.has_prev_master_key)
+		fprintf(stderr, "hooklinectl: rekey: Security.PreviousMasterKey is not set: "
+			"checking only that every value opens with Security.MasterKey\n");
+	if (hl_rekey_run(c->db, &c->cfg, dry_run, rekey_unreadable, &seen, n))
+		return fail("rekey");
+	if (seen.n > UNREADABLE_SHOWN)
+		fprintf(stderr, "hooklinectl: rekey: and %lld more\n", seen.n - UNREADABLE_SHOWN);
+	printf("%-32s %11s %8s %8s %10s\n", "sealed values", dry_run ? "would rekey" : "rekeyed",
+		"current", "changed", "unreadable");
+	for (s = 0; s < HL_SEALED__MAX; s++) {
+		printf("%-32s %11lld %8lld %8lld %10lld\n", hl_sealed_name((enum hl_sealed)s),
+			n[s].rekeyed, n[s].current, n[s].changed, n[s].unreadable);
+		total.rekeyed += n[s].rekeyed;
+		total.current += n[s].current;
+		total.changed += n[s].changed;
+		total.unreadable += n[s].unreadable;
+	}
+	if (total.unreadable && seen.has_prev) {
+		fprintf(stderr, "hooklinectl: rekey: %lld values open with neither key and were "
+			"left as they are: find the key that sealed them before removing either\n",
+			total.unreadable);
+		return 1;
+	}
+	if (total.unreadable) {
+		fprintf(stderr, "hooklinectl: rekey: %lld values do not open with "
+			"Security.MasterKey and were left as they are: if the key was changed, set "
+			"Security.PreviousMasterKey to the one before\n", total.unreadable);
+		return 1;
+	}
+	if (total.changed) {
+		fprintf(stderr, "hooklinectl: rekey: %lld values were rewritten while the pass "
+			"ran and were left as they are: run hooklinectl rekey again\n", total.changed);
+		return EXIT_TRY_AGAIN;
+	}
+	if (dry_run && total.rekeyed)
+		printf("%lld values are sealed with Security.PreviousMasterKey: run hooklinectl "
+			"rekey\n", total.rekeyed);
+	else
+		printf("every stored secret is sealed with Security.MasterKey%s\n",
+			c->cfg.has_prev_master_key ? ": Security.PreviousMasterKey can be removed" : "");
+	return 0;
+}
+
 static const struct command commands[] = {
 	{ "migrate", NULL, cmd_migrate, 0, 1, "migrate [--status]" },
 	{ "account", "create", cmd_account_create, 1, 2, "account create SLUG [NAME]" },
@@ -1146,6 +1228,7 @@ static const struct command commands[] = {
 	{ "publish", NULL, cmd_publish, 2, 6, "publish [--account SLUG] [--idempotency-key K] TYPE PAYLOAD_JSON" },
 	{ "status", NULL, cmd_status, 0, 5, "status [--account SLUG | --by-account] [--json | --prometheus] [--max-lag SECONDS]" },
 	{ "purge", NULL, cmd_purge, 0, 3, "purge [--dry-run] [--chunks N]  (the Retention.* keys)" },
+	{ "rekey", NULL, cmd_rekey, 0, 1, "rekey [--dry-run]  (after Security.MasterKey changed)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

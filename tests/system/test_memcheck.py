@@ -96,7 +96,7 @@ if VALGRIND and os.environ.get("HL_SANITIZERS", "no") in ("no", ""):
         sql("UPDATE rollup_cursor SET next_hour = NULL")
         for argv in (["migrate"], ["key", "list", slug], ["status"], ["account", "list"],
                      ["publish", "--account", slug, "sms.sent", '{"to": "+1"}'],
-                     ["purge", "--dry-run"], ["purge"]):
+                     ["purge", "--dry-run"], ["purge"], ["rekey", "--dry-run"], ["rekey"]):
             proc = _vg([CTL, "--config", CONFIG] + argv)
             assert proc.returncode == 0, (argv, proc.stderr.decode(errors="replace"))
         proc = _vg([CTL, "--config", CONFIG, "publish", "--account", slug, "no.such", "{}"])

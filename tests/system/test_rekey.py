@@ -1,0 +1,291 @@
+"""Rotating Security.MasterKey: with Security.PreviousMasterKey set every
+program opens what the old key sealed, hooklinectl rekey seals each stored
+secret again with the new key (every sealed column, compare-and-set per
+value), and afterwards the new key alone opens everything. Runs in a
+database of its own: the stack's other tests keep their key."""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import time
+
+from hltest import (CTL, RUNNER, Receiver, _run, cgi, run_runner, sql, unique, verify,
+                    write_config)
+
+EVENT = "sms.delivered"
+DB = "hookline_rekey_%s" % os.urandom(3).hex()
+SEALED = [("endpoints", "id", "secret_sealed"), ("endpoints", "id", "prev_secret_sealed"),
+          ("endpoints", "id", "auth_sealed"), ("endpoints", "id", "encryption_key_sealed"),
+          ("endpoints", "id", "ed25519_sealed"), ("endpoint_tokens", "endpoint_id", "token_sealed"),
+          ("sources", "id", "secret_sealed"), ("sources", "id", "prev_secret_sealed"),
+          ("idempotency_keys", "idem_key", "response")]
+KEY_B = base64.b64encode(os.urandom(32)).decode()
+KEY_C = base64.b64encode(os.urandom(32)).decode()
+state = {}
+
+
+def _ctl(config, *args):
+    return _run([CTL, "--config", config] + list(args), check=False)
+
+
+def _old_key():
+    with open(state["a"]) as f:
+        for line in f:
+            name, _, value = line.partition("=")
+            if name.strip() == "Security.MasterKey":
+                return value.strip()
+    raise AssertionError("no Security.MasterKey in the test configuration")
+
+
+def _api(config, method, path, body=None, headers=None):
+    hdrs = {"Authorization": "Bearer " + state["key"]}
+    hdrs.update(headers or {})
+    return cgi(method, path, body, headers=hdrs, config=config)
+
+
+def _sealed_values():
+    """Every sealed value of the test database, by (table, column, key)."""
+    out = {}
+    for table, key, column in SEALED:
+        rows = sql("SELECT %s, %s FROM %s.%s WHERE %s <> ''" % (key, column, DB, table, column))
+        for k, v in rows:
+            out[(table, column, k)] = v
+    return out
+
+
+def _counts(stdout):
+    """rekey's table: {"table.column": (rekeyed, current, changed, unreadable)}."""
+    rows = {}
+    for line in stdout.splitlines()[1:]:
+        parts = line.split()
+        if len(parts) == 5 and "." in parts[0]:
+            rows[parts[0]] = tuple(int(p) for p in parts[1:])
+    assert len(rows) == len(SEALED), stdout
+    return rows
+
+
+def _incoming_accepted(config, secret):
+    """A GitHub-signed post to the source under config: 202, or the status."""
+    body = json.dumps({"ref": "refs/heads/main", "n": os.urandom(4).hex()}).encode()
+    sig = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    r = cgi("POST", "/webhooks/incoming/" + state["src"]["slug"], body, config=config,
+            headers={"X-Hub-Signature-256": sig, "X-GitHub-Event": "push",
+                     "X-GitHub-Delivery": os.urandom(8).hex()})
+    return r.status
+
+
+def _delivered_and_verified(config, rcv, n):
+    """Publish through the API under config, run the runner under config:
+    the n-th request the receiver gets is signed with the endpoint's
+    secret and carries its basic credentials."""
+    r = _api(config, "POST", "/webhooks/publish", {"event_type": EVENT, "payload": {"n": n}})
+    assert r.status == 202, r
+    run_runner("--once", config=config)
+    got = rcv.wait_for_requests(n)[n - 1]
+    verify(state["secret"], got.headers, got.body)
+    assert got.headers["authorization"] == "Basic " + base64.b64encode(b"hook:pw-1").decode()
+    return got
+
+
+def setup_module():
+    sql("CREATE DATABASE %s CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" % DB)
+    state["a"] = write_config(Database_Name=DB)
+    _run([CTL, "--config", state["a"], "migrate"])
+    _run([CTL, "--config", state["a"], "account", "create", "rekey", "Rekey"])
+    state["key"] = _run([CTL, "--config", state["a"], "key", "create", "rekey", "--scopes",
+                         "read,write,admin"]).stdout.strip()
+    state["rcv"] = Receiver().__enter__()
+    # Every sealed column gets a value under the old key: a secret and,
+    # after a rotation with grace, the previous one; credentials; an
+    # encryption key; an ed25519 key; a source's secrets; an answer kept
+    # for an Idempotency-Key.
+    r = _api(state["a"], "POST", "/webhooks",
+             {"url": state["rcv"].url, "event_types": [EVENT], "encryption": False,
+              "ed25519": True, "auth": {"type": "basic", "username": "hook", "password": "pw-1"}},
+             headers={"Idempotency-Key": "create-1"})
+    assert r.status == 201, r
+    state["ep"] = r.body
+    r = _api(state["a"], "POST", "/webhooks/%s/rotate-secret" % r.body["id"], {"grace_seconds": 3600})
+    assert r.status == 200, r
+    state["secret"] = r.body["secret"]
+    r = _api(state["a"], "POST", "/webhooks",
+             {"url": state["rcv"].url + "/enc", "event_types": ["voice.call_completed"], "encryption": True})
+    assert r.status == 201, r
+    state["enc"] = r.body
+    r = _api(state["a"], "POST", "/webhooks/sources", {"verify": "github", "secret": "gh-secret-1"})
+    assert r.status == 201, r
+    state["src"] = r.body
+    r = _api(state["a"], "POST", "/webhooks/sources/%s/rotate-secret" % r.body["id"],
+             {"grace_seconds": 3600, "secret": "gh-secret-2"})
+    assert r.status == 200, r
+    # A cached OAuth token: any value the old key sealed stands for one.
+    sql("INSERT INTO %s.endpoint_tokens (endpoint_id, token_sealed, expires_at) "
+        "SELECT id, secret_sealed, NOW(3) + INTERVAL 1 HOUR FROM %s.endpoints WHERE id = '%s'"
+        % (DB, DB, state["enc"]["id"]))
+    state["b"] = write_config(Database_Name=DB, Security_MasterKey=KEY_B)
+    state["ba"] = write_config(Database_Name=DB, Security_MasterKey=KEY_B,
+                               Security_PreviousMasterKey=_old_key())
+
+
+def teardown_module():
+    state["rcv"].__exit__(None, None, None)
+    sql("DROP DATABASE IF EXISTS %s" % DB)
+
+
+def test_every_sealed_column_has_a_value():
+    have = {(t, c) for t, c, _ in _sealed_values()}
+    assert have == {(t, c) for t, _, c in SEALED}, sorted(have)
+
+
+def test_check_without_a_previous_key_reports_all_current():
+    p = _ctl(state["a"], "rekey", "--dry-run")
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    assert "Security.PreviousMasterKey is not set" in p.stderr, p.stderr
+    rows = _counts(p.stdout)
+    assert all(r[0] == 0 and r[1] >= 1 and r[3] == 0 for r in rows.values()), rows
+    assert p.stdout.splitlines()[-1] == "every stored secret is sealed with Security.MasterKey", p.stdout
+
+
+def test_the_new_key_alone_cannot_open_and_changes_nothing():
+    before = _sealed_values()
+    for args in (("rekey",), ("rekey", "--dry-run")):
+        p = _ctl(state["b"], *args)
+        assert p.returncode == 1, (args, p.returncode, p.stdout, p.stderr)
+        assert ("endpoints.secret_sealed of %s does not open with Security.MasterKey\n"
+                % state["ep"]["id"]) in p.stderr, p.stderr
+        assert "were left as they are: if the key was changed, set Security.PreviousMasterKey" \
+            in p.stderr, p.stderr
+        assert sum(r[3] for r in _counts(p.stdout).values()) == len(before), p.stdout
+    assert _sealed_values() == before
+    # The runner says which key is wrong, and sends nothing.
+    r = _api(state["a"], "POST", "/webhooks/publish", {"event_type": EVENT, "payload": {"n": 0}})
+    assert r.status == 202, r
+    p = run_runner("--once", config=state["b"], check=False)
+    assert ("cannot unseal the secret of %s: wrong Security.MasterKey? (if it was changed, "
+            "Security.PreviousMasterKey must hold the one before)" % state["ep"]["id"]) in p.stderr, p.stderr
+    assert state["rcv"].requests == [], state["rcv"].requests
+    # That failed attempt's retry, due now.
+    sql("UPDATE %s.deliveries SET next_attempt_at = NOW(3) WHERE status = 'pending'" % DB)
+
+
+def test_same_key_twice_is_refused():
+    conf = write_config(Database_Name=DB, Security_PreviousMasterKey=_old_key())
+    for argv in ([CTL, "--config", conf, "rekey"], [RUNNER, "--config", conf, "--once"]):
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        assert p.returncode != 0, (argv, p.stdout, p.stderr)
+        assert "Security.PreviousMasterKey is the same key as Security.MasterKey" in p.stderr, p.stderr
+        assert _old_key() not in p.stderr
+
+
+def test_during_the_rotation_both_keys_open():
+    # The delivery published under the old key, and a new one: the
+    # runner signs with the secret the old key sealed.
+    run_runner("--once", config=state["ba"])
+    got = state["rcv"].wait_for_requests(1)[0]
+    verify(state["secret"], got.headers, got.body)
+    _delivered_and_verified(state["ba"], state["rcv"], 2)
+    # The kept answer opens too: the same request gets the same answer.
+    r = _api(state["ba"], "POST", "/webhooks",
+             {"url": state["rcv"].url, "event_types": [EVENT], "encryption": False,
+              "ed25519": True, "auth": {"type": "basic", "username": "hook", "password": "pw-1"}},
+             headers={"Idempotency-Key": "create-1"})
+    assert r.status == 201 and r.body["id"] == state["ep"]["id"], r
+    # An incoming post verifies with the source's secret and, within its
+    # grace, the one it replaced.
+    assert _incoming_accepted(state["ba"], "gh-secret-2") == 202
+    assert _incoming_accepted(state["ba"], "gh-secret-1") == 202
+    assert _incoming_accepted(state["ba"], "gh-secret-3") == 401
+
+
+def test_dry_run_counts_and_writes_nothing():
+    before = _sealed_values()
+    p = _ctl(state["ba"], "rekey", "--dry-run")
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    rows = _counts(p.stdout)
+    assert p.stdout.splitlines()[0].split()[2:4] == ["would", "rekey"], p.stdout
+    assert sum(r[0] for r in rows.values()) == len(before), p.stdout
+    assert all(r[0] >= 1 for r in rows.values()), rows
+    assert "are sealed with Security.PreviousMasterKey: run hooklinectl rekey" in p.stdout, p.stdout
+    assert _sealed_values() == before
+
+
+def test_rekey_seals_everything_with_the_new_key():
+    before = _sealed_values()
+    p = _ctl(state["ba"], "rekey")
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    rows = _counts(p.stdout)
+    assert sum(r[0] for r in rows.values()) == len(before) and all(r[0] >= 1 for r in rows.values()), rows
+    assert p.stdout.splitlines()[-1] == ("every stored secret is sealed with Security.MasterKey: "
+                                          "Security.PreviousMasterKey can be removed"), p.stdout
+    after = _sealed_values()
+    assert after.keys() == before.keys()
+    assert all(after[k] != before[k] for k in before), "a value was left as it was"
+    # Again: nothing left to do.
+    p = _ctl(state["ba"], "rekey")
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    assert all(r[0] == 0 and r[1] >= 1 for r in _counts(p.stdout).values()), p.stdout
+    assert _sealed_values() == after
+
+
+def test_afterwards_the_new_key_alone_opens_everything():
+    p = _ctl(state["b"], "rekey", "--dry-run")
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    assert all(r[3] == 0 for r in _counts(p.stdout).values()), p.stdout
+    _delivered_and_verified(state["b"], state["rcv"], 3)
+    r = _api(state["b"], "POST", "/webhooks",
+             {"url": state["rcv"].url, "event_types": [EVENT], "encryption": False,
+              "ed25519": True, "auth": {"type": "basic", "username": "hook", "password": "pw-1"}},
+             headers={"Idempotency-Key": "create-1"})
+    assert r.status == 201 and r.body["id"] == state["ep"]["id"], r
+    assert _incoming_accepted(state["b"], "gh-secret-2") == 202
+    assert _incoming_accepted(state["b"], "gh-secret-1") == 202
+    # The old key alone no longer opens anything; with the keys the
+    # wrong way round neither opens.
+    p = _ctl(state["a"], "rekey", "--dry-run")
+    assert p.returncode == 1 and "does not open with Security.MasterKey" in p.stderr, p.stderr
+    p = _ctl(write_config(Database_Name=DB, Security_MasterKey=KEY_C,
+                          Security_PreviousMasterKey=_old_key()), "rekey")
+    assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+    assert ("endpoints.secret_sealed of %s opens with neither Security.MasterKey nor "
+            "Security.PreviousMasterKey" % state["ep"]["id"]) in p.stderr, p.stderr
+    assert "open with neither key and were left as they are" in p.stderr, p.stderr
+
+
+def test_a_value_rewritten_meanwhile_is_left_to_the_writer():
+    """rekey reads without locks and writes by compare-and-set: a secret
+    rotated while the pass runs keeps the rotation's value, and the pass
+    says to run it again."""
+    ep, other = state["ep"]["id"], state["enc"]["id"]
+    conf = write_config(Database_Name=DB, Security_MasterKey=KEY_C, Security_PreviousMasterKey=KEY_B)
+    # What the writer stores: another value B sealed. The holder keeps
+    # its change uncommitted for 2 s; rekey, reading ep's committed
+    # value, then waits on the row lock to write it.
+    fresh = sql("SELECT secret_sealed FROM %s.endpoints WHERE id = '%s'" % (DB, other))[0][0]
+    assert ep < other, "rekey visits ep first"
+    holder = subprocess.Popen(
+        ["mariadb", "--no-defaults", "--unbuffered", "--socket", os.environ["HL_DB_SOCKET"], "-uroot",
+         "-N", DB, "-e", "BEGIN; UPDATE endpoints SET secret_sealed = '%s' WHERE id = '%s'; "
+         "SELECT 'held'; SELECT SLEEP(2); COMMIT;" % (fresh, ep)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        start = time.time()
+        p = _ctl(conf, "rekey")
+        waited = time.time() - start
+    finally:
+        holder.wait(timeout=30)
+    assert p.returncode == 5, (p.returncode, p.stdout, p.stderr)
+    assert "1 values were rewritten while the pass ran" in p.stderr, p.stderr
+    rows = _counts(p.stdout)
+    assert rows["endpoints.secret_sealed"][:3] == (1, 0, 1), p.stdout
+    assert waited >= 1, waited
+    assert sql("SELECT secret_sealed FROM %s.endpoints WHERE id = '%s'" % (DB, ep))[0][0] == fresh
+    # Run again: the writer's value is rekeyed too, and all is current.
+    p = _ctl(conf, "rekey")
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    assert _counts(p.stdout)["endpoints.secret_sealed"][:2] == (1, 1), p.stdout
+    p = _ctl(write_config(Database_Name=DB, Security_MasterKey=KEY_C), "rekey", "--dry-run")
+    assert p.returncode == 0 and "every stored secret is sealed" in p.stdout, (p.stdout, p.stderr)
