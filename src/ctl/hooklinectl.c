@@ -1182,30 +1182,29 @@ cmd_rekey(struct ctl *c, int argc, char **argv)
 		printf("%-32s %11lld %8lld %8lld %10lld\n", hl_sealed_name((enum hl_sealed)s),
 			n[s].rekeyed, n[s].current, n[s].changed, n[s].unreadable);
 		total.rekeyed += n[s].rekeyed;
-		total.current += n[s].current;
 		total.changed += n[s].changed;
 		total.unreadable += n[s].unreadable;
 	}
 	if (total.unreadable && seen.has_prev) {
-		fprintf(stderr, "hooklinectl: rekey: %lld values open with neither key and were "
-			"left as they are: find the key that sealed them before removing either\n",
+		fprintf(stderr, "hooklinectl: rekey: values that open with neither key were left "
+			"as they are (%lld): find the key that sealed them before removing either\n",
 			total.unreadable);
 		return 1;
 	}
 	if (total.unreadable) {
-		fprintf(stderr, "hooklinectl: rekey: %lld values do not open with "
-			"Security.MasterKey and were left as they are: if the key was changed, set "
+		fprintf(stderr, "hooklinectl: rekey: values that do not open with "
+			"Security.MasterKey were left as they are (%lld): if the key was changed, set "
 			"Security.PreviousMasterKey to the one before\n", total.unreadable);
 		return 1;
 	}
 	if (total.changed) {
-		fprintf(stderr, "hooklinectl: rekey: %lld values were rewritten while the pass "
-			"ran and were left as they are: run hooklinectl rekey again\n", total.changed);
+		fprintf(stderr, "hooklinectl: rekey: values rewritten while the pass ran were "
+			"left as they are (%lld): run hooklinectl rekey again\n", total.changed);
 		return EXIT_TRY_AGAIN;
 	}
 	if (dry_run && total.rekeyed)
-		printf("%lld values are sealed with Security.PreviousMasterKey: run hooklinectl "
-			"rekey\n", total.rekeyed);
+		printf("values still sealed with Security.PreviousMasterKey: %lld (run hooklinectl "
+			"rekey)\n", total.rekeyed);
 	else
 		printf("every stored secret is sealed with Security.MasterKey%s\n",
 			c->cfg.has_prev_master_key ? ": Security.PreviousMasterKey can be removed" : "");
