@@ -290,3 +290,42 @@ def test_a_value_rewritten_meanwhile_is_left_to_the_writer():
     assert _counts(p.stdout)["endpoints.secret_sealed"][:2] == (1, 1), p.stdout
     p = _ctl(write_config(Database_Name=DB, Security_MasterKey=KEY_C), "rekey", "--dry-run")
     assert p.returncode == 0 and "every stored secret is sealed" in p.stdout, (p.stdout, p.stderr)
+
+
+def test_many_values_are_read_chunk_by_chunk():
+    """More values than one read takes (HL_REKEY_CHUNK, 500): every chunk
+    goes on after the last key of the one before, also for the answers'
+    two-column key, where a chunk ends on an account's last answer."""
+    acc = sql("SELECT id FROM %s.accounts WHERE slug = 'rekey'" % DB)[0][0]
+    _run([CTL, "--config", state["a"], "account", "create", "rekey-2", "Rekey 2"])
+    acc2 = sql("SELECT id FROM %s.accounts WHERE slug = 'rekey-2'" % DB)[0][0]
+    assert acc < acc2
+    # 1,201 more endpoints, copies of ep; 499 more answers for the first
+    # account (500 in all) and 801 for the second.
+    sql("CREATE TEMPORARY TABLE t SELECT e.*, s.seq FROM {db}.endpoints e "
+        "JOIN seq_1_to_1201 s WHERE e.id = '{ep}'; "
+        "UPDATE t SET id = CONCAT('wh_rk', LPAD(seq, 5, '0')); ALTER TABLE t DROP COLUMN seq; "
+        "INSERT INTO {db}.endpoints SELECT * FROM t; "
+        "INSERT INTO {db}.idempotency_keys (account_id, idem_key, route, request_hash, status, "
+        "response, expires_at) SELECT IF(s.seq <= 499, '{acc}', '{acc2}'), "
+        "CONCAT('k', LPAD(s.seq, 5, '0')), '/webhooks', REPEAT('0', 64), 201, i.response, "
+        "NOW(3) + INTERVAL 1 DAY FROM seq_1_to_1300 s JOIN {db}.idempotency_keys i "
+        "WHERE i.idem_key = 'create-1'".format(db=DB, ep=state["ep"]["id"], acc=acc, acc2=acc2))
+    before = _sealed_values()
+    assert len([k for k in before if k[1] == "secret_sealed" and k[0] == "endpoints"]) == 1203
+    assert len([k for k in before if k[0] == "idempotency_keys"]) == 1301
+    key_d = base64.b64encode(os.urandom(32)).decode()
+    conf = write_config(Database_Name=DB, Security_MasterKey=key_d, Security_PreviousMasterKey=KEY_C)
+    p = _ctl(conf, "rekey", "--dry-run")
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    rows = _counts(p.stdout)
+    assert rows["endpoints.secret_sealed"] == (1203, 0, 0, 0), p.stdout
+    assert rows["idempotency_keys.response"] == (1301, 0, 0, 0), p.stdout
+    p = _ctl(conf, "rekey")
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    assert _counts(p.stdout) == rows, p.stdout
+    after = _sealed_values()
+    assert after.keys() == before.keys() and all(after[k] != before[k] for k in before)
+    p = _ctl(write_config(Database_Name=DB, Security_MasterKey=key_d), "rekey", "--dry-run")
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    assert _counts(p.stdout)["idempotency_keys.response"] == (0, 1301, 0, 0), p.stdout
