@@ -67,6 +67,26 @@ def _counts(stdout):
     return rows
 
 
+def _create_endpoint(config):
+    """The first endpoint, created with an Idempotency-Key: its answer is
+    kept sealed, and a repeat gets it back."""
+    return _api(config, "POST", "/webhooks",
+                {"url": state["rcv"].url, "event_types": [EVENT], "encryption": False,
+                 "ed25519": True, "auth": {"type": "basic", "username": "hook", "password": "pw-1"}},
+                headers={"Idempotency-Key": "create-1"})
+
+
+def _answer_and_sources_open(config):
+    """Under config the kept answer opens (the repeat gets the first
+    answer), and an incoming post verifies with the source's secret and,
+    within its grace, the one it replaced."""
+    r = _create_endpoint(config)
+    assert r.status == 201 and r.body["id"] == state["ep"]["id"], r
+    assert _incoming_accepted(config, "gh-secret-2") == 202
+    assert _incoming_accepted(config, "gh-secret-1") == 202
+    assert _incoming_accepted(config, "gh-secret-3") == 401
+
+
 def _incoming_accepted(config, secret):
     """A GitHub-signed post to the source under config: 202, or the status."""
     body = json.dumps({"ref": "refs/heads/main", "n": os.urandom(4).hex()}).encode()
@@ -102,10 +122,7 @@ def setup_module():
     # after a rotation with grace, the previous one; credentials; an
     # encryption key; an ed25519 key; a source's secrets; an answer kept
     # for an Idempotency-Key.
-    r = _api(state["a"], "POST", "/webhooks",
-             {"url": state["rcv"].url, "event_types": [EVENT], "encryption": False,
-              "ed25519": True, "auth": {"type": "basic", "username": "hook", "password": "pw-1"}},
-             headers={"Idempotency-Key": "create-1"})
+    r = _create_endpoint(state["a"])
     assert r.status == 201, r
     state["ep"] = r.body
     r = _api(state["a"], "POST", "/webhooks/%s/rotate-secret" % r.body["id"], {"grace_seconds": 3600})
@@ -187,17 +204,7 @@ def test_during_the_rotation_both_keys_open():
     got = state["rcv"].wait_for_requests(1)[0]
     verify(state["secret"], got.headers, got.body)
     _delivered_and_verified(state["ba"], state["rcv"], 2)
-    # The kept answer opens too: the same request gets the same answer.
-    r = _api(state["ba"], "POST", "/webhooks",
-             {"url": state["rcv"].url, "event_types": [EVENT], "encryption": False,
-              "ed25519": True, "auth": {"type": "basic", "username": "hook", "password": "pw-1"}},
-             headers={"Idempotency-Key": "create-1"})
-    assert r.status == 201 and r.body["id"] == state["ep"]["id"], r
-    # An incoming post verifies with the source's secret and, within its
-    # grace, the one it replaced.
-    assert _incoming_accepted(state["ba"], "gh-secret-2") == 202
-    assert _incoming_accepted(state["ba"], "gh-secret-1") == 202
-    assert _incoming_accepted(state["ba"], "gh-secret-3") == 401
+    _answer_and_sources_open(state["ba"])
 
 
 def test_dry_run_counts_and_writes_nothing():
@@ -236,13 +243,7 @@ def test_afterwards_the_new_key_alone_opens_everything():
     assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
     assert all(r[3] == 0 for r in _counts(p.stdout).values()), p.stdout
     _delivered_and_verified(state["b"], state["rcv"], 3)
-    r = _api(state["b"], "POST", "/webhooks",
-             {"url": state["rcv"].url, "event_types": [EVENT], "encryption": False,
-              "ed25519": True, "auth": {"type": "basic", "username": "hook", "password": "pw-1"}},
-             headers={"Idempotency-Key": "create-1"})
-    assert r.status == 201 and r.body["id"] == state["ep"]["id"], r
-    assert _incoming_accepted(state["b"], "gh-secret-2") == 202
-    assert _incoming_accepted(state["b"], "gh-secret-1") == 202
+    _answer_and_sources_open(state["b"])
     # The old key alone no longer opens anything; with the keys the
     # wrong way round neither opens.
     p = _ctl(state["a"], "rekey", "--dry-run")
