@@ -317,18 +317,24 @@ hl_write_config() {
 	local file="$1" vardir="$2" sock="$3" db="${4:-hookline}" extra="${5:-}"
 	mkdir -p "$vardir" "$(dirname "$file")"
 	vardir="$(cd "$vardir" && pwd)"
-	local keyfile="$vardir/master.key" key
+	local keyfile="$vardir/master.key" key prev=
 	if [ ! -s "$keyfile" ]; then
 		(umask 077 && head -c32 /dev/urandom | base64 >"$keyfile")
 	fi
 	key="$(tr -d ' \n\r\t' <"$keyfile")"
+	# During a master key rotation: the key the new one replaces.
+	if [ -s "$keyfile.previous" ]; then
+		prev="$(tr -d ' \n\r\t' <"$keyfile.previous")"
+	fi
 	local tmp="$file.tmp.$$"
 	(
 		umask 077
 		cat >"$tmp" <<EOF
 # hookline configuration (ClearSilver HDF), written by scripts/lib.sh.
-# The master key below is kept in $keyfile; never change it once
-# data exists (endpoint secrets are encrypted with it).
+# The master key below is kept in $keyfile and this file is written
+# from it at each start: the stored secrets are encrypted with it. To change
+# it, see "Rotating the master key" in docs/operations.md (the key replaced
+# goes in $keyfile.previous until hooklinectl rekey has run).
 Database.Socket = $sock
 Database.User = root
 Database.Password =
@@ -337,6 +343,7 @@ Paths.Templates = $HL_SRCDIR/templates
 Paths.Static = $HL_SRCDIR/static
 Paths.Sql = $HL_SRCDIR/sql
 Security.MasterKey = $key
+Security.PreviousMasterKey = $prev
 Security.RequireHttps = 0
 # DEVELOPMENT SETTING: allow deliveries to loopback receivers. In production
 # leave Delivery.AllowCidrs empty so private and loopback addresses are refused.
