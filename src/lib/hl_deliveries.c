@@ -1767,19 +1767,45 @@ hl_delivery_retry(struct hl_db *db, const char *account_id, const char *id)
 	return rc;
 }
 
+/* pending: send now the ones waiting for their next attempt. */
+static hl_err
+retry_status_check(const char *status)
+{
+	if (strcmp(status, "dead") && strcmp(status, "succeeded") && strcmp(status, "pending"))
+		return hl_fail(HL_ERR_INVALID, "status", "only dead, succeeded or pending "
+			"deliveries can be retried");
+	return HL_OK;
+}
+
 hl_err
 hl_delivery_retry_bulk(struct hl_db *db, const char *account_id,
 	const struct hl_delivery_filter *f, int *n)
 {
 	unsigned long long affected = 0;
 	const char *status = f->status ? f->status : "dead";
+	struct hl_stmt *st;
+	int found = 0;
 	hl_err rc;
 
 	*n = 0;
-	/* pending: send now the ones waiting for their next attempt. */
-	if (strcmp(status, "dead") && strcmp(status, "succeeded") && strcmp(status, "pending"))
-		return hl_fail(HL_ERR_INVALID, "status", "only dead, succeeded or pending "
-			"deliveries can be retried");
+	rc = retry_status_check(status);
+	if (rc)
+		return rc;
+	/* Another account's webhook is as unknown as a missing one: "retried
+	 * 0" would say that it has nothing dead. */
+	if (f->endpoint_id) {
+		rc = hl_stmt_new(db, "SELECT 1 FROM endpoints WHERE id = ? AND account_id = ?", &st);
+		if (rc)
+			return rc;
+		hl_stmt_str(st, 0, f->endpoint_id);
+		hl_stmt_str(st, 1, account_id);
+		rc = hl_stmt_first(st, &found);
+		hl_stmt_free(st);
+		if (rc)
+			return rc;
+		if (!found)
+			return hl_fail(HL_ERR_NOTFOUND, "webhook_id", "no webhook %s", f->endpoint_id);
+	}
 	rc = hl_db_exec(db, &affected, "UPDATE deliveries d JOIN endpoints e ON e.id = d.endpoint_id "
 		"SET d.status = IF(e.enabled, 'pending', 'paused'), d.next_attempt_at = NOW(3), "
 		"d.completed_at = NULL WHERE d.account_id = ? AND d.status = ? "
@@ -1789,6 +1815,40 @@ hl_delivery_retry_bulk(struct hl_db *db, const char *account_id,
 		f->event_type, f->since, f->since, f->until, f->until);
 	*n = (int)affected;
 	return rc;
+}
+
+hl_err
+hl_delivery_retry_filter(const char *status, const char *webhook_id, const char *event_type,
+	const char *since, const char *until, struct hl_delivery_filter *f,
+	struct hl_retry_times *times)
+{
+	hl_err rc;
+
+	memset(f, 0, sizeof(*f));
+	f->status = status;
+	f->event_type = event_type;
+	f->endpoint_id = webhook_id;
+	if (status && (rc = retry_status_check(status)))
+		return rc;
+	if (webhook_id && !hl_id_valid("wh", webhook_id))
+		return hl_fail(HL_ERR_INVALID, "webhook_id", "webhook_id must be a webhook id (wh_...)");
+	if (since) {
+		rc = hl_time_to_sql(since, "since", HL_TIME_OFFSET_REQUIRED, times->since);
+		if (rc)
+			return rc;
+		f->since = times->since;
+	}
+	if (until) {
+		rc = hl_time_to_sql(until, "until", HL_TIME_OFFSET_REQUIRED, times->until);
+		if (rc)
+			return rc;
+		f->until = times->until;
+	}
+	/* An empty range would answer "retried": 0 as if nothing were dead
+	 * (the same SQL text format on both sides: it compares as times). */
+	if (f->since && f->until && strcmp(f->until, f->since) <= 0)
+		return hl_fail(HL_ERR_INVALID, "until", "until must be later than since");
+	return HL_OK;
 }
 
 static hl_err

@@ -136,11 +136,25 @@ hl_err hl_delivery_get(struct hl_db *db, const char *account_id, const char *id,
 /* Queue a delivery again now (retry / replay): any state but sending. */
 hl_err hl_delivery_retry(struct hl_db *db, const char *account_id, const char *id);
 
-/* Bulk retry (API): queue again every finished delivery of the account
- * matching f (status NULL means "dead"; "dead", "succeeded" or "pending"
- * (sent now instead of at their next attempt) may be asked for). Deliveries of a disabled endpoint become paused. */
+/* Bulk retry (POST /webhooks/deliveries/retry, hooklinectl retry): queue
+ * again every finished delivery of the account matching f (status NULL
+ * means "dead"; "dead", "succeeded" or "pending" (sent now instead of at
+ * their next attempt) may be asked for). Deliveries of a disabled
+ * endpoint become paused. An f->endpoint_id of no webhook of the account
+ * is HL_ERR_NOTFOUND, field "webhook_id". */
 hl_err hl_delivery_retry_bulk(struct hl_db *db, const char *account_id,
 	const struct hl_delivery_filter *f, int *n);
+/* The bulk retry's filter from its text (the API's members, hooklinectl's
+ * options; NULL: not given), checked without the database: status one
+ * that can be retried, webhook_id a webhook id, since and until RFC 3339
+ * times with an offset, until later than since. HL_ERR_INVALID naming the
+ * member. f points into the arguments and into *times. */
+struct hl_retry_times {
+	char since[32], until[32];
+};
+hl_err hl_delivery_retry_filter(const char *status, const char *webhook_id,
+	const char *event_type, const char *since, const char *until,
+	struct hl_delivery_filter *f, struct hl_retry_times *times);
 /* The queue, for hooklinectl status: of every account (account_id NULL)
  * or of one:
  * {"deliveries": {status: count} (all five), "due": n, "oldest_due_seconds":

@@ -105,46 +105,19 @@ void
 api_deliveries_retry_bulk(struct hl_req *r)
 {
 	struct hl_delivery_filter f;
-	char since[32], until[32];
+	struct hl_retry_times times;
 	json_object *in, *out;
 	const char *wh;
 	int n = 0;
-	hl_err rc = HL_OK;
+	hl_err rc;
 
 	in = hl_input_json(r, bulk_retry_fields, 1);
 	if (!in)
 		return;
-	memset(&f, 0, sizeof(f));
-	f.status = hl_json_get_str(in, "status");
-	f.event_type = hl_json_get_str(in, "event_type");
 	wh = hl_json_get_str(in, "webhook_id");
-	if (wh && !hl_id_valid("wh", wh)) {
-		rc = hl_fail(HL_ERR_INVALID, "webhook_id", "webhook_id must be a webhook id (wh_...)");
-	} else if (wh) {
-		json_object *ep = NULL;
-
-		/* Another account's webhook is as unknown as a missing one.
-		 * The member is named, not the core's "id". */
-		rc = hl_endpoint_get(r->db, r->who.account_id, wh, &ep);
-		json_object_put(ep);
-		if (rc == HL_ERR_NOTFOUND)
-			rc = hl_fail(HL_ERR_NOTFOUND, "webhook_id", "no webhook %s", wh);
-		f.endpoint_id = wh;
-	}
-	if (!rc && hl_json_get_str(in, "since")) {
-		rc = hl_time_to_sql(hl_json_get_str(in, "since"), "since", HL_TIME_OFFSET_REQUIRED,
-			since);
-		f.since = since;
-	}
-	if (!rc && hl_json_get_str(in, "until")) {
-		rc = hl_time_to_sql(hl_json_get_str(in, "until"), "until", HL_TIME_OFFSET_REQUIRED,
-			until);
-		f.until = until;
-	}
-	/* An empty range would answer "retried": 0 as if nothing were dead
-	 * (the same SQL text format on both sides: it compares as times). */
-	if (!rc && f.since && f.until && strcmp(f.until, f.since) <= 0)
-		rc = hl_fail(HL_ERR_INVALID, "until", "until must be later than since");
+	rc = hl_delivery_retry_filter(hl_json_get_str(in, "status"), wh,
+		hl_json_get_str(in, "event_type"), hl_json_get_str(in, "since"),
+		hl_json_get_str(in, "until"), &f, &times);
 	if (!rc)
 		rc = hl_delivery_retry_bulk(r->db, r->who.account_id, &f, &n);
 	if (rc) {
