@@ -1,6 +1,7 @@
 /* hooklinectl: the admin command line: migrate the schema, manage
  * accounts, users (create, list, disable, enable, new password) and API keys, publish events from shell or cron, and
- * show queue status, apply the retention, seal the stored secrets with a new master key.
+ * retry an account's finished deliveries, show queue status, apply the retention, seal the
+ * stored secrets with a new master key.
  * See hooklinectl(8). Exit codes: 0 ok, 1 failure,
  * 2 usage or an invalid argument, 3 already exists (or a lock is held), 4 not found,
  * 5 the database could not be reached, was lost or busy (deadlock, lock wait
@@ -1211,6 +1212,71 @@ cmd_rekey(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+/* Queue an account's finished deliveries again: POST
+ * /webhooks/deliveries/retry from the shell (the same checks and core
+ * call), for an operator who holds no key of the account. Its audit
+ * record, delivery.retry_bulk with the filter, is in the same
+ * transaction. */
+static int
+cmd_retry(struct ctl *c, int argc, char **argv)
+{
+	static const char *const options[] = { "--status", "--webhook-id", "--event-type",
+		"--since", "--until", NULL };
+	static const char *const members[] = { "status", "webhook_id", "event_type", "since",
+		"until" };
+	const char *val[5] = { NULL, NULL, NULL, NULL, NULL }, *slug = NULL;
+	struct hl_delivery_filter f;
+	struct hl_retry_times times;
+	char acct[HL_ID_MAX];
+	json_object *detail;
+	int i, k, n = 0, rc;
+
+	for (i = 0; i < argc; i++) {
+		for (k = 0; options[k] && strcmp(argv[i], options[k]); k++)
+			;
+		if (options[k]) {
+			val[k] = option_value("retry", argc, argv, &i, options);
+			if (!val[k])
+				return EXIT_USAGE;
+		} else if (!slug && argv[i][0] != '-') {
+			slug = argv[i];
+		} else {
+			slug = NULL;
+			break;
+		}
+	}
+	if (!slug) {
+		fprintf(stderr, "usage: hooklinectl retry ACCOUNT [--status dead|succeeded|pending] "
+			"[--webhook-id ID] [--event-type TYPE] [--since TIME] [--until TIME]\n");
+		return EXIT_USAGE;
+	}
+	/* Named by the option, not the API's member. */
+	if (hl_delivery_retry_filter(val[0], val[1], val[2], val[3], val[4], &f, &times)) {
+		for (k = 0; k < 5 && (!hl_errfield() || strcmp(hl_errfield(), members[k])); k++)
+			;
+		fprintf(stderr, "hooklinectl: retry: %s%s%s\n", k < 5 ? options[k] : "",
+			k < 5 ? ": " : "", hl_errmsg());
+		return EXIT_USAGE;
+	}
+	rc = ctl_connect(c);
+	if (!rc)
+		rc = account_id(c, slug, acct);
+	if (rc)
+		return rc;
+	if (hl_db_begin(c->db))
+		return fail("retry");
+	detail = json_object_new_object();
+	for (k = 0; k < 5; k++)
+		if (val[k])
+			hl_json_add_str(detail, members[k], val[k]);
+	rc = commit_audited(c, hl_delivery_retry_bulk(c->db, acct, &f, &n), acct,
+		"delivery.retry_bulk", val[1], detail, "retry");
+	json_object_put(detail);
+	if (!rc)
+		printf("retried %d\n", n);
+	return rc;
+}
+
 static const struct command commands[] = {
 	{ "migrate", NULL, cmd_migrate, 0, 1, "migrate [--status]" },
 	{ "account", "create", cmd_account_create, 1, 2, "account create SLUG [NAME]" },
@@ -1225,6 +1291,7 @@ static const struct command commands[] = {
 	{ "key", "list", cmd_key_list, 1, 1, "key list ACCOUNT" },
 	{ "key", "revoke", cmd_key_revoke, 2, 2, "key revoke ACCOUNT KEY_ID" },
 	{ "publish", NULL, cmd_publish, 2, 6, "publish [--account SLUG] [--idempotency-key K] TYPE PAYLOAD_JSON" },
+	{ "retry", NULL, cmd_retry, 1, 11, "retry ACCOUNT [--status dead|succeeded|pending] [--webhook-id ID] [--event-type TYPE] [--since TIME] [--until TIME]" },
 	{ "status", NULL, cmd_status, 0, 5, "status [--account SLUG | --by-account] [--json | --prometheus] [--max-lag SECONDS]" },
 	{ "purge", NULL, cmd_purge, 0, 3, "purge [--dry-run] [--chunks N]  (the Retention.* keys)" },
 	{ "rekey", NULL, cmd_rekey, 0, 1, "rekey [--dry-run]  (after Security.MasterKey changed)" },

@@ -1011,3 +1011,65 @@ def test_database_host_localhost_is_the_socket_and_ignores_the_port():
         return   # this machine's own MariaDB answered on the default socket
     assert m and m.group(1) != os.environ["HL_DB_SOCKET"], (p.returncode, p.stderr)
     assert p.returncode == 5, (p.returncode, p.stderr)
+
+
+def test_retry_requeues_an_accounts_dead_deliveries_with_an_audit_record():
+    """hooklinectl retry: the API's bulk retry for an operator who holds
+    no key of the account: the same filters and checks, exit 2 for a bad
+    one before any connection, 4 for an unknown account or another
+    account's webhook, and an audit record in the same transaction."""
+    import json
+    from apihelp import endpoint, publish
+    from hltest import Receiver, run_runner
+    slug, key = account()
+    _, other = account()
+    theirs = endpoint(other, "http://127.0.0.1:9/theirs")["id"]
+    with Receiver() as rcv:
+        ep = endpoint(key, rcv.url)["id"]
+        second = endpoint(key, rcv.url + "/2")["id"]
+        for n in range(3):
+            publish(key, {"n": n})
+        # Dead letters without 37 hours of retries: the state the last
+        # failed attempt leaves.
+        sql("UPDATE deliveries SET status = 'dead', completed_at = NOW(3) "
+            "WHERE endpoint_id IN ('%s', '%s')" % (ep, second))
+        bad = ((["--status", "sending"], "retry: --status: only dead, succeeded or pending"),
+               (["--webhook-id", "nope"], "retry: --webhook-id: "),
+               (["--since", "2026-01-01 00:00"], "retry: --since: "),
+               (["--since", "2026-02-01T00:00:00Z", "--until", "2026-01-01T00:00:00Z"],
+                "retry: --until: until must be later than since"),
+               (["--status"], "needs a value"), (["--bogus"], "usage"), ([], "usage"))
+        down = write_config(Database_Socket="/nonexistent.sock")
+        for args, says in bad:
+            argv = ["retry"] + ([slug] if args else []) + args
+            p = ctl(*argv, check=False)
+            assert p.returncode == 2 and says in p.stderr, (args, p.returncode, p.stderr)
+            # Checked before connecting: the same with MariaDB unreachable.
+            p = ctl_config(down, *argv)
+            assert p.returncode == 2 and says in p.stderr, (args, p.returncode, p.stderr)
+        p = ctl("retry", "no-such-account", check=False)
+        assert p.returncode == 4, (p.returncode, p.stderr)
+        p = ctl("retry", slug, "--webhook-id", theirs, check=False)
+        assert p.returncode == 4 and "no webhook %s" % theirs in p.stderr, (p.returncode, p.stderr)
+        assert sql("SELECT COUNT(*) FROM deliveries WHERE endpoint_id IN ('%s', '%s') AND "
+                   "status = 'dead'" % (ep, second)) == [["6"]]
+        # One webhook, one event type: three of the six.
+        p = ctl("retry", slug, "--webhook-id", ep, "--event-type", "sms.delivered",
+                "--since", "2020-01-01T00:00:00Z")
+        assert p.stdout == "retried 3\n", p.stdout
+        assert sql("SELECT status, COUNT(*) FROM deliveries WHERE endpoint_id = '%s' "
+                   "GROUP BY status" % ep) == [["pending", "3"]]
+        run_runner("--once", "--account", slug)
+        got = rcv.wait_for_requests(3)
+        assert sorted(json.loads(q.body)["data"]["n"] for q in got) == [0, 1, 2]
+        # The rest of the account's dead letters; none is left.
+        assert ctl("retry", slug).stdout == "retried 3\n"
+        assert ctl("retry", slug).stdout == "retried 0\n"
+    r = api("GET", "/webhooks/audit?action=delivery.retry_bulk", key=key)
+    rows = r.body["data"]
+    assert len(rows) == 3, rows
+    assert all(a["actor"].startswith("hooklinectl:") for a in rows), rows
+    first = rows[-1]
+    assert first["object_id"] == ep, first
+    assert first["detail"] == {"webhook_id": ep, "event_type": "sms.delivered",
+                               "since": "2020-01-01T00:00:00Z"}, first

@@ -96,6 +96,7 @@ if VALGRIND and os.environ.get("HL_SANITIZERS", "no") in ("no", ""):
         sql("UPDATE rollup_cursor SET next_hour = NULL")
         for argv in (["migrate"], ["key", "list", slug], ["status"], ["account", "list"],
                      ["publish", "--account", slug, "sms.sent", '{"to": "+1"}'],
+                     ["retry", slug, "--since", "2026-01-01T00:00:00Z"],
                      ["purge", "--dry-run"], ["purge"], ["rekey", "--dry-run"], ["rekey"]):
             proc = _vg([CTL, "--config", CONFIG] + argv)
             assert proc.returncode == 0, (argv, proc.stderr.decode(errors="replace"))
