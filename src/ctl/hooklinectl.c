@@ -802,7 +802,8 @@ status_epoch(const char *t)
  * carry its slug as the label account (a slug needs no escaping: letters,
  * digits, "-" and "_"). */
 static void
-status_prometheus(const struct hl_migrate_status *ms, json_object *o, const char *slug)
+status_prometheus(const struct hl_migrate_status *ms, json_object *o, const char *slug,
+	int previous_key)
 {
 	json_object *by, *lag;
 	char account[96] = "", labels[128] = "", with_status[160];
@@ -844,6 +845,8 @@ status_prometheus(const struct hl_migrate_status *ms, json_object *o, const char
 			"attempt started.", labels, last);
 	prom_metric("hookline_endpoints_disabled", "Endpoints disabled.", labels,
 		(double)status_int(o, "endpoints_disabled"));
+	prom_metric("hookline_previous_master_key_set", "1 while Security.PreviousMasterKey "
+		"is set (a master key rotation not finished).", "", previous_key);
 }
 
 /* A schema that is not this build's: what differs, for a person or a
@@ -856,7 +859,7 @@ status_mismatch(const struct hl_migrate_status *ms, enum status_format format)
 	json_object *o;
 
 	if (format == STATUS_PROMETHEUS) {
-		status_prometheus(ms, NULL, NULL);
+		status_prometheus(ms, NULL, NULL, 0);
 	} else if (format == STATUS_JSON) {
 		o = json_object_new_object();
 		json_object_object_add(o, "schema", status_schema(ms));
@@ -1043,11 +1046,15 @@ cmd_status(struct ctl *c, int argc, char **argv)
 	json_object_object_add(o, "schema", status_schema(&ms));
 	if (slug)
 		hl_json_add_str(o, "account", slug);
+	/* A rotation left half done keeps the old, perhaps leaked, key able
+	 * to open every secret: a fact of this configuration worth a gauge. */
+	json_object_object_add(o, "previous_master_key",
+		json_object_new_boolean(c->cfg.has_prev_master_key));
 	lag = json_object_object_get(o, "oldest_due_seconds");
 	waited = lag ? json_object_get_double(lag) : 0;
 	behind = status_lag(o, max_lag);
 	if (format == STATUS_PROMETHEUS) {
-		status_prometheus(&ms, o, slug);
+		status_prometheus(&ms, o, slug, c->cfg.has_prev_master_key);
 	} else if (format == STATUS_JSON) {
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	} else {
@@ -1067,6 +1074,9 @@ cmd_status(struct ctl *c, int argc, char **argv)
 			status_int(o, "attempts_last_minute"), last ? last : "none yet");
 		printf("endpoints disabled: %lld\n", status_int(o, "endpoints_disabled"));
 		printf("schema: %s\n", ms.detail);
+		if (c->cfg.has_prev_master_key)
+			printf("master key: Security.PreviousMasterKey is set; remove it once "
+				"'hooklinectl rekey --dry-run' finds every secret current\n");
 	}
 	json_object_put(o);
 	return status_behind(behind, NULL);

@@ -491,7 +491,8 @@ def test_status_shows_the_queue_and_says_when_it_is_behind():
     st = json.loads(ctl("status", "--json").stdout)
     assert set(st) == {"deliveries", "due", "oldest_due_seconds", "expired_leases",
                        "attempts_last_minute", "last_attempt_at", "endpoints_disabled",
-                       "schema"}, st
+                       "schema", "previous_master_key"}, st
+    assert st["previous_master_key"] is False, st
     assert list(st["deliveries"]) == ["pending", "sending", "paused", "succeeded", "dead"], st
     assert st["deliveries"]["succeeded"] >= 1 and st["attempts_last_minute"] >= 1, st
     assert st["last_attempt_at"].endswith("Z"), st
@@ -543,7 +544,7 @@ def _prometheus(text, account=None):
                          r'(?:status="([a-z]+)")?\})? (-?[0-9]+(?:\.[0-9]{6})?)', line)
         assert m, line
         assert {("HELP", m.group(1)), ("TYPE", m.group(1))} <= described, line
-        installation = m.group(1) == "hookline_database_up" or \
+        installation = m.group(1) in ("hookline_database_up", "hookline_previous_master_key_set") or \
             m.group(1).startswith("hookline_schema_")
         assert m.group(2) == (None if installation else account), line
         samples[(m.group(1), m.group(3))] = float(m.group(4))

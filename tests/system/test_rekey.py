@@ -256,6 +256,23 @@ def test_afterwards_the_new_key_alone_opens_everything():
     assert "values that open with neither key were left as they are (" in p.stderr, p.stderr
 
 
+def test_status_says_while_the_previous_key_is_set():
+    # The rotation is done but the old key is still configured: status
+    # says so in each of its forms, and stops saying so once it is gone.
+    for conf, is_set in ((state["ba"], True), (state["b"], False)):
+        p = _ctl(conf, "status")
+        assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+        line = ("master key: Security.PreviousMasterKey is set; remove it once "
+                "'hooklinectl rekey --dry-run' finds every secret current")
+        assert (line in p.stdout.splitlines()) == is_set, p.stdout
+        p = _ctl(conf, "status", "--json")
+        assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+        assert json.loads(p.stdout)["previous_master_key"] is is_set, p.stdout
+        p = _ctl(conf, "status", "--prometheus")
+        assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+        assert "hookline_previous_master_key_set %d" % is_set in p.stdout.splitlines(), p.stdout
+
+
 def test_a_value_rewritten_meanwhile_is_left_to_the_writer():
     """rekey reads without locks and writes by compare-and-set: a secret
     rotated while the pass runs keeps the rotation's value, and the pass
