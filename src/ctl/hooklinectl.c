@@ -43,6 +43,7 @@ struct ctl {
 	struct hl_config cfg;
 	struct hl_db *db;         /* NULL until the command calls ctl_connect */
 	const char *name;         /* the command, for messages */
+	char title[48];           /* the command and its subcommand ("user passwd") */
 	int check_schema;         /* ctl_connect refuses a schema not this build's */
 };
 
@@ -210,6 +211,9 @@ cmd_account_create(struct ctl *c, int argc, char **argv)
 	hl_err rc;
 	int st;
 
+	/* Refused before connecting: a usage error is 2 with the server away. */
+	if (hl_account_check(argv[0], argc > 1 ? argv[1] : NULL))
+		return fail("account create");
 	if ((st = ctl_connect(c)))
 		return st;
 	if (hl_db_begin(c->db))
@@ -310,10 +314,24 @@ read_password(const char *what, char *buf, size_t cap)
 	return 0;
 }
 
+/* read_password, and the core's check of what was read (the buffer
+ * cleared when it is refused). */
+static int
+read_checked_password(const char *what, char *buf, size_t cap)
+{
+	int rc = read_password(what, buf, cap);
+
+	if (!rc && hl_password_check(buf))
+		rc = fail(what);
+	if (rc)
+		memset(buf, 0, cap);
+	return rc;
+}
+
 static int
 cmd_user_create(struct ctl *c, int argc, char **argv)
 {
-	char acct[HL_ID_MAX], id[HL_ID_MAX], password[1100];
+	char acct[HL_ID_MAX], id[HL_ID_MAX], password[4200];
 	json_object *detail;
 	enum hl_role role;
 	hl_err err;
@@ -324,13 +342,19 @@ cmd_user_create(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "hooklinectl: role must be admin, developer or viewer\n");
 		return EXIT_USAGE;
 	}
+	if (hl_user_email_check(argv[1]))
+		return fail("user create");
+	/* The password is read and checked before connecting, so that a
+	 * usage error is 2 whether or not the server is up. */
+	if ((rc = read_checked_password("user create", password, sizeof(password))))
+		return rc;
 	rc = ctl_connect(c);
 	if (!rc)
 		rc = account_id(c, argv[0], acct);
-	if (!rc)
-		rc = read_password("user create", password, sizeof(password));
-	if (rc)
+	if (rc) {
+		memset(password, 0, sizeof(password));
 		return rc;
+	}
 	if (hl_db_begin(c->db)) {
 		memset(password, 0, sizeof(password));
 		return fail("user create");
@@ -454,7 +478,7 @@ cmd_user_enable(struct ctl *c, int argc, char **argv)
 static int
 cmd_user_passwd(struct ctl *c, int argc, char **argv)
 {
-	char acct[HL_ID_MAX], password[1100];
+	char acct[HL_ID_MAX], password[4200];
 	struct hl_principal u;
 	unsigned long long ended = 0;
 	json_object *detail;
@@ -462,18 +486,20 @@ cmd_user_passwd(struct ctl *c, int argc, char **argv)
 	int rc;
 
 	(void)argc;
+	if ((rc = read_checked_password(c->title, password, sizeof(password))))
+		return rc;
 	rc = ctl_connect(c);
 	if (!rc)
 		rc = account_id(c, argv[0], acct);
 	if (!rc)
 		rc = account_user(c, acct, argv[1], &u);
-	if (!rc)
-		rc = read_password("user passwd", password, sizeof(password));
-	if (rc)
+	if (rc) {
+		memset(password, 0, sizeof(password));
 		return rc;
+	}
 	if (hl_db_begin(c->db)) {
 		memset(password, 0, sizeof(password));
-		return fail("user passwd");
+		return fail(c->title);
 	}
 	err = hl_user_set_password(c->db, acct, u.actor_id, password);
 	memset(password, 0, sizeof(password));
@@ -482,7 +508,7 @@ cmd_user_passwd(struct ctl *c, int argc, char **argv)
 	detail = json_object_new_object();
 	hl_json_add_str(detail, "email", u.actor);
 	hl_json_add_int(detail, "sessions_ended", (long long)ended);
-	rc = commit_audited(c, err, acct, "user.set_password", u.actor_id, detail, "user passwd");
+	rc = commit_audited(c, err, acct, "user.set_password", u.actor_id, detail, c->title);
 	json_object_put(detail);
 	if (!rc)
 		printf("password changed for %s (%llu session%s ended)\n", u.actor, ended,
@@ -1435,6 +1461,8 @@ main(int argc, char **argv)
 	if (cmd->run == cmd_migrate && nargs == 0)
 		c.cfg.db_timeout = 0;
 	c.name = cmd->name;
+	snprintf(c.title, sizeof(c.title), "%s%s%s", cmd->name, cmd->sub ? " " : "",
+		cmd->sub ? cmd->sub : "");
 	c.check_schema = cmd->run != cmd_migrate && cmd->run != cmd_status;
 	status = cmd->run(&c, nargs, argv + i);
 	hl_db_close(c.db);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "hl_accounts.h"
 #include "hl_ssrf.h"
+#include "hl_util.h"
 
 static const char *const role_names[HL_ROLE__MAX] = {
 	[HL_ROLE_VIEWER] = "viewer",
@@ -38,23 +39,46 @@ slug_valid(const char *s)
 	return 1;
 }
 
+/* A name people give (an account's, a key's): what the column holds, on
+ * one line, as the lists print one per line with tab-separated fields. */
+static hl_err
+name_check(const char *what, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!hl_utf8_valid(name, n))
+		return hl_fail(HL_ERR_INVALID, "name", "%s name is not UTF-8 text", what);
+	if (hl_utf8_chars(name) > 200)
+		return hl_fail(HL_ERR_INVALID, "name", "%s name is longer than 200 characters", what);
+	if (hl_has_control(name, n))
+		return hl_fail(HL_ERR_INVALID, "name", "%s name must not hold a control character "
+			"(a tab, a line break...)", what);
+	return HL_OK;
+}
+
+hl_err
+hl_account_check(const char *slug, const char *name)
+{
+	/* Not starting with "-" for a new account only: such a slug reads as
+	 * an option wherever it follows a command ("hooklinectl key list
+	 * -acme", a script's getopt). slug_valid stays as it was for
+	 * lookups, so an account made before the rule is still found. */
+	if (!slug || !slug_valid(slug) || slug[0] == '-')
+		return hl_fail(HL_ERR_INVALID, "slug", "account slug must be 1-64 characters of "
+			"a-z, 0-9, - and _, and must not start with -");
+	return name && *name ? name_check("account", name) : HL_OK;
+}
+
 hl_err
 hl_account_create(struct hl_db *db, const char *slug, const char *name,
 	char id_out[HL_ID_MAX])
 {
 	hl_err rc;
 
-	/* Not starting with "-" for a new account only: such a slug reads as
-	 * an option wherever it follows a command ("hooklinectl key list
-	 * -acme", a script's getopt). slug_valid stays as it was for
-	 * lookups, so an account made before the rule is still found. */
-	if (!slug_valid(slug) || slug[0] == '-')
-		return hl_fail(HL_ERR_INVALID, "slug", "account slug must be 1-64 characters of "
-			"a-z, 0-9, - and _, and must not start with -");
+	if ((rc = hl_account_check(slug, name)))
+		return rc;
 	if (!name || !*name)
 		name = slug;
-	if (strlen(name) > 200)
-		return hl_fail(HL_ERR_INVALID, "name", "account name is longer than 200 characters");
 	rc = hl_id_new("acct", id_out);
 	if (rc)
 		return rc;
@@ -188,6 +212,7 @@ apikey_options(const char *name, const char *scopes, const char *allowed_cidrs,
 	char norm[32], char cidrs[HL_CIDRS_MAX + 1])
 {
 	unsigned bits;
+	hl_err rc;
 
 	*cidrs = '\0';
 	bits = hl_scopes_parse(scopes ? scopes : "read");
@@ -195,8 +220,8 @@ apikey_options(const char *name, const char *scopes, const char *allowed_cidrs,
 		return hl_fail(HL_ERR_INVALID, "scopes",
 			"scopes must be a comma-separated subset of read, write, admin");
 	scopes_format(bits, norm, 32);
-	if (name && strlen(name) > 200)
-		return hl_fail(HL_ERR_INVALID, "name", "key name is longer than 200 characters");
+	if (name && (rc = name_check("key", name)))
+		return rc;
 	return allowed_cidrs ? cidrs_check(allowed_cidrs, cidrs) : HL_OK;
 }
 
@@ -335,22 +360,31 @@ hl_role_name(enum hl_role r)
 	return r < HL_ROLE__MAX ? role_names[r] : "";
 }
 
-static int
-email_valid(const char *e)
+hl_err
+hl_user_email_check(const char *e)
 {
-	const char *at = strchr(e, '@');
-	size_t n = strlen(e);
+	const char *at = e ? strchr(e, '@') : NULL;
+	size_t n = e ? strlen(e) : 0;
 
-	return n >= 3 && n <= 254 && at && at != e && at[1] && !strchr(at + 1, '@') &&
-		!strpbrk(e, " \t\r\n<>\"");
+	if (n >= 3 && n <= 254 && at && at != e && at[1] && !strchr(at + 1, '@') &&
+	    !strpbrk(e, " <>\"") && !hl_has_control(e, n) && hl_utf8_valid(e, n))
+		return HL_OK;
+	return hl_fail(HL_ERR_INVALID, "email", "not a valid email address");
 }
 
-static int
-password_valid(const char *password)
+/* Counted in characters, as the form says: five accented letters are
+ * not a password of ten. UTF-8 only, as a browser sends it: a password
+ * of other bytes could be set here and never typed at the login. */
+hl_err
+hl_password_check(const char *password)
 {
-	size_t n = strlen(password);
+	size_t n = password ? strlen(password) : 0, chars;
 
-	return n >= 10 && n <= 1024;
+	chars = hl_utf8_valid(password, n) ? hl_utf8_chars(password) : 0;
+	if (chars < 10 || chars > 1024)
+		return hl_fail(HL_ERR_INVALID, "password", "password must be UTF-8 text of "
+			"10 to 1024 characters");
+	return HL_OK;
 }
 
 hl_err
@@ -360,10 +394,8 @@ hl_user_create(struct hl_db *db, const char *account_id, const char *email,
 	char hash[HL_PWHASH_MAX];
 	hl_err rc;
 
-	if (!email_valid(email))
-		return hl_fail(HL_ERR_INVALID, "email", "not a valid email address");
-	if (!password_valid(password))
-		return hl_fail(HL_ERR_INVALID, "password", "password must be 10 to 1024 characters");
+	if ((rc = hl_user_email_check(email)) || (rc = hl_password_check(password)))
+		return rc;
 	rc = hl_id_new("usr", id_out);
 	if (!rc)
 		rc = hl_password_hash(password, hash);
@@ -544,8 +576,8 @@ hl_user_set_password(struct hl_db *db, const char *account_id, const char *user_
 	unsigned long long n = 0;
 	hl_err rc;
 
-	if (!password_valid(password))
-		return hl_fail(HL_ERR_INVALID, "password", "password must be 10 to 1024 characters");
+	if ((rc = hl_password_check(password)))
+		return rc;
 	rc = hl_password_hash(password, hash);
 	if (!rc)
 		rc = hl_db_exec(db, &n, "UPDATE users SET password_hash = ? "

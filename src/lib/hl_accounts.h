@@ -25,6 +25,10 @@ struct hl_principal {
 	char allowed_cidrs[HL_CIDRS_MAX + 1]; /* keys only; "" = any address */
 };
 
+/* slug: 1-64 of a-z, 0-9, - and _, not starting with -; name (NULL or
+ * "" for the slug): UTF-8, at most 200 characters, no control character.
+ * hl_account_check makes hl_account_create's checks without a database. */
+hl_err hl_account_check(const char *slug, const char *name);
 hl_err hl_account_create(struct hl_db *db, const char *slug, const char *name,
 	char id_out[HL_ID_MAX]);
 /* The account whose slug is exactly slug (byte for byte, not by the
@@ -54,6 +58,11 @@ unsigned hl_scopes_parse(const char *s);  /* 0 on an unknown name */
 
 int hl_role_parse(const char *s, enum hl_role *out);  /* 0 ok */
 const char *hl_role_name(enum hl_role r);
+/* The checks hl_user_create and hl_user_set_password make, without a
+ * database: an address with one @ and no space, control character or
+ * <>"; a password of 10 to 1024 characters of UTF-8. */
+hl_err hl_user_email_check(const char *email);
+hl_err hl_password_check(const char *password);
 hl_err hl_user_create(struct hl_db *db, const char *account_id, const char *email,
 	enum hl_role role, const char *password, char id_out[HL_ID_MAX]);
 /* HL_ERR_AUTH when the email is unknown, the user disabled or the

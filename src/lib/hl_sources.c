@@ -54,18 +54,6 @@ slug_validate(const char *s)
 	return HL_OK;
 }
 
-/* 1 when the n bytes hold a control character (C0 or DEL). */
-static int
-has_control(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 1;
-	return 0;
-}
-
 static hl_err
 secret_validate(enum hl_verify v, const char *secret)
 {
@@ -82,7 +70,7 @@ secret_validate(enum hl_verify v, const char *secret)
 	if (n < 1 || n > HL_SOURCE_SECRET_MAX)
 		return hl_fail(HL_ERR_INVALID, "secret", "secret must be 1 to %d characters",
 			HL_SOURCE_SECRET_MAX);
-	if (has_control(secret, n))
+	if (hl_has_control(secret, n))
 		return hl_fail(HL_ERR_INVALID, "secret", "secret must not contain control characters");
 	return HL_OK;
 }
@@ -124,7 +112,7 @@ type_map_validate(struct hl_db *db, const char *account_id, json_object *map)
 		/* No sender's event name has them (a header's value loses its
 		 * outer spaces), and the dashboard's one line per entry could not
 		 * show them: a save there would change the key. */
-		if (has_control(k, n) || k[0] == ' ' || k[n - 1] == ' ')
+		if (hl_has_control(k, n) || k[0] == ' ' || k[n - 1] == ' ')
 			return hl_fail(HL_ERR_INVALID, "type_map", "type_map keys must not start or "
 				"end with a space or hold a control character (a line break, a tab...)");
 		if (!json_object_is_type(v, json_type_string))

@@ -964,13 +964,56 @@ def test_usage_errors_are_exit_2_whether_or_not_the_database_is_up():
            ["key", "create", "systest", "--name", "n" * 201],
            ["publish", "sms.sent", "[1]"], ["publish", "sms.sent", '{"a": NaN}'],
            ["publish", "sms.sent", '{"a": "\\u0000"}'],
-           ["user", "create", "systest", "a@example.com", "king"]]
+           ["user", "create", "systest", "a@example.com", "king"],
+           ["account", "create", "BAD_SLUG"], ["account", "create", unique("ok"), "a\tname"],
+           ["user", "create", "systest", "not-an-email", "viewer"],
+           # The password is read and checked before connecting too.
+           (["user", "create", "systest", "short@example.com", "viewer"], "short\n"),
+           (["user", "passwd", "systest", "admin@systest.local"], "\u00e9" * 5 + "\n"),
+           (["user", "set-password", "systest", "admin@systest.local"], "short\n")]
     for conf in (away, None):
         for argv in bad:
-            p = ctl_config(conf, *argv, input="a good long password\n") if conf else \
-                ctl(*argv, check=False, input="a good long password\n")
+            argv, given = argv if isinstance(argv, tuple) else (argv, "a good long password\n")
+            p = ctl_config(conf, *argv, input=given) if conf else \
+                ctl(*argv, check=False, input=given)
             assert p.returncode == 2, (conf, argv, p.returncode, p.stdout, p.stderr)
             assert "cannot connect" not in p.stderr and not p.stdout, (argv, p.stdout, p.stderr)
+    p = ctl("user", "set-password", "systest", "admin@systest.local", input="short\n", check=False)
+    assert p.stderr == ("hooklinectl: user set-password: password must be UTF-8 text of "
+                        "10 to 1024 characters\n"), p.stderr
+
+
+def test_names_are_one_line_of_text_counted_in_characters():
+    """An account's or a key's name with a tab or a line break was taken,
+    and broke the tab-separated lines of account list and key list (a
+    revoked key read as never used). Lengths were counted in bytes while
+    the messages said characters: 121 accented letters were "longer than
+    200 characters", five of them a password of ten."""
+    slug, _ = account()
+    for argv in (["account", "create", unique("n"), "tab\tname"],
+                 ["account", "create", unique("n"), "two\nlines"],
+                 ["key", "create", slug, "--name", "a\tb"],
+                 ["key", "create", slug, "--name", "cr\rlf"]):
+        p = ctl(*argv, check=False)
+        assert p.returncode == 2, (argv, p.returncode, p.stdout, p.stderr)
+        assert "name must not hold a control character" in p.stderr and not p.stdout, p.stderr
+    assert not sql("SELECT id FROM api_keys WHERE name LIKE '%\\t%' OR name LIKE '%\\r%'")
+    key = ctl("key", "create", slug, "--name", "\u00e9" * 200).stdout.strip()
+    assert key.startswith("hl_"), key
+    p = ctl("key", "create", slug, "--name", "\u00e9" * 201, check=False)
+    assert p.returncode == 2 and "longer than 200 characters" in p.stderr, p.stderr
+    named = unique("n")
+    assert ctl("account", "create", named, "\u00e9" * 200).stdout.startswith("acct_")
+    assert sql("SELECT CHAR_LENGTH(name) FROM accounts WHERE slug = '%s'" % named) == [["200"]]
+    # Passwords count characters too: five two-byte letters are five.
+    email = unique("pw") + "@example.test"
+    p = ctl("user", "create", slug, email, "viewer", input="\u00e9" * 9 + "\n", check=False)
+    assert p.returncode == 2 and "10 to 1024 characters" in p.stderr, p.stderr
+    ctl("user", "create", slug, email, "viewer", input="\u00e9" * 10 + "\n")
+    p = ctl("user", "passwd", slug, email, input="\u00e9" * 1024 + "\n", check=False)
+    assert p.returncode == 0, (p.returncode, p.stderr)
+    p = ctl("user", "passwd", slug, email, input="\u00e9" * 1025 + "\n", check=False)
+    assert p.returncode == 2 and "10 to 1024 characters" in p.stderr, p.stderr
 
 
 def test_misnamed_files_in_the_migrations_directory_are_named_in_a_warning():
