@@ -368,15 +368,13 @@ parse_body(hl_header_fn header, void *ctx, const char *body, size_t n, json_obje
 		return HL_OK;
 	*json = hl_json_parse_depth(body, n, 1, BODY_DEPTH_MAX, &why);
 	/* json-c cuts a member name at a \u0000 without a trace, and a
-	 * string value holding one reads cut short: refused as the API does,
-	 * with the code of a bad body. */
+	 * string value holding one reads cut short: as JSON it is refused as
+	 * the API does, with the code of a bad body. A body not declared as
+	 * JSON is kept as the text it is (those six characters hold no NUL). */
 	if (!why && hl_json_text_has_nul(body, n)) {
 		json_object_put(*json);
 		*json = NULL;
-		rc = hl_fail(HL_ERR_INVALID, "body", "the body must not contain a NUL character "
-			"(\\u0000)");
-		hl_errreason_set("invalid_body");
-		return rc;
+		why = "it holds \\u0000, a NUL character";
 	}
 	if (!why)
 		return HL_OK;

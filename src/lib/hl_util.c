@@ -211,6 +211,47 @@ same_member_counts(json_object *v, const size_t *m, size_t nobj, size_t *next)
 	}
 }
 
+/* The 4 hex digits at s as a number; -1 when they are not. */
+static long
+hex4(const char *s, size_t n)
+{
+	long v = 0;
+	size_t i;
+
+	if (n < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		char c = s[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+/* The escape \uXXXX at s (n bytes left): 0 when it is no surrogate, 6
+ * when it is a high one followed by a \u low one (the pair's second
+ * escape, for the caller to skip), -1 when it is half a pair alone. */
+static int
+surrogate_escape(const char *s, size_t n)
+{
+	long u = hex4(s + 2, n - 2), low;
+
+	if (u < 0xD800 || u > 0xDFFF)
+		return 0;
+	if (u >= 0xDC00 || n < 12 || s[6] != '\\' || s[7] != 'u')
+		return -1;
+	low = hex4(s + 8, n - 8);
+	return low >= 0xDC00 && low <= 0xDFFF ? 6 : -1;
+}
+
 #define TEXT_NEST_MAX 256
 #define NOT_AN_OBJECT ((size_t)-1)
 
@@ -223,21 +264,34 @@ same_member_counts(json_object *v, const size_t *m, size_t nobj, size_t *next)
  * - A member name given twice in one object: json-c keeps the last
  *   without a trace, so what a proxy or a signature check in front read
  *   first is not what is stored. Each object's members are counted by
- *   its colons and compared with the parsed object's. */
+ *   its colons and compared with the parsed object's.
+ * - A \u escape of half a UTF-16 pair without its other half: json-c
+ *   stores U+FFFD for it, so "\ud800" and "\udfff" would be one value
+ *   (and one payload, for an idempotent publish). */
 static const char *
 strict_text_problem(const char *s, size_t n, json_object *o)
 {
 	size_t stack[TEXT_NEST_MAX], *members = NULL, *grown, nobj = 0, cap = 0, next = 0;
 	size_t i = 0, start;
 	const char *why = NULL;
-	int top = 0, negative;
+	int top = 0, negative, pair;
 
 	while (i < n && !why) {
 		switch (s[i]) {
 		case '"':
-			for (i++; i < n && s[i] != '"'; i++)
-				if (s[i] == '\\')
-					i++;
+			for (i++; i < n && s[i] != '"' && !why; i++) {
+				if (s[i] != '\\')
+					continue;
+				if (i + 1 < n && s[i + 1] == 'u') {
+					pair = surrogate_escape(s + i, n - i);
+					if (pair < 0)
+						why = "a \\u escape is half of a UTF-16 surrogate pair "
+							"without the other half";
+					else
+						i += (size_t)pair;
+				}
+				i++;
+			}
 			i++;
 			continue;
 		case '{':

@@ -337,7 +337,8 @@ def test_payloads_json_c_would_change_are_refused_before_storing():
     sent, or MariaDB's check refused it and the CLI failed as if the
     database had. And 32 arrays and objects with an empty one innermost
     passed json-c's depth but not JSON_VALID (31). A member name given
-    twice kept the last without a word."""
+    twice kept the last without a word. Half a surrogate pair ("\\ud800",
+    "\\udfff") became U+FFFD, so two payloads were one to idempotency."""
     slug, key = account()
     acct = sql("SELECT id FROM accounts WHERE slug = '%s'" % slug)[0][0]
     hdr = {"Content-Type": "application/json"}
@@ -350,7 +351,8 @@ def test_payloads_json_c_would_change_are_refused_before_storing():
              ('{"v": 1e999}', "not finite"), ('{"v": 18446744073709551616}', "64-bit range"),
              ('{"v": [-9223372036854775809]}', "64-bit range"),
              ('{"v": 1, "v": 2}', "same member name twice"),
-             ('{"o": {"k": "a", "\\u006b": "b"}}', "same member name twice"))
+             ('{"o": {"k": "a", "\\u006b": "b"}}', "same member name twice"),
+             ('{"v": "\\ud800"}', "surrogate"), ('{"v": "\\udfff"}', "surrogate"))
     # 32 containers: the request object, the payload and 30 arrays; the
     # CLI reads the payload alone.
     api_deep = '{"v": %s%s}' % ("[" * 30, "]" * 30)

@@ -752,6 +752,15 @@ def test_nul_characters_in_json_bodies_are_refused():
     assert r.status == 202 and stored(r.body["event_id"])["body"] == {"path": "C:\\u0000"}, r
     r = post(src, rb'a\u0000b', content_type="text/plain")
     assert r.status == 202 and stored(r.body["event_id"])["body_text"] == "a\\u0000b", r
+    # JSON text not declared as JSON that JSON cannot keep as sent (a
+    # NUL, half a surrogate pair) is the text it is, not a refusal.
+    for raw in (rb'{"a":"\u0000"}', rb'["\ud800"]'):
+        r = post(src, raw, content_type="text/plain")
+        assert r.status == 202, (raw, r)
+        assert stored(r.body["event_id"])["body_text"] == raw.decode(), (raw, r)
+    r = post(src, rb'["\ud800"]')
+    assert r.status == 422 and error_code(r) == "invalid_body", r
+    assert "surrogate" in r.body["error"]["message"], r
 
 
 MAX_BODY = 1024 * 1024     # Web.MaxBodyBytes of the tests (the default)

@@ -227,6 +227,37 @@ START_TEST(test_duplicate_member_names)
 }
 END_TEST
 
+/* json-c stores U+FFFD for half a surrogate pair: "\ud800" and "\udfff"
+ * would read back as one value. Refused (strict); whole pairs, in either
+ * case of hex, and an escaped backslash before a u are taken. */
+START_TEST(test_lone_surrogates)
+{
+	static const char *refused[] = {
+		"[\"\\ud800\"]", "[\"\\udfff\"]", "{\"\\uDBFF\": 1}", "[\"a\\ud83dx\"]",
+		"[\"\\ud83d\\u0041\"]", "[\"\\ude00\\ud83d\"]", "[\"\\ud83d\\n\"]",
+		"[\"\\ud83d\\ude00\\udc00\"]", NULL
+	};
+	static const char *taken[] = {
+		"[\"\\ud83d\\ude00\"]", "[\"\\uD83D\\uDE00 \\u00e9\"]", "[\"\\\\ud800\"]",
+		"{\"\\ud83d\\ude00\": \"\\ud800\\udc00\\uffff\"}", NULL
+	};
+	const char *why;
+	json_object *o;
+	int i;
+
+	for (i = 0; refused[i]; i++) {
+		o = parse(refused[i], 1, &why);
+		ck_assert_msg(o == NULL && why && strstr(why, "surrogate"), "%s was taken",
+			refused[i]);
+	}
+	for (i = 0; taken[i]; i++) {
+		o = parse(taken[i], 1, &why);
+		ck_assert_msg(o != NULL, "%s was refused: %s", taken[i], why ? why : "null");
+		json_object_put(o);
+	}
+}
+END_TEST
+
 START_TEST(test_length_and_nul)
 {
 	const char *why;
@@ -316,6 +347,7 @@ util_suite(void)
 	tcase_add_test(tc, test_depth_counts_empty_containers);
 	tcase_add_test(tc, test_numbers_json_c_would_change);
 	tcase_add_test(tc, test_duplicate_member_names);
+	tcase_add_test(tc, test_lone_surrogates);
 	tcase_add_test(tc, test_length_and_nul);
 	tcase_add_test(tc, test_nul_in_json);
 	tcase_add_test(tc, test_text_equal);
