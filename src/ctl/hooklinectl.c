@@ -98,6 +98,36 @@ option_value(const char *what, int argc, char **argv, int *i, const char *const 
 	return NULL;
 }
 
+/* option_value into *slot, once: a second --account (or any option)
+ * was taken over the first without a word, so "publish --account a ...
+ * --account b" published to b. 0, or EXIT_USAGE after saying why. */
+static int
+take_option(const char *what, int argc, char **argv, int *i, const char *const *names,
+	const char **slot)
+{
+	if (*slot) {
+		fprintf(stderr, "hooklinectl: %s: %s is given twice\n", what, argv[*i]);
+		return EXIT_USAGE;
+	}
+	*slot = option_value(what, argc, argv, i, names);
+	return *slot ? 0 : EXIT_USAGE;
+}
+
+/* 1 when text is plain decimal digits, with fraction a "." and more
+ * digits allowed: strtod and strtol also take " 5", "+5", "0x10" and
+ * "1e3", which nobody means as a count or a number of seconds. */
+static int
+plain_number(const char *text, int fraction)
+{
+	size_t n = strspn(text, "0123456789");
+
+	if (n == 0)
+		return 0;
+	if (fraction && text[n] == '.' && text[n + 1])
+		n += 1 + strspn(text + n + 1, "0123456789");
+	return text[n] == '\0';
+}
+
 /* The audit log's "who" for a change made here: the Unix user. */
 static void
 cli_principal(const char *account_id, struct hl_principal *who)
@@ -560,29 +590,33 @@ cmd_key_create(struct ctl *c, int argc, char **argv)
 {
 	static const char *const options[] = { "--scopes", "--name", "--cidrs", NULL };
 	char acct[HL_ID_MAX], id[HL_ID_MAX], key[HL_APIKEY_MAX], prefix[16] = "";
-	const char *scopes = "read,write,admin", *name = "", *cidrs = NULL, *v;
+	const char *val[3] = { NULL, NULL, NULL }, *scopes, *name, *cidrs;
 	json_object *detail;
 	hl_err err;
-	int i, rc, why;
+	int i, k, rc, why;
 
+	/* "key create --scopes read acme": the slug slot holds an option (a
+	 * slug of an old account may start with "-", but is none of these). */
+	for (k = 0; options[k] && strcmp(argv[0], options[k]); k++)
+		;
+	if (options[k]) {
+		fprintf(stderr, "hooklinectl: key create: the account comes first: key create "
+			"ACCOUNT [--scopes read,write,admin] [--name N] [--cidrs LIST]\n");
+		return EXIT_USAGE;
+	}
 	for (i = 1; i < argc; i++) {
-		int known = !strcmp(argv[i], "--scopes") || !strcmp(argv[i], "--name") ||
-			!strcmp(argv[i], "--cidrs");
-
-		if (!known) {
+		for (k = 0; options[k] && strcmp(argv[i], options[k]); k++)
+			;
+		if (!options[k]) {
 			fprintf(stderr, "hooklinectl: key create: unknown option %s\n", argv[i]);
 			return EXIT_USAGE;
 		}
-		v = option_value("key create", argc, argv, &i, options);
-		if (!v)
+		if (take_option("key create", argc, argv, &i, options, &val[k]))
 			return EXIT_USAGE;
-		if (!strcmp(argv[i - 1], "--scopes"))
-			scopes = v;
-		else if (!strcmp(argv[i - 1], "--name"))
-			name = v;
-		else
-			cidrs = v;
 	}
+	scopes = val[0] ? val[0] : "read,write,admin";
+	name = val[1] ? val[1] : "";
+	cidrs = val[2];
 	if (hl_apikey_options_check(name, scopes, cidrs))
 		return fail("key create");
 	rc = ctl_connect(c);
@@ -706,12 +740,10 @@ cmd_publish(struct ctl *c, int argc, char **argv)
 
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--account")) {
-			slug = option_value("publish", argc, argv, &i, options);
-			if (!slug)
+			if (take_option("publish", argc, argv, &i, options, &slug))
 				return EXIT_USAGE;
 		} else if (!strcmp(argv[i], "--idempotency-key")) {
-			idem = option_value("publish", argc, argv, &i, options);
-			if (!idem)
+			if (take_option("publish", argc, argv, &i, options, &idem))
 				return EXIT_USAGE;
 		} else if (!type)
 			type = argv[i];
@@ -1026,7 +1058,7 @@ cmd_status(struct ctl *c, int argc, char **argv)
 				return EXIT_USAGE;
 			errno = 0;
 			max_lag = strtod(text, &endp);
-			if (errno || *endp || endp == text || !(max_lag >= 0 && max_lag <= 86400 * 366)) {
+			if (!plain_number(text, 1) || errno || *endp || endp == text || !(max_lag >= 0 && max_lag <= 86400 * 366)) {
 				fprintf(stderr, "hooklinectl: status: --max-lag must be 0..31622400 "
 					"seconds\n");
 				return EXIT_USAGE;
@@ -1131,7 +1163,7 @@ cmd_purge(struct ctl *c, int argc, char **argv)
 				return EXIT_USAGE;
 			errno = 0;
 			v = strtol(text, &end, 10);
-			if (errno || *end || v < 1 || v > 1000000) {
+			if (!plain_number(text, 0) || errno || *end || v < 1 || v > 1000000) {
 				fprintf(stderr, "hooklinectl: purge: --chunks must be 1..1000000\n");
 				return EXIT_USAGE;
 			}
@@ -1271,8 +1303,7 @@ cmd_retry(struct ctl *c, int argc, char **argv)
 		for (k = 0; options[k] && strcmp(argv[i], options[k]); k++)
 			;
 		if (options[k]) {
-			val[k] = option_value("retry", argc, argv, &i, options);
-			if (!val[k])
+			if (take_option("retry", argc, argv, &i, options, &val[k]))
 				return EXIT_USAGE;
 		} else if (!slug && argv[i][0] != '-') {
 			slug = argv[i];
@@ -1382,7 +1413,8 @@ usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: hooklinectl [--config FILE] COMMAND ... | --version\ncommands:\n");
+	fprintf(f, "usage: hooklinectl [--config FILE] COMMAND ... | --version | --help\n"
+		"commands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %s\n", commands[i].usage);
 }
@@ -1408,6 +1440,12 @@ main(int argc, char **argv)
 		}
 		config = argv[2];
 		i = 3;
+	}
+	/* "hooklinectl --version migrate" did nothing and said all was well. */
+	if (i + 1 < argc && (!strcmp(argv[i], "--version") || !strcmp(argv[i], "--help") ||
+	    !strcmp(argv[i], "-h"))) {
+		fprintf(stderr, "hooklinectl: %s takes no arguments\n", argv[i]);
+		return EXIT_USAGE;
 	}
 	if (i < argc && !strcmp(argv[i], "--version")) {
 		hl_print_version("hooklinectl");

@@ -970,7 +970,17 @@ def test_usage_errors_are_exit_2_whether_or_not_the_database_is_up():
            # The password is read and checked before connecting too.
            (["user", "create", "systest", "short@example.com", "viewer"], "short\n"),
            (["user", "passwd", "systest", "admin@systest.local"], "\u00e9" * 5 + "\n"),
-           (["user", "set-password", "systest", "admin@systest.local"], "short\n")]
+           (["user", "set-password", "systest", "admin@systest.local"], "short\n"),
+           # An option given twice was the last one, without a word.
+           ["publish", "--account", "systest", "--account", "other", "sms.sent", "{}"],
+           ["key", "create", "systest", "--scopes", "read", "--scopes", "admin"],
+           ["retry", "systest", "--status", "dead", "--status", "succeeded"],
+           ["key", "create", "--scopes", "read", "systest"],
+           # Numbers are plain decimals: strtod took hex, exponents, spaces.
+           ["status", "--max-lag", "0x10"], ["status", "--max-lag", "1e3"],
+           ["status", "--max-lag", " 5"], ["status", "--max-lag", "+5"],
+           ["status", "--max-lag", "5."], ["purge", "--chunks", " 1"],
+           ["purge", "--chunks", "+1"], ["--version", "migrate"], ["--help", "extra"]]
     for conf in (away, None):
         for argv in bad:
             argv, given = argv if isinstance(argv, tuple) else (argv, "a good long password\n")
@@ -978,6 +988,14 @@ def test_usage_errors_are_exit_2_whether_or_not_the_database_is_up():
                 ctl(*argv, check=False, input=given)
             assert p.returncode == 2, (conf, argv, p.returncode, p.stdout, p.stderr)
             assert "cannot connect" not in p.stderr and not p.stdout, (argv, p.stdout, p.stderr)
+    for argv, words in ((["publish", "--account", "systest", "--account", "o", "sms.sent", "{}"],
+                         "publish: --account is given twice"),
+                        (["key", "create", "--scopes", "read", "systest"], "the account comes first"),
+                        (["--version", "migrate"], "--version takes no arguments")):
+        p = ctl(*argv, check=False)
+        assert words in p.stderr, (argv, p.stderr)
+    p = ctl("status", "--max-lag", "2.5", check=False)
+    assert p.returncode in (0, 6) and "--max-lag must be" not in p.stderr, (p.returncode, p.stderr)
     p = ctl("user", "set-password", "systest", "admin@systest.local", input="short\n", check=False)
     assert p.stderr == ("hooklinectl: user set-password: password must be UTF-8 text of "
                         "10 to 1024 characters\n"), p.stderr
