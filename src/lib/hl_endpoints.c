@@ -182,7 +182,7 @@ spec_validate(const struct hl_config *cfg, const struct hl_endpoint_spec *spec, 
 		if (rc)
 			return rc;
 	}
-	if (spec->description && strlen(spec->description) > DESCRIPTION_MAX)
+	if (spec->description && hl_utf8_chars(spec->description) > DESCRIPTION_MAX)
 		return hl_fail(HL_ERR_INVALID, "description",
 			"description is longer than %d characters", DESCRIPTION_MAX);
 	if (spec->method && strcmp(spec->method, "POST") && strcmp(spec->method, "PUT"))

@@ -98,7 +98,7 @@ hl_event_type_create(struct hl_db *db, const char *account_id, const char *name,
 	if (!name || !name_ok(name, &flen))
 		return hl_fail(HL_ERR_INVALID, "name", "name must look like \"family.action\": "
 			"a-z, 0-9, _, - and dots, at most 128 characters");
-	if (description && strlen(description) > 1000)
+	if (description && hl_utf8_chars(description) > 1000)
 		return hl_fail(HL_ERR_INVALID, "description", "description is longer than 1000 characters");
 	if (schema) {
 		rc = hl_schema_check(schema);

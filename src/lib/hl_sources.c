@@ -168,7 +168,7 @@ cidrs_validate(const char *cidrs)
 
 struct row {
 	char slug[HL_SLUG_MAX + 1];
-	char name[NAME_MAX_LEN + 1];
+	char name[4 * NAME_MAX_LEN + 1];   /* characters of up to 4 bytes */
 	enum hl_verify verify;
 	char *secret;                /* plain, owned, wiped */
 	int secret_generated;
@@ -215,7 +215,7 @@ merge(struct hl_db *db, const char *account_id, const struct hl_source_spec *spe
 		hl_strlcpy(w->slug, spec->slug, sizeof(w->slug));
 	}
 	if (spec->name) {
-		if (strlen(spec->name) > NAME_MAX_LEN)
+		if (hl_utf8_chars(spec->name) > NAME_MAX_LEN)
 			return hl_fail(HL_ERR_INVALID, "name", "name is longer than %d characters",
 				NAME_MAX_LEN);
 		hl_strlcpy(w->name, spec->name, sizeof(w->name));

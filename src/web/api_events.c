@@ -6,7 +6,7 @@
 
 static const struct hl_field event_type_fields[] = {
 	{ "name", HL_F_STRING, 1, 128 },
-	{ "description", HL_F_STRING, 0, 1000 },
+	{ "description", HL_F_STRING, 0, 4 * 1000 },
 	{ "schema", HL_F_OBJECT, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };

@@ -11,7 +11,7 @@
 
 #define SOURCE_FIELDS \
 	{ "slug", HL_F_STRING, 0, HL_SLUG_MAX }, \
-	{ "name", HL_F_STRING, 0, 200 }, \
+	{ "name", HL_F_STRING, 0, 4 * 200 }, \
 	{ "secret", HL_F_STRING, 0, HL_SOURCE_SECRET_MAX }, \
 	{ "event_type", HL_F_STRING, 0, 128 }, \
 	{ "type_map", HL_F_OBJECT, 0, 0 }, \

@@ -12,7 +12,7 @@
 /* Everything but the url is the same on create and update; the delivery
  * options' contents are validated by hl_endpoint_opts.c. */
 #define ENDPOINT_FIELDS \
-	{ "description", HL_F_STRING, 0, 500 }, \
+	{ "description", HL_F_STRING, 0, 4 * 500 }, \
 	{ "method", HL_F_STRING, 0, 8 }, \
 	{ "event_types", HL_F_STRINGS, 0, 100 }, \
 	{ "enabled", HL_F_BOOL, 0, 0 }, \

@@ -22,7 +22,8 @@ struct hl_field {
 	const char *name;
 	enum hl_ftype type;
 	int required;
-	size_t maxlen;        /* strings: bytes; arrays: items; 0 = no limit */
+	size_t maxlen;        /* strings: bytes; arrays: items; 0 = no limit. A text
+	                       * the core limits in characters gets 4 bytes each */
 };
 
 /* Parse the body as a JSON object and check it against fields (ends with

@@ -398,3 +398,28 @@ def test_put_that_changes_nothing_stores_nothing():
     assert api("PUT", "/webhooks/wh_" + "0" * 26, {}, key=key).status == 404
     r = api("PUT", "/webhooks/" + wh, {"priority": 1000}, key=key)
     assert r.status == 422 and r.body["error"]["field"] == "priority", r
+
+
+def test_text_limits_count_characters_not_bytes():
+    """A description of 180 CJK characters (540 bytes) was "longer than
+    500 characters": the core counted bytes while it said characters,
+    and the columns (utf8mb4 VARCHAR) hold characters. The same for an
+    event type's description and a source's name."""
+    _, key = account()
+    wide = "\u65e5"                      # three bytes in UTF-8
+    ep = endpoint(key, "https://example.com/chars", description=wide * 500)
+    assert api("GET", "/webhooks/" + ep["id"], key=key).body["description"] == wide * 500
+    r = api("PUT", "/webhooks/" + ep["id"], {"description": wide * 501}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "description", r
+    assert "longer than 500 characters" in r.body["error"]["message"], r
+    assert api("GET", "/webhooks/" + ep["id"], key=key).body["description"] == wide * 500
+    name = "chars.t%d" % (time.time_ns() % 10**9)
+    r = api("POST", "/webhooks/events", {"name": name, "description": wide * 1000}, key=key)
+    assert r.status == 201 and r.body["description"] == wide * 1000, r
+    r = api("POST", "/webhooks/events", {"name": name + "x", "description": wide * 1001}, key=key)
+    assert r.status == 422 and "longer than 1000 characters" in r.body["error"]["message"], r
+    src = {"verify": "none", "allowed_cidrs": "127.0.0.1/32"}
+    r = api("POST", "/webhooks/sources", dict(src, name=wide * 200), key=key)
+    assert r.status == 201 and r.body["name"] == wide * 200, r
+    r = api("POST", "/webhooks/sources", dict(src, name=wide * 201), key=key)
+    assert r.status == 422 and "longer than 200 characters" in r.body["error"]["message"], r
