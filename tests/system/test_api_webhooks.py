@@ -2,6 +2,7 @@
 rotation, subscribe/unsubscribe, its events, replay, bulk retry, and the
 error classes and pagination of the API."""
 
+import json
 import time
 
 from apihelp import EVENT, account, endpoint, error_code, publish, sql
@@ -177,6 +178,38 @@ def test_put_event_types_keeps_the_filters_of_the_types_that_stay():
     assert _subscriptions(key, ep["id"]) == {"sms.delivered": us, "voice.call_completed": None}
     r = api("PUT", "/webhooks/%s" % ep["id"], {"event_types": []}, key=key)
     assert r.status == 200 and _subscriptions(key, ep["id"]) == {}, r
+
+
+def _compact(value):
+    return len(json.dumps(value, separators=(",", ":")))
+
+
+def test_a_filter_over_the_size_limit_is_refused_by_name():
+    """A filter with one huge value passed every check and failed on its
+    column (TEXT, 64 KiB): 500 internal_error. Over the documented 32768
+    bytes of compact JSON it is 422 on the filter, and the subscriptions
+    stay as they were."""
+    _, key = account()
+    us = {"path": "country", "op": "eq", "value": "US"}
+    ep = endpoint(key, "http://127.0.0.1:9/never", event_types=[])
+    r = api("POST", "/webhooks/%s/subscribe" % ep["id"], {"event_types": [EVENT], "filter": us},
+            key=key)
+    assert r.status == 200, r
+    at_limit = {"path": "country", "op": "eq", "value": ""}
+    at_limit["value"] = "A" * (32768 - _compact(at_limit))
+    over = dict(at_limit, value=at_limit["value"] + "A")
+    many = {"path": "country", "op": "in", "value": ["A" * 1000] * 40}
+    for bad in ({"path": "country", "op": "eq", "value": "A" * 70000}, over, many,
+                {"or": [us, many]}):
+        r = api("POST", "/webhooks/%s/subscribe" % ep["id"],
+                {"event_types": [EVENT, "sms.sent"], "filter": bad}, key=key)
+        assert r.status == 422 and error_code(r) == "invalid_value", r
+        assert r.body["error"]["field"] == "filter" and "32768" in r.body["error"]["message"], r
+        assert _subscriptions(key, ep["id"]) == {EVENT: us}
+    r = api("POST", "/webhooks/%s/subscribe" % ep["id"],
+            {"event_types": ["sms.sent"], "filter": at_limit}, key=key)
+    assert r.status == 200, r
+    assert _subscriptions(key, ep["id"]) == {EVENT: us, "sms.sent": at_limit}
 
 
 def test_replay_and_bulk_retry():
