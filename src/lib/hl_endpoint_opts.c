@@ -25,6 +25,12 @@
 /* Deliveries per second at most for rate_limit (0: unlimited). */
 #define RATE_LIMIT_MAX 10000
 
+/* headers_json is TEXT (65535 bytes): the most headers, every value
+ * character escaped to two ("\""), must fit, or a valid PUT would fail
+ * on the column with a 500. */
+_Static_assert(2 + HL_HEADERS_MAX * (HEADER_NAME_MAX + 2 * HEADER_VALUE_MAX + 6) <= 65535,
+	"headers_json holds the most headers");
+
 /* Headers a user may not set: they carry our signature or HTTP framing. */
 static const char *const reserved_headers[] = {
 	"webhook-id", "webhook-timestamp", "webhook-signature", "content-type",
