@@ -123,9 +123,67 @@ require_str(json_object *o, const char *name, int token)
 	return HL_OK;
 }
 
+/* The members each kind of authentication takes besides type. Any other
+ * would be sealed and stored unused (and could outgrow auth_sealed), and
+ * a misspelt optional one ("scopes") would be dropped silently. */
+#define AUTH_MEMBERS_MAX 5
+
+static const struct auth_kind {
+	const char *type;
+	const char *members[AUTH_MEMBERS_MAX + 1];
+	const char *takes;      /* the members, for the message */
+} auth_kinds[] = {
+	{ "none", { NULL }, "none" },
+	{ "basic", { "username", "password", NULL }, "username and password" },
+	{ "bearer", { "token", NULL }, "token" },
+	{ "header", { "name", "value", NULL }, "name and value" },
+	{ "oauth2", { "token_url", "client_id", "client_secret", "scope", "audience", NULL },
+		"token_url, client_id, client_secret, scope and audience" },
+};
+#define NAUTH_KINDS (sizeof(auth_kinds) / sizeof(auth_kinds[0]))
+
+static const struct auth_kind *
+auth_kind_find(const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < NAUTH_KINDS; i++)
+		if (!strcmp(auth_kinds[i].type, type))
+			return &auth_kinds[i];
+	return NULL;
+}
+
+static int
+auth_member_known(const struct auth_kind *k, const char *name)
+{
+	size_t i;
+
+	if (!strcmp(name, "type"))
+		return 1;
+	for (i = 0; k->members[i]; i++)
+		if (!strcmp(k->members[i], name))
+			return 1;
+	return 0;
+}
+
+/* Only the member's name goes into the message: its value may be a
+ * credential. */
+static hl_err
+auth_members_check(json_object *a, const struct auth_kind *k)
+{
+	json_object_object_foreach(a, key, val) {
+		(void)val;
+		if (!auth_member_known(k, key))
+			return hl_fail(HL_ERR_INVALID, "auth", "auth has an unknown member \"%.64s\" "
+				"(auth type %s takes %s)", key, k->type, k->takes);
+	}
+	return HL_OK;
+}
+
 static hl_err
 validate_auth(json_object *a)
 {
+	const struct auth_kind *kind;
 	const char *type;
 	hl_err rc = HL_OK;
 
@@ -136,8 +194,13 @@ validate_auth(json_object *a)
 	type = hl_json_get_str(a, "type");
 	if (!type)
 		return hl_fail(HL_ERR_INVALID, "auth", "auth.type is required");
-	if (!strcmp(type, "none"))
-		return HL_OK;
+	kind = auth_kind_find(type);
+	if (!kind)
+		return hl_fail(HL_ERR_INVALID, "auth", "auth.type must be none, basic, bearer, "
+			"header or oauth2");
+	rc = auth_members_check(a, kind);
+	if (rc || !strcmp(type, "none"))
+		return rc;
 	if (!strcmp(type, "basic")) {
 		rc = require_str(a, "username", 0);
 		if (!rc && strchr(hl_json_get_str(a, "username"), ':'))
@@ -165,9 +228,6 @@ validate_auth(json_object *a)
 			rc = require_str(a, "scope", 0);
 		if (!rc && json_object_object_get_ex(a, "audience", NULL))
 			rc = require_str(a, "audience", 0);
-	} else {
-		rc = hl_fail(HL_ERR_INVALID, "auth", "auth.type must be none, basic, bearer, header "
-			"or oauth2");
 	}
 	return rc;
 }

@@ -366,6 +366,36 @@ def test_retry_exponential_unknown_member_is_refused():
     assert r.status == 200 and r.body["retry_exponential"] == opts, r
 
 
+def test_auth_members_its_type_does_not_take_are_refused():
+    """auth took any extra member and sealed it with the credentials: a
+    large one failed on auth_sealed (500), a small one or a password on
+    type none was stored unused. Now 422 on auth names the member (not
+    its value), on create and on PUT, and the stored credentials stay."""
+    _, key = account()
+    body = {"url": "http://127.0.0.1:9/x", "auth": {"type": "oauth2", "client_id": "c",
+            "client_secret": "s", "token_url": "http://127.0.0.1:9/token", "scopes": "send"}}
+    r = api("POST", "/webhooks", body, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "auth", r
+    assert '"scopes"' in r.body["error"]["message"], r
+    assert api("GET", "/webhooks", key=key).body["data"] == []
+    with Receiver() as rcv:
+        ep = endpoint(key, rcv.url, auth={"type": "bearer", "token": "t"})
+        stored = _stored(ep["id"])
+        for bad in ({"type": "bearer", "token": "t", "junk": "J" * 60000},
+                    {"type": "bearer", "token": "t2", "junk": "secret-junk"},
+                    {"type": "none", "password": "x"},
+                    {"type": "basic", "username": "u", "password": "p", "token": "t"}):
+            r = api("PUT", "/webhooks/" + ep["id"], {"auth": bad}, key=key)
+            assert r.status == 422 and error_code(r) == "invalid_value", (bad, r)
+            assert r.body["error"]["field"] == "auth", (bad, r)
+            assert "secret-junk" not in str(r.raw) and "JJJJ" not in str(r.raw), r
+            assert _stored(ep["id"]) == stored, bad
+        r = api("POST", "/webhooks/%s/test" % ep["id"], {}, key=key)
+        assert r.status == 200 and rcv.requests[-1].headers["authorization"] == "Bearer t", r
+    r = api("PUT", "/webhooks/" + ep["id"], {"auth": {"type": "none"}}, key=key)
+    assert r.status == 200 and r.body["auth"] == {"type": "none"}, r
+
+
 def _updates(key, wh):
     rows = api("GET", "/webhooks/audit?action=webhook.update", key=key).body["data"]
     return len([a for a in rows if a["object_id"] == wh])
