@@ -83,9 +83,33 @@ value_ok(const char *v, size_t maxlen)
 	return i <= maxlen;
 }
 
+/* The later of two names in h that are one header (HTTP names ignore
+ * case: "x-a" and "X-A" would both be sent), or NULL. */
+static const char *
+repeated_name(json_object *h)
+{
+	int i = 0, j;
+
+	json_object_object_foreach(h, name, val) {
+		(void)val;
+		j = 0;
+		json_object_object_foreach(h, other, v2) {
+			(void)v2;
+			if (j++ >= i)
+				break;
+			if (!strcasecmp(name, other))
+				return name;
+		}
+		i++;
+	}
+	return NULL;
+}
+
 static hl_err
 validate_headers(json_object *h)
 {
+	const char *twice;
+
 	if (json_object_is_type(h, json_type_null))
 		return HL_OK;
 	if (!json_object_is_type(h, json_type_object))
@@ -109,6 +133,10 @@ validate_headers(json_object *h)
 				HL_REDACTED " (what is shown without write access): give the real value",
 				name);
 	}
+	twice = repeated_name(h);
+	if (twice)
+		return hl_fail(HL_ERR_INVALID, "headers", "header %s is given twice (header names "
+			"ignore case)", twice);
 	return HL_OK;
 }
 
@@ -585,6 +613,111 @@ key_wanted(struct hl_db *db, const char *have_sql, const char *id, json_object *
 	return rc;
 }
 
+/* The header an auth object (validated) has the sender set: NULL for none. */
+static const char *
+auth_header_name(json_object *a)
+{
+	const char *type = hl_json_get_str(a, "type");
+
+	if (!type || !strcmp(type, "none"))
+		return NULL;
+	if (!strcmp(type, "header"))
+		return hl_json_get_str(a, "name");
+	return "Authorization";
+}
+
+/* The stored headers and authentication of endpoint id, as the API takes
+ * them: *headers NULL for none; *auth {"type"}, with the unsealed
+ * credentials for type header (its name is among them). */
+static hl_err
+stored_headers_auth(struct hl_db *db, const struct hl_config *cfg, const char *id,
+	json_object **headers, json_object **auth)
+{
+	struct hl_stmt *st;
+	const char *type;
+	char *plain = NULL;
+	int found;
+	hl_err rc;
+
+	*headers = *auth = NULL;
+	rc = hl_stmt_new(db, "SELECT headers_json, auth_type, auth_sealed FROM endpoints "
+		"WHERE id = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, id);
+	rc = hl_stmt_first(st, &found);
+	if (rc || !found)
+		goto out;
+	*headers = hl_stmt_col(st, 0) ? json_tokener_parse(hl_stmt_col(st, 0)) : NULL;
+	type = hl_stmt_col(st, 1) ? hl_stmt_col(st, 1) : "none";
+	/* Credentials that cannot be opened name no header here: the sender
+	 * lets the authentication win over a custom header in any case. */
+	if (!strcmp(type, "header") && hl_stmt_col(st, 2)) {
+		if (hl_config_unseal(cfg, hl_stmt_col(st, 2), &plain) == HL_OK)
+			*auth = json_tokener_parse(plain);
+		else
+			hl_errclear();
+	}
+	if (!json_object_is_type(*auth, json_type_object)) {
+		json_object_put(*auth);
+		*auth = json_object_new_object();
+	}
+	hl_json_add_str(*auth, "type", type);
+out:
+	hl_secret_free(plain);
+	hl_stmt_free(st);
+	return rc;
+}
+
+/* A custom header that the authentication also sets would reach the
+ * receiver twice. Checked on the endpoint as in leaves it, so adding the
+ * header to an endpoint with that auth is refused as well as setting the
+ * auth on an endpoint with that header. */
+static hl_err
+check_auth_header_clash(struct hl_db *db, const struct hl_config *cfg, const char *id,
+	json_object *in)
+{
+	json_object *headers = NULL, *auth = NULL, *v;
+	int new_headers = json_object_object_get_ex(in, "headers", NULL);
+	int new_auth = json_object_object_get_ex(in, "auth", NULL);
+	const char *auth_name;
+	hl_err rc;
+
+	if (!new_headers && !new_auth)
+		return HL_OK;
+	rc = stored_headers_auth(db, cfg, id, &headers, &auth);
+	if (rc)
+		goto out;
+	if (json_object_object_get_ex(in, "headers", &v)) {
+		json_object_put(headers);
+		headers = json_object_get(v);
+	}
+	if (json_object_object_get_ex(in, "auth", &v)) {
+		json_object_put(auth);
+		auth = json_object_get(v);
+	}
+	auth_name = auth_header_name(auth);
+	if (!auth_name || !json_object_is_type(headers, json_type_object))
+		goto out;
+	json_object_object_foreach(headers, name, val) {
+		(void)val;
+		if (strcasecmp(name, auth_name))
+			continue;
+		/* The field to change is the one this request sent; both sent:
+		 * the custom header is the one out of place. */
+		rc = hl_fail(HL_ERR_INVALID, new_headers ? "headers" : "auth", "header %s is set by "
+			"the destination authentication (auth type %s): leave it out of headers, "
+			"or use another auth", name, hl_json_get_str(auth, "type"));
+		break;
+	}
+out:
+	/* json-c's copies of the unsealed credentials are not cleansed (see
+	 * auth_same). */
+	json_object_put(headers);
+	json_object_put(auth);
+	return rc;
+}
+
 hl_err
 hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 	const char *id, json_object *in, json_object **extra, int *hidden_change)
@@ -598,7 +731,8 @@ hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 	*hidden_change = 0;
 	if (!in)
 		return HL_OK;
-	if (json_object_object_get_ex(in, "retry_schedule", &v))
+	rc = check_auth_header_clash(db, cfg, id, in);
+	if (!rc && json_object_object_get_ex(in, "retry_schedule", &v))
 		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET retry_schedule = ? WHERE id = ?",
 			"ss", json_object_is_type(v, json_type_null) ? NULL : json_object_get_string(v), id);
 	if (!rc && json_object_object_get_ex(in, "retry_exponential", &v)) {

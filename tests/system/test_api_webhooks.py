@@ -396,6 +396,44 @@ def test_auth_members_its_type_does_not_take_are_refused():
     assert r.status == 200 and r.body["auth"] == {"type": "none"}, r
 
 
+def test_custom_headers_repeating_a_header_are_refused():
+    """Custom headers could repeat each other in another case, or the
+    header the destination authentication sets: a test send gave the
+    receiver two Authorization headers (the custom one first), two
+    User-Agent and both x-a and X-A. A repeat is 422 now, whichever was
+    configured first, and the stored options stay."""
+    _, key = account()
+    basic = "Basic Zm9vOmJhcg=="
+    with Receiver() as rcv:
+        r = api("POST", "/webhooks", {"url": rcv.url, "headers": {"Authorization": basic},
+                "auth": {"type": "bearer", "token": "t"}}, key=key)
+        assert r.status == 422 and r.body["error"]["field"] == "headers", r
+        assert api("GET", "/webhooks", key=key).body["data"] == []
+        ep = endpoint(key, rcv.url, auth={"type": "bearer", "token": "t"})
+        wh = ep["id"]
+        # Headers meeting the stored auth, or each other.
+        for headers in ({"Authorization": basic}, {"authorization": "x"},
+                        {"x-a": "1", "X-A": "2"}):
+            r = api("PUT", "/webhooks/" + wh, {"headers": headers}, key=key)
+            assert r.status == 422 and error_code(r) == "invalid_value", (headers, r)
+            assert r.body["error"]["field"] == "headers", (headers, r)
+        r = api("PUT", "/webhooks/" + wh, {"headers": {"X-Key": "k"},
+                "auth": {"type": "header", "name": "x-key", "value": "v"}}, key=key)
+        assert r.status == 422 and r.body["error"]["field"] == "headers", r
+        # The other order: auth meeting the stored headers.
+        r = api("PUT", "/webhooks/" + wh, {"auth": {"type": "none"},
+                "headers": {"Authorization": basic, "X-Key": "k"}}, key=key)
+        assert r.status == 200, r
+        before = api("GET", "/webhooks/" + wh, key=key).body
+        for auth in ({"type": "bearer", "token": "t"}, {"type": "header", "name": "X-KEY",
+                     "value": "v"}, {"type": "basic", "username": "u", "password": "p"}):
+            r = api("PUT", "/webhooks/" + wh, {"auth": auth, "description": "changed"}, key=key)
+            assert r.status == 422 and r.body["error"]["field"] == "auth", (auth, r)
+            assert api("GET", "/webhooks/" + wh, key=key).body == before
+        r = api("POST", "/webhooks/%s/test" % wh, {}, key=key)
+        assert r.status == 200 and rcv.requests[-1].headers["authorization"] == basic, r
+
+
 def _updates(key, wh):
     rows = api("GET", "/webhooks/audit?action=webhook.update", key=key).body["data"]
     return len([a for a in rows if a["object_id"] == wh])
