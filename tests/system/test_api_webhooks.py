@@ -396,6 +396,10 @@ def test_auth_members_its_type_does_not_take_are_refused():
     assert r.status == 200 and r.body["auth"] == {"type": "none"}, r
 
 
+def _sent_names(req):
+    return sorted(name.lower() for name, _ in req.header_list)
+
+
 def test_custom_headers_repeating_a_header_are_refused():
     """Custom headers could repeat each other in another case, or the
     header the destination authentication sets: a test send gave the
@@ -432,6 +436,35 @@ def test_custom_headers_repeating_a_header_are_refused():
             assert api("GET", "/webhooks/" + wh, key=key).body == before
         r = api("POST", "/webhooks/%s/test" % wh, {}, key=key)
         assert r.status == 200 and rcv.requests[-1].headers["authorization"] == basic, r
+
+
+def test_a_custom_user_agent_replaces_hookline_s_and_auth_wins_over_a_stored_repeat():
+    """A custom User-Agent was sent beside hookline's; it replaces it now.
+    A row stored before repeats were refused sends the authentication's
+    header, not the custom one, and a name repeated in another case once."""
+    _, key = account()
+    basic = "Basic Zm9vOmJhcg=="
+    with Receiver() as rcv:
+        ep = endpoint(key, rcv.url, auth={"type": "bearer", "token": "t"},
+                      headers={"User-Agent": "custom/1", "X-A": "1"})
+        wh = ep["id"]
+        r = api("POST", "/webhooks/%s/test" % wh, {}, key=key)
+        assert r.status == 200, r
+        got = rcv.requests[-1]
+        assert _sent_names(got).count("user-agent") == 1, got.header_list
+        assert got.headers["user-agent"] == "custom/1", got.header_list
+        assert got.headers["authorization"] == "Bearer t" and got.headers["x-a"] == "1"
+        assert [k for k in r.body["request"]["headers"] if k.lower() == "user-agent"] == \
+            ["User-Agent"], r.body["request"]
+        # A row stored before the API refused repeats.
+        sql("UPDATE endpoints SET headers_json = '{\"Authorization\": \"%s\", \"x-a\": \"1\", "
+            "\"X-A\": \"2\"}' WHERE id = '%s'" % (basic, wh))
+        assert api("POST", "/webhooks/%s/test" % wh, {}, key=key).status == 200
+        got = rcv.requests[-1]
+        names = _sent_names(got)
+        assert names.count("authorization") == 1 and names.count("x-a") == 1, got.header_list
+        assert names.count("user-agent") == 1, got.header_list
+        assert got.headers["authorization"] == "Bearer t", got.header_list
 
 
 def _updates(key, wh):
