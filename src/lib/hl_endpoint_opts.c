@@ -110,8 +110,6 @@ validate_headers(json_object *h)
 {
 	const char *twice;
 
-	if (json_object_is_type(h, json_type_null))
-		return HL_OK;
 	if (!json_object_is_type(h, json_type_object))
 		return hl_fail(HL_ERR_INVALID, "headers", "headers must be an object of strings");
 	if (json_object_object_length(h) > HL_HEADERS_MAX)
@@ -215,8 +213,6 @@ validate_auth(json_object *a)
 	const char *type;
 	hl_err rc = HL_OK;
 
-	if (json_object_is_type(a, json_type_null))
-		return HL_OK;
 	if (!json_object_is_type(a, json_type_object))
 		return hl_fail(HL_ERR_INVALID, "auth", "auth must be an object with a type");
 	type = hl_json_get_str(a, "type");
@@ -307,18 +303,48 @@ validate_exponential(json_object *x)
 	return HL_OK;
 }
 
-/* A key member: true, false, null or "rotate". */
+/* A key member: true, false or "rotate". */
 static hl_err
 validate_key(json_object *in, const char *name)
 {
 	json_object *v;
 
-	if (!json_object_object_get_ex(in, name, &v) || !v ||
-	    json_object_is_type(v, json_type_boolean) ||
+	if (!json_object_object_get_ex(in, name, &v) || json_object_is_type(v, json_type_boolean) ||
 	    (json_object_is_type(v, json_type_string) && !strcmp(json_object_get_string(v), "rotate")))
 		return HL_OK;
 	return hl_fail(HL_ERR_INVALID, name, "%s must be true (a key; an existing one is kept), "
 		"\"rotate\" (a new key) or false (none)", name);
+}
+
+/* The members for which null means something (docs/api.md): the default
+ * schedule, no exponential policy, the server's timeout, no rate limit.
+ * Elsewhere null was read as false, 0 or "leave it" by chance of the
+ * code ("ed25519": null removed the key, "priority": null was refused):
+ * one rule instead, null is refused. */
+static const char *const nullable_members[] = {
+	"retry_schedule", "retry_exponential", "timeout_ms", "rate_limit", NULL
+};
+
+static int
+null_means_something(const char *name)
+{
+	size_t i;
+
+	for (i = 0; nullable_members[i]; i++)
+		if (!strcmp(nullable_members[i], name))
+			return 1;
+	return 0;
+}
+
+static hl_err
+refuse_null(json_object *in)
+{
+	json_object_object_foreach(in, name, val) {
+		if (json_object_is_type(val, json_type_null) && !null_means_something(name))
+			return hl_fail(HL_ERR_INVALID, name, "%.64s cannot be null: leave it out to "
+				"keep what it is, or give a value", name);
+	}
+	return HL_OK;
 }
 
 hl_err
@@ -331,6 +357,9 @@ hl_endpoint_opts_validate(json_object *in)
 
 	if (!in)
 		return HL_OK;
+	rc = refuse_null(in);
+	if (rc)
+		return rc;
 	if (json_object_object_get_ex(in, "retry_schedule", &v) &&
 	    !json_object_is_type(v, json_type_null) &&
 	    (!json_object_is_type(v, json_type_string) ||
@@ -531,8 +560,7 @@ static hl_err
 apply_auth(struct hl_db *db, const struct hl_config *cfg, const char *id, json_object *a,
 	int *changed)
 {
-	const char *type = json_object_is_type(a, json_type_null) ? "none" :
-		hl_json_get_str(a, "type");
+	const char *type = hl_json_get_str(a, "type");
 	const char *public_text = NULL;
 	char *sealed = NULL, *text = NULL;
 	json_object *pub = NULL;
@@ -584,7 +612,7 @@ out:
 /* What a key member asks for: "rotate" a new key whatever there is; true
  * a key, new only when there is none (true is what GET shows: a client
  * that sends back what it read must not change the key under its
- * receiver); false or null none. have_sql: whether the endpoint has one. */
+ * receiver); false none. have_sql: whether the endpoint has one. */
 enum key_want { KEY_KEEP, KEY_NEW, KEY_NONE };
 
 static hl_err
@@ -747,8 +775,8 @@ hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 	}
 	if (!rc && json_object_object_get_ex(in, "headers", &v))
 		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET headers_json = ? WHERE id = ?", "ss",
-			json_object_is_type(v, json_type_null) || json_object_object_length(v) == 0 ?
-			NULL : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), id);
+			json_object_object_length(v) == 0 ? NULL :
+			json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), id);
 	if (!rc && json_object_object_get_ex(in, "auth", &v))
 		rc = apply_auth(db, cfg, id, v, hidden_change);
 	/* null (json-c reads it as 0, never a valid timeout): the default. */

@@ -467,6 +467,42 @@ def test_a_custom_user_agent_replaces_hookline_s_and_auth_wins_over_a_stored_rep
         assert got.headers["authorization"] == "Bearer t", got.header_list
 
 
+def test_null_is_refused_where_it_means_nothing():
+    """{"ed25519": null, "fifo": null} answered 200, removed the signing
+    key and turned FIFO off, while {"priority": null} was 422. One rule
+    now: null is 422 with the member in field, on PUT and on create,
+    except where it is documented to mean something."""
+    _, key = account()
+    ep = endpoint(key, "http://127.0.0.1:9/x", description="d", ed25519=True, fifo=True,
+                  encryption=True, priority=5, batch_max=3, headers={"X-A": "1"},
+                  auth={"type": "bearer", "token": "t"}, timeout_ms=5000, rate_limit=7,
+                  retry_schedule="0,5s", retry_exponential=None)
+    wh = ep["id"]
+    before = api("GET", "/webhooks/" + wh, key=key).body
+    stored = _stored(wh)
+    refused = ("ed25519", "fifo", "encryption", "priority", "batch_max", "headers", "auth",
+               "url", "description", "method", "enabled", "event_types")
+    for name in refused:
+        r = api("PUT", "/webhooks/" + wh, {"description": "changed", name: None}, key=key)
+        assert r.status == 422 and error_code(r) == "invalid_value", (name, r)
+        assert r.body["error"]["field"] == name, (name, r)
+    r = api("PUT", "/webhooks/" + wh, {"ed25519": None, "fifo": None}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "ed25519", r
+    assert api("GET", "/webhooks/" + wh, key=key).body == before
+    assert _stored(wh) == stored
+    for name in refused[:7]:
+        r = api("POST", "/webhooks", {"url": "http://127.0.0.1:9/y", name: None}, key=key)
+        assert r.status == 422 and r.body["error"]["field"] == name, (name, r)
+    assert [w["id"] for w in api("GET", "/webhooks", key=key).body["data"]] == [wh]
+    # Where null is documented, it is the default.
+    r = api("PUT", "/webhooks/" + wh, {"retry_schedule": None, "retry_exponential": None,
+            "timeout_ms": None, "rate_limit": None}, key=key)
+    assert r.status == 200, r
+    assert (r.body["retry_schedule"], r.body["retry_exponential"], r.body["timeout_ms"],
+            r.body["rate_limit"]) == (None, None, None, 0), r
+    assert r.body["ed25519_public_key"] == before["ed25519_public_key"] and r.body["fifo"], r
+
+
 def _updates(key, wh):
     rows = api("GET", "/webhooks/audit?action=webhook.update", key=key).body["data"]
     return len([a for a in rows if a["object_id"] == wh])
