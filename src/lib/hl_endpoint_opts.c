@@ -25,6 +25,12 @@
 /* Deliveries per second at most for rate_limit (0: unlimited). */
 #define RATE_LIMIT_MAX 10000
 
+/* headers_json is TEXT (65535 bytes): the most headers, every value
+ * character escaped to two ("\""), must fit, or a valid PUT would fail
+ * on the column with a 500. */
+_Static_assert(2 + HL_HEADERS_MAX * (HEADER_NAME_MAX + 2 * HEADER_VALUE_MAX + 6) <= 65535,
+	"headers_json holds the most headers");
+
 /* Headers a user may not set: they carry our signature or HTTP framing. */
 static const char *const reserved_headers[] = {
 	"webhook-id", "webhook-timestamp", "webhook-signature", "content-type",
@@ -77,11 +83,33 @@ value_ok(const char *v, size_t maxlen)
 	return i <= maxlen;
 }
 
+/* The later of two names in h that are one header (HTTP names ignore
+ * case: "x-a" and "X-A" would both be sent), or NULL. */
+static const char *
+repeated_name(json_object *h)
+{
+	int i = 0, j;
+
+	json_object_object_foreach(h, name, val) {
+		(void)val;
+		j = 0;
+		json_object_object_foreach(h, other, v2) {
+			(void)v2;
+			if (j++ >= i)
+				break;
+			if (!strcasecmp(name, other))
+				return name;
+		}
+		i++;
+	}
+	return NULL;
+}
+
 static hl_err
 validate_headers(json_object *h)
 {
-	if (json_object_is_type(h, json_type_null))
-		return HL_OK;
+	const char *twice;
+
 	if (!json_object_is_type(h, json_type_object))
 		return hl_fail(HL_ERR_INVALID, "headers", "headers must be an object of strings");
 	if (json_object_object_length(h) > HL_HEADERS_MAX)
@@ -103,6 +131,10 @@ validate_headers(json_object *h)
 				HL_REDACTED " (what is shown without write access): give the real value",
 				name);
 	}
+	twice = repeated_name(h);
+	if (twice)
+		return hl_fail(HL_ERR_INVALID, "headers", "header %s is given twice (header names "
+			"ignore case)", twice);
 	return HL_OK;
 }
 
@@ -117,21 +149,82 @@ require_str(json_object *o, const char *name, int token)
 	return HL_OK;
 }
 
+/* The members each kind of authentication takes besides type. Any other
+ * would be sealed and stored unused (and could outgrow auth_sealed), and
+ * a misspelt optional one ("scopes") would be dropped silently. */
+#define AUTH_MEMBERS_MAX 5
+
+static const struct auth_kind {
+	const char *type;
+	const char *members[AUTH_MEMBERS_MAX + 1];
+	const char *takes;      /* the members, for the message */
+} auth_kinds[] = {
+	{ "none", { NULL }, "none" },
+	{ "basic", { "username", "password", NULL }, "username and password" },
+	{ "bearer", { "token", NULL }, "token" },
+	{ "header", { "name", "value", NULL }, "name and value" },
+	{ "oauth2", { "token_url", "client_id", "client_secret", "scope", "audience", NULL },
+		"token_url, client_id, client_secret, scope and audience" },
+};
+#define NAUTH_KINDS (sizeof(auth_kinds) / sizeof(auth_kinds[0]))
+
+static const struct auth_kind *
+auth_kind_find(const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < NAUTH_KINDS; i++)
+		if (!strcmp(auth_kinds[i].type, type))
+			return &auth_kinds[i];
+	return NULL;
+}
+
+static int
+auth_member_known(const struct auth_kind *k, const char *name)
+{
+	size_t i;
+
+	if (!strcmp(name, "type"))
+		return 1;
+	for (i = 0; k->members[i]; i++)
+		if (!strcmp(k->members[i], name))
+			return 1;
+	return 0;
+}
+
+/* Only the member's name goes into the message: its value may be a
+ * credential. */
+static hl_err
+auth_members_check(json_object *a, const struct auth_kind *k)
+{
+	json_object_object_foreach(a, key, val) {
+		(void)val;
+		if (!auth_member_known(k, key))
+			return hl_fail(HL_ERR_INVALID, "auth", "auth has an unknown member \"%.64s\" "
+				"(auth type %s takes %s)", key, k->type, k->takes);
+	}
+	return HL_OK;
+}
+
 static hl_err
 validate_auth(json_object *a)
 {
+	const struct auth_kind *kind;
 	const char *type;
 	hl_err rc = HL_OK;
 
-	if (json_object_is_type(a, json_type_null))
-		return HL_OK;
 	if (!json_object_is_type(a, json_type_object))
 		return hl_fail(HL_ERR_INVALID, "auth", "auth must be an object with a type");
 	type = hl_json_get_str(a, "type");
 	if (!type)
 		return hl_fail(HL_ERR_INVALID, "auth", "auth.type is required");
-	if (!strcmp(type, "none"))
-		return HL_OK;
+	kind = auth_kind_find(type);
+	if (!kind)
+		return hl_fail(HL_ERR_INVALID, "auth", "auth.type must be none, basic, bearer, "
+			"header or oauth2");
+	rc = auth_members_check(a, kind);
+	if (rc || !strcmp(type, "none"))
+		return rc;
 	if (!strcmp(type, "basic")) {
 		rc = require_str(a, "username", 0);
 		if (!rc && strchr(hl_json_get_str(a, "username"), ':'))
@@ -159,9 +252,6 @@ validate_auth(json_object *a)
 			rc = require_str(a, "scope", 0);
 		if (!rc && json_object_object_get_ex(a, "audience", NULL))
 			rc = require_str(a, "audience", 0);
-	} else {
-		rc = hl_fail(HL_ERR_INVALID, "auth", "auth.type must be none, basic, bearer, header "
-			"or oauth2");
 	}
 	return rc;
 }
@@ -213,18 +303,48 @@ validate_exponential(json_object *x)
 	return HL_OK;
 }
 
-/* A key member: true, false, null or "rotate". */
+/* A key member: true, false or "rotate". */
 static hl_err
 validate_key(json_object *in, const char *name)
 {
 	json_object *v;
 
-	if (!json_object_object_get_ex(in, name, &v) || !v ||
-	    json_object_is_type(v, json_type_boolean) ||
+	if (!json_object_object_get_ex(in, name, &v) || json_object_is_type(v, json_type_boolean) ||
 	    (json_object_is_type(v, json_type_string) && !strcmp(json_object_get_string(v), "rotate")))
 		return HL_OK;
 	return hl_fail(HL_ERR_INVALID, name, "%s must be true (a key; an existing one is kept), "
 		"\"rotate\" (a new key) or false (none)", name);
+}
+
+/* The members for which null means something (docs/api.md): the default
+ * schedule, no exponential policy, the server's timeout, no rate limit.
+ * Elsewhere null was read as false, 0 or "leave it" by chance of the
+ * code ("ed25519": null removed the key, "priority": null was refused):
+ * one rule instead, null is refused. */
+static const char *const nullable_members[] = {
+	"retry_schedule", "retry_exponential", "timeout_ms", "rate_limit", NULL
+};
+
+static int
+null_means_something(const char *name)
+{
+	size_t i;
+
+	for (i = 0; nullable_members[i]; i++)
+		if (!strcmp(nullable_members[i], name))
+			return 1;
+	return 0;
+}
+
+static hl_err
+refuse_null(json_object *in)
+{
+	json_object_object_foreach(in, name, val) {
+		if (json_object_is_type(val, json_type_null) && !null_means_something(name))
+			return hl_fail(HL_ERR_INVALID, name, "%.64s cannot be null: leave it out to "
+				"keep what it is, or give a value", name);
+	}
+	return HL_OK;
 }
 
 hl_err
@@ -237,6 +357,9 @@ hl_endpoint_opts_validate(json_object *in)
 
 	if (!in)
 		return HL_OK;
+	rc = refuse_null(in);
+	if (rc)
+		return rc;
 	if (json_object_object_get_ex(in, "retry_schedule", &v) &&
 	    !json_object_is_type(v, json_type_null) &&
 	    (!json_object_is_type(v, json_type_string) ||
@@ -437,8 +560,7 @@ static hl_err
 apply_auth(struct hl_db *db, const struct hl_config *cfg, const char *id, json_object *a,
 	int *changed)
 {
-	const char *type = json_object_is_type(a, json_type_null) ? "none" :
-		hl_json_get_str(a, "type");
+	const char *type = hl_json_get_str(a, "type");
 	const char *public_text = NULL;
 	char *sealed = NULL, *text = NULL;
 	json_object *pub = NULL;
@@ -490,7 +612,7 @@ out:
 /* What a key member asks for: "rotate" a new key whatever there is; true
  * a key, new only when there is none (true is what GET shows: a client
  * that sends back what it read must not change the key under its
- * receiver); false or null none. have_sql: whether the endpoint has one. */
+ * receiver); false none. have_sql: whether the endpoint has one. */
 enum key_want { KEY_KEEP, KEY_NEW, KEY_NONE };
 
 static hl_err
@@ -519,6 +641,111 @@ key_wanted(struct hl_db *db, const char *have_sql, const char *id, json_object *
 	return rc;
 }
 
+/* The header an auth object (validated) has the sender set: NULL for none. */
+static const char *
+auth_header_name(json_object *a)
+{
+	const char *type = hl_json_get_str(a, "type");
+
+	if (!type || !strcmp(type, "none"))
+		return NULL;
+	if (!strcmp(type, "header"))
+		return hl_json_get_str(a, "name");
+	return "Authorization";
+}
+
+/* The stored headers and authentication of endpoint id, as the API takes
+ * them: *headers NULL for none; *auth {"type"}, with the unsealed
+ * credentials for type header (its name is among them). */
+static hl_err
+stored_headers_auth(struct hl_db *db, const struct hl_config *cfg, const char *id,
+	json_object **headers, json_object **auth)
+{
+	struct hl_stmt *st;
+	const char *type;
+	char *plain = NULL;
+	int found;
+	hl_err rc;
+
+	*headers = *auth = NULL;
+	rc = hl_stmt_new(db, "SELECT headers_json, auth_type, auth_sealed FROM endpoints "
+		"WHERE id = ?", &st);
+	if (rc)
+		return rc;
+	hl_stmt_str(st, 0, id);
+	rc = hl_stmt_first(st, &found);
+	if (rc || !found)
+		goto out;
+	*headers = hl_stmt_col(st, 0) ? json_tokener_parse(hl_stmt_col(st, 0)) : NULL;
+	type = hl_stmt_col(st, 1) ? hl_stmt_col(st, 1) : "none";
+	/* Credentials that cannot be opened name no header here: the sender
+	 * lets the authentication win over a custom header in any case. */
+	if (!strcmp(type, "header") && hl_stmt_col(st, 2)) {
+		if (hl_config_unseal(cfg, hl_stmt_col(st, 2), &plain) == HL_OK)
+			*auth = json_tokener_parse(plain);
+		else
+			hl_errclear();
+	}
+	if (!json_object_is_type(*auth, json_type_object)) {
+		json_object_put(*auth);
+		*auth = json_object_new_object();
+	}
+	hl_json_add_str(*auth, "type", type);
+out:
+	hl_secret_free(plain);
+	hl_stmt_free(st);
+	return rc;
+}
+
+/* A custom header that the authentication also sets would reach the
+ * receiver twice. Checked on the endpoint as in leaves it, so adding the
+ * header to an endpoint with that auth is refused as well as setting the
+ * auth on an endpoint with that header. */
+static hl_err
+check_auth_header_clash(struct hl_db *db, const struct hl_config *cfg, const char *id,
+	json_object *in)
+{
+	json_object *headers = NULL, *auth = NULL, *v;
+	int new_headers = json_object_object_get_ex(in, "headers", NULL);
+	int new_auth = json_object_object_get_ex(in, "auth", NULL);
+	const char *auth_name;
+	hl_err rc;
+
+	if (!new_headers && !new_auth)
+		return HL_OK;
+	rc = stored_headers_auth(db, cfg, id, &headers, &auth);
+	if (rc)
+		goto out;
+	if (json_object_object_get_ex(in, "headers", &v)) {
+		json_object_put(headers);
+		headers = json_object_get(v);
+	}
+	if (json_object_object_get_ex(in, "auth", &v)) {
+		json_object_put(auth);
+		auth = json_object_get(v);
+	}
+	auth_name = auth_header_name(auth);
+	if (!auth_name || !json_object_is_type(headers, json_type_object))
+		goto out;
+	json_object_object_foreach(headers, name, val) {
+		(void)val;
+		if (strcasecmp(name, auth_name))
+			continue;
+		/* The field to change is the one this request sent; both sent:
+		 * the custom header is the one out of place. */
+		rc = hl_fail(HL_ERR_INVALID, new_headers ? "headers" : "auth", "header %s is set by "
+			"the destination authentication (auth type %s): leave it out of headers, "
+			"or use another auth", name, hl_json_get_str(auth, "type"));
+		break;
+	}
+out:
+	/* json-c's copies of the unsealed credentials are not cleansed (see
+	 * auth_same). */
+	json_object_put(headers);
+	json_object_put(auth);
+	return rc;
+}
+
 hl_err
 hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 	const char *id, json_object *in, json_object **extra, int *hidden_change)
@@ -532,7 +759,8 @@ hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 	*hidden_change = 0;
 	if (!in)
 		return HL_OK;
-	if (json_object_object_get_ex(in, "retry_schedule", &v))
+	rc = check_auth_header_clash(db, cfg, id, in);
+	if (!rc && json_object_object_get_ex(in, "retry_schedule", &v))
 		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET retry_schedule = ? WHERE id = ?",
 			"ss", json_object_is_type(v, json_type_null) ? NULL : json_object_get_string(v), id);
 	if (!rc && json_object_object_get_ex(in, "retry_exponential", &v)) {
@@ -547,8 +775,8 @@ hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 	}
 	if (!rc && json_object_object_get_ex(in, "headers", &v))
 		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET headers_json = ? WHERE id = ?", "ss",
-			json_object_is_type(v, json_type_null) || json_object_object_length(v) == 0 ?
-			NULL : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), id);
+			json_object_object_length(v) == 0 ? NULL :
+			json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), id);
 	if (!rc && json_object_object_get_ex(in, "auth", &v))
 		rc = apply_auth(db, cfg, id, v, hidden_change);
 	/* null (json-c reads it as 0, never a valid timeout): the default. */

@@ -13,7 +13,9 @@
 #define HL_CREDENTIAL_MAX 1024
 
 /* Check the option members present in in (the request object; other
- * members are ignored). Nothing is written. HL_ERR_INVALID with a field. */
+ * members are ignored but for null, which is refused for every member
+ * but retry_schedule, retry_exponential, timeout_ms and rate_limit).
+ * Nothing is written. HL_ERR_INVALID with a field. */
 hl_err hl_endpoint_opts_validate(json_object *in);
 /* Store the members present in in for endpoint id (inside the caller's
  * transaction). Generated material shown once ("encryption_key") goes to extra,

@@ -11,6 +11,10 @@
 #define RULES_MAX 64
 #define PATH_MAX_LEN 256
 #define SEGMENTS_MAX 16
+/* Bytes of a filter's compact JSON text: what subscriptions.filter_json
+ * (TEXT, 64 KiB) stores, with room to spare. The rule count alone does
+ * not bound it: one value can be any string or array. */
+#define TEXT_MAX 32768
 
 enum op { OP_EQ, OP_NEQ, OP_GT, OP_GTE, OP_LT, OP_LTE, OP_IN, OP_NIN, OP_EXISTS,
 	OP_STARTS, OP_ENDS, OP__MAX };
@@ -139,8 +143,14 @@ hl_err
 hl_filter_validate(json_object *filter)
 {
 	int rules = 0;
+	hl_err rc;
 
-	return validate(filter, "filter", 0, &rules);
+	rc = validate(filter, "filter", 0, &rules);
+	/* The same text hl_subscriptions_add stores (json-c keeps it). */
+	if (!rc && strlen(json_object_to_json_string_ext(filter, JSON_C_TO_STRING_PLAIN)) > TEXT_MAX)
+		rc = hl_fail(HL_ERR_INVALID, "filter", "filter is longer than %d bytes as compact "
+			"JSON: match fewer or shorter values", TEXT_MAX);
+	return rc;
 }
 
 /* Walk a dotted path; NULL when a segment is missing. A JSON null value

@@ -12,7 +12,8 @@
 #include "hl_error.h"
 
 /* HL_ERR_INVALID with field "filter..." (e.g. "filter.and[1].op") when
- * the filter is malformed or over the limits (depth 8, 64 rules). */
+ * the filter is malformed or over the limits (depth 8, 64 rules; field
+ * "filter" when its compact JSON text is over 32768 bytes). */
 hl_err hl_filter_validate(json_object *filter);
 /* 1 when the event matches; a NULL filter matches everything. The
  * filter must have passed hl_filter_validate. */

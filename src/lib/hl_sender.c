@@ -219,6 +219,21 @@ on_header(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/* Whether a header of that name (any case) is in the request already. */
+static int
+header_sent(const struct hl_send *s, const char *name)
+{
+	json_object_object_foreach(s->req_headers, k, v) {
+		(void)v;
+		if (!strcasecmp(k, name))
+			return 1;
+	}
+	return 0;
+}
+
+/* After the authentication: a custom header of its name, or one repeated
+ * in another case, is left out. The API refuses both; rows stored before
+ * it did must not send the receiver two Authorization headers. */
 static hl_err
 add_custom_headers(struct hl_send *s)
 {
@@ -233,7 +248,8 @@ add_custom_headers(struct hl_send *s)
 		return HL_OK;
 	}
 	json_object_object_foreach(h, name, val) {
-		if (hl_header_reserved(name) || !json_object_is_type(val, json_type_string))
+		if (hl_header_reserved(name) || !json_object_is_type(val, json_type_string) ||
+		    header_sent(s, name))
 			continue;
 		/* Always redacted in the record: operators put receiver
 		 * credentials here under any name (X-Tenant-Ref: <secret>), and
@@ -497,11 +513,13 @@ hl_send_setup(const struct hl_config *cfg, struct hl_job *job, struct hl_send **
 	}
 	rc = add_header(s, "content-type", "application/json");
 	if (!rc)
-		rc = add_header(s, "user-agent", cfg->user_agent);
+		rc = add_auth(s);
 	if (!rc)
 		rc = add_custom_headers(s);
-	if (!rc)
-		rc = add_auth(s);
+	/* A custom User-Agent replaces ours, not joins it (a receiver may
+	 * allow only its own value): docs/delivery.md says so. */
+	if (!rc && !header_sent(s, "user-agent"))
+		rc = add_header(s, "user-agent", cfg->user_agent);
 	if (!rc)
 		rc = encrypt_body(job);
 	if (!rc)

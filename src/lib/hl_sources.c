@@ -14,6 +14,12 @@
 #define CIDRS_MAX_LEN 1000
 #define DEFAULT_TYPE "integration.webhook_received"
 
+/* type_map is TEXT (65535 bytes): the longest map, every key character
+ * escaped to two (event type names need no escaping), must fit, or a
+ * valid one would fail on the column with a 500. */
+_Static_assert(2 + HL_TYPE_MAP_MAX * (2 * HL_TYPE_MAP_KEY_MAX + HL_TYPE_MAP_VALUE_MAX + 6) <= 65535,
+	"type_map holds the longest map");
+
 static const char *const verify_names[HL_VERIFY__MAX] = {
 	[HL_VERIFY_STANDARD] = "standard",
 	[HL_VERIFY_GITHUB] = "github",

@@ -2,6 +2,7 @@
 rotation, subscribe/unsubscribe, its events, replay, bulk retry, and the
 error classes and pagination of the API."""
 
+import json
 import time
 
 from apihelp import EVENT, account, endpoint, error_code, publish, sql
@@ -179,6 +180,38 @@ def test_put_event_types_keeps_the_filters_of_the_types_that_stay():
     assert r.status == 200 and _subscriptions(key, ep["id"]) == {}, r
 
 
+def _compact(value):
+    return len(json.dumps(value, separators=(",", ":")))
+
+
+def test_a_filter_over_the_size_limit_is_refused_by_name():
+    """A filter with one huge value passed every check and failed on its
+    column (TEXT, 64 KiB): 500 internal_error. Over the documented 32768
+    bytes of compact JSON it is 422 on the filter, and the subscriptions
+    stay as they were."""
+    _, key = account()
+    us = {"path": "country", "op": "eq", "value": "US"}
+    ep = endpoint(key, "http://127.0.0.1:9/never", event_types=[])
+    r = api("POST", "/webhooks/%s/subscribe" % ep["id"], {"event_types": [EVENT], "filter": us},
+            key=key)
+    assert r.status == 200, r
+    at_limit = {"path": "country", "op": "eq", "value": ""}
+    at_limit["value"] = "A" * (32768 - _compact(at_limit))
+    over = dict(at_limit, value=at_limit["value"] + "A")
+    many = {"path": "country", "op": "in", "value": ["A" * 1000] * 40}
+    for bad in ({"path": "country", "op": "eq", "value": "A" * 70000}, over, many,
+                {"or": [us, many]}):
+        r = api("POST", "/webhooks/%s/subscribe" % ep["id"],
+                {"event_types": [EVENT, "sms.sent"], "filter": bad}, key=key)
+        assert r.status == 422 and error_code(r) == "invalid_value", r
+        assert r.body["error"]["field"] == "filter" and "32768" in r.body["error"]["message"], r
+        assert _subscriptions(key, ep["id"]) == {EVENT: us}
+    r = api("POST", "/webhooks/%s/subscribe" % ep["id"],
+            {"event_types": ["sms.sent"], "filter": at_limit}, key=key)
+    assert r.status == 200, r
+    assert _subscriptions(key, ep["id"]) == {EVENT: us, "sms.sent": at_limit}
+
+
 def test_replay_and_bulk_retry():
     _, key = account()
     with Receiver() as rcv:
@@ -331,6 +364,143 @@ def test_retry_exponential_unknown_member_is_refused():
     del opts["jitter"]
     r = api("PUT", "/webhooks/" + ep["id"], {"retry_exponential": opts}, key=key)
     assert r.status == 200 and r.body["retry_exponential"] == opts, r
+
+
+def test_auth_members_its_type_does_not_take_are_refused():
+    """auth took any extra member and sealed it with the credentials: a
+    large one failed on auth_sealed (500), a small one or a password on
+    type none was stored unused. Now 422 on auth names the member (not
+    its value), on create and on PUT, and the stored credentials stay."""
+    _, key = account()
+    body = {"url": "http://127.0.0.1:9/x", "auth": {"type": "oauth2", "client_id": "c",
+            "client_secret": "s", "token_url": "http://127.0.0.1:9/token", "scopes": "send"}}
+    r = api("POST", "/webhooks", body, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "auth", r
+    assert '"scopes"' in r.body["error"]["message"], r
+    assert api("GET", "/webhooks", key=key).body["data"] == []
+    with Receiver() as rcv:
+        ep = endpoint(key, rcv.url, auth={"type": "bearer", "token": "t"})
+        stored = _stored(ep["id"])
+        for bad in ({"type": "bearer", "token": "t", "junk": "J" * 60000},
+                    {"type": "bearer", "token": "t2", "junk": "secret-junk"},
+                    {"type": "none", "password": "x"},
+                    {"type": "basic", "username": "u", "password": "p", "token": "t"}):
+            r = api("PUT", "/webhooks/" + ep["id"], {"auth": bad}, key=key)
+            assert r.status == 422 and error_code(r) == "invalid_value", (bad, r)
+            assert r.body["error"]["field"] == "auth", (bad, r)
+            assert "secret-junk" not in str(r.raw) and "JJJJ" not in str(r.raw), r
+            assert _stored(ep["id"]) == stored, bad
+        r = api("POST", "/webhooks/%s/test" % ep["id"], {}, key=key)
+        assert r.status == 200 and rcv.requests[-1].headers["authorization"] == "Bearer t", r
+    r = api("PUT", "/webhooks/" + ep["id"], {"auth": {"type": "none"}}, key=key)
+    assert r.status == 200 and r.body["auth"] == {"type": "none"}, r
+
+
+def _sent_names(req):
+    return sorted(name.lower() for name, _ in req.header_list)
+
+
+def test_custom_headers_repeating_a_header_are_refused():
+    """Custom headers could repeat each other in another case, or the
+    header the destination authentication sets: a test send gave the
+    receiver two Authorization headers (the custom one first), two
+    User-Agent and both x-a and X-A. A repeat is 422 now, whichever was
+    configured first, and the stored options stay."""
+    _, key = account()
+    basic = "Basic Zm9vOmJhcg=="
+    with Receiver() as rcv:
+        r = api("POST", "/webhooks", {"url": rcv.url, "headers": {"Authorization": basic},
+                "auth": {"type": "bearer", "token": "t"}}, key=key)
+        assert r.status == 422 and r.body["error"]["field"] == "headers", r
+        assert api("GET", "/webhooks", key=key).body["data"] == []
+        ep = endpoint(key, rcv.url, auth={"type": "bearer", "token": "t"})
+        wh = ep["id"]
+        # Headers meeting the stored auth, or each other.
+        for headers in ({"Authorization": basic}, {"authorization": "x"},
+                        {"x-a": "1", "X-A": "2"}):
+            r = api("PUT", "/webhooks/" + wh, {"headers": headers}, key=key)
+            assert r.status == 422 and error_code(r) == "invalid_value", (headers, r)
+            assert r.body["error"]["field"] == "headers", (headers, r)
+        r = api("PUT", "/webhooks/" + wh, {"headers": {"X-Key": "k"},
+                "auth": {"type": "header", "name": "x-key", "value": "v"}}, key=key)
+        assert r.status == 422 and r.body["error"]["field"] == "headers", r
+        # The other order: auth meeting the stored headers.
+        r = api("PUT", "/webhooks/" + wh, {"auth": {"type": "none"},
+                "headers": {"Authorization": basic, "X-Key": "k"}}, key=key)
+        assert r.status == 200, r
+        before = api("GET", "/webhooks/" + wh, key=key).body
+        for auth in ({"type": "bearer", "token": "t"}, {"type": "header", "name": "X-KEY",
+                     "value": "v"}, {"type": "basic", "username": "u", "password": "p"}):
+            r = api("PUT", "/webhooks/" + wh, {"auth": auth, "description": "changed"}, key=key)
+            assert r.status == 422 and r.body["error"]["field"] == "auth", (auth, r)
+            assert api("GET", "/webhooks/" + wh, key=key).body == before
+        r = api("POST", "/webhooks/%s/test" % wh, {}, key=key)
+        assert r.status == 200 and rcv.requests[-1].headers["authorization"] == basic, r
+
+
+def test_a_custom_user_agent_replaces_hookline_s_and_auth_wins_over_a_stored_repeat():
+    """A custom User-Agent was sent beside hookline's; it replaces it now.
+    A row stored before repeats were refused sends the authentication's
+    header, not the custom one, and a name repeated in another case once."""
+    _, key = account()
+    basic = "Basic Zm9vOmJhcg=="
+    with Receiver() as rcv:
+        ep = endpoint(key, rcv.url, auth={"type": "bearer", "token": "t"},
+                      headers={"User-Agent": "custom/1", "X-A": "1"})
+        wh = ep["id"]
+        r = api("POST", "/webhooks/%s/test" % wh, {}, key=key)
+        assert r.status == 200, r
+        got = rcv.requests[-1]
+        assert _sent_names(got).count("user-agent") == 1, got.header_list
+        assert got.headers["user-agent"] == "custom/1", got.header_list
+        assert got.headers["authorization"] == "Bearer t" and got.headers["x-a"] == "1"
+        assert [k for k in r.body["request"]["headers"] if k.lower() == "user-agent"] == \
+            ["User-Agent"], r.body["request"]
+        # A row stored before the API refused repeats.
+        sql("UPDATE endpoints SET headers_json = '{\"Authorization\": \"%s\", \"x-a\": \"1\", "
+            "\"X-A\": \"2\"}' WHERE id = '%s'" % (basic, wh))
+        assert api("POST", "/webhooks/%s/test" % wh, {}, key=key).status == 200
+        got = rcv.requests[-1]
+        names = _sent_names(got)
+        assert names.count("authorization") == 1 and names.count("x-a") == 1, got.header_list
+        assert names.count("user-agent") == 1, got.header_list
+        assert got.headers["authorization"] == "Bearer t", got.header_list
+
+
+def test_null_is_refused_where_it_means_nothing():
+    """{"ed25519": null, "fifo": null} answered 200, removed the signing
+    key and turned FIFO off, while {"priority": null} was 422. One rule
+    now: null is 422 with the member in field, on PUT and on create,
+    except where it is documented to mean something."""
+    _, key = account()
+    ep = endpoint(key, "http://127.0.0.1:9/x", description="d", ed25519=True, fifo=True,
+                  encryption=True, priority=5, batch_max=3, headers={"X-A": "1"},
+                  auth={"type": "bearer", "token": "t"}, timeout_ms=5000, rate_limit=7,
+                  retry_schedule="0,5s", retry_exponential=None)
+    wh = ep["id"]
+    before = api("GET", "/webhooks/" + wh, key=key).body
+    stored = _stored(wh)
+    refused = ("ed25519", "fifo", "encryption", "priority", "batch_max", "headers", "auth",
+               "url", "description", "method", "enabled", "event_types")
+    for name in refused:
+        r = api("PUT", "/webhooks/" + wh, {"description": "changed", name: None}, key=key)
+        assert r.status == 422 and error_code(r) == "invalid_value", (name, r)
+        assert r.body["error"]["field"] == name, (name, r)
+    r = api("PUT", "/webhooks/" + wh, {"ed25519": None, "fifo": None}, key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "ed25519", r
+    assert api("GET", "/webhooks/" + wh, key=key).body == before
+    assert _stored(wh) == stored
+    for name in refused[:7]:
+        r = api("POST", "/webhooks", {"url": "http://127.0.0.1:9/y", name: None}, key=key)
+        assert r.status == 422 and r.body["error"]["field"] == name, (name, r)
+    assert [w["id"] for w in api("GET", "/webhooks", key=key).body["data"]] == [wh]
+    # Where null is documented, it is the default.
+    r = api("PUT", "/webhooks/" + wh, {"retry_schedule": None, "retry_exponential": None,
+            "timeout_ms": None, "rate_limit": None}, key=key)
+    assert r.status == 200, r
+    assert (r.body["retry_schedule"], r.body["retry_exponential"], r.body["timeout_ms"],
+            r.body["rate_limit"]) == (None, None, None, 0), r
+    assert r.body["ed25519_public_key"] == before["ed25519_public_key"] and r.body["fifo"], r
 
 
 def _updates(key, wh):

@@ -176,6 +176,30 @@ START_TEST(test_limits)
 }
 END_TEST
 
+/* The whole filter's compact text, as stored: 32768 bytes are taken, one
+ * more is refused on "filter" (one long value, within every rule limit). */
+START_TEST(test_text_limit)
+{
+	const char *head = "{\"path\":\"a\",\"op\":\"eq\",\"value\":\"", *tail = "\"}";
+	size_t hn = strlen(head), tn = strlen(tail), fill = 32768 - hn - tn;
+	char *text = malloc(32768 + 2);
+	json_object *f;
+
+	ck_assert_ptr_nonnull(text);
+	memcpy(text, head, hn);
+	memset(text + hn, 'A', fill);
+	memcpy(text + hn + fill, tail, tn + 1);
+	ck_assert_uint_eq(strlen(text), 32768);
+	f = json_tokener_parse(text);
+	ck_assert_int_eq(hl_filter_validate(f), HL_OK);
+	json_object_put(f);
+	/* One more A. */
+	memmove(text + hn + 1, text + hn, fill + tn + 1);
+	ck_assert_str_eq(bad(text), "filter");
+	free(text);
+}
+END_TEST
+
 /* At the deepest level allowed the field still names the rule whole
  * (it was cut at 63 bytes: "filter.and[5]...and[5].o"). */
 START_TEST(test_deep_field_is_whole)
@@ -214,6 +238,7 @@ filter_suite(void)
 	tcase_add_test(tc, test_deep_equality_numbers_by_value);
 	tcase_add_test(tc, test_validation_names_field);
 	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_text_limit);
 	tcase_add_test(tc, test_deep_field_is_whole);
 	suite_add_tcase(s, tc);
 	return s;
