@@ -26,8 +26,15 @@ static const struct hl_field source_create_fields[] = {
 	SOURCE_FIELDS,
 };
 
+/* What GET shows besides the members above: sent back, ignored. */
 static const struct hl_field source_update_fields[] = {
 	{ "verify", HL_F_STRING, 0, 16 },
+	{ "id", HL_F_READ_ONLY, 0, 0 },
+	{ "path", HL_F_READ_ONLY, 0, 0 },
+	{ "created_at", HL_F_READ_ONLY, 0, 0 },
+	{ "updated_at", HL_F_READ_ONLY, 0, 0 },
+	{ "last_received_at", HL_F_READ_ONLY, 0, 0 },
+	{ "previous_secret_expires_at", HL_F_READ_ONLY, 0, 0 },
 	SOURCE_FIELDS,
 };
 
@@ -147,6 +154,10 @@ api_sources_update(struct hl_req *r)
 	in = hl_input_json(r, source_update_fields, 0);
 	if (!in)
 		return;
+	if (hl_input_drop_read_only(r, in, source_update_fields, r->params[0])) {
+		json_object_put(in);
+		return;
+	}
 	spec_from_json(in, &spec);
 	rc = hl_source_update(r->db, r->cfg, r->who.account_id, r->params[0], &spec, &changed,
 		&out);

@@ -34,8 +34,17 @@ static const struct hl_field endpoint_create_fields[] = {
 	ENDPOINT_FIELDS,
 };
 
+/* What GET shows besides the members above: sent back, ignored. */
 static const struct hl_field endpoint_update_fields[] = {
 	{ "url", HL_F_STRING, 0, 2048 },
+	{ "id", HL_F_READ_ONLY, 0, 0 },
+	{ "disabled_reason", HL_F_READ_ONLY, 0, 0 },
+	{ "consecutive_failures", HL_F_READ_ONLY, 0, 0 },
+	{ "last_success_at", HL_F_READ_ONLY, 0, 0 },
+	{ "last_attempt_at", HL_F_READ_ONLY, 0, 0 },
+	{ "created_at", HL_F_READ_ONLY, 0, 0 },
+	{ "updated_at", HL_F_READ_ONLY, 0, 0 },
+	{ "ed25519_public_key", HL_F_READ_ONLY, 0, 0 },
 	ENDPOINT_FIELDS,
 };
 
@@ -111,6 +120,36 @@ api_webhooks_get(struct hl_req *r)
 	hl_resp_result(r, rc, 200, out);
 }
 
+/* GET shows auth without its secrets ({"type": "bearer"}; oauth2's
+ * token_url, client_id and scope too), which cannot be stored as they
+ * are. Sent back exactly so, it asks for nothing to change: taken out,
+ * the credentials stay, as the dashboard's form keeps them when its
+ * secret fields are left empty. Another auth goes to the core, whole.
+ * -1 after answering an error (reading the endpoint). */
+static int
+auth_as_shown(struct hl_req *r, json_object *in)
+{
+	json_object *auth, *cur = NULL;
+	hl_err rc;
+
+	if (!json_object_object_get_ex(in, "auth", &auth) ||
+	    !json_object_is_type(auth, json_type_object))
+		return 0;
+	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &cur);
+	if (rc == HL_ERR_NOTFOUND) {
+		hl_errclear();
+		return 0;         /* the update answers 404 */
+	}
+	if (rc) {
+		hl_resp_core_error(r, rc);
+		return -1;
+	}
+	if (json_object_equal(auth, json_object_object_get(cur, "auth")))
+		json_object_object_del(in, "auth");
+	json_object_put(cur);
+	return 0;
+}
+
 void
 api_webhooks_update(struct hl_req *r)
 {
@@ -122,6 +161,11 @@ api_webhooks_update(struct hl_req *r)
 	in = hl_input_json(r, endpoint_update_fields, 0);
 	if (!in)
 		return;
+	if (hl_input_drop_read_only(r, in, endpoint_update_fields, r->params[0]) ||
+	    auth_as_shown(r, in)) {
+		json_object_put(in);
+		return;
+	}
 	spec_from_json(in, &spec, -1);
 	rc = hl_endpoint_update(r->db, r->cfg, r->who.account_id, r->params[0], &spec, &changed,
 		&out);

@@ -15,6 +15,7 @@ static const char *const type_names[HL_F__MAX] = {
 	[HL_F_STRINGS] = "an array of strings",
 	[HL_F_ARRAY] = "an array",
 	[HL_F_KEY] = "true, false or \"rotate\"",
+	[HL_F_READ_ONLY] = "any value",
 };
 
 static int
@@ -37,6 +38,8 @@ type_ok(json_object *v, const struct hl_field *f)
 		return json_object_is_type(v, json_type_boolean) ||
 			(json_object_is_type(v, json_type_string) &&
 			!strcmp(json_object_get_string(v), "rotate"));
+	case HL_F_READ_ONLY:
+		return 1;
 	case HL_F_STRINGS:
 		if (!json_object_is_type(v, json_type_array))
 			return 0;
@@ -174,6 +177,27 @@ hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty)
 		return NULL;
 	}
 	return o;
+}
+
+int
+hl_input_drop_read_only(struct hl_req *r, json_object *in, const struct hl_field *fields,
+	const char *id)
+{
+	const struct hl_field *f;
+	json_object *v;
+
+	for (f = fields; f->name; f++) {
+		if (f->type != HL_F_READ_ONLY || !json_object_object_get_ex(in, f->name, &v))
+			continue;
+		if (!strcmp(f->name, "id") && (!json_object_is_type(v, json_type_string) ||
+		    strcmp(json_object_get_string(v), id))) {
+			hl_resp_error(r, 422, "invalid_value", "id is not the id of the resource "
+				"in the URL: this body was read from another one", "id");
+			return -1;
+		}
+		json_object_object_del(in, f->name);
+	}
+	return 0;
 }
 
 int

@@ -15,6 +15,8 @@ enum hl_ftype {
 	HL_F_STRINGS,     /* array of strings */
 	HL_F_ARRAY,
 	HL_F_KEY,         /* true, false or "rotate": a key an endpoint may have */
+	HL_F_READ_ONLY,   /* what GET shows and PUT cannot change: any value, for
+	                   * hl_input_drop_read_only to take out */
 	HL_F__MAX
 };
 
@@ -31,6 +33,12 @@ struct hl_field {
  * returned; on success the caller owns the object. An empty body is an
  * empty object when allow_empty. */
 json_object *hl_input_json(struct hl_req *r, const struct hl_field *fields, int allow_empty);
+/* Take the HL_F_READ_ONLY members of fields out of in, so that what GET
+ * answered can be sent back to PUT: they are ignored, but for "id",
+ * which must be the resource's own (id): a body meant for another one
+ * is refused (422 invalid_value, field id, answered; -1). 0 otherwise. */
+int hl_input_drop_read_only(struct hl_req *r, json_object *in, const struct hl_field *fields,
+	const char *id);
 /* For a route that takes no body: an empty one, or an empty JSON object
  * ({} from clients that always send one). Else the answer is written
  * (400 unknown_field for any member, ...) and -1 returned. */

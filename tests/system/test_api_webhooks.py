@@ -539,7 +539,11 @@ def test_put_that_changes_nothing_stores_nothing():
     # another order, ed25519/encryption true keeping their keys.
     same = dict(full, event_types=["sms.sent", EVENT],
                 auth={k: auth[k] for k in reversed(list(auth))})
-    for body in (same, {"description": "d"}, {"auth": auth}, {"enabled": True}, {}):
+    # What GET answered, sent back whole: read-only members (id,
+    # created_at, ed25519_public_key...) are ignored, and auth as GET
+    # shows it (without the client secret) keeps the credentials.
+    for body in (same, before, {"description": "d"}, {"auth": auth}, {"enabled": True}, {},
+                 {"auth": before["auth"]}):
         r = api("PUT", "/webhooks/" + wh, body, key=key)
         assert r.status == 200 and r.body == before, (body, r)
         assert "encryption_key" not in r.body
@@ -593,3 +597,29 @@ def test_text_limits_count_characters_not_bytes():
     assert r.status == 201 and r.body["name"] == wide * 200, r
     r = api("POST", "/webhooks/sources", dict(src, name=wide * 201), key=key)
     assert r.status == 422 and "longer than 200 characters" in r.body["error"]["message"], r
+
+
+def test_get_answer_sent_back_to_another_webhook_is_refused():
+    """Read-only members of a GET answer are ignored on PUT, but its id
+    must be the URL's: a body read from one webhook and sent to another
+    would copy its configuration over the wrong one."""
+    _, key = account()
+    one = endpoint(key, "https://example.com/one", description="one")
+    other = endpoint(key, "https://example.com/other", description="other")
+    body = api("GET", "/webhooks/" + one["id"], key=key).body
+    r = api("PUT", "/webhooks/" + other["id"], body, key=key)
+    assert r.status == 422 and error_code(r) == "invalid_value", r
+    assert r.body["error"]["field"] == "id", r
+    assert api("GET", "/webhooks/" + other["id"], key=key).body["description"] == "other"
+    # A member GET does not show is still unknown.
+    r = api("PUT", "/webhooks/" + one["id"], {"secret": "whsec_x"}, key=key)
+    assert r.status == 400 and error_code(r) == "unknown_field", r
+    # The same for sources.
+    src = api("POST", "/webhooks/sources", {"verify": "github", "secret": "s1",
+                                            "name": "gh"}, key=key).body
+    got = api("GET", "/webhooks/sources/" + src["id"], key=key).body
+    r = api("PUT", "/webhooks/sources/" + src["id"], dict(got, name="gh2"), key=key)
+    assert r.status == 200 and r.body["name"] == "gh2", r
+    assert r.body["updated_at"] >= got["updated_at"] and r.body["path"] == got["path"], r
+    r = api("PUT", "/webhooks/sources/" + src["id"], dict(got, id="src_" + "0" * 26), key=key)
+    assert r.status == 422 and r.body["error"]["field"] == "id", r
