@@ -44,8 +44,9 @@ api_analytics(struct hl_req *r)
 		f.endpoint_id = wh;
 	}
 	f.event_type = hl_req_query(r, "event_type", type, sizeof(type));
-	/* Digits only, as limit: strtol alone took "+5" and " 5". */
-	buckets = hl_input_query_int(r, "buckets", 1, HL_ANALYTICS_BUCKETS_MAX, 24);
+	/* Digits only, as limit: strtol alone took "+5" and " 5". At most 7
+	 * characters, as before (0000000024 stays too long). */
+	buckets = hl_input_query_int(r, "buckets", 7, 1, HL_ANALYTICS_BUCKETS_MAX, 24);
 	if (buckets < 0)
 		return;
 	f.since = since;

@@ -296,12 +296,15 @@ hl_input_query(struct hl_req *r, const struct hl_qparam *declared)
 }
 
 long
-hl_input_query_int(struct hl_req *r, const char *name, long lo, long hi, long defval)
+hl_input_query_int(struct hl_req *r, const char *name, size_t maxlen, long lo, long hi,
+	long defval)
 {
-	char buf[16], msg[120], *end;
+	char buf[32], msg[120], *end;
 	long n;
 
-	if (!hl_req_query(r, name, buf, sizeof(buf)))
+	if (maxlen >= sizeof(buf))
+		maxlen = sizeof(buf) - 1;
+	if (!hl_req_query(r, name, buf, maxlen + 1))
 		return defval;
 	n = strtol(buf, &end, 10);
 	if (*end || end == buf || strspn(buf, "0123456789") != strlen(buf) || n < lo || n > hi) {
@@ -315,7 +318,7 @@ hl_input_query_int(struct hl_req *r, const char *name, long lo, long hi, long de
 int
 hl_input_limit(struct hl_req *r)
 {
-	return (int)hl_input_query_int(r, "limit", 1, HL_LIST_MAX, HL_LIST_DEFAULT);
+	return (int)hl_input_query_int(r, "limit", 15, 1, HL_LIST_MAX, HL_LIST_DEFAULT);
 }
 
 /* An event type name, which the catalog pages by: "family.action" of

@@ -52,8 +52,10 @@ struct hl_qparam {
 int hl_input_query(struct hl_req *r, const struct hl_qparam *declared);
 /* ?name= as an integer in lo..hi (lo >= 0), written with digits only
  * (strtol would take " 5" and "+5"); defval when absent, -1 after
- * answering 400. */
-long hl_input_query_int(struct hl_req *r, const char *name, long lo, long hi, long defval);
+ * answering 400. A value longer than maxlen (at most 31) characters is
+ * unreadable, refused after the handler (main.c). */
+long hl_input_query_int(struct hl_req *r, const char *name, size_t maxlen, long lo, long hi,
+	long defval);
 /* Limit from ?limit= (1..HL_LIST_MAX, default HL_LIST_DEFAULT); -1 after
  * answering 400. */
 int hl_input_limit(struct hl_req *r);
