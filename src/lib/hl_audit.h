@@ -7,7 +7,10 @@
 #include "hl_db.h"
 
 /* action: "webhook.create", "delivery.retry", ...; object_id may be NULL;
- * detail: optional JSON object (not consumed; never put secrets in it). */
+ * detail: optional JSON object (not consumed; never put secrets in it).
+ * A detail larger than the column (64 KB of JSON text) is recorded cut:
+ * members over 1 KB become the start of their JSON text, and a
+ * "(truncated)" member gives the whole's size and the members cut. */
 hl_err hl_audit_write(struct hl_db *db, const struct hl_principal *who,
 	const char *client_addr, const char *action, const char *object_id,
 	json_object *detail);

@@ -1649,10 +1649,13 @@ hl_delivery_list(struct hl_db *db, const char *account_id,
 
 	*out = NULL;
 	/* Newest first; "? IS NULL OR" keeps one constant statement for every
-	 * combination of filters. */
+	 * combination of filters. The type compares as bytes too: the column's
+	 * collation alone would take SMS.DELIVERED or "sms.delivered " for
+	 * sms.delivered, a type that is not the one asked for. */
 	rc = hl_stmt_new(db, "SELECT " DELIVERY_COLUMNS " FROM deliveries d "
 		"WHERE d.account_id = ? AND (? IS NULL OR d.endpoint_id = ?) "
-		"AND (? IS NULL OR d.status = ?) AND (? IS NULL OR d.event_type = ?) "
+		"AND (? IS NULL OR d.status = ?) "
+		"AND (? IS NULL OR (d.event_type = ? AND d.event_type = BINARY ?)) "
 		"AND (? IS NULL OR d.created_at >= ?) AND (? IS NULL OR d.created_at < ?) "
 		"AND (? IS NULL OR d.id < ?) ORDER BY d.id DESC LIMIT ?", &st);
 	if (rc)
@@ -1664,13 +1667,14 @@ hl_delivery_list(struct hl_db *db, const char *account_id,
 	hl_stmt_str(st, 4, f->status);
 	hl_stmt_str(st, 5, f->event_type);
 	hl_stmt_str(st, 6, f->event_type);
-	hl_stmt_str(st, 7, f->since);
+	hl_stmt_str(st, 7, f->event_type);
 	hl_stmt_str(st, 8, f->since);
-	hl_stmt_str(st, 9, f->until);
+	hl_stmt_str(st, 9, f->since);
 	hl_stmt_str(st, 10, f->until);
-	hl_stmt_str(st, 11, iterator);
+	hl_stmt_str(st, 11, f->until);
 	hl_stmt_str(st, 12, iterator);
-	hl_stmt_int(st, 13, limit + 1);
+	hl_stmt_str(st, 13, iterator);
+	hl_stmt_int(st, 14, limit + 1);
 	rc = hl_stmt_page(st, limit, 0, delivery_json, out);
 	hl_stmt_free(st);
 	return rc;
@@ -1809,10 +1813,11 @@ hl_delivery_retry_bulk(struct hl_db *db, const char *account_id,
 	rc = hl_db_exec(db, &affected, "UPDATE deliveries d JOIN endpoints e ON e.id = d.endpoint_id "
 		"SET d.status = IF(e.enabled, 'pending', 'paused'), d.next_attempt_at = NOW(3), "
 		"d.completed_at = NULL WHERE d.account_id = ? AND d.status = ? "
-		"AND (? IS NULL OR d.endpoint_id = ?) AND (? IS NULL OR d.event_type = ?) "
+		"AND (? IS NULL OR d.endpoint_id = ?) "
+		"AND (? IS NULL OR (d.event_type = ? AND d.event_type = BINARY ?)) "
 		"AND (? IS NULL OR d.created_at >= ?) AND (? IS NULL OR d.created_at < ?)",
-		"ssssssssss", account_id, status, f->endpoint_id, f->endpoint_id, f->event_type,
-		f->event_type, f->since, f->since, f->until, f->until);
+		"sssssssssss", account_id, status, f->endpoint_id, f->endpoint_id, f->event_type,
+		f->event_type, f->event_type, f->since, f->since, f->until, f->until);
 	*n = (int)affected;
 	return rc;
 }

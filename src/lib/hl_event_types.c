@@ -21,8 +21,7 @@ type_json(struct hl_stmt *st)
 }
 
 hl_err
-hl_event_type_list(struct hl_db *db, const char *account_id, const char *family,
-	json_object **out)
+hl_event_type_list(struct hl_db *db, const char *account_id, json_object **out)
 {
 	struct hl_stmt *st;
 	hl_err rc;
@@ -30,12 +29,10 @@ hl_event_type_list(struct hl_db *db, const char *account_id, const char *family,
 	*out = NULL;
 	rc = hl_stmt_new(db, "SELECT name, family, description, account_id <> '', schema_json, "
 		HL_SQL_TIME("created_at") " FROM event_types WHERE account_id IN ('', ?) "
-		"AND (? IS NULL OR family = ?) ORDER BY family, name", &st);
+		"ORDER BY family, name", &st);
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, account_id);
-	hl_stmt_str(st, 1, family);
-	hl_stmt_str(st, 2, family);
 	rc = hl_stmt_page(st, -1, 0, type_json, out);
 	hl_stmt_free(st);
 	return rc;
@@ -50,17 +47,21 @@ hl_event_type_page(struct hl_db *db, const char *account_id, const char *family,
 
 	*out = NULL;
 	/* Names are unique across the visible catalog (custom types cannot
-	 * shadow platform ones), so the name alone is a stable cursor. */
+	 * shadow platform ones), so the name alone is a stable cursor. The
+	 * family compares as bytes too: the collation alone would take "SMS"
+	 * or "sms " for sms, a family no type has. */
 	rc = hl_stmt_new(db, "SELECT name, family, description, account_id <> '', schema_json, "
 		HL_SQL_TIME("created_at") " FROM event_types WHERE account_id IN ('', ?) "
-		"AND (? IS NULL OR family = ?) AND name > ? ORDER BY name, account_id LIMIT ?", &st);
+		"AND (? IS NULL OR (family = ? AND family = BINARY ?)) AND name > ? "
+		"ORDER BY name, account_id LIMIT ?", &st);
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, account_id);
 	hl_stmt_str(st, 1, family);
 	hl_stmt_str(st, 2, family);
-	hl_stmt_str(st, 3, iterator ? iterator : "");
-	hl_stmt_int(st, 4, limit + 1);
+	hl_stmt_str(st, 3, family);
+	hl_stmt_str(st, 4, iterator ? iterator : "");
+	hl_stmt_int(st, 5, limit + 1);
 	rc = hl_stmt_page(st, limit, 0, type_json, out);
 	hl_stmt_free(st);
 	return rc;
@@ -86,15 +87,16 @@ name_ok(const char *name, size_t *family_len)
 
 hl_err
 hl_event_type_create(struct hl_db *db, const char *account_id, const char *name,
-	const char *description, json_object *schema, json_object **out)
+	const char *description, json_object *schema, char id[HL_ID_MAX], json_object **out)
 {
-	char id[HL_ID_MAX], family[65];
+	char family[65];
 	struct hl_stmt *st;
 	size_t flen;
 	hl_err rc;
 	int found;
 
 	*out = NULL;
+	id[0] = '\0';
 	if (!name || !name_ok(name, &flen))
 		return hl_fail(HL_ERR_INVALID, "name", "name must look like \"family.action\": "
 			"a-z, 0-9, _, - and dots, at most 128 characters");

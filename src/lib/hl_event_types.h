@@ -3,23 +3,25 @@
 #ifndef HL_EVENT_TYPES_H
 #define HL_EVENT_TYPES_H
 #include <json-c/json.h>
+#include "hl_crypto.h"   /* HL_ID_MAX */
 #include "hl_db.h"
 
-/* {"data": [{"name", "family", "description", "custom", "schema"}...]}
- * ordered by family then name; family may be NULL for all. */
-hl_err hl_event_type_list(struct hl_db *db, const char *account_id, const char *family,
-	json_object **out);
-/* The same, one page at a time, ordered by name: {"data", "iterator" (the
- * last name), "done"}. */
+/* The whole catalog, {"data": [{"name", "family", "description", "custom",
+ * "schema"}...]} ordered by family then name: the dashboard's menus, which
+ * group the types by family. The API pages (hl_event_type_page). */
+hl_err hl_event_type_list(struct hl_db *db, const char *account_id, json_object **out);
+/* The catalog one page at a time, ordered by name: {"data", "iterator"
+ * (the last name), "done"}; family (exactly, NULL for all) filters. */
 hl_err hl_event_type_page(struct hl_db *db, const char *account_id, const char *family,
 	int limit, const char *iterator, json_object **out);
 
 /* Define a custom event type of the account: name "family.action"
  * (a-z, 0-9, _, -), not shadowing a platform type; schema (optional,
  * not consumed) is checked against the hl_schema subset. *out is the
- * new type as listed. */
+ * new type as listed; id its row's id ("et_...", what its audit record
+ * names; "" on failure). */
 hl_err hl_event_type_create(struct hl_db *db, const char *account_id, const char *name,
-	const char *description, json_object *schema, json_object **out);
+	const char *description, json_object *schema, char id[HL_ID_MAX], json_object **out);
 /* The schema of a type visible to the account: *schema NULL when none
  * (caller puts it). HL_ERR_UNPROCESSABLE when the type is unknown. */
 hl_err hl_event_type_schema(struct hl_db *db, const char *account_id, const char *name,

@@ -50,8 +50,11 @@ hl_event_list(struct hl_db *db, const char *account_id,
 		fam = family;
 		type = NULL;
 	}
+	/* With an endpoint, "deliveries" counts that endpoint's: the
+	 * account's other webhooks are not this one's history. */
 	rc = hl_stmt_new(db, "SELECT ev.id, ev.event_type, " HL_SQL_TIME("ev.created_at") ", "
-		"ev.payload, (SELECT COUNT(*) FROM deliveries d WHERE d.event_id = ev.id) "
+		"ev.payload, (SELECT COUNT(*) FROM deliveries d WHERE d.event_id = ev.id "
+		"AND (? IS NULL OR d.endpoint_id = ?)) "
 		"FROM events ev WHERE ev.account_id = ? "
 		"AND (? IS NULL OR ev.event_type = ?) AND (? IS NULL OR ev.event_type LIKE ? ESCAPE '!') "
 		"AND (? IS NULL OR ev.created_at >= ?) AND (? IS NULL OR ev.created_at < ?) "
@@ -60,20 +63,22 @@ hl_event_list(struct hl_db *db, const char *account_id,
 		"AND (? IS NULL OR ev.id < ?) ORDER BY ev.id DESC LIMIT ?", &st);
 	if (rc)
 		return rc;
-	hl_stmt_str(st, 0, account_id);
-	hl_stmt_str(st, 1, type);
-	hl_stmt_str(st, 2, type);
-	hl_stmt_str(st, 3, fam);
-	hl_stmt_str(st, 4, fam);
-	hl_stmt_str(st, 5, f->since);
-	hl_stmt_str(st, 6, f->since);
-	hl_stmt_str(st, 7, f->until);
-	hl_stmt_str(st, 8, f->until);
-	hl_stmt_str(st, 9, f->endpoint_id);
-	hl_stmt_str(st, 10, f->endpoint_id);
-	hl_stmt_str(st, 11, iterator);
-	hl_stmt_str(st, 12, iterator);
-	hl_stmt_int(st, 13, limit + 1);
+	hl_stmt_str(st, 0, f->endpoint_id);
+	hl_stmt_str(st, 1, f->endpoint_id);
+	hl_stmt_str(st, 2, account_id);
+	hl_stmt_str(st, 3, type);
+	hl_stmt_str(st, 4, type);
+	hl_stmt_str(st, 5, fam);
+	hl_stmt_str(st, 6, fam);
+	hl_stmt_str(st, 7, f->since);
+	hl_stmt_str(st, 8, f->since);
+	hl_stmt_str(st, 9, f->until);
+	hl_stmt_str(st, 10, f->until);
+	hl_stmt_str(st, 11, f->endpoint_id);
+	hl_stmt_str(st, 12, f->endpoint_id);
+	hl_stmt_str(st, 13, iterator);
+	hl_stmt_str(st, 14, iterator);
+	hl_stmt_int(st, 15, limit + 1);
 	rc = hl_stmt_page(st, limit, 0, event_row_json, out);
 	hl_stmt_free(st);
 	return rc;

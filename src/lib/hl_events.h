@@ -13,7 +13,8 @@ struct hl_event_filter {
 };
 
 /* {"data": [{"id", "event_type", "created_at", "payload", "deliveries"}],
- * "iterator", "done"}, newest first. */
+ * "iterator", "done"}, newest first; "deliveries" counts the event's
+ * deliveries to f->endpoint_id when set, else to every endpoint. */
 hl_err hl_event_list(struct hl_db *db, const char *account_id,
 	const struct hl_event_filter *f, int limit, const char *iterator, json_object **out);
 /* One event with "payload" and "deliveries" (each with status, attempts,

@@ -2,23 +2,21 @@
  * percentiles, by endpoint, by event type and error classes for a time
  * range (since/until, default the 24 whole hours up to the end of the
  * current one, as on the dashboard). */
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "hl_analytics.h"
 #include "hl_util.h"
 #include "api.h"
+#include "input.h"
 
 void
 api_analytics(struct hl_req *r)
 {
 	char since_in[40], until_in[40], since[32], until[32], wh[HL_ID_MAX], type[140];
-	char buckets_in[8];
 	struct hl_analytics_filter f;
 	time_t now = time(NULL);
 	json_object *out = NULL;
-	long buckets = 24;
-	char *end;
+	long buckets;
 	hl_err rc;
 
 	memset(&f, 0, sizeof(f));
@@ -46,13 +44,11 @@ api_analytics(struct hl_req *r)
 		f.endpoint_id = wh;
 	}
 	f.event_type = hl_req_query(r, "event_type", type, sizeof(type));
-	if (hl_req_query(r, "buckets", buckets_in, sizeof(buckets_in))) {
-		buckets = strtol(buckets_in, &end, 10);
-		if (*end || buckets < 1 || buckets > HL_ANALYTICS_BUCKETS_MAX) {
-			hl_resp_error(r, 400, "invalid_value", "buckets must be 1..120", "buckets");
-			return;
-		}
-	}
+	/* Digits only, as limit: strtol alone took "+5" and " 5". At most 7
+	 * characters, as before (0000000024 stays too long). */
+	buckets = hl_input_query_int(r, "buckets", 7, 1, HL_ANALYTICS_BUCKETS_MAX, 24);
+	if (buckets < 0)
+		return;
 	f.since = since;
 	f.until = until;
 	f.buckets = (int)buckets;

@@ -59,6 +59,12 @@ api_deliveries_for_webhook(struct hl_req *r)
 		}
 		f.until = until;
 	}
+	/* As analytics and the bulk retry answer it: an empty range is a
+	 * mistake (the two swapped), not a list with nothing in it. */
+	if (f.since && f.until && strcmp(f.until, f.since) <= 0) {
+		hl_resp_error(r, 422, "invalid_value", "until must be later than since", "until");
+		return;
+	}
 	/* 404 for another account's (or no) webhook, not an empty list. */
 	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &ep);
 	json_object_put(ep);

@@ -236,22 +236,113 @@ hl_input_grace(json_object *in)
 	return g < 0 ? -1 : g > HL_GRACE_MAX ? HL_GRACE_MAX + 1 : (long)g;
 }
 
+/* A parameter name from the query as it came (not decoded, as
+ * hl_req_query compares it), fit to quote in an error: visible ASCII, at
+ * most cap - 1 bytes; "" when it is not. */
+static const char *
+quotable_name(const char *p, size_t n, char *buf, size_t cap)
+{
+	size_t i;
+
+	buf[0] = '\0';
+	if (n == 0 || n >= cap)
+		return buf;
+	for (i = 0; i < n; i++)
+		if (p[i] < '!' || p[i] > '~')
+			return buf;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void
+refuse_unknown_parameter(struct hl_req *r, const struct hl_qparam *declared, const char *p,
+	size_t n)
+{
+	char name[65], takes[200] = "", msg[400];
+	const struct hl_qparam *q;
+	size_t len;
+
+	for (q = declared; q->name; q++) {
+		len = strlen(takes);
+		snprintf(takes + len, sizeof(takes) - len, "%s%s", len ? ", " : "", q->name);
+	}
+	quotable_name(p, n, name, sizeof(name));
+	snprintf(msg, sizeof(msg), "unknown query parameter%s%s%s: this route takes %s",
+		*name ? " \"" : "", name, *name ? "\"" : "", *takes ? takes : "none");
+	hl_resp_error(r, 400, "unknown_parameter", msg, *name ? name : NULL);
+}
+
+int
+hl_input_query(struct hl_req *r, const struct hl_qparam *declared)
+{
+	const char *p = r->query, *stop, *eq;
+	unsigned long given = 0;       /* bit i: declared[i] seen */
+	char msg[200];
+	size_t n, i;
+
+	while (*p) {
+		stop = p + strcspn(p, "&");
+		eq = memchr(p, '=', (size_t)(stop - p));
+		n = (size_t)((eq ? eq : stop) - p);
+		/* "a=1&&b=2" and a trailing "&" name nothing. */
+		if (stop > p) {
+			for (i = 0; declared[i].name; i++)
+				if (strlen(declared[i].name) == n && !memcmp(declared[i].name, p, n))
+					break;
+			/* A misspelt filter (?stauts=dead) read as absent would list
+			 * everything the filter was meant to leave out. */
+			if (!declared[i].name) {
+				refuse_unknown_parameter(r, declared, p, n);
+				return -1;
+			}
+			/* Only the first would be read: the second, dropped unseen. */
+			if (i < 8 * sizeof(given) && (given & (1UL << i))) {
+				snprintf(msg, sizeof(msg), "%s is given twice: give it once",
+					declared[i].name);
+				hl_resp_error(r, 400, "invalid_value", msg, declared[i].name);
+				return -1;
+			}
+			if (i < 8 * sizeof(given))
+				given |= 1UL << i;
+			/* ?event_type= filtered for an empty type, so listed nothing;
+			 * ?status= was refused: one answer for all. */
+			if ((!eq || eq + 1 == stop) && !declared[i].empty_ok) {
+				snprintf(msg, sizeof(msg), "%s must not be empty: leave it out "
+					"for no filter", declared[i].name);
+				hl_resp_error(r, 400, "invalid_value", msg, declared[i].name);
+				return -1;
+			}
+		}
+		p = *stop ? stop + 1 : stop;
+	}
+	return 0;
+}
+
+long
+hl_input_query_int(struct hl_req *r, const char *name, size_t maxlen, long lo, long hi,
+	long defval)
+{
+	char buf[32], msg[120], *end;
+	long n;
+
+	if (maxlen >= sizeof(buf))
+		maxlen = sizeof(buf) - 1;
+	if (!hl_req_query(r, name, buf, maxlen + 1))
+		return defval;
+	n = strtol(buf, &end, 10);
+	if (*end || end == buf || strspn(buf, "0123456789") != strlen(buf) || n < lo || n > hi) {
+		snprintf(msg, sizeof(msg), "%s must be an integer from %ld to %ld", name, lo, hi);
+		hl_resp_error(r, 400, "invalid_value", msg, name);
+		return -1;
+	}
+	return n;
+}
+
 int
 hl_input_limit(struct hl_req *r)
 {
-	char buf[16], *end;
-	long n;
-
-	if (!hl_req_query(r, "limit", buf, sizeof(buf)))
-		return HL_LIST_DEFAULT;
-	/* Digits only: strtol would also take " 5" and "+5". */
-	n = strtol(buf, &end, 10);
-	if (*end || end == buf || strspn(buf, "0123456789") != strlen(buf) || n < 1 ||
-	    n > HL_LIST_MAX) {
-		hl_resp_error(r, 400, "invalid_value", "limit must be an integer from 1 to 250", "limit");
-		return -1;
-	}
-	return (int)n;
+	return (int)hl_input_query_int(r, "limit", 15, 1, HL_LIST_MAX, HL_LIST_DEFAULT);
 }
 
 /* An event type name, which the catalog pages by: "family.action" of

@@ -49,6 +49,22 @@ int hl_input_bool(json_object *o, const char *name, int defval);
 /* grace_seconds of a rotate-secret body in, HL_GRACE_DEFAULT when absent;
  * the rotation itself refuses what is outside 0..HL_GRACE_MAX. */
 long hl_input_grace(json_object *in);
+/* A query parameter a route takes (routes.c declares each GET route's
+ * list, ending with a {NULL} entry). */
+struct hl_qparam {
+	const char *name;
+	int empty_ok;         /* "" means something (an iterator: the first page) */
+};
+/* The query against the route's declared parameters: one that is not
+ * declared, is given twice or is empty (unless empty_ok) is answered 400
+ * naming it and -1 returned, before the handler reads any of it. */
+int hl_input_query(struct hl_req *r, const struct hl_qparam *declared);
+/* ?name= as an integer in lo..hi (lo >= 0), written with digits only
+ * (strtol would take " 5" and "+5"); defval when absent, -1 after
+ * answering 400. A value longer than maxlen (at most 31) characters is
+ * unreadable, refused after the handler (main.c). */
+long hl_input_query_int(struct hl_req *r, const char *name, size_t maxlen, long lo, long hi,
+	long defval);
 /* Limit from ?limit= (1..HL_LIST_MAX, default HL_LIST_DEFAULT); -1 after
  * answering 400. */
 int hl_input_limit(struct hl_req *r);

@@ -124,6 +124,8 @@ dispatch(struct hl_req *r)
 
 		if (hl_guard_rate_caller(r) || hl_guard_idem_begin(r, &idem))
 			return;
+		if (route->query && hl_input_query(r, route->query))
+			return;
 		headers_before = r->headers.len;
 		route->handler(r);
 		refuse_unreadable_query(r, headers_before);
@@ -135,20 +137,30 @@ dispatch(struct hl_req *r)
 		hl_resp_error(r, 500, "internal_error", "no response", NULL);
 }
 
-/* --routes: the route table, one "METHOD PATTERN AUTH SCOPES" line per
- * route, so a test can compare it with docs/openapi.json. */
+/* --routes: the route table, one "METHOD PATTERN AUTH SCOPES [QUERY]"
+ * line per route (QUERY: "query=a,b" for a route whose query is checked,
+ * "query=" when it takes none), so a test can compare it with
+ * docs/openapi.json. */
 static void
 print_routes(void)
 {
 	static const char *const auth_names[HL_AUTH__MAX] = { "none", "api", "page" };
+	const struct hl_qparam *q;
 	size_t i;
 
-	for (i = 0; i < hl_nroutes; i++)
-		printf("%s %s %s %s%s%s\n", hl_method_name(hl_routes[i].method), hl_routes[i].pattern,
+	for (i = 0; i < hl_nroutes; i++) {
+		printf("%s %s %s %s%s%s", hl_method_name(hl_routes[i].method), hl_routes[i].pattern,
 			auth_names[hl_routes[i].auth],
 			hl_routes[i].scope & HL_SCOPE_READ ? "r" : "",
 			hl_routes[i].scope & HL_SCOPE_WRITE ? "w" : "",
 			hl_routes[i].scope & HL_SCOPE_ADMIN ? "a" : "");
+		if (hl_routes[i].query) {
+			printf(" query=");
+			for (q = hl_routes[i].query; q->name; q++)
+				printf("%s%s", q == hl_routes[i].query ? "" : ",", q->name);
+		}
+		printf("\n");
+	}
 }
 
 /* The schema gate: the database must have exactly the migrations this

@@ -169,7 +169,7 @@ hl_page_catalog(struct hl_req *r, const char *prefix, json_object *sel)
 	int nf = -1, nt = 0;
 	hl_err rc;
 
-	rc = hl_event_type_list(r->db, r->who.account_id, NULL, &list);
+	rc = hl_event_type_list(r->db, r->who.account_id, &list);
 	if (rc)
 		return rc;
 	data = json_object_object_get(list, "data");
@@ -218,7 +218,7 @@ hl_page_catalog_selection(struct hl_req *r)
 	 * name is percent-encoded by some clients. */
 	if (hl_req_form(r, "suball", val, sizeof(val)))
 		json_object_array_add(sel, json_object_new_string("*"));
-	if (hl_event_type_list(r->db, r->who.account_id, NULL, &list))
+	if (hl_event_type_list(r->db, r->who.account_id, &list))
 		return sel;
 	data = json_object_object_get(list, "data");
 	n = json_object_array_length(data);

@@ -121,6 +121,7 @@ void
 page_events_type_create(struct hl_req *r)
 {
 	char name[200], description[1100], schema_text[16384], field[48], msg[600], key[80];
+	char id[HL_ID_MAX];
 	json_object *schema = NULL, *out = NULL;
 	HDF *hdf = hl_page_hdf(r);
 	const char *f;
@@ -140,9 +141,9 @@ page_events_type_create(struct hl_req *r)
 	}
 	if (!rc)
 		rc = hl_event_type_create(r->db, r->who.account_id, name, description,
-			schema, &out);
+			schema, id, &out);
 	if (!rc) {
-		hl_audit(r, "event_type.create", NULL, out);
+		hl_audit(r, "event_type.create", id, out);
 		hl_resp_redirect(r, "/webhook/events?done=type_created#catalog");
 		goto out;
 	}

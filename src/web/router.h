@@ -4,6 +4,7 @@
  * "{*slug}" matches any one segment of letters, digits, "-", "_" and ".". */
 #ifndef HL_ROUTER_H
 #define HL_ROUTER_H
+#include "input.h"
 #include "request.h"
 
 enum hl_auth {
@@ -19,6 +20,10 @@ struct hl_route {
 	void (*handler)(struct hl_req *r);
 	enum hl_auth auth;
 	unsigned scope;           /* enum hl_scope bits required */
+	/* The query parameters an API GET takes (hl_input_query checks the
+	 * query against them before the handler runs); NULL: not checked
+	 * (pages read their own, and writes read none). */
+	const struct hl_qparam *query;
 };
 
 enum hl_match_result { HL_MATCH_OK, HL_MATCH_NONE, HL_MATCH_METHOD };

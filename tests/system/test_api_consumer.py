@@ -55,11 +55,11 @@ def test_iterators_are_checked_and_an_empty_one_is_the_first_page():
             assert r.status == 400, (path, bad, r)
             assert r.body["error"]["code"] == "invalid_value", (path, bad, r)
             assert r.body["error"]["field"] == "iterator", (path, bad, r)
-    # The catalog without limit is still the whole catalog, with or
+    # The catalog without limit is its first page, as every list, with or
     # without an empty iterator.
-    whole = api("GET", "/webhooks/events", key=key)
-    assert whole.status == 200 and whole.body["done"] is True, whole
-    assert api("GET", "/webhooks/events?iterator=", key=key).body == whole.body
+    first = api("GET", "/webhooks/events", key=key)
+    assert first.status == 200 and len(first.body["data"]) <= 50, first
+    assert api("GET", "/webhooks/events?iterator=", key=key).body == first.body
 
 
 def test_limit_is_digits_only():
@@ -70,6 +70,19 @@ def test_limit_is_digits_only():
         assert r.status == 400 and r.body["error"]["field"] == "limit", (bad, r)
     r = api("GET", "/webhooks?limit=007", key=key)
     assert r.status == 200, r
+
+
+def test_analytics_buckets_are_digits_only_as_limit():
+    """strtol took buckets=+5 and buckets=%205 (200) where limit, read the
+    same way, is 400."""
+    _, key = account()
+    for bad in ("%2B5", "%205", "5%20", "0x5", "1e1", "-0", "0", "121", "5.0"):
+        r = api("GET", "/webhooks/analytics?buckets=" + bad, key=key)
+        assert r.status == 400 and r.body["error"]["field"] == "buckets", (bad, r)
+        assert r.body["error"]["message"] == "buckets must be an integer from 1 to 120", r
+    for good, points in (("5", 5), ("007", 7), ("120", 120)):
+        r = api("GET", "/webhooks/analytics?buckets=" + good, key=key)
+        assert r.status == 200 and len(r.body["series"]) == points, (good, r)
 
 
 WEBHOOK_WRITABLE = ("url", "description", "method", "enabled", "event_types", "retry_schedule",

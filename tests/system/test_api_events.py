@@ -22,7 +22,7 @@ def test_define_custom_event_type_and_publish_with_schema():
     r = api("POST", "/webhooks/events", {"name": name, "description": "An order", "schema": schema}, key=key)
     assert r.status == 201, r
     assert r.body["name"] == name and r.body["custom"] is True and r.body["schema"] == schema, r
-    names = [e["name"] for e in api("GET", "/webhooks/events", key=key).body["data"]]
+    names = [e["name"] for e in api("GET", "/webhooks/events?limit=250", key=key).body["data"]]
     assert name in names, names
     r = api("POST", "/webhooks/events", {"name": name}, key=key)
     assert r.status == 409, r
@@ -30,7 +30,8 @@ def test_define_custom_event_type_and_publish_with_schema():
     assert r.status == 409, r
     # Another account does not see it.
     _, other = account()
-    assert name not in [e["name"] for e in api("GET", "/webhooks/events", key=other).body["data"]]
+    assert name not in [e["name"] for e in
+                        api("GET", "/webhooks/events?limit=250", key=other).body["data"]]
     publish(key, {"order_id": "ord_1", "amount": 5, "currency": "EUR", "items": [{"sku": "ab"}]}, name)
     for payload, field in (({"amount": 5}, "payload.order_id"),
                            ({"order_id": "x1", "amount": 5}, "payload.order_id"),
@@ -99,7 +100,7 @@ def test_wildcards_and_filters_decide_who_receives():
 
 def test_catalog_pages():
     _, key = account()
-    whole = [e["name"] for e in api("GET", "/webhooks/events", key=key).body["data"]]
+    whole = [e["name"] for e in api("GET", "/webhooks/events?limit=250", key=key).body["data"]]
     seen, it = [], None
     for _ in range(100):
         r = api("GET", "/webhooks/events?limit=7" + ("&iterator=" + it if it else ""), key=key)
@@ -377,3 +378,85 @@ def test_payloads_json_c_would_change_are_refused_before_storing():
     out = ctl_publish(slug, "sms.sent", json.loads('{"deep": %s%s}' % ("[" * 30, "]" * 30)))
     got = json.loads(sql("SELECT payload FROM events WHERE id = '%s'" % out["id"])[0][0])
     assert got["deep"] == json.loads("[" * 30 + "]" * 30), got
+
+
+def _catalog(key, query=""):
+    """Every page of the catalog with the default limit: (names, pages)."""
+    names, pages, it = [], [], None
+    for _ in range(50):
+        sep = "&" if query else ""
+        r = api("GET", "/webhooks/events?" + query + (sep + "iterator=" + it if it else ""), key=key)
+        assert r.status == 200, r
+        pages.append(r.body)
+        names += [e["name"] for e in r.body["data"]]
+        if r.body["done"]:
+            return names, pages
+        it = r.body["iterator"]
+    raise AssertionError("the catalog never ended")
+
+
+def test_catalog_without_limit_is_a_first_page_of_50_by_name():
+    """Without ?limit= the whole catalog came in one answer (done: true),
+    ordered by family then name, while the documented default is 50 and
+    the pages are ordered by name: a client paging by the default saw
+    another order, and one answer that would grow without bound."""
+    _, key = account()
+    for i in range(60):
+        r = api("POST", "/webhooks/events", {"name": "zz%02d.made" % i}, key=key)
+        assert r.status == 201, r
+    first = api("GET", "/webhooks/events", key=key)
+    assert first.status == 200 and len(first.body["data"]) == 50, first
+    assert first.body["done"] is False and first.body["iterator"], first.body["iterator"]
+    names, pages = _catalog(key)
+    assert pages[0] == first.body and len(names) > 100, len(names)
+    assert names == sorted(names) and len(set(names)) == len(names), names
+    assert names == [e["name"] for e in api("GET", "/webhooks/events?limit=250", key=key).body["data"]]
+    # A family filters the pages the same way.
+    fam, _ = _catalog(key, "family=sms")
+    assert fam and fam == sorted(fam) and all(n.startswith("sms.") for n in fam), fam
+
+
+def test_catalog_family_is_matched_exactly():
+    """The column's collation took ?family=SMS and "sms " for sms."""
+    _, key = account()
+    r = api("GET", "/webhooks/events?family=sms", key=key)
+    assert r.status == 200 and r.body["data"], r
+    for other in ("SMS", "Sms", "sms%20", "sms%C2%A0"):
+        r = api("GET", "/webhooks/events?family=" + other, key=key)
+        assert r.status == 200 and r.body["data"] == [] and r.body["done"] is True, (other, r)
+
+
+def _audit(key, action):
+    r = api("GET", "/webhooks/audit?action=" + action, key=key)
+    assert r.status == 200, r
+    return r.body["data"]
+
+
+def test_event_type_audit_names_it_and_keeps_a_large_schema_cut():
+    """event_type.create was recorded with object_id "", and a schema
+    holding a 70 KB description did not fit audit_log.detail (TEXT): the
+    type was made, its record lost, the caller told nothing."""
+    _, key = account()
+    r = api("POST", "/webhooks/events", {"name": "aud.small", "schema": {"type": "object"}}, key=key)
+    assert r.status == 201, r
+    rec = _audit(key, "event_type.create")
+    assert len(rec) == 1 and rec[0]["object_id"].startswith("et_"), rec
+    assert rec[0]["detail"]["name"] == "aud.small" and "(truncated)" not in rec[0]["detail"], rec
+    et = sql("SELECT id FROM event_types WHERE name = 'aud.small'")[0][0]
+    assert rec[0]["object_id"] == et, (rec, et)
+
+    big = "\u00e9" + "d" * 70000
+    schema = {"type": "object", "description": big}
+    r = api("POST", "/webhooks/events", {"name": "aud.big", "description": "kept", "schema": schema},
+            key=key)
+    assert r.status == 201, r
+    rec = _audit(key, "event_type.create")
+    assert len(rec) == 2, rec
+    detail = rec[0]["detail"]
+    assert rec[0]["object_id"].startswith("et_") and rec[0]["object_id"] != et, rec[0]
+    # Small members whole; the schema cut, the cut said.
+    assert detail["name"] == "aud.big" and detail["description"] == "kept", detail
+    assert detail["(truncated)"]["members"] == ["schema"], detail
+    assert detail["(truncated)"]["bytes"] > 70000, detail
+    assert isinstance(detail["schema"], str) and detail["schema"].startswith('{"type":"object"'), detail
+    assert len(json.dumps(detail)) < 65535, len(json.dumps(detail))

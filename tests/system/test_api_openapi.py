@@ -26,6 +26,20 @@ def _router_routes():
     return routes
 
 
+def _router_queries():
+    """{(method, path): [query parameters]} of the routes whose query the
+    router checks (--routes prints them as query=a,b)."""
+    out = subprocess.run([FCGI, "--routes"], capture_output=True, text=True, check=True).stdout
+    queries = {}
+    for line in out.splitlines():
+        words = line.split()
+        for w in words[3:]:
+            if w.startswith("query="):
+                names = w[len("query="):]
+                queries[(words[0].lower(), words[1])] = names.split(",") if names else []
+    return queries
+
+
 def _doc():
     with open(DOC) as f:
         return json.load(f)
@@ -113,3 +127,17 @@ def test_bulk_retry_statuses_are_the_ones_accepted():
         assert status not in statuses
         r = api("POST", "/webhooks/deliveries/retry", {"status": status}, key=key)
         assert r.status == 422 and r.body["error"]["field"] == "status", (status, r)
+
+
+def test_query_parameters_are_the_ones_the_router_takes():
+    """Every API GET declares its query parameters, and the router refuses
+    any other (400 unknown_parameter): the document must list the same."""
+    doc = _doc()
+    queries = _router_queries()
+    gets = {p for m, p in _router_routes() if m == "get"}
+    checked = {p for m, p in queries}
+    assert gets - checked == {"/webhooks/openapi.json", "/webhooks/health"}, sorted(gets - checked)
+    for (method, path), names in queries.items():
+        documented = [p["name"] for p in doc["paths"][path][method].get("parameters", [])
+                      if p.get("in") == "query"]
+        assert sorted(documented) == sorted(names), (path, documented, names)

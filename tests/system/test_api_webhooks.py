@@ -623,3 +623,53 @@ def test_get_answer_sent_back_to_another_webhook_is_refused():
     assert r.body["updated_at"] >= got["updated_at"] and r.body["path"] == got["path"], r
     r = api("PUT", "/webhooks/sources/" + src["id"], dict(got, id="src_" + "0" * 26), key=key)
     assert r.status == 422 and r.body["error"]["field"] == "id", r
+
+
+def test_webhook_events_count_this_webhooks_deliveries():
+    """GET /webhooks/{wh}/events counted an event's deliveries to every
+    webhook of the account: with two subscribed, each showed 2."""
+    _, key = account()
+    a = endpoint(key, "http://127.0.0.1:9/count-a", enabled=False)
+    b = endpoint(key, "http://127.0.0.1:9/count-b", enabled=False)
+    endpoint(key, "http://127.0.0.1:9/count-c", event_types=["voice.*"], enabled=False)
+    assert publish(key, {"n": 1})["deliveries"] == 2
+    for ep in (a, b):
+        r = api("GET", "/webhooks/%s/events" % ep["id"], key=key)
+        assert r.status == 200 and len(r.body["data"]) == 1, r
+        assert r.body["data"][0]["deliveries"] == 1, (ep["id"], r.body["data"])
+
+
+def test_delivery_list_event_type_is_matched_exactly():
+    """The column's collation took ?event_type=SMS.DELIVERED and
+    "sms.delivered " for sms.delivered; the bulk retry the same."""
+    _, key = account()
+    ep = endpoint(key, "http://127.0.0.1:9/exact", enabled=False)["id"]
+    publish(key, {"n": 1})
+    r = api("GET", "/webhooks/%s/deliveries?event_type=%s" % (ep, EVENT), key=key)
+    assert r.status == 200 and len(r.body["data"]) == 1, r
+    sql("UPDATE deliveries SET status = 'dead' WHERE endpoint_id = '%s'" % ep)
+    for other in ("SMS.DELIVERED", "Sms.Delivered", "sms.delivered%20"):
+        r = api("GET", "/webhooks/%s/deliveries?event_type=%s" % (ep, other), key=key)
+        assert r.status == 200 and r.body["data"] == [], (other, r)
+    for other in ("SMS.DELIVERED", "sms.delivered "):
+        r = api("POST", "/webhooks/deliveries/retry", {"webhook_id": ep, "event_type": other}, key=key)
+        assert r.status == 202 and r.body["retried"] == 0, (other, r)
+    r = api("POST", "/webhooks/deliveries/retry", {"webhook_id": ep, "event_type": EVENT}, key=key)
+    assert r.status == 202 and r.body["retried"] == 1, r
+
+
+def test_delivery_list_refuses_since_after_until():
+    """since after until listed nothing (200) where the bulk retry and
+    analytics answer 422: the two were swapped, not an empty history."""
+    _, key = account()
+    ep = endpoint(key, "http://127.0.0.1:9/range", enabled=False)["id"]
+    for since, until in (("2026-12-05T00:00:00Z", "2026-12-01T00:00:00Z"),
+                         ("2026-12-01T00:00:00Z", "2026-12-01T00:00:00Z"),
+                         ("2026-12-01T02:00:00Z", "2026-12-01T03:00:00%2B02:00")):
+        r = api("GET", "/webhooks/%s/deliveries?since=%s&until=%s" % (ep, since, until), key=key)
+        assert r.status == 422 and error_code(r) == "invalid_value", (since, until, r)
+        assert r.body["error"]["field"] == "until", r
+        assert r.body["error"]["message"] == "until must be later than since", r
+    r = api("GET", "/webhooks/%s/deliveries?since=2026-12-01T00:00:00Z&until=2026-12-05T00:00:00Z" % ep,
+            key=key)
+    assert r.status == 200 and r.body["data"] == [], r

@@ -21,17 +21,17 @@ static void h_events(struct hl_req *r) { (void)r; }
 static void h_static(struct hl_req *r) { (void)r; }
 
 static const struct hl_route table[] = {
-	{ HL_GET, "/webhooks", h_list, HL_AUTH_API, 0 },
-	{ HL_GET, "/webhooks/events", h_events, HL_AUTH_API, 0 },
-	{ HL_GET, "/webhooks/{wh}", h_get, HL_AUTH_API, 0 },
-	{ HL_PUT, "/webhooks/{wh}", h_put, HL_AUTH_API, 0 },
-	{ HL_GET, "/webhook/static/{*}", h_static, HL_AUTH_NONE, 0 },
-	{ HL_POST, "/webhooks/incoming/{*slug}", h_put, HL_AUTH_NONE, 0 },
+	{ HL_GET, "/webhooks", h_list, HL_AUTH_API, 0, NULL },
+	{ HL_GET, "/webhooks/events", h_events, HL_AUTH_API, 0, NULL },
+	{ HL_GET, "/webhooks/{wh}", h_get, HL_AUTH_API, 0, NULL },
+	{ HL_PUT, "/webhooks/{wh}", h_put, HL_AUTH_API, 0, NULL },
+	{ HL_GET, "/webhook/static/{*}", h_static, HL_AUTH_NONE, 0, NULL },
+	{ HL_POST, "/webhooks/incoming/{*slug}", h_put, HL_AUTH_NONE, 0, NULL },
 };
 #define NT (sizeof(table) / sizeof(table[0]))
 
 /* The real table is not linked here; the router refers to it. */
-const struct hl_route hl_routes[] = { { HL_GET, "/", h_list, HL_AUTH_NONE, 0 } };
+const struct hl_route hl_routes[] = { { HL_GET, "/", h_list, HL_AUTH_NONE, 0, NULL } };
 const size_t hl_nroutes = 1;
 
 static enum hl_match_result
