@@ -397,23 +397,25 @@ def test_audit_filters_are_matched_exactly():
         assert r.status == 200 and r.body["data"] == [], (query, r)
 
 
-def test_a_filter_too_large_for_the_audit_log_is_recorded_cut():
-    """A 65,460-character filter value was subscribed (committed) while
-    its audit record did not fit audit_log.detail and was lost."""
+def test_a_change_too_large_for_the_audit_log_is_recorded_cut():
+    """An event type whose schema held a 70,000-character description was
+    created (committed) while its audit record did not fit
+    audit_log.detail and was lost (a 65,460-character subscription
+    filter was too, before filters got a size limit of their own)."""
     _, key = account()
-    ep = endpoint(key, "http://127.0.0.1:9/audit-big", event_types=[])
-    value = "v" * 65460
-    r = api("POST", "/webhooks/%s/subscribe" % ep["id"],
-            {"event_types": [EVENT], "filter": {"path": "k", "op": "eq", "value": value}}, key=key)
-    assert r.status == 200, r
-    r = api("GET", "/webhooks/audit?action=webhook.subscribe", key=key)
+    name = "audit.big%d" % (time.time_ns() % 10**9)
+    schema = {"type": "object", "description": "v" * 70000}
+    r = api("POST", "/webhooks/events", {"name": name, "schema": schema}, key=key)
+    assert r.status == 201, r
+    r = api("GET", "/webhooks/audit?action=event_type.create", key=key)
     assert r.status == 200 and len(r.body["data"]) == 1, r
     rec = r.body["data"][0]
-    assert rec["object_id"] == ep["id"], rec
-    assert rec["detail"]["event_types"] == [EVENT], rec
-    assert rec["detail"]["(truncated)"]["members"] == ["filter"], rec["detail"]["(truncated)"]
-    assert rec["detail"]["(truncated)"]["bytes"] > 65460, rec
-    assert rec["detail"]["filter"].startswith('{"path":"k"') and len(rec["detail"]["filter"]) <= 1024, rec
+    assert rec["object_id"].startswith("et_"), rec
+    assert rec["detail"]["name"] == name, rec
+    assert rec["detail"]["(truncated)"]["members"] == ["schema"], rec["detail"]["(truncated)"]
+    assert rec["detail"]["(truncated)"]["bytes"] > 70000, rec
+    assert rec["detail"]["schema"].startswith('{"type":"object"') and \
+        len(rec["detail"]["schema"]) <= 1024, rec
 
 
 def _list_routes(key):
