@@ -58,13 +58,17 @@ hl_page_show(struct hl_req *r, int status, const char *title, const char *nav,
     const char *template_name)
 {
 	HDF *hdf = hl_page_hdf(r);
-	char done[32];
+	char done[32], count[12];
 
 	if (hdf) {
 		hdf_set_value(hdf, "Page.Title", title);
 		hdf_set_value(hdf, "Page.Nav", nav);
 		if (hl_req_query(r, "done", done, sizeof(done)))
 			hdf_set_value(hdf, "Page.Done", done);
+		/* How many a redirected action changed (a bulk retry): digits only. */
+		if (hl_req_query(r, "count", count, sizeof(count)) && *count &&
+		    strspn(count, "0123456789") == strlen(count))
+			hdf_set_value(hdf, "Page.DoneCount", count);
 	}
 	hl_page_render(r, status, template_name);
 }
@@ -324,4 +328,41 @@ hl_page_type_filter(struct hl_req *r, const char *type, int family_ok)
 		"one event type such as sms.delivered, not a wildcard (the Events page searches "
 		"a family: sms.*)");
 	return -1;
+}
+
+void
+hl_page_reveal_redirect(struct hl_req *r, const char *path, const char *subject,
+	const char *kind, json_object *secrets, const char *done)
+{
+	char id[HL_TOKEN_MAX], loc[256], msg[300];
+	hl_err rc;
+
+	rc = hl_reveal_put(r->db, r->cfg, r->session_token, r->who.account_id, subject, kind,
+		secrets, id);
+	if (rc) {
+		hl_log(HL_LOG_ERROR, "keeping a secret for its page: %s", hl_errmsg());
+		snprintf(msg, sizeof(msg), "%s, but its new secret could not be kept to be shown "
+			"(see the server log). Rotate the secret to get another one.", done);
+		hl_page_error(r, 500, msg);
+		return;
+	}
+	snprintf(loc, sizeof(loc), "%s?reveal=%s", path, id);
+	hl_resp_redirect(r, loc);
+}
+
+json_object *
+hl_page_reveal_take(struct hl_req *r, const char *subject, char kind[HL_REVEAL_KIND_MAX])
+{
+	char id[HL_TOKEN_MAX];
+	json_object *secrets = NULL;
+	hl_err rc;
+
+	kind[0] = '\0';
+	if (!hl_req_query(r, "reveal", id, sizeof(id)))
+		return NULL;
+	rc = hl_reveal_take(r->db, r->cfg, r->session_token, r->who.account_id, subject, id, kind,
+		&secrets);
+	if (rc && rc != HL_ERR_NOTFOUND)
+		hl_log(HL_LOG_ERROR, "showing a secret once: %s", hl_errmsg());
+	return rc ? NULL : secrets;
 }

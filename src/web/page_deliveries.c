@@ -206,7 +206,7 @@ page_deliveries_retry(struct hl_req *r)
 	struct filter_text t;
 	struct hl_delivery_filter f;
 	HDF *hdf = hl_page_hdf(r);
-	char confirm[8];
+	char confirm[8], loc[160];
 	int n = 0, more;
 	hl_err rc;
 
@@ -243,6 +243,9 @@ page_deliveries_retry(struct hl_req *r)
 		return;
 	}
 	hl_audit(r, "delivery.retry_bulk", f.endpoint_id, NULL);
-	hdf_set_int_value(hdf, "Page.Retried", n);
-	hl_page_show(r, 200, "Deliveries queued again", "deliveries", "deliveries_retried.cs");
+	/* Post/Redirect/Get: the pending list says how many were queued;
+	 * reloading it queues nothing again. */
+	snprintf(loc, sizeof(loc), "/webhook/deliveries?status=pending%s%s&done=requeued&count=%d",
+		f.endpoint_id ? "&webhook_id=" : "", f.endpoint_id ? f.endpoint_id : "", n);
+	hl_resp_redirect(r, loc);
 }

@@ -1,6 +1,7 @@
 /* pages.h: the /webhook dashboard pages, one file per page. */
 #ifndef HL_PAGES_H
 #define HL_PAGES_H
+#include "hl_reveals.h"
 #include "request.h"
 
 void page_login_form(struct hl_req *r);
@@ -19,6 +20,7 @@ void page_manage_delete(struct hl_req *r);
 void page_manage_delete_confirm(struct hl_req *r);
 void page_events_type_create(struct hl_req *r);
 void page_manage_rotate(struct hl_req *r);
+void page_manage_secret(struct hl_req *r);
 void page_events(struct hl_req *r);
 void page_event(struct hl_req *r);
 void page_deliveries(struct hl_req *r);
@@ -39,6 +41,7 @@ void page_incoming_source(struct hl_req *r);
 void page_incoming_update(struct hl_req *r);
 void page_incoming_delete(struct hl_req *r);
 void page_incoming_rotate(struct hl_req *r);
+void page_incoming_secret(struct hl_req *r);
 void page_incoming_request(struct hl_req *r);
 
 /* Render a page template with the shared layout data (user, CSRF token,
@@ -88,5 +91,17 @@ int hl_page_type_filter(struct hl_req *r, const char *type, int family_ok);
  * Page.Endpoints: the first HL_LIST_MAX, and Page.EndpointsMore when
  * there are more (the select becomes a field for an id). */
 void hl_page_endpoint_options(struct hl_req *r);
+/* Post/Redirect/Get for a result that holds a secret shown once: seal
+ * secrets (not taken) for this session (hl_reveals.h) and answer 303 to
+ * path?reveal=ID, whose GET shows them once (hl_page_reveal_take). done
+ * says what the POST did; it already happened, so when the secrets cannot
+ * be kept the error page says so and what to do. */
+void hl_page_reveal_redirect(struct hl_req *r, const char *path, const char *subject,
+	const char *kind, json_object *secrets, const char *done);
+/* The secrets ?reveal= names for subject, taken (so a reload shows them
+ * no more), or NULL; kind as hl_reveal_put was given it. The caller
+ * releases them with hl_reveal_wipe. */
+json_object *hl_page_reveal_take(struct hl_req *r, const char *subject,
+	char kind[HL_REVEAL_KIND_MAX]);
 
 #endif

@@ -14,8 +14,8 @@ import threading
 import time
 import urllib.parse
 
-from hltest import (BASE_URL, Receiver, api, cgi, ctl, new_account, run_runner, unique, verify,
-                    write_config)
+from hltest import (BASE_URL, Receiver, api, cgi, ctl, new_account, run_runner, sql, unique,
+                    verify, write_config)
 
 HOSTILE = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>']
 PASSWORD = "correct horse battery staple"
@@ -54,11 +54,18 @@ class Session:
     def get(self, path):
         return self.request("GET", path)
 
-    def post(self, path, form, csrf=True):
+    def post(self, path, form, csrf=True, follow=False):
+        """follow: a 303 (Post/Redirect/Get) is followed, as a browser
+        does, and the page it leads to returned; its path is in
+        self.location."""
         form = dict(form)
         if csrf:
             form["csrf"] = self.csrf
-        return self.request("POST", path, form=form)
+        status, h, body = self.request("POST", path, form=form)
+        self.location = h.get("location")
+        if follow and status == 303:
+            return self.get(self.location)
+        return status, h, body
 
     def login(self, email, password=PASSWORD):
         status, h, body = self.request("POST", "/webhook/login",
@@ -96,8 +103,8 @@ def _create(s, url, types=("sms.delivered",), description="d"):
     form = {"url": url, "description": description, "method": "POST", "enabled": "1"}
     for t in types:
         form["sub." + t] = "1"
-    status, _, body = s.post("/webhook/manage", form)
-    assert status == 201, (status, body[:2000])
+    status, _, body = s.post("/webhook/manage", form, follow=True)
+    assert status == 200 and "/secret?reveal=" in s.location, (status, body[:2000])
     wh = re.search(r'(wh_[0-9a-z]{26})', body, re.I).group(1)
     secret = re.search(r'value="(whsec_[^"]+)"', body).group(1)
     return wh, secret
@@ -318,7 +325,7 @@ def test_deliveries_retry_one_and_bulk_and_dead_filter():
         status, h, _ = s.post("/webhook/deliveries/%s/retry" % dlv, {})
         assert status in (302, 303) and "done=retried" in h["location"]
         status, _, body = s.post("/webhook/deliveries/retry", {"webhook_id": wh, "status": "pending",
-                                                               "confirm": "1"})
+                                                               "confirm": "1"}, follow=True)
         assert status == 200 and "1 delivery is queued again" in body, body[:2000]
         status, _, body = s.get("/webhook/deliveries?status=dead&webhook_id=" + wh)
         assert status == 200 and "No deliveries match" in body
@@ -386,7 +393,7 @@ def test_rotate_secret_signs_with_new_secret():
     slug, key, s = _admin()
     with Receiver() as rcv:
         wh, old = _create(s, rcv.url)
-        status, _, body = s.post("/webhook/manage/%s/rotate" % wh, {})
+        status, _, body = s.post("/webhook/manage/%s/rotate" % wh, {}, follow=True)
         assert status == 200, body[:1000]
         new = re.search(r'value="(whsec_[^"]+)"', body).group(1)
         assert new != old
@@ -396,6 +403,70 @@ def test_rotate_secret_signs_with_new_secret():
         verify(new, req.headers, req.body)
         verify(old, req.headers, req.body)   # grace period: both sign
         assert len(req.headers["webhook-signature"].split()) == 2
+
+
+def test_results_are_redirects_and_a_reload_repeats_nothing():
+    """"Webhook created" (201), "Secret rotated" and "Deliveries queued
+    again" were the POST's own answer: a reload posted again (a duplicate
+    endpoint, a second rotation superseding the secret just copied, a
+    second bulk retry). Each now redirects (303) to a page that is safe
+    to reload; a new secret waits sealed for the session and is shown
+    once."""
+    slug, key, s = _admin()
+    with Receiver(status=500) as rcv:
+        form = {"url": rcv.url, "description": "d", "method": "POST", "enabled": "1",
+                "sub.sms.delivered": "1", "csrf": s.csrf}
+        status, h, body = s.request("POST", "/webhook/manage", form=form)
+        assert status == 303 and not body, (status, body[:1000])
+        loc = h["location"]
+        assert re.match(r"^/webhook/manage/wh_[0-9a-z]{26}/secret\?reveal=[A-Za-z0-9_-]{43}$", loc), loc
+        # Kept sealed until shown: one row, and no secret in clear.
+        assert sql("SELECT COUNT(*), SUM(payload_sealed LIKE '%%whsec%%') FROM page_reveals "
+                   "WHERE session_hash = SHA2('%s', 256)" % s.cookie.split("=", 1)[1]) == [["1", "0"]]
+        status, _, page = s.get(loc)
+        assert status == 200 and "Webhook created" in page, page[:2000]
+        secret = re.search(r'value="(whsec_[^"]+)"', page).group(1)
+        _tidy_ok(page)
+        for _ in range(2):
+            status, _, again = s.get(loc)
+            assert status == 200 and "whsec_" not in again and "shown once" in again, again[:2000]
+        _tidy_ok(again)
+        assert len(api("GET", "/webhooks", key=key).body["data"]) == 1
+        wh = re.search(r"(wh_[0-9a-z]{26})", loc).group(1)
+        # Another user of the account, with the URL, gets nothing either.
+        status, h, _ = s.post("/webhook/manage/%s/rotate" % wh, {})
+        assert status == 303, status
+        other = Session()
+        assert other.login(_user(slug, "admin"))[0] in (302, 303)
+        assert "whsec_" not in other.get(h["location"])[2]
+        status, _, page = s.get(h["location"])
+        new = re.search(r'value="(whsec_[^"]+)"', page).group(1)
+        assert new != secret and "Secret rotated" in page and "keeps signing for 24 hours" in page
+        assert "whsec_" not in s.get(h["location"])[2]
+        # One rotation: the endpoint still signs with the secret shown and the one before.
+        assert [a["action"] for a in api("GET", "/webhooks/audit?limit=50", key=key).body["data"]
+                ].count("webhook.rotate_secret") == 1
+        api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {}}, key=key)
+        run_runner("--once")
+        req = rcv.wait_for_requests(1)[0]
+        verify(new, req.headers, req.body)
+        verify(secret, req.headers, req.body)
+        # Bulk retry: the pending list says how many; reloading it queues nothing.
+        api("PUT", "/webhooks/" + wh, {"retry_schedule": "0"}, key=key)
+        dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]
+        sql("UPDATE deliveries SET status = 'dead' WHERE id = '%s'" % dlv["id"])
+        status, h, _ = s.post("/webhook/deliveries/retry", {"status": "dead", "webhook_id": wh,
+                                                            "confirm": "1"})
+        assert status == 303 and "status=pending" in h["location"], (status, h)
+        status, _, page = s.get(h["location"])
+        assert status == 200 and "1 delivery is queued again" in page, page[:3000]
+        sql("UPDATE deliveries SET status = 'dead' WHERE id = '%s'" % dlv["id"])
+        s.get(h["location"])
+        assert api("GET", "/webhooks/deliveries/" + dlv["id"], key=key).body["status"] == "dead"
+    # Logging out ends what the session had not yet been shown.
+    status, h, _ = s.post("/webhook/manage/%s/rotate" % wh, {})
+    s.post("/webhook/logout", {})
+    assert sql("SELECT COUNT(*) FROM page_reveals WHERE subject_id = '%s'" % wh) == [["0"]]
 
 
 def test_edit_enable_disable_delete():
@@ -467,8 +538,8 @@ def test_form_delivery_options_round_trip_through_the_api():
                         "retry_mode": "exponential", "retry_exponential.base_seconds": "10",
                         "retry_exponential.cap_seconds": "600", "retry_exponential.max_attempts": "5",
                         "timeout_ms": "2500", "priority": "7", "fifo": "1", "ed25519": "1",
-                        "batch_max": "1"}))
-        assert status == 201, (status, _field_error(body, "headers"), body[:3000])
+                        "batch_max": "1"}), follow=True)
+        assert status == 200, (status, _field_error(body, "headers"), body[:3000])
         assert token not in body
         wh = re.search(r'(wh_[0-9a-z]{26})', body, re.I).group(1)
         assert "ed25519 public key" in body and "BEGIN PUBLIC KEY" in body
@@ -600,8 +671,8 @@ def test_form_rate_limit_and_oauth2_round_trip_and_test_send_401():
         oauth["auth.oauth2.token_url"] = ts.url
         status, _, body = s.post("/webhook/manage", _options_form(
             rcv.url, **dict(oauth, **{"auth.oauth2.client_secret": CLIENT_SECRET,
-                                      "auth.oauth2.audience": "aud-hidden"})))
-        assert status == 201, (status, _field_error(body, "auth"), body[:3000])
+                                      "auth.oauth2.audience": "aud-hidden"})), follow=True)
+        assert status == 200, (status, _field_error(body, "auth"), body[:3000])
         assert CLIENT_SECRET not in body
         wh = re.search(r'(wh_[0-9a-z]{26})', body, re.I).group(1)
         r = api("GET", "/webhooks/" + wh, key=key)
@@ -650,8 +721,8 @@ def test_form_encryption_key_shown_once_and_renewed_on_request():
     from test_runner_encryption import _decrypt
     slug, key, s = _admin()
     with Receiver() as rcv:
-        status, _, body = s.post("/webhook/manage", _options_form(rcv.url, encryption="1"))
-        assert status == 201, (status, body[:3000])
+        status, _, body = s.post("/webhook/manage", _options_form(rcv.url, encryption="1"), follow=True)
+        assert status == 200, (status, body[:3000])
         wh = re.search(r'(wh_[0-9a-z]{26})', body, re.I).group(1)
         enc_key = re.search(r'id="encryption_key"[^>]* value="([A-Za-z0-9+/=]{44})"', body).group(1)
         assert "shown only now" in body
@@ -671,8 +742,8 @@ def test_form_encryption_key_shown_once_and_renewed_on_request():
         assert json.loads(_decrypt(enc_key, req.body))["data"] == {"n": 1}
         # Asked for, a new key is shown once, on the answer to the save.
         status, _, body = s.post("/webhook/manage/" + wh, _options_form(
-            rcv.url, encryption="1", encryption_renew="1"))
-        assert status == 200, (status, body[:3000])
+            rcv.url, encryption="1", encryption_renew="1"), follow=True)
+        assert status == 200 and "/secret?reveal=" in s.location, (status, body[:3000])
         new_key = re.search(r'id="encryption_key"[^>]* value="([A-Za-z0-9+/=]{44})"', body).group(1)
         assert new_key != enc_key and 'id="secret"' not in body
         _tidy_ok(body)
@@ -800,7 +871,7 @@ def test_dashboard_actions_are_audited():
         wh, _ = _create(s, rcv.url)
         assert s.post("/webhook/manage/%s/disable" % wh, {})[0] in (302, 303)
         assert s.post("/webhook/manage/%s/enable" % wh, {})[0] in (302, 303)
-        assert s.post("/webhook/manage/%s/rotate" % wh, {})[0] == 200
+        assert s.post("/webhook/manage/%s/rotate" % wh, {})[0] == 303
         assert s.post("/webhook/manage/%s/delete" % wh, {})[0] in (302, 303)
     rows = api("GET", "/webhooks/audit?limit=50", key=key).body["data"]
     mine = [(a["action"], a["object_id"]) for a in rows if a["object_id"] == wh]
@@ -920,7 +991,8 @@ def test_bulk_retry_says_what_it_does_and_asks_first():
         _tidy_ok(body)
         assert status_of(dead_wh) == "dead"
         # Confirmed: the dead one is queued again, the succeeded one is not.
-        status, _, body = s.post("/webhook/deliveries/retry", {"status": "", "confirm": "1"})
+        status, _, body = s.post("/webhook/deliveries/retry", {"status": "", "confirm": "1"},
+                                 follow=True)
         assert status == 200 and "1 delivery is queued again" in body, body[:2000]
         assert (status_of(dead_wh), status_of(ok_wh)) == ("pending", "succeeded")
         # Replaying succeeded ones is its own, named choice.
@@ -929,7 +1001,8 @@ def test_bulk_retry_says_what_it_does_and_asks_first():
         status, _, body = s.post("/webhook/deliveries/retry", {"status": "succeeded"})
         assert status == 200 and "receivers get them again" in body, body[-3000:]
         assert status_of(ok_wh) == "succeeded"
-        status, _, body = s.post("/webhook/deliveries/retry", {"status": "succeeded", "confirm": "1"})
+        status, _, body = s.post("/webhook/deliveries/retry", {"status": "succeeded", "confirm": "1"},
+                                 follow=True)
         assert status == 200 and "1 delivery is queued again" in body, body[:2000]
         assert status_of(ok_wh) == "pending"
 
@@ -1192,8 +1265,8 @@ def test_header_values_are_kept_as_typed_names_trimmed():
     with Receiver() as rcv:
         status, _, body = s.post("/webhook/manage", _options_form(
             rcv.url, **{"header.0.name": "  X-Padded ", "header.0.value": padded,
-                        "header.1.name": "", "header.1.value": "   "}))
-        assert status == 201, (status, _field_error(body, "headers"), body[:2000])
+                        "header.1.name": "", "header.1.value": "   "}), follow=True)
+        assert status == 200, (status, _field_error(body, "headers"), body[:2000])
         wh = re.search(r'(wh_[0-9a-z]{26})', body).group(1)
         assert api("GET", "/webhooks/" + wh, key=key).body["headers"] == {"X-Padded": padded}
         # Set through the API, shown by the form, saved unchanged.
