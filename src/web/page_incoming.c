@@ -144,8 +144,14 @@ page_incoming(struct hl_req *r)
 /* ------------------------------------------------------------------ */
 /* The form */
 
+/* A source's name (hl_source_create; incoming_form.cs's maxlength). */
+#define NAME_CHARS 200
+
+static const char *const shown_again[] = { "name", NULL };
+
 struct form {
-	char slug[HL_SLUG_MAX + 8], name[256], verify[24], secret[HL_SOURCE_SECRET_MAX + 8];
+	char slug[HL_SLUG_MAX + 8], name[HL_PAGE_TEXT_CAP(NAME_CHARS)], verify[24];
+	char secret[HL_SOURCE_SECRET_MAX + 8];
 	char event_type[140], cidrs[1100], tolerance[24], rate[24], enabled[8];
 	char type_map[TYPE_MAP_TEXT_MAX];
 	json_object *map;
@@ -224,7 +230,7 @@ read_form(struct hl_req *r, struct form *f, struct hl_source_spec *spec, int cre
 
 	memset(spec, 0, sizeof(*spec));
 	hl_page_form(r, "slug", f->slug, sizeof(f->slug));
-	hl_page_form(r, "name", f->name, sizeof(f->name));
+	hl_page_form_text(r, "name", f->name, sizeof(f->name), NAME_CHARS);
 	hl_page_form(r, "verify", f->verify, sizeof(f->verify));
 	hl_page_form(r, "secret", f->secret, sizeof(f->secret));
 	hl_page_form(r, "event_type", f->event_type, sizeof(f->event_type));
@@ -275,6 +281,7 @@ form_error(struct hl_req *r, const struct form *f, hl_err rc)
 	hdf_set_value(hdf, "Page.Form.rate_limit", f->rate);
 	hdf_set_value(hdf, "Page.Form.type_map", f->type_map);
 	hdf_set_int_value(hdf, "Page.Form.enabled", *f->enabled != '\0');
+	hl_page_keep(r, "Page.Form", shown_again);
 	snprintf(key, sizeof(key), "Page.FieldError.%s", field);
 	hdf_set_value(hdf, key, hl_errmsg());
 	hdf_set_int_value(hdf, "Page.FormError", rc == HL_ERR_CONFLICT ? 409 : 422);

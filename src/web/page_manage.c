@@ -171,6 +171,13 @@ static const char *const inline_fields[] = {
 	"retry_schedule", "retry_exponential", "ed25519", "encryption", NULL
 };
 
+/* The core's limits for an endpoint (hl_endpoint_create; manage_form.cs's
+ * maxlength): what is longer is refused here, and shown again as typed. */
+#define URL_CHARS 2048
+#define DESCRIPTION_CHARS 500
+
+static const char *const shown_again[] = { "url", "description", NULL };
+
 #define HEADER_ROWS_MIN 4
 #define TEXT_MAX 1100   /* above the core's limits, so it is the core that refuses */
 
@@ -415,13 +422,14 @@ read_encryption(struct hl_req *r, json_object *cur, json_object *form, json_obje
 static hl_err
 read_form(struct hl_req *r, json_object *cur, json_object **form, json_object **opts)
 {
-	char url[2100], description[600], method[8], enabled[4];
+	char url[HL_PAGE_TEXT_CAP(URL_CHARS)], description[HL_PAGE_TEXT_CAP(DESCRIPTION_CHARS)];
+	char method[8], enabled[4];
 	json_object *f = json_object_new_object();
 	hl_err rc;
 
-	hl_json_add_str(f, "url", hl_page_form(r, "url", url, sizeof(url)));
-	hl_json_add_str(f, "description", hl_page_form(r, "description", description,
-		sizeof(description)));
+	hl_json_add_str(f, "url", hl_page_form_text(r, "url", url, sizeof(url), URL_CHARS));
+	hl_json_add_str(f, "description", hl_page_form_text(r, "description", description,
+		sizeof(description), DESCRIPTION_CHARS));
 	hl_json_add_str(f, "method", hl_page_form(r, "method", method, sizeof(method)));
 	hl_json_add_bool(f, "enabled", *hl_page_form(r, "enabled", enabled, sizeof(enabled)) != 0);
 	json_object_object_add(f, "event_types", hl_page_catalog_selection(r));
@@ -535,6 +543,7 @@ show_form(struct hl_req *r, int status, const char *id, json_object *form, json_
 	if (id)
 		stored_filters(r, id);
 	hl_hdf_from_json(hdf, "Page.Form", form);
+	hl_page_keep(r, "Page.Form", shown_again);
 	if (hl_page_catalog(r, "Page.Catalog", json_object_object_get(form, "event_types"))) {
 		hl_page_core_error(r, hl_errcode(), "Loading the event catalog");
 		return;

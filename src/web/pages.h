@@ -57,13 +57,26 @@ void hl_page_error(struct hl_req *r, int status, const char *message);
 HDF *hl_page_hdf(struct hl_req *r);
 /* A form / query value, "" when absent (buf is returned). A value that
  * does not fit cap or does not decode is "" too, and is remembered for
- * hl_page_form_check. */
+ * hl_page_form_check, and what was typed for hl_page_keep. */
 const char *hl_page_form(struct hl_req *r, const char *name, char *buf, size_t cap);
 const char *hl_page_query(struct hl_req *r, const char *name, char *buf, size_t cap);
+/* hl_page_form for text limited to maxchars characters (UTF-8): buf has
+ * HL_PAGE_TEXT_CAP(maxchars) bytes, so that any maxchars characters fit;
+ * more characters, or text that is not UTF-8, is refused as above. */
+#define HL_PAGE_TEXT_CAP(maxchars) ((maxchars) * 4 + 1)
+const char *hl_page_form_text(struct hl_req *r, const char *name, char *buf, size_t cap,
+	size_t maxchars);
 /* HL_OK when every value hl_page_form and hl_page_query read was whole;
  * else HL_ERR_INVALID with the first unreadable field as the error's
- * field. A page calls it before it changes anything. */
+ * field and a message that gives the limit ("description is longer than
+ * 500 characters (it has 612): shorten it"). A page calls it before it
+ * changes anything. */
 hl_err hl_page_form_check(struct hl_req *r);
+/* Put back what was typed into the fields names (NULL-terminated) that
+ * were refused for their length, as prefix.NAME ("Page.Form"), so that
+ * the form shows it again (escaped by the template like any value) next
+ * to the error. The page names only fields it shows: never a secret. */
+void hl_page_keep(struct hl_req *r, const char *prefix, const char *const names[]);
 /* The event type catalog under prefix: prefix.Families.N.{name, wildcard,
  * checked, types.M.{name, description, schema, checked}}, prefix.AllChecked;
  * sel (array of patterns, may be NULL) marks what is checked. */

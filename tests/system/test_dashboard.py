@@ -4,6 +4,7 @@ test sends, the signature checker, the inspector, deliveries, analytics
 (page with SVG, CSV, JSON API) and valid HTML (tidy)."""
 
 import calendar
+import html
 import http.client
 import json
 import re
@@ -513,6 +514,78 @@ def test_a_field_too_long_to_read_is_refused_not_emptied():
     assert ep["description"] == "keep me" and ep["url"].endswith("/a"), ep
     status, _, body = s.post("/webhook/deliveries/retry", {"webhook_id": wh, "type": "t" * 200})
     assert status == 400 and "nothing was retried" in body, (status, body[:2000])
+
+
+def _input_value(page, ident):
+    m = re.search(r'<input id="%s"[^>]* value="([^"]*)"' % re.escape(ident), page)
+    return html.unescape(m.group(1)) if m else None
+
+
+def _maxlength(page, ident):
+    m = re.search(r'<(?:input|textarea) id="%s"[^>]* maxlength="(\d+)"' % re.escape(ident), page)
+    return int(m.group(1)) if m else None
+
+
+def test_a_value_too_long_comes_back_as_typed_with_the_limit_in_characters():
+    """A description over the limit came back empty with "description is
+    longer than 599 bytes or not validly encoded; nothing was changed"
+    (a byte count of the page's buffer, and on a create form); 500
+    accented letters (1000 bytes) were refused as too long. The value now
+    comes back as typed (escaped), the error gives the limit in
+    characters, and each maxlength is the server's limit."""
+    slug, key, s = _admin()
+    status, _, page = s.get("/webhook/manage/new")
+    assert (_maxlength(page, "url"), _maxlength(page, "description")) == (2048, 500)
+    # The API's limits are the same ones (the core counts them).
+    base = {"url": "http://127.0.0.1:9/x", "event_types": ["sms.delivered"]}
+    assert api("POST", "/webhooks", dict(base, description="d" * 500), key=key).status == 201
+    assert api("POST", "/webhooks", dict(base, description="d" * 501), key=key).status in (400, 422)
+    assert api("POST", "/webhooks", dict(base, url="http://127.0.0.1:9/" + "u" * 2029),
+               key=key).status == 201
+    typed = HOSTILE[1] + "é" * 600
+    form = {"url": "http://127.0.0.1:9/long", "description": typed, "method": "POST",
+            "enabled": "1", "sub.sms.delivered": "1"}
+    status, _, body = s.post("/webhook/manage", form)
+    assert status == 422, (status, body[:3000])
+    assert _input_value(body, "description") == typed, body[:3000]
+    err = _field_error(body, "description")
+    assert "500 characters" in err and "it has 630" in err and "bytes" not in err, err
+    assert "nothing was changed" not in body and "<img src=x" not in body
+    assert _input_value(body, "url") == form["url"]
+    _tidy_ok(body)
+    long_url = "http://127.0.0.1:9/" + "u" * 2100
+    status, _, body = s.post("/webhook/manage", dict(form, url=long_url, description="ok"))
+    assert status == 422 and _input_value(body, "url") == long_url, (status, body[:3000])
+    assert "2048 characters" in _field_error(body, "url"), _field_error(body, "url")
+    n = len(api("GET", "/webhooks", key=key).body["data"])
+    assert n == 2, n
+    # The catalog's name and description.
+    status, _, page = s.get("/webhook/events")
+    assert (_maxlength(page, "new-type-name"), _maxlength(page, "new-type-description")) == (128, 1000)
+    for field, value, limit in (("name", "orders." + "x" * 200, 128),
+                                ("description", "ü" * 1001, 1000)):
+        f = {"name": "orders.longer", "description": "", "schema": ""}
+        f[field] = value
+        status, _, body = s.post("/webhook/events", f)
+        ident = "new-type-" + field
+        assert status == 422 and _input_value(body, ident) == value, (field, status, body[:3000])
+        m = re.search(r'id="err-type-%s">([^<]*)<' % field, body)
+        assert m and "%d characters" % limit in m.group(1), (field, body[:3000])
+    # An incoming source's name.
+    status, _, body = s.post("/webhook/incoming", {"name": "ñ" * 201, "verify": "github",
+                                                   "secret": "s", "event_type": "", "type_map": "",
+                                                   "slug": "", "allowed_cidrs": "",
+                                                   "tolerance_seconds": "", "rate_limit": ""})
+    assert status == 422 and _input_value(body, "src-name") == "ñ" * 201, (status, body[:3000])
+    assert "200 characters" in _field_error(body, "name"), body[:3000]
+    assert _maxlength(body, "src-name") == 200
+    # The test send's payload, over 64 KiB.
+    payload = '{"a": "%s"}' % ("p" * 70000)
+    status, _, body = s.post("/webhook/testing/send", {"webhook_id": "", "type": "sms.delivered",
+                                                       "payload": payload})
+    m = re.search(r'<textarea id="payload"[^>]*>([^<]*)</textarea>', body)
+    assert m and html.unescape(m.group(1)) == payload, (status, body[:2000])
+    assert "65536 bytes" in (_field_error(body, "payload") or ""), body[:3000]
 
 
 def _options_form(url, **extra):
