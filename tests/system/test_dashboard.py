@@ -588,6 +588,22 @@ def test_a_value_too_long_comes_back_as_typed_with_the_limit_in_characters():
     assert "65536 bytes" in (_field_error(body, "payload") or ""), body[:3000]
 
 
+def test_deliveries_name_their_endpoint_by_url_and_description():
+    """The deliveries list and a delivery's page showed only the endpoint's
+    id (wh_...): which receiver it was took a trip to Manage."""
+    slug, key, s = _admin()
+    wh, _ = _create(s, "http://127.0.0.1:9/orders-hook", description=HOSTILE[0])
+    assert api("POST", "/webhooks/publish", {"event_type": "sms.delivered", "payload": {}},
+               key=key).status == 202
+    dlv = api("GET", "/webhooks/%s/deliveries" % wh, key=key).body["data"][0]["id"]
+    for page in ("/webhook/deliveries", "/webhook/deliveries/" + dlv):
+        status, _, body = s.get(page)
+        assert status == 200 and "<code>http://127.0.0.1:9/orders-hook</code>" in body, body[-3000:]
+        assert html.escape(HOSTILE[0], quote=False) in body and HOSTILE[0] not in body
+        assert wh in body
+        _tidy_ok(body)
+
+
 def _options_form(url, **extra):
     form = {"url": url, "description": "opts", "method": "POST", "enabled": "1",
             "sub.sms.delivered": "1", "retry_mode": "default", "auth.type": "none"}
@@ -1232,7 +1248,7 @@ def test_overview_tiles_count_what_their_links_list():
             listed = len(re.findall(r'<td class="url"><a href="/webhook/manage/wh_', page))
         elif href.startswith("/webhook/deliveries"):
             status, _, page = s.get(href)
-            listed = len(re.findall(r'<tr><td><a href="/webhook/deliveries/dlv_', page))
+            listed = len(re.findall(r'<tr><td class="url"><a href="/webhook/deliveries/dlv_', page))
         elif href.startswith("/webhook/incoming"):
             status, _, page = s.get(href)
             listed = len(re.findall(r'<td><a href="/webhook/incoming/src_[a-z0-9]+/requests/inc_',
