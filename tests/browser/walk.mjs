@@ -722,28 +722,58 @@ step('mobile_layout_390px_and_360px', async ({ context }) => {
 });
 
 step('long_unbroken_names_fit_the_page', async ({ context }) => {
-	// A source name or description typed as one long word (ids, tokens):
-	// it breaks instead of widening the page past the viewport.
-	const word = 'n'.repeat(90);
-	const src = await api('POST', '/webhooks/sources', { name: 'Long ' + word, slug: 'long-' +
-		crypto.randomBytes(3).toString('hex'), verify: 'github', secret: 'long-name-secret' });
+	// A source name, a description, an event type or a URL typed as one
+	// long word (ids, tokens): it breaks instead of widening the page or
+	// its table past the viewport. An endpoint's description of 300
+	// letters made the Manage table 2600 px wide, the other columns
+	// scrolled out of view.
+	const word = 'n'.repeat(300);
+	const type = 'l'.repeat(60) + '.' + 'x'.repeat(60);
+	const et = await api('POST', '/webhooks/events', { name: type, description: 'Long ' + word });
+	check(et.status === 201, 'event type create answered ' + et.text);
+	const src = await api('POST', '/webhooks/sources', { name: 'Long ' + word.slice(0, 190), slug: 'long-' +
+		crypto.randomBytes(3).toString('hex'), verify: 'github', secret: 'long-name-secret',
+		event_type: type });
 	check(src.status === 201, 'source create answered ' + src.text);
-	const ep = await api('POST', '/webhooks', { url: RCV.ok + '/long', description: 'Long ' + word,
-		event_types: [EVENT] });
+	const ep = await api('POST', '/webhooks', { url: RCV.ok + '/' + 'p'.repeat(300), description: 'Long ' + word,
+		event_types: [type] });
 	check(ep.status === 201, 'endpoint create answered ' + ep.text);
+	const pub = await api('POST', '/webhooks/publish', { event_type: type, payload: { v: 'w'.repeat(300) } });
+	check(pub.status === 202, 'publish answered ' + pub.text);
+	const dlv = (await api('GET', '/webhooks/' + ep.body.id + '/deliveries')).body.data[0].id;
 	const m = await context.newPage();
 	try {
 		for (const [vw, tag] of [[1280, ''], [390, 'mobile-']]) {
 			await m.setViewportSize({ width: vw, height: 844 });
 			for (const [p, name] of [['/webhook/incoming/' + src.body.id, 'incoming-source-long-name'],
-				['/webhook/manage/' + ep.body.id + '/delete', 'manage-delete-long-description']]) {
+				['/webhook/manage/' + ep.body.id + '/delete', 'manage-delete-long-description'],
+				['/webhook/manage', 'manage-long-description'],
+				['/webhook/deliveries', 'deliveries-long-values'],
+				['/webhook/deliveries/' + dlv, 'delivery-long-values'],
+				['/webhook/events', 'events-long-type'],
+				['/webhook/events/' + pub.body.id, 'event-long-values'],
+				['/webhook/incoming', 'incoming-long-name']]) {
 				await m.goto(BASE + p);
-				await m.getByText(word.slice(0, 20), { exact: false }).first().waitFor();
+				const text = await m.textContent('main');
+				check(text.includes(word.slice(0, 20)) || text.includes(type.slice(0, 20)),
+					`${p} shows neither the long word nor the long type`);
 				const w = await m.evaluate(() => document.documentElement.scrollWidth);
+				const wide = await m.evaluate(() => [...document.querySelectorAll('.table-wrap')]
+					.filter((t) => t.scrollWidth > t.clientWidth + 1)
+					.map((t) => `${t.scrollWidth}px in ${t.clientWidth}px`));
 				await shot(m, tag + name);
 				check(w <= vw, `${p} is ${w}px wide at a ${vw}px viewport`);
+				check(wide.length === 0, `${p} at ${vw}px: a table is ${wide.join(', ')}`);
 			}
 		}
+		// Each delivery names its endpoint by URL and description, not its id alone.
+		await m.setViewportSize({ width: 1280, height: 844 });
+		await m.goto(BASE + '/webhook/deliveries?webhook_id=' + ep.body.id);
+		check(await m.locator('table.list td code', { hasText: 'p'.repeat(40) }).count() === 1,
+			'the deliveries list does not show the endpoint URL');
+		await m.goto(BASE + '/webhook/deliveries/' + dlv);
+		check(await m.locator('dl.meta dd code', { hasText: 'p'.repeat(40) }).count() === 1,
+			'the delivery page does not show the endpoint URL');
 	} finally {
 		await m.close();
 	}
