@@ -536,6 +536,8 @@ show_form(struct hl_req *r, int status, const char *id, json_object *form, json_
 			json_object_object_get(cur, "ed25519_public_key")));
 		hdf_set_int_value(hdf, "Page.Stored.encryption", json_object_get_boolean(
 			json_object_object_get(cur, "encryption")));
+		/* A notice after a redirect names the endpoint it is about. */
+		hdf_set_value(hdf, "Page.DoneSubject", hl_json_get_str(cur, "url"));
 		/* The Actions act on the stored endpoint, not on a form with errors. */
 		hdf_set_int_value(hdf, "Page.Stored.enabled", json_object_get_boolean(
 			json_object_object_get(cur, "enabled")));
@@ -758,6 +760,7 @@ set_enabled(struct hl_req *r, int enabled)
 {
 	struct hl_endpoint_spec spec;
 	json_object *ep = NULL;
+	char loc[128];
 	int changed;
 	hl_err rc;
 
@@ -772,7 +775,11 @@ set_enabled(struct hl_req *r, int enabled)
 	}
 	if (changed)
 		hl_audit(r, enabled ? "webhook.enable" : "webhook.disable", r->params[0], NULL);
-	hl_resp_redirect(r, enabled ? "/webhook/manage?done=enabled" : "/webhook/manage?done=disabled");
+	/* Back to the endpoint's page, where the buttons are; its notice
+	 * names the endpoint (the list's would not say which). */
+	snprintf(loc, sizeof(loc), "/webhook/manage/%s?done=%s", r->params[0],
+		enabled ? "enabled" : "disabled");
+	hl_resp_redirect(r, loc);
 }
 
 void

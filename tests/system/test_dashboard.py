@@ -604,6 +604,21 @@ def test_deliveries_name_their_endpoint_by_url_and_description():
         _tidy_ok(body)
 
 
+def test_enable_disable_return_to_the_endpoint_and_name_it():
+    """Enable/Disable on an endpoint's page went to the list with "Endpoint
+    disabled", which did not say which one."""
+    slug, key, s = _admin()
+    wh, _ = _create(s, "http://127.0.0.1:9/named-endpoint")
+    for action, word in (("disable", "disabled"), ("enable", "enabled")):
+        status, h, _ = s.post("/webhook/manage/%s/%s" % (wh, action), {})
+        assert status == 303 and h["location"] == "/webhook/manage/%s?done=%s" % (wh, word), h
+        status, _, page = s.get(h["location"])
+        assert status == 200 and re.search(r'<p class="notice" role="status">Endpoint <code>'
+                                           r'http://127.0.0.1:9/named-endpoint</code> %s;' % word,
+                                           page), page[:3000]
+        _tidy_ok(page)
+
+
 def _options_form(url, **extra):
     form = {"url": url, "description": "opts", "method": "POST", "enabled": "1",
             "sub.sms.delivered": "1", "retry_mode": "default", "auth.type": "none"}
