@@ -385,3 +385,18 @@ def test_an_unsigned_source_says_what_that_means():
     r = api("POST", "/webhooks/sources", {"verify": "github", "secret": "gh", "name": "Signed"},
             key=key)
     assert 'id="unsigned"' not in s.get("/webhook/incoming/" + r.body["id"])[2]
+
+
+def test_an_unsigned_source_asks_for_no_secret():
+    """An unsigned source's form showed "Signing secret" with the
+    placeholder "set — leave empty to keep": there is none."""
+    slug, key, s = _admin()
+    r = api("POST", "/webhooks/sources", {"name": "Open", "verify": "none",
+                                          "allowed_cidrs": "198.51.100.0/24"}, key=key)
+    assert r.status == 201, r
+    status, _, page = s.get("/webhook/incoming/" + r.body["id"])
+    assert status == 200 and "set — leave empty to keep" not in page, page[:3000]
+    assert "none: this source is unsigned" in page and "it has no secret" in page
+    r = api("POST", "/webhooks/sources", {"name": "Signed", "verify": "github", "secret": "x"}, key=key)
+    status, _, page = s.get("/webhook/incoming/" + r.body["id"])
+    assert "set — leave empty to keep" in page
