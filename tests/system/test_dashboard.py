@@ -329,11 +329,11 @@ def test_deliveries_retry_one_and_bulk_and_dead_filter():
                                                                "confirm": "1"}, follow=True)
         assert status == 200 and "1 delivery is queued again" in body, body[:2000]
         status, _, body = s.get("/webhook/deliveries?status=dead&webhook_id=" + wh)
-        assert status == 200 and "No deliveries match" in body
+        assert status == 200 and "No dead letters match these filters" in body
         status, _, body = s.get("/webhook/deliveries?status=bogus")
         assert status == 400
         # A bad filter is not "no match": the page says to correct it.
-        assert "No deliveries match" not in body and "Correct the highlighted filter" in body
+        assert "match these filters" not in body and "Correct the highlighted filter" in body
 
 
 def test_analytics_api_page_and_csv():
@@ -617,6 +617,23 @@ def test_enable_disable_return_to_the_endpoint_and_name_it():
                                            r'http://127.0.0.1:9/named-endpoint</code> %s;' % word,
                                            page), page[:3000]
         _tidy_ok(page)
+
+
+def test_empty_lists_say_why():
+    """A filtered Events search that found nothing said "No events match.
+    Publish one with POST /webhooks/publish"; the dead letters with none
+    said "No deliveries match these filters."."""
+    slug, key, s = _admin()
+    status, _, body = s.get("/webhook/events?type=nothing.here")
+    assert status == 200 and "No events match these filters" in body, body[-3000:]
+    assert '<a href="/webhook/events">Clear the filters</a>' in body and "POST /webhooks/publish" not in body
+    status, _, body = s.get("/webhook/events")
+    assert "No events yet" in body and "POST /webhooks/publish" in body
+    status, _, body = s.get("/webhook/deliveries?status=dead")
+    assert status == 200 and "No dead letters:" in body and "No deliveries match" not in body
+    status, _, body = s.get("/webhook/deliveries?type=nothing.here")
+    assert "No deliveries match these filters" in body and "Clear the filters" in body
+    _tidy_ok(body)
 
 
 def _options_form(url, **extra):
