@@ -13,7 +13,7 @@
 <div><button type="submit">Filter</button></div>
 </form>
 <?cs if:subcount(Page.Deliveries) == 0 ?>
-<section class="card empty"><p><?cs if:subcount(Page.FieldError) ?>Correct the highlighted filter to see deliveries.<?cs else ?>No deliveries match these filters.<?cs /if ?></p></section>
+<section class="card empty"><p><?cs if:subcount(Page.FieldError) ?>Correct the highlighted filter to see deliveries.<?cs else ?><?cs if:Page.Filter.status == "dead" && !Page.Filter.webhook_id && !Page.Filter.type && !Page.Filter.since && !Page.Filter.until ?>No dead letters: no delivery has run out of attempts, or each one that did was queued again.<?cs elif:Page.Filter.status == "dead" ?>No dead letters match these filters. <a href="<?cs var:Site.Base ?>/deliveries?status=dead">All dead letters</a>.<?cs elif:Page.Filter.status || Page.Filter.webhook_id || Page.Filter.type || Page.Filter.since || Page.Filter.until ?>No deliveries match these filters. <a href="<?cs var:Site.Base ?>/deliveries">Clear the filters</a>.<?cs else ?>No deliveries yet: they are made when an event is published to a subscribed endpoint.<?cs /if ?><?cs /if ?></p></section>
 <?cs else ?>
 <div class="table-wrap">
 <table class="list">
@@ -21,7 +21,7 @@
 <thead><tr><th scope="col">Delivery</th><th scope="col">Event type</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last attempt</th><th scope="col">Next attempt</th></tr></thead>
 <tbody>
 <?cs each:d = Page.Deliveries ?>
-<tr><td><a href="<?cs var:Site.Base ?>/deliveries/<?cs var:d.id ?>"><code><?cs var:d.id ?></code></a><div class="muted small"><?cs var:d.webhook_id ?></div></td><td data-label="Event type"><span class="tag"><?cs var:d.event_type ?></span></td><td data-label="Status"><?cs call:delivery_badge(d.status) ?></td><td data-label="Attempts"><?cs var:d.attempts ?><?cs if:d.last_status_code ?> (HTTP <?cs var:d.last_status_code ?>)<?cs /if ?><?cs if:d.last_error_class ?> <span class="muted"><?cs var:d.last_error_class ?></span><?cs /if ?></td><td data-label="Last attempt"><?cs call:time(d.last_attempt_at) ?></td><td data-label="Next attempt"><?cs if:d.next_attempt_at ?><?cs call:time(d.next_attempt_at) ?><?cs else ?><span class="muted">–</span><?cs /if ?></td></tr>
+<tr><td class="url"><a href="<?cs var:Site.Base ?>/deliveries/<?cs var:d.id ?>"><code><?cs var:d.id ?></code></a><?cs if:Page.EndpointInfo[d.webhook_id].url ?><div class="small"><code><?cs var:Page.EndpointInfo[d.webhook_id].url ?></code></div><?cs if:Page.EndpointInfo[d.webhook_id].description ?><div class="small desc"><?cs var:Page.EndpointInfo[d.webhook_id].description ?></div><?cs /if ?><?cs /if ?><div class="muted small"><?cs var:d.webhook_id ?></div></td><td data-label="Event type"><span class="tag"><?cs var:d.event_type ?></span></td><td data-label="Status"><?cs call:delivery_badge(d.status) ?></td><td data-label="Attempts"><?cs var:d.attempts ?><?cs if:d.last_status_code ?> (HTTP <?cs var:d.last_status_code ?>)<?cs /if ?><?cs if:d.last_error_class ?> <span class="muted"><?cs var:d.last_error_class ?></span><?cs /if ?></td><td data-label="Last attempt"><?cs call:time(d.last_attempt_at) ?></td><td data-label="Next attempt"><?cs if:d.next_attempt_at ?><?cs call:time(d.next_attempt_at) ?><?cs else ?><span class="muted">–</span><?cs /if ?></td></tr>
 <?cs /each ?>
 </tbody>
 </table>

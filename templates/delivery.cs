@@ -5,7 +5,7 @@
 <dl class="meta">
 <dt>Status</dt><dd><?cs call:delivery_badge(Page.Delivery.status) ?></dd>
 <dt>Event</dt><dd><a href="<?cs var:Site.Base ?>/events/<?cs var:Page.Delivery.event_id ?>"><code><?cs var:Page.Delivery.event_id ?></code></a> <span class="tag"><?cs var:Page.Delivery.event_type ?></span></dd>
-<dt>Endpoint</dt><dd><a href="<?cs var:Site.Base ?>/manage/<?cs var:Page.Delivery.webhook_id ?>"><code><?cs var:Page.Delivery.webhook_id ?></code></a></dd>
+<dt>Endpoint</dt><dd><?cs with:ep = Page.EndpointInfo[Page.Delivery.webhook_id] ?><?cs if:ep.url ?><a href="<?cs var:Site.Base ?>/manage/<?cs var:Page.Delivery.webhook_id ?>"><code><?cs var:ep.url ?></code></a><?cs if:ep.description ?><div class="small desc"><?cs var:ep.description ?></div><?cs /if ?><div class="muted small"><?cs var:Page.Delivery.webhook_id ?></div><?cs else ?><a href="<?cs var:Site.Base ?>/manage/<?cs var:Page.Delivery.webhook_id ?>"><code><?cs var:Page.Delivery.webhook_id ?></code></a><?cs /if ?><?cs /with ?></dd>
 <dt>Attempts</dt><dd><?cs var:Page.Delivery.attempts ?></dd>
 <dt>Created</dt><dd><?cs call:time(Page.Delivery.created_at) ?></dd>
 <?cs if:Page.Delivery.next_attempt_at ?><dt>Next attempt</dt><dd><?cs call:time(Page.Delivery.next_attempt_at) ?></dd><?cs /if ?>

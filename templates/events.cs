@@ -9,7 +9,7 @@
 <div><button type="submit">Search</button></div>
 </form>
 <?cs if:subcount(Page.Events) == 0 ?>
-<p class="empty"><?cs if:subcount(Page.FieldError) ?>Correct the highlighted filter to see events.<?cs else ?>No events match. Publish one with <code>POST /webhooks/publish</code> or <code>hooklinectl publish</code>.<?cs /if ?></p>
+<p class="empty"><?cs if:subcount(Page.FieldError) ?>Correct the highlighted filter to see events.<?cs else ?><?cs if:Page.Filter.type || Page.Filter.since || Page.Filter.until ?>No events match these filters. <a href="<?cs var:Site.Base ?>/events">Clear the filters</a>.<?cs else ?>No events yet. Publish one with <code>POST /webhooks/publish</code> or <code>hooklinectl publish</code>.<?cs /if ?><?cs /if ?></p>
 <?cs else ?>
 <div class="table-wrap">
 <table class="list">

@@ -14,7 +14,7 @@
 <tbody>
 <?cs each:s = Page.Sources ?>
 <tr>
-<td><a href="<?cs var:Site.Base ?>/incoming/<?cs var:s.id ?>"><?cs if:s.name ?><?cs var:s.name ?><?cs else ?><code><?cs var:s.slug ?></code><?cs /if ?></a><div class="muted small"><code><?cs var:s.url ?></code></div></td>
+<td class="url"><a href="<?cs var:Site.Base ?>/incoming/<?cs var:s.id ?>"><?cs if:s.name ?><?cs var:s.name ?><?cs else ?><code><?cs var:s.slug ?></code><?cs /if ?></a><div class="muted small"><code><?cs var:s.url ?></code></div></td>
 <td data-label="Sender"><?cs var:s.verify ?></td>
 <td data-label="Status"><?cs call:status_badge(s.enabled) ?></td>
 <td data-label="Publishes"><span class="tag"><?cs var:s.event_type ?></span></td>

@@ -15,10 +15,12 @@
 </select>
 <p class="hint" id="hint-src-verify">Requests whose signature does not verify are refused with 401 and logged.</p>
 <?cs call:field_error("verify") ?>
+<div class="secret-field">
 <label for="src-secret">Signing secret</label>
-<input id="src-secret" name="secret" type="password" autocomplete="new-password" spellcheck="false" maxlength="255"<?cs if:editing ?> placeholder="set — leave empty to keep"<?cs /if ?><?cs call:described("src-secret", "1", "secret") ?>>
-<p class="hint" id="hint-src-secret">The secret the sender shows you (GitHub, Stripe, Shopify). For Standard Webhooks leave it empty and hookline makes one; for unsigned sources leave it empty.</p>
+<input id="src-secret" name="secret" type="password" autocomplete="new-password" spellcheck="false" maxlength="255"<?cs if:editing && Page.Source.verify == "none" ?> placeholder="none: this source is unsigned"<?cs elif:editing ?> placeholder="set — leave empty to keep"<?cs /if ?><?cs call:described("src-secret", "1", "secret") ?>>
+<p class="hint" id="hint-src-secret"><?cs if:editing && Page.Source.verify == "none" ?>This source is unsigned, so it has no secret. To verify its requests, choose its sender above and enter the secret it signs with.<?cs else ?>The secret the sender shows you (GitHub, Stripe, Shopify). For Standard Webhooks leave it empty and hookline makes one; for unsigned sources leave it empty.<?cs /if ?></p>
 <?cs call:field_error("secret") ?>
+</div>
 <label for="src-type">Publish as event type</label>
 <select id="src-type" name="event_type"<?cs call:invalid("event_type") ?>>
 <?cs each:t = Page.Types ?><option value="<?cs var:t ?>"<?cs call:selected(Page.Form.event_type, t) ?>><?cs var:t ?></option><?cs /each ?>

@@ -16,7 +16,7 @@
 <tbody>
 <?cs each:ep = Page.Endpoints ?>
 <tr>
-<td class="url"><a href="<?cs var:Site.Base ?>/manage/<?cs var:ep.id ?>"><code><?cs var:ep.url ?></code></a><?cs if:ep.description ?><div class="small"><?cs var:ep.description ?></div><?cs /if ?><div class="muted small"><?cs var:ep.id ?><?cs if:Session.CanWrite ?> · <a href="<?cs var:Site.Base ?>/manage/<?cs var:ep.id ?>">Edit</a> · <a href="<?cs var:Site.Base ?>/manage/<?cs var:ep.id ?>/delete">Delete</a><?cs /if ?></div></td>
+<td class="url"><a href="<?cs var:Site.Base ?>/manage/<?cs var:ep.id ?>"><code><?cs var:ep.url ?></code></a><?cs if:ep.description ?><div class="small desc"><?cs var:ep.description ?></div><?cs /if ?><div class="muted small"><?cs var:ep.id ?><?cs if:Session.CanWrite ?> · <a href="<?cs var:Site.Base ?>/manage/<?cs var:ep.id ?>">Edit</a> · <a href="<?cs var:Site.Base ?>/manage/<?cs var:ep.id ?>/delete">Delete</a><?cs /if ?></div></td>
 <td data-label="Status"><?cs call:status_badge(ep.enabled) ?><?cs if:ep.disabled_reason ?><div class="muted small"><?cs var:ep.disabled_reason ?></div><?cs /if ?></td>
 <td data-label="Health"><?cs if:ep.consecutive_failures > 0 ?><span class="badge warn"><?cs var:ep.consecutive_failures ?> failing</span><?cs else ?><span class="badge ok">healthy</span><?cs /if ?></td>
 <td data-label="Event types"><?cs each:t = ep.event_types ?><span class="tag"><?cs var:t ?></span> <?cs /each ?></td>

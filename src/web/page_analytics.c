@@ -76,14 +76,12 @@ read_range(struct hl_req *r, struct range *g)
 		bad = 1;
 	/* A value too long to read, or badly encoded, reads as "": it would
 	 * drop its filter (or the custom range) and show everything. */
-	if (r->unreadable[0]) {
-		char key[96], msg[160];
+	if (hl_page_form_check(r)) {
+		char key[96];
 
-		snprintf(msg, sizeof(msg), "%s is longer than %zu bytes or not validly encoded",
-			r->unreadable, r->unreadable_cap ? r->unreadable_cap - 1 : 0);
 		snprintf(key, sizeof(key), "Page.FieldError.%s", r->unreadable);
-		hdf_set_value(hdf, key, msg);
-		hdf_set_value(hdf, "Page.Error", msg);
+		hdf_set_value(hdf, key, hl_errmsg());
+		hdf_set_value(hdf, "Page.Error", hl_errmsg());
 		bad = 1;
 	}
 	g->f.since = g->since;

@@ -1,6 +1,7 @@
 /* page_common.c: what every dashboard page shares: the dataset with the
  * session's user and CSRF token, rendering, and the error page. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "hl_endpoints.h"
 #include "hl_event_types.h"
@@ -58,13 +59,17 @@ hl_page_show(struct hl_req *r, int status, const char *title, const char *nav,
     const char *template_name)
 {
 	HDF *hdf = hl_page_hdf(r);
-	char done[32];
+	char done[32], count[12];
 
 	if (hdf) {
 		hdf_set_value(hdf, "Page.Title", title);
 		hdf_set_value(hdf, "Page.Nav", nav);
 		if (hl_req_query(r, "done", done, sizeof(done)))
 			hdf_set_value(hdf, "Page.Done", done);
+		/* How many a redirected action changed (a bulk retry): digits only. */
+		if (hl_req_query(r, "count", count, sizeof(count)) && *count &&
+		    strspn(count, "0123456789") == strlen(count))
+			hdf_set_value(hdf, "Page.DoneCount", count);
 	}
 	hl_page_render(r, status, template_name);
 }
@@ -83,18 +88,71 @@ hl_page_error(struct hl_req *r, int status, const char *message)
 	hl_page_render(r, status, "error.cs");
 }
 
-/* A field that does not fit its buffer (or does not decode) reads as "",
- * like an emptied one, so it is noted: the page asks hl_page_form_check
- * before acting, and an edit never clears or widens what is stored
- * because a value was too long to read. */
-static const char *
-page_field(struct hl_req *r, enum hl_param got, const char *name, char *buf, size_t cap)
+/* Note the first field refused (the page asks hl_page_form_check before
+ * acting) and keep what was typed, valid UTF-8 only, for hl_page_keep. */
+static void
+refuse(struct hl_req *r, const char *name, const char *typed, size_t len, size_t limit,
+	int chars)
 {
-	if (got == HL_PARAM_UNREADABLE && !r->unreadable[0]) {
+	struct hl_kept *k, **tail;
+
+	if (!r->unreadable[0]) {
 		hl_strlcpy(r->unreadable, name, sizeof(r->unreadable));
-		r->unreadable_cap = cap;
+		r->unreadable_limit = limit;
+		r->unreadable_len = len;
+		r->unreadable_chars = chars;
 	}
-	if (got != HL_PARAM_OK && cap)
+	if (!typed || !hl_utf8_valid(typed, strlen(typed)))
+		return;
+	k = calloc(1, sizeof(*k));
+	if (!k || !(k->value = strdup(typed))) {
+		free(k);
+		return;
+	}
+	hl_strlcpy(k->name, name, sizeof(k->name));
+	for (tail = &r->kept; *tail; tail = &(*tail)->next)
+		;
+	*tail = k;
+}
+
+/* A field that does not fit its buffer, is longer than maxchars
+ * characters (0: the buffer is the limit, in bytes) or does not decode
+ * reads as "", like an emptied one, so it is noted: the page asks
+ * hl_page_form_check before acting, and an edit never clears or widens
+ * what is stored because a value was too long to read. What was typed is
+ * read again whole (the body or query bounds it) to be shown again. */
+static const char *
+page_field(struct hl_req *r, int from_form, const char *name, char *buf, size_t cap,
+	size_t maxchars)
+{
+	enum hl_param got = from_form ? hl_req_form_param(r, name, buf, cap) :
+		hl_req_query_param(r, name, buf, cap);
+	size_t whole_cap, n;
+	char *whole;
+
+	if (got == HL_PARAM_OK && maxchars) {
+		n = strlen(buf);
+		if (!hl_utf8_valid(buf, n))
+			refuse(r, name, NULL, 0, maxchars, 1);
+		else if (hl_utf8_chars(buf) > maxchars)
+			refuse(r, name, buf, hl_utf8_chars(buf), maxchars, 1);
+		else
+			return buf;
+		buf[0] = '\0';
+		return buf;
+	}
+	if (got != HL_PARAM_UNREADABLE)
+		return buf;
+	whole_cap = (from_form ? r->body.len : strlen(r->query)) + 1;
+	whole = malloc(whole_cap);
+	if (whole && (from_form ? hl_req_form_param(r, name, whole, whole_cap) :
+	    hl_req_query_param(r, name, whole, whole_cap)) == HL_PARAM_OK)
+		refuse(r, name, whole, maxchars ? hl_utf8_chars(whole) : strlen(whole),
+			maxchars ? maxchars : cap - 1, maxchars != 0);
+	else
+		refuse(r, name, NULL, 0, maxchars ? maxchars : cap - 1, maxchars != 0);
+	free(whole);
+	if (cap)
 		buf[0] = '\0';
 	return buf;
 }
@@ -102,23 +160,49 @@ page_field(struct hl_req *r, enum hl_param got, const char *name, char *buf, siz
 const char *
 hl_page_form(struct hl_req *r, const char *name, char *buf, size_t cap)
 {
-	return page_field(r, hl_req_form_param(r, name, buf, cap), name, buf, cap);
+	return page_field(r, 1, name, buf, cap, 0);
 }
 
 const char *
 hl_page_query(struct hl_req *r, const char *name, char *buf, size_t cap)
 {
-	return page_field(r, hl_req_query_param(r, name, buf, cap), name, buf, cap);
+	return page_field(r, 0, name, buf, cap, 0);
+}
+
+const char *
+hl_page_form_text(struct hl_req *r, const char *name, char *buf, size_t cap, size_t maxchars)
+{
+	return page_field(r, 1, name, buf, cap, maxchars);
 }
 
 hl_err
 hl_page_form_check(struct hl_req *r)
 {
+	const char *unit = r->unreadable_chars ? "characters" : "bytes";
+
 	if (!r->unreadable[0])
 		return HL_OK;
-	return hl_fail(HL_ERR_INVALID, r->unreadable, "%s is longer than %zu bytes or not "
-		"validly encoded; nothing was changed", r->unreadable,
-		r->unreadable_cap ? r->unreadable_cap - 1 : 0);
+	if (!r->unreadable_len)
+		return hl_fail(HL_ERR_INVALID, r->unreadable, "%s is not validly encoded text "
+			"(UTF-8)", r->unreadable);
+	return hl_fail(HL_ERR_INVALID, r->unreadable, "%s is longer than %zu %s (it has %zu): "
+		"shorten it", r->unreadable, r->unreadable_limit, unit, r->unreadable_len);
+}
+
+void
+hl_page_keep(struct hl_req *r, const char *prefix, const char *const names[])
+{
+	HDF *hdf = hl_page_hdf(r);
+	const struct hl_kept *k;
+	char key[128];
+	size_t i;
+
+	for (k = r->kept; k && hdf; k = k->next)
+		for (i = 0; names[i]; i++)
+			if (!strcmp(k->name, names[i])) {
+				snprintf(key, sizeof(key), "%s.%s", prefix, k->name);
+				hdf_set_value(hdf, key, k->value);
+			}
 }
 
 void
@@ -324,4 +408,41 @@ hl_page_type_filter(struct hl_req *r, const char *type, int family_ok)
 		"one event type such as sms.delivered, not a wildcard (the Events page searches "
 		"a family: sms.*)");
 	return -1;
+}
+
+void
+hl_page_reveal_redirect(struct hl_req *r, const char *path, const char *subject,
+	const char *kind, json_object *secrets, const char *done)
+{
+	char id[HL_TOKEN_MAX], loc[256], msg[300];
+	hl_err rc;
+
+	rc = hl_reveal_put(r->db, r->cfg, r->session_token, r->who.account_id, subject, kind,
+		secrets, id);
+	if (rc) {
+		hl_log(HL_LOG_ERROR, "keeping a secret for its page: %s", hl_errmsg());
+		snprintf(msg, sizeof(msg), "%s, but its new secret could not be kept to be shown "
+			"(see the server log). Rotate the secret to get another one.", done);
+		hl_page_error(r, 500, msg);
+		return;
+	}
+	snprintf(loc, sizeof(loc), "%s?reveal=%s", path, id);
+	hl_resp_redirect(r, loc);
+}
+
+json_object *
+hl_page_reveal_take(struct hl_req *r, const char *subject, char kind[HL_REVEAL_KIND_MAX])
+{
+	char id[HL_TOKEN_MAX];
+	json_object *secrets = NULL;
+	hl_err rc;
+
+	kind[0] = '\0';
+	if (!hl_req_query(r, "reveal", id, sizeof(id)))
+		return NULL;
+	rc = hl_reveal_take(r->db, r->cfg, r->session_token, r->who.account_id, subject, id, kind,
+		&secrets);
+	if (rc && rc != HL_ERR_NOTFOUND)
+		hl_log(HL_LOG_ERROR, "showing a secret once: %s", hl_errmsg());
+	return rc ? NULL : secrets;
 }

@@ -87,6 +87,34 @@ read_filter(struct hl_req *r, int from_form, struct filter_text *t, struct hl_de
 	return bad ? -1 : 0;
 }
 
+/* The URL and description of each endpoint the deliveries in list go to,
+ * as Page.EndpointInfo.{wh_...}.{url, description} (an id is a safe
+ * dataset name: wh_ and base32). One lookup per endpoint, not per row. */
+static void
+endpoint_info(struct hl_req *r, json_object *list)
+{
+	HDF *hdf = hl_page_hdf(r);
+	size_t i, n = json_object_array_length(list);
+	char key[HL_ID_MAX + 32];
+
+	for (i = 0; i < n; i++) {
+		const char *wh = hl_json_get_str(json_object_array_get_idx(list, i), "webhook_id");
+		json_object *ep = NULL;
+
+		if (!wh || !hl_id_valid("wh", wh))
+			continue;
+		snprintf(key, sizeof(key), "Page.EndpointInfo.%s.url", wh);
+		if (hdf_get_value(hdf, key, NULL))
+			continue;
+		if (hl_endpoint_get(r->db, r->who.account_id, wh, &ep))
+			continue;
+		hdf_set_value(hdf, key, hl_json_get_str(ep, "url"));
+		snprintf(key, sizeof(key), "Page.EndpointInfo.%s.description", wh);
+		hdf_set_value(hdf, key, hl_json_get_str(ep, "description"));
+		json_object_put(ep);
+	}
+}
+
 void
 page_deliveries(struct hl_req *r)
 {
@@ -108,6 +136,7 @@ page_deliveries(struct hl_req *r)
 			return;
 		}
 		hl_hdf_from_json(hdf, "Page.Deliveries", json_object_object_get(list, "data"));
+		endpoint_info(r, json_object_object_get(list, "data"));
 		if (!json_object_get_boolean(json_object_object_get(list, "done")))
 			hl_hdf_from_json(hdf, "Page.Iterator", json_object_object_get(list, "iterator"));
 		json_object_put(list);
@@ -146,6 +175,10 @@ page_delivery(struct hl_req *r)
 	}
 	json_object_object_del(d, "attempt_log");
 	hl_hdf_from_json(hdf, "Page.Delivery", d);
+	log = json_object_new_array();
+	json_object_array_add(log, json_object_get(d));
+	endpoint_info(r, log);
+	json_object_put(log);
 	json_object_put(d);
 	hl_page_show(r, 200, "Delivery", "deliveries", "delivery.cs");
 }
@@ -206,7 +239,7 @@ page_deliveries_retry(struct hl_req *r)
 	struct filter_text t;
 	struct hl_delivery_filter f;
 	HDF *hdf = hl_page_hdf(r);
-	char confirm[8];
+	char confirm[8], loc[160];
 	int n = 0, more;
 	hl_err rc;
 
@@ -243,6 +276,9 @@ page_deliveries_retry(struct hl_req *r)
 		return;
 	}
 	hl_audit(r, "delivery.retry_bulk", f.endpoint_id, NULL);
-	hdf_set_int_value(hdf, "Page.Retried", n);
-	hl_page_show(r, 200, "Deliveries queued again", "deliveries", "deliveries_retried.cs");
+	/* Post/Redirect/Get: the pending list says how many were queued;
+	 * reloading it queues nothing again. */
+	snprintf(loc, sizeof(loc), "/webhook/deliveries?status=pending%s%s&done=requeued&count=%d",
+		f.endpoint_id ? "&webhook_id=" : "", f.endpoint_id ? f.endpoint_id : "", n);
+	hl_resp_redirect(r, loc);
 }

@@ -114,21 +114,28 @@ parse_schema(const char *text, json_object **schema)
 	return HL_OK;
 }
 
+/* The catalog's limits (hl_event_type_create; events.cs's maxlength). */
+#define TYPE_NAME_CHARS 128
+#define TYPE_DESCRIPTION_CHARS 1000
+
+static const char *const shown_again[] = { "name", "description", NULL };
+
 /* Define a custom event type with the function POST /webhooks/events
  * uses. The schema is typed as JSON text; whatever was typed comes back
  * with the error, and a schema error names the failing path. */
 void
 page_events_type_create(struct hl_req *r)
 {
-	char name[200], description[1100], schema_text[16384], field[48], msg[600], key[80];
+	char name[HL_PAGE_TEXT_CAP(TYPE_NAME_CHARS)], description[HL_PAGE_TEXT_CAP(TYPE_DESCRIPTION_CHARS)];
+	char schema_text[16384], field[48], msg[600], key[80];
 	char id[HL_ID_MAX];
 	json_object *schema = NULL, *out = NULL;
 	HDF *hdf = hl_page_hdf(r);
 	const char *f;
 	hl_err rc;
 
-	hl_page_form(r, "name", name, sizeof(name));
-	hl_page_form(r, "description", description, sizeof(description));
+	hl_page_form_text(r, "name", name, sizeof(name), TYPE_NAME_CHARS);
+	hl_page_form_text(r, "description", description, sizeof(description), TYPE_DESCRIPTION_CHARS);
 	/* The form always sends the box: missing means too long to read. */
 	if (!hl_req_form(r, "schema", schema_text, sizeof(schema_text))) {
 		schema_text[0] = '\0';
@@ -165,6 +172,7 @@ page_events_type_create(struct hl_req *r)
 	hdf_set_value(hdf, "Page.NewType.name", name);
 	hdf_set_value(hdf, "Page.NewType.description", description);
 	hdf_set_value(hdf, "Page.NewType.schema", schema_text);
+	hl_page_keep(r, "Page.NewType", shown_again);
 	show_events(r, 422);
 out:
 	json_object_put(schema);

@@ -1,6 +1,7 @@
 /* page_incoming.c: /webhook/incoming: the incoming sources (where third
  * parties post), their create and edit forms (inline errors keep what was
- * typed; a generated secret is rendered once, never redirected with), the
+ * typed; a generated secret is kept sealed for the session and shown once
+ * by /webhook/incoming/{src}/secret, the page the form redirects to), the
  * secret rotation form (the old secret verifies for a grace period), and
  * the log of what each source received with one request's headers and
  * body. The receiving side is api_incoming.c. */
@@ -143,8 +144,14 @@ page_incoming(struct hl_req *r)
 /* ------------------------------------------------------------------ */
 /* The form */
 
+/* A source's name (hl_source_create; incoming_form.cs's maxlength). */
+#define NAME_CHARS 200
+
+static const char *const shown_again[] = { "name", NULL };
+
 struct form {
-	char slug[HL_SLUG_MAX + 8], name[256], verify[24], secret[HL_SOURCE_SECRET_MAX + 8];
+	char slug[HL_SLUG_MAX + 8], name[HL_PAGE_TEXT_CAP(NAME_CHARS)], verify[24];
+	char secret[HL_SOURCE_SECRET_MAX + 8];
 	char event_type[140], cidrs[1100], tolerance[24], rate[24], enabled[8];
 	char type_map[TYPE_MAP_TEXT_MAX];
 	json_object *map;
@@ -223,7 +230,7 @@ read_form(struct hl_req *r, struct form *f, struct hl_source_spec *spec, int cre
 
 	memset(spec, 0, sizeof(*spec));
 	hl_page_form(r, "slug", f->slug, sizeof(f->slug));
-	hl_page_form(r, "name", f->name, sizeof(f->name));
+	hl_page_form_text(r, "name", f->name, sizeof(f->name), NAME_CHARS);
 	hl_page_form(r, "verify", f->verify, sizeof(f->verify));
 	hl_page_form(r, "secret", f->secret, sizeof(f->secret));
 	hl_page_form(r, "event_type", f->event_type, sizeof(f->event_type));
@@ -274,26 +281,57 @@ form_error(struct hl_req *r, const struct form *f, hl_err rc)
 	hdf_set_value(hdf, "Page.Form.rate_limit", f->rate);
 	hdf_set_value(hdf, "Page.Form.type_map", f->type_map);
 	hdf_set_int_value(hdf, "Page.Form.enabled", *f->enabled != '\0');
+	hl_page_keep(r, "Page.Form", shown_again);
 	snprintf(key, sizeof(key), "Page.FieldError.%s", field);
 	hdf_set_value(hdf, key, hl_errmsg());
 	hdf_set_int_value(hdf, "Page.FormError", rc == HL_ERR_CONFLICT ? 409 : 422);
 }
 
-/* Show a generated secret once. */
+/* A generated secret goes to the page that shows it once. */
 static void
-show_secret(struct hl_req *r, json_object *src)
+reveal_redirect(struct hl_req *r, json_object *src, const char *kind, const char *done)
+{
+	const char *id = hl_json_get_str(src, "id");
+	json_object *secrets = json_object_new_object();
+	char path[128];
+
+	hl_json_add_str(secrets, "secret", hl_json_get_str(src, "secret"));
+	snprintf(path, sizeof(path), "/webhook/incoming/%s/secret", id);
+	hl_page_reveal_redirect(r, path, id, kind, secrets, done);
+	hl_reveal_wipe(secrets);
+}
+
+/* The secret once (a reload finds it taken and says so), with where the
+ * sender posts and until when the previous secret verifies. */
+void
+page_incoming_secret(struct hl_req *r)
 {
 	HDF *hdf = hl_page_hdf(r);
+	char kind[HL_REVEAL_KIND_MAX];
+	json_object *src = NULL, *secrets;
+	hl_err rc;
 
-	hdf_set_value(hdf, "Page.Source.id", json_object_get_string(json_object_object_get(src, "id")));
-	hdf_set_value(hdf, "Page.Source.name",
-		json_object_get_string(json_object_object_get(src, "name")));
-	hdf_set_value(hdf, "Page.Source.secret",
-		json_object_get_string(json_object_object_get(src, "secret")));
+	rc = hl_source_get(r->db, r->who.account_id, r->params[0], &src);
+	if (rc) {
+		hl_page_core_error(r, rc, "Loading the source");
+		return;
+	}
+	hdf_set_value(hdf, "Page.Source.id", hl_json_get_str(src, "id"));
+	hdf_set_value(hdf, "Page.Source.name", hl_json_get_str(src, "name"));
 	hdf_set_value(hdf, "Page.Source.previous_secret_expires_at",
-		json_object_get_string(json_object_object_get(src, "previous_secret_expires_at")));
-	set_url(r, hdf, "Page.Source.url", json_object_get_string(json_object_object_get(src, "path")));
-	hl_page_show(r, 200, "Source secret", "incoming", "incoming_secret.cs");
+		hl_json_get_str(src, "previous_secret_expires_at"));
+	set_url(r, hdf, "Page.Source.url", hl_json_get_str(src, "path"));
+	json_object_put(src);
+	secrets = hl_page_reveal_take(r, r->params[0], kind);
+	if (secrets) {
+		hdf_set_value(hdf, "Page.Reveal.secret", hl_json_get_str(secrets, "secret"));
+		hdf_set_int_value(hdf, "Page.Rotated", !strcmp(kind, "rotated"));
+	} else {
+		hdf_set_int_value(hdf, "Page.Gone", 1);
+	}
+	hl_page_show(r, 200, secrets ? "Source secret" : "Secret already shown", "incoming",
+		"incoming_secret.cs");
+	hl_reveal_wipe(secrets);
 }
 
 static int
@@ -332,7 +370,7 @@ page_incoming_create(struct hl_req *r)
 	id = json_object_get_string(json_object_object_get(out, "id"));
 	hl_audit(r, "source.create", id, NULL);
 	if (json_object_object_get(out, "secret")) {
-		show_secret(r, out);
+		reveal_redirect(r, out, "created", "The source was created");
 	} else {
 		snprintf(loc, sizeof(loc), "/webhook/incoming/%s?done=created", id);
 		hl_resp_redirect(r, loc);
@@ -445,7 +483,7 @@ page_incoming_update(struct hl_req *r)
 	if (changed)
 		hl_audit(r, "source.update", r->params[0], NULL);
 	if (json_object_object_get(out, "secret")) {
-		show_secret(r, out);
+		reveal_redirect(r, out, "saved", "The source was saved");
 	} else {
 		snprintf(loc, sizeof(loc), "/webhook/incoming/%s?done=saved", r->params[0]);
 		hl_resp_redirect(r, loc);
@@ -534,8 +572,7 @@ page_incoming_rotate(struct hl_req *r)
 	generated = json_object_object_get(out, "secret") != NULL;
 	hl_audit_rotation(r, "source.rotate_secret", grace_s, generated);
 	if (generated) {
-		hdf_set_int_value(hdf, "Page.Rotated", 1);
-		show_secret(r, out);
+		reveal_redirect(r, out, "rotated", "The secret was rotated");
 	} else {
 		snprintf(loc, sizeof(loc), "/webhook/incoming/%s?done=rotated", r->params[0]);
 		hl_resp_redirect(r, loc);

@@ -100,8 +100,13 @@ page_login_submit(struct hl_req *r)
 		email[0] = '\0';
 	if (!hl_req_form(r, "next", next, sizeof(next)))
 		next[0] = '\0';
-	if (!hl_req_form(r, "password", password, sizeof(password)) || !*email) {
-		show_form(r, 400, email, next, "Enter your email and password.");
+	if (!hl_req_form(r, "password", password, sizeof(password)))
+		password[0] = '\0';
+	/* Say what is missing: an empty password is not a wrong one (and
+	 * costs no password check, nor counts as a failed login). */
+	if (!*email || !*password) {
+		show_form(r, 400, email, next, !*email && !*password ? "Enter your email and password." :
+			!*email ? "Enter your email address." : "Enter your password.");
 		return;
 	}
 	res = hl_auth_password(r, HL_LOGIN_FORM, email, password, &who, pwhash);

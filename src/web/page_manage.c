@@ -1,7 +1,9 @@
 /* page_manage.c: /webhook/manage: the endpoint list, the create and edit
  * forms with the delivery options (inline errors keep what was typed),
  * enable, disable, delete (after a confirmation page) and secret rotation.
- * New secrets are rendered once, never redirected with. */
+ * A form that makes a secret (create, rotate, a new encryption key) keeps
+ * it sealed for the session and redirects to /webhook/manage/{wh}/secret,
+ * which shows it once: reloading that page repeats nothing. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,6 +170,13 @@ static const char *const inline_fields[] = {
 	"url", "description", "method", "event_types", "headers", "auth",
 	"retry_schedule", "retry_exponential", "ed25519", "encryption", NULL
 };
+
+/* The core's limits for an endpoint (hl_endpoint_create; manage_form.cs's
+ * maxlength): what is longer is refused here, and shown again as typed. */
+#define URL_CHARS 2048
+#define DESCRIPTION_CHARS 500
+
+static const char *const shown_again[] = { "url", "description", NULL };
 
 #define HEADER_ROWS_MIN 4
 #define TEXT_MAX 1100   /* above the core's limits, so it is the core that refuses */
@@ -413,13 +422,14 @@ read_encryption(struct hl_req *r, json_object *cur, json_object *form, json_obje
 static hl_err
 read_form(struct hl_req *r, json_object *cur, json_object **form, json_object **opts)
 {
-	char url[2100], description[600], method[8], enabled[4];
+	char url[HL_PAGE_TEXT_CAP(URL_CHARS)], description[HL_PAGE_TEXT_CAP(DESCRIPTION_CHARS)];
+	char method[8], enabled[4];
 	json_object *f = json_object_new_object();
 	hl_err rc;
 
-	hl_json_add_str(f, "url", hl_page_form(r, "url", url, sizeof(url)));
-	hl_json_add_str(f, "description", hl_page_form(r, "description", description,
-		sizeof(description)));
+	hl_json_add_str(f, "url", hl_page_form_text(r, "url", url, sizeof(url), URL_CHARS));
+	hl_json_add_str(f, "description", hl_page_form_text(r, "description", description,
+		sizeof(description), DESCRIPTION_CHARS));
 	hl_json_add_str(f, "method", hl_page_form(r, "method", method, sizeof(method)));
 	hl_json_add_bool(f, "enabled", *hl_page_form(r, "enabled", enabled, sizeof(enabled)) != 0);
 	json_object_object_add(f, "event_types", hl_page_catalog_selection(r));
@@ -526,6 +536,8 @@ show_form(struct hl_req *r, int status, const char *id, json_object *form, json_
 			json_object_object_get(cur, "ed25519_public_key")));
 		hdf_set_int_value(hdf, "Page.Stored.encryption", json_object_get_boolean(
 			json_object_object_get(cur, "encryption")));
+		/* A notice after a redirect names the endpoint it is about. */
+		hdf_set_value(hdf, "Page.DoneSubject", hl_json_get_str(cur, "url"));
 		/* The Actions act on the stored endpoint, not on a form with errors. */
 		hdf_set_int_value(hdf, "Page.Stored.enabled", json_object_get_boolean(
 			json_object_object_get(cur, "enabled")));
@@ -533,6 +545,7 @@ show_form(struct hl_req *r, int status, const char *id, json_object *form, json_
 	if (id)
 		stored_filters(r, id);
 	hl_hdf_from_json(hdf, "Page.Form", form);
+	hl_page_keep(r, "Page.Form", shown_again);
 	if (hl_page_catalog(r, "Page.Catalog", json_object_object_get(form, "event_types"))) {
 		hl_page_core_error(r, hl_errcode(), "Loading the event catalog");
 		return;
@@ -632,12 +645,32 @@ form_error(struct hl_req *r, hl_err rc, const char *id, json_object *form, json_
 	return 1;
 }
 
+/* The secrets of an endpoint's answer (the signing secret, a new
+ * encryption key) go to the page that shows them once. */
+static void
+reveal_redirect(struct hl_req *r, const char *id, const char *kind, json_object *ep,
+	const char *done)
+{
+	static const char *const members[] = { "secret", "encryption_key" };
+	json_object *secrets = json_object_new_object(), *v;
+	char path[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(members) / sizeof(members[0]); i++)
+		if (json_object_object_get_ex(ep, members[i], &v) && json_object_is_type(v,
+		    json_type_string))
+			hl_json_add_str(secrets, members[i], json_object_get_string(v));
+	snprintf(path, sizeof(path), "/webhook/manage/%s/secret", id);
+	hl_page_reveal_redirect(r, path, id, kind, secrets, done);
+	hl_reveal_wipe(secrets);
+}
+
 void
 page_manage_create(struct hl_req *r)
 {
 	struct hl_endpoint_spec spec;
 	json_object *form = NULL, *opts = NULL, *ep = NULL;
-	HDF *hdf = hl_page_hdf(r);
+	const char *id;
 	hl_err rc;
 
 	rc = read_form(r, NULL, &form, &opts);
@@ -650,11 +683,9 @@ page_manage_create(struct hl_req *r)
 			hl_page_core_error(r, rc, "Creating the webhook");
 		goto out;
 	}
-	hl_audit(r, "webhook.create", json_object_get_string(json_object_object_get(ep, "id")),
-		NULL);
-	json_object_object_del(ep, "headers");
-	hl_hdf_from_json(hdf, "Page.Endpoint", ep);
-	hl_page_show(r, 201, "Webhook created", "manage", "manage_secret.cs");
+	id = json_object_get_string(json_object_object_get(ep, "id"));
+	hl_audit(r, "webhook.create", id, NULL);
+	reveal_redirect(r, id, "created", ep, "The webhook was created");
 out:
 	json_object_put(form);
 	json_object_put(opts);
@@ -710,11 +741,9 @@ page_manage_update(struct hl_req *r)
 	/* Saved as it was: nothing stored, nothing to audit. */
 	if (changed)
 		hl_audit(r, "webhook.update", r->params[0], NULL);
-	/* A new encryption key is in this answer only: shown now, not redirected with. */
+	/* A new encryption key is in this answer only. */
 	if (json_object_object_get(ep, "encryption_key")) {
-		json_object_object_del(ep, "headers");
-		hl_hdf_from_json(hl_page_hdf(r), "Page.Endpoint", ep);
-		hl_page_show(r, 200, "Webhook saved", "manage", "manage_secret.cs");
+		reveal_redirect(r, r->params[0], "saved", ep, "The webhook was saved");
 		goto out;
 	}
 	snprintf(loc, sizeof(loc), "/webhook/manage/%s?done=saved", r->params[0]);
@@ -731,6 +760,7 @@ set_enabled(struct hl_req *r, int enabled)
 {
 	struct hl_endpoint_spec spec;
 	json_object *ep = NULL;
+	char loc[128];
 	int changed;
 	hl_err rc;
 
@@ -745,7 +775,11 @@ set_enabled(struct hl_req *r, int enabled)
 	}
 	if (changed)
 		hl_audit(r, enabled ? "webhook.enable" : "webhook.disable", r->params[0], NULL);
-	hl_resp_redirect(r, enabled ? "/webhook/manage?done=enabled" : "/webhook/manage?done=disabled");
+	/* Back to the endpoint's page, where the buttons are; its notice
+	 * names the endpoint (the list's would not say which). */
+	snprintf(loc, sizeof(loc), "/webhook/manage/%s?done=%s", r->params[0],
+		enabled ? "enabled" : "disabled");
+	hl_resp_redirect(r, loc);
 }
 
 void
@@ -797,25 +831,65 @@ void
 page_manage_rotate(struct hl_req *r)
 {
 	char secret[HL_SECRET_MAX];
-	json_object *ep = NULL;
-	HDF *hdf = hl_page_hdf(r);
+	json_object *secrets;
 	hl_err rc;
 
 	rc = hl_endpoint_rotate_secret(r->db, r->cfg, r->who.account_id, r->params[0],
 		ROTATE_GRACE_S, secret);
-	if (!rc)
-		rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &ep);
 	if (rc) {
 		hl_page_core_error(r, rc, "Rotating the secret");
 		goto out;
 	}
 	hl_audit_rotation(r, "webhook.rotate_secret", ROTATE_GRACE_S, 1);
-	hl_json_add_str(ep, "secret", secret);
-	hl_hdf_from_json(hdf, "Page.Endpoint", ep);
-	hdf_set_int_value(hdf, "Page.Rotated", 1);
-	hdf_set_int_value(hdf, "Page.GraceHours", ROTATE_GRACE_S / 3600);
-	hl_page_show(r, 200, "Secret rotated", "manage", "manage_secret.cs");
+	secrets = json_object_new_object();
+	hl_json_add_str(secrets, "secret", secret);
+	reveal_redirect(r, r->params[0], "rotated", secrets, "The secret was rotated");
+	hl_reveal_wipe(secrets);
 out:
 	memset(secret, 0, sizeof(secret));
+}
+
+/* The page a form that made a secret redirects to: the secret once (a
+ * reload finds it taken and says so), with what is not secret of the
+ * endpoint. */
+void
+page_manage_secret(struct hl_req *r)
+{
+	static const char *const titles[][2] = {
+		{ "created", "Webhook created" }, { "rotated", "Secret rotated" },
+		{ "saved", "Webhook saved" },
+	};
+	char kind[HL_REVEAL_KIND_MAX];
+	const char *title = "Secret already shown";
+	json_object *ep = NULL, *secrets;
+	HDF *hdf = hl_page_hdf(r);
+	size_t i;
+	hl_err rc;
+
+	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &ep);
+	if (rc) {
+		hl_page_core_error(r, rc, "Loading the webhook");
+		return;
+	}
+	json_object_object_del(ep, "headers");
+	hl_hdf_from_json(hdf, "Page.Endpoint", ep);
 	json_object_put(ep);
+	secrets = hl_page_reveal_take(r, r->params[0], kind);
+	if (secrets) {
+		json_object_object_foreach(secrets, k, v) {
+			char key[64];
+
+			snprintf(key, sizeof(key), "Page.Reveal.%s", k);
+			hdf_set_value(hdf, key, json_object_get_string(v));
+		}
+		for (i = 0; i < sizeof(titles) / sizeof(titles[0]); i++)
+			if (!strcmp(kind, titles[i][0]))
+				title = titles[i][1];
+		hdf_set_int_value(hdf, "Page.Rotated", !strcmp(kind, "rotated"));
+		hdf_set_int_value(hdf, "Page.GraceHours", ROTATE_GRACE_S / 3600);
+	} else {
+		hdf_set_int_value(hdf, "Page.Gone", 1);
+	}
+	hl_page_show(r, 200, title, "manage", "manage_secret.cs");
+	hl_reveal_wipe(secrets);
 }

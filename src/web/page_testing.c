@@ -20,6 +20,10 @@
 #define PAYLOAD_MAX 65536
 #define CHECK_TOLERANCE_S 300
 
+/* What a form shows again when it was too long (hl_page_keep). */
+static const char *const payload_field[] = { "payload", NULL };
+static const char *const body_field[] = { "body", NULL };
+
 /* The page's selects (endpoints, event types) and live receive URLs. */
 static void
 page_data(struct hl_req *r)
@@ -82,6 +86,7 @@ page_testing_send(struct hl_req *r)
 	hdf_set_value(hdf, "Page.Send.webhook_id", wh);
 	hdf_set_value(hdf, "Page.Send.type", type);
 	hdf_set_value(hdf, "Page.Send.payload", payload);
+	hl_page_keep(r, "Page.Send", payload_field);
 	if (hl_page_form_check(r)) {
 		char key[96];
 
@@ -191,6 +196,7 @@ page_testing_verify(struct hl_req *r)
 	hdf_set_value(hdf, "Page.Check.timestamp", ts_text);
 	hdf_set_value(hdf, "Page.Check.signature", header);
 	hdf_set_value(hdf, "Page.Check.body", body);
+	hl_page_keep(r, "Page.Check", body_field);
 	ts = strtoll(ts_text, &end, 10);
 	if (hl_page_form_check(r)) {
 		/* Checked as "", a body too long to read would never match. */

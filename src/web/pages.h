@@ -1,6 +1,7 @@
 /* pages.h: the /webhook dashboard pages, one file per page. */
 #ifndef HL_PAGES_H
 #define HL_PAGES_H
+#include "hl_reveals.h"
 #include "request.h"
 
 void page_login_form(struct hl_req *r);
@@ -19,6 +20,7 @@ void page_manage_delete(struct hl_req *r);
 void page_manage_delete_confirm(struct hl_req *r);
 void page_events_type_create(struct hl_req *r);
 void page_manage_rotate(struct hl_req *r);
+void page_manage_secret(struct hl_req *r);
 void page_events(struct hl_req *r);
 void page_event(struct hl_req *r);
 void page_deliveries(struct hl_req *r);
@@ -39,6 +41,7 @@ void page_incoming_source(struct hl_req *r);
 void page_incoming_update(struct hl_req *r);
 void page_incoming_delete(struct hl_req *r);
 void page_incoming_rotate(struct hl_req *r);
+void page_incoming_secret(struct hl_req *r);
 void page_incoming_request(struct hl_req *r);
 
 /* Render a page template with the shared layout data (user, CSRF token,
@@ -54,13 +57,26 @@ void hl_page_error(struct hl_req *r, int status, const char *message);
 HDF *hl_page_hdf(struct hl_req *r);
 /* A form / query value, "" when absent (buf is returned). A value that
  * does not fit cap or does not decode is "" too, and is remembered for
- * hl_page_form_check. */
+ * hl_page_form_check, and what was typed for hl_page_keep. */
 const char *hl_page_form(struct hl_req *r, const char *name, char *buf, size_t cap);
 const char *hl_page_query(struct hl_req *r, const char *name, char *buf, size_t cap);
+/* hl_page_form for text limited to maxchars characters (UTF-8): buf has
+ * HL_PAGE_TEXT_CAP(maxchars) bytes, so that any maxchars characters fit;
+ * more characters, or text that is not UTF-8, is refused as above. */
+#define HL_PAGE_TEXT_CAP(maxchars) ((maxchars) * 4 + 1)
+const char *hl_page_form_text(struct hl_req *r, const char *name, char *buf, size_t cap,
+	size_t maxchars);
 /* HL_OK when every value hl_page_form and hl_page_query read was whole;
  * else HL_ERR_INVALID with the first unreadable field as the error's
- * field. A page calls it before it changes anything. */
+ * field and a message that gives the limit ("description is longer than
+ * 500 characters (it has 612): shorten it"). A page calls it before it
+ * changes anything. */
 hl_err hl_page_form_check(struct hl_req *r);
+/* Put back what was typed into the fields names (NULL-terminated) that
+ * were refused for their length, as prefix.NAME ("Page.Form"), so that
+ * the form shows it again (escaped by the template like any value) next
+ * to the error. The page names only fields it shows: never a secret. */
+void hl_page_keep(struct hl_req *r, const char *prefix, const char *const names[]);
 /* The event type catalog under prefix: prefix.Families.N.{name, wildcard,
  * checked, types.M.{name, description, schema, checked}}, prefix.AllChecked;
  * sel (array of patterns, may be NULL) marks what is checked. */
@@ -88,5 +104,17 @@ int hl_page_type_filter(struct hl_req *r, const char *type, int family_ok);
  * Page.Endpoints: the first HL_LIST_MAX, and Page.EndpointsMore when
  * there are more (the select becomes a field for an id). */
 void hl_page_endpoint_options(struct hl_req *r);
+/* Post/Redirect/Get for a result that holds a secret shown once: seal
+ * secrets (not taken) for this session (hl_reveals.h) and answer 303 to
+ * path?reveal=ID, whose GET shows them once (hl_page_reveal_take). done
+ * says what the POST did; it already happened, so when the secrets cannot
+ * be kept the error page says so and what to do. */
+void hl_page_reveal_redirect(struct hl_req *r, const char *path, const char *subject,
+	const char *kind, json_object *secrets, const char *done);
+/* The secrets ?reveal= names for subject, taken (so a reload shows them
+ * no more), or NULL; kind as hl_reveal_put was given it. The caller
+ * releases them with hl_reveal_wipe. */
+json_object *hl_page_reveal_take(struct hl_req *r, const char *subject,
+	char kind[HL_REVEAL_KIND_MAX]);
 
 #endif

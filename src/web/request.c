@@ -139,6 +139,14 @@ hl_req_init(struct hl_req *r, const struct hl_config *cfg, struct hl_db *db,
 void
 hl_req_free(struct hl_req *r)
 {
+	struct hl_kept *k, *next;
+
+	for (k = r->kept; k; k = next) {
+		next = k->next;
+		free(k->value);
+		free(k);
+	}
+	r->kept = NULL;
 	free(r->path);
 	hl_buf_free(&r->body);
 	hl_buf_free(&r->headers);

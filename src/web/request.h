@@ -16,6 +16,12 @@ enum hl_method { HL_GET, HL_HEAD, HL_POST, HL_PUT, HL_DELETE, HL_PATCH, HL_OPTIO
 
 #define HL_PARAMS_MAX 4
 
+struct hl_kept {
+	char name[64];
+	char *value;
+	struct hl_kept *next;
+};
+
 struct hl_req {
 	const struct hl_config *cfg;
 	struct hl_db *db;
@@ -41,10 +47,16 @@ struct hl_req {
 	struct hl_buf out;           /* response body */
 	int responded;
 	HDF *hdf;                    /* page data, created on demand */
-	/* The first field hl_page_form / hl_page_query could not read (too
-	 * long for its buffer, or badly encoded), and its buffer's size. */
+	/* The first field hl_page_form / hl_page_query could not take (too
+	 * long, or badly encoded), its limit (characters when
+	 * unreadable_chars, else bytes) and how long it was (0: it did not
+	 * decode). */
 	char unreadable[64];
-	size_t unreadable_cap;
+	size_t unreadable_limit, unreadable_len;
+	int unreadable_chars;
+	/* Every value refused for its length, as typed, to show it again
+	 * (hl_page_keep); freed by hl_req_free. */
+	struct hl_kept *kept;
 	/* The first query parameter hl_req_query could not read: the API
 	 * answers 400 for it (main.c) rather than the widened list that
 	 * reading it as absent would give. */

@@ -78,6 +78,7 @@ const struct hl_route hl_routes[] = {
 	{ HL_POST, "/webhook/manage/{wh}/delete", page_manage_delete, HL_AUTH_PAGE, W, NULL },
 	{ HL_GET, "/webhook/manage/{wh}/delete", page_manage_delete_confirm, HL_AUTH_PAGE, W, NULL },
 	{ HL_POST, "/webhook/manage/{wh}/rotate", page_manage_rotate, HL_AUTH_PAGE, W, NULL },
+	{ HL_GET, "/webhook/manage/{wh}/secret", page_manage_secret, HL_AUTH_PAGE, W, NULL },
 	{ HL_GET, "/webhook/events", page_events, HL_AUTH_PAGE, R, NULL },
 	{ HL_POST, "/webhook/events", page_events_type_create, HL_AUTH_PAGE, W, NULL },
 	{ HL_GET, "/webhook/events/{evt}", page_event, HL_AUTH_PAGE, R, NULL },
@@ -99,6 +100,7 @@ const struct hl_route hl_routes[] = {
 	{ HL_POST, "/webhook/incoming/{src}", page_incoming_update, HL_AUTH_PAGE, W, NULL },
 	{ HL_POST, "/webhook/incoming/{src}/delete", page_incoming_delete, HL_AUTH_PAGE, W, NULL },
 	{ HL_POST, "/webhook/incoming/{src}/rotate", page_incoming_rotate, HL_AUTH_PAGE, W, NULL },
+	{ HL_GET, "/webhook/incoming/{src}/secret", page_incoming_secret, HL_AUTH_PAGE, W, NULL },
 	{ HL_GET, "/webhook/incoming/{src}/requests/{inc}", page_incoming_request, HL_AUTH_PAGE, R, NULL },
 	{ HL_PUT, "/webhook/inspect/{ins}", page_inspect_receive, HL_AUTH_NONE, 0, NULL },
 };

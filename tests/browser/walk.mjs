@@ -155,7 +155,9 @@ step('create_endpoint_with_subscription_secret_shown_once', async ({ page }) => 
 	const url = RCV.ok + '?q=' + HOSTILE[0];
 	await page.fill('#url', url);
 	const resp = await navigate(page, () => page.click('button:has-text("Create webhook")'));
-	check(resp.status() === 201, 'create answered ' + resp.status());
+	check(resp.status() === 200, 'create answered ' + resp.status());
+	check(resp.request().redirectedFrom() !== null && resp.request().redirectedFrom().method() === 'POST',
+		'the created page is the POST answer itself, not a redirect');
 	const secret = await page.inputValue('#secret');
 	check(/^whsec_[A-Za-z0-9+/=]{20,}$/.test(secret), 'no secret shown: ' + secret);
 	await visibleText(page, 'This secret is shown only now');
@@ -165,6 +167,17 @@ step('create_endpoint_with_subscription_secret_shown_once', async ({ page }) => 
 	await page.click('button[data-copy=secret]');
 	await page.locator('button[data-copy=secret]', { hasText: 'Copied' }).waitFor();
 	await shot(page, 'secret-shown');
+	// A reload asks nothing, posts nothing again and shows no secret.
+	let dialog = false;
+	page.once('dialog', (d) => { dialog = true; d.accept(); });
+	await page.reload();
+	check(!dialog, 'the reload asked to send the form again');
+	check((await page.content()).indexOf(secret) < 0 && !await page.isVisible('#secret'),
+		'the reload shows the secret again');
+	await visibleText(page, 'is shown once');
+	await shot(page, 'secret-reloaded');
+	const eps = (await api('GET', '/webhooks')).body.data.filter((e) => e.url === url);
+	check(eps.length === 1, `${eps.length} endpoints after a reload`);
 	await navigate(page, () => page.click('a.button:has-text("Done")'));
 	check((await page.content()).indexOf(secret) < 0, 'the secret is shown again on the edit page');
 	check(await page.isChecked('#sub-' + EVENT.replace('.', '\\.')), 'subscription not saved');
@@ -257,7 +270,7 @@ step('failing_receiver_retries_then_dead_letter', async ({ page }) => {
 	await page.fill('#description', HOSTILE[1]);
 	await page.check('#sub-' + EVENT.replace('.', '\\.'));
 	const resp = await navigate(page, () => page.click('button:has-text("Create webhook")'));
-	check(resp.status() === 201, 'create answered ' + resp.status());
+	check(resp.status() === 200, 'create answered ' + resp.status());
 	const id = (await page.textContent('main')).match(/wh_[0-9a-z]{26}/i)[0];
 	state.fail = { id };
 	// Two attempts with no wait between them: dead after one runner pass.
@@ -338,6 +351,14 @@ step('bulk_retry_says_what_it_queues_and_asks_first', async ({ page }) => {
 	await page.locator('main p', { hasText: '1 delivery is queued again' }).waitFor();
 	check((await api('GET', '/webhooks/deliveries/' + state.dead)).body.status === 'pending', 'not queued');
 	await shot(page, 'deliveries-retried');
+	// Reloading the result queues nothing again (nor asks to post again).
+	let dialog = false;
+	page.once('dialog', (d) => { dialog = true; d.accept(); });
+	await page.reload();
+	check(!dialog, 'the reload asked to send the retry again');
+	const audits = (await api('GET', '/webhooks/audit?limit=100')).body.data
+		.filter((a) => a.action === 'delivery.retry_bulk');
+	check(audits.length === 1, `${audits.length} bulk retries after a reload`);
 	// Dead again, for the overview.
 	let d = null;
 	for (let i = 0; i < 10 && !(d && d.status === 'dead'); i++) {
@@ -404,6 +425,11 @@ step('rotate_secret_shown_once', async ({ page }) => {
 	check(/^whsec_/.test(secret) && secret !== state.ok.secret, 'no new secret shown');
 	await visibleText(page, 'The previous secret keeps signing');
 	await shot(page, 'secret-rotated');
+	await page.reload();
+	check((await page.content()).indexOf(secret) < 0, 'a reload shows the new secret again');
+	const rotations = (await api('GET', '/webhooks/audit?limit=100')).body.data
+		.filter((a) => a.action === 'webhook.rotate_secret' && a.object_id === state.ok.id);
+	check(rotations.length === 1, `${rotations.length} rotations after a reload`);
 	await page.goto(BASE + '/webhook/manage/' + state.ok.id);
 	check((await page.content()).indexOf(secret) < 0, 'the new secret is shown again');
 	state.ok.secret = secret;
@@ -427,7 +453,7 @@ step('create_endpoint_with_header_and_bearer_auth_then_test_send', async ({ page
 	await page.fill('#timeout_ms', '4000');
 	await shot(page, 'manage-new-options');
 	const resp = await navigate(page, () => page.click('button:has-text("Create webhook")'));
-	check(resp.status() === 201, 'create answered ' + resp.status());
+	check(resp.status() === 200, 'create answered ' + resp.status());
 	check((await page.content()).indexOf(token) < 0, 'the token is on the created page');
 	const id = (await page.textContent('main')).match(/wh_[0-9a-z]{26}/i)[0];
 	state.auth = { id, token };
@@ -565,7 +591,7 @@ step('create_endpoint_with_oauth2_rate_limit_and_encryption_key_shown_once', asy
 	await page.setViewportSize({ width: 1280, height: 800 });
 	check(w <= 390, `the form with the OAuth fields is ${w}px wide at 390px`);
 	const resp = await navigate(page, () => page.click('button:has-text("Create webhook")'));
-	check(resp.status() === 201, 'create answered ' + resp.status());
+	check(resp.status() === 200, 'create answered ' + resp.status());
 	const key = await page.inputValue('#encryption_key');
 	check(Buffer.from(key, 'base64').length === 32, 'no 32-byte encryption key shown: ' + key);
 	await visibleText(page, 'This key is shown only now');
@@ -696,28 +722,58 @@ step('mobile_layout_390px_and_360px', async ({ context }) => {
 });
 
 step('long_unbroken_names_fit_the_page', async ({ context }) => {
-	// A source name or description typed as one long word (ids, tokens):
-	// it breaks instead of widening the page past the viewport.
-	const word = 'n'.repeat(90);
-	const src = await api('POST', '/webhooks/sources', { name: 'Long ' + word, slug: 'long-' +
-		crypto.randomBytes(3).toString('hex'), verify: 'github', secret: 'long-name-secret' });
+	// A source name, a description, an event type or a URL typed as one
+	// long word (ids, tokens): it breaks instead of widening the page or
+	// its table past the viewport. An endpoint's description of 300
+	// letters made the Manage table 2600 px wide, the other columns
+	// scrolled out of view.
+	const word = 'n'.repeat(300);
+	const type = 'l'.repeat(60) + '.' + 'x'.repeat(60);
+	const et = await api('POST', '/webhooks/events', { name: type, description: 'Long ' + word });
+	check(et.status === 201, 'event type create answered ' + et.text);
+	const src = await api('POST', '/webhooks/sources', { name: 'Long ' + word.slice(0, 190), slug: 'long-' +
+		crypto.randomBytes(3).toString('hex'), verify: 'github', secret: 'long-name-secret',
+		event_type: type });
 	check(src.status === 201, 'source create answered ' + src.text);
-	const ep = await api('POST', '/webhooks', { url: RCV.ok + '/long', description: 'Long ' + word,
-		event_types: [EVENT] });
+	const ep = await api('POST', '/webhooks', { url: RCV.ok + '/' + 'p'.repeat(300), description: 'Long ' + word,
+		event_types: [type] });
 	check(ep.status === 201, 'endpoint create answered ' + ep.text);
+	const pub = await api('POST', '/webhooks/publish', { event_type: type, payload: { v: 'w'.repeat(300) } });
+	check(pub.status === 202, 'publish answered ' + pub.text);
+	const dlv = (await api('GET', '/webhooks/' + ep.body.id + '/deliveries')).body.data[0].id;
 	const m = await context.newPage();
 	try {
 		for (const [vw, tag] of [[1280, ''], [390, 'mobile-']]) {
 			await m.setViewportSize({ width: vw, height: 844 });
 			for (const [p, name] of [['/webhook/incoming/' + src.body.id, 'incoming-source-long-name'],
-				['/webhook/manage/' + ep.body.id + '/delete', 'manage-delete-long-description']]) {
+				['/webhook/manage/' + ep.body.id + '/delete', 'manage-delete-long-description'],
+				['/webhook/manage', 'manage-long-description'],
+				['/webhook/deliveries', 'deliveries-long-values'],
+				['/webhook/deliveries/' + dlv, 'delivery-long-values'],
+				['/webhook/events', 'events-long-type'],
+				['/webhook/events/' + pub.body.id, 'event-long-values'],
+				['/webhook/incoming', 'incoming-long-name']]) {
 				await m.goto(BASE + p);
-				await m.getByText(word.slice(0, 20), { exact: false }).first().waitFor();
+				const text = await m.textContent('main');
+				check(text.includes(word.slice(0, 20)) || text.includes(type.slice(0, 20)),
+					`${p} shows neither the long word nor the long type`);
 				const w = await m.evaluate(() => document.documentElement.scrollWidth);
+				const wide = await m.evaluate(() => [...document.querySelectorAll('.table-wrap')]
+					.filter((t) => t.scrollWidth > t.clientWidth + 1)
+					.map((t) => `${t.scrollWidth}px in ${t.clientWidth}px`));
 				await shot(m, tag + name);
 				check(w <= vw, `${p} is ${w}px wide at a ${vw}px viewport`);
+				check(wide.length === 0, `${p} at ${vw}px: a table is ${wide.join(', ')}`);
 			}
 		}
+		// Each delivery names its endpoint by URL and description, not its id alone.
+		await m.setViewportSize({ width: 1280, height: 844 });
+		await m.goto(BASE + '/webhook/deliveries?webhook_id=' + ep.body.id);
+		check(await m.locator('table.list td code', { hasText: 'p'.repeat(40) }).count() === 1,
+			'the deliveries list does not show the endpoint URL');
+		await m.goto(BASE + '/webhook/deliveries/' + dlv);
+		check(await m.locator('dl.meta dd code', { hasText: 'p'.repeat(40) }).count() === 1,
+			'the delivery page does not show the endpoint URL');
 	} finally {
 		await m.close();
 	}

@@ -76,7 +76,7 @@ def test_base_path_in_redirects_cookies_links_and_locations():
     assert "%s%s/webhooks" % (BASE, BASE) not in r.body
     # A form's redirect, then logging out.
     r = _post("/webhook/manage/%s/disable" % wh, {"csrf": csrf}, cookie)
-    assert r.status == 303 and r.headers["location"] == BASE + "/webhook/manage?done=disabled", r
+    assert r.status == 303 and r.headers["location"] == BASE + "/webhook/manage/%s?done=disabled" % wh, r
     r = _get("/webhook/manage/" + wh, cookie)
     assert r.status == 200, r
     _links_carry_base(r.body)

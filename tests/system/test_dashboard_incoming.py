@@ -9,7 +9,7 @@ import html
 import json
 import re
 
-from hltest import api, unique
+from hltest import api, sql, unique
 from test_dashboard import HOSTILE, Session, _admin, _field_error, _tidy_ok, _user
 
 
@@ -106,21 +106,43 @@ def test_create_edit_and_log_pages():
 
 
 def test_generated_secret_is_shown_once():
+    """The secret was the POST's own answer: a reload posted the form
+    again (a second source, or a second rotation). Now the POST redirects
+    (303) to a page that shows the secret once; reloaded, it says the
+    secret was shown and shows nothing."""
     slug, key, s = _admin()
-    status, _, body = _create(s, verify="standard", secret="", name="Partner")
+    status, h, _ = _create(s, verify="standard", secret="", name="Partner")
+    assert status == 303 and "/secret?reveal=" in h["location"], (status, h)
+    status, _, body = s.get(h["location"])
     assert status == 200, (status, body[:2000])
     m = re.search(r'id="secret" class="mono" readonly spellcheck="false" value="(whsec_[^"]+)"', body)
     assert m, body[:3000]
     _tidy_ok(body)
     src = re.search(r"(src_[0-9a-z]{26})", body).group(1)
+    # Reloaded: no secret, one source, and the secret is stored nowhere in clear.
+    status, _, again = s.get(h["location"])
+    assert status == 200 and "whsec_" not in again and "shown once" in again, again[:3000]
+    _tidy_ok(again)
+    assert len(api("GET", "/webhooks/sources", key=key).body["data"]) == 1
+    assert sql("SELECT COUNT(*) FROM page_reveals WHERE subject_id = '%s'" % src) == [["0"]]
     status, _, page = s.get("/webhook/incoming/" + src)
     assert status == 200 and m.group(1) not in page
     # Switching an existing source to Standard Webhooks makes a new one, shown once too.
     status, h, _ = _create(s, verify="github", secret="x")
     other = _source_id(h)
     status, _, body = s.post("/webhook/incoming/" + other, {"verify": "standard", "name": "",
-                                                             "event_type": "sms.sent", "enabled": "1"})
+                                                             "event_type": "sms.sent", "enabled": "1"},
+                             follow=True)
     assert status == 200 and re.search(r'value="whsec_', body), body[:3000]
+    assert "whsec_" not in s.get(s.location)[2]
+    # Another session (even of the same user) cannot take it.
+    status, h, _ = s.post("/webhook/incoming/%s/rotate" % other, {"secret": "", "grace_hours": ""})
+    assert status == 303, status
+    t = Session()
+    t.cookie = None
+    assert t.login(_user(slug, "admin"))[0] in (302, 303)
+    assert "whsec_" not in t.get(h["location"])[2]
+    assert re.search(r'value="whsec_', s.get(h["location"])[2])
 
 
 def test_form_errors_are_inline_keep_input_and_write_nothing():
@@ -300,9 +322,10 @@ def test_rotate_form_keeps_the_old_secret_for_the_grace_period():
         {"grace_seconds": 3600, "generated": False}], audit
 
     # Standard Webhooks: left empty, the new secret is made and shown once.
-    status, _, body = _create(s, verify="standard", secret="", name="Partner", slug="std-" + slug)
-    std = re.search(r"(src_[0-9a-z]{26})", body).group(1)
-    status, _, body = s.post("/webhook/incoming/%s/rotate" % std, {"secret": "", "grace_hours": ""})
+    status, h, _ = _create(s, verify="standard", secret="", name="Partner", slug="std-" + slug)
+    std = re.search(r"(src_[0-9a-z]{26})", h["location"]).group(1)
+    status, _, body = s.post("/webhook/incoming/%s/rotate" % std, {"secret": "", "grace_hours": ""},
+                             follow=True)
     assert status == 200, (status, body[:2000])
     m = re.search(r'id="secret" class="mono" readonly spellcheck="false" value="(whsec_[^"]+)"', body)
     assert m and "keeps verifying until" in body, body[:3000]
@@ -362,3 +385,18 @@ def test_an_unsigned_source_says_what_that_means():
     r = api("POST", "/webhooks/sources", {"verify": "github", "secret": "gh", "name": "Signed"},
             key=key)
     assert 'id="unsigned"' not in s.get("/webhook/incoming/" + r.body["id"])[2]
+
+
+def test_an_unsigned_source_asks_for_no_secret():
+    """An unsigned source's form showed "Signing secret" with the
+    placeholder "set — leave empty to keep": there is none."""
+    slug, key, s = _admin()
+    r = api("POST", "/webhooks/sources", {"name": "Open", "verify": "none",
+                                          "allowed_cidrs": "198.51.100.0/24"}, key=key)
+    assert r.status == 201, r
+    status, _, page = s.get("/webhook/incoming/" + r.body["id"])
+    assert status == 200 and "set — leave empty to keep" not in page, page[:3000]
+    assert "none: this source is unsigned" in page and "it has no secret" in page
+    r = api("POST", "/webhooks/sources", {"name": "Signed", "verify": "github", "secret": "x"}, key=key)
+    status, _, page = s.get("/webhook/incoming/" + r.body["id"])
+    assert "set — leave empty to keep" in page

@@ -399,3 +399,21 @@ def test_the_email_throttle_holds_for_every_spelling_of_the_email():
         assert r.status == 429, (spelling, r)
         assert _basic(spelling, PASSWORD, _addr()).status == 429, spelling
     assert _login(email, PASSWORD, _addr()).status == 429
+
+
+def test_an_empty_field_is_asked_for_not_a_wrong_password():
+    """An email with an empty password said "Wrong email or password." (and
+    counted a failed login); only the email was checked for emptiness."""
+    slug, key = new_account("uempty")
+    email, uid = _user(slug)
+    addr = _addr()
+    for password, email_typed, want in (("", email, "Enter your password."),
+                                        (PASSWORD, "", "Enter your email address."),
+                                        ("", "", "Enter your email and password.")):
+        r = _login(email_typed, password, addr)
+        body = r.raw.decode()
+        assert r.status == 400 and _error_paragraph(body) == want, (r.status, body[:2000])
+        assert 'value="%s"' % email_typed in body
+    assert not [a for a in _audit(key) if a["action"] == "user.login_failed"]
+    assert sql("SELECT COUNT(*) FROM login_failures WHERE client_addr = '%s'" % addr) == [["0"]]
+    assert _login(email, PASSWORD, addr).status == 303
