@@ -47,6 +47,9 @@ static const struct sealed_column columns[HL_SEALED__MAX] = {
 		"ORDER BY account_id, idem_key LIMIT " XSTR(HL_REKEY_CHUNK),
 		"UPDATE idempotency_keys SET response = ? WHERE account_id = ? "
 		"AND idem_key = ? AND status <> 0 AND response = BINARY ?" },
+	/* A secret the dashboard shows once, for a few minutes after it was
+	 * made: short-lived, but a secret sealed with the old key all the same. */
+	[HL_SEALED_PAGE_REVEAL] = ONE_KEY("page_reveals", "id", "payload_sealed"),
 };
 
 const char *

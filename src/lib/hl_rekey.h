@@ -20,6 +20,7 @@ enum hl_sealed {
 	HL_SEALED_SOURCE_SECRET,        /* sources.secret_sealed */
 	HL_SEALED_SOURCE_PREV_SECRET,   /* sources.prev_secret_sealed */
 	HL_SEALED_IDEMPOTENT_ANSWER,    /* idempotency_keys.response (answered ones) */
+	HL_SEALED_PAGE_REVEAL,          /* page_reveals.payload_sealed (minutes old) */
 	HL_SEALED__MAX
 };
 

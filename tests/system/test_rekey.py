@@ -21,7 +21,7 @@ SEALED = [("endpoints", "id", "secret_sealed"), ("endpoints", "id", "prev_secret
           ("endpoints", "id", "auth_sealed"), ("endpoints", "id", "encryption_key_sealed"),
           ("endpoints", "id", "ed25519_sealed"), ("endpoint_tokens", "endpoint_id", "token_sealed"),
           ("sources", "id", "secret_sealed"), ("sources", "id", "prev_secret_sealed"),
-          ("idempotency_keys", "idem_key", "response")]
+          ("idempotency_keys", "idem_key", "response"), ("page_reveals", "id", "payload_sealed")]
 KEY_B = base64.b64encode(os.urandom(32)).decode()
 KEY_C = base64.b64encode(os.urandom(32)).decode()
 state = {}
@@ -141,6 +141,17 @@ def setup_module():
     # A cached OAuth token: any value the old key sealed stands for one.
     sql("INSERT INTO %s.endpoint_tokens (endpoint_id, token_sealed, expires_at) "
         "SELECT id, secret_sealed, NOW(3) + INTERVAL 1 HOUR FROM %s.endpoints WHERE id = '%s'"
+        % (DB, DB, state["enc"]["id"]))
+    # A secret waiting for the dashboard page that shows it once: a user's
+    # session owns it (any value the old key sealed stands for it).
+    _run([CTL, "--config", state["a"], "user", "create", "rekey", "reveal@rekey.test", "admin"],
+         input="a good long password\n")
+    sql("INSERT INTO %s.sessions (token_hash, user_id, csrf_token, expires_at) "
+        "SELECT REPEAT('a', 64), id, REPEAT('c', 43), NOW(3) + INTERVAL 1 HOUR FROM %s.users "
+        "WHERE email = 'reveal@rekey.test'" % (DB, DB))
+    sql("INSERT INTO %s.page_reveals (id, session_hash, account_id, subject_id, kind, "
+        "payload_sealed, expires_at) SELECT REPEAT('r', 43), REPEAT('a', 64), account_id, id, "
+        "'created', secret_sealed, NOW(3) + INTERVAL 1 HOUR FROM %s.endpoints WHERE id = '%s'"
         % (DB, DB, state["enc"]["id"]))
     state["b"] = write_config(Database_Name=DB, Security_MasterKey=KEY_B)
     state["ba"] = write_config(Database_Name=DB, Security_MasterKey=KEY_B,
