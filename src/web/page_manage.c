@@ -794,22 +794,32 @@ page_manage_disable(struct hl_req *r)
 	set_enabled(r, 0);
 }
 
-/* What a delete removes, shown before it happens (works without JavaScript). */
-void
-page_manage_delete_confirm(struct hl_req *r)
+/* The endpoint of the URL as Page.Endpoint, without its headers (their
+ * values may be credentials, and these pages do not show them); -1 after
+ * answering the error page. */
+static int
+endpoint_to_page(struct hl_req *r)
 {
 	json_object *ep = NULL;
-	HDF *hdf = hl_page_hdf(r);
 	hl_err rc;
 
 	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &ep);
 	if (rc) {
 		hl_page_core_error(r, rc, "Loading the webhook");
-		return;
+		return -1;
 	}
 	json_object_object_del(ep, "headers");
-	hl_hdf_from_json(hdf, "Page.Endpoint", ep);
+	hl_hdf_from_json(hl_page_hdf(r), "Page.Endpoint", ep);
 	json_object_put(ep);
+	return 0;
+}
+
+/* What a delete removes, shown before it happens (works without JavaScript). */
+void
+page_manage_delete_confirm(struct hl_req *r)
+{
+	if (endpoint_to_page(r))
+		return;
 	hl_page_show(r, 200, "Delete webhook", "manage", "manage_delete.cs");
 }
 
@@ -861,19 +871,12 @@ page_manage_secret(struct hl_req *r)
 	};
 	char kind[HL_REVEAL_KIND_MAX];
 	const char *title = "Secret already shown";
-	json_object *ep = NULL, *secrets;
+	json_object *secrets;
 	HDF *hdf = hl_page_hdf(r);
 	size_t i;
-	hl_err rc;
 
-	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &ep);
-	if (rc) {
-		hl_page_core_error(r, rc, "Loading the webhook");
+	if (endpoint_to_page(r))
 		return;
-	}
-	json_object_object_del(ep, "headers");
-	hl_hdf_from_json(hdf, "Page.Endpoint", ep);
-	json_object_put(ep);
 	secrets = hl_page_reveal_take(r, r->params[0], kind);
 	if (secrets) {
 		json_object_object_foreach(secrets, k, v) {
