@@ -67,22 +67,30 @@ hl_event_type_page(struct hl_db *db, const char *account_id, const char *family,
 	return rc;
 }
 
-static int
-name_ok(const char *name, size_t *family_len)
+int
+hl_event_family_ok(const char *family, size_t n)
 {
-	const char *dot = strchr(name, '.');
-	size_t i, n = strlen(name);
+	size_t i;
 
-	if (n < 3 || n > 128 || !dot || dot == name || !dot[1] || (size_t)(dot - name) > 64)
+	if (n < 1 || n > 64)
 		return 0;
 	for (i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-		    c == '.'))
+		char c = family[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
 			return 0;
 	}
-	*family_len = (size_t)(dot - name);
 	return 1;
+}
+
+int
+hl_event_type_name_ok(const char *name)
+{
+	const char *dot = strchr(name, '.');
+	size_t n = strlen(name);
+
+	if (n < 3 || n > 128 || !dot || !dot[1] || !hl_event_family_ok(name, (size_t)(dot - name)))
+		return 0;
+	return strspn(dot, "abcdefghijklmnopqrstuvwxyz0123456789_-.") == strlen(dot);
 }
 
 hl_err
@@ -97,7 +105,7 @@ hl_event_type_create(struct hl_db *db, const char *account_id, const char *name,
 
 	*out = NULL;
 	id[0] = '\0';
-	if (!name || !name_ok(name, &flen))
+	if (!name || !hl_event_type_name_ok(name))
 		return hl_fail(HL_ERR_INVALID, "name", "name must look like \"family.action\": "
 			"a-z, 0-9, _, - and dots, at most 128 characters");
 	if (description && hl_utf8_chars(description) > 1000)
@@ -120,6 +128,7 @@ hl_event_type_create(struct hl_db *db, const char *account_id, const char *name,
 	hl_stmt_free(st);
 	if (rc)
 		return rc;
+	flen = (size_t)(strchr(name, '.') - name);
 	memcpy(family, name, flen);
 	family[flen] = '\0';
 	rc = hl_id_new("et", id);

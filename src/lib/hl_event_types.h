@@ -15,6 +15,14 @@ hl_err hl_event_type_list(struct hl_db *db, const char *account_id, json_object 
 hl_err hl_event_type_page(struct hl_db *db, const char *account_id, const char *family,
 	int limit, const char *iterator, json_object **out);
 
+/* The shape of a name, without asking the catalog: "family.action" of
+ * a-z, 0-9, _, - and dots, at most 128 bytes, the family (before the
+ * first dot) 1 to 64 of a-z, 0-9, _ and -. A filter that fails it can
+ * match no event. */
+int hl_event_type_name_ok(const char *name);
+/* family[0..n) as the family of a name ("sms" of sms.delivered). */
+int hl_event_family_ok(const char *family, size_t n);
+
 /* Define a custom event type of the account: name "family.action"
  * (a-z, 0-9, _, -), not shadowing a platform type; schema (optional,
  * not consumed) is checked against the hl_schema subset. *out is the
