@@ -13,7 +13,8 @@
 <div><button type="submit">Filter</button></div>
 </form>
 <?cs if:subcount(Page.Deliveries) == 0 ?>
-<section class="card empty"><p><?cs if:subcount(Page.FieldError) ?>Correct the highlighted filter to see deliveries.<?cs else ?><?cs if:Page.Filter.status == "dead" && !Page.Filter.webhook_id && !Page.Filter.type && !Page.Filter.since && !Page.Filter.until ?>No dead letters: no delivery has run out of attempts, or each one that did was queued again.<?cs elif:Page.Filter.status == "dead" ?>No dead letters match these filters. <a href="<?cs var:Site.Base ?>/deliveries?status=dead">All dead letters</a>.<?cs elif:Page.Filter.status || Page.Filter.webhook_id || Page.Filter.type || Page.Filter.since || Page.Filter.until ?>No deliveries match these filters. <a href="<?cs var:Site.Base ?>/deliveries">Clear the filters</a>.<?cs else ?>No deliveries yet: they are made when an event is published to a subscribed endpoint.<?cs /if ?><?cs /if ?></p></section>
+<?cs call:stale_page() ?>
+<?cs if:!Page.Stale ?><section class="card empty"><p><?cs if:subcount(Page.FieldError) ?>Correct the highlighted filter to see deliveries.<?cs else ?><?cs if:Page.Filter.status == "dead" && !Page.Filter.webhook_id && !Page.Filter.type && !Page.Filter.since && !Page.Filter.until ?>No dead letters: no delivery has run out of attempts, or each one that did was queued again.<?cs elif:Page.Filter.status == "dead" ?>No dead letters match these filters. <a href="<?cs var:Site.Base ?>/deliveries?status=dead">All dead letters</a>.<?cs elif:Page.Filter.status || Page.Filter.webhook_id || Page.Filter.type || Page.Filter.since || Page.Filter.until ?>No deliveries match these filters. <a href="<?cs var:Site.Base ?>/deliveries">Clear the filters</a>.<?cs else ?>No deliveries yet: they are made when an event is published to a subscribed endpoint.<?cs /if ?><?cs /if ?></p></section><?cs /if ?>
 <?cs else ?>
 <div class="table-wrap">
 <table class="list">

@@ -8,9 +8,10 @@
 <div><label for="until">Until (UTC)</label><input id="until" name="until" type="<?cs call:time_type("until") ?>" value="<?cs var:Page.Filter.until ?>"<?cs call:invalid("until") ?>><?cs call:field_error("until") ?></div>
 <div><button type="submit">Search</button></div>
 </form>
-<?cs if:subcount(Page.Events) == 0 ?>
+<?cs call:stale_page() ?>
+<?cs if:subcount(Page.Events) == 0 && !Page.Stale ?>
 <p class="empty"><?cs if:subcount(Page.FieldError) ?>Correct the highlighted filter to see events.<?cs else ?><?cs if:Page.Filter.type || Page.Filter.since || Page.Filter.until ?>No events match these filters. <a href="<?cs var:Site.Base ?>/events">Clear the filters</a>.<?cs else ?>No events yet. Publish one with <code>POST /webhooks/publish</code> or <code>hooklinectl publish</code>.<?cs /if ?><?cs /if ?></p>
-<?cs else ?>
+<?cs elif:subcount(Page.Events) ?>
 <div class="table-wrap">
 <table class="list">
 <caption class="visually-hidden">Recent events</caption>

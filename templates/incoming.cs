@@ -39,9 +39,11 @@
 </section>
 <section class="card" id="requests">
 <h2>Recent requests</h2>
-<?cs if:Page.Filter.outcome || Page.Filter.since ?><p class="notice" role="status">Showing <?cs if:Page.Filter.outcome ?><?cs var:Page.Filter.outcome ?> <?cs /if ?>requests<?cs if:Page.Filter.since ?> received since <?cs var:Page.Filter.since ?> UTC<?cs /if ?>. <a href="<?cs var:Site.Base ?>/incoming#requests">Show all</a></p><?cs /if ?>
+<?cs call:stale_page() ?>
+<?cs if:Page.FieldError.outcome || Page.FieldError.since ?><p class="error" role="alert">This filter is not valid, so no requests are shown. <a href="<?cs var:Site.Base ?>/incoming#requests">Show all</a></p>
+<?cs elif:(Page.Filter.outcome || Page.Filter.since) && !Page.Stale ?><p class="notice" role="status">Showing <?cs if:Page.Filter.outcome ?><?cs var:Page.Filter.outcome ?> <?cs /if ?>requests<?cs if:Page.Filter.since ?> received since <?cs var:Page.Filter.since ?> UTC<?cs /if ?>. <a href="<?cs var:Site.Base ?>/incoming#requests">Show all</a></p><?cs /if ?>
 <?cs call:field_error("outcome") ?><?cs call:field_error("since") ?>
-<?cs call:requests_table(1) ?>
+<?cs if:!Page.Stale && !Page.FieldError.outcome && !Page.FieldError.since ?><?cs call:requests_table(1) ?><?cs /if ?>
 <?cs if:Page.Iterator ?><nav class="pager" aria-label="Pages"><a href="<?cs var:Site.Base ?>/incoming?<?cs if:Page.Filter.outcome ?>outcome=<?cs var:url_escape(Page.Filter.outcome) ?>&amp;<?cs /if ?><?cs if:Page.Filter.since ?>since=<?cs var:url_escape(Page.Filter.since) ?>&amp;<?cs /if ?>iterator=<?cs var:url_escape(Page.Iterator) ?>">Older requests</a></nav><?cs /if ?>
 </section>
 <?cs call:layout_bottom() ?>

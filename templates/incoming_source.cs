@@ -48,7 +48,8 @@
 <div><label for="outcome">Outcome</label><select id="outcome" name="outcome"<?cs call:invalid("outcome") ?>><option value="">All</option><option value="accepted"<?cs call:selected(Page.Filter.outcome, "accepted") ?>>accepted</option><option value="duplicate"<?cs call:selected(Page.Filter.outcome, "duplicate") ?>>duplicate</option><option value="rejected"<?cs call:selected(Page.Filter.outcome, "rejected") ?>>rejected</option></select><?cs call:field_error("outcome") ?></div>
 <div><button type="submit">Show</button></div>
 </form>
-<?cs call:requests_table(0) ?>
+<?cs call:stale_page() ?>
+<?cs if:!Page.Stale && !Page.FieldError.outcome ?><?cs call:requests_table(0) ?><?cs /if ?>
 <?cs if:Page.Iterator ?><nav class="pager" aria-label="Pages"><a href="<?cs var:Site.Base ?>/incoming/<?cs var:Page.Source.id ?>?outcome=<?cs var:url_escape(Page.Filter.outcome) ?>&amp;iterator=<?cs var:url_escape(Page.Iterator) ?>">Older requests</a></nav><?cs /if ?>
 </section>
 <?cs if:Session.CanWrite ?>

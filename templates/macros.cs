@@ -7,6 +7,10 @@
 <?cs def:csrf_field() ?><input type="hidden" name="csrf" value="<?cs var:Session.Csrf ?>"><?cs /def ?>
 <?cs # The deliveries list's filters, carried by the bulk retry forms. ?>
 <?cs def:delivery_filter_fields() ?><input type="hidden" name="status" value="<?cs var:Page.Filter.status ?>"><input type="hidden" name="webhook_id" value="<?cs var:Page.Filter.webhook_id ?>"><input type="hidden" name="type" value="<?cs var:Page.Filter.type ?>"><input type="hidden" name="since" value="<?cs var:Page.Filter.since ?>"><input type="hidden" name="until" value="<?cs var:Page.Filter.until ?>"><?cs /def ?>
+<?cs # A list asked for at a position (?iterator=) it never gave: a link
+   edited, or kept from another list. Page.FirstPage is the same list
+   from its start (hl_page_filters). ?>
+<?cs def:stale_page() ?><?cs if:Page.Stale ?><p class="error" role="alert" id="err-iterator">This page's link is out of date or was changed: it does not name a place in this list. <a href="<?cs var:Site.Base ?><?cs var:Page.FirstPage ?>">Start again at page 1</a>.</p><?cs /if ?><?cs /def ?>
 <?cs def:field_error(name) ?><?cs if:Page.FieldError[name] ?><p class="field-error" id="err-<?cs var:name ?>"><?cs var:Page.FieldError[name] ?></p><?cs /if ?><?cs /def ?>
 <?cs def:invalid(name) ?><?cs if:Page.FieldError[name] ?> aria-invalid="true" aria-describedby="err-<?cs var:name ?>"<?cs /if ?><?cs /def ?>
 <?cs # A time field: datetime-local, except when it comes back with an

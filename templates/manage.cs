@@ -1,8 +1,11 @@
 <?cs include:"layout.cs" ?><?cs call:layout_top() ?>
 <div class="head"><h1>Webhooks</h1><?cs if:Session.CanWrite ?><a class="button" href="<?cs var:Site.Base ?>/manage/new">New webhook</a><?cs /if ?></div>
 <?cs call:notice(Page.Done) ?>
-<?cs if:Page.Filter.health ?><p class="notice" role="status">Showing only the <?cs if:Page.Filter.health == "failing" ?>enabled endpoints whose last delivery attempt failed<?cs else ?>disabled endpoints<?cs /if ?>. <a href="<?cs var:Site.Base ?>/manage">Show all</a></p><?cs /if ?>
-<?cs if:subcount(Page.Endpoints) == 0 && Page.Filter.health ?>
+<?cs call:stale_page() ?>
+<?cs if:Page.FieldError.health ?><p class="error" role="alert" id="err-health">Unknown health filter: <?cs var:Page.FieldError.health ?>. <a href="<?cs var:Site.Base ?>/manage">Show all</a></p>
+<?cs elif:Page.Filter.health && !Page.Stale ?><p class="notice" role="status">Showing only the <?cs if:Page.Filter.health == "failing" ?>enabled endpoints whose last delivery attempt failed<?cs else ?>disabled endpoints<?cs /if ?>. <a href="<?cs var:Site.Base ?>/manage">Show all</a></p><?cs /if ?>
+<?cs if:Page.Stale || Page.FieldError.health ?>
+<?cs elif:subcount(Page.Endpoints) == 0 && Page.Filter.health ?>
 <section class="card empty"><p>None.</p></section>
 <?cs elif:subcount(Page.Endpoints) == 0 ?>
 <section class="card empty">

@@ -16,11 +16,31 @@
 #define CTOP 10
 #define CBOTTOM 150
 
+static const char *const ranges[] = { "24h", "7d", "30d", "custom", NULL };
+static const int range_days[] = { 1, 7, 30, 0 };
+static const int range_buckets[] = { 24, 28, 30, 24 };
+
+/* The page's filters (hl_page_filters), in this order; since and until
+ * are read for a custom range only. */
+enum filter { F_RANGE, F_WEBHOOK, F_TYPE, F__MAX };
+enum custom { C_SINCE, C_UNTIL, C__MAX };
+
+static const struct hl_page_filter filters[F__MAX + 1] = {
+	[F_RANGE] = { "range", HL_PF_CHOICE, ranges, 0, NULL, NULL },
+	[F_WEBHOOK] = { "webhook_id", HL_PF_ID, NULL, 0, "wh", "a webhook" },
+	[F_TYPE] = { "type", HL_PF_TYPE, NULL, 0, NULL, NULL },
+	[F__MAX] = { NULL, 0, NULL, 0, NULL, NULL },
+};
+
+static const struct hl_page_filter custom_filters[C__MAX + 1] = {
+	[C_SINCE] = { "since", HL_PF_SINCE, NULL, 0, NULL, NULL },
+	[C_UNTIL] = { "until", HL_PF_UNTIL, NULL, 0, NULL, NULL },
+	[C__MAX] = { NULL, 0, NULL, 0, NULL, NULL },
+};
+
 struct range {
-	char name[8];
-	char since_t[40], until_t[40];
+	struct hl_page_filter_value v[F__MAX], c[C__MAX];
 	char since[32], until[32];
-	char wh[HL_ID_MAX], type[140];
 	struct hl_analytics_filter f;
 };
 
@@ -30,71 +50,48 @@ read_range(struct hl_req *r, struct range *g)
 {
 	HDF *hdf = hl_page_hdf(r);
 	time_t now = time(NULL), until;
-	int bad = 0;
+	int bad = 0, range;
 
 	memset(g, 0, sizeof(*g));
-	hl_page_query(r, "range", g->name, sizeof(g->name));
-	if (strcmp(g->name, "7d") && strcmp(g->name, "30d") && strcmp(g->name, "custom"))
-		hl_strlcpy(g->name, "24h", sizeof(g->name));
-	g->f.buckets = !strcmp(g->name, "7d") ? 28 : !strcmp(g->name, "30d") ? 30 : 24;
+	/* A range that is none of them was the last 24 hours, unsaid. */
+	if (hl_page_filters(r, 0, filters, g->v))
+		bad = 1;
+	range = g->v[F_RANGE].choice >= 0 ? g->v[F_RANGE].choice : 0;
+	g->f.buckets = range_buckets[range];
 	/* Whole hours, up to the end of this one: each bar then holds whole
 	 * hours, as the rollups count them. */
 	until = (now / 3600 + 1) * 3600;
-	hl_sql_time(until - (!strcmp(g->name, "7d") ? 7 : !strcmp(g->name, "30d") ? 30 : 1) * 86400L,
-		g->since);
+	hl_sql_time(until - (range_days[range] ? range_days[range] : 1) * 86400L, g->since);
 	hl_sql_time(until, g->until);
-	if (!strcmp(g->name, "custom")) {
-		int have_since, have_until;
-		char until_now[32];
-
+	if (!strcmp(ranges[range], "custom")) {
 		/* A custom range without a start read from 1970; one without an
 		 * end ends now, as the fixed ranges do. */
-		hl_strlcpy(until_now, g->until, sizeof(until_now));
-		have_since = hl_page_time_param(r, "since", g->since_t, sizeof(g->since_t), g->since);
-		have_until = hl_page_time_param(r, "until", g->until_t, sizeof(g->until_t), g->until);
-		if (have_since < 0 || have_until < 0)
+		if (hl_page_filters(r, 0, custom_filters, g->c))
 			bad = 1;
-		if (have_since == 0) {
+		else if (!*g->c[C_SINCE].sql) {
 			hdf_set_value(hdf, "Page.FieldError.since", "a custom range needs a start "
 				"(UTC); the end may be left empty for now");
 			bad = 1;
+		} else {
+			hl_strlcpy(g->since, g->c[C_SINCE].sql, sizeof(g->since));
+			if (*g->c[C_UNTIL].sql)
+				hl_strlcpy(g->until, g->c[C_UNTIL].sql, sizeof(g->until));
+			else if (hl_page_time_order(r, g->since, g->until))
+				bad = 1;
 		}
-		if (have_until == 0)
-			hl_strlcpy(g->until, until_now, sizeof(g->until));
-		if (!bad && strcmp(g->since, g->until) >= 0) {
-			hdf_set_value(hdf, "Page.FieldError.until", "until must be later than since");
-			bad = 1;
-		}
 	}
-	hl_page_query(r, "webhook_id", g->wh, sizeof(g->wh));
-	if (*g->wh && !hl_id_valid("wh", g->wh)) {
-		hdf_set_value(hdf, "Page.FieldError.webhook_id", "not a webhook id (wh_...)");
-		bad = 1;
-	}
-	hl_page_query(r, "type", g->type, sizeof(g->type));
-	if (hl_page_type_filter(r, g->type, 0))
-		bad = 1;
-	/* A value too long to read, or badly encoded, reads as "": it would
-	 * drop its filter (or the custom range) and show everything. */
-	if (hl_page_form_check(r)) {
-		char key[96];
-
-		snprintf(key, sizeof(key), "Page.FieldError.%s", r->unreadable);
-		hdf_set_value(hdf, key, hl_errmsg());
-		hdf_set_value(hdf, "Page.Error", hl_errmsg());
-		bad = 1;
-	}
+	if (bad)
+		hdf_set_value(hdf, "Page.Error", "Correct the highlighted filter to see analytics.");
 	g->f.since = g->since;
 	g->f.until = g->until;
-	g->f.endpoint_id = *g->wh ? g->wh : NULL;
-	g->f.event_type = *g->type ? g->type : NULL;
+	g->f.endpoint_id = *g->v[F_WEBHOOK].text ? g->v[F_WEBHOOK].text : NULL;
+	g->f.event_type = *g->v[F_TYPE].text ? g->v[F_TYPE].text : NULL;
 	g->f.retention_days = r->cfg->retention_days;
 	g->f.rollup_days = r->cfg->retention_rollup_days;
-	hdf_set_value(hdf, "Page.Range", g->name);
-	hdf_set_value(hdf, "Page.Filter.since", g->since_t);
-	hdf_set_value(hdf, "Page.Filter.until", g->until_t);
-	hdf_set_value(hdf, "Page.Filter.webhook_id", g->wh);
-	hdf_set_value(hdf, "Page.Filter.type", g->type);
+	hdf_set_value(hdf, "Page.Range", g->v[F_RANGE].choice >= 0 ? ranges[range] :
+		hdf_get_value(hdf, "Page.Filter.range", ""));
+	if (!*hdf_get_value(hdf, "Page.Range", ""))
+		hdf_set_value(hdf, "Page.Range", "24h");
 	return bad ? -1 : 0;
 }
 

@@ -355,26 +355,6 @@ hl_page_core_error(struct hl_req *r, hl_err rc, const char *what)
 	hl_page_error(r, 500, msg);
 }
 
-/* Time filters from a query: "since"/"until" as typed (datetime-local or
- * RFC 3339) into SQL times; a bad value is reported in Page.Error. */
-int
-hl_page_time_param(struct hl_req *r, const char *name, char *typed, size_t cap,
-	char sql[32])
-{
-	char key[64];
-
-	sql[0] = '\0';
-	if (!*hl_page_query(r, name, typed, cap))
-		return 0;
-	if (hl_time_to_sql(typed, name, HL_TIME_NAIVE_UTC, sql)) {
-		snprintf(key, sizeof(key), "Page.FieldError.%s", name);
-		hdf_set_value(hl_page_hdf(r), key, hl_errmsg());
-		sql[0] = '\0';
-		return -1;
-	}
-	return 1;
-}
-
 void
 hl_page_endpoint_options(struct hl_req *r)
 {
@@ -391,23 +371,195 @@ hl_page_endpoint_options(struct hl_req *r)
 	json_object_put(list);
 }
 
-int
-hl_page_type_filter(struct hl_req *r, const char *type, int family_ok)
+/* A value as typed, whole (the query or body bounds it), or NULL when
+ * absent or not valid percent-encoding. The caller frees it. */
+static char *
+typed_whole(struct hl_req *r, int from_form, const char *name, int *unreadable)
 {
-	const char *star = strchr(type, '*');
-	size_t n = strlen(type);
+	size_t cap = (from_form ? r->body.len : strlen(r->query)) + 1;
+	char *v = malloc(cap);
+	enum hl_param got;
 
-	if (!star)
+	*unreadable = 0;
+	if (!v)
+		return NULL;
+	got = from_form ? hl_req_form_param(r, name, v, cap) : hl_req_query_param(r, name, v, cap);
+	if (got != HL_PARAM_OK) {
+		*unreadable = got == HL_PARAM_UNREADABLE;
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* "a, b or c" of a NULL-terminated list. */
+static void
+choice_words(const char *const *choices, char *buf, size_t cap)
+{
+	size_t i, n = 0, len = 0;
+
+	while (choices[n])
+		n++;
+	buf[0] = '\0';
+	for (i = 0; i < n && len < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i == 0 ? "" :
+			i + 1 == n ? " or " : ", ", choices[i]);
+}
+
+/* Why typed is not a value of f, or NULL when it is one; v takes what
+ * was read from it. */
+static const char *
+filter_error(const struct hl_page_filter *f, const char *typed, struct hl_page_filter_value *v,
+	char *msg, size_t cap)
+{
+	char words[200];
+	size_t n = strlen(typed);
+	int i;
+
+	switch (f->kind) {
+	case HL_PF_CHOICE:
+		for (i = 0; f->choices[i]; i++)
+			if (!strcmp(f->choices[i], typed)) {
+				v->choice = i;
+				return NULL;
+			}
+		choice_words(f->choices, words, sizeof(words));
+		snprintf(msg, cap, "%s must be %s%s", f->name, words, f->all ? " (or none, for all)" :
+			"");
+		return msg;
+	case HL_PF_SINCE:
+	case HL_PF_UNTIL:
+		if (hl_time_to_sql(typed, f->name, HL_TIME_NAIVE_UTC, v->sql)) {
+			v->sql[0] = '\0';
+			snprintf(msg, cap, "%s", hl_errmsg());
+			return msg;
+		}
+		return NULL;
+	case HL_PF_TYPE:
+		if (strchr(typed, '*'))
+			return "one event type such as sms.delivered, not a wildcard (the Events page "
+				"searches a family: sms.*)";
+		if (!hl_event_type_name_ok(typed))
+			return "not an event type name: family.action, of a-z, 0-9, _, - and dots "
+				"(such as sms.delivered)";
+		return NULL;
+	case HL_PF_TYPES:
+		/* "family.*": one "*", last, after the family. */
+		if (n > 2 && !strcmp(typed + n - 2, ".*") && hl_event_family_ok(typed, n - 2))
+			return NULL;
+		if (strchr(typed, '*'))
+			return "only a whole family can be a wildcard here: sms.* (or one event type, "
+				"such as sms.delivered)";
+		if (!hl_event_type_name_ok(typed))
+			return "not an event type name: family.action, of a-z, 0-9, _, - and dots "
+				"(such as sms.delivered), or a family: sms.*";
+		return NULL;
+	case HL_PF_ID:
+		if (hl_id_valid(f->prefix, typed))
+			return NULL;
+		snprintf(msg, cap, "not %s id (%s_...)", f->what, f->prefix);
+		return msg;
+	case HL_PF_ITERATOR:
+		return hl_id_valid(f->prefix, typed) ? NULL : "stale";
+	case HL_PF__MAX:
+		break;
+	}
+	return "not valid";
+}
+
+/* The query without its iterator: the link to the list's first page,
+ * as Page.FirstPage (after Site.Base: the page's own path). */
+static void
+first_page(struct hl_req *r)
+{
+	struct hl_buf b;
+	const char *p = r->query, *amp;
+	size_t n;
+
+	hl_buf_init(&b, strlen(r->query) + 256);
+	hl_buf_addstr(&b, r->path + (strncmp(r->path, "/webhook", 8) ? 0 : 8));
+	for (; *p; p = amp ? amp + 1 : p + n) {
+		amp = strchr(p, '&');
+		n = amp ? (size_t)(amp - p) : strlen(p);
+		if (!n || (n >= 9 && !strncmp(p, "iterator=", 9)) || (n == 8 && !strncmp(p,
+		    "iterator", 8)))
+			continue;
+		hl_buf_addstr(&b, strchr(hl_buf_str(&b), '?') ? "&" : "?");
+		hl_buf_add(&b, p, n);
+	}
+	hdf_set_value(hl_page_hdf(r), "Page.FirstPage", hl_buf_str(&b));
+	hl_buf_free(&b);
+}
+
+int
+hl_page_time_order(struct hl_req *r, const char *since, const char *until)
+{
+	if (!*since || !*until || strcmp(until, since) > 0)
 		return 0;
-	/* "family.*": one "*", last, after a dot that follows a name. */
-	if (family_ok && n > 2 && star == type + n - 1 && type[n - 2] == '.')
-		return 0;
-	hdf_set_value(hl_page_hdf(r), "Page.FieldError.type", family_ok ?
-		"only a whole family can be a wildcard here: sms.* (or one event type, such as "
-		"sms.delivered)" :
-		"one event type such as sms.delivered, not a wildcard (the Events page searches "
-		"a family: sms.*)");
+	hdf_set_value(hl_page_hdf(r), "Page.FieldError.until", "until must be later than since");
 	return -1;
+}
+
+int
+hl_page_filters(struct hl_req *r, int from_form, const struct hl_page_filter *decl,
+	struct hl_page_filter_value *v)
+{
+	HDF *hdf = hl_page_hdf(r);
+	const char *since = "", *until = "", *why;
+	char key[96], msg[300];
+	int bad = 0, unreadable;
+	size_t i;
+
+	for (i = 0; decl[i].name; i++) {
+		char *typed = typed_whole(r, from_form, decl[i].name, &unreadable);
+
+		memset(&v[i], 0, sizeof(v[i]));
+		v[i].choice = -1;
+		why = NULL;
+		if (unreadable) {
+			snprintf(msg, sizeof(msg), "%s is not validly percent-encoded", decl[i].name);
+			why = msg;
+		}
+		else if (typed && *typed) {
+			why = filter_error(&decl[i], typed, &v[i], msg, sizeof(msg));
+			if (!why && strlen(typed) >= sizeof(v[i].text)) {
+				snprintf(msg, sizeof(msg), "%s is longer than %zu characters", decl[i].name,
+					sizeof(v[i].text) - 1);
+				why = msg;
+			}
+		}
+		if (!why && typed)
+			hl_strlcpy(v[i].text, typed, sizeof(v[i].text));
+		/* Shown again as typed, however long (the form holds it); only
+		 * text, as the page is. */
+		if (decl[i].kind != HL_PF_ITERATOR) {
+			snprintf(key, sizeof(key), "Page.Filter.%s", decl[i].name);
+			hdf_set_value(hdf, key, typed && hl_utf8_valid(typed, strlen(typed)) ? typed : "");
+		}
+		free(typed);
+		if (!why) {
+			if (decl[i].kind == HL_PF_SINCE)
+				since = v[i].sql;
+			else if (decl[i].kind == HL_PF_UNTIL)
+				until = v[i].sql;
+			continue;
+		}
+		bad = 1;
+		v[i].sql[0] = '\0';
+		v[i].choice = -1;
+		/* A position this list did not give would start it again at the
+		 * first page, or end it, unnoticed: the page says so. */
+		if (decl[i].kind == HL_PF_ITERATOR) {
+			hdf_set_int_value(hdf, "Page.Stale", 1);
+			first_page(r);
+			continue;
+		}
+		snprintf(key, sizeof(key), "Page.FieldError.%s", decl[i].name);
+		hdf_set_value(hdf, key, why);
+	}
+	if (hl_page_time_order(r, since, until))
+		bad = 1;
+	return bad ? -1 : 0;
 }
 
 void

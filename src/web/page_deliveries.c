@@ -11,80 +11,39 @@
 #include "render.h"
 
 
-static const char *const statuses[] = { "pending", "sending", "succeeded", "dead", "paused" };
+static const char *const statuses[] = { "pending", "sending", "succeeded", "dead", "paused",
+	NULL };
 
-struct filter_text {
-	char status[16], webhook[HL_ID_MAX], type[140];
-	char since_t[40], until_t[40], since[32], until[32];
+/* The list's filters (hl_page_filters), in this order. */
+enum filter { F_STATUS, F_WEBHOOK, F_TYPE, F_SINCE, F_UNTIL, F_ITERATOR, F__MAX };
+
+static const struct hl_page_filter filters[F__MAX + 1] = {
+	[F_STATUS] = { "status", HL_PF_CHOICE, statuses, 1, NULL, NULL },
+	[F_WEBHOOK] = { "webhook_id", HL_PF_ID, NULL, 0, "wh", "a webhook" },
+	/* The list (and a bulk retry of it) takes one exact type. */
+	[F_TYPE] = { "type", HL_PF_TYPE, NULL, 0, NULL, NULL },
+	[F_SINCE] = { "since", HL_PF_SINCE, NULL, 0, NULL, NULL },
+	[F_UNTIL] = { "until", HL_PF_UNTIL, NULL, 0, NULL, NULL },
+	[F_ITERATOR] = { "iterator", HL_PF_ITERATOR, NULL, 0, "dlv", NULL },
+	[F__MAX] = { NULL, 0, NULL, 0, NULL, NULL },
 };
 
-/* Read the filter from the query (GET) or the form (bulk retry POST) and
- * echo it into Page.Filter; -1 when a value is invalid. */
+/* Read the filter from the query (GET) or the form (bulk retry POST),
+ * echoed into Page.Filter; -1 when a value is invalid (a filter read as
+ * none would retry more than was asked for). */
 static int
-read_filter(struct hl_req *r, int from_form, struct filter_text *t, struct hl_delivery_filter *f)
+read_filter(struct hl_req *r, int from_form, struct hl_page_filter_value v[F__MAX],
+	struct hl_delivery_filter *f)
 {
-	const char *(*get)(struct hl_req *, const char *, char *, size_t) =
-		from_form ? hl_page_form : hl_page_query;
-	HDF *hdf = hl_page_hdf(r);
-	int bad = 0;
-	size_t i;
-
 	memset(f, 0, sizeof(*f));
-	get(r, "status", t->status, sizeof(t->status));
-	get(r, "webhook_id", t->webhook, sizeof(t->webhook));
-	get(r, "type", t->type, sizeof(t->type));
-	get(r, "since", t->since_t, sizeof(t->since_t));
-	get(r, "until", t->until_t, sizeof(t->until_t));
-	hdf_set_value(hdf, "Page.Filter.status", t->status);
-	hdf_set_value(hdf, "Page.Filter.webhook_id", t->webhook);
-	hdf_set_value(hdf, "Page.Filter.type", t->type);
-	hdf_set_value(hdf, "Page.Filter.since", t->since_t);
-	hdf_set_value(hdf, "Page.Filter.until", t->until_t);
-	/* A filter value too long to read would be no filter: a bulk retry
-	 * of more than was asked for. */
-	if (hl_page_form_check(r)) {
-		char key[96];
-
-		snprintf(key, sizeof(key), "Page.FieldError.%s", hl_errfield());
-		hdf_set_value(hdf, key, hl_errmsg());
-		bad = 1;
-	}
-	if (*t->status) {
-		for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
-			if (!strcmp(statuses[i], t->status))
-				f->status = statuses[i];
-		if (!f->status) {
-			hdf_set_value(hdf, "Page.FieldError.status", "unknown status");
-			bad = 1;
-		}
-	}
-	if (*t->webhook) {
-		if (hl_id_valid("wh", t->webhook))
-			f->endpoint_id = t->webhook;
-		else {
-			hdf_set_value(hdf, "Page.FieldError.webhook_id", "not a webhook id (wh_...)");
-			bad = 1;
-		}
-	}
-	/* The list (and a bulk retry of it) takes one exact type. */
-	if (hl_page_type_filter(r, t->type, 0))
-		bad = 1;
-	f->event_type = *t->type ? t->type : NULL;
-	if (*t->since_t) {
-		if (hl_time_to_sql(t->since_t, "since", HL_TIME_NAIVE_UTC, t->since)) {
-			hdf_set_value(hdf, "Page.FieldError.since", hl_errmsg());
-			bad = 1;
-		} else
-			f->since = t->since;
-	}
-	if (*t->until_t) {
-		if (hl_time_to_sql(t->until_t, "until", HL_TIME_NAIVE_UTC, t->until)) {
-			hdf_set_value(hdf, "Page.FieldError.until", hl_errmsg());
-			bad = 1;
-		} else
-			f->until = t->until;
-	}
-	return bad ? -1 : 0;
+	if (hl_page_filters(r, from_form, filters, v))
+		return -1;
+	f->status = v[F_STATUS].choice >= 0 ? statuses[v[F_STATUS].choice] : NULL;
+	f->endpoint_id = *v[F_WEBHOOK].text ? v[F_WEBHOOK].text : NULL;
+	f->event_type = *v[F_TYPE].text ? v[F_TYPE].text : NULL;
+	f->since = *v[F_SINCE].sql ? v[F_SINCE].sql : NULL;
+	f->until = *v[F_UNTIL].sql ? v[F_UNTIL].sql : NULL;
+	return 0;
 }
 
 /* The URL and description of each endpoint the deliveries in list go to,
@@ -118,19 +77,18 @@ endpoint_info(struct hl_req *r, json_object *list)
 void
 page_deliveries(struct hl_req *r)
 {
-	struct filter_text t;
+	struct hl_page_filter_value v[F__MAX];
 	struct hl_delivery_filter f;
-	char iterator[HL_ID_MAX];
 	HDF *hdf = hl_page_hdf(r);
 	json_object *list = NULL;
 	int status = 200;
 	hl_err rc;
 
-	if (read_filter(r, 0, &t, &f)) {
+	if (read_filter(r, 0, v, &f)) {
 		status = 400;
 	} else {
 		rc = hl_delivery_list(r->db, r->who.account_id, &f, HL_LIST_DEFAULT,
-			*hl_page_query(r, "iterator", iterator, sizeof(iterator)) ? iterator : NULL, &list);
+			*v[F_ITERATOR].text ? v[F_ITERATOR].text : NULL, &list);
 		if (rc) {
 			hl_page_core_error(r, rc, "Loading deliveries");
 			return;
@@ -236,14 +194,14 @@ count_matching(struct hl_req *r, const struct hl_delivery_filter *f, int cap, in
 void
 page_deliveries_retry(struct hl_req *r)
 {
-	struct filter_text t;
+	struct hl_page_filter_value v[F__MAX];
 	struct hl_delivery_filter f;
 	HDF *hdf = hl_page_hdf(r);
 	char confirm[8], loc[160];
 	int n = 0, more;
 	hl_err rc;
 
-	if (read_filter(r, 1, &t, &f)) {
+	if (read_filter(r, 1, v, &f)) {
 		hl_page_error(r, 400, "The filter is not valid; nothing was retried.");
 		return;
 	}

@@ -9,18 +9,28 @@
 #include "pages.h"
 #include "render.h"
 
+/* The search's filters (hl_page_filters), in this order. */
+enum filter { F_TYPE, F_SINCE, F_UNTIL, F_ITERATOR, F__MAX };
+
+static const struct hl_page_filter filters[F__MAX + 1] = {
+	[F_TYPE] = { "type", HL_PF_TYPES, NULL, 0, NULL, NULL },
+	[F_SINCE] = { "since", HL_PF_SINCE, NULL, 0, NULL, NULL },
+	[F_UNTIL] = { "until", HL_PF_UNTIL, NULL, 0, NULL, NULL },
+	[F_ITERATOR] = { "iterator", HL_PF_ITERATOR, NULL, 0, "evt", NULL },
+	[F__MAX] = { NULL, 0, NULL, 0, NULL, NULL },
+};
+
 /* The events page; status is 422 when the type form comes back with an
  * error, 400 when the search filter is not valid. */
 static void
 show_events(struct hl_req *r, int status)
 {
-	char type[140], iterator[HL_ID_MAX], since_t[40], until_t[40], since[32], until[32];
+	struct hl_page_filter_value v[F__MAX];
 	struct hl_event_filter f = { 0 };
 	HDF *hdf = hl_page_hdf(r);
 	json_object *list = NULL, *data;
 	size_t i, n;
 	char key[96];
-	int bad = 0;
 	hl_err rc;
 
 	rc = hl_page_catalog(r, "Page.Catalog", NULL);
@@ -28,36 +38,18 @@ show_events(struct hl_req *r, int status)
 		hl_page_core_error(r, rc, "Loading the event catalog");
 		return;
 	}
-	hdf_set_value(hdf, "Page.Filter.type", hl_page_query(r, "type", type, sizeof(type)));
-	if (hl_page_time_param(r, "since", since_t, sizeof(since_t), since) < 0)
-		bad = 1;
-	if (hl_page_time_param(r, "until", until_t, sizeof(until_t), until) < 0)
-		bad = 1;
-	hdf_set_value(hdf, "Page.Filter.since", since_t);
-	hdf_set_value(hdf, "Page.Filter.until", until_t);
-	hl_page_query(r, "iterator", iterator, sizeof(iterator));
-	/* A filter too long to read would be no filter: every event listed
-	 * as if it matched. (An unreadable field of the type form is the
-	 * form's error, not the search's.) */
-	if (hl_page_form_check(r) && (!strcmp(hl_errfield(), "type") ||
-	    !strcmp(hl_errfield(), "since") || !strcmp(hl_errfield(), "until"))) {
-		snprintf(key, sizeof(key), "Page.FieldError.%s", hl_errfield());
-		hdf_set_value(hdf, key, hl_errmsg());
-		bad = 1;
-	}
-	if (hl_page_type_filter(r, type, 1))
-		bad = 1;
 	/* As on the deliveries page: a bad filter lists nothing and answers
 	 * 400 (a type form's 422 stays), the typed values kept in the form. */
-	if (bad) {
+	if (hl_page_filters(r, 0, filters, v)) {
 		if (status == 200)
 			status = 400;
 		goto show;
 	}
-	f.event_type = *type ? type : NULL;
-	f.since = *since ? since : NULL;
-	f.until = *until ? until : NULL;
-	rc = hl_event_list(r->db, r->who.account_id, &f, 25, *iterator ? iterator : NULL, &list);
+	f.event_type = *v[F_TYPE].text ? v[F_TYPE].text : NULL;
+	f.since = *v[F_SINCE].sql ? v[F_SINCE].sql : NULL;
+	f.until = *v[F_UNTIL].sql ? v[F_UNTIL].sql : NULL;
+	rc = hl_event_list(r->db, r->who.account_id, &f, 25,
+		*v[F_ITERATOR].text ? v[F_ITERATOR].text : NULL, &list);
 	if (rc == HL_ERR_INVALID) {
 		hdf_set_value(hdf, "Page.FieldError.type", hl_errmsg());
 		if (status == 200)

@@ -60,25 +60,51 @@ types_data(struct hl_req *r, HDF *hdf)
 	return HL_OK;
 }
 
-/* The request log under prefix, with each entry's page link data;
- * since_ms > 0: received since then. */
-static hl_err
-requests_data(struct hl_req *r, HDF *hdf, const char *source_id, const char *outcome,
-	long long since_ms, int limit)
-{
-	char iterator[HL_ID_MAX];
-	json_object *list = NULL;
-	hl_err rc;
+static const char *const outcomes[] = { "accepted", "duplicate", "rejected", NULL };
 
-	rc = hl_incoming_list(r->db, r->who.account_id, source_id, outcome, since_ms, limit,
-		*hl_page_query(r, "iterator", iterator, sizeof(iterator)) ? iterator : NULL, &list);
-	if (rc)
-		return rc;
+/* The request log's filters (hl_page_filters), in this order: the
+ * overview's tiles link to the list with an outcome and the start of
+ * their 24 hours; a source's log takes no since (it is last: the
+ * table ends before it). */
+enum filter { F_OUTCOME, F_ITERATOR, F_SINCE, F__MAX };
+
+static const struct hl_page_filter filters[F__MAX + 1] = {
+	[F_OUTCOME] = { "outcome", HL_PF_CHOICE, outcomes, 1, NULL, NULL },
+	[F_ITERATOR] = { "iterator", HL_PF_ITERATOR, NULL, 0, "inc", NULL },
+	[F_SINCE] = { "since", HL_PF_SINCE, NULL, 0, NULL, NULL },
+	[F__MAX] = { NULL, 0, NULL, 0, NULL, NULL },
+};
+
+/* The request log into the dataset, with each entry's page link data,
+ * filtered as the query says (all the sources' when source_id is NULL).
+ * -1 when the filter is not valid (noted; nothing is listed). */
+static int
+requests_data(struct hl_req *r, HDF *hdf, const char *source_id, int limit, hl_err *rc)
+{
+	struct hl_page_filter_value v[F__MAX];
+	struct hl_page_filter decl[F__MAX + 1];
+	json_object *list = NULL;
+	long long since_ms;
+
+	*rc = HL_OK;
+	memset(v, 0, sizeof(v));
+	memcpy(decl, filters, sizeof(decl));
+	if (source_id)
+		memset(&decl[F_SINCE], 0, sizeof(decl[0]));
+	if (hl_page_filters(r, 0, decl, v))
+		return -1;
+	since_ms = !source_id && *v[F_SINCE].sql ?
+		(long long)hl_sql_time_epoch(v[F_SINCE].sql) * 1000 : 0;
+	*rc = hl_incoming_list(r->db, r->who.account_id, source_id,
+		v[F_OUTCOME].choice >= 0 ? outcomes[v[F_OUTCOME].choice] : NULL, since_ms, limit,
+		*v[F_ITERATOR].text ? v[F_ITERATOR].text : NULL, &list);
+	if (*rc)
+		return 0;
 	hl_hdf_from_json(hdf, "Page.Requests", json_object_object_get(list, "data"));
 	if (!json_object_get_boolean(json_object_object_get(list, "done")))
 		hl_hdf_from_json(hdf, "Page.Iterator", json_object_object_get(list, "iterator"));
 	json_object_put(list);
-	return HL_OK;
+	return 0;
 }
 
 static void
@@ -108,24 +134,8 @@ show_list(struct hl_req *r, int status)
 	}
 	if (!rc)
 		rc = types_data(r, hdf);
-	/* The overview's tiles link here with the figures' filter: the
-	 * outcome and the start of their 24 hours. */
-	if (!rc) {
-		char outcome[24], since_t[40], since[32];
-		int got = hl_page_time_param(r, "since", since_t, sizeof(since_t), since);
-
-		hl_page_query(r, "outcome", outcome, sizeof(outcome));
-		hdf_set_value(hdf, "Page.Filter.outcome", outcome);
-		hdf_set_value(hdf, "Page.Filter.since", since_t);
-		rc = got < 0 ? HL_OK : requests_data(r, hdf, NULL, *outcome ? outcome : NULL,
-			got > 0 ? (long long)hl_sql_time_epoch(since) * 1000 : 0, 25);
-		if (rc == HL_ERR_INVALID) {
-			hdf_set_value(hdf, "Page.FieldError.outcome", hl_errmsg());
-			rc = HL_OK;
-		}
-		if (got < 0 || hdf_get_value(hdf, "Page.FieldError.outcome", NULL))
-			status = status == 200 ? 400 : status;
-	}
+	if (!rc && requests_data(r, hdf, NULL, 25, &rc) && status == 200)
+		status = 400;
 	if (rc) {
 		hl_page_core_error(r, rc, "Loading the incoming sources");
 		return;
@@ -387,7 +397,7 @@ show_source(struct hl_req *r, int status)
 {
 	HDF *hdf = hl_page_hdf(r);
 	json_object *src = NULL, *map;
-	char outcome[24], key[64];
+	char key[64];
 	struct hl_buf text;
 	int have_form = hdf_get_value(hdf, "Page.Form.verify", NULL) != NULL;
 	hl_err rc;
@@ -431,15 +441,9 @@ show_source(struct hl_req *r, int status)
 	}
 	hl_buf_free(&text);
 	json_object_put(src);
-	hdf_set_value(hdf, "Page.Filter.outcome", hl_page_query(r, "outcome", outcome,
-		sizeof(outcome)));
 	rc = types_data(r, hdf);
-	if (!rc)
-		rc = requests_data(r, hdf, r->params[0], *outcome ? outcome : NULL, 0, 50);
-	if (rc == HL_ERR_INVALID) {
-		hdf_set_value(hdf, "Page.FieldError.outcome", hl_errmsg());
-		rc = HL_OK;
-	}
+	if (!rc && requests_data(r, hdf, r->params[0], 50, &rc) && status == 200)
+		status = 400;
 	if (rc) {
 		hl_page_core_error(r, rc, "Loading the source");
 		return;

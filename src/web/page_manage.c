@@ -79,29 +79,36 @@ add_rates(struct hl_req *r, json_object *endpoints)
 }
 
 /* ?health= of the list, as the overview's tiles link to it (enum
- * hl_endpoint_health). */
-static const char *const health_names[HL_HEALTH__MAX] = { "", "failing", "disabled" };
+ * hl_endpoint_health; "" is every endpoint, the filter left empty). */
+static const char *const health_names[] = { "failing", "disabled", NULL };
+static const enum hl_endpoint_health health_of[] = { HL_HEALTH_FAILING, HL_HEALTH_DISABLED };
+
+enum filter { F_HEALTH, F_ITERATOR, F__MAX };
+
+static const struct hl_page_filter filters[F__MAX + 1] = {
+	[F_HEALTH] = { "health", HL_PF_CHOICE, health_names, 1, NULL, NULL },
+	[F_ITERATOR] = { "iterator", HL_PF_ITERATOR, NULL, 0, "wh", NULL },
+	[F__MAX] = { NULL, 0, NULL, 0, NULL, NULL },
+};
 
 void
 page_manage(struct hl_req *r)
 {
-	char iterator[HL_ID_MAX], health_text[16];
+	struct hl_page_filter_value v[F__MAX];
 	enum hl_endpoint_health health;
 	json_object *list, *data;
 	HDF *hdf = hl_page_hdf(r);
 	hl_err rc;
 
-	hl_page_query(r, "health", health_text, sizeof(health_text));
-	for (health = HL_HEALTH_ANY; health < HL_HEALTH__MAX; health++)
-		if (!strcmp(health_names[health], health_text))
-			break;
-	if (health == HL_HEALTH__MAX) {
-		hl_page_error(r, 400, "Unknown health filter: choose failing, disabled or none.");
+	/* A bad filter (one too long to read as well) lists nothing: the
+	 * whole list would look like its answer. */
+	if (hl_page_filters(r, 0, filters, v)) {
+		hl_page_show(r, 400, "Manage webhooks", "manage", "manage.cs");
 		return;
 	}
-	hdf_set_value(hdf, "Page.Filter.health", health_names[health]);
+	health = v[F_HEALTH].choice < 0 ? HL_HEALTH_ANY : health_of[v[F_HEALTH].choice];
 	rc = hl_endpoint_list_health(r->db, r->who.account_id, health, HL_LIST_DEFAULT,
-		hl_req_query(r, "iterator", iterator, sizeof(iterator)), &list);
+		*v[F_ITERATOR].text ? v[F_ITERATOR].text : NULL, &list);
 	if (rc) {
 		hl_page_error(r, 500, "The endpoint list could not be loaded.");
 		return;

@@ -41,14 +41,35 @@ page_data(struct hl_req *r)
 void
 page_testing(struct hl_req *r)
 {
+	static const struct hl_page_filter filters[] = {
+		{ "webhook_id", HL_PF_ID, NULL, 0, "wh", "a webhook" },
+		{ NULL, 0, NULL, 0, NULL, NULL },
+	};
+	struct hl_page_filter_value v[1];
 	HDF *hdf = hl_page_hdf(r);
-	char wh[HL_ID_MAX];
+	json_object *ep = NULL;
+	int status = 200;
+	hl_err rc = HL_ERR_NOTFOUND;
 
-	hdf_set_value(hdf, "Page.Send.webhook_id", hl_page_query(r, "webhook_id", wh, sizeof(wh)));
+	/* The endpoint to test, as a link from its page names it: one that
+	 * is not the account's was dropped, and the form chose another. */
+	if (!hl_page_filters(r, 0, filters, v) && *v[0].text)
+		rc = hl_endpoint_get(r->db, r->who.account_id, v[0].text, &ep);
+	json_object_put(ep);
+	if (rc && rc != HL_ERR_NOTFOUND) {
+		hl_page_core_error(r, rc, "Loading the endpoint");
+		return;
+	}
+	if (rc && *hdf_get_value(hdf, "Page.Filter.webhook_id", "")) {
+		hdf_set_value(hdf, "Page.FieldError.webhook_id", "not one of this account's webhooks: "
+			"choose one from the list");
+		status = 400;
+	}
+	hdf_set_value(hdf, "Page.Send.webhook_id", hdf_get_value(hdf, "Page.Filter.webhook_id", ""));
 	hdf_set_value(hdf, "Page.Send.type", "system.alert");
 	hdf_set_value(hdf, "Page.Send.payload", "{\n  \"message\": \"hello from hookline\"\n}");
 	page_data(r);
-	hl_page_show(r, 200, "Testing", "testing", "testing.cs");
+	hl_page_show(r, status, "Testing", "testing", "testing.cs");
 }
 
 /* Headers stored as JSON text (attempt records). */

@@ -90,16 +90,48 @@ void hl_page_json_text(HDF *hdf, const char *key, json_object *v);
 void hl_page_headers(HDF *hdf, const char *prefix, json_object *h);
 /* Answer a core error as an error page (404, 400/409 with the message, 500). */
 void hl_page_core_error(struct hl_req *r, hl_err rc, const char *what);
-/* Query time filter into SQL time: 0 absent, 1 set, -1 bad (noted in
- * Page.FieldError.NAME). */
-int hl_page_time_param(struct hl_req *r, const char *name, char *typed, size_t cap,
-	char sql[32]);
-/* An event type filter as typed: 0 when its list can search for it, -1
- * (noted in Page.FieldError.type) when it holds a wildcard the list
- * would look up as a name and so match nothing. family_ok: the list
- * takes "family.*" (the events list does; deliveries and analytics
- * take one exact type). */
-int hl_page_type_filter(struct hl_req *r, const char *type, int family_ok);
+/* A list page's filters, declared: a table of them (ending with a
+ * {NULL} entry) and hl_page_filters read and check the query (or the
+ * posted form) against it before the page lists anything. */
+enum hl_page_filter_kind {
+	HL_PF_CHOICE,     /* one of choices */
+	HL_PF_SINCE,      /* a time in UTC (datetime-local or RFC 3339) */
+	HL_PF_UNTIL,      /* the same, later than the HL_PF_SINCE */
+	HL_PF_TYPE,       /* one event type name (sms.delivered) */
+	HL_PF_TYPES,      /* an event type name or a whole family (sms.*) */
+	HL_PF_ID,         /* an id with prefix (what names it: "a webhook") */
+	HL_PF_ITERATOR,   /* the list's position, an id with prefix, as a page gave it */
+	HL_PF__MAX
+};
+
+struct hl_page_filter {
+	const char *name;
+	enum hl_page_filter_kind kind;
+	const char *const *choices;   /* HL_PF_CHOICE: NULL-terminated */
+	int all;                      /* HL_PF_CHOICE: empty means all */
+	const char *prefix;           /* HL_PF_ID, HL_PF_ITERATOR */
+	const char *what;             /* HL_PF_ID */
+};
+
+struct hl_page_filter_value {
+	char text[160];   /* as typed when valid; "" when absent or not valid */
+	char sql[32];     /* HL_PF_SINCE, HL_PF_UNTIL: the time in SQL */
+	int choice;       /* HL_PF_CHOICE: the index in choices, -1 when none */
+};
+
+/* Read the filters decl into v (one per entry), each whole (a value too
+ * long for a buffer is never taken for an absent one: it would widen
+ * the list) and echo each as typed into Page.Filter.NAME, so that the
+ * form shows it again. 0 when every one is valid; -1 when one is not:
+ * Page.FieldError.NAME says why (an until not later than the since
+ * too), or for the iterator Page.Stale and Page.FirstPage (the page's
+ * path and query without the iterator, after Site.Base). The page then
+ * lists nothing and answers 400. */
+int hl_page_filters(struct hl_req *r, int from_form, const struct hl_page_filter *decl,
+	struct hl_page_filter_value *v);
+/* until (SQL) not later than since, both set: -1, noted at
+ * Page.FieldError.until; else 0. */
+int hl_page_time_order(struct hl_req *r, const char *since, const char *until);
 /* The account's endpoints for an endpoint_select (macros.cs) in
  * Page.Endpoints: the first HL_LIST_MAX, and Page.EndpointsMore when
  * there are more (the select becomes a field for an id). */

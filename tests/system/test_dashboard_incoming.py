@@ -69,7 +69,7 @@ def test_create_edit_and_log_pages():
     _tidy_ok(page)
     assert page.count('class="badge out-rejected"') == 1 and 'out-accepted' not in page, page
     status, _, page = s.get("/webhook/incoming/%s?outcome=maybe" % src)
-    assert status == 200 and _field_error(page, "outcome"), page[:3000]
+    assert status == 400 and _field_error(page, "outcome"), page[:3000]
     # The overview counts the last day's incoming requests and refusals.
     status, _, page = s.get("/webhook")
     assert re.search(r'<span class="num">2</span><span class="lbl">incoming requests \(24 h', page), page
