@@ -18,7 +18,7 @@
 </dl>
 <div class="two">
 <div><h4>Headers</h4><?cs call:headers_table(q.headers, "Headers") ?></div>
-<div><h4>Body <span class="muted small">(<?cs var:q.body_received ?> bytes<?cs if:q.body_truncated ?>, the first <?cs var:q.body_bytes ?> kept<?cs /if ?><?cs if:q.hexdump ?>; not UTF-8 text, in hex<?cs /if ?>)</span><?cs if:q.body_truncated ?> <span class="tag">truncated</span><?cs /if ?></h4><?cs if:q.hexdump ?><pre class="hexdump"><?cs var:q.hexdump ?></pre><?cs elif:q.body_bytes == 0 ?><p class="muted">Empty.</p><?cs else ?><pre><?cs var:q.body ?></pre><?cs /if ?></div>
+<div<?cs if:q.hexdump ?> class="full"<?cs /if ?>><h4>Body <span class="muted small">(<?cs var:q.body_received ?> bytes<?cs if:q.body_truncated ?>, the first <?cs var:q.body_bytes ?> kept<?cs /if ?><?cs if:q.hexdump ?>; not UTF-8 text, in hex<?cs /if ?>)</span><?cs if:q.body_truncated ?> <span class="tag">truncated</span><?cs /if ?></h4><?cs if:q.hexdump ?><pre class="hexdump"><?cs var:q.hexdump ?></pre><?cs elif:q.body_bytes == 0 ?><p class="muted">Empty.</p><?cs else ?><pre><?cs var:q.body ?></pre><?cs /if ?></div>
 </div>
 </section>
 <?cs /each ?>
