@@ -81,6 +81,42 @@ hl_buf_printf(struct hl_buf *b, const char *fmt, ...)
 	return HL_OK;
 }
 
+hl_err
+hl_buf_hexdump(struct hl_buf *b, const void *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *in = p;
+	char line[HL_BUF_HEXDUMP_LINE + 16];   /* offsets past 4 GiB are longer */
+	size_t off, i, o;
+	hl_err rc;
+
+	for (off = 0; off < n; off += 16) {
+		o = (size_t)snprintf(line, sizeof(line), "%08zx  ", off);
+		for (i = 0; i < 16; i++) {
+			if (off + i < n) {
+				line[o++] = digits[in[off + i] >> 4];
+				line[o++] = digits[in[off + i] & 15];
+			} else {
+				line[o++] = ' ';
+				line[o++] = ' ';
+			}
+			line[o++] = ' ';
+			if (i == 7)
+				line[o++] = ' ';
+		}
+		line[o++] = ' ';
+		line[o++] = '|';
+		for (i = 0; i < 16 && off + i < n; i++)
+			line[o++] = in[off + i] >= 0x20 && in[off + i] < 0x7f ? (char)in[off + i] : '.';
+		line[o++] = '|';
+		line[o++] = '\n';
+		rc = hl_buf_add(b, line, o);
+		if (rc)
+			return rc;
+	}
+	return HL_OK;
+}
+
 void
 hl_buf_reset(struct hl_buf *b)
 {

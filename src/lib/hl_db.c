@@ -364,6 +364,16 @@ hl_stmt_strn(struct hl_stmt *s, unsigned idx, const char *v, size_t n)
 }
 
 void
+hl_stmt_blob(struct hl_stmt *s, unsigned idx, const void *v, size_t n)
+{
+	/* As a string, then say it is binary: MYSQL_TYPE_STRING would be
+	 * text in the connection's character set. */
+	hl_stmt_strn(s, idx, v, n);
+	if (v && idx < s->nparams)
+		s->params[idx].buffer_type = MYSQL_TYPE_BLOB;
+}
+
+void
 hl_stmt_str(struct hl_stmt *s, unsigned idx, const char *v)
 {
 	hl_stmt_strn(s, idx, v, v ? strlen(v) : 0);
@@ -659,6 +669,12 @@ hl_db_exec(struct hl_db *db, unsigned long long *affected, const char *sql,
 			const char *p = va_arg(ap, const char *);
 			size_t n = va_arg(ap, size_t);
 			hl_stmt_strn(s, i, p, n);
+			break;
+		}
+		case 'b': {
+			const void *p = va_arg(ap, const void *);
+			size_t n = va_arg(ap, size_t);
+			hl_stmt_blob(s, i, p, n);
 			break;
 		}
 		default:

@@ -43,12 +43,18 @@ int hl_db_connect_refused(void);
 hl_err hl_stmt_new(struct hl_db *db, const char *sql, struct hl_stmt **out);
 void hl_stmt_str(struct hl_stmt *st, unsigned idx, const char *s);      /* NULL binds SQL NULL */
 void hl_stmt_strn(struct hl_stmt *st, unsigned idx, const char *s, size_t n);
+/* n bytes as they are, for a BLOB column: sent as binary, so neither the
+ * connection's utf8mb4 nor a NUL inside them changes what is stored.
+ * NULL binds SQL NULL. */
+void hl_stmt_blob(struct hl_stmt *st, unsigned idx, const void *p, size_t n);
 void hl_stmt_int(struct hl_stmt *st, unsigned idx, long long v);
 void hl_stmt_null(struct hl_stmt *st, unsigned idx);
 hl_err hl_stmt_exec(struct hl_stmt *st);
 /* After exec of a SELECT: 1 = a row is ready, 0 = no more rows, -1 = error. */
 int hl_stmt_fetch(struct hl_stmt *st);
 const char *hl_stmt_col(struct hl_stmt *st, unsigned col);   /* NULL for SQL NULL */
+/* The column's length in bytes: a BLOB is read whole with hl_stmt_col
+ * and this (it may hold NULs; a NUL follows its last byte). */
 size_t hl_stmt_collen(struct hl_stmt *st, unsigned col);
 long long hl_stmt_colint(struct hl_stmt *st, unsigned col);  /* 0 for NULL */
 int hl_stmt_colnull(struct hl_stmt *st, unsigned col);
@@ -79,7 +85,8 @@ hl_err hl_stmt_array(struct hl_stmt *st, hl_row_fn row, struct json_object **out
 
 /* One-shot helper: prepare, bind by a type string and run a statement
  * that returns no rows. Types: 's' const char * (NULL = SQL NULL),
- * 'i' long long, 'z' const char * + size_t length.
+ * 'i' long long, 'z' const char * + size_t length, 'b' const void * +
+ * size_t length bound as binary (hl_stmt_blob).
  * *affected may be NULL. */
 hl_err hl_db_exec(struct hl_db *db, unsigned long long *affected,
 	const char *sql, const char *types, ...);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hl_buf.h"
 #include "hl_crypto.h"
 #include "hl_deliveries.h"
 #include "hl_endpoints.h"
@@ -268,11 +269,41 @@ page_testing_inspect_new(struct hl_req *r)
 	hl_resp_redirect(r, loc);
 }
 
+/* A body that is not text (hl_inspect_requests gave it as base64) as a
+ * hex dump in key: every byte kept, HL_INSPECT_BODY_MAX at most. */
+static hl_err
+body_hexdump(HDF *hdf, const char *key, const char *b64)
+{
+	unsigned char *bytes = malloc(HL_INSPECT_BODY_MAX);
+	struct hl_buf dump;
+	NEOERR *err;
+	size_t n = 0;
+	hl_err rc;
+
+	hl_buf_init(&dump, (HL_INSPECT_BODY_MAX / 16 + 1) * HL_BUF_HEXDUMP_LINE);
+	if (!bytes)
+		return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	rc = hl_base64_decode(b64, strlen(b64), bytes, HL_INSPECT_BODY_MAX, &n);
+	if (rc)
+		goto out;
+	rc = hl_buf_hexdump(&dump, bytes, n);
+	if (rc)
+		goto out;
+	err = hdf_set_value(hdf, key, hl_buf_str(&dump));
+	if (err)
+		rc = hl_neoerr(err, HL_ERR_NOMEM, "dataset");
+out:
+	free(bytes);
+	hl_buf_free(&dump);
+	return rc;
+}
+
 void
 page_testing_inspect(struct hl_req *r)
 {
 	HDF *hdf = hl_page_hdf(r);
 	json_object *list = NULL, *data;
+	const char *b64;
 	char key[96];
 	size_t i, n;
 	hl_err rc;
@@ -284,16 +315,26 @@ page_testing_inspect(struct hl_req *r)
 	}
 	data = json_object_object_get(list, "data");
 	n = json_object_array_length(data);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !rc; i++) {
 		json_object *q = json_object_array_get_idx(data, i);
 
 		snprintf(key, sizeof(key), "Page.Requests.%zu.headers", i);
 		hl_page_headers(hdf, key, json_object_object_get(q, "headers"));
 		json_object_object_del(q, "headers");
+		b64 = hl_json_get_str(q, "body_base64");
+		if (b64) {
+			snprintf(key, sizeof(key), "Page.Requests.%zu.hexdump", i);
+			rc = body_hexdump(hdf, key, b64);
+			json_object_object_del(q, "body_base64");
+		}
 		snprintf(key, sizeof(key), "Page.Requests.%zu", i);
 		hl_hdf_from_json(hdf, key, q);
 	}
 	json_object_put(list);
+	if (rc) {
+		hl_page_core_error(r, rc, "Showing a received body");
+		return;
+	}
 	hdf_set_value(hdf, "Page.BinId", r->params[0]);
 	hdf_set_int_value(hdf, "Page.BodyMax", HL_INSPECT_BODY_MAX);
 	hdf_set_int_value(hdf, "Page.RequestsMax", HL_INSPECT_REQUESTS_MAX);

@@ -682,6 +682,35 @@ step('incoming_source_created_receives_signed_posts_and_logs_them', async ({ pag
 	await shot(page, 'incoming-list');
 });
 
+step('request_inspector_shows_bytes_path_and_query', async ({ page }) => {
+	await page.goto(BASE + '/webhook/testing');
+	await navigate(page, () => page.click('button:has-text("Create a receive URL")'));
+	await page.locator('h1', { hasText: 'Request inspector' }).waitFor();
+	const id = new URL(page.url()).pathname.split('/').pop();
+	const url = await page.inputValue('#inspect-url');
+	check(url.endsWith('/webhook/inspect/' + id), 'receive URL shown: ' + url);
+	state.inspect = '/webhook/testing/inspect/' + id;
+	const query = 'token=' + encodeURIComponent(HOSTILE[1]) + '&q=a%20b';
+	const send = (body, q) => fetch(url + (q ? '?' + q : ''), { method: 'POST', body,
+		headers: { 'Content-Type': 'application/octet-stream' } });
+	// Bytes that are not text, a NUL among them; then UTF-8 text.
+	check((await send(Buffer.from([0xff, 0xfe, 0x00, 0x62, 0x69, 0x6e]), query)).status === 200,
+		'binary post refused');
+	check((await send('grüße ' + HOSTILE[0])).status === 200, 'text post refused');
+	await page.reload();
+	const [text, binary] = [page.locator('section.attempt').nth(0), page.locator('section.attempt').nth(1)];
+	check(await binary.locator('pre.hexdump').textContent() ===
+		'00000000  ff fe 00 62 69 6e                                 |...bin|\n',
+		'hex dump: ' + await binary.locator('pre.hexdump').textContent());
+	await binary.getByText('(6 bytes; not UTF-8 text, in hex)').waitFor();
+	check(await binary.locator('dd code').nth(1).textContent() === query,
+		'query shown: ' + await binary.locator('dd code').nth(1).textContent());
+	check(await text.locator('pre').textContent() === 'grüße ' + HOSTILE[0], 'text body shown differs');
+	check(await text.locator('pre.hexdump').count() === 0, 'a text body shown in hex');
+	await noHostileMarkup(page);
+	await shot(page, 'inspect');
+});
+
 // The innermost elements that reach past the viewport's right edge, for
 // the message of a page that is too wide.
 async function overflowing(page, vw) {
@@ -709,6 +738,7 @@ step('mobile_layout_390px_and_360px', async ({ context }) => {
 				['/webhook/testing', 'mobile-testing'], ['/webhook/deliveries/' + state.dead, 'mobile-delivery'],
 				['/webhook/events/' + state.event, 'mobile-event'],
 				['/webhook/incoming/' + state.source, 'mobile-incoming-source'],
+				[state.inspect, 'mobile-inspect'],
 				['/webhook/analytics?range=custom&since=bad&until=', 'mobile-analytics-errors']]) {
 				await m.goto(BASE + p);
 				const w = await m.evaluate(() => document.documentElement.scrollWidth);

@@ -314,6 +314,105 @@ def test_request_inspector_records_escaped():
     _tidy_ok(page)
 
 
+def _inspect_bin(s):
+    status, h, _ = s.post("/webhook/testing/inspect", {})
+    assert status in (302, 303), status
+    return h["location"], h["location"].rsplit("/", 1)[1]
+
+
+def _inspected(page):
+    """The requests an inspector page shows, newest first."""
+    return re.findall(r'<section class="card attempt">(.*?)</section>', page, re.S)
+
+
+def test_request_inspector_keeps_a_binary_body_exactly():
+    slug, key, s = _admin()
+    path, ins = _inspect_bin(s)
+    # It was stored as utf8mb4 text: "??" (the 0xff 0xfe made '?') and
+    # cut at the NUL when shown.
+    body = b"\xff\xfe\x00binary"
+    assert s.request("POST", "/webhook/inspect/" + ins, raw=body,
+                     headers={"Content-Type": "application/octet-stream"})[0] == 200
+    assert sql("SELECT HEX(body), body_bytes, body_truncated FROM inspect_requests "
+               "WHERE bin_id = '%s'" % ins) == [[body.hex().upper(), "9", "0"]]
+    status, _, page = s.get(path)
+    assert status == 200
+    [shown] = _inspected(page)
+    assert "(9 bytes; not UTF-8 text, in hex)" in shown, shown
+    assert ('<pre class="hexdump">00000000  ff fe 00 62 69 6e 61 72  79                       '
+            '|...binary|\n</pre>') in shown, shown
+    assert "truncated" not in shown
+    _tidy_ok(page)
+
+
+def test_request_inspector_shows_text_as_text_and_cuts_at_its_limit():
+    slug, key, s = _admin()
+    path, ins = _inspect_bin(s)
+    text = "grüße 😀 <b>&amp;</b>\n\tend"
+    assert s.request("PUT", "/webhook/inspect/" + ins, raw=text.encode(),
+                     headers={"Content-Type": "text/plain; charset=utf-8"})[0] == 200
+    # Valid UTF-8 with a control character HTML cannot show: in hex.
+    assert s.request("POST", "/webhook/inspect/" + ins, raw=b"a\x1bb")[0] == 200
+    # Past the limit: the first 64 KiB are kept, every byte of them.
+    big = bytes(range(256)) * 300
+    assert s.request("POST", "/webhook/inspect/" + ins, raw=big)[0] == 200
+    assert s.request("POST", "/webhook/inspect/" + ins, raw=b"0")[0] == 200
+    assert s.request("POST", "/webhook/inspect/" + ins, raw=b"")[0] == 200
+    kept = sql("SELECT HEX(body), body_bytes, body_truncated FROM inspect_requests "
+               "WHERE bin_id = '%s' AND body_truncated = 1" % ins)
+    assert kept == [[big[:65536].hex().upper(), str(len(big)), "1"]], kept[0][1:]
+    status, _, page = s.get(path)
+    assert status == 200
+    empty, zero, cut, control, utf8 = _inspected(page)
+    assert "(%d bytes)" % len(text.encode()) in utf8, utf8
+    assert "<pre>" + html.escape(text, quote=False) in utf8, utf8
+    assert "hexdump" not in utf8 and "truncated" not in utf8
+    assert "|a.b|" in control and "61 1b 62" in control, control
+    assert "(76800 bytes, the first 65536 kept; not UTF-8 text, in hex)" in cut, cut[:2000]
+    assert '<span class="tag">truncated</span>' in cut
+    lines = re.search(r'<pre class="hexdump">(.*?)</pre>', cut, re.S).group(1).splitlines()
+    assert len(lines) == 4096, len(lines)
+    assert lines[-1] == ("0000fff0  f0 f1 f2 f3 f4 f5 f6 f7  f8 f9 fa fb fc fd fe ff  "
+                         "|................|"), lines[-1]
+    assert "(1 bytes)" in zero and "<pre>0</pre>" in zero, zero
+    assert "(0 bytes)" in empty and "Empty." in empty, empty
+    _tidy_ok(page)
+
+
+def test_request_inspector_shows_path_and_query():
+    slug, key, s = _admin()
+    path, ins = _inspect_bin(s)
+    query = "q=a%20b&token=" + urllib.parse.quote(HOSTILE[0]) + "&raw=\"'><i>x"
+    st, _, _ = s.request("POST", "/webhook/inspect/" + ins + "?" + query, raw=b"{}")
+    assert st == 200
+    assert s.request("POST", "/webhook/inspect/" + ins, raw=b"{}")[0] == 200
+    assert s.request("POST", "/webhook/inspect/" + ins + "?0", raw=b"{}")[0] == 200
+    status, _, page = s.get(path)
+    assert status == 200
+    zero, none, given = _inspected(page)
+    sent = urllib.parse.urlsplit(BASE_URL).path.rstrip("/") + "/webhook/inspect/" + ins
+    assert "<dt>Path</dt><dd><code>%s</code></dd>" % sent in given, given
+    assert ("<code>q=a%20b&amp;token=%3Cscript%3Ealert%281%29%3C/script%3E&amp;"
+            "raw=&quot;&#39;&gt;&lt;i&gt;x</code>") in given, given
+    assert "<i>x" not in page and "%3Cscript%3E" in given
+    assert '<dt>Query</dt><dd><span class="muted">none</span>' in none, none
+    assert "<dt>Query</dt><dd><code>0</code>" in zero, zero
+    _tidy_ok(page)
+
+
+def test_request_inspector_reads_requests_from_before_path_and_bytes_were_kept():
+    slug, key, s = _admin()
+    path, ins = _inspect_bin(s)
+    # As migration 019 left a row recorded before it.
+    sql("INSERT INTO inspect_requests (id, bin_id, method, client_addr, headers_json, body, "
+        "body_truncated) VALUES ('inr_%s', '%s', 'POST', '127.0.0.1', '{}', "
+        "UNHEX('636166C3A9'), 0)" % (secrets.token_hex(8), ins))
+    status, _, page = s.get(path)
+    assert status == 200
+    [old] = _inspected(page)
+    assert "not recorded" in old and "<pre>café</pre>" in old and "(5 bytes)" in old, old
+
+
 def test_deliveries_retry_one_and_bulk_and_dead_filter():
     slug, key, s = _admin()
     with Receiver(status=500, body=b"<i>down</i>") as rcv:

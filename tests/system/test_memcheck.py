@@ -192,6 +192,23 @@ if VALGRIND and os.environ.get("HL_SANITIZERS", "no") in ("no", ""):
         status, body = _cgi("POST", "/webhooks/sources/%s/rotate-secret" % json.loads(body)["id"], key)
         assert status == 200 and json.loads(body)["secret"].startswith("whsec_"), body
 
+    def test_inspector_under_valgrind():
+        """A binary body with a query recorded, and shown as a hex dump (a
+        session made through the stack's web server: a login under
+        valgrind costs seconds of PBKDF2)."""
+        from test_dashboard import _admin, _inspect_bin
+
+        _, _, s = _admin()
+        path, ins = _inspect_bin(s)
+        for body in (b"\xff\xfe\x00binary", bytes(range(256)) * 300, "grüße".encode()):
+            status, answer = _cgi("POST", "/webhook/inspect/%s?q=a%%20b&x=1" % ins, body=body,
+                                  content_type="application/octet-stream")
+            assert status == 200, answer
+        status, page = _cgi("GET", path, headers={"HTTP_COOKIE": s.cookie})
+        assert status == 200, page[:2000]
+        assert b"ff fe 00 62 69 6e 61 72  79" in page and b"q=a%20b&amp;x=1" in page, page[-3000:]
+        assert b"<pre>gr\xc3\xbc\xc3\x9fe</pre>" in page
+
     def test_users_and_login_under_valgrind():
         """hooklinectl's user commands and the form login with its next
         target (each program run costs seconds under valgrind: few runs)."""

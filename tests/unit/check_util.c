@@ -1,12 +1,13 @@
 /* check_util.c: unit tests for the shared helpers of hl_util: parsing
  * exactly one JSON value (hl_json_parse) the way request bodies, incoming
- * bodies and typed schemas are parsed. */
+ * bodies and typed schemas are parsed; and the hex dump of hl_buf. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hl_buf.h"
 #include "hl_publish.h"
 #include "hl_util.h"
 #include "check_main.h"
@@ -334,6 +335,40 @@ START_TEST(test_text_equal)
 }
 END_TEST
 
+START_TEST(test_hexdump)
+{
+	struct hl_buf b;
+	unsigned char all[256];
+	size_t i;
+
+	/* What hexdump -C writes, without its last line (the length). */
+	hl_buf_init(&b, 4096);
+	ck_assert_int_eq(hl_buf_hexdump(&b, "\xff\xfe\0binary", 9), HL_OK);
+	ck_assert_str_eq(hl_buf_str(&b),
+		"00000000  ff fe 00 62 69 6e 61 72  79                       |...binary|\n");
+	hl_buf_reset(&b);
+	ck_assert_int_eq(hl_buf_hexdump(&b, "", 0), HL_OK);
+	ck_assert_str_eq(hl_buf_str(&b), "");
+	/* Lines of 16, every byte that is not printable ASCII a '.'. */
+	for (i = 0; i < sizeof(all); i++)
+		all[i] = (unsigned char)i;
+	ck_assert_int_eq(hl_buf_hexdump(&b, all, 17), HL_OK);
+	ck_assert_str_eq(hl_buf_str(&b),
+		"00000000  00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f  |................|\n"
+		"00000010  10                                                |.|\n");
+	hl_buf_reset(&b);
+	ck_assert_int_eq(hl_buf_hexdump(&b, all, sizeof(all)), HL_OK);
+	ck_assert_uint_eq(b.len, 16 * HL_BUF_HEXDUMP_LINE);
+	ck_assert_ptr_nonnull(strstr(hl_buf_str(&b),
+		"00000070  70 71 72 73 74 75 76 77  78 79 7a 7b 7c 7d 7e 7f  |pqrstuvwxyz{|}~.|\n"));
+	/* The buffer's limit holds. */
+	hl_buf_free(&b);
+	hl_buf_init(&b, HL_BUF_HEXDUMP_LINE);
+	ck_assert_int_eq(hl_buf_hexdump(&b, all, 17), HL_ERR_TOOLARGE);
+	hl_buf_free(&b);
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -351,6 +386,7 @@ util_suite(void)
 	tcase_add_test(tc, test_length_and_nul);
 	tcase_add_test(tc, test_nul_in_json);
 	tcase_add_test(tc, test_text_equal);
+	tcase_add_test(tc, test_hexdump);
 	suite_add_tcase(s, tc);
 	return s;
 }
