@@ -10,6 +10,19 @@
 #include "hl_util.h"
 
 #define DEPTH_MAX 16
+/* What a pattern may cost (pattern_problem): glibc's matcher, fast on
+ * stars and alternations, expands each counted repetition into copies,
+ * so "(a{1,100}){1,100}b" is 10,000 states and ran for minutes against
+ * a 100 KB string; a backreference makes it backtrack, exponentially
+ * ("^((a|aa)*)*\\1\\1b$" held a web worker for hours). */
+#define PATTERN_BYTES_MAX 4096
+#define PATTERN_COPIES_MAX 256
+/* And the longest string one is run against: 256 copies take about 2.5 s
+ * on a string of 1 MiB (the largest body), 0.16 s on one of 64 KiB. */
+#define PATTERN_INPUT_MAX 65536
+#define PATTERN_NEST_MAX 32
+
+static const char *pattern_problem(const char *p);
 
 static const char *const keywords[] = { "type", "properties", "required",
 	"additionalProperties", "enum", "items", "minimum", "maximum", "minLength",
@@ -160,6 +173,7 @@ check(json_object *s, const char *where, int depth)
 			return rc;
 	}
 	if (json_object_object_get_ex(s, "pattern", &v)) {
+		const char *why;
 		regex_t re;
 
 		snprintf(sub, sizeof(sub), "%s.pattern", where);
@@ -168,8 +182,121 @@ check(json_object *s, const char *where, int depth)
 			return hl_fail(HL_ERR_INVALID, sub, "pattern must be a POSIX extended regular "
 				"expression");
 		regfree(&re);
+		why = pattern_problem(json_object_get_string(v));
+		if (why)
+			return hl_fail(HL_ERR_INVALID, sub, "%s", why);
 	}
 	return HL_OK;
+}
+
+/* The interval {m}, {m,} or {m,n} at p: its largest count (m for "{m,"),
+ * *len its length; -1 when p starts none (a literal "{"). */
+static long
+interval_at(const char *p, size_t *len)
+{
+	const char *q = p + 1;
+	long lo = 0, hi;
+
+	if (*p != '{' || *q < '0' || *q > '9')
+		return -1;
+	while (*q >= '0' && *q <= '9' && lo <= 100000)
+		lo = lo * 10 + (*q++ - '0');
+	hi = lo;
+	if (*q == ',') {
+		q++;
+		if (*q >= '0' && *q <= '9') {
+			hi = 0;
+			while (*q >= '0' && *q <= '9' && hi <= 100000)
+				hi = hi * 10 + (*q++ - '0');
+		}
+	}
+	if (*q != '}')
+		return -1;
+	*len = (size_t)(q + 1 - p);
+	return hi;
+}
+
+/* Why pattern would cost a web worker too much, or NULL: too long, a
+ * backreference, or counted repetitions that expand into more than
+ * PATTERN_COPIES_MAX copies in all (nested ones multiply: a group's
+ * count times the copies inside it). */
+static const char *
+pattern_problem(const char *p)
+{
+	long copies[PATTERN_NEST_MAX + 1] = { 0 }, count, inner = 0;
+	int depth = 0, group_closed = 0;
+	size_t len;
+
+	if (strlen(p) > PATTERN_BYTES_MAX)
+		return "pattern is longer than 4096 bytes";
+	while (*p) {
+		if (*p == '\\') {
+			if (p[1] >= '1' && p[1] <= '9')
+				return "pattern must not use a backreference (\\1 to \\9)";
+			p += p[1] ? 2 : 1;
+			group_closed = 0;
+			continue;
+		}
+		if (*p == '[') {
+			/* A bracket expression is one atom: "]" first is a member, as
+			 * are the "]" of [:class:], [.x.] and [=x=]. */
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']') {
+				if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+					const char *end = strchr(p + 2, p[1]);
+
+					p = end && end[1] == ']' ? end + 2 : p + 1;
+				} else {
+					p++;
+				}
+			}
+			p += *p ? 1 : 0;
+			group_closed = 0;
+			continue;
+		}
+		if (*p == '(') {
+			if (depth == PATTERN_NEST_MAX)
+				return "pattern nests groups more than 32 deep";
+			copies[++depth] = 0;
+			p++;
+			group_closed = 0;
+			continue;
+		}
+		if (*p == ')' && depth > 0) {
+			inner = copies[depth--];
+			p++;
+			group_closed = 1;
+			count = interval_at(p, &len);
+			if (count >= 0) {
+				copies[depth] += count * (inner > 0 ? inner : 1);
+				p += len;
+				group_closed = 0;
+			} else {
+				copies[depth] += inner;
+			}
+			if (copies[depth] > PATTERN_COPIES_MAX)
+				break;
+			continue;
+		}
+		count = interval_at(p, &len);
+		if (count >= 0 && !group_closed) {
+			copies[depth] += count;
+			p += len;
+		} else {
+			p++;
+		}
+		group_closed = 0;
+		if (copies[depth] > PATTERN_COPIES_MAX)
+			break;
+	}
+	if (copies[depth] > PATTERN_COPIES_MAX || copies[0] > PATTERN_COPIES_MAX)
+		return "pattern repeats too much: its counted repetitions ({m,n}) make more than "
+			"256 copies in all, nested ones multiplied";
+	return NULL;
 }
 
 hl_err
@@ -244,6 +371,10 @@ pattern_match(struct validation *val, json_object *pattern, const char *str,
 	if (lh_table_lookup_ex(val->patterns, pattern, &found)) {
 		re = found;
 	} else {
+		/* A schema stored before pattern_problem existed is not run. */
+		if (pattern_problem(json_object_get_string(pattern)))
+			return hl_fail(HL_ERR_UNPROCESSABLE, where, "the event type's schema has a "
+				"pattern too costly to run: %s", pattern_problem(json_object_get_string(pattern)));
 		re = malloc(sizeof(*re));
 		if (!re)
 			return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
@@ -309,7 +440,12 @@ validate(struct validation *val, json_object *s, json_object *v, const char *whe
 			return hl_fail(HL_ERR_UNPROCESSABLE, where, "%s is longer than %lld characters",
 				where, (long long)json_object_get_int64(k));
 		if (json_object_object_get_ex(s, "pattern", &k)) {
-			hl_err rc = pattern_match(val, k, str, where, &ok);
+			hl_err rc;
+
+			if (strlen(str) > PATTERN_INPUT_MAX)
+				return hl_fail(HL_ERR_UNPROCESSABLE, where, "%s is longer than 65536 "
+					"bytes, the most a schema's pattern is matched against", where);
+			rc = pattern_match(val, k, str, where, &ok);
 
 			if (rc)
 				return rc;

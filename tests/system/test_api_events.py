@@ -460,3 +460,29 @@ def test_event_type_audit_names_it_and_keeps_a_large_schema_cut():
     assert detail["(truncated)"]["bytes"] > 70000, detail
     assert isinstance(detail["schema"], str) and detail["schema"].startswith('{"type":"object"'), detail
     assert len(json.dumps(detail)) < 65535, len(json.dumps(detail))
+
+
+def test_schema_patterns_that_would_hold_a_worker_are_refused():
+    """A pattern with a backreference, ^((a|aa)*)*\\1\\1b$, held a web
+    worker for hours on a 400-character string (glibc backtracks), and
+    (a{1,100}){1,100}b expanded into 10,000 states: one tenant could stop
+    the API for all. Such schemas are refused when defined, with the
+    pattern's path."""
+    _, key = account()
+    for pattern in ("^((a|aa)*)*\\1\\1b$", "(a{1,100}){1,100}b"):
+        r = api("POST", "/webhooks/events", {"name": "redos.t%d" % (time.time_ns() % 10**9),
+                                             "schema": {"type": "object", "properties": {
+                                                 "s": {"type": "string", "pattern": pattern}}}},
+                key=key)
+        assert r.status == 422 and r.body["error"]["field"] == "schema.properties.s.pattern", r
+    name = "redos.ok%d" % (time.time_ns() % 10**9)
+    r = api("POST", "/webhooks/events", {"name": name, "schema": {"type": "object", "properties": {
+        "s": {"type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}$"}}}}, key=key)
+    assert r.status == 201, r
+    t0 = time.monotonic()
+    r = api("POST", "/webhooks/publish", {"event_type": name, "payload": {"s": "a" * 70000}}, key=key)
+    assert r.status == 422 and error_code(r) == "schema_mismatch", r
+    assert "65536" in r.body["error"]["message"] and time.monotonic() - t0 < 5, r
+    r = api("POST", "/webhooks/publish", {"event_type": name, "payload": {"s": "0123abcd-ffff"}},
+            key=key)
+    assert r.status == 202, r

@@ -157,6 +157,63 @@ START_TEST(test_schema_subset)
 }
 END_TEST
 
+/* Patterns that would hold a web worker for minutes or hours (a
+ * backreference backtracks; counted repetitions expand into copies, nested
+ * ones multiplied) are refused when the schema is stored; patterns of the
+ * usual kinds, long alternations included, are taken. */
+START_TEST(test_costly_patterns_refused)
+{
+	static const char *const refused[] = {
+		"^((a|aa)*)*\\\\1\\\\1b$", "(x)\\\\9", "(a{1,100}){1,100}b",
+		"^([a-z]{1,50}){1,50}b$", "((a{2}){30}){20}", "a{257}", "[a-z]{0,200}[0-9]{0,57}",
+		"(a{1,10}b{1,10}){13}", NULL
+	};
+	static const char *const taken[] = {
+		"^\\\\+[1-9][0-9]{1,14}$", "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+		"^ord_[0-9]+$", "^((a|aa)*)*b$", "a{256}", "[{]{5}", "([a-z]{2}){128}",
+		"[]{1,2}]{10}", "[[:alpha:]]{3,}", "\\\\{1,900\\\\}", NULL
+	};
+	char text[256], *big;
+	json_object *s, *payload;
+	int i;
+
+	for (i = 0; refused[i]; i++) {
+		snprintf(text, sizeof(text), "{\"pattern\":\"%s\"}", refused[i]);
+		ck_assert_msg(strcmp(bad_schema(text), "schema.pattern") == 0, "%s", refused[i]);
+	}
+	for (i = 0; taken[i]; i++) {
+		snprintf(text, sizeof(text), "{\"pattern\":\"%s\"}", taken[i]);
+		s = json_tokener_parse(text);
+		ck_assert_msg(s != NULL, "%s", text);
+		ck_assert_msg(hl_schema_check(s) == HL_OK, "%s: %s", taken[i], hl_errmsg());
+		json_object_put(s);
+	}
+	/* A string past 64 KiB is not matched (refused), one at it is. */
+	s = json_tokener_parse("{\"properties\":{\"v\":{\"pattern\":\"^a*$\"}}}");
+	big = malloc(65538);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'a', 65537);
+	big[65537] = '\0';
+	payload = json_object_new_object();
+	json_object_object_add(payload, "v", json_object_new_string(big));
+	ck_assert_int_eq(hl_schema_validate(s, payload), HL_ERR_UNPROCESSABLE);
+	ck_assert_str_eq(hl_errfield(), "payload.v");
+	big[65536] = '\0';
+	json_object_object_add(payload, "v", json_object_new_string(big));
+	ck_assert_int_eq(hl_schema_validate(s, payload), HL_OK);
+	json_object_put(payload);
+	json_object_put(s);
+	free(big);
+	/* A schema stored before the check is refused when run, not run. */
+	s = json_tokener_parse("{\"properties\":{\"v\":{\"pattern\":\"^(a)\\\\1$\"}}}");
+	payload = json_tokener_parse("{\"v\":\"aa\"}");
+	ck_assert_int_eq(hl_schema_validate(s, payload), HL_ERR_UNPROCESSABLE);
+	ck_assert_ptr_nonnull(strstr(hl_errmsg(), "too costly"));
+	json_object_put(payload);
+	json_object_put(s);
+}
+END_TEST
+
 static double
 seconds(void)
 {
@@ -226,6 +283,7 @@ schema_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_valid);
+	tcase_add_test(tc, test_costly_patterns_refused);
 	tcase_add_test(tc, test_failures_name_path);
 	tcase_add_test(tc, test_numbers_compare_as_numbers);
 	tcase_add_test(tc, test_schema_subset);
