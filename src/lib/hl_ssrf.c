@@ -45,6 +45,8 @@ static const struct range6 deny6[] = {
 	{ { 0xfc, 0x00 }, 7 },                           /* unique local */
 	{ { 0xff, 0x00 }, 8 },                           /* multicast */
 	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32 },              /* documentation */
+	{ { 0, 0x64, 0xff, 0x9b, 0, 1 }, 48 },           /* local-use NAT64 (RFC 8215) */
+	{ { 0x01, 0x00 }, 64 },                          /* discard-only (RFC 6666) */
 };
 
 /* IPv6 ranges that carry an IPv4 address, which is what the packet
@@ -52,6 +54,10 @@ static const struct range6 deny6[] = {
 static const struct range6 mapped = { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff }, 96 };
 static const struct range6 nat64 = { { 0, 0x64, 0xff, 0x9b }, 96 };
 static const struct range6 sixtofour = { { 0x20, 0x02 }, 16 };
+/* ::a.b.c.d (IPv4-compatible, deprecated but still routed by a host with
+ * a sit tunnel) and ::ffff:0:a.b.c.d (SIIT's IPv4-translated). */
+static const struct range6 compatible = { { 0 }, 96 };
+static const struct range6 translated = { { 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0 }, 96 };
 
 /* 1 when the first bits of a and b agree. */
 static int prefix_eq(const unsigned char *a, const unsigned char *b, int bits)
@@ -234,7 +240,9 @@ static int denied6(const unsigned char *a)
 		if (prefix_eq(deny6[i].net, a, deny6[i].bits))
 			return 1;
 	}
-	if (prefix_eq(mapped.net, a, mapped.bits) || prefix_eq(nat64.net, a, nat64.bits))
+	if (prefix_eq(mapped.net, a, mapped.bits) || prefix_eq(nat64.net, a, nat64.bits) ||
+	    prefix_eq(compatible.net, a, compatible.bits) ||
+	    prefix_eq(translated.net, a, translated.bits))
 		return denied4(a + 12);
 	if (prefix_eq(sixtofour.net, a, sixtofour.bits))
 		return denied4(a + 2);

@@ -93,6 +93,10 @@ START_TEST(test_deny_ipv6)
 		"::ffff:0.0.0.0", "::ffff:255.255.255.255",
 		"64:ff9b::127.0.0.1", "64:ff9b::a9fe:a9fe",
 		"2002:7f00:1::", "2002:c0a8:101::1", "2002:0a00:0001:1::1",
+		/* IPv4-compatible and SIIT-translated forms, local-use NAT64 and
+		 * discard-only: they passed, and reached connect(). */
+		"::127.0.0.1", "::10.0.0.1", "::2", "::ffff:0:127.0.0.1", "::ffff:0:a9fe:a9fe",
+		"64:ff9b:1::7f00:1", "64:ff9b:1:ffff::1", "100::1",
 	};
 	size_t i;
 
@@ -104,9 +108,10 @@ END_TEST
 START_TEST(test_allow_ipv6_public)
 {
 	static const char *good[] = {
-		"2606:4700::1111", "2001:4860:4860::8888", "::2",
+		"2606:4700::1111", "2001:4860:4860::8888",
 		"fec0::1", "2001:db9::1",
 		"::ffff:8.8.8.8", "64:ff9b::8.8.8.8", "2002:808:808::1",
+		"::8.8.8.8", "::ffff:0:8.8.8.8", "64:ff9b:2::1", "100:0:0:1::1",
 	};
 	size_t i;
 
