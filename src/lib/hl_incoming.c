@@ -264,6 +264,7 @@ hl_incoming_verify_either(enum hl_verify v, const char *secret, const char *prev
 /* What the provider calls this delivery and this kind of event. */
 struct provenance {
 	const char *dedupe;          /* its delivery id as it came, or NULL */
+	const char *key;             /* what deduplicates: dedupe, or the body's hash */
 	const char *event;           /* its event name, or NULL */
 	/* The delivery id as the envelope and the log show it: the first
 	 * DEDUPE_MAX bytes, those that are not UTF-8 read '?'. Deduplication
@@ -321,6 +322,7 @@ provenance(const struct hl_source *src, hl_header_fn header, void *ctx, json_obj
 		hl_strlcpy(p->shown, p->dedupe, sizeof(p->shown));
 		hl_utf8_sanitize(p->shown);
 	}
+	p->key = p->dedupe;
 	if (p->event && (!*p->event || strlen(p->event) > PROVIDER_EVENT_MAX ||
 	    !hl_utf8_valid(p->event, strlen(p->event))))
 		p->event = NULL;
@@ -504,9 +506,9 @@ hl_incoming_receive(struct hl_db *db, const struct hl_source *src,
 	const struct hl_incoming_in *in, struct hl_incoming_out *out)
 {
 	struct hl_incoming_entry e;
-	struct provenance p = { NULL, NULL, "" };
+	struct provenance p = { NULL, NULL, NULL, "" };
 	json_object *body = NULL, *payload = NULL, *res = NULL;
-	char idem[80], hash[65], message[500], *keyed;
+	char idem[80], hash[65], body_hash[65], message[500], *keyed;
 	const char *reason, *used = NULL;
 	int is_text = 0;
 	hl_err rc;
@@ -530,13 +532,23 @@ hl_incoming_receive(struct hl_db *db, const struct hl_source *src,
 		payload = envelope(src, in, out->request_id, &p, body, is_text);
 		body = NULL;
 		/* The source and the provider's id, hashed to fit the key column:
-		 * the same delivery posted again is the same key. */
-		if (p.dedupe) {
-			keyed = malloc(strlen(src->id) + strlen(p.dedupe) + 2);
+		 * the same delivery posted again is the same key. GitHub and
+		 * Shopify sign neither their delivery id nor a time, only the
+		 * body: a captured request posted again under a new id header
+		 * was a new event each time. For them the key is the signed
+		 * bytes themselves, which each new delivery changes (its times,
+		 * ids, GitHub's ping zen) and a copy cannot. */
+		if (src->verify == HL_VERIFY_GITHUB || src->verify == HL_VERIFY_SHOPIFY) {
+			hl_sha256_hex(in->body, in->bodylen, body_hash);
+			p.key = body_hash;
+		}
+		if (p.key) {
+			keyed = malloc(strlen(src->id) + strlen(p.key) + 8);
 			if (!keyed) {
 				rc = hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 			} else {
-				sprintf(keyed, "%s\n%s", src->id, p.dedupe);
+				sprintf(keyed, "%s\n%s%s", src->id, p.key == body_hash ? "body:" : "",
+					p.key);
 				hl_sha256_hex(keyed, strlen(keyed), hash);
 				snprintf(idem, sizeof(idem), "incoming:%s", hash);
 				free(keyed);
@@ -547,7 +559,7 @@ hl_incoming_receive(struct hl_db *db, const struct hl_source *src,
 	 * id, time, headers), and a copy keeps the first one's type. */
 	if (!rc)
 		rc = hl_publish(db, src->account_id, out->event_type, payload,
-			p.dedupe ? idem : NULL, 0, &res);
+			p.key ? idem : NULL, 0, &res);
 	if (!rc) {
 		hl_strlcpy(out->event_id, hl_json_get_str(res, "id"), sizeof(out->event_id));
 		out->deliveries = (int)json_object_get_int(json_object_object_get(res, "deliveries"));

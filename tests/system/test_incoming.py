@@ -194,6 +194,7 @@ def test_a_delivery_posted_again_or_concurrently_makes_one_event():
     assert again.status == 200 and again.body["duplicate"] is True, again
     assert again.body["event_id"] == first.body["event_id"], (first, again)
     # Eight copies of another delivery at once: one wins, seven are duplicates.
+    body = b'{"n": 2}'
     hdrs = github_headers(secret, body, delivery="dup-2")
     results = []
 
@@ -460,15 +461,18 @@ def test_an_address_list_without_entries_admits_any_address():
     src = source(key, "github", secret=secret, allowed_cidrs=" ")
     assert src["allowed_cidrs"] is None, src
     assert post(src, body, github_headers(secret, body)).status == 202
-    for blank in (",", " , \t", ""):
+    for n, blank in enumerate((",", " , \t", "")):
         r = api("PUT", "/webhooks/sources/%s" % src["id"], {"allowed_cidrs": blank}, key=key)
         assert r.status == 200 and r.body["allowed_cidrs"] is None, (blank, r)
+        # Another body each time: GitHub's copies of one body are one event.
+        body = b'{"n": %d}' % (n + 2)
         assert post(src, body, github_headers(secret, body)).status == 202, blank
     r = api("PUT", "/webhooks/sources/%s" % src["id"], {"allowed_cidrs": " 10.0.0.0/8 , "}, key=key)
     assert r.status == 200 and r.body["allowed_cidrs"] == "10.0.0.0/8", r
     assert post(src, body, github_headers(secret, body)).status == 403
     # A row stored before lists were trimmed: still any address.
     sql("UPDATE sources SET allowed_cidrs = ' , ' WHERE id = '%s'" % src["id"])
+    body = b'{"n": 9}'
     assert post(src, body, github_headers(secret, body)).status == 202
     assert api("GET", "/webhooks/sources/%s" % src["id"], key=key).body["allowed_cidrs"] is None
     # An unsigned source needs a real list.
@@ -874,3 +878,36 @@ def test_request_log_pages_newest_first():
     assert [e["id"] for e in rest["data"]] == ids[::-1][2:] and rest["done"] is True, rest
     r = api("GET", "/webhooks/sources/%s/requests/inc_00000000000000000000000000" % src["id"], key=key)
     assert r.status == 404, r
+
+
+def test_github_and_shopify_copies_under_new_ids_are_duplicates():
+    """GitHub and Shopify sign the body only: no time, no delivery id. A
+    captured request posted again with a new X-GitHub-Delivery (or none)
+    was a new verified event each time, sent on to every endpoint. Their
+    copies are now recognised by the signed bytes: one event, the same
+    answer as any duplicate; another body is another event."""
+    slug, key = account()
+    secret = unique("s")
+    src = source(key, "github", secret=secret)
+    body = b'{"ref": "refs/heads/main", "after": "1a2b"}'
+    first = post(src, body, github_headers(secret, body, delivery="d1"))
+    assert first.status == 202, first
+    for hdrs in (github_headers(secret, body, delivery="d1"),
+                 github_headers(secret, body, delivery="d2"),
+                 {k: v for k, v in github_headers(secret, body).items() if k != "X-GitHub-Delivery"}):
+        r = post(src, body, hdrs)
+        assert r.status == 200 and r.body["duplicate"] is True, (hdrs, r)
+        assert r.body["event_id"] == first.body["event_id"], r
+    other = b'{"ref": "refs/heads/main", "after": "3c4d"}'
+    assert post(src, other, github_headers(secret, other, delivery="d3")).status == 202
+    assert events_of(slug) == 2
+    # The log still shows each request's own delivery id.
+    ids = [e.get("dedupe_key") or e.get("provider_id") for e in log(key, src)]
+    assert "d2" in ids and "d3" in ids, ids
+    shop = source(key, "shopify", secret=secret)
+    order = b'{"id": 820982911946154508}'
+    for n, webhook_id in enumerate(("w-1", "w-2")):
+        r = post(shop, order, {"X-Shopify-Hmac-Sha256": shopify_header(secret, order),
+                               "X-Shopify-Topic": "orders/create", "X-Shopify-Webhook-Id": webhook_id})
+        assert r.status == (202 if n == 0 else 200), r
+    assert events_of(slug) == 3
