@@ -272,10 +272,12 @@ serve(const struct hl_config *cfg, struct hl_db **db, FCGX_Request *fcgx)
 		if (gated == GATE_MISMATCH && wants_json(&r))
 			hl_resp_error(&r, 503, "database_schema_mismatch", "the database schema does "
 				"not match this hookline release: an administrator must run hooklinectl "
-				"migrate (the server log says more)", NULL);
+				"migrate, or reload the web server after an upgrade (the server log says "
+				"which)", NULL);
 		else if (gated == GATE_MISMATCH)
 			hl_page_error(&r, 503, "The database schema does not match this hookline "
-				"release: an administrator must run hooklinectl migrate. Try again shortly.");
+				"release: an administrator must run hooklinectl migrate, or reload the web "
+				"server after an upgrade. Try again shortly.");
 		else if (wants_json(&r))
 			hl_resp_error(&r, 503, "unavailable", "the database is unavailable", NULL);
 		else
