@@ -12,6 +12,7 @@
 #include "hl_crypto.h"
 #include "hl_retry.h"
 #include "hl_ssrf.h"
+#include "hl_util.h"
 
 #ifndef HL_SYSCONFDIR
 #define HL_SYSCONFDIR "/etc"
@@ -144,7 +145,18 @@ set_key(struct hl_config *cfg, const struct config_key *k, const char *v)
 
 	switch (k->type) {
 	case KEY_STR: {
-		char *copy = strdup(v);
+		char *copy;
+
+		/* An HDF heredoc can hold a line break: a User-Agent of two lines
+		 * was sent raw, a second header injected into every delivery. No
+		 * value here is more than one line. */
+		if (hl_has_control(v, strlen(v)))
+			return hl_fail(HL_ERR_CONFIG, k->name, "%s must be one line without control "
+				"characters", k->name);
+		if (!*v && k->offset == OFF(user_agent))
+			return hl_fail(HL_ERR_CONFIG, k->name, "%s must not be empty (a receiver "
+				"may refuse a request without a User-Agent)", k->name);
+		copy = strdup(v);
 		if (!copy)
 			return hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
 		free(*(char **)field);

@@ -87,6 +87,11 @@ START_TEST(test_errors_name_the_key)
 	expect_bad(KEY "Web.BasePath = hooks\n", "Web.BasePath");
 	expect_bad(KEY "Web.BasePath = /hooks/\n", "Web.BasePath");
 	expect_bad(KEY "Web.BasePath = /a;b\n", "Web.BasePath");
+	/* A heredoc's line break would reach a request header. */
+	expect_bad(KEY "Delivery.UserAgent << EOM\nfoo\nX-Injected: yes\nEOM\n", "Delivery.UserAgent");
+	expect_bad(KEY "Delivery.UserAgent = a\tb\n", "Delivery.UserAgent");
+	expect_bad(KEY "Delivery.UserAgent =\n", "Delivery.UserAgent");
+	expect_bad(KEY "Database.Host << EOM\nh1\nh2\nEOM\n", "Database.Host");
 }
 END_TEST
 
