@@ -212,8 +212,13 @@ on_header(char *data, size_t size, size_t nmemb, void *userp)
 	if (s->nresp_headers >= RESPONSE_HEADERS_MAX ||
 	    s->resp_header_bytes + namelen + strlen(value) > RESPONSE_HEADER_BYTES)
 		return n;
+	/* By value too (a receiver that echoes the request's Authorization
+	 * as X-Echo-Auth), but for the challenges, which name a scheme and
+	 * carry no credential ("WWW-Authenticate: Basic realm=..."). */
 	json_object_object_add(s->resp_headers, name,
-		json_object_new_string(is_secret_response_header(name) ? HL_REDACTED : value));
+		json_object_new_string(is_secret_response_header(name) ||
+		(strcmp(name, "www-authenticate") && strcmp(name, "proxy-authenticate") &&
+		is_secret_value(value)) ? HL_REDACTED : value));
 	s->nresp_headers++;
 	s->resp_header_bytes += namelen + strlen(value);
 	return n;

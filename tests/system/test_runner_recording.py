@@ -101,7 +101,9 @@ def test_response_status_headers_and_body_are_stored_up_to_the_limit():
     _, key = new_account()
     body = bytes(ord("a") + i % 26 for i in range(100 * 1024))
     with Receiver(status=200, headers={"X-Receiver-Trace": "trace-42",
-                                       "Set-Cookie": "session=receiver-secret; HttpOnly"},
+                                       "Set-Cookie": "session=receiver-secret; HttpOnly",
+                                       "X-Echo-Auth": "Bearer echoed-secret",
+                                       "WWW-Authenticate": 'Basic realm="hooks"'},
                   body=body) as rcv:
         ep = endpoint(key, rcv.url)
         evt = publish(key, {"n": 1})["id"]
@@ -115,6 +117,10 @@ def test_response_status_headers_and_body_are_stored_up_to_the_limit():
         assert got["x-receiver-trace"] == "trace-42", a
         # A session the receiver hands out is a credential: not shown.
         assert got["set-cookie"] == "[redacted]", a
+        # Credentials echoed under any name are recognised by their scheme;
+        # a challenge names a scheme and holds none, and stays readable.
+        assert got["x-echo-auth"] == "[redacted]", a
+        assert got["www-authenticate"] == 'Basic realm="hooks"', a
         assert a["response_body"] == body[:4096].decode(), len(a["response_body"] or "")
         # The request as sent: URL and the Standard Webhooks headers.
         assert a["request_url"] == rcv.url, a
