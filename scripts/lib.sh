@@ -345,6 +345,9 @@ Paths.Sql = $HL_SRCDIR/sql
 Security.MasterKey = $key
 Security.PreviousMasterKey = $prev
 Security.RequireHttps = 0
+# DEVELOPMENT SETTING: the dashboard is served over plain http on 127.0.0.1,
+# so the session cookie must not be Secure-only. Production keeps the default 1.
+Security.CookieSecure = 0
 # DEVELOPMENT SETTING: allow deliveries to loopback receivers. In production
 # leave Delivery.AllowCidrs empty so private and loopback addresses are refused.
 Delivery.AllowCidrs = 127.0.0.0/8, ::1/128

@@ -59,7 +59,7 @@ static const struct config_key config_keys[] = {
 	{ "Security.MasterKey", KEY_MASTERKEY, OFF(master_key), NULL, 0, 0 },
 	{ "Security.PreviousMasterKey", KEY_MASTERKEY, OFF(prev_master_key), "", 0, 0 },
 	{ "Security.RequireHttps", KEY_BOOL, OFF(require_https), "1", 0, 1 },
-	{ "Security.CookieSecure", KEY_BOOL, OFF(cookie_secure), "0", 0, 1 },
+	{ "Security.CookieSecure", KEY_BOOL, OFF(cookie_secure), "1", 0, 1 },
 	{ "Security.SessionSeconds", KEY_LONG, OFF(session_ttl), "43200", 300, 2592000 },
 	{ "Web.MaxBodyBytes", KEY_SIZE, OFF(max_body), "1048576", 1024, 67108864 },
 	{ "Web.BasePath", KEY_STR, OFF(base_path), "", 0, 0 },

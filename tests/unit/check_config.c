@@ -20,6 +20,8 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(c.db_port, 3306);
 	ck_assert_str_eq(c.db_name, "hookline");
 	ck_assert_int_eq(c.require_https, 1);
+	/* Secure by default: TLS may end before the web server. */
+	ck_assert_int_eq(c.cookie_secure, 1);
 	ck_assert_int_eq(c.nallow, 0);
 	ck_assert_int_eq(c.retry_steps, 8);
 	ck_assert_int_eq(c.retry_schedule[0], 0);
