@@ -432,7 +432,8 @@ def test_manage_list_shows_rates_past_200_endpoints():
     cols = [c for (c,) in sql("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE "
                               "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'endpoints' "
                               "ORDER BY ORDINAL_POSITION")]
-    sel = ["CONCAT('wh_0', LPAD(seq, 4, '0'))" if c == "id" else
+    # Ids of the real shape (26 base32 digits), as the list's links carry.
+    sel = ["CONCAT('wh_0', LPAD(seq, 25, '0'))" if c == "id" else
            "CONCAT(url, seq)" if c == "url" else c for c in cols]
     sql("INSERT INTO endpoints (%s) SELECT %s FROM endpoints JOIN seq_1_to_250 WHERE id = '%s'"
         % (", ".join(cols), ", ".join(sel), first))
