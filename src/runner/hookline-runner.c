@@ -82,10 +82,14 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: hookline-runner [--config FILE] [--once] [--max-seconds N] "
-		"[--account SLUG] | --version\n"
+		"[--account SLUG] | --version | --help\n"
+		"  --config FILE    the configuration (default $HOOKLINE_CONFIG, else the built-in path)\n"
 		"  --once           send what is due now and exit\n"
-		"  --max-seconds N  keep polling for new work for N seconds (default 55, for cron)\n"
-		"  --account SLUG   send only this account's deliveries (isolate a tenant)\n");
+		"  --max-seconds N  keep polling for new work for N seconds, 1..86400 (default 55, "
+		"for cron)\n"
+		"  --account SLUG   send only this account's deliveries (isolate a tenant)\n"
+		"  --version        the release and the schema it needs\n"
+		"  --help           this text\n");
 }
 
 /* Requests the runner holds: Concurrency running in curl plus up to a
@@ -481,9 +485,12 @@ main(int argc, char **argv)
 			break;
 		case 'm':
 			errno = 0;
+			/* Digits only: strtol took "" as 0, and 0 claimed work only to
+			 * give it back at once (--once is the run that does not wait). */
 			r.max_seconds = strtol(optarg, &end, 10);
-			if (errno || *end || r.max_seconds < 0 || r.max_seconds > 86400) {
-				fprintf(stderr, "hookline-runner: --max-seconds must be 0..86400\n");
+			if (errno || *end || strspn(optarg, "0123456789") != strlen(optarg) ||
+			    r.max_seconds < 1 || r.max_seconds > 86400) {
+				fprintf(stderr, "hookline-runner: --max-seconds must be 1..86400\n");
 				return 2;
 			}
 			break;

@@ -219,3 +219,20 @@ def test_fifo_goes_on_after_a_dead_delivery_and_a_retried_one_goes_first():
         run_runner("--once")
         order = [q.headers["webhook-id"] for q in rcv.wait_for_requests(6)]
         assert order[3:] == [ids[0]] + later, order
+
+
+def test_max_seconds_is_a_plain_number_from_1():
+    """--max-seconds '' was read as 0, and 0 claimed deliveries only to
+    give them back at once; ' 5' and '+5' were taken too. Each is a usage
+    error (exit 2) now, before anything is claimed; --help names every
+    option."""
+    from hltest import RUNNER, CONFIG
+    for value in ("", "0", " 5", "+5", "5s", "86401"):
+        p = subprocess.run([RUNNER, "--config", CONFIG, "--max-seconds", value],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 2, (value, p.returncode, p.stderr)
+        assert "--max-seconds must be 1..86400" in p.stderr, (value, p.stderr)
+    p = subprocess.run([RUNNER, "--help"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p
+    for option in ("--config", "--once", "--max-seconds", "--account", "--version", "--help"):
+        assert option in p.stdout, (option, p.stdout)
