@@ -262,6 +262,10 @@ tokens_main(void *arg)
 	}
 	/* Stopping: requests still waiting for a token were never sent and
 	 * go back to the queue; their token requests are dropped. */
+	for (i = 0, nin = 0; i < t->nf; i++)
+		nin += t->f[i].n;
+	if (nin)
+		hl_log(HL_LOG_INFO, "stopping: released %d requests waiting for an OAuth token", nin);
 	while (t->nf) {
 		if (t->f[0].s) {
 			curl_multi_remove_handle(t->multi, hl_send_easy(t->f[0].s));

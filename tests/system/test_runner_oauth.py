@@ -271,6 +271,30 @@ def test_a_token_endpoint_that_never_answers_delays_only_its_own_deliveries():
         assert "timed out" in att["error_message"].lower(), att
 
 
+def test_sigterm_gives_back_a_delivery_waiting_for_its_token():
+    # A delivery whose token request is still unanswered was never sent:
+    # SIGTERM gives it back to the queue at once (no attempt), the runner
+    # does not wait for the token endpoint's timeout.
+    slug, key = new_account()
+    with SilentTokenServer() as ts, Receiver() as rcv:
+        ep = _endpoint(key, rcv.url, ts.url, timeout_ms=20000)
+        _publish(key, 1)
+        p = start_runner("--max-seconds", "30", "--account", slug)
+        deadline = time.time() + 10
+        while not ts.conns and time.time() < deadline:
+            time.sleep(0.05)
+        assert ts.conns, "no token request"
+        t0 = time.time()
+        p.terminate()
+        _, err = p.communicate(timeout=30)
+        assert p.returncode == 0, err
+        assert time.time() - t0 < 5, err
+        assert "released 1 requests waiting for an OAuth token" in err, err
+        (d,) = _deliveries(key, ep["id"])
+        assert (d["status"], d["attempts"]) == ("pending", 0), d
+        assert rcv.requests == []
+
+
 def test_refused_client_is_an_auth_attempt_without_secrets():
     slug, key = new_account()
     with TokenServer() as ts, Receiver() as rcv:
