@@ -20,11 +20,6 @@
 /* After a refusal nobody asks the token endpoint again for this long
  * (sql/008_oauth_refusals.sql). */
 #define REFUSED_HOLD_S 30
-/* Runners that miss the cache at the same moment: one asks the token
- * endpoint while holding a MariaDB named lock, the others wait this long
- * for it and then read the cache. Past it they ask as well: a slow token
- * endpoint must not stall a runner's claims for long. */
-#define FETCH_WAIT_S 2
 
 static int
 is_oauth(const struct hl_job *job)
@@ -33,7 +28,8 @@ is_oauth(const struct hl_job *job)
 }
 
 /* A cached, unexpired token of the endpoint, or a recent refusal (which
- * sets job->auth_error): 1 found, 0 none, -1 error. */
+ * sets job->auth_error): 1 found, 0 none, -1 error. A cache hit for a
+ * token leaves job->oauth_token and job->oauth_sealed set. */
 static int
 cache_get(struct hl_db *db, const struct hl_config *cfg, struct hl_job *job)
 {
@@ -67,22 +63,21 @@ out:
 }
 
 /* The named lock of the endpoint's token fetch (released when the
- * connection goes, so a crashed runner holds nothing): 1 taken, 0 not
- * (another runner kept it FETCH_WAIT_S, or the database failed). */
-static int
-fetch_lock(struct hl_db *db, const char *endpoint_id)
+ * connection goes, so a crashed runner holds nothing). */
+int
+hl_oauth_lock(struct hl_db *db, const char *endpoint_id, long wait_s)
 {
 	char name[HL_ID_MAX + 20];
 	int taken = 0;
 
 	snprintf(name, sizeof(name), "hookline.oauth.%s", endpoint_id);
-	if (hl_db_lock(db, name, FETCH_WAIT_S, &taken))
+	if (hl_db_lock(db, name, wait_s, &taken))
 		return 0;
 	return taken;
 }
 
-static void
-fetch_unlock(struct hl_db *db, const char *endpoint_id)
+void
+hl_oauth_unlock(struct hl_db *db, const char *endpoint_id)
 {
 	char name[HL_ID_MAX + 20];
 
@@ -92,18 +87,14 @@ fetch_unlock(struct hl_db *db, const char *endpoint_id)
 			endpoint_id, hl_errmsg());
 }
 
-/* Ask the token endpoint and cache the answer (a token, or the refusal)
- * for every runner. */
-static void
-fetch_token(struct hl_db *db, const struct hl_config *cfg, struct hl_job *job)
+void
+hl_oauth_store(struct hl_db *db, const struct hl_config *cfg, struct hl_job *job, hl_err got,
+	char *token, long expires_in)
 {
-	char *token = NULL;
-	long expires_in = -1;
 	long long life_ms, margin;
 	hl_err rc;
 
-	if (hl_send_token(cfg, job, &token, &expires_in, job->auth_error,
-	    sizeof(job->auth_error))) {
+	if (got) {
 		hl_log(HL_LOG_INFO, "endpoint %s: no OAuth token: %s", job->endpoint_id,
 			job->auth_error);
 		/* Remembered for every runner, unless one has just cached a
@@ -122,6 +113,7 @@ fetch_token(struct hl_db *db, const struct hl_config *cfg, struct hl_job *job)
 				job->endpoint_id, hl_errmsg());
 		return;
 	}
+	job->auth_error[0] = '\0';
 	job->oauth_token = token;
 	if (expires_in > LIFE_MAX_S)
 		expires_in = LIFE_MAX_S;
@@ -143,6 +135,36 @@ fetch_token(struct hl_db *db, const struct hl_config *cfg, struct hl_job *job)
 			job->endpoint_id, hl_errmsg());
 }
 
+/* Ask the token endpoint and cache the answer (a token, or the refusal)
+ * for every runner. */
+static void
+fetch_token(struct hl_db *db, const struct hl_config *cfg, struct hl_job *job)
+{
+	char *token = NULL;
+	long expires_in = -1;
+	hl_err got;
+
+	got = hl_send_token(cfg, job, &token, &expires_in, job->auth_error,
+		sizeof(job->auth_error));
+	hl_oauth_store(db, cfg, job, got, token, expires_in);
+}
+
+hl_err
+hl_oauth_cached(struct hl_db *db, const struct hl_config *cfg, struct hl_job *job, int *done)
+{
+	int r;
+
+	*done = 1;
+	if (!is_oauth(job))
+		return HL_OK;
+	job->auth_error[0] = '\0';
+	r = cache_get(db, cfg, job);
+	if (r < 0)
+		return hl_fail(HL_ERR_DB, NULL, "reading the token cache failed");
+	*done = r > 0;
+	return HL_OK;
+}
+
 hl_err
 hl_oauth_prepare(struct hl_db *db, const struct hl_config *cfg, struct hl_job *job)
 {
@@ -153,13 +175,13 @@ hl_oauth_prepare(struct hl_db *db, const struct hl_config *cfg, struct hl_job *j
 	job->auth_error[0] = '\0';
 	r = cache_get(db, cfg, job);
 	if (r == 0) {
-		locked = fetch_lock(db, job->endpoint_id);
+		locked = hl_oauth_lock(db, job->endpoint_id, HL_OAUTH_FETCH_WAIT_S);
 		if (locked)
 			r = cache_get(db, cfg, job);   /* cached while we waited? */
 		if (r == 0)
 			fetch_token(db, cfg, job);
 		if (locked)
-			fetch_unlock(db, job->endpoint_id);
+			hl_oauth_unlock(db, job->endpoint_id);
 	}
 	return r < 0 ? hl_fail(HL_ERR_DB, NULL, "reading the token cache failed") : HL_OK;
 }

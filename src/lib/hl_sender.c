@@ -604,21 +604,18 @@ printable(const char *v)
 }
 
 hl_err
-hl_send_token(const struct hl_config *cfg, const struct hl_job *job, char **token,
-	long *expires_in, char *err, size_t errcap)
+hl_send_token_setup(const struct hl_config *cfg, const struct hl_job *job, struct hl_send **out,
+	char *err, size_t errcap)
 {
 	struct hl_send *s = NULL;
 	struct hl_buf form;
-	json_object *c = NULL, *answer = NULL, *v;
+	json_object *c = NULL;
 	char basic[2200], raw[1100], *id = NULL, *secret = NULL;
-	const char *tok;
-	long status = 0, timeout = job->timeout_ms > 0 ? job->timeout_ms : cfg->timeout_ms;
-	CURLcode res = CURLE_FAILED_INIT;
+	long timeout = job->timeout_ms > 0 ? job->timeout_ms : cfg->timeout_ms;
 	hl_err rc = HL_ERR_AUTH;
 	int n;
 
-	*token = NULL;
-	*expires_in = -1;
+	*out = NULL;
 	snprintf(err, errcap, "token request could not be prepared");
 	hl_buf_init(&form, 8192);
 	c = job->auth_json ? json_tokener_parse(job->auth_json) : NULL;
@@ -655,10 +652,43 @@ hl_send_token(const struct hl_config *cfg, const struct hl_job *job, char **toke
 	/* The delivery's own guard, protocols and timeouts. */
 	easy_guard(s, cred(c, "token_url"), timeout);
 	curl_easy_setopt(s->easy, CURLOPT_POST, 1L);
-	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, hl_buf_str(&form));
+	/* Copied: the transfer may outlive this call (curl multi). The size
+	 * goes first, or curl would copy up to a NUL. */
 	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)form.len);
+	if (curl_easy_setopt(s->easy, CURLOPT_COPYPOSTFIELDS, hl_buf_str(&form)) != CURLE_OK)
+		goto out;
 	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->headers);
-	res = curl_easy_perform(s->easy);
+	err[0] = '\0';
+	rc = HL_OK;
+out:
+	json_object_put(c);
+	if (id)
+		curl_free(id);
+	if (secret) {
+		memset(secret, 0, strlen(secret));
+		curl_free(secret);
+	}
+	memset(raw, 0, sizeof(raw));
+	memset(basic, 0, sizeof(basic));
+	hl_buf_free(&form);
+	if (rc && s)
+		hl_send_finish(s, CURLE_FAILED_INIT, NULL);
+	else
+		*out = s;
+	return rc;
+}
+
+hl_err
+hl_send_token_finish(struct hl_send *s, CURLcode res, char **token, long *expires_in, char *err,
+	size_t errcap)
+{
+	json_object *answer = NULL, *v;
+	const char *tok;
+	long status = 0;
+	hl_err rc = HL_ERR_AUTH;
+
+	*token = NULL;
+	*expires_in = -1;
 	if (res == CURLE_OK)
 		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (res != CURLE_OK || status != 200) {
@@ -683,22 +713,26 @@ hl_send_token(const struct hl_config *cfg, const struct hl_job *job, char **toke
 	if (*token) {
 		err[0] = '\0';
 		rc = HL_OK;
+	} else {
+		snprintf(err, errcap, "out of memory");
 	}
 out:
 	json_object_put(answer);
-	json_object_put(c);
-	if (id)
-		curl_free(id);
-	if (secret) {
-		memset(secret, 0, strlen(secret));
-		curl_free(secret);
-	}
-	memset(raw, 0, sizeof(raw));
-	memset(basic, 0, sizeof(basic));
-	hl_buf_free(&form);
-	if (s)
-		hl_send_finish(s, res, NULL);
+	hl_send_finish(s, res, NULL);
 	return rc;
+}
+
+hl_err
+hl_send_token(const struct hl_config *cfg, const struct hl_job *job, char **token,
+	long *expires_in, char *err, size_t errcap)
+{
+	struct hl_send *s;
+
+	*token = NULL;
+	*expires_in = -1;
+	if (hl_send_token_setup(cfg, job, &s, err, errcap))
+		return HL_ERR_AUTH;
+	return hl_send_token_finish(s, curl_easy_perform(s->easy), token, expires_in, err, errcap);
 }
 
 void

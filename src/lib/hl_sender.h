@@ -29,6 +29,13 @@ void hl_attempt_clear(struct hl_attempt *a);
 #define HL_OAUTH_TOKEN_MAX 2048
 hl_err hl_send_token(const struct hl_config *cfg, const struct hl_job *job, char **token,
 	long *expires_in, char *err, size_t errcap);
+/* The same in two steps, for a caller driving its own curl multi handle:
+ * the ready easy handle (hl_send_easy; its private pointer is *out), and
+ * the answer once its transfer is done (res), which frees s. */
+hl_err hl_send_token_setup(const struct hl_config *cfg, const struct hl_job *job,
+	struct hl_send **out, char *err, size_t errcap);
+hl_err hl_send_token_finish(struct hl_send *s, CURLcode res, char **token, long *expires_in,
+	char *err, size_t errcap);
 /* The failed attempt of a job that was never sent: no OAuth token to be
  * had (class auth), or a request that could not be built (class other).
  * message: why, without secrets. */

@@ -2,9 +2,10 @@
  * whole batches of Delivery.ClaimBatch once half a batch of room opened
  * up, turns the claimed jobs into requests (batch endpoints: one request
  * for up to batch_max of the claim's due deliveries; OAuth endpoints: a
- * token, fetched here so that a slow token endpoint delays nobody else),
- * and queues them for the main thread. It also takes back expired leases
- * of dead runners every RECLAIM_EVERY_MS. */
+ * token from the cache, or else from the token thread, tokens.c, so that
+ * a slow token endpoint delays nobody else), and queues them for the main
+ * thread. It also takes back expired leases of dead runners every
+ * RECLAIM_EVERY_MS. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "hl_log.h"
 #include "hl_oauth.h"
 #include "hl_util.h"
+#include "tokens.h"
 
 #define RECLAIM_EVERY_MS 5000
 /* A batch request's body at most (about: each item is its envelope plus
@@ -46,13 +48,16 @@ struct claimer {
 	struct hl_job **ready;        /* requests claimed and not yet taken */
 	int nready, cap;
 	int inflight;                 /* as the main thread last reported */
+	struct tokens *tokens;        /* started at the first token to fetch */
+	int token_wait;               /* requests with the token thread */
 	int stopping, drained, gave_up;
 	int exited;                   /* the thread has left its loop */
 };
 
-/* Queue requests for the main thread; false when out of memory. */
+/* Queue requests for the main thread, of which from_tokens came back
+ * from the token thread; false when out of memory. */
 static int
-enqueue(struct claimer *c, struct hl_job **v, int n)
+enqueue(struct claimer *c, struct hl_job **v, int n, int from_tokens)
 {
 	struct hl_job **grown;
 	int cap;
@@ -72,9 +77,59 @@ enqueue(struct claimer *c, struct hl_job **v, int n)
 	}
 	memcpy(c->ready + c->nready, v, (size_t)n * sizeof(*v));
 	c->nready += n;
+	c->token_wait -= from_tokens;
 	pthread_mutex_unlock(&c->mu);
 	curl_multi_wakeup(c->o.multi);
 	return 1;
+}
+
+/* tokens_ready_fn, on the token thread: its requests join the queue
+ * (those it cannot take go back unsent through the recorder, as this
+ * thread runs no statement on the claimer's connection). */
+static void
+tokens_ready(void *arg, struct hl_job **v, int n)
+{
+	struct claimer *c = arg;
+	int i;
+
+	if (enqueue(c, v, n, n))
+		return;
+	hl_log(HL_LOG_ERROR, "out of memory: releasing %d claimed requests", n);
+	for (i = 0; i < n; i++)
+		recorder_release(c->o.rec, v[i]);
+	pthread_mutex_lock(&c->mu);
+	c->token_wait -= n;
+	pthread_cond_signal(&c->want);
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* A request whose token is not cached goes to the token thread (started
+ * the first time); false when it cannot, and the caller fetches it
+ * itself. */
+static int
+to_tokens(struct claimer *c, struct hl_job *req)
+{
+	struct tokens *t;
+
+	if (!c->tokens) {
+		if (tokens_start(c->o.cfg, c->o.rec, c->o.multi, tokens_ready, c, &t)) {
+			hl_log(HL_LOG_ERROR, "%s: fetching OAuth tokens on the claiming thread",
+				hl_errmsg());
+			return 0;
+		}
+		pthread_mutex_lock(&c->mu);
+		c->tokens = t;   /* claimer_exited reads it */
+		pthread_mutex_unlock(&c->mu);
+	}
+	pthread_mutex_lock(&c->mu);
+	c->token_wait++;
+	pthread_mutex_unlock(&c->mu);
+	if (tokens_add(c->tokens, req))
+		return 1;
+	pthread_mutex_lock(&c->mu);
+	c->token_wait--;
+	pthread_mutex_unlock(&c->mu);
+	return 0;
 }
 
 /* One claim transaction and its requests. Returns the deliveries the
@@ -113,7 +168,8 @@ claim_round(struct claimer *c, int room)
 	}
 	for (i = 0; i < n; i++) {
 		size_t bytes;
-		int k = 0, j;
+		int k = 0, j, done, handed;
+		hl_err rc;
 
 		if (!jp[i])
 			continue;
@@ -147,17 +203,32 @@ claim_round(struct claimer *c, int room)
 		/* The token cache could not be read (MariaDB went away): the
 		 * request goes back unsent and unrecorded, as the failure is
 		 * ours, not the endpoint's. (A token that cannot be had sets
-		 * auth_error instead: an attempt of class auth.) */
-		if (!group[0]->setup_error[0] && hl_oauth_prepare(c->db, c->o.cfg, group[0])) {
+		 * auth_error instead: an attempt of class auth.) A token not
+		 * cached is fetched by the token thread, which queues the
+		 * request when it has it: a token endpoint that is slow to
+		 * answer holds up neither this claim nor any other request. */
+		rc = HL_OK;
+		done = 1;
+		handed = 0;
+		if (!group[0]->setup_error[0])
+			rc = hl_oauth_cached(c->db, c->o.cfg, group[0], &done);
+		if (!rc && !done) {
+			handed = to_tokens(c, group[0]);
+			if (!handed)
+				rc = hl_oauth_prepare(c->db, c->o.cfg, group[0]);
+		}
+		if (rc) {
 			hl_log(HL_LOG_ERROR, "delivery %s: %s", group[0]->delivery_id, hl_errmsg());
 			for (j = 0; j < k; j++)
 				group[j]->batch_next = j + 1 < k ? group[j + 1] : NULL;
 			hl_request_release(c->db, c->owner, group[0]);
 			continue;
 		}
+		if (handed)
+			continue;   /* the token thread's now */
 		out[nout++] = group[0];
 	}
-	if (nout && !enqueue(c, out, nout)) {
+	if (nout && !enqueue(c, out, nout, 0)) {
 		hl_log(HL_LOG_ERROR, "out of memory: releasing %d claimed requests", nout);
 		for (i = 0; i < nout; i++)
 			hl_request_release(c->db, c->owner, out[i]);
@@ -187,7 +258,7 @@ static int
 once_done(struct claimer *c, unsigned long recorded_before)
 {
 	pthread_mutex_lock(&c->mu);
-	while (!c->stopping && (c->inflight > 0 || c->nready > 0))
+	while (!c->stopping && (c->inflight > 0 || c->nready > 0 || c->token_wait > 0))
 		pthread_cond_wait(&c->want, &c->mu);
 	pthread_mutex_unlock(&c->mu);
 	/* Every attempt is with the recorder by now: wait until it is stored. */
@@ -206,7 +277,12 @@ claimer_main(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&c->mu);
 		for (;;) {
-			room = c->o.limit - c->inflight - c->nready;
+			/* Requests waiting for a token take no room up to a
+			 * limit's worth (so a token endpoint that does not answer
+			 * holds up nobody else), only past it (so its backlog is
+			 * not claimed without end meanwhile). */
+			room = c->o.limit - c->inflight - c->nready -
+				(c->token_wait > c->o.limit ? c->token_wait - c->o.limit : 0);
 			/* Whole batches while curl still has half a batch to do:
 			 * one claim transaction per batch, not per finished transfer. */
 			if (c->stopping || room >= (batch + 1) / 2 ||
@@ -271,6 +347,8 @@ claimer_main(void *arg)
 		timed_wait(c, &c->stop, got < 0 ? 1000 : (long)c->o.cfg->poll_ms);
 		pthread_mutex_unlock(&c->mu);
 	}
+	/* Requests waiting for a token go back unsent, like those queued. */
+	tokens_ask_stop(c->tokens);
 	pthread_mutex_lock(&c->mu);
 	c->exited = 1;
 	pthread_mutex_unlock(&c->mu);
@@ -370,7 +448,14 @@ claimer_ask_stop(struct claimer *c)
 int
 claimer_exited(struct claimer *c)
 {
-	return flag(c, &c->exited);
+	struct tokens *t;
+	int exited;
+
+	pthread_mutex_lock(&c->mu);
+	exited = c->exited;
+	t = c->tokens;
+	pthread_mutex_unlock(&c->mu);
+	return exited && tokens_exited(t);
 }
 
 void
@@ -382,6 +467,9 @@ claimer_stop(struct claimer *c)
 		return;
 	claimer_ask_stop(c);
 	pthread_join(c->thread, NULL);
+	/* Its requests waiting for a token go back through the recorder;
+	 * those it settled meanwhile are in the queue. */
+	tokens_stop(c->tokens);
 	/* Called on the sending thread, which runs no statement: the
 	 * recorder gives them back. */
 	for (i = 0; i < c->nready; i++)

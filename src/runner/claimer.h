@@ -1,7 +1,7 @@
 /* claimer.h: the runner's claiming thread. It keeps a queue of claimed,
  * ready-to-send requests topped up on a connection of its own, so the
- * main thread never stops driving curl for a claim transaction (or for an
- * OAuth token fetch). A request is one job, or for batch endpoints a chain
+ * main thread never stops driving curl for a claim transaction; OAuth
+ * tokens not cached are fetched by its token thread (tokens.h). A request is one job, or for batch endpoints a chain
  * of jobs (job->batch_next) sent as one JSON array. */
 #ifndef HL_CLAIMER_H
 #define HL_CLAIMER_H
@@ -37,9 +37,10 @@ int claimer_drained(struct claimer *c);
  * for half a lease): drained, but not of what is due. */
 int claimer_gave_up(struct claimer *c);
 /* Tells the thread to stop claiming, without waiting: it may be inside a
- * claim or an OAuth token request, and the main thread must go on driving
- * curl meanwhile (the recorder renews the leases). claimer_exited is true once it has
- * left (it wakes the multi handle then). */
+ * claim (its token thread inside a statement of the token cache), and the
+ * main thread must go on driving curl meanwhile (the recorder renews the
+ * leases). claimer_exited is true once both have left (each wakes the
+ * multi handle then); requests still waiting for a token go back unsent. */
 void claimer_ask_stop(struct claimer *c);
 int claimer_exited(struct claimer *c);
 /* Stops claiming, waits for the thread, gives the queued requests back to

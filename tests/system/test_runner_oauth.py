@@ -5,6 +5,7 @@ client recorded as an attempt of class auth."""
 
 import base64
 import http.server
+import socket
 import threading
 import time
 import urllib.parse
@@ -61,6 +62,34 @@ class TokenServer(LocalServer):
 
         self._serve(Handler)
         self.url = "http://127.0.0.1:%d/oauth/token" % self.port
+
+
+class SilentTokenServer:
+    """A token endpoint that accepts connections and never answers."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.conns = []
+        self.url = "http://127.0.0.1:%d/never" % self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
 
 
 def _endpoint(key, url, token_url, secret=CLIENT_SECRET, **opts):
@@ -205,6 +234,65 @@ def test_runners_missing_the_cache_together_fetch_one_token():
         assert used == {"Bearer tok-1"}, (used, ts.requests)
         assert len(ts.requests) == 1, ts.requests
         assert all(d["status"] == "succeeded" for d in _deliveries(key, ep["id"]))
+
+
+def test_a_token_endpoint_that_never_answers_delays_only_its_own_deliveries():
+    # Endpoint A's token server accepts and never answers (timeout_ms 3000);
+    # endpoint B is a plain receiver, endpoint C another OAuth endpoint whose
+    # token server answers. B's and C's deliveries, claimed in the same batch
+    # as A's, go out at once, not after A's token timeout.
+    slug, key = new_account()
+    with SilentTokenServer() as ts, TokenServer() as ts_c, Receiver() as slow, \
+            Receiver() as plain, Receiver() as rcv_c:
+        a = _endpoint(key, slow.url, ts.url, timeout_ms=3000, retry_schedule="0,1h")
+        r = api("POST", "/webhooks", {"url": plain.url, "event_types": ["sms.sent"]}, key=key)
+        assert r.status == 201, r
+        b = r.body
+        c = _endpoint(key, rcv_c.url, ts_c.url, event_types=["sms.sent"])
+        _publish(key, 1)
+        r = api("POST", "/webhooks/publish", {"event_type": "sms.sent", "payload": {}}, key=key)
+        assert r.status == 202, r
+        t0 = time.time()
+        p = start_runner("--once", "--account", slug)
+        plain.wait_for_requests(1, timeout=10)
+        took = time.time() - t0
+        assert rcv_c.wait_for_requests(1, timeout=10)[0].headers["authorization"] == "Bearer tok-1"
+        took_c = time.time() - t0
+        _, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err
+        assert took < 2.0 and took_c < 2.0, (took, took_c, err)
+        assert _deliveries(key, c["id"])[0]["status"] == "succeeded"
+        assert slow.requests == [] and len(ts.conns) >= 1, (slow.requests, ts.conns)
+        assert _deliveries(key, b["id"])[0]["status"] == "succeeded"
+        (d,) = _deliveries(key, a["id"])
+        assert d["status"] == "pending" and d["last_error_class"] == "auth", d
+        att = api("GET", "/webhooks/deliveries/%s" % d["id"], key=key).body["attempt_log"][0]
+        assert "token request failed" in att["error_message"], att
+        assert "timed out" in att["error_message"].lower(), att
+
+
+def test_sigterm_gives_back_a_delivery_waiting_for_its_token():
+    # A delivery whose token request is still unanswered was never sent:
+    # SIGTERM gives it back to the queue at once (no attempt), the runner
+    # does not wait for the token endpoint's timeout.
+    slug, key = new_account()
+    with SilentTokenServer() as ts, Receiver() as rcv:
+        ep = _endpoint(key, rcv.url, ts.url, timeout_ms=20000)
+        _publish(key, 1)
+        p = start_runner("--max-seconds", "30", "--account", slug)
+        deadline = time.time() + 10
+        while not ts.conns and time.time() < deadline:
+            time.sleep(0.05)
+        assert ts.conns, "no token request"
+        t0 = time.time()
+        p.terminate()
+        _, err = p.communicate(timeout=30)
+        assert p.returncode == 0, err
+        assert time.time() - t0 < 5, err
+        assert "released 1 requests waiting for an OAuth token" in err, err
+        (d,) = _deliveries(key, ep["id"])
+        assert (d["status"], d["attempts"]) == ("pending", 0), d
+        assert rcv.requests == []
 
 
 def test_refused_client_is_an_auth_attempt_without_secrets():
