@@ -471,6 +471,7 @@ main(int argc, char **argv)
 	const char *config = NULL, *account = NULL;
 	char host[40] = "host", rnd[HL_ID_MAX];
 	char *end;
+	long long lost;
 	int c, status = 1;
 
 	memset(&r, 0, sizeof(r));
@@ -585,7 +586,7 @@ main(int argc, char **argv)
 	/* Records what is still queued before the counts are final. */
 	claimer_stop(r.claimer);
 	r.claimer = NULL;
-	recorder_stop(r.rec);
+	lost = recorder_stop(r.rec);
 	r.rec = NULL;
 	/* The main thread's connection may have been lost in the window
 	 * (MariaDB restarted) without a statement of its own noticing. */
@@ -593,8 +594,15 @@ main(int argc, char **argv)
 		hl_log(HL_LOG_WARN, "retention: %s", hl_errmsg());
 	else if (!stopping)
 		retention(&r);
-	hl_log(HL_LOG_INFO, "runner %s done: %lld sent, %lld succeeded, %lld failed",
-		r.owner, r.sent, r.succeeded, r.failed);
+	/* An attempt the recorder gave up on is counted as sent, and as what
+	 * the receiver answered, but nothing of it is stored: said apart. */
+	if (lost)
+		hl_log(HL_LOG_WARN, "runner %s done: %lld sent (%lld succeeded, %lld failed), "
+			"%lld of them not recorded: those deliveries will be sent again", r.owner,
+			r.sent, r.succeeded, r.failed, lost);
+	else
+		hl_log(HL_LOG_INFO, "runner %s done: %lld sent, %lld succeeded, %lld failed",
+			r.owner, r.sent, r.succeeded, r.failed);
 out:
 	claimer_stop(r.claimer);
 	recorder_stop(r.rec);

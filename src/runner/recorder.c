@@ -54,6 +54,7 @@ struct recorder {
 	int nreleased, capreleased;
 	char owner[64];
 	unsigned long finished;       /* transactions done */
+	long long lost;               /* attempts given up on (not recorded) */
 };
 
 static void
@@ -117,10 +118,13 @@ record(struct recorder *rec, struct hl_attempt *a, int n)
 		if (pause < 2000000)
 			pause *= 2;
 	}
-	if (rc)
+	if (rc) {
 		hl_log(HL_LOG_ERROR, "could not record %d attempts: %s; their leases will expire "
 			"and they will be sent again", n, hl_errmsg());
-	else
+		pthread_mutex_lock(&rec->mu);
+		rec->lost += n;
+		pthread_mutex_unlock(&rec->mu);
+	} else
 		rec->retry_until = 0;
 	free_attempts(a, n);
 }
@@ -371,16 +375,19 @@ recorder_wait_idle(struct recorder *rec)
 	return n;
 }
 
-void
+long long
 recorder_stop(struct recorder *rec)
 {
+	long long lost;
+
 	if (!rec)
-		return;
+		return 0;
 	pthread_mutex_lock(&rec->mu);
 	rec->closing = 1;
 	pthread_cond_signal(&rec->work);
 	pthread_mutex_unlock(&rec->mu);
 	pthread_join(rec->thread, NULL);
+	lost = rec->lost;
 	pthread_mutex_destroy(&rec->mu);
 	pthread_cond_destroy(&rec->work);
 	pthread_cond_destroy(&rec->space);
@@ -390,4 +397,5 @@ recorder_stop(struct recorder *rec)
 	hl_dq_free(rec->dq);
 	hl_db_close(rec->db);
 	free(rec);
+	return lost;
 }

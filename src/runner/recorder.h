@@ -29,7 +29,9 @@ unsigned long recorder_finished(struct recorder *rec);
 /* Waits until everything handed over is recorded; returns
  * recorder_finished() then. */
 unsigned long recorder_wait_idle(struct recorder *rec);
-/* Records what is queued, stops the thread and closes its connection. */
-void recorder_stop(struct recorder *rec);
+/* Records what is queued, stops the thread and closes its connection;
+ * returns how many attempts it gave up recording (their deliveries are
+ * sent again when their leases expire). */
+long long recorder_stop(struct recorder *rec);
 
 #endif
