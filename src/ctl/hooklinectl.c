@@ -1221,13 +1221,14 @@ rekey_unreadable(enum hl_sealed s, const char *row, void *arg)
 }
 
 /* Seal again with Security.MasterKey what Security.PreviousMasterKey
- * sealed; --dry-run counts. Exit 1 when a value opens with neither key,
+ * sealed, and seal what is stored unsealed; --dry-run counts. Exit 1 when a value opens with neither key,
  * 5 when values were rewritten during the pass (run it again). */
 static int
 cmd_rekey(struct ctl *c, int argc, char **argv)
 {
 	struct hl_rekey_count n[HL_SEALED__MAX], total = { 0 };
 	struct rekey_seen seen = { 0, c->cfg.has_prev_master_key };
+	long long unsealed = 0;
 	int dry_run = 0, s, rc;
 
 	if (argc == 1 && !strcmp(argv[0], "--dry-run")) {
@@ -1240,7 +1241,8 @@ cmd_rekey(struct ctl *c, int argc, char **argv)
 		return rc;
 	if (!c->cfg.has_prev_master_key)
 		fprintf(stderr, "hooklinectl: rekey: Security.PreviousMasterKey is not set: "
-			"checking only that every value opens with Security.MasterKey\n");
+			"checking only that every value opens with Security.MasterKey%s\n",
+			dry_run ? "" : " (and sealing values stored unsealed)");
 	if (hl_rekey_run(c->db, &c->cfg, dry_run, rekey_unreadable, &seen, n))
 		return fail("rekey");
 	if (seen.n > UNREADABLE_SHOWN)
@@ -1251,6 +1253,8 @@ cmd_rekey(struct ctl *c, int argc, char **argv)
 		printf("%-32s %11lld %8lld %8lld %10lld\n", hl_sealed_name((enum hl_sealed)s),
 			n[s].rekeyed, n[s].current, n[s].changed, n[s].unreadable);
 		total.rekeyed += n[s].rekeyed;
+		if (hl_sealed_plain((enum hl_sealed)s))
+			unsealed += n[s].rekeyed;
 		total.changed += n[s].changed;
 		total.unreadable += n[s].unreadable;
 	}
@@ -1271,10 +1275,13 @@ cmd_rekey(struct ctl *c, int argc, char **argv)
 			"left as they are (%lld): run hooklinectl rekey again\n", total.changed);
 		return EXIT_TRY_AGAIN;
 	}
-	if (dry_run && total.rekeyed)
+	if (dry_run && total.rekeyed > unsealed)
 		printf("values still sealed with Security.PreviousMasterKey: %lld (run hooklinectl "
-			"rekey)\n", total.rekeyed);
-	else
+			"rekey)\n", total.rekeyed - unsealed);
+	/* Custom headers stored before migration 020 sealed them. */
+	if (dry_run && unsealed)
+		printf("values stored unsealed: %lld (run hooklinectl rekey)\n", unsealed);
+	if (!dry_run || !total.rekeyed)
 		printf("every stored secret is sealed with Security.MasterKey%s\n",
 			c->cfg.has_prev_master_key ? ": Security.PreviousMasterKey can be removed" : "");
 	return 0;

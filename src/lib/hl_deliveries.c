@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hl_deliveries.h"
+#include "hl_endpoint_opts.h"
 #include "hl_filter.h"
 #include "hl_log.h"
 #include "hl_oauth.h"
@@ -153,7 +154,7 @@ hl_job_clear(struct hl_job *job)
 	free(job->body);
 	hl_secret_free(job->secret);
 	hl_secret_free(job->prev_secret);
-	free(job->headers_json);
+	hl_secret_free(job->headers_json);
 	free(job->retry_schedule);
 	hl_secret_free(job->auth_json);
 	hl_secret_free(job->ed25519_pem);
@@ -203,12 +204,12 @@ build_body(struct hl_job *job, const char *type, const char *created, json_objec
  * then the delivery and event columns. */
 #define JOB_COLUMNS "e.id, e.account_id, e.url, e.method, e.secret_sealed, " \
 	"IF(e.prev_secret_expires_at > NOW(3), e.prev_secret_sealed, NULL), " \
-	"IFNULL(e.timeout_ms, 0), e.headers_json, e.retry_schedule, e.retry_base_s, " \
+	"IFNULL(e.timeout_ms, 0), e.headers_json, e.headers_sealed, e.retry_schedule, e.retry_base_s, " \
 	"e.retry_cap_s, e.retry_max_attempts, e.auth_type, e.auth_sealed, e.ed25519_sealed, " \
 	"e.batch_max, e.rate_limit, e.encryption_key_sealed, e.fifo"
 enum job_col {
 	JC_EP_ID, JC_ACCOUNT, JC_URL, JC_METHOD, JC_SECRET, JC_PREV_SECRET, JC_TIMEOUT,
-	JC_HEADERS, JC_RETRY_SCHEDULE, JC_RETRY_BASE, JC_RETRY_CAP, JC_RETRY_MAX, JC_AUTH_TYPE,
+	JC_HEADERS, JC_HEADERS_SEALED, JC_RETRY_SCHEDULE, JC_RETRY_BASE, JC_RETRY_CAP, JC_RETRY_MAX, JC_AUTH_TYPE,
 	JC_AUTH, JC_ED25519, JC_BATCH_MAX, JC_RATE_LIMIT, JC_ENCRYPTION, JC_FIFO,
 	/* ", d.id, d.event_id, d.attempts, ev.event_type, created, ev.payload" */
 	JC_DELIVERY, JC_EVENT, JC_ATTEMPTS, JC_TYPE, JC_CREATED, JC_PAYLOAD,
@@ -239,7 +240,6 @@ job_from_row(struct hl_stmt *st, const struct hl_config *cfg, struct hl_job *job
 	job->url = hl_strdup_or_null(hl_stmt_col(st, JC_URL));
 	hl_strlcpy(job->method, hl_stmt_col(st, JC_METHOD), sizeof(job->method));
 	job->timeout_ms = hl_stmt_colint(st, JC_TIMEOUT);
-	job->headers_json = hl_strdup_or_null(hl_stmt_col(st, JC_HEADERS));
 	job->retry_schedule = hl_strdup_or_null(hl_stmt_col(st, JC_RETRY_SCHEDULE));
 	job->retry_base_s = (long)hl_stmt_colint(st, JC_RETRY_BASE);
 	job->retry_cap_s = (long)hl_stmt_colint(st, JC_RETRY_CAP);
@@ -262,6 +262,10 @@ job_from_row(struct hl_stmt *st, const struct hl_config *cfg, struct hl_job *job
 		rc = hl_config_unseal(cfg, hl_stmt_col(st, JC_ED25519), &job->ed25519_pem);
 	if (!rc && hl_stmt_col(st, JC_ENCRYPTION))
 		rc = hl_config_unseal(cfg, hl_stmt_col(st, JC_ENCRYPTION), &job->encryption_key);
+	/* Once per job, as the credentials: the sender reads the text. */
+	if (!rc)
+		rc = hl_endpoint_headers_open(cfg, hl_stmt_col(st, JC_HEADERS),
+			hl_stmt_col(st, JC_HEADERS_SEALED), &job->headers_json);
 	if (rc) {
 		json_object_put(data);
 		if (cfg->has_prev_master_key)

@@ -21,7 +21,7 @@ struct hl_job {
 	size_t bodylen;
 	char *secret;                /* whsec_..., unsealed */
 	char *prev_secret;           /* during a rotation grace period, else NULL */
-	char *headers_json;          /* custom headers, JSON object or NULL */
+	char *headers_json;          /* custom headers, JSON object or NULL (unsealed) */
 	long timeout_ms;             /* 0 = config default */
 	char *retry_schedule;        /* per-endpoint override or NULL */
 	long retry_base_s, retry_cap_s; /* exponential policy when retry_max_attempts > 0 */

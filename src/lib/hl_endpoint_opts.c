@@ -1,5 +1,6 @@
 /* hl_endpoint_opts.c: the delivery options of an endpoint (columns of
- * migration 004 and headers_json/timeout_ms/priority/retry_schedule of 001).
+ * migration 004, headers_sealed of 020 and headers_json/timeout_ms/
+ * priority/retry_schedule of 001).
  * Kept apart from hl_endpoints.c so the runner's options grow here without
  * touching the endpoint CRUD; credentials are sealed like signing secrets
  * and never leave the database again except into the sender. */
@@ -28,8 +29,12 @@
 /* headers_json is TEXT (65535 bytes): the most headers, every value
  * character escaped to two ("\""), must fit, or a valid PUT would fail
  * on the column with a 500. */
-_Static_assert(2 + HL_HEADERS_MAX * (HEADER_NAME_MAX + 2 * HEADER_VALUE_MAX + 6) <= 65535,
-	"headers_json holds the most headers");
+#define HEADERS_TEXT_MAX (2 + HL_HEADERS_MAX * (HEADER_NAME_MAX + 2 * HEADER_VALUE_MAX + 6))
+_Static_assert(HEADERS_TEXT_MAX <= 65535, "headers_json holds the most headers");
+/* headers_sealed is TEXT too: hl_seal's base64 of nonce (12), text and
+ * tag (16). */
+_Static_assert(4 * ((12 + HEADERS_TEXT_MAX + 16 + 2) / 3) <= 65535,
+	"headers_sealed holds the most headers, sealed");
 
 /* Headers a user may not set: they carry our signature or HTTP framing. */
 static const char *const reserved_headers[] = {
@@ -654,6 +659,24 @@ auth_header_name(json_object *a)
 	return "Authorization";
 }
 
+hl_err
+hl_endpoint_headers_open(const struct hl_config *cfg, const char *plain, const char *sealed,
+	char **out)
+{
+	/* A plaintext value wins: this release never writes one (it stores
+	 * NULL there), so it is a row from before 020 or one written since
+	 * by hand or by an older program, in either case the newest; rekey
+	 * seals it by compare-and-set on it, so what is sent stays the same. */
+	*out = NULL;
+	if (plain) {
+		*out = strdup(plain);
+		return *out ? HL_OK : hl_fail(HL_ERR_NOMEM, NULL, "out of memory");
+	}
+	if (!sealed)
+		return HL_OK;
+	return hl_config_unseal(cfg, sealed, out);
+}
+
 /* The stored headers and authentication of endpoint id, as the API takes
  * them: *headers NULL for none; *auth {"type"}, with the unsealed
  * credentials for type header (its name is among them). */
@@ -663,25 +686,30 @@ stored_headers_auth(struct hl_db *db, const struct hl_config *cfg, const char *i
 {
 	struct hl_stmt *st;
 	const char *type;
-	char *plain = NULL;
+	char *plain = NULL, *text = NULL;
 	int found;
 	hl_err rc;
 
 	*headers = *auth = NULL;
-	rc = hl_stmt_new(db, "SELECT headers_json, auth_type, auth_sealed FROM endpoints "
-		"WHERE id = ?", &st);
+	rc = hl_stmt_new(db, "SELECT headers_json, headers_sealed, auth_type, auth_sealed "
+		"FROM endpoints WHERE id = ?", &st);
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, id);
 	rc = hl_stmt_first(st, &found);
 	if (rc || !found)
 		goto out;
-	*headers = hl_stmt_col(st, 0) ? json_tokener_parse(hl_stmt_col(st, 0)) : NULL;
-	type = hl_stmt_col(st, 1) ? hl_stmt_col(st, 1) : "none";
-	/* Credentials that cannot be opened name no header here: the sender
-	 * lets the authentication win over a custom header in any case. */
-	if (!strcmp(type, "header") && hl_stmt_col(st, 2)) {
-		if (hl_config_unseal(cfg, hl_stmt_col(st, 2), &plain) == HL_OK)
+	/* Headers or credentials that cannot be opened name no header here:
+	 * the sender lets the authentication win over a custom header in any
+	 * case, and the request's own view of the endpoint has failed on
+	 * such headers already. */
+	if (hl_endpoint_headers_open(cfg, hl_stmt_col(st, 0), hl_stmt_col(st, 1), &text) == HL_OK)
+		*headers = text ? json_tokener_parse(text) : NULL;
+	else
+		hl_errclear();
+	type = hl_stmt_col(st, 2) ? hl_stmt_col(st, 2) : "none";
+	if (!strcmp(type, "header") && hl_stmt_col(st, 3)) {
+		if (hl_config_unseal(cfg, hl_stmt_col(st, 3), &plain) == HL_OK)
 			*auth = json_tokener_parse(plain);
 		else
 			hl_errclear();
@@ -692,6 +720,7 @@ stored_headers_auth(struct hl_db *db, const struct hl_config *cfg, const char *i
 	}
 	hl_json_add_str(*auth, "type", type);
 out:
+	hl_secret_free(text);
 	hl_secret_free(plain);
 	hl_stmt_free(st);
 	return rc;
@@ -746,6 +775,27 @@ out:
 	return rc;
 }
 
+/* Custom headers (validated; {} for none) are sealed like credentials:
+ * operators put receivers' tokens in them under any name. headers_json
+ * goes NULL, also on a row from before migration 020. */
+static hl_err
+apply_headers(struct hl_db *db, const struct hl_config *cfg, const char *id, json_object *h)
+{
+	char *sealed = NULL;
+	hl_err rc;
+
+	if (json_object_object_length(h) > 0) {
+		rc = hl_seal(cfg->master_key, json_object_to_json_string_ext(h,
+			JSON_C_TO_STRING_PLAIN), &sealed);
+		if (rc)
+			return rc;
+	}
+	rc = hl_db_exec(db, NULL, "UPDATE endpoints SET headers_json = NULL, headers_sealed = ? "
+		"WHERE id = ?", "ss", sealed, id);
+	free(sealed);
+	return rc;
+}
+
 hl_err
 hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 	const char *id, json_object *in, json_object **extra, int *hidden_change)
@@ -774,9 +824,7 @@ hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 			"iiis", (long long)base, (long long)cap, (long long)attempts, id);
 	}
 	if (!rc && json_object_object_get_ex(in, "headers", &v))
-		rc = hl_db_exec(db, NULL, "UPDATE endpoints SET headers_json = ? WHERE id = ?", "ss",
-			json_object_object_length(v) == 0 ? NULL :
-			json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), id);
+		rc = apply_headers(db, cfg, id, v);
 	if (!rc && json_object_object_get_ex(in, "auth", &v))
 		rc = apply_auth(db, cfg, id, v, hidden_change);
 	/* null (json-c reads it as 0, never a valid timeout): the default. */
@@ -827,16 +875,18 @@ hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 }
 
 hl_err
-hl_endpoint_opts_get(struct hl_db *db, const char *id, json_object *o)
+hl_endpoint_opts_get(struct hl_db *db, const struct hl_config *cfg, const char *id, json_object *o)
 {
 	struct hl_stmt *st;
 	json_object *x;
+	char *headers = NULL;
 	int found;
 	hl_err rc;
 
 	rc = hl_stmt_new(db, "SELECT retry_schedule, retry_base_s, retry_cap_s, retry_max_attempts, "
 		"headers_json, auth_type, timeout_ms, priority, fifo, ed25519_public, batch_max, "
-		"rate_limit, encryption_key_sealed IS NOT NULL, auth_public FROM endpoints WHERE id = ?", &st);
+		"rate_limit, encryption_key_sealed IS NOT NULL, auth_public, headers_sealed "
+		"FROM endpoints WHERE id = ?", &st);
 	if (rc)
 		return rc;
 	hl_stmt_str(st, 0, id);
@@ -853,7 +903,15 @@ hl_endpoint_opts_get(struct hl_db *db, const char *id, json_object *o)
 		hl_json_add_int(x, "max_attempts", hl_stmt_colint(st, 3));
 		json_object_object_add(o, "retry_exponential", x);
 	}
-	x = hl_stmt_col(st, 4) ? json_tokener_parse(hl_stmt_col(st, 4)) : NULL;
+	/* Headers that open with neither key fail the view: an empty object
+	 * in their place would be written back as "no headers" by a client
+	 * that sends what it read. The runner fails their deliveries too. */
+	rc = hl_endpoint_headers_open(cfg, hl_stmt_col(st, 4), hl_stmt_col(st, 14), &headers);
+	if (rc) {
+		rc = hl_fail(rc, NULL, "cannot unseal the headers of %s: wrong Security.MasterKey?", id);
+		goto out;
+	}
+	x = headers ? json_tokener_parse(headers) : NULL;
 	json_object_object_add(o, "headers", x ? x : json_object_new_object());
 	/* Only the kind of authentication: credentials are never returned. */
 	x = json_object_new_object();
@@ -880,6 +938,8 @@ hl_endpoint_opts_get(struct hl_db *db, const char *id, json_object *o)
 	hl_json_add_int(o, "rate_limit", hl_stmt_colint(st, 11));
 	hl_json_add_bool(o, "encryption", (int)hl_stmt_colint(st, 12));
 out:
+	/* json-c's copy of the header values is not cleansed (see auth_same). */
+	hl_secret_free(headers);
 	hl_stmt_free(st);
 	return rc;
 }

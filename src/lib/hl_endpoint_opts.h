@@ -26,8 +26,18 @@ hl_err hl_endpoint_opts_validate(json_object *in);
  * token cache included. */
 hl_err hl_endpoint_opts_apply(struct hl_db *db, const struct hl_config *cfg,
 	const char *endpoint_id, json_object *in, json_object **extra, int *hidden_change);
-/* Add the options of endpoint id to o (never credentials). */
-hl_err hl_endpoint_opts_get(struct hl_db *db, const char *endpoint_id, json_object *o);
+/* Add the options of endpoint id to o (never credentials; the custom
+ * headers unsealed, for the caller to redact). HL_ERR_CRYPTO when the
+ * headers open with neither master key. */
+hl_err hl_endpoint_opts_get(struct hl_db *db, const struct hl_config *cfg,
+	const char *endpoint_id, json_object *o);
+/* The custom headers of an endpoints row as JSON text, from its
+ * headers_json and headers_sealed columns (either NULL): headers_json
+ * when set (a row stored before migration 020, which hooklinectl rekey
+ * seals), else headers_sealed unsealed. *out NULL for none; it holds
+ * credentials: free it with hl_secret_free. */
+hl_err hl_endpoint_headers_open(const struct hl_config *cfg, const char *plain,
+	const char *sealed, char **out);
 /* For a principal without write scope: every custom header value of o
  * (an endpoint as hl_endpoint_opts_get fills it) becomes HL_REDACTED;
  * the names stay. Operators put receiver credentials in headers under

@@ -28,8 +28,9 @@ hl_err hl_event_pattern_validate(struct hl_db *db, const char *account_id, const
  * endpoint as JSON including "secret" (the only time it is shown). */
 hl_err hl_endpoint_create(struct hl_db *db, const struct hl_config *cfg,
 	const char *account_id, const struct hl_endpoint_spec *spec, json_object **out);
-hl_err hl_endpoint_get(struct hl_db *db, const char *account_id, const char *id,
-	json_object **out);
+/* The endpoint as JSON, its custom headers unsealed (cfg's keys). */
+hl_err hl_endpoint_get(struct hl_db *db, const struct hl_config *cfg, const char *account_id,
+	const char *id, json_object **out);
 /* Applies the members spec sets. *changed: 0 when the endpoint would be
  * as it was (every member equal to the stored one, auth credentials
  * compared unsealed): then nothing is stored, updated_at included, and

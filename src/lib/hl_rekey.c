@@ -1,4 +1,6 @@
-/* hl_rekey.c: the rekey pass over every sealed column (hl_rekey.h).
+/* hl_rekey.c: the rekey pass over every sealed column (hl_rekey.h), and
+ * over the one column whose rows from before it was sealed are sealed
+ * by the pass (endpoints.headers_json, migration 020).
  * Each column is read in primary-key order, HL_REKEY_CHUNK rows at a
  * time, without locks; a value the previous key opens is sealed with the
  * new one and written back only if the row still holds what was read
@@ -20,6 +22,7 @@ struct sealed_column {
 	int nkeys;              /* primary key columns, first in read_sql's rows */
 	const char *read_sql;   /* after the cursor: key column(s), then the value */
 	const char *write_sql;  /* new value, the key column(s), the value read */
+	int plain;              /* the value is stored unsealed: seal it as it is */
 };
 
 /* A table keyed by one id column. An empty value is no secret (an OAuth
@@ -35,6 +38,16 @@ static const struct sealed_column columns[HL_SEALED__MAX] = {
 	[HL_SEALED_ENDPOINT_AUTH] = ONE_KEY("endpoints", "id", "auth_sealed"),
 	[HL_SEALED_ENDPOINT_ENCRYPTION] = ONE_KEY("endpoints", "id", "encryption_key_sealed"),
 	[HL_SEALED_ENDPOINT_ED25519] = ONE_KEY("endpoints", "id", "ed25519_sealed"),
+	[HL_SEALED_ENDPOINT_HEADERS] = ONE_KEY("endpoints", "id", "headers_sealed"),
+	/* Custom headers stored before migration 020 (or since, by hand):
+	 * sealed into headers_sealed, headers_json cleared, in one
+	 * compare-and-set on the plaintext read. After headers_sealed, so a
+	 * value sealed here is not counted again. */
+	[HL_SEALED_ENDPOINT_HEADERS_PLAIN] = { "endpoints.headers_json", 1,
+		"SELECT id, headers_json FROM endpoints WHERE id > ? AND headers_json IS NOT NULL "
+		"ORDER BY id LIMIT " XSTR(HL_REKEY_CHUNK),
+		"UPDATE endpoints SET headers_sealed = ?, headers_json = NULL WHERE id = ? "
+		"AND headers_json = BINARY ?", 1 },
 	[HL_SEALED_OAUTH_TOKEN] = ONE_KEY("endpoint_tokens", "endpoint_id", "token_sealed"),
 	[HL_SEALED_SOURCE_SECRET] = ONE_KEY("sources", "id", "secret_sealed"),
 	[HL_SEALED_SOURCE_PREV_SECRET] = ONE_KEY("sources", "id", "prev_secret_sealed"),
@@ -58,6 +71,12 @@ hl_sealed_name(enum hl_sealed s)
 	return s >= 0 && s < HL_SEALED__MAX ? columns[s].name : "?";
 }
 
+int
+hl_sealed_plain(enum hl_sealed s)
+{
+	return s >= 0 && s < HL_SEALED__MAX && columns[s].plain;
+}
+
 /* What one key opens: 1 yes, 0 no, -1 an error other than a value it
  * does not open (out of memory). */
 static int
@@ -70,7 +89,32 @@ opens_with(const unsigned char key[32], const char *sealed, char **plain)
 	return rc ? -1 : 1;
 }
 
-/* One value: count it, and seal it again if the previous key sealed it. */
+/* Open one sealed value: 1 *plain holds it (the previous key sealed it),
+ * 0 counted and done (current, or unreadable), -1 an error. */
+static int
+open_value(const struct hl_config *cfg, const char *value, struct hl_rekey_count *n,
+	int *unreadable, char **plain)
+{
+	int r;
+
+	r = opens_with(cfg->master_key, value, plain);
+	if (r == 1) {
+		hl_secret_free(*plain);
+		*plain = NULL;
+		n->current++;
+		return 0;
+	}
+	if (r == 0 && cfg->has_prev_master_key)
+		r = opens_with(cfg->prev_master_key, value, plain);
+	if (r == 0) {
+		n->unreadable++;
+		*unreadable = 1;
+	}
+	return r;
+}
+
+/* One value: count it, and seal it again if the previous key sealed it
+ * (a plain column's: seal it). */
 static hl_err
 rekey_value(struct hl_db *db, const struct hl_config *cfg, const struct sealed_column *c,
 	char *const keys[2], const char *value, int dry_run, struct hl_rekey_count *n,
@@ -82,27 +126,19 @@ rekey_value(struct hl_db *db, const struct hl_config *cfg, const struct sealed_c
 	int r;
 
 	*unreadable = 0;
-	r = opens_with(cfg->master_key, value, &plain);
-	if (r == 1) {
-		hl_secret_free(plain);
-		n->current++;
-		return HL_OK;
-	}
-	if (r == 0 && cfg->has_prev_master_key)
-		r = opens_with(cfg->prev_master_key, value, &plain);
-	if (r < 0)
-		return hl_errcode();
-	if (r == 0) {
-		n->unreadable++;
-		*unreadable = 1;
-		return HL_OK;
+	if (!c->plain) {
+		r = open_value(cfg, value, n, unreadable, &plain);
+		if (r < 0)
+			return hl_errcode();
+		if (r == 0)
+			return HL_OK;
 	}
 	if (dry_run) {
 		hl_secret_free(plain);
 		n->rekeyed++;
 		return HL_OK;
 	}
-	rc = hl_seal(cfg->master_key, plain, &sealed);
+	rc = hl_seal(cfg->master_key, c->plain ? value : plain, &sealed);
 	hl_secret_free(plain);
 	if (rc)
 		return rc;

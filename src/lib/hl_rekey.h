@@ -16,6 +16,8 @@ enum hl_sealed {
 	HL_SEALED_ENDPOINT_AUTH,        /* endpoints.auth_sealed */
 	HL_SEALED_ENDPOINT_ENCRYPTION,  /* endpoints.encryption_key_sealed */
 	HL_SEALED_ENDPOINT_ED25519,     /* endpoints.ed25519_sealed */
+	HL_SEALED_ENDPOINT_HEADERS,     /* endpoints.headers_sealed */
+	HL_SEALED_ENDPOINT_HEADERS_PLAIN, /* endpoints.headers_json: unsealed, from before 020 */
 	HL_SEALED_OAUTH_TOKEN,          /* endpoint_tokens.token_sealed */
 	HL_SEALED_SOURCE_SECRET,        /* sources.secret_sealed */
 	HL_SEALED_SOURCE_PREV_SECRET,   /* sources.prev_secret_sealed */
@@ -29,7 +31,8 @@ const char *hl_sealed_name(enum hl_sealed s);
 
 struct hl_rekey_count {
 	long long current;     /* already sealed with Security.MasterKey */
-	long long rekeyed;     /* sealed with the previous key, now with the new (dry run: would be) */
+	long long rekeyed;     /* sealed with the previous key (or, for a column stored
+	                        * unsealed, not at all), now with the new (dry run: would be) */
 	long long changed;     /* rewritten by someone else between read and write: not touched */
 	long long unreadable;  /* opens with neither key: not touched */
 };
@@ -41,8 +44,12 @@ typedef void (*hl_rekey_unreadable_fn)(enum hl_sealed s, const char *row, void *
 /* Visit every sealed value in primary-key order, HL_REKEY_CHUNK rows per
  * read; each value sealed with Security.PreviousMasterKey is sealed
  * again with Security.MasterKey by a compare-and-set UPDATE of its own
- * (the row keeps any value written meanwhile). dry_run: count, write
- * nothing. Re-runnable: a second pass finds everything current. */
+ * (the row keeps any value written meanwhile), and so is each custom
+ * headers object still stored unsealed (HL_SEALED_ENDPOINT_HEADERS_PLAIN,
+ * also without a previous key). dry_run: count, write nothing.
+ * Re-runnable: a second pass finds everything current. */
+/* Whether s is a column of values stored unsealed (none are current). */
+int hl_sealed_plain(enum hl_sealed s);
 #define HL_REKEY_CHUNK 500
 hl_err hl_rekey_run(struct hl_db *db, const struct hl_config *cfg, int dry_run,
 	hl_rekey_unreadable_fn unreadable, void *arg, struct hl_rekey_count counts[HL_SEALED__MAX]);

@@ -66,7 +66,7 @@ api_deliveries_for_webhook(struct hl_req *r)
 		return;
 	}
 	/* 404 for another account's (or no) webhook, not an empty list. */
-	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &ep);
+	rc = hl_endpoint_get(r->db, r->cfg, r->who.account_id, r->params[0], &ep);
 	json_object_put(ep);
 	if (rc) {
 		hl_resp_core_error(r, rc);

@@ -143,7 +143,7 @@ set_enabled(struct hl_req *r, int enabled)
 		return;
 	rc = hl_endpoint_set_enabled(r->db, r->who.account_id, r->params[0], enabled);
 	if (!rc)
-		rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &out);
+		rc = hl_endpoint_get(r->db, r->cfg, r->who.account_id, r->params[0], &out);
 	if (rc) {
 		hl_resp_core_error(r, rc);
 		return;
@@ -269,7 +269,7 @@ api_webhooks_events(struct hl_req *r)
 
 	if (limit < 0 || hl_input_iterator(r, "evt", iterator, sizeof(iterator), &it))
 		return;
-	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &ep);
+	rc = hl_endpoint_get(r->db, r->cfg, r->who.account_id, r->params[0], &ep);
 	json_object_put(ep);
 	if (!rc)
 		rc = hl_subscriptions_list(r->db, r->who.account_id, r->params[0], &subs);
@@ -305,7 +305,7 @@ api_webhooks_replay(struct hl_req *r)
 	if (!rc) {
 		json_object *ep = NULL;
 
-		rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &ep);
+		rc = hl_endpoint_get(r->db, r->cfg, r->who.account_id, r->params[0], &ep);
 		json_object_put(ep);
 	}
 	if (!rc)

@@ -112,7 +112,7 @@ api_webhooks_get(struct hl_req *r)
 	json_object *out;
 	hl_err rc;
 
-	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &out);
+	rc = hl_endpoint_get(r->db, r->cfg, r->who.account_id, r->params[0], &out);
 	/* Readers see which headers are sent, not their values (credentials
 	 * of the receiver); writers need them to edit. */
 	if (!rc && !(r->who.scopes & HL_SCOPE_WRITE))
@@ -135,7 +135,7 @@ auth_as_shown(struct hl_req *r, json_object *in)
 	if (!json_object_object_get_ex(in, "auth", &auth) ||
 	    !json_object_is_type(auth, json_type_object))
 		return 0;
-	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &cur);
+	rc = hl_endpoint_get(r->db, r->cfg, r->who.account_id, r->params[0], &cur);
 	if (rc == HL_ERR_NOTFOUND) {
 		hl_errclear();
 		return 0;         /* the update answers 404 */

@@ -65,7 +65,7 @@ endpoint_info(struct hl_req *r, json_object *list)
 		snprintf(key, sizeof(key), "Page.EndpointInfo.%s.url", wh);
 		if (hdf_get_value(hdf, key, NULL))
 			continue;
-		if (hl_endpoint_get(r->db, r->who.account_id, wh, &ep))
+		if (hl_endpoint_get(r->db, r->cfg, r->who.account_id, wh, &ep))
 			continue;
 		hdf_set_value(hdf, key, hl_json_get_str(ep, "url"));
 		snprintf(key, sizeof(key), "Page.EndpointInfo.%s.description", wh);

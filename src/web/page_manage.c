@@ -705,7 +705,7 @@ page_manage_edit(struct hl_req *r)
 	json_object *ep = NULL;
 	hl_err rc;
 
-	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &ep);
+	rc = hl_endpoint_get(r->db, r->cfg, r->who.account_id, r->params[0], &ep);
 	if (rc) {
 		hl_page_core_error(r, rc, "Loading the webhook");
 		return;
@@ -729,7 +729,7 @@ page_manage_update(struct hl_req *r)
 	hl_err rc;
 
 	/* The stored endpoint says which credentials and keys already exist. */
-	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &cur);
+	rc = hl_endpoint_get(r->db, r->cfg, r->who.account_id, r->params[0], &cur);
 	if (rc) {
 		hl_page_core_error(r, rc, "Loading the webhook");
 		goto out;
@@ -810,7 +810,7 @@ endpoint_to_page(struct hl_req *r)
 	json_object *ep = NULL;
 	hl_err rc;
 
-	rc = hl_endpoint_get(r->db, r->who.account_id, r->params[0], &ep);
+	rc = hl_endpoint_get(r->db, r->cfg, r->who.account_id, r->params[0], &ep);
 	if (rc) {
 		hl_page_core_error(r, rc, "Loading the webhook");
 		return -1;

@@ -55,7 +55,7 @@ page_testing(struct hl_req *r)
 	/* The endpoint to test, as a link from its page names it: one that
 	 * is not the account's was dropped, and the form chose another. */
 	if (!hl_page_filters(r, 0, filters, v) && *v[0].text)
-		rc = hl_endpoint_get(r->db, r->who.account_id, v[0].text, &ep);
+		rc = hl_endpoint_get(r->db, r->cfg, r->who.account_id, v[0].text, &ep);
 	json_object_put(ep);
 	if (rc && rc != HL_ERR_NOTFOUND) {
 		hl_page_core_error(r, rc, "Loading the endpoint");

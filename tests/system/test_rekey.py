@@ -1,7 +1,8 @@
 """Rotating Security.MasterKey: with Security.PreviousMasterKey set every
 program opens what the old key sealed, hooklinectl rekey seals each stored
 secret again with the new key (every sealed column, compare-and-set per
-value), and afterwards the new key alone opens everything. Runs in a
+value), and afterwards the new key alone opens everything. rekey also
+seals custom headers stored before migration 020 (in clear). Runs in a
 database of its own: the stack's other tests keep their key."""
 
 import base64
@@ -19,9 +20,14 @@ EVENT = "sms.delivered"
 DB = "hookline_rekey_%s" % os.urandom(3).hex()
 SEALED = [("endpoints", "id", "secret_sealed"), ("endpoints", "id", "prev_secret_sealed"),
           ("endpoints", "id", "auth_sealed"), ("endpoints", "id", "encryption_key_sealed"),
-          ("endpoints", "id", "ed25519_sealed"), ("endpoint_tokens", "endpoint_id", "token_sealed"),
+          ("endpoints", "id", "ed25519_sealed"), ("endpoints", "id", "headers_sealed"),
+          ("endpoint_tokens", "endpoint_id", "token_sealed"),
           ("sources", "id", "secret_sealed"), ("sources", "id", "prev_secret_sealed"),
           ("idempotency_keys", "idem_key", "response"), ("page_reveals", "id", "payload_sealed")]
+# Custom headers stored before migration 020 sealed them: rekey seals
+# them, counted in a row of their own that has no "current" values.
+PLAIN = "endpoints.headers_json"
+HEADERS = {"X-Token": "tok-rekey-secret"}
 KEY_B = base64.b64encode(os.urandom(32)).decode()
 KEY_C = base64.b64encode(os.urandom(32)).decode()
 state = {}
@@ -63,8 +69,13 @@ def _counts(stdout):
         parts = line.split()
         if len(parts) == 5 and "." in parts[0]:
             rows[parts[0]] = tuple(int(p) for p in parts[1:])
-    assert len(rows) == len(SEALED), stdout
+    assert len(rows) == len(SEALED) + 1 and PLAIN in rows, stdout
     return rows
+
+
+def _sealed_rows(rows):
+    """The rows of _counts for sealed columns (PLAIN left out)."""
+    return [r for name, r in rows.items() if name != PLAIN]
 
 
 def _create_endpoint(config):
@@ -72,7 +83,8 @@ def _create_endpoint(config):
     kept sealed, and a repeat gets it back."""
     return _api(config, "POST", "/webhooks",
                 {"url": state["rcv"].url, "event_types": [EVENT], "encryption": False,
-                 "ed25519": True, "auth": {"type": "basic", "username": "hook", "password": "pw-1"}},
+                 "ed25519": True, "auth": {"type": "basic", "username": "hook", "password": "pw-1"},
+                 "headers": HEADERS},
                 headers={"Idempotency-Key": "create-1"})
 
 
@@ -107,6 +119,7 @@ def _delivered_and_verified(config, rcv, n):
     got = rcv.wait_for_requests(n)[n - 1]
     verify(state["secret"], got.headers, got.body)
     assert got.headers["authorization"] == "Basic " + base64.b64encode(b"hook:pw-1").decode()
+    assert got.headers["x-token"] == HEADERS["X-Token"], got.headers
     return got
 
 
@@ -173,7 +186,8 @@ def test_check_without_a_previous_key_reports_all_current():
     assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
     assert "Security.PreviousMasterKey is not set" in p.stderr, p.stderr
     rows = _counts(p.stdout)
-    assert all(r[0] == 0 and r[1] >= 1 and r[3] == 0 for r in rows.values()), rows
+    assert all(r[0] == 0 and r[1] >= 1 and r[3] == 0 for r in _sealed_rows(rows)), rows
+    assert rows[PLAIN] == (0, 0, 0, 0), rows
     assert p.stdout.splitlines()[-1] == "every stored secret is sealed with Security.MasterKey", p.stdout
 
 
@@ -225,7 +239,7 @@ def test_dry_run_counts_and_writes_nothing():
     rows = _counts(p.stdout)
     assert p.stdout.splitlines()[0].split()[2:4] == ["would", "rekey"], p.stdout
     assert sum(r[0] for r in rows.values()) == len(before), p.stdout
-    assert all(r[0] >= 1 for r in rows.values()), rows
+    assert all(r[0] >= 1 for r in _sealed_rows(rows)), rows
     assert p.stdout.splitlines()[-1] == ("values still sealed with Security.PreviousMasterKey: %d "
                                           "(run hooklinectl rekey)" % len(before)), p.stdout
     assert _sealed_values() == before
@@ -236,7 +250,8 @@ def test_rekey_seals_everything_with_the_new_key():
     p = _ctl(state["ba"], "rekey")
     assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
     rows = _counts(p.stdout)
-    assert sum(r[0] for r in rows.values()) == len(before) and all(r[0] >= 1 for r in rows.values()), rows
+    assert sum(r[0] for r in rows.values()) == len(before), rows
+    assert all(r[0] >= 1 for r in _sealed_rows(rows)), rows
     assert p.stdout.splitlines()[-1] == ("every stored secret is sealed with Security.MasterKey: "
                                           "Security.PreviousMasterKey can be removed"), p.stdout
     after = _sealed_values()
@@ -245,7 +260,7 @@ def test_rekey_seals_everything_with_the_new_key():
     # Again: nothing left to do.
     p = _ctl(state["ba"], "rekey")
     assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
-    assert all(r[0] == 0 and r[1] >= 1 for r in _counts(p.stdout).values()), p.stdout
+    assert all(r[0] == 0 and r[1] >= 1 for r in _sealed_rows(_counts(p.stdout))), p.stdout
     assert _sealed_values() == after
 
 
@@ -282,6 +297,65 @@ def test_status_says_while_the_previous_key_is_set():
         p = _ctl(conf, "status", "--prometheus")
         assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
         assert "hookline_previous_master_key_set %d" % is_set in p.stdout.splitlines(), p.stdout
+
+
+def _headers_row(wh):
+    """(headers_json, headers_sealed) of endpoint wh, None for NULL."""
+    row = sql("SELECT headers_json, headers_sealed FROM %s.endpoints WHERE id = '%s'" % (DB, wh))[0]
+    return tuple(None if v == "NULL" else v for v in row)
+
+
+def test_headers_stored_before_sealing_are_sealed_without_a_previous_key():
+    """After the upgrade to migration 020 old rows hold their headers in
+    clear: rekey seals them (no rotation needed), by compare-and-set on
+    the plaintext, and what is sent stays the same."""
+    wh, old = state["enc"]["id"], {"X-Old": "old-plain-secret"}
+    sql("UPDATE %s.endpoints SET headers_json = '%s', headers_sealed = NULL WHERE id = '%s'"
+        % (DB, json.dumps(old), wh))
+    p = _ctl(state["b"], "rekey", "--dry-run")
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    assert _counts(p.stdout)[PLAIN] == (1, 0, 0, 0), p.stdout
+    assert p.stdout.splitlines()[-1] == "values stored unsealed: 1 (run hooklinectl rekey)", p.stdout
+    assert _headers_row(wh) == (json.dumps(old), None)
+    # Another write of the plaintext while the pass runs (as by hand, or
+    # by a program from before 020) keeps its value: held uncommitted for
+    # 2 s, rekey reads the committed row and then waits to write it.
+    newer = {"X-Old": "newer-plain-secret"}
+    holder = subprocess.Popen(
+        ["mariadb", "--no-defaults", "--unbuffered", "--socket", os.environ["HL_DB_SOCKET"], "-uroot",
+         "-N", DB, "-e", "BEGIN; UPDATE endpoints SET headers_json = '%s' WHERE id = '%s'; "
+         "SELECT 'held'; SELECT SLEEP(2); COMMIT;" % (json.dumps(newer), wh)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        p = _ctl(state["b"], "rekey")
+    finally:
+        holder.wait(timeout=30)
+    assert p.returncode == 5, (p.returncode, p.stdout, p.stderr)
+    assert _counts(p.stdout)[PLAIN] == (0, 0, 1, 0), p.stdout
+    assert _headers_row(wh) == (json.dumps(newer), None)
+    # The newest plaintext is what is sent and shown until it is sealed.
+    r = _api(state["b"], "GET", "/webhooks/" + wh)
+    assert r.status == 200 and r.body["headers"] == newer, r
+    p = _ctl(state["b"], "rekey")
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    rows = _counts(p.stdout)
+    assert rows[PLAIN] == (1, 0, 0, 0), p.stdout
+    assert p.stdout.splitlines()[-1] == "every stored secret is sealed with Security.MasterKey", p.stdout
+    plain, sealed = _headers_row(wh)
+    assert plain is None and sealed and "newer-plain-secret" not in sealed, (plain, sealed)
+    r = _api(state["b"], "GET", "/webhooks/" + wh)
+    assert r.status == 200 and r.body["headers"] == newer, r
+    n = len(state["rcv"].requests)
+    r = _api(state["b"], "POST", "/webhooks/%s/test" % wh, {"event_type": "voice.call_completed"})
+    assert r.status == 200, r
+    got = state["rcv"].wait_for_requests(n + 1)[n]
+    assert got.headers["x-old"] == newer["X-Old"], got.headers
+    # Again: nothing left unsealed, and the new value is current.
+    p = _ctl(state["b"], "rekey", "--dry-run")
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    rows = _counts(p.stdout)
+    assert rows[PLAIN] == (0, 0, 0, 0) and rows["endpoints.headers_sealed"][1] == 2, p.stdout
 
 
 def test_a_value_rewritten_meanwhile_is_left_to_the_writer():
