@@ -5,13 +5,12 @@ client recorded as an attempt of class auth."""
 
 import base64
 import http.server
-import socket
 import threading
 import time
 import urllib.parse
 
-from hltest import (LocalServer, Receiver, api, new_account, run_runner, send_json, start_runner,
-                    write_config)
+from hltest import (LocalServer, RawServer, Receiver, api, new_account, run_runner, send_json,
+                    start_runner, write_config)
 
 EVENT = "sms.delivered"
 CLIENT_ID = "hook-client"
@@ -64,32 +63,24 @@ class TokenServer(LocalServer):
         self.url = "http://127.0.0.1:%d/oauth/token" % self.port
 
 
-class SilentTokenServer:
-    """A token endpoint that accepts connections and never answers."""
+class SilentTokenServer(RawServer):
+    """A token endpoint that accepts connections and never answers: each
+    is held open until the server is closed."""
 
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.conns = []
-        self.url = "http://127.0.0.1:%d/never" % self.sock.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
+        self.closed = threading.Event()
+        self.url = "http://127.0.0.1:%d/never" % self.port
 
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.conns.append(conn)
+    def answer(self, conn):
+        self.closed.wait()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        self.sock.close()
-        for c in self.conns:
-            c.close()
+        self.closed.set()
+        self.close()
 
 
 def _endpoint(key, url, token_url, secret=CLIENT_SECRET, **opts):
@@ -262,7 +253,7 @@ def test_a_token_endpoint_that_never_answers_delays_only_its_own_deliveries():
         assert p.returncode == 0, err
         assert took < 2.0 and took_c < 2.0, (took, took_c, err)
         assert _deliveries(key, c["id"])[0]["status"] == "succeeded"
-        assert slow.requests == [] and len(ts.conns) >= 1, (slow.requests, ts.conns)
+        assert slow.requests == [] and ts.connections >= 1, (slow.requests, ts.connections)
         assert _deliveries(key, b["id"])[0]["status"] == "succeeded"
         (d,) = _deliveries(key, a["id"])
         assert d["status"] == "pending" and d["last_error_class"] == "auth", d
@@ -281,9 +272,9 @@ def test_sigterm_gives_back_a_delivery_waiting_for_its_token():
         _publish(key, 1)
         p = start_runner("--max-seconds", "30", "--account", slug)
         deadline = time.time() + 10
-        while not ts.conns and time.time() < deadline:
+        while not ts.connections and time.time() < deadline:
             time.sleep(0.05)
-        assert ts.conns, "no token request"
+        assert ts.connections, "no token request"
         t0 = time.time()
         p.terminate()
         _, err = p.communicate(timeout=30)
