@@ -245,6 +245,12 @@ hl_endpoint_get(struct hl_db *db, const struct hl_config *cfg, const char *accou
 	hl_stmt_free(st);
 	if (!rc)
 		rc = hl_endpoint_opts_get(db, cfg, id, *out);
+	/* Callers free *out only on success (headers that cannot be
+	 * unsealed fail here, after the object was made). */
+	if (rc) {
+		json_object_put(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 
