@@ -325,18 +325,6 @@ type_is(json_object *v, const char *t)
 	return 0;
 }
 
-/* Characters, not bytes: JSON Schema counts code points. */
-static size_t
-utf8_len(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 /* One validation's compiled patterns, by the schema's pattern value:
  * each is compiled once, not again for every string it checks (an array
  * of 10,000 strings against a pattern of a few hundred alternatives took
@@ -431,7 +419,8 @@ validate(struct validation *val, json_object *s, json_object *v, const char *whe
 	}
 	if (json_object_is_type(v, json_type_string)) {
 		const char *str = json_object_get_string(v);
-		size_t len = utf8_len(str);
+		/* Characters, not bytes: JSON Schema counts code points. */
+		size_t len = hl_utf8_chars(str);
 
 		if (json_object_object_get_ex(s, "minLength", &k) && len < (size_t)json_object_get_int64(k))
 			return hl_fail(HL_ERR_UNPROCESSABLE, where, "%s is shorter than %lld characters",

@@ -211,27 +211,33 @@ same_member_counts(json_object *v, const size_t *m, size_t nobj, size_t *next)
 	}
 }
 
+int
+hl_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* The 4 hex digits at s as a number; -1 when they are not. */
 static long
 hex4(const char *s, size_t n)
 {
 	long v = 0;
 	size_t i;
+	int d;
 
 	if (n < 4)
 		return -1;
 	for (i = 0; i < 4; i++) {
-		char c = s[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
+		d = hl_hex_digit(s[i]);
+		if (d < 0)
 			return -1;
+		v = v << 4 | d;
 	}
 	return v;
 }

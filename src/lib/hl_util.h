@@ -110,6 +110,8 @@ void hl_realtime_after_ms(struct timespec *ts, long long ms);
  * receivers' answers are stored in utf8mb4 columns. */
 void hl_utf8_sanitize(char *s);
 int hl_utf8_valid(const char *s, size_t n);
+/* The value of one hex digit (either case), -1 for another character. */
+int hl_hex_digit(char c);
 /* Characters (code points) in the valid UTF-8 string s. */
 size_t hl_utf8_chars(const char *s);
 /* 1 when the n bytes hold a control character (C0 or DEL). */

@@ -30,18 +30,6 @@ hl_req_env(struct hl_req *r, const char *name)
 	return getenv(name);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 hl_url_decode(const char *src, size_t n, char *dst, size_t cap, int plus_is_space)
 {
@@ -53,8 +41,8 @@ hl_url_decode(const char *src, size_t n, char *dst, size_t cap, int plus_is_spac
 		if (c == '%') {
 			int hi, lo;
 
-			hi = i + 1 < n ? hexval(src[i + 1]) : -1;
-			lo = i + 2 < n ? hexval(src[i + 2]) : -1;
+			hi = i + 1 < n ? hl_hex_digit(src[i + 1]) : -1;
+			lo = i + 2 < n ? hl_hex_digit(src[i + 2]) : -1;
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = (char)(hi * 16 + lo);
