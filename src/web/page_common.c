@@ -88,6 +88,27 @@ hl_page_error(struct hl_req *r, int status, const char *message)
 	hl_page_render(r, status, "error.cs");
 }
 
+/* A value as typed, whole (the query or body bounds it), or NULL when
+ * absent or not valid percent-encoding. The caller frees it. */
+static char *
+typed_whole(struct hl_req *r, int from_form, const char *name, int *unreadable)
+{
+	size_t cap = (from_form ? r->body.len : strlen(r->query)) + 1;
+	char *v = malloc(cap);
+	enum hl_param got;
+
+	*unreadable = 0;
+	if (!v)
+		return NULL;
+	got = from_form ? hl_req_form_param(r, name, v, cap) : hl_req_query_param(r, name, v, cap);
+	if (got != HL_PARAM_OK) {
+		*unreadable = got == HL_PARAM_UNREADABLE;
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
 /* Note the first field refused (the page asks hl_page_form_check before
  * acting) and keep what was typed, valid UTF-8 only, for hl_page_keep. */
 static void
@@ -127,15 +148,16 @@ page_field(struct hl_req *r, int from_form, const char *name, char *buf, size_t 
 {
 	enum hl_param got = from_form ? hl_req_form_param(r, name, buf, cap) :
 		hl_req_query_param(r, name, buf, cap);
-	size_t whole_cap, n;
+	int unreadable;
 	char *whole;
+	size_t n;
 
 	if (got == HL_PARAM_OK && maxchars) {
 		n = strlen(buf);
 		if (!hl_utf8_valid(buf, n))
 			refuse(r, name, NULL, 0, maxchars, 1);
-		else if (hl_utf8_chars(buf) > maxchars)
-			refuse(r, name, buf, hl_utf8_chars(buf), maxchars, 1);
+		else if ((n = hl_utf8_chars(buf)) > maxchars)
+			refuse(r, name, buf, n, maxchars, 1);
 		else
 			return buf;
 		buf[0] = '\0';
@@ -143,10 +165,8 @@ page_field(struct hl_req *r, int from_form, const char *name, char *buf, size_t 
 	}
 	if (got != HL_PARAM_UNREADABLE)
 		return buf;
-	whole_cap = (from_form ? r->body.len : strlen(r->query)) + 1;
-	whole = malloc(whole_cap);
-	if (whole && (from_form ? hl_req_form_param(r, name, whole, whole_cap) :
-	    hl_req_query_param(r, name, whole, whole_cap)) == HL_PARAM_OK)
+	whole = typed_whole(r, from_form, name, &unreadable);
+	if (whole)
 		refuse(r, name, whole, maxchars ? hl_utf8_chars(whole) : strlen(whole),
 			maxchars ? maxchars : cap - 1, maxchars != 0);
 	else
@@ -371,27 +391,6 @@ hl_page_endpoint_options(struct hl_req *r)
 	json_object_put(list);
 }
 
-/* A value as typed, whole (the query or body bounds it), or NULL when
- * absent or not valid percent-encoding. The caller frees it. */
-static char *
-typed_whole(struct hl_req *r, int from_form, const char *name, int *unreadable)
-{
-	size_t cap = (from_form ? r->body.len : strlen(r->query)) + 1;
-	char *v = malloc(cap);
-	enum hl_param got;
-
-	*unreadable = 0;
-	if (!v)
-		return NULL;
-	got = from_form ? hl_req_form_param(r, name, v, cap) : hl_req_query_param(r, name, v, cap);
-	if (got != HL_PARAM_OK) {
-		*unreadable = got == HL_PARAM_UNREADABLE;
-		free(v);
-		return NULL;
-	}
-	return v;
-}
-
 /* "a, b or c" of a NULL-terminated list. */
 static void
 choice_words(const char *const *choices, char *buf, size_t cap)
@@ -563,14 +562,21 @@ hl_page_filters(struct hl_req *r, int from_form, const struct hl_page_filter *de
 }
 
 void
-hl_page_reveal_redirect(struct hl_req *r, const char *path, const char *subject,
-	const char *kind, json_object *secrets, const char *done)
+hl_page_reveal_redirect(struct hl_req *r, const char *section, const char *subject,
+	const char *kind, json_object *answer, const char *const *members, const char *done)
 {
 	char id[HL_TOKEN_MAX], loc[256], msg[300];
+	json_object *secrets = json_object_new_object(), *v;
 	hl_err rc;
+	size_t i;
 
+	for (i = 0; members[i]; i++)
+		if (json_object_object_get_ex(answer, members[i], &v) &&
+		    json_object_is_type(v, json_type_string))
+			hl_json_add_str(secrets, members[i], json_object_get_string(v));
 	rc = hl_reveal_put(r->db, r->cfg, r->session_token, r->who.account_id, subject, kind,
 		secrets, id);
+	hl_reveal_wipe(secrets);
 	if (rc) {
 		hl_log(HL_LOG_ERROR, "keeping a secret for its page: %s", hl_errmsg());
 		snprintf(msg, sizeof(msg), "%s, but its new secret could not be kept to be shown "
@@ -578,7 +584,7 @@ hl_page_reveal_redirect(struct hl_req *r, const char *path, const char *subject,
 		hl_page_error(r, 500, msg);
 		return;
 	}
-	snprintf(loc, sizeof(loc), "%s?reveal=%s", path, id);
+	snprintf(loc, sizeof(loc), "/webhook/%s/%s/secret?reveal=%s", section, subject, id);
 	hl_resp_redirect(r, loc);
 }
 

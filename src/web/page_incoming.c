@@ -301,14 +301,10 @@ form_error(struct hl_req *r, const struct form *f, hl_err rc)
 static void
 reveal_redirect(struct hl_req *r, json_object *src, const char *kind, const char *done)
 {
-	const char *id = hl_json_get_str(src, "id");
-	json_object *secrets = json_object_new_object();
-	char path[128];
+	static const char *const members[] = { "secret", NULL };
 
-	hl_json_add_str(secrets, "secret", hl_json_get_str(src, "secret"));
-	snprintf(path, sizeof(path), "/webhook/incoming/%s/secret", id);
-	hl_page_reveal_redirect(r, path, id, kind, secrets, done);
-	hl_reveal_wipe(secrets);
+	hl_page_reveal_redirect(r, "incoming", hl_json_get_str(src, "id"), kind, src, members,
+		done);
 }
 
 /* The secret once (a reload finds it taken and says so), with where the

@@ -652,25 +652,9 @@ form_error(struct hl_req *r, hl_err rc, const char *id, json_object *form, json_
 	return 1;
 }
 
-/* The secrets of an endpoint's answer (the signing secret, a new
- * encryption key) go to the page that shows them once. */
-static void
-reveal_redirect(struct hl_req *r, const char *id, const char *kind, json_object *ep,
-	const char *done)
-{
-	static const char *const members[] = { "secret", "encryption_key" };
-	json_object *secrets = json_object_new_object(), *v;
-	char path[128];
-	size_t i;
-
-	for (i = 0; i < sizeof(members) / sizeof(members[0]); i++)
-		if (json_object_object_get_ex(ep, members[i], &v) && json_object_is_type(v,
-		    json_type_string))
-			hl_json_add_str(secrets, members[i], json_object_get_string(v));
-	snprintf(path, sizeof(path), "/webhook/manage/%s/secret", id);
-	hl_page_reveal_redirect(r, path, id, kind, secrets, done);
-	hl_reveal_wipe(secrets);
-}
+/* What of an endpoint's answer the page that shows it once takes: the
+ * signing secret, a new encryption key. */
+static const char *const secret_members[] = { "secret", "encryption_key", NULL };
 
 void
 page_manage_create(struct hl_req *r)
@@ -692,7 +676,8 @@ page_manage_create(struct hl_req *r)
 	}
 	id = json_object_get_string(json_object_object_get(ep, "id"));
 	hl_audit(r, "webhook.create", id, NULL);
-	reveal_redirect(r, id, "created", ep, "The webhook was created");
+	hl_page_reveal_redirect(r, "manage", id, "created", ep, secret_members,
+		"The webhook was created");
 out:
 	json_object_put(form);
 	json_object_put(opts);
@@ -750,7 +735,8 @@ page_manage_update(struct hl_req *r)
 		hl_audit(r, "webhook.update", r->params[0], NULL);
 	/* A new encryption key is in this answer only. */
 	if (json_object_object_get(ep, "encryption_key")) {
-		reveal_redirect(r, r->params[0], "saved", ep, "The webhook was saved");
+		hl_page_reveal_redirect(r, "manage", r->params[0], "saved", ep, secret_members,
+			"The webhook was saved");
 		goto out;
 	}
 	snprintf(loc, sizeof(loc), "/webhook/manage/%s?done=saved", r->params[0]);
@@ -860,7 +846,8 @@ page_manage_rotate(struct hl_req *r)
 	hl_audit_rotation(r, "webhook.rotate_secret", ROTATE_GRACE_S, 1);
 	secrets = json_object_new_object();
 	hl_json_add_str(secrets, "secret", secret);
-	reveal_redirect(r, r->params[0], "rotated", secrets, "The secret was rotated");
+	hl_page_reveal_redirect(r, "manage", r->params[0], "rotated", secrets, secret_members,
+		"The secret was rotated");
 	hl_reveal_wipe(secrets);
 out:
 	memset(secret, 0, sizeof(secret));

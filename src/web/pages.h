@@ -137,12 +137,14 @@ int hl_page_time_order(struct hl_req *r, const char *since, const char *until);
  * there are more (the select becomes a field for an id). */
 void hl_page_endpoint_options(struct hl_req *r);
 /* Post/Redirect/Get for a result that holds a secret shown once: seal
- * secrets (not taken) for this session (hl_reveals.h) and answer 303 to
- * path?reveal=ID, whose GET shows them once (hl_page_reveal_take). done
- * says what the POST did; it already happened, so when the secrets cannot
- * be kept the error page says so and what to do. */
-void hl_page_reveal_redirect(struct hl_req *r, const char *path, const char *subject,
-	const char *kind, json_object *secrets, const char *done);
+ * the string members of answer that members (NULL-terminated) names for
+ * this session (hl_reveals.h) and answer 303 to
+ * /webhook/SECTION/SUBJECT/secret?reveal=ID, whose GET shows them once
+ * (hl_page_reveal_take). answer is not taken. done says what the POST
+ * did; it already happened, so when the secrets cannot be kept the error
+ * page says so and what to do. */
+void hl_page_reveal_redirect(struct hl_req *r, const char *section, const char *subject,
+	const char *kind, json_object *answer, const char *const *members, const char *done);
 /* The secrets ?reveal= names for subject, taken (so a reload shows them
  * no more), or NULL; kind as hl_reveal_put was given it. The caller
  * releases them with hl_reveal_wipe. */
