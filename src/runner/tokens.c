@@ -62,6 +62,14 @@ push(struct hl_job ***v, int *n, int *cap, struct hl_job *p)
 	return 1;
 }
 
+/* Out of memory for req: it goes back to the queue unsent. */
+static void
+drop(struct tokens *t, struct hl_job *req)
+{
+	hl_log(HL_LOG_ERROR, "out of memory: releasing delivery %s", req->delivery_id);
+	recorder_release(t->rec, req);
+}
+
 static int
 same_fetch(const struct hl_job *a, const struct hl_job *b)
 {
@@ -79,19 +87,15 @@ join(struct tokens *t, struct hl_job *req)
 	for (i = 0; i < t->nf; i++)
 		if (same_fetch(t->f[i].reqs[0], req)) {
 			f = &t->f[i];
-			if (!push(&f->reqs, &f->n, &f->cap, req)) {
-				hl_log(HL_LOG_ERROR, "out of memory: releasing delivery %s",
-					req->delivery_id);
-				recorder_release(t->rec, req);
-			}
+			if (!push(&f->reqs, &f->n, &f->cap, req))
+				drop(t, req);
 			return;
 		}
 	if (t->nf == t->capf) {
 		cap = t->capf ? t->capf * 2 : 8;
 		grown = realloc(t->f, (size_t)cap * sizeof(*grown));
 		if (!grown) {
-			hl_log(HL_LOG_ERROR, "out of memory: releasing delivery %s", req->delivery_id);
-			recorder_release(t->rec, req);
+			drop(t, req);
 			return;
 		}
 		t->f = grown;
@@ -101,8 +105,7 @@ join(struct tokens *t, struct hl_job *req)
 	memset(f, 0, sizeof(*f));
 	f->since_ms = hl_now_ms();
 	if (!push(&f->reqs, &f->n, &f->cap, req)) {
-		hl_log(HL_LOG_ERROR, "out of memory: releasing delivery %s", req->delivery_id);
-		recorder_release(t->rec, req);
+		drop(t, req);
 		return;
 	}
 	t->nf++;
@@ -130,9 +133,7 @@ finish(struct tokens *t, int i, int release)
 				r->oauth_sealed = strdup(lead->oauth_sealed);
 			if ((lead->oauth_token && !r->oauth_token) ||
 			    (lead->oauth_sealed && !r->oauth_sealed)) {
-				hl_log(HL_LOG_ERROR, "out of memory: releasing delivery %s",
-					r->delivery_id);
-				recorder_release(t->rec, r);
+				drop(t, r);
 				continue;
 			}
 		}
